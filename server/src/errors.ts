@@ -1,0 +1,55 @@
+/**
+ * One coded error hierarchy for the whole server. Services and stores throw
+ * `ExemplarError`s; the HTTP layer maps `status` and answers
+ * `{ code, message, details }`; anything else becomes a 500 whose internals are
+ * hidden. The CLI prints `message` and exits non-zero.
+ */
+export const ERROR_STATUS = {
+  VALIDATION_FAILED: 400,
+  BAD_REQUEST: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  SPECIMEN_NOT_FOUND: 404,
+  CAPTURE_NOT_FOUND: 404,
+  IMAGE_NOT_FOUND: 404,
+  OBJECT_NOT_FOUND: 404,
+  JOB_NOT_FOUND: 404,
+  REVISION_CONFLICT: 409,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  IMAGE_TOO_LARGE: 413,
+  RANGE_NOT_SATISFIABLE: 416,
+  IMAGE_UNSUPPORTED: 415,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  IMAGE_CORRUPT: 422,
+  ALIGNMENT_FAILED: 422,
+  UNPROCESSABLE: 422,
+  RATE_LIMITED: 429,
+  QUEUE_FULL: 503,
+  INTEGRITY_FAILED: 500,
+  INTERNAL: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export class ExemplarError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ExemplarError';
+    this.code = code;
+    this.status = ERROR_STATUS[code];
+    this.details = details;
+  }
+}
+
+export function isExemplarError(err: unknown): err is ExemplarError {
+  return err instanceof ExemplarError;
+}
+
+export const notFound = (code: Extract<ErrorCode, `${string}NOT_FOUND`>, what: string, details: Record<string, unknown> = {}) =>
+  new ExemplarError(code, `${what} not found`, details);

@@ -1,0 +1,1 @@
+// Placeholder replaced by the schema generator (see specimens-schema/README).
