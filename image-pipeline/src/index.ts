@@ -1,0 +1,2 @@
+export { loadOpenCv, withMats } from './cv/opencv';
+export type { Cv, Mat, Deletable } from './cv/opencv';
