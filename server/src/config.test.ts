@@ -1,0 +1,68 @@
+import path from 'node:path';
+import { loadConfig, SETTINGS } from './config';
+import { ExemplarError } from './errors';
+
+describe('loadConfig', () => {
+  it('uses the embedded defaults when nothing is set', () => {
+    const config = loadConfig({}, '/srv/exemplar');
+    expect(config.host).toBe('127.0.0.1');
+    expect(config.port).toBe(3000);
+    expect(config.dataDir).toBe(path.resolve('/srv/exemplar/data'));
+    expect(config.catalog).toEqual({ kind: 'sqlite', path: path.resolve('/srv/exemplar/data/catalog.sqlite') });
+    expect(config.objects).toEqual({ kind: 'fs', root: path.resolve('/srv/exemplar/data/objects') });
+    expect(config.limits.maxUploadBytes).toBeGreaterThanOrEqual(590_000_000);
+    expect(config.limits.maxImagePixels).toBeGreaterThanOrEqual(98_000_000);
+    expect(config.seedDemo).toBe('auto');
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.limits)).toBe(true);
+  });
+
+  it('switches to MongoDB and S3 by configuration alone', () => {
+    const config = loadConfig({
+      MONGODB_URI: 'mongodb://db1,db2/?replicaSet=rs0',
+      MONGODB_WRITE_CONCERN: '2',
+      S3_ENDPOINT: 'minio.lab.example',
+      S3_PORT: '9000',
+      S3_USE_SSL: 'false',
+      S3_ACCESS_KEY: 'ak',
+      S3_SECRET_KEY: 'sk',
+      PORT: '8080',
+    });
+    expect(config.port).toBe(8080);
+    expect(config.catalog).toEqual({ kind: 'mongodb', uri: 'mongodb://db1,db2/?replicaSet=rs0', db: 'exemplar', writeConcern: 2 });
+    expect(config.objects).toMatchObject({ kind: 's3', endPoint: 'minio.lab.example', port: 9000, useSSL: false, bucket: 'exemplar', region: 'us-east-1' });
+  });
+
+  it('treats empty values as unset', () => {
+    expect(loadConfig({ MONGODB_URI: '', PORT: ' ' }).catalog.kind).toBe('sqlite');
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ S3_USE_SSL: 'yes please' }, 'S3_USE_SSL'],
+    [{ S3_ENDPOINT: 'https://minio:9000', S3_ACCESS_KEY: 'a', S3_SECRET_KEY: 'b' }, 'S3_ENDPOINT'],
+    [{ S3_ENDPOINT: 'minio' }, 'S3_ACCESS_KEY'],
+    [{ MONGODB_URI: 'postgres://x' }, 'MONGODB_URI'],
+    [{ EXEMPLAR_MAX_UPLOAD_BYTES: '-5' }, 'EXEMPLAR_MAX_UPLOAD_BYTES'],
+    [{ EXEMPLAR_MAX_IMAGE_PIXELS: '1.5' }, 'EXEMPLAR_MAX_IMAGE_PIXELS'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ EXEMPLAR_SEED_DEMO: 'always' }, 'EXEMPLAR_SEED_DEMO'],
+  ])('refuses %j naming %s', (env, variable) => {
+    let error: unknown;
+    try {
+      loadConfig(env);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ExemplarError);
+    expect((error as ExemplarError).message).toContain(variable);
+    expect((error as ExemplarError).details.errors).toEqual(expect.arrayContaining([expect.objectContaining({ variable })]));
+  });
+
+  it('documents every setting once', () => {
+    const names = SETTINGS.map((s) => s.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const s of SETTINGS) expect(s.description.length).toBeGreaterThan(0);
+  });
+});

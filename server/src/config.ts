@@ -1,0 +1,268 @@
+/**
+ * Configuration comes from the environment only, is validated once at start
+ * by a JSON Schema, and is frozen afterwards. Nothing here (or anywhere) is
+ * switched on NODE_ENV: a setting changes behaviour only when it is named in
+ * `SETTINGS`, which README and `.env.example` document.
+ */
+import path from 'node:path';
+import Ajv from 'ajv';
+import { ExemplarError } from './errors';
+
+export interface SettingInfo {
+  readonly name: string;
+  /** As written in the environment; undefined when the setting has no default. */
+  readonly default: string | undefined;
+  readonly description: string;
+}
+
+/** A 1200-dpi scan of an open passport spread (about 250 × 176 mm) is about
+ * 98 MP; as an uncompressed 16-bit RGB TIFF that is about 590 MB. */
+const DEFAULT_MAX_UPLOAD_BYTES = 600 * 1024 * 1024;
+const DEFAULT_MAX_IMAGE_PIXELS = 120_000_000;
+
+export const SETTINGS: readonly SettingInfo[] = Object.freeze([
+  { name: 'HOST', default: '127.0.0.1', description: 'Interface the HTTP server listens on.' },
+  { name: 'PORT', default: '3000', description: 'TCP port the HTTP server listens on.' },
+  {
+    name: 'EXEMPLAR_DATA_DIR',
+    default: './data',
+    description: 'Folder for the embedded SQLite catalog, the embedded object store and upload temp files.',
+  },
+  {
+    name: 'MONGODB_URI',
+    default: undefined,
+    description: 'MongoDB connection string (a replica set). When unset, the embedded SQLite catalog is used.',
+  },
+  { name: 'MONGODB_DB', default: 'exemplar', description: 'MongoDB database name.' },
+  {
+    name: 'MONGODB_WRITE_CONCERN',
+    default: 'majority',
+    description: 'Write concern for catalog writes: `majority` or a number of nodes.',
+  },
+  {
+    name: 'S3_ENDPOINT',
+    default: undefined,
+    description: 'S3 / MinIO host name (no scheme). When unset, objects are stored in the data folder.',
+  },
+  { name: 'S3_PORT', default: undefined, description: 'S3 port; defaults to 443 with TLS, 80 without.' },
+  { name: 'S3_USE_SSL', default: 'true', description: 'Use TLS to reach S3 (`true` or `false`).' },
+  { name: 'S3_ACCESS_KEY', default: undefined, description: 'S3 access key (required with S3_ENDPOINT).' },
+  { name: 'S3_SECRET_KEY', default: undefined, description: 'S3 secret key (required with S3_ENDPOINT).' },
+  { name: 'S3_BUCKET', default: 'exemplar', description: 'S3 bucket; created when absent.' },
+  { name: 'S3_REGION', default: 'us-east-1', description: 'S3 region (AWS region name; MinIO accepts the default).' },
+  {
+    name: 'EXEMPLAR_MAX_UPLOAD_BYTES',
+    default: String(DEFAULT_MAX_UPLOAD_BYTES),
+    description: 'Largest accepted image file in bytes (larger uploads get 413).',
+  },
+  {
+    name: 'EXEMPLAR_MAX_IMAGE_PIXELS',
+    default: String(DEFAULT_MAX_IMAGE_PIXELS),
+    description: 'Largest accepted image in pixels, width × height (larger images get 413).',
+  },
+  {
+    name: 'EXEMPLAR_MAX_IMAGES_PER_CAPTURE',
+    default: '24',
+    description: 'Most images (light sources) accepted in one capture upload.',
+  },
+  {
+    name: 'LOG_LEVEL',
+    default: 'info',
+    description: 'Log level: fatal, error, warn, info, debug, trace or silent.',
+  },
+  {
+    name: 'EXEMPLAR_SEED_DEMO',
+    default: 'auto',
+    description: '`auto` seeds the demo library when the catalog is empty at start; `never` does not.',
+  },
+]);
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export type CatalogConfig =
+  | { readonly kind: 'sqlite'; readonly path: string }
+  | { readonly kind: 'mongodb'; readonly uri: string; readonly db: string; readonly writeConcern: 'majority' | number };
+
+export type ObjectsConfig =
+  | { readonly kind: 'fs'; readonly root: string }
+  | {
+      readonly kind: 's3';
+      readonly endPoint: string;
+      readonly port: number | undefined;
+      readonly useSSL: boolean;
+      readonly accessKey: string;
+      readonly secretKey: string;
+      readonly bucket: string;
+      readonly region: string;
+    };
+
+export interface LimitsConfig {
+  readonly maxUploadBytes: number;
+  readonly maxImagePixels: number;
+  readonly maxImagesPerCapture: number;
+}
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  /** Absolute. */
+  readonly dataDir: string;
+  /** Absolute; upload temp files (same file system as the embedded object store). */
+  readonly tmpDir: string;
+  readonly catalog: CatalogConfig;
+  readonly objects: ObjectsConfig;
+  readonly limits: LimitsConfig;
+  readonly logLevel: LogLevel;
+  readonly seedDemo: 'auto' | 'never';
+}
+
+interface Env {
+  HOST: string;
+  PORT: number;
+  EXEMPLAR_DATA_DIR: string;
+  MONGODB_URI?: string;
+  MONGODB_DB: string;
+  MONGODB_WRITE_CONCERN: string;
+  S3_ENDPOINT?: string;
+  S3_PORT?: number;
+  S3_USE_SSL: boolean;
+  S3_ACCESS_KEY?: string;
+  S3_SECRET_KEY?: string;
+  S3_BUCKET: string;
+  S3_REGION: string;
+  EXEMPLAR_MAX_UPLOAD_BYTES: number;
+  EXEMPLAR_MAX_IMAGE_PIXELS: number;
+  EXEMPLAR_MAX_IMAGES_PER_CAPTURE: number;
+  LOG_LEVEL: LogLevel;
+  EXEMPLAR_SEED_DEMO: 'auto' | 'never';
+}
+
+const defaults = Object.fromEntries(SETTINGS.filter((s) => s.default !== undefined).map((s) => [s.name, s.default]));
+
+/** Values arrive as strings; Ajv coerces them to the declared types. */
+const envSchema = {
+  type: 'object',
+  properties: {
+    HOST: { type: 'string', minLength: 1 },
+    PORT: { type: 'integer', minimum: 0, maximum: 65535 },
+    EXEMPLAR_DATA_DIR: { type: 'string', minLength: 1 },
+    MONGODB_URI: { type: 'string', pattern: '^mongodb(\\+srv)?://' },
+    MONGODB_DB: { type: 'string', pattern: '^[^/\\\\. "$]{1,63}$' },
+    MONGODB_WRITE_CONCERN: { type: 'string', pattern: '^(majority|[0-9]+)$' },
+    S3_ENDPOINT: { type: 'string', pattern: '^[A-Za-z0-9.-]+$' },
+    S3_PORT: { type: 'integer', minimum: 1, maximum: 65535 },
+    S3_USE_SSL: { type: 'boolean' },
+    S3_ACCESS_KEY: { type: 'string', minLength: 1 },
+    S3_SECRET_KEY: { type: 'string', minLength: 1 },
+    S3_BUCKET: { type: 'string', pattern: '^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$' },
+    S3_REGION: { type: 'string', minLength: 1 },
+    EXEMPLAR_MAX_UPLOAD_BYTES: { type: 'integer', minimum: 1 },
+    EXEMPLAR_MAX_IMAGE_PIXELS: { type: 'integer', minimum: 1 },
+    EXEMPLAR_MAX_IMAGES_PER_CAPTURE: { type: 'integer', minimum: 1, maximum: 1000 },
+    LOG_LEVEL: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
+    EXEMPLAR_SEED_DEMO: { enum: ['auto', 'never'] },
+  },
+  required: SETTINGS.filter((s) => s.default !== undefined).map((s) => s.name),
+  dependencies: { S3_ENDPOINT: ['S3_ACCESS_KEY', 'S3_SECRET_KEY'] },
+} as const;
+
+const hints: Record<string, string> = {
+  MONGODB_URI: 'a connection string starting with mongodb:// or mongodb+srv://',
+  MONGODB_WRITE_CONCERN: '`majority` or a whole number',
+  S3_ENDPOINT: 'a host name without scheme or port (use S3_PORT and S3_USE_SSL)',
+  S3_USE_SSL: '`true` or `false`',
+  S3_BUCKET: 'a valid bucket name (lowercase letters, digits, dots, hyphens; 3 to 63 characters)',
+};
+
+const ajv = new Ajv({ allErrors: true, coerceTypes: true, useDefaults: false, strict: true });
+const validateEnv = ajv.compile<Env>(envSchema);
+
+export interface ConfigError {
+  variable: string;
+  message: string;
+}
+
+/**
+ * Reads the settings in `SETTINGS` from `env`, validates them and returns a
+ * frozen config. Empty values count as unset. Throws a VALIDATION_FAILED
+ * `ExemplarError` whose message names every bad variable.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Config {
+  const raw: Record<string, unknown> = { ...defaults };
+  for (const { name } of SETTINGS) {
+    const value = env[name]?.trim();
+    if (value !== undefined && value !== '') raw[name] = value;
+  }
+  const given = { ...raw };
+  if (!validateEnv(raw)) {
+    const errors: ConfigError[] = (validateEnv.errors ?? []).map((e) => {
+      if (e.keyword === 'dependencies' || e.keyword === 'required') {
+        const missing = String((e.params as { missingProperty?: string }).missingProperty);
+        const because = e.keyword === 'dependencies' ? ` when ${(e.params as { property?: string }).property} is set` : '';
+        return { variable: missing, message: `${missing} is required${because}` };
+      }
+      const variable = e.instancePath.replace(/^\//, '');
+      const expected = hints[variable] ?? describeAjvError(e.keyword, e.message, e.params);
+      return { variable, message: `${variable} must be ${expected} (got ${JSON.stringify(given[variable])})` };
+    });
+    throw new ExemplarError('VALIDATION_FAILED', `Invalid configuration: ${errors.map((e) => e.message).join('; ')}`, { errors });
+  }
+  const e = raw as unknown as Env;
+  const dataDir = path.resolve(cwd, e.EXEMPLAR_DATA_DIR);
+  const writeConcern = e.MONGODB_WRITE_CONCERN === 'majority' ? 'majority' : Number(e.MONGODB_WRITE_CONCERN);
+
+  const config: Config = {
+    host: e.HOST,
+    port: e.PORT,
+    dataDir,
+    tmpDir: path.join(dataDir, 'tmp'),
+    catalog: e.MONGODB_URI
+      ? { kind: 'mongodb', uri: e.MONGODB_URI, db: e.MONGODB_DB, writeConcern }
+      : { kind: 'sqlite', path: path.join(dataDir, 'catalog.sqlite') },
+    objects: e.S3_ENDPOINT
+      ? {
+          kind: 's3',
+          endPoint: e.S3_ENDPOINT,
+          port: e.S3_PORT,
+          useSSL: e.S3_USE_SSL,
+          accessKey: e.S3_ACCESS_KEY as string,
+          secretKey: e.S3_SECRET_KEY as string,
+          bucket: e.S3_BUCKET,
+          region: e.S3_REGION,
+        }
+      : { kind: 'fs', root: path.join(dataDir, 'objects') },
+    limits: {
+      maxUploadBytes: e.EXEMPLAR_MAX_UPLOAD_BYTES,
+      maxImagePixels: e.EXEMPLAR_MAX_IMAGE_PIXELS,
+      maxImagesPerCapture: e.EXEMPLAR_MAX_IMAGES_PER_CAPTURE,
+    },
+    logLevel: e.LOG_LEVEL,
+    seedDemo: e.EXEMPLAR_SEED_DEMO,
+  };
+  return deepFreeze(config);
+}
+
+function describeAjvError(keyword: string, message: string | undefined, params: Record<string, unknown>): string {
+  switch (keyword) {
+    case 'type':
+      return params.type === 'integer' ? 'a whole number' : `of type ${String(params.type)}`;
+    case 'enum':
+      return `one of ${(params.allowedValues as unknown[]).join(', ')}`;
+    case 'minimum':
+      return `at least ${String(params.limit)}`;
+    case 'maximum':
+      return `at most ${String(params.limit)}`;
+    case 'minLength':
+      return 'non-empty';
+    default:
+      return message ?? 'valid';
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
