@@ -1,0 +1,82 @@
+/**
+ * What the CLI prints besides a command's own result: errors on stderr (coded,
+ * no stack unless asked), and progress — a bar on a terminal, plain lines
+ * otherwise so that logs and CI output stay readable.
+ */
+import { SingleBar, Presets } from 'cli-progress';
+import { isExemplarError } from '../errors';
+
+export interface CliIo {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+export const processIo: CliIo = { stdout: process.stdout, stderr: process.stderr };
+
+/** Thrown by a command that has already printed its outcome and only needs a non-zero exit. */
+export class CliExit extends Error {
+  constructor(readonly exitCode: number) {
+    super(`exit ${exitCode}`);
+    this.name = 'CliExit';
+  }
+}
+
+export function wantsStack(verbose: boolean | undefined, env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(verbose) || Boolean(env.DEBUG);
+}
+
+/** One line (two with details) naming the error code; the stack only when asked. */
+export function formatError(err: unknown, withStack: boolean): string {
+  const lines: string[] = [];
+  if (isExemplarError(err)) {
+    lines.push(`exemplar: ${err.code}: ${err.message}`);
+    const details = Object.keys(err.details).length ? JSON.stringify(err.details) : '';
+    if (details && details.length <= 2000) lines.push(`  details: ${details}`);
+  } else if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    lines.push(`exemplar: ${typeof code === 'string' ? `${code}: ` : ''}${err.message}`);
+  } else {
+    lines.push(`exemplar: ${String(err)}`);
+  }
+  if (withStack && err instanceof Error && err.stack) lines.push(err.stack);
+  return lines.join('\n') + '\n';
+}
+
+export interface Progress {
+  /** Advances by `n` units (default 1); `label` says what was just done. */
+  tick(label: string, n?: number): void;
+  /** A message that must not be lost under the bar (a refusal, a warning). */
+  note(message: string): void;
+  stop(): void;
+}
+
+/** A bar on a TTY, otherwise one line per tick. `total` 0 gives a silent progress. */
+export function startProgress(io: CliIo, title: string, total: number, unit: string): Progress {
+  const out = io.stderr;
+  if (total === 0) return { tick() {}, note: (m) => out.write(`${m}\n`), stop() {} };
+  if (out.isTTY) {
+    const bar = new SingleBar(
+      { format: `${title} [{bar}] {percentage}% | {value}/{total} ${unit} | {label}`, stream: out as NodeJS.WriteStream, hideCursor: true, clearOnComplete: false },
+      Presets.shades_classic,
+    );
+    bar.start(total, 0, { label: '' });
+    return {
+      tick: (label, n = 1) => bar.increment(n, { label }),
+      note: (m) => {
+        // cli-progress redraws over the current line; write above it.
+        out.write(`\r\x1b[K${m}\n`);
+        bar.render();
+      },
+      stop: () => bar.stop(),
+    };
+  }
+  let done = 0;
+  return {
+    tick: (label, n = 1) => {
+      done += n;
+      out.write(`${title}: ${done}/${total} ${unit} ${label}\n`);
+    },
+    note: (m) => out.write(`${m}\n`),
+    stop() {},
+  };
+}
