@@ -20,6 +20,7 @@ export interface PutOptions {
 
 export interface PutResult {
   key: string;
+  /** Of the streamed body (equal to the stored object's when `created`, or when `expectedSha256` was given). */
   sha256: string;
   bytes: number;
   /** False when the key already held an object and nothing was written. */
@@ -41,14 +42,20 @@ export interface ByteRange {
 
 export interface ObjectStore {
   readonly kind: 'fs' | 's3';
-  /** Streams the body into the store, computing SHA-256 on the way. */
+  /**
+   * Streams the body into the store, computing SHA-256 on the way. Keys are
+   * relative slash-separated paths without empty, `.`-led or `..` segments
+   * or backslashes (else BAD_REQUEST). An existing key is kept (`created:
+   * false`); with `expectedSha256`, the stored object must match it too, else
+   * INTEGRITY_FAILED. A failed put leaves no object and no temp file.
+   */
   put(key: string, body: Readable | Buffer, options?: PutOptions): Promise<PutResult>;
   /** OBJECT_NOT_FOUND when absent; RANGE_NOT_SATISFIABLE for a range outside the object. */
   get(key: string, range?: ByteRange): Promise<Readable>;
   stat(key: string): Promise<ObjectStat | null>;
   /** Idempotent: deleting an absent key succeeds. */
   delete(key: string): Promise<void>;
-  /** Every object whose key starts with `prefix`, in key order. */
+  /** Every object whose key starts with `prefix`, in key order (UTF-8 binary, as S3). Items carry no `contentType`: use `stat`. */
   list(prefix?: string): AsyncIterable<ObjectStat>;
   /** Creates the bucket / folder when absent; idempotent. */
   init(): Promise<void>;
