@@ -1,0 +1,10 @@
+export { ImageError, isImageError } from './image-error';
+export type { ImageErrorCode } from './image-error';
+export { sniffImageType } from './sniff';
+export type { AcceptedFormat, Sniffed } from './sniff';
+export { probeImage } from './probe';
+export type { ImageProbe, ProbeLimits } from './probe';
+export { makeDerivatives, DERIVATIVE_DEFAULTS } from './make-derivatives';
+export type { DerivativeFile, DerivativeManifest, DerivativeOptions } from './make-derivatives';
+export { decodeForAnalysis } from './decode-for-analysis';
+export type { AnalysisImage, AnalysisOptions } from './decode-for-analysis';
