@@ -17,7 +17,9 @@ const path = require('node:path');
 
 const packageDir = path.resolve(__dirname, '..');
 const schemaDir = path.join(packageDir, 'schemas');
-const outFile = path.join(packageDir, 'src', 'generated', 'types.ts');
+// `--out <file>` writes elsewhere (the tests compare two runs).
+const outArg = process.argv.indexOf('--out');
+const outFile = outArg !== -1 && process.argv[outArg + 1] ? path.resolve(process.argv[outArg + 1]) : path.join(packageDir, 'src', 'generated', 'types.ts');
 const ID_BASE = 'https://exemplar.local/schemas/';
 const SUFFIX = '.schema.json';
 /** Keywords that only constrain values; they change no TypeScript type and

@@ -171,6 +171,26 @@ function conditionOf(schemaPath: string, rootName: SchemaName | undefined): stri
   return parts.length ? parts.join(' and ') : undefined;
 }
 
+/** The description of the subschema holding the failing keyword, if any. */
+function describedSchemaOf(schemaPath: string, rootName: SchemaName | undefined): string | undefined {
+  const m = /^(?:(?:.*\/)?([a-z0-9-]+)\.schema\.json#?|#)(\/.*)?\/[^/]+$/.exec(schemaPath);
+  if (!m) return undefined;
+  const name = m[1] ?? rootName;
+  if (name === undefined) return undefined;
+  let node: unknown;
+  try {
+    node = getSchema(name as SchemaName);
+  } catch {
+    return undefined;
+  }
+  for (const raw of (m[2] ?? '').split('/').slice(1)) {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    node = node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined;
+  }
+  const description = node !== null && typeof node === 'object' ? (node as { description?: unknown }).description : undefined;
+  return typeof description === 'string' ? description : undefined;
+}
+
 /**
  * Turns Ajv errors into `{path, message, keyword}` a person can act on:
  * `required` and `additionalProperties` point at the property itself; a bad
@@ -213,6 +233,12 @@ export function formatValidationErrors(errors: readonly ErrorObject[], rootSchem
         if (/\/anyOf\/\d+\/type$/.test(e.schemaPath) && (e.params as { type?: unknown }).type === 'null') continue;
         issues.push({ path: e.instancePath, message: e.message ?? 'has the wrong type', keyword: e.keyword, params: e.params });
         break;
+      case 'pattern': {
+        // "must match pattern ^[\p{Ll}…" helps nobody; the schema's description says it in words.
+        const described = describedSchemaOf(e.schemaPath, rootSchema);
+        issues.push({ path: e.instancePath, message: described ? `must match pattern: ${described}` : (e.message ?? 'is invalid'), keyword: e.keyword, params: e.params });
+        break;
+      }
       default:
         issues.push({ path: e.instancePath, message: e.message ?? 'is invalid', keyword: e.keyword, params: e.params });
     }
