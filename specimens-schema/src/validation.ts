@@ -28,12 +28,13 @@ function definitionOf(schema: JsonSchema, name: string): Record<string, unknown>
 }
 
 /**
- * The annotation keywords used by the schema files (metadata of vocabulary
- * entries). They validate nothing in data; their meta-schemas check the
- * schema files themselves. Ajv in strict mode (Fastify's default) refuses
- * unknown keywords, so every Ajv that loads the schemas needs these:
- * `new Ajv({ keywords: annotationKeywords })`, or in Fastify
- * `{ ajv: { customOptions: { keywords: annotationKeywords } } }`.
+ * The annotation keywords used by the schema files: metadata of vocabulary
+ * entries (`definitions.entries` of each vocabulary file). They validate
+ * nothing in data; their meta-schemas check the entries when compiled. Record
+ * validation never enters `definitions.entries`, so an Ajv without them still
+ * validates records, but strict Ajv refuses to compile the entries: register
+ * them wherever the files are loaded, e.g. `new Ajv({ keywords: annotationKeywords })`
+ * or Fastify's `{ ajv: { customOptions: { keywords: [...annotationKeywords] } } }`.
  */
 export const annotationKeywords: readonly KeywordDefinition[] = Object.freeze([
   { keyword: 'x-band', metaSchema: definitionOf(lightSourceSchema, 'band') },
