@@ -5,7 +5,9 @@ const swc = ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescri
 module.exports = {
   testEnvironment: 'node',
   transform: { '^.+\\.(t|j)sx?$': swc },
-  transformIgnorePatterns: ['/node_modules/'],
+  // Node 20.19+ can require() ES modules but jest's module system cannot; the few
+  // ESM-only packages in the server's path (fastify inject → cookie@2) are compiled to CJS.
+  transformIgnorePatterns: ['/node_modules/(?!(cookie|set-cookie-parser)/)'],
   testMatch: ['<rootDir>/{specimens-schema,image-pipeline,server,web}/src/**/*.test.{ts,tsx}', '<rootDir>/tests/**/*.test.{ts,tsx}'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   modulePathIgnorePatterns: ['<rootDir>/.*/dist/.*\\.test\\.'],
