@@ -33,12 +33,12 @@
  * Image paths are relative to the import folder and must stay inside it. When
  * a `sha256` is given, the file must hash to it (exports always carry it).
  */
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { ExemplarError } from '../errors';
+import { digestStream } from '../stores/objects.common';
 
 export const MANIFEST_FORMAT = 'exemplar-manifest';
 export const MANIFEST_VERSION = 1;
@@ -189,7 +189,9 @@ function planJsonCapture(root: string, where: string, raw: unknown): PlannedCapt
     throw bad(`${where}.images.${lightSource} must be a relative path or { file, sha256?, originalName? }`);
   });
   if (zones !== undefined && (!Array.isArray(zones) || !zones.every(isObject))) throw bad(`${where}.zones must be an array of zone objects`);
-  return { meta, images: planned, zones: (zones ?? []) as Record<string, unknown>[] };
+  // Zone ids are assigned by the server; an export's ids are informative only.
+  const planZones = ((zones ?? []) as Record<string, unknown>[]).map(({ id: _id, ...zone }) => zone);
+  return { meta, images: planned, zones: planZones };
 }
 
 function optString(v: unknown, where: string): string | undefined {
@@ -412,14 +414,8 @@ export async function checkImageFile(image: PlannedImage): Promise<void> {
   }
 }
 
-export function sha256File(p: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(p)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('error', reject)
-      .on('end', () => resolve(hash.digest('hex')));
-  });
+export async function sha256File(p: string): Promise<string> {
+  return (await digestStream(createReadStream(p))).sha256;
 }
 
 export function asExemplarError(err: unknown): ExemplarError {
