@@ -10,7 +10,12 @@
 import type { Specimen } from '@exemplar/specimens-schema';
 
 /** Facets counted by `search`. Each facet's counts apply every other filter
- * but its own (disjunctive faceting), so a user sees the alternatives. */
+ * but its own (disjunctive faceting), so a user sees the alternatives.
+ * `tags` is the exception: its filter is an AND, so its counts apply every
+ * filter including its own and each count is the size of the result if that
+ * tag were added. `year` counts every year a specimen was issued in (an open
+ * `issued.to` runs to the current year). Values with a zero count are left
+ * out; values are ordered by count, then value. */
 export const FACETS = [
   'issuingState',
   'documentCategory',
@@ -29,7 +34,13 @@ export const SORTS = ['-updatedAt', 'updatedAt', '-createdAt', 'createdAt', 'tit
 export type SpecimenSort = (typeof SORTS)[number];
 
 export interface SpecimenQuery {
-  /** Free text over title, description, notes and series (word prefixes match). */
+  /**
+   * Free text over title, description, notes and series. The text is split
+   * into words (letters and digits, case and accents folded); every word must
+   * be the prefix of a word in one of those fields. Punctuation and search
+   * syntax have no meaning, so no input is an error except one too long
+   * (BAD_REQUEST); text without any word matches everything.
+   */
   q?: string;
   issuingState?: string[];
   documentCategory?: string[];
@@ -43,7 +54,7 @@ export interface SpecimenQuery {
   classification?: string[];
   /** Every tag listed must be present (AND), unlike the other facets (OR). */
   tags?: string[];
-  /** Specimens whose issued years overlap [yearFrom, yearTo]. */
+  /** Specimens whose issued years overlap [yearFrom, yearTo] (either bound may be omitted). */
   yearFrom?: number;
   yearTo?: number;
   /** Specimens that imitate this one. */
@@ -51,9 +62,16 @@ export interface SpecimenQuery {
   sort?: SpecimenSort;
   /** 1..200, default 50. */
   limit?: number;
-  /** Opaque, from a previous page's `nextCursor`; only valid with the same query and sort. */
+  /** Opaque, from a previous page's `nextCursor`; only valid with the same query and sort (else BAD_REQUEST). */
   cursor?: string;
 }
+
+/*
+ * Sort order: every sort ends with the id in the same direction, so pages are
+ * stable under ties. `title` orders by the folded words of the title.
+ * `relevance` puts first the specimens with the most query words matching the
+ * title, then the most recently updated; without `q` it is `-updatedAt`.
+ */
 
 export interface FacetCount {
   value: string;
@@ -80,16 +98,105 @@ export interface SpecimenRepository {
   /** SPECIMEN_NOT_FOUND when absent; REVISION_CONFLICT when `expectedRevision` is given and stale. */
   delete(id: string, expectedRevision?: number): Promise<void>;
   search(query: SpecimenQuery): Promise<SpecimenPage>;
-  /** Every object key any specimen references (originals and derivatives), for verify and repair. */
+  /**
+   * Every object key any specimen references (originals and derivatives), each
+   * once, in key order, for verify and repair. A `dzi` derivative key names the
+   * descriptor; its tiles live under the same prefix.
+   */
   referencedObjectKeys(): AsyncIterable<string>;
   /** Every specimen id, in id order, for export and verify. */
   ids(): AsyncIterable<string>;
   count(): Promise<number>;
 }
 
+export const JOB_STATUSES = ['queued', 'running', 'done', 'failed', 'cancelled'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+export interface JobProgress {
+  /** 0..1 */
+  fraction: number;
+  stage: string;
+}
+
+export interface JobError {
+  code: string;
+  message: string;
+}
+
+export interface NewJob {
+  /** Chosen by the caller (pattern ^[A-Za-z0-9_-]{6,64}$, it names object keys); CONFLICT if it exists. */
+  id: string;
+  kind: string;
+  /** JSON-serialisable. */
+  payload: unknown;
+  /** Higher runs first; default 0. */
+  priority?: number;
+  /** Claims allowed before a job whose lease keeps expiring is failed; default 3. */
+  maxAttempts?: number;
+}
+
+export interface Job {
+  id: string;
+  kind: string;
+  status: JobStatus;
+  priority: number;
+  payload: unknown;
+  result: unknown;
+  error: JobError | null;
+  progress: JobProgress | null;
+  /** Number of claims so far. */
+  attempts: number;
+  maxAttempts: number;
+  /** The worker holding (or last holding) the lease. */
+  workerId: string | null;
+  leaseExpiresAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface JobListQuery {
+  status?: JobStatus;
+  kind?: string;
+  /** 1..1000, default 50. Newest first. */
+  limit?: number;
+}
+
+/** The code a job gets when its lease expired `maxAttempts` times. */
+export const JOB_LEASE_EXPIRED = 'LEASE_EXPIRED';
+
+/**
+ * A persistent work queue shared by every server and worker process on the
+ * same store. A worker claims a job for `leaseMs`, extends the lease with
+ * heartbeats while it works and finishes with complete or fail. A job whose
+ * lease expires (the worker died) is claimed again, until it has been claimed
+ * `maxAttempts` times; then it fails with code `LEASE_EXPIRED`. Timestamps are
+ * the clocks of the processes involved, which must agree to well within a lease.
+ *
+ * heartbeat, complete and fail succeed only while the job is running under the
+ * caller's `workerId` (a lease that expired but was not yet taken over is still
+ * held); otherwise they throw CONFLICT with `details.reason = 'LEASE_LOST'` and
+ * `details.status`. They throw JOB_NOT_FOUND for an unknown id.
+ */
+export interface JobRepository {
+  enqueue(job: NewJob): Promise<Job>;
+  /** Atomically claims the highest-priority, oldest claimable job (queued, or running with an expired lease) of the given kinds (any kind when omitted or empty). */
+  claim(workerId: string, leaseMs: number, kinds?: readonly string[]): Promise<Job | null>;
+  /** Records progress and extends the lease by the `leaseMs` given at claim. */
+  heartbeat(id: string, workerId: string, progress: JobProgress): Promise<Job>;
+  complete(id: string, workerId: string, result: unknown): Promise<Job>;
+  fail(id: string, workerId: string, error: JobError): Promise<Job>;
+  /** Cancels a queued or running job (its worker's next heartbeat fails); a finished job is returned unchanged. */
+  cancel(id: string): Promise<Job>;
+  get(id: string): Promise<Job | null>;
+  list(query?: JobListQuery): Promise<Job[]>;
+}
+
 export interface CatalogStore {
   readonly kind: 'sqlite' | 'mongodb';
   readonly specimens: SpecimenRepository;
+  readonly jobs: JobRepository;
   /** Creates tables / collections and indexes; idempotent. */
   init(): Promise<void>;
   close(): Promise<void>;

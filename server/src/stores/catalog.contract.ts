@@ -1,0 +1,604 @@
+/**
+ * The behaviour every CatalogStore adapter must show, run by each adapter's
+ * test file against a real backend (a SQLite file in a temp folder, a MongoDB
+ * server when MONGODB_URI is set).
+ *
+ * Search answers are checked two ways: exact answers on the hand-made
+ * fixtures, and, on a seeded synthetic library, agreement with `searchOracle`,
+ * a deliberately naive evaluation of the port's documented semantics over the
+ * raw specimen fields.
+ */
+import type { Specimen } from '@exemplar/specimens-schema';
+import { isExemplarError, type ErrorCode } from '../errors';
+import { FACETS, SORTS, type CatalogStore, type FacetCount, type FacetName, type SpecimenPage, type SpecimenQuery, type SpecimenSort } from './catalog.port';
+import { fixtureSpecimens, syntheticSpecimens } from './catalog.fixtures';
+import { currentYear, tokenize } from './catalog.search';
+import { objectKeys } from './objects.port';
+
+export async function expectError(promise: Promise<unknown>, code: ErrorCode, details?: Record<string, unknown>): Promise<void> {
+  let caught: unknown;
+  try {
+    await promise;
+  } catch (err) {
+    caught = err;
+  }
+  if (!isExemplarError(caught)) throw new Error(`expected ExemplarError ${code}, got ${caught === undefined ? 'success' : String(caught)}`);
+  expect(caught.code).toBe(code);
+  if (details) expect(caught.details).toMatchObject(details);
+}
+
+// ------------------------------------------------------------ oracle
+
+const yearRange = (s: Specimen, year: number): [number, number] | null => {
+  const from = s.issued?.from ?? s.issued?.to;
+  if (from === undefined) return null;
+  const to = s.issued?.to ?? Math.max(from, year);
+  return [Math.min(from, to), Math.max(from, to)];
+};
+
+function facetValues(s: Specimen, facet: FacetName, year: number): string[] {
+  const captures = s.captures ?? [];
+  switch (facet) {
+    case 'issuingState':
+    case 'documentCategory':
+    case 'status':
+    case 'classification':
+      return [s[facet]];
+    case 'documentCode':
+      return s.documentCode ? [s.documentCode] : [];
+    case 'forgeryMethod':
+      return [...new Set(s.forgeryMethods ?? [])];
+    case 'featureType':
+      return [...new Set(captures.flatMap((c) => c.zones.map((z) => z.type)))];
+    case 'lightSource':
+      return [...new Set(captures.flatMap((c) => c.images.map((i) => i.lightSource)))];
+    case 'tags':
+      return [...new Set(s.tags)];
+    case 'year': {
+      const r = yearRange(s, year);
+      const out: string[] = [];
+      if (r) for (let y = r[0]; y <= r[1]; y++) out.push(String(y));
+      return out;
+    }
+  }
+}
+
+const matchesText = (s: Specimen, terms: string[]) => {
+  const words = [s.title, s.series, s.description, s.notes].flatMap((t) => tokenize(t));
+  return terms.every((t) => words.some((w) => w.startsWith(t)));
+};
+
+function passes(s: Specimen, q: SpecimenQuery, year: number, ignore: FacetName | null): boolean {
+  const terms = [...new Set(tokenize(q.q))];
+  if (terms.length > 0 && !matchesText(s, terms)) return false;
+  if (q.imitates !== undefined && s.imitates !== q.imitates) return false;
+  for (const f of FACETS) {
+    if (f === ignore || f === 'year') continue;
+    const wanted = q[f];
+    if (!wanted || wanted.length === 0) continue;
+    const have = facetValues(s, f, year);
+    if (f === 'tags' ? !wanted.every((w) => have.includes(w)) : !wanted.some((w) => have.includes(w))) return false;
+  }
+  if (ignore !== 'year' && (q.yearFrom !== undefined || q.yearTo !== undefined)) {
+    const r = yearRange(s, year);
+    if (!r || r[0] > (q.yearTo ?? Infinity) || r[1] < (q.yearFrom ?? -Infinity)) return false;
+  }
+  return true;
+}
+
+/** The port's search semantics, evaluated naively over the raw specimens. */
+export function searchOracle(all: Specimen[], q: SpecimenQuery, year = currentYear()): { ids: string[]; facets: Record<FacetName, FacetCount[]> } {
+  const terms = [...new Set(tokenize(q.q))];
+  const sort: SpecimenSort = q.sort === 'relevance' && terms.length === 0 ? '-updatedAt' : (q.sort ?? '-updatedAt');
+  const dir = sort.startsWith('-') || sort === 'relevance' ? -1 : 1;
+  const key = (s: Specimen): (string | number)[] => {
+    switch (sort.replace(/^-/, '')) {
+      case 'updatedAt':
+        return [Date.parse(s.updatedAt)];
+      case 'createdAt':
+        return [Date.parse(s.createdAt)];
+      case 'title':
+        return [tokenize(s.title).join(' ')];
+      case 'issuingState':
+        return [s.issuingState];
+      default: {
+        const titleWords = tokenize(s.title);
+        return [terms.filter((t) => titleWords.some((w) => w.startsWith(t))).length, Date.parse(s.updatedAt)];
+      }
+    }
+  };
+  const cmp = (a: Specimen, b: Specimen) => {
+    const ka = [...key(a), a.id];
+    const kb = [...key(b), b.id];
+    for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return (ka[i]! < kb[i]! ? -1 : 1) * dir;
+    return 0;
+  };
+  const ids = all.filter((s) => passes(s, q, year, null)).sort(cmp).map((s) => s.id);
+  const facets = {} as Record<FacetName, FacetCount[]>;
+  for (const f of FACETS) {
+    const counts = new Map<string, number>();
+    for (const s of all) {
+      if (!passes(s, q, year, f === 'tags' ? null : f)) continue;
+      for (const v of facetValues(s, f, year)) counts.set(v, (counts.get(v) ?? 0) + 1);
+    }
+    facets[f] = [...counts].map(([value, count]) => ({ value, count })).sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : 1));
+  }
+  return { ids, facets };
+}
+
+/** Every page of a query, checking that pages chain and the total holds. */
+export async function allPages(store: CatalogStore, q: SpecimenQuery): Promise<{ ids: string[]; pages: SpecimenPage[] }> {
+  const ids: string[] = [];
+  const pages: SpecimenPage[] = [];
+  let cursor: string | undefined;
+  for (let n = 0; n < 10_000; n++) {
+    const page = await store.specimens.search({ ...q, ...(cursor ? { cursor } : {}) });
+    pages.push(page);
+    ids.push(...page.items.map((s) => s.id));
+    if (page.nextCursor === null) return { ids, pages };
+    expect(page.items.length).toBe(q.limit ?? 50);
+    cursor = page.nextCursor;
+  }
+  throw new Error('pagination did not end');
+}
+
+const counts = (page: SpecimenPage, facet: FacetName) => Object.fromEntries(page.facets[facet].map((c) => [c.value, c.count]));
+const ids = (page: SpecimenPage) => page.items.map((s) => s.id);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// ------------------------------------------------------------ the contract
+
+export function describeCatalogContract(name: string, open: () => Promise<CatalogStore>): void {
+  describe(`CatalogStore contract: ${name}`, () => {
+    describe('specimens: CRUD and revisions', () => {
+      let store: CatalogStore;
+      beforeEach(async () => {
+        store = await open();
+      });
+      afterEach(async () => {
+        await store.close();
+      });
+
+      it('creates, reads back exactly, counts and refuses a duplicate id', async () => {
+        const [a, b] = fixtureSpecimens();
+        await store.specimens.create(a!);
+        await store.specimens.create(b!);
+        expect(await store.specimens.get(a!.id)).toEqual(a);
+        expect(await store.specimens.get('missing-id')).toBeNull();
+        expect(await store.specimens.count()).toBe(2);
+        await expectError(store.specimens.create({ ...b!, title: 'Another' }), 'CONFLICT');
+        expect((await store.specimens.get(b!.id))!.title).toBe(b!.title);
+      });
+
+      it('replaces only at the expected revision and reports the current one otherwise', async () => {
+        const [a] = fixtureSpecimens();
+        await store.specimens.create(a!);
+        const next = { ...a!, revision: 2, title: 'Utopia passport, 2019 series (revised)', status: 'specimen' as const };
+        expect(await store.specimens.replace(a!.id, 1, next)).toEqual(next);
+        expect(await store.specimens.get(a!.id)).toEqual(next);
+        await expectError(store.specimens.replace(a!.id, 1, { ...next, revision: 2, title: 'Lost update' }), 'REVISION_CONFLICT', { currentRevision: 2 });
+        expect((await store.specimens.get(a!.id))!.title).toBe(next.title);
+        await expectError(store.specimens.replace('missing-id', 1, { ...next, id: 'missing-id' }), 'SPECIMEN_NOT_FOUND');
+        await expectError(store.specimens.replace(a!.id, 2, { ...next, id: 'other-id', revision: 3 }), 'BAD_REQUEST');
+      });
+
+      it('lets exactly one of two concurrent writers of the same revision win', async () => {
+        const [a] = fixtureSpecimens();
+        await store.specimens.create(a!);
+        const results = await Promise.allSettled([
+          store.specimens.replace(a!.id, 1, { ...a!, revision: 2, title: 'Writer one' }),
+          store.specimens.replace(a!.id, 1, { ...a!, revision: 2, title: 'Writer two' }),
+        ]);
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+        expect(isExemplarError(rejected.reason) && rejected.reason.code).toBe('REVISION_CONFLICT');
+      });
+
+      it('deletes with an optional revision check', async () => {
+        const [a, b] = fixtureSpecimens();
+        await store.specimens.create(a!);
+        await store.specimens.create(b!);
+        await expectError(store.specimens.delete(a!.id, 5), 'REVISION_CONFLICT', { currentRevision: 1 });
+        await store.specimens.delete(a!.id, 1);
+        await store.specimens.delete(b!.id);
+        expect(await store.specimens.get(a!.id)).toBeNull();
+        expect(await store.specimens.count()).toBe(0);
+        await expectError(store.specimens.delete(a!.id), 'SPECIMEN_NOT_FOUND');
+        expect((await store.specimens.search({})).total).toBe(0);
+      });
+
+      it('keeps search, facets and object keys in step with writes', async () => {
+        const [a, b] = fixtureSpecimens();
+        await store.specimens.create(a!);
+        await store.specimens.create(b!);
+        expect(ids(await store.specimens.search({ q: 'polycarbonate' }))).toEqual([a!.id]);
+
+        await store.specimens.replace(a!.id, 1, { ...a!, revision: 2, description: 'Paper page.', status: 'specimen', captures: [] });
+        const after = await store.specimens.search({});
+        expect(ids(await store.specimens.search({ q: 'polycarbonate' }))).toEqual([]);
+        expect(counts(after, 'status')).toEqual({ genuine: 1, specimen: 1 });
+        expect(counts(after, 'lightSource')).toEqual({ white: 1, 'uv-365': 1 });
+        const keys: string[] = [];
+        for await (const k of store.specimens.referencedObjectKeys()) keys.push(k);
+        expect(keys.every((k) => !k.includes(`/${'0'.repeat(63)}1`))).toBe(true);
+
+        await store.specimens.delete(b!.id);
+        const last = await store.specimens.search({});
+        expect(ids(last)).toEqual([a!.id]);
+        expect(counts(last, 'issuingState')).toEqual({ UTO: 1 });
+        const remaining: string[] = [];
+        for await (const k of store.specimens.referencedObjectKeys()) remaining.push(k);
+        expect(remaining).toEqual([]);
+      });
+
+      it('lists ids in id order and every referenced object key once, in key order', async () => {
+        const all = fixtureSpecimens();
+        for (const s of all) await store.specimens.create(s);
+        const listed: string[] = [];
+        for await (const id of store.specimens.ids()) listed.push(id);
+        expect(listed).toEqual(all.map((s) => s.id).sort());
+
+        const expected = new Set<string>();
+        for (const s of all)
+          for (const c of s.captures)
+            for (const i of c.images) {
+              expected.add(objectKeys.original(i.sha256));
+              expected.add(i.derivatives.thumbnail);
+              expected.add(i.derivatives.preview);
+              if (i.derivatives.dzi) expected.add(i.derivatives.dzi);
+            }
+        const keys: string[] = [];
+        for await (const k of store.specimens.referencedObjectKeys()) keys.push(k);
+        expect(keys).toEqual([...expected].sort());
+        expect(keys).toContain(objectKeys.derivative('1'.padStart(64, '0'), 'tiles.dzi'));
+      });
+    });
+
+    describe('search on the fixture library', () => {
+      let store: CatalogStore;
+      const all = fixtureSpecimens();
+      const year = currentYear();
+      beforeAll(async () => {
+        store = await open();
+        for (const s of all) await store.specimens.create(s);
+      });
+      afterAll(async () => {
+        await store.close();
+      });
+      const search = (q: SpecimenQuery) => store.specimens.search(q);
+
+      it('returns everything by last update, ties by id, with every facet counted', async () => {
+        const page = await search({});
+        expect(page.total).toBe(13);
+        expect(page.nextCursor).toBeNull();
+        expect(ids(page)).toEqual([
+          'uto-p-2019', 'uto-p-2009', 'uto-id-2021', 'fraud-photo-sub', 'uto-rp-old', 'stolen-blank-uto', 'impostor-uto',
+          'fraud-altered', 'fantasy-world', 'counterfeit-guilloche', 'gbr-visa-2015', 'fra-id-2021', 'd-pass-2017',
+        ]);
+        expect(page.facets.issuingState).toEqual([
+          { value: 'UTO', count: 9 }, { value: 'D', count: 1 }, { value: 'FRA', count: 1 }, { value: 'GBR', count: 1 }, { value: 'XXA', count: 1 },
+        ]);
+        expect(counts(page, 'documentCategory')).toEqual({ passport: 8, 'id-card': 2, visa: 1, 'residence-permit': 1, 'travel-document': 1 });
+        expect(counts(page, 'documentCode')).toEqual({ P: 8, I: 1, ID: 1, IR: 1, V: 1 });
+        expect(counts(page, 'status')).toEqual({ genuine: 6, forgery: 2, counterfeit: 1, fantasy: 1, impostor: 1, specimen: 1, 'stolen-blank': 1 });
+        expect(counts(page, 'forgeryMethod')).toEqual({ 'data-alteration': 1, 'mrz-alteration': 1, 'photo-substitution': 1 });
+        expect(counts(page, 'featureType')).toEqual({
+          mrz: 5, photo: 4, kinegram: 2, 'uv-fluorescent-ink': 1, watermark: 1, intaglio: 1, mli: 1, 'ghost-image': 1,
+          laminate: 1, 'date-of-birth': 1, guilloche: 1, 'laser-perforation': 1, ovd: 1,
+        });
+        expect(counts(page, 'lightSource')).toEqual({ white: 9, 'uv-365': 7, 'ir-870': 4, 'uv-254': 2, 'white-oblique': 1 });
+        expect(counts(page, 'classification')).toEqual({ public: 7, restricted: 4, confidential: 2 });
+        expect(page.facets.tags).toEqual([
+          { value: 'demo', count: 7 }, { value: 'epassport', count: 2 }, { value: 'eu', count: 2 }, { value: 'polycarbonate', count: 2 },
+          { value: 'fantasy', count: 1 }, { value: 'lookalike', count: 1 }, { value: 'offset-print', count: 1 }, { value: 'photo-sub', count: 1 },
+          { value: 'stolen', count: 1 },
+        ]);
+        const years = counts(page, 'year');
+        expect(years['2005']).toBe(1);
+        expect(years['2009']).toBe(1);
+        expect(years['2019']).toBe(4);
+        expect(years['2021']).toBe(5);
+        expect(years[String(year)]).toBe(5);
+        expect(years['2004']).toBeUndefined();
+        expect(page.facets).toEqual(searchOracle(all, {}, year).facets);
+      });
+
+      it.each<[string, SpecimenQuery, string[]]>([
+        ['issuing states (OR)', { issuingState: ['D', 'FRA'] }, ['fra-id-2021', 'd-pass-2017']],
+        ['category', { documentCategory: ['id-card'] }, ['uto-id-2021', 'fra-id-2021']],
+        ['document code, exactly', { documentCode: ['I'] }, ['uto-id-2021']],
+        ['status', { status: ['forgery', 'impostor'] }, ['fraud-photo-sub', 'impostor-uto', 'fraud-altered']],
+        ['forgery method', { forgeryMethod: ['mrz-alteration'] }, ['fraud-altered']],
+        ['feature type on any capture', { featureType: ['kinegram'] }, ['uto-p-2019', 'd-pass-2017']],
+        ['light source on any capture', { lightSource: ['uv-254'] }, ['uto-id-2021', 'd-pass-2017']],
+        ['classification', { classification: ['confidential'] }, ['fraud-photo-sub', 'impostor-uto']],
+        ['tags (AND)', { tags: ['demo', 'epassport'] }, ['uto-p-2019']],
+        ['an unknown tag', { tags: ['demo', 'no-such-tag'] }, []],
+        ['years overlapping a range', { yearFrom: 2010, yearTo: 2012 }, ['uto-p-2009']],
+        ['years from (open ranges run to this year)', { yearFrom: 2020 }, ['uto-p-2019', 'uto-id-2021', 'stolen-blank-uto', 'gbr-visa-2015', 'fra-id-2021', 'd-pass-2017']],
+        ['years up to (a lone `to` is one year)', { yearTo: 2005 }, ['uto-rp-old']],
+        ['imitates', { imitates: 'uto-p-2019' }, ['fraud-photo-sub', 'impostor-uto', 'fraud-altered']],
+        ['filters combined', { status: ['genuine'], issuingState: ['UTO'] }, ['uto-p-2019', 'uto-p-2009', 'uto-rp-old']],
+        ['an unknown value', { issuingState: ['ZZZ'] }, []],
+      ])('filters by %s', async (_label, q, expected) => {
+        const page = await search(q);
+        expect(ids(page)).toEqual(expected);
+        expect(page.total).toBe(expected.length);
+        expect(page.facets).toEqual(searchOracle(all, q, year).facets);
+      });
+
+      it('counts each facet without its own filter (disjunctive), tags with theirs (conjunctive)', async () => {
+        const page = await search({ status: ['genuine'], issuingState: ['UTO'] });
+        expect(counts(page, 'status')).toEqual({ genuine: 3, forgery: 2, specimen: 1, counterfeit: 1, impostor: 1, 'stolen-blank': 1 });
+        expect(counts(page, 'issuingState')).toEqual({ UTO: 3, D: 1, FRA: 1, GBR: 1 });
+        expect(counts(page, 'documentCategory')).toEqual({ passport: 2, 'residence-permit': 1 });
+
+        const byYear = await search({ yearFrom: 2020 });
+        expect(counts(byYear, 'year')['2009']).toBe(1);
+        expect(counts(byYear, 'status')).toEqual({ genuine: 4, specimen: 1, 'stolen-blank': 1 });
+
+        const tagged = await search({ tags: ['demo'] });
+        expect(counts(tagged, 'tags')).toEqual({ demo: 7, epassport: 1, polycarbonate: 1, 'photo-sub': 1, 'offset-print': 1, stolen: 1 });
+      });
+
+      it.each<[string, string, string[]]>([
+        ['a word prefix', 'utop', ['uto-p-2019', 'uto-p-2009', 'uto-id-2021', 'fraud-photo-sub', 'uto-rp-old', 'stolen-blank-uto', 'impostor-uto', 'fraud-altered', 'counterfeit-guilloche']],
+        ['not a word infix', 'topia', []],
+        ['every word (AND) across fields', 'UTOPIA 2019', ['uto-p-2019', 'stolen-blank-uto']],
+        ['case and accents folded', 'EBENE', ['fraud-photo-sub']],
+        ['accents in the query folded', 'Überprüfung', ['d-pass-2017']],
+        ['accented words by prefix', 'ident', ['uto-id-2021', 'fra-id-2021']],
+        ['an unbalanced quote', '"foo', ['fraud-photo-sub']],
+        ['FTS column syntax as plain words', 'title:utopia', ['fraud-photo-sub']],
+        ['NEAR syntax as a plain word', 'NEAR(kinegram', []],
+        ['notes', 'hinweis', ['d-pass-2017']],
+        ['series', '2017', ['d-pass-2017']],
+      ])('text: %s', async (_label, q, expected) => {
+        const page = await search({ q });
+        expect(ids(page)).toEqual(expected);
+        expect(page.facets).toEqual(searchOracle(all, { q }, year).facets);
+      });
+
+      it.each(['AND', 'OR', 'NOT', '*', '"', '(', ')', '-', '^', ':', 'a*b', '""', "'", '\\', '{title}', 'a AND OR b', '   ', 'NEAR(a b, 2)', '🙂'])(
+        'text %j never fails and matches as words',
+        async (q) => {
+          const page = await search({ q });
+          expect(ids(page).sort()).toEqual(searchOracle(all, { q }, year).ids.sort());
+        },
+      );
+
+      it('refuses search text that is too long or has too many words', async () => {
+        await expectError(search({ q: 'a'.repeat(1001) }), 'BAD_REQUEST');
+        await expectError(search({ q: Array.from({ length: 17 }, (_, i) => `w${i}`).join(' ') }), 'BAD_REQUEST');
+      });
+
+      it('ranks by relevance: title matches first, then the most recently updated', async () => {
+        expect(ids(await search({ q: 'kinegram', sort: 'relevance' }))).toEqual(['gbr-visa-2015', 'uto-p-2019', 'd-pass-2017']);
+        expect(ids(await search({ q: 'kinegram' }))).toEqual(['uto-p-2019', 'gbr-visa-2015', 'd-pass-2017']);
+        // Without text, relevance is the default order.
+        expect(ids(await search({ sort: 'relevance' }))).toEqual(ids(await search({})));
+      });
+
+      it.each(SORTS.map((s) => [s]))('sorts by %s with the id as tie-break, across pages', async (sort) => {
+        const q: SpecimenQuery = { sort, limit: 4, ...(sort === 'relevance' ? { q: 'utopia passport' } : {}) };
+        const { ids: got } = await allPages(store, q);
+        expect(got).toEqual(searchOracle(all, q, year).ids);
+      });
+
+      it('sorts titles by their folded words', async () => {
+        const page = await search({ sort: 'title', limit: 5 });
+        expect(ids(page)).toEqual(['fraud-altered', 'counterfeit-guilloche', 'fra-id-2021', 'd-pass-2017', 'impostor-uto']);
+        const byState = await search({ sort: '-issuingState', limit: 3 });
+        expect(ids(byState)).toEqual(['fantasy-world', 'uto-rp-old', 'uto-p-2019']);
+      });
+
+      it('refuses bad cursors, limits, sorts and year ranges', async () => {
+        const first = await search({ limit: 2 });
+        expect(first.nextCursor).not.toBeNull();
+        await expectError(search({ limit: 2, cursor: 'not a cursor!' }), 'BAD_REQUEST');
+        await expectError(search({ limit: 2, cursor: Buffer.from('{"nope":1}').toString('base64url') }), 'BAD_REQUEST');
+        await expectError(search({ limit: 2, cursor: Buffer.from('[1,2').toString('base64url') }), 'BAD_REQUEST');
+        await expectError(search({ limit: 2, sort: 'title', cursor: first.nextCursor! }), 'BAD_REQUEST');
+        await expectError(search({ limit: 2, status: ['genuine'], cursor: first.nextCursor! }), 'BAD_REQUEST');
+        // The same query with another page size may go on from the cursor.
+        expect((await search({ limit: 3, cursor: first.nextCursor! })).items[0]!.id).toBe('uto-id-2021');
+        for (const limit of [0, 201, 1.5]) await expectError(search({ limit }), 'BAD_REQUEST');
+        await expectError(search({ sort: 'colour' as SpecimenSort }), 'BAD_REQUEST');
+        await expectError(search({ yearFrom: 2020, yearTo: 2010 }), 'BAD_REQUEST');
+        await expectError(search({ status: 'genuine' as unknown as string[] }), 'BAD_REQUEST');
+      });
+    });
+
+    describe('search on a synthetic library', () => {
+      let store: CatalogStore;
+      const all = syntheticSpecimens(300, 7);
+      const year = currentYear();
+      beforeAll(async () => {
+        store = await open();
+        for (const s of all) await store.specimens.create(s);
+      });
+      afterAll(async () => {
+        await store.close();
+      });
+
+      const queries: [string, SpecimenQuery][] = [
+        ['everything', {}],
+        ['one facet', { status: ['genuine'] }],
+        ['two facets', { documentCategory: ['passport', 'id-card'], lightSource: ['uv-365'] }],
+        ['features and classification', { featureType: ['hologram', 'mrz', 'photo'], classification: ['public', 'restricted'] }],
+        ['tags', { tags: ['demo'] }],
+        ['years', { yearFrom: 2005, yearTo: 2010 }],
+        ['text', { q: 'passport' }],
+        ['text prefix', { q: 'la' }],
+        ['text and filters', { q: 'pass', status: ['genuine', 'forgery'], issuingState: ['UTO', 'D', 'FRA'] }],
+        ['forgery methods', { forgeryMethod: ['photo-substitution', 'data-alteration'] }],
+      ];
+
+      it.each(queries)('agrees with the oracle on ids, total and facets: %s', async (_label, q) => {
+        const expected = searchOracle(all, q, year);
+        const page = await store.specimens.search({ ...q, limit: 200 });
+        expect(page.total).toBe(expected.ids.length);
+        expect(ids(page)).toEqual(expected.ids.slice(0, 200));
+        expect(page.facets).toEqual(expected.facets);
+      });
+
+      it.each(
+        SORTS.flatMap((sort): [SpecimenSort, string, SpecimenQuery][] => [
+          [sort, 'everything', {}],
+          [sort, 'text and filters', { q: 'pass', status: ['genuine', 'forgery'] }],
+        ]),
+      )(
+        'pages through every result once in %s order (%s)',
+        async (sort, _label, base) => {
+          const q: SpecimenQuery = { ...base, sort, limit: 7 };
+          const { ids: got, pages } = await allPages(store, q);
+          expect(new Set(got).size).toBe(got.length);
+          expect(got).toEqual(searchOracle(all, q, year).ids);
+          for (const p of pages) expect(p.total).toBe(got.length);
+        },
+      );
+
+      it('continues a cursor after writes without repeating or skipping the unchanged results', async () => {
+        const q: SpecimenQuery = { sort: 'title', limit: 25 };
+        const first = await store.specimens.search(q);
+        const seen = ids(first);
+        // A new specimen sorting before the cursor, and one after it.
+        const [early, late] = syntheticSpecimens(2, 99, 'late');
+        await store.specimens.create({ ...early!, title: 'AAA first of all' });
+        await store.specimens.create({ ...late!, title: 'Zzz last of all' });
+        try {
+          let cursor = first.nextCursor;
+          while (cursor) {
+            const page = await store.specimens.search({ ...q, cursor });
+            seen.push(...ids(page));
+            cursor = page.nextCursor;
+          }
+          expect(new Set(seen).size).toBe(seen.length);
+          expect(seen.filter((id) => id.startsWith('syn')).sort()).toEqual(all.map((s) => s.id).sort());
+          expect(seen).toContain(late!.id);
+          expect(seen).not.toContain(early!.id);
+        } finally {
+          await store.specimens.delete(early!.id);
+          await store.specimens.delete(late!.id);
+        }
+      });
+    });
+
+    describe('jobs', () => {
+      let store: CatalogStore;
+      beforeEach(async () => {
+        store = await open();
+      });
+      afterEach(async () => {
+        await store.close();
+      });
+
+      it('enqueues, reads back and refuses duplicates and bad ids', async () => {
+        const job = await store.jobs.enqueue({ id: 'job-000001', kind: 'compare', payload: { reference: 'abc', lights: ['white'] } });
+        expect(job).toMatchObject({ id: 'job-000001', kind: 'compare', status: 'queued', priority: 0, attempts: 0, maxAttempts: 3, result: null, error: null });
+        expect(await store.jobs.get('job-000001')).toEqual(job);
+        expect(await store.jobs.get('job-missing')).toBeNull();
+        await expectError(store.jobs.enqueue({ id: 'job-000001', kind: 'compare', payload: {} }), 'CONFLICT');
+        await expectError(store.jobs.enqueue({ id: '../etc', kind: 'compare', payload: {} }), 'BAD_REQUEST');
+      });
+
+      it('claims by priority, then age, only the kinds asked for', async () => {
+        for (const [id, priority, kind] of [['job-a0001', 0, 'compare'], ['job-b0005', 5, 'compare'], ['job-c0000', 0, 'identify'], ['job-d0005', 5, 'compare']] as const) {
+          await store.jobs.enqueue({ id, kind, payload: null, priority });
+          await sleep(2);
+        }
+        const order: (string | undefined)[] = [];
+        for (let i = 0; i < 3; i++) order.push((await store.jobs.claim('w1', 60_000, ['compare']))?.id);
+        expect(order).toEqual(['job-b0005', 'job-d0005', 'job-a0001']);
+        expect(await store.jobs.claim('w1', 60_000, ['compare'])).toBeNull();
+        const other = await store.jobs.claim('w2', 60_000);
+        expect(other).toMatchObject({ id: 'job-c0000', status: 'running', workerId: 'w2', attempts: 1 });
+        expect(Date.parse(other!.leaseExpiresAt!)).toBeGreaterThan(Date.now());
+        expect(await store.jobs.claim('w2', 60_000)).toBeNull();
+      });
+
+      it('records progress and completion only for the lease holder', async () => {
+        await store.jobs.enqueue({ id: 'job-progress', kind: 'compare', payload: {} });
+        const claimed = (await store.jobs.claim('w1', 60_000))!;
+        const beat = await store.jobs.heartbeat('job-progress', 'w1', { fraction: 0.5, stage: 'align' });
+        expect(beat.progress).toEqual({ fraction: 0.5, stage: 'align' });
+        expect(Date.parse(beat.leaseExpiresAt!)).toBeGreaterThanOrEqual(Date.parse(claimed.leaseExpiresAt!));
+        await expectError(store.jobs.heartbeat('job-progress', 'w2', { fraction: 0.6, stage: 'align' }), 'CONFLICT', { reason: 'LEASE_LOST', status: 'running' });
+        await expectError(store.jobs.heartbeat('job-progress', 'w1', { fraction: 2, stage: 'align' }), 'BAD_REQUEST');
+        await expectError(store.jobs.heartbeat('job-missing', 'w1', { fraction: 0.1, stage: 'x' }), 'JOB_NOT_FOUND');
+        await expectError(store.jobs.complete('job-progress', 'w2', {}), 'CONFLICT');
+        const done = await store.jobs.complete('job-progress', 'w1', { regions: [{ x: 1, y: 2, width: 3, height: 4, score: 0.9 }] });
+        expect(done).toMatchObject({ status: 'done', result: { regions: [{ x: 1, y: 2, width: 3, height: 4, score: 0.9 }] }, leaseExpiresAt: null });
+        expect(done.finishedAt).not.toBeNull();
+        await expectError(store.jobs.heartbeat('job-progress', 'w1', { fraction: 1, stage: 'x' }), 'CONFLICT', { reason: 'LEASE_LOST', status: 'done' });
+        await expectError(store.jobs.fail('job-progress', 'w1', { code: 'X', message: 'late' }), 'CONFLICT');
+        expect((await store.jobs.get('job-progress'))!.status).toBe('done');
+      });
+
+      it('fails a job with a coded error', async () => {
+        await store.jobs.enqueue({ id: 'job-failing', kind: 'compare', payload: {} });
+        await store.jobs.claim('w1', 60_000);
+        const failed = await store.jobs.fail('job-failing', 'w1', { code: 'ALIGNMENT_FAILED', message: 'too few inliers' });
+        expect(failed).toMatchObject({ status: 'failed', error: { code: 'ALIGNMENT_FAILED', message: 'too few inliers' } });
+        expect(await store.jobs.claim('w1', 60_000)).toBeNull();
+      });
+
+      it('cancels queued and running jobs; the running worker loses its lease', async () => {
+        await store.jobs.enqueue({ id: 'job-cancel-q', kind: 'compare', payload: {} });
+        await store.jobs.enqueue({ id: 'job-cancel-r', kind: 'compare', payload: {}, priority: 1 });
+        expect((await store.jobs.claim('w1', 60_000))!.id).toBe('job-cancel-r');
+        expect((await store.jobs.cancel('job-cancel-q')).status).toBe('cancelled');
+        expect((await store.jobs.cancel('job-cancel-r')).status).toBe('cancelled');
+        await expectError(store.jobs.heartbeat('job-cancel-r', 'w1', { fraction: 0.2, stage: 'diff' }), 'CONFLICT', { reason: 'LEASE_LOST', status: 'cancelled' });
+        expect(await store.jobs.claim('w2', 60_000)).toBeNull();
+        await store.jobs.enqueue({ id: 'job-cancel-d', kind: 'compare', payload: {} });
+        await store.jobs.claim('w1', 60_000);
+        await store.jobs.complete('job-cancel-d', 'w1', null);
+        expect((await store.jobs.cancel('job-cancel-d')).status).toBe('done');
+        await expectError(store.jobs.cancel('job-missing'), 'JOB_NOT_FOUND');
+      });
+
+      it('gives an expired lease to another worker, and fails a job that expired on every attempt', async () => {
+        await store.jobs.enqueue({ id: 'job-expiring', kind: 'compare', payload: {}, maxAttempts: 2 });
+        await store.jobs.claim('w1', 1);
+        await sleep(15);
+        const retaken = await store.jobs.claim('w2', 1);
+        expect(retaken).toMatchObject({ id: 'job-expiring', workerId: 'w2', attempts: 2 });
+        await expectError(store.jobs.heartbeat('job-expiring', 'w1', { fraction: 0.1, stage: 'x' }), 'CONFLICT', { reason: 'LEASE_LOST' });
+        await sleep(15);
+        expect(await store.jobs.claim('w3', 60_000)).toBeNull();
+        expect(await store.jobs.get('job-expiring')).toMatchObject({ status: 'failed', error: { code: 'LEASE_EXPIRED' }, attempts: 2 });
+      });
+
+      it('lets a worker finish after its lease expired as long as nobody took the job over', async () => {
+        await store.jobs.enqueue({ id: 'job-slow-ok', kind: 'compare', payload: {} });
+        await store.jobs.claim('w1', 1);
+        await sleep(15);
+        expect((await store.jobs.heartbeat('job-slow-ok', 'w1', { fraction: 0.9, stage: 'x' })).status).toBe('running');
+        expect((await store.jobs.complete('job-slow-ok', 'w1', 'ok')).result).toBe('ok');
+      });
+
+      it('never gives one job to two concurrent claimers', async () => {
+        for (let i = 0; i < 20; i++) await store.jobs.enqueue({ id: `job-race-${String(i).padStart(2, '0')}`, kind: 'compare', payload: i });
+        const claims = await Promise.all(Array.from({ length: 40 }, (_, i) => store.jobs.claim(`w${i}`, 60_000)));
+        const got = claims.filter((j) => j !== null).map((j) => j!.id);
+        expect(got).toHaveLength(20);
+        expect(new Set(got).size).toBe(20);
+      });
+
+      it('lists jobs newest first, by status and kind', async () => {
+        await store.jobs.enqueue({ id: 'job-list-1', kind: 'compare', payload: {} });
+        await sleep(2);
+        await store.jobs.enqueue({ id: 'job-list-2', kind: 'identify', payload: {} });
+        await sleep(2);
+        await store.jobs.enqueue({ id: 'job-list-3', kind: 'compare', payload: {} });
+        await store.jobs.claim('w1', 60_000, ['identify']);
+        expect((await store.jobs.list()).map((j) => j.id)).toEqual(['job-list-3', 'job-list-2', 'job-list-1']);
+        expect((await store.jobs.list({ status: 'queued' })).map((j) => j.id)).toEqual(['job-list-3', 'job-list-1']);
+        expect((await store.jobs.list({ kind: 'compare', limit: 1 })).map((j) => j.id)).toEqual(['job-list-3']);
+        expect((await store.jobs.list({ status: 'running', kind: 'identify' })).map((j) => j.id)).toEqual(['job-list-2']);
+        await expectError(store.jobs.list({ limit: 0 }), 'BAD_REQUEST');
+      });
+    });
+  });
+}

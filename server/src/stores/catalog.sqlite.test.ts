@@ -1,0 +1,179 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { describeCatalogContract, expectError } from './catalog.contract';
+import { fixtureSpecimens } from './catalog.fixtures';
+import { SqliteCatalogStore } from './catalog.sqlite';
+
+const dirs: string[] = [];
+async function tempFile(): Promise<string> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'exemplar-catalog-sqlite-'));
+  dirs.push(dir);
+  return path.join(dir, 'catalog.sqlite');
+}
+afterAll(async () => {
+  await Promise.all(dirs.map((d) => fs.rm(d, { recursive: true, force: true })));
+});
+
+async function openStore(file: string): Promise<SqliteCatalogStore> {
+  const store = new SqliteCatalogStore({ file });
+  await store.init();
+  return store;
+}
+
+describeCatalogContract('sqlite', async () => openStore(await tempFile()));
+
+describe('SqliteCatalogStore on a shared file', () => {
+  it('sets WAL, foreign keys and the schema version, and migrates once', async () => {
+    const file = await tempFile();
+    const a = await openStore(file);
+    await a.init();
+    const b = await openStore(file);
+    const raw = new Database(file, { readonly: true });
+    try {
+      expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(raw.pragma('user_version', { simple: true })).toBe(1);
+    } finally {
+      raw.close();
+    }
+    await a.specimens.create(fixtureSpecimens()[0]!);
+    expect(await b.specimens.count()).toBe(1);
+    await a.close();
+    await b.close();
+  });
+
+  it('refuses a file written by a newer schema', async () => {
+    const file = await tempFile();
+    const raw = new Database(file);
+    raw.pragma('user_version = 99');
+    raw.close();
+    const store = new SqliteCatalogStore({ file });
+    await expectError(store.init(), 'INTERNAL');
+    await store.close();
+  });
+
+  it("sees the other instance's writes in search, facets and deletes", async () => {
+    const file = await tempFile();
+    const a = await openStore(file);
+    const b = await openStore(file);
+    const [s1, s2] = fixtureSpecimens();
+    await a.specimens.create(s1!);
+    expect((await b.specimens.search({})).total).toBe(1);
+    await a.specimens.create(s2!);
+    await a.specimens.replace(s1!.id, 1, { ...s1!, revision: 2, status: 'specimen', title: 'Renamed specimen' });
+    const page = await b.specimens.search({ q: 'renamed' });
+    expect(page.items.map((s) => s.id)).toEqual([s1!.id]);
+    expect(page.items[0]!.revision).toBe(2);
+    expect((await b.specimens.search({})).facets.status).toEqual([
+      { value: 'genuine', count: 1 },
+      { value: 'specimen', count: 1 },
+    ]);
+    await b.specimens.delete(s2!.id);
+    expect((await a.specimens.search({})).items.map((s) => s.id)).toEqual([s1!.id]);
+    await a.close();
+    await b.close();
+  });
+
+  it('rebuilds its index when the change log it needs was pruned', async () => {
+    const file = await tempFile();
+    const a = await openStore(file);
+    const b = await openStore(file);
+    const [s1, s2] = fixtureSpecimens();
+    await a.specimens.create(s1!);
+    expect((await b.specimens.search({})).total).toBe(1);
+    await a.specimens.create(s2!);
+    // What pruning does once the log is long: drop old entries and raise the floor past b's position.
+    const raw = new Database(file);
+    raw.exec(`DELETE FROM changes; UPDATE meta SET value = 1000000 WHERE key = 'changes_floor'; INSERT INTO changes (seq, rid) VALUES (1000001, 1)`);
+    raw.close();
+    const page = await b.specimens.search({});
+    expect(page.items.map((s) => s.id).sort()).toEqual([s1!.id, s2!.id].sort());
+    await a.close();
+    await b.close();
+  });
+
+  it('lets two instances on one file claim each job exactly once, interleaved', async () => {
+    const file = await tempFile();
+    const a = await openStore(file);
+    const b = await openStore(file);
+    for (let i = 0; i < 30; i++) await a.jobs.enqueue({ id: `job-shared-${i}`, kind: 'compare', payload: { i } });
+    const claimed: string[] = [];
+    for (;;) {
+      const [x, y] = await Promise.all([a.jobs.claim('worker-a', 60_000), b.jobs.claim('worker-b', 60_000)]);
+      if (!x && !y) break;
+      for (const j of [x, y]) if (j) claimed.push(j.id);
+    }
+    expect(claimed).toHaveLength(30);
+    expect(new Set(claimed).size).toBe(30);
+    // Each side sees the other's claims.
+    expect((await a.jobs.list({ status: 'running', limit: 100 })).length).toBe(30);
+    await a.close();
+    await b.close();
+  });
+
+  it('lets two processes claim each job exactly once', async () => {
+    const file = await tempFile();
+    const store = await openStore(file);
+    const total = 300;
+    for (let i = 0; i < total; i++) await store.jobs.enqueue({ id: `job-proc-${String(i).padStart(3, '0')}`, kind: 'compare', payload: i });
+    await store.close();
+    // A child process loading this adapter's TypeScript source through swc, as jest does.
+    // It says "ready" once open and starts claiming on "go", so that both processes contend.
+    const child = `
+      const swc = require('@swc/core');
+      const fs = require('node:fs');
+      require.extensions['.ts'] = (m, filename) => {
+        const { code } = swc.transformSync(fs.readFileSync(filename, 'utf8'), {
+          filename, jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' },
+        });
+        m._compile(code, filename);
+      };
+      const { SqliteCatalogStore } = require(${JSON.stringify(path.join(__dirname, 'catalog.sqlite.ts'))});
+      (async () => {
+        const [file, worker] = process.argv.slice(1);
+        const store = new SqliteCatalogStore({ file, busyTimeoutMs: 30000 });
+        await store.init();
+        process.stdout.write('ready\\n');
+        await new Promise((resolve) => process.stdin.once('data', resolve));
+        const ids = [];
+        for (let job; (job = await store.jobs.claim(worker, 60000)); ) {
+          ids.push(job.id);
+          // The work itself: a worker that never pauses starves the other one of SQLite's write lock.
+          await new Promise((resolve) => setTimeout(resolve, 2));
+          await store.jobs.complete(job.id, worker, { by: worker });
+        }
+        await store.close();
+        process.stdout.write(JSON.stringify(ids) + '\\n');
+        process.exit(0);
+      })().catch((err) => { console.error(err); process.exit(1); });
+    `;
+    const children = ['proc-a', 'proc-b'].map((worker) =>
+      spawn(process.execPath, ['-e', child, file, worker], { cwd: path.join(__dirname, '..', '..', '..'), stdio: ['pipe', 'pipe', 'inherit'] }),
+    );
+    const outputs = children.map((c) => {
+      let out = '';
+      c.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      return {
+        ready: new Promise<void>((resolve) => {
+          const check = () => (out.startsWith('ready\n') ? resolve() : c.stdout.once('data', check));
+          check();
+        }),
+        done: new Promise<string>((resolve, reject) => c.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`child exited with ${code}`))))),
+      };
+    });
+    await Promise.all(outputs.map((o) => o.ready));
+    for (const c of children) c.stdin.end('go');
+    const lists = (await Promise.all(outputs.map((o) => o.done))).map((out) => JSON.parse(out.split('\n')[1]!) as string[]);
+    const all = lists.flat();
+    expect(all).toHaveLength(total);
+    expect(new Set(all).size).toBe(total);
+    for (const list of lists) expect(list.length).toBeGreaterThan(0);
+    const check = await openStore(file);
+    const done = await check.jobs.list({ status: 'done', limit: 1000 });
+    expect(done).toHaveLength(total);
+    for (const job of done) expect(job.attempts).toBe(1);
+    await check.close();
+  });
+});

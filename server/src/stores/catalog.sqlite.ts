@@ -1,0 +1,394 @@
+/**
+ * The embedded catalog: one SQLite file (better-sqlite3, WAL) that several
+ * processes may share.
+ *
+ * - `specimens` holds each specimen as one JSON document plus the columns the
+ *   search index is rebuilt from (facet values, issued years, sort keys).
+ * - `specimen_text` (FTS5) indexes the folded words of title, series,
+ *   description and notes. Words are folded in JS by the shared `tokenize`, and
+ *   the table uses FTS5's `ascii` tokenizer, which splits only on the spaces
+ *   between them: both adapters therefore agree on what a word is, and a query
+ *   is built from quoted words only, so no user input is FTS syntax.
+ * - `specimen_objects` lists the object keys each specimen references.
+ * - `changes` logs every specimen write; a process brings its in-memory
+ *   search index (catalog.sqlite-index.ts) up to date from it before each
+ *   search, so a write by any process is seen by the next search of every one.
+ * - `jobs` is the work queue (jobs.sqlite.ts).
+ *
+ * Migrations are numbered by `PRAGMA user_version` and run in one IMMEDIATE
+ * transaction, so concurrent starts apply each exactly once.
+ */
+import Database from 'better-sqlite3';
+import type { Specimen } from '@exemplar/specimens-schema';
+import { ExemplarError, notFound } from '../errors';
+import type { CatalogStore, JobRepository, SpecimenPage, SpecimenQuery, SpecimenRepository } from './catalog.port';
+import { currentYear, encodeCursor, indexFields, normalizeQuery, type ValueFacet } from './catalog.search';
+import { SpecimenIndex, type IndexEntry, type TextMatches } from './catalog.sqlite-index';
+import { JOBS_SCHEMA_V1, SqliteJobRepository } from './jobs.sqlite';
+
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE specimens (
+    rid INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    revision INTEGER NOT NULL,
+    doc TEXT NOT NULL,
+    facets TEXT NOT NULL,
+    year_from INTEGER,
+    year_to INTEGER,
+    title_key TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    imitates TEXT
+  ) STRICT;
+  CREATE TABLE specimen_objects (
+    key TEXT NOT NULL,
+    rid INTEGER NOT NULL REFERENCES specimens (rid) ON DELETE CASCADE,
+    PRIMARY KEY (key, rid)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX specimen_objects_rid ON specimen_objects (rid);
+  CREATE VIRTUAL TABLE specimen_text USING fts5 (
+    title, series, description, notes,
+    content = '', contentless_delete = 1, tokenize = 'ascii', prefix = '1 2 3', detail = 'column'
+  );
+  CREATE TABLE changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, rid INTEGER NOT NULL) STRICT;
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT;
+  INSERT INTO meta (key, value) VALUES ('changes_floor', 0);
+  ${JOBS_SCHEMA_V1}
+  `,
+];
+
+/** The change log keeps this many entries; a process further behind rebuilds its index. */
+const CHANGES_KEPT = 65536;
+const CHANGES_PRUNE_EVERY = 1024;
+const PAGE = 1000;
+const TEXT_CACHE_ENTRIES = 8;
+
+export interface SqliteCatalogOptions {
+  /** Path of the database file (created when absent). */
+  file: string;
+  /** `FULL` (default) survives power loss; `NORMAL` may lose the last commits then, never consistency. */
+  synchronous?: 'FULL' | 'NORMAL';
+  /** How long a write waits for another process's write lock. */
+  busyTimeoutMs?: number;
+  /** Clock for job leases and timestamps the store sets (tests). */
+  now?: () => number;
+}
+
+interface SpecimenRow {
+  rid: number;
+  id: string;
+  facets: string;
+  year_from: number | null;
+  year_to: number | null;
+  title_key: string;
+  created_at: number;
+  updated_at: number;
+  imitates: string | null;
+}
+
+const INDEX_COLUMNS = 'rid, id, facets, year_from, year_to, title_key, created_at, updated_at, imitates';
+
+function entryOf(r: SpecimenRow): IndexEntry {
+  return {
+    id: r.id,
+    facets: JSON.parse(r.facets) as Record<ValueFacet, string[]>,
+    yearFrom: r.year_from,
+    yearTo: r.year_to,
+    titleKey: r.title_key,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    imitates: r.imitates,
+  };
+}
+
+const ftsPrefixQuery = (terms: readonly string[], column?: string) =>
+  // Terms contain only letters and digits (see tokenize), so quoting makes each a plain word.
+  (column ? `{${column}} : ` : '') + terms.map((t) => `"${t}"*`).join(' ');
+
+export class SqliteCatalogStore implements CatalogStore {
+  readonly kind = 'sqlite' as const;
+  readonly specimens: SpecimenRepository;
+  private readonly db: Database.Database;
+  private readonly now: () => number;
+  private jobRepo: SqliteJobRepository | null = null;
+  private stmts: ReturnType<SqliteCatalogStore['prepare']> | null = null;
+  private readonly index = new SpecimenIndex();
+  private indexSeq = -1;
+  private readonly textCache = new Map<string, Uint8Array>();
+
+  constructor(private readonly options: SqliteCatalogOptions) {
+    this.now = options.now ?? Date.now;
+    this.db = new Database(options.file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 10_000))}`);
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma(`synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
+    this.specimens = {
+      create: async (s) => this.create(s),
+      get: async (id) => this.get(id),
+      replace: async (id, expected, next) => this.replace(id, expected, next),
+      delete: async (id, expected) => this.remove(id, expected),
+      search: async (q) => this.search(q),
+      referencedObjectKeys: () => this.keysetPages('objectKeysAfter'),
+      ids: () => this.keysetPages('idsAfter'),
+      count: async () => this.ready().count.get() as number,
+    };
+  }
+
+  get jobs(): JobRepository {
+    if (!this.jobRepo) throw new ExemplarError('INTERNAL', 'catalog store used before init()');
+    return this.jobRepo;
+  }
+
+  async init(): Promise<void> {
+    if (this.stmts) return;
+    this.db
+      .transaction(() => {
+        const version = this.db.pragma('user_version', { simple: true }) as number;
+        if (version > MIGRATIONS.length) {
+          throw new ExemplarError('INTERNAL', `the catalog file ${this.options.file} was written by a newer Exemplar (schema ${version})`);
+        }
+        for (let v = version; v < MIGRATIONS.length; v++) this.db.exec(MIGRATIONS[v]!);
+        this.db.pragma(`user_version = ${MIGRATIONS.length}`);
+      })
+      .immediate();
+    this.stmts = this.prepare();
+    this.jobRepo = new SqliteJobRepository(this.db, this.now);
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  private prepare() {
+    const p = (sql: string) => this.db.prepare(sql);
+    return {
+      insert: p(`INSERT INTO specimens (id, revision, doc, facets, year_from, year_to, title_key, created_at, updated_at, imitates)
+                 VALUES (@id, @revision, @doc, @facets, @yearFrom, @yearTo, @titleKey, @createdAt, @updatedAt, @imitates)`),
+      update: p(`UPDATE specimens SET revision = @revision, doc = @doc, facets = @facets, year_from = @yearFrom, year_to = @yearTo,
+                 title_key = @titleKey, created_at = @createdAt, updated_at = @updatedAt, imitates = @imitates WHERE rid = @rid`),
+      head: p(`SELECT rid, revision FROM specimens WHERE id = ?`),
+      doc: p(`SELECT doc FROM specimens WHERE id = ?`).pluck(),
+      docs: p(`SELECT rid, doc FROM specimens WHERE rid IN (SELECT value FROM json_each(?))`),
+      deleteRow: p(`DELETE FROM specimens WHERE rid = ?`),
+      textInsert: p(`INSERT INTO specimen_text (rowid, title, series, description, notes) VALUES (?, ?, ?, ?, ?)`),
+      textDelete: p(`DELETE FROM specimen_text WHERE rowid = ?`),
+      textMatch: p(`SELECT rowid FROM specimen_text WHERE specimen_text MATCH ?`).pluck(),
+      objectInsert: p(`INSERT OR IGNORE INTO specimen_objects (key, rid) VALUES (?, ?)`),
+      objectsDelete: p(`DELETE FROM specimen_objects WHERE rid = ?`),
+      logChange: p(`INSERT INTO changes (rid) VALUES (?)`),
+      pruneChanges: p(`DELETE FROM changes WHERE seq <= ?`),
+      raiseFloor: p(`UPDATE meta SET value = max(value, ?) WHERE key = 'changes_floor'`),
+      changesHead: p(`SELECT coalesce(max(seq), 0) FROM changes`).pluck(),
+      changesFloor: p(`SELECT value FROM meta WHERE key = 'changes_floor'`).pluck(),
+      changedRids: p(`SELECT DISTINCT rid FROM changes WHERE seq > ?`).pluck(),
+      indexRows: p(`SELECT ${INDEX_COLUMNS} FROM specimens WHERE rid IN (SELECT value FROM json_each(?))`),
+      allIndexRows: p(`SELECT ${INDEX_COLUMNS} FROM specimens`),
+      count: p(`SELECT count(*) FROM specimens`).pluck(),
+      objectKeysAfter: p(`SELECT DISTINCT key FROM specimen_objects WHERE key > ? ORDER BY key LIMIT ?`).pluck(),
+      idsAfter: p(`SELECT id FROM specimens WHERE id > ? ORDER BY id LIMIT ?`).pluck(),
+    };
+  }
+
+  private ready() {
+    if (!this.stmts) throw new ExemplarError('INTERNAL', 'catalog store used before init()');
+    return this.stmts;
+  }
+
+  // ------------------------------------------------------------ writes
+
+  private rowParams(s: Specimen) {
+    if (typeof s.id !== 'string' || s.id.length === 0) throw new ExemplarError('BAD_REQUEST', 'a specimen needs an id');
+    if (!Number.isInteger(s.revision) || s.revision < 1) throw new ExemplarError('BAD_REQUEST', 'a specimen revision is an integer >= 1', { revision: s.revision });
+    const f = indexFields(s);
+    return {
+      f,
+      params: {
+        id: s.id,
+        revision: s.revision,
+        doc: JSON.stringify(s),
+        facets: JSON.stringify(f.facets),
+        yearFrom: f.yearFrom,
+        yearTo: f.yearTo,
+        titleKey: f.titleKey,
+        createdAt: f.createdAt,
+        updatedAt: f.updatedAt,
+        imitates: f.imitates,
+      },
+    };
+  }
+
+  /** Text, object keys and change log of a specimen row just written. */
+  private writeDependents(rid: number, f: ReturnType<typeof indexFields>, replacing: boolean): void {
+    const st = this.ready();
+    if (replacing) {
+      st.textDelete.run(rid);
+      st.objectsDelete.run(rid);
+    }
+    st.textInsert.run(rid, f.words.title.join(' '), f.words.series.join(' '), f.words.description.join(' '), f.words.notes.join(' '));
+    for (const key of f.objectKeys) st.objectInsert.run(key, rid);
+    this.logChange(rid);
+  }
+
+  private logChange(rid: number): void {
+    const st = this.ready();
+    const seq = Number(st.logChange.run(rid).lastInsertRowid);
+    if (seq % CHANGES_PRUNE_EVERY === 0 && seq > CHANGES_KEPT) {
+      st.pruneChanges.run(seq - CHANGES_KEPT);
+      st.raiseFloor.run(seq - CHANGES_KEPT);
+    }
+  }
+
+  private create(s: Specimen): Specimen {
+    const st = this.ready();
+    const { f, params } = this.rowParams(s);
+    this.db
+      .transaction(() => {
+        let rid: number;
+        try {
+          rid = Number(st.insert.run(params).lastInsertRowid);
+        } catch (err) {
+          if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new ExemplarError('CONFLICT', 'a specimen with this id exists', { id: s.id });
+          throw err;
+        }
+        this.writeDependents(rid, f, false);
+      })
+      .immediate();
+    return s;
+  }
+
+  private get(id: string): Specimen | null {
+    const doc = this.ready().doc.get(id) as string | undefined;
+    return doc === undefined ? null : (JSON.parse(doc) as Specimen);
+  }
+
+  private checkRevision(id: string, expectedRevision: number | undefined): { rid: number; revision: number } {
+    const head = this.ready().head.get(id) as { rid: number; revision: number } | undefined;
+    if (!head) throw notFound('SPECIMEN_NOT_FOUND', 'specimen', { id });
+    if (expectedRevision !== undefined && head.revision !== expectedRevision) {
+      throw new ExemplarError('REVISION_CONFLICT', 'the specimen was changed by someone else; reload it and try again', {
+        id,
+        expectedRevision,
+        currentRevision: head.revision,
+      });
+    }
+    return head;
+  }
+
+  private replace(id: string, expectedRevision: number, next: Specimen): Specimen {
+    const st = this.ready();
+    if (next.id !== id) throw new ExemplarError('BAD_REQUEST', 'a specimen id cannot change', { id, nextId: next.id });
+    if (!Number.isInteger(expectedRevision)) throw new ExemplarError('BAD_REQUEST', 'expectedRevision must be an integer', { expectedRevision });
+    if (!(next.revision > expectedRevision)) {
+      throw new ExemplarError('BAD_REQUEST', 'the new revision must be greater than the expected one', { expectedRevision, revision: next.revision });
+    }
+    const { f, params } = this.rowParams(next);
+    this.db
+      .transaction(() => {
+        const { rid } = this.checkRevision(id, expectedRevision);
+        st.update.run({ ...params, rid });
+        this.writeDependents(rid, f, true);
+      })
+      .immediate();
+    return next;
+  }
+
+  private remove(id: string, expectedRevision: number | undefined): void {
+    const st = this.ready();
+    this.db
+      .transaction(() => {
+        const { rid } = this.checkRevision(id, expectedRevision);
+        st.deleteRow.run(rid);
+        st.textDelete.run(rid);
+        this.logChange(rid);
+      })
+      .immediate();
+  }
+
+  // ------------------------------------------------------------ reads
+
+  private async *keysetPages(which: 'objectKeysAfter' | 'idsAfter'): AsyncIterable<string> {
+    // Pages rather than one iterator: a better-sqlite3 connection cannot run
+    // other statements while an iterator is open, and the caller may.
+    const stmt = this.ready()[which];
+    let after = '';
+    for (;;) {
+      const page = stmt.all(after, PAGE) as string[];
+      for (const k of page) yield k;
+      if (page.length < PAGE) return;
+      after = page[page.length - 1]!;
+    }
+  }
+
+  /** Applies the changes other processes (and this one) logged since the index was last brought up to date. */
+  private catchUp(): void {
+    const st = this.ready();
+    const head = st.changesHead.get() as number;
+    if (head === this.indexSeq) return;
+    const floor = st.changesFloor.get() as number;
+    if (this.indexSeq < 0 || this.indexSeq < floor) {
+      this.index.clear();
+      for (const row of st.allIndexRows.iterate() as IterableIterator<SpecimenRow>) this.index.upsert(row.rid, entryOf(row));
+    } else {
+      const rids = st.changedRids.all(this.indexSeq) as number[];
+      for (let i = 0; i < rids.length; i += PAGE) {
+        const chunk = rids.slice(i, i + PAGE);
+        const present = new Set<number>();
+        for (const row of st.indexRows.all(JSON.stringify(chunk)) as SpecimenRow[]) {
+          this.index.upsert(row.rid, entryOf(row));
+          present.add(row.rid);
+        }
+        for (const rid of chunk) if (!present.has(rid)) this.index.remove(rid);
+      }
+    }
+    this.indexSeq = head;
+    this.textCache.clear();
+  }
+
+  private textRids(ftsQuery: string): Uint8Array {
+    const cached = this.textCache.get(ftsQuery);
+    if (cached) {
+      // Most recently used last.
+      this.textCache.delete(ftsQuery);
+      this.textCache.set(ftsQuery, cached);
+      return cached;
+    }
+    const rids = this.ready().textMatch.all(ftsQuery) as number[];
+    const marks = new Uint8Array(this.index.ridLimit);
+    for (const rid of rids) if (rid < marks.length) marks[rid] = 1;
+    this.textCache.set(ftsQuery, marks);
+    if (this.textCache.size > TEXT_CACHE_ENTRIES) this.textCache.delete(this.textCache.keys().next().value!);
+    return marks;
+  }
+
+  private textMatches(terms: string[], withScores: boolean): TextMatches {
+    const matches = this.textRids(ftsPrefixQuery(terms));
+    if (!withScores) return { matches, scores: null };
+    const scores = new Uint8Array(matches.length);
+    for (const term of terms) {
+      const inTitle = this.textRids(ftsPrefixQuery([term], 'title'));
+      for (let rid = 0; rid < scores.length; rid++) if (inTitle[rid]) scores[rid]!++;
+    }
+    return { matches, scores };
+  }
+
+  private search(query: SpecimenQuery): SpecimenPage {
+    const q = normalizeQuery(query);
+    const st = this.ready();
+    // One read transaction: the index catch-up, the text match and the documents see the same snapshot.
+    return this.db.transaction((): SpecimenPage => {
+      this.catchUp();
+      const text = q.terms.length > 0 ? this.textMatches(q.terms, q.sort.field === 'relevance') : null;
+      const result = this.index.search(q, text, currentYear());
+      const docs = new Map<number, string>();
+      for (const row of st.docs.all(JSON.stringify(result.rids)) as { rid: number; doc: string }[]) docs.set(row.rid, row.doc);
+      return {
+        items: result.rids.map((rid) => JSON.parse(docs.get(rid)!) as Specimen),
+        facets: result.facets,
+        total: result.total,
+        nextCursor: result.next ? encodeCursor(q, result.next.values, result.next.id) : null,
+      };
+    }).deferred();
+  }
+}

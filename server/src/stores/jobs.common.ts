@@ -1,0 +1,92 @@
+/**
+ * Rules of the job queue that both catalog adapters share: input validation,
+ * defaults and the errors a worker gets when it no longer holds a job.
+ */
+import { ExemplarError } from '../errors';
+import { JOB_STATUSES, type Job, type JobError, type JobListQuery, type JobProgress, type JobStatus, type NewJob } from './catalog.port';
+
+export const DEFAULT_MAX_ATTEMPTS = 3;
+export const DEFAULT_JOB_LIST_LIMIT = 50;
+export const MAX_JOB_LIST_LIMIT = 1000;
+const JOB_ID = /^[A-Za-z0-9_-]{6,64}$/;
+/** A week: longer leases would let a dead worker hold a job for ever in practice. */
+const MAX_LEASE_MS = 7 * 24 * 3600 * 1000;
+
+const bad = (message: string, details: Record<string, unknown> = {}, cause?: unknown) =>
+  new ExemplarError('BAD_REQUEST', message, details, cause === undefined ? undefined : { cause });
+
+export interface ValidNewJob {
+  id: string;
+  kind: string;
+  payloadJson: string;
+  priority: number;
+  maxAttempts: number;
+}
+
+export function validateNewJob(job: NewJob): ValidNewJob {
+  if (typeof job.id !== 'string' || !JOB_ID.test(job.id)) throw bad('job id must match ^[A-Za-z0-9_-]{6,64}$', { id: job.id });
+  if (typeof job.kind !== 'string' || job.kind.length === 0 || job.kind.length > 100) throw bad('job kind must be a non-empty string', { kind: job.kind });
+  const priority = job.priority ?? 0;
+  if (!Number.isSafeInteger(priority)) throw bad('job priority must be an integer', { priority });
+  const maxAttempts = job.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  if (!Number.isSafeInteger(maxAttempts) || maxAttempts < 1) throw bad('job maxAttempts must be a positive integer', { maxAttempts });
+  return { id: job.id, kind: job.kind, payloadJson: toJson(job.payload, 'payload'), priority, maxAttempts };
+}
+
+export function toJson(value: unknown, what: string): string {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch (err) {
+    throw bad(`job ${what} is not JSON-serialisable`, {}, err);
+  }
+  if (json === undefined) throw bad(`job ${what} is not JSON-serialisable`);
+  return json;
+}
+
+export function validateLease(leaseMs: number): void {
+  if (!Number.isSafeInteger(leaseMs) || leaseMs < 1 || leaseMs > MAX_LEASE_MS) throw bad(`leaseMs must be an integer from 1 to ${MAX_LEASE_MS}`, { leaseMs });
+}
+
+export function validateWorker(workerId: string): void {
+  if (typeof workerId !== 'string' || workerId.length === 0 || workerId.length > 200) throw bad('workerId must be a non-empty string', { workerId });
+}
+
+export function validateProgress(p: JobProgress): JobProgress {
+  if (typeof p !== 'object' || p === null || typeof p.fraction !== 'number' || !(p.fraction >= 0 && p.fraction <= 1) || typeof p.stage !== 'string') {
+    throw bad('progress must be {fraction: 0..1, stage: string}', { progress: p });
+  }
+  return { fraction: p.fraction, stage: p.stage };
+}
+
+export function validateJobError(e: JobError): JobError {
+  if (typeof e !== 'object' || e === null || typeof e.code !== 'string' || typeof e.message !== 'string') {
+    throw bad('a job error must be {code: string, message: string}', { error: e });
+  }
+  return { code: e.code, message: e.message };
+}
+
+export function validateKinds(kinds: readonly string[] | undefined): string[] | null {
+  if (kinds === undefined || kinds.length === 0) return null;
+  if (!Array.isArray(kinds) || kinds.some((k) => typeof k !== 'string')) throw bad('kinds must be a list of strings');
+  return [...new Set(kinds)];
+}
+
+export function validateListQuery(q: JobListQuery): { status: JobStatus | null; kind: string | null; limit: number } {
+  const limit = q.limit ?? DEFAULT_JOB_LIST_LIMIT;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_JOB_LIST_LIMIT) throw bad(`limit must be an integer from 1 to ${MAX_JOB_LIST_LIMIT}`, { limit });
+  if (q.status !== undefined && !(JOB_STATUSES as readonly string[]).includes(q.status)) throw bad('unknown job status', { status: q.status });
+  return { status: q.status ?? null, kind: q.kind ?? null, limit };
+}
+
+export const jobNotFound = (id: string) => new ExemplarError('JOB_NOT_FOUND', 'job not found', { id });
+
+/** The worker no longer holds the job: it finished, was cancelled, or another worker took it over. */
+export const leaseLost = (job: Pick<Job, 'id' | 'status' | 'workerId'>, workerId: string) =>
+  new ExemplarError('CONFLICT', `job ${job.id} is no longer held by worker ${workerId}`, {
+    reason: 'LEASE_LOST',
+    id: job.id,
+    status: job.status,
+  });
+
+export const TERMINAL: readonly JobStatus[] = ['done', 'failed', 'cancelled'];
