@@ -1,0 +1,109 @@
+import type { Homography } from './geometry';
+
+/** Raw 8-bit single-channel pixels, row-major, no padding. */
+export interface GreyImage {
+  readonly data: Uint8Array;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** Axis-aligned rectangle in reference pixel coordinates. */
+export interface ZoneRect {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+export interface AlignOptions {
+  /**
+   * Reference zones whose content legitimately differs between documents
+   * (holder photo, personalised fields): no feature or refinement point is
+   * taken inside them.
+   */
+  readonly ignoreZones?: readonly ZoneRect[];
+  /** Long edge (px) of the working resolution for feature matching. */
+  readonly coarseLongEdge?: number;
+  /** Features kept per image at the working resolution. */
+  readonly maxFeatures?: number;
+  /** Minimum feature inliers for a coarse homography to be trusted. */
+  readonly minInliers?: number;
+  /** Try simulated oblique views of the reference when direct matching fails (steep perspective). */
+  readonly tiltFallback?: boolean;
+}
+
+/** Milliseconds per stage; stages that did not run are 0. */
+export interface AlignTimings {
+  prepare: number;
+  features: number;
+  match: number;
+  estimate: number;
+  fallback: number;
+  refine: number;
+  total: number;
+}
+
+export type AlignFailureReason =
+  /** Not enough distinctive structure in one of the images (blank, flat, tiny). */
+  | 'too-few-features'
+  /** Features exist but too few agree on one homography: unrelated images, or too different to match. */
+  | 'too-few-inliers'
+  /** The best homography is degenerate: mirror, collapse, extreme scale or perspective. */
+  | 'implausible-warp'
+  /** The coarse homography was not confirmed by sub-pixel refinement at higher resolution. */
+  | 'refinement-failed';
+
+export interface CoarseAttempt {
+  /** Which detector/view produced it, e.g. `orb`, `akaze`, `akaze-tilt2-0deg`. */
+  method: string;
+  keypointsReference: number;
+  keypointsQuestioned: number;
+  matches: number;
+  inliers: number;
+}
+
+export interface RefinementLevel {
+  referenceScale: number;
+  questionedScale: number;
+  pass: number;
+  points: number;
+  tracked: number;
+  inliers: number;
+  rmse: number;
+}
+
+export interface AlignDiagnostics {
+  referenceSize: [number, number];
+  questionedSize: [number, number];
+  coarseScale: { reference: number; questioned: number };
+  attempts: CoarseAttempt[];
+  /** The attempt whose homography was refined, or null when none was accepted. */
+  chosen: string | null;
+  coarseHomography: number[] | null;
+  refinement: RefinementLevel[];
+  /** Human-readable detail for a refusal, or notes on a success. */
+  message: string;
+}
+
+export interface AlignSuccess {
+  ok: true;
+  /** Row-major 3×3, H[8] = 1; maps reference pixel coordinates to questioned pixel coordinates. */
+  homography: number[];
+  /** Correspondences supporting the final homography (sub-pixel refined points). */
+  inliers: number;
+  /** Root-mean-square reprojection error of those inliers, questioned pixels. */
+  rmse: number;
+  elapsedMs: AlignTimings;
+  diagnostics: AlignDiagnostics;
+}
+
+export interface AlignFailure {
+  ok: false;
+  reason: AlignFailureReason;
+  elapsedMs: AlignTimings;
+  diagnostics: AlignDiagnostics;
+}
+
+export type AlignResult = AlignSuccess | AlignFailure;
+
+export type { Homography };

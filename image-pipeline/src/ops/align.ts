@@ -1,0 +1,326 @@
+/**
+ * Alignment of a questioned document image to a reference image.
+ *
+ * 1. Both images are reduced to a working resolution (long edge
+ *    `coarseLongEdge`); binary features are matched there (mutual nearest
+ *    neighbours + ratio test) and a homography is estimated robustly
+ *    (MAGSAC++). ORB is tried first (fast); AKAZE next (more robust to blur,
+ *    light and viewpoint); then AKAZE on simulated oblique views of the
+ *    reference, for photos taken at a steep angle.
+ * 2. The accepted homography is refined coarse to fine up to full resolution
+ *    (`align-refine.ts`).
+ * 3. A quality gate refuses rather than return a doubtful homography.
+ *
+ * Deterministic: no step depends on anything but the pixels and the options.
+ */
+import { loadOpenCv, withMats } from '../cv/opencv';
+import type { Cv, Mat } from '../cv/opencv';
+import { detectFeatures, detectTiltedFeatures, EMPTY_FEATURES, zoneMask } from './align-features';
+import type { DetectorKind, FeatureSet } from './align-features';
+import { robustHomography } from './align-homography';
+import { matchMutualRatio } from './align-match';
+import { implausibleWarp } from './align-quality';
+import { refineHomography } from './align-refine';
+import type {
+  AlignDiagnostics,
+  AlignFailureReason,
+  AlignOptions,
+  AlignResult,
+  AlignTimings,
+  CoarseAttempt,
+  GreyImage,
+  ZoneRect,
+} from './align-types';
+import { homographyFromLevel, isHomography, maxCornerShift, normalizeHomography } from './geometry';
+import type { Homography, Point } from './geometry';
+
+export const DEFAULT_ALIGN_OPTIONS = {
+  coarseLongEdge: 512,
+  maxFeatures: 1000,
+  minInliers: 15,
+  tiltFallback: true,
+} as const;
+
+/** Fewest keypoints per image worth matching at all. */
+const MIN_FEATURES = 12;
+/** MAGSAC inlier threshold at the working resolution (px). */
+const COARSE_THRESHOLD = 2.5;
+/** Share of mutual ratio-test matches that must be inliers; random matches between unrelated images rarely reach it. */
+const MIN_INLIER_RATIO = 0.15;
+/** Foreshortening simulated for steep views (ASIFT's tilt t = 1/cos θ; 2 covers about 45–70°). */
+const FALLBACK_TILT = 2;
+/** Fewest refined correspondences accepted, and their least share of the patches tried. */
+const MIN_REFINED_INLIERS = 12;
+const MIN_REFINED_SHARE = 0.1;
+/** Largest move refinement may make to the starting homography, in working-resolution pixels. */
+const MAX_REFINE_SHIFT = 8;
+
+function checkImage(name: string, img: GreyImage): void {
+  if (!Number.isInteger(img.width) || !Number.isInteger(img.height) || img.width < 1 || img.height < 1) {
+    throw new TypeError(`${name}: width and height must be positive integers`);
+  }
+  if (!(img.data instanceof Uint8Array) || img.data.length !== img.width * img.height) {
+    throw new TypeError(`${name}: data must be a Uint8Array of width × height bytes (8-bit grey)`);
+  }
+}
+
+function toMat(cv: Cv, img: GreyImage): Mat {
+  const m = new cv.Mat(img.height, img.width, cv.CV_8UC1);
+  m.data.set(img.data);
+  return m;
+}
+
+/** Stage clock and result builders shared by `alignImages` and `refineAlignment`. */
+class AlignRun {
+  readonly t0 = performance.now();
+  readonly times: AlignTimings = { prepare: 0, features: 0, match: 0, estimate: 0, fallback: 0, refine: 0, total: 0 };
+  readonly diagnostics: AlignDiagnostics;
+
+  constructor(reference: GreyImage, questioned: GreyImage) {
+    this.diagnostics = {
+      referenceSize: [reference.width, reference.height],
+      questionedSize: [questioned.width, questioned.height],
+      coarseScale: { reference: 1, questioned: 1 },
+      attempts: [],
+      chosen: null,
+      coarseHomography: null,
+      refinement: [],
+      message: '',
+    };
+  }
+
+  private stop(): AlignTimings {
+    this.times.total = performance.now() - this.t0;
+    for (const k of Object.keys(this.times) as (keyof AlignTimings)[]) this.times[k] = Math.round(this.times[k] * 1000) / 1000;
+    return this.times;
+  }
+
+  refuse(reason: AlignFailureReason, message: string): AlignResult {
+    this.diagnostics.message = message;
+    return { ok: false, reason, elapsedMs: this.stop(), diagnostics: this.diagnostics };
+  }
+
+  accept(homography: number[], inliers: number, rmse: number, message: string): AlignResult {
+    this.diagnostics.message = message;
+    return { ok: true, homography, inliers, rmse: Math.round(rmse * 1e4) / 1e4, elapsedMs: this.stop(), diagnostics: this.diagnostics };
+  }
+}
+
+interface Candidate {
+  attempt: CoarseAttempt;
+  /** Reference → questioned at the working resolution. */
+  homography: number[] | null;
+  failure: AlignFailureReason | null;
+  message: string;
+}
+
+async function estimateCoarse(
+  cv: Cv,
+  method: string,
+  ref: FeatureSet,
+  qry: FeatureSet,
+  refSize: [number, number],
+  minInliers: number,
+  clock: { match: number; estimate: number },
+): Promise<Candidate> {
+  const attempt: CoarseAttempt = { method, keypointsReference: ref.count, keypointsQuestioned: qry.count, matches: 0, inliers: 0 };
+  if (ref.count < MIN_FEATURES || qry.count < MIN_FEATURES) {
+    return { attempt, homography: null, failure: 'too-few-features', message: `${method}: ${ref.count} reference and ${qry.count} questioned keypoints` };
+  }
+  let t = performance.now();
+  const matches = matchMutualRatio(ref, qry);
+  clock.match += performance.now() - t;
+  attempt.matches = matches.count;
+  const src = new Float64Array(matches.count * 2);
+  const dst = new Float64Array(matches.count * 2);
+  for (let i = 0; i < matches.count; i++) {
+    const a = matches.reference[i]!;
+    const b = matches.questioned[i]!;
+    src[2 * i] = ref.xy[2 * a]!;
+    src[2 * i + 1] = ref.xy[2 * a + 1]!;
+    dst[2 * i] = qry.xy[2 * b]!;
+    dst[2 * i + 1] = qry.xy[2 * b + 1]!;
+  }
+  t = performance.now();
+  const fit = await robustHomography(cv, src, dst, matches.count, COARSE_THRESHOLD, 'magsac');
+  clock.estimate += performance.now() - t;
+  attempt.inliers = fit?.inliers ?? 0;
+  if (!fit || fit.inliers < minInliers || fit.inliers < MIN_INLIER_RATIO * matches.count) {
+    return {
+      attempt,
+      homography: null,
+      failure: 'too-few-inliers',
+      message: `${method}: ${attempt.inliers} inliers of ${matches.count} matches (need ${minInliers} and ${Math.round(MIN_INLIER_RATIO * 100)} %)`,
+    };
+  }
+  const why = implausibleWarp(fit.homography, refSize[0], refSize[1]);
+  if (why) return { attempt, homography: null, failure: 'implausible-warp', message: `${method}: ${why}` };
+  return { attempt, homography: fit.homography, failure: null, message: '' };
+}
+
+interface CoarseOutcome {
+  candidates: Candidate[];
+  chosen: Candidate | null;
+  refScale: Point;
+  qryScale: Point;
+}
+
+/** Feature matching at the working resolution, trying detectors and views until one is accepted. */
+function coarseAlignment(cv: Cv, reference: GreyImage, questioned: GreyImage, opts: Required<Omit<AlignOptions, 'ignoreZones'>>, zones: readonly ZoneRect[], run: AlignRun): Promise<CoarseOutcome> {
+  const times = run.times;
+  return withMats(async (track) => {
+    let t = performance.now();
+    const small = (img: GreyImage): { mat: Mat; scale: Point } => {
+      const full = track(toMat(cv, img));
+      const s = Math.min(1, opts.coarseLongEdge / Math.max(img.width, img.height));
+      if (s >= 1) return { mat: full, scale: [1, 1] };
+      const w = Math.max(1, Math.round(img.width * s));
+      const h = Math.max(1, Math.round(img.height * s));
+      const out = track(new cv.Mat());
+      cv.resize(full, out, new cv.Size(w, h), 0, 0, cv.INTER_AREA);
+      return { mat: out, scale: [w / img.width, h / img.height] };
+    };
+    const ref = small(reference);
+    const qry = small(questioned);
+    run.diagnostics.coarseScale = { reference: ref.scale[0], questioned: qry.scale[0] };
+    const mask = zoneMask(
+      cv,
+      track,
+      ref.mat.cols,
+      ref.mat.rows,
+      zones.map((z) => ({ x: z.x * ref.scale[0], y: z.y * ref.scale[1], width: z.width * ref.scale[0], height: z.height * ref.scale[1] })),
+    );
+    times.prepare += performance.now() - t;
+    const refSize: [number, number] = [ref.mat.cols, ref.mat.rows];
+    const candidates: Candidate[] = [];
+    const done = (chosen: Candidate | null): CoarseOutcome => ({ candidates, chosen, refScale: ref.scale, qryScale: qry.scale });
+
+    let questionedAkaze: FeatureSet = EMPTY_FEATURES;
+    for (const kind of ['orb', 'akaze'] as DetectorKind[]) {
+      t = performance.now();
+      const fr = await detectFeatures(cv, ref.mat, kind, opts.maxFeatures, mask);
+      const fq = fr.count >= MIN_FEATURES ? await detectFeatures(cv, qry.mat, kind, opts.maxFeatures, null) : EMPTY_FEATURES;
+      times.features += performance.now() - t;
+      if (kind === 'akaze') questionedAkaze = fq;
+      const c = await estimateCoarse(cv, kind, fr, fq, refSize, opts.minInliers, times);
+      candidates.push(c);
+      if (!c.failure) return done(c);
+      // Nothing to match on the reference: another detector will not find more.
+      if (fr.count < MIN_FEATURES) return done(null);
+    }
+    if (!opts.tiltFallback || questionedAkaze.count < MIN_FEATURES) return done(null);
+    t = performance.now();
+    const clock = { match: 0, estimate: 0 };
+    try {
+      // A frontal reference against an oblique photo: foreshorten the reference the same way.
+      for (const axis of ['x', 'y'] as const) {
+        const fr = await detectTiltedFeatures(cv, ref.mat, FALLBACK_TILT, axis, 'akaze', opts.maxFeatures, mask);
+        const c = await estimateCoarse(cv, `akaze-tilt${FALLBACK_TILT}-${axis}`, fr, questionedAkaze, refSize, opts.minInliers, clock);
+        candidates.push(c);
+        if (!c.failure) return done(c);
+      }
+      return done(null);
+    } finally {
+      times.fallback += performance.now() - t;
+    }
+  });
+}
+
+/** Sub-pixel refinement of `initial` plus the final quality gate. */
+async function refineAndGate(
+  cv: Cv,
+  reference: GreyImage,
+  questioned: GreyImage,
+  initial: Homography,
+  coarseLongEdge: number,
+  zones: readonly ZoneRect[],
+  run: AlignRun,
+  note: string,
+): Promise<AlignResult> {
+  const t = performance.now();
+  const refined = await refineHomography(cv, reference, questioned, initial, { coarseLongEdge, ignoreZones: zones });
+  run.times.refine += performance.now() - t;
+  run.diagnostics.refinement = refined.levels;
+  if (!refined.ok) return run.refuse('refinement-failed', refined.message);
+  const last = refined.levels[refined.levels.length - 1]!;
+  if (refined.inliers < MIN_REFINED_INLIERS || refined.inliers < MIN_REFINED_SHARE * last.points) {
+    return run.refuse('refinement-failed', `only ${refined.inliers} of ${last.points} refinement patches agree on one homography`);
+  }
+  const workingScale = Math.min(1, coarseLongEdge / Math.max(questioned.width, questioned.height));
+  const shift = maxCornerShift(initial, refined.homography, reference.width, reference.height) * workingScale;
+  if (shift > MAX_REFINE_SHIFT) {
+    return run.refuse('refinement-failed', `refinement moved the homography by ${shift.toFixed(1)} px at working resolution`);
+  }
+  const why = implausibleWarp(refined.homography, reference.width, reference.height);
+  if (why) return run.refuse('implausible-warp', why);
+  return run.accept(refined.homography, refined.inliers, refined.rmse, `${note}; refined on ${refined.inliers} of ${last.points} patches`);
+}
+
+/**
+ * Estimates the homography mapping reference pixel coordinates to questioned
+ * pixel coordinates (row-major, H[8] = 1, pixel centres at integer
+ * coordinates), or refuses with a reason.
+ */
+export async function alignImages(reference: GreyImage, questioned: GreyImage, options: AlignOptions = {}): Promise<AlignResult> {
+  checkImage('reference', reference);
+  checkImage('questioned', questioned);
+  const opts = {
+    coarseLongEdge: options.coarseLongEdge ?? DEFAULT_ALIGN_OPTIONS.coarseLongEdge,
+    maxFeatures: options.maxFeatures ?? DEFAULT_ALIGN_OPTIONS.maxFeatures,
+    minInliers: options.minInliers ?? DEFAULT_ALIGN_OPTIONS.minInliers,
+    tiltFallback: options.tiltFallback ?? DEFAULT_ALIGN_OPTIONS.tiltFallback,
+  };
+  const zones = options.ignoreZones ?? [];
+  const run = new AlignRun(reference, questioned);
+  const cv = await loadOpenCv();
+
+  const coarse = await coarseAlignment(cv, reference, questioned, opts, zones, run);
+  run.diagnostics.attempts = coarse.candidates.map((c) => c.attempt);
+  const chosen = coarse.chosen;
+  if (!chosen?.homography) {
+    // The most telling failure: no structure at all, else a consistent but impossible warp, else disagreement.
+    const failures = coarse.candidates.map((c) => c.failure);
+    const reason: AlignFailureReason = failures.every((f) => f === 'too-few-features')
+      ? 'too-few-features'
+      : failures.includes('implausible-warp')
+        ? 'implausible-warp'
+        : 'too-few-inliers';
+    return run.refuse(reason, coarse.candidates.map((c) => c.message).join('; '));
+  }
+  run.diagnostics.chosen = chosen.attempt.method;
+  const coarseH = homographyFromLevel(chosen.homography, coarse.refScale, coarse.qryScale);
+  run.diagnostics.coarseHomography = coarseH;
+  return refineAndGate(cv, reference, questioned, coarseH, opts.coarseLongEdge, zones, run, `${chosen.attempt.method}: ${chosen.attempt.inliers} feature inliers`);
+}
+
+/**
+ * Refines a known homography (e.g. the one found on the white-light image of
+ * the same capture, reused for UV or IR) without feature matching. Refuses
+ * when the images do not confirm it.
+ */
+export async function refineAlignment(
+  reference: GreyImage,
+  questioned: GreyImage,
+  homography: Homography,
+  options: Pick<AlignOptions, 'ignoreZones' | 'coarseLongEdge'> = {},
+): Promise<AlignResult> {
+  checkImage('reference', reference);
+  checkImage('questioned', questioned);
+  if (!isHomography(homography)) throw new TypeError('homography must be 9 finite numbers');
+  const run = new AlignRun(reference, questioned);
+  const initial = normalizeHomography(homography);
+  run.diagnostics.coarseHomography = initial;
+  const why = implausibleWarp(initial, reference.width, reference.height);
+  if (why) return run.refuse('implausible-warp', `starting homography: ${why}`);
+  const cv = await loadOpenCv();
+  return refineAndGate(
+    cv,
+    reference,
+    questioned,
+    initial,
+    options.coarseLongEdge ?? DEFAULT_ALIGN_OPTIONS.coarseLongEdge,
+    options.ignoreZones ?? [],
+    run,
+    'given homography',
+  );
+}
