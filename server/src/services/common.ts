@@ -1,0 +1,63 @@
+/**
+ * Small pieces the services share: record ids, timestamps, turning schema
+ * issues into the API's VALIDATION_FAILED, and per-key locks that keep an
+ * ingest and an object clean-up from racing on a de-duplicated object.
+ */
+import { randomBytes } from 'node:crypto';
+import type { ValidationIssue, ValidationResult } from '@exemplar/specimens-schema';
+import { ExemplarError } from '../errors';
+
+/** 16 URL-safe characters (96 random bits); matches the schema's recordId. */
+export function newRecordId(): string {
+  return randomBytes(12).toString('base64url');
+}
+
+export function timestamp(now: Date = new Date()): string {
+  return now.toISOString();
+}
+
+export function validationFailed(what: string, errors: ValidationIssue[], details: Record<string, unknown> = {}): ExemplarError {
+  const summary = errors
+    .slice(0, 5)
+    .map((e) => `${e.path || '/'} ${e.message}`)
+    .join('; ');
+  return new ExemplarError('VALIDATION_FAILED', `Invalid ${what}: ${summary}${errors.length > 5 ? '; …' : ''}`, { ...details, errors });
+}
+
+/** The validated value, or VALIDATION_FAILED with the issues in `details.errors`. */
+export function valueOrThrow<T>(result: ValidationResult<T>, what: string): T {
+  if (!result.ok) throw validationFailed(what, result.errors);
+  return result.value;
+}
+
+/**
+ * In-process async locks by key. `withKeys` takes its keys in sorted order, so
+ * two callers needing overlapping sets cannot deadlock.
+ */
+export class KeyLocks {
+  private readonly tails = new Map<string, Promise<void>>();
+
+  async withKeys<T>(keys: Iterable<string>, fn: () => Promise<T>): Promise<T> {
+    const sorted = [...new Set(keys)].sort();
+    const releases: Array<() => void> = [];
+    try {
+      for (const key of sorted) releases.push(await this.acquire(key));
+      return await fn();
+    } finally {
+      for (const release of releases.reverse()) release();
+    }
+  }
+
+  private async acquire(key: string): Promise<() => void> {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    let release!: () => void;
+    const current = new Promise<void>((resolve) => (release = resolve));
+    const tail = previous.then(() => current);
+    this.tails.set(key, tail);
+    await previous;
+    return () => {
+      release();
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    };
+  }
+}

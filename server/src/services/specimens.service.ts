@@ -1,0 +1,333 @@
+/**
+ * Specimen records: create, read, change (revision-checked), delete, search,
+ * and the edits of captures and feature zones inside a specimen. Every write
+ * validates the whole resulting record (schema and `checkSpecimenRules`), so
+ * the catalog only ever holds records that pass both.
+ *
+ * Objects (originals and derivatives) are shared between records by content
+ * hash. When a record stops referencing an image, its objects are removed
+ * only after the record is written and only if no record references them any
+ * more; the per-hash lock shared with ingest keeps the check and the removal
+ * from racing with an ingest that re-uses the same bytes.
+ */
+import {
+  mergeSpecimenPatch,
+  validate,
+  validateSpecimen,
+  validateSpecimenCreate,
+  type Capture,
+  type CapturePatch,
+  type FeatureZone,
+  type FeatureZoneCreate,
+  type FeatureZonePatch,
+  type Specimen,
+  type ValidationIssue,
+} from '@exemplar/specimens-schema';
+import { ExemplarError, isExemplarError, notFound } from '../errors';
+import type { CatalogStore, SpecimenPage, SpecimenQuery } from '../stores/catalog.port';
+import { objectKeys, type ObjectStore } from '../stores/objects.port';
+import type { Actor } from './actor';
+import { KeyLocks, newRecordId, timestamp, validationFailed, valueOrThrow } from './common';
+import { DERIVATIVE_NAMES } from './derivative-names';
+
+export interface SpecimenServiceDeps {
+  catalog: CatalogStore;
+  objects: ObjectStore;
+  /** Shared with IngestService: per-image-hash locks. */
+  imageLocks: KeyLocks;
+  now?: () => Date;
+}
+
+/** Body of a zones replacement: zones that keep their id, and new ones without. */
+export interface ZonesReplacement {
+  revision: number;
+  zones: Array<FeatureZone | FeatureZoneCreate>;
+}
+
+/** How often a change computed from a fresh read is retried when another writer got in first. */
+const MAX_COMMIT_ATTEMPTS = 8;
+
+/** Specimens listed in a CONFLICT that blocks a delete. */
+const MAX_LISTED_IMITATORS = 20;
+
+export class SpecimenService {
+  private readonly catalog: CatalogStore;
+  private readonly objects: ObjectStore;
+  private readonly imageLocks: KeyLocks;
+  private readonly now: () => Date;
+
+  constructor(deps: SpecimenServiceDeps) {
+    this.catalog = deps.catalog;
+    this.objects = deps.objects;
+    this.imageLocks = deps.imageLocks;
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  async create(body: unknown, actor: Actor): Promise<Specimen> {
+    const input = valueOrThrow(validateSpecimenCreate(body), 'specimen');
+    if (input.imitates !== undefined) await this.assertImitable(input.imitates);
+    const at = timestamp(this.now());
+    const { tags = [], ...fields } = input;
+    const specimen = valueOrThrow(
+      validateSpecimen({
+        id: newRecordId(),
+        revision: 1,
+        ...fields,
+        tags,
+        captures: [],
+        createdBy: actor.id,
+        createdAt: at,
+        updatedBy: actor.id,
+        updatedAt: at,
+      }),
+      'specimen',
+    );
+    return this.catalog.specimens.create(specimen);
+  }
+
+  /** SPECIMEN_NOT_FOUND when absent. */
+  async get(id: string): Promise<Specimen> {
+    const specimen = await this.catalog.specimens.get(id);
+    if (!specimen) throw notFound('SPECIMEN_NOT_FOUND', `Specimen ${id}`, { id });
+    return specimen;
+  }
+
+  async search(query: SpecimenQuery): Promise<SpecimenPage> {
+    return this.catalog.specimens.search(query);
+  }
+
+  /** Applies a SpecimenPatch (with the current `revision`); `null` removes an optional field. */
+  async patch(id: string, body: unknown, actor: Actor): Promise<Specimen> {
+    const patch = valueOrThrow(validate('specimen-patch', body), 'specimen patch');
+    if (typeof patch.imitates === 'string') await this.assertImitable(patch.imitates, id);
+    return this.change(id, actor, patch.revision, (current) => mergeSpecimenPatch(current, patch));
+  }
+
+  /**
+   * Deletes the record, then the objects of its images that no other record
+   * references. Without `revision` the current one is used (and the delete is
+   * retried if the record changes meanwhile). CONFLICT while other specimens
+   * imitate this one.
+   */
+  async delete(id: string, revision?: number): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.get(id);
+      if (revision !== undefined && current.revision !== revision) throw revisionConflict(id, current.revision);
+      await this.assertNotImitated(id);
+      try {
+        await this.catalog.specimens.delete(id, current.revision);
+      } catch (err) {
+        if (revision === undefined && isRevisionConflict(err) && attempt < MAX_COMMIT_ATTEMPTS) continue;
+        throw err;
+      }
+      await this.releaseImages(imageHashes(current.captures));
+      return;
+    }
+  }
+
+  /** Applies a CapturePatch (metadata only; with the specimen's `revision`). */
+  async patchCapture(id: string, captureId: string, body: unknown, actor: Actor): Promise<Specimen> {
+    const patch = valueOrThrow(validate('capture-patch', body), 'capture patch');
+    return this.change(id, actor, patch.revision, (current) =>
+      withCapture(current, captureId, (capture) => mergePatch(capture, patch) as Capture),
+    );
+  }
+
+  /** Removes a capture, then the objects of its images no record references any more. */
+  async deleteCapture(id: string, captureId: string, revision: number, actor: Actor): Promise<Specimen> {
+    let removed: Capture | undefined;
+    const next = await this.change(id, actor, revision, (current) => {
+      removed = findCapture(current, captureId);
+      return { ...current, captures: current.captures.filter((c) => c.id !== captureId) };
+    });
+    if (removed) await this.releaseImages(imageHashes([removed]));
+    return next;
+  }
+
+  /**
+   * Replaces every zone of a capture (the zone editor saves the whole set).
+   * A zone given with an id must be one of the capture's zones; zones without
+   * an id are new and get one.
+   */
+  async replaceZones(id: string, captureId: string, body: unknown, actor: Actor): Promise<Specimen> {
+    const input = parseZonesReplacement(body);
+    return this.change(id, actor, input.revision, (current) =>
+      withCapture(current, captureId, (capture) => {
+        const known = new Set(capture.zones.map((z) => z.id));
+        const issues: ValidationIssue[] = [];
+        const zones = input.zones.map((zone, i): FeatureZone => {
+          if ('id' in zone) {
+            if (!known.has(zone.id)) issues.push({ path: `/zones/${i}/id`, message: 'is not a zone of this capture', keyword: 'zoneId' });
+            return zone;
+          }
+          return { id: newRecordId(), ...zone };
+        });
+        if (issues.length) throw validationFailed('zones', issues);
+        return { ...capture, zones };
+      }),
+    );
+  }
+
+  /** Applies a FeatureZonePatch (with the specimen's `revision`) to one zone. */
+  async patchZone(id: string, captureId: string, zoneId: string, body: unknown, actor: Actor): Promise<Specimen> {
+    const patch = valueOrThrow(validate('feature-zone-patch', body), 'zone patch');
+    return this.change(id, actor, patch.revision, (current) =>
+      withCapture(current, captureId, (capture) => {
+        const zone = capture.zones.find((z) => z.id === zoneId);
+        if (!zone) throw notFound('NOT_FOUND', `Zone ${zoneId}`, { id, captureId, zoneId });
+        return { ...capture, zones: capture.zones.map((z) => (z.id === zoneId ? (mergePatch(z, patch) as FeatureZone) : z)) };
+      }),
+    );
+  }
+
+  async deleteZone(id: string, captureId: string, zoneId: string, revision: number, actor: Actor): Promise<Specimen> {
+    return this.change(id, actor, revision, (current) =>
+      withCapture(current, captureId, (capture) => {
+        if (!capture.zones.some((z) => z.id === zoneId)) throw notFound('NOT_FOUND', `Zone ${zoneId}`, { id, captureId, zoneId });
+        return { ...capture, zones: capture.zones.filter((z) => z.id !== zoneId) };
+      }),
+    );
+  }
+
+  /**
+   * Writes `mutate(current)` as the next revision. With `expectedRevision`
+   * the change applies only to that revision (REVISION_CONFLICT otherwise);
+   * without, it is recomputed from a fresh read until it lands (for changes
+   * that do not depend on what the client saw, such as appending a capture).
+   * The result is validated as a whole before it is written.
+   */
+  async change(id: string, actor: Actor, expectedRevision: number | undefined, mutate: (current: Specimen) => Specimen): Promise<Specimen> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.get(id);
+      if (expectedRevision !== undefined && current.revision !== expectedRevision) throw revisionConflict(id, current.revision);
+      const changed = mutate(current);
+      const next = valueOrThrow(
+        validateSpecimen({
+          ...changed,
+          id: current.id,
+          revision: current.revision + 1,
+          createdBy: current.createdBy,
+          createdAt: current.createdAt,
+          updatedBy: actor.id,
+          updatedAt: laterTimestamp(timestamp(this.now()), current.updatedAt),
+        }),
+        'specimen',
+      );
+      try {
+        return await this.catalog.specimens.replace(id, current.revision, next);
+      } catch (err) {
+        if (expectedRevision === undefined && isRevisionConflict(err) && attempt < MAX_COMMIT_ATTEMPTS) continue;
+        throw err;
+      }
+    }
+  }
+
+  /**
+   * Removes the original and derivatives of each hash that no record
+   * references. Call only after the records that dropped them are written.
+   */
+  async releaseImages(hashes: Iterable<string>): Promise<void> {
+    const candidates = [...new Set(hashes)];
+    if (candidates.length === 0) return;
+    await this.imageLocks.withKeys(candidates, async () => {
+      const wanted = new Map(candidates.map((sha) => [objectKeys.original(sha), sha]));
+      const stillReferenced = new Set<string>();
+      for await (const key of this.catalog.specimens.referencedObjectKeys()) {
+        const sha = wanted.get(key);
+        if (sha !== undefined) {
+          stillReferenced.add(sha);
+          if (stillReferenced.size === wanted.size) break;
+        }
+      }
+      for (const sha of candidates) {
+        if (stillReferenced.has(sha)) continue;
+        // The thumbnail goes first (a stored thumbnail tells ingest the derivative set is complete), the original last.
+        const thumbnail = objectKeys.derivative(sha, DERIVATIVE_NAMES.thumbnail);
+        await this.objects.delete(thumbnail);
+        const derived: string[] = [];
+        for await (const stat of this.objects.list(objectKeys.derivativePrefix(sha))) derived.push(stat.key);
+        for (const key of derived) await this.objects.delete(key);
+        await this.objects.delete(objectKeys.original(sha));
+      }
+    });
+  }
+
+  private async assertImitable(target: string, self?: string): Promise<void> {
+    if (target === self) return; // checkSpecimenRules reports it with the record's path
+    if (!(await this.catalog.specimens.get(target))) {
+      throw validationFailed('specimen', [{ path: '/imitates', message: `refers to no specimen (${target})`, keyword: 'imitatesExists' }]);
+    }
+  }
+
+  private async assertNotImitated(id: string): Promise<void> {
+    const page = await this.catalog.specimens.search({ imitates: id, limit: MAX_LISTED_IMITATORS });
+    const imitatedBy = page.items.map((s) => s.id).filter((other) => other !== id);
+    if (imitatedBy.length > 0) {
+      throw new ExemplarError('CONFLICT', `Specimen ${id} is imitated by ${page.total} other specimen(s); change their "imitates" first`, {
+        imitatedBy,
+        total: page.total,
+      });
+    }
+  }
+}
+
+function revisionConflict(id: string, currentRevision: number): ExemplarError {
+  return new ExemplarError('REVISION_CONFLICT', `Specimen ${id} was changed meanwhile (now at revision ${currentRevision}); reload and retry`, {
+    id,
+    currentRevision,
+  });
+}
+
+function isRevisionConflict(err: unknown): boolean {
+  return isExemplarError(err) && err.code === 'REVISION_CONFLICT';
+}
+
+/** Timestamps never run backwards within a record, even if the clock does. */
+function laterTimestamp(candidate: string, previous: string): string {
+  return Date.parse(candidate) >= Date.parse(previous) ? candidate : previous;
+}
+
+export function imageHashes(captures: readonly Capture[]): string[] {
+  return captures.flatMap((c) => c.images.map((i) => i.sha256));
+}
+
+function findCapture(specimen: Specimen, captureId: string): Capture {
+  const capture = specimen.captures.find((c) => c.id === captureId);
+  if (!capture) throw notFound('CAPTURE_NOT_FOUND', `Capture ${captureId}`, { id: specimen.id, captureId });
+  return capture;
+}
+
+function withCapture(specimen: Specimen, captureId: string, change: (capture: Capture) => Capture): Specimen {
+  findCapture(specimen, captureId);
+  return { ...specimen, captures: specimen.captures.map((c) => (c.id === captureId ? change(c) : c)) };
+}
+
+/** A present field replaces the stored one, `null` removes it; `revision` belongs to the specimen. */
+function mergePatch(current: object, patch: CapturePatch | FeatureZonePatch): object {
+  const merged: Record<string, unknown> = { ...current };
+  for (const [key, value] of Object.entries(patch)) {
+    if (key === 'revision' || value === undefined) continue;
+    if (value === null) delete merged[key];
+    else merged[key] = value;
+  }
+  return merged;
+}
+
+function parseZonesReplacement(body: unknown): ZonesReplacement {
+  const issues: ValidationIssue[] = [];
+  const b = body as Partial<ZonesReplacement> | null;
+  if (typeof b !== 'object' || b === null || Array.isArray(b)) throw validationFailed('zones', [{ path: '', message: 'must be an object', keyword: 'type' }]);
+  const extra = Object.keys(b).filter((k) => k !== 'revision' && k !== 'zones');
+  for (const k of extra) issues.push({ path: `/${k}`, message: 'is not an allowed property', keyword: 'additionalProperties' });
+  if (!Number.isInteger(b.revision) || (b.revision as number) < 1) issues.push({ path: '/revision', message: 'must be an integer >= 1', keyword: 'type' });
+  if (!Array.isArray(b.zones)) issues.push({ path: '/zones', message: 'must be an array', keyword: 'type' });
+  else {
+    b.zones.forEach((zone, i) => {
+      const withId = typeof zone === 'object' && zone !== null && 'id' in zone;
+      const result = validate(withId ? 'feature-zone' : 'feature-zone-create', zone);
+      if (!result.ok) for (const e of result.errors) issues.push({ ...e, path: `/zones/${i}${e.path}` });
+    });
+  }
+  if (issues.length) throw validationFailed('zones', issues);
+  return b as ZonesReplacement;
+}
