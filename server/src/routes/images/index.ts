@@ -1,0 +1,151 @@
+/**
+ * Originals by SHA-256 and their derived images. Objects never change once
+ * stored, so the ETag names the object and conditional and range requests
+ * need no catalog lookup.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ErrorBody } from '../../plugins/app/error-handler';
+import type { StoredImage } from '../../services/images.service';
+import { errorResponses, ref } from '../api-schemas';
+import { decideRange, ifRangeAllows, matchesIfNoneMatch } from './http-ranges';
+
+const shaParams = {
+  type: 'object',
+  required: ['sha256'],
+  additionalProperties: false,
+  properties: { sha256: ref('common', '/definitions/sha256') },
+} as const;
+
+const tileParams = {
+  type: 'object',
+  required: ['sha256', '*'],
+  additionalProperties: false,
+  properties: {
+    sha256: ref('common', '/definitions/sha256'),
+    '*': { type: 'string', maxLength: 200, description: '`image.dzi`, or a tile `image_files/<level>/<col>_<row>.<ext>`' },
+  },
+} as const;
+
+const binary = (description: string) => ({
+  description,
+  content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+});
+
+const conditionalHeaders = {
+  type: 'object',
+  properties: {
+    range: { type: 'string', description: 'One byte range, e.g. `bytes=0-1023` or `bytes=-500`' },
+    'if-none-match': { type: 'string' },
+    'if-range': { type: 'string' },
+  },
+} as const;
+
+const imageResponses = (what: string) => ({
+  200: binary(what),
+  206: binary('The requested byte range'),
+  304: { type: 'null', description: 'Not modified (the If-None-Match ETag matches)' },
+  ...errorResponses(400, 404, 416),
+});
+
+interface ShaParams {
+  sha256: string;
+}
+
+/** Sends a stored object with validators, ranges and headers that keep a browser from interpreting it as anything active. */
+async function sendStored(request: FastifyRequest, reply: FastifyReply, image: StoredImage, etag: string) {
+  void reply
+    .header('etag', etag)
+    .header('accept-ranges', 'bytes')
+    .header('cache-control', 'private, max-age=31536000, immutable')
+    .header('x-content-type-options', 'nosniff')
+    .header('content-security-policy', "default-src 'none'; sandbox")
+    .header('last-modified', image.lastModified.toUTCString());
+
+  const header = (name: string) => {
+    const value = request.headers[name];
+    return Array.isArray(value) ? value.join(',') : value;
+  };
+  if (matchesIfNoneMatch(header('if-none-match'), etag)) return reply.status(304).send();
+
+  const rangeHeader = ifRangeAllows(header('if-range'), etag) ? header('range') : undefined;
+  const decision = decideRange(rangeHeader, image.bytes);
+  if (decision.kind === 'unsatisfiable') {
+    const body: ErrorBody = {
+      code: 'RANGE_NOT_SATISFIABLE',
+      message: `The range lies outside the object (${image.bytes} bytes)`,
+      details: { bytes: image.bytes },
+    };
+    return reply.status(416).header('content-range', `bytes */${image.bytes}`).type('application/json; charset=utf-8').send(body);
+  }
+  void reply.type(image.contentType);
+  if (decision.kind === 'partial') {
+    const { start, end } = decision.range;
+    const stream = await image.open({ start, end });
+    return reply
+      .status(206)
+      .header('content-range', `bytes ${start}-${end}/${image.bytes}`)
+      .header('content-length', end - start + 1)
+      .send(stream);
+  }
+  const stream = await image.open();
+  return reply.status(200).header('content-length', image.bytes).send(stream);
+}
+
+export default async function imageRoutes(app: FastifyInstance) {
+  const { images } = app.exemplar.services;
+
+  app.get<{ Params: ShaParams }>(
+    '/api/images/:sha256',
+    {
+      schema: {
+        tags: ['images'],
+        summary: 'Download an original, byte-exact',
+        description: 'ETag is the quoted SHA-256. Single byte ranges are served (206). The content type is sniffed from the bytes.',
+        params: shaParams,
+        headers: conditionalHeaders,
+        response: imageResponses('The original as uploaded'),
+      },
+    },
+    async (request, reply) => {
+      const { sha256 } = request.params;
+      return sendStored(request, reply, await images.original(sha256), `"${sha256}"`);
+    },
+  );
+
+  for (const kind of ['thumbnail', 'preview'] as const) {
+    app.get<{ Params: ShaParams }>(
+      `/api/images/:sha256/${kind}`,
+      {
+        schema: {
+          tags: ['images'],
+          summary: kind === 'thumbnail' ? 'Small image for lists' : 'Screen-sized image (long edge about 2048 px)',
+          params: shaParams,
+          headers: conditionalHeaders,
+          response: imageResponses(`The ${kind}, EXIF orientation applied`),
+        },
+      },
+      async (request, reply) => {
+        const { sha256 } = request.params;
+        return sendStored(request, reply, await images.derivative(sha256, kind), `"${sha256}/${kind}"`);
+      },
+    );
+  }
+
+  app.get<{ Params: ShaParams & { '*': string } }>(
+    '/api/images/:sha256/tiles/*',
+    {
+      schema: {
+        tags: ['images'],
+        summary: 'Deep-zoom (DZI) descriptor and tiles of a large original',
+        description: 'Open `tiles/image.dzi` in a DZI viewer; it fetches `tiles/image_files/<level>/<col>_<row>.<ext>`.',
+        params: tileParams,
+        headers: conditionalHeaders,
+        response: imageResponses('The descriptor (XML) or a tile'),
+      },
+    },
+    async (request, reply) => {
+      const { sha256, '*': path } = request.params;
+      return sendStored(request, reply, await images.tile(sha256, path), `"${sha256}/${path}"`);
+    },
+  );
+}
