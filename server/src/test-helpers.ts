@@ -1,0 +1,140 @@
+/**
+ * Test support for the API and services: the real app on a real SQLite file
+ * and a real object folder in a fresh temp directory, images made by sharp,
+ * and multipart bodies built byte by byte (as a lab script's HTTP client
+ * would send them). Nothing here is mocked.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import Fastify, { type FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import sharp from 'sharp';
+import exemplarApp, { serverOptions } from './app';
+import { loadConfig, type Config } from './config';
+import { openContext, type AppContext } from './context';
+
+export interface TestApp {
+  readonly app: FastifyInstance;
+  readonly context: AppContext;
+  readonly config: Config;
+  /** Every key in the object store, sorted. */
+  objectKeys(): Promise<string[]>;
+  /** Closes the app and the stores and removes the data folder. */
+  close(): Promise<void>;
+}
+
+/** A data folder of its own; settings as environment variables (e.g. a small EXEMPLAR_MAX_UPLOAD_BYTES). */
+export async function openTestContext(env: Record<string, string> = {}): Promise<{ context: AppContext; config: Config; dataDir: string }> {
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'exemplar-test-'));
+  const config = loadConfig({ EXEMPLAR_DATA_DIR: dataDir, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', EXEMPLAR_SEED_DEMO: 'never', ...env });
+  const context = await openContext(config);
+  return { context, config, dataDir };
+}
+
+export async function buildTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const { context, config, dataDir } = await openTestContext(env);
+  const app = Fastify(serverOptions(config));
+  await app.register(fp(exemplarApp), { context });
+  await app.ready();
+  return {
+    app,
+    context,
+    config,
+    objectKeys: () => listObjectKeys(context),
+    close: async () => {
+      await app.close();
+      await context.close();
+      await fs.rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function listObjectKeys(context: AppContext): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const stat of context.objects.list()) keys.push(stat.key);
+  return keys.sort();
+}
+
+export const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+/** The minimal create body of the API contract (issue 2). */
+export const MINIMAL_SPECIMEN = Object.freeze({
+  status: 'genuine',
+  issuingState: 'UTO',
+  documentCategory: 'passport',
+  documentCode: 'P',
+  series: '2019',
+  title: 'Utopia passport, 2019 series',
+  classification: 'public',
+  tags: ['demo'],
+});
+
+export interface TestImageOptions {
+  width?: number;
+  height?: number;
+  format?: 'jpeg' | 'png' | 'tiff' | 'webp';
+  /** Varies the pixels so that images of the same size differ byte-wise. */
+  seed?: number;
+  bitDepth?: 8 | 16;
+}
+
+/**
+ * A document-like test image: a coloured field with stripes and noise, so
+ * encoders cannot collapse it and differently seeded images differ.
+ */
+export async function makeTestImage(options: TestImageOptions = {}): Promise<Buffer> {
+  const { width = 640, height = 420, format = 'jpeg', seed = 1, bitDepth = 8 } = options;
+  const channels = 3;
+  const raw = Buffer.alloc(width * height * channels);
+  let state = (seed * 2654435761) >>> 0;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      state = (state * 1664525 + 1013904223) >>> 0;
+      const noise = state >>> 27;
+      const i = (y * width + x) * channels;
+      raw[i] = (x * 255) / width + noise;
+      raw[i + 1] = ((x + y + seed * 37) % 64) * 4;
+      raw[i + 2] = (y * 255) / height;
+    }
+  }
+  let image = sharp(raw, { raw: { width, height, channels } });
+  if (bitDepth === 16) image = image.toColourspace('rgb16');
+  switch (format) {
+    case 'jpeg':
+      return image.jpeg({ quality: 90 }).toBuffer();
+    case 'png':
+      return image.png().toBuffer();
+    case 'tiff':
+      return image.tiff({ compression: 'lzw' }).toBuffer();
+    case 'webp':
+      return image.webp({ quality: 90 }).toBuffer();
+  }
+}
+
+export type MultipartPart =
+  | { name: string; value: string }
+  | { name: string; filename: string; data: Buffer; contentType?: string };
+
+/** A multipart/form-data body as a browser or curl sends it. */
+export function multipartBody(parts: readonly MultipartPart[]): { payload: Buffer; headers: Record<string, string> } {
+  const boundary = `----exemplar-test-${randomBytes(8).toString('hex')}`;
+  const chunks: Buffer[] = [];
+  for (const part of parts) {
+    if ('data' in part) {
+      chunks.push(
+        Buffer.from(
+          `--${boundary}\r\nContent-Disposition: form-data; name="${part.name}"; filename="${part.filename}"\r\nContent-Type: ${part.contentType ?? 'application/octet-stream'}\r\n\r\n`,
+        ),
+        part.data,
+        Buffer.from('\r\n'),
+      );
+    } else {
+      chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${part.name}"\r\n\r\n${part.value}\r\n`));
+    }
+  }
+  chunks.push(Buffer.from(`--${boundary}--\r\n`));
+  const payload = Buffer.concat(chunks);
+  return { payload, headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(payload.length) } };
+}
