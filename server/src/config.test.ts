@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig, SETTINGS } from './config';
 import { ExemplarError } from './errors';
@@ -64,5 +65,29 @@ describe('loadConfig', () => {
     const names = SETTINGS.map((s) => s.name);
     expect(new Set(names).size).toBe(names.length);
     for (const s of SETTINGS) expect(s.description.length).toBeGreaterThan(0);
+  });
+});
+
+describe('documentation of the settings', () => {
+  const root = path.resolve(__dirname, '../..');
+
+  it('.env.example lists every setting with its default, and nothing else', () => {
+    const text = readFileSync(path.join(root, '.env.example'), 'utf8');
+    const entries = new Map(
+      text
+        .split('\n')
+        .filter((line) => /^[A-Z0-9_]+=/.test(line))
+        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)] as const),
+    );
+    expect([...entries.keys()].sort()).toEqual(SETTINGS.map((s) => s.name).sort());
+    for (const s of SETTINGS) expect({ name: s.name, value: entries.get(s.name) }).toEqual({ name: s.name, value: s.default ?? '' });
+    // The file as written loads, and gives the defaults.
+    expect(loadConfig(Object.fromEntries(entries), '/srv')).toEqual(loadConfig({}, '/srv'));
+  });
+
+  it('README has a row for every setting', () => {
+    const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+    const rows = new Set([...readme.matchAll(/^\| `([A-Z0-9_]+)` \|/gm)].map((m) => m[1]));
+    for (const s of SETTINGS) expect({ setting: s.name, documented: rows.has(s.name) }).toEqual({ setting: s.name, documented: true });
   });
 });

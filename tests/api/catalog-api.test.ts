@@ -3,6 +3,7 @@
  * Fastify's inject, a real SQLite file and object folder, real images made
  * by sharp, multipart bodies built byte by byte.
  */
+import fs from 'node:fs/promises';
 import sharp from 'sharp';
 import type { Capture, Specimen } from '@exemplar/specimens-schema';
 import { buildTestApp, makeTestImage, MINIMAL_SPECIMEN, multipartBody, sha256, type TestApp } from '../../server/src/test-helpers';
@@ -323,6 +324,8 @@ describe('bad uploads leave no trace', () => {
     expect(Object.keys(res.json()).sort()).toEqual(['code', 'details', 'message']);
     expect(await app.objectKeys()).toEqual(before);
     expect((await app.app.inject({ method: 'GET', url: `/api/specimens/${target.id}` })).json()).toEqual(record);
+    // Spooled parts and derivative scratch space are gone too.
+    expect((await fs.readdir(app.config.tmpDir)).filter((n) => n.startsWith('upload-') || n.startsWith('derivatives-'))).toEqual([]);
     return res.json<{ code: string; message: string; details: Record<string, unknown> }>();
   }
 
