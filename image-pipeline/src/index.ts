@@ -5,3 +5,4 @@ export type { AlignOptions, AlignResult, AlignSuccess, AlignFailure, AlignFailur
 export { applyHomography, composeHomographies, invertHomography, cornerError, resampleMatrix, homographyToLevel, homographyFromLevel, normalizeHomography, isHomography } from './ops/geometry';
 export type { Homography } from './ops/geometry';
 export * from './derivatives';
+export * from './synth';

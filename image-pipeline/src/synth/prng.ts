@@ -68,3 +68,21 @@ export function gaussian(rng: Rng): number {
   while (u === 0) u = rng();
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng());
 }
+
+/** Size of the table returned by normalTable (a power of two, for cheap index wrapping). */
+export const NORMAL_TABLE_SIZE = 1 << 16;
+let normals: Float32Array | undefined;
+
+/**
+ * A fixed table of standard normal deviates. Pixel noise walks through it with
+ * a random start and odd stride per row: far cheaper than a deviate per
+ * sample, and without visible two-dimensional structure.
+ */
+export function normalTable(): Float32Array {
+  if (!normals) {
+    const rng = createRng(0x5eed);
+    normals = new Float32Array(NORMAL_TABLE_SIZE);
+    for (let i = 0; i < NORMAL_TABLE_SIZE; i++) normals[i] = gaussian(rng);
+  }
+  return normals;
+}
