@@ -289,6 +289,19 @@ describe('capture upload and image download', () => {
     });
     expect(stale.statusCode).toBe(409);
 
+    const zonesUrl = `/api/specimens/${specimen.id}/captures/${capture.id}/zones`;
+    const foreignId = await t.app.inject({ method: 'PUT', url: zonesUrl, payload: { revision: after.revision, zones: [{ ...added, id: 'notAZoneHere' }] } });
+    expect(foreignId.statusCode).toBe(400);
+    expect(foreignId.json().details.errors).toEqual([expect.objectContaining({ path: '/zones/0/id' })]);
+    const incomplete = await t.app.inject({ method: 'PUT', url: zonesUrl, payload: { revision: after.revision, zones: [{ type: 'photo', lightSources: ['white'], personalised: true }] } });
+    expect(incomplete.statusCode).toBe(400);
+    expect(incomplete.json().details.errors).toEqual([expect.objectContaining({ path: '/zones/0/polygon' })]);
+    // Through the service (as the CLI calls it) the same body gets the same answer.
+    const direct = await t.context.services.specimens
+      .replaceZones(specimen.id, capture.id, { revision: after.revision, zones: [{ type: 'photo', lightSources: ['white'], personalised: true }] }, { id: 'cli' })
+      .catch((err: { code: string; details: unknown }) => err);
+    expect(direct).toMatchObject({ code: 'VALIDATION_FAILED', details: { errors: [expect.objectContaining({ path: '/zones/0/polygon' })] } });
+
     const outside = await t.app.inject({
       method: 'PATCH',
       url: `/api/specimens/${specimen.id}/captures/${capture.id}/zones/${zones[1]?.id}`,

@@ -3,6 +3,7 @@
  * replacement). Records inside them are the specimens-schema files, by `$ref`.
  */
 import { schemaId } from '@exemplar/specimens-schema';
+import { zonesReplacementSchema } from '../services/specimens.service';
 import { FACETS, SORTS } from '../stores/catalog.port';
 import { MAX_FILTER_VALUE_CHARS, MAX_FILTER_VALUES, MAX_LIMIT, MAX_QUERY_CHARS } from '../stores/catalog.search';
 
@@ -53,20 +54,6 @@ export const specimenPageSchema = {
     },
     total: { type: 'integer', minimum: 0 },
     nextCursor: { type: ['string', 'null'], description: 'Pass as `cursor` (with the same query) for the next page; null on the last page.' },
-  },
-} as const;
-
-export const zonesReplacementSchema = {
-  $id: `${API_ID_BASE}zones-replacement.json`,
-  title: 'ZonesReplacement',
-  description:
-    'Every zone of a capture, as the zone editor saves them: zones that keep their id, and new ones without an id (the server assigns it). Zones left out are removed.',
-  type: 'object',
-  required: ['revision', 'zones'],
-  additionalProperties: false,
-  properties: {
-    revision: ref('specimen', '/definitions/revision'),
-    zones: { type: 'array', maxItems: 1000, items: { anyOf: [ref('feature-zone'), ref('feature-zone-create')] } },
   },
 } as const;
 

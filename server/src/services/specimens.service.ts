@@ -11,7 +11,10 @@
  * from racing with an ingest that re-uses the same bytes.
  */
 import {
+  createAjv,
+  formatValidationErrors,
   mergeSpecimenPatch,
+  schemaId,
   validate,
   validateSpecimen,
   validateSpecimenCreate,
@@ -23,6 +26,7 @@ import {
   type Specimen,
   type ValidationIssue,
 } from '@exemplar/specimens-schema';
+import type { ValidateFunction } from 'ajv';
 import { ExemplarError, isExemplarError, notFound } from '../errors';
 import type { CatalogStore, SpecimenPage, SpecimenQuery } from '../stores/catalog.port';
 import { objectKeys, type ObjectStore } from '../stores/objects.port';
@@ -313,21 +317,29 @@ function mergePatch(current: object, patch: CapturePatch | FeatureZonePatch): ob
   return merged;
 }
 
+/** Body of a zones replacement: every zone of the capture, existing ones with their id, new ones without. */
+export const zonesReplacementSchema = {
+  $id: 'https://exemplar.local/api/zones-replacement.json',
+  title: 'ZonesReplacement',
+  description:
+    'Every zone of a capture, as the zone editor saves them: zones that keep their id, and new ones without an id (the server assigns it). Zones left out are removed.',
+  type: 'object',
+  required: ['revision', 'zones'],
+  additionalProperties: false,
+  properties: {
+    revision: { $ref: `${schemaId('specimen')}#/definitions/revision` },
+    zones: {
+      type: 'array',
+      maxItems: 1000,
+      items: { if: { type: 'object', required: ['id'] }, then: { $ref: `${schemaId('feature-zone')}#` }, else: { $ref: `${schemaId('feature-zone-create')}#` } },
+    },
+  },
+} as const;
+
+let zonesValidator: ValidateFunction | undefined;
+
 function parseZonesReplacement(body: unknown): ZonesReplacement {
-  const issues: ValidationIssue[] = [];
-  const b = body as Partial<ZonesReplacement> | null;
-  if (typeof b !== 'object' || b === null || Array.isArray(b)) throw validationFailed('zones', [{ path: '', message: 'must be an object', keyword: 'type' }]);
-  const extra = Object.keys(b).filter((k) => k !== 'revision' && k !== 'zones');
-  for (const k of extra) issues.push({ path: `/${k}`, message: 'is not an allowed property', keyword: 'additionalProperties' });
-  if (!Number.isInteger(b.revision) || (b.revision as number) < 1) issues.push({ path: '/revision', message: 'must be an integer >= 1', keyword: 'type' });
-  if (!Array.isArray(b.zones)) issues.push({ path: '/zones', message: 'must be an array', keyword: 'type' });
-  else {
-    b.zones.forEach((zone, i) => {
-      const withId = typeof zone === 'object' && zone !== null && 'id' in zone;
-      const result = validate(withId ? 'feature-zone' : 'feature-zone-create', zone);
-      if (!result.ok) for (const e of result.errors) issues.push({ ...e, path: `/zones/${i}${e.path}` });
-    });
-  }
-  if (issues.length) throw validationFailed('zones', issues);
-  return b as ZonesReplacement;
+  zonesValidator ??= createAjv().compile(zonesReplacementSchema);
+  if (!zonesValidator(body)) throw validationFailed('zones', formatValidationErrors(zonesValidator.errors ?? []));
+  return body as ZonesReplacement;
 }
