@@ -1,0 +1,44 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { MongoClient } from 'mongodb';
+import { expectError } from './catalog.contract';
+import { fixtureSpecimens } from './catalog.fixtures';
+import { openCatalogStore } from './catalog.open';
+
+describe('openCatalogStore', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'exemplar-catalog-open-'));
+  });
+  afterEach(async () => {
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('opens the embedded SQLite catalog in the data folder, creating it, and keeps what was written', async () => {
+    const dataDir = path.join(dir, 'data');
+    const store = await openCatalogStore({ dataDir });
+    expect(store.kind).toBe('sqlite');
+    await store.specimens.create(fixtureSpecimens()[0]!);
+    await store.close();
+    await expect(fs.stat(path.join(dataDir, 'catalog.sqlite'))).resolves.toBeTruthy();
+    const again = await openCatalogStore({ kind: 'sqlite', path: path.join(dataDir, 'catalog.sqlite') });
+    expect(await again.specimens.count()).toBe(1);
+    await again.close();
+  });
+
+  it('refuses a malformed write concern before connecting', async () => {
+    await expectError(openCatalogStore({ dataDir: dir, mongodbUri: 'mongodb://127.0.0.1:1', writeConcern: 'most' }), 'VALIDATION_FAILED');
+  });
+
+  const uri = process.env['MONGODB_URI'];
+  (uri ? it : it.skip)('opens MongoDB when a URI is given (needs MONGODB_URI)', async () => {
+    const dbName = `exemplar_open_${process.pid}`;
+    const store = await openCatalogStore({ dataDir: dir, mongodbUri: uri, mongodbDb: dbName, writeConcern: '1' });
+    expect(store.kind).toBe('mongodb');
+    await store.close();
+    const client = new MongoClient(uri!);
+    await client.db(dbName).dropDatabase();
+    await client.close();
+  });
+});

@@ -1,0 +1,49 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { CatalogConfig } from '../config';
+import { ExemplarError } from '../errors';
+import { MongoCatalogStore } from './catalog.mongo';
+import type { CatalogStore } from './catalog.port';
+import { SqliteCatalogStore } from './catalog.sqlite';
+
+/** The catalog settings as they come from the environment, unvalidated. */
+export interface CatalogSettings {
+  /** MongoDB is used when set; otherwise SQLite at `<dataDir>/catalog.sqlite`. */
+  mongodbUri?: string | undefined;
+  /** Default `exemplar`. */
+  mongodbDb?: string | undefined;
+  /** `majority` (default) or a number of nodes. */
+  writeConcern?: string | undefined;
+  dataDir: string;
+}
+
+function fromSettings(s: CatalogSettings): CatalogConfig {
+  if (!s.mongodbUri) return { kind: 'sqlite', path: path.join(s.dataDir, 'catalog.sqlite') };
+  const w = s.writeConcern ?? 'majority';
+  if (w !== 'majority' && !/^\d+$/.test(w)) {
+    throw new ExemplarError('VALIDATION_FAILED', `MongoDB write concern must be "majority" or a number of nodes (got ${JSON.stringify(w)})`);
+  }
+  return { kind: 'mongodb', uri: s.mongodbUri, db: s.mongodbDb || 'exemplar', writeConcern: w === 'majority' ? 'majority' : Number(w) };
+}
+
+/**
+ * The configured catalog adapter, initialised (schema migrated, indexes
+ * ensured). Takes the validated `config.catalog` or raw settings.
+ */
+export async function openCatalogStore(config: CatalogConfig | CatalogSettings): Promise<CatalogStore> {
+  const c = 'kind' in config ? config : fromSettings(config);
+  let store: CatalogStore;
+  if (c.kind === 'mongodb') {
+    store = new MongoCatalogStore({ uri: c.uri, dbName: c.db, writeConcern: c.writeConcern });
+  } else {
+    await fs.mkdir(path.dirname(c.path), { recursive: true });
+    store = new SqliteCatalogStore({ file: c.path });
+  }
+  try {
+    await store.init();
+  } catch (err) {
+    await store.close().catch(() => undefined);
+    throw err;
+  }
+  return store;
+}

@@ -1,0 +1,205 @@
+/**
+ * The job queue as a MongoDB collection. Every transition is one atomic
+ * `findOneAndUpdate` whose filter states the state it leaves, so concurrent
+ * workers on any number of hosts cannot both win. Payloads and results are
+ * kept as JSON text: they are opaque to the store, and text keeps any key
+ * (dots, dollars) and any number exactly.
+ */
+import { MongoServerError, type Collection, type Filter, type IndexDescription } from 'mongodb';
+import { ExemplarError } from '../errors';
+import { JOB_LEASE_EXPIRED, type Job, type JobError, type JobListQuery, type JobProgress, type JobRepository, type JobStatus, type NewJob } from './catalog.port';
+import {
+  jobNotFound,
+  leaseLost,
+  toJson,
+  validateJobError,
+  validateKinds,
+  validateLease,
+  validateListQuery,
+  validateNewJob,
+  validateProgress,
+  validateWorker,
+} from './jobs.common';
+
+export interface JobDocument {
+  _id: string;
+  kind: string;
+  status: JobStatus;
+  priority: number;
+  payload: string;
+  result: string | null;
+  error: JobError | null;
+  progress: JobProgress | null;
+  attempts: number;
+  maxAttempts: number;
+  workerId: string | null;
+  leaseMs: number | null;
+  leaseExpiresAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+export const JOB_INDEXES: IndexDescription[] = [
+  { key: { status: 1, priority: -1, createdAt: 1, _id: 1 }, name: 'claim' },
+  { key: { status: 1, leaseExpiresAt: 1 }, name: 'lease' },
+  { key: { createdAt: -1, _id: -1 }, name: 'recent' },
+];
+
+const iso = (d: Date | null) => (d === null ? null : d.toISOString());
+
+function toJob(d: JobDocument): Job {
+  return {
+    id: d._id,
+    kind: d.kind,
+    status: d.status,
+    priority: d.priority,
+    payload: JSON.parse(d.payload) as unknown,
+    result: d.result === null ? null : (JSON.parse(d.result) as unknown),
+    error: d.error,
+    progress: d.progress,
+    attempts: d.attempts,
+    maxAttempts: d.maxAttempts,
+    workerId: d.workerId,
+    leaseExpiresAt: iso(d.leaseExpiresAt),
+    createdAt: iso(d.createdAt)!,
+    updatedAt: iso(d.updatedAt)!,
+    startedAt: iso(d.startedAt),
+    finishedAt: iso(d.finishedAt),
+  };
+}
+
+export class MongoJobRepository implements JobRepository {
+  constructor(
+    private readonly jobs: Collection<JobDocument>,
+    private readonly now: () => number,
+  ) {}
+
+  async enqueue(job: NewJob): Promise<Job> {
+    const v = validateNewJob(job);
+    const at = new Date(this.now());
+    const doc: JobDocument = {
+      _id: v.id,
+      kind: v.kind,
+      status: 'queued',
+      priority: v.priority,
+      payload: v.payloadJson,
+      result: null,
+      error: null,
+      progress: null,
+      attempts: 0,
+      maxAttempts: v.maxAttempts,
+      workerId: null,
+      leaseMs: null,
+      leaseExpiresAt: null,
+      createdAt: at,
+      updatedAt: at,
+      startedAt: null,
+      finishedAt: null,
+    };
+    try {
+      await this.jobs.insertOne(doc);
+    } catch (err) {
+      if (err instanceof MongoServerError && err.code === 11000) throw new ExemplarError('CONFLICT', 'a job with this id exists', { id: v.id });
+      throw err;
+    }
+    return toJob(doc);
+  }
+
+  async claim(workerId: string, leaseMs: number, kinds?: readonly string[]): Promise<Job | null> {
+    validateWorker(workerId);
+    validateLease(leaseMs);
+    const only = validateKinds(kinds);
+    const now = new Date(this.now());
+    const exhausted = { $expr: { $gte: ['$attempts', '$maxAttempts'] } };
+    // A job that lost its lease on its last allowed attempt fails instead of running again.
+    await this.jobs.updateMany(
+      { status: 'running', leaseExpiresAt: { $lte: now }, ...exhausted },
+      {
+        $set: {
+          status: 'failed',
+          error: { code: JOB_LEASE_EXPIRED, message: 'the worker lease expired on every allowed attempt' },
+          leaseExpiresAt: null,
+          finishedAt: now,
+          updatedAt: now,
+        },
+      },
+    );
+    const claimable: Filter<JobDocument> = {
+      $or: [{ status: 'queued' }, { status: 'running', leaseExpiresAt: { $lte: now }, $expr: { $lt: ['$attempts', '$maxAttempts'] } }],
+      ...(only ? { kind: { $in: only } } : {}),
+    };
+    const doc = await this.jobs.findOneAndUpdate(
+      claimable,
+      {
+        $set: { status: 'running', workerId, leaseMs, leaseExpiresAt: new Date(now.getTime() + leaseMs), startedAt: now, updatedAt: now },
+        $inc: { attempts: 1 },
+      },
+      { sort: { priority: -1, createdAt: 1, _id: 1 }, returnDocument: 'after' },
+    );
+    return doc ? toJob(doc) : null;
+  }
+
+  async heartbeat(id: string, workerId: string, progress: JobProgress): Promise<Job> {
+    const p = validateProgress(progress);
+    const now = new Date(this.now());
+    const doc = await this.jobs.findOneAndUpdate(
+      { _id: id, status: 'running', workerId },
+      [{ $set: { progress: { $literal: p }, leaseExpiresAt: { $add: [now, '$leaseMs'] }, updatedAt: now } }],
+      { returnDocument: 'after' },
+    );
+    return doc ? toJob(doc) : this.lost(id, workerId);
+  }
+
+  async complete(id: string, workerId: string, result: unknown): Promise<Job> {
+    return this.finish(id, workerId, { status: 'done', result: toJson(result ?? null, 'result'), error: null });
+  }
+
+  async fail(id: string, workerId: string, error: JobError): Promise<Job> {
+    return this.finish(id, workerId, { status: 'failed', result: null, error: validateJobError(error) });
+  }
+
+  private async finish(id: string, workerId: string, set: Pick<JobDocument, 'status' | 'result' | 'error'>): Promise<Job> {
+    const now = new Date(this.now());
+    const doc = await this.jobs.findOneAndUpdate(
+      { _id: id, status: 'running', workerId },
+      { $set: { ...set, leaseExpiresAt: null, finishedAt: now, updatedAt: now } },
+      { returnDocument: 'after' },
+    );
+    return doc ? toJob(doc) : this.lost(id, workerId);
+  }
+
+  async cancel(id: string): Promise<Job> {
+    const now = new Date(this.now());
+    const doc = await this.jobs.findOneAndUpdate(
+      { _id: id, status: { $in: ['queued', 'running'] } },
+      { $set: { status: 'cancelled', leaseExpiresAt: null, finishedAt: now, updatedAt: now } },
+      { returnDocument: 'after' },
+    );
+    if (doc) return toJob(doc);
+    const current = await this.jobs.findOne({ _id: id });
+    if (!current) throw jobNotFound(id);
+    return toJob(current);
+  }
+
+  async get(id: string): Promise<Job | null> {
+    const doc = await this.jobs.findOne({ _id: id });
+    return doc ? toJob(doc) : null;
+  }
+
+  async list(query: JobListQuery = {}): Promise<Job[]> {
+    const q = validateListQuery(query);
+    const filter: Filter<JobDocument> = {};
+    if (q.status) filter.status = q.status;
+    if (q.kind) filter.kind = q.kind;
+    const docs = await this.jobs.find(filter).sort({ createdAt: -1, _id: -1 }).limit(q.limit).toArray();
+    return docs.map(toJob);
+  }
+
+  private async lost(id: string, workerId: string): Promise<never> {
+    const current = await this.jobs.findOne({ _id: id });
+    if (!current) throw jobNotFound(id);
+    throw leaseLost(toJob(current), workerId);
+  }
+}
