@@ -1,0 +1,51 @@
+/**
+ * What jsdom lacks and the app's components use; imported first by every
+ * component test. These stand in for browser APIs that cannot run in jsdom,
+ * with the answers a browser without the feature would give (no canvas
+ * context, no matching media query), so OpenSeadragon falls back to its HTML
+ * drawer exactly as it would in such a browser.
+ */
+import '@testing-library/jest-dom';
+import { TextDecoder, TextEncoder } from 'node:util';
+
+// React Router encodes URLs with these; jsdom does not provide them.
+if (typeof globalThis.TextEncoder === 'undefined') {
+  Object.assign(globalThis, { TextEncoder, TextDecoder });
+}
+
+if (typeof window.matchMedia !== 'function') {
+  window.matchMedia = (query: string): MediaQueryList =>
+    ({
+      matches: false,
+      media: query,
+      onchange: null,
+      addListener: () => undefined,
+      removeListener: () => undefined,
+      addEventListener: () => undefined,
+      removeEventListener: () => undefined,
+      dispatchEvent: () => false,
+    }) as MediaQueryList;
+}
+
+// jsdom reports "not implemented" for every canvas context; a browser without one answers null.
+HTMLCanvasElement.prototype.getContext = (() => null) as typeof HTMLCanvasElement.prototype.getContext;
+
+if (typeof window.ResizeObserver !== 'function') {
+  window.ResizeObserver = class {
+    observe(): void {}
+    unobserve(): void {}
+    disconnect(): void {}
+  };
+}
+
+if (typeof URL.createObjectURL !== 'function') {
+  let n = 0;
+  URL.createObjectURL = () => `blob:test/${++n}`;
+  URL.revokeObjectURL = () => undefined;
+}
+
+// No server runs behind jsdom: a request the app makes outside the test
+// transport (the image viewer fetching tiles) fails at once, as offline.
+XMLHttpRequest.prototype.send = function send(this: XMLHttpRequest) {
+  setTimeout(() => this.dispatchEvent(new ProgressEvent('error')), 0);
+};

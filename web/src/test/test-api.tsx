@@ -1,0 +1,107 @@
+/**
+ * Component tests run in jsdom, which has no fetch and no server. The API
+ * boundary is replaced by a transport that answers from handlers the test
+ * declares and records every request, so tests assert both what a component
+ * shows for an answer and what it asked for. (The real server is exercised
+ * end to end by tests/e2e in Chromium.)
+ */
+import { render } from '@testing-library/react';
+import { MemoryRouter, useLocation, type Location } from 'react-router-dom';
+import { AppRoutes } from '../app/app';
+import { ApiProvider } from '../shared/api/api-context';
+import { ApiClient, type Transport, type TransportRequest, type TransportResponse, type UploadProgress } from '../shared/api/client';
+
+export interface RecordedRequest {
+  method: string;
+  url: URL;
+  headers: Record<string, string>;
+  /** Parsed JSON body, or the FormData of an upload. */
+  body: unknown;
+}
+
+export type Reply = { status: number; body?: unknown };
+export type Handler = (req: RecordedRequest) => Reply | Promise<Reply> | undefined;
+
+export interface TestApi {
+  client: ApiClient;
+  requests: RecordedRequest[];
+  /** Requests to a path (without query), in order. */
+  calls(method: string, path: string): RecordedRequest[];
+  /** Progress events an upload emits before its reply: fractions of the body. */
+  uploadSteps: number[];
+}
+
+function respond(reply: Reply): TransportResponse {
+  const text = reply.body === undefined ? '' : JSON.stringify(reply.body);
+  return {
+    status: reply.status,
+    header: (name) => (name.toLowerCase() === 'content-type' && text ? 'application/json; charset=utf-8' : null),
+    text: async () => text,
+  };
+}
+
+export function createTestApi(...handlers: Handler[]): TestApi {
+  const requests: RecordedRequest[] = [];
+  const api: TestApi = {
+    client: undefined as unknown as ApiClient,
+    requests,
+    calls: (method, path) => requests.filter((r) => r.method === method && r.url.pathname === path),
+    uploadSteps: [0.25, 0.5, 1],
+  };
+  const handle = async (req: TransportRequest): Promise<TransportResponse> => {
+    if (req.signal?.aborted) throw new DOMException('aborted', 'AbortError');
+    const recorded: RecordedRequest = {
+      method: req.method,
+      url: new URL(req.url, 'http://exemplar.test'),
+      headers: req.headers,
+      body: typeof req.body === 'string' ? (JSON.parse(req.body) as unknown) : req.body,
+    };
+    requests.push(recorded);
+    for (const h of handlers) {
+      const reply = await h(recorded);
+      if (reply) return respond(reply);
+    }
+    return respond({ status: 404, body: { code: 'NOT_FOUND', message: `no test handler for ${req.method} ${recorded.url.pathname}`, details: {} } });
+  };
+  const transport: Transport = {
+    send: handle,
+    async upload(req, onProgress: (p: UploadProgress) => void) {
+      const total = 1000;
+      for (const step of api.uploadSteps) onProgress({ loaded: Math.round(step * total), total });
+      return handle(req);
+    },
+  };
+  api.client = new ApiClient({ transport, requestHeaders: () => ({ 'x-test': '1' }) });
+  return api;
+}
+
+export const ok = (body: unknown, status = 200): Reply => ({ status, body });
+
+/** A handler for one method and path (a string, or a pattern for ids). */
+export function on(method: string, path: string | RegExp, reply: Reply | ((req: RecordedRequest) => Reply | Promise<Reply>)): Handler {
+  return (req) => {
+    if (req.method !== method) return undefined;
+    const matches = typeof path === 'string' ? req.url.pathname === path : path.test(req.url.pathname);
+    if (!matches) return undefined;
+    return typeof reply === 'function' ? reply(req) : reply;
+  };
+}
+
+function LocationProbe({ into }: { into: { current: Location | null } }) {
+  into.current = useLocation();
+  return null;
+}
+
+/** Renders the whole app (its real routes) at a URL; `location.current` is where the app is now. */
+export function renderApp(api: TestApi, url: string) {
+  const location: { current: Location | null } = { current: null };
+  const utils = render(
+    <ApiProvider client={api.client}>
+      <MemoryRouter initialEntries={[url]}>
+        <AppRoutes />
+        <LocationProbe into={location} />
+      </MemoryRouter>
+    </ApiProvider>,
+  );
+  return { ...utils, location: location as { current: Location } };
+}
