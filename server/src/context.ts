@@ -5,12 +5,11 @@
  */
 import fs from 'node:fs/promises';
 import type { Config } from './config';
-import { ExemplarError } from './errors';
 import { IngestService } from './services/ingest.service';
 import { ImagesService } from './services/images.service';
 import { KeyLocks } from './services/common';
 import { SpecimenService } from './services/specimens.service';
-import { SqliteCatalogStore } from './stores/catalog.sqlite';
+import { openCatalogStore } from './stores/catalog.open';
 import type { CatalogStore } from './stores/catalog.port';
 import { openObjectStore } from './stores/objects.open';
 import type { ObjectStore } from './stores/objects.port';
@@ -39,10 +38,7 @@ export async function openContext(config: Config, options: OpenContextOptions = 
   await fs.mkdir(config.dataDir, { recursive: true });
   await fs.mkdir(config.tmpDir, { recursive: true });
 
-  // Until the catalog adapters' openCatalogStore lands, the embedded adapter is opened here directly.
-  if (config.catalog.kind !== 'sqlite') throw new ExemplarError('VALIDATION_FAILED', 'MONGODB_URI is set, but this build has no MongoDB catalog adapter yet');
-  const catalog = new SqliteCatalogStore({ file: config.catalog.path });
-  await catalog.init();
+  const catalog = await openCatalogStore(config.catalog);
   let objects: ObjectStore;
   try {
     objects = await openObjectStore({
