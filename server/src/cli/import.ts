@@ -334,6 +334,37 @@ export function formatImportSummary(s: ImportSummary): string {
   return lines.join('\n') + '\n';
 }
 
+const MANIFEST_HELP = `
+Manifests (file paths are relative to <folder> and must stay inside it):
+
+  manifest.json — what \`exemplar export\` writes; an array of rows, or
+  { "format": "exemplar-manifest", "version": 1, "specimens": [rows] }. A row:
+    { "ref": "utopia-p",          optional name that other rows' "imitates" may use
+      "id": "Xy12ab34cd",         optional; kept as the specimen id (rows of an export have it)
+      "specimen": { create body as for POST /api/specimens; "imitates": a ref, an id
+                    of another row, or the id of a specimen already in the catalogue },
+      "captures": [ { "page": "data-page", "dpi": 600, "device": "…", "capturedAt": "…",
+                      "images": { "white": "scans/p1-white.jpg",
+                                  "uv-365": { "file": "scans/p1-uv.png", "sha256": "…" } },
+                      "zones": [ { "type": "mrz", "polygon": [[x,y],…], "lightSources": ["white"],
+                                   "personalised": true } ] } ] }
+
+  manifest.csv — one line per image; lines with the same specimenRef make one
+  specimen, and within it lines with the same page make one capture. Columns:
+    specimenRef, page, lightSource, file (required); id, status, forgeryMethods,
+    issuingState, documentCategory, documentCode, series, issuedFrom, issuedTo,
+    title, description, notes, imitates, modusOperandi, provenanceSource,
+    seizedPlace, seizedAt, caseReference, classification, tags, dpi, device,
+    capturedAt, captureNotes, zonesFile (JSON array of zones), sha256, originalName.
+    forgeryMethods and tags are ;-separated. A specimen or capture value may be
+    given once or repeated; two different values refuse the row.
+
+Each row is all or nothing. A row whose id is already in the catalogue is
+skipped (importing the same export twice adds nothing); rows without an id are
+always created. A given sha256 must match the file. Exit code 1 if any row was
+refused.
+`;
+
 export function registerImportCommand(program: Command, io: CliIo): void {
   program
     .command('import')
@@ -342,7 +373,7 @@ export function registerImportCommand(program: Command, io: CliIo): void {
     .option('--manifest <file>', 'manifest file (.json or .csv); default: manifest.json or manifest.csv in the folder')
     .option('--dry-run', 'check the manifest, files and records without writing anything')
     .option('--json', 'print the summary as JSON on stdout')
-    .addHelpText('after', '\nManifest formats: see the CLI reference in README.md. Rows carrying an id are skipped when already imported.')
+    .addHelpText('after', MANIFEST_HELP)
     .action(async (folder: string, opts: { manifest?: string; dryRun?: boolean; json?: boolean }, cmd: Command) => {
       const summary = await withCliContext(cmd, (ctx) =>
         importFolder(ctx, path.resolve(folder), {

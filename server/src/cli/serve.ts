@@ -1,0 +1,43 @@
+/**
+ * `exemplar serve`: opens the stores, seeds the demo library into an empty
+ * catalogue (unless EXEMPLAR_SEED_DEMO=never), then serves the API until
+ * SIGINT / SIGTERM, when requests in flight finish and the stores close
+ * (startServer handles the signals).
+ */
+import type { Command } from 'commander';
+import { openContext } from '../context';
+import { seedDemoIfEmpty } from '../demo/seed';
+import { startServer } from '../server';
+import { formatError, wantsStack, type CliIo } from './output';
+import { cliConfig } from './with-context';
+
+export function registerServeCommand(program: Command, io: CliIo): void {
+  program
+    .command('serve')
+    .description('serve the HTTP API (HOST, PORT and the stores from the environment); seeds the demo library into an empty catalogue')
+    .action(async (_opts: unknown, cmd: Command) => {
+      const config = cliConfig(cmd);
+      const context = await openContext(config);
+      try {
+        const seeding = await seedDemoIfEmpty(context, {
+          onProgress: (p) => {
+            if (p.done === 1) io.stderr.write('Empty catalogue: seeding the demo library (EXEMPLAR_SEED_DEMO=never skips this)\n');
+            io.stderr.write(`  demo ${p.done}/${p.total} ${p.key} ${p.outcome}\n`);
+          },
+        });
+        if (seeding.seeded) io.stderr.write(`Demo library seeded: ${seeding.result.created.length} specimen(s).\n`);
+      } catch (err) {
+        // The library works without the demo; each demo specimen is all-or-nothing, so nothing half-made stays.
+        const verbose = cmd.optsWithGlobals<{ verbose?: boolean }>().verbose;
+        io.stderr.write(`Seeding the demo library failed; serving without it.\n${formatError(err, wantsStack(verbose))}`);
+      }
+      let server;
+      try {
+        server = await startServer(config, { context });
+      } catch (err) {
+        await context.close();
+        throw err;
+      }
+      io.stdout.write(`Exemplar is listening on ${server.url} (data: ${config.dataDir}; API docs at ${server.url}/api/docs)\n`);
+    });
+}
