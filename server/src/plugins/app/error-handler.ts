@@ -69,10 +69,9 @@ export function toErrorBody(err: unknown, requestId: string): { status: number; 
   if (known && (known.status < 500 || known.status === 503)) {
     return { status: known.status, body: { code: known.code, message: known.message, details: known.details }, internal: false };
   }
-  const code: ErrorCode = known?.code ?? 'INTERNAL';
   return {
-    status: ERROR_STATUS[code],
-    body: { code, message: 'Internal error; the server log has the details under this request id', details: { requestId } },
+    status: ERROR_STATUS.INTERNAL,
+    body: { code: 'INTERNAL', message: 'Internal error; the server log has the details under this request id', details: { requestId } },
     internal: true,
   };
 }
@@ -88,7 +87,8 @@ async function errorHandler(app: FastifyInstance) {
     else request.log.info({ code: body.code, status }, body.message);
     // A stream may have failed after its headers went out; nothing can be sent then.
     if (reply.sent || reply.raw.headersSent) return;
-    reply.removeHeader('content-length').removeHeader('content-range').removeHeader('etag').removeHeader('content-disposition');
+    // Headers a route set for the success it expected (an object's validators and caching) must not describe the error.
+    for (const name of ['content-length', 'content-range', 'etag', 'last-modified', 'cache-control', 'accept-ranges', 'content-disposition']) reply.removeHeader(name);
     void reply.status(status).type('application/json; charset=utf-8').send(body);
   });
 
