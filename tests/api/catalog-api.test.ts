@@ -376,6 +376,17 @@ describe('bad uploads leave no trace', () => {
     await expectRefused([capture], 400, 'VALIDATION_FAILED');
   });
 
+  it('a zone outside the images, found only after the images were stored → 400, stored objects removed', async () => {
+    const fresh = await makeTestImage({ width: 320, height: 200, seed: 77 });
+    const zone = { type: 'photo', polygon: [[0, 0], [5000, 0], [0, 100]], lightSources: ['white'], personalised: true };
+    const body = await expectRefused(
+      [{ name: 'capture', value: JSON.stringify({ page: 'front', zones: [zone] }) }, { name: 'white', filename: 'fresh.jpg', data: fresh }],
+      400,
+      'VALIDATION_FAILED',
+    );
+    expect(body.details.errors).toEqual([expect.objectContaining({ path: expect.stringMatching(/zones\/0\/polygon\/1$/) })]);
+  });
+
   it('a specimen that does not exist → 404, nothing stored', async () => {
     await expectRefused([capture, { name: 'white', filename: 'a.jpg', data: good }], 404, 'SPECIMEN_NOT_FOUND', t, { ...specimen, id: 'noSuchSpecimen' });
   });
