@@ -13,6 +13,7 @@ import errorHandler from './plugins/app/error-handler';
 import schemas from './plugins/app/schemas';
 import multipart from './plugins/external/multipart';
 import swagger from './plugins/external/swagger';
+import webApp from './plugins/web-app';
 import healthRoutes from './routes/health/index';
 import imageRoutes from './routes/images/index';
 import captureRoutes from './routes/specimens/captures';
@@ -57,4 +58,6 @@ export default async function exemplarApp(app: FastifyInstance, opts: AppOptions
   await app.register(specimenRoutes);
   await app.register(captureRoutes);
   await app.register(imageRoutes);
+  // Last: its catch-all serves the browser app for every path the API does not claim.
+  await app.register(webApp);
 }
