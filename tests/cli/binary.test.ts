@@ -105,4 +105,40 @@ describe('exemplar binary', () => {
     expect(await exited).toBe(0);
     expect(stderr).not.toMatch(/seeding the demo library/i);
   });
+
+  it('the first Ctrl-C lets the row in progress finish, leaves no half-imported specimen and exits 130', async () => {
+    const folder = path.join(root, 'in-many');
+    const rows = [];
+    for (let i = 0; i < 20; i++) {
+      await writeImage(path.join(folder, `${i}.png`), 100 + i);
+      rows.push({ id: `interrupt-${String(i).padStart(4, '0')}`, specimen: { ...GENUINE, title: `Row ${i}` }, captures: [{ page: 'front', images: { white: `${i}.png` } }] });
+    }
+    await fs.writeFile(path.join(folder, 'manifest.json'), JSON.stringify(rows));
+    const dataDir = path.join(root, 'data-interrupt');
+    const child = spawn(process.execPath, [CLI_JS, '--data-dir', dataDir, 'import', folder, '--json'], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, DEBUG: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (/^import: 1\/20 images/m.test(stderr) && !child.killed) child.kill('SIGINT');
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code).toBe(130);
+    expect(stderr).toMatch(/SIGINT: finishing the current row, then stopping/);
+    const summary = JSON.parse(stdout);
+    expect(summary.notAttempted.length).toBeGreaterThan(0);
+    expect(summary.imported.length + summary.notAttempted.length).toBe(20);
+
+    // Every specimen in the catalogue is complete, and running again finishes the rest.
+    const verify = await spawnExemplar(['--data-dir', dataDir, 'verify', '--json']);
+    expect(JSON.parse(verify.stdout)).toMatchObject({ ok: true, specimens: summary.imported.length, originals: summary.imported.length, unreferenced: [] });
+    const rest = await spawnExemplar(['--data-dir', dataDir, 'import', folder]);
+    expect(rest.code).toBe(0);
+    expect(rest.stdout).toMatch(new RegExp(`^imported ${summary.notAttempted.length}, skipped ${summary.imported.length}, refused 0`));
+  });
 });

@@ -36,7 +36,7 @@ import {
   type PlannedImage,
   type PlannedSpecimen,
 } from './manifest';
-import { CliExit, startProgress, type CliIo, type Progress } from './output';
+import { CliExit, INTERRUPTED_EXIT, startProgress, whileInterruptible, type CliIo, type Progress } from './output';
 import { CLI_ACTOR, withCliContext } from './with-context';
 
 export interface ImportOptions {
@@ -45,6 +45,8 @@ export interface ImportOptions {
   actor?: Actor;
   /** Called once the number of images to import is known. */
   startProgress?: (images: number) => Progress;
+  /** When aborted, the row in progress is finished (or rolled back) and the rest is not attempted. */
+  signal?: AbortSignal;
 }
 
 export interface ImportedRow {
@@ -77,6 +79,8 @@ export interface ImportSummary {
   imported: ImportedRow[];
   skipped: SkippedRow[];
   refused: RefusedRow[];
+  /** Rows left untouched because the import was interrupted. */
+  notAttempted: { row: string; ref?: string }[];
 }
 
 export async function importFolder(ctx: AppContext, folder: string, options: ImportOptions = {}): Promise<ImportSummary> {
@@ -90,7 +94,7 @@ type Outcome = { kind: 'imported' | 'skipped'; id: string } | { kind: 'would-imp
 export async function importPlan(ctx: AppContext, plan: ManifestPlan, options: ImportOptions = {}): Promise<ImportSummary> {
   const actor = options.actor ?? CLI_ACTOR;
   const dryRun = Boolean(options.dryRun);
-  const summary: ImportSummary = { manifest: plan.manifestPath, dryRun, imported: [], skipped: [], refused: [] };
+  const summary: ImportSummary = { manifest: plan.manifestPath, dryRun, imported: [], skipped: [], refused: [], notAttempted: [] };
   const { ordered, cyclic } = orderByImitates(plan.rows);
   const outcomes = new Map<PlannedSpecimen, Outcome>();
   const byKey = rowKeys(plan.rows);
@@ -99,6 +103,10 @@ export async function importPlan(ctx: AppContext, plan: ManifestPlan, options: I
 
   try {
     for (const row of ordered) {
+      if (options.signal?.aborted) {
+        summary.notAttempted.push({ row: row.row, ...(row.ref ? { ref: row.ref } : {}) });
+        continue;
+      }
       const label = row.ref ?? row.id ?? row.row;
       let ticked = 0;
       const tick = (n: number, what = '') => {
@@ -331,6 +339,10 @@ export function formatImportSummary(s: ImportSummary): string {
   const lines = [`${s.dryRun ? 'Dry run: ' : ''}${verb} ${s.imported.length}, skipped ${s.skipped.length}, refused ${s.refused.length} (manifest ${s.manifest})`];
   for (const r of s.skipped) lines.push(`  skipped  ${r.row}${r.ref ? ` (${r.ref})` : ''} ${r.id}: ${r.reason}`);
   for (const r of s.refused) lines.push(`  refused  ${r.row}${r.ref ? ` (${r.ref})` : ''}${r.file ? ` file ${r.file}` : ''}: ${r.code}: ${r.message}`);
+  if (s.notAttempted.length) {
+    lines.push(`Interrupted: ${s.notAttempted.length} row(s) not attempted: ${s.notAttempted.map((r) => r.ref ?? r.row).join(', ')}`);
+    lines.push('  Running the import again skips rows that carry an id; rows without one would be created again.');
+  }
   return lines.join('\n') + '\n';
 }
 
@@ -376,13 +388,17 @@ export function registerImportCommand(program: Command, io: CliIo): void {
     .addHelpText('after', MANIFEST_HELP)
     .action(async (folder: string, opts: { manifest?: string; dryRun?: boolean; json?: boolean }, cmd: Command) => {
       const summary = await withCliContext(cmd, (ctx) =>
-        importFolder(ctx, path.resolve(folder), {
-          ...(opts.manifest ? { manifest: opts.manifest } : {}),
-          dryRun: Boolean(opts.dryRun),
-          startProgress: (n) => startProgress(io, opts.dryRun ? 'check' : 'import', n, 'images'),
-        }),
+        whileInterruptible(io, 'finishing the current row', (signal) =>
+          importFolder(ctx, path.resolve(folder), {
+            ...(opts.manifest ? { manifest: opts.manifest } : {}),
+            dryRun: Boolean(opts.dryRun),
+            startProgress: (n) => startProgress(io, opts.dryRun ? 'check' : 'import', n, 'images'),
+            signal,
+          }),
+        ),
       );
       io.stdout.write(opts.json ? JSON.stringify(summary, null, 2) + '\n' : formatImportSummary(summary));
+      if (summary.notAttempted.length) throw new CliExit(INTERRUPTED_EXIT);
       if (summary.refused.length) throw new CliExit(1);
     });
 }

@@ -21,6 +21,31 @@ export class CliExit extends Error {
   }
 }
 
+/** The shell's convention for a process stopped by SIGINT. */
+export const INTERRUPTED_EXIT = 130;
+
+/**
+ * Runs a long, row-by-row job so that the first Ctrl-C (SIGINT) or SIGTERM
+ * lets the unit in progress finish or roll back — never half-written — and a
+ * second one stops at once.
+ */
+export async function whileInterruptible<T>(io: CliIo, finishing: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(INTERRUPTED_EXIT);
+    controller.abort();
+    io.stderr.write(`\n${signal}: ${finishing}, then stopping (send it again to stop at once)\n`);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await fn(controller.signal);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
 export function wantsStack(verbose: boolean | undefined, env: NodeJS.ProcessEnv = process.env): boolean {
   return Boolean(verbose) || Boolean(env.DEBUG);
 }

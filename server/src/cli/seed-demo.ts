@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { ExemplarError } from '../errors';
 import { seedDemoLibrary, type SeedResult } from '../demo/seed';
-import { startProgress, type CliIo } from './output';
+import { CliExit, INTERRUPTED_EXIT, startProgress, whileInterruptible, type CliIo } from './output';
 import { withCliContext } from './with-context';
 
 export function registerSeedDemoCommand(program: Command, io: CliIo): void {
@@ -27,13 +27,14 @@ export function registerSeedDemoCommand(program: Command, io: CliIo): void {
         io.stderr.write('Generating the demo library…\n');
         let progress: ReturnType<typeof startProgress> | undefined;
         try {
-          return await seedDemoLibrary(ctx, {
+          return await whileInterruptible(io, 'finishing the current specimen', (signal) => seedDemoLibrary(ctx, {
+            signal,
             ...(opts.keys ? { keys: opts.keys } : {}),
             onProgress: (p) => {
               progress ??= startProgress(io, 'seed-demo', p.total, 'specimens');
               progress.tick(`${p.key} ${p.outcome}`);
             },
-          });
+          }));
         } finally {
           progress?.stop();
         }
@@ -41,7 +42,8 @@ export function registerSeedDemoCommand(program: Command, io: CliIo): void {
       io.stdout.write(
         opts.json
           ? JSON.stringify(result, null, 2) + '\n'
-          : `Demo library: ${result.created.length} specimen(s) created, ${result.present.length} already present.\n`,
+          : `Demo library: ${result.created.length} specimen(s) created, ${result.present.length} already present.${result.notAttempted.length ? ` Interrupted: ${result.notAttempted.length} not seeded; run seed-demo --force to finish.` : ''}\n`,
       );
+      if (result.notAttempted.length) throw new CliExit(INTERRUPTED_EXIT);
     });
 }

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { openContext } from '../context';
 import { seedDemoIfEmpty } from '../demo/seed';
 import { startServer } from '../server';
-import { formatError, wantsStack, type CliIo } from './output';
+import { CliExit, INTERRUPTED_EXIT, formatError, wantsStack, whileInterruptible, type CliIo } from './output';
 import { cliConfig } from './with-context';
 
 export function registerServeCommand(program: Command, io: CliIo): void {
@@ -19,14 +19,23 @@ export function registerServeCommand(program: Command, io: CliIo): void {
       const config = cliConfig(cmd);
       const context = await openContext(config);
       try {
-        const seeding = await seedDemoIfEmpty(context, {
-          onProgress: (p) => {
-            if (p.done === 1) io.stderr.write('Empty catalogue: seeding the demo library (EXEMPLAR_SEED_DEMO=never skips this)\n');
-            io.stderr.write(`  demo ${p.done}/${p.total} ${p.key} ${p.outcome}\n`);
-          },
-        });
+        const seeding = await whileInterruptible(io, 'finishing the current demo specimen', (signal) =>
+          seedDemoIfEmpty(context, {
+            signal,
+            onProgress: (p) => {
+              if (p.done === 1) io.stderr.write('Empty catalogue: seeding the demo library (EXEMPLAR_SEED_DEMO=never skips this)\n');
+              io.stderr.write(`  demo ${p.done}/${p.total} ${p.key} ${p.outcome}\n`);
+            },
+          }),
+        );
+        if (seeding.seeded && seeding.result.notAttempted.length) {
+          await context.close();
+          io.stderr.write('Stopped while seeding the demo library; not serving. `exemplar seed-demo --force` finishes it.\n');
+          throw new CliExit(INTERRUPTED_EXIT);
+        }
         if (seeding.seeded) io.stderr.write(`Demo library seeded: ${seeding.result.created.length} specimen(s).\n`);
       } catch (err) {
+        if (err instanceof CliExit) throw err;
         // The library works without the demo; each demo specimen is all-or-nothing, so nothing half-made stays.
         const verbose = cmd.optsWithGlobals<{ verbose?: boolean }>().verbose;
         io.stderr.write(`Seeding the demo library failed; serving without it.\n${formatError(err, wantsStack(verbose))}`);

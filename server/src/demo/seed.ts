@@ -38,22 +38,30 @@ export interface SeedOptions {
   keys?: readonly string[];
   /** Generator options (image format, quality); the seed is fixed. */
   library?: Omit<DemoLibraryOptions, 'seed'>;
+  /** When aborted, the specimen in progress is finished (or rolled back) and seeding stops. */
+  signal?: AbortSignal;
 }
 
 export interface SeedResult {
   created: { key: string; id: string }[];
   present: { key: string; id: string }[];
+  /** Keys not seeded because seeding was interrupted. */
+  notAttempted: string[];
 }
 
 export async function seedDemoLibrary(ctx: AppContext, options: SeedOptions = {}): Promise<SeedResult> {
   const libraryOptions: DemoLibraryOptions = { ...options.library, seed: DEMO_SEED };
   const plans = selectPlans(demoLibraryPlan(libraryOptions), options.keys);
   const ids = new Map<string, string>();
-  const result: SeedResult = { created: [], present: [] };
+  const result: SeedResult = { created: [], present: [], notAttempted: [] };
   const workDir = path.join(ctx.config.tmpDir, `seed-demo-${randomUUID()}`);
   await fs.mkdir(workDir, { recursive: true });
   try {
     for (const [i, plan] of plans.entries()) {
+      if (options.signal?.aborted) {
+        result.notAttempted.push(plan.key);
+        continue;
+      }
       const existing = await findDemoSpecimen(ctx, plan.key);
       let outcome: SeedProgress['outcome'];
       if (existing) {
