@@ -61,39 +61,48 @@ export const exportedFileOf = (image: Pick<CaptureImage, 'sha256' | 'format'>) =
 export async function exportLibrary(stores: { catalog: CatalogStore; objects: ObjectStore }, folder: string, options: ExportOptions = {}): Promise<ExportSummary> {
   const root = path.resolve(folder);
   await prepareEmptyFolder(root);
-  const written: string[] = [];
   try {
-    const { specimens, imitatedAdded } = await selectSpecimens(stores.catalog, options);
-    const images = specimens.flatMap((s) => s.captures.flatMap((c) => c.images));
-    const progress = options.startProgress?.(images.length);
-    let bytes = 0;
-    const done = new Set<string>();
+    const { ids, imitatedAdded, images } = await selectSpecimens(stores.catalog, options);
+    await fs.mkdir(path.join(root, 'originals'), { recursive: true });
+    // Rows are written one by one, so an export of a large library holds one record at a time.
+    const tmp = path.join(root, `.manifest-${randomUUID()}.json`);
+    const manifest = await fs.open(tmp, 'wx');
+    const progress = options.startProgress?.(images);
+    const summary: ExportSummary = { folder: root, specimens: 0, imitatedAdded, images: 0, originals: 0, bytes: 0 };
+    const written = new Set<string>();
     try {
-      await fs.mkdir(path.join(root, 'originals'), { recursive: true });
-      for (const image of images) {
-        if (!done.has(image.sha256)) {
-          const file = exportedFileOf(image);
-          bytes += await copyOriginal(stores.objects, image.sha256, path.join(root, file));
-          written.push(file);
-          done.add(image.sha256);
+      const head = {
+        format: MANIFEST_FORMAT,
+        version: MANIFEST_VERSION,
+        exportedAt: new Date().toISOString(),
+        ...(options.exemplarVersion ? { exemplarVersion: options.exemplarVersion } : {}),
+        selection: options.ids ? { ids: options.ids } : { query: options.query ?? {} },
+      };
+      await manifest.write(`${JSON.stringify(head).slice(0, -1)},"specimens":[\n`);
+      for (const id of ids) {
+        const specimen = await stores.catalog.specimens.get(id);
+        if (!specimen) throw new ExemplarError('CONFLICT', `specimen ${id} was deleted during the export`, { id });
+        for (const image of specimen.captures.flatMap((c) => c.images)) {
+          if (!written.has(image.sha256)) {
+            summary.bytes += await copyOriginal(stores.objects, image.sha256, path.join(root, exportedFileOf(image)));
+            written.add(image.sha256);
+          }
+          summary.images += 1;
+          progress?.tick(image.sha256.slice(0, 12));
         }
-        progress?.tick(image.sha256.slice(0, 12));
+        await manifest.write(`${summary.specimens ? ',\n' : ''}${JSON.stringify(manifestRow(specimen))}`);
+        summary.specimens += 1;
       }
+      await manifest.write('\n]}\n');
+      await manifest.sync();
     } finally {
       progress?.stop();
+      await manifest.close();
     }
-    const manifest = {
-      format: MANIFEST_FORMAT,
-      version: MANIFEST_VERSION,
-      exportedAt: new Date().toISOString(),
-      ...(options.exemplarVersion ? { exemplarVersion: options.exemplarVersion } : {}),
-      selection: options.ids ? { ids: options.ids } : { query: options.query ?? {} },
-      specimens: specimens.map(manifestRow),
-    };
-    const tmp = path.join(root, `.manifest-${randomUUID()}.json`);
-    await fs.writeFile(tmp, JSON.stringify(manifest, null, 2) + '\n', { flag: 'wx' });
+    // Last: a folder holding manifest.json is a complete export.
     await fs.rename(tmp, path.join(root, 'manifest.json'));
-    return { folder: root, specimens: specimens.length, imitatedAdded, images: images.length, originals: done.size, bytes };
+    summary.originals = written.size;
+    return summary;
   } catch (err) {
     // Leave the folder as we found it (empty or absent): a partial export must not pass for one.
     await fs.rm(root, { recursive: true, force: true }).catch(() => undefined);
@@ -111,19 +120,26 @@ async function prepareEmptyFolder(root: string): Promise<void> {
   await fs.mkdir(root, { recursive: true });
 }
 
-async function selectSpecimens(catalog: CatalogStore, options: ExportOptions): Promise<{ specimens: Specimen[]; imitatedAdded: number }> {
-  const selected = new Map<string, Specimen>();
+/** The ids to export (in the order found), and the number of images for progress; records are not kept. */
+async function selectSpecimens(catalog: CatalogStore, options: ExportOptions): Promise<{ ids: string[]; imitatedAdded: number; images: number }> {
+  const selected = new Map<string, string | undefined>(); // id -> the id it imitates
+  let images = 0;
+  const take = (s: Specimen) => {
+    selected.set(s.id, s.imitates);
+    images += s.captures.reduce((n, c) => n + c.images.length, 0);
+  };
   if (options.ids) {
     for (const id of options.ids) {
+      if (selected.has(id)) continue;
       const s = await catalog.specimens.get(id);
       if (!s) throw new ExemplarError('SPECIMEN_NOT_FOUND', `specimen ${id} not found`, { id });
-      selected.set(s.id, s);
+      take(s);
     }
   } else {
     let cursor: string | undefined;
     do {
       const page = await catalog.specimens.search({ ...options.query, sort: 'createdAt', limit: 200, ...(cursor ? { cursor } : {}) });
-      for (const s of page.items) selected.set(s.id, s);
+      for (const s of page.items) take(s);
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
   }
@@ -131,16 +147,16 @@ async function selectSpecimens(catalog: CatalogStore, options: ExportOptions): P
   if (options.withImitated !== false) {
     const pending = [...selected.values()];
     while (pending.length) {
-      const target = pending.pop()?.imitates;
+      const target = pending.pop();
       if (!target || selected.has(target)) continue;
       const s = await catalog.specimens.get(target);
       if (!s) continue; // a dangling link stays as it is; import will report it
-      selected.set(s.id, s);
+      take(s);
       imitatedAdded += 1;
-      pending.push(s);
+      pending.push(s.imitates);
     }
   }
-  return { specimens: [...selected.values()], imitatedAdded };
+  return { ids: [...selected.keys()], imitatedAdded, images };
 }
 
 /** Streams one original into `dest`, hashing it; INTEGRITY_FAILED if the stored bytes no longer match. */

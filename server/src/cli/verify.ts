@@ -32,7 +32,7 @@ export interface VerifyOptions {
   /** Unreferenced objects modified within this many milliseconds are kept. */
   graceMs?: number;
   /** Regenerates the derivatives of one original (`--repair`). */
-  regenerateDerivatives?: (image: CaptureImage) => Promise<void>;
+  regenerateDerivatives?: (sha256: string) => Promise<void>;
   /** Called once the number of originals to check is known. */
   startProgress?: (originals: number) => Progress;
   now?: Date;
@@ -52,8 +52,9 @@ export interface VerifyReport {
   unreferenced: { key: string; bytes: number; lastModified: string; removed: boolean; keptBecause?: string }[];
 }
 
+/** Only what verify needs, so that a large catalogue fits in memory. */
 interface ReferencedOriginal {
-  image: CaptureImage;
+  derivatives: CaptureImage['derivatives'];
   specimens: Set<string>;
 }
 
@@ -78,7 +79,7 @@ export async function verifyLibrary(stores: { catalog: CatalogStore; objects: Ob
     specimens += 1;
     for (const capture of specimen.captures) {
       for (const image of capture.images) {
-        const ref = originals.get(image.sha256) ?? { image, specimens: new Set<string>() };
+        const ref = originals.get(image.sha256) ?? { derivatives: image.derivatives, specimens: new Set<string>() };
         ref.specimens.add(id);
         originals.set(image.sha256, ref);
       }
@@ -101,7 +102,7 @@ export async function verifyLibrary(stores: { catalog: CatalogStore; objects: Ob
   const progress = options.startProgress?.(originals.size);
 
   // 2. Every original re-hashed; every derivative present.
-  for (const [sha256, { image, specimens: ids }] of originals) {
+  for (const [sha256, { derivatives, specimens: ids }] of originals) {
     const key = objectKeys.original(sha256);
     const specimenIds = [...ids].sort();
     let intact = false;
@@ -127,7 +128,7 @@ export async function verifyLibrary(stores: { catalog: CatalogStore; objects: Ob
     }
 
     const missing = [];
-    for (const [name, dkey] of Object.entries(image.derivatives) as [string, string | undefined][]) {
+    for (const [name, dkey] of Object.entries(derivatives) as [string, string | undefined][]) {
       if (dkey && !(await objects.stat(dkey))) missing.push({ sha256, name, key: dkey, specimens: specimenIds, repaired: false } as VerifyReport['missingDerivatives'][number]);
     }
     if (missing.length && repair) {
@@ -135,7 +136,7 @@ export async function verifyLibrary(stores: { catalog: CatalogStore; objects: Ob
       else if (!options.regenerateDerivatives) for (const m of missing) m.error = 'no derivative generator available';
       else {
         try {
-          await options.regenerateDerivatives(image);
+          await options.regenerateDerivatives(sha256);
           for (const m of missing) m.repaired = (await objects.stat(m.key)) !== null;
           for (const m of missing) if (!m.repaired) m.error = 'regenerated, but the key is still absent';
         } catch (err) {
@@ -209,7 +210,7 @@ export function registerVerifyCommand(program: Command, io: CliIo): void {
         return verifyLibrary(ctx, {
           repair: Boolean(opts.repair),
           graceMs: opts.grace * 60_000,
-          regenerateDerivatives: (image) => regenerateDerivatives(ctx, image),
+          regenerateDerivatives: (sha256) => regenerateDerivatives(ctx, sha256),
           ...(opts.json ? {} : { startProgress: (n: number) => startProgress(io, 'verify', n, 'originals') }),
         });
       });
@@ -223,17 +224,17 @@ export function registerVerifyCommand(program: Command, io: CliIo): void {
  * overwrite, so only the missing objects are written. The thumbnail goes last,
  * as in ingest: a stored thumbnail tells ingest the whole set exists.
  */
-export async function regenerateDerivatives(ctx: Pick<AppContext, 'config' | 'objects'>, image: CaptureImage): Promise<void> {
+export async function regenerateDerivatives(ctx: Pick<AppContext, 'config' | 'objects'>, sha256: string): Promise<void> {
   await fs.mkdir(ctx.config.tmpDir, { recursive: true });
   const work = await fs.mkdtemp(path.join(ctx.config.tmpDir, 'repair-'));
   try {
     const original = path.join(work, 'original');
-    await pipeline(await ctx.objects.get(objectKeys.original(image.sha256)), createWriteStream(original));
+    await pipeline(await ctx.objects.get(objectKeys.original(sha256)), createWriteStream(original));
     const out = path.join(work, 'derivatives');
     const manifest = await makeDerivatives(original, out, { maxPixels: ctx.config.limits.maxImagePixels });
     const files = [...manifest.files].sort((a, b) => Number(a.name === DERIVATIVE_NAMES.thumbnail) - Number(b.name === DERIVATIVE_NAMES.thumbnail));
     for (const f of files) {
-      await ctx.objects.put(objectKeys.derivative(image.sha256, f.name), createReadStream(path.join(out, ...f.name.split('/'))), {
+      await ctx.objects.put(objectKeys.derivative(sha256, f.name), createReadStream(path.join(out, ...f.name.split('/'))), {
         contentType: f.contentType,
         bytes: f.bytes,
       });
