@@ -49,3 +49,22 @@ if (typeof URL.createObjectURL !== 'function') {
 XMLHttpRequest.prototype.send = function send(this: XMLHttpRequest) {
   setTimeout(() => this.dispatchEvent(new ProgressEvent('error')), 0);
 };
+
+// jsdom does no layout or scrolling.
+if (typeof Element.prototype.scrollIntoView !== 'function') Element.prototype.scrollIntoView = () => undefined;
+
+// jsdom has no PointerEvent; a MouseEvent with the pointer fields stands in, as in browsers where it extends MouseEvent.
+if (typeof window.PointerEvent !== 'function') {
+  class PointerEventPolyfill extends MouseEvent {
+    readonly pointerId: number;
+    readonly pointerType: string;
+    readonly isPrimary: boolean;
+    constructor(type: string, init: PointerEventInit = {}) {
+      super(type, init);
+      this.pointerId = init.pointerId ?? 1;
+      this.pointerType = init.pointerType ?? 'mouse';
+      this.isPrimary = init.isPrimary ?? true;
+    }
+  }
+  window.PointerEvent = PointerEventPolyfill as unknown as typeof PointerEvent;
+}

@@ -66,7 +66,9 @@ export function createTestApi(...handlers: Handler[]): TestApi {
   const transport: Transport = {
     send: handle,
     async upload(req, onProgress: (p: UploadProgress) => void) {
-      const total = 1000;
+      // The body is the files plus some multipart framing, as a browser would count it.
+      let total = 500;
+      if (req.body instanceof FormData) for (const v of req.body.values()) total += v instanceof File ? v.size : String(v).length;
       for (const step of api.uploadSteps) onProgress({ loaded: Math.round(step * total), total });
       return handle(req);
     },

@@ -1,0 +1,238 @@
+/** @jest-environment jsdom */
+import '../../test/dom-setup';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import type { Capture, Specimen } from '@exemplar/specimens-schema';
+import { makeCapture, makeImage, makePage, makeSpecimen, makeZone } from '../../test/fixtures';
+import { createTestApi, ok, on, renderApp, type RecordedRequest } from '../../test/test-api';
+
+const conflict = (current: number) => ({ status: 409, body: { code: 'REVISION_CONFLICT', message: 'stale revision', details: { currentRevision: current } } });
+
+test('creating: the schema reports missing and bad fields at the fields; a valid form is posted and leads to the upload', async () => {
+  const api = createTestApi(
+    on('POST', '/api/specimens', (req) => ok(makeSpecimen({ ...(req.body as object), id: 'newspec1' } as Partial<Specimen>), 201)),
+    on('GET', '/api/specimens/newspec1', ok(makeSpecimen({ id: 'newspec1', captures: [] }))),
+    on('GET', '/api/specimens', ok(makePage([]))),
+  );
+  const { location } = renderApp(api, '/specimens/new');
+  const user = userEvent.setup();
+
+  await user.click(screen.getByRole('button', { name: 'Create specimen' }));
+  const summary = await screen.findByRole('alert');
+  expect(summary).toHaveTextContent('2 fields need attention');
+  expect(summary).toHaveTextContent('Title is required');
+  expect(summary).toHaveTextContent('Issuing state is required');
+  const title = screen.getByRole('textbox', { name: /^Title/ });
+  expect(title).toHaveAttribute('aria-invalid', 'true');
+  expect(title).toHaveAccessibleDescription(/Title is required/);
+  expect(api.calls('POST', '/api/specimens')).toHaveLength(0);
+
+  // Errors follow the typing once a save was tried.
+  await user.type(title, 'Utopia passport, 2019 series');
+  expect(title).not.toHaveAttribute('aria-invalid');
+  await user.type(screen.getByRole('combobox', { name: /^Issuing state/ }), 'UTO');
+  await user.type(screen.getByRole('textbox', { name: /^Tags/ }), 'demo, Not-Lower');
+  expect(screen.getByRole('textbox', { name: /^Tags/ })).toHaveAccessibleDescription(/“Not-Lower” must match pattern: Lowercase keyword/);
+  await user.clear(screen.getByRole('textbox', { name: /^Tags/ }));
+  await user.type(screen.getByRole('textbox', { name: /^Tags/ }), 'demo td3');
+  await user.type(screen.getByRole('textbox', { name: /^Document code/ }), 'P');
+
+  await user.click(screen.getByRole('button', { name: 'Create specimen' }));
+  await waitFor(() => expect(location.current.pathname).toBe('/specimens/newspec1/edit'));
+  expect(api.calls('POST', '/api/specimens')[0]!.body).toEqual({
+    status: 'genuine',
+    documentCategory: 'passport',
+    classification: 'public',
+    tags: ['demo', 'td3'],
+    title: 'Utopia passport, 2019 series',
+    issuingState: 'UTO',
+    documentCode: 'P',
+  });
+  expect(await screen.findByText('Specimen created. Upload its images below.')).toBeInTheDocument();
+});
+
+test('a forgery needs its methods and can name the genuine it imitates', async () => {
+  const genuine = makeSpecimen({ title: 'Utopia passport, 2019 series' });
+  const api = createTestApi(
+    on('GET', '/api/specimens', (req) => ok(makePage(req.url.searchParams.get('q') ? [genuine] : []))),
+    on('GET', `/api/specimens/${genuine.id}`, ok(genuine)),
+    on('POST', '/api/specimens', (req) => ok(makeSpecimen({ ...(req.body as object), id: 'forged01' } as Partial<Specimen>), 201)),
+    on('GET', '/api/specimens/forged01', ok(makeSpecimen({ id: 'forged01', captures: [] }))),
+  );
+  renderApp(api, '/specimens/new');
+  const user = userEvent.setup();
+  await user.type(screen.getByRole('textbox', { name: /^Title/ }), 'Forged Utopia passport');
+  await user.type(screen.getByRole('combobox', { name: /^Issuing state/ }), 'UTO');
+  await user.selectOptions(screen.getByRole('combobox', { name: /^Status/ }), 'forgery');
+
+  await user.click(screen.getByRole('button', { name: 'Create specimen' }));
+  expect(await screen.findByRole('alert')).toHaveTextContent('Forgery methods is required when status is forgery');
+
+  await user.click(screen.getByRole('checkbox', { name: 'Photo substitution' }));
+  await user.type(screen.getByRole('searchbox', { name: /^Imitates/ }), 'utopia');
+  await user.click(await screen.findByRole('button', { name: /Utopia passport, 2019 series/ }));
+  expect(await screen.findByText('Utopia passport, 2019 series', { selector: 'strong' })).toBeInTheDocument();
+  await user.click(screen.getByRole('button', { name: 'Create specimen' }));
+
+  await waitFor(() => expect(api.calls('POST', '/api/specimens')).toHaveLength(1));
+  expect(api.calls('POST', '/api/specimens')[0]!.body).toMatchObject({ status: 'forgery', forgeryMethods: ['photo-substitution'], imitates: genuine.id });
+});
+
+test('editing sends only the changes with the revision; a conflict offers a reload that brings the current version', async () => {
+  let stored = makeSpecimen({ revision: 3, series: '2019' });
+  const api = createTestApi(
+    on('GET', `/api/specimens/${stored.id}`, () => ok(stored)),
+    on('GET', '/api/specimens', ok(makePage([]))),
+    on('PATCH', `/api/specimens/${stored.id}`, (req) => {
+      const patch = req.body as { revision: number };
+      if (patch.revision !== stored.revision) return conflict(stored.revision);
+      stored = { ...stored, ...(req.body as object), revision: stored.revision + 1 } as Specimen;
+      return ok(stored);
+    }),
+  );
+  renderApp(api, `/specimens/${stored.id}/edit`);
+  const user = userEvent.setup();
+
+  const series = await screen.findByRole('textbox', { name: /^Series/ });
+  await user.clear(series);
+  await user.type(series, '2021');
+  await user.click(screen.getByRole('button', { name: 'Save changes' }));
+  expect(await screen.findByText('Saved (revision 4).')).toBeInTheDocument();
+  expect(api.calls('PATCH', `/api/specimens/${stored.id}`)[0]!.body).toEqual({ revision: 3, series: '2021' });
+
+  // Meanwhile another examiner saves: our next save is refused.
+  stored = { ...stored, title: 'Renamed elsewhere', revision: 5 };
+  await user.type(screen.getByRole('textbox', { name: /^Description/ }), 'Security thread checked');
+  await user.click(screen.getByRole('button', { name: 'Save changes' }));
+  const dialog = await screen.findByRole('alertdialog', { name: 'Someone else changed this specimen' });
+  expect(dialog).toHaveTextContent('now revision 5; you started from revision 4');
+
+  await user.click(within(dialog).getByRole('button', { name: 'Reload the specimen' }));
+  await waitFor(() => expect(screen.getByRole('textbox', { name: /^Title/ })).toHaveValue('Renamed elsewhere'));
+  expect(screen.queryByRole('alertdialog')).not.toBeInTheDocument();
+  expect(screen.getByText('Revision 5')).toBeInTheDocument();
+});
+
+test('a capture is uploaded as one multipart request: capture JSON plus one file part per light source, with progress', async () => {
+  const specimen = makeSpecimen({ captures: [] });
+  let after: Specimen = specimen;
+  let release: () => void = () => undefined;
+  const released = new Promise<void>((r) => (release = r));
+  const api = createTestApi(
+    on('GET', `/api/specimens/${specimen.id}`, () => ok(after)),
+    on('GET', '/api/specimens', ok(makePage([]))),
+    on('POST', `/api/specimens/${specimen.id}/captures`, async (req) => {
+      await released;
+      const form = req.body as FormData;
+      const files = ['white', 'uv-365'].map((l) => form.get(l)).filter((f): f is File => f instanceof File);
+      const capture: Capture = makeCapture({ images: [makeImage('white', { originalName: files[0]!.name }), makeImage('uv-365')] });
+      after = { ...specimen, revision: 2, captures: [capture] };
+      return ok(capture, 201);
+    }),
+  );
+  renderApp(api, `/specimens/${specimen.id}/edit`);
+  const user = userEvent.setup();
+
+  const slots = await screen.findByRole('list', { name: 'Images by light source' });
+  expect(within(slots).getAllByRole('listitem').map((li) => li.getAttribute('data-light'))).toEqual(['white', 'uv-365', 'ir-870']);
+  const white = new File([new Uint8Array(3000)], 'page1-white.png', { type: 'image/png' });
+  const uv = new File([new Uint8Array(1000)], 'page1_uv-365.png', { type: 'image/png' });
+  // Several files at once go to the slots their names point to.
+  await user.upload(screen.getByLabelText('Add several image files'), [uv, white]);
+  expect(within(slots).getByText('page1-white.png')).toBeInTheDocument();
+  expect(within(slots.querySelector('[data-light="uv-365"]') as HTMLElement).getByText('page1_uv-365.png')).toBeInTheDocument();
+  await user.type(screen.getByRole('textbox', { name: 'Resolution (dpi)' }), '600');
+  await user.type(screen.getByRole('textbox', { name: 'Device' }), 'VSC 8000');
+
+  // Half of the body sent: the white image (sent first) is part-way, the UV image not started.
+  api.uploadSteps = [0.5];
+  await user.click(screen.getByRole('button', { name: 'Upload capture (2 images)' }));
+  const whiteBar = await screen.findByRole('progressbar', { name: 'Upload of the White light image' });
+  expect(Number(whiteBar.getAttribute('value'))).toBeCloseTo((4500 * 0.5 - 500 / 3) / 3000, 2);
+  expect(screen.getByRole('progressbar', { name: 'Upload of the UV 365 nm image' })).toHaveAttribute('value', '0');
+  expect(screen.getByRole('button', { name: 'Cancel upload' })).toBeInTheDocument();
+  release();
+  expect(await screen.findByText(/Capture stored: 2 images/)).toBeInTheDocument();
+
+  const sent = api.calls('POST', `/api/specimens/${specimen.id}/captures`)[0]!.body as FormData;
+  expect(JSON.parse(sent.get('capture') as string)).toEqual({ page: 'data-page', dpi: 600, device: 'VSC 8000' });
+  expect([...sent.keys()]).toEqual(['capture', 'white', 'uv-365']);
+  expect((sent.get('white') as File).name).toBe('page1-white.png');
+  // The specimen is reloaded and the capture listed.
+  const list = await screen.findByRole('region', { name: /Captures \(1\)/ });
+  expect(list).toHaveTextContent('White light');
+});
+
+test('a refused image is reported at its slot and nothing is lost from the form', async () => {
+  const specimen = makeSpecimen({ captures: [] });
+  const api = createTestApi(
+    on('GET', `/api/specimens/${specimen.id}`, ok(specimen)),
+    on('GET', '/api/specimens', ok(makePage([]))),
+    on('POST', `/api/specimens/${specimen.id}/captures`, {
+      status: 415,
+      body: { code: 'IMAGE_UNSUPPORTED', message: 'The ir-870 image is not JPEG, PNG, TIFF or WebP', details: { lightSource: 'ir-870' } },
+    }),
+  );
+  renderApp(api, `/specimens/${specimen.id}/edit`);
+  const user = userEvent.setup();
+  await user.upload(await screen.findByLabelText('Image for IR 870 nm'), new File(['%PDF'], 'scan.pdf', { type: 'image/png' }));
+  await user.click(screen.getByRole('button', { name: 'Upload capture (1 image)' }));
+  const slot = (await screen.findByText('scan.pdf')).closest('li') as HTMLElement;
+  expect(await within(slot).findByRole('alert')).toHaveTextContent('not JPEG, PNG, TIFF or WebP');
+  expect(screen.getByRole('button', { name: 'Upload capture (1 image)' })).toBeEnabled();
+});
+
+test('zones are drawn on the image, given a type and light sources, and saved all at once with the revision', async () => {
+  const rosette = makeZone({ type: 'guilloche', lightSources: ['white'] });
+  const capture = makeCapture({ zones: [rosette] });
+  const specimen = makeSpecimen({ revision: 7, captures: [capture] });
+  const api = createTestApi(
+    on('GET', `/api/specimens/${specimen.id}`, ok(specimen)),
+    on('GET', '/api/specimens', ok(makePage([]))),
+    on('PUT', `/api/specimens/${specimen.id}/captures/${capture.id}/zones`, (req) => {
+      const { zones } = req.body as { zones: object[] };
+      return ok({ ...specimen, revision: 8, captures: [{ ...capture, zones: zones.map((z, i) => ({ id: `zsaved${i}`, ...z })) }] });
+    }),
+  );
+  renderApp(api, `/specimens/${specimen.id}/edit`);
+  const user = userEvent.setup();
+
+  const canvas = await screen.findByRole('application', { name: /Zone drawing area/ });
+  // jsdom does no layout: give the drawing area the box a browser would (1000×700 px for the 2000×1400 frame).
+  canvas.getBoundingClientRect = () => ({ left: 0, top: 0, width: 1000, height: 700, right: 1000, bottom: 700, x: 0, y: 0, toJSON: () => ({}) });
+  await user.selectOptions(screen.getByRole('combobox', { name: 'New zone type' }), 'uv-fibres');
+  await user.click(screen.getByRole('button', { name: 'Draw a zone' }));
+  const background = canvas.querySelector('rect') as SVGRectElement;
+  for (const [x, y] of [
+    [100, 100],
+    [300, 100],
+    [300, 250],
+  ]) fireEvent.pointerDown(background, { button: 0, clientX: x, clientY: y, pointerId: 1 });
+  expect(screen.getByRole('status')).toHaveTextContent('3 corners');
+  fireEvent.keyDown(canvas, { key: 'Enter' });
+
+  const props = await screen.findByLabelText('Selected zone');
+  expect(within(props).getByRole('combobox', { name: 'Type' })).toHaveValue('uv-fibres');
+  expect(within(props).getByRole('spinbutton', { name: 'Corner 3 y' })).toHaveValue(500);
+  await user.click(within(props).getByRole('checkbox', { name: 'UV 365 nm' }));
+  await user.type(within(props).getByRole('textbox', { name: 'Label' }), 'Fibres, lower band');
+  await user.click(screen.getByRole('button', { name: 'Save zones' }));
+
+  expect(await screen.findByText('Zones saved (revision 8).')).toBeInTheDocument();
+  const body = api.calls('PUT', `/api/specimens/${specimen.id}/captures/${capture.id}/zones`)[0]!.body as { revision: number; zones: RecordedRequest['body'][] };
+  expect(body.revision).toBe(7);
+  expect(body.zones).toEqual([
+    { id: rosette.id, type: 'guilloche', polygon: rosette.polygon, lightSources: ['white'], personalised: false },
+    {
+      type: 'uv-fibres',
+      polygon: [
+        [200, 200],
+        [600, 200],
+        [600, 500],
+      ],
+      lightSources: ['white', 'uv-365'],
+      personalised: false,
+      label: 'Fibres, lower band',
+    },
+  ]);
+});

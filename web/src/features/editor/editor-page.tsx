@@ -1,0 +1,182 @@
+import type { Specimen } from '@exemplar/specimens-schema';
+import { useEffect, useState } from 'react';
+import { Link, useLocation, useNavigate, useParams } from 'react-router-dom';
+import { useApi } from '../../shared/api/api-context';
+import { isApiError } from '../../shared/api/client';
+import { imagePaths } from '../../shared/api/images';
+import { useResource } from '../../shared/api/use-resource';
+import { StatusBadge } from '../../shared/ui/status-badge';
+import { EmptyState, ErrorState, LoadingState } from '../../shared/ui/states';
+import { lightLabel, pageLabel } from '../../shared/vocabulary';
+import { getSpecimen } from '../specimen/api';
+import { orderedImages } from '../specimen/capture-view';
+import { deleteCapture, deleteSpecimen } from './api';
+import { CaptureUpload } from './capture-upload';
+import { SpecimenForm } from './specimen-form';
+import { ZoneEditor } from './zone-editor';
+
+export function NewSpecimenPage() {
+  const navigate = useNavigate();
+  return (
+    <div className="editor">
+      <header className="editor__header">
+        <h1>New specimen</h1>
+        <p className="muted">Describe the document first; its images are uploaded next, one capture (page) at a time.</p>
+      </header>
+      <SpecimenForm specimen={null} onSaved={(s) => navigate(`/specimens/${s.id}/edit#captures`, { state: { created: true } })} />
+    </div>
+  );
+}
+
+export function EditSpecimenPage() {
+  const { id = '' } = useParams();
+  const api = useApi();
+  const specimen = useResource(id, (signal) => getSpecimen(api, id, signal));
+
+  if (specimen.status === 'loading' && !specimen.data) return <LoadingState label="Loading the specimen…" />;
+  if (specimen.status === 'error' && !specimen.data) {
+    if (isApiError(specimen.error) && specimen.error.status === 404) {
+      return (
+        <EmptyState title="No such specimen">
+          <p>
+            <Link to="/">Search the library</Link> or <Link to="/specimens/new">catalogue a new specimen</Link>.
+          </p>
+        </EmptyState>
+      );
+    }
+    return <ErrorState title="The specimen could not be loaded" error={specimen.error} onRetry={specimen.reload} />;
+  }
+  if (!specimen.data) return null;
+  return <SpecimenEditor specimen={specimen.data} onChange={specimen.set} onReload={specimen.reload} />;
+}
+
+function SpecimenEditor({ specimen, onChange, onReload }: { specimen: Specimen; onChange: (s: Specimen) => void; onReload: () => void }) {
+  const api = useApi();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const created = (location.state as { created?: boolean } | null)?.created === true;
+  const captures = specimen.captures;
+  const [zoneCaptureId, setZoneCaptureId] = useState<string | null>(null);
+  const zoneCapture = captures.find((c) => c.id === zoneCaptureId) ?? captures.find((c) => c.images.length > 0);
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const [actionError, setActionError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    if (location.hash === '#captures') document.getElementById('captures')?.scrollIntoView({ block: 'start' });
+  }, [location.hash]);
+
+  const removeSpecimen = async () => {
+    setBusy(true);
+    setActionError(null);
+    try {
+      await deleteSpecimen(api, specimen.id, specimen.revision);
+      navigate('/', { replace: true });
+    } catch (err) {
+      setActionError(err);
+      setBusy(false);
+    }
+  };
+
+  const removeCapture = async (captureId: string) => {
+    setBusy(true);
+    setActionError(null);
+    try {
+      onChange(await deleteCapture(api, specimen.id, captureId, specimen.revision));
+    } catch (err) {
+      setActionError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div className="editor">
+      <header className="editor__header specimen__header">
+        <div>
+          <h1>
+            Edit: {specimen.title} <StatusBadge status={specimen.status} />
+          </h1>
+          <p className="muted">Revision {specimen.revision}</p>
+        </div>
+        <div className="specimen__actions">
+          <Link className="button" to={`/specimens/${specimen.id}`}>
+            View specimen
+          </Link>
+          {confirmDelete ? (
+            <span className="confirm" role="group" aria-label="Confirm deletion">
+              Delete this specimen and its images?
+              <button type="button" className="button button--danger" disabled={busy} onClick={() => void removeSpecimen()}>
+                Yes, delete
+              </button>
+              <button type="button" className="button" onClick={() => setConfirmDelete(false)}>
+                Cancel
+              </button>
+            </span>
+          ) : (
+            <button type="button" className="button button--danger" onClick={() => setConfirmDelete(true)}>
+              Delete…
+            </button>
+          )}
+        </div>
+      </header>
+      {created && (
+        <p className="notice" role="status">
+          Specimen created. Upload its images below.
+        </p>
+      )}
+      {actionError !== null && (
+        <ErrorState
+          title={isApiError(actionError, 'REVISION_CONFLICT') ? 'Someone else changed this specimen; reload it and try again' : 'That did not work'}
+          error={actionError}
+          onRetry={onReload}
+        />
+      )}
+
+      <SpecimenForm specimen={specimen} onSaved={(s) => onChange(s)} onReload={onReload} />
+
+      <CaptureUpload specimenId={specimen.id} onUploaded={() => onReload()} />
+
+      <section className="panel" aria-labelledby="captures-heading">
+        <h2 id="captures-heading">Captures ({captures.length})</h2>
+        {captures.length === 0 && <p className="muted">No captures yet.</p>}
+        <ul className="capture-list">
+          {captures.map((c) => {
+            const thumb = orderedImages(c)[0];
+            return (
+              <li key={c.id} className="capture-list__item">
+                {thumb && <img src={api.url(imagePaths.thumbnail(thumb.sha256))} alt="" />}
+                <span>
+                  <strong>{pageLabel(c.page)}</strong>
+                  <br />
+                  <span className="muted">
+                    {c.images.map((i) => lightLabel(i.lightSource)).join(', ')} · {c.zones.length} zone{c.zones.length === 1 ? '' : 's'}
+                  </span>
+                </span>
+                <button type="button" className="button button--small" onClick={() => setZoneCaptureId(c.id)} aria-pressed={zoneCapture?.id === c.id} disabled={c.images.length === 0}>
+                  Edit zones
+                </button>
+                <button
+                  type="button"
+                  className="button button--small button--danger"
+                  disabled={busy}
+                  onClick={() => void removeCapture(c.id)}
+                  aria-label={`Delete the ${pageLabel(c.page)} capture`}
+                >
+                  Delete
+                </button>
+              </li>
+            );
+          })}
+        </ul>
+      </section>
+
+      {zoneCapture && (
+        <section className="panel" aria-labelledby="zones-editor-heading">
+          <h2 id="zones-editor-heading">Feature zones: {pageLabel(zoneCapture.page)}</h2>
+          <ZoneEditor key={zoneCapture.id} specimen={specimen} capture={zoneCapture} onSaved={onChange} onReload={onReload} />
+        </section>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,100 @@
+import { useEffect, useId, useState } from 'react';
+import type { Specimen } from '@exemplar/specimens-schema';
+import { useApi } from '../../shared/api/api-context';
+import { errorMessage } from '../../shared/api/client';
+import { useResource } from '../../shared/api/use-resource';
+import type { FieldControlProps } from '../../shared/ui/field';
+import { issuingStateLabel } from '../../shared/vocabulary';
+import { searchSpecimens } from '../library/api';
+import { getSpecimen } from '../specimen/api';
+
+/** Picks the genuine specimen a fraud imitates, by searching the library rather than typing an id. */
+export function ImitatesPicker({ value, onChange, control }: { value: string; onChange: (id: string) => void; control: FieldControlProps }) {
+  const api = useApi();
+  const [text, setText] = useState('');
+  const [results, setResults] = useState<Specimen[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const listId = useId();
+  const chosen = useResource(value || null, (signal) => getSpecimen(api, value, signal));
+
+  useEffect(() => {
+    const q = text.trim();
+    if (q.length < 2) {
+      setResults(null);
+      return;
+    }
+    const controller = new AbortController();
+    const timer = setTimeout(() => {
+      searchSpecimens(api, { q, filters: { status: ['genuine', 'specimen'] }, sort: 'relevance' }, { limit: 8, signal: controller.signal }).then(
+        (page) => {
+          setResults(page.items);
+          setError(null);
+        },
+        (err: unknown) => {
+          if (!controller.signal.aborted) setError(err);
+        },
+      );
+    }, 250);
+    return () => {
+      clearTimeout(timer);
+      controller.abort();
+    };
+  }, [api, text]);
+
+  if (value) {
+    return (
+      <div className="picker picker--chosen">
+        <span>
+          {chosen.status === 'ready' ? (
+            <>
+              <strong>{chosen.data.title}</strong> <span className="muted">({issuingStateLabel(chosen.data.issuingState)})</span>
+            </>
+          ) : chosen.status === 'error' ? (
+            <span className="error-text">
+              {value}: {errorMessage(chosen.error)}
+            </span>
+          ) : (
+            value
+          )}
+        </span>
+        <button type="button" className="button button--small" onClick={() => onChange('')}>
+          Clear
+        </button>
+      </div>
+    );
+  }
+
+  return (
+    <div className="picker">
+      <input
+        {...control}
+        type="search"
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+        placeholder="Search genuine specimens by title…"
+        aria-controls={listId}
+        autoComplete="off"
+      />
+      {error !== null && <span className="field__error">{errorMessage(error)}</span>}
+      {results && (
+        <ul id={listId} className="picker__results" aria-label="Matching genuine specimens">
+          {results.length === 0 && <li className="muted">No genuine specimen matches.</li>}
+          {results.map((s) => (
+            <li key={s.id}>
+              <button
+                type="button"
+                className="link-button"
+                onClick={() => {
+                  onChange(s.id);
+                  setText('');
+                }}
+              >
+                {s.title} ({s.issuingState})
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}

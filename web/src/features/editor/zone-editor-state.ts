@@ -1,0 +1,182 @@
+/**
+ * The zone editor's state and the named commands that change it. Polygons
+ * are in the capture's pixel frame; vertices are rounded to whole pixels
+ * (zones mark features, not sub-pixel geometry) and clamped into the frame.
+ */
+import { getFeatureType, type FeatureType, type FeatureZone, type FeatureZoneCreate, type LightSourceId } from '@exemplar/specimens-schema';
+
+export type Point = [number, number];
+
+export interface ZoneDraft {
+  /** Local identity (the stored id for saved zones). */
+  key: string;
+  /** Absent for zones not saved yet. */
+  id?: string;
+  type: FeatureType;
+  label: string;
+  polygon: Point[];
+  lightSources: LightSourceId[];
+  personalised: boolean;
+  expectedAppearance: string;
+  notes: string;
+}
+
+export interface ZoneEditorState {
+  frame: { width: number; height: number };
+  zones: ZoneDraft[];
+  selected: string | null;
+  selectedVertex: number | null;
+  /** Points placed so far while drawing a new zone; null when not drawing. */
+  drawing: Point[] | null;
+  dirty: boolean;
+}
+
+export type ZoneCommand =
+  | { type: 'reset'; zones: FeatureZone[]; frame: { width: number; height: number } }
+  | { type: 'startDrawing' }
+  | { type: 'addDrawPoint'; point: Point }
+  | { type: 'finishDrawing'; defaults: Pick<ZoneDraft, 'type' | 'lightSources'> }
+  | { type: 'cancelDrawing' }
+  | { type: 'select'; key: string | null }
+  | { type: 'selectVertex'; index: number | null }
+  | { type: 'moveVertex'; key: string; index: number; point: Point }
+  | { type: 'insertVertex'; key: string; after: number; point: Point }
+  | { type: 'deleteVertex'; key: string; index: number }
+  | { type: 'moveZone'; key: string; dx: number; dy: number }
+  | { type: 'deleteZone'; key: string }
+  | { type: 'updateZone'; key: string; changes: Partial<Omit<ZoneDraft, 'key' | 'id' | 'polygon'>> };
+
+export const MIN_VERTICES = 3;
+
+let localCounter = 0;
+const newKey = () => `new-${++localCounter}`;
+
+export function draftFromZone(z: FeatureZone): ZoneDraft {
+  return {
+    key: z.id,
+    id: z.id,
+    type: z.type,
+    label: z.label ?? '',
+    polygon: z.polygon.map(([x, y]) => [x, y] as Point),
+    lightSources: [...z.lightSources],
+    personalised: z.personalised,
+    expectedAppearance: z.expectedAppearance ?? '',
+    notes: z.notes ?? '',
+  };
+}
+
+export function initialZoneState(zones: FeatureZone[], frame: { width: number; height: number }): ZoneEditorState {
+  return { frame, zones: zones.map(draftFromZone), selected: null, selectedVertex: null, drawing: null, dirty: false };
+}
+
+function clampPoint([x, y]: Point, frame: { width: number; height: number }): Point {
+  return [Math.round(Math.min(Math.max(x, 0), frame.width)), Math.round(Math.min(Math.max(y, 0), frame.height))];
+}
+
+function mapZone(state: ZoneEditorState, key: string, change: (z: ZoneDraft) => ZoneDraft): ZoneEditorState {
+  let changed = false;
+  const zones = state.zones.map((z) => {
+    if (z.key !== key) return z;
+    const next = change(z);
+    changed = changed || next !== z;
+    return next;
+  });
+  return changed ? { ...state, zones, dirty: true } : state;
+}
+
+export function zoneEditorReducer(state: ZoneEditorState, c: ZoneCommand): ZoneEditorState {
+  switch (c.type) {
+    case 'reset':
+      return initialZoneState(c.zones, c.frame);
+    case 'startDrawing':
+      return { ...state, drawing: [], selected: null, selectedVertex: null };
+    case 'addDrawPoint':
+      return state.drawing ? { ...state, drawing: [...state.drawing, clampPoint(c.point, state.frame)] } : state;
+    case 'finishDrawing': {
+      if (!state.drawing || state.drawing.length < MIN_VERTICES) return state;
+      const entry = getFeatureType(c.defaults.type);
+      const zone: ZoneDraft = {
+        key: newKey(),
+        type: c.defaults.type,
+        label: '',
+        polygon: state.drawing,
+        lightSources: [...c.defaults.lightSources],
+        personalised: entry?.personalised ?? false,
+        expectedAppearance: '',
+        notes: '',
+      };
+      return { ...state, zones: [...state.zones, zone], drawing: null, selected: zone.key, selectedVertex: null, dirty: true };
+    }
+    case 'cancelDrawing':
+      return state.drawing ? { ...state, drawing: null } : state;
+    case 'select':
+      return state.selected === c.key && state.selectedVertex === null ? state : { ...state, selected: c.key, selectedVertex: null };
+    case 'selectVertex':
+      return { ...state, selectedVertex: c.index };
+    case 'moveVertex':
+      return mapZone(state, c.key, (z) => {
+        const p = clampPoint(c.point, state.frame);
+        const old = z.polygon[c.index];
+        if (!old || (old[0] === p[0] && old[1] === p[1])) return z;
+        return { ...z, polygon: z.polygon.map((q, i) => (i === c.index ? p : q)) };
+      });
+    case 'insertVertex': {
+      const next = mapZone(state, c.key, (z) => ({ ...z, polygon: [...z.polygon.slice(0, c.after + 1), clampPoint(c.point, state.frame), ...z.polygon.slice(c.after + 1)] }));
+      return next === state ? state : { ...next, selected: c.key, selectedVertex: c.after + 1 };
+    }
+    case 'deleteVertex': {
+      const next = mapZone(state, c.key, (z) => (z.polygon.length <= MIN_VERTICES ? z : { ...z, polygon: z.polygon.filter((_, i) => i !== c.index) }));
+      return next === state ? state : { ...next, selectedVertex: null };
+    }
+    case 'moveZone':
+      return mapZone(state, c.key, (z) => {
+        const xs = z.polygon.map((p) => p[0]);
+        const ys = z.polygon.map((p) => p[1]);
+        // The whole zone stops at the frame's edge rather than being squashed against it.
+        const dx = Math.round(Math.min(Math.max(c.dx, -Math.min(...xs)), state.frame.width - Math.max(...xs)));
+        const dy = Math.round(Math.min(Math.max(c.dy, -Math.min(...ys)), state.frame.height - Math.max(...ys)));
+        if (dx === 0 && dy === 0) return z;
+        return { ...z, polygon: z.polygon.map(([x, y]) => [x + dx, y + dy] as Point) };
+      });
+    case 'deleteZone': {
+      const zones = state.zones.filter((z) => z.key !== c.key);
+      if (zones.length === state.zones.length) return state;
+      return { ...state, zones, selected: state.selected === c.key ? null : state.selected, selectedVertex: null, dirty: true };
+    }
+    case 'updateZone':
+      return mapZone(state, c.key, (z) => ({ ...z, ...c.changes }));
+  }
+}
+
+/** The body the zones route takes: kept zones with their id, new ones without; empty optional text left out. */
+export function zonesForSave(zones: ZoneDraft[]): (FeatureZone | FeatureZoneCreate)[] {
+  return zones.map((z) => {
+    const body: Record<string, unknown> = {
+      type: z.type,
+      polygon: z.polygon,
+      lightSources: z.lightSources,
+      personalised: z.personalised,
+    };
+    if (z.id) body['id'] = z.id;
+    if (z.label.trim()) body['label'] = z.label.trim();
+    if (z.expectedAppearance.trim()) body['expectedAppearance'] = z.expectedAppearance.trim();
+    if (z.notes.trim()) body['notes'] = z.notes.trim();
+    return body as unknown as FeatureZone | FeatureZoneCreate;
+  });
+}
+
+/**
+ * Client coordinates → frame pixels for an SVG showing `view` (its viewBox)
+ * in a box `rect` with the default preserveAspectRatio (xMidYMid meet).
+ */
+export function clientToFrame(
+  clientX: number,
+  clientY: number,
+  rect: { left: number; top: number; width: number; height: number },
+  view: { x: number; y: number; width: number; height: number },
+): Point {
+  const scale = Math.min(rect.width / view.width, rect.height / view.height);
+  const offsetX = (rect.width - view.width * scale) / 2;
+  const offsetY = (rect.height - view.height * scale) / 2;
+  return [view.x + (clientX - rect.left - offsetX) / scale, view.y + (clientY - rect.top - offsetY) / scale];
+}

@@ -1,0 +1,509 @@
+import {
+  featureGroups,
+  getFeatureType,
+  validate,
+  type Capture,
+  type FeatureType,
+  type LightSourceId,
+  type Specimen,
+} from '@exemplar/specimens-schema';
+import { useEffect, useId, useLayoutEffect, useMemo, useReducer, useRef, useState, type PointerEvent as ReactPointerEvent } from 'react';
+import { useApi } from '../../shared/api/api-context';
+import { errorMessage, isApiError } from '../../shared/api/client';
+import { imagePaths } from '../../shared/api/images';
+import { featureTypeLabel, featureTypes, lightLabel, lightSources } from '../../shared/vocabulary';
+import { captureFrame, orderedImages } from '../specimen/capture-view';
+import { LightSwitcher } from '../specimen/light-switcher';
+import { replaceZones } from './api';
+import {
+  clientToFrame,
+  initialZoneState,
+  MIN_VERTICES,
+  zoneEditorReducer,
+  zonesForSave,
+  type Point,
+  type ZoneCommand,
+  type ZoneDraft,
+} from './zone-editor-state';
+
+type ZoneChanges = Extract<ZoneCommand, { type: 'updateZone' }>['changes'];
+
+type View = { x: number; y: number; width: number; height: number };
+
+type Drag =
+  | { kind: 'vertex'; key: string; index: number }
+  | { kind: 'zone'; key: string; last: Point }
+  | { kind: 'pan'; startClient: Point; startView: View };
+
+const GROUP_LABELS: Record<string, string> = {
+  substrate: 'Substrate',
+  printing: 'Printing',
+  ink: 'Inks',
+  protection: 'Protection (OVD, laminates)',
+  personalisation: 'Personalisation technique',
+  data: 'Data fields',
+  construction: 'Construction',
+};
+
+/** Draws and edits the feature zones of one capture, then saves them all at once. */
+export function ZoneEditor({ specimen, capture, onSaved, onReload }: { specimen: Specimen; capture: Capture; onSaved: (s: Specimen) => void; onReload: () => void }) {
+  const api = useApi();
+  const frame = captureFrame(capture);
+  const [state, dispatch] = useReducer(zoneEditorReducer, undefined, () => initialZoneState(capture.zones, frame));
+  const images = orderedImages(capture);
+  const [light, setLight] = useState<string>(images[0]?.lightSource ?? 'white');
+  const image = images.find((i) => i.lightSource === light) ?? images[0];
+  const [view, setView] = useState<View>({ x: 0, y: 0, width: frame.width, height: frame.height });
+  const svgRef = useRef<SVGSVGElement>(null);
+  const drag = useRef<Drag | null>(null);
+  const [unitPx, setUnitPx] = useState(1);
+  const [saving, setSaving] = useState(false);
+  const [problems, setProblems] = useState<string[]>([]);
+  const [conflict, setConflict] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [newType, setNewType] = useState<FeatureType>('guilloche');
+  const panelId = useId();
+
+  // Saved zones arrive with the specimen's new revision: start again from them.
+  useEffect(() => {
+    dispatch({ type: 'reset', zones: capture.zones, frame: captureFrame(capture) });
+  }, [capture]);
+
+  // Handles keep their screen size: frame units per screen pixel.
+  useLayoutEffect(() => {
+    const svg = svgRef.current;
+    if (!svg) return;
+    const measure = () => {
+      const r = svg.getBoundingClientRect();
+      const scale = Math.min(r.width / view.width, r.height / view.height);
+      setUnitPx(scale > 0 ? 1 / scale : view.width / 800);
+    };
+    measure();
+    const ro = new ResizeObserver(measure);
+    ro.observe(svg);
+    return () => ro.disconnect();
+  }, [view]);
+
+  // Unsaved zones are not lost by closing the tab by accident.
+  useEffect(() => {
+    if (!state.dirty) return;
+    const warn = (e: BeforeUnloadEvent) => e.preventDefault();
+    window.addEventListener('beforeunload', warn);
+    return () => window.removeEventListener('beforeunload', warn);
+  }, [state.dirty]);
+
+  const toFrame = (e: { clientX: number; clientY: number }): Point => {
+    const svg = svgRef.current;
+    if (!svg) return [0, 0];
+    return clientToFrame(e.clientX, e.clientY, svg.getBoundingClientRect(), view);
+  };
+
+  const selected = state.zones.find((z) => z.key === state.selected) ?? null;
+
+  const onBackgroundDown = (e: ReactPointerEvent) => {
+    if (e.button !== 0) return;
+    const p = toFrame(e);
+    if (state.drawing) {
+      const first = state.drawing[0];
+      if (first && state.drawing.length >= MIN_VERTICES && Math.hypot(first[0] - p[0], first[1] - p[1]) < 10 * unitPx) {
+        dispatch({ type: 'finishDrawing', defaults: { type: newType, lightSources: [light as LightSourceId] } });
+      } else {
+        dispatch({ type: 'addDrawPoint', point: p });
+      }
+      return;
+    }
+    dispatch({ type: 'select', key: null });
+    drag.current = { kind: 'pan', startClient: [e.clientX, e.clientY], startView: view };
+    (e.target as Element).setPointerCapture?.(e.pointerId);
+  };
+
+  const onMove = (e: ReactPointerEvent) => {
+    const d = drag.current;
+    if (!d) return;
+    if (d.kind === 'vertex') dispatch({ type: 'moveVertex', key: d.key, index: d.index, point: toFrame(e) });
+    else if (d.kind === 'zone') {
+      const p = toFrame(e);
+      dispatch({ type: 'moveZone', key: d.key, dx: p[0] - d.last[0], dy: p[1] - d.last[1] });
+      drag.current = { ...d, last: p };
+    } else {
+      const dx = (e.clientX - d.startClient[0]) * unitPx;
+      const dy = (e.clientY - d.startClient[1]) * unitPx;
+      setView({ ...d.startView, x: d.startView.x - dx, y: d.startView.y - dy });
+    }
+  };
+
+  const endDrag = () => {
+    drag.current = null;
+  };
+
+  const zoomAt = (factor: number, center?: Point) => {
+    setView((v) => {
+      const width = Math.min(Math.max(v.width / factor, 20), frame.width * 2);
+      const height = (width * v.height) / v.width;
+      const [cx, cy] = center ?? [v.x + v.width / 2, v.y + v.height / 2];
+      return { x: cx - ((cx - v.x) * width) / v.width, y: cy - ((cy - v.y) * height) / v.height, width, height };
+    });
+  };
+
+  const viewRef = useRef(view);
+  viewRef.current = view;
+  const zoomRef = useRef(zoomAt);
+  zoomRef.current = zoomAt;
+  // Wheel zoom needs a non-passive listener to keep the page from scrolling.
+  useEffect(() => {
+    const svg = svgRef.current;
+    if (!svg) return;
+    const onWheel = (e: WheelEvent) => {
+      e.preventDefault();
+      zoomRef.current(e.deltaY < 0 ? 1.25 : 0.8, clientToFrame(e.clientX, e.clientY, svg.getBoundingClientRect(), viewRef.current));
+    };
+    svg.addEventListener('wheel', onWheel, { passive: false });
+    return () => svg.removeEventListener('wheel', onWheel);
+  }, []);
+
+  const onKeyDown = (e: React.KeyboardEvent) => {
+    if (e.key === 'Escape') {
+      if (state.drawing) dispatch({ type: 'cancelDrawing' });
+      else dispatch({ type: 'select', key: null });
+    } else if (e.key === 'Enter' && state.drawing) {
+      e.preventDefault();
+      dispatch({ type: 'finishDrawing', defaults: { type: newType, lightSources: [light as LightSourceId] } });
+    } else if ((e.key === 'Delete' || e.key === 'Backspace') && selected && state.selectedVertex !== null) {
+      e.preventDefault();
+      dispatch({ type: 'deleteVertex', key: selected.key, index: state.selectedVertex });
+    }
+  };
+
+  const save = async () => {
+    const body = zonesForSave(state.zones);
+    const found: string[] = [];
+    body.forEach((zone, i) => {
+      const name = `Zone ${i + 1} (${featureTypeLabel(zone.type)})`;
+      const result = validate('id' in zone ? 'feature-zone' : 'feature-zone-create', zone);
+      if (!result.ok) for (const issue of result.errors) found.push(`${name}: ${issue.path.slice(1) || 'zone'} ${issue.message}`);
+    });
+    setProblems(found);
+    setNotice(null);
+    if (found.length) return;
+    setSaving(true);
+    try {
+      const saved = await replaceZones(api, specimen.id, capture.id, specimen.revision, body);
+      setNotice(`Zones saved (revision ${saved.revision}).`);
+      onSaved(saved);
+    } catch (err) {
+      if (isApiError(err, 'REVISION_CONFLICT')) setConflict(true);
+      else setProblems([`The zones were not saved: ${errorMessage(err)}`, ...(isApiError(err) ? err.issues.map((i) => `${i.path} ${i.message}`) : [])]);
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const lightKey = images.map((i) => i.lightSource).join(',');
+  const lights = useMemo(() => lightKey.split(',').filter(Boolean), [lightKey]);
+  const handleR = 6 * unitPx;
+  const points = (poly: Point[]) => poly.map(([x, y]) => `${x},${y}`).join(' ');
+
+  if (!image) return <p className="muted">Upload images to this capture before marking zones.</p>;
+
+  return (
+    <div className="zone-editor">
+      <div className="zone-editor__toolbar" role="toolbar" aria-label="Zone tools">
+        <LightSwitcher lights={lights} current={image.lightSource} onChange={setLight} label="Background light source" />
+        <span className="spacer" />
+        {state.drawing ? (
+          <>
+            <span className="muted" role="status">
+              {state.drawing.length < MIN_VERTICES
+                ? `Click on the image to place corners (${state.drawing.length} of at least ${MIN_VERTICES})`
+                : `${state.drawing.length} corners — click the first corner or press Enter to finish`}
+            </span>
+            <button
+              type="button"
+              className="button button--primary"
+              disabled={state.drawing.length < MIN_VERTICES}
+              onClick={() => dispatch({ type: 'finishDrawing', defaults: { type: newType, lightSources: [light as LightSourceId] } })}
+            >
+              Finish zone
+            </button>
+            <button type="button" className="button" onClick={() => dispatch({ type: 'cancelDrawing' })}>
+              Cancel
+            </button>
+          </>
+        ) : (
+          <>
+            <label className="inline-field">
+              New zone type{' '}
+              <FeatureTypeSelect value={newType} onChange={setNewType} />
+            </label>
+            <button type="button" className="button" onClick={() => dispatch({ type: 'startDrawing' })}>
+              Draw a zone
+            </button>
+          </>
+        )}
+        <button type="button" className="icon-button icon-button--light" aria-label="Zoom in on the zone image" onClick={() => zoomAt(1.5)}>
+          +
+        </button>
+        <button type="button" className="icon-button icon-button--light" aria-label="Zoom out of the zone image" onClick={() => zoomAt(1 / 1.5)}>
+          −
+        </button>
+        <button type="button" className="icon-button icon-button--light" aria-label="Show the whole zone image" onClick={() => setView({ x: 0, y: 0, width: frame.width, height: frame.height })}>
+          ⤢
+        </button>
+      </div>
+
+      <div className="zone-editor__body">
+        <svg
+          ref={svgRef}
+          className={`zone-canvas ${state.drawing ? 'zone-canvas--drawing' : ''}`}
+          viewBox={`${view.x} ${view.y} ${view.width} ${view.height}`}
+          role="application"
+          aria-label={`Zone drawing area, ${lightLabel(image.lightSource)} image. Escape cancels, Enter finishes a zone, Delete removes the selected corner.`}
+          tabIndex={0}
+          onKeyDown={onKeyDown}
+          onPointerMove={onMove}
+          onPointerUp={endDrag}
+          onPointerCancel={endDrag}
+          data-zone-count={state.zones.length}
+        >
+          <image href={api.url(imagePaths.preview(image.sha256))} x={0} y={0} width={frame.width} height={frame.height} preserveAspectRatio="none" />
+          <rect x={-frame.width} y={-frame.height} width={frame.width * 3} height={frame.height * 3} fill="transparent" onPointerDown={onBackgroundDown} />
+          {state.zones.map((zone, i) => {
+            const isSelected = zone.key === state.selected;
+            const shown = zone.lightSources.includes(image.lightSource);
+            return (
+              <g key={zone.key} className={`edit-zone ${isSelected ? 'edit-zone--selected' : ''} ${shown ? '' : 'edit-zone--dimmed'}`} data-zone-key={zone.key}>
+                <polygon
+                  points={points(zone.polygon)}
+                  onPointerDown={(e) => {
+                    if (state.drawing) return onBackgroundDown(e);
+                    e.stopPropagation();
+                    dispatch({ type: 'select', key: zone.key });
+                    drag.current = { kind: 'zone', key: zone.key, last: toFrame(e) };
+                    (e.target as Element).setPointerCapture?.(e.pointerId);
+                  }}
+                >
+                  <title>{`Zone ${i + 1}: ${featureTypeLabel(zone.type)}`}</title>
+                </polygon>
+                {isSelected &&
+                  zone.polygon.map((p, idx) => {
+                    const next = zone.polygon[(idx + 1) % zone.polygon.length]!;
+                    return (
+                      <g key={idx}>
+                        <circle
+                          className="edit-zone__midpoint"
+                          cx={(p[0] + next[0]) / 2}
+                          cy={(p[1] + next[1]) / 2}
+                          r={handleR * 0.7}
+                          onPointerDown={(e) => {
+                            e.stopPropagation();
+                            dispatch({ type: 'insertVertex', key: zone.key, after: idx, point: [(p[0] + next[0]) / 2, (p[1] + next[1]) / 2] });
+                            drag.current = { kind: 'vertex', key: zone.key, index: idx + 1 };
+                            (e.target as Element).setPointerCapture?.(e.pointerId);
+                          }}
+                        />
+                        <circle
+                          className={`edit-zone__vertex ${state.selectedVertex === idx ? 'edit-zone__vertex--selected' : ''}`}
+                          cx={p[0]}
+                          cy={p[1]}
+                          r={handleR}
+                          onPointerDown={(e) => {
+                            e.stopPropagation();
+                            dispatch({ type: 'selectVertex', index: idx });
+                            drag.current = { kind: 'vertex', key: zone.key, index: idx };
+                            (e.target as Element).setPointerCapture?.(e.pointerId);
+                          }}
+                        />
+                      </g>
+                    );
+                  })}
+              </g>
+            );
+          })}
+          {state.drawing && state.drawing.length > 0 && (
+            <g className="draw-zone">
+              <polyline points={points(state.drawing)} />
+              {state.drawing.map((p, i) => (
+                <circle key={i} cx={p[0]} cy={p[1]} r={handleR} className={i === 0 ? 'draw-zone__first' : ''} />
+              ))}
+            </g>
+          )}
+        </svg>
+
+        <aside className="zone-panel" aria-labelledby={`${panelId}-h`}>
+          <h3 id={`${panelId}-h`}>Zones ({state.zones.length})</h3>
+          {state.zones.length === 0 && !state.drawing && <p className="muted">No zones yet. Choose a type and draw one on the image.</p>}
+          <ul className="zone-panel__list">
+            {state.zones.map((zone, i) => (
+              <li key={zone.key}>
+                <button type="button" className="zone-panel__item" aria-pressed={zone.key === state.selected} onClick={() => dispatch({ type: 'select', key: zone.key })}>
+                  {i + 1}. {featureTypeLabel(zone.type)}
+                  {zone.label ? ` — ${zone.label}` : ''}
+                  {!zone.id && <span className="pill">new</span>}
+                </button>
+              </li>
+            ))}
+          </ul>
+          {selected && <ZoneProperties zone={selected} lights={lights} selectedVertex={state.selectedVertex} dispatch={dispatch} />}
+        </aside>
+      </div>
+
+      {conflict && (
+        <div className="state state--error" role="alertdialog" aria-labelledby={`${panelId}-conflict`}>
+          <strong id={`${panelId}-conflict`}>Someone else changed this specimen</strong>
+          <p>Your zones were not saved because the specimen changed since you opened it. Reload it and draw your changes again.</p>
+          <div className="button-row">
+            <button type="button" className="button button--primary" onClick={onReload}>
+              Reload the specimen
+            </button>
+            <button type="button" className="button" onClick={() => setConflict(false)}>
+              Keep my zones on screen
+            </button>
+          </div>
+        </div>
+      )}
+      {problems.length > 0 && (
+        <div className="state state--error" role="alert">
+          {problems.map((p, i) => (
+            <p key={i}>{p}</p>
+          ))}
+        </div>
+      )}
+      {notice && (
+        <p className="notice" role="status">
+          {notice}
+        </p>
+      )}
+      <div className="button-row">
+        <button type="button" className="button button--primary" onClick={() => void save()} disabled={saving || !state.dirty}>
+          {saving ? 'Saving zones…' : 'Save zones'}
+        </button>
+        {state.dirty && (
+          <button type="button" className="button" onClick={() => dispatch({ type: 'reset', zones: capture.zones, frame })}>
+            Discard zone changes
+          </button>
+        )}
+      </div>
+    </div>
+  );
+}
+
+export function FeatureTypeSelect({ value, onChange, id }: { value: FeatureType; onChange: (t: FeatureType) => void; id?: string }) {
+  return (
+    <select id={id} value={value} onChange={(e) => onChange(e.target.value as FeatureType)}>
+      {featureGroups.map((group) => (
+        <optgroup key={group} label={GROUP_LABELS[group] ?? group}>
+          {featureTypes
+            .filter((t) => t.group === group)
+            .map((t) => (
+              <option key={t.id} value={t.id}>
+                {t.label}
+              </option>
+            ))}
+        </optgroup>
+      ))}
+    </select>
+  );
+}
+
+function ZoneProperties({
+  zone,
+  lights,
+  selectedVertex,
+  dispatch,
+}: {
+  zone: ZoneDraft;
+  lights: string[];
+  selectedVertex: number | null;
+  dispatch: React.Dispatch<ZoneCommand>;
+}) {
+  const id = useId();
+  const update = (changes: ZoneChanges) => dispatch({ type: 'updateZone', key: zone.key, changes });
+  const otherLights = lightSources.filter((l) => !lights.includes(l.id));
+  const toggleLight = (l: LightSourceId, on: boolean) =>
+    update({ lightSources: on ? [...zone.lightSources, l] : zone.lightSources.filter((x) => x !== l) });
+  return (
+    <div className="zone-props" aria-label="Selected zone">
+      <div className="field">
+        <label htmlFor={`${id}-type`} className="field__label">
+          Type
+        </label>
+        <FeatureTypeSelect
+          id={`${id}-type`}
+          value={zone.type}
+          onChange={(t) => update({ type: t, personalised: getFeatureType(t)?.personalised ?? zone.personalised })}
+        />
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-label`} className="field__label">
+          Label
+        </label>
+        <input id={`${id}-label`} type="text" value={zone.label} onChange={(e) => update({ label: e.target.value })} />
+      </div>
+      <label className="toggle">
+        <input type="checkbox" checked={zone.personalised} onChange={(e) => update({ personalised: e.target.checked })} /> Personalised (differs between
+        holders)
+      </label>
+      <fieldset className="checkbox-group">
+        <legend className="field__label">Shows under</legend>
+        {lights.map((l) => (
+          <label key={l} className="toggle">
+            <input type="checkbox" checked={zone.lightSources.includes(l as LightSourceId)} onChange={(e) => toggleLight(l as LightSourceId, e.target.checked)} />
+            {lightLabel(l)}
+          </label>
+        ))}
+        {otherLights.length > 0 && (
+          <details>
+            <summary>Other light sources</summary>
+            {otherLights.map((l) => (
+              <label key={l.id} className="toggle">
+                <input type="checkbox" checked={zone.lightSources.includes(l.id)} onChange={(e) => toggleLight(l.id, e.target.checked)} />
+                {l.label}
+              </label>
+            ))}
+          </details>
+        )}
+        {zone.lightSources.length === 0 && <span className="field__error">Tick at least one light source.</span>}
+      </fieldset>
+      <div className="field">
+        <label htmlFor={`${id}-expected`} className="field__label">
+          Expected appearance
+        </label>
+        <textarea id={`${id}-expected`} value={zone.expectedAppearance} onChange={(e) => update({ expectedAppearance: e.target.value })} />
+      </div>
+      <fieldset className="checkbox-group">
+        <legend className="field__label">Corners (pixels)</legend>
+        <ol className="vertex-list">
+          {zone.polygon.map(([x, y], i) => (
+            <li key={i} className={selectedVertex === i ? 'vertex-list__item--selected' : ''}>
+              <input
+                type="number"
+                aria-label={`Corner ${i + 1} x`}
+                value={x}
+                onChange={(e) => dispatch({ type: 'moveVertex', key: zone.key, index: i, point: [Number(e.target.value), y] })}
+              />
+              <input
+                type="number"
+                aria-label={`Corner ${i + 1} y`}
+                value={y}
+                onChange={(e) => dispatch({ type: 'moveVertex', key: zone.key, index: i, point: [x, Number(e.target.value)] })}
+              />
+              <button
+                type="button"
+                className="link-button"
+                aria-label={`Delete corner ${i + 1}`}
+                disabled={zone.polygon.length <= MIN_VERTICES}
+                onClick={() => dispatch({ type: 'deleteVertex', key: zone.key, index: i })}
+              >
+                ×
+              </button>
+            </li>
+          ))}
+        </ol>
+        <span className="field__hint">Drag corners on the image; drag a small mid-edge dot to add a corner.</span>
+      </fieldset>
+      <button type="button" className="button button--danger" onClick={() => dispatch({ type: 'deleteZone', key: zone.key })}>
+        Delete zone
+      </button>
+    </div>
+  );
+}
