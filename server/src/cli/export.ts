@@ -240,7 +240,10 @@ export function registerExportCommand(program: Command, io: CliIo): void {
     .argument('<folder>', 'destination folder (created; must be empty)')
     .option('--ids <ids>', 'export these specimen ids (comma-separated); filters are then ignored', collectList)
     .option('--q <text>', 'free text over title, description, notes, series');
-  for (const [, flag] of LIST_FILTERS) cmd.option(`--${flag} <values>`, `filter on ${flag.replace(/-/g, ' ')} (comma-separated or repeated)`, collectList);
+  for (const [field, flag] of LIST_FILTERS) {
+    const how = field === 'tags' ? 'every tag listed must be present' : 'any of the values';
+    cmd.option(`--${flag} <values>`, `filter on ${flag.replace(/-/g, ' ')}: ${how} (comma-separated or repeated)`, collectList);
+  }
   cmd
     .option('--year-from <year>', 'issued in or after this year', parseYear)
     .option('--year-to <year>', 'issued in or before this year', parseYear)

@@ -56,6 +56,15 @@ describe('import manifests', () => {
     expect(rows[1]?.problem?.message).toMatch(/leaves the import folder/);
   });
 
+  it('refuses a row with a misspelt key rather than dropping what it holds', () => {
+    const rows = planFromJson(dir, JSON.stringify([
+      { specimen: { title: 'x' }, captrues: [] },
+      { specimen: { title: 'y' }, captures: [{ page: 'front', images: { white: { file: 'w.png', sha: 'x' } } }] },
+    ]));
+    expect(rows[0]?.problem?.message).toBe('specimens[0] has unknown key(s) captrues (known: ref, id, specimen, captures, record)');
+    expect(rows[1]?.problem?.message).toMatch(/images\.white has unknown key\(s\) sha/);
+  });
+
   it('refuses a whole manifest that is not JSON or has an unknown version', () => {
     expect(() => planFromJson(dir, '{')).toThrow(/not valid JSON/);
     expect(() => planFromJson(dir, JSON.stringify({ version: 9, specimens: [] }))).toThrow(/version 9/);

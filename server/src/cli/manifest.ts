@@ -164,8 +164,18 @@ function refAndId(raw: unknown): { ref?: string; id?: string } {
   };
 }
 
+/** `record` is what an export adds for information (revision, created/updated by and at); import ignores it. */
+const ROW_KEYS = ['ref', 'id', 'specimen', 'captures', 'record'];
+const IMAGE_KEYS = ['file', 'sha256', 'originalName', 'bytes', 'format', 'width', 'height'];
+
+function rejectUnknownKeys(where: string, value: Record<string, unknown>, known: string[]): void {
+  const unknown = Object.keys(value).filter((k) => !known.includes(k));
+  if (unknown.length) throw bad(`${where} has unknown key(s) ${unknown.join(', ')} (known: ${known.join(', ')})`, { unknown });
+}
+
 function planJsonRow(root: string, row: string, raw: unknown): PlannedSpecimen {
   if (!isObject(raw)) throw bad(`${row} is not an object`);
+  rejectUnknownKeys(row, raw, ROW_KEYS);
   const { ref, id, specimen, captures } = raw;
   if (ref !== undefined && (typeof ref !== 'string' || ref === '')) throw bad(`${row}.ref must be a non-empty string`);
   if (id !== undefined && (typeof id !== 'string' || id === '')) throw bad(`${row}.id must be a non-empty string`);
@@ -184,6 +194,7 @@ function planJsonCapture(root: string, where: string, raw: unknown): PlannedCapt
   const planned = Object.entries(images).map(([lightSource, v]) => {
     if (typeof v === 'string') return planImage(root, where, lightSource, v);
     if (isObject(v) && typeof v.file === 'string') {
+      rejectUnknownKeys(`${where}.images.${lightSource}`, v, IMAGE_KEYS);
       return planImage(root, where, lightSource, v.file, optString(v.sha256, `${where}.images.${lightSource}.sha256`), optString(v.originalName, `${where}.images.${lightSource}.originalName`));
     }
     throw bad(`${where}.images.${lightSource} must be a relative path or { file, sha256?, originalName? }`);

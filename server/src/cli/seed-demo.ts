@@ -5,7 +5,8 @@
  */
 import type { Command } from 'commander';
 import { ExemplarError } from '../errors';
-import { seedDemoLibrary, type SeedResult } from '../demo/seed';
+import { demoLibraryPlan } from '@exemplar/image-pipeline';
+import { DEMO_SEED, seedDemoLibrary, type SeedResult } from '../demo/seed';
 import { CliExit, INTERRUPTED_EXIT, startProgress, whileInterruptible, type CliIo } from './output';
 import { withCliContext } from './with-context';
 
@@ -18,6 +19,10 @@ export function registerSeedDemoCommand(program: Command, io: CliIo): void {
       v.split(',').map((k) => k.trim()).filter(Boolean),
     )
     .option('--json', 'print the result as JSON on stdout')
+    .addHelpText('after', () => {
+      const plans = demoLibraryPlan({ seed: DEMO_SEED });
+      return `\nDemo specimens (--keys):\n${plans.map((p) => `  ${p.key}${p.specimen.imitates ? `  (imitates ${p.specimen.imitates})` : ''}`).join('\n')}\n`;
+    })
     .action(async (opts: { force?: boolean; keys?: string[]; json?: boolean }, cmd: Command) => {
       const result = await withCliContext(cmd, async (ctx): Promise<SeedResult> => {
         const count = await ctx.catalog.specimens.count();
