@@ -296,6 +296,9 @@ export function composeScene(design: DocumentDesign, holder: Holder, variant: Do
     const cy = mm(e.cy);
     const r = mm(e.r);
     const [ringColour, rayColour] = pal.uvEmblem;
+    const halo = Math.max(3, r * 0.04);
+    // Rays, their halo, the blur of the lens, and the chord error of a 32-gon.
+    const emblemExtent = r + halo + 10;
     if (!variant.omitUvEmblem) {
       background.push((light) => {
         if (light !== 'uv-365') return '';
@@ -307,7 +310,6 @@ export function composeScene(design: DocumentDesign, holder: Holder, variant: Do
           const p = (a: number, rr: number) => `${n(cx + rr * Math.cos(a))} ${n(cy + rr * Math.sin(a))}`;
           rays += `M${p(t - half, r * 0.4)}L${p(t, outer)}L${p(t + half, r * 0.4)}Z`;
         }
-        const halo = Math.max(3, r * 0.04);
         const ringWidth = r * 0.05;
         const ring = (width: number, opacity: number) => `<circle cx="${n(cx)}" cy="${n(cy)}" r="${n(r * 0.33)}" fill="none" stroke="${ringColour}" stroke-width="${n(width)}" stroke-opacity="${opacity}"/>`;
         // Halo first, then the bright core: fluorescence bleeds into the paper around it.
@@ -319,13 +321,13 @@ export function composeScene(design: DocumentDesign, holder: Holder, variant: Do
         );
       });
     } else {
-      addAltered(['uv-365'], circlePolygon(cx, cy, r + 6), 'UV-fluorescent emblem missing');
+      addAltered(['uv-365'], circlePolygon(cx, cy, emblemExtent), 'UV-fluorescent emblem missing');
     }
     addZone({
       id: 'zone-uv-emblem',
       type: 'uv-fluorescent-ink',
       label: 'Fluorescent sun emblem',
-      polygon: circlePolygon(cx, cy, r + 6),
+      polygon: circlePolygon(cx, cy, emblemExtent),
       lightSources: ['uv-365'],
       expectedAppearance: 'Invisible in white light; under UV 365 nm a sun of 24 rays glows yellow-green round an orange-red ring with the letters UTO.',
       personalised: false,
@@ -642,7 +644,7 @@ export function composeScene(design: DocumentDesign, holder: Holder, variant: Do
       id: 'zone-mrz',
       type: 'mrz',
       label: `Machine readable zone (${m.format})`,
-      polygon: rectPolygon(left - mm(1), top - mm(0.8), chars * pitch + mm(1.5), bottom - top + mm(1.6)),
+      polygon: rectPolygon(left - mm(1), top - mm(0.8), chars * pitch + mm(2.5), bottom - top + mm(1.6)),
       lightSources: ['white', 'ir-870'],
       expectedAppearance: 'OCR-B characters at 10 per inch, carbon-bearing: fully dark under IR 870 nm; check digits consistent with the visual zone.',
       personalised: true,

@@ -26,8 +26,8 @@ export type { SynthLight } from './light';
 export type { AlteredRegion, Scene, SynthFeatureType, SynthFeatureZone } from './scene';
 export { formatTd1Mrz, formatTd3Mrz, mrzCheckDigit, readMrz, toMrzDate, toMrzName } from './mrz';
 export type { MrzCheck, MrzData, MrzReading, MrzSex } from './mrz';
-export { simulatePhoto } from './photo';
-export type { BackgroundKind, SimulatedPhoto, SimulatePhotoOptions } from './photo';
+export { planPhoto, simulatePhoto } from './photo';
+export type { BackgroundKind, PhotoPlan, SimulatedPhoto, SimulatePhotoOptions } from './photo';
 // applyHomography / invertHomography come from ops/geometry at the package root (same convention).
 export { homographyFromPoints, pointInPolygon } from './geometry';
 export type { Polygon } from './geometry';

@@ -150,7 +150,26 @@ async function rawPixels(pipeline: sharp.Sharp, channels: 1 | 3): Promise<Buffer
   return data;
 }
 
-export async function simulatePhoto(image: Buffer, options: SimulatePhotoOptions): Promise<SimulatedPhoto> {
+export interface PhotoPlan {
+  /** Document pixel coordinates → photo pixel coordinates, h[8] = 1. */
+  homography: number[];
+  width: number;
+  height: number;
+  params: SimulatedPhoto['params'];
+  /** The document's outline in the photo. */
+  outline: Point[];
+  lighting: { direction: number; gradient: number; vignette: number; exposure: number; cast: [number, number, number] };
+  shadowOffset: Point;
+}
+
+/**
+ * Draws the geometry and conditions of a photo of a `docWidth` × `docHeight`
+ * document without rendering it: what simulatePhoto will produce for the same
+ * seed (benchmarks can list ground truth without paying for pixels).
+ */
+export function planPhoto(docWidth: number, docHeight: number, options: SimulatePhotoOptions): PhotoPlan {
+  const W = docWidth;
+  const H = docHeight;
   const rng = createRng(hashSeed('simulate-photo', options.seed));
   const maxTilt = options.maxTiltDeg ?? 20;
   const maxRot = options.maxRotationDeg ?? 15;
@@ -165,20 +184,10 @@ export async function simulatePhoto(image: Buffer, options: SimulatePhotoOptions
   const background = options.background ?? drawnBackground;
   const blurSigma = uniform(rng, 0.45, 1.0);
   const noiseSigma = uniform(rng, 1.5, 3.5);
-  const quality = options.quality ?? Math.round(uniform(rng, 80, 92));
-
-  // sharp hands out RGB unless told otherwise: keep a grey (IR) capture grey.
-  const meta = await sharp(image).metadata();
-  const channels: 1 | 3 = (meta.channels ?? 3) <= 2 ? 1 : 3;
-  const W = meta.autoOrient?.width ?? meta.width;
-  const H = meta.autoOrient?.height ?? meta.height;
-  let src = await rawPixels(sharp(image).autoOrient().removeAlpha(), channels);
-  if (src.length !== W * H * channels) throw new Error('unexpected decoded size');
-  // Anti-aliasing before a reduction: without it fine guilloche would alias into moiré.
-  const aa = 0.6 * Math.sqrt(Math.max(0, 1 / (scale * scale) - 1));
-  if (aa >= 0.3) src = await rawPixels(sharp(src, { raw: { width: W, height: H, channels } }).blur(aa), channels);
-
+  const drawnQuality = Math.round(uniform(rng, 80, 92));
+  const quality = options.quality ?? drawnQuality;
   const distance = uniform(rng, 1.4, 2.4) * Math.max(W, H);
+
   const { src: srcCorners, dst } = perspectiveCorners(W, H, tiltX, tiltY, roll, scale, distance);
   const centred = homographyFromPoints(srcCorners, dst);
   // Frame the photo round the document's outline with uneven margins.
@@ -194,15 +203,59 @@ export async function simulatePhoto(image: Buffer, options: SimulatePhotoOptions
   const width = Math.ceil(maxX - minX + left + right);
   const height = Math.ceil(maxY - minY + top + bottom);
   const shift = [1, 0, left - minX, 0, 1, top - minY, 0, 0, 1];
-  const homography = normalizeHomography(composeHomographies(shift, centred));
-  const inverse = invertHomography(homography);
-  const quad = outline.map(([x, y]): Point => [x + left - minX, y + top - minY]);
+  const lighting = {
+    direction: uniform(rng, 0, 2 * Math.PI),
+    gradient: uniform(rng, 0.08, 0.25),
+    vignette: uniform(rng, 0.1, 0.3),
+    exposure: uniform(rng, 0.9, 1.08),
+    cast: [uniform(rng, 0.97, 1.04), 1, uniform(rng, 0.9, 1.02)] as [number, number, number],
+  };
+  const shadowOffset: Point = [uniform(rng, -10, 10) * scale, uniform(rng, 6, 16) * scale];
+  return {
+    homography: normalizeHomography(composeHomographies(shift, centred)),
+    width,
+    height,
+    params: { tiltXDeg: tiltX / deg, tiltYDeg: tiltY / deg, rotationDeg: roll / deg, scale, cameraDistance: distance, blurSigma, noiseSigma, quality, background },
+    outline: outline.map(([x, y]): Point => [x + left - minX, y + top - minY]),
+    lighting,
+    shadowOffset,
+  };
+}
 
+export async function simulatePhoto(image: Buffer, options: SimulatePhotoOptions): Promise<SimulatedPhoto> {
+  // sharp hands out RGB unless told otherwise: keep a grey (IR) capture grey.
+  const meta = await sharp(image).metadata();
+  const channels: 1 | 3 = (meta.channels ?? 3) <= 2 ? 1 : 3;
+  const W = meta.autoOrient?.width ?? meta.width;
+  const H = meta.autoOrient?.height ?? meta.height;
+  const plan = planPhoto(W, H, options);
+  const { width, height, homography, params } = plan;
+  const { scale, background, blurSigma, noiseSigma, quality } = params;
+  let src = await rawPixels(sharp(image).autoOrient().removeAlpha(), channels);
+  if (src.length !== W * H * channels) throw new Error('unexpected decoded size');
+  // Anti-aliasing before a reduction: without it fine guilloche would alias into moiré.
+  const aa = 0.6 * Math.sqrt(Math.max(0, 1 / (scale * scale) - 1));
+  if (aa >= 0.3) src = await rawPixels(sharp(src, { raw: { width: W, height: H, channels } }).blur(aa), channels);
+  const inverse = invertHomography(homography);
+  const rng = createRng(hashSeed('photo-texture', options.seed));
   const table = await tableTexture(width, height, background, rng);
-  const shadow = await shadowMask(width, height, quad, [uniform(rng, -10, 10) * scale, uniform(rng, 6, 16) * scale], 10 * scale + 4);
+  const shadow = await shadowMask(width, height, plan.outline, plan.shadowOffset, 10 * scale + 4);
+
+  // The table under its shadow, in the output's channels.
+  const ground = new Uint8Array(width * height * channels);
+  for (let p = 0; p < width * height; p++) {
+    const shade = 1 - (0.42 * shadow[p]!) / 255;
+    const t = p * 3;
+    if (channels === 1) ground[p] = Math.round((0.3 * table[t]! + 0.59 * table[t + 1]! + 0.11 * table[t + 2]!) * shade);
+    else {
+      ground[t] = Math.round(table[t]! * shade);
+      ground[t + 1] = Math.round(table[t + 1]! * shade);
+      ground[t + 2] = Math.round(table[t + 2]! * shade);
+    }
+  }
 
   // Warp: inverse mapping with bilinear sampling; the document edge is blended by its coverage.
-  const warped = Buffer.alloc(width * height * channels);
+  const warped = Buffer.from(ground);
   const [a, b, c, d, e, f, g, h, i] = inverse as [number, number, number, number, number, number, number, number, number];
   const edgeScale = scale;
   const radius = Math.max(0, options.cornerRadiusPx ?? 0);
@@ -217,44 +270,35 @@ export async function simulatePhoto(image: Buffer, options: SimulatePhotoOptions
       const wz = g * u + h * v + i;
       const x = (a * u + b * v + c) / wz;
       const y = (d * u + e * v + f) / wz;
+      const edge = Math.min(x + 0.5, W - 0.5 - x, y + 0.5, H - 0.5 - y) * edgeScale + 0.5;
+      if (edge <= 0) continue;
+      let alpha = edge >= 1 ? 1 : edge;
+      if (radius > 0) alpha = Math.min(alpha, Math.max(0, cornerCoverage(x, y)));
+      if (alpha <= 0) continue;
+      const xc = x < 0 ? 0 : x > W - 1 ? W - 1 : x;
+      const yc = y < 0 ? 0 : y > H - 1 ? H - 1 : y;
+      const x0 = Math.min(W - 2, Math.floor(xc));
+      const y0 = Math.min(H - 2, Math.floor(yc));
+      const fx = xc - x0;
+      const fy = yc - y0;
+      const w00 = (1 - fx) * (1 - fy);
+      const w01 = fx * (1 - fy);
+      const w10 = (1 - fx) * fy;
+      const w11 = fx * fy;
+      const p00 = (y0 * W + x0) * channels;
+      const p10 = p00 + W * channels;
       const o = (v * width + u) * channels;
-      const t = (v * width + u) * 3;
-      const coverage = Math.min(Math.min(x + 0.5, W - 0.5 - x, y + 0.5, H - 0.5 - y) * edgeScale + 0.5, radius > 0 ? cornerCoverage(x, y) : Infinity);
-      const alpha = coverage <= 0 ? 0 : coverage >= 1 ? 1 : coverage;
-      const shade = 1 - (0.42 * shadow[v * width + u]!) / 255;
-      if (alpha > 0) {
-        const xc = Math.min(W - 1, Math.max(0, x));
-        const yc = Math.min(H - 1, Math.max(0, y));
-        const x0 = Math.min(W - 2, Math.floor(xc));
-        const y0 = Math.min(H - 2, Math.floor(yc));
-        const fx = xc - x0;
-        const fy = yc - y0;
-        const p00 = (y0 * W + x0) * channels;
-        const p01 = p00 + channels;
-        const p10 = p00 + W * channels;
-        const p11 = p10 + channels;
-        for (let k = 0; k < channels; k++) {
-          const top = src[p00 + k]! + (src[p01 + k]! - src[p00 + k]!) * fx;
-          const bot = src[p10 + k]! + (src[p11 + k]! - src[p10 + k]!) * fx;
-          const docValue = top + (bot - top) * fy;
-          const bg = channels === 1 ? (0.3 * table[t]! + 0.59 * table[t + 1]! + 0.11 * table[t + 2]!) * shade : table[t + k]! * shade;
-          warped[o + k] = Math.round(alpha * docValue + (1 - alpha) * bg);
-        }
-      } else {
-        for (let k = 0; k < channels; k++) {
-          warped[o + k] = Math.round(channels === 1 ? (0.3 * table[t]! + 0.59 * table[t + 1]! + 0.11 * table[t + 2]!) * shade : table[t + k]! * shade);
-        }
+      for (let k = 0; k < channels; k++) {
+        const docValue = src[p00 + k]! * w00 + src[p00 + channels + k]! * w01 + src[p10 + k]! * w10 + src[p10 + channels + k]! * w11;
+        warped[o + k] = Math.round(alpha * docValue + (1 - alpha) * ground[o + k]!);
       }
     }
   }
 
   // Optics, then the sensor: uneven light (gradient and vignette), a colour cast, noise.
   const blurred = await rawPixels(sharp(warped, { raw: { width, height, channels } }).blur(blurSigma), channels);
-  const lightDir = uniform(rng, 0, 2 * Math.PI);
-  const gradient = uniform(rng, 0.08, 0.25);
-  const vignette = uniform(rng, 0.1, 0.3);
-  const exposure = uniform(rng, 0.9, 1.08);
-  const cast = channels === 3 ? [uniform(rng, 0.97, 1.04), 1, uniform(rng, 0.9, 1.02)] : [1];
+  const { direction: lightDir, gradient, vignette, exposure } = plan.lighting;
+  const cast = channels === 3 ? plan.lighting.cast : [1];
   const out = new Uint8ClampedArray(width * height * channels);
   const [lx, ly] = [Math.cos(lightDir), Math.sin(lightDir)];
   const half = Math.hypot(width, height) / 2;
@@ -277,11 +321,5 @@ export async function simulatePhoto(image: Buffer, options: SimulatePhotoOptions
   }
   const encoded = sharp(Buffer.from(out.buffer, out.byteOffset, out.byteLength), { raw: { width, height, channels } });
   const jpeg = await (channels === 1 ? encoded.toColourspace('b-w') : encoded).jpeg({ quality, mozjpeg: false }).toBuffer();
-  return {
-    image: jpeg,
-    homography,
-    width,
-    height,
-    params: { tiltXDeg: tiltX / deg, tiltYDeg: tiltY / deg, rotationDeg: roll / deg, scale, cameraDistance: distance, blurSigma, noiseSigma, quality, background },
-  };
+  return { image: jpeg, homography, width, height, params };
 }
