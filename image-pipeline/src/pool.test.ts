@@ -1,0 +1,118 @@
+/**
+ * The pipeline pool with real worker threads running real OpenCV (the
+ * compiled worker in dist/: run `npx tsc -b image-pipeline` first).
+ */
+import { decodeForAnalysis } from './derivatives/decode-for-analysis';
+import { cornerError } from './ops/geometry';
+import { createPipelinePool, isPipelineError, type PipelinePool } from './pool';
+import { UTOPIA_PASSPORT_2019 } from './synth/designs';
+import { HOLDERS } from './synth/holders';
+import { simulatePhoto } from './synth/photo';
+import { renderDocument } from './synth/render';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { AnalysisImage } from './derivatives/decode-for-analysis';
+
+jest.setTimeout(240_000);
+
+let dir: string;
+let reference: AnalysisImage;
+let photo: AnalysisImage;
+let truth: number[];
+
+/** The pool transfers pixel buffers to its workers (they become unusable here), so each call gets its own copy. */
+const copy = (img: AnalysisImage): AnalysisImage => ({ ...img, data: new Uint8Array(img.data) });
+
+async function expectPipelineError(p: Promise<unknown>, code: string): Promise<void> {
+  await expect(p).rejects.toMatchObject({ name: 'PipelineError', code });
+}
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'exemplar-pool-'));
+  const page = await renderDocument({ ...UTOPIA_PASSPORT_2019, dpi: 160 }, HOLDERS.passportA, 'white', { format: 'png', noiseSeed: 11 });
+  const shot = await simulatePhoto(page.image, { seed: 5, maxTiltDeg: 12, maxRotationDeg: 8, scale: [0.8, 1.0] });
+  await fs.writeFile(path.join(dir, 'reference.png'), page.image);
+  await fs.writeFile(path.join(dir, 'photo.jpg'), shot.image);
+  reference = await decodeForAnalysis(path.join(dir, 'reference.png'), { channels: 'grey' });
+  photo = await decodeForAnalysis(path.join(dir, 'photo.jpg'), { channels: 'grey' });
+  truth = shot.homography;
+});
+
+afterAll(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+describe('pipeline pool', () => {
+  let pool: PipelinePool;
+  beforeAll(() => {
+    pool = createPipelinePool({ threads: 2, maxQueue: 2, taskTimeoutMs: 120_000 });
+  });
+  afterAll(async () => {
+    await pool.close();
+  });
+
+  it('aligns a perspective photo to its reference in a worker thread', async () => {
+    const r = await pool.align(copy(reference), copy(photo));
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(cornerError(r.homography, truth, reference.width, reference.height)).toBeLessThan(1.5);
+  });
+
+  it('refuses a task whose input fails the checks, then keeps working with a fresh worker', async () => {
+    const before = pool.stats().recycled;
+    await expectPipelineError(pool.align({ data: new Uint8Array(10), width: 5, height: 5 }, copy(photo)), 'INVALID_INPUT');
+    const after = await pool.align(copy(reference), copy(photo));
+    expect(after.ok).toBe(true);
+    expect(pool.stats().recycled).toBeGreaterThan(before);
+  });
+
+  it('times a running task out, terminating its worker, and stays usable', async () => {
+    const before = pool.stats().recycled;
+    await expectPipelineError(pool.align(copy(reference), copy(photo), {}, { timeoutMs: 40 }), 'TIMEOUT');
+    expect(pool.stats().recycled).toBeGreaterThan(before);
+    const r = await pool.align(copy(reference), copy(photo));
+    expect(r.ok).toBe(true);
+  });
+
+  it('cancels a running task through its AbortSignal, and a task cancelled before it starts never runs', async () => {
+    const ac = new AbortController();
+    const running = pool.align(copy(reference), copy(photo), {}, { signal: ac.signal });
+    setTimeout(() => ac.abort(), 30);
+    await expectPipelineError(running, 'CANCELLED');
+    await expectPipelineError(pool.align(copy(reference), copy(photo), {}, { signal: AbortSignal.abort() }), 'CANCELLED');
+    const completed = pool.stats().completed;
+    const r = await pool.align(copy(reference), copy(photo));
+    expect(r.ok).toBe(true);
+    expect(pool.stats().completed).toBe(completed + 1);
+  });
+
+  it('answers QUEUE_FULL beyond threads + maxQueue tasks instead of queueing without bound', async () => {
+    const tasks = Array.from({ length: 5 }, () => pool.align(copy(reference), copy(photo)));
+    const settled = await Promise.allSettled(tasks);
+    const full = settled.filter((s) => s.status === 'rejected' && isPipelineError(s.reason) && s.reason.code === 'QUEUE_FULL');
+    const ok = settled.filter((s) => s.status === 'fulfilled');
+    expect(full).toHaveLength(1);
+    expect(ok).toHaveLength(4);
+  });
+});
+
+describe('pipeline pool memory bound', () => {
+  it('replaces a worker whose WebAssembly heap passed the limit, between tasks, without failing any', async () => {
+    // A limit below OpenCV's initial heap: every worker retires after each task.
+    const pool = createPipelinePool({ threads: 1, maxQueue: 4, taskTimeoutMs: 120_000, heapLimitBytes: 1 });
+    try {
+      const results = await Promise.all([pool.align(copy(reference), copy(photo)), pool.align(copy(reference), copy(photo)), pool.align(copy(reference), copy(photo))]);
+      expect(results.every((r) => r.ok)).toBe(true);
+      expect(pool.stats().recycled).toBeGreaterThanOrEqual(2);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('refuses work once closed', async () => {
+    const pool = createPipelinePool({ threads: 1, maxQueue: 1, taskTimeoutMs: 1000 });
+    await pool.close();
+    await expectPipelineError(pool.align(copy(reference), copy(photo)), 'POOL_CLOSED');
+  });
+});
