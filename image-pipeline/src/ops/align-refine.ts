@@ -14,7 +14,7 @@ import type { Cv } from '../cv/opencv';
 import { withMats } from '../cv/opencv';
 import { leastSquaresHomography, reprojectionErrors, robustHomography } from './align-homography';
 import type { GreyImage, RefinementLevel, ZoneRect } from './align-types';
-import { applyHomography, homographyFromLevel, homographyToLevel } from './geometry';
+import { applyHomography, convexHull, homographyFromLevel, homographyToLevel, polygonArea } from './geometry';
 import type { Homography, Point } from './geometry';
 
 /** A resampled image and its actual per-axis scale relative to the original. */
@@ -59,6 +59,8 @@ export interface RefineResult {
   /** RMS reprojection error of the final inliers, in questioned full-resolution pixels. */
   rmse: number;
   levels: RefinementLevel[];
+  /** Area of the convex hull of the final inliers over the reference area: how much of the document supports the result. */
+  coverage: number;
   message: string;
 }
 
@@ -345,6 +347,7 @@ export async function refineHomography(
   const levels: RefinementLevel[] = [];
   let inliers = 0;
   let rmse = Number.NaN;
+  let coverage = 0;
   for (let li = 0; li < schedule.length; li++) {
     const { ref: rs, qry: qs } = schedule[li]!;
     const refL = await scaled('r', reference, rs);
@@ -366,11 +369,11 @@ export async function refineHomography(
         dst.push(qx, qy);
       }
       const tracked = src.length / 2;
-      const level: RefinementLevel = { referenceScale: refL.sx, questionedScale: qryL.sx, pass, points, tracked, inliers: 0, rmse: Number.NaN };
+      const level: RefinementLevel = { referenceScale: refL.sx, questionedScale: qryL.sx, pass, points, tracked, inliers: 0, rmse: Number.NaN, coverage: 0 };
       levels.push(level);
       const fit = await robustHomography(cv, src, dst, tracked, o.inlierThreshold, 'ransac');
       if (!fit || fit.inliers < 8) {
-        return { ok: false, homography: h, inliers: fit?.inliers ?? 0, rmse: Number.NaN, levels, message: `refinement at scale ${refL.sx.toFixed(3)}: ${fit?.inliers ?? 0} of ${tracked} tracked points agree` };
+        return { ok: false, homography: h, inliers: fit?.inliers ?? 0, rmse: Number.NaN, levels, coverage: 0, message: `refinement at scale ${refL.sx.toFixed(3)}: ${fit?.inliers ?? 0} of ${tracked} tracked points agree` };
       }
       const inSrc: number[] = [];
       const inDst: number[] = [];
@@ -388,8 +391,12 @@ export async function refineHomography(
       inliers = fit.inliers;
       level.inliers = inliers;
       level.rmse = rmse;
+      const hull: Point[] = [];
+      for (let i = 0; i < inSrc.length; i += 2) hull.push([inSrc[i]!, inSrc[i + 1]!]);
+      coverage = Math.abs(polygonArea(convexHull(hull))) / (refL.width * refL.height);
+      level.coverage = coverage;
       h = homographyFromLevel(polished, [refL.sx, refL.sy], [qryL.sx, qryL.sy]);
     }
   }
-  return { ok: true, homography: h, inliers, rmse, levels, message: '' };
+  return { ok: true, homography: h, inliers, rmse, levels, coverage, message: '' };
 }

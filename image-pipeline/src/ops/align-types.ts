@@ -70,6 +70,8 @@ export interface RefinementLevel {
   tracked: number;
   inliers: number;
   rmse: number;
+  /** Convex hull of the inliers over the reference area. */
+  coverage: number;
 }
 
 export interface AlignDiagnostics {
