@@ -40,6 +40,10 @@ export const capturePatchSchema: JsonSchema = require('../schemas/capture-patch.
 export const specimenSchema: JsonSchema = require('../schemas/specimen.schema.json');
 export const specimenCreateSchema: JsonSchema = require('../schemas/specimen-create.schema.json');
 export const specimenPatchSchema: JsonSchema = require('../schemas/specimen-patch.schema.json');
+export const imageIdentificationSchema: JsonSchema = require('../schemas/image-identification.schema.json');
+export const comparisonRequestSchema: JsonSchema = require('../schemas/comparison-request.schema.json');
+export const identificationSchema: JsonSchema = require('../schemas/identification.schema.json');
+export const comparisonSchema: JsonSchema = require('../schemas/comparison.schema.json');
 
 /** Every schema file, building blocks first; register them all (e.g. `schemas.forEach(s => app.addSchema(s))`). */
 export const schemas: readonly JsonSchema[] = Object.freeze([
@@ -56,6 +60,7 @@ export const schemas: readonly JsonSchema[] = Object.freeze([
   featureZoneSchema,
   featureZoneCreateSchema,
   featureZonePatchSchema,
+  imageIdentificationSchema,
   captureImageSchema,
   captureSchema,
   captureCreateSchema,
@@ -63,6 +68,9 @@ export const schemas: readonly JsonSchema[] = Object.freeze([
   specimenSchema,
   specimenCreateSchema,
   specimenPatchSchema,
+  comparisonRequestSchema,
+  identificationSchema,
+  comparisonSchema,
 ]);
 
 /** `$id` of a schema from its name: `schemaId('specimen')` → `https://exemplar.local/schemas/specimen.schema.json`. */
