@@ -14,3 +14,11 @@ export { describeImage, decodeKeypoints, encodeKeypoints, descriptorSimilarity, 
 export type { ImageDescription, KeypointSet } from './ops/descriptor';
 export { verifyCandidates, DEFAULT_VERIFY_OPTIONS } from './ops/identify';
 export type { VerifyCandidate, VerifyOptions, VerifyVerdict } from './ops/identify';
+export { compareImages, pipelineVersions, DEFAULT_COMPARE_PARAMS, DIFFERENCE_STAGE_VERSION } from './ops/compare';
+export type { CompareInput, CompareParams, CompareResult, CompareStats, CompareVersions } from './ops/compare';
+export type { DifferenceRegion, RegionBox } from './ops/regions';
+export type { ComparisonZone, ZoneVerdict, ZoneVerdictKind } from './ops/zone-verdicts';
+export { LIGHT_PROFILES, lightProfileFor } from './ops/normalise';
+export type { LightProfile, LightProfileId } from './ops/normalise';
+export { warpToReference, validityMask } from './ops/warp';
+export type { PixelImage, WarpResult } from './ops/warp';

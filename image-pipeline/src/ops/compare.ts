@@ -1,0 +1,491 @@
+/**
+ * One light source of a comparison, given the alignment: warp the questioned
+ * image into the reference frame, normalise it, score local differences,
+ * extract regions, split off those in personalised zones, judge the
+ * security-feature zones, and render the aligned image and a heatmap.
+ *
+ * Inputs and outputs are plain pixel buffers and JSON-able values (plus the
+ * two PNG buffers), so the whole call can run in a worker thread. The same
+ * inputs give the same bytes: every step is deterministic and nothing
+ * depends on time or on the machine.
+ */
+import sharp from 'sharp';
+import { loadOpenCv, withMats } from '../cv/opencv';
+import { isHomography, normalizeHomography, type Homography } from './geometry';
+import { differenceScore, type DifferenceLevel } from './difference';
+import { LIGHT_PROFILES, lightProfileFor, normaliseToReference, type LightProfile, type LightProfileId, type NormaliseStats } from './normalise';
+import { erodeMask, makePlane, u8ToMat, type Plane } from './planes';
+import { extractRegions, rasterisePolygons, type DifferenceRegion, type WorkingFrame } from './regions';
+import { checkPixelImage, validityMask, warpToReference, type PixelImage } from './warp';
+import { zoneShowsIn, zoneVerdicts, type ComparisonZone, type ZoneVerdict } from './zone-verdicts';
+
+/** Bumped whenever a change to this stage can change its output for the same inputs. */
+export const DIFFERENCE_STAGE_VERSION = '1.0.0';
+
+export interface CompareParams {
+  /** Long edge (px) of the working resolution the differences are computed at (never enlarged). */
+  workingLongEdge: number;
+  /** Tiles along the long edge sampling the illumination field. */
+  illuminationTiles: number;
+  /** Pyramid levels of the difference measure. */
+  levels: number;
+  /** Gaussian sigma applied to both images before comparing, working pixels. */
+  preBlur: number;
+  /** Neighbourhood half-size absorbing residual misalignment, pixels of each level. */
+  envelopeRadius: number;
+  /** Gaussian sigma pooling the difference before scoring, working pixels. */
+  poolBlur: number;
+  /** Score at or above which a pixel is different. */
+  threshold: number;
+  /** Smallest region, as a share of the compared area. */
+  minAreaFraction: number;
+  /** Fragments closer than this share of the long edge merge into one region. */
+  mergeDistance: number;
+  /** A region with at least this share of its area in personalised zones is reported as personalised. */
+  personalisedShare: number;
+  /** Personalised zones are grown by this share of the long edge (text spills over its annotated box). */
+  personalisedMargin: number;
+  /** Zone verdicts: `absent` below this share of the reference signal. */
+  absentRatio: number;
+  /** Zone verdicts: smallest signal (grey levels) counted as a visible feature. */
+  minSignal: number;
+  /** Zone verdicts: `different` from this share of flagged zone pixels. */
+  differentShare: number;
+  /** Zone verdicts: zones less covered than this by the compared area get none. */
+  minZoneCoverage: number;
+  /**
+   * Background in the reference's corners (outside rounded card corners) is
+   * not compared: pixels within a corner square of this share of the short
+   * edge, connected to the corner and of its colour. 0 disables it.
+   */
+  backgroundBand: number;
+  /** Colour tolerance (grey levels per channel) of that background. */
+  backgroundTolerance: number;
+  /** Pixels near the edge of the questioned image's footprint not compared, working pixels. */
+  validErosion: number;
+  /** Output images (aligned, heatmap) are reduced to this long edge when the reference is larger. */
+  outputMaxLongEdge: number;
+  /** zlib level of the PNG outputs. */
+  pngCompression: number;
+}
+
+export const DEFAULT_COMPARE_PARAMS: Readonly<CompareParams> = Object.freeze({
+  workingLongEdge: 1200,
+  illuminationTiles: 48,
+  levels: 3,
+  preBlur: 0.8,
+  envelopeRadius: 1,
+  poolBlur: 1,
+  threshold: 0.5,
+  minAreaFraction: 1e-4,
+  mergeDistance: 0.012,
+  personalisedShare: 0.5,
+  personalisedMargin: 0.01,
+  absentRatio: 0.35,
+  minSignal: 6,
+  differentShare: 0.02,
+  minZoneCoverage: 0.5,
+  backgroundBand: 0.08,
+  backgroundTolerance: 24,
+  validErosion: 2,
+  outputMaxLongEdge: 4096,
+  pngCompression: 6,
+});
+
+export interface CompareInput {
+  reference: PixelImage;
+  questioned: PixelImage;
+  /** Row-major 3×3 mapping reference pixel coordinates to questioned ones (as `alignImages` returns). */
+  homography: Homography;
+  /** Light-source id of the vocabulary (`white`, `uv-365`, `ir-870` …). */
+  lightSource: string;
+  /** Zones of the reference capture, polygons in reference pixels. */
+  zones?: readonly ComparisonZone[];
+  params?: Partial<CompareParams>;
+}
+
+export interface CompareStats {
+  referenceSize: [number, number];
+  workingSize: [number, number];
+  /** Share of the reference compared (inside the questioned image, not background). */
+  comparedShare: number;
+  /** Share of the reference excluded as background round the document. */
+  backgroundShare: number;
+  normalisation: NormaliseStats;
+  levels: DifferenceLevel[];
+  /** Share of compared pixels scoring at or above the threshold. */
+  flaggedShare: number;
+  /** Zones that get no verdict because the questioned image does not cover them. */
+  uncoveredZones: string[];
+}
+
+export interface CompareVersions {
+  differenceStage: string;
+  opencvJs: string;
+  sharp: string;
+  libvips: string;
+}
+
+export interface CompareResult {
+  lightSource: string;
+  /** Differences outside personalised zones, highest score first (reference pixels). */
+  regions: DifferenceRegion[];
+  /** Differences inside personalised zones (legitimate between holders). */
+  personalisedRegions: DifferenceRegion[];
+  zoneVerdicts: ZoneVerdict[];
+  /** Reference in grey, differences in colour, regions outlined (reference frame). */
+  heatmapPng: Buffer;
+  /** The questioned image in the reference frame; transparent where it has no pixels. */
+  alignedPng: Buffer;
+  /** Size of both PNGs (the reference size unless reduced by outputMaxLongEdge). */
+  outputSize: [number, number];
+  stats: CompareStats;
+  parameters: CompareParams & { homography: number[]; profile: LightProfile };
+  versions: CompareVersions;
+}
+
+const round4 = (v: number) => Math.round(v * 1e4) / 1e4;
+
+function resolveParams(overrides: Partial<CompareParams> | undefined): CompareParams {
+  const p: CompareParams = { ...DEFAULT_COMPARE_PARAMS };
+  for (const [key, value] of Object.entries(overrides ?? {})) {
+    if (!(key in DEFAULT_COMPARE_PARAMS)) throw new RangeError(`unknown comparison parameter: ${key}`);
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new RangeError(`comparison parameter ${key} must be a finite number ≥ 0`);
+    (p as unknown as Record<string, number>)[key] = value;
+  }
+  if (p.workingLongEdge < 64) throw new RangeError('workingLongEdge must be at least 64');
+  if (!Number.isInteger(p.levels) || p.levels < 1 || p.levels > 5) throw new RangeError('levels must be an integer from 1 to 5');
+  if (!Number.isInteger(p.envelopeRadius) || p.envelopeRadius > 4) throw new RangeError('envelopeRadius must be an integer from 0 to 4');
+  if (p.threshold <= 0 || p.threshold >= 1) throw new RangeError('threshold must be in (0, 1)');
+  if (!Number.isInteger(p.pngCompression) || p.pngCompression > 9) throw new RangeError('pngCompression must be an integer from 0 to 9');
+  return p;
+}
+
+let versionsCache: CompareVersions | undefined;
+
+export function pipelineVersions(): CompareVersions {
+  if (!versionsCache) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const opencvPkg = require('@techstark/opencv-js/package.json') as { version: string };
+    versionsCache = { differenceStage: DIFFERENCE_STAGE_VERSION, opencvJs: opencvPkg.version, sharp: sharp.versions.sharp, libvips: sharp.versions.vips };
+  }
+  return versionsCache;
+}
+
+/** Resizes interleaved 8-bit pixels (area averaging) and splits them into float planes; grey when `colour` is false. */
+async function toPlanes(img: PixelImage, width: number, height: number, colour: boolean): Promise<Plane[]> {
+  const cv = await loadOpenCv();
+  const data = await withMats((track) => {
+    const src = track(u8ToMat(cv, img.data, img.width, img.height, img.channels));
+    if (width === img.width && height === img.height) return new Uint8Array(src.data);
+    const dst = track(new cv.Mat());
+    cv.resize(src, dst, new cv.Size(width, height), 0, 0, cv.INTER_AREA);
+    return new Uint8Array(dst.data);
+  });
+  const n = width * height;
+  if (img.channels === 1) return [makePlane(width, height, Float32Array.from(data))];
+  const planes = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
+  for (let i = 0, k = 0; i < n; i++, k += 3) {
+    planes[0]![i] = data[k]!;
+    planes[1]![i] = data[k + 1]!;
+    planes[2]![i] = data[k + 2]!;
+  }
+  if (colour) return planes.map((p) => makePlane(width, height, p));
+  const lum = new Float32Array(n);
+  for (let i = 0; i < n; i++) lum[i] = (planes[0]![i]! + planes[1]![i]! + planes[2]![i]!) / 3;
+  return [makePlane(width, height, lum)];
+}
+
+/**
+ * Reference pixels in the corners that belong to the background round the
+ * document (outside rounded card corners, or a lid where a scan was cropped
+ * loosely): flood fill from each corner, within a square of `band` × the
+ * short edge, over pixels of that corner's colour. A corner whose
+ * neighbourhood is not uniform is document content, and nothing is filled
+ * from it. Only corners: along the edges, document content (an MRZ on white
+ * paper) would be lost with the margin.
+ */
+export function referenceBackground(planes: readonly Plane[], band: number, tolerance: number): Uint8Array {
+  const { width: w, height: h } = planes[0]!;
+  const out = new Uint8Array(w * h);
+  const reach = Math.round(band * Math.min(w, h));
+  if (reach < 2) return out;
+  const inBand = (x: number, y: number) => (x < reach || x >= w - reach) && (y < reach || y >= h - reach);
+  const stack = new Int32Array(w * h);
+  for (const [cx, cy] of [
+    [0, 0],
+    [w - 1, 0],
+    [0, h - 1],
+    [w - 1, h - 1],
+  ] as const) {
+    if (out[cy * w + cx]) continue;
+    // Seed colour: mean of the 5×5 corner block, which must itself be uniform.
+    const seed = planes.map(() => 0);
+    const x0 = Math.max(0, Math.min(cx, w - 5));
+    const y0 = Math.max(0, Math.min(cy, h - 5));
+    let uniform = true;
+    planes.forEach((p, c) => {
+      let s = 0;
+      let lo = Number.POSITIVE_INFINITY;
+      let hi = Number.NEGATIVE_INFINITY;
+      for (let y = y0; y < Math.min(h, y0 + 5); y++) {
+        for (let x = x0; x < Math.min(w, x0 + 5); x++) {
+          const v = p.data[y * w + x]!;
+          s += v;
+          lo = Math.min(lo, v);
+          hi = Math.max(hi, v);
+        }
+      }
+      seed[c] = s / 25;
+      if (hi - lo > tolerance) uniform = false;
+    });
+    if (!uniform) continue;
+    let top = 0;
+    stack[top++] = cy * w + cx;
+    out[cy * w + cx] = 255;
+    while (top > 0) {
+      const k = stack[--top]!;
+      const x = k % w;
+      const y = (k - x) / w;
+      for (const [nx, ny] of [
+        [x - 1, y],
+        [x + 1, y],
+        [x, y - 1],
+        [x, y + 1],
+      ] as const) {
+        if (nx < 0 || ny < 0 || nx >= w || ny >= h || !inBand(nx, ny)) continue;
+        const nk = ny * w + nx;
+        if (out[nk]) continue;
+        let near = true;
+        for (let c = 0; c < planes.length && near; c++) if (Math.abs(planes[c]!.data[nk]! - seed[c]!) > tolerance) near = false;
+        if (!near) continue;
+        out[nk] = 255;
+        stack[top++] = nk;
+      }
+    }
+  }
+  return out;
+}
+
+async function dilateMask(mask: Uint8Array, width: number, height: number, radius: number): Promise<Uint8Array> {
+  if (radius <= 0) return mask;
+  const cv = await loadOpenCv();
+  return withMats((track) => {
+    const src = track(u8ToMat(cv, mask, width, height));
+    const dst = track(new cv.Mat());
+    const kernel = track(cv.getStructuringElement(cv.MORPH_ELLIPSE, new cv.Size(2 * radius + 1, 2 * radius + 1)));
+    cv.dilate(src, dst, kernel);
+    return new Uint8Array(dst.data);
+  });
+}
+
+const RAMP: readonly [number, number, number, number][] = [
+  [0.2, 40, 90, 255],
+  [0.4, 0, 210, 230],
+  [0.5, 255, 225, 0],
+  [0.75, 255, 120, 0],
+  [1.0, 225, 0, 0],
+];
+
+function rampColour(s: number): [number, number, number] {
+  let i = 0;
+  while (i < RAMP.length - 2 && s > RAMP[i + 1]![0]) i++;
+  const a = RAMP[i]!;
+  const b = RAMP[i + 1]!;
+  const t = Math.min(1, Math.max(0, (s - a[0]) / (b[0] - a[0])));
+  return [a[1] + t * (b[1] - a[1]), a[2] + t * (b[2] - a[2]), a[3] + t * (b[3] - a[3])];
+}
+
+const RAMP_LUT = Array.from({ length: 256 }, (_, i) => rampColour(i / 255).map(Math.round) as [number, number, number]);
+
+interface Outline {
+  polygon: readonly (readonly [number, number])[];
+  colour: string;
+  width: number;
+}
+
+/** Score as colour over transparent (working resolution); pixels not compared are shaded dark. */
+function scoreOverlay(score: Plane, valid: Uint8Array): Uint8Array {
+  const out = new Uint8Array(score.data.length * 4);
+  for (let i = 0, k = 0; i < score.data.length; i++, k += 4) {
+    if (!valid[i]) {
+      out[k + 3] = 166;
+      continue;
+    }
+    const v = score.data[i]!;
+    if (v <= 0.2) continue;
+    const c = RAMP_LUT[Math.min(255, Math.round(v * 255))]!;
+    out[k] = c[0];
+    out[k + 1] = c[1];
+    out[k + 2] = c[2];
+    out[k + 3] = Math.round(Math.min(0.85, ((v - 0.2) / 0.3) * 0.85) * 255);
+  }
+  return out;
+}
+
+function outlinesSvg(outlines: readonly Outline[], width: number, height: number, scale: number): string {
+  let svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">`;
+  for (const o of outlines) {
+    // Reference pixel centres sit at +0.5 in SVG user space.
+    const pts = o.polygon.map(([x, y]) => `${((x + 0.5) * scale).toFixed(1)},${((y + 0.5) * scale).toFixed(1)}`).join(' ');
+    svg += `<polygon points="${pts}" fill="none" stroke="${o.colour}" stroke-width="${o.width}" stroke-linejoin="round"/>`;
+  }
+  return `${svg}</svg>`;
+}
+
+function rawInput(data: Uint8Array, width: number, height: number, channels: 1 | 2 | 3 | 4) {
+  return sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), { raw: { width, height, channels } });
+}
+
+/** Reference in dimmed grey, the score as a colour ramp where it is notable, outlines on top; all compositing in libvips. */
+async function renderHeatmap(
+  reference: PixelImage,
+  score: Plane,
+  valid: Uint8Array,
+  outW: number,
+  outH: number,
+  outlines: readonly Outline[],
+  compression: number,
+): Promise<Buffer> {
+  const overlay = await rawInput(scoreOverlay(score, valid), score.width, score.height, 4)
+    .resize(outW, outH, { fit: 'fill', kernel: 'linear' })
+    .raw()
+    .toBuffer();
+  let base = rawInput(reference.data, reference.width, reference.height, reference.channels);
+  if (outW !== reference.width || outH !== reference.height) base = base.resize(outW, outH, { fit: 'fill', kernel: 'lanczos3' });
+  const grey = await base.greyscale().linear(0.55, 40).raw().toBuffer();
+  return rawInput(grey, outW, outH, 1)
+    .toColourspace('srgb')
+    .composite([
+      { input: overlay, raw: { width: outW, height: outH, channels: 4 } },
+      { input: Buffer.from(outlinesSvg(outlines, outW, outH, outW / reference.width)) },
+    ])
+    .png({ compressionLevel: compression, adaptiveFiltering: false })
+    .toBuffer();
+}
+
+/** The warped questioned image with its validity as alpha, reduced to the output size. */
+async function renderAligned(image: PixelImage, valid: Uint8Array, outW: number, outH: number, compression: number): Promise<Buffer> {
+  let img = rawInput(image.data, image.width, image.height, image.channels).joinChannel(Buffer.from(valid.buffer, valid.byteOffset, valid.byteLength), {
+    raw: { width: image.width, height: image.height, channels: 1 },
+  });
+  if (outW !== image.width || outH !== image.height) img = img.resize(outW, outH, { fit: 'fill', kernel: 'lanczos3' });
+  return img.png({ compressionLevel: compression, adaptiveFiltering: false }).toBuffer();
+}
+
+export async function compareImages(input: CompareInput): Promise<CompareResult> {
+  const { reference, questioned, lightSource } = input;
+  checkPixelImage('reference', reference);
+  checkPixelImage('questioned', questioned);
+  if (!isHomography(input.homography)) throw new TypeError('homography must be 9 finite numbers (row-major 3×3)');
+  const profileId: LightProfileId | undefined = lightProfileFor(lightSource);
+  if (!profileId) throw new RangeError(`unknown light source: ${lightSource}`);
+  const profile = LIGHT_PROFILES[profileId];
+  const params = resolveParams(input.params);
+  const homography = normalizeHomography(input.homography);
+  const zones = input.zones ?? [];
+
+  const W = reference.width;
+  const H = reference.height;
+  const warped = await warpToReference(questioned, homography, W, H);
+
+  const s = Math.min(1, params.workingLongEdge / Math.max(W, H));
+  const ww = Math.max(16, Math.round(W * s));
+  const wh = Math.max(16, Math.round(H * s));
+  const frame: WorkingFrame = { sx: ww / W, sy: wh / H, referenceWidth: W, referenceHeight: H };
+  const colour = profile.colour === 'rgb' && reference.channels === 3 && questioned.channels === 3;
+  const refPlanes = await toPlanes(reference, ww, wh, colour);
+  const qPlanes = await toPlanes(warped.image, ww, wh, colour);
+
+  let valid = validityMask(homography, W, H, questioned.width, questioned.height, { width: ww, height: wh });
+  let backgroundCount = 0;
+  if (params.backgroundBand > 0) {
+    const bg = referenceBackground(refPlanes, params.backgroundBand, params.backgroundTolerance);
+    for (let i = 0; i < bg.length; i++) {
+      if (bg[i]) {
+        backgroundCount++;
+        valid[i] = 0;
+      }
+    }
+  }
+  valid = await erodeMask(valid, ww, wh, params.validErosion);
+  let validCount = 0;
+  for (let i = 0; i < valid.length; i++) if (valid[i]) validCount++;
+
+  // Pixels without a questioned value copy the reference, so that no filter sees an edge at the footprint's border.
+  const fillInvalid = (qs: readonly Plane[], rs: readonly Plane[]) => {
+    for (let c = 0; c < qs.length; c++) {
+      const q = qs[c]!.data;
+      const r = rs[c]!.data;
+      for (let i = 0; i < q.length; i++) if (!valid[i]) q[i] = r[i]!;
+    }
+  };
+  fillInvalid(qPlanes, refPlanes);
+  const tile = Math.max(4, Math.round(Math.max(ww, wh) / params.illuminationTiles));
+  const norm = await normaliseToReference(refPlanes, qPlanes, valid, profile, { illuminationTile: tile });
+  fillInvalid(norm.questioned, norm.reference);
+
+  const diff = await differenceScore(norm.reference, norm.questioned, valid, profile, norm.noiseAmplification, params);
+
+  const personalised = zones.filter((z) => z.personalised).map((z) => z.polygon as [number, number][]);
+  let personalisedMask: Uint8Array | undefined;
+  if (personalised.length > 0) {
+    const raw = await rasterisePolygons(personalised, ww, wh, frame.sx, frame.sy);
+    personalisedMask = await dilateMask(raw, ww, wh, Math.round(params.personalisedMargin * Math.max(ww, wh)));
+  }
+  const candidates = await extractRegions(diff.score, valid, frame, params, personalisedMask);
+  const strip = ({ maskedShare: _m, ...r }: (typeof candidates)[number]): DifferenceRegion => r;
+  const regions = candidates.filter((c) => c.maskedShare < params.personalisedShare).map(strip);
+  const personalisedRegions = candidates.filter((c) => c.maskedShare >= params.personalisedShare).map(strip);
+
+  const zoneResult = await zoneVerdicts(
+    { zones, lightSource, reference: norm.reference, questioned: norm.questioned, score: diff.score, valid, frame, profile },
+    { threshold: params.threshold, absentRatio: params.absentRatio, minSignal: params.minSignal, differentShare: params.differentShare, minCoverage: params.minZoneCoverage },
+  );
+
+  let flagged = 0;
+  for (let i = 0; i < valid.length; i++) if (valid[i] && diff.score.data[i]! >= params.threshold) flagged++;
+
+  const outScale = Math.min(1, params.outputMaxLongEdge / Math.max(W, H));
+  const outW = Math.max(1, Math.round(W * outScale));
+  const outH = Math.max(1, Math.round(H * outScale));
+  const stroke = Math.max(2, Math.round(Math.max(outW, outH) / 700));
+  const verdictById = new Map(zoneResult.verdicts.map((v) => [v.zoneId, v]));
+  const outlines: Outline[] = [];
+  for (const z of zones) {
+    const v = verdictById.get(z.id);
+    if (!v) continue;
+    outlines.push({ polygon: z.polygon as [number, number][], colour: v.verdict === 'consistent' ? '#00aa00' : '#e600e6', width: Math.max(1, stroke - 1) });
+  }
+  for (const r of personalisedRegions) outlines.push({ polygon: r.polygon, colour: '#00beff', width: stroke });
+  for (const r of regions) outlines.push({ polygon: r.polygon, colour: '#ff1e1e', width: stroke });
+  const [heatmapPng, alignedPng] = await Promise.all([
+    renderHeatmap(reference, diff.score, valid, outW, outH, outlines, params.pngCompression),
+    renderAligned(warped.image, warped.valid, outW, outH, params.pngCompression),
+  ]);
+
+  return {
+    lightSource,
+    regions,
+    personalisedRegions,
+    zoneVerdicts: zoneResult.verdicts,
+    heatmapPng,
+    alignedPng,
+    outputSize: [outW, outH],
+    stats: {
+      referenceSize: [W, H],
+      workingSize: [ww, wh],
+      comparedShare: round4(validCount / valid.length),
+      backgroundShare: round4(backgroundCount / valid.length),
+      normalisation: {
+        ...norm.stats,
+        illumination: [round4(norm.stats.illumination[0]), round4(norm.stats.illumination[1])],
+      },
+      levels: diff.levels.map((l) => ({ noise: round4(l.noise), threshold: l.threshold })),
+      flaggedShare: round4(validCount > 0 ? flagged / validCount : 0),
+      uncoveredZones: zoneResult.uncovered,
+    },
+    parameters: { ...params, homography, profile },
+    versions: pipelineVersions(),
+  };
+}

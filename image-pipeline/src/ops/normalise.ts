@@ -1,0 +1,597 @@
+/**
+ * Photometric normalisation of the (warped) questioned image to the
+ * reference, per light source, before anything is compared:
+ *
+ * 1. illumination — a smooth multiplicative field (phone photos lit unevenly,
+ *    vignetting) estimated from tile medians of log(reference / questioned):
+ *    a robust cubic surface (Tukey-weighted, so altered areas do not pull it)
+ *    plus a median-filtered residual for what a cubic cannot follow;
+ * 2. colour — a robust quadratic colour transform (each output channel a
+ *    second-order polynomial of the three input channels) fitted pixel to
+ *    pixel, with samples balanced over luminance so that the paper white does
+ *    not outvote the inks: cameras and scanners render colour differently
+ *    (matrices, saturation, CMYK conversions) in ways no per-channel curve
+ *    can undo; white light only;
+ * 3. sharpness — the sharper image is blurred until both have the same edge
+ *    steepness (99th percentile of gradient magnitude), so a blurrier photo
+ *    does not differ from a crisp scan at every edge;
+ * 4. tone — exposure, white balance, contrast and gamma: per-channel
+ *    histogram matching for white light and IR, one common gain for UV
+ *    (fluorescence colour and brightness are the evidence there, so channels
+ *    keep their ratios), a per-channel linear fit for other lights;
+ * 5. a second, per-channel illumination field for what tone matching leaves.
+ *
+ * Light sources fall into profiles {white, uv, ir, other} by the band and
+ * mode of their vocabulary entry; each profile also carries the thresholds
+ * the difference stage uses.
+ */
+import { getLightSource } from '@exemplar/specimens-schema';
+import { gaussianBlur, gradientMagnitude, makePlane, medianBlur, quantiles, resizePlane, selectKth, type Plane } from './planes';
+
+export type LightProfileId = 'white' | 'uv' | 'ir' | 'other';
+
+export interface LightProfile {
+  readonly id: LightProfileId;
+  /** Compare colour (luminance + two opponent chroma channels) or luminance only. */
+  readonly colour: 'rgb' | 'grey';
+  /** Weight of the chroma channels against luminance (grey levels of chroma per grey level of luminance). */
+  readonly chromaWeight: number;
+  readonly tone: 'histogram' | 'gain' | 'linear';
+  /** Estimate and remove a smooth illumination field. */
+  readonly illuminationField: boolean;
+  /** Fit a global colour transform (colour images only). */
+  readonly colourTransform: boolean;
+  /** Difference (grey levels) at which a pixel scores 0.5, per pyramid level, fine to coarse. */
+  readonly thresholds: readonly [number, number, number];
+  /** Thresholds rise to this many times the measured noise when that is higher. */
+  readonly noiseFactor: number;
+}
+
+export const LIGHT_PROFILES: Readonly<Record<LightProfileId, LightProfile>> = Object.freeze({
+  white: { id: 'white', colour: 'rgb', chromaWeight: 0.7, tone: 'histogram', illuminationField: true, colourTransform: true, thresholds: [20, 16, 14], noiseFactor: 3 },
+  // UV images are dark with a few bright fluorescent colours: the colour is the evidence, so chroma weighs more.
+  uv: { id: 'uv', colour: 'rgb', chromaWeight: 1.5, tone: 'gain', illuminationField: false, colourTransform: false, thresholds: [20, 16, 14], noiseFactor: 3 },
+  ir: { id: 'ir', colour: 'grey', chromaWeight: 0, tone: 'histogram', illuminationField: true, colourTransform: false, thresholds: [20, 16, 14], noiseFactor: 3 },
+  // OVD, luminescence and anti-Stokes images vary with angle and excitation: only large changes count.
+  other: { id: 'other', colour: 'rgb', chromaWeight: 0.5, tone: 'linear', illuminationField: false, colourTransform: false, thresholds: [30, 24, 20], noiseFactor: 4 },
+} satisfies Record<LightProfileId, LightProfile>);
+
+/** Profile of a light-source id of the vocabulary; undefined for an unknown id. */
+export function lightProfileFor(lightSource: string): LightProfileId | undefined {
+  const entry = getLightSource(lightSource);
+  if (!entry) return undefined;
+  if (entry.mode === 'ovd' || entry.mode === 'anti-stokes') return 'other';
+  if (entry.band === 'uv') return 'uv';
+  if (entry.band === 'ir') return entry.mode === 'luminescence' ? 'other' : 'ir';
+  return 'white';
+}
+
+export interface NormaliseParams {
+  /** Side of the tiles whose medians sample the illumination field, working pixels. */
+  illuminationTile: number;
+}
+
+export interface NormaliseStats {
+  /** Whether a colour transform was fitted, and its robust residual (grey levels, mean over channels). */
+  colour: { fitted: boolean; residual: number };
+  /** Range of the illumination gain applied to the questioned image (1 = none). */
+  illumination: [number, number];
+  /** Which image was blurred to equalise sharpness, and by what sigma (working pixels). */
+  sharpness: { blurred: 'reference' | 'questioned' | 'none'; sigma: number };
+  tone: LightProfile['tone'];
+}
+
+export interface Normalised {
+  reference: Plane[];
+  questioned: Plane[];
+  /** Per-pixel factor (≥ 1) by which illumination correction amplified the questioned image's noise. */
+  noiseAmplification: Plane | null;
+  stats: NormaliseStats;
+}
+
+const LN_CLAMP = Math.log(8);
+
+function luminance(planes: readonly Plane[]): Plane {
+  const first = planes[0]!;
+  if (planes.length === 1) return first;
+  const out = new Float32Array(first.data.length);
+  const [r, g, b] = [planes[0]!.data, planes[1]!.data, planes[2]!.data];
+  for (let i = 0; i < out.length; i++) out[i] = (r[i]! + g[i]! + b[i]!) / 3;
+  return makePlane(first.width, first.height, out);
+}
+
+/** Solves the n×n system M·x = v in place (Gaussian elimination, partial pivoting); null when singular. */
+function solve(m: Float64Array, v: Float64Array, n: number): Float64Array<ArrayBuffer> | null {
+  for (let col = 0; col < n; col++) {
+    let piv = col;
+    for (let r = col + 1; r < n; r++) if (Math.abs(m[r * n + col]!) > Math.abs(m[piv * n + col]!)) piv = r;
+    if (Math.abs(m[piv * n + col]!) < 1e-12) return null;
+    if (piv !== col) {
+      for (let c = 0; c < n; c++) [m[col * n + c], m[piv * n + c]] = [m[piv * n + c]!, m[col * n + c]!];
+      [v[col], v[piv]] = [v[piv]!, v[col]!];
+    }
+    for (let r = col + 1; r < n; r++) {
+      const f = m[r * n + col]! / m[col * n + col]!;
+      if (f === 0) continue;
+      for (let c = col; c < n; c++) m[r * n + c]! -= f * m[col * n + c]!;
+      v[r]! -= f * v[col]!;
+    }
+  }
+  const x = new Float64Array(n);
+  for (let r = n - 1; r >= 0; r--) {
+    let s = v[r]!;
+    for (let c = r + 1; c < n; c++) s -= m[r * n + c]! * x[c]!;
+    x[r] = s / m[r * n + r]!;
+  }
+  return x;
+}
+
+/** Monomials x^i·y^j with i + j ≤ degree, in a fixed order. */
+function monomials(x: number, y: number, degree: number, out: Float64Array): void {
+  let k = 0;
+  for (let i = 0; i <= degree; i++) {
+    const xi = x ** i;
+    for (let j = 0; j <= degree - i; j++) out[k++] = xi * y ** j;
+  }
+}
+
+const termCount = (degree: number) => ((degree + 1) * (degree + 2)) / 2;
+
+/** Tukey-biweighted least-squares polynomial through (x, y, value) samples; coefficients in `monomials` order. */
+function robustSurface(xs: Float64Array, ys: Float64Array, values: Float64Array, degree: number): Float64Array {
+  const n = values.length;
+  const t = termCount(degree);
+  const weights = new Float64Array(n).fill(1);
+  const row = new Float64Array(t);
+  let coeffs: Float64Array<ArrayBuffer> = new Float64Array(t);
+  const residuals = new Float32Array(n);
+  for (let iter = 0; iter < 5; iter++) {
+    const m = new Float64Array(t * t);
+    const v = new Float64Array(t);
+    for (let s = 0; s < n; s++) {
+      const w = weights[s]!;
+      if (w === 0) continue;
+      monomials(xs[s]!, ys[s]!, degree, row);
+      for (let a = 0; a < t; a++) {
+        v[a]! += w * row[a]! * values[s]!;
+        for (let b = 0; b < t; b++) m[a * t + b]! += w * row[a]! * row[b]!;
+      }
+    }
+    for (let a = 0; a < t; a++) m[a * t + a]! += 1e-9;
+    const solved = solve(m, v, t);
+    if (!solved) break;
+    coeffs = solved;
+    for (let s = 0; s < n; s++) {
+      monomials(xs[s]!, ys[s]!, degree, row);
+      let p = 0;
+      for (let a = 0; a < t; a++) p += row[a]! * coeffs[a]!;
+      residuals[s] = Math.abs(values[s]! - p);
+    }
+    const scratch = new Float32Array(residuals);
+    const scale = 1.4826 * selectKth(scratch, 0, n, n >> 1) + 1e-3;
+    const c = 4.685 * scale;
+    for (let s = 0; s < n; s++) {
+      const u = residuals[s]! / c;
+      weights[s] = u < 1 ? (1 - u * u) ** 2 : 0;
+    }
+  }
+  return coeffs;
+}
+
+/**
+ * reference / questioned as a smooth multiplicative field over the working
+ * image: medians of log(reference / questioned) over tiles (so text and edges
+ * do not count), a robust cubic surface through them, plus the
+ * 5×5-median-filtered residual of the tiles. The field is smooth, so it is
+ * sampled on every other pixel and evaluated at half resolution.
+ */
+export async function illuminationField(questioned: Plane, reference: Plane, valid: Uint8Array, tile: number): Promise<Plane> {
+  const { width: w, height: h } = reference;
+  const gw = Math.max(1, Math.round(w / tile));
+  const gh = Math.max(1, Math.round(h / tile));
+  const grid = new Float32Array(gw * gh);
+  const known = new Uint8Array(gw * gh);
+  const scratch = new Float32Array(Math.ceil(w / gw + 2) * Math.ceil(h / gh + 2));
+  const q = questioned.data;
+  const r = reference.data;
+  for (let j = 0; j < gh; j++) {
+    const y0 = Math.floor((j * h) / gh);
+    const y1 = Math.floor(((j + 1) * h) / gh);
+    for (let i = 0; i < gw; i++) {
+      const x0 = Math.floor((i * w) / gw);
+      const x1 = Math.floor(((i + 1) * w) / gw);
+      let n = 0;
+      let seen = 0;
+      for (let y = y0; y < y1; y += 2) {
+        for (let x = x0; x < x1; x += 2) {
+          const k = y * w + x;
+          seen++;
+          if (!valid[k]) continue;
+          scratch[n++] = Math.log((Math.max(0, r[k]!) + 1) / (Math.max(0, q[k]!) + 1));
+        }
+      }
+      if (n > 0 && n >= 0.3 * seen) {
+        grid[j * gw + i] = selectKth(scratch, 0, n, n >> 1);
+        known[j * gw + i] = 1;
+      }
+    }
+  }
+  const samples: number[] = [];
+  for (let k = 0; k < known.length; k++) if (known[k]) samples.push(k);
+  if (samples.length === 0) return makePlane(w, h, new Float32Array(w * h).fill(1));
+  const degree = samples.length >= 40 ? 3 : samples.length >= 12 ? 1 : 0;
+  const xs = new Float64Array(samples.length);
+  const ys = new Float64Array(samples.length);
+  const vs = new Float64Array(samples.length);
+  samples.forEach((k, s) => {
+    const i = k % gw;
+    const j = (k - i) / gw;
+    xs[s] = ((Math.floor((i * w) / gw) + Math.floor(((i + 1) * w) / gw)) / 2 / w) * 2 - 1;
+    ys[s] = ((Math.floor((j * h) / gh) + Math.floor(((j + 1) * h) / gh)) / 2 / h) * 2 - 1;
+    vs[s] = grid[k]!;
+  });
+  const coeffs = robustSurface(xs, ys, vs, degree);
+  const t = termCount(degree);
+  const row = new Float64Array(t);
+  // Residual of every known tile (unknown tiles trust the surface), smoothed so that single tiles cannot imprint.
+  const residual = new Float32Array(gw * gh);
+  for (let s = 0; s < samples.length; s++) {
+    monomials(xs[s]!, ys[s]!, degree, row);
+    let p = 0;
+    for (let a = 0; a < t; a++) p += row[a]! * coeffs[a]!;
+    residual[samples[s]!] = vs[s]! - p;
+  }
+  let res = makePlane(gw, gh, residual);
+  if (gw >= 5 && gh >= 5) res = await gaussianBlur(await medianBlur(res, 5), 1);
+  const hw = Math.ceil(w / 2);
+  const hh = Math.ceil(h / 2);
+  const resHalf = await resizePlane(res, hw, hh, 'linear');
+  // The surface is evaluated per (half-resolution) pixel, separably, so that it stays exact up to the image edges.
+  const xp: Float64Array[] = [];
+  const yp: Float64Array[] = [];
+  for (let p = 0; p <= degree; p++) {
+    xp.push(Float64Array.from({ length: hw }, (_, x) => (((2 * x + 1) / w) * 2 - 1) ** p));
+    yp.push(Float64Array.from({ length: hh }, (_, y) => (((2 * y + 1) / h) * 2 - 1) ** p));
+  }
+  const half = new Float32Array(hw * hh);
+  const rowCoeffs = new Float64Array(degree + 1);
+  for (let y = 0; y < hh; y++) {
+    // Along this row the surface is a polynomial in x alone.
+    rowCoeffs.fill(0);
+    let k = 0;
+    for (let i = 0; i <= degree; i++) {
+      for (let j = 0; j <= degree - i; j++) rowCoeffs[i]! += coeffs[k++]! * yp[j]![y]!;
+    }
+    const base = y * hw;
+    for (let x = 0; x < hw; x++) {
+      let v = resHalf.data[base + x]!;
+      for (let i = 0; i <= degree; i++) v += rowCoeffs[i]! * xp[i]![x]!;
+      half[base + x] = Math.exp(v > LN_CLAMP ? LN_CLAMP : v < -LN_CLAMP ? -LN_CLAMP : v);
+    }
+  }
+  return resizePlane(makePlane(hw, hh, half), w, h, 'linear');
+}
+
+/** q′ = (q + 1)·gain − 1: the +1 keeps black from pinning the field (the same offset as in the field's log ratio). */
+function applyGain(p: Plane, gain: Plane): Plane {
+  const out = new Float32Array(p.data.length);
+  const g = gain.data;
+  for (let i = 0; i < out.length; i++) out[i] = (p.data[i]! + 1) * g[i]! - 1;
+  return makePlane(p.width, p.height, out);
+}
+
+const HIST_POINTS = Array.from({ length: 257 }, (_, i) => i / 256);
+
+/** Maps `q` so that its distribution over valid pixels becomes that of `r` (piecewise linear through 257 quantiles). */
+export function histogramMatch(q: Plane, r: Plane, valid: Uint8Array): Plane {
+  const xq = quantiles(q.data, HIST_POINTS, valid);
+  const yr = quantiles(r.data, HIST_POINTS, valid);
+  // Runs of equal questioned quantiles (a saturated white, say) map to the mean of their reference quantiles.
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (let i = 0; i < xq.length; ) {
+    let j = i;
+    let sum = 0;
+    while (j < xq.length && xq[j]! - xq[i]! < 1e-6) sum += yr[j++]!;
+    xs.push(xq[i]!);
+    ys.push(sum / (j - i));
+    i = j;
+  }
+  const out = new Float32Array(q.data.length);
+  if (xs.length === 1) {
+    out.fill(ys[0]!);
+    return makePlane(q.width, q.height, out);
+  }
+  const lo = xs[0]!;
+  const hi = xs[xs.length - 1]!;
+  const size = 4096;
+  const lut = new Float32Array(size + 1);
+  let seg = 0;
+  for (let s = 0; s <= size; s++) {
+    const v = lo + ((hi - lo) * s) / size;
+    while (seg < xs.length - 2 && v > xs[seg + 1]!) seg++;
+    const t = (v - xs[seg]!) / (xs[seg + 1]! - xs[seg]!);
+    lut[s] = ys[seg]! + Math.min(1, Math.max(0, t)) * (ys[seg + 1]! - ys[seg]!);
+  }
+  const k = size / (hi - lo);
+  const yLo = ys[0]!;
+  const yHi = ys[ys.length - 1]!;
+  for (let i = 0; i < out.length; i++) {
+    const v = q.data[i]!;
+    if (v <= lo) out[i] = yLo;
+    else if (v >= hi) out[i] = yHi;
+    else {
+      const f = (v - lo) * k;
+      const s = Math.floor(f);
+      out[i] = lut[s]! + (f - s) * (lut[s + 1]! - lut[s]!);
+    }
+  }
+  return makePlane(q.width, q.height, out);
+}
+
+const FIT_POINTS = Array.from({ length: 19 }, (_, i) => 0.05 * (i + 1));
+
+/** Least-squares line through matched quantiles of `q` and `r`: r ≈ a·q + b. */
+export function quantileLine(q: Plane, r: Plane, valid: Uint8Array): { a: number; b: number } {
+  const xq = quantiles(q.data, FIT_POINTS, valid);
+  const yr = quantiles(r.data, FIT_POINTS, valid);
+  const n = xq.length;
+  const mx = xq.reduce((s, v) => s + v, 0) / n;
+  const my = yr.reduce((s, v) => s + v, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (xq[i]! - mx) * (yr[i]! - my);
+    sxx += (xq[i]! - mx) ** 2;
+  }
+  const a = sxx > 1e-6 ? Math.min(8, Math.max(0.125, sxy / sxx)) : 1;
+  return { a, b: my - a * mx };
+}
+
+/** One gain through the origin matching the quantiles of `q` to those of `r` (UV: keeps colour ratios). */
+function quantileGain(q: Plane, r: Plane, valid: Uint8Array): number {
+  const xq = quantiles(q.data, FIT_POINTS, valid);
+  const yr = quantiles(r.data, FIT_POINTS, valid);
+  let sxy = 0;
+  let sxx = 0;
+  for (let i = 0; i < xq.length; i++) {
+    sxy += xq[i]! * yr[i]!;
+    sxx += xq[i]! * xq[i]!;
+  }
+  return sxx > 1e-6 ? Math.min(5, Math.max(0.2, sxy / sxx)) : 1;
+}
+
+function mapLinear(p: Plane, a: number, b: number): Plane {
+  const out = new Float32Array(p.data.length);
+  for (let i = 0; i < out.length; i++) out[i] = a * p.data[i]! + b;
+  return makePlane(p.width, p.height, out);
+}
+
+const COLOUR_TERMS = 10;
+const COLOUR_SAMPLES = 8000;
+
+/** Terms of the quadratic colour model, inputs scaled to [0, 1]. */
+function colourTerms(r: number, g: number, b: number, out: Float64Array, offset: number): void {
+  r /= 255;
+  g /= 255;
+  b /= 255;
+  out[offset] = 1;
+  out[offset + 1] = r;
+  out[offset + 2] = g;
+  out[offset + 3] = b;
+  out[offset + 4] = r * r;
+  out[offset + 5] = g * g;
+  out[offset + 6] = b * b;
+  out[offset + 7] = r * g;
+  out[offset + 8] = r * b;
+  out[offset + 9] = g * b;
+}
+
+/**
+ * Fits, for each reference channel, a quadratic function of the questioned
+ * RGB (Tukey-reweighted least squares) and applies it. Samples are taken on
+ * a regular grid of 3×3-averaged images (so a residual misalignment barely
+ * matters), weighted inversely to how common their luminance is.
+ */
+export async function fitColourTransform(reference: readonly Plane[], questioned: readonly Plane[], valid: Uint8Array): Promise<{ planes: Plane[]; residual: number }> {
+  const { width: w, height: h } = reference[0]!;
+  const sw = Math.max(1, Math.round(w / 3));
+  const sh = Math.max(1, Math.round(h / 3));
+  const rs = await Promise.all(reference.map((p) => resizePlane(p, sw, sh, 'area')));
+  const qs = await Promise.all(questioned.map((p) => resizePlane(p, sw, sh, 'area')));
+  const step = Math.max(1, Math.round(Math.sqrt((sw * sh) / COLOUR_SAMPLES)));
+  const idx: number[] = [];
+  for (let y = step >> 1; y < sh; y += step) {
+    const fy = Math.min(h - 1, Math.floor(((y + 0.5) * h) / sh));
+    for (let x = step >> 1; x < sw; x += step) {
+      const fx = Math.min(w - 1, Math.floor(((x + 0.5) * w) / sw));
+      if (valid[fy * w + fx]) idx.push(y * sw + x);
+    }
+  }
+  const n = idx.length;
+  if (n < 50) return { planes: [...questioned], residual: 0 };
+  const design = new Float64Array(n * COLOUR_TERMS);
+  const bins = new Float64Array(16);
+  const bin = new Uint8Array(n);
+  for (let s = 0; s < n; s++) {
+    const k = idx[s]!;
+    colourTerms(qs[0]!.data[k]!, qs[1]!.data[k]!, qs[2]!.data[k]!, design, s * COLOUR_TERMS);
+    const lum = (rs[0]!.data[k]! + rs[1]!.data[k]! + rs[2]!.data[k]!) / 3;
+    bin[s] = Math.min(15, Math.max(0, Math.floor(lum / 16)));
+    bins[bin[s]!]!++;
+  }
+  const balance = Float64Array.from(bin, (b) => 1 / bins[b]!);
+  const coeffs: Float64Array[] = [];
+  let residualSum = 0;
+  const res = new Float32Array(n);
+  const scratch = new Float32Array(n);
+  for (let c = 0; c < 3; c++) {
+    const target = Float64Array.from(idx, (k) => rs[c]!.data[k]!);
+    const weights = new Float64Array(n).fill(1);
+    let coef: Float64Array = Float64Array.from({ length: COLOUR_TERMS }, (_, t) => (t === c + 1 ? 255 : 0));
+    let scale = 0;
+    for (let iter = 0; iter < 4; iter++) {
+      const m = new Float64Array(COLOUR_TERMS * COLOUR_TERMS);
+      const v = new Float64Array(COLOUR_TERMS);
+      for (let s = 0; s < n; s++) {
+        const wt = weights[s]! * balance[s]!;
+        if (wt === 0) continue;
+        const o = s * COLOUR_TERMS;
+        const y = target[s]!;
+        for (let a = 0; a < COLOUR_TERMS; a++) {
+          const da = design[o + a]! * wt;
+          v[a]! += da * y;
+          for (let b = a; b < COLOUR_TERMS; b++) m[a * COLOUR_TERMS + b]! += da * design[o + b]!;
+        }
+      }
+      for (let a = 0; a < COLOUR_TERMS; a++) {
+        for (let b = 0; b < a; b++) m[a * COLOUR_TERMS + b] = m[b * COLOUR_TERMS + a]!;
+        m[a * COLOUR_TERMS + a]! += 1e-6;
+      }
+      const solved = solve(m, v, COLOUR_TERMS);
+      if (!solved) break;
+      coef = solved;
+      for (let s = 0; s < n; s++) {
+        const o = s * COLOUR_TERMS;
+        let p = 0;
+        for (let a = 0; a < COLOUR_TERMS; a++) p += design[o + a]! * coef[a]!;
+        res[s] = Math.abs(target[s]! - p);
+      }
+      scratch.set(res);
+      scale = 1.4826 * selectKth(scratch, 0, n, n >> 1) + 1e-3;
+      const cut = 4.685 * scale;
+      for (let s = 0; s < n; s++) {
+        const u = res[s]! / cut;
+        weights[s] = u < 1 ? (1 - u * u) ** 2 : 0;
+      }
+    }
+    coeffs.push(coef);
+    residualSum += scale;
+  }
+  const out = [new Float32Array(w * h), new Float32Array(w * h), new Float32Array(w * h)];
+  const [qr, qg, qb] = [questioned[0]!.data, questioned[1]!.data, questioned[2]!.data];
+  // Coefficients as locals: the loop then runs on registers, not typed-array loads.
+  const [a0, a1, a2, a3, a4, a5, a6, a7, a8, a9] = coeffs[0]!;
+  const [b0, b1, b2, b3, b4, b5, b6, b7, b8, b9] = coeffs[1]!;
+  const [d0, d1, d2, d3, d4, d5, d6, d7, d8, d9] = coeffs[2]!;
+  const [o0, o1, o2] = out as [Float32Array, Float32Array, Float32Array];
+  const inv = 1 / 255;
+  for (let i = 0; i < w * h; i++) {
+    const r = qr[i]! * inv;
+    const g = qg[i]! * inv;
+    const b = qb[i]! * inv;
+    const rr = r * r;
+    const gg = g * g;
+    const bb = b * b;
+    const rg = r * g;
+    const rb = r * b;
+    const gb = g * b;
+    o0[i] = a0! + a1! * r + a2! * g + a3! * b + a4! * rr + a5! * gg + a6! * bb + a7! * rg + a8! * rb + a9! * gb;
+    o1[i] = b0! + b1! * r + b2! * g + b3! * b + b4! * rr + b5! * gg + b6! * bb + b7! * rg + b8! * rb + b9! * gb;
+    o2[i] = d0! + d1! * r + d2! * g + d3! * b + d4! * rr + d5! * gg + d6! * bb + d7! * rg + d8! * rb + d9! * gb;
+  }
+  return { planes: out.map((d) => makePlane(w, h, d)), residual: residualSum / 3 };
+}
+
+/** Edge steepness: 99th percentile of the gradient magnitude over valid pixels. */
+async function sharpness(p: Plane, valid: Uint8Array): Promise<number> {
+  const g = await gradientMagnitude(p);
+  return quantiles(g.data, [0.99], valid)[0]!;
+}
+
+const BLUR_STEPS = [0.4, 0.6, 0.8, 1.0, 1.25, 1.5, 1.8, 2.2, 2.7, 3.3];
+
+/**
+ * The Gaussian sigma that makes the sharper image as steep as the other.
+ * Global edge statistics are used rather than pixel differences, which a
+ * residual misalignment would mistake for blur.
+ */
+export async function matchSharpness(reference: Plane, questioned: Plane, valid: Uint8Array): Promise<NormaliseStats['sharpness']> {
+  const { a } = quantileLine(questioned, reference, valid);
+  const sRef = await sharpness(reference, valid);
+  const sQ = (await sharpness(questioned, valid)) * a;
+  if (!(sRef > 0) || !(sQ > 0)) return { blurred: 'none', sigma: 0 };
+  const blurRef = sRef > sQ;
+  const sharper = blurRef ? reference : questioned;
+  const scale = blurRef ? 1 : a;
+  const target = blurRef ? sQ : sRef;
+  let best = { sigma: 0, err: Math.abs(Math.log((blurRef ? sRef : sQ) / target)) };
+  for (const sigma of BLUR_STEPS) {
+    const s = (await sharpness(await gaussianBlur(sharper, sigma), valid)) * scale;
+    const err = Math.abs(Math.log(s / target));
+    if (err < best.err) best = { sigma, err };
+    if (s <= target) break; // steepness only falls with sigma: the match has been passed
+  }
+  if (best.sigma === 0) return { blurred: 'none', sigma: 0 };
+  return { blurred: blurRef ? 'reference' : 'questioned', sigma: best.sigma };
+}
+
+/**
+ * Normalises the questioned planes (RGB or grey, same count as the
+ * reference) to the reference; `valid` (0/255) says which pixels to learn from.
+ */
+export async function normaliseToReference(
+  reference: readonly Plane[],
+  questioned: readonly Plane[],
+  valid: Uint8Array,
+  profile: LightProfile,
+  params: NormaliseParams,
+): Promise<Normalised> {
+  if (reference.length !== questioned.length || reference.length === 0) throw new RangeError('reference and questioned need the same number of planes');
+  let ref = [...reference];
+  let q = [...questioned];
+  let amplification: Plane | null = null;
+  let illumination: [number, number] = [1, 1];
+
+  if (profile.illuminationField) {
+    const field = await illuminationField(luminance(q), luminance(ref), valid, params.illuminationTile);
+    q = q.map((p) => applyGain(p, field));
+    const gains = new Float32Array(field.data.length);
+    let n = 0;
+    for (let i = 0; i < gains.length; i++) if (valid[i]) gains[n++] = field.data[i]!;
+    if (n > 0) {
+      const sorted = gains.subarray(0, n);
+      const med = selectKth(sorted, 0, n, n >> 1);
+      let lo = Number.POSITIVE_INFINITY;
+      let hi = 0;
+      for (const g of sorted) {
+        if (g < lo) lo = g;
+        if (g > hi) hi = g;
+      }
+      illumination = [lo, hi];
+      const amp = new Float32Array(field.data.length);
+      for (let i = 0; i < amp.length; i++) amp[i] = Math.max(1, field.data[i]! / med);
+      amplification = makePlane(field.width, field.height, amp);
+    }
+  }
+
+  let colour = { fitted: false, residual: 0 };
+  if (profile.colourTransform && q.length === 3) {
+    const fit = await fitColourTransform(ref, q, valid);
+    q = fit.planes;
+    colour = { fitted: true, residual: Math.round(fit.residual * 1e4) / 1e4 };
+  }
+
+  const sharp = await matchSharpness(luminance(ref), luminance(q), valid);
+  if (sharp.blurred === 'reference') ref = await Promise.all(ref.map((p) => gaussianBlur(p, sharp.sigma)));
+  if (sharp.blurred === 'questioned') q = await Promise.all(q.map((p) => gaussianBlur(p, sharp.sigma)));
+
+  if (profile.tone === 'histogram') {
+    q = q.map((p, c) => histogramMatch(p, ref[c]!, valid));
+  } else if (profile.tone === 'gain') {
+    const g = quantileGain(luminance(q), luminance(ref), valid);
+    q = q.map((p) => mapLinear(p, g, 0));
+  } else {
+    q = q.map((p, c) => {
+      const { a, b } = quantileLine(p, ref[c]!, valid);
+      return mapLinear(p, a, b);
+    });
+  }
+
+  if (profile.illuminationField) {
+    const fields = await Promise.all(q.map((p, c) => illuminationField(p, ref[c]!, valid, params.illuminationTile)));
+    q = q.map((p, c) => applyGain(p, fields[c]!));
+  }
+
+  return { reference: ref, questioned: q, noiseAmplification: amplification, stats: { colour, illumination, sharpness: sharp, tone: profile.tone } };
+}
