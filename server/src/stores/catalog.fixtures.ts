@@ -307,16 +307,28 @@ export function fixtureSpecimens(): Specimen[] {
 
 const pick = <T>(rand: () => number, list: readonly T[]): T => list[Math.floor(rand() * list.length)]!;
 
+const zipfTables = new WeakMap<readonly unknown[], Map<number, Float64Array>>();
+
 /** Picks index i with weight proportional to 1/(i+1)^s: a few frequent values and a long tail, as in a real collection. */
 function zipf<T>(rand: () => number, list: readonly T[], s = 1.1): T {
-  let total = 0;
-  for (let i = 0; i < list.length; i++) total += 1 / (i + 1) ** s;
-  let r = rand() * total;
-  for (let i = 0; i < list.length; i++) {
-    r -= 1 / (i + 1) ** s;
-    if (r <= 0) return list[i]!;
+  let bySkew = zipfTables.get(list);
+  if (!bySkew) zipfTables.set(list, (bySkew = new Map()));
+  let cumulative = bySkew.get(s);
+  if (!cumulative) {
+    cumulative = new Float64Array(list.length);
+    let total = 0;
+    for (let i = 0; i < list.length; i++) cumulative[i] = total += 1 / (i + 1) ** s;
+    bySkew.set(s, cumulative);
   }
-  return list[list.length - 1]!;
+  const r = rand() * cumulative[cumulative.length - 1]!;
+  let lo = 0;
+  let hi = cumulative.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (cumulative[mid]! < r) lo = mid + 1;
+    else hi = mid;
+  }
+  return list[lo]!;
 }
 
 function weighted<T extends string>(rand: () => number, weights: Readonly<Record<T, number>>): T {

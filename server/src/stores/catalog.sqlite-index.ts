@@ -90,6 +90,12 @@ export class SpecimenIndex {
   private maxYear = YEAR_NONE;
   private maxRid = -1;
   private liveCount = 0;
+  /** Changes on every upsert and remove: what cached results are checked against. */
+  private version = 0;
+  /** Facet counts of the query without any filter, the most frequent search (a catalogue's first page). */
+  private unfilteredFacets: { version: number; year: number; facets: Record<FacetName, FacetCount[]> } | null = null;
+  /** Reused by every search for the matching rids. */
+  private matchBuffer = new Int32Array(0);
 
   get size(): number {
     return this.liveCount;
@@ -132,6 +138,7 @@ export class SpecimenIndex {
 
   upsert(rid: number, e: IndexEntry): void {
     this.ensureRid(rid);
+    this.version++;
     if (this.alive[rid]) this.valuesGarbage += this.len[rid]!;
     else this.liveCount++;
     this.alive[rid] = 1;
@@ -164,6 +171,7 @@ export class SpecimenIndex {
 
   remove(rid: number): void {
     if (rid >= this.alive.length || !this.alive[rid]) return;
+    this.version++;
     this.alive[rid] = 0;
     this.liveCount--;
     this.valuesGarbage += this.len[rid]!;
@@ -224,11 +232,16 @@ export class SpecimenIndex {
     const textMatches = text?.matches ?? null;
     const wantImitates = q.imitates;
 
-    const counts = new Int32Array(vidCount);
+    const unfiltered = groupMask === 0 && tagsNeeded === 0 && textMatches === null && wantImitates === null;
+    const cached = unfiltered && this.unfilteredFacets?.version === this.version && this.unfilteredFacets.year === year ? this.unfilteredFacets : null;
+    const counts = new Int32Array(cached ? 0 : vidCount);
     const yMin = this.minYear;
     const yMax = Math.max(this.maxYear, year);
-    const yearCounts = yMin <= yMax ? new Int32Array(yMax - yMin + 1) : new Int32Array(0);
-    const matched: number[] = [];
+    // Per year: +1 where a specimen's span starts, -1 after it ends; summed up below.
+    const yearDelta = cached || yMin > yMax ? new Int32Array(0) : new Int32Array(yMax - yMin + 2);
+    if (this.matchBuffer.length < this.maxRid + 1) this.matchBuffer = new Int32Array(this.alive.length);
+    const matched = this.matchBuffer;
+    let matchCount = 0;
 
     for (let rid = 0; rid <= this.maxRid; rid++) {
       if (!alive[rid]) continue;
@@ -236,6 +249,18 @@ export class SpecimenIndex {
       if (wantImitates !== null && imitates[rid] !== wantImitates) continue;
       const s = start[rid]!;
       const e = s + len[rid]!;
+      if (unfiltered) {
+        matched[matchCount++] = rid;
+        if (cached) continue;
+        for (let i = s; i < e; i++) counts[values[i]!]!++;
+        const lo = yearLo[rid]!;
+        if (lo !== YEAR_NONE) {
+          const hi = yearHi[rid]!;
+          yearDelta[lo - yMin]!++;
+          yearDelta[(hi === YEAR_OPEN ? Math.max(lo, year) : hi) - yMin + 1]!--;
+        }
+        continue;
+      }
       let passed = 0;
       let tagHits = 0;
       for (let i = s; i < e; i++) {
@@ -244,42 +269,54 @@ export class SpecimenIndex {
         else passed |= bit;
       }
       if (tagHits < tagsNeeded) continue;
-      let lo = yearLo[rid]!;
+      const lo = yearLo[rid]!;
       let hi = yearHi[rid]!;
-      if (lo !== YEAR_NONE) {
+      const hasYears = lo !== YEAR_NONE;
+      if (hasYears) {
         if (hi === YEAR_OPEN) hi = Math.max(lo, year);
         if (!yearFiltered || (lo <= yTo && hi >= yFrom)) passed |= yearBit;
-      } else {
-        lo = 1;
-        hi = 0;
       }
       const failed = groupMask & ~passed;
       if (failed === 0) {
-        matched.push(rid);
+        matched[matchCount++] = rid;
         for (let i = s; i < e; i++) counts[values[i]!]!++;
-        for (let y = lo; y <= hi; y++) yearCounts[y - yMin]!++;
       } else if ((failed & (failed - 1)) === 0) {
         // Fails exactly one group: counts toward that facet only (disjunctive).
-        if (failed === yearBit) for (let y = lo; y <= hi; y++) yearCounts[y - yMin]!++;
-        else for (let i = s; i < e; i++) if (facetOf[values[i]!] === failed) counts[values[i]!]!++;
+        if (failed !== yearBit) for (let i = s; i < e; i++) if (facetOf[values[i]!] === failed) counts[values[i]!]!++;
+      } else {
+        continue;
+      }
+      if (hasYears && (failed === 0 || failed === yearBit)) {
+        yearDelta[lo - yMin]!++;
+        yearDelta[hi - yMin + 1]!--;
       }
     }
 
-    const facets = emptyFacets();
-    for (let vid = 0; vid < vidCount; vid++) {
-      const c = counts[vid]!;
-      if (c > 0) facets[this.facetNameOf[vid]!].push({ value: this.valueOf[vid]!, count: c });
+    let facets: Record<FacetName, FacetCount[]>;
+    if (cached) {
+      facets = cached.facets;
+    } else {
+      facets = emptyFacets();
+      for (let vid = 0; vid < vidCount; vid++) {
+        const c = counts[vid]!;
+        if (c > 0) facets[this.facetNameOf[vid]!].push({ value: this.valueOf[vid]!, count: c });
+      }
+      for (let i = 0, running = 0; i < yearDelta.length - 1; i++) {
+        running += yearDelta[i]!;
+        if (running > 0) facets.year.push({ value: String(yMin + i), count: running });
+      }
+      for (const f of FACETS) facets[f] = orderFacetCounts(facets[f]);
+      if (unfiltered) this.unfilteredFacets = { version: this.version, year, facets };
     }
-    for (let i = 0; i < yearCounts.length; i++) if (yearCounts[i]! > 0) facets.year.push({ value: String(yMin + i), count: yearCounts[i]! });
-    for (const f of FACETS) facets[f] = orderFacetCounts(facets[f]);
 
-    const { rids, more } = this.topK(q, matched, text?.scores ?? null);
+    const { rids, more } = this.topK(q, matched.subarray(0, matchCount), text?.scores ?? null);
     const last = rids[rids.length - 1];
     return {
       rids,
       next: more && last !== undefined ? { values: this.sortKey(q, last, text?.scores ?? null), id: this.ids[last]! } : null,
-      total: matched.length,
-      facets,
+      total: matchCount,
+      // The cached counts are shared: callers get their own copy.
+      facets: cached ? structuredClone(facets) : facets,
     };
   }
 
@@ -299,7 +336,7 @@ export class SpecimenIndex {
   }
 
   /** The first `limit` matches after the cursor in sort order, by a bounded max-heap. */
-  private topK(q: NormalizedQuery, matched: number[], scores: Uint8Array | null): { rids: number[]; more: boolean } {
+  private topK(q: NormalizedQuery, matched: Int32Array, scores: Uint8Array | null): { rids: number[]; more: boolean } {
     const plan = q.sort;
     const ids = this.ids;
     const dir = plan.direction;
