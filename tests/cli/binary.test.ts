@@ -18,7 +18,7 @@ describe('exemplar binary', () => {
   it('--help lists every command', async () => {
     const run = await spawnExemplar(['--help']);
     expect(run.code).toBe(0);
-    for (const command of ['serve', 'import', 'export', 'verify', 'seed-demo']) expect(run.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+    for (const command of ['serve', 'import', 'export', 'verify', 'seed-demo', 'align']) expect(run.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
     expect(run.stdout).toMatch(/--data-dir <dir>/);
   });
 

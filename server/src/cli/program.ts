@@ -5,6 +5,7 @@
  * `--verbose` or DEBUG is set).
  */
 import { Command, CommanderError } from 'commander';
+import { registerAlignCommand } from './align';
 import { registerExportCommand } from './export';
 import { registerImportCommand } from './import';
 import { CliExit, formatError, processIo, wantsStack, type CliIo } from './output';
@@ -21,6 +22,7 @@ const REGISTRARS: CommandRegistrar[] = [
   registerExportCommand,
   registerVerifyCommand,
   registerSeedDemoCommand,
+  registerAlignCommand,
 ];
 
 export function buildProgram(io: CliIo = processIo, version = readVersion()): Command {
