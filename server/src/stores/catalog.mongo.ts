@@ -49,7 +49,7 @@ export class MongoCatalogStore implements CatalogStore {
       search: (q) => this.search(q),
       referencedObjectKeys: () => this.referencedObjectKeys(),
       ids: () => this.ids(),
-      count: () => this.coll().countDocuments({}),
+      count: async () => this.coll().countDocuments({}),
     };
   }
 

@@ -108,20 +108,7 @@ export function indexFields(s: Specimen): SpecimenIndexFields {
   };
 }
 
-/** The years a specimen counts toward in the `year` facet and matches in a year filter. */
-export function issuedYearRange(f: Pick<SpecimenIndexFields, 'yearFrom' | 'yearTo'>, currentYear: number): [number, number] | null {
-  if (f.yearFrom === null) return null;
-  return [f.yearFrom, f.yearTo ?? Math.max(f.yearFrom, currentYear)];
-}
-
 export const currentYear = (): number => new Date().getUTCFullYear();
-
-/** How many query words prefix a word of the title: the relevance score. */
-export function titleScore(terms: readonly string[], titleWords: readonly string[]): number {
-  let score = 0;
-  for (const t of terms) if (titleWords.some((w) => w.startsWith(t))) score++;
-  return score;
-}
 
 // ---------------------------------------------------------------- queries
 
@@ -217,31 +204,6 @@ export function normalizeQuery(query: SpecimenQuery): NormalizedQuery {
     .slice(0, 16);
   const after = query.cursor === undefined ? null : decodeCursor(query.cursor, fingerprint, sort);
   return { terms, filters, yearFrom, yearTo, imitates, sort, limit, after, fingerprint };
-}
-
-/** The value of the sort keys for one indexed specimen (`score` only matters for relevance). */
-export function sortKeyValues(plan: SortPlan, f: Pick<SpecimenIndexFields, 'updatedAt' | 'createdAt' | 'titleKey' | 'facets'>, score = 0): SortKeyValues {
-  switch (plan.field) {
-    case 'relevance':
-      return [score, f.updatedAt];
-    case 'titleKey':
-      return [f.titleKey];
-    case 'issuingState':
-      return [f.facets.issuingState[0] ?? ''];
-    default:
-      return [f[plan.field]];
-  }
-}
-
-/** Negative when a comes first in the plan's order. Strings compare by UTF-16 code units. */
-export function compareSortKeys(plan: SortPlan, a: SortKeyValues, aId: string, b: SortKeyValues, bId: string): number {
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if (x !== y) return (x < y ? -1 : 1) * plan.direction;
-  }
-  if (aId === bId) return 0;
-  return (aId < bId ? -1 : 1) * plan.direction;
 }
 
 export function encodeCursor(query: NormalizedQuery, values: SortKeyValues, id: string): string {

@@ -17,7 +17,6 @@
 import { FACETS, type FacetCount, type FacetName } from './catalog.port';
 import {
   emptyFacets,
-  issuedYearRange,
   orderFacetCounts,
   VALUE_FACETS,
   type NormalizedQuery,
