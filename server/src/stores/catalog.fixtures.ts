@@ -259,7 +259,7 @@ export function fixtureSpecimens(): Specimen[] {
       title: 'United Kingdom visa vignette 2015, kinegram issue',
       classification: 'restricted',
       captures: [capture('cap-gbr-visa', 'page-12', [image('white', sha(23), false)], [zone('z-gbr-ovd', 'ovd', ['white'])])],
-      createdAt: '2024-01-19T09:00:00.000Z',
+      createdAt: '2024-01-09T09:00:00.000Z',
       updatedAt: '2024-01-18T10:00:00.000Z',
     }),
     specimen({
@@ -297,7 +297,7 @@ export function fixtureSpecimens(): Specimen[] {
       documentCode: 'IR',
       issued: { to: 2005 },
       title: 'Utopia residence permit (old model)',
-      createdAt: '2024-01-22T09:00:00.000Z',
+      createdAt: '2024-01-08T09:00:00.000Z',
       updatedAt: '2024-01-21T10:00:00.000Z',
     }),
   ];
