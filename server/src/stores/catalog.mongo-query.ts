@@ -14,6 +14,10 @@
  * and each query word becomes an anchored, case-sensitive regex `^word`,
  * which MongoDB answers with an index range scan. That index is the
  * collection's text index.
+ *
+ * Sorting: MongoDB orders strings by UTF-8 bytes, the SQLite adapter by
+ * UTF-16 code units; the two agree except between characters above U+FFFF
+ * and those from U+E000 to U+FFFF, which titles hardly mix.
  */
 import type { Document, IndexDescription } from 'mongodb';
 import type { Specimen } from '@exemplar/specimens-schema';
