@@ -1,4 +1,6 @@
 import type { RouteObject } from 'react-router-dom';
+import { ComparisonPage } from '../features/compare/comparison-page';
+import { UploadComparePage } from '../features/compare/upload-compare-page';
 import { EditSpecimenPage, NewSpecimenPage } from '../features/editor/editor-page';
 import { LibraryPage } from '../features/library/library-page';
 import { SpecimenPage } from '../features/specimen/specimen-page';
@@ -13,6 +15,8 @@ export const routes: RouteObject[] = [
       { path: 'specimens/new', element: <NewSpecimenPage /> },
       { path: 'specimens/:id', element: <SpecimenPage /> },
       { path: 'specimens/:id/edit', element: <EditSpecimenPage /> },
+      { path: 'compare', element: <UploadComparePage /> },
+      { path: 'comparisons/:id', element: <ComparisonPage /> },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

@@ -27,10 +27,30 @@ export const categoryLabel = labeller(documentCategories);
 export const forgeryMethodLabel = labeller(forgeryMethods);
 export const classificationLabel = labeller(classifications);
 export const lightLabel = (id: string) => getLightSource(id)?.label ?? id;
+
+const GEOMETRY_SHORT: Record<string, string> = { oblique: ' obl.', transmitted: ' tr.', coaxial: '' };
+/** A few characters for overlays: "W", "UV365", "IR870", "IR tr.", "Coax", "OVD". */
+export function lightShortLabel(id: string): string {
+  const l = getLightSource(id);
+  if (!l) return id;
+  if (l.mode === 'ovd') return 'OVD';
+  if (l.mode === 'anti-stokes') return 'A-S';
+  if (l.geometry === 'coaxial') return 'Coax';
+  const base = l.band === 'visible' ? 'W' : `${l.band.toUpperCase()}${l.wavelengthNm ?? ''}`;
+  const suffix = l.mode === 'luminescence' && l.band === 'ir' ? ' lum.' : (GEOMETRY_SHORT[l.geometry] ?? '');
+  return base + suffix;
+}
 export const featureTypeLabel = (id: string) => getFeatureType(id)?.label ?? id;
 export const issuingStateLabel = (code: string) => {
   const entry = getIssuingState(code);
   return entry ? `${entry.label} (${code})` : code;
+};
+/** "Utopia (UTO)": the name without its explanatory parenthesis, for lists and cards. */
+export const issuingStateShortLabel = (code: string) => {
+  const entry = getIssuingState(code);
+  if (!entry) return code;
+  const name = entry.label.replace(/\s*\(.*\)\s*$/, '');
+  return name === code ? code : `${name} (${code})`;
 };
 export const pageLabel = (page: string) => {
   const fixed = capturePages.find((p) => p.id === page);

@@ -3,27 +3,13 @@ import { useRef, useState, type DragEvent } from 'react';
 import { useApi } from '../../shared/api/api-context';
 import { errorMessage, isAbort, isApiError } from '../../shared/api/client';
 import { Field } from '../../shared/ui/field';
-import { byLightOrder, lightLabel, lightSources } from '../../shared/vocabulary';
-import { formatBytes } from '../specimen/image-facts';
+import { AddLightSlot, assignFiles, emptySlot, IMAGE_ACCEPT, ImageSlot, type SlotState } from '../../shared/ui/image-slot';
+import { byLightOrder, lightLabel } from '../../shared/vocabulary';
 import { fileProgress, uploadCapture } from './api';
 
 /** The usual examination set; any other light source can be added. */
 export const DEFAULT_SLOTS = ['white', 'uv-365', 'ir-870'];
 
-const ACCEPT = 'image/jpeg,image/png,image/tiff,image/webp,.tif,.tiff';
-
-/** The slot a dropped file belongs to, from its name ("page1_uv-365.tif" → uv-365); longest id wins so "ir-870" beats "ir". */
-export function slotForFileName(name: string, slots: string[]): string | undefined {
-  const lower = name.toLowerCase();
-  return [...slots].sort((a, b) => b.length - a.length).find((id) => lower.includes(id));
-}
-
-interface Slot {
-  light: string;
-  file: File | null;
-  progress: number;
-  error: string | null;
-}
 
 export function CaptureUpload({ specimenId, onUploaded }: { specimenId: string; onUploaded: (capture: Capture) => void }) {
   const api = useApi();
@@ -32,36 +18,24 @@ export function CaptureUpload({ specimenId, onUploaded }: { specimenId: string; 
   const [dpi, setDpi] = useState('');
   const [device, setDevice] = useState('');
   const [capturedAt, setCapturedAt] = useState('');
-  const [slots, setSlots] = useState<Slot[]>(DEFAULT_SLOTS.map((light) => ({ light, file: null, progress: 0, error: null })));
+  const [slots, setSlots] = useState<SlotState[]>(DEFAULT_SLOTS.map(emptySlot));
   const [uploading, setUploading] = useState(false);
   const [errors, setErrors] = useState<string[]>([]);
   const [done, setDone] = useState<Capture | null>(null);
   const controller = useRef<AbortController | null>(null);
-  const [dragOver, setDragOver] = useState<string | null>(null);
 
-  const setSlot = (light: string, change: Partial<Slot>) => setSlots((all) => all.map((s) => (s.light === light ? { ...s, ...change } : s)));
-  const unused = lightSources.filter((l) => !slots.some((s) => s.light === l.id));
+  const setSlot = (light: string, change: Partial<SlotState>) => setSlots((all) => all.map((s) => (s.light === light ? { ...s, ...change } : s)));
 
   const assign = (files: File[], target?: string) => {
     setDone(null);
     setErrors([]);
-    setSlots((all) => {
-      const next = all.map((s) => ({ ...s }));
-      for (const file of files) {
-        const light = target ?? slotForFileName(file.name, next.map((s) => s.light)) ?? next.find((s) => !s.file)?.light;
-        const slot = next.find((s) => s.light === light);
-        if (slot) Object.assign(slot, { file, progress: 0, error: null });
-      }
-      return next;
-    });
+    setSlots((all) => assignFiles(all, files, target));
   };
 
-  const onDrop = (e: DragEvent, target?: string) => {
+  const onDrop = (e: DragEvent) => {
     e.preventDefault();
-    e.stopPropagation();
-    setDragOver(null);
     const files = [...e.dataTransfer.files];
-    if (files.length) assign(target ? files.slice(0, 1) : files, target);
+    if (files.length && !uploading) assign(files);
   };
 
   const captureJson = (): CaptureCreate => {
@@ -76,7 +50,7 @@ export function CaptureUpload({ specimenId, onUploaded }: { specimenId: string; 
   };
 
   const upload = async () => {
-    const chosen = slots.filter((s): s is Slot & { file: File } => s.file !== null);
+    const chosen = slots.filter((s): s is SlotState & { file: File } => s.file !== null);
     const capture = captureJson();
     const problems: string[] = [];
     const check = validate('capture-create', capture);
@@ -126,10 +100,11 @@ export function CaptureUpload({ specimenId, onUploaded }: { specimenId: string; 
   };
 
   const chosenCount = slots.filter((s) => s.file).length;
-  const overall = chosenCount ? slots.filter((s) => s.file).reduce((a, s) => a + s.progress * (s.file?.size ?? 0), 0) / slots.reduce((a, s) => a + (s.file?.size ?? 0), 0) : 0;
+  const chosenBytes = slots.reduce((a, s) => a + (s.file?.size ?? 0), 0);
+  const overall = chosenBytes > 0 ? slots.reduce((a, s) => a + s.progress * (s.file?.size ?? 0), 0) / chosenBytes : 0;
 
   return (
-    <section className="panel capture-upload" aria-labelledby="upload-heading" id="captures" onDragOver={(e) => e.preventDefault()} onDrop={(e) => onDrop(e)}>
+    <section className="panel capture-upload" aria-labelledby="upload-heading" id="captures" onDragOver={(e) => e.preventDefault()} onDrop={onDrop}>
       <h2 id="upload-heading">Upload a capture</h2>
       <p className="muted">
         The images of one page taken in one sitting, without moving the document: one image per light source. Drop several files at once to fill the slots
@@ -165,92 +140,30 @@ export function CaptureUpload({ specimenId, onUploaded }: { specimenId: string; 
       </div>
 
       <ul className="slots" aria-label="Images by light source">
-        {[...slots].sort((a, b) => byLightOrder(a.light, b.light)).map((slot) => (
-          <li
-            key={slot.light}
-            className={`slot ${slot.file ? 'slot--filled' : ''} ${dragOver === slot.light ? 'slot--over' : ''} ${slot.error ? 'slot--error' : ''}`}
-            onDragOver={(e) => {
-              e.preventDefault();
-              setDragOver(slot.light);
-            }}
-            onDragLeave={() => setDragOver(null)}
-            onDrop={(e) => onDrop(e, slot.light)}
-            data-light={slot.light}
-          >
-            <span className="slot__light">{lightLabel(slot.light)}</span>
-            {slot.file ? (
-              <span className="slot__file">
-                {slot.file.name} <span className="muted">({formatBytes(slot.file.size)})</span>
-              </span>
-            ) : (
-              <span className="slot__hint muted">Drop an image here</span>
-            )}
-            <label className="button button--small slot__choose">
-              {slot.file ? 'Replace…' : 'Choose file…'}
-              <input
-                type="file"
-                accept={ACCEPT}
-                className="visually-hidden"
-                aria-label={`Image for ${lightLabel(slot.light)}`}
-                disabled={uploading}
-                onChange={(e) => {
-                  const file = e.target.files?.[0];
-                  if (file) assign([file], slot.light);
-                  e.target.value = '';
-                }}
-              />
-            </label>
-            {slot.file && !uploading && (
-              <button type="button" className="link-button" aria-label={`Remove the ${lightLabel(slot.light)} image`} onClick={() => setSlot(slot.light, { file: null })}>
-                Remove
-              </button>
-            )}
-            {!slot.file && !DEFAULT_SLOTS.includes(slot.light) && !uploading && (
-              <button type="button" className="link-button" aria-label={`Remove the ${lightLabel(slot.light)} slot`} onClick={() => setSlots((all) => all.filter((s) => s.light !== slot.light))}>
-                Remove slot
-              </button>
-            )}
-            {slot.file && (uploading || slot.progress > 0) && (
-              <progress className="slot__progress" max={1} value={slot.progress} aria-label={`Upload of the ${lightLabel(slot.light)} image`}>
-                {Math.round(slot.progress * 100)}%
-              </progress>
-            )}
-            {slot.error && (
-              <span className="field__error" role="alert">
-                {slot.error}
-              </span>
-            )}
-          </li>
-        ))}
+        {[...slots]
+          .sort((a, b) => byLightOrder(a.light, b.light))
+          .map((slot) => (
+            <ImageSlot
+              key={slot.light}
+              slot={slot}
+              disabled={uploading}
+              uploading={uploading}
+              removable={!DEFAULT_SLOTS.includes(slot.light)}
+              onFiles={(files) => assign(files, slot.light)}
+              onClear={() => setSlot(slot.light, { file: null })}
+              onRemove={() => setSlots((all) => all.filter((s) => s.light !== slot.light))}
+            />
+          ))}
       </ul>
 
       <div className="button-row">
-        {unused.length > 0 && (
-          <label className="add-slot">
-            <span>Add light source</span>
-            <select
-              value=""
-              disabled={uploading}
-              onChange={(e) => {
-                const light = e.target.value;
-                if (light) setSlots((all) => [...all, { light, file: null, progress: 0, error: null }]);
-              }}
-            >
-              <option value="">Choose…</option>
-              {unused.map((l) => (
-                <option key={l.id} value={l.id}>
-                  {l.label}
-                </option>
-              ))}
-            </select>
-          </label>
-        )}
+        <AddLightSlot present={slots.map((s) => s.light)} disabled={uploading} onAdd={(light) => setSlots((all) => [...all, emptySlot(light)])} />
         <label className="button">
           Add files…
           <input
             type="file"
             multiple
-            accept={ACCEPT}
+            accept={IMAGE_ACCEPT}
             className="visually-hidden"
             aria-label="Add several image files"
             disabled={uploading}

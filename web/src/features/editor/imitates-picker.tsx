@@ -4,7 +4,7 @@ import { useApi } from '../../shared/api/api-context';
 import { errorMessage } from '../../shared/api/client';
 import { useResource } from '../../shared/api/use-resource';
 import type { FieldControlProps } from '../../shared/ui/field';
-import { issuingStateLabel } from '../../shared/vocabulary';
+import { issuingStateShortLabel } from '../../shared/vocabulary';
 import { searchSpecimens } from '../library/api';
 import { getSpecimen } from '../specimen/api';
 
@@ -47,7 +47,7 @@ export function ImitatesPicker({ value, onChange, control }: { value: string; on
         <span>
           {chosen.status === 'ready' ? (
             <>
-              <strong>{chosen.data.title}</strong> <span className="muted">({issuingStateLabel(chosen.data.issuingState)})</span>
+              <strong>{chosen.data.title}</strong> <span className="muted">({issuingStateShortLabel(chosen.data.issuingState)})</span>
             </>
           ) : chosen.status === 'error' ? (
             <span className="error-text">

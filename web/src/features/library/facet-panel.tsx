@@ -4,7 +4,7 @@ import {
   classificationLabel,
   featureTypeLabel,
   forgeryMethodLabel,
-  issuingStateLabel,
+  issuingStateShortLabel,
   lightLabel,
   statusLabel,
 } from '../../shared/vocabulary';
@@ -25,7 +25,7 @@ const FACET_TITLES: Record<FacetName, string> = {
 
 const VALUE_LABELS: Partial<Record<FacetName, (v: string) => string>> = {
   status: statusLabel,
-  issuingState: issuingStateLabel,
+  issuingState: issuingStateShortLabel,
   documentCategory: categoryLabel,
   forgeryMethod: forgeryMethodLabel,
   featureType: featureTypeLabel,
@@ -68,7 +68,9 @@ function FacetGroup({ name, counts, selected, onToggle }: FacetGroupProps) {
             <li key={value}>
               <label className="facet__value">
                 <input type="checkbox" checked={selected.includes(value)} onChange={() => onToggle(name, value)} />
-                <span className="facet__label">{label}</span>
+                <span className="facet__label" title={label}>
+                  {label}
+                </span>
                 <span className="facet__count" aria-label={`${count} specimens`}>
                   {count}
                 </span>

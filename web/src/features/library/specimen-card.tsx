@@ -3,7 +3,7 @@ import { Link } from 'react-router-dom';
 import { useApi } from '../../shared/api/api-context';
 import { imagePaths } from '../../shared/api/images';
 import { StatusBadge } from '../../shared/ui/status-badge';
-import { categoryLabel, issuingStateLabel } from '../../shared/vocabulary';
+import { categoryLabel, issuingStateShortLabel } from '../../shared/vocabulary';
 import { coverImage } from './api';
 
 export function yearsText(issued: Specimen['issued']): string | undefined {
@@ -30,7 +30,7 @@ export function SpecimenCard({ specimen }: { specimen: Specimen }) {
           <span className="card__title">{specimen.title}</span>
           <StatusBadge status={specimen.status} />
           <span className="card__meta">
-            {issuingStateLabel(specimen.issuingState)} · {categoryLabel(specimen.documentCategory)}
+            {issuingStateShortLabel(specimen.issuingState)} · {categoryLabel(specimen.documentCategory)}
             {specimen.documentCode ? ` ${specimen.documentCode}` : ''}
             {specimen.series ? ` · ${specimen.series}` : ''}
             {years ? ` · ${years}` : ''}

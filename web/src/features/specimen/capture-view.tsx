@@ -35,6 +35,7 @@ export function CaptureView({ capture, light, onLightChange, store }: CaptureVie
   const images = orderedImages(capture);
   const image = images.find((i) => i.lightSource === light) ?? images[0];
   const showZones = useStoreSelector(store, (s) => s.showZones);
+  const showLabels = useStoreSelector(store, (s) => s.showZoneLabels);
   const highlighted = useStoreSelector(store, (s) => s.highlightedZone);
   const frame = captureFrame(capture);
   // Stable identities, so the viewer and the key handler only react to real changes.
@@ -50,9 +51,14 @@ export function CaptureView({ capture, light, onLightChange, store }: CaptureVie
       <div className="capture-view__bar">
         <LightSwitcher lights={lights} current={current} onChange={onLightChange} />
         {capture.zones.length > 0 && (
-          <label className="toggle">
-            <input type="checkbox" checked={showZones} onChange={() => store.dispatch({ type: 'toggleZones' })} /> Show feature zones
-          </label>
+          <span className="capture-view__toggles">
+            <label className="toggle">
+              <input type="checkbox" checked={showZones} onChange={() => store.dispatch({ type: 'toggleZones' })} /> Show feature zones
+            </label>
+            <label className="toggle">
+              <input type="checkbox" checked={showLabels} disabled={!showZones} onChange={() => store.dispatch({ type: 'toggleZoneLabels' })} /> Labels
+            </label>
+          </span>
         )}
       </div>
       <DeepZoomViewer
@@ -60,7 +66,7 @@ export function CaptureView({ capture, light, onLightChange, store }: CaptureVie
         frame={frame}
         layers={layers}
         channel={store.channel}
-        overlay={showZones ? <ZoneOverlay zones={capture.zones} light={current} highlighted={highlighted} /> : null}
+        overlay={showZones ? <ZoneOverlay zones={capture.zones} light={current} highlighted={highlighted} labels={showLabels} /> : null}
         className="viewer--specimen"
       >
         <span className="viewer__caption" aria-hidden="true">

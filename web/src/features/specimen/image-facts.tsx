@@ -2,19 +2,8 @@ import type { CaptureImage } from '@exemplar/specimens-schema';
 import { useState } from 'react';
 import { useApi } from '../../shared/api/api-context';
 import { imagePaths } from '../../shared/api/images';
+import { formatBytes } from '../../shared/ui/image-slot';
 import { lightLabel } from '../../shared/vocabulary';
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB'];
-  let v = bytes / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i += 1;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
-}
 
 /** The original behind the current view: what it is, its SHA-256, and a byte-exact download. */
 export function ImageFacts({ image }: { image: CaptureImage }) {

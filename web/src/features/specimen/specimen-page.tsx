@@ -7,7 +7,7 @@ import { imagePaths } from '../../shared/api/images';
 import { useResource } from '../../shared/api/use-resource';
 import { StatusBadge } from '../../shared/ui/status-badge';
 import { EmptyState, ErrorState, LoadingState } from '../../shared/ui/states';
-import { categoryLabel, issuingStateLabel, lightLabel, pageLabel } from '../../shared/vocabulary';
+import { categoryLabel, issuingStateShortLabel, lightLabel, pageLabel } from '../../shared/vocabulary';
 import { getSpecimen } from './api';
 import { CaptureView, orderedImages } from './capture-view';
 import { FraudLinks } from './fraud-links';
@@ -72,7 +72,7 @@ function SpecimenDetail({ specimen }: { specimen: Specimen }) {
         <div>
           <h1>{specimen.title}</h1>
           <p className="specimen__subtitle">
-            <StatusBadge status={specimen.status} /> {issuingStateLabel(specimen.issuingState)} · {categoryLabel(specimen.documentCategory)}
+            <StatusBadge status={specimen.status} /> {issuingStateShortLabel(specimen.issuingState)} · {categoryLabel(specimen.documentCategory)}
             {specimen.series ? ` · ${specimen.series}` : ''}
           </p>
         </div>

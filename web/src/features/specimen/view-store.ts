@@ -5,6 +5,7 @@ import { storeViewChannel, type PublishedView, type ViewChannel, type ViewRect }
 export interface SpecimenViewState {
   view: PublishedView;
   showZones: boolean;
+  showZoneLabels: boolean;
   /** Zone under the pointer or focused in the list. */
   highlightedZone: string | null;
 }
@@ -12,6 +13,7 @@ export interface SpecimenViewState {
 export type SpecimenViewCommand =
   | { type: 'setView'; rect: ViewRect | null; source: string; animate: boolean }
   | { type: 'toggleZones' }
+  | { type: 'toggleZoneLabels' }
   | { type: 'highlightZone'; zoneId: string | null };
 
 export function specimenViewReducer(state: SpecimenViewState, command: SpecimenViewCommand): SpecimenViewState {
@@ -20,6 +22,8 @@ export function specimenViewReducer(state: SpecimenViewState, command: SpecimenV
       return { ...state, view: { rect: command.rect, source: command.source, animate: command.animate, seq: state.view.seq + 1 } };
     case 'toggleZones':
       return { ...state, showZones: !state.showZones };
+    case 'toggleZoneLabels':
+      return { ...state, showZoneLabels: !state.showZoneLabels };
     case 'highlightZone':
       return state.highlightedZone === command.zoneId ? state : { ...state, highlightedZone: command.zoneId };
   }
@@ -33,6 +37,7 @@ export function createSpecimenViewStore(): SpecimenViewStore {
   const store = createStore(specimenViewReducer, {
     view: { rect: null, source: 'init', animate: false, seq: 0 },
     showZones: true,
+    showZoneLabels: true,
     highlightedZone: null,
   });
   const channel = storeViewChannel(store, (s) => s.view, (rect, source, animate): SpecimenViewCommand => ({ type: 'setView', rect, source, animate }));

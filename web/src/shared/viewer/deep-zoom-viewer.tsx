@@ -14,7 +14,7 @@
  * layer fully drawn) or `error`; browser tests wait for it.
  */
 import OpenSeadragon from 'openseadragon';
-import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type CSSProperties, type ReactNode } from 'react';
 import { createPortal } from 'react-dom';
 import type { ImageSource } from '../api/images';
 import { sameView, type PublishedView, type ViewChannel, type ViewRect } from './view-channel';
@@ -43,6 +43,9 @@ export interface DeepZoomViewerProps {
   /** Shown over the viewer, fixed on screen (labels, legends). */
   children?: ReactNode;
   className?: string;
+  style?: CSSProperties;
+  /** Zoom buttons (default shown); off for a viewer stacked under another's. */
+  tools?: boolean;
   onStateChange?: (state: ViewerState) => void;
 }
 
@@ -66,7 +69,7 @@ function fromViewport(rect: OpenSeadragon.Rect, frameWidth: number): ViewRect {
 
 const USER_EVENTS = ['canvas-drag', 'canvas-scroll', 'canvas-pinch', 'canvas-key', 'canvas-double-click', 'canvas-click', 'canvas-press'] as const;
 
-export function DeepZoomViewer({ label, frame, layers, channel, overlay, children, className, onStateChange }: DeepZoomViewerProps) {
+export function DeepZoomViewer({ label, frame, layers, channel, overlay, children, className, style, tools = true, onStateChange }: DeepZoomViewerProps) {
   const viewerId = useId();
   const hostRef = useRef<HTMLDivElement>(null);
   const viewerRef = useRef<OpenSeadragon.Viewer | null>(null);
@@ -220,6 +223,8 @@ export function DeepZoomViewer({ label, frame, layers, channel, overlay, childre
         y: 0,
         width: 1,
         opacity: layer.opacity ?? 1,
+        // Layers at opacity 0 (flicker) load their tiles too, so switching is instant.
+        preload: true,
         success: (event: { item: OpenSeadragon.TiledImage }) => {
           const current = layersRef.current.find((l) => l.id === layer.id);
           if (!viewerRef.current || !current || current.source.url !== url) {
@@ -272,10 +277,10 @@ export function DeepZoomViewer({ label, frame, layers, channel, overlay, childre
   };
 
   return (
-    <div className={`viewer ${className ?? ''}`} role="group" aria-label={label} data-state={state} data-layers={layers.map((l) => l.id).join(' ')}>
+    <div className={`viewer ${className ?? ''}`} style={style} role="group" aria-label={label} data-state={state} data-layers={layers.map((l) => l.id).join(' ')}>
       <div ref={hostRef} className="viewer__canvas" />
       {overlayHost && overlay ? createPortal(overlay, overlayHost) : null}
-      <div className="viewer__tools">
+      {tools && <div className="viewer__tools">
         <button type="button" className="icon-button" aria-label={`Zoom in (${label})`} title="Zoom in" onClick={() => zoomBy(1.6)}>
           +
         </button>
@@ -294,7 +299,7 @@ export function DeepZoomViewer({ label, frame, layers, channel, overlay, childre
         >
           ⤢
         </button>
-      </div>
+      </div>}
       {state === 'loading' && (
         <div className="viewer__status" role="status">
           <span className="spinner" aria-hidden="true" /> Loading image…

@@ -1,0 +1,162 @@
+import type { Specimen } from '@exemplar/specimens-schema';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { Link, useParams, useSearchParams } from 'react-router-dom';
+import { useApi } from '../../shared/api/api-context';
+import { isAbort, isApiError } from '../../shared/api/client';
+import { EmptyState, ErrorState, LoadingState } from '../../shared/ui/states';
+import { lightLabel } from '../../shared/vocabulary';
+import { getSpecimen } from '../specimen/api';
+import { getComparison, toComparison, type ApiComparison } from './api';
+import { ComparisonViewer } from './comparison-viewer';
+
+/** How often a running comparison is asked for its progress. */
+export const POLL_MS = 1000;
+
+const STAGES: Record<string, string> = { queued: 'Waiting for a worker', decode: 'Reading the images', align: 'Aligning the questioned document to the reference' };
+export function stageLabel(stage: string): string {
+  const light = /^compare:(.+)$/.exec(stage)?.[1];
+  if (light) return `Comparing under ${lightLabel(light)}`;
+  return STAGES[stage] ?? stage;
+}
+
+type Load = { status: 'loading' } | { status: 'error'; error: unknown } | { status: 'ready'; job: ApiComparison; reference: Specimen | null };
+
+/** Follows a comparison job until it ends, then loads its reference specimen. */
+function useComparisonJob(id: string): Load & { retry: () => void } {
+  const api = useApi();
+  const [load, setLoad] = useState<Load>({ status: 'loading' });
+  const [attempt, setAttempt] = useState(0);
+
+  useEffect(() => {
+    const controller = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const poll = async () => {
+      try {
+        const job = await getComparison(api, id, controller.signal);
+        if (job.status === 'queued' || job.status === 'running') {
+          setLoad({ status: 'ready', job, reference: null });
+          timer = setTimeout(() => void poll(), POLL_MS);
+          return;
+        }
+        let reference: Specimen | null = null;
+        if (job.status === 'done' && job.reference) {
+          // The viewer still works from the outputs alone if the reference record is gone or hidden.
+          reference = await getSpecimen(api, job.reference.specimenId, controller.signal).catch((err: unknown) => {
+            if (isAbort(err)) throw err;
+            return null;
+          });
+        }
+        if (!controller.signal.aborted) setLoad({ status: 'ready', job, reference });
+      } catch (error) {
+        if (!controller.signal.aborted && !isAbort(error)) setLoad({ status: 'error', error });
+      }
+    };
+    void poll();
+    return () => {
+      controller.abort();
+      if (timer) clearTimeout(timer);
+    };
+  }, [api, id, attempt]);
+
+  const retry = useCallback(() => {
+    setLoad({ status: 'loading' });
+    setAttempt((a) => a + 1);
+  }, []);
+  return useMemo(() => ({ ...load, retry }), [load, retry]);
+}
+
+export function ComparisonPage() {
+  const { id = '' } = useParams();
+  const api = useApi();
+  const [params, setParams] = useSearchParams();
+  const job = useComparisonJob(id);
+  const comparison = useMemo(() => (job.status === 'ready' && job.job.status === 'done' ? toComparison(api, job.job, job.reference) : null), [api, job]);
+
+  // Mode and light follow the URL, so a link opens the same view.
+  const keep = useCallback(
+    (key: string) => (value: string) =>
+      setParams(
+        (p) => {
+          if (p.get(key) === value) return p;
+          const next = new URLSearchParams(p);
+          next.set(key, value);
+          return next;
+        },
+        { replace: true },
+      ),
+    [setParams],
+  );
+  const onMode = useMemo(() => keep('mode'), [keep]);
+  const onLight = useMemo(() => keep('light'), [keep]);
+
+  if (job.status === 'loading') return <LoadingState label="Loading the comparison…" />;
+  if (job.status === 'error') {
+    if (isApiError(job.error) && job.error.status === 404) {
+      return (
+        <EmptyState title="No such comparison">
+          <p>
+            <Link to="/compare">Start a comparison</Link>
+          </p>
+        </EmptyState>
+      );
+    }
+    return <ErrorState title="The comparison could not be loaded" error={job.error} onRetry={job.retry} />;
+  }
+
+  const { job: raw } = job;
+  if (raw.status === 'queued' || raw.status === 'running') {
+    const fraction = raw.progress?.fraction ?? 0;
+    return (
+      <section className="panel progress-panel" aria-labelledby="progress-heading">
+        <h1 id="progress-heading">Comparing…</h1>
+        <progress max={1} value={fraction} aria-label="Comparison progress" aria-valuetext={`${Math.round(fraction * 100)}%`} />
+        <p role="status" aria-live="polite">
+          {stageLabel(raw.progress?.stage ?? raw.status)} — {Math.round(fraction * 100)}%
+        </p>
+      </section>
+    );
+  }
+  if (raw.status === 'failed' || raw.status === 'cancelled') {
+    return (
+      <div className="state state--error" role="alert">
+        <strong>{raw.status === 'failed' ? 'The comparison failed' : 'The comparison was cancelled'}</strong>
+        {raw.error && (
+          <p>
+            {raw.error.message} <span className="muted">({raw.error.code})</span>
+          </p>
+        )}
+        {raw.error?.code === 'ALIGNMENT_FAILED' && (
+          <p>The questioned images could not be matched to the reference. Check that the reference is the same document type and page, and that the whole page is in the picture.</p>
+        )}
+        <p>
+          <Link to="/compare">Start another comparison</Link>
+        </p>
+      </div>
+    );
+  }
+  if (!comparison) return null;
+  return (
+    <div className="comparison-page">
+      <header className="specimen__header">
+        <div>
+          <h1>Comparison</h1>
+          <p className="specimen__subtitle">
+            {comparison.reference.specimenId ? (
+              <>
+                Reference: <Link to={`/specimens/${comparison.reference.specimenId}`}>{comparison.reference.title}</Link>
+              </>
+            ) : (
+              'Reference'
+            )}
+          </p>
+        </div>
+        <div className="specimen__actions">
+          <Link className="button" to="/compare">
+            New comparison
+          </Link>
+        </div>
+      </header>
+      <ComparisonViewer comparison={comparison} initialMode={params.get('mode') ?? undefined} initialLight={params.get('light') ?? undefined} onModeChange={onMode} onLightChange={onLight} />
+    </div>
+  );
+}

@@ -1,0 +1,315 @@
+import type { Specimen } from '@exemplar/specimens-schema';
+import { useEffect, useId, useRef, useState, type DragEvent } from 'react';
+import { Link, useNavigate, useSearchParams } from 'react-router-dom';
+import { useApi } from '../../shared/api/api-context';
+import { errorMessage, isAbort, isApiError } from '../../shared/api/client';
+import { imagePaths } from '../../shared/api/images';
+import { useResource } from '../../shared/api/use-resource';
+import { AddLightSlot, assignFiles, emptySlot, IMAGE_ACCEPT, ImageSlot, type SlotState } from '../../shared/ui/image-slot';
+import { StatusBadge } from '../../shared/ui/status-badge';
+import { ErrorState, LoadingState } from '../../shared/ui/states';
+import { byLightOrder, issuingStateShortLabel, lightLabel, pageLabel } from '../../shared/vocabulary';
+import { fileProgress } from '../editor/api';
+import { coverImage, searchSpecimens } from '../library/api';
+import { getSpecimen } from '../specimen/api';
+import { orderedImages } from '../specimen/capture-view';
+import { identify, startComparison, type IdentifyCandidate, type ReferenceChoice } from './api';
+
+const QUESTIONED_SLOTS = ['white', 'uv-365', 'ir-870'];
+
+/** The capture of a specimen to compare with: the data page if it has images, else the first capture with images. */
+export function defaultCapture(s: Specimen): string | undefined {
+  return (s.captures.find((c) => c.page === 'data-page' && c.images.length > 0) ?? s.captures.find((c) => c.images.length > 0))?.id;
+}
+
+function ReferenceCard({ specimen, captureId, onCapture, onClear }: { specimen: Specimen; captureId: string | undefined; onCapture: (id: string) => void; onClear: () => void }) {
+  const api = useApi();
+  const captures = specimen.captures.filter((c) => c.images.length > 0);
+  const capture = captures.find((c) => c.id === captureId);
+  const thumb = capture ? orderedImages(capture)[0] : coverImage(specimen);
+  return (
+    <div className="reference-card" aria-label="Chosen reference">
+      {thumb && <img src={api.url(imagePaths.thumbnail(thumb.sha256))} alt="" />}
+      <div>
+        <strong>
+          <Link to={`/specimens/${specimen.id}`}>{specimen.title}</Link>
+        </strong>{' '}
+        <StatusBadge status={specimen.status} />
+        <div className="muted">{issuingStateShortLabel(specimen.issuingState)}</div>
+        {captures.length === 0 && <p className="error-text">This specimen has no images to compare with.</p>}
+        {captures.length > 1 && (
+          <label className="inline-field">
+            Page{' '}
+            <select value={captureId ?? ''} onChange={(e) => onCapture(e.target.value)}>
+              {captures.map((c) => (
+                <option key={c.id} value={c.id}>
+                  {pageLabel(c.page)} ({c.images.map((i) => lightLabel(i.lightSource)).join(', ')})
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+        {capture && captures.length === 1 && (
+          <div className="muted">
+            {pageLabel(capture.page)}: {capture.images.map((i) => lightLabel(i.lightSource)).join(', ')}
+          </div>
+        )}
+      </div>
+      <button type="button" className="button button--small" onClick={onClear}>
+        Change
+      </button>
+    </div>
+  );
+}
+
+function ReferenceSearch({ onPick }: { onPick: (s: Specimen) => void }) {
+  const api = useApi();
+  const [text, setText] = useState('');
+  const id = useId();
+  const results = useResource(text.trim().length >= 2 ? `q=${text.trim()}` : null, (signal) =>
+    searchSpecimens(api, { q: text.trim(), filters: {}, sort: 'relevance' }, { limit: 8, signal }),
+  );
+  return (
+    <div className="picker">
+      <label htmlFor={id} className="field__label">
+        Or search the library
+      </label>
+      <input id={id} type="search" value={text} onChange={(e) => setText(e.target.value)} placeholder="Title, series…" autoComplete="off" />
+      {text.trim().length >= 2 && results.status === 'error' && <span className="field__error">{errorMessage(results.error)}</span>}
+      {text.trim().length >= 2 && results.data && (
+        <ul className="picker__results" aria-label="Matching specimens">
+          {results.data.items.length === 0 && <li className="muted">No specimen matches.</li>}
+          {results.data.items.map((s) => (
+            <li key={s.id}>
+              <button type="button" className="link-button" onClick={() => onPick(s)}>
+                {s.title}
+              </button>{' '}
+              <StatusBadge status={s.status} />
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+export function UploadComparePage() {
+  const api = useApi();
+  const navigate = useNavigate();
+  const [params, setParams] = useSearchParams();
+  const referenceId = params.get('reference');
+  const reference = useResource(referenceId, (signal) => getSpecimen(api, referenceId as string, signal));
+  const [captureId, setCaptureId] = useState<string | undefined>(undefined);
+  const [slots, setSlots] = useState<SlotState[]>(QUESTIONED_SLOTS.map(emptySlot));
+  const [title, setTitle] = useState('');
+  const [candidates, setCandidates] = useState<{ status: 'idle' | 'loading' | 'ready' | 'error'; items: IdentifyCandidate[]; error?: unknown }>({ status: 'idle', items: [] });
+  const [auto, setAuto] = useState(false);
+  const [sending, setSending] = useState(false);
+  const [progress, setProgress] = useState(0);
+  const [error, setError] = useState<unknown>(null);
+  const controller = useRef<AbortController | null>(null);
+  const titleId = useId();
+
+  useEffect(() => {
+    if (reference.status === 'ready') setCaptureId((c) => (c && reference.data.captures.some((x) => x.id === c) ? c : defaultCapture(reference.data)));
+  }, [reference.status, reference.data]);
+
+  const chooseReference = (id: string | null) => {
+    const next = new URLSearchParams(params);
+    if (id) next.set('reference', id);
+    else next.delete('reference');
+    setCaptureId(undefined);
+    setAuto(false);
+    setParams(next, { replace: true });
+  };
+
+  const chosen = slots.filter((s): s is SlotState & { file: File } => s.file !== null);
+  const identifyImage = chosen.find((s) => s.light === 'white') ?? chosen[0];
+
+  const findCandidates = async () => {
+    if (!identifyImage) return;
+    setCandidates({ status: 'loading', items: [] });
+    try {
+      const { candidates: found } = await identify(api, { lightSource: identifyImage.light, file: identifyImage.file });
+      // Show each candidate with its record; one that cannot be read any more is left out.
+      const withRecords = await Promise.all(found.map(async (c) => ({ ...c, specimen: c.specimen ?? (await getSpecimen(api, c.specimenId).catch(() => undefined)) })));
+      setCandidates({ status: 'ready', items: withRecords.filter((c) => c.specimen) });
+    } catch (err) {
+      setCandidates({ status: 'error', items: [], error: err });
+    }
+  };
+
+  const referenceChoice: ReferenceChoice | null = auto ? 'auto' : reference.status === 'ready' && captureId ? { specimenId: reference.data.id, captureId } : null;
+
+  const run = async () => {
+    if (!referenceChoice || chosen.length === 0) return;
+    const c = new AbortController();
+    controller.current = c;
+    setSending(true);
+    setError(null);
+    setProgress(0);
+    const sizes = chosen.map((s) => s.file.size);
+    try {
+      const { id } = await startComparison(
+        api,
+        referenceChoice,
+        chosen.map((s) => ({ lightSource: s.light, file: s.file })),
+        title.trim() ? { title: title.trim() } : {},
+        ({ loaded, total }) => {
+          setProgress(total > 0 ? loaded / total : 0);
+          const each = fileProgress(sizes, loaded, total);
+          setSlots((all) => all.map((s) => {
+            const i = chosen.findIndex((x) => x.light === s.light);
+            return i === -1 ? s : { ...s, progress: each[i] ?? 0 };
+          }));
+        },
+        c.signal,
+      );
+      navigate(`/comparisons/${encodeURIComponent(id)}`);
+    } catch (err) {
+      if (!isAbort(err)) {
+        setError(err);
+        const light = isApiError(err) ? err.details['lightSource'] : undefined;
+        if (typeof light === 'string') setSlots((all) => all.map((s) => (s.light === light ? { ...s, error: errorMessage(err) } : s)));
+      }
+      setSending(false);
+      setSlots((all) => all.map((s) => ({ ...s, progress: 0 })));
+    }
+  };
+
+  const onDrop = (e: DragEvent) => {
+    e.preventDefault();
+    if (!sending) setSlots((all) => assignFiles(all, [...e.dataTransfer.files]));
+  };
+
+  return (
+    <div className="upload-compare">
+      <h1>Compare a questioned document</h1>
+      <p className="muted">Add images of the suspect document under each light source you have, choose the reference it claims to be, and run the comparison.</p>
+
+      <section className="panel" aria-labelledby="questioned-heading" onDragOver={(e) => e.preventDefault()} onDrop={onDrop}>
+        <h2 id="questioned-heading">
+          <span className="side-dot side-dot--questioned" aria-hidden="true" /> 1. Questioned document
+        </h2>
+        <div className="form-grid">
+          <div className="field">
+            <label htmlFor={titleId} className="field__label">
+              Name (optional)
+            </label>
+            <input id={titleId} type="text" value={title} onChange={(e) => setTitle(e.target.value)} placeholder="e.g. case 2024-117, passport of J. Doe" disabled={sending} />
+          </div>
+        </div>
+        <ul className="slots" aria-label="Questioned images by light source">
+          {[...slots]
+            .sort((a, b) => byLightOrder(a.light, b.light))
+            .map((slot) => (
+              <ImageSlot
+                key={slot.light}
+                slot={slot}
+                camera
+                disabled={sending}
+                uploading={sending}
+                removable={!QUESTIONED_SLOTS.includes(slot.light)}
+                onFiles={(files) => setSlots((all) => assignFiles(all, files, slot.light))}
+                onClear={() => setSlots((all) => all.map((s) => (s.light === slot.light ? emptySlot(s.light) : s)))}
+                onRemove={() => setSlots((all) => all.filter((s) => s.light !== slot.light))}
+              />
+            ))}
+        </ul>
+        <div className="button-row">
+          <AddLightSlot present={slots.map((s) => s.light)} disabled={sending} onAdd={(light) => setSlots((all) => [...all, emptySlot(light)])} />
+          <label className="button">
+            Add files…
+            <input
+              type="file"
+              multiple
+              accept={IMAGE_ACCEPT}
+              className="visually-hidden"
+              aria-label="Add several questioned image files"
+              disabled={sending}
+              onChange={(e) => {
+                const files = [...(e.target.files ?? [])];
+                setSlots((all) => assignFiles(all, files));
+                e.target.value = '';
+              }}
+            />
+          </label>
+        </div>
+      </section>
+
+      <section className="panel" aria-labelledby="reference-heading">
+        <h2 id="reference-heading">
+          <span className="side-dot side-dot--reference" aria-hidden="true" /> 2. Reference
+        </h2>
+        {referenceId && reference.status === 'loading' && <LoadingState label="Loading the reference…" />}
+        {referenceId && reference.status === 'error' && <ErrorState title="The reference could not be loaded" error={reference.error} onRetry={reference.reload} />}
+        {referenceId && reference.status === 'ready' && (
+          <ReferenceCard specimen={reference.data} captureId={captureId} onCapture={setCaptureId} onClear={() => chooseReference(null)} />
+        )}
+        {!referenceId && (
+          <div className="reference-choice">
+            <div>
+              <button type="button" className="button" disabled={!identifyImage || candidates.status === 'loading'} onClick={() => void findCandidates()}>
+                {candidates.status === 'loading' ? 'Looking for candidates…' : 'Suggest references from the questioned image'}
+              </button>
+              {!identifyImage && <p className="field__hint">Add a questioned image first.</p>}
+              {candidates.status === 'error' && <ErrorState title="No suggestions" error={candidates.error} onRetry={() => void findCandidates()} />}
+              {candidates.status === 'ready' && (
+                <ol className="candidates" aria-label="Suggested references">
+                  {candidates.items.length === 0 && <li className="muted">No catalogued specimen looks like this image.</li>}
+                  {candidates.items.map((c) => {
+                    const thumb = c.specimen ? coverImage(c.specimen) : undefined;
+                    return (
+                      <li key={`${c.specimenId}/${c.captureId}`} className="candidate">
+                        {thumb && <img src={api.url(imagePaths.thumbnail(thumb.sha256))} alt="" />}
+                        <span>
+                          <strong>{c.specimen?.title ?? c.specimenId}</strong> {c.specimen && <StatusBadge status={c.specimen.status} />}
+                          <br />
+                          <span className="muted">match {Math.round(c.score * 100)}%</span>
+                        </span>
+                        <button
+                          type="button"
+                          className="button button--small"
+                          onClick={() => {
+                            chooseReference(c.specimenId);
+                            setCaptureId(c.captureId);
+                          }}
+                        >
+                          Use as reference
+                        </button>
+                      </li>
+                    );
+                  })}
+                </ol>
+              )}
+            </div>
+            <ReferenceSearch onPick={(s) => chooseReference(s.id)} />
+            <label className="toggle">
+              <input type="checkbox" checked={auto} onChange={(e) => setAuto(e.target.checked)} /> Let the server choose the best match
+            </label>
+          </div>
+        )}
+      </section>
+
+      <section className="panel" aria-labelledby="run-heading">
+        <h2 id="run-heading">3. Compare</h2>
+        {error !== null && <ErrorState title="The comparison could not be started" error={error} />}
+        <div className="button-row">
+          <button type="button" className="button button--primary" disabled={sending || !referenceChoice || chosen.length === 0} onClick={() => void run()}>
+            {sending ? 'Uploading…' : `Compare ${chosen.length} image${chosen.length === 1 ? '' : 's'}`}
+          </button>
+          {sending && (
+            <>
+              <progress max={1} value={progress} aria-label="Upload of the questioned images" className="upload-progress" />
+              <button type="button" className="button" onClick={() => controller.current?.abort()}>
+                Cancel
+              </button>
+            </>
+          )}
+          {!referenceChoice && <span className="muted">Choose a reference first.</span>}
+          {referenceChoice && chosen.length === 0 && <span className="muted">Add at least one questioned image.</span>}
+        </div>
+      </section>
+    </div>
+  );
+}

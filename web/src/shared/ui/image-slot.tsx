@@ -1,0 +1,181 @@
+import { useEffect, useState, type DragEvent } from 'react';
+import { lightLabel, lightSources } from '../vocabulary';
+
+export const IMAGE_ACCEPT = 'image/jpeg,image/png,image/tiff,image/webp,.tif,.tiff';
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KiB', 'MiB', 'GiB'];
+  let v = bytes / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i += 1;
+  }
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
+
+/** The slot a file belongs to, from its name ("page1_uv-365.tif" → uv-365); the longest id wins so "ir-870" beats "ir". */
+export function slotForFileName(name: string, slots: string[]): string | undefined {
+  const lower = name.toLowerCase();
+  return [...slots].sort((a, b) => b.length - a.length).find((id) => lower.includes(id));
+}
+
+export interface SlotState {
+  light: string;
+  file: File | null;
+  /** 0..1 while uploading. */
+  progress: number;
+  error: string | null;
+}
+
+export const emptySlot = (light: string): SlotState => ({ light, file: null, progress: 0, error: null });
+
+/** Assigns files to slots: by the light-source id in the name, else the first empty slot; `target` forces one slot. */
+export function assignFiles(slots: SlotState[], files: File[], target?: string): SlotState[] {
+  const next = slots.map((s) => ({ ...s }));
+  for (const file of target ? files.slice(0, 1) : files) {
+    const light = target ?? slotForFileName(file.name, next.map((s) => s.light)) ?? next.find((s) => !s.file)?.light;
+    const slot = next.find((s) => s.light === light);
+    if (slot) Object.assign(slot, { file, progress: 0, error: null });
+  }
+  return next;
+}
+
+function usePreviewUrl(file: File | null): string | null {
+  const [url, setUrl] = useState<string | null>(null);
+  useEffect(() => {
+    // Browsers do not show TIFF; those slots show the name only.
+    if (!file || !/^image\/(jpeg|png|webp)$/.test(file.type)) {
+      setUrl(null);
+      return;
+    }
+    const u = URL.createObjectURL(file);
+    setUrl(u);
+    return () => URL.revokeObjectURL(u);
+  }, [file]);
+  return url;
+}
+
+export interface ImageSlotProps {
+  slot: SlotState;
+  disabled?: boolean;
+  uploading?: boolean;
+  /** Offer the device camera (tablets, phones). */
+  camera?: boolean;
+  /** The slot can be removed when empty (added light sources). */
+  removable?: boolean;
+  onFiles: (files: File[]) => void;
+  onClear: () => void;
+  onRemove?: () => void;
+}
+
+/** One light source's image: drop it, choose it, or take it with the camera; shows progress and errors. */
+export function ImageSlot({ slot, disabled, uploading, camera, removable, onFiles, onClear, onRemove }: ImageSlotProps) {
+  const [over, setOver] = useState(false);
+  const preview = usePreviewUrl(slot.file);
+  const name = lightLabel(slot.light);
+  const onDrop = (e: DragEvent) => {
+    e.preventDefault();
+    e.stopPropagation();
+    setOver(false);
+    const files = [...e.dataTransfer.files];
+    if (files.length && !disabled) onFiles(files.slice(0, 1));
+  };
+  return (
+    <li
+      className={`slot ${slot.file ? 'slot--filled' : ''} ${over ? 'slot--over' : ''} ${slot.error ? 'slot--error' : ''}`}
+      onDragOver={(e) => {
+        e.preventDefault();
+        setOver(true);
+      }}
+      onDragLeave={() => setOver(false)}
+      onDrop={onDrop}
+      data-light={slot.light}
+    >
+      <span className="slot__light">{name}</span>
+      {preview && <img className="slot__preview" src={preview} alt={`Chosen ${name} image`} />}
+      {slot.file ? (
+        <span className="slot__file">
+          {slot.file.name} <span className="muted">({formatBytes(slot.file.size)})</span>
+        </span>
+      ) : (
+        <span className="slot__hint muted">Drop an image here</span>
+      )}
+      <span className="slot__actions">
+        <label className="button button--small">
+          {slot.file ? 'Replace…' : 'Choose file…'}
+          <input
+            type="file"
+            accept={IMAGE_ACCEPT}
+            className="visually-hidden"
+            aria-label={`Image for ${name}`}
+            disabled={disabled}
+            onChange={(e) => {
+              const file = e.target.files?.[0];
+              if (file) onFiles([file]);
+              e.target.value = '';
+            }}
+          />
+        </label>
+        {camera && (
+          <label className="button button--small">
+            Camera…
+            <input
+              type="file"
+              accept="image/*"
+              capture="environment"
+              className="visually-hidden"
+              aria-label={`Take the ${name} image with the camera`}
+              disabled={disabled}
+              onChange={(e) => {
+                const file = e.target.files?.[0];
+                if (file) onFiles([file]);
+                e.target.value = '';
+              }}
+            />
+          </label>
+        )}
+        {slot.file && !disabled && (
+          <button type="button" className="link-button" aria-label={`Remove the ${name} image`} onClick={onClear}>
+            Remove
+          </button>
+        )}
+        {!slot.file && removable && !disabled && onRemove && (
+          <button type="button" className="link-button" aria-label={`Remove the ${name} slot`} onClick={onRemove}>
+            Remove slot
+          </button>
+        )}
+      </span>
+      {slot.file && (uploading || slot.progress > 0) && (
+        <progress className="slot__progress" max={1} value={slot.progress} aria-label={`Upload of the ${name} image`}>
+          {Math.round(slot.progress * 100)}%
+        </progress>
+      )}
+      {slot.error && (
+        <span className="field__error" role="alert">
+          {slot.error}
+        </span>
+      )}
+    </li>
+  );
+}
+
+/** A select that adds a slot for a light source not listed yet. */
+export function AddLightSlot({ present, disabled, onAdd }: { present: string[]; disabled?: boolean; onAdd: (light: string) => void }) {
+  const unused = lightSources.filter((l) => !present.includes(l.id));
+  if (unused.length === 0) return null;
+  return (
+    <label className="add-slot">
+      <span>Add light source</span>
+      <select value="" disabled={disabled} onChange={(e) => e.target.value && onAdd(e.target.value)}>
+        <option value="">Choose…</option>
+        {unused.map((l) => (
+          <option key={l.id} value={l.id}>
+            {l.label}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
