@@ -94,7 +94,10 @@ function passportRecord(extra: Partial<DemoSpecimenRecord> & Pick<DemoSpecimenRe
   };
 }
 
-/** The specimens of the demo library, in seeding order (genuines before the frauds that imitate them). */
+/**
+ * The specimens of the demo library, in seeding order: genuines before the frauds that imitate
+ * them, and one design's specimens together (its rendered backgrounds are cached).
+ */
 export function demoLibraryPlan(options: DemoLibraryOptions = {}): DemoSpecimenPlan[] {
   const seed = options.seed ?? 1;
   // The library seed moves what is random in a real document (fibres) but not the design's geometry.
@@ -129,48 +132,6 @@ export function demoLibraryPlan(options: DemoLibraryOptions = {}): DemoSpecimenP
         tags: ['genuine'],
       }),
       pages: [{ design: passport, holder: HOLDERS.passportB }],
-      isFraud: false,
-    },
-    {
-      key: 'uto-id-card-2021',
-      specimen: {
-        status: 'genuine',
-        issuingState: 'UTO',
-        documentCategory: 'id-card',
-        documentCode: 'ID',
-        series: '2021',
-        issued: { from: 2021 },
-        title: 'Utopia identity card, 2021 series — front and back',
-        description: 'TD1 identity card (85.6 × 54 mm). Front: portrait with guilloche seal, ghost image, personal data, signature, UV sun emblem. Back: address and issue data, three-line MRZ.',
-        classification: 'public',
-        provenance: { source: SOURCE },
-        tags: ['demo', 'synthetic', 'id-card', 'td1', 'genuine', 'reference'],
-      },
-      pages: [
-        { design: seeded(UTOPIA_ID_CARD_2021_FRONT), holder: HOLDERS.idCard },
-        { design: seeded(UTOPIA_ID_CARD_2021_BACK), holder: HOLDERS.idCard },
-      ],
-      isFraud: false,
-    },
-    {
-      key: 'uto-residence-permit-2020',
-      specimen: {
-        status: 'genuine',
-        issuingState: 'UTO',
-        documentCategory: 'residence-permit',
-        documentCode: 'IR',
-        series: '2020',
-        issued: { from: 2020 },
-        title: 'Utopia residence permit, 2020 series — front and back',
-        description: 'TD1 residence permit card issued to a stateless person (nationality code XXA). Green and ochre rainbow print, woven guilloche, UV sun emblem in yellow and magenta, three-line MRZ with document code IR.',
-        classification: 'public',
-        provenance: { source: SOURCE },
-        tags: ['demo', 'synthetic', 'residence-permit', 'td1', 'genuine', 'reference'],
-      },
-      pages: [
-        { design: seeded(UTOPIA_RESIDENCE_PERMIT_2020_FRONT), holder: HOLDERS.residencePermit },
-        { design: seeded(UTOPIA_RESIDENCE_PERMIT_2020_BACK), holder: HOLDERS.residencePermit },
-      ],
       isFraud: false,
     },
     fraudOfA(
@@ -232,6 +193,48 @@ export function demoLibraryPlan(options: DemoLibraryOptions = {}): DemoSpecimenP
         tags: ['counterfeit', 'guilloche'],
       },
     ),
+    {
+      key: 'uto-id-card-2021',
+      specimen: {
+        status: 'genuine',
+        issuingState: 'UTO',
+        documentCategory: 'id-card',
+        documentCode: 'ID',
+        series: '2021',
+        issued: { from: 2021 },
+        title: 'Utopia identity card, 2021 series — front and back',
+        description: 'TD1 identity card (85.6 × 54 mm). Front: portrait with guilloche seal, ghost image, personal data, signature, UV sun emblem. Back: address and issue data, three-line MRZ.',
+        classification: 'public',
+        provenance: { source: SOURCE },
+        tags: ['demo', 'synthetic', 'id-card', 'td1', 'genuine', 'reference'],
+      },
+      pages: [
+        { design: seeded(UTOPIA_ID_CARD_2021_FRONT), holder: HOLDERS.idCard },
+        { design: seeded(UTOPIA_ID_CARD_2021_BACK), holder: HOLDERS.idCard },
+      ],
+      isFraud: false,
+    },
+    {
+      key: 'uto-residence-permit-2020',
+      specimen: {
+        status: 'genuine',
+        issuingState: 'UTO',
+        documentCategory: 'residence-permit',
+        documentCode: 'IR',
+        series: '2020',
+        issued: { from: 2020 },
+        title: 'Utopia residence permit, 2020 series — front and back',
+        description: 'TD1 residence permit card issued to a stateless person (nationality code XXA). Green and ochre rainbow print, woven guilloche, UV sun emblem in yellow and magenta, three-line MRZ with document code IR.',
+        classification: 'public',
+        provenance: { source: SOURCE },
+        tags: ['demo', 'synthetic', 'residence-permit', 'td1', 'genuine', 'reference'],
+      },
+      pages: [
+        { design: seeded(UTOPIA_RESIDENCE_PERMIT_2020_FRONT), holder: HOLDERS.residencePermit },
+        { design: seeded(UTOPIA_RESIDENCE_PERMIT_2020_BACK), holder: HOLDERS.residencePermit },
+      ],
+      isFraud: false,
+    },
   ];
 }
 

@@ -87,29 +87,37 @@ function rasteriseBackground(scene: Scene, light: SynthLight): Promise<Buffer> {
   return pending;
 }
 
-/** Smooth random field (bilinear over a coarse grid of normal deviates), one value per pixel. */
-function mottle(width: number, height: number, cell: number, seed: number): Float32Array {
-  const rng = createRng(seed);
-  const gw = Math.ceil(width / cell) + 2;
-  const gh = Math.ceil(height / cell) + 2;
-  const grid = new Float32Array(gw * gh);
-  for (let i = 0; i < grid.length; i++) grid[i] = gaussian(rng);
-  const out = new Float32Array(width * height);
-  for (let y = 0; y < height; y++) {
-    const gy = y / cell;
-    const y0 = Math.floor(gy);
-    const fy = gy - y0;
-    for (let x = 0; x < width; x++) {
-      const gx = x / cell;
-      const x0 = Math.floor(gx);
-      const fx = gx - x0;
-      const i = y0 * gw + x0;
-      const top = grid[i]! + (grid[i + 1]! - grid[i]!) * fx;
-      const bottom = grid[i + gw]! + (grid[i + gw + 1]! - grid[i + gw]!) * fx;
-      out[y * width + x] = top + (bottom - top) * fy;
-    }
+/** Grey levels per standard deviation in the 8-bit paper field. */
+const MOTTLE_UNIT = 40;
+const paperCache = new Map<string, Promise<Buffer>>();
+
+/**
+ * Smooth random paper texture, one byte per pixel (128 = mean, MOTTLE_UNIT per
+ * standard deviation): a coarse grid of normal deviates enlarged by sharp. The
+ * paper is the document's, so all light sources of one capture share it.
+ */
+function paperTexture(width: number, height: number, seed: number): Promise<Buffer> {
+  const key = `${width}x${height}|${seed}`;
+  let cached = paperCache.get(key);
+  if (!cached) {
+    const cell = 40;
+    const rng = createRng(seed);
+    const gw = Math.ceil(width / cell) + 1;
+    const gh = Math.ceil(height / cell) + 1;
+    const grid = Buffer.alloc(gw * gh);
+    for (let i = 0; i < grid.length; i++) grid[i] = Math.max(0, Math.min(255, Math.round(128 + MOTTLE_UNIT * gaussian(rng))));
+    cached = sharp(grid, { raw: { width: gw, height: gh, channels: 1 } })
+      .resize(gw * cell, gh * cell, { kernel: 'cubic', fit: 'fill' })
+      .extract({ left: 0, top: 0, width, height })
+      .toColourspace('b-w')
+      .raw()
+      .toBuffer();
+    paperCache.set(key, cached);
+    cached.catch(() => paperCache.delete(key));
+    // A capture's three lights are rendered together; older papers are not needed again.
+    while (paperCache.size > 4) paperCache.delete(paperCache.keys().next().value!);
   }
-  return out;
+  return cached;
 }
 
 interface DeviceModel {
@@ -125,16 +133,15 @@ interface DeviceModel {
 
 const DEVICE: Record<SynthLight, DeviceModel> = {
   white: { mottle: 0.018, noise: 1.6, blur: 0.55, falloff: 0.04 },
-  'uv-365': { mottle: 0.06, noise: 2.2, blur: 0.9, falloff: 0.3 },
+  'uv-365': { mottle: 0.03, noise: 2.2, blur: 0.9, falloff: 0.3 },
   'ir-870': { mottle: 0.011, noise: 1.6, blur: 0.65, falloff: 0.06 },
 };
 
-function imitateDevice(raw: Buffer, width: number, height: number, light: SynthLight, seed: number): Buffer {
+function imitateDevice(raw: Buffer, paper: Buffer, width: number, height: number, light: SynthLight, seed: number): Buffer {
   const dev = DEVICE[light];
   const outChannels = light === 'ir-870' ? 1 : 3;
   // Clamped array: rounding and clipping to 0..255 without branches in the hot loop.
   const out = new Uint8ClampedArray(width * height * outChannels);
-  const paper = mottle(width, height, 40, hashSeed(seed, 'mottle'));
   const table = normalTable();
   const rng = createRng(hashSeed(seed, 'noise'));
   // Lamp fall-off is separable: 1 − f·(dx² + dy²)/r².
@@ -144,6 +151,7 @@ function imitateDevice(raw: Buffer, width: number, height: number, light: SynthL
   const fx = new Float32Array(width);
   for (let x = 0; x < width; x++) fx[x] = (dev.falloff * (x - cx) * (x - cx)) / rmax2;
   const mask = NORMAL_TABLE_SIZE - 1;
+  const mottle = dev.mottle / MOTTLE_UNIT;
   for (let y = 0; y < height; y++) {
     let idx = Math.floor(rng() * NORMAL_TABLE_SIZE);
     const stride = (Math.floor(rng() * 4096) << 1) | 1;
@@ -151,7 +159,7 @@ function imitateDevice(raw: Buffer, width: number, height: number, light: SynthL
     const row = y * width;
     for (let x = 0; x < width; x++) {
       const p = row + x;
-      const gain = (fy - fx[x]!) * (1 + dev.mottle * paper[p]!);
+      const gain = (fy - fx[x]!) * (1 + mottle * (paper[p]! - 128));
       if (outChannels === 1) {
         idx = (idx + stride) & mask;
         out[p] = raw[p * 3]! * gain + dev.noise * table[idx]!;
@@ -181,7 +189,9 @@ export async function renderScene(scene: Scene, light: SynthLight, options: Omit
     throw new Error(`scene rasterised to ${info.width}×${info.height}×${info.channels}, expected ${scene.width}×${scene.height}×3`);
   }
   const channels = light === 'ir-870' ? 1 : 3;
-  const pixels = imitateDevice(data, info.width, info.height, light, hashSeed(options.noiseSeed ?? 0, light));
+  const paper = await paperTexture(info.width, info.height, hashSeed(options.noiseSeed ?? 0, 'paper'));
+  if (paper.length !== info.width * info.height) throw new Error('paper texture has the wrong size');
+  const pixels = imitateDevice(data, paper, info.width, info.height, light, hashSeed(options.noiseSeed ?? 0, light));
   const format = options.format ?? 'png';
   let img = sharp(pixels, { raw: { width: info.width, height: info.height, channels } }).blur(DEVICE[light].blur);
   if (channels === 1) img = img.toColourspace('b-w');
