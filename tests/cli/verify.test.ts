@@ -65,19 +65,28 @@ describe('exemplar verify', () => {
     await expect(fs.stat(file)).resolves.toBeTruthy();
   });
 
-  it('reports a missing derivative and regenerates it with --repair', async () => {
+  it('reports missing derivatives and identification keypoints and regenerates them with --repair', async () => {
     const image = imageOf('A', 'uv-365');
     const thumb = image.derivatives.thumbnail;
     await fs.rm(objectPath(dataDir, thumb));
+    const keypoints = imageOf('A', 'white').identification?.keypoints as string;
+    expect(keypoints).toMatch(/^derivatives\//);
+    const keypointBytes = await fs.readFile(objectPath(dataDir, keypoints));
+    await fs.rm(objectPath(dataDir, keypoints));
+
     const run = await runExemplar(dataDir, 'verify');
     expect(run.code).toBe(1);
     expect(run.stdout).toContain(`MISSING   ${thumb} (thumbnail)`);
+    expect(run.stdout).toContain(`MISSING   ${keypoints} (keypoints)`);
 
     const repair = await runExemplar(dataDir, 'verify', '--repair');
     expect(repair.code).toBe(0);
     expect(repair.stdout).toContain(`REPAIRED  ${thumb} (thumbnail)`);
+    expect(repair.stdout).toContain(`REPAIRED  ${keypoints} (keypoints)`);
     const webp = await fs.readFile(objectPath(dataDir, thumb));
     expect(webp.subarray(8, 12).toString('latin1')).toBe('WEBP');
+    // Keypoints are computed from the pixels alone: the same bytes again.
+    expect((await fs.readFile(objectPath(dataDir, keypoints))).equals(keypointBytes)).toBe(true);
     expect((await runExemplar(dataDir, 'verify')).code).toBe(0);
   });
 

@@ -31,8 +31,11 @@ export interface VerifyOptions {
   repair?: boolean;
   /** Unreferenced objects modified within this many milliseconds are kept. */
   graceMs?: number;
-  /** Regenerates the derivatives of one original (`--repair`). */
-  regenerateDerivatives?: (sha256: string) => Promise<void>;
+  /**
+   * Re-creates the named objects of one original from its bytes (`--repair`):
+   * derivative names (`thumbnail`, `preview`, `dzi`) and `keypoints`.
+   */
+  regenerate?: (image: { sha256: string; lightSource: string }, names: string[]) => Promise<void>;
   /** Called once the number of originals to check is known. */
   startProgress?: (originals: number) => Progress;
   now?: Date;
@@ -54,8 +57,18 @@ export interface VerifyReport {
 
 /** Only what verify needs, so that a large catalogue fits in memory. */
 interface ReferencedOriginal {
-  derivatives: CaptureImage['derivatives'];
+  lightSource: string;
+  /** Every other object the image's records name: derivatives and identification keypoints, by name. */
+  objects: Record<string, string>;
   specimens: Set<string>;
+}
+
+/** The objects an image record names besides its original. */
+export function recordObjects(image: CaptureImage): Record<string, string> {
+  const objects: Record<string, string> = {};
+  for (const [name, key] of Object.entries(image.derivatives) as [string, string | undefined][]) if (key) objects[name] = key;
+  if (image.identification) objects.keypoints = image.identification.keypoints;
+  return objects;
 }
 
 /** The sha256 an originals/ or derivatives/ key belongs to, or undefined for other keys. */
@@ -79,7 +92,8 @@ export async function verifyLibrary(stores: { catalog: CatalogStore; objects: Ob
     specimens += 1;
     for (const capture of specimen.captures) {
       for (const image of capture.images) {
-        const ref = originals.get(image.sha256) ?? { derivatives: image.derivatives, specimens: new Set<string>() };
+        const ref = originals.get(image.sha256) ?? { lightSource: image.lightSource, objects: {}, specimens: new Set<string>() };
+        Object.assign(ref.objects, recordObjects(image));
         ref.specimens.add(id);
         originals.set(image.sha256, ref);
       }
@@ -102,7 +116,7 @@ export async function verifyLibrary(stores: { catalog: CatalogStore; objects: Ob
   const progress = options.startProgress?.(originals.size);
 
   // 2. Every original re-hashed; every derivative present.
-  for (const [sha256, { derivatives, specimens: ids }] of originals) {
+  for (const [sha256, { lightSource, objects: named, specimens: ids }] of originals) {
     const key = objectKeys.original(sha256);
     const specimenIds = [...ids].sort();
     let intact = false;
@@ -128,15 +142,15 @@ export async function verifyLibrary(stores: { catalog: CatalogStore; objects: Ob
     }
 
     const missing = [];
-    for (const [name, dkey] of Object.entries(derivatives) as [string, string | undefined][]) {
-      if (dkey && !(await objects.stat(dkey))) missing.push({ sha256, name, key: dkey, specimens: specimenIds, repaired: false } as VerifyReport['missingDerivatives'][number]);
+    for (const [name, key] of Object.entries(named)) {
+      if (!(await objects.stat(key))) missing.push({ sha256, name, key, specimens: specimenIds, repaired: false } as VerifyReport['missingDerivatives'][number]);
     }
     if (missing.length && repair) {
       if (!intact) for (const m of missing) m.error = 'original is missing or corrupt';
-      else if (!options.regenerateDerivatives) for (const m of missing) m.error = 'no derivative generator available';
+      else if (!options.regenerate) for (const m of missing) m.error = 'no generator available';
       else {
         try {
-          await options.regenerateDerivatives(sha256);
+          await options.regenerate({ sha256, lightSource }, missing.map((m) => m.name));
           for (const m of missing) m.repaired = (await objects.stat(m.key)) !== null;
           for (const m of missing) if (!m.repaired) m.error = 'regenerated, but the key is still absent';
         } catch (err) {
@@ -185,7 +199,7 @@ export function formatVerifyReport(r: VerifyReport): string {
     `Checked ${r.originals} original(s) of ${r.specimens} specimen(s), ${r.bytesHashed} bytes re-hashed.`,
     `  hash mismatches:      ${r.mismatches.length}`,
     `  missing originals:    ${r.missingOriginals.length}`,
-    `  missing derivatives:  ${r.missingDerivatives.length}${r.repair ? ` (${r.missingDerivatives.filter((m) => m.repaired).length} regenerated)` : ''}`,
+    `  missing derived:      ${r.missingDerivatives.length}${r.repair ? ` (${r.missingDerivatives.filter((m) => m.repaired).length} regenerated)` : ''}`,
     `  unreferenced objects: ${r.unreferenced.length}${r.repair ? ` (${r.unreferenced.filter((u) => u.removed).length} removed)` : ''}`,
   ];
   for (const m of r.mismatches) lines.push(`MISMATCH  ${m.key} hashes to ${m.actualSha256} — specimens ${m.specimens.join(', ')}`);
@@ -210,7 +224,7 @@ export function registerVerifyCommand(program: Command, io: CliIo): void {
         return verifyLibrary(ctx, {
           repair: Boolean(opts.repair),
           graceMs: opts.grace * 60_000,
-          regenerateDerivatives: (sha256) => regenerateDerivatives(ctx, sha256),
+          regenerate: (image, names) => regenerateObjects(ctx, image, names),
           ...(opts.json ? {} : { startProgress: (n: number) => startProgress(io, 'verify', n, 'originals') }),
         });
       });
@@ -220,24 +234,36 @@ export function registerVerifyCommand(program: Command, io: CliIo): void {
 }
 
 /**
- * Rebuilds the derivatives of one original from its stored bytes. Puts never
+ * Rebuilds objects of one original from its stored bytes, with the same code
+ * as ingest: derivatives with image-pipeline's makeDerivatives, keypoints
+ * with IdentifyService (both are computed from the pixels alone). Puts never
  * overwrite, so only the missing objects are written. The thumbnail goes last,
  * as in ingest: a stored thumbnail tells ingest the whole set exists.
  */
-export async function regenerateDerivatives(ctx: Pick<AppContext, 'config' | 'objects'>, sha256: string): Promise<void> {
+export async function regenerateObjects(
+  ctx: Pick<AppContext, 'config' | 'objects' | 'services'>,
+  image: { sha256: string; lightSource: string },
+  names: string[],
+): Promise<void> {
   await fs.mkdir(ctx.config.tmpDir, { recursive: true });
   const work = await fs.mkdtemp(path.join(ctx.config.tmpDir, 'repair-'));
   try {
     const original = path.join(work, 'original');
-    await pipeline(await ctx.objects.get(objectKeys.original(sha256)), createWriteStream(original));
-    const out = path.join(work, 'derivatives');
-    const manifest = await makeDerivatives(original, out, { maxPixels: ctx.config.limits.maxImagePixels });
-    const files = [...manifest.files].sort((a, b) => Number(a.name === DERIVATIVE_NAMES.thumbnail) - Number(b.name === DERIVATIVE_NAMES.thumbnail));
-    for (const f of files) {
-      await ctx.objects.put(objectKeys.derivative(sha256, f.name), createReadStream(path.join(out, ...f.name.split('/'))), {
-        contentType: f.contentType,
-        bytes: f.bytes,
-      });
+    await pipeline(await ctx.objects.get(objectKeys.original(image.sha256)), createWriteStream(original));
+    if (names.some((n) => n !== 'keypoints')) {
+      const out = path.join(work, 'derivatives');
+      const manifest = await makeDerivatives(original, out, { maxPixels: ctx.config.limits.maxImagePixels });
+      const files = [...manifest.files].sort((a, b) => Number(a.name === DERIVATIVE_NAMES.thumbnail) - Number(b.name === DERIVATIVE_NAMES.thumbnail));
+      for (const f of files) {
+        await ctx.objects.put(objectKeys.derivative(image.sha256, f.name), createReadStream(path.join(out, ...f.name.split('/'))), {
+          contentType: f.contentType,
+          bytes: f.bytes,
+        });
+      }
+    }
+    if (names.includes('keypoints')) {
+      const described = await ctx.services.identify.describeForIngest({ path: original, lightSource: image.lightSource, sha256: image.sha256 });
+      for (const o of described?.objects ?? []) await ctx.objects.put(o.key, o.body, { contentType: o.contentType, bytes: o.body.length });
     }
   } finally {
     await fs.rm(work, { recursive: true, force: true });
