@@ -197,7 +197,7 @@ export async function renderScene(scene: Scene, light: SynthLight, options: Omit
   if (channels === 1) img = img.toColourspace('b-w');
   const image =
     format === 'png'
-      ? await img.png({ compressionLevel: 6, adaptiveFiltering: false }).toBuffer()
+      ? await img.png({ compressionLevel: 2, adaptiveFiltering: false }).toBuffer() // PNG serves tests and benchmarks: speed over size
       : await img.jpeg({ quality: options.quality ?? 92, chromaSubsampling: '4:4:4', mozjpeg: false }).toBuffer();
   return { image, channels, format };
 }
