@@ -158,7 +158,7 @@ export async function verifyLibrary(stores: { catalog: CatalogStore; objects: Ob
         }
       }
     }
-    for (const m of missing) progress?.note(`missing derivative ${m.key}${m.repaired ? ' (regenerated)' : ''}`);
+    for (const m of missing) progress?.note(`missing ${m.name} ${m.key}${m.repaired ? ' (regenerated)' : ''}`);
     report.missingDerivatives.push(...missing);
     progress?.tick(sha256.slice(0, 12));
   }
@@ -216,7 +216,7 @@ export function registerVerifyCommand(program: Command, io: CliIo): void {
   program
     .command('verify')
     .description('re-hash every original the catalogue references, check derivatives; non-zero exit on any problem')
-    .option('--repair', 'regenerate missing derivatives and remove unreferenced objects (never a referenced original)')
+    .option('--repair', 'regenerate missing derivatives and keypoints from their original, remove unreferenced objects (never a referenced original)')
     .option('--grace <minutes>', 'with --repair, keep unreferenced objects younger than this', parseMinutes, 10)
     .option('--json', 'print the report as JSON on stdout')
     .action(async (opts: { repair?: boolean; grace: number; json?: boolean }, cmd: Command) => {
