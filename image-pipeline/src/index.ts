@@ -22,3 +22,4 @@ export { LIGHT_PROFILES, lightProfileFor } from './ops/normalise';
 export type { LightProfile, LightProfileId } from './ops/normalise';
 export { warpToReference, validityMask } from './ops/warp';
 export type { PixelImage, WarpResult } from './ops/warp';
+export * from './mrz';

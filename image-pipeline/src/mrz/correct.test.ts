@@ -1,0 +1,116 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { computeMrzCheckDigit, isValidMrzCheckDigit, MRZ_ALPHABET } from './check-digit';
+import { correctMrz, verifyCheckDigits, type CharCandidate } from './correct';
+import { LAYOUTS, type MrzFormat } from './layouts';
+
+/** Shared benchmark data lives next to the repository (../shared/benchdata from its root). */
+const VECTORS = path.resolve(__dirname, '../../../../shared/benchdata/mrz-vectors/mrz_vectors.json');
+
+interface Vector {
+  id: string;
+  lines: string[];
+  format: MrzFormat;
+  check_digits_valid_independent: Record<string, boolean | string>;
+}
+const vectors = (JSON.parse(fs.readFileSync(VECTORS, 'utf8')) as { vectors: Vector[] }).vectors;
+
+/** Candidates as a reader would give them: the printed character first, the rest far behind. */
+function confident(lines: readonly string[]): CharCandidate[][][] {
+  return lines.map((line) => Array.from(line, (c) => [{ char: c, score: 0.95 }, ...Array.from(MRZ_ALPHABET.replace(c, ''), (o) => ({ char: o, score: 0.2 }))]));
+}
+
+/** Makes `wrong` the best candidate at a position and the printed character a close second. */
+function confuse(cands: CharCandidate[][][], line: number, column: number, wrong: string, gap = 0.05): void {
+  const list = cands[line]![column]!;
+  const right = list[0]!.char;
+  cands[line]![column] = [{ char: wrong, score: 0.9 }, { char: right, score: 0.9 - gap }, ...list.filter((c) => c.char !== wrong && c.char !== right)];
+}
+
+describe('ICAO check digit', () => {
+  it('weights 7-3-1 with fillers as 0 and letters from 10', () => {
+    expect(computeMrzCheckDigit('L898902C3')).toBe(6);
+    expect(computeMrzCheckDigit('740812')).toBe(2);
+    expect(computeMrzCheckDigit('ZE184226B<<<<<')).toBe(1);
+    expect(computeMrzCheckDigit('')).toBe(0);
+    expect(isValidMrzCheckDigit('D23145890', '7')).toBe(true);
+    expect(isValidMrzCheckDigit('D23145890', '<')).toBe(false);
+    expect(() => computeMrzCheckDigit('ab')).toThrow(RangeError);
+  });
+
+  it.each(vectors.map((v) => [v.id, v] as const))('%s: every check digit as computed independently', (_id, v) => {
+    const results = verifyCheckDigits(LAYOUTS[v.format], v.lines);
+    const expected = Object.fromEntries(Object.entries(v.check_digits_valid_independent).filter(([, x]) => typeof x === 'boolean'));
+    expect(Object.fromEntries(results.map((r) => [r.name, r.valid]))).toEqual(expected);
+  });
+});
+
+describe('check-digit-driven correction', () => {
+  const TD3 = ['P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<', 'L898902C36UTO7408122F1204159ZE184226B<<<<<10'];
+  const TD1 = ['I<UTOD231458907<<<<<<<<<<<<<<<', '7408122F1204159UTO<<<<<<<<<<<6', 'ERIKSSON<<ANNA<MARIA<<<<<<<<<<'];
+
+  it('keeps a confident reading as it is', () => {
+    const r = correctMrz(LAYOUTS.TD3, confident(TD3));
+    expect(r).toMatchObject({ lines: TD3, corrections: [], cost: 0 });
+  });
+
+  it('restricts positions to their class: a letter O in a date is the digit 0', () => {
+    const c = confident(TD3);
+    confuse(c, 1, 15, 'O', 0.3);
+    const r = correctMrz(LAYOUTS.TD3, c);
+    expect(r.lines).toEqual(TD3);
+    // Not a correction: the O was never allowed there.
+    expect(r.corrections).toEqual([]);
+  });
+
+  it('chooses the second candidate where a check digit requires it, and says so', () => {
+    const c = confident(TD3);
+    confuse(c, 1, 2, '3'); // document number L8[9→3]8902C3
+    confuse(c, 1, 16, '3'); // birth date 740[8→3]12
+    const r = correctMrz(LAYOUTS.TD3, c);
+    expect(r.lines).toEqual(TD3);
+    expect(r.corrections.map((x) => [x.line, x.column, x.from, x.to])).toEqual([
+      [1, 2, '3', '9'],
+      [1, 16, '3', '8'],
+    ]);
+  });
+
+  it('leaves a genuinely wrong check digit failing instead of rewriting the field', () => {
+    const printed = [TD3[0]!, TD3[1]!.slice(0, 19) + '5' + TD3[1]!.slice(20)]; // birth date check digit 2 → 5
+    const r = correctMrz(LAYOUTS.TD3, confident(printed));
+    expect(r.lines).toEqual(printed);
+    expect(verifyCheckDigits(LAYOUTS.TD3, r.lines).filter((x) => !x.valid).map((x) => x.name)).toEqual(['birthDate', 'composite']);
+  });
+
+  it('does not make a check hold with candidates that match poorly', () => {
+    const c = confident(TD3);
+    // The birth date's 8 is unreadable: every candidate scores low.
+    c[1]![16] = Array.from(MRZ_ALPHABET, (ch, i) => ({ char: ch, score: 0.35 - i * 0.001 }));
+    const r = correctMrz(LAYOUTS.TD3, c);
+    expect(r.lines[1]![16]).toBe('0');
+    expect(verifyCheckDigits(LAYOUTS.TD3, r.lines).find((x) => x.name === 'birthDate')!.valid).toBe(false);
+  });
+
+  it('accepts a filler as the personal-number check digit of an empty personal number', () => {
+    const lines = ['P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<', 'L898902C36UTO7408122F1204159<<<<<<<<<<<<<<<8'];
+    expect(verifyCheckDigits(LAYOUTS.TD3, lines).every((x) => x.valid)).toBe(true);
+    expect(correctMrz(LAYOUTS.TD3, confident(lines)).lines).toEqual(lines);
+  });
+
+  it('corrects through the composite check digit of a TD1', () => {
+    const c = confident(TD1);
+    confuse(c, 0, 20, 'O', 0.05); // optional data, only covered by the composite: < read as O
+    const r = correctMrz(LAYOUTS.TD1, c);
+    expect(r.lines).toEqual(TD1);
+  });
+
+  it('follows a TD1 document number that continues in the optional data, under either rule', () => {
+    const belgian = ['IDBEL000590240<6013<<<<<<<<<<<', '8512017F1311048BEL851201002007', 'REINARTZ<<ULRIKE<KATIA<E<<<<<<'];
+    const icaoSample = ['I<UTOD23145890<7349<<<<<<<<<<<', '3407127M9507122UTO<<<<<<<<<<<2', 'STEVENSON<<PETER<JOHN<<<<<<<<<'];
+    expect(correctMrz(LAYOUTS.TD1, confident(belgian))).toMatchObject({ lines: belgian, documentNumberRule: 'long-including-filler' });
+    expect(correctMrz(LAYOUTS.TD1, confident(icaoSample))).toMatchObject({ lines: icaoSample, documentNumberRule: 'long-icao' });
+    const c = confident(icaoSample);
+    confuse(c, 0, 16, '8'); // the 3 of the continued number read as 8
+    expect(correctMrz(LAYOUTS.TD1, c).lines).toEqual(icaoSample);
+  });
+});

@@ -1,0 +1,263 @@
+/**
+ * Check-digit-driven correction: from the ranked candidates of every
+ * position, choose the characters that make the check digits hold at the
+ * smallest loss of match score. An exact dynamic programme over the checked
+ * positions (state: running residue of the current field, running residue of
+ * the composite, "field still empty"), where a check that cannot hold costs a
+ * fixed penalty instead of being impossible: a genuinely wrong check digit is
+ * then reported as wrong, not "corrected" by rewriting several characters.
+ */
+import { MRZ_FILLER, computeMrzCheckDigit, mrzCharValue, mrzWeight } from './check-digit';
+import { CLASS_CHARS, type CheckGroup, type CheckName, type MrzLayout, type MrzPos } from './layouts';
+
+export interface CharCandidate {
+  char: string;
+  /** Match score, higher is better (normalised cross-correlation, at most 1). */
+  score: number;
+}
+
+export interface CorrectionOptions {
+  /** An alternative is considered only when its score is at most this far below the position's best allowed one. */
+  maxScoreLoss: number;
+  /** Alternatives per position. */
+  maxAlternatives: number;
+  /** An alternative must match at least this well: where nothing matches, no check digit is "made" to hold. */
+  minAlternativeScore: number;
+  /** Cost of a check digit left failing, in score units. */
+  failedCheckPenalty: number;
+}
+
+export const DEFAULT_CORRECTION_OPTIONS: CorrectionOptions = { maxScoreLoss: 0.15, maxAlternatives: 4, minAlternativeScore: 0.5, failedCheckPenalty: 1 };
+
+export interface Correction {
+  line: number;
+  column: number;
+  /** Best-scoring character allowed at that position. */
+  from: string;
+  to: string;
+  scoreLoss: number;
+}
+
+export interface CorrectedMrz {
+  lines: string[];
+  /** Every position's chosen candidate score. */
+  scores: number[][];
+  corrections: Correction[];
+  /** Sum of score losses plus penalties of failed checks (lower is better). */
+  cost: number;
+  /** Which document-number rule the choice followed (TD1 numbers longer than 9 characters continue in the optional data). */
+  documentNumberRule: 'standard' | 'long-icao' | 'long-including-filler';
+}
+
+interface Option {
+  char: string;
+  value: number;
+  cost: number;
+  score: number;
+}
+
+interface Step {
+  pos: MrzPos;
+  options: Option[];
+  compositeWeight: number | null;
+  groupRole: { role: 'data'; weight: number } | { role: 'check'; fillerWhenEmpty: boolean } | null;
+  compositeCheck: boolean;
+}
+
+const key = (p: MrzPos) => p[0] * 100 + p[1];
+
+/** Allowed candidates of a position, best first, with their cost relative to the best allowed one. */
+function optionsAt(cands: readonly CharCandidate[], cls: string, opts: CorrectionOptions): Option[] {
+  const allowed = CLASS_CHARS[cls] ?? CLASS_CHARS.X!;
+  const list = cands.filter((c) => allowed.includes(c.char));
+  if (list.length === 0) return [{ char: MRZ_FILLER, value: 0, cost: 0, score: 0 }];
+  const best = list[0]!.score;
+  return list
+    .filter((c, i) => i === 0 || (best - c.score <= opts.maxScoreLoss && c.score >= opts.minAlternativeScore))
+    .slice(0, opts.maxAlternatives)
+    .map((c) => ({ char: c.char, value: mrzCharValue(c.char), cost: best - c.score, score: c.score }));
+}
+
+function buildSteps(groups: readonly CheckGroup[], optionsOf: (p: MrzPos) => Option[]): Step[] {
+  const composite = groups.find((g) => g.name === 'composite');
+  const fields = groups.filter((g) => g.name !== 'composite');
+  const role = new Map<number, Step['groupRole']>();
+  for (const g of fields) {
+    g.data.forEach((p, i) => role.set(key(p), { role: 'data', weight: mrzWeight(i) }));
+    role.set(key(g.check), { role: 'check', fillerWhenEmpty: Boolean(g.fillerWhenEmpty) });
+  }
+  const order: MrzPos[] = composite ? [...composite.data] : fields.flatMap((g) => [...g.data, g.check]);
+  const steps: Step[] = order.map((pos, i) => ({
+    pos,
+    options: optionsOf(pos),
+    compositeWeight: composite ? mrzWeight(i) : null,
+    groupRole: role.get(key(pos)) ?? null,
+    compositeCheck: false,
+  }));
+  if (composite) steps.push({ pos: composite.check, options: optionsOf(composite.check), compositeWeight: null, groupRole: null, compositeCheck: true });
+  return steps;
+}
+
+const STATES = 200;
+const state = (g: number, c: number, f: number) => g * 20 + c * 2 + f;
+
+/** Minimum-cost choice along the steps; returns the chosen option index per step and the cost. */
+function solve(steps: readonly Step[], penalty: number): { choice: number[]; cost: number } {
+  let cost = new Float64Array(STATES).fill(Infinity);
+  cost[state(0, 0, 1)] = 0;
+  const back: { prev: Int16Array; opt: Int8Array }[] = [];
+  for (const step of steps) {
+    const next = new Float64Array(STATES).fill(Infinity);
+    const prev = new Int16Array(STATES).fill(-1);
+    const opt = new Int8Array(STATES).fill(-1);
+    for (let s = 0; s < STATES; s++) {
+      const base = cost[s]!;
+      if (base === Infinity) continue;
+      const g = Math.floor(s / 20);
+      const c = Math.floor((s % 20) / 2);
+      const f = s % 2;
+      step.options.forEach((o, oi) => {
+        let ng = g;
+        let nf = f;
+        let extra = o.cost;
+        const digit = o.char >= '0' && o.char <= '9';
+        const r = step.groupRole;
+        if (r?.role === 'data') {
+          ng = (g + o.value * r.weight) % 10;
+          nf = f && o.char === MRZ_FILLER ? 1 : 0;
+        } else if (r?.role === 'check') {
+          const ok = (digit && o.value === g) || (r.fillerWhenEmpty && o.char === MRZ_FILLER && f === 1);
+          if (!ok) extra += penalty;
+          ng = 0;
+          nf = 1;
+        }
+        let nc = c;
+        if (step.compositeWeight !== null) nc = (c + o.value * step.compositeWeight) % 10;
+        if (step.compositeCheck && !(digit && o.value === c)) extra += penalty;
+        const ns = state(ng, nc, nf);
+        if (base + extra < next[ns]!) {
+          next[ns] = base + extra;
+          prev[ns] = s;
+          opt[ns] = oi;
+        }
+      });
+    }
+    back.push({ prev, opt });
+    cost = next;
+  }
+  let best = 0;
+  for (let s = 1; s < STATES; s++) if (cost[s]! < cost[best]!) best = s;
+  const total = cost[best]!;
+  const choice = new Array<number>(steps.length);
+  let s = best;
+  for (let i = steps.length - 1; i >= 0; i--) {
+    choice[i] = back[i]!.opt[s]!;
+    s = back[i]!.prev[s]!;
+  }
+  return { choice, cost: total };
+}
+
+/** Groups for a TD1 document number continued in the optional data, its check digit at `checkAt` (line 1). */
+function longNumberGroups(layout: MrzLayout, checkAt: number, includeFiller: boolean): CheckGroup[] {
+  return layout.groups.map((g) => {
+    if (g.name !== 'documentNumber') return g;
+    const data: MrzPos[] = [];
+    for (let c = 5; c < checkAt; c++) if (c !== 14 || includeFiller) data.push([0, c]);
+    return { name: 'documentNumber', data, check: [0, checkAt] };
+  });
+}
+
+/**
+ * Chooses one character per position: within each position's class, the
+ * best candidate unless a slightly worse one makes check digits hold.
+ * `candidates[line][column]` is ranked best first.
+ */
+export function correctMrz(layout: MrzLayout, candidates: readonly (readonly (readonly CharCandidate[])[])[], options: Partial<CorrectionOptions> = {}): CorrectedMrz {
+  const opts = { ...DEFAULT_CORRECTION_OPTIONS, ...options };
+  const allOptions = layout.classes.map((cls, l) => Array.from(cls, (cc, col) => optionsAt(candidates[l]?.[col] ?? [], cc, opts)));
+  const best = allOptions.map((line) => line.map((o) => o[0]!));
+
+  const variants: { rule: CorrectedMrz['documentNumberRule']; groups: CheckGroup[]; forceFillerAt14: boolean }[] = [{ rule: 'standard', groups: layout.groups, forceFillerAt14: false }];
+  if (layout.format === 'TD1') {
+    const line1 = best[0]!.map((o) => o.char).join('');
+    const fillerAt14 = allOptions[0]![14]!.some((o) => o.char === MRZ_FILLER);
+    const firstFiller = line1.indexOf(MRZ_FILLER, 15);
+    const checkAt = (firstFiller < 0 ? 30 : firstFiller) - 1;
+    if (fillerAt14 && checkAt > 15) {
+      variants.push({ rule: 'long-icao', groups: longNumberGroups(layout, checkAt, false), forceFillerAt14: true });
+      variants.push({ rule: 'long-including-filler', groups: longNumberGroups(layout, checkAt, true), forceFillerAt14: true });
+    }
+  }
+
+  let winner: { lines: Option[][]; cost: number; rule: CorrectedMrz['documentNumberRule'] } | undefined;
+  for (const v of variants) {
+    const optionsOf = (p: MrzPos): Option[] => {
+      const o = allOptions[p[0]]![p[1]]!;
+      if (v.forceFillerAt14 && p[0] === 0 && p[1] === 14) return o.filter((x) => x.char === MRZ_FILLER);
+      // The long-number check digit sits in the optional data: it must be a digit there.
+      return o;
+    };
+    const steps = buildSteps(v.groups, optionsOf);
+    const { choice, cost } = solve(steps, opts.failedCheckPenalty);
+    const lines = best.map((l) => [...l]);
+    let total = cost;
+    steps.forEach((st, i) => {
+      lines[st.pos[0]]![st.pos[1]] = st.options[choice[i]!]!;
+    });
+    // Positions outside every check keep their best candidate (cost 0), except a forced filler.
+    if (v.forceFillerAt14 && !steps.some((st) => st.pos[0] === 0 && st.pos[1] === 14)) {
+      const f = optionsOf([0, 14])[0];
+      if (f) {
+        lines[0]![14] = f;
+        total += f.cost;
+      }
+    }
+    if (!winner || total < winner.cost - 1e-9) winner = { lines, cost: total, rule: v.rule };
+  }
+  const chosen = winner!;
+  const corrections: Correction[] = [];
+  chosen.lines.forEach((line, l) =>
+    line.forEach((o, c) => {
+      const b = best[l]![c]!;
+      if (o.char !== b.char) corrections.push({ line: l, column: c, from: b.char, to: o.char, scoreLoss: b.score - o.score });
+    }),
+  );
+  return {
+    lines: chosen.lines.map((l) => l.map((o) => o.char).join('')),
+    scores: chosen.lines.map((l) => l.map((o) => o.score)),
+    corrections,
+    cost: chosen.cost,
+    documentNumberRule: chosen.rule,
+  };
+}
+
+export interface CheckResult {
+  name: CheckName;
+  valid: boolean;
+}
+
+/**
+ * Recomputes every check digit of MRZ lines in a layout (filler check of an
+ * empty TD3 personal number accepted; a TD1 long document number valid under
+ * either rule — see the server's report for which).
+ */
+export function verifyCheckDigits(layout: MrzLayout, lines: readonly string[]): CheckResult[] {
+  const at = (p: MrzPos) => lines[p[0]]?.[p[1]] ?? '';
+  const text = (ps: readonly MrzPos[]) => ps.map(at).join('');
+  const holds = (data: string, check: string) => /^[0-9]$/.test(check) && /^[0-9A-Z<]*$/.test(data) && computeMrzCheckDigit(data) === Number(check);
+  return layout.groups.map((g) => {
+    const data = text(g.data);
+    const check = at(g.check);
+    if (g.fillerWhenEmpty && check === MRZ_FILLER && /^<*$/.test(data)) return { name: g.name, valid: true };
+    if (layout.format === 'TD1' && g.name === 'documentNumber' && check === MRZ_FILLER) {
+      const line1 = lines[0] ?? '';
+      const firstFiller = line1.indexOf(MRZ_FILLER, 15);
+      const checkAt = (firstFiller < 0 ? 30 : firstFiller) - 1;
+      if (checkAt <= 15) return { name: g.name, valid: false };
+      const tail = line1.slice(15, checkAt);
+      const digit = line1[checkAt]!;
+      return { name: g.name, valid: holds(line1.slice(5, 14) + tail, digit) || holds(line1.slice(5, 15) + tail, digit) };
+    }
+    return { name: g.name, valid: holds(data, check) };
+  });
+}

@@ -1,0 +1,160 @@
+/**
+ * OCR-B glyph templates for the MRZ reader, rendered from the installed font
+ * (Debian fonts-ocr-b, fontconfig family "OCR B") by sharp/librsvg. Each of
+ * the 37 MRZ characters is drawn in its advance box on a fixed baseline,
+ * oversampled and box-filtered down to a small cell, in a few stroke weights
+ * (printing and scanning make strokes thinner or bolder), each stored
+ * zero-mean and unit-norm for normalised cross-correlation.
+ */
+import sharp from 'sharp';
+import { MRZ_ALPHABET } from './check-digit';
+import { BASELINE, CAP_PER_EM, CELL_HEIGHT, CELL_WIDTH, EM, FONT_FAMILY, PAD_X, type GlyphTemplate, type GlyphTemplates, type GlyphVariant } from './glyphs';
+
+const OVERSAMPLE = 8;
+
+/** Stroke changes of the variants, em units: thin, regular, bold. */
+export const STROKE_VARIANTS = [-0.022, 0, 0.03] as const;
+
+function svgFor(char: string, strokeEm: number): string {
+  const S = OVERSAMPLE;
+  const em = EM * S;
+  const text = char === '<' ? '&lt;' : char;
+  // A white stroke eats into the filled outline, a black one thickens it.
+  const stroke = strokeEm === 0 ? '' : ` stroke="${strokeEm < 0 ? '#fff' : '#000'}" stroke-width="${(Math.abs(strokeEm) * 2 * em).toFixed(3)}" stroke-linejoin="round"`;
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${CELL_WIDTH * S}" height="${CELL_HEIGHT * S}">` +
+    `<rect width="100%" height="100%" fill="#fff"/>` +
+    `<text x="${PAD_X * S}" y="${BASELINE * S}" font-family="${FONT_FAMILY}" font-size="${em.toFixed(3)}" fill="#000"${stroke} xml:space="preserve">${text}</text></svg>`
+  );
+}
+
+/** Box-filters an oversampled grey render down to cell size (values 0–255). */
+function downsample(data: Uint8Array, S: number): Float32Array {
+  const out = new Float32Array(CELL_WIDTH * CELL_HEIGHT);
+  const W = CELL_WIDTH * S;
+  for (let y = 0; y < CELL_HEIGHT; y++) {
+    for (let x = 0; x < CELL_WIDTH; x++) {
+      let sum = 0;
+      for (let dy = 0; dy < S; dy++) {
+        const row = (y * S + dy) * W + x * S;
+        for (let dx = 0; dx < S; dx++) sum += data[row + dx]!;
+      }
+      out[y * CELL_WIDTH + x] = sum / (S * S);
+    }
+  }
+  return out;
+}
+
+/** Separable Gaussian blur of a cell (printing and optics never give razor edges). */
+export function blurCell(src: Float32Array, width: number, height: number, sigma: number): Float32Array {
+  if (sigma <= 0) return src;
+  const r = Math.ceil(2.5 * sigma);
+  const k: number[] = [];
+  let ks = 0;
+  for (let i = -r; i <= r; i++) {
+    const v = Math.exp((-i * i) / (2 * sigma * sigma));
+    k.push(v);
+    ks += v;
+  }
+  const kernel = k.map((v) => v / ks);
+  const tmp = new Float32Array(width * height);
+  const out = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let s = 0;
+      for (let i = -r; i <= r; i++) s += kernel[i + r]! * src[y * width + Math.min(width - 1, Math.max(0, x + i))]!;
+      tmp[y * width + x] = s;
+    }
+  }
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let s = 0;
+      for (let i = -r; i <= r; i++) s += kernel[i + r]! * tmp[Math.min(height - 1, Math.max(0, y + i)) * width + x]!;
+      out[y * width + x] = s;
+    }
+  }
+  return out;
+}
+
+/** Subtracts the mean and scales to unit norm (a blank cell stays all zero). */
+export function normaliseCell(px: Float32Array): Float32Array {
+  let mean = 0;
+  for (const v of px) mean += v;
+  mean /= px.length;
+  let norm = 0;
+  const out = new Float32Array(px.length);
+  for (let i = 0; i < px.length; i++) {
+    const d = px[i]! - mean;
+    out[i] = d;
+    norm += d * d;
+  }
+  norm = Math.sqrt(norm);
+  if (norm > 1e-6) for (let i = 0; i < out.length; i++) out[i] = out[i]! / norm;
+  return out;
+}
+
+function inkBounds(px: Float32Array): GlyphTemplate['ink'] {
+  let x0 = Infinity;
+  let y0 = Infinity;
+  let x1 = -1;
+  let y1 = -1;
+  for (let y = 0; y < CELL_HEIGHT; y++) {
+    for (let x = 0; x < CELL_WIDTH; x++) {
+      if (px[y * CELL_WIDTH + x]! < 128) {
+        x0 = Math.min(x0, x);
+        y0 = Math.min(y0, y);
+        x1 = Math.max(x1, x);
+        y1 = Math.max(y1, y);
+      }
+    }
+  }
+  return { x0, y0, x1: x1 + 1, y1: y1 + 1 };
+}
+
+async function renderGlyph(char: string, strokeEm: number): Promise<Float32Array> {
+  const { data, info } = await sharp(Buffer.from(svgFor(char, strokeEm))).greyscale().raw().toBuffer({ resolveWithObject: true });
+  if (info.width !== CELL_WIDTH * OVERSAMPLE || info.height !== CELL_HEIGHT * OVERSAMPLE || info.channels !== 1) {
+    throw new Error(`glyph render of ${JSON.stringify(char)} came out ${info.width}×${info.height}×${info.channels}`);
+  }
+  return downsample(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), OVERSAMPLE);
+}
+
+/** Template blur, template pixels: the slight softness of any printed and imaged character. */
+const TEMPLATE_BLUR = 0.7;
+
+let cached: Promise<GlyphTemplates> | undefined;
+
+/**
+ * The templates (rendered once per process). Fails if the OCR-B font is not
+ * installed: a fallback font would silently make every read worse.
+ */
+export function glyphTemplates(): Promise<GlyphTemplates> {
+  cached ??= (async () => {
+    const glyphs: GlyphTemplate[] = [];
+    for (const char of MRZ_ALPHABET) {
+      const variants: GlyphVariant[] = [];
+      let ink: GlyphTemplate['ink'] | undefined;
+      for (const strokeEm of STROKE_VARIANTS) {
+        const raw = await renderGlyph(char, strokeEm);
+        if (strokeEm === 0) ink = inkBounds(raw);
+        variants.push({ strokeEm, pixels: normaliseCell(blurCell(raw, CELL_WIDTH, CELL_HEIGHT, TEMPLATE_BLUR)) });
+      }
+      glyphs.push({ char, variants, ink: ink! });
+    }
+    checkFont(glyphs);
+    return { glyphs, cellWidth: CELL_WIDTH, cellHeight: CELL_HEIGHT };
+  })();
+  cached.catch(() => {
+    cached = undefined;
+  });
+  return cached;
+}
+
+/** OCR-B's capitals stand CAP_PER_EM tall on the baseline; another font would not. */
+function checkFont(glyphs: readonly GlyphTemplate[]): void {
+  const h = glyphs.find((g) => g.char === 'H')!.ink;
+  const cap = (h.y1 - h.y0) / EM;
+  if (Math.abs(h.y1 - BASELINE) > 1 || Math.abs(cap - CAP_PER_EM) > 0.05) {
+    throw new Error(`the "${FONT_FAMILY}" font (Debian package fonts-ocr-b) does not seem to be installed: H rendered ${cap.toFixed(2)} em tall`);
+  }
+}

@@ -1,0 +1,112 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { glyphTemplates } from './glyph-templates';
+import { readMrzFromGrey } from './read';
+import { readMrzFromFile } from './read-file';
+import { renderMrzImage, type RenderMrzOptions } from './render-mrz';
+
+// ICAO Doc 9303 specimens (parts 4–7): every check digit holds.
+const TD3 = ['P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<', 'L898902C36UTO7408122F1204159ZE184226B<<<<<10'];
+const TD1 = ['I<UTOD231458907<<<<<<<<<<<<<<<', '7408122F1204159UTO<<<<<<<<<<<6', 'ERIKSSON<<ANNA<MARIA<<<<<<<<<<'];
+const TD2 = ['I<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<', 'D231458907UTO7408122F1204159<<<<<<<6'];
+const MRVB = ['V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<', 'L8988901C4XXX4009078F9612109<<<<<<<<'];
+
+let dir: string;
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mrz-read-'));
+});
+afterAll(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+async function readRendered(lines: readonly string[], options: RenderMrzOptions, name: string) {
+  const file = path.join(dir, `${name}.${options.jpegQuality ? 'jpg' : 'png'}`);
+  await fs.writeFile(file, await renderMrzImage(lines, options));
+  return readMrzFromFile(file);
+}
+
+describe('reading an MRZ from an image', () => {
+  it('reads a clean TD3 exactly, every character with high confidence and no correction', async () => {
+    const r = await readRendered(TD3, { pitch: 18, caption: 'PASSPORT — UTOPIA' }, 'td3-clean');
+    expect(r.found).toBe(true);
+    expect(r.reading).toMatchObject({ format: 'TD3', lines: TD3, rawLines: TD3, checkDigitsValid: true, corrections: [] });
+    expect(r.reading!.minConfidence).toBeGreaterThan(0.8);
+    expect(r.reading!.confidence.map((l) => l.length)).toEqual([44, 44]);
+  });
+
+  it.each([
+    ['TD3 turned 4°, blurred, noisy, JPEG', TD3, { pitch: 16, rotateDeg: 4, blurSigma: 0.9, noiseSigma: 10, jpegQuality: 70, seed: 3 }],
+    ['TD1 turned −7°, small print', TD1, { pitch: 13, rotateDeg: -7, blurSigma: 0.6, noiseSigma: 6, jpegQuality: 80, seed: 5 }],
+    ['TD2 low contrast', TD2, { pitch: 15, ink: 90, paper: 200, noiseSigma: 5, rotateDeg: 1.5, seed: 7 }],
+    ['MRV-B visa', MRVB, { pitch: 17, rotateDeg: -2, blurSigma: 0.7, noiseSigma: 8, jpegQuality: 85, seed: 9 }],
+  ] as [string, string[], RenderMrzOptions][])('%s: reads every line exactly', async (_name, lines, options) => {
+    const r = await readRendered(lines, options, `${lines.length}x${lines[0]!.length}-${options.seed}`);
+    expect(r.found).toBe(true);
+    expect(r.reading!.lines).toEqual(lines);
+    expect(r.reading!.checkDigitsValid).toBe(true);
+    // The text direction is reported in the input image's frame.
+    expect(r.reading!.angleDeg).toBeCloseTo(options.rotateDeg ?? 0, 0);
+  });
+
+  it('knows the visa formats by their document code', async () => {
+    const r = await readRendered(MRVB, { pitch: 16 }, 'mrvb-clean');
+    expect(r.reading!.format).toBe('MRVB');
+    expect(r.reading!.checks.map((c) => c.name)).toEqual(['documentNumber', 'birthDate', 'expirationDate']);
+  });
+
+  it('reads an upside-down document and a document turned a quarter', async () => {
+    const upside = await readRendered(TD3, { pitch: 16, rotateDeg: 180, noiseSigma: 4, seed: 11 }, 'td3-180');
+    expect(upside.reading!.lines).toEqual(TD3);
+    expect(Math.abs(upside.reading!.angleDeg)).toBeCloseTo(180, 0);
+    const quarter = await readRendered(TD1, { pitch: 15, rotateDeg: 90, seed: 12 }, 'td1-90');
+    expect(quarter.reading!.lines).toEqual(TD1);
+    expect(quarter.reading!.angleDeg).toBeCloseTo(90, 0);
+  });
+
+  it('reports the MRZ corners in the pixels of the original image', async () => {
+    const png = await renderMrzImage(TD3, { pitch: 20 });
+    const { data, info } = await sharp(png).greyscale().raw().toBuffer({ resolveWithObject: true });
+    const r = readMrzFromGrey({ data: new Uint8Array(data), width: info.width, height: info.height }, await glyphTemplates());
+    const [tl, tr, br, bl] = r.reading!.quad;
+    // 44 characters of 20 px from the 3-pitch margin; the text block sits above the bottom margin.
+    expect(tl![0]).toBeCloseTo(60, -1);
+    expect(tr![0] - tl![0]).toBeCloseTo(44 * 20, -1);
+    expect(br![1]).toBeGreaterThan(tr![1] + 40);
+    expect(bl![0]).toBeCloseTo(tl![0], -1);
+  });
+
+  it('corrects a damaged digit through the check digits and reports the correction', async () => {
+    // The left half of the birth date's 8 is wiped: it reads best as a 3; the birth date's check digit restores the 8.
+    const pitch = 18;
+    const png = await renderMrzImage(TD3, { pitch });
+    const meta = await sharp(png).metadata();
+    const margin = 3 * pitch;
+    const column = 16;
+    const blot = Buffer.from(
+      `<svg xmlns="http://www.w3.org/2000/svg" width="${meta.width}" height="${meta.height}"><rect x="${margin + column * pitch + 2}" y="${meta.height! - margin - 22}" width="6" height="20" fill="rgb(235,235,235)"/></svg>`,
+    );
+    const file = path.join(dir, 'td3-blot.png');
+    await sharp(png).composite([{ input: blot }]).png().toFile(file);
+    const r = await readMrzFromFile(file);
+    expect(r.reading!.rawLines[1]![column]).toBe('3');
+    expect(r.reading!.lines).toEqual(TD3);
+    expect(r.reading!.corrections).toEqual([expect.objectContaining({ line: 1, column, from: '3', to: '8' })]);
+    expect(r.reading!.checkDigitsValid).toBe(true);
+  });
+
+  it('finds nothing on an image without an MRZ', async () => {
+    const file = path.join(dir, 'no-mrz.png');
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="900" height="300"><rect width="100%" height="100%" fill="#eee"/><text x="30" y="100" font-family="DejaVu Serif, serif" font-size="40">Certificate of something</text><text x="30" y="200" font-family="DejaVu Sans, sans-serif" font-size="28">Issued to whom it may concern, 1 January 2020</text></svg>`;
+    await sharp(Buffer.from(svg)).png().toFile(file);
+    const r = await readMrzFromFile(file);
+    expect(r).toMatchObject({ found: false, reading: null });
+  });
+
+  it('refuses what is not an image with the pipeline image error', async () => {
+    const file = path.join(dir, 'not-an-image.png');
+    await fs.writeFile(file, 'hello');
+    await expect(readMrzFromFile(file)).rejects.toMatchObject({ name: 'ImageError', code: 'IMAGE_UNSUPPORTED' });
+  });
+});

@@ -1,0 +1,459 @@
+/**
+ * Reading an MRZ from an image, offline: locate the band (locate.ts), fit
+ * each row's character slots at the fixed pitch of its format (30, 36 or 44
+ * per row), match every cell against OCR-B glyph templates (match.ts), refit
+ * the geometry from the recognised characters' known shapes and match again,
+ * then choose among the candidates so that check digits hold (correct.ts).
+ * Turned images are handled: rows at any small angle directly, and the image
+ * is re-read turned by 180° and 90° when no valid MRZ was found upright.
+ */
+import type { GreyImage } from '../ops/align-types';
+import { correctMrz, verifyCheckDigits, type CharCandidate, type CheckResult, type Correction, type CorrectionOptions } from './correct';
+import { ADVANCE, BASELINE, CAP_PER_EM, CELL_WIDTH, EM, type GlyphTemplates } from './glyphs';
+import { formatsFor, LAYOUTS, type MrzFormat } from './layouts';
+import { evalPoly, median, polySlope, robustLinear, robustPoly, type Poly } from './fit';
+import { findTextRows, groupMrzCandidates, type LineMember, type MrzCandidate, type TextRow } from './locate';
+import { matchCell, sampleCell, SHIFT_MARGIN, shiftsAround, type CellGeometry, type CellMatch } from './match';
+import { rotateQuarter, unrotatePoint } from './raster';
+
+export interface MrzReadOptions {
+  /** MRZ-shaped row groups tried per orientation (best first). */
+  maxCandidates?: number;
+  /** Also try the image turned by 180° and 90° when nothing valid was read upright (default true). */
+  rotations?: boolean;
+  /** The band is searched on a copy reduced to this long edge (reading uses full resolution). */
+  locateLongEdge?: number;
+  correction?: Partial<CorrectionOptions>;
+}
+
+export interface MrzImageReading {
+  format: MrzFormat;
+  /** After check-digit-driven correction. */
+  lines: string[];
+  /** Best-matching glyph of every position, before any constraint or correction. */
+  rawLines: string[];
+  /** Match score (normalised cross-correlation, 0–1) of every chosen character. */
+  confidence: number[][];
+  /** The three best glyphs of every position with their scores. */
+  alternatives: CharCandidate[][][];
+  corrections: Correction[];
+  /** Check digits recomputed on `lines` (ICAO 7-3-1; the server reports the `mrz` package's verdict). */
+  checks: CheckResult[];
+  checkDigitsValid: boolean;
+  documentNumberRule: 'standard' | 'long-icao' | 'long-including-filler';
+  meanConfidence: number;
+  minConfidence: number;
+  /** Corners of the MRZ in the input image (top-left, top-right, bottom-right, bottom-left of the text as read). */
+  quad: [number, number][];
+  /** Direction of the text rows in the input image, degrees clockwise from the x axis (about 180 when upside down). */
+  angleDeg: number;
+}
+
+export interface MrzReadResult {
+  found: boolean;
+  reading: MrzImageReading | null;
+  /** Candidate bands read (all orientations). */
+  attempts: number;
+  elapsedMs: number;
+}
+
+/** Typical height of the tall MRZ characters over the em: between the capitals' and the digits' (OCR-B digits stand taller). */
+const TALL_PER_EM = 0.74;
+
+const DEFAULTS = { maxCandidates: 4, rotations: true, locateLongEdge: 1000 };
+
+/** Averages blocks of `f × f` pixels (f ≥ 1 integer). */
+function reduce(img: GreyImage, f: number): GreyImage {
+  if (f <= 1) return img;
+  const w = Math.floor(img.width / f);
+  const h = Math.floor(img.height / f);
+  const out = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let s = 0;
+      for (let dy = 0; dy < f; dy++) {
+        const row = (y * f + dy) * img.width + x * f;
+        for (let dx = 0; dx < f; dx++) s += img.data[row + dx]!;
+      }
+      out[y * w + x] = Math.round(s / (f * f));
+    }
+  }
+  return { data: out, width: w, height: h };
+}
+
+/** A row found on a reduced copy, in full-resolution pixels (pixel centres: x = f·x' + (f−1)/2). */
+function scaleRow(row: TextRow, f: number): TextRow {
+  if (f === 1) return row;
+  const off = (f - 1) / 2;
+  const da = off * (row.dir[0] + row.dir[1]);
+  const db = off * (row.normal[0] + row.normal[1]);
+  const a = (v: number) => f * v + da;
+  const b = (v: number) => f * v + db;
+  const m = (x: LineMember): LineMember => ({ blob: x.blob, aMin: a(x.aMin), aMax: a(x.aMax), bMin: b(x.bMin), bMax: b(x.bMax) });
+  // b' = P(a') on the reduced copy, with a' = (a − da)/f and b = f·b' + db.
+  const line = (c: Poly): number[] => {
+    const [c0 = 0, c1 = 0, c2 = 0] = c;
+    const q = c2 / f;
+    return [f * c0 + db - c1 * da + q * da * da, c1 - 2 * q * da, q];
+  };
+  return { ...row, members: row.members.map(m), base: line(row.base), top: line(row.top), height: f * row.height, pitch: f * row.pitch, aStart: a(row.aStart), aEnd: a(row.aEnd) };
+}
+
+/** Row geometry: where each MRZ column (0 … length−1) sits along the row, the baseline and the vertical scale. */
+interface RowModel {
+  row: TextRow;
+  /** Along-coordinate of a column's centre as a polynomial of the column index. */
+  along: Poly;
+  /** Baseline (normal coordinate) as a polynomial of the along-coordinate. */
+  base: Poly;
+  /** Image pixels per template pixel across the row, as a polynomial of the along-coordinate. */
+  vscale: Poly;
+}
+
+/**
+ * Slot indices of the members, from the first character-like one at slot 0:
+ * first counted neighbour to neighbour (a pitch estimate a few per cent off
+ * cannot accumulate into a whole slot), then read off a robust fit.
+ */
+function fitSlots(row: TextRow): { along: Poly; slots: Map<LineMember, number> } {
+  // OCR-B ink is at most 0.7 pitch wide: anything wider is two characters touching, or not a character.
+  const chars = row.members.filter((m) => m.aMax - m.aMin < 0.9 * row.pitch);
+  const centre = (m: LineMember) => (m.aMin + m.aMax) / 2;
+  const centres = chars.map(centre);
+  const sequential = [0];
+  for (let k = 1; k < centres.length; k++) sequential.push(sequential[k - 1]! + Math.round((centres[k]! - centres[k - 1]!) / row.pitch));
+  let along: Poly = robustPoly(sequential, centres, 1, 0.3 * row.pitch) ?? [centres[0] ?? row.aStart, row.pitch];
+  for (const degree of [1, 2] as const) {
+    const s = centres.map((c) => Math.round(slotAt(along, c)));
+    const fit = robustPoly(s, centres, degree === 2 && chars.length >= 20 ? 2 : 1, 0.3 * row.pitch);
+    if (fit) along = fit;
+  }
+  const slots = new Map<LineMember, number>();
+  chars.forEach((m, k) => slots.set(m, Math.round(slotAt(along, centres[k]!))));
+  return { along, slots };
+}
+
+/** Slot index (fractional) at an along-coordinate. */
+function slotAt(along: Poly, a: number): number {
+  const c1 = along[1] ?? 1;
+  let s = (a - along[0]!) / c1;
+  if (!along[2]) return s;
+  // Newton from the linear guess: the quadratic term is a small perspective correction.
+  for (let i = 0; i < 4; i++) s -= (evalPoly(along, s) - a) / polySlope(along, s);
+  return s;
+}
+
+/** How much of each slot is inked: 1 for a character-like blob, less for a slot covered by a merged run. */
+function occupancy(row: TextRow, along: Poly, slots: Map<LineMember, number>): Map<number, number> {
+  const occ = new Map<number, number>();
+  const add = (s: number, v: number) => occ.set(s, Math.max(occ.get(s) ?? 0, v));
+  for (const m of row.members) {
+    const s = slots.get(m);
+    if (s !== undefined) {
+      add(s, 1);
+      continue;
+    }
+    const p = Math.abs(along[1]!);
+    const from = Math.round(slotAt(along, m.aMin + 0.35 * p));
+    const to = Math.round(slotAt(along, m.aMax - 0.35 * p));
+    for (let k = from; k <= to; k++) add(k, 0.6);
+  }
+  return occ;
+}
+
+/** First slot of each row: the window of `length` slots holding the most ink, tied windows aligned with the other rows' starts. */
+function chooseWindows(models: { row: TextRow; along: Poly; occ: Map<number, number> }[], length: number): number[] {
+  const options = models.map(({ occ }) => {
+    const keys = [...occ.keys()];
+    const lo = Math.min(...keys);
+    const hi = Math.max(...keys);
+    const scored: { first: number; count: number }[] = [];
+    for (let first = lo - length + 1; first <= hi; first++) {
+      let count = 0;
+      for (let k = first; k < first + length; k++) count += occ.get(k) ?? 0;
+      scored.push({ first, count });
+    }
+    const top = Math.max(...scored.map((s) => s.count));
+    return scored.filter((s) => s.count >= top - 1.5);
+  });
+  const startPoint = (i: number, first: number): [number, number] => {
+    const { row, along } = models[i]!;
+    const a = evalPoly(along, first);
+    const b = (evalPoly(row.base, a) + evalPoly(row.top, a)) / 2;
+    return [a * row.dir[0] + b * row.normal[0], a * row.dir[1] + b * row.normal[1]];
+  };
+  // The row with the most ink decides; the others start level with it.
+  const refIdx = options.map((o) => Math.max(...o.map((x) => x.count))).reduce((bi, c, i, arr) => (c > arr[bi]! ? i : bi), 0);
+  // Among equally inked windows the leftmost: an MRZ row starts at its first character.
+  const ref = options[refIdx]!.reduce((a, b) => (b.count > a.count ? b : a));
+  const refPoint = startPoint(refIdx, ref.first);
+  const dir = models[refIdx]!.row.dir;
+  const refA = refPoint[0] * dir[0] + refPoint[1] * dir[1];
+  return options.map((opts, i) => {
+    if (i === refIdx) return ref.first;
+    let best = opts[0]!;
+    let bestKey = Infinity;
+    for (const o of opts) {
+      const p = startPoint(i, o.first);
+      const key = Math.abs(p[0] * dir[0] + p[1] * dir[1] - refA) - 0.2 * o.count * Math.abs(models[i]!.along[1]!);
+      if (key < bestKey) {
+        bestKey = key;
+        best = o;
+      }
+    }
+    return best.first;
+  });
+}
+
+interface ColumnAnchor {
+  row: number;
+  col: number;
+  /** Along-coordinate (in the row's own frame) of the column's centre. */
+  a: number;
+}
+
+/**
+ * One column model for all rows: the characters of an MRZ stand in columns,
+ * so every row shares the pitch and its perspective change; each row only
+ * adds an offset and a small linear term (its frame, and a column shear).
+ * A row's end without anchors (a run of fillers merged into one blob) is
+ * then placed by the other rows instead of by extrapolation.
+ */
+function fitColumns(anchors: readonly ColumnAnchor[], rowCount: number, pitch: number, fallback: readonly Poly[]): Poly[] {
+  const perRow = Array.from({ length: rowCount }, (_, r) => anchors.filter((x) => x.row === r));
+  const ownTerms = perRow.map((xs, r) => {
+    if (r === 0 || xs.length < 3) return { offset: false, slope: false };
+    const span = Math.max(...xs.map((x) => x.col)) - Math.min(...xs.map((x) => x.col));
+    return { offset: true, slope: xs.length >= 6 && span >= 10 };
+  });
+  const used = anchors.filter((x) => x.row === 0 || ownTerms[x.row]!.offset);
+  if (perRow[0]!.length < 3) return [...fallback];
+  const cols = used.map((x) => x.col);
+  const quadratic = used.length >= 16 && Math.max(...cols) - Math.min(...cols) >= 20;
+  const featuresOf = (x: ColumnAnchor): number[] => {
+    const f = [1, x.col];
+    if (quadratic) f.push(x.col * x.col);
+    for (let r = 1; r < rowCount; r++) {
+      if (ownTerms[r]!.offset) f.push(x.row === r ? 1 : 0);
+      if (ownTerms[r]!.slope) f.push(x.row === r ? x.col : 0);
+    }
+    return f;
+  };
+  const coef = robustLinear(used.map(featuresOf), used.map((x) => x.a), 0.25 * pitch);
+  if (!coef) return [...fallback];
+  const shared = [coef[0]!, coef[1]!, quadratic ? coef[2]! : 0];
+  let k = quadratic ? 3 : 2;
+  return Array.from({ length: rowCount }, (_, r) => {
+    if (r === 0) return shared;
+    const t = ownTerms[r]!;
+    if (!t.offset) return fallback[r]!;
+    const offset = coef[k++]!;
+    const slope = t.slope ? coef[k++]! : 0;
+    return [shared[0]! + offset, shared[1]! + slope, shared[2]!];
+  });
+}
+
+function cellGeometry(model: RowModel, col: number): CellGeometry {
+  const { row } = model;
+  const a = evalPoly(model.along, col);
+  const b = evalPoly(model.base, a);
+  // A curled page bends the row: the cell follows the local tangent of the baseline.
+  const slope = polySlope(model.base, a);
+  const stretch = Math.hypot(1, slope);
+  const t: [number, number] = [(row.dir[0] + slope * row.normal[0]) / stretch, (row.dir[1] + slope * row.normal[1]) / stretch];
+  const nn: [number, number] = [-t[1], t[0]];
+  const sh = (Math.abs(polySlope(model.along, col)) * stretch) / ADVANCE;
+  const sv = evalPoly(model.vscale, a);
+  return {
+    origin: [a * row.dir[0] + b * row.normal[0], a * row.dir[1] + b * row.normal[1]],
+    along: [t[0] * sh, t[1] * sh],
+    across: [nn[0] * sv, nn[1] * sv],
+  };
+}
+
+/** Matches every cell of a row: one shift for the whole row first (from a quarter of its cells), then ±1 per cell. */
+function matchRow(img: GreyImage, model: RowModel, length: number, templates: GlyphTemplates): CellMatch[] {
+  const cells = Array.from({ length }, (_, col) => sampleCell(img, cellGeometry(model, col)));
+  const regular: GlyphTemplates = { ...templates, glyphs: templates.glyphs.map((g) => ({ ...g, variants: g.variants.filter((v) => v.strokeEm === 0) })) };
+  const all = shiftsAround(0, 0, SHIFT_MARGIN);
+  const totals = new Array<number>(all.length).fill(0);
+  for (let k = 1; k < length; k += 4) {
+    all.forEach((s, i) => {
+      totals[i]! += matchCell(cells[k]!, regular, [s]).candidates[0]!.score;
+    });
+  }
+  const [gx, gy] = all[totals.indexOf(Math.max(...totals))]!;
+  return cells.map((cell) => matchCell(cell, templates, shiftsAround(gx, gy, 1)));
+}
+
+/**
+ * Refits the geometry from recognised characters: each confidently matched
+ * blob, with the ink box its glyph has in the template, tells where its
+ * column's centre, the baseline and the vertical scale are.
+ */
+function refineModels(models: readonly RowModel[], matches: readonly CellMatch[][], memberCols: readonly Map<LineMember, number>[], templates: GlyphTemplates): RowModel[] {
+  const inkOf = new Map(templates.glyphs.map((g) => [g.char, g.ink]));
+  const anchors: ColumnAnchor[] = [];
+  const refined = models.map((model, r) => {
+    const pitch = Math.abs(polySlope(model.along, 0));
+    const sh = pitch / ADVANCE;
+    const aAt: number[] = [];
+    const baseAt: number[] = [];
+    const scaleAt: number[] = [];
+    for (const [m, col] of memberCols[r]!) {
+      const match = matches[r]![col];
+      const [best, second] = match?.candidates ?? [];
+      const ink = best && best.score >= 0.55 && !(second && best.score - second.score < 0.04) ? inkOf.get(best.char) : undefined;
+      if (!ink) {
+        // Unrecognised, it still marks its column: the fit must not extrapolate over a poorly read row end.
+        anchors.push({ row: r, col, a: (m.aMin + m.aMax) / 2 });
+        continue;
+      }
+      const sv = (m.bMax - m.bMin) / (ink.y1 - ink.y0);
+      const a = (m.aMin + m.aMax) / 2;
+      anchors.push({ row: r, col, a: a - ((ink.x0 + ink.x1) / 2 - CELL_WIDTH / 2) * sh });
+      aAt.push(a);
+      scaleAt.push(sv);
+      baseAt.push(m.bMax - (ink.y1 - BASELINE) * sv);
+    }
+    if (aAt.length < 8) return model;
+    const degree = aAt.length >= 16 ? 2 : 1;
+    const vscale = robustPoly(aAt, scaleAt, 1, 0.08 * median(scaleAt));
+    const base = robustPoly(aAt, baseAt, degree, 0.15 * pitch);
+    return vscale && base ? { ...model, vscale, base } : model;
+  });
+  if (anchors.filter((x) => x.row === 0).length < 8) return refined;
+  const along = fitColumns(anchors, models.length, Math.abs(polySlope(models[0]!.along, 0)), models.map((m) => m.along));
+  return refined.map((m, r) => ({ ...m, along: along[r]! }));
+}
+
+interface CandidateRead {
+  reading: Omit<MrzImageReading, 'quad' | 'angleDeg'>;
+  /** Quad and direction in the oriented image. */
+  quad: [number, number][];
+  dir: [number, number];
+  rank: number;
+}
+
+function readCandidate(img: GreyImage, cand: MrzCandidate, templates: GlyphTemplates, options: Partial<CorrectionOptions>): CandidateRead | null {
+  const length = cand.lineLength;
+  const fits = cand.rows.map((row) => ({ row, ...fitSlots(row) }));
+  const firsts = chooseWindows(
+    fits.map((f) => ({ row: f.row, along: f.along, occ: occupancy(f.row, f.along, f.slots) })),
+    length,
+  );
+  const memberCols = fits.map((f, r) => {
+    const cols = new Map<LineMember, number>();
+    for (const [m, s] of f.slots) if (s - firsts[r]! >= 0 && s - firsts[r]! < length) cols.set(m, s - firsts[r]!);
+    return cols;
+  });
+  const anchors = memberCols.flatMap((cols, r) => [...cols].map(([m, col]) => ({ row: r, col, a: (m.aMin + m.aMax) / 2 })));
+  // Each row's own fit, re-indexed by column, where the joint fit cannot place a row.
+  const own = fits.map((f, r): Poly => {
+    const [c0 = 0, c1 = 0, c2 = 0] = f.along;
+    const s0 = firsts[r]!;
+    return [c0 + c1 * s0 + c2 * s0 * s0, c1 + 2 * c2 * s0, c2];
+  });
+  const along = fitColumns(anchors, fits.length, median(fits.map((f) => f.row.pitch)), own);
+  let models: RowModel[] = fits.map((f, r) => ({
+    row: f.row,
+    along: along[r]!,
+    base: [...f.row.base],
+    // Until characters are recognised, the em is taken from the height of the tall characters (capitals and digits).
+    vscale: [f.row.height / (TALL_PER_EM * EM), 0],
+  }));
+  let matches = models.map((m) => matchRow(img, m, length, templates));
+  const refined = refineModels(models, matches, memberCols, templates);
+  if (refined.some((m, i) => m !== models[i])) {
+    models = refined;
+    matches = models.map((m) => matchRow(img, m, length, templates));
+  }
+
+  const candidates = matches.map((row) => row.map((m) => m.candidates));
+  const rawLines = candidates.map((row) => row.map((c) => c[0]!.char).join(''));
+  const formats = formatsFor(cand.rows.length, length, rawLines[0]?.[0]);
+  let best: { format: MrzFormat; corrected: ReturnType<typeof correctMrz>; checks: CheckResult[] } | undefined;
+  for (const format of formats) {
+    const corrected = correctMrz(LAYOUTS[format], candidates, options);
+    const checks = verifyCheckDigits(LAYOUTS[format], corrected.lines);
+    // The document code decides between a travel document and a visa of the same size.
+    const codeFits = format.startsWith('MRV') === (corrected.lines[0]![0] === 'V');
+    if (!best || (codeFits && corrected.cost < best.corrected.cost)) best = { format, corrected, checks };
+    if (codeFits) break;
+  }
+  if (!best) return null;
+  const { format, corrected, checks } = best;
+  const confidence = corrected.scores.map((row) => row.map((s) => Math.max(0, Math.min(1, s))));
+  const flat = confidence.flat();
+  const meanConfidence = flat.reduce((s, v) => s + v, 0) / flat.length;
+  const minConfidence = Math.min(...flat);
+
+  const corner = (model: RowModel, col: number, side: -1 | 1, top: boolean): [number, number] => {
+    const g = cellGeometry(model, col);
+    const u = (side * ADVANCE) / 2;
+    const v = top ? -CAP_PER_EM * EM : 0;
+    return [g.origin[0] + u * g.along[0] + v * g.across[0], g.origin[1] + u * g.along[1] + v * g.across[1]];
+  };
+  const firstRow = models[0]!;
+  const lastRow = models[models.length - 1]!;
+  const quad: [number, number][] = [corner(firstRow, 0, -1, true), corner(firstRow, length - 1, 1, true), corner(lastRow, length - 1, 1, false), corner(lastRow, 0, -1, false)];
+  const validCount = checks.filter((c) => c.valid).length;
+  return {
+    reading: {
+      format,
+      lines: corrected.lines,
+      rawLines,
+      confidence,
+      alternatives: candidates.map((row) => row.map((c) => c.slice(0, 3))),
+      corrections: corrected.corrections,
+      checks,
+      checkDigitsValid: checks.every((c) => c.valid),
+      documentNumberRule: corrected.documentNumberRule,
+      meanConfidence,
+      minConfidence,
+    },
+    quad,
+    dir: firstRow.row.dir,
+    // Valid check digits first, then how well the glyphs matched.
+    rank: validCount / Math.max(1, checks.length) + meanConfidence,
+  };
+}
+
+/** A read is accepted without trying other orientations when every check digit holds and the glyphs match well. */
+const GOOD_MEAN_CONFIDENCE = 0.75;
+/** Below this mean match score a "reading" is text of another font, a pattern, or noise: nothing is reported. */
+const FOUND_MEAN_CONFIDENCE = 0.6;
+const isGood = (read: CandidateRead | undefined) => Boolean(read && read.reading.checkDigitsValid && read.reading.meanConfidence >= GOOD_MEAN_CONFIDENCE);
+
+/**
+ * Reads the MRZ of an upright-decoded grey image (EXIF orientation already
+ * applied). Coordinates in the result are pixels of this image.
+ */
+export function readMrzFromGrey(img: GreyImage, templates: GlyphTemplates, options: MrzReadOptions = {}): MrzReadResult {
+  const t0 = performance.now();
+  const opts = { ...DEFAULTS, ...options };
+  let best: { read: CandidateRead; quarters: 0 | 1 | 2 | 3; width: number; height: number } | undefined;
+  let attempts = 0;
+  const orientations: (0 | 1 | 2 | 3)[] = opts.rotations ? [0, 2, 1, 3] : [0];
+  for (const quarters of orientations) {
+    const oriented = rotateQuarter(img, quarters);
+    const f = Math.max(1, Math.ceil(Math.max(oriented.width, oriented.height) / opts.locateLongEdge));
+    const rows = findTextRows(reduce(oriented, f)).map((r) => scaleRow(r, f));
+    const candidates = groupMrzCandidates(rows).slice(0, opts.maxCandidates);
+    for (const cand of candidates) {
+      attempts++;
+      const read = readCandidate(oriented, cand, templates, opts.correction ?? {});
+      if (read && (!best || read.rank > best.read.rank)) best = { read, quarters, width: img.width, height: img.height };
+      if (isGood(best?.read)) break;
+    }
+    if (isGood(best?.read)) break;
+  }
+  const elapsedMs = Math.round(performance.now() - t0);
+  if (!best || best.read.reading.meanConfidence < FOUND_MEAN_CONFIDENCE) return { found: false, reading: null, attempts, elapsedMs };
+  const { read, quarters, width, height } = best;
+  const quad = read.quad.map(([x, y]) => unrotatePoint(x, y, quarters, width, height));
+  const d0 = unrotatePoint(0, 0, quarters, width, height);
+  const d1 = unrotatePoint(read.dir[0] * 100, read.dir[1] * 100, quarters, width, height);
+  const angleDeg = (Math.atan2(d1[1] - d0[1], d1[0] - d0[0]) * 180) / Math.PI;
+  return { found: true, reading: { ...read.reading, quad, angleDeg: Math.round(angleDeg * 10) / 10 }, attempts, elapsedMs };
+}
