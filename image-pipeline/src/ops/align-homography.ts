@@ -5,7 +5,7 @@
  */
 import type { Cv } from '../cv/opencv';
 import { withMats } from '../cv/opencv';
-import { applyHomography, isHomography, normalizeHomography } from './geometry';
+import { applyHomography, composeHomographies, invertHomography, isHomography, normalizeHomography } from './geometry';
 
 export interface HomographyFit {
   homography: number[];
@@ -58,19 +58,6 @@ export function robustHomography(
   });
 }
 
-/** Least-squares homography (OpenCV's DLT + Levenberg–Marquardt on reprojection error) through all given points. */
-export function leastSquaresHomography(cv: Cv, src: ArrayLike<number>, dst: ArrayLike<number>, n: number): Promise<number[] | null> {
-  if (n < 4) return Promise.resolve(null);
-  return withMats((track) => {
-    const s = track(pointsMat(cv, src, n));
-    const d = track(pointsMat(cv, dst, n));
-    const h = track(cv.findHomography(s, d, 0));
-    if (h.rows !== 3 || h.cols !== 3) return null;
-    const homography = normalizeHomography(Array.from(h.data64F));
-    return isHomography(homography) ? homography : null;
-  });
-}
-
 /** Reprojection residuals |H·src − dst| for n correspondences. */
 export function reprojectionErrors(h: readonly number[], src: ArrayLike<number>, dst: ArrayLike<number>, n: number): Float64Array {
   const out = new Float64Array(n);
@@ -80,4 +67,123 @@ export function reprojectionErrors(h: readonly number[], src: ArrayLike<number>,
     out[i] = Number.isFinite(e) ? e : Number.POSITIVE_INFINITY;
   }
   return out;
+}
+
+/** Similarity that moves the points' centroid to 0 and their mean distance to √2 (Hartley normalisation). */
+function normaliser(xy: ArrayLike<number>, n: number): number[] {
+  let cx = 0;
+  let cy = 0;
+  for (let i = 0; i < n; i++) {
+    cx += xy[2 * i]!;
+    cy += xy[2 * i + 1]!;
+  }
+  cx /= n;
+  cy /= n;
+  let d = 0;
+  for (let i = 0; i < n; i++) d += Math.hypot(xy[2 * i]! - cx, xy[2 * i + 1]! - cy);
+  const s = d > 0 ? (Math.SQRT2 * n) / d : 1;
+  return [s, 0, -s * cx, 0, s, -s * cy, 0, 0, 1];
+}
+
+/** Solves the symmetric positive system A x = b (n×n, row-major) by Gaussian elimination with partial pivoting; null when singular. */
+function solve(a: Float64Array, b: Float64Array, n: number): Float64Array | null {
+  const m = Float64Array.from(a);
+  const x = Float64Array.from(b);
+  for (let c = 0; c < n; c++) {
+    let p = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(m[r * n + c]!) > Math.abs(m[p * n + c]!)) p = r;
+    if (Math.abs(m[p * n + c]!) < 1e-12) return null;
+    if (p !== c) {
+      for (let k = 0; k < n; k++) [m[c * n + k], m[p * n + k]] = [m[p * n + k]!, m[c * n + k]!];
+      [x[c], x[p]] = [x[p]!, x[c]!];
+    }
+    for (let r = c + 1; r < n; r++) {
+      const f = m[r * n + c]! / m[c * n + c]!;
+      if (f === 0) continue;
+      for (let k = c; k < n; k++) m[r * n + k] = m[r * n + k]! - f * m[c * n + k]!;
+      x[r] = x[r]! - f * x[c]!;
+    }
+  }
+  for (let r = n - 1; r >= 0; r--) {
+    let s = x[r]!;
+    for (let k = r + 1; k < n; k++) s -= m[r * n + k]! * x[k]!;
+    x[r] = s / m[r * n + r]!;
+  }
+  return x;
+}
+
+export interface RobustRefit {
+  homography: number[];
+  /** Final robust weight of each correspondence (0 = rejected). */
+  weights: Float64Array;
+  /** Robust scale of the residuals (px). */
+  sigma: number;
+}
+
+/**
+ * Iteratively reweighted least squares on reprojection error (Gauss–Newton,
+ * Tukey biweight with a scale from the median absolute residual), starting
+ * from `initial`. Unlike RANSAC's hard inlier set, the smooth weights give
+ * one well-defined optimum when the scene is only approximately a plane
+ * (lens distortion, relief), so the result does not depend on where the
+ * iteration started.
+ */
+export function irlsHomography(initial: readonly number[], src: ArrayLike<number>, dst: ArrayLike<number>, n: number, minSigma: number, iterations = 8): RobustRefit | null {
+  if (n < 8) return null;
+  const ts = normaliser(src, n);
+  const td = normaliser(dst, n);
+  const s = new Float64Array(2 * n);
+  const d = new Float64Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    [s[2 * i], s[2 * i + 1]] = applyHomography(ts, src[2 * i]!, src[2 * i + 1]!);
+    [d[2 * i], d[2 * i + 1]] = applyHomography(td, dst[2 * i]!, dst[2 * i + 1]!);
+  }
+  // Work on the normalised problem: Hn = Td · H · Ts⁻¹.
+  const scale = td[0]!;
+  let h = composeHomographies(td, composeHomographies(initial, invertHomography(ts)));
+  const weights = new Float64Array(n).fill(1);
+  const res = new Float64Array(n);
+  let sigma = minSigma;
+  for (let it = 0; it < iterations; it++) {
+    for (let i = 0; i < n; i++) {
+      const [u, v] = applyHomography(h, s[2 * i]!, s[2 * i + 1]!);
+      res[i] = Math.hypot(u - d[2 * i]!, v - d[2 * i + 1]!) / scale;
+    }
+    const sorted = Float64Array.from(res).sort();
+    sigma = Math.max(minSigma, 1.4826 * sorted[n >> 1]!);
+    const c = 4.685 * sigma;
+    let used = 0;
+    for (let i = 0; i < n; i++) {
+      const r = res[i]! / c;
+      weights[i] = r < 1 ? (1 - r * r) ** 2 : 0;
+      if (weights[i]! > 0) used++;
+    }
+    if (used < 8) return null;
+    const ata = new Float64Array(64);
+    const atb = new Float64Array(8);
+    const [h0, h1, h2, h3, h4, h5, h6, h7] = h as [number, number, number, number, number, number, number, number];
+    for (let i = 0; i < n; i++) {
+      const w8 = weights[i]!;
+      if (w8 === 0) continue;
+      const x = s[2 * i]!;
+      const y = s[2 * i + 1]!;
+      const den = h6 * x + h7 * y + 1;
+      const u = (h0 * x + h1 * y + h2) / den;
+      const v = (h3 * x + h4 * y + h5) / den;
+      const ju = [x / den, y / den, 1 / den, 0, 0, 0, (-u * x) / den, (-u * y) / den];
+      const jv = [0, 0, 0, x / den, y / den, 1 / den, (-v * x) / den, (-v * y) / den];
+      const ru = d[2 * i]! - u;
+      const rv = d[2 * i + 1]! - v;
+      for (let a = 0; a < 8; a++) {
+        atb[a] = atb[a]! + w8 * (ju[a]! * ru + jv[a]! * rv);
+        for (let b = a; b < 8; b++) ata[a * 8 + b] = ata[a * 8 + b]! + w8 * (ju[a]! * ju[b]! + jv[a]! * jv[b]!);
+      }
+    }
+    for (let a = 0; a < 8; a++) for (let b = 0; b < a; b++) ata[a * 8 + b] = ata[b * 8 + a]!;
+    const delta = solve(ata, atb, 8);
+    if (!delta) return null;
+    h = [h0 + delta[0]!, h1 + delta[1]!, h2 + delta[2]!, h3 + delta[3]!, h4 + delta[4]!, h5 + delta[5]!, h6 + delta[6]!, h7 + delta[7]!, 1];
+  }
+  const out = composeHomographies(invertHomography(td), composeHomographies(h, ts));
+  return isHomography(out) ? { homography: out, weights, sigma } : null;
 }

@@ -12,7 +12,7 @@
  */
 import type { Cv } from '../cv/opencv';
 import { withMats } from '../cv/opencv';
-import { leastSquaresHomography, reprojectionErrors, robustHomography } from './align-homography';
+import { irlsHomography, reprojectionErrors, robustHomography } from './align-homography';
 import type { GreyImage, RefinementLevel, ZoneRect } from './align-types';
 import { applyHomography, convexHull, homographyFromLevel, homographyToLevel, polygonArea } from './geometry';
 import type { Homography, Point } from './geometry';
@@ -30,8 +30,8 @@ export interface RefineOptions {
   maxIterations: number;
   /** Minimum zero-normalised cross-correlation for a refined patch to count. */
   minCorrelation: number;
-  /** Inlier distance for re-estimation, in pixels of the level. */
-  inlierThreshold: number;
+  /** RANSAC distance (pixels of the level) for the consensus the robust fit starts from. */
+  consensusThreshold: number;
   /** Long edge of the coarsest refinement level (normally the feature working resolution). */
   coarseLongEdge: number;
   /** Extra passes at the finest level (each re-samples patches through the improved homography). */
@@ -39,17 +39,20 @@ export interface RefineOptions {
   ignoreZones: readonly ZoneRect[];
   /** Patches tried per level (spread over the reference). */
   pointsPerLevel: number;
+  /** Floor of the robust residual scale, pixels of the level (LK on clean images is more precise than the model). */
+  minSigma: number;
 }
 
 export const DEFAULT_REFINE_OPTIONS: RefineOptions = {
   patchRadius: 10,
   maxIterations: 12,
   minCorrelation: 0.6,
-  inlierThreshold: 1,
+  consensusThreshold: 2,
   coarseLongEdge: 512,
   finalPasses: 1,
   ignoreZones: [],
   pointsPerLevel: 400,
+  minSigma: 0.1,
 };
 
 export interface RefineResult {
@@ -206,6 +209,8 @@ function trackPatch(
   return { x: x0, y: y0, dx, dy, correlation: corr };
 }
 
+
+
 function levelScales(reference: GreyImage, sigma: number, coarseLongEdge: number): { ref: number; qry: number }[] {
   // Work at the finer of the two resolutions, but never sample an image much
   // finer than the other one's grid (that would alias): when one image is
@@ -354,9 +359,9 @@ export async function refineHomography(
     const qryL = await scaled('q', questioned, qs);
     const zones = o.ignoreZones.map((z) => ({ x: z.x * refL.sx, y: z.y * refL.sy, width: z.width * refL.sx, height: z.height * refL.sy }));
     const passes = li === schedule.length - 1 ? 1 + o.finalPasses : 1;
+    const centres = selectPatchCentres(refL, r, o.pointsPerLevel, zones, MIN_EIGEN);
     for (let pass = 0; pass < passes; pass++) {
       const hL = homographyToLevel(h, [refL.sx, refL.sy], [qryL.sx, qryL.sy]);
-      const centres = selectPatchCentres(refL, r, o.pointsPerLevel, zones, MIN_EIGEN);
       const src: number[] = [];
       const dst: number[] = [];
       let points = 0;
@@ -371,24 +376,31 @@ export async function refineHomography(
       const tracked = src.length / 2;
       const level: RefinementLevel = { referenceScale: refL.sx, questionedScale: qryL.sx, pass, points, tracked, inliers: 0, rmse: Number.NaN, coverage: 0 };
       levels.push(level);
-      const fit = await robustHomography(cv, src, dst, tracked, o.inlierThreshold, 'ransac');
+      const fit = await robustHomography(cv, src, dst, tracked, o.consensusThreshold, 'ransac');
       if (!fit || fit.inliers < 8) {
         return { ok: false, homography: h, inliers: fit?.inliers ?? 0, rmse: Number.NaN, levels, coverage: 0, message: `refinement at scale ${refL.sx.toFixed(3)}: ${fit?.inliers ?? 0} of ${tracked} tracked points agree` };
       }
+      // RANSAC above picks the consistent majority; IRLS then settles on the one
+      // robust optimum near it.
+      const irls = irlsHomography(fit.homography, src, dst, tracked, o.minSigma);
+      if (!irls) {
+        return { ok: false, homography: h, inliers: 0, rmse: Number.NaN, levels, coverage: 0, message: `refinement at scale ${refL.sx.toFixed(3)}: robust fit did not converge` };
+      }
+      const polished = irls.homography;
       const inSrc: number[] = [];
       const inDst: number[] = [];
       for (let i = 0; i < tracked; i++) {
-        if (fit.inlierMask[i]) {
+        if (irls.weights[i]! > 0) {
           inSrc.push(src[2 * i]!, src[2 * i + 1]!);
           inDst.push(dst[2 * i]!, dst[2 * i + 1]!);
         }
       }
-      const polished = (await leastSquaresHomography(cv, inSrc, inDst, fit.inliers)) ?? fit.homography;
-      const errs = reprojectionErrors(polished, inSrc, inDst, fit.inliers);
+      const count = inSrc.length / 2;
+      const errs = reprojectionErrors(polished, inSrc, inDst, count);
       let s2 = 0;
       for (const e of errs) s2 += e * e;
-      rmse = Math.sqrt(s2 / fit.inliers) / qryL.sx;
-      inliers = fit.inliers;
+      rmse = Math.sqrt(s2 / Math.max(1, count)) / qryL.sx;
+      inliers = count;
       level.inliers = inliers;
       level.rmse = rmse;
       const hull: Point[] = [];
