@@ -3,7 +3,16 @@
  * checked against it on creation, so a test can never feed a component data
  * the API would not send.
  */
-import { validateSpecimen, type Capture, type CaptureImage, type FeatureZone, type Specimen } from '@exemplar/specimens-schema';
+import {
+  validate,
+  validateSpecimen,
+  type Capture,
+  type CaptureImage,
+  type Comparison as ApiComparison,
+  type FeatureZone,
+  type LightComparisonResult,
+  type Specimen,
+} from '@exemplar/specimens-schema';
 import type { SpecimenPage } from '../features/library/api';
 
 let counter = 0;
@@ -104,6 +113,57 @@ export function makePage(items: Specimen[], overrides: Partial<SpecimenPage> = {
     },
     total: items.length,
     nextCursor: null,
+    ...overrides,
+  };
+}
+
+/** A comparison record as GET /api/comparisons/:id answers, checked against the comparison schema. */
+export function makeApiComparison(overrides: Partial<ApiComparison> = {}): ApiComparison {
+  const c: ApiComparison = {
+    id: 'cmp0001',
+    status: 'queued',
+    progress: { fraction: 0, stage: 'queued' },
+    error: null,
+    request: { reference: { specimenId: 'spec000001', captureId: 'cap000001' } },
+    questioned: {
+      white: { sha256: sha('qw'), bytes: 1000, width: 1900, height: 1350, format: 'jpeg', url: '/api/comparisons/cmp0001/questioned/white', originalName: 'gate4-white.jpg' },
+    },
+    reference: { specimenId: 'spec000001', captureId: 'cap000001' },
+    identification: null,
+    result: null,
+    attempts: 0,
+    createdBy: 'local',
+    createdAt: '2024-05-01T10:00:00Z',
+    updatedAt: '2024-05-01T10:00:00Z',
+    startedAt: null,
+    finishedAt: null,
+    ...overrides,
+  };
+  const result = validate('comparison', c);
+  if (!result.ok) throw new Error(`test fixture is not a valid comparison: ${JSON.stringify(result.errors)}`);
+  return c;
+}
+
+export function makeLightResult(lightSource: LightComparisonResult['lightSource'], overrides: Partial<LightComparisonResult> = {}): LightComparisonResult {
+  const out = (kind: string) => ({
+    name: `${lightSource}.${kind}`,
+    sha256: sha(`${lightSource}${kind}`),
+    bytes: 100,
+    contentType: kind.endsWith('json') ? ('application/json' as const) : ('image/png' as const),
+    url: `/api/comparisons/cmp0001/outputs/${lightSource}.${kind}`,
+  });
+  return {
+    lightSource,
+    homography: [1, 0, 0, 0, 1, 0, 0, 0, 1],
+    registration: { outcome: 'aligned', anchorLight: 'white', shift: [0, 0], correlation: { anchor: null, best: null } },
+    regions: [],
+    personalisedRegions: [],
+    zoneVerdicts: [],
+    outputs: { aligned: out('aligned.png'), heatmap: out('heatmap.png'), regions: out('regions.json') },
+    outputSize: [2000, 1400],
+    referenceSize: [2000, 1400],
+    questionedSize: [1900, 1350],
+    stats: {},
     ...overrides,
   };
 }

@@ -1,143 +1,112 @@
 /**
- * The comparison API (issue 3 §6) and its translation into the viewer's
- * model. Everything that depends on the wire format of comparisons is in
- * this file.
+ * The comparison and identification API (issue 3 §6; records in
+ * specimens-schema's comparison, comparison-request and identification
+ * schemas) and the translation of a comparison into the viewer's model.
  */
-import type { Specimen } from '@exemplar/specimens-schema';
+import type {
+  Comparison as ApiComparison,
+  ComparisonRequest,
+  DifferenceRegion,
+  IdentificationResult,
+  IdentifyFilter,
+  Specimen,
+} from '@exemplar/specimens-schema';
 import type { ApiClient, UploadProgress } from '../../shared/api/client';
 import { captureImageSource, type ImageSource } from '../../shared/api/images';
-import type { Comparison, ComparisonLight, ComparisonStatus, FlaggedRegion, ZoneVerdict } from './types';
+import { lightLabel } from '../../shared/vocabulary';
+import type { Comparison, ComparisonLight, FlaggedRegion, ZoneVerdict } from './types';
 
-/* ---------- Wire format ---------- */
+export type { ApiComparison };
 
-export interface ApiRegion {
-  box: { x: number; y: number; width: number; height: number };
-  polygon?: [number, number][];
-  area?: number;
-  score: number;
-  peak?: number;
-}
-
-export interface ApiZoneVerdict {
-  zoneId: string;
-  type: string;
-  label?: string;
-  verdict: 'consistent' | 'different' | 'absent';
-  score: number;
-}
-
-export interface ApiOutput {
-  /** Where the image is served (relative to the API). */
-  url: string;
-  sha256?: string;
-}
-
-export interface ApiLightResult {
-  lightSource: string;
-  regions: ApiRegion[];
-  personalisedRegions?: ApiRegion[];
-  zoneVerdicts: ApiZoneVerdict[];
-  outputs: { heatmap: ApiOutput; aligned: ApiOutput };
-  /** Size of the output images (the reference frame, possibly reduced). */
-  outputSize: [number, number];
-  /** Size of the reference original, the frame of regions and zones. */
-  referenceSize: [number, number];
-}
-
-export interface ApiComparison {
-  id: string;
-  status: ComparisonStatus;
-  progress: { fraction: number; stage: string } | null;
-  error: { code: string; message: string } | null;
-  reference: { specimenId: string; captureId: string } | null;
-  questioned?: { title?: string; name?: string } | null;
-  result?: {
-    lights: ApiLightResult[];
-    skipped?: { lightSource: string; reason: string }[];
-  } | null;
-  createdAt?: string;
-}
-
-export interface IdentifyCandidate {
-  specimenId: string;
-  captureId: string;
-  score: number;
-  specimen?: Specimen;
-}
-
-/* ---------- Requests ---------- */
-
-export type ReferenceChoice = { specimenId: string; captureId: string } | 'auto';
+export type ReferenceChoice = ComparisonRequest['reference'];
 
 export interface QuestionedFile {
   lightSource: string;
   file: File;
 }
 
-/** Starts a comparison: the questioned images as file parts named by light source, the reference (or `auto`) in the `comparison` JSON part. */
+/**
+ * Starts a comparison: the request JSON in the `comparison` part, then one
+ * file part per questioned image named by its light source. Answers 202
+ * with the queued comparison.
+ */
 export function startComparison(
   api: ApiClient,
-  reference: ReferenceChoice,
+  request: Omit<ComparisonRequest, 'questioned'>,
   files: QuestionedFile[],
-  meta: { title?: string },
   onProgress: (p: UploadProgress) => void,
   signal?: AbortSignal,
-): Promise<{ id: string }> {
+): Promise<ApiComparison> {
   const form = new FormData();
-  form.append('comparison', JSON.stringify({ reference, questioned: { ...(meta.title ? { title: meta.title } : {}) } }));
+  form.append('comparison', JSON.stringify(request));
   for (const { lightSource, file } of files) form.append(lightSource, file, file.name);
-  return api.upload<{ id: string }>('/api/comparisons', form, onProgress, signal ? { signal } : {});
+  return api.upload<ApiComparison>('/api/comparisons', form, onProgress, signal ? { signal } : {});
 }
 
 export function getComparison(api: ApiClient, id: string, signal?: AbortSignal): Promise<ApiComparison> {
   return api.get<ApiComparison>(`/api/comparisons/${encodeURIComponent(id)}`, signal ? { signal } : {});
 }
 
-/** Candidate references for a questioned image, best first. */
-export function identify(api: ApiClient, image: QuestionedFile, signal?: AbortSignal): Promise<{ candidates: IdentifyCandidate[] }> {
+/** Catalogue captures that show the same document as a (white-light) questioned image, best first. */
+export function identify(api: ApiClient, image: File, filter: IdentifyFilter = {}, signal?: AbortSignal): Promise<IdentificationResult> {
   const form = new FormData();
-  form.append(image.lightSource, image.file, image.file.name);
-  return api.upload<{ candidates: IdentifyCandidate[] }>('/api/identify', form, () => undefined, signal ? { signal } : {});
+  if (filter.issuingState) form.append('issuingState', filter.issuingState);
+  if (filter.documentCode) form.append('documentCode', filter.documentCode);
+  form.append('image', image, image.name);
+  return api.upload<IdentificationResult>('/api/identify', form, () => undefined, signal ? { signal } : {});
 }
 
 /* ---------- Translation ---------- */
 
-function regionsOf(raw: ApiRegion[], personalised: boolean): FlaggedRegion[] {
+const SKIP_REASONS: Record<string, string> = {
+  'not-in-reference': 'the reference capture has no image under this light',
+  'not-in-questioned': 'no questioned image was given under this light',
+};
+
+function regionsOf(raw: DifferenceRegion[], personalised: boolean): FlaggedRegion[] {
   return raw.map((r, i) => ({
     id: `${personalised ? 'p' : 'r'}${i + 1}`,
     box: r.box,
-    polygon: r.polygon ?? [],
+    polygon: r.polygon.map((p) => [p[0] ?? 0, p[1] ?? 0] as [number, number]),
     score: r.score,
     personalised,
   }));
 }
 
-function outputSource(api: ApiClient, output: ApiOutput, size: [number, number]): ImageSource {
-  return { kind: 'image', url: api.url(output.url), width: size[0], height: size[1] };
+function outputSource(api: ApiClient, url: string, size: number[]): ImageSource {
+  return { kind: 'image', url: api.url(url), width: size[0] ?? 1, height: size[1] ?? 1 };
+}
+
+/** What to call the questioned document: the examiner's notes (first line), else the white image's file name. */
+export function questionedTitle(raw: ApiComparison): string {
+  const note = raw.request.notes?.split('\n')[0]?.trim();
+  if (note) return note.length > 80 ? `${note.slice(0, 77)}…` : note;
+  const images = Object.values(raw.questioned).filter((i) => i !== undefined);
+  const named = raw.questioned['white']?.originalName ?? images.find((i) => i.originalName)?.originalName;
+  return named ? `Questioned (${named})` : 'Questioned document';
 }
 
 /**
  * The viewer's model of a comparison. The reference specimen supplies the
- * reference images (deep zoom where available) and the zone outlines.
+ * reference images (deep zoom where available) and the zone outlines; without
+ * it the heatmap (the reference in grey with the differences) stands in.
  */
 export function toComparison(api: ApiClient, raw: ApiComparison, reference: Specimen | null): Comparison {
   const capture = reference?.captures.find((c) => c.id === raw.reference?.captureId);
+  const outlines = new Map(capture?.zones.map((z) => [z.id, z.polygon.map(([x, y]) => [x, y] as [number, number])]) ?? []);
   const lights: ComparisonLight[] = (raw.result?.lights ?? []).map((l) => {
-    const [width, height] = l.referenceSize;
     const image = capture?.images.find((i) => i.lightSource === l.lightSource);
-    const zoneOutline = new Map(capture?.zones.map((z) => [z.id, z.polygon.map(([x, y]) => [x, y] as [number, number])]) ?? []);
     const zoneVerdicts: ZoneVerdict[] = l.zoneVerdicts.map((v) => {
-      const polygon = zoneOutline.get(v.zoneId);
+      const polygon = outlines.get(v.zoneId);
       return { zoneId: v.zoneId, type: v.type, verdict: v.verdict, score: v.score, ...(v.label ? { label: v.label } : {}), ...(polygon ? { polygon } : {}) };
     });
     return {
       lightSource: l.lightSource,
-      frame: { width, height },
-      // Without the reference record, the heatmap (the reference in grey with the differences) stands in for it.
-      reference: image ? captureImageSource(api, image) : outputSource(api, l.outputs.heatmap, l.outputSize),
-      questioned: outputSource(api, l.outputs.aligned, l.outputSize),
-      heatmap: outputSource(api, l.outputs.heatmap, l.outputSize),
-      regions: [...regionsOf(l.regions, false), ...regionsOf(l.personalisedRegions ?? [], true)],
+      frame: { width: l.referenceSize[0] ?? 1, height: l.referenceSize[1] ?? 1 },
+      reference: image ? captureImageSource(api, image) : outputSource(api, l.outputs.heatmap.url, l.outputSize),
+      questioned: outputSource(api, l.outputs.aligned.url, l.outputSize),
+      heatmap: outputSource(api, l.outputs.heatmap.url, l.outputSize),
+      regions: [...regionsOf(l.regions, false), ...regionsOf(l.personalisedRegions, true)],
       zoneVerdicts,
     };
   });
@@ -150,9 +119,23 @@ export function toComparison(api: ApiClient, raw: ApiComparison, reference: Spec
       ...(raw.reference ? { specimenId: raw.reference.specimenId, captureId: raw.reference.captureId } : {}),
       title: reference?.title ?? 'Reference',
     },
-    questioned: { title: raw.questioned?.title ?? raw.questioned?.name ?? 'Questioned document' },
+    questioned: { title: questionedTitle(raw) },
     lights,
-    skipped: raw.result?.skipped ?? [],
-    ...(raw.createdAt ? { createdAt: raw.createdAt } : {}),
+    skipped: (raw.result?.skipped ?? []).map((s) => ({ lightSource: s.lightSource, reason: SKIP_REASONS[s.reason] ?? s.reason })),
   };
+}
+
+/** Words for a progress stage (queued, identify, decode, align, compare:<light>, store). */
+export function stageLabel(stage: string): string {
+  const light = /^compare:(.+)$/.exec(stage)?.[1];
+  if (light) return `Comparing under ${lightLabel(light)}`;
+  const words: Record<string, string> = {
+    queued: 'Waiting for a worker',
+    identify: 'Finding the reference',
+    decode: 'Reading the images',
+    align: 'Aligning the questioned document to the reference',
+    store: 'Saving the results',
+    running: 'Starting',
+  };
+  return words[stage] ?? stage;
 }

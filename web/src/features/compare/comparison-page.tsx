@@ -4,20 +4,13 @@ import { Link, useParams, useSearchParams } from 'react-router-dom';
 import { useApi } from '../../shared/api/api-context';
 import { isAbort, isApiError } from '../../shared/api/client';
 import { EmptyState, ErrorState, LoadingState } from '../../shared/ui/states';
-import { lightLabel } from '../../shared/vocabulary';
 import { getSpecimen } from '../specimen/api';
-import { getComparison, toComparison, type ApiComparison } from './api';
+import { getComparison, stageLabel, toComparison, type ApiComparison } from './api';
 import { ComparisonViewer } from './comparison-viewer';
 
 /** How often a running comparison is asked for its progress. */
 export const POLL_MS = 1000;
 
-const STAGES: Record<string, string> = { queued: 'Waiting for a worker', decode: 'Reading the images', align: 'Aligning the questioned document to the reference' };
-export function stageLabel(stage: string): string {
-  const light = /^compare:(.+)$/.exec(stage)?.[1];
-  if (light) return `Comparing under ${lightLabel(light)}`;
-  return STAGES[stage] ?? stage;
-}
 
 type Load = { status: 'loading' } | { status: 'error'; error: unknown } | { status: 'ready'; job: ApiComparison; reference: Specimen | null };
 

@@ -1,42 +1,29 @@
 /**
  * The comparison as the viewer uses it. `api.ts` turns the API's comparison
- * job into this shape, so the viewer and its modes depend on one model.
- * Coordinates are pixels of the reference image (the frame every output of a
- * light source is drawn in).
+ * record (specimens-schema's `Comparison`) into this shape: regions get ids
+ * and a personalised flag, zone verdicts get their outlines from the
+ * reference capture, outputs become image sources. Coordinates are pixels of
+ * the reference image, the frame every output of a light source is drawn in.
  */
+import type { ComparisonStatus, DifferenceRegion, ZoneVerdict as ApiZoneVerdict, ZoneVerdictKind } from '@exemplar/specimens-schema';
 import type { ImageSource } from '../../shared/api/images';
 
-export type ComparisonStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+export type { ComparisonStatus, ZoneVerdictKind };
 
-export interface Box {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
+export type Box = DifferenceRegion['box'];
 
-export interface FlaggedRegion {
+export type FlaggedRegion = Pick<DifferenceRegion, 'box' | 'score'> & {
   /** Stable within a light source: `r1`, `r2` … in score order; personalised ones `p1` … */
   id: string;
-  box: Box;
   polygon: [number, number][];
-  /** Mean difference score, 0..1. */
-  score: number;
   /** Inside a personalised zone (photo, name, number …): expected to differ between holders. */
   personalised: boolean;
-}
+};
 
-export type ZoneVerdictKind = 'consistent' | 'different' | 'absent';
-
-export interface ZoneVerdict {
-  zoneId: string;
-  type: string;
-  label?: string;
-  verdict: ZoneVerdictKind;
-  score: number;
+export type ZoneVerdict = Pick<ApiZoneVerdict, 'zoneId' | 'type' | 'label' | 'verdict' | 'score'> & {
   /** The zone's outline on the reference, when the reference capture is known. */
   polygon?: [number, number][];
-}
+};
 
 export interface ComparisonLight {
   lightSource: string;
@@ -65,7 +52,6 @@ export interface Comparison {
   reference: ComparisonSide;
   questioned: ComparisonSide;
   lights: ComparisonLight[];
-  /** Light sources that could not be compared, and why. */
+  /** Light sources that could not be compared, and why (in words). */
   skipped: { lightSource: string; reason: string }[];
-  createdAt?: string;
 }

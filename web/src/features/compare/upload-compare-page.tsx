@@ -1,5 +1,5 @@
-import type { Specimen } from '@exemplar/specimens-schema';
-import { useEffect, useId, useRef, useState, type DragEvent } from 'react';
+import type { IdentificationCandidate, IdentifyFilter, Specimen } from '@exemplar/specimens-schema';
+import { useId, useRef, useState, type DragEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { useApi } from '../../shared/api/api-context';
 import { errorMessage, isAbort, isApiError } from '../../shared/api/client';
@@ -13,7 +13,7 @@ import { fileProgress } from '../editor/api';
 import { coverImage, searchSpecimens } from '../library/api';
 import { getSpecimen } from '../specimen/api';
 import { orderedImages } from '../specimen/capture-view';
-import { identify, startComparison, type IdentifyCandidate, type ReferenceChoice } from './api';
+import { identify, startComparison, type ReferenceChoice } from './api';
 
 const QUESTIONED_SLOTS = ['white', 'uv-365', 'ir-870'];
 
@@ -62,6 +62,17 @@ function ReferenceCard({ specimen, captureId, onCapture, onClear }: { specimen: 
   );
 }
 
+/** A candidate's image, from its specimen record (the candidate itself names only the capture and light). */
+function CandidateThumb({ candidate }: { candidate: IdentificationCandidate }) {
+  const api = useApi();
+  const specimen = useResource(candidate.specimenId, (signal) => getSpecimen(api, candidate.specimenId, signal));
+  const image =
+    specimen.status === 'ready'
+      ? specimen.data.captures.find((c) => c.id === candidate.captureId)?.images.find((i) => i.lightSource === candidate.lightSource)
+      : undefined;
+  return image ? <img src={api.url(imagePaths.thumbnail(image.sha256))} alt="" /> : <span className="candidate__no-image" />;
+}
+
 function ReferenceSearch({ onPick }: { onPick: (s: Specimen) => void }) {
   const api = useApi();
   const [text, setText] = useState('');
@@ -99,20 +110,27 @@ export function UploadComparePage() {
   const [params, setParams] = useSearchParams();
   const referenceId = params.get('reference');
   const reference = useResource(referenceId, (signal) => getSpecimen(api, referenceId as string, signal));
-  const [captureId, setCaptureId] = useState<string | undefined>(undefined);
+  // The user's choice of page; until then (or when it is not a capture of this reference), the data page.
+  const [captureChoice, setCaptureId] = useState<string | undefined>(undefined);
+  const captureId =
+    reference.status === 'ready'
+      ? captureChoice && reference.data.captures.some((c) => c.id === captureChoice && c.images.length > 0)
+        ? captureChoice
+        : defaultCapture(reference.data)
+      : undefined;
   const [slots, setSlots] = useState<SlotState[]>(QUESTIONED_SLOTS.map(emptySlot));
-  const [title, setTitle] = useState('');
-  const [candidates, setCandidates] = useState<{ status: 'idle' | 'loading' | 'ready' | 'error'; items: IdentifyCandidate[]; error?: unknown }>({ status: 'idle', items: [] });
+  const [notes, setNotes] = useState('');
+  const [filter, setFilter] = useState<{ issuingState: string; documentCode: string }>({ issuingState: '', documentCode: '' });
+  const [candidates, setCandidates] = useState<{ status: 'idle' | 'loading' | 'ready' | 'error'; items: IdentificationCandidate[]; searched?: number; error?: unknown }>({
+    status: 'idle',
+    items: [],
+  });
   const [auto, setAuto] = useState(false);
   const [sending, setSending] = useState(false);
   const [progress, setProgress] = useState(0);
   const [error, setError] = useState<unknown>(null);
   const controller = useRef<AbortController | null>(null);
-  const titleId = useId();
-
-  useEffect(() => {
-    if (reference.status === 'ready') setCaptureId((c) => (c && reference.data.captures.some((x) => x.id === c) ? c : defaultCapture(reference.data)));
-  }, [reference.status, reference.data]);
+  const notesId = useId();
 
   const chooseReference = (id: string | null) => {
     const next = new URLSearchParams(params);
@@ -129,11 +147,12 @@ export function UploadComparePage() {
   const findCandidates = async () => {
     if (!identifyImage) return;
     setCandidates({ status: 'loading', items: [] });
+    const narrow: IdentifyFilter = {};
+    if (filter.issuingState.trim()) narrow.issuingState = filter.issuingState.trim().toUpperCase() as IdentifyFilter['issuingState'];
+    if (filter.documentCode.trim()) narrow.documentCode = filter.documentCode.trim().toUpperCase();
     try {
-      const { candidates: found } = await identify(api, { lightSource: identifyImage.light, file: identifyImage.file });
-      // Show each candidate with its record; one that cannot be read any more is left out.
-      const withRecords = await Promise.all(found.map(async (c) => ({ ...c, specimen: c.specimen ?? (await getSpecimen(api, c.specimenId).catch(() => undefined)) })));
-      setCandidates({ status: 'ready', items: withRecords.filter((c) => c.specimen) });
+      const result = await identify(api, identifyImage.file, narrow);
+      setCandidates({ status: 'ready', items: result.candidates, searched: result.searched });
     } catch (err) {
       setCandidates({ status: 'error', items: [], error: err });
     }
@@ -152,9 +171,8 @@ export function UploadComparePage() {
     try {
       const { id } = await startComparison(
         api,
-        referenceChoice,
+        { reference: referenceChoice, ...(notes.trim() ? { notes: notes.trim() } : {}) },
         chosen.map((s) => ({ lightSource: s.light, file: s.file })),
-        title.trim() ? { title: title.trim() } : {},
         ({ loaded, total }) => {
           setProgress(total > 0 ? loaded / total : 0);
           const each = fileProgress(sizes, loaded, total);
@@ -170,7 +188,9 @@ export function UploadComparePage() {
       if (!isAbort(err)) {
         setError(err);
         const light = isApiError(err) ? err.details['lightSource'] : undefined;
-        if (typeof light === 'string') setSlots((all) => all.map((s) => (s.light === light ? { ...s, error: errorMessage(err) } : s)));
+        const field = isApiError(err) ? err.details['field'] : undefined;
+        const slotOf = typeof light === 'string' ? light : typeof field === 'string' ? field : undefined;
+        if (slotOf) setSlots((all) => all.map((s) => (s.light === slotOf ? { ...s, error: errorMessage(err) } : s)));
       }
       setSending(false);
       setSlots((all) => all.map((s) => ({ ...s, progress: 0 })));
@@ -192,11 +212,12 @@ export function UploadComparePage() {
           <span className="side-dot side-dot--questioned" aria-hidden="true" /> 1. Questioned document
         </h2>
         <div className="form-grid">
-          <div className="field">
-            <label htmlFor={titleId} className="field__label">
-              Name (optional)
+          <div className="field field--wide">
+            <label htmlFor={notesId} className="field__label">
+              Notes (optional)
             </label>
-            <input id={titleId} type="text" value={title} onChange={(e) => setTitle(e.target.value)} placeholder="e.g. case 2024-117, passport of J. Doe" disabled={sending} />
+            <input id={notesId} type="text" value={notes} onChange={(e) => setNotes(e.target.value)} placeholder="e.g. case 2024-117, passport presented at gate 4" disabled={sending} />
+            <span className="field__hint">The first line names the questioned document in the viewer.</span>
           </div>
         </div>
         <ul className="slots" aria-label="Questioned images by light source">
@@ -249,37 +270,47 @@ export function UploadComparePage() {
         {!referenceId && (
           <div className="reference-choice">
             <div>
+              <div className="identify-filter">
+                <label className="inline-field">
+                  Issuing state{' '}
+                  <input type="text" size={4} value={filter.issuingState} onChange={(e) => setFilter((f) => ({ ...f, issuingState: e.target.value }))} placeholder="UTO" />
+                </label>
+                <label className="inline-field">
+                  Document code{' '}
+                  <input type="text" size={3} value={filter.documentCode} onChange={(e) => setFilter((f) => ({ ...f, documentCode: e.target.value }))} placeholder="P" />
+                </label>
+              </div>
               <button type="button" className="button" disabled={!identifyImage || candidates.status === 'loading'} onClick={() => void findCandidates()}>
                 {candidates.status === 'loading' ? 'Looking for candidates…' : 'Suggest references from the questioned image'}
               </button>
-              {!identifyImage && <p className="field__hint">Add a questioned image first.</p>}
+              {!identifyImage && <p className="field__hint">Add a questioned image first (white light works best).</p>}
               {candidates.status === 'error' && <ErrorState title="No suggestions" error={candidates.error} onRetry={() => void findCandidates()} />}
               {candidates.status === 'ready' && (
                 <ol className="candidates" aria-label="Suggested references">
-                  {candidates.items.length === 0 && <li className="muted">No catalogued specimen looks like this image.</li>}
-                  {candidates.items.map((c) => {
-                    const thumb = c.specimen ? coverImage(c.specimen) : undefined;
-                    return (
-                      <li key={`${c.specimenId}/${c.captureId}`} className="candidate">
-                        {thumb && <img src={api.url(imagePaths.thumbnail(thumb.sha256))} alt="" />}
-                        <span>
-                          <strong>{c.specimen?.title ?? c.specimenId}</strong> {c.specimen && <StatusBadge status={c.specimen.status} />}
-                          <br />
-                          <span className="muted">match {Math.round(c.score * 100)}%</span>
+                  {candidates.items.length === 0 && <li className="muted">No catalogued capture looks like this image ({candidates.searched ?? 0} searched).</li>}
+                  {candidates.items.map((c) => (
+                    <li key={`${c.specimenId}/${c.captureId}/${c.lightSource}`} className="candidate">
+                      <CandidateThumb candidate={c} />
+                      <span>
+                        <strong>{c.title}</strong> <StatusBadge status={c.status} />
+                        <br />
+                        <span className="muted">
+                          {pageLabel(c.page)} · {c.verified ? `match ${Math.round(c.score * 100)}% (${c.inliers} points agree)` : 'not verified'}
                         </span>
-                        <button
-                          type="button"
-                          className="button button--small"
-                          onClick={() => {
-                            chooseReference(c.specimenId);
-                            setCaptureId(c.captureId);
-                          }}
-                        >
-                          Use as reference
-                        </button>
-                      </li>
-                    );
-                  })}
+                      </span>
+                      <button
+                        type="button"
+                        className="button button--small"
+                        aria-label={`Use ${c.title} as reference`}
+                        onClick={() => {
+                          chooseReference(c.specimenId);
+                          setCaptureId(c.captureId);
+                        }}
+                      >
+                        Use as reference
+                      </button>
+                    </li>
+                  ))}
                 </ol>
               )}
             </div>

@@ -1,0 +1,96 @@
+/** @jest-environment jsdom */
+import '../../test/dom-setup';
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import type { Comparison as ApiComparison } from '@exemplar/specimens-schema';
+import { makeApiComparison, makeCapture, makeImage, makeLightResult, makeSpecimen, makeZone } from '../../test/fixtures';
+import { createTestApi, ok, on, renderApp } from '../../test/test-api';
+
+const emblem = makeZone({ type: 'uv-fluorescent-ink', label: 'Sun emblem', lightSources: ['uv-365'], polygon: [[1200, 300], [1500, 300], [1500, 600], [1200, 600]] });
+const capture = makeCapture({ id: 'cap000001', images: [makeImage('white'), makeImage('uv-365')], zones: [emblem] });
+const reference = makeSpecimen({ id: 'spec000001', title: 'Utopia passport, 2019 series — holder A', captures: [capture] });
+const region = { box: { x: 1210, y: 310, width: 280, height: 280 }, polygon: [[1210, 310], [1490, 310], [1490, 590]], area: 40000, score: 0.83, peak: 0.99 };
+
+const done = makeApiComparison({
+  status: 'done',
+  progress: { fraction: 1, stage: 'store' },
+  request: { reference: { specimenId: reference.id, captureId: capture.id }, notes: 'Case 2024-117\nseized at gate 4' },
+  startedAt: '2024-05-01T10:00:01Z',
+  finishedAt: '2024-05-01T10:00:03Z',
+  result: {
+    anchorLight: 'white',
+    alignment: { homography: [1, 0, 0, 0, 1, 0, 0, 0, 1], inliers: 420, rmse: 0.4, method: 'akaze', message: 'ok' },
+    lights: [
+      makeLightResult('white'),
+      makeLightResult('uv-365', {
+        regions: [region],
+        zoneVerdicts: [{ zoneId: emblem.id, type: 'uv-fluorescent-ink', label: 'Sun emblem', verdict: 'absent', score: 0.92, flaggedShare: 0.8, signal: { reference: 80, questioned: 5 }, coverage: 1 }],
+      }),
+    ],
+    skipped: [{ lightSource: 'ir-870', reason: 'not-in-questioned' }],
+    parameters: {},
+    versions: {},
+    elapsedMs: { total: 1800 },
+  },
+});
+
+test('a running comparison shows live progress, then opens the viewer with the result', async () => {
+  const answers: ApiComparison[] = [
+    makeApiComparison({ status: 'running', progress: { fraction: 0.18, stage: 'align' } }),
+    makeApiComparison({ status: 'running', progress: { fraction: 0.6, stage: 'compare:uv-365' } }),
+    done,
+  ];
+  const api = createTestApi(
+    on('GET', '/api/comparisons/cmp0001', () => ok(answers.length > 1 ? answers.shift() : answers[0])),
+    on('GET', `/api/specimens/${reference.id}`, ok(reference)),
+  );
+  const { location } = renderApp(api, '/comparisons/cmp0001');
+  const user = userEvent.setup();
+
+  expect(await screen.findByText('Aligning the questioned document to the reference — 18%')).toBeInTheDocument();
+  expect(screen.getByRole('progressbar', { name: 'Comparison progress' })).toHaveAttribute('value', '0.18');
+  expect(await screen.findByText('Comparing under UV 365 nm — 60%', {}, { timeout: 3000 })).toBeInTheDocument();
+
+  const reg = await screen.findByRole('link', { name: reference.title }, { timeout: 3000 });
+  expect(reg).toHaveAttribute('href', `/specimens/${reference.id}`);
+  // The notes' first line names the questioned document.
+  expect(screen.getByText(/Questioned: Case 2024-117/)).toBeInTheDocument();
+
+  await user.keyboard('2');
+  await waitFor(() => expect(location.current.search).toContain('light=uv-365'));
+  expect(screen.getByRole('region', { name: 'Flagged regions (1)' })).toBeInTheDocument();
+  // The zone verdict is placed with the outline of the reference's zone.
+  const verdicts = screen.getByRole('region', { name: 'Security features (1)' });
+  expect(within(verdicts).getByRole('button', { name: 'Zoom to UV-fluorescent ink — Sun emblem' })).toBeInTheDocument();
+  expect(within(verdicts).getByText('Absent')).toBeInTheDocument();
+  expect(screen.getByRole('region', { name: 'Not compared' })).toHaveTextContent('no questioned image was given under this light');
+
+  await user.keyboard('h');
+  await waitFor(() => expect(location.current.search).toContain('mode=heatmap'));
+  // The reference comes from the specimen (deep zoom); the heatmap from the comparison's outputs.
+  const viewer = screen.getByRole('group', { name: /Difference heatmap/ });
+  expect(viewer).toHaveAttribute('data-layers', 'reference heatmap');
+});
+
+test('a shared link opens the same mode and light', async () => {
+  const api = createTestApi(on('GET', '/api/comparisons/cmp0001', ok(done)), on('GET', `/api/specimens/${reference.id}`, ok(reference)));
+  const { container } = renderApp(api, '/comparisons/cmp0001?mode=swipe&light=uv-365');
+  await screen.findByRole('slider', { name: 'Swipe divider position' });
+  expect(container.querySelector('.compare')).toHaveAttribute('data-light', 'uv-365');
+});
+
+test('a failed alignment says why and offers a new comparison', async () => {
+  const failed = makeApiComparison({ status: 'failed', progress: null, error: { code: 'ALIGNMENT_FAILED', message: 'Too few matching points (12)' } });
+  renderApp(createTestApi(on('GET', '/api/comparisons/cmp0001', ok(failed))), '/comparisons/cmp0001');
+  const alert = await screen.findByRole('alert');
+  expect(alert).toHaveTextContent('The comparison failed');
+  expect(alert).toHaveTextContent('Too few matching points (12)');
+  expect(alert).toHaveTextContent('could not be matched to the reference');
+  expect(within(alert).getByRole('link', { name: 'Start another comparison' })).toHaveAttribute('href', '/compare');
+});
+
+test('an unknown comparison is a clear dead end with a way out', async () => {
+  renderApp(createTestApi(on('GET', '/api/comparisons/nosuch1', { status: 404, body: { code: 'JOB_NOT_FOUND', message: 'Comparison not found', details: {} } })), '/comparisons/nosuch1');
+  expect(await screen.findByText('No such comparison')).toBeInTheDocument();
+  expect(screen.getByRole('link', { name: 'Start a comparison' })).toBeInTheDocument();
+});
