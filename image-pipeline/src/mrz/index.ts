@@ -17,3 +17,5 @@ export { readMrzFromFile, MRZ_READ_LONG_EDGE } from './read-file';
 export type { MrzFileOptions } from './read-file';
 export { createMrzReader, isMrzReaderError, MrzReaderError, MRZ_WORKER_FILE } from './reader';
 export type { MrzReader, MrzReaderErrorCode, MrzReaderOptions } from './reader';
+export { renderMrzImage } from './render-mrz';
+export type { RenderMrzOptions } from './render-mrz';

@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAlignCommand } from './align';
 import { registerExportCommand } from './export';
 import { registerImportCommand } from './import';
+import { registerMrzCommand } from './mrz';
 import { CliExit, formatError, processIo, wantsStack, type CliIo } from './output';
 import { registerSeedDemoCommand } from './seed-demo';
 import { registerServeCommand } from './serve';
@@ -22,6 +23,7 @@ const REGISTRARS: CommandRegistrar[] = [
   registerExportCommand,
   registerVerifyCommand,
   registerSeedDemoCommand,
+  registerMrzCommand,
   registerAlignCommand,
 ];
 
