@@ -43,6 +43,13 @@ export function startComparison(
   return api.upload<ApiComparison>('/api/comparisons', form, onProgress, signal ? { signal } : {});
 }
 
+/** Runs a comparison again on the questioned images it already stored (after a timeout, say). */
+export function repeatComparison(api: ApiClient, previous: ApiComparison): Promise<ApiComparison> {
+  const images = Object.fromEntries(Object.entries(previous.questioned).flatMap(([light, image]) => (image ? [[light, image.sha256]] : [])));
+  const body: ComparisonRequest = { ...previous.request, questioned: { images } };
+  return api.post<ApiComparison>('/api/comparisons', body);
+}
+
 export function getComparison(api: ApiClient, id: string, signal?: AbortSignal): Promise<ApiComparison> {
   return api.get<ApiComparison>(`/api/comparisons/${encodeURIComponent(id)}`, signal ? { signal } : {});
 }

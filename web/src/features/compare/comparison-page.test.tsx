@@ -94,3 +94,22 @@ test('an unknown comparison is a clear dead end with a way out', async () => {
   expect(await screen.findByText('No such comparison')).toBeInTheDocument();
   expect(screen.getByRole('link', { name: 'Start a comparison' })).toBeInTheDocument();
 });
+
+test('a comparison that timed out runs again on the images it already stored', async () => {
+  const failed = makeApiComparison({ status: 'failed', progress: null, error: { code: 'TIMEOUT', message: 'took too long' }, request: { reference: { specimenId: reference.id, captureId: capture.id }, notes: 'Case 9' } });
+  const api = createTestApi(
+    on('GET', '/api/comparisons/cmp0001', ok(failed)),
+    on('POST', '/api/comparisons', ok(makeApiComparison({ id: 'cmp0002' }), 202)),
+    on('GET', '/api/comparisons/cmp0002', ok(makeApiComparison({ id: 'cmp0002', status: 'queued' }))),
+  );
+  const { location } = renderApp(api, '/comparisons/cmp0001');
+  const user = userEvent.setup();
+  await user.click(await screen.findByRole('button', { name: 'Run it again' }));
+  await waitFor(() => expect(location.current.pathname).toBe('/comparisons/cmp0002'));
+  expect(api.calls('POST', '/api/comparisons')[0]!.body).toEqual({
+    reference: { specimenId: reference.id, captureId: capture.id },
+    notes: 'Case 9',
+    questioned: { images: { white: failed.questioned['white']!.sha256 } },
+  });
+  expect(await screen.findByText(/Waiting for a worker/)).toBeInTheDocument();
+});

@@ -1,11 +1,11 @@
 import type { Specimen } from '@exemplar/specimens-schema';
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { Link, useParams, useSearchParams } from 'react-router-dom';
+import { Link, useNavigate, useParams, useSearchParams } from 'react-router-dom';
 import { useApi } from '../../shared/api/api-context';
-import { isAbort, isApiError } from '../../shared/api/client';
+import { errorMessage, isAbort, isApiError } from '../../shared/api/client';
 import { EmptyState, ErrorState, LoadingState } from '../../shared/ui/states';
 import { getSpecimen } from '../specimen/api';
-import { getComparison, stageLabel, toComparison, type ApiComparison } from './api';
+import { getComparison, repeatComparison, stageLabel, toComparison, type ApiComparison } from './api';
 import { ComparisonViewer } from './comparison-viewer';
 
 /** How often a running comparison is asked for its progress. */
@@ -110,22 +110,7 @@ export function ComparisonPage() {
     );
   }
   if (raw.status === 'failed' || raw.status === 'cancelled') {
-    return (
-      <div className="state state--error" role="alert">
-        <strong>{raw.status === 'failed' ? 'The comparison failed' : 'The comparison was cancelled'}</strong>
-        {raw.error && (
-          <p>
-            {raw.error.message} <span className="muted">({raw.error.code})</span>
-          </p>
-        )}
-        {raw.error?.code === 'ALIGNMENT_FAILED' && (
-          <p>The questioned images could not be matched to the reference. Check that the reference is the same document type and page, and that the whole page is in the picture.</p>
-        )}
-        <p>
-          <Link to="/compare">Start another comparison</Link>
-        </p>
-      </div>
-    );
+    return <FailedComparison job={raw} />;
   }
   if (!comparison) return null;
   return (
@@ -150,6 +135,46 @@ export function ComparisonPage() {
         </div>
       </header>
       <ComparisonViewer comparison={comparison} initialMode={params.get('mode') ?? undefined} initialLight={params.get('light') ?? undefined} onModeChange={onMode} onLightChange={onLight} />
+    </div>
+  );
+}
+
+function FailedComparison({ job }: { job: ApiComparison }) {
+  const api = useApi();
+  const navigate = useNavigate();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const again = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const next = await repeatComparison(api, job);
+      navigate(`/comparisons/${encodeURIComponent(next.id)}`);
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
+  return (
+    <div className="state state--error" role="alert">
+      <strong>{job.status === 'failed' ? 'The comparison failed' : 'The comparison was cancelled'}</strong>
+      {job.error && (
+        <p>
+          {job.error.message} <span className="muted">({job.error.code})</span>
+        </p>
+      )}
+      {job.error?.code === 'ALIGNMENT_FAILED' && (
+        <p>The questioned images could not be matched to the reference. Check that the reference is the same document type and page, and that the whole page is in the picture.</p>
+      )}
+      {error !== null && <p>It could not be run again: {errorMessage(error)}</p>}
+      <div className="button-row">
+        {job.error?.code !== 'ALIGNMENT_FAILED' && Object.keys(job.questioned).length > 0 && (
+          <button type="button" className="button" disabled={busy} onClick={() => void again()}>
+            {busy ? 'Starting…' : 'Run it again'}
+          </button>
+        )}
+        <Link to="/compare">Start another comparison</Link>
+      </div>
     </div>
   );
 }
