@@ -45,11 +45,6 @@ export interface IndexSearchResult {
   facets: Record<FacetName, FacetCount[]>;
 }
 
-/** Per-rid flags from the text search: `matches[rid]` is 1 when the text matched; `scores[rid]` is the relevance score. */
-export interface TextMatches {
-  matches: Uint8Array;
-  scores: Uint8Array | null;
-}
 
 const FACET_BIT = Object.fromEntries(FACETS.map((f, i) => [f, 1 << i])) as Record<FacetName, number>;
 const YEAR_NONE = -0x80000000;
@@ -194,7 +189,8 @@ export class SpecimenIndex {
     this.valuesGarbage = 0;
   }
 
-  search(q: NormalizedQuery, text: TextMatches | null, year: number): IndexSearchResult {
+  /** `text[rid]` is 1 where the text search matched (null: no text in the query). */
+  search(q: NormalizedQuery, text: Uint8Array | null, year: number): IndexSearchResult {
     const { alive, values, start, len, facetOf, yearLo, yearHi, imitates } = this;
     const vidCount = this.valueOf.length;
 
@@ -228,7 +224,7 @@ export class SpecimenIndex {
     const yFrom = q.yearFrom ?? -Infinity;
     const yTo = q.yearTo ?? Infinity;
     const groupMask = orMask | (yearFiltered ? yearBit : 0);
-    const textMatches = text?.matches ?? null;
+    const textMatches = text;
     const wantImitates = q.imitates;
 
     const unfiltered = groupMask === 0 && tagsNeeded === 0 && textMatches === null && wantImitates === null;
@@ -308,15 +304,30 @@ export class SpecimenIndex {
       if (unfiltered) this.unfilteredFacets = { version: this.version, year, facets };
     }
 
-    const { rids, more } = this.topK(q, matched.subarray(0, matchCount), text?.scores ?? null);
+    const hits = matched.subarray(0, matchCount);
+    const scores = q.sort.field === 'relevance' ? this.titleScores(q.terms, hits) : null;
+    const { rids, more } = this.topK(q, hits, scores);
     const last = rids[rids.length - 1];
     return {
       rids,
-      next: more && last !== undefined ? { values: this.sortKey(q, last, text?.scores ?? null), id: this.ids[last]! } : null,
+      next: more && last !== undefined ? { values: this.sortKey(q, last, scores), id: this.ids[last]! } : null,
       total: matchCount,
       // The cached counts are shared: callers get their own copy.
       facets: cached ? structuredClone(facets) : facets,
     };
+  }
+
+  /** Relevance: how many query words prefix a word of the title (the title key is its folded words joined by spaces). */
+  private titleScores(terms: readonly string[], rids: Int32Array): Uint8Array {
+    const scores = new Uint8Array(this.maxRid + 1);
+    const inside = terms.map((t) => ` ${t}`);
+    for (const rid of rids) {
+      const title = this.titleKeys[rid]!;
+      let score = 0;
+      for (let i = 0; i < terms.length; i++) if (title.startsWith(terms[i]!) || title.includes(inside[i]!)) score++;
+      scores[rid] = score;
+    }
+    return scores;
   }
 
   private sortKey(q: NormalizedQuery, rid: number, scores: Uint8Array | null): SortKeyValues {

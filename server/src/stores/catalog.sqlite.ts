@@ -23,7 +23,7 @@ import type { Specimen } from '@exemplar/specimens-schema';
 import { ExemplarError, notFound } from '../errors';
 import type { CatalogStore, JobRepository, SpecimenPage, SpecimenQuery, SpecimenRepository } from './catalog.port';
 import { currentYear, encodeCursor, indexFields, normalizeQuery, type ValueFacet } from './catalog.search';
-import { SpecimenIndex, type IndexEntry, type TextMatches } from './catalog.sqlite-index';
+import { SpecimenIndex, type IndexEntry } from './catalog.sqlite-index';
 import { JOBS_SCHEMA_V1, SqliteJobRepository } from './jobs.sqlite';
 
 const MIGRATIONS: readonly string[] = [
@@ -62,7 +62,7 @@ const MIGRATIONS: readonly string[] = [
 const CHANGES_KEPT = 65536;
 const CHANGES_PRUNE_EVERY = 1024;
 const PAGE = 1000;
-const TEXT_CACHE_ENTRIES = 8;
+const TEXT_CACHE_ENTRIES = 16;
 
 export interface SqliteCatalogOptions {
   /** Path of the database file (created when absent). */
@@ -102,9 +102,9 @@ function entryOf(r: SpecimenRow): IndexEntry {
   };
 }
 
-const ftsPrefixQuery = (terms: readonly string[], column?: string) =>
+const ftsPrefixQuery = (terms: readonly string[]) =>
   // Terms contain only letters and digits (see tokenize), so quoting makes each a plain word.
-  (column ? `{${column}} : ` : '') + terms.map((t) => `"${t}"*`).join(' ');
+  terms.map((t) => `"${t}"*`).join(' ');
 
 export class SqliteCatalogStore implements CatalogStore {
   readonly kind = 'sqlite' as const;
@@ -362,24 +362,13 @@ export class SqliteCatalogStore implements CatalogStore {
     return marks;
   }
 
-  private textMatches(terms: string[], withScores: boolean): TextMatches {
-    const matches = this.textRids(ftsPrefixQuery(terms));
-    if (!withScores) return { matches, scores: null };
-    const scores = new Uint8Array(matches.length);
-    for (const term of terms) {
-      const inTitle = this.textRids(ftsPrefixQuery([term], 'title'));
-      for (let rid = 0; rid < scores.length; rid++) if (inTitle[rid]) scores[rid]!++;
-    }
-    return { matches, scores };
-  }
-
   private search(query: SpecimenQuery): SpecimenPage {
     const q = normalizeQuery(query);
     const st = this.ready();
     // One read transaction: the index catch-up, the text match and the documents see the same snapshot.
     return this.db.transaction((): SpecimenPage => {
       this.catchUp();
-      const text = q.terms.length > 0 ? this.textMatches(q.terms, q.sort.field === 'relevance') : null;
+      const text = q.terms.length > 0 ? this.textRids(ftsPrefixQuery(q.terms)) : null;
       const result = this.index.search(q, text, currentYear());
       const docs = new Map<number, string>();
       for (const row of st.docs.all(JSON.stringify(result.rids)) as { rid: number; doc: string }[]) docs.set(row.rid, row.doc);
