@@ -89,7 +89,8 @@ export interface Normalised {
   stats: NormaliseStats;
 }
 
-const LN_CLAMP = Math.log(8);
+/** Largest correction the illumination field may apply either way. */
+const MAX_GAIN = 8;
 
 function luminance(planes: readonly Plane[]): Plane {
   const first = planes[0]!;
@@ -137,8 +138,11 @@ function monomials(x: number, y: number, degree: number, out: Float64Array): voi
 
 const termCount = (degree: number) => ((degree + 1) * (degree + 2)) / 2;
 
-/** Tukey-biweighted least-squares polynomial through (x, y, value) samples; coefficients in `monomials` order. */
-function robustSurface(xs: Float64Array, ys: Float64Array, values: Float64Array, degree: number): Float64Array {
+/**
+ * Tukey-biweighted least-squares polynomial through (x, y, value) samples;
+ * coefficients in `monomials` order, and each sample's final weight (0 for outliers).
+ */
+function robustSurface(xs: Float64Array, ys: Float64Array, values: Float64Array, degree: number): { coeffs: Float64Array; weights: Float64Array } {
   const n = values.length;
   const t = termCount(degree);
   const weights = new Float64Array(n).fill(1);
@@ -175,14 +179,17 @@ function robustSurface(xs: Float64Array, ys: Float64Array, values: Float64Array,
       weights[s] = u < 1 ? (1 - u * u) ** 2 : 0;
     }
   }
-  return coeffs;
+  return { coeffs, weights };
 }
 
 /**
- * reference / questioned as a smooth multiplicative field over the working
- * image: medians of log(reference / questioned) over tiles (so text and edges
- * do not count), a robust cubic surface through them, plus the
- * 5×5-median-filtered residual of the tiles. The field is smooth, so it is
+ * The gain that corrects the questioned image's lighting to the reference's:
+ * the relative illumination questioned / reference is sampled by tile medians
+ * (so text and edges do not count), modelled by a robust cubic surface (in
+ * the illumination itself, not its inverse or logarithm: vignetting and
+ * light fall-off are close to low-order polynomials there), plus the
+ * 5×5-median-filtered residual of the tiles the surface did not reject as
+ * outliers (a large altered area is not light). The field is smooth, so it is
  * sampled on every other pixel and evaluated at half resolution.
  */
 export async function illuminationField(questioned: Plane, reference: Plane, valid: Uint8Array, tile: number): Promise<Plane> {
@@ -207,7 +214,7 @@ export async function illuminationField(questioned: Plane, reference: Plane, val
           const k = y * w + x;
           seen++;
           if (!valid[k]) continue;
-          scratch[n++] = Math.log((Math.max(0, r[k]!) + 1) / (Math.max(0, q[k]!) + 1));
+          scratch[n++] = (Math.max(0, q[k]!) + 1) / (Math.max(0, r[k]!) + 1);
         }
       }
       if (n > 0 && n >= 0.3 * seen) {
@@ -230,16 +237,17 @@ export async function illuminationField(questioned: Plane, reference: Plane, val
     ys[s] = ((Math.floor((j * h) / gh) + Math.floor(((j + 1) * h) / gh)) / 2 / h) * 2 - 1;
     vs[s] = grid[k]!;
   });
-  const coeffs = robustSurface(xs, ys, vs, degree);
+  const { coeffs, weights } = robustSurface(xs, ys, vs, degree);
   const t = termCount(degree);
   const row = new Float64Array(t);
-  // Residual of every known tile (unknown tiles trust the surface), smoothed so that single tiles cannot imprint.
+  // Residuals weighted by the fit's own verdict: tiles it rejected (an altered area, not light) trust the
+  // surface; a median and a blur then keep single tiles from imprinting.
   const residual = new Float32Array(gw * gh);
   for (let s = 0; s < samples.length; s++) {
     monomials(xs[s]!, ys[s]!, degree, row);
     let p = 0;
     for (let a = 0; a < t; a++) p += row[a]! * coeffs[a]!;
-    residual[samples[s]!] = vs[s]! - p;
+    residual[samples[s]!] = weights[s]! * (vs[s]! - p);
   }
   let res = makePlane(gw, gh, residual);
   if (gw >= 5 && gh >= 5) res = await gaussianBlur(await medianBlur(res, 5), 1);
@@ -264,9 +272,9 @@ export async function illuminationField(questioned: Plane, reference: Plane, val
     }
     const base = y * hw;
     for (let x = 0; x < hw; x++) {
-      let v = resHalf.data[base + x]!;
-      for (let i = 0; i <= degree; i++) v += rowCoeffs[i]! * xp[i]![x]!;
-      half[base + x] = Math.exp(v > LN_CLAMP ? LN_CLAMP : v < -LN_CLAMP ? -LN_CLAMP : v);
+      let light = resHalf.data[base + x]!;
+      for (let i = 0; i <= degree; i++) light += rowCoeffs[i]! * xp[i]![x]!;
+      half[base + x] = 1 / Math.min(MAX_GAIN, Math.max(1 / MAX_GAIN, light));
     }
   }
   return resizePlane(makePlane(hw, hh, half), w, h, 'linear');

@@ -1,0 +1,103 @@
+import { invertHomography } from './geometry';
+import { validityMask, warpToReference, type PixelImage } from './warp';
+
+/** A deterministic textured grey image: smooth gradients plus a sharp grid, so bilinear errors show. */
+function texture(width: number, height: number): PixelImage {
+  const data = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const v = 128 + 60 * Math.sin(x / 7) * Math.cos(y / 11) + ((x >> 3) + (y >> 3)) % 2 * 40 - 20;
+      data[y * width + x] = Math.max(0, Math.min(255, Math.round(v)));
+    }
+  }
+  return { data, width, height, channels: 1 };
+}
+
+function bilinear(img: PixelImage, x: number, y: number): number {
+  const x0 = Math.floor(x);
+  const y0 = Math.floor(y);
+  const fx = x - x0;
+  const fy = y - y0;
+  const at = (xx: number, yy: number) => img.data[Math.min(img.height - 1, yy) * img.width + Math.min(img.width - 1, xx)]!;
+  return (1 - fy) * ((1 - fx) * at(x0, y0) + fx * at(x0 + 1, y0)) + fy * ((1 - fx) * at(x0, y0 + 1) + fx * at(x0 + 1, y0 + 1));
+}
+
+describe('warpToReference', () => {
+  it('reproduces the questioned image under the identity, every pixel valid', async () => {
+    const q = texture(64, 48);
+    const out = await warpToReference(q, [1, 0, 0, 0, 1, 0, 0, 0, 1], 64, 48);
+    expect(Buffer.from(out.image.data).equals(Buffer.from(q.data))).toBe(true);
+    expect(out.valid.every((v) => v === 255)).toBe(true);
+    expect(out.validFraction).toBe(1);
+  });
+
+  it('looks up questioned pixels through H (reference → questioned) with bilinear interpolation', async () => {
+    const q = texture(80, 60);
+    // Reference pixel (x, y) shows questioned pixel (x + 5.25, y − 3.5).
+    const h = [1, 0, 5.25, 0, 1, -3.5, 0, 0, 1];
+    const out = await warpToReference(q, h, 80, 60);
+    let worst = 0;
+    for (let y = 0; y < 60; y++) {
+      for (let x = 0; x < 80; x++) {
+        const inside = x + 5.25 <= 79 && y - 3.5 >= 0;
+        expect(out.valid[y * 80 + x]).toBe(inside ? 255 : 0);
+        if (inside) worst = Math.max(worst, Math.abs(out.image.data[y * 80 + x]! - bilinear(q, x + 5.25, y - 3.5)));
+      }
+    }
+    expect(worst).toBeLessThanOrEqual(1);
+  });
+
+  it('keeps colour channels and undoes a perspective warp', async () => {
+    const w = 90;
+    const hgt = 70;
+    const grey = texture(w, hgt);
+    const rgb = new Uint8Array(w * hgt * 3);
+    for (let i = 0; i < w * hgt; i++) {
+      rgb[i * 3] = grey.data[i]!;
+      rgb[i * 3 + 1] = 255 - grey.data[i]!;
+      rgb[i * 3 + 2] = 100;
+    }
+    const h = [1.05, 0.04, 3, -0.03, 0.98, 2, 0.0004, 0.0002, 1];
+    // Questioned = reference warped by H (so that H maps reference → questioned), then warped back.
+    const questioned = await warpToReference({ data: rgb, width: w, height: hgt, channels: 3 }, invertHomography(h), w, hgt);
+    const back = await warpToReference(questioned.image, h, w, hgt);
+    expect(back.image.channels).toBe(3);
+    let n = 0;
+    let sum = 0;
+    for (let y = 10; y < hgt - 10; y++) {
+      for (let x = 10; x < w - 10; x++) {
+        const i = y * w + x;
+        if (!back.valid[i]) continue;
+        n++;
+        sum += Math.abs(back.image.data[i * 3 + 2]! - 100) + Math.abs(back.image.data[i * 3]! + back.image.data[i * 3 + 1]! - 255);
+      }
+    }
+    expect(n).toBeGreaterThan(1000);
+    expect(sum / n).toBeLessThan(1.5);
+  });
+
+  it('refuses malformed input', async () => {
+    const q = texture(8, 8);
+    await expect(warpToReference(q, [1, 0, 0, 0, 1, 0, 0, 0], 8, 8)).rejects.toThrow(/9 finite numbers/);
+    await expect(warpToReference({ ...q, data: new Uint8Array(10) }, [1, 0, 0, 0, 1, 0, 0, 0, 1], 8, 8)).rejects.toThrow(/width × height × channels/);
+  });
+});
+
+describe('validityMask', () => {
+  it('marks points behind the camera invalid', () => {
+    // The line x = 50 maps to infinity; the reference centre (x ≈ 20) is in front.
+    const h = [1, 0, 0, 0, 1, 0, -0.02, 0, 1];
+    const m = validityMask(h, 100, 10, 1000, 1000);
+    expect(m[5 * 100 + 10]).toBe(255);
+    expect(m[5 * 100 + 60]).toBe(0);
+  });
+
+  it('evaluates at the pixel centres of a reduced grid', () => {
+    const h = [1, 0, 40, 0, 1, 0, 0, 0, 1];
+    // Questioned 100 wide: reference x in [−40, 59] is valid; on a half-size grid, cells up to centre x ≤ 59.
+    const full = validityMask(h, 100, 20, 100, 20);
+    const half = validityMask(h, 100, 20, 100, 20, { width: 50, height: 10 });
+    expect(full.slice(0, 100).filter((v) => v).length).toBe(60);
+    expect(half.slice(0, 50).filter((v) => v).length).toBe(30);
+  });
+});
