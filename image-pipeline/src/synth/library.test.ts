@@ -6,6 +6,9 @@ import { demoLibraryPlan, renderDemoSpecimen, toCaptureCreate, type DemoSpecimen
 import { SYNTH_LIGHTS, type SynthLight } from './light';
 import { readMrz } from './mrz';
 
+// Module-local Math: under jest's sandbox a global lookup in a per-pixel loop costs ~1 µs.
+const Math = globalThis.Math;
+
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 function maskOf(polygons: Polygon[], width: number, height: number): Uint8Array {
@@ -13,8 +16,10 @@ function maskOf(polygons: Polygon[], width: number, height: number): Uint8Array 
   for (const poly of polygons) {
     const xs = poly.map((p) => p[0]);
     const ys = poly.map((p) => p[1]);
-    for (let y = Math.max(0, Math.floor(Math.min(...ys))); y < Math.min(height, Math.ceil(Math.max(...ys)) + 1); y++) {
-      for (let x = Math.max(0, Math.floor(Math.min(...xs))); x < Math.min(width, Math.ceil(Math.max(...xs)) + 1); x++) {
+    const [x0, x1] = [Math.max(0, Math.floor(Math.min(...xs))), Math.min(width, Math.ceil(Math.max(...xs)) + 1)];
+    const [y0, y1] = [Math.max(0, Math.floor(Math.min(...ys))), Math.min(height, Math.ceil(Math.max(...ys)) + 1)];
+    for (let y = y0; y < y1; y++) {
+      for (let x = x0; x < x1; x++) {
         if (!mask[y * width + x] && pointInPolygon(x, y, poly)) mask[y * width + x] = 1;
       }
     }
@@ -39,10 +44,16 @@ async function decode(img: Buffer): Promise<RawImage> {
 function differenceMap(x: RawImage, y: RawImage): { diff: Uint8Array; width: number; height: number } {
   expect([y.width, y.height, y.channels]).toEqual([x.width, x.height, x.channels]);
   const { width, height, channels } = x;
+  // Views made here: element access on the addon's Buffers from jest's sandbox is very slow.
+  const a = new Uint8Array(x.data.buffer, x.data.byteOffset, x.data.length);
+  const b = new Uint8Array(y.data.buffer, y.data.byteOffset, y.data.length);
   const diff = new Uint8Array(width * height);
   for (let i = 0; i < width * height; i++) {
     let d = 0;
-    for (let c = 0; c < channels; c++) d = Math.max(d, Math.abs(x.data[i * channels + c]! - y.data[i * channels + c]!));
+    for (let c = 0; c < channels; c++) {
+      const v = a[i * channels + c]! - b[i * channels + c]!;
+      d = Math.max(d, v < 0 ? -v : v);
+    }
     diff[i] = d;
   }
   return { diff, width, height };

@@ -3,6 +3,9 @@ import sharp from 'sharp';
 import { applyHomography } from '../ops/geometry';
 import { planPhoto, simulatePhoto } from './photo';
 
+// Module-local Math: under jest's sandbox a global lookup in a per-pixel loop costs ~1 µs.
+const Math = globalThis.Math;
+
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /** A dark document with bright square markers whose centres are known exactly. */

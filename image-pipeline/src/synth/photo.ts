@@ -13,6 +13,9 @@ import { applyHomography, composeHomographies, invertHomography, normalizeHomogr
 import { homographyFromPoints, type Point } from './geometry';
 import { createRng, hashSeed, normalTable, NORMAL_TABLE_SIZE, pick, uniform, type Rng } from './prng';
 
+// Module-local Math: under jest's sandbox a global lookup in a per-pixel loop costs ~1 µs.
+const Math = globalThis.Math;
+
 export interface SimulatePhotoOptions {
   seed: number;
   /** Largest out-of-plane tilt, degrees (default 20). */

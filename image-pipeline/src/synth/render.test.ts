@@ -23,8 +23,10 @@ function maskOf(polygons: Polygon[], width: number, height: number): Uint8Array 
   for (const poly of polygons) {
     const xs = poly.map((p) => p[0]);
     const ys = poly.map((p) => p[1]);
-    for (let y = Math.max(0, Math.floor(Math.min(...ys))); y < Math.min(height, Math.ceil(Math.max(...ys)) + 1); y++) {
-      for (let x = Math.max(0, Math.floor(Math.min(...xs))); x < Math.min(width, Math.ceil(Math.max(...xs)) + 1); x++) {
+    const [x0, x1] = [Math.max(0, Math.floor(Math.min(...xs))), Math.min(width, Math.ceil(Math.max(...xs)) + 1)];
+    const [y0, y1] = [Math.max(0, Math.floor(Math.min(...ys))), Math.min(height, Math.ceil(Math.max(...ys)) + 1)];
+    for (let y = y0; y < y1; y++) {
+      for (let x = x0; x < x1; x++) {
         if (!mask[y * width + x] && pointInPolygon(x, y, poly)) mask[y * width + x] = 1;
       }
     }
