@@ -4,9 +4,8 @@
  * 1. Both images are reduced to a working resolution (long edge
  *    `coarseLongEdge`); binary features are matched there (mutual nearest
  *    neighbours + ratio test) and a homography is estimated robustly
- *    (MAGSAC++). ORB is tried first (fast); AKAZE next (more robust to blur,
- *    light and viewpoint); then AKAZE on simulated oblique views of the
- *    reference, for photos taken at a steep angle.
+ *    (MAGSAC++). Cheap attempts come first and the first one accepted wins
+ *    (see `coarseAlignment`).
  * 2. The accepted homography is refined coarse to fine up to full resolution
  *    (`align-refine.ts`).
  * 3. A quality gate refuses rather than return a doubtful homography.
@@ -47,8 +46,23 @@ const MIN_FEATURES = 12;
 const COARSE_THRESHOLD = 2.5;
 /** Share of mutual ratio-test matches that must be inliers; random matches between unrelated images rarely reach it. */
 const MIN_INLIER_RATIO = 0.15;
-/** Foreshortening simulated for steep views (ASIFT's tilt t = 1/cos θ; 2 covers about 45–70°). */
-const FALLBACK_TILT = 2;
+/**
+ * Simulated foreshortening for steep views (ASIFT's tilt t = 1/cos θ, along
+ * the image axes, where phone photos of documents are usually tilted): 2
+ * covers roughly 45–65°, 2.8 up to about 75°.
+ */
+const ORB_TILTS = [
+  [2, 'x'],
+  [2, 'y'],
+  [2.8, 'x'],
+  [2.8, 'y'],
+] as const;
+const AKAZE_TILTS = [
+  [2, 'x'],
+  [2, 'y'],
+] as const;
+/** Retry ORB on a finer questioned image only when it holds markedly more detail than the working resolution. */
+const FINE_RETRY_FACTOR = 1.75;
 /**
  * Fewest refined correspondences accepted, their least share of the patches
  * tried, and the least part of the reference their convex hull must cover.
@@ -182,8 +196,9 @@ interface Working {
  * 2. ORB against the questioned image at twice that resolution with twice
  *    the features — a photo where the document fills a small part of the
  *    frame (or a busy background takes most keypoints);
- * 3. AKAZE at the working resolution (blur, dim light, moderate viewpoint);
- * 4. AKAZE on simulated foreshortened views of the reference (steep angles).
+ * 3. ORB on simulated foreshortened views of the reference (steep angles);
+ * 4. AKAZE at the working resolution (blur, dim light), then on
+ *    foreshortened views.
  */
 function coarseAlignment(cv: Cv, reference: GreyImage, questioned: GreyImage, opts: Required<Omit<AlignOptions, 'ignoreZones'>>, zones: readonly ZoneRect[], run: AlignRun): Promise<CoarseOutcome> {
   const times = run.times;
@@ -227,11 +242,12 @@ function coarseAlignment(cv: Cv, reference: GreyImage, questioned: GreyImage, op
       candidates.push(await estimateCoarse(cv, 'orb', refOrb, EMPTY_FEATURES, refSize, opts.minInliers, times));
       return done(null);
     }
-    const orb = await estimateCoarse(cv, 'orb', refOrb, await features(qry, 'orb', opts.maxFeatures, null), refSize, opts.minInliers, times);
+    const qryOrb = await features(qry, 'orb', opts.maxFeatures, null);
+    const orb = await estimateCoarse(cv, 'orb', refOrb, qryOrb, refSize, opts.minInliers, times);
     candidates.push(orb);
     if (!orb.failure) return done(orb);
 
-    if (Math.max(questioned.width, questioned.height) > 1.25 * opts.coarseLongEdge) {
+    if (Math.max(questioned.width, questioned.height) >= FINE_RETRY_FACTOR * opts.coarseLongEdge) {
       t = performance.now();
       const fine = working(fullQry, questioned, 2 * opts.coarseLongEdge);
       times.prepare += performance.now() - t;
@@ -240,26 +256,37 @@ function coarseAlignment(cv: Cv, reference: GreyImage, questioned: GreyImage, op
       if (!c.failure) return done(c, fine);
     }
 
+    // A frontal reference against an oblique photo: foreshorten the reference
+    // the same way (cheap with ORB, whose questioned features are reused).
+    const tilted = async (kind: DetectorKind, qf: FeatureSet, tilts: readonly (readonly [number, 'x' | 'y'])[]) => {
+      const t1 = performance.now();
+      const clock = { match: 0, estimate: 0 };
+      try {
+        for (const [tilt, axis] of tilts) {
+          const fr = await detectTiltedFeatures(cv, ref.mat, tilt, axis, kind, opts.maxFeatures, mask);
+          const c = await estimateCoarse(cv, `${kind}-tilt${tilt}-${axis}`, fr, qf, refSize, opts.minInliers, clock);
+          candidates.push(c);
+          if (!c.failure) return c;
+        }
+        return null;
+      } finally {
+        times.fallback += performance.now() - t1;
+      }
+    };
+    if (opts.tiltFallback) {
+      const c = await tilted('orb', qryOrb, ORB_TILTS);
+      if (c) return done(c);
+    }
+
     const qryAkaze = await features(qry, 'akaze', opts.maxFeatures, null);
     const akaze = await estimateCoarse(cv, 'akaze', await features(ref, 'akaze', opts.maxFeatures, mask), qryAkaze, refSize, opts.minInliers, times);
     candidates.push(akaze);
     if (!akaze.failure) return done(akaze);
-
-    if (!opts.tiltFallback || qryAkaze.count < MIN_FEATURES) return done(null);
-    t = performance.now();
-    const clock = { match: 0, estimate: 0 };
-    try {
-      // A frontal reference against an oblique photo: foreshorten the reference the same way.
-      for (const axis of ['x', 'y'] as const) {
-        const fr = await detectTiltedFeatures(cv, ref.mat, FALLBACK_TILT, axis, 'akaze', opts.maxFeatures, mask);
-        const c = await estimateCoarse(cv, `akaze-tilt${FALLBACK_TILT}-${axis}`, fr, qryAkaze, refSize, opts.minInliers, clock);
-        candidates.push(c);
-        if (!c.failure) return done(c);
-      }
-      return done(null);
-    } finally {
-      times.fallback += performance.now() - t;
+    if (opts.tiltFallback && qryAkaze.count >= MIN_FEATURES) {
+      const c = await tilted('akaze', qryAkaze, AKAZE_TILTS);
+      if (c) return done(c);
     }
+    return done(null);
   });
 }
 
