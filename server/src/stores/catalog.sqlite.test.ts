@@ -3,8 +3,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { describeCatalogContract, expectError } from './catalog.contract';
-import { fixtureSpecimens } from './catalog.fixtures';
+import { allPages, describeCatalogContract, expectError } from './catalog.contract';
+import { fixtureSpecimens, syntheticSpecimens } from './catalog.fixtures';
 import { SqliteCatalogStore } from './catalog.sqlite';
 
 const dirs: string[] = [];
@@ -90,6 +90,31 @@ describe('SqliteCatalogStore on a shared file', () => {
     raw.close();
     const page = await b.specimens.search({});
     expect(page.items.map((s) => s.id).sort()).toEqual([s1!.id, s2!.id].sort());
+    await a.close();
+    await b.close();
+  });
+
+  it('loads a large index in slices and applies writes made meanwhile', async () => {
+    const file = await tempFile();
+    const a = new SqliteCatalogStore({ file, synchronous: 'NORMAL' });
+    await a.init();
+    const library = syntheticSpecimens(450, 21);
+    for (const s of library) await a.specimens.create(s);
+    const b = new SqliteCatalogStore({ file, indexLoadSlice: 40 });
+    await b.init();
+    // b's first search loads the index in slices; a writes between them.
+    const first = b.specimens.search({ limit: 1 });
+    await new Promise((resolve) => setImmediate(resolve));
+    await a.specimens.delete(library[10]!.id);
+    await a.specimens.delete(library[440]!.id);
+    const [extra] = syntheticSpecimens(1, 22, 'extra');
+    await a.specimens.create(extra!);
+    const page = await first;
+    expect(page.total).toBe(450 - 2 + 1);
+    const all = await allPages(b, { limit: 200, sort: 'createdAt' });
+    expect(all.ids).not.toContain(library[10]!.id);
+    expect(all.ids).not.toContain(library[440]!.id);
+    expect(all.ids).toContain(extra!.id);
     await a.close();
     await b.close();
   });

@@ -63,6 +63,7 @@ const CHANGES_KEPT = 65536;
 const CHANGES_PRUNE_EVERY = 1024;
 const PAGE = 1000;
 const TEXT_CACHE_ENTRIES = 16;
+const INDEX_LOAD_SLICE = 2000;
 
 export interface SqliteCatalogOptions {
   /** Path of the database file (created when absent). */
@@ -73,6 +74,8 @@ export interface SqliteCatalogOptions {
   busyTimeoutMs?: number;
   /** Clock for job leases and timestamps the store sets (tests). */
   now?: () => number;
+  /** Rows per slice of the first, sliced load of the search index. */
+  indexLoadSlice?: number;
 }
 
 interface SpecimenRow {
@@ -113,8 +116,10 @@ export class SqliteCatalogStore implements CatalogStore {
   private readonly now: () => number;
   private jobRepo: SqliteJobRepository | null = null;
   private stmts: ReturnType<SqliteCatalogStore['prepare']> | null = null;
-  private readonly index = new SpecimenIndex();
+  private index = new SpecimenIndex();
+  /** The change-log position the index reflects; -1 before it is loaded. */
   private indexSeq = -1;
+  private indexLoading: Promise<void> | null = null;
   private readonly textCache = new Map<string, Uint8Array>();
 
   constructor(private readonly options: SqliteCatalogOptions) {
@@ -129,7 +134,7 @@ export class SqliteCatalogStore implements CatalogStore {
       get: async (id) => this.get(id),
       replace: async (id, expected, next) => this.replace(id, expected, next),
       delete: async (id, expected) => this.remove(id, expected),
-      search: async (q) => this.search(q),
+      search: (q) => this.search(q),
       referencedObjectKeys: () => this.keysetPages('objectKeysAfter'),
       ids: () => this.keysetPages('idsAfter'),
       count: async () => this.ready().count.get() as number,
@@ -185,6 +190,7 @@ export class SqliteCatalogStore implements CatalogStore {
       changedRids: p(`SELECT DISTINCT rid FROM changes WHERE seq > ?`).pluck(),
       indexRows: p(`SELECT ${INDEX_COLUMNS} FROM specimens WHERE rid IN (SELECT value FROM json_each(?))`),
       allIndexRows: p(`SELECT ${INDEX_COLUMNS} FROM specimens`),
+      indexRowsAfter: p(`SELECT ${INDEX_COLUMNS} FROM specimens WHERE rid > ? ORDER BY rid LIMIT ?`),
       count: p(`SELECT count(*) FROM specimens`).pluck(),
       objectKeysAfter: p(`SELECT DISTINCT key FROM specimen_objects WHERE key > ? ORDER BY key LIMIT ?`).pluck(),
       idsAfter: p(`SELECT id FROM specimens WHERE id > ? ORDER BY id LIMIT ?`).pluck(),
@@ -321,6 +327,36 @@ export class SqliteCatalogStore implements CatalogStore {
     }
   }
 
+  /**
+   * The first load of the index, in slices between which the event loop runs,
+   * so that a large catalogue does not stall the server; searches meanwhile
+   * wait for it. Rows written during the load carry later change numbers than
+   * the one read first, so the next catch-up applies them.
+   */
+  private loadIndex(): Promise<void> {
+    this.indexLoading ??= this.loadIndexInSlices().finally(() => {
+      this.indexLoading = null;
+    });
+    return this.indexLoading;
+  }
+
+  private async loadIndexInSlices(): Promise<void> {
+    const st = this.ready();
+    const head = st.changesHead.get() as number;
+    const index = new SpecimenIndex();
+    const slice = Math.max(1, this.options.indexLoadSlice ?? INDEX_LOAD_SLICE);
+    for (let after = 0; ; ) {
+      const rows = st.indexRowsAfter.all(after, slice) as SpecimenRow[];
+      for (const row of rows) index.upsert(row.rid, entryOf(row));
+      if (rows.length < slice) break;
+      after = rows[rows.length - 1]!.rid;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    this.index = index;
+    this.indexSeq = head;
+    this.textCache.clear();
+  }
+
   /** Applies the changes other processes (and this one) logged since the index was last brought up to date. */
   private catchUp(): void {
     const st = this.ready();
@@ -362,9 +398,10 @@ export class SqliteCatalogStore implements CatalogStore {
     return marks;
   }
 
-  private search(query: SpecimenQuery): SpecimenPage {
+  private async search(query: SpecimenQuery): Promise<SpecimenPage> {
     const q = normalizeQuery(query);
     const st = this.ready();
+    if (this.indexSeq < 0) await this.loadIndex();
     // One read transaction: the index catch-up, the text match and the documents see the same snapshot.
     return this.db.transaction((): SpecimenPage => {
       this.catchUp();
