@@ -353,7 +353,7 @@ class Pool implements PipelinePool {
 
   async identifyVerify(questioned: KeypointSet, candidates: readonly VerifyCandidate[], options: Partial<VerifyOptions> = {}, run?: RunOptions): Promise<VerifyVerdict[]> {
     const q = keypointBuffers(questioned);
-    const cs = candidates.map((c) => ({ ...c, keypoints: keypointBuffers(c.keypoints), exclude: [...c.exclude] }));
+    const cs = candidates.map((c) => ({ ...c, keypoints: keypointBuffers(c.keypoints) }));
     const transfer = [q.xy.buffer, q.descriptors.buffer, ...cs.flatMap((c) => [c.keypoints.xy.buffer, c.keypoints.descriptors.buffer])] as ArrayBuffer[];
     return this.run({ op: 'verify', questioned: q, candidates: cs, options }, transfer, run);
   }

@@ -14,7 +14,9 @@ import schemas from './plugins/app/schemas';
 import multipart from './plugins/external/multipart';
 import swagger from './plugins/external/swagger';
 import webApp from './plugins/web-app';
+import comparisonRoutes from './routes/comparisons/index';
 import healthRoutes from './routes/health/index';
+import identifyRoutes from './routes/identify/index';
 import imageRoutes from './routes/images/index';
 import captureRoutes from './routes/specimens/captures';
 import specimenRoutes from './routes/specimens/index';
@@ -58,6 +60,15 @@ export default async function exemplarApp(app: FastifyInstance, opts: AppOptions
   await app.register(specimenRoutes);
   await app.register(captureRoutes);
   await app.register(imageRoutes);
+  await app.register(comparisonRoutes);
+  await app.register(identifyRoutes);
+
+  // Comparison jobs run in this process too unless EXEMPLAR_SERVER_COMPARISONS=0 (then only `exemplar worker`s run them).
+  const { comparisonRunner, config } = opts.context;
+  if (config.comparisons.serverConcurrency > 0) {
+    app.addHook('onReady', async () => comparisonRunner.start(app.log));
+    app.addHook('onClose', async () => comparisonRunner.stop());
+  }
   // Last: its catch-all serves the browser app for every path the API does not claim.
   await app.register(webApp);
 }

@@ -3,7 +3,9 @@
  * reference image at ingest and once per questioned image at query time.
  *
  * - Keypoints: up to MAX_KEYPOINTS ORB features at a fixed working size
- *   (long edge DESCRIBE_LONG_EDGE), positions and 256-bit descriptors,
+ *   (long edge DESCRIBE_LONG_EDGE: smaller sizes lose the fine print —
+ *   field captions, guilloche — that identifies a document issued to another
+ *   holder), positions and 256-bit descriptors,
  *   serialised compactly (`encodeKeypoints`). They verify a candidate
  *   geometrically (`verifyCandidates` in identify.ts) and are stored as an
  *   object beside the image's derivatives.
@@ -15,9 +17,12 @@
  *   enough to live in the catalogue record and compares by a dot product.
  *
  * Both are invariant to the document's position, rotation and moderate
- * perspective and scale (ORB is oriented and multi-scale), tolerant of
- * lighting (binary intensity comparisons), and little affected by personal
- * data, which is a minority of a document's structure. No vocabulary is
+ * perspective and scale (ORB is oriented and multi-scale) and tolerant of
+ * lighting (binary intensity comparisons). Keypoints are taken everywhere,
+ * personal data included: on the same document it adds matches, on another
+ * holder's it only adds outliers, which the robust fit rejects, while the
+ * printed design still verifies (masking the personalised zones was tried
+ * and left too little structure to match a photo). No vocabulary is
  * trained, so nothing depends on which documents the catalogue holds.
  */
 import { loadOpenCv, withMats } from '../cv/opencv';
@@ -26,8 +31,8 @@ import type { GreyImage } from './align-types';
 
 export const DESCRIPTOR_METHOD = 'orb-lsh-v1';
 /** Long edge of the image ORB runs on (never enlarged). */
-export const DESCRIBE_LONG_EDGE = 640;
-export const MAX_KEYPOINTS = 1000;
+export const DESCRIBE_LONG_EDGE = 1024;
+export const MAX_KEYPOINTS = 2000;
 const LSH_TABLES = 4;
 const LSH_BITS = 8;
 export const GLOBAL_DESCRIPTOR_LENGTH = LSH_TABLES << LSH_BITS;

@@ -16,15 +16,13 @@ import type { FeatureSet } from './align-features';
 import { robustHomography } from './align-homography';
 import { matchMutualRatio } from './align-match';
 import { implausibleWarp } from './align-quality';
-import type { ZoneRect } from './align-types';
 import type { KeypointSet } from './descriptor';
+import { convexHull, polygonArea, type Point } from './geometry';
 
 export interface VerifyCandidate {
   /** Caller's key, returned with the verdict. */
   key: string;
   keypoints: KeypointSet;
-  /** Rectangles (original reference pixels) whose keypoints are ignored: the personalised zones. */
-  exclude: readonly ZoneRect[];
 }
 
 export interface VerifyOptions {
@@ -34,9 +32,15 @@ export interface VerifyOptions {
   minInlierRatio: number;
   /** MAGSAC inlier threshold, working pixels. */
   threshold: number;
+  /**
+   * Least share of the candidate covered by the inliers' convex hull.
+   * Documents of one issuer share elements (emblem, heading, captions): a
+   * match confined to such an element is not the document.
+   */
+  minCoverage: number;
 }
 
-export const DEFAULT_VERIFY_OPTIONS: Readonly<VerifyOptions> = Object.freeze({ minInliers: 12, minInlierRatio: 0.15, threshold: 3 });
+export const DEFAULT_VERIFY_OPTIONS: Readonly<VerifyOptions> = Object.freeze({ minInliers: 12, minInlierRatio: 0.15, threshold: 3, minCoverage: 0.2 });
 
 export interface VerifyVerdict {
   key: string;
@@ -45,39 +49,17 @@ export interface VerifyVerdict {
   /** Inliers of the fitted homography (0 when none could be fitted). */
   inliers: number;
   matches: number;
-  /** Candidate keypoints taken part (outside the excluded zones). */
+  /** Keypoints of the candidate. */
   keypoints: number;
+  /** Share of the candidate image inside the convex hull of the inliers (0 without a fit). */
+  coverage: number;
 }
 
-function toFeatureSet(k: KeypointSet, keep?: (i: number) => boolean): FeatureSet {
-  const idx: number[] = [];
-  for (let i = 0; i < k.count; i++) if (!keep || keep(i)) idx.push(i);
-  const words = 8;
-  const descriptors = new Int32Array(idx.length * words);
-  const bytes = new Uint8Array(descriptors.buffer);
-  const xy = new Float64Array(idx.length * 2);
-  idx.forEach((i, j) => {
-    bytes.set(k.descriptors.subarray(i * 32, i * 32 + 32), j * 32);
-    xy[2 * j] = k.xy[2 * i]!;
-    xy[2 * j + 1] = k.xy[2 * i + 1]!;
-  });
-  return { count: idx.length, xy, response: new Float32Array(idx.length), descriptors, words };
-}
-
-function outsideZones(k: KeypointSet, zones: readonly ZoneRect[]): (i: number) => boolean {
-  if (zones.length === 0) return () => true;
-  // Zones in original pixels → working pixels (pixel-centre convention).
-  const rects = zones.map((z) => ({
-    x0: (z.x + 0.5) * k.scaleX - 0.5,
-    y0: (z.y + 0.5) * k.scaleY - 0.5,
-    x1: (z.x + z.width + 0.5) * k.scaleX - 0.5,
-    y1: (z.y + z.height + 0.5) * k.scaleY - 0.5,
-  }));
-  return (i) => {
-    const x = k.xy[2 * i]!;
-    const y = k.xy[2 * i + 1]!;
-    return !rects.some((r) => x >= r.x0 && x <= r.x1 && y >= r.y0 && y <= r.y1);
-  };
+/** The matcher's layout: descriptors as 32-bit words (ORB's 32 bytes are 8 words), float64 positions. */
+function toFeatureSet(k: KeypointSet): FeatureSet {
+  const bytes = new Uint8Array(k.count * 32);
+  bytes.set(k.descriptors.subarray(0, k.count * 32));
+  return { count: k.count, xy: Float64Array.from(k.xy), response: new Float32Array(k.count), descriptors: new Int32Array(bytes.buffer), words: 8 };
 }
 
 /** Verifies each candidate against the questioned keypoints; verdicts in the candidates' order. Deterministic. */
@@ -87,8 +69,8 @@ export async function verifyCandidates(questioned: KeypointSet, candidates: read
   const query = toFeatureSet(questioned);
   const out: VerifyVerdict[] = [];
   for (const c of candidates) {
-    const ref = toFeatureSet(c.keypoints, outsideZones(c.keypoints, c.exclude));
-    const verdict: VerifyVerdict = { key: c.key, verified: false, inliers: 0, matches: 0, keypoints: ref.count };
+    const ref = toFeatureSet(c.keypoints);
+    const verdict: VerifyVerdict = { key: c.key, verified: false, inliers: 0, matches: 0, keypoints: ref.count, coverage: 0 };
     out.push(verdict);
     if (ref.count < 4 || query.count < 4) continue;
     const m = matchMutualRatio(ref, query);
@@ -107,8 +89,14 @@ export async function verifyCandidates(questioned: KeypointSet, candidates: read
     const fit = await robustHomography(cv, src, dst, m.count, o.threshold, 'magsac');
     if (!fit) continue;
     verdict.inliers = fit.inliers;
+    const inlierPoints: Point[] = [];
+    for (let i = 0; i < m.count; i++) if (fit.inlierMask[i]) inlierPoints.push([src[2 * i]!, src[2 * i + 1]!]);
+    verdict.coverage = Math.round((Math.abs(polygonArea(convexHull(inlierPoints))) / (c.keypoints.width * c.keypoints.height)) * 1e4) / 1e4;
     verdict.verified =
-      fit.inliers >= o.minInliers && fit.inliers >= o.minInlierRatio * m.count && implausibleWarp(fit.homography, c.keypoints.width, c.keypoints.height) === null;
+      fit.inliers >= o.minInliers &&
+      fit.inliers >= o.minInlierRatio * m.count &&
+      verdict.coverage >= o.minCoverage &&
+      implausibleWarp(fit.homography, c.keypoints.width, c.keypoints.height) === null;
   }
   return out;
 }
