@@ -71,6 +71,41 @@ export const SETTINGS: readonly SettingInfo[] = Object.freeze([
     description: 'Log level: fatal, error, warn, info, debug, trace or silent.',
   },
   {
+    name: 'EXEMPLAR_PIPELINE_THREADS',
+    default: '2',
+    description: 'Worker threads of the image pipeline (alignment, differences, identification) in each server or worker process; each holds up to 1 GiB of OpenCV heap.',
+  },
+  {
+    name: 'EXEMPLAR_PIPELINE_QUEUE',
+    default: '16',
+    description: 'Pipeline tasks allowed to wait for a thread; beyond that identification requests get 503 and comparison jobs wait.',
+  },
+  {
+    name: 'EXEMPLAR_PIPELINE_TASK_TIMEOUT_MS',
+    default: '300000',
+    description: 'Longest one pipeline task (aligning, or comparing one light source) may run before it is stopped.',
+  },
+  {
+    name: 'EXEMPLAR_PIPELINE_HEAP_LIMIT_MB',
+    default: '512',
+    description: 'A pipeline worker whose OpenCV heap grew past this is replaced after its task (the heap never shrinks).',
+  },
+  {
+    name: 'EXEMPLAR_SERVER_COMPARISONS',
+    default: '1',
+    description: 'Comparison jobs the server process runs at once; 0 leaves them to `exemplar worker` processes.',
+  },
+  {
+    name: 'EXEMPLAR_COMPARISON_QUEUE',
+    default: '100',
+    description: 'Comparisons allowed to wait for a worker; further submissions get 503.',
+  },
+  {
+    name: 'EXEMPLAR_JOB_LEASE_MS',
+    default: '30000',
+    description: 'Lease of a running comparison job, renewed by heartbeats; a job whose process died is taken over once it expires.',
+  },
+  {
     name: 'EXEMPLAR_SEED_DEMO',
     default: 'auto',
     description: '`auto` seeds the demo library when the catalog is empty at start; `never` does not.',
@@ -102,6 +137,20 @@ export interface LimitsConfig {
   readonly maxImagesPerCapture: number;
 }
 
+export interface PipelineConfig {
+  readonly threads: number;
+  readonly maxQueue: number;
+  readonly taskTimeoutMs: number;
+  readonly heapLimitBytes: number;
+}
+
+export interface ComparisonsConfig {
+  /** Jobs the server process runs at once (0: none). */
+  readonly serverConcurrency: number;
+  readonly maxQueued: number;
+  readonly leaseMs: number;
+}
+
 export interface Config {
   readonly host: string;
   readonly port: number;
@@ -114,6 +163,8 @@ export interface Config {
   readonly limits: LimitsConfig;
   readonly logLevel: LogLevel;
   readonly seedDemo: 'auto' | 'never';
+  readonly pipeline: PipelineConfig;
+  readonly comparisons: ComparisonsConfig;
 }
 
 interface Env {
@@ -135,6 +186,13 @@ interface Env {
   EXEMPLAR_MAX_IMAGES_PER_CAPTURE: number;
   LOG_LEVEL: LogLevel;
   EXEMPLAR_SEED_DEMO: 'auto' | 'never';
+  EXEMPLAR_PIPELINE_THREADS: number;
+  EXEMPLAR_PIPELINE_QUEUE: number;
+  EXEMPLAR_PIPELINE_TASK_TIMEOUT_MS: number;
+  EXEMPLAR_PIPELINE_HEAP_LIMIT_MB: number;
+  EXEMPLAR_SERVER_COMPARISONS: number;
+  EXEMPLAR_COMPARISON_QUEUE: number;
+  EXEMPLAR_JOB_LEASE_MS: number;
 }
 
 const defaults = Object.fromEntries(SETTINGS.filter((s) => s.default !== undefined).map((s) => [s.name, s.default]));
@@ -161,6 +219,13 @@ const envSchema = {
     EXEMPLAR_MAX_IMAGES_PER_CAPTURE: { type: 'integer', minimum: 1, maximum: 1000 },
     LOG_LEVEL: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
     EXEMPLAR_SEED_DEMO: { enum: ['auto', 'never'] },
+    EXEMPLAR_PIPELINE_THREADS: { type: 'integer', minimum: 1, maximum: 64 },
+    EXEMPLAR_PIPELINE_QUEUE: { type: 'integer', minimum: 0, maximum: 10000 },
+    EXEMPLAR_PIPELINE_TASK_TIMEOUT_MS: { type: 'integer', minimum: 1000 },
+    EXEMPLAR_PIPELINE_HEAP_LIMIT_MB: { type: 'integer', minimum: 64, maximum: 1024 },
+    EXEMPLAR_SERVER_COMPARISONS: { type: 'integer', minimum: 0, maximum: 64 },
+    EXEMPLAR_COMPARISON_QUEUE: { type: 'integer', minimum: 1 },
+    EXEMPLAR_JOB_LEASE_MS: { type: 'integer', minimum: 1000, maximum: 3600000 },
   },
   required: SETTINGS.filter((s) => s.default !== undefined).map((s) => s.name),
   dependencies: { S3_ENDPOINT: ['S3_ACCESS_KEY', 'S3_SECRET_KEY'] },
@@ -238,6 +303,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     },
     logLevel: e.LOG_LEVEL,
     seedDemo: e.EXEMPLAR_SEED_DEMO,
+    pipeline: {
+      threads: e.EXEMPLAR_PIPELINE_THREADS,
+      maxQueue: e.EXEMPLAR_PIPELINE_QUEUE,
+      taskTimeoutMs: e.EXEMPLAR_PIPELINE_TASK_TIMEOUT_MS,
+      heapLimitBytes: e.EXEMPLAR_PIPELINE_HEAP_LIMIT_MB * 1024 * 1024,
+    },
+    comparisons: {
+      serverConcurrency: e.EXEMPLAR_SERVER_COMPARISONS,
+      maxQueued: e.EXEMPLAR_COMPARISON_QUEUE,
+      leaseMs: e.EXEMPLAR_JOB_LEASE_MS,
+    },
   };
   return deepFreeze(config);
 }

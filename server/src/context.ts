@@ -4,7 +4,11 @@
  * context, so a CLI import runs through exactly the rules of an API upload.
  */
 import fs from 'node:fs/promises';
+import { createPipelinePool, type PipelinePool } from '@exemplar/image-pipeline';
 import type { Config } from './config';
+import { ComparisonRunner } from './services/comparison-runner';
+import { ComparisonService } from './services/comparisons.service';
+import { IdentifyService } from './services/identify.service';
 import { IngestService } from './services/ingest.service';
 import { ImagesService } from './services/images.service';
 import { KeyLocks } from './services/common';
@@ -18,6 +22,8 @@ export interface AppServices {
   readonly specimens: SpecimenService;
   readonly ingest: IngestService;
   readonly images: ImagesService;
+  readonly comparisons: ComparisonService;
+  readonly identify: IdentifyService;
 }
 
 export interface AppContext {
@@ -25,13 +31,22 @@ export interface AppContext {
   readonly catalog: CatalogStore;
   readonly objects: ObjectStore;
   readonly services: AppServices;
+  /** The image-pipeline worker pool; its threads start at the first task (or `warmUp`). */
+  readonly pipeline: PipelinePool;
+  /** Runs comparison jobs once started (by the server, or `exemplar worker`); `close` stops it. */
+  readonly comparisonRunner: ComparisonRunner;
   /** Closes the stores. Idempotent. */
   close(): Promise<void>;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const EXEMPLAR_VERSION = (require('../package.json') as { version: string }).version;
+
 export interface OpenContextOptions {
   /** Told about objects a failed ingest could not remove (they are left for `exemplar verify --repair`). */
   onCleanupError?: (key: string, err: unknown) => void;
+  /** Comparison jobs the context's runner works on at once (default: the server's setting, at least 1). */
+  comparisonConcurrency?: number;
 }
 
 export async function openContext(config: Config, options: OpenContextOptions = {}): Promise<AppContext> {
@@ -54,28 +69,61 @@ export async function openContext(config: Config, options: OpenContextOptions = 
   // One lock table for everything that stores or removes images, so a clean-up never removes an object an ingest is re-using.
   const imageLocks = new KeyLocks();
   const specimens = new SpecimenService({ catalog, objects, imageLocks });
+  // OpenCV runs only in the pool's worker threads, started on first use.
+  const pool = createPipelinePool(config.pipeline);
+  const identify = new IdentifyService({ catalog, objects, pipeline: () => pool, limits: config.limits });
   const ingest = new IngestService({
     specimens,
     objects,
     imageLocks,
     limits: config.limits,
     tmpDir: config.tmpDir,
+    describeImage: (file) => identify.describeForIngest(file),
     ...(options.onCleanupError && { onCleanupError: options.onCleanupError }),
   });
   const images = new ImagesService({ objects });
+  const comparisonRunner = new ComparisonRunner({
+    catalog,
+    objects,
+    identify,
+    pipeline: () => pool,
+    limits: config.limits,
+    tmpDir: config.tmpDir,
+    version: EXEMPLAR_VERSION,
+    concurrency: options.comparisonConcurrency ?? Math.max(1, config.comparisons.serverConcurrency),
+    leaseMs: config.comparisons.leaseMs,
+  });
+  const comparisons = new ComparisonService({
+    catalog,
+    objects,
+    specimens,
+    ingest,
+    limits: config.limits,
+    tmpDir: config.tmpDir,
+    maxQueued: config.comparisons.maxQueued,
+    onEnqueued: () => comparisonRunner.notify(),
+    ...(options.onCleanupError && { onCleanupError: options.onCleanupError }),
+  });
 
   let closing: Promise<void> | undefined;
   return {
     config,
     catalog,
     objects,
-    services: { specimens, ingest, images },
+    services: { specimens, ingest, images, comparisons, identify },
+    pipeline: pool,
+    comparisonRunner,
     close: () =>
       (closing ??= (async () => {
         try {
-          await objects.close();
+          await comparisonRunner.stop();
+          await pool.close();
         } finally {
-          await catalog.close();
+          try {
+            await objects.close();
+          } finally {
+            await catalog.close();
+          }
         }
       })()),
   };

@@ -13,6 +13,7 @@ import { CliExit, formatError, processIo, wantsStack, type CliIo } from './outpu
 import { registerSeedDemoCommand } from './seed-demo';
 import { registerServeCommand } from './serve';
 import { registerVerifyCommand } from './verify';
+import { registerWorkerCommand } from './worker';
 
 export type CommandRegistrar = (program: Command, io: CliIo) => void;
 
@@ -25,6 +26,7 @@ const REGISTRARS: CommandRegistrar[] = [
   registerSeedDemoCommand,
   registerMrzCommand,
   registerAlignCommand,
+  registerWorkerCommand,
 ];
 
 export function buildProgram(io: CliIo = processIo, version = readVersion()): Command {

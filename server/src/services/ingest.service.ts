@@ -22,7 +22,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { isImageError, makeDerivatives, probeImage, type DerivativeManifest, type ImageProbe } from '@exemplar/image-pipeline';
-import { isLightSourceId, validate, type Capture, type CaptureImage, type LightSourceId } from '@exemplar/specimens-schema';
+import { isLightSourceId, validate, type Capture, type CaptureImage, type ImageIdentification, type LightSourceId } from '@exemplar/specimens-schema';
 import type { LimitsConfig } from '../config';
 import { ExemplarError } from '../errors';
 import { objectKeys, type ObjectStore } from '../stores/objects.port';
@@ -51,9 +51,15 @@ export interface IngestServiceDeps {
   now?: () => Date;
   /** Where a failed clean-up is reported (the objects are then left for `exemplar verify --repair`). */
   onCleanupError?: (key: string, err: unknown) => void;
+  /**
+   * Identification data of an image (IdentifyService.describeForIngest):
+   * the record field and the objects it names, stored with the image's
+   * other objects (and removed with them if the ingest fails).
+   */
+  describeImage?: (file: { path: string; lightSource: string; sha256: string }) => Promise<{ identification: ImageIdentification; objects: { key: string; body: Buffer; contentType: string }[] } | undefined>;
 }
 
-interface CheckedFile extends IngestFile {
+export interface CheckedFile extends IngestFile {
   lightSource: LightSourceId;
   bytes: number;
   probe: ImageProbe;
@@ -88,6 +94,7 @@ export class IngestService {
   private readonly tmpDir: string;
   private readonly now: () => Date;
   private readonly onCleanupError: (key: string, err: unknown) => void;
+  private readonly describeImage: IngestServiceDeps['describeImage'];
 
   constructor(deps: IngestServiceDeps) {
     this.specimens = deps.specimens;
@@ -97,6 +104,7 @@ export class IngestService {
     this.tmpDir = deps.tmpDir;
     this.now = deps.now ?? (() => new Date());
     this.onCleanupError = deps.onCleanupError ?? (() => undefined);
+    this.describeImage = deps.describeImage;
   }
 
   /** Stores the images and appends the capture; returns the capture as recorded. The files are only read. */
@@ -131,6 +139,16 @@ export class IngestService {
           if (derivatives.has(sha256)) continue;
           derivatives.set(sha256, await this.storeImage(file, sha256, path.join(scratch, sha256), created));
         }
+        const identifications = new Map<CheckedFile, ImageIdentification>();
+        for (const file of checked) {
+          const described = await this.describeImage?.({ path: file.path, lightSource: file.lightSource, sha256: file.sha256 as string });
+          if (!described) continue;
+          for (const o of described.objects) {
+            const put = await this.objects.put(o.key, o.body, { contentType: o.contentType, bytes: o.body.length });
+            if (put.created) created.push(put.key);
+          }
+          identifications.set(file, described.identification);
+        }
         const at = timestamp(this.now());
         const capture: Capture = {
           id: newRecordId(),
@@ -139,7 +157,7 @@ export class IngestService {
           ...(meta.dpi !== undefined && { dpi: meta.dpi }),
           ...(meta.capturedAt !== undefined && { capturedAt: meta.capturedAt }),
           ...(meta.notes !== undefined && { notes: meta.notes }),
-          images: checked.map((f) => imageRecord(f, derivatives.get(f.sha256 as string) as CaptureImage['derivatives'])),
+          images: checked.map((f) => imageRecord(f, derivatives.get(f.sha256 as string) as CaptureImage['derivatives'], identifications.get(f))),
           zones: (meta.zones ?? []).map((zone) => ({ id: newRecordId(), ...zone })),
           createdAt: at,
           createdBy: actor.id,
@@ -155,7 +173,8 @@ export class IngestService {
     });
   }
 
-  private async checkFile(file: IngestFile): Promise<CheckedFile> {
+  /** Refuses a file as an upload is refused (413 bytes, 415 type, 413 pixels, 422 corrupt); stores nothing. */
+  async checkFile(file: IngestFile): Promise<CheckedFile> {
     const lightSource = file.lightSource as LightSourceId;
     const { size } = await fs.stat(file.path);
     if (size > this.limits.maxUploadBytes) {
@@ -241,7 +260,7 @@ export class IngestService {
   }
 }
 
-function imageRecord(file: CheckedFile, derivatives: CaptureImage['derivatives']): CaptureImage {
+function imageRecord(file: CheckedFile, derivatives: CaptureImage['derivatives'], identification?: ImageIdentification): CaptureImage {
   const { probe } = file;
   return {
     lightSource: file.lightSource,
@@ -255,6 +274,7 @@ function imageRecord(file: CheckedFile, derivatives: CaptureImage['derivatives']
     hasIccProfile: probe.hasIccProfile,
     ...(probe.orientation !== undefined && { orientation: probe.orientation }),
     ...(file.originalName !== undefined && { originalName: file.originalName }),
+    ...(identification !== undefined && { identification }),
     derivatives,
   };
 }

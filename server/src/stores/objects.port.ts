@@ -68,4 +68,7 @@ export const objectKeys = {
   derivative: (sha256: string, name: string) => `derivatives/${sha256.slice(0, 2)}/${sha256}/${name}`,
   derivativePrefix: (sha256: string) => `derivatives/${sha256.slice(0, 2)}/${sha256}/`,
   comparison: (jobId: string, name: string) => `comparisons/${jobId}/${name}`,
+  comparisonPrefix: (jobId: string) => `comparisons/${jobId}/`,
+  /** Questioned originals (evidence, uploaded for comparisons): content-addressed like originals, outside the catalogue's originals. */
+  questioned: (sha256: string) => `questioned/${sha256.slice(0, 2)}/${sha256}`,
 } as const;

@@ -52,7 +52,7 @@ interface ShaParams {
 }
 
 /** Sends a stored object with validators, ranges and headers that keep a browser from interpreting it as anything active. */
-async function sendStored(request: FastifyRequest, reply: FastifyReply, image: StoredImage, etag: string) {
+export async function sendStored(request: FastifyRequest, reply: FastifyReply, image: StoredImage, etag: string) {
   void reply
     .header('etag', etag)
     .header('accept-ranges', 'bytes')

@@ -1,0 +1,200 @@
+/**
+ * Comparison jobs: submit (multipart upload of a questioned capture, or JSON
+ * naming stored images), follow, list, cancel, and download the outputs and
+ * the questioned originals. The work runs in ComparisonRunner, never in the
+ * request.
+ */
+import { lightSources } from '@exemplar/specimens-schema';
+import type { FastifyInstance } from 'fastify';
+import { ExemplarError } from '../../errors';
+import { JOB_STATUSES, type JobStatus } from '../../stores/catalog.port';
+import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from '../../services/comparisons.service';
+import { checkLightSourceField } from '../../services/ingest.service';
+import { errorResponses, ref } from '../api-schemas';
+import { sendStored } from '../images/index';
+import { parseJsonField, withSpooledUpload } from './multipart';
+
+/** The request JSON's field in a multipart upload; `capture` is accepted too, as in a capture upload. */
+const REQUEST_FIELDS = ['comparison', 'capture'] as const;
+
+const uploadBody = {
+  description:
+    'Field `comparison` (or `capture`): the ComparisonRequest JSON without `questioned`. One file part per questioned image, its field name the light-source id.',
+  type: 'object',
+  properties: {
+    comparison: { type: 'string', description: 'ComparisonRequest as JSON text' },
+    ...Object.fromEntries(lightSources.map((l) => [l.id, { type: 'string', format: 'binary', description: `Questioned ${l.label} image` }])),
+  },
+} as const;
+
+const idParams = {
+  type: 'object',
+  required: ['id'],
+  additionalProperties: false,
+  properties: { id: ref('common', '/definitions/recordId') },
+} as const;
+
+const outputParams = {
+  type: 'object',
+  required: ['id', 'name'],
+  additionalProperties: false,
+  properties: {
+    id: ref('common', '/definitions/recordId'),
+    name: { type: 'string', pattern: '^[a-z0-9-]+\\.(aligned\\.png|heatmap\\.png|regions\\.json)$', description: '`<light>.aligned.png`, `<light>.heatmap.png` or `<light>.regions.json`' },
+  },
+} as const;
+
+const questionedParams = {
+  type: 'object',
+  required: ['id', 'lightSource'],
+  additionalProperties: false,
+  properties: { id: ref('common', '/definitions/recordId'), lightSource: ref('light-source') },
+} as const;
+
+const listQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    status: { enum: [...JOB_STATUSES] },
+    limit: { type: 'integer', minimum: 1, maximum: MAX_LIST_LIMIT, default: DEFAULT_LIST_LIMIT },
+  },
+} as const;
+
+const listResponse = {
+  type: 'object',
+  required: ['items'],
+  additionalProperties: false,
+  properties: { items: { type: 'array', items: ref('comparison') } },
+} as const;
+
+const binary = (description: string) => ({
+  description,
+  content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+});
+
+const downloadHeaders = {
+  type: 'object',
+  properties: { range: { type: 'string' }, 'if-none-match': { type: 'string' }, 'if-range': { type: 'string' } },
+} as const;
+
+export default async function comparisonRoutes(app: FastifyInstance) {
+  const { config, services } = app.exemplar;
+  const { comparisons } = services;
+
+  app.post(
+    '/api/comparisons',
+    {
+      schema: {
+        tags: ['comparisons'],
+        summary: 'Submit a comparison of a questioned capture with a reference capture (or `auto`)',
+        description:
+          'Either multipart/form-data (questioned images as file parts named by light source, validated like a capture upload: 415 unsupported type, 413 too large, 422 corrupt; nothing is stored on error), or JSON naming stored images by sha256. Answers 202 with the queued comparison; follow it at its URL. 503 QUEUE_FULL when too many comparisons are waiting.',
+        consumes: ['application/json', 'multipart/form-data'],
+        body: {
+          content: {
+            'application/json': { schema: ref('comparison-request') },
+            'multipart/form-data': { schema: uploadBody },
+          },
+        },
+        response: { 202: { ...ref('comparison'), description: 'The queued comparison' }, ...errorResponses(400, 404, 413, 415, 422, 503) },
+      },
+    },
+    async (request, reply) => {
+      let created;
+      if (request.isMultipart()) {
+        const seen = new Set<string>();
+        created = await withSpooledUpload(
+          request,
+          config,
+          { fields: REQUEST_FIELDS, maxFiles: config.limits.maxImagesPerCapture, checkFileField: (name) => checkLightSourceField(name, seen) },
+          async (fields, files) => {
+            if (fields.has('comparison') && fields.has('capture')) throw new ExemplarError('BAD_REQUEST', 'Give the request JSON in one field: `comparison` (or `capture`), not both');
+            const body = parseJsonField(fields, fields.has('capture') ? 'capture' : 'comparison', true);
+            return comparisons.submitUpload(
+              body,
+              files.map((f) => ({ lightSource: f.field, path: f.path, originalName: f.originalName })),
+              request.actor,
+            );
+          },
+        );
+      } else {
+        created = await comparisons.submitNamed(request.body, request.actor);
+      }
+      return reply.status(202).header('location', `/api/comparisons/${created.id}`).send(created);
+    },
+  );
+
+  app.get<{ Querystring: { status?: JobStatus; limit?: number } }>(
+    '/api/comparisons',
+    {
+      schema: {
+        tags: ['comparisons'],
+        summary: 'List comparisons, newest first',
+        querystring: listQuery,
+        response: { 200: listResponse, ...errorResponses(400) },
+      },
+    },
+    async (request) => ({ items: await comparisons.list({ status: request.query.status, limit: request.query.limit }) }),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/comparisons/:id',
+    {
+      schema: {
+        tags: ['comparisons'],
+        summary: 'A comparison: status, progress, error, and per light source the homography, regions, zone verdicts and outputs',
+        params: idParams,
+        response: { 200: ref('comparison'), ...errorResponses(400, 404) },
+      },
+    },
+    async (request) => comparisons.get(request.params.id),
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/api/comparisons/:id',
+    {
+      schema: {
+        tags: ['comparisons'],
+        summary: 'Cancel a queued or running comparison (a finished one is returned unchanged)',
+        params: idParams,
+        response: { 200: ref('comparison'), ...errorResponses(400, 404) },
+      },
+    },
+    async (request) => comparisons.cancel(request.params.id),
+  );
+
+  app.get<{ Params: { id: string; name: string } }>(
+    '/api/comparisons/:id/outputs/:name',
+    {
+      schema: {
+        tags: ['comparisons'],
+        summary: 'Download an output of a finished comparison (aligned image, heatmap, regions JSON)',
+        description: 'ETag is the quoted SHA-256 recorded in the result; byte ranges are served.',
+        params: outputParams,
+        headers: downloadHeaders,
+        response: { 200: binary('The output'), 206: binary('The requested byte range'), 304: { type: 'null', description: 'Not modified' }, ...errorResponses(400, 404, 416) },
+      },
+    },
+    async (request, reply) => {
+      const out = await comparisons.output(request.params.id, request.params.name);
+      return sendStored(request, reply, out, `"${out.sha256}"`);
+    },
+  );
+
+  app.get<{ Params: { id: string; lightSource: string } }>(
+    '/api/comparisons/:id/questioned/:lightSource',
+    {
+      schema: {
+        tags: ['comparisons'],
+        summary: 'Download a questioned original of a comparison, byte-exact',
+        params: questionedParams,
+        headers: downloadHeaders,
+        response: { 200: binary('The questioned original'), 206: binary('The requested byte range'), 304: { type: 'null', description: 'Not modified' }, ...errorResponses(400, 404, 416) },
+      },
+    },
+    async (request, reply) => {
+      const image = await comparisons.questioned(request.params.id, request.params.lightSource);
+      return sendStored(request, reply, image, `"${image.sha256}"`);
+    },
+  );
+}

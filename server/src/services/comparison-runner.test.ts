@@ -1,0 +1,152 @@
+/**
+ * The comparison job loop on the real SQLite queue and object folder, with
+ * the pipeline's worker threads (compiled: run `npx tsc -b` first): a job
+ * left running by a dead process is taken over once its lease expires, a
+ * cancelled job stops and keeps nothing, several runners share one queue.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { HOLDERS, renderDocument, UTOPIA_PASSPORT_2019, type DocumentVariant } from '@exemplar/image-pipeline';
+import type { Capture, Comparison, Specimen } from '@exemplar/specimens-schema';
+import type { AppContext } from '../context';
+import { openTestContext, MINIMAL_SPECIMEN } from '../test-helpers';
+import { ExemplarError } from '../errors';
+import { objectKeys } from '../stores/objects.port';
+import { LOCAL_ACTOR } from './actor';
+import { ComparisonRunner } from './comparison-runner';
+import { COMPARISON_JOB_KIND } from './comparisons.service';
+
+jest.setTimeout(900_000);
+
+let ctx: AppContext;
+let dataDir: string;
+let specimen: Specimen;
+let capture: Capture;
+let questionedDir: string;
+const LEASE_MS = 1500;
+
+async function render(noiseSeed: number, variant?: DocumentVariant) {
+  const r = await renderDocument({ ...UTOPIA_PASSPORT_2019, dpi: 110 }, HOLDERS.passportA, 'white', { format: 'png', noiseSeed, variant });
+  return r;
+}
+
+async function submit(): Promise<Comparison> {
+  return ctx.services.comparisons.submitUpload(
+    { reference: { specimenId: specimen.id, captureId: capture.id } },
+    [{ lightSource: 'white', path: path.join(questionedDir, 'white.png') }],
+    LOCAL_ACTOR,
+  );
+}
+
+async function sha256Of(key: string): Promise<string> {
+  const { createHash } = await import('node:crypto');
+  const hash = createHash('sha256');
+  for await (const chunk of await ctx.objects.get(key)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+beforeAll(async () => {
+  ({ context: ctx, dataDir } = await openTestContext({ EXEMPLAR_SERVER_COMPARISONS: '0', EXEMPLAR_JOB_LEASE_MS: String(LEASE_MS) }));
+  const reference = await render(1);
+  const refDir = path.join(dataDir, 'fixtures');
+  await fs.mkdir(refDir, { recursive: true });
+  await fs.writeFile(path.join(refDir, 'white.png'), reference.image);
+  specimen = await ctx.services.specimens.create({ ...MINIMAL_SPECIMEN }, LOCAL_ACTOR);
+  capture = await ctx.services.ingest.addCapture(
+    specimen.id,
+    { page: 'data-page', zones: reference.zones.map(({ id: _id, ...z }) => z) },
+    [{ lightSource: 'white', path: path.join(refDir, 'white.png') }],
+    LOCAL_ACTOR,
+  );
+  questionedDir = path.join(dataDir, 'questioned');
+  await fs.mkdir(questionedDir, { recursive: true });
+  await fs.writeFile(path.join(questionedDir, 'white.png'), (await render(2, { alterFields: { dateOfBirth: '1984-03-14' } })).image);
+});
+
+afterAll(async () => {
+  await ctx?.close();
+  if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
+});
+
+describe('ComparisonRunner', () => {
+  it('takes over a job whose worker died once its lease expired, clears what the dead attempt left, and completes it', async () => {
+    const submitted = await submit();
+    // A worker claims the job, writes part of an output, then dies (no more heartbeats).
+    const dead = await ctx.catalog.jobs.claim('dead-worker', 50, [COMPARISON_JOB_KIND]);
+    expect(dead?.id).toBe(submitted.id);
+    await ctx.objects.put(objectKeys.comparison(submitted.id, 'white.heatmap.png'), Buffer.from('half-written by the dead worker'));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    const runner = ctx.comparisonRunner;
+    expect(await runner.runOnce()).toBe(true);
+    const job = await ctx.catalog.jobs.get(submitted.id);
+    expect(job).toMatchObject({ status: 'done', attempts: 2, workerId: runner.workerId });
+    const view = await ctx.services.comparisons.get(submitted.id);
+    const heatmap = view.result!.lights[0]!.outputs.heatmap;
+    expect(await sha256Of(objectKeys.comparison(submitted.id, heatmap.name))).toBe(heatmap.sha256);
+    // The dead worker cannot write anything into the job any more.
+    await expect(ctx.catalog.jobs.heartbeat(submitted.id, 'dead-worker', { fraction: 0.5, stage: 'compare' })).rejects.toMatchObject({
+      code: 'CONFLICT',
+      details: { reason: 'LEASE_LOST', status: 'done' },
+    });
+    await expect(ctx.catalog.jobs.complete(submitted.id, 'dead-worker', {})).rejects.toBeInstanceOf(ExemplarError);
+  });
+
+  it('stops a running job that is cancelled and removes what it stored', async () => {
+    const submitted = await submit();
+    const runner = ctx.comparisonRunner;
+    const running = runner.runOnce();
+    // Cancel once the job is being worked on.
+    for (;;) {
+      const job = await ctx.catalog.jobs.get(submitted.id);
+      if (job?.status === 'running') break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect((await ctx.services.comparisons.cancel(submitted.id)).status).toBe('cancelled');
+    expect(await running).toBe(true);
+    const job = await ctx.catalog.jobs.get(submitted.id);
+    expect(job).toMatchObject({ status: 'cancelled', result: null });
+    const left: string[] = [];
+    for await (const stat of ctx.objects.list(objectKeys.comparisonPrefix(submitted.id))) left.push(stat.key);
+    expect(left).toEqual([]);
+  });
+
+  it('shares one queue between runners (as in several processes): each job runs once', async () => {
+    const jobs = [await submit(), await submit(), await submit()];
+    const make = (id: string) =>
+      new ComparisonRunner({
+        catalog: ctx.catalog,
+        objects: ctx.objects,
+        identify: ctx.services.identify,
+        pipeline: () => ctx.pipeline,
+        limits: ctx.config.limits,
+        tmpDir: ctx.config.tmpDir,
+        version: 'test',
+        concurrency: 1,
+        leaseMs: LEASE_MS,
+        pollMs: 50,
+        workerId: id,
+      });
+    const a = make('runner-a');
+    const b = make('runner-b');
+    a.start();
+    b.start();
+    try {
+      for (const j of jobs) {
+        for (;;) {
+          const job = await ctx.catalog.jobs.get(j.id);
+          if (job && job.status !== 'queued' && job.status !== 'running') break;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      }
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+    const done = await Promise.all(jobs.map((j) => ctx.catalog.jobs.get(j.id)));
+    expect(done.map((j) => j?.status)).toEqual(['done', 'done', 'done']);
+    expect(done.every((j) => j?.attempts === 1)).toBe(true);
+    // Identical inputs: identical outputs, whichever runner did the work.
+    const heatmaps = await Promise.all(jobs.map(async (j) => (await ctx.services.comparisons.get(j.id)).result!.lights[0]!.outputs.heatmap.sha256));
+    expect(new Set(heatmaps).size).toBe(1);
+  });
+});

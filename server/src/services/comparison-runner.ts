@@ -1,0 +1,443 @@
+/**
+ * The comparison job loop. Every server process (unless configured not to)
+ * and every `exemplar worker` process runs one; they share the work through
+ * the catalog's job queue:
+ *
+ * - a runner claims a job with a lease and heartbeats while it works
+ *   (recording the stage and progress); a job whose process died keeps its
+ *   lease until it expires, then another runner claims it and starts it
+ *   again from the stored inputs (attempts are bounded by the queue, after
+ *   which the job fails with LEASE_EXPIRED);
+ * - a heartbeat that finds the job cancelled, or taken over, aborts the work
+ *   in the worker pool and removes the outputs this attempt stored;
+ * - outputs (aligned PNG, heatmap PNG, regions JSON per light source) are
+ *   stored under `comparisons/<job id>/` with their SHA-256 in the result; a
+ *   new attempt first removes what an earlier one left.
+ *
+ * The result depends only on the inputs, the parameters and the software
+ * versions it records (timings aside), so the same inputs give the same
+ * outputs byte for byte.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import {
+  chooseAnchorLight,
+  DEFAULT_ALIGN_OPTIONS,
+  DEFAULT_ANALYSIS_LONG_EDGE,
+  DEFAULT_LIGHT_REFINE_OPTIONS,
+  isImageError,
+  isPipelineError,
+  type CaptureComparisonResult,
+  type PipelinePool,
+} from '@exemplar/image-pipeline';
+import type { Capture, ComparisonOutput, ComparisonReference, ComparisonResult, IdentificationResult, LightComparisonResult, Specimen } from '@exemplar/specimens-schema';
+import type { LimitsConfig } from '../config';
+import { isExemplarError } from '../errors';
+import type { CatalogStore, Job, JobError, JobProgress } from '../stores/catalog.port';
+import { objectKeys, type ObjectStore } from '../stores/objects.port';
+import { COMPARISON_JOB_KIND, outputUrl, type ComparisonJobPayload, type ComparisonJobResult } from './comparisons.service';
+import { describesLight, type IdentifyService } from './identify.service';
+
+/** Statuses a reference chosen by `auto` may have: reference material, never a known fraud. */
+const REFERENCE_STATUSES: readonly string[] = ['genuine', 'specimen'];
+
+export interface RunnerLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+const SILENT: RunnerLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+export interface ComparisonRunnerDeps {
+  catalog: CatalogStore;
+  objects: ObjectStore;
+  identify: IdentifyService;
+  pipeline: () => PipelinePool;
+  limits: LimitsConfig;
+  tmpDir: string;
+  /** Exemplar's version, recorded with every result. */
+  version: string;
+  /** Jobs this runner works on at once. */
+  concurrency: number;
+  leaseMs: number;
+  /** How often an idle runner looks for work (an enqueue in this process wakes it at once). */
+  pollMs?: number;
+  /** How long `stop` waits for running jobs before abandoning them to their lease. */
+  stopGraceMs?: number;
+  workerId?: string;
+}
+
+/** Why a job's work was interrupted without failing it. */
+class Interrupted extends Error {
+  constructor(readonly reason: 'lease-lost' | 'cancelled' | 'shutdown') {
+    super(`interrupted: ${reason}`);
+  }
+}
+
+/** A failure the job reports with its own code (not an HTTP error: nobody is waiting on a request). */
+class JobFailure extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const round = (v: number) => Math.round(v * 1e4) / 1e4;
+
+function jobError(err: unknown): JobError {
+  if (err instanceof JobFailure) return { code: err.code, message: err.message };
+  if (isPipelineError(err)) {
+    const code = err.code === 'INVALID_INPUT' ? 'UNPROCESSABLE' : err.code === 'WORKER_FAILED' ? 'PIPELINE_FAILED' : err.code;
+    return { code, message: err.message };
+  }
+  if (isImageError(err)) return { code: err.code, message: err.message };
+  if (isExemplarError(err) && err.status < 500) return { code: err.code, message: err.message };
+  return { code: 'INTERNAL', message: 'the comparison failed unexpectedly; the worker log has the details' };
+}
+
+function sha256Of(body: Buffer): string {
+  return createHash('sha256').update(body).digest('hex');
+}
+
+export class ComparisonRunner {
+  readonly workerId: string;
+  private readonly d: ComparisonRunnerDeps;
+  private readonly pollMs: number;
+  private readonly stopGraceMs: number;
+  private log: RunnerLog = SILENT;
+  private loops: Promise<void>[] = [];
+  private stopping = false;
+  private wake: (() => void)[] = [];
+  private readonly running = new Map<string, AbortController>();
+
+  constructor(deps: ComparisonRunnerDeps) {
+    if (!Number.isInteger(deps.concurrency) || deps.concurrency < 1) throw new RangeError('concurrency must be a positive integer');
+    this.d = deps;
+    this.pollMs = deps.pollMs ?? 1000;
+    this.stopGraceMs = deps.stopGraceMs ?? 30_000;
+    this.workerId = deps.workerId ?? `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  }
+
+  get started(): boolean {
+    return this.loops.length > 0;
+  }
+
+  /** Jobs this runner is working on now. */
+  get activeJobIds(): string[] {
+    return [...this.running.keys()];
+  }
+
+  /** Starts `concurrency` loops claiming jobs until `stop`. */
+  start(log: RunnerLog = SILENT): void {
+    if (this.loops.length > 0) return;
+    this.stopping = false;
+    this.log = log;
+    for (let i = 0; i < this.d.concurrency; i++) this.loops.push(this.loop());
+  }
+
+  /** Wakes idle loops (a job was just enqueued in this process). */
+  notify(): void {
+    for (const w of this.wake.splice(0)) w();
+  }
+
+  /**
+   * Stops claiming; waits up to the grace period for running jobs, then
+   * abandons them: they stay running under their lease and another runner
+   * takes them over once it expires.
+   */
+  async stop(): Promise<void> {
+    if (this.loops.length === 0) return;
+    this.stopping = true;
+    this.notify();
+    const all = Promise.all(this.loops);
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.stopGraceMs);
+      timer.unref();
+    });
+    await Promise.race([all, grace]);
+    clearTimeout(timer);
+    for (const ac of this.running.values()) ac.abort(new Interrupted('shutdown'));
+    await all;
+    this.loops = [];
+  }
+
+  /** Claims and runs one job if there is one; true when a job was taken. */
+  async runOnce(): Promise<boolean> {
+    const job = await this.d.catalog.jobs.claim(this.workerId, this.d.leaseMs, [COMPARISON_JOB_KIND]);
+    if (!job) return false;
+    await this.process(job);
+    return true;
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopping) {
+      let found = false;
+      try {
+        found = await this.runOnce();
+      } catch (err) {
+        this.log.error({ err, workerId: this.workerId }, 'comparison runner: claiming a job failed');
+      }
+      if (!found && !this.stopping) await this.idle();
+    }
+  }
+
+  private idle(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, this.pollMs);
+      timer.unref();
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake.push(done);
+    });
+  }
+
+  private async process(job: Job): Promise<void> {
+    const { catalog } = this.d;
+    const ac = new AbortController();
+    this.running.set(job.id, ac);
+    let progress: JobProgress = { fraction: 0, stage: 'start' };
+    let beating: Promise<unknown> = Promise.resolve();
+    const beat = () => {
+      beating = beating.then(async () => {
+        if (ac.signal.aborted) return;
+        try {
+          await catalog.jobs.heartbeat(job.id, this.workerId, progress);
+        } catch (err) {
+          if (isExemplarError(err) && (err.code === 'CONFLICT' || err.code === 'JOB_NOT_FOUND')) {
+            ac.abort(new Interrupted(err.details.status === 'cancelled' ? 'cancelled' : 'lease-lost'));
+          } else this.log.warn({ err, jobId: job.id }, 'comparison runner: heartbeat failed');
+        }
+      });
+      return beating;
+    };
+    const setProgress = (stage: string, fraction: number) => {
+      const changed = stage !== progress.stage;
+      progress = { stage, fraction: round(Math.min(1, Math.max(0, fraction))) };
+      if (changed) void beat();
+    };
+    const timer = setInterval(() => void beat(), Math.max(50, Math.floor(this.d.leaseMs / 3)));
+    timer.unref();
+    const work = path.join(this.d.tmpDir, `comparison-${job.id}-${randomUUID().slice(0, 8)}`);
+    const stored: string[] = [];
+    this.log.info({ jobId: job.id, attempt: job.attempts, workerId: this.workerId }, 'comparison started');
+    try {
+      if (job.attempts > 1) await this.removeOutputs(job.id);
+      await fs.mkdir(work, { recursive: true });
+      const result = await this.compare(job, work, ac.signal, setProgress, stored);
+      clearInterval(timer);
+      await beating;
+      if (ac.signal.aborted) throw ac.signal.reason;
+      await catalog.jobs.complete(job.id, this.workerId, result);
+      this.log.info({ jobId: job.id }, 'comparison done');
+    } catch (err) {
+      clearInterval(timer);
+      await beating;
+      const interrupted = ac.signal.aborted ? (ac.signal.reason as unknown) : err;
+      if (interrupted instanceof Interrupted) {
+        this.log.info({ jobId: job.id, reason: interrupted.reason }, 'comparison interrupted');
+        // A cancelled job keeps nothing; a job taken over or abandoned belongs to its next attempt, which cleans up itself.
+        if (interrupted.reason === 'cancelled') await this.removeKeys(stored);
+        return;
+      }
+      if (isExemplarError(err) && err.code === 'CONFLICT' && err.details.reason === 'LEASE_LOST') {
+        if (err.details.status === 'cancelled') await this.removeKeys(stored);
+        return;
+      }
+      const e = jobError(err);
+      if (e.code === 'INTERNAL') this.log.error({ err, jobId: job.id }, 'comparison failed');
+      else this.log.info({ jobId: job.id, code: e.code, message: e.message }, 'comparison failed');
+      await this.removeKeys(stored);
+      try {
+        await catalog.jobs.fail(job.id, this.workerId, e);
+      } catch (failErr) {
+        this.log.warn({ err: failErr, jobId: job.id }, 'comparison runner: could not record the failure');
+      }
+    } finally {
+      this.running.delete(job.id);
+      await fs.rm(work, { recursive: true, force: true });
+    }
+  }
+
+  private async compare(
+    job: Job,
+    work: string,
+    signal: AbortSignal,
+    setProgress: (stage: string, fraction: number) => void,
+    stored: string[],
+  ): Promise<ComparisonJobResult> {
+    const payload = job.payload as ComparisonJobPayload;
+    const questionedLights = Object.keys(payload.questioned);
+    const fetch = async (key: string, name: string) => {
+      const file = path.join(work, name);
+      await pipeline(await this.d.objects.get(key), createWriteStream(file, { flags: 'wx' }));
+      return file;
+    };
+    const questionedFiles: Record<string, string> = {};
+    for (const [light, q] of Object.entries(payload.questioned)) if (q) questionedFiles[light] = await fetch(q.key, `questioned-${light}`);
+    signalCheck(signal);
+
+    // The reference: as requested, or the best reference-status candidate of identification.
+    let reference: ComparisonReference;
+    let identification: IdentificationResult | null = null;
+    if (payload.request.reference === 'auto') {
+      setProgress('identify', 0.02);
+      const light = chooseAnchorLight(questionedLights.filter(describesLight), questionedLights.filter(describesLight));
+      if (!light) throw new JobFailure('NO_VISIBLE_LIGHT', 'identification (`auto`) needs a questioned image under reflected visible light (white, coaxial …)');
+      identification = await this.withQueueRetry(signal, () => this.d.identify.identifyFile(questionedFiles[light]!, { filter: payload.request.identify, k: 5, signal }));
+      const chosen = identification.candidates.find((c) => c.verified && REFERENCE_STATUSES.includes(c.status));
+      if (!chosen) throw new JobFailure('NO_CANDIDATE', `identification found no genuine reference capture matching the questioned image (${identification.searched} images searched)`);
+      reference = { specimenId: chosen.specimenId, captureId: chosen.captureId };
+    } else reference = payload.request.reference;
+
+    const specimen = await this.d.catalog.specimens.get(reference.specimenId);
+    const capture: Capture | undefined = specimen?.captures.find((c) => c.id === reference.captureId);
+    if (!specimen || !capture) throw new JobFailure('REFERENCE_NOT_FOUND', `the reference capture ${reference.captureId} of specimen ${reference.specimenId} no longer exists`);
+    setProgress('fetch', 0.08);
+    // Only the images both sides have are fetched; the others are reported as skipped.
+    const referenceLights = capture.images.map((i) => i.lightSource as string);
+    const skipped: ComparisonResult['skipped'] = [];
+    const common: string[] = [];
+    for (const l of payload.request.lightSources ?? [...new Set([...referenceLights, ...questionedLights])]) {
+      if (!referenceLights.includes(l)) skipped.push({ lightSource: l as LightComparisonResult['lightSource'], reason: 'not-in-reference' });
+      else if (!questionedLights.includes(l)) skipped.push({ lightSource: l as LightComparisonResult['lightSource'], reason: 'not-in-questioned' });
+      else common.push(l);
+    }
+    const referenceFiles: Record<string, string> = {};
+    for (const image of capture.images) {
+      if (common.includes(image.lightSource)) referenceFiles[image.lightSource] = await fetch(objectKeys.original(image.sha256), `reference-${image.lightSource}`);
+    }
+    signalCheck(signal);
+
+    const refine = { ...DEFAULT_LIGHT_REFINE_OPTIONS };
+    const analysisMaxLongEdge = DEFAULT_ANALYSIS_LONG_EDGE;
+    const compared = await this.withQueueRetry(signal, () =>
+      this.d.pipeline().compareCapture(
+        {
+          reference: { images: referenceFiles, zones: capture.zones },
+          questioned: { images: questionedFiles },
+          lightSources: common,
+          refine,
+          decode: { maxPixels: this.d.limits.maxImagePixels, maxLongEdge: analysisMaxLongEdge },
+        },
+        { signal, onProgress: (p) => setProgress(p.stage === 'compare' || p.stage.startsWith('compare:') ? 'compare' : p.stage, 0.1 + 0.8 * p.fraction) },
+      ),
+    );
+    setProgress('store', 0.92);
+    const lights: LightComparisonResult[] = [];
+    for (const l of compared.lights) lights.push(await this.storeLight(job.id, l, stored));
+    signalCheck(signal);
+    return { v: 1, reference, identification, result: { ...this.resultOf(compared, lights, specimen, refine, analysisMaxLongEdge), skipped } };
+  }
+
+  private resultOf(
+    c: CaptureComparisonResult,
+    lights: LightComparisonResult[],
+    specimen: Specimen,
+    refine: typeof DEFAULT_LIGHT_REFINE_OPTIONS,
+    analysisMaxLongEdge: number,
+  ): ComparisonResult {
+    const { elapsedMs: _t, ...alignment } = c.alignment;
+    return {
+      anchorLight: c.anchorLight as ComparisonResult['anchorLight'],
+      alignment,
+      lights,
+      skipped: c.skipped as ComparisonResult['skipped'],
+      parameters: {
+        align: { ...DEFAULT_ALIGN_OPTIONS },
+        registration: refine,
+        analysisMaxLongEdge,
+        referenceSpecimenRevision: specimen.revision,
+        compare: Object.fromEntries(c.lights.map((l) => [l.lightSource, l.parameters])),
+      },
+      versions: { exemplar: this.d.version, ...c.versions },
+      elapsedMs: { ...c.elapsedMs, alignStages: c.alignment.elapsedMs.total },
+    };
+  }
+
+  private async storeLight(jobId: string, l: CaptureComparisonResult['lights'][number], stored: string[]): Promise<LightComparisonResult> {
+    const regionsJson = Buffer.from(
+      `${JSON.stringify(
+        {
+          lightSource: l.lightSource,
+          homography: l.homography,
+          registration: l.registration,
+          referenceSize: l.referenceSize,
+          outputSize: l.outputSize,
+          regions: l.regions,
+          personalisedRegions: l.personalisedRegions,
+          zoneVerdicts: l.zoneVerdicts,
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    const put = async (suffix: 'aligned.png' | 'heatmap.png' | 'regions.json', body: Buffer, contentType: 'image/png' | 'application/json'): Promise<ComparisonOutput> => {
+      const name = `${l.lightSource}.${suffix}`;
+      const sha256 = sha256Of(body);
+      const r = await this.d.objects.put(objectKeys.comparison(jobId, name), body, { contentType, bytes: body.length, expectedSha256: sha256 });
+      if (r.created) stored.push(r.key);
+      return { name, sha256, bytes: body.length, contentType, url: outputUrl(jobId, name) };
+    };
+    const outputs = {
+      aligned: await put('aligned.png', l.alignedPng, 'image/png'),
+      heatmap: await put('heatmap.png', l.heatmapPng, 'image/png'),
+      regions: await put('regions.json', regionsJson, 'application/json'),
+    };
+    return {
+      lightSource: l.lightSource as LightComparisonResult['lightSource'],
+      homography: l.homography,
+      registration: { ...l.registration, anchorLight: l.registration.anchorLight as LightComparisonResult['lightSource'] },
+      regions: l.regions,
+      personalisedRegions: l.personalisedRegions,
+      zoneVerdicts: l.zoneVerdicts as LightComparisonResult['zoneVerdicts'],
+      outputs,
+      outputSize: l.outputSize,
+      referenceSize: l.referenceSize,
+      questionedSize: l.questionedSize,
+      stats: { ...l.stats, analysisScale: l.analysisScale, elapsedMs: l.elapsedMs },
+    };
+  }
+
+  /** The pool is shared with API requests: a full queue means waiting a little, not failing the job. */
+  private async withQueueRetry<T>(signal: AbortSignal, fn: () => Promise<T>): Promise<T> {
+    for (let delay = 200; ; delay = Math.min(5000, delay * 2)) {
+      try {
+        return await fn();
+      } catch (err) {
+        const full = (isPipelineError(err) || isExemplarError(err)) && err.code === 'QUEUE_FULL';
+        if (!full || signal.aborted) throw err;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
+  private async removeOutputs(jobId: string): Promise<void> {
+    const keys: string[] = [];
+    for await (const stat of this.d.objects.list(objectKeys.comparisonPrefix(jobId))) keys.push(stat.key);
+    await this.removeKeys(keys);
+  }
+
+  private async removeKeys(keys: readonly string[]): Promise<void> {
+    for (const key of keys) {
+      try {
+        await this.d.objects.delete(key);
+      } catch (err) {
+        this.log.warn({ err, key }, 'comparison runner: could not remove an output');
+      }
+    }
+  }
+}
+
+function signalCheck(signal: AbortSignal): void {
+  if (signal.aborted) throw signal.reason;
+}

@@ -1,0 +1,347 @@
+/**
+ * Comparison jobs as the API sees them: submission (questioned images
+ * uploaded, or named by sha256), status and results, output downloads,
+ * cancellation. The work itself is done by ComparisonRunner, in this process
+ * or in `exemplar worker` processes sharing the catalog and object stores.
+ *
+ * Questioned originals are evidence: they are stored byte-exact, content-
+ * addressed under `questioned/<sha>` (a catalogued original named by the JSON
+ * form stays where it is), and a submission that fails part way removes
+ * the objects it created and enqueues nothing.
+ *
+ * Jobs record who submitted them (`createdBy`), so that access control can
+ * later restrict a border officer to their own submissions.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { probeImage } from '@exemplar/image-pipeline';
+import {
+  validate,
+  type Comparison,
+  type ComparisonReference,
+  type ComparisonRequest,
+  type ComparisonRequestRecord,
+  type ComparisonResult,
+  type IdentificationResult,
+  type ImageFormat,
+  type LightSourceId,
+  type QuestionedImage,
+} from '@exemplar/specimens-schema';
+import type { LimitsConfig } from '../config';
+import { ExemplarError, notFound } from '../errors';
+import type { CatalogStore, Job, JobStatus } from '../stores/catalog.port';
+import { objectKeys, type ObjectStat, type ObjectStore } from '../stores/objects.port';
+import type { Actor } from './actor';
+import { newRecordId, validationFailed, valueOrThrow } from './common';
+import { checkLightSourceField, type IngestFile, type IngestService } from './ingest.service';
+import type { SpecimenService } from './specimens.service';
+
+export const COMPARISON_JOB_KIND = 'comparison';
+export const DEFAULT_LIST_LIMIT = 20;
+export const MAX_LIST_LIMIT = 100;
+/** Output names under /api/comparisons/:id/outputs/. */
+const OUTPUT_NAME = /^([a-z0-9-]+)\.(aligned\.png|heatmap\.png|regions\.json)$/;
+
+/** A questioned original as the job payload records it. */
+export interface StoredQuestioned {
+  sha256: string;
+  key: string;
+  bytes: number;
+  width: number;
+  height: number;
+  format: ImageFormat;
+  originalName?: string;
+}
+
+/** `payload` of a comparison job. */
+export interface ComparisonJobPayload {
+  v: 1;
+  request: ComparisonRequestRecord;
+  questioned: Partial<Record<LightSourceId, StoredQuestioned>>;
+  /** The submitting actor: the owner of the comparison. */
+  createdBy: string;
+}
+
+/** `result` of a finished comparison job. */
+export interface ComparisonJobResult {
+  v: 1;
+  reference: ComparisonReference;
+  identification: IdentificationResult | null;
+  result: ComparisonResult;
+}
+
+export interface ComparisonServiceDeps {
+  catalog: CatalogStore;
+  objects: ObjectStore;
+  specimens: SpecimenService;
+  ingest: IngestService;
+  limits: LimitsConfig;
+  tmpDir: string;
+  /** Comparisons allowed to wait for a worker; more are refused with QUEUE_FULL (503). */
+  maxQueued: number;
+  /** Told after a job is enqueued (wakes an idle runner in this process). */
+  onEnqueued?: () => void;
+  onCleanupError?: (key: string, err: unknown) => void;
+}
+
+export interface ListQuery {
+  status?: JobStatus | undefined;
+  limit?: number | undefined;
+}
+
+/** A stored output to stream (an object never rewritten once the job is done). */
+export interface StoredOutput {
+  key: string;
+  sha256: string;
+  bytes: number;
+  contentType: string;
+  lastModified: Date;
+  open(range?: { start: number; end?: number }): Promise<Readable>;
+}
+
+export const outputUrl = (id: string, name: string) => `/api/comparisons/${id}/outputs/${name}`;
+export const questionedUrl = (id: string, lightSource: string) => `/api/comparisons/${id}/questioned/${lightSource}`;
+
+async function sha256OfFile(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(file), hash);
+  return hash.digest('hex');
+}
+
+export function isComparisonPayload(p: unknown): p is ComparisonJobPayload {
+  return typeof p === 'object' && p !== null && (p as { v?: unknown }).v === 1 && typeof (p as { request?: unknown }).request === 'object';
+}
+
+export class ComparisonService {
+  private readonly catalog: CatalogStore;
+  private readonly objects: ObjectStore;
+  private readonly specimens: SpecimenService;
+  private readonly ingest: IngestService;
+  private readonly limits: LimitsConfig;
+  private readonly tmpDir: string;
+  private readonly maxQueued: number;
+  private readonly onEnqueued: () => void;
+  private readonly onCleanupError: (key: string, err: unknown) => void;
+
+  constructor(deps: ComparisonServiceDeps) {
+    this.catalog = deps.catalog;
+    this.objects = deps.objects;
+    this.specimens = deps.specimens;
+    this.ingest = deps.ingest;
+    this.limits = deps.limits;
+    this.tmpDir = deps.tmpDir;
+    this.maxQueued = deps.maxQueued;
+    this.onEnqueued = deps.onEnqueued ?? (() => undefined);
+    this.onCleanupError = deps.onCleanupError ?? (() => undefined);
+  }
+
+  /**
+   * A comparison of uploaded questioned images (files on disk, one per light
+   * source; only read) with a reference capture or `auto`. The files are
+   * checked like a capture upload before anything is stored.
+   */
+  async submitUpload(body: unknown, files: readonly IngestFile[], actor: Actor): Promise<Comparison> {
+    const request = this.parseRequest(body);
+    if (request.questioned !== undefined) {
+      throw validationFailed('comparison', [{ path: '/questioned', message: 'is given by the file parts of an upload, not in the comparison field', keyword: 'additionalProperties' }]);
+    }
+    if (files.length === 0) throw validationFailed('comparison upload', [{ path: '', message: 'a comparison needs at least one questioned image', keyword: 'minImages' }]);
+    if (files.length > this.limits.maxImagesPerCapture) {
+      throw new ExemplarError('PAYLOAD_TOO_LARGE', `A questioned capture has at most ${this.limits.maxImagesPerCapture} images`, { images: files.length, maxImages: this.limits.maxImagesPerCapture });
+    }
+    const seen = new Set<string>();
+    for (const f of files) checkLightSourceField(f.lightSource, seen);
+    await this.checkReference(request);
+    await this.checkQueue();
+    // Sequential: each check decodes a whole image.
+    const checked = [];
+    for (const f of files) checked.push(await this.ingest.checkFile(f));
+
+    const created: string[] = [];
+    try {
+      const questioned: ComparisonJobPayload['questioned'] = {};
+      for (const f of checked) {
+        const sha256 = await sha256OfFile(f.path);
+        const key = objectKeys.questioned(sha256);
+        const put = await this.objects.put(key, createReadStream(f.path), { contentType: `image/${f.probe.format}`, bytes: f.bytes, expectedSha256: sha256 });
+        if (put.created) created.push(put.key);
+        questioned[f.lightSource] = {
+          sha256,
+          key,
+          bytes: f.bytes,
+          width: f.probe.width,
+          height: f.probe.height,
+          format: f.probe.format,
+          ...(f.originalName !== undefined && { originalName: f.originalName }),
+        };
+      }
+      return await this.enqueue(request, questioned, actor);
+    } catch (err) {
+      for (const key of created.reverse()) {
+        try {
+          await this.objects.delete(key);
+        } catch (cleanupErr) {
+          this.onCleanupError(key, cleanupErr);
+        }
+      }
+      throw err;
+    }
+  }
+
+  /** A comparison of images already stored (earlier questioned uploads or catalogued originals), named by sha256. */
+  async submitNamed(body: unknown, actor: Actor): Promise<Comparison> {
+    const request = this.parseRequest(body);
+    const named = request.questioned?.images;
+    if (!named || Object.keys(named).length === 0) {
+      throw validationFailed('comparison', [{ path: '/questioned', message: 'names the questioned images (sha256 per light source); or upload them as multipart/form-data', keyword: 'required' }]);
+    }
+    await this.checkReference(request);
+    await this.checkQueue();
+    const questioned: ComparisonJobPayload['questioned'] = {};
+    for (const [lightSource, sha256] of Object.entries(named) as [LightSourceId, string][]) {
+      questioned[lightSource] = await this.describeStored(lightSource, sha256);
+    }
+    return this.enqueue(request, questioned, actor);
+  }
+
+  async get(id: string): Promise<Comparison> {
+    return this.view(await this.job(id));
+  }
+
+  /** Newest first. */
+  async list(query: ListQuery = {}): Promise<Comparison[]> {
+    const limit = query.limit ?? DEFAULT_LIST_LIMIT;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) throw new ExemplarError('BAD_REQUEST', `limit must be an integer from 1 to ${MAX_LIST_LIMIT}`, { limit });
+    const jobs = await this.catalog.jobs.list({ kind: COMPARISON_JOB_KIND, limit, ...(query.status && { status: query.status }) });
+    return jobs.map((j) => this.view(j));
+  }
+
+  /** Cancels a queued or running comparison (its worker stops at its next heartbeat); a finished one is returned unchanged. */
+  async cancel(id: string): Promise<Comparison> {
+    await this.job(id);
+    return this.view(await this.catalog.jobs.cancel(id));
+  }
+
+  /** An output of a finished comparison, by name (`white.heatmap.png` …). */
+  async output(id: string, name: string): Promise<StoredOutput> {
+    const job = await this.job(id);
+    const m = OUTPUT_NAME.exec(name);
+    const result = job.status === 'done' ? (job.result as ComparisonJobResult | null) : null;
+    const entry = m && result ? result.result.lights.find((l) => l.lightSource === m[1]) : undefined;
+    const out = entry ? Object.values(entry.outputs).find((o) => o.name === name) : undefined;
+    if (!out) throw notFound('NOT_FOUND', `Output ${name} of comparison ${id}`, { id, name, status: job.status });
+    const key = objectKeys.comparison(id, name);
+    const stat = await this.objects.stat(key);
+    if (!stat) throw notFound('OBJECT_NOT_FOUND', `Output ${name} of comparison ${id}`, { id, name });
+    return this.stored(stat, out.sha256, out.contentType);
+  }
+
+  /** A questioned original of a comparison, by light source. */
+  async questioned(id: string, lightSource: string): Promise<StoredOutput> {
+    const job = await this.job(id);
+    const q = (job.payload as ComparisonJobPayload).questioned[lightSource as LightSourceId];
+    if (!q) throw notFound('IMAGE_NOT_FOUND', `Questioned ${lightSource} image of comparison ${id}`, { id, lightSource });
+    const stat = await this.objects.stat(q.key);
+    if (!stat) throw notFound('OBJECT_NOT_FOUND', `Questioned ${lightSource} image of comparison ${id}`, { id, lightSource });
+    return this.stored(stat, q.sha256, `image/${q.format}`);
+  }
+
+  private stored(stat: ObjectStat, sha256: string, contentType: string): StoredOutput {
+    return { key: stat.key, sha256, bytes: stat.bytes, contentType, lastModified: stat.lastModified, open: (range) => this.objects.get(stat.key, range) };
+  }
+
+  private async job(id: string): Promise<Job> {
+    const job = await this.catalog.jobs.get(id);
+    if (!job || job.kind !== COMPARISON_JOB_KIND || !isComparisonPayload(job.payload)) throw notFound('JOB_NOT_FOUND', `Comparison ${id}`, { id });
+    return job;
+  }
+
+  private parseRequest(body: unknown): ComparisonRequest {
+    return valueOrThrow(validate('comparison-request', body), 'comparison');
+  }
+
+  /** The named reference capture must exist and hold at least one image. */
+  private async checkReference(request: ComparisonRequest): Promise<void> {
+    if (request.reference === 'auto') return;
+    const { specimenId, captureId } = request.reference;
+    const specimen = await this.specimens.get(specimenId);
+    const capture = specimen.captures.find((c) => c.id === captureId);
+    if (!capture) throw notFound('CAPTURE_NOT_FOUND', `Capture ${captureId} of specimen ${specimenId}`, { specimenId, captureId });
+    if (capture.images.length === 0) throw new ExemplarError('UNPROCESSABLE', `Capture ${captureId} has no images to compare with`, { specimenId, captureId });
+  }
+
+  private async checkQueue(): Promise<void> {
+    const queued = await this.catalog.jobs.list({ kind: COMPARISON_JOB_KIND, status: 'queued', limit: this.maxQueued });
+    if (queued.length >= this.maxQueued) {
+      throw new ExemplarError('QUEUE_FULL', `${queued.length} comparisons are waiting already; retry later`, { queued: queued.length, maxQueued: this.maxQueued });
+    }
+  }
+
+  /** Metadata of a stored original named by sha256: a questioned upload first, else a catalogued original (probed from a temp copy). */
+  private async describeStored(lightSource: LightSourceId, sha256: string): Promise<StoredQuestioned> {
+    for (const key of [objectKeys.questioned(sha256), objectKeys.original(sha256)]) {
+      const stat = await this.objects.stat(key);
+      if (!stat) continue;
+      await fs.mkdir(this.tmpDir, { recursive: true });
+      const dir = await fs.mkdtemp(path.join(this.tmpDir, 'named-'));
+      try {
+        const file = path.join(dir, 'image');
+        await pipeline(await this.objects.get(key), createWriteStream(file, { flags: 'wx' }));
+        const checked = await this.ingest.checkFile({ lightSource, path: file });
+        return { sha256, key, bytes: checked.bytes, width: checked.probe.width, height: checked.probe.height, format: checked.probe.format };
+      } finally {
+        await fs.rm(dir, { recursive: true, force: true });
+      }
+    }
+    throw notFound('IMAGE_NOT_FOUND', `Image ${sha256}`, { lightSource, sha256 });
+  }
+
+  private async enqueue(request: ComparisonRequest, questioned: ComparisonJobPayload['questioned'], actor: Actor): Promise<Comparison> {
+    const { questioned: _named, ...record } = request;
+    const payload: ComparisonJobPayload = { v: 1, request: record, questioned, createdBy: actor.id };
+    const job = await this.catalog.jobs.enqueue({ id: newRecordId(), kind: COMPARISON_JOB_KIND, payload });
+    this.onEnqueued();
+    return this.view(job);
+  }
+
+  /** The API view of a job. */
+  view(job: Job): Comparison {
+    const payload = job.payload as ComparisonJobPayload;
+    const done = job.status === 'done' ? (job.result as ComparisonJobResult | null) : null;
+    const questioned: Comparison['questioned'] = {};
+    for (const [light, q] of Object.entries(payload.questioned) as [LightSourceId, StoredQuestioned][]) {
+      const image: QuestionedImage = {
+        sha256: q.sha256,
+        bytes: q.bytes,
+        width: q.width,
+        height: q.height,
+        format: q.format,
+        ...(q.originalName !== undefined && { originalName: q.originalName }),
+        url: questionedUrl(job.id, light),
+      };
+      questioned[light] = image;
+    }
+    const requested = payload.request.reference;
+    return {
+      id: job.id,
+      status: job.status,
+      progress: job.status === 'done' ? { fraction: 1, stage: 'done' } : job.progress,
+      error: job.error,
+      request: payload.request,
+      questioned,
+      reference: done ? done.reference : requested === 'auto' ? null : requested,
+      identification: done ? done.identification : null,
+      result: done ? done.result : null,
+      attempts: job.attempts,
+      createdBy: payload.createdBy,
+      createdAt: job.createdAt,
+      updatedAt: job.updatedAt,
+      startedAt: job.startedAt,
+      finishedAt: job.finishedAt,
+    };
+  }
+}

@@ -1,0 +1,252 @@
+/**
+ * Candidate identification: which catalogued capture shows the document in
+ * a questioned image.
+ *
+ * At ingest every reflected visible-light image gets an identification
+ * descriptor (`CaptureImage.identification`): a compact global descriptor in
+ * the record and its keypoints as an object beside the derivatives
+ * (`derivatives/<sha>/identify-orb-lsh-v1.bin`, so the existing object
+ * lifecycle — removal with the last record using the image, `verify` — covers
+ * it). The descriptor lives in the capture image rather than in a table of
+ * its own because it is a property of that image: it is written in the same
+ * revision-checked write as the capture, removed with it, and both catalog
+ * adapters store it without a new port.
+ *
+ * A query scores every candidate image (narrowed by issuing state and
+ * document code when the MRZ gave them) by global descriptor, verifies the
+ * best geometrically in the worker pool and ranks verified candidates first
+ * by inliers. Another holder's document of the same type verifies on the
+ * printed design and captions; the same document also on its personal data.
+ */
+import {
+  decodeKeypoints,
+  descriptorSimilarity,
+  DESCRIPTOR_METHOD,
+  encodeKeypoints,
+  isImageError,
+  isPipelineError,
+  type KeypointSet,
+  type PipelinePool,
+  type VerifyCandidate,
+} from '@exemplar/image-pipeline';
+import { getLightSource, type Capture, type IdentificationCandidate, type IdentificationResult, type IdentifyFilter, type ImageIdentification, type Specimen } from '@exemplar/specimens-schema';
+import type { Readable } from 'node:stream';
+import type { LimitsConfig } from '../config';
+import { ExemplarError } from '../errors';
+import type { CatalogStore, SpecimenQuery } from '../stores/catalog.port';
+import { MAX_LIMIT } from '../stores/catalog.search';
+import { objectKeys, type ObjectStore } from '../stores/objects.port';
+
+export const KEYPOINTS_OBJECT_NAME = `identify-${DESCRIPTOR_METHOD}.bin`;
+export const DEFAULT_TOP_K = 5;
+export const MAX_TOP_K = 50;
+/** Candidates (by global descriptor) verified geometrically; the rest keep their descriptor score only. */
+const VERIFY_SHORTLIST = 12;
+/** Inliers at which the verification score reaches one half. */
+const SCORE_HALF_INLIERS = 25;
+const KEYPOINT_CACHE_ENTRIES = 256;
+
+export interface IdentifyServiceDeps {
+  catalog: CatalogStore;
+  objects: ObjectStore;
+  /** The worker pool, created on first use. */
+  pipeline: () => PipelinePool;
+  limits: LimitsConfig;
+}
+
+/** What ingest stores for one image: the record field and the objects it names. */
+export interface IngestIdentification {
+  identification: ImageIdentification;
+  objects: { key: string; body: Buffer; contentType: string }[];
+}
+
+export interface IdentifyOptions {
+  filter?: IdentifyFilter | undefined;
+  k?: number | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+interface CandidateImage {
+  specimen: Specimen;
+  capture: Capture;
+  lightSource: string;
+  identification: ImageIdentification;
+  similarity: number;
+}
+
+/** Reflected visible light: where the printed design, which identification recognises, shows. */
+export function describesLight(lightSource: string): boolean {
+  const entry = getLightSource(lightSource);
+  return entry !== undefined && entry.band === 'visible' && entry.mode === 'reflected';
+}
+
+/** Maps failures of the pipeline to the API's codes. */
+export function pipelineFailure(err: unknown, what: string): unknown {
+  if (isImageError(err)) return new ExemplarError(err.code, `${what}: ${err.message}`, { ...err.details }, { cause: err });
+  if (!isPipelineError(err)) return err;
+  switch (err.code) {
+    case 'QUEUE_FULL':
+      return new ExemplarError('QUEUE_FULL', 'The image pipeline is busy; retry in a moment', err.details, { cause: err });
+    case 'INVALID_INPUT':
+      return new ExemplarError('UNPROCESSABLE', `${what}: ${err.message}`, err.details, { cause: err });
+    default:
+      return new ExemplarError('INTERNAL', `${what} failed: ${err.message}`, { code: err.code, ...err.details }, { cause: err });
+  }
+}
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array));
+  return Buffer.concat(chunks);
+}
+
+export class IdentifyService {
+  private readonly catalog: CatalogStore;
+  private readonly objects: ObjectStore;
+  private readonly pipeline: () => PipelinePool;
+  private readonly limits: LimitsConfig;
+  /** Keypoint objects never change (their key names the image and the method): a small LRU. */
+  private readonly keypointCache = new Map<string, KeypointSet>();
+
+  constructor(deps: IdentifyServiceDeps) {
+    this.catalog = deps.catalog;
+    this.objects = deps.objects;
+    this.pipeline = deps.pipeline;
+    this.limits = deps.limits;
+  }
+
+  /** Identification data of an image being ingested, or undefined for lights identification does not use. */
+  async describeForIngest(file: { path: string; lightSource: string; sha256: string }): Promise<IngestIdentification | undefined> {
+    if (!describesLight(file.lightSource)) return undefined;
+    let description;
+    try {
+      description = await this.pipeline().describeFile(file.path, { maxPixels: this.limits.maxImagePixels });
+    } catch (err) {
+      throw pipelineFailure(err, `${file.lightSource} image`);
+    }
+    const key = objectKeys.derivative(file.sha256, KEYPOINTS_OBJECT_NAME);
+    return {
+      identification: {
+        method: DESCRIPTOR_METHOD,
+        descriptor: Buffer.from(description.global).toString('base64'),
+        keypoints: key,
+        keypointCount: description.keypoints.count,
+      },
+      objects: [{ key, body: Buffer.from(encodeKeypoints(description.keypoints)), contentType: 'application/octet-stream' }],
+    };
+  }
+
+  /** Ranks catalogued captures for the image file at `path` (a visible-light photo or scan of a document). */
+  async identifyFile(path: string, options: IdentifyOptions = {}): Promise<IdentificationResult> {
+    const k = options.k ?? DEFAULT_TOP_K;
+    if (!Number.isInteger(k) || k < 1 || k > MAX_TOP_K) throw new ExemplarError('BAD_REQUEST', `k must be an integer from 1 to ${MAX_TOP_K}`, { k });
+    const pool = this.pipeline();
+    let questioned;
+    try {
+      questioned = await pool.describeFile(path, { maxPixels: this.limits.maxImagePixels }, { signal: options.signal });
+    } catch (err) {
+      throw pipelineFailure(err, 'questioned image');
+    }
+
+    const images = await this.candidateImages(options.filter);
+    for (const c of images) c.similarity = descriptorSimilarity(questioned.global, new Uint8Array(Buffer.from(c.identification.descriptor, 'base64')));
+    // Deterministic order on ties: ids break them.
+    images.sort((a, b) => b.similarity - a.similarity || a.specimen.id.localeCompare(b.specimen.id) || a.capture.id.localeCompare(b.capture.id) || a.lightSource.localeCompare(b.lightSource));
+    const shortlist = images.slice(0, Math.max(VERIFY_SHORTLIST, k));
+
+    const candidates: VerifyCandidate[] = [];
+    for (const [i, c] of shortlist.entries()) {
+      const keypoints = await this.keypoints(c.identification.keypoints);
+      if (!keypoints) continue;
+      candidates.push({ key: String(i), keypoints });
+    }
+    let verdicts;
+    try {
+      verdicts = candidates.length ? await pool.identifyVerify(questioned.keypoints, candidates, {}, { signal: options.signal }) : [];
+    } catch (err) {
+      throw pipelineFailure(err, 'identification');
+    }
+    const byIndex = new Map(verdicts.map((v) => [Number(v.key), v]));
+
+    // One entry per capture: its best image.
+    const best = new Map<string, IdentificationCandidate>();
+    images.forEach((c, i) => {
+      const v = byIndex.get(i);
+      const verified = v?.verified ?? false;
+      const inliers = v?.inliers ?? 0;
+      const entry: IdentificationCandidate = {
+        specimenId: c.specimen.id,
+        captureId: c.capture.id,
+        lightSource: c.lightSource as IdentificationCandidate['lightSource'],
+        score: verified ? Math.round((inliers / (inliers + SCORE_HALF_INLIERS)) * 1e4) / 1e4 : 0,
+        inliers,
+        similarity: Math.round(Math.min(1, Math.max(0, c.similarity)) * 1e4) / 1e4,
+        verified,
+        title: c.specimen.title,
+        status: c.specimen.status,
+        issuingState: c.specimen.issuingState,
+        ...(c.specimen.documentCode !== undefined && { documentCode: c.specimen.documentCode }),
+        page: c.capture.page,
+      };
+      const key = `${c.specimen.id}/${c.capture.id}`;
+      const previous = best.get(key);
+      if (!previous || rank(entry, previous) < 0) best.set(key, entry);
+    });
+    const ranked = [...best.values()].sort(rank);
+    return {
+      method: DESCRIPTOR_METHOD,
+      ...(options.filter && Object.keys(options.filter).length > 0 && { filter: options.filter }),
+      searched: images.length,
+      verified: candidates.length,
+      candidates: ranked.slice(0, k),
+    };
+  }
+
+  private async candidateImages(filter: IdentifyFilter | undefined): Promise<CandidateImage[]> {
+    const query: SpecimenQuery = { limit: MAX_LIMIT, sort: 'createdAt' };
+    if (filter?.issuingState) query.issuingState = [filter.issuingState];
+    if (filter?.documentCode) query.documentCode = [...new Set([filter.documentCode, filter.documentCode.slice(0, 1)])];
+    const out: CandidateImage[] = [];
+    for (let cursor: string | undefined; ; ) {
+      const page = await this.catalog.specimens.search(cursor ? { ...query, cursor } : query);
+      for (const specimen of page.items) {
+        for (const capture of specimen.captures) {
+          for (const image of capture.images) {
+            if (image.identification?.method === DESCRIPTOR_METHOD) {
+              out.push({ specimen, capture, lightSource: image.lightSource, identification: image.identification, similarity: 0 });
+            }
+          }
+        }
+      }
+      if (!page.nextCursor) return out;
+      cursor = page.nextCursor;
+    }
+  }
+
+  private async keypoints(key: string): Promise<KeypointSet | undefined> {
+    const cached = this.keypointCache.get(key);
+    if (cached) {
+      this.keypointCache.delete(key);
+      this.keypointCache.set(key, cached);
+      return cached;
+    }
+    let k: KeypointSet;
+    try {
+      k = decodeKeypoints(await readAll(await this.objects.get(key)));
+    } catch (err) {
+      // A missing or damaged keypoint object only drops that image from verification; `exemplar verify` reports the object.
+      if (err instanceof ExemplarError && err.code === 'OBJECT_NOT_FOUND') return undefined;
+      if (err instanceof RangeError) return undefined;
+      throw err;
+    }
+    this.keypointCache.set(key, k);
+    while (this.keypointCache.size > KEYPOINT_CACHE_ENTRIES) this.keypointCache.delete(this.keypointCache.keys().next().value!);
+    return k;
+  }
+}
+
+/** Verified first, by inliers; then by descriptor similarity; ids last, so the order is total. */
+function rank(a: IdentificationCandidate, b: IdentificationCandidate): number {
+  if (a.verified !== b.verified) return a.verified ? -1 : 1;
+  return b.inliers - a.inliers || b.similarity - a.similarity || a.specimenId.localeCompare(b.specimenId) || a.captureId.localeCompare(b.captureId);
+}

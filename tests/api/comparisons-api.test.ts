@@ -1,0 +1,250 @@
+/**
+ * Comparison jobs end to end through the API: real HTTP (inject), real
+ * SQLite job queue, real object folder, the comparison runner of the app and
+ * real OpenCV in the pipeline's worker threads (run `npx tsc -b` first: the
+ * workers load the compiled pipeline).
+ */
+import { createHash } from 'node:crypto';
+import type { Capture, Specimen } from '@exemplar/specimens-schema';
+import { buildTestApp, multipartBody, type TestApp } from '../../server/src/test-helpers';
+import { catalogue, DESIGNS, HOLDERS, overlapShare, renderCapture, waitForComparison, type RenderedCapture } from './comparison-fixtures';
+
+jest.setTimeout(1_200_000);
+
+const DPI = 150;
+const LIGHTS = ['white', 'uv-365', 'ir-870'] as const;
+/** The difference stage is slowest under UV; white (the anchor) and IR (a reused homography) cover the job's logic. */
+const COMPARED = ['white', 'ir-870'];
+
+let t: TestApp;
+let specimen: Specimen;
+let capture: Capture;
+let genuineAgain: RenderedCapture;
+let fraud: RenderedCapture;
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+function uploadParts(c: RenderedCapture, request: unknown, lights: readonly string[] = COMPARED) {
+  return multipartBody([
+    { name: 'comparison', value: JSON.stringify(request) },
+    ...lights.map((l) => ({ name: l, filename: `q-${l}.png`, data: c.images[l as 'white']!, contentType: 'image/png' })),
+  ]);
+}
+
+async function submit(c: RenderedCapture, request: unknown, lights?: readonly string[]) {
+  const { payload, headers } = uploadParts(c, request, lights);
+  return t.app.inject({ method: 'POST', url: '/api/comparisons', payload, headers });
+}
+
+beforeAll(async () => {
+  t = await buildTestApp({ EXEMPLAR_PIPELINE_THREADS: '2' });
+  const reference = await renderCapture(DESIGNS.passport, HOLDERS.passportA, { dpi: DPI, lights: LIGHTS, noiseSeed: 1 });
+  // The same genuine document captured again (new sensor noise), and a fraud with an altered date of birth.
+  genuineAgain = await renderCapture(DESIGNS.passport, HOLDERS.passportA, { dpi: DPI, lights: COMPARED as never, noiseSeed: 2 });
+  fraud = await renderCapture(DESIGNS.passport, HOLDERS.passportA, { dpi: DPI, lights: COMPARED as never, noiseSeed: 3, variant: { alterFields: { dateOfBirth: '1984-03-14' } } });
+  const made = await catalogue(t, { title: 'Utopia passport, 2019 series (test reference)' }, [{ page: 'data-page', capture: reference }]);
+  specimen = made.specimen;
+  capture = made.captures[0]!;
+});
+
+afterAll(async () => {
+  await t?.close();
+});
+
+describe('POST /api/comparisons (multipart) → GET /api/comparisons/:id', () => {
+  let fraudJob: Record<string, any>;
+
+  it('accepts a questioned capture with 202, stores its originals as evidence, and runs the job to the end', async () => {
+    const res = await submit(fraud, { reference: { specimenId: specimen.id, captureId: capture.id }, notes: 'seized at border post 7' });
+    expect(res.statusCode).toBe(202);
+    const queued = res.json();
+    expect(res.headers.location).toBe(`/api/comparisons/${queued.id}`);
+    expect(queued).toMatchObject({ status: 'queued', reference: { specimenId: specimen.id, captureId: capture.id }, result: null, createdBy: 'local' });
+    for (const l of COMPARED) {
+      expect(queued.questioned[l].sha256).toBe(sha(fraud.images[l as 'white']!));
+      // The original is stored byte-exact and downloadable.
+      const original = await t.app.inject({ method: 'GET', url: queued.questioned[l].url });
+      expect(original.statusCode).toBe(200);
+      expect(sha(original.rawPayload)).toBe(queued.questioned[l].sha256);
+    }
+
+    fraudJob = await waitForComparison(t, queued.id);
+    expect(fraudJob.status).toBe('done');
+    expect(fraudJob.error).toBeNull();
+    expect(fraudJob.progress).toEqual({ fraction: 1, stage: 'done' });
+    expect(fraudJob.attempts).toBe(1);
+  });
+
+  it('flags a region over the altered field in white, aligned on white and reused for IR', () => {
+    const r = fraudJob.result;
+    expect(r.anchorLight).toBe('white');
+    expect(r.lights.map((l: any) => l.lightSource).sort()).toEqual([...COMPARED].sort());
+    // Same document, same framing: the homography is close to the identity.
+    const h: number[] = r.alignment.homography;
+    expect(Math.abs(h[2]!)).toBeLessThan(2);
+    expect(Math.abs(h[5]!)).toBeLessThan(2);
+
+    const white = r.lights.find((l: any) => l.lightSource === 'white');
+    expect(white.registration).toMatchObject({ outcome: 'aligned', anchorLight: 'white' });
+    const altered = fraud.altered.filter((a) => a.lightSource === 'white');
+    expect(altered.length).toBeGreaterThan(0);
+    // The date of birth is a personalised zone: its change is reported there, as a difference an examiner sees.
+    const flagged = [...white.regions, ...white.personalisedRegions];
+    const dateOfBirth = altered[0]!.polygon;
+    expect(flagged.some((reg: any) => overlapShare(reg.box, dateOfBirth) > 0.3)).toBe(true);
+
+    const ir = r.lights.find((l: any) => l.lightSource === 'ir-870');
+    expect(ir.registration.anchorLight).toBe('white');
+    expect(['refined', 'anchor', 'anchor-unverified']).toContain(ir.registration.outcome);
+    expect(Math.hypot(...(ir.registration.shift as [number, number]))).toBeLessThanOrEqual(4);
+    expect(r.skipped).toEqual([{ lightSource: 'uv-365', reason: 'not-in-questioned' }]);
+    expect(r.versions).toMatchObject({ exemplar: expect.any(String), opencvJs: expect.any(String), sharp: expect.any(String) });
+    expect(r.parameters.compare.white).toBeDefined();
+  });
+
+  it('serves every output with the sha256 recorded in the result', async () => {
+    for (const light of fraudJob.result.lights) {
+      for (const out of Object.values<any>(light.outputs)) {
+        const res = await t.app.inject({ method: 'GET', url: out.url });
+        expect(res.statusCode).toBe(200);
+        expect(res.headers['content-type']).toContain(out.contentType);
+        expect(res.headers.etag).toBe(`"${out.sha256}"`);
+        expect(sha(res.rawPayload)).toBe(out.sha256);
+        if (out.contentType === 'application/json') {
+          const regions = JSON.parse(res.body);
+          expect(regions.regions).toEqual(light.regions);
+          expect(regions.zoneVerdicts).toEqual(light.zoneVerdicts);
+        } else {
+          expect(res.rawPayload.subarray(1, 4).toString()).toBe('PNG');
+        }
+      }
+    }
+    const missing = await t.app.inject({ method: 'GET', url: `/api/comparisons/${fraudJob.id}/outputs/uv-365.heatmap.png` });
+    expect(missing.statusCode).toBe(404);
+  });
+
+  it('finds nothing between a genuine document and another capture of itself', async () => {
+    const res = await submit(genuineAgain, { reference: { specimenId: specimen.id, captureId: capture.id } });
+    expect(res.statusCode).toBe(202);
+    const done = await waitForComparison(t, res.json().id);
+    expect(done.status).toBe('done');
+    const white = done.result.lights.find((l: any) => l.lightSource === 'white');
+    expect(white.regions).toEqual([]);
+    expect(white.personalisedRegions).toEqual([]);
+  });
+
+  it('gives the same result for the same inputs: JSON naming the stored questioned images reproduces every output byte for byte', async () => {
+    const images = Object.fromEntries(COMPARED.map((l) => [l, fraudJob.questioned[l].sha256]));
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/comparisons',
+      payload: { reference: { specimenId: specimen.id, captureId: capture.id }, questioned: { images } },
+    });
+    expect(res.statusCode).toBe(202);
+    const again = await waitForComparison(t, res.json().id);
+    expect(again.status).toBe('done');
+    const outputs = (job: any) => job.result.lights.map((l: any) => [l.lightSource, l.outputs.aligned.sha256, l.outputs.heatmap.sha256, l.outputs.regions.sha256]);
+    expect(outputs(again)).toEqual(outputs(fraudJob));
+    expect(again.result.alignment).toEqual(fraudJob.result.alignment);
+  });
+
+  it('lists comparisons newest first', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/api/comparisons?limit=10' });
+    expect(res.statusCode).toBe(200);
+    const items = res.json().items;
+    expect(items.length).toBeGreaterThanOrEqual(3);
+    const created = items.map((i: any) => Date.parse(i.createdAt));
+    expect([...created].sort((a, b) => b - a)).toEqual(created);
+    expect(items.map((i: any) => i.id)).toContain(fraudJob.id);
+  });
+});
+
+describe('refused submissions leave nothing behind', () => {
+  async function expectRefused(res: { statusCode: number; json(): any }, status: number, code: string, before: string[]) {
+    expect({ status: res.statusCode, code: res.json().code }).toEqual({ status, code });
+    expect(Object.keys(res.json()).sort()).toEqual(['code', 'details', 'message']);
+    expect(await t.objectKeys()).toEqual(before);
+  }
+
+  it('415 for a file that is not an image, 422 for a truncated one, 400 for an unknown light field', async () => {
+    const reference = { specimenId: specimen.id, captureId: capture.id };
+    const jobsBefore = (await t.app.inject({ method: 'GET', url: '/api/comparisons?limit=100' })).json().items.length;
+    const before = await t.objectKeys();
+    const notImage = multipartBody([
+      { name: 'comparison', value: JSON.stringify({ reference }) },
+      { name: 'white', filename: 'q.png', data: fraud.images.white! },
+      { name: 'ir-870', filename: 'notes.txt', data: Buffer.from('<html>not an image</html>') },
+    ]);
+    await expectRefused(await t.app.inject({ method: 'POST', url: '/api/comparisons', ...notImage }), 415, 'IMAGE_UNSUPPORTED', before);
+    const png = fraud.images.white!;
+    const truncated = multipartBody([
+      { name: 'comparison', value: JSON.stringify({ reference }) },
+      { name: 'white', filename: 'q.png', data: png.subarray(0, Math.floor(png.length / 2)) },
+    ]);
+    await expectRefused(await t.app.inject({ method: 'POST', url: '/api/comparisons', ...truncated }), 422, 'IMAGE_CORRUPT', before);
+    const unknownLight = multipartBody([
+      { name: 'comparison', value: JSON.stringify({ reference }) },
+      { name: 'daylight', filename: 'q.png', data: png },
+    ]);
+    await expectRefused(await t.app.inject({ method: 'POST', url: '/api/comparisons', ...unknownLight }), 400, 'VALIDATION_FAILED', before);
+    expect((await t.app.inject({ method: 'GET', url: '/api/comparisons?limit=100' })).json().items.length).toBe(jobsBefore);
+  });
+
+  it('413 for an image over the byte limit', async () => {
+    const small = await buildTestApp({ EXEMPLAR_MAX_UPLOAD_BYTES: '2000', EXEMPLAR_SERVER_COMPARISONS: '0' });
+    try {
+      const before = await small.objectKeys();
+      const { payload, headers } = multipartBody([
+        { name: 'comparison', value: JSON.stringify({ reference: 'auto' }) },
+        { name: 'white', filename: 'q.png', data: fraud.images.white! },
+      ]);
+      const res = await small.app.inject({ method: 'POST', url: '/api/comparisons', payload, headers });
+      expect({ status: res.statusCode, code: res.json().code }).toEqual({ status: 413, code: 'IMAGE_TOO_LARGE' });
+      expect(await small.objectKeys()).toEqual(before);
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('404 for a reference capture or a named image that does not exist, 400 for a request without questioned images', async () => {
+    const before = await t.objectKeys();
+    await expectRefused(await submit(fraud, { reference: { specimenId: specimen.id, captureId: 'NoSuchCapture00' } }), 404, 'CAPTURE_NOT_FOUND', before);
+    await expectRefused(await submit(fraud, { reference: { specimenId: 'NoSuchSpecimen0', captureId: capture.id } }), 404, 'SPECIMEN_NOT_FOUND', before);
+    const named = await t.app.inject({ method: 'POST', url: '/api/comparisons', payload: { reference: 'auto', questioned: { images: { white: 'a'.repeat(64) } } } });
+    await expectRefused(named, 404, 'IMAGE_NOT_FOUND', before);
+    const none = await t.app.inject({ method: 'POST', url: '/api/comparisons', payload: { reference: 'auto' } });
+    await expectRefused(none, 400, 'VALIDATION_FAILED', before);
+    const badRequest = await t.app.inject({ method: 'POST', url: '/api/comparisons', payload: { reference: 'auto', questioned: { images: { white: 'A' } } } });
+    await expectRefused(badRequest, 400, 'VALIDATION_FAILED', before);
+  });
+});
+
+describe('DELETE /api/comparisons/:id', () => {
+  it('cancels a comparison: it never completes and keeps no outputs', async () => {
+    const res = await submit(genuineAgain, { reference: { specimenId: specimen.id, captureId: capture.id } });
+    const { id } = res.json();
+    const cancelled = await t.app.inject({ method: 'DELETE', url: `/api/comparisons/${id}` });
+    expect(cancelled.statusCode).toBe(200);
+    expect(cancelled.json().status).toBe('cancelled');
+    // Whether the runner had started it or not, it stays cancelled; a runner that had started stops at its next heartbeat.
+    while (t.context.comparisonRunner.activeJobIds.includes(id)) await new Promise((resolve) => setTimeout(resolve, 100));
+    const later = (await t.app.inject({ method: 'GET', url: `/api/comparisons/${id}` })).json();
+    expect(later.status).toBe('cancelled');
+    expect(later.result).toBeNull();
+    expect((await t.objectKeys()).filter((k) => k.startsWith(`comparisons/${id}/`))).toEqual([]);
+    expect((await t.app.inject({ method: 'DELETE', url: '/api/comparisons/NoSuchComparison' })).statusCode).toBe(404);
+  });
+});
+
+describe('reference `auto`', () => {
+  it('identifies the reference capture, then compares with it', async () => {
+    const res = await submit(genuineAgain, { reference: 'auto', identify: { issuingState: 'UTO', documentCode: 'P' } }, ['white']);
+    expect(res.statusCode).toBe(202);
+    expect(res.json().reference).toBeNull();
+    const done = await waitForComparison(t, res.json().id);
+    expect(done.status).toBe('done');
+    expect(done.reference).toEqual({ specimenId: specimen.id, captureId: capture.id });
+    expect(done.identification.candidates[0]).toMatchObject({ specimenId: specimen.id, captureId: capture.id, verified: true });
+    expect(done.result.lights.map((l: any) => l.lightSource)).toEqual(['white']);
+  });
+});
