@@ -18,6 +18,7 @@ import comparisonRoutes from './routes/comparisons/index';
 import healthRoutes from './routes/health/index';
 import identifyRoutes from './routes/identify/index';
 import imageRoutes from './routes/images/index';
+import mrzRoutes from './routes/mrz/index';
 import captureRoutes from './routes/specimens/captures';
 import specimenRoutes from './routes/specimens/index';
 
@@ -60,6 +61,7 @@ export default async function exemplarApp(app: FastifyInstance, opts: AppOptions
   await app.register(specimenRoutes);
   await app.register(captureRoutes);
   await app.register(imageRoutes);
+  await app.register(mrzRoutes);
   await app.register(comparisonRoutes);
   await app.register(identifyRoutes);
 
