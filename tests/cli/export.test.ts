@@ -29,6 +29,9 @@ async function readObject(dataDir: string, key: string): Promise<Buffer> {
   });
 }
 
+// Real images through sharp and the worker pool on a shared machine: slowness is not a failure.
+jest.setTimeout(600_000);
+
 describe('exemplar export', () => {
   let root: string;
   let source: string;

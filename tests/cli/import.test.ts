@@ -11,6 +11,9 @@ import { GENUINE, MRZ_ZONE, allSpecimens, objectKeysIn, runExemplar, tempDir, wi
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
+// Real images through sharp and the worker pool on a shared machine: slowness is not a failure.
+jest.setTimeout(600_000);
+
 describe('exemplar import', () => {
   let root: string;
   let dataDir: string;

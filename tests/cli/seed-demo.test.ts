@@ -18,6 +18,9 @@ import { allSpecimens, runExemplar, tempDir, withStores, type CliRun } from './h
 const plans = demoLibraryPlan({ seed: DEMO_SEED });
 const genuineKey = plans.find((p) => !p.isFraud)?.key as string;
 
+// Real images through sharp and the worker pool on a shared machine: slowness is not a failure.
+jest.setTimeout(900_000);
+
 describe('exemplar seed-demo', () => {
   let root: string;
   let dataDir: string;
@@ -28,7 +31,7 @@ describe('exemplar seed-demo', () => {
     dataDir = path.join(root, 'data');
     seeded = await runExemplar(dataDir, 'seed-demo', '--json');
     specimens = await withStores(dataDir, allSpecimens);
-  }, 900_000);
+  });
   afterAll(() => fs.rm(root, { recursive: true, force: true }));
 
   it('seeds the whole demo library: genuine specimens and the frauds that imitate them', () => {

@@ -9,6 +9,9 @@ import path from 'node:path';
 import type { Specimen } from '@exemplar/specimens-schema';
 import { GENUINE, allSpecimens, noiseImage, objectKeysIn, objectPath, runExemplar, tempDir, withStores, writeImage } from './helpers';
 
+// Real images through sharp and the worker pool on a shared machine: slowness is not a failure.
+jest.setTimeout(600_000);
+
 describe('exemplar verify', () => {
   let root: string;
   let dataDir: string;
