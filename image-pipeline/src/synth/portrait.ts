@@ -204,20 +204,28 @@ export function signaturePath(seed: number, box: { x: number; y: number; width: 
   const total = 100;
   for (let s = 0; s < strokes; s++) {
     const len = (total / strokes) * uniform(rng, 0.75, 1.05);
-    const loops = integer(rng, 3, 6);
-    const amp = uniform(rng, 14, 22);
+    const letters = integer(rng, 3, 7);
+    const amp = uniform(rng, 13, 20);
     const slant = uniform(rng, 0.25, 0.45);
+    // Each letter: a small loop, a tall ascender, a descender or an arch, of its own width.
+    const shapes = Array.from({ length: letters }, (_, k) => {
+      const kind = k === 0 ? 1.7 : pick(rng, [0.55, 0.6, 0.7, 1.6, -1.2, 0.9]);
+      return { height: kind * uniform(rng, 0.85, 1.15), width: uniform(rng, 0.7, 1.35), loop: uniform(rng, 1.2, 4.5), arch: rng() < 0.3 };
+    });
+    const widthSum = shapes.reduce((a, b) => a + b.width, 0);
     const seg: Array<[number, number]> = [];
-    const samples = 60 * loops;
-    const heights = Array.from({ length: loops }, () => uniform(rng, 0.45, 1.25));
-    for (let i = 0; i <= samples; i++) {
-      const t = i / samples;
-      const k = Math.min(loops - 1, Math.floor(t * loops));
-      const phase = t * loops * 2 * Math.PI;
-      const h = amp * heights[k]!;
-      const yy = 50 - h * Math.sin(phase) * (0.6 + 0.4 * Math.sin(phase * 0.5));
-      const xx = x + t * len + 3.5 * Math.cos(phase) + slant * (50 - yy) * 0.3;
-      seg.push([xx, yy + (t - 0.5) * 6]);
+    let lx = x;
+    for (const [k, shape] of shapes.entries()) {
+      const advance = (len * shape.width) / widthSum;
+      for (let i = k === 0 ? 0 : 1; i <= 40; i++) {
+        const t = i / 40;
+        const phase = t * 2 * Math.PI;
+        const lift = shape.arch ? Math.abs(Math.sin(phase / 2)) : Math.sin(phase / 2) ** 2;
+        const yy = 50 - amp * shape.height * lift;
+        const xx = lx + t * advance - shape.loop * Math.sin(phase) + slant * (50 - yy) * 0.3;
+        seg.push([xx, yy + ((lx - x + t * advance) / len - 0.5) * 5]);
+      }
+      lx += advance;
     }
     x += len + uniform(rng, 2, 6);
     pts.push(`M${seg.map(([a, b]) => `${n(a)} ${n(b)}`).join('L')}`);
@@ -225,9 +233,10 @@ export function signaturePath(seed: number, box: { x: number; y: number; width: 
   // Underline flourish.
   const fy = uniform(rng, 64, 72);
   pts.push(`M${n(uniform(rng, 5, 20))} ${n(fy)}Q${n(x * 0.6)} ${n(fy + uniform(rng, 4, 12))} ${n(x + 4)} ${n(fy - uniform(rng, 6, 14))}`);
-  const sx = box.width / (x + 8);
+  // Loops swing up to 4.5 units left of their letter: keep them inside the box.
+  const sx = box.width / (x + 14);
   const sy = box.height / 100;
   return pts
     .join('')
-    .replace(/(-?\d+(?:\.\d+)?) (-?\d+(?:\.\d+)?)/g, (_m, a: string, b: string) => `${n(box.x + (Number(a) + 2) * sx)} ${n(box.y + Number(b) * sy)}`);
+    .replace(/(-?\d+(?:\.\d+)?) (-?\d+(?:\.\d+)?)/g, (_m, a: string, b: string) => `${n(box.x + (Number(a) + 6) * sx)} ${n(box.y + Number(b) * sy)}`);
 }
