@@ -162,7 +162,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ------------------------------------------------------------ the contract
 
-export function describeCatalogContract(name: string, open: () => Promise<CatalogStore>): void {
+export interface CatalogContractOptions {
+  /** Specimens in the synthetic library the oracle and pagination checks run on; default 300. */
+  syntheticLibrary?: number;
+}
+
+export function describeCatalogContract(name: string, open: () => Promise<CatalogStore>, options: CatalogContractOptions = {}): void {
   describe(`CatalogStore contract: ${name}`, () => {
     describe('specimens: CRUD and revisions', () => {
       let store: CatalogStore;
@@ -416,7 +421,7 @@ export function describeCatalogContract(name: string, open: () => Promise<Catalo
 
     describe('search on a synthetic library', () => {
       let store: CatalogStore;
-      const all = syntheticSpecimens(300, 7);
+      const all = syntheticSpecimens(options.syntheticLibrary ?? 300, 7);
       const year = currentYear();
       beforeAll(async () => {
         store = await open();

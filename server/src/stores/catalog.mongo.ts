@@ -9,7 +9,7 @@
  * A search runs two aggregations (the page and the facet counts); on a busy
  * catalog they may see slightly different moments.
  */
-import { MongoClient, MongoServerError, type Collection, type Db, type Document, type W } from 'mongodb';
+import { MongoClient, MongoServerError, type Collection, type Document, type W } from 'mongodb';
 import type { Specimen } from '@exemplar/specimens-schema';
 import { ExemplarError, notFound } from '../errors';
 import type { CatalogStore, JobRepository, SpecimenPage, SpecimenQuery, SpecimenRepository } from './catalog.port';
@@ -28,61 +28,13 @@ export interface MongoCatalogOptions {
 
 const isDuplicateKey = (err: unknown) => err instanceof MongoServerError && err.code === 11000;
 
-export class MongoCatalogStore implements CatalogStore {
-  readonly kind = 'mongodb' as const;
-  readonly specimens: SpecimenRepository;
-  private readonly client: MongoClient;
-  private db: Db | null = null;
-  private specimenCollection: Collection<SpecimenDocument> | null = null;
-  private jobRepo: MongoJobRepository | null = null;
-  private readonly now: () => number;
+/** Specimens in one collection; the store below connects and ensures the indexes. */
+export class MongoSpecimenRepository implements SpecimenRepository {
+  constructor(private readonly coll: Collection<SpecimenDocument>) {}
 
-  constructor(private readonly options: MongoCatalogOptions) {
-    this.now = options.now ?? Date.now;
-    // Absent optional fields must stay absent (as in the SQLite adapter's JSON), not come back as null.
-    this.client = new MongoClient(options.uri, { ignoreUndefined: true });
-    this.specimens = {
-      create: (s) => this.create(s),
-      get: (id) => this.get(id),
-      replace: (id, expected, next) => this.replace(id, expected, next),
-      delete: (id, expected) => this.remove(id, expected),
-      search: (q) => this.search(q),
-      referencedObjectKeys: () => this.referencedObjectKeys(),
-      ids: () => this.ids(),
-      count: async () => this.coll().countDocuments({}),
-    };
-  }
-
-  get jobs(): JobRepository {
-    if (!this.jobRepo) throw new ExemplarError('INTERNAL', 'catalog store used before init()');
-    return this.jobRepo;
-  }
-
-  async init(): Promise<void> {
-    if (this.db) return;
-    await this.client.connect();
-    const db = this.client.db(this.options.dbName, { writeConcern: { w: this.options.writeConcern ?? 'majority' } });
-    const specimens = db.collection<SpecimenDocument>('specimens');
-    const jobs = db.collection<JobDocument>('jobs');
-    await specimens.createIndexes(SPECIMEN_INDEXES);
-    await jobs.createIndexes(JOB_INDEXES);
-    this.db = db;
-    this.specimenCollection = specimens;
-    this.jobRepo = new MongoJobRepository(jobs, this.now);
-  }
-
-  async close(): Promise<void> {
-    await this.client.close();
-  }
-
-  private coll(): Collection<SpecimenDocument> {
-    if (!this.specimenCollection) throw new ExemplarError('INTERNAL', 'catalog store used before init()');
-    return this.specimenCollection;
-  }
-
-  private async create(s: Specimen): Promise<Specimen> {
+  async create(s: Specimen): Promise<Specimen> {
     try {
-      await this.coll().insertOne(toSpecimenDocument(s));
+      await this.coll.insertOne(toSpecimenDocument(s));
     } catch (err) {
       if (isDuplicateKey(err)) throw new ExemplarError('CONFLICT', 'a specimen with this id exists', { id: s.id });
       throw err;
@@ -90,14 +42,14 @@ export class MongoCatalogStore implements CatalogStore {
     return s;
   }
 
-  private async get(id: string): Promise<Specimen | null> {
-    const doc = await this.coll().findOne({ _id: id });
+  async get(id: string): Promise<Specimen | null> {
+    const doc = await this.coll.findOne({ _id: id });
     return doc ? fromSpecimenDocument(doc) : null;
   }
 
   /** Why a revision-checked write matched nothing. */
   private async missOrConflict(id: string, expectedRevision: number | undefined): Promise<never> {
-    const current = await this.coll().findOne({ _id: id }, { projection: { revision: 1 } });
+    const current = await this.coll.findOne({ _id: id }, { projection: { revision: 1 } });
     if (!current) throw notFound('SPECIMEN_NOT_FOUND', 'specimen', { id });
     throw new ExemplarError('REVISION_CONFLICT', 'the specimen was changed by someone else; reload it and try again', {
       id,
@@ -106,44 +58,87 @@ export class MongoCatalogStore implements CatalogStore {
     });
   }
 
-  private async replace(id: string, expectedRevision: number, next: Specimen): Promise<Specimen> {
+  async replace(id: string, expectedRevision: number, next: Specimen): Promise<Specimen> {
     if (next.id !== id) throw new ExemplarError('BAD_REQUEST', 'a specimen id cannot change', { id, nextId: next.id });
     if (!Number.isInteger(expectedRevision)) throw new ExemplarError('BAD_REQUEST', 'expectedRevision must be an integer', { expectedRevision });
     if (!(next.revision > expectedRevision)) {
       throw new ExemplarError('BAD_REQUEST', 'the new revision must be greater than the expected one', { expectedRevision, revision: next.revision });
     }
-    const result = await this.coll().replaceOne({ _id: id, revision: expectedRevision }, toSpecimenDocument(next));
+    const result = await this.coll.replaceOne({ _id: id, revision: expectedRevision }, toSpecimenDocument(next));
     if (result.matchedCount === 0) return this.missOrConflict(id, expectedRevision);
     return next;
   }
 
-  private async remove(id: string, expectedRevision: number | undefined): Promise<void> {
+  async delete(id: string, expectedRevision?: number): Promise<void> {
     const filter = expectedRevision === undefined ? { _id: id } : { _id: id, revision: expectedRevision };
-    const result = await this.coll().deleteOne(filter);
+    const result = await this.coll.deleteOne(filter);
     if (result.deletedCount === 0) await this.missOrConflict(id, expectedRevision);
   }
 
-  private async search(query: SpecimenQuery): Promise<SpecimenPage> {
+  async search(query: SpecimenQuery): Promise<SpecimenPage> {
     const q = normalizeQuery(query);
     const plan = planMongoSearch(q, currentYear());
-    const coll = this.coll();
     const [items, facets] = await Promise.all([
-      coll.aggregate<Document>(plan.items, { allowDiskUse: true }).toArray(),
-      coll.aggregate<Document>(plan.facets, { allowDiskUse: true }).toArray(),
+      this.coll.aggregate<Document>(plan.items, { allowDiskUse: true }).toArray(),
+      this.coll.aggregate<Document>(plan.facets, { allowDiskUse: true }).toArray(),
     ]);
     return pageFromResults(q, items, facets);
   }
 
-  private async *referencedObjectKeys(): AsyncIterable<string> {
-    const cursor = this.coll().aggregate<{ _id: string }>(
+  async *referencedObjectKeys(): AsyncIterable<string> {
+    const cursor = this.coll.aggregate<{ _id: string }>(
       [{ $unwind: '$_search.objectKeys' }, { $group: { _id: '$_search.objectKeys' } }, { $sort: { _id: 1 } }],
       { allowDiskUse: true },
     );
     for await (const doc of cursor) yield doc._id;
   }
 
-  private async *ids(): AsyncIterable<string> {
-    const cursor = this.coll().find({}, { projection: { _id: 1 }, sort: { _id: 1 } });
+  async *ids(): AsyncIterable<string> {
+    const cursor = this.coll.find({}, { projection: { _id: 1 }, sort: { _id: 1 } });
     for await (const doc of cursor) yield doc._id;
+  }
+
+  async count(): Promise<number> {
+    return this.coll.countDocuments({});
+  }
+}
+
+export class MongoCatalogStore implements CatalogStore {
+  readonly kind = 'mongodb' as const;
+  private readonly client: MongoClient;
+  private specimenRepo: MongoSpecimenRepository | null = null;
+  private jobRepo: MongoJobRepository | null = null;
+  private readonly now: () => number;
+
+  constructor(private readonly options: MongoCatalogOptions) {
+    this.now = options.now ?? Date.now;
+    // Absent optional fields must stay absent (as in the SQLite adapter's JSON), not come back as null.
+    this.client = new MongoClient(options.uri, { ignoreUndefined: true });
+  }
+
+  get specimens(): SpecimenRepository {
+    if (!this.specimenRepo) throw new ExemplarError('INTERNAL', 'catalog store used before init()');
+    return this.specimenRepo;
+  }
+
+  get jobs(): JobRepository {
+    if (!this.jobRepo) throw new ExemplarError('INTERNAL', 'catalog store used before init()');
+    return this.jobRepo;
+  }
+
+  async init(): Promise<void> {
+    if (this.specimenRepo) return;
+    await this.client.connect();
+    const db = this.client.db(this.options.dbName, { writeConcern: { w: this.options.writeConcern ?? 'majority' } });
+    const specimens = db.collection<SpecimenDocument>('specimens');
+    const jobs = db.collection<JobDocument>('jobs');
+    await specimens.createIndexes(SPECIMEN_INDEXES);
+    await jobs.createIndexes(JOB_INDEXES);
+    this.specimenRepo = new MongoSpecimenRepository(specimens);
+    this.jobRepo = new MongoJobRepository(jobs, this.now);
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
   }
 }
