@@ -333,8 +333,9 @@ export async function alignImages(reference: GreyImage, questioned: GreyImage, o
     tiltFallback: options.tiltFallback ?? DEFAULT_ALIGN_OPTIONS.tiltFallback,
   };
   const zones = options.ignoreZones ?? [];
-  const run = new AlignRun(reference, questioned);
+  // Loading the WebAssembly module (first call only) is not part of the alignment time.
   const cv = await loadOpenCv();
+  const run = new AlignRun(reference, questioned);
 
   const coarse = await coarseAlignment(cv, reference, questioned, opts, zones, run);
   run.diagnostics.attempts = coarse.candidates.map((c) => c.attempt);
@@ -369,12 +370,12 @@ export async function refineAlignment(
   checkImage('reference', reference);
   checkImage('questioned', questioned);
   if (!isHomography(homography)) throw new TypeError('homography must be 9 finite numbers');
+  const cv = await loadOpenCv();
   const run = new AlignRun(reference, questioned);
   const initial = normalizeHomography(homography);
   run.diagnostics.coarseHomography = initial;
   const why = implausibleWarp(initial, reference.width, reference.height);
   if (why) return run.refuse('implausible-warp', `starting homography: ${why}`);
-  const cv = await loadOpenCv();
   return refineAndGate(
     cv,
     reference,
