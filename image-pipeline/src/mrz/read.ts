@@ -14,7 +14,7 @@ import { formatsFor, LAYOUTS, type MrzFormat } from './layouts';
 import { evalPoly, median, polySlope, robustLinear, robustPoly, type Poly } from './fit';
 import { findTextRows, groupMrzCandidates, type LineMember, type MrzCandidate, type TextRow } from './locate';
 import { matchCell, sampleCell, SHIFT_MARGIN, shiftsAround, type CellGeometry, type CellMatch } from './match';
-import { rotateQuarter, unrotatePoint } from './raster';
+import { rotateQuarter, sampleBilinear, unrotatePoint } from './raster';
 
 export interface MrzReadOptions {
   /** MRZ-shaped row groups tried per orientation (best first). */
@@ -59,6 +59,8 @@ export interface MrzReadResult {
 
 /** Typical height of the tall MRZ characters over the em: between the capitals' and the digits' (OCR-B digits stand taller). */
 const TALL_PER_EM = 0.74;
+/** Height of a typical character's ink centre above the baseline, template pixels. */
+const MID_HEIGHT = (TALL_PER_EM * EM) / 2;
 
 const DEFAULTS = { maxCandidates: 4, rotations: true, locateLongEdge: 1000 };
 
@@ -108,6 +110,8 @@ interface RowModel {
   base: Poly;
   /** Image pixels per template pixel across the row, as a polynomial of the along-coordinate. */
   vscale: Poly;
+  /** Slant of the characters' verticals (tangent, positive leaning forward): a camera tilted sideways shears them. */
+  shear: number;
 }
 
 /**
@@ -122,10 +126,12 @@ function fitSlots(row: TextRow): { along: Poly; slots: Map<LineMember, number> }
   const centres = chars.map(centre);
   const sequential = [0];
   for (let k = 1; k < centres.length; k++) sequential.push(sequential[k - 1]! + Math.round((centres[k]! - centres[k - 1]!) / row.pitch));
-  let along: Poly = robustPoly(sequential, centres, 1, 0.3 * row.pitch) ?? [centres[0] ?? row.aStart, row.pitch];
-  for (const degree of [1, 2] as const) {
+  // Quadratic from the start when there are enough characters: under perspective the pitch changes along the row.
+  const degree = chars.length >= 20 ? 2 : 1;
+  let along: Poly = robustPoly(sequential, centres, degree, 0.3 * row.pitch) ?? [centres[0] ?? row.aStart, row.pitch];
+  for (let iter = 0; iter < 2; iter++) {
     const s = centres.map((c) => Math.round(slotAt(along, c)));
-    const fit = robustPoly(s, centres, degree === 2 && chars.length >= 20 ? 2 : 1, 0.3 * row.pitch);
+    const fit = robustPoly(s, centres, degree, 0.3 * row.pitch);
     if (fit) along = fit;
   }
   const slots = new Map<LineMember, number>();
@@ -264,11 +270,57 @@ function cellGeometry(model: RowModel, col: number): CellGeometry {
   const nn: [number, number] = [-t[1], t[0]];
   const sh = (Math.abs(polySlope(model.along, col)) * stretch) / ADVANCE;
   const sv = evalPoly(model.vscale, a);
+  // Up the character (negative template rows) the verticals move forward by `shear` per unit of height.
   return {
     origin: [a * row.dir[0] + b * row.normal[0], a * row.dir[1] + b * row.normal[1]],
     along: [t[0] * sh, t[1] * sh],
-    across: [nn[0] * sv, nn[1] * sv],
+    across: [(nn[0] - model.shear * t[0]) * sv, (nn[1] - model.shear * t[1]) * sv],
   };
+}
+
+/**
+ * The slant of a row's characters: the shear that makes the ink's column
+ * profile sharpest (vertical strokes line up), searched coarse to fine on a
+ * strip sampled along the whole row. Perspective from a camera tilted
+ * sideways leans every vertical stroke by the same amount along a row.
+ */
+function estimateShear(img: GreyImage, model: RowModel, length: number): number {
+  const width = length * ADVANCE;
+  // Rows of the strip: from the digits' top to the baseline, template pixels.
+  const rows = Array.from({ length: 24 }, (_, k) => -1 - k);
+  const geometries = Array.from({ length }, (_, col) => cellGeometry({ ...model, shear: 0 }, col));
+  const sharpness = (shear: number): number => {
+    let total = 0;
+    for (let x = 0; x < width; x++) {
+      const col = Math.min(length - 1, Math.floor(x / ADVANCE));
+      const g = geometries[col]!;
+      const u = x - col * ADVANCE - ADVANCE / 2 + 0.5;
+      let ink = 0;
+      for (const v of rows) {
+        // Sheared sampling: forward along the row by `shear` per unit up.
+        const uu = u - shear * v * (Math.hypot(...g.across) / Math.hypot(...g.along));
+        const px = g.origin[0] + uu * g.along[0] + v * g.across[0];
+        const py = g.origin[1] + uu * g.along[1] + v * g.across[1];
+        ink += 255 - sampleBilinear(img, px, py);
+      }
+      total += ink * ink;
+    }
+    return total;
+  };
+  let best = 0;
+  let bestValue = sharpness(0);
+  for (const step of [0.1, 0.04, 0.015]) {
+    const centre = best;
+    for (const s of [centre - 2 * step, centre - step, centre + step, centre + 2 * step]) {
+      if (Math.abs(s) > 0.7) continue;
+      const v = sharpness(s);
+      if (v > bestValue) {
+        bestValue = v;
+        best = s;
+      }
+    }
+  }
+  return best;
 }
 
 /** Matches every cell of a row: one shift for the whole row first (from a quarter of its cells), then ±1 per cell. */
@@ -306,12 +358,13 @@ function refineModels(models: readonly RowModel[], matches: readonly CellMatch[]
       const ink = best && best.score >= 0.55 && !(second && best.score - second.score < 0.04) ? inkOf.get(best.char) : undefined;
       if (!ink) {
         // Unrecognised, it still marks its column: the fit must not extrapolate over a poorly read row end.
-        anchors.push({ row: r, col, a: (m.aMin + m.aMax) / 2 });
+        anchors.push({ row: r, col, a: (m.aMin + m.aMax) / 2 - model.shear * MID_HEIGHT * evalPoly(model.vscale, (m.aMin + m.aMax) / 2) });
         continue;
       }
       const sv = (m.bMax - m.bMin) / (ink.y1 - ink.y0);
       const a = (m.aMin + m.aMax) / 2;
-      anchors.push({ row: r, col, a: a - ((ink.x0 + ink.x1) / 2 - CELL_WIDTH / 2) * sh });
+      const lean = model.shear * (BASELINE - (ink.y0 + ink.y1) / 2) * sv;
+      anchors.push({ row: r, col, a: a - lean - ((ink.x0 + ink.x1) / 2 - CELL_WIDTH / 2) * sh });
       aAt.push(a);
       scaleAt.push(sv);
       baseAt.push(m.bMax - (ink.y1 - BASELINE) * sv);
@@ -361,7 +414,15 @@ function readCandidate(img: GreyImage, cand: MrzCandidate, templates: GlyphTempl
     base: [...f.row.base],
     // Until characters are recognised, the em is taken from the height of the tall characters (capitals and digits).
     vscale: [f.row.height / (TALL_PER_EM * EM), 0],
+    shear: 0,
   }));
+  const shears = models.map((m) => estimateShear(img, m, length));
+  if (shears.some((x) => x !== 0)) {
+    // A slanted character's ink centre lies forward of its column's centre on the baseline.
+    const lean = (r: number) => shears[r]! * MID_HEIGHT * evalPoly(models[r]!.vscale, 0);
+    const unslanted = fitColumns(anchors.map((x) => ({ ...x, a: x.a - lean(x.row) })), fits.length, median(fits.map((f) => f.row.pitch)), own);
+    models = models.map((m, r) => ({ ...m, shear: shears[r]!, along: unslanted[r]! }));
+  }
   let matches = models.map((m) => matchRow(img, m, length, templates));
   const refined = refineModels(models, matches, memberCols, templates);
   if (refined.some((m, i) => m !== models[i])) {
