@@ -67,18 +67,43 @@ export interface RefineResult {
   message: string;
 }
 
-/** Resamples with area averaging (the anti-aliasing filter matching the pixel-centre mapping in geometry.ts). */
-export function resampleImage(cv: Cv, image: GreyImage, scale: number): Promise<ScaledImage> {
-  if (scale >= 1) return Promise.resolve({ ...image, sx: 1, sy: 1 });
-  const width = Math.max(1, Math.round(image.width * scale));
-  const height = Math.max(1, Math.round(image.height * scale));
-  return withMats((track) => {
-    const src = track(new cv.Mat(image.height, image.width, cv.CV_8UC1));
-    src.data.set(image.data);
-    const dst = track(new cv.Mat());
-    cv.resize(src, dst, new cv.Size(width, height), 0, 0, cv.INTER_AREA);
-    return { data: new Uint8Array(dst.data), width, height, sx: width / image.width, sy: height / image.height };
-  });
+/**
+ * Reduced copies of one image, each made with area averaging (the
+ * anti-aliasing filter matching the pixel-centre mapping in geometry.ts)
+ * from the smallest copy already made that is still larger, so a large
+ * original is copied into OpenCV's heap once, not once per level.
+ */
+export class ImagePyramid {
+  private readonly levels: ScaledImage[];
+
+  constructor(
+    private readonly cv: Cv,
+    original: GreyImage,
+  ) {
+    this.levels = [{ ...original, sx: 1, sy: 1 }];
+  }
+
+  /** The image reduced by `scale` (≤ 1) on its long edge; sx, sy are the exact per-axis factors after rounding. */
+  async at(scale: number): Promise<ScaledImage> {
+    const full = this.levels[0]!;
+    if (scale >= 1) return full;
+    const width = Math.max(1, Math.round(full.width * scale));
+    const height = Math.max(1, Math.round(full.height * scale));
+    let source = full;
+    for (const l of this.levels) {
+      if (l.width === width && l.height === height) return l;
+      if (l.width >= width && l.height >= height && l.width * l.height < source.width * source.height) source = l;
+    }
+    const made = await withMats((track) => {
+      const src = track(new this.cv.Mat(source.height, source.width, this.cv.CV_8UC1));
+      src.data.set(source.data);
+      const dst = track(new this.cv.Mat());
+      this.cv.resize(src, dst, new this.cv.Size(width, height), 0, 0, this.cv.INTER_AREA);
+      return { data: new Uint8Array(dst.data), width, height, sx: width / full.width, sy: height / full.height };
+    });
+    this.levels.push(made);
+    return made;
+  }
 }
 
 /** Smallest structure-tensor eigenvalue per pixel (grey levels² / px²) for a patch to be trackable. */
@@ -218,9 +243,12 @@ function levelScales(reference: GreyImage, sigma: number, coarseLongEdge: number
   const refFinal = sigma < 1 / 1.4 ? sigma : 1;
   const qryFinal = sigma > 1.4 ? 1 / sigma : 1;
   const longEdge = Math.max(reference.width, reference.height) * refFinal;
-  const levels = Math.max(0, Math.floor(Math.log2(longEdge / coarseLongEdge) + 0.25));
+  const octaves = Math.max(0, Math.floor(Math.log2(longEdge / coarseLongEdge) + 0.25));
+  // Steps of up to 4×: a level leaves a few tenths of a pixel of error, still
+  // well inside the patch's capture range once magnified four times.
   const out: { ref: number; qry: number }[] = [];
-  for (let k = levels; k >= 0; k--) out.push({ ref: refFinal / 2 ** k, qry: qryFinal / 2 ** k });
+  for (let k = octaves; k > 0; k -= 2) out.push({ ref: refFinal / 2 ** k, qry: qryFinal / 2 ** k });
+  out.push({ ref: refFinal, qry: qryFinal });
   return out;
 }
 
@@ -323,6 +351,26 @@ export function selectPatchCentres(image: GreyImage, r: number, targetCount: num
   return out;
 }
 
+/** Above this many pixels, patch centres are chosen on a reduced copy of the level (the integral images would cost too much memory). */
+const SELECT_MAX_PIXELS = 1_000_000;
+
+/** Patch centres for a level, chosen on the level itself or, for large images, on a reduced copy and scaled up. */
+async function levelCentres(pyramid: ImagePyramid, level: ScaledImage, r: number, count: number, zones: readonly ZoneRect[]): Promise<Point[]> {
+  const pixels = level.width * level.height;
+  if (pixels <= SELECT_MAX_PIXELS) return selectPatchCentres(level, r, count, zones, MIN_EIGEN);
+  const reduced = await pyramid.at(level.sx * Math.sqrt(SELECT_MAX_PIXELS / pixels));
+  const kx = level.sx / reduced.sx;
+  const ky = level.sy / reduced.sy;
+  const scaledZones = zones.map((z) => ({ x: z.x / kx, y: z.y / ky, width: z.width / kx, height: z.height / ky }));
+  const out: Point[] = [];
+  for (const [x, y] of selectPatchCentres(reduced, r, count, scaledZones, MIN_EIGEN)) {
+    const lx = Math.round((x + 0.5) * kx - 0.5);
+    const ly = Math.round((y + 0.5) * ky - 0.5);
+    if (lx > r && ly > r && lx < level.width - r - 1 && ly < level.height - r - 1 && !(zones.length > 0 && inZone(lx, ly, r, zones))) out.push([lx, ly]);
+  }
+  return out;
+}
+
 /** Refines `initial` (reference → questioned, full resolution). */
 export async function refineHomography(
   cv: Cv,
@@ -337,16 +385,8 @@ export async function refineHomography(
   const buf = { t: new Float64Array(side * side), gx: new Float64Array(side * side), gy: new Float64Array(side * side), w: new Float64Array(side * side) };
   const sigma = centralScale(initial, reference.width, reference.height);
   const schedule = levelScales(reference, sigma, o.coarseLongEdge);
-  const cache = new Map<string, ScaledImage>();
-  const scaled = async (which: 'r' | 'q', img: GreyImage, s: number) => {
-    const key = `${which}:${s}`;
-    let got = cache.get(key);
-    if (!got) {
-      got = await resampleImage(cv, img, s);
-      cache.set(key, got);
-    }
-    return got;
-  };
+  const refPyramid = new ImagePyramid(cv, reference);
+  const qryPyramid = new ImagePyramid(cv, questioned);
 
   let h: number[] = Array.from(initial);
   const levels: RefinementLevel[] = [];
@@ -355,11 +395,11 @@ export async function refineHomography(
   let coverage = 0;
   for (let li = 0; li < schedule.length; li++) {
     const { ref: rs, qry: qs } = schedule[li]!;
-    const refL = await scaled('r', reference, rs);
-    const qryL = await scaled('q', questioned, qs);
+    const refL = await refPyramid.at(rs);
+    const qryL = await qryPyramid.at(qs);
     const zones = o.ignoreZones.map((z) => ({ x: z.x * refL.sx, y: z.y * refL.sy, width: z.width * refL.sx, height: z.height * refL.sy }));
     const passes = li === schedule.length - 1 ? 1 + o.finalPasses : 1;
-    const centres = selectPatchCentres(refL, r, o.pointsPerLevel, zones, MIN_EIGEN);
+    const centres = await levelCentres(refPyramid, refL, r, o.pointsPerLevel, zones);
     for (let pass = 0; pass < passes; pass++) {
       const hL = homographyToLevel(h, [refL.sx, refL.sy], [qryL.sx, qryL.sy]);
       const src: number[] = [];
