@@ -125,6 +125,7 @@ export function ComparisonViewer({ comparison, initialMode, initialLight, onMode
               className="mode-button"
               aria-pressed={m.id === mode.id}
               aria-keyshortcuts={m.hotkey.toUpperCase()}
+              data-mode-id={m.id}
               title={m.description}
               onClick={() => store.dispatch({ type: 'setMode', mode: m.id })}
             >

@@ -34,7 +34,8 @@ export function SpecimenPage() {
     return <ErrorState title="The specimen could not be loaded" error={specimen.error} onRetry={specimen.reload} />;
   }
   if (!specimen.data) return null;
-  return <SpecimenDetail specimen={specimen.data} />;
+  // Keyed by id: another specimen starts with a fresh view (zoom, pan, zone toggles).
+  return <SpecimenDetail key={specimen.data.id} specimen={specimen.data} />;
 }
 
 function SpecimenDetail({ specimen }: { specimen: Specimen }) {

@@ -71,6 +71,7 @@ const USER_EVENTS = ['canvas-drag', 'canvas-scroll', 'canvas-pinch', 'canvas-key
 
 export function DeepZoomViewer({ label, frame, layers, channel, overlay, children, className, style, tools = true, onStateChange }: DeepZoomViewerProps) {
   const viewerId = useId();
+  const rootRef = useRef<HTMLDivElement>(null);
   const hostRef = useRef<HTMLDivElement>(null);
   const viewerRef = useRef<OpenSeadragon.Viewer | null>(null);
   const itemsRef = useRef(new Map<string, LayerItem>());
@@ -160,7 +161,10 @@ export function DeepZoomViewer({ label, frame, layers, channel, overlay, childre
     viewer.addHandler('update-viewport', placeOverlay);
     viewer.addHandler('resize', placeOverlay);
     viewer.addHandler('viewport-change', publish);
+    // Render signal for browser tests and assistive tech: set while the view moves, without a React render per frame.
+    viewer.addHandler('animation-start', () => rootRef.current?.setAttribute('data-animating', 'true'));
     viewer.addHandler('animation-finish', () => {
+      rootRef.current?.removeAttribute('data-animating');
       publish();
       userActive.current = false;
     });
@@ -276,8 +280,20 @@ export function DeepZoomViewer({ label, frame, layers, channel, overlay, childre
     viewer.viewport.applyConstraints();
   };
 
+  // A layer whose source just changed is loading from this very render on (the world catches up in an effect).
+  const shownState: ViewerState =
+    state !== 'error' && layers.some((l) => itemsRef.current.get(l.id)?.url !== l.source.url) && viewerRef.current ? 'loading' : state;
+
   return (
-    <div className={`viewer ${className ?? ''}`} style={style} role="group" aria-label={label} data-state={state} data-layers={layers.map((l) => l.id).join(' ')}>
+    <div
+      ref={rootRef}
+      className={`viewer ${className ?? ''}`}
+      style={style}
+      role="group"
+      aria-label={label}
+      data-state={shownState}
+      data-layers={layers.map((l) => l.id).join(' ')}
+    >
       <div ref={hostRef} className="viewer__canvas" />
       {overlayHost && overlay ? createPortal(overlay, overlayHost) : null}
       {tools && <div className="viewer__tools">
@@ -300,7 +316,7 @@ export function DeepZoomViewer({ label, frame, layers, channel, overlay, childre
           ⤢
         </button>
       </div>}
-      {state === 'loading' && (
+      {shownState === 'loading' && (
         <div className="viewer__status" role="status">
           <span className="spinner" aria-hidden="true" /> Loading image…
         </div>
