@@ -18,8 +18,11 @@ export interface CellGeometry {
   across: [number, number];
 }
 
-/** Template pixels of shift searched around a cell's expected position. */
-export const SHIFT_MARGIN = 2;
+/**
+ * Template pixels of shift searchable around a cell's expected position: a
+ * quarter pitch, enough for a character printed out of line (overtyped).
+ */
+export const SHIFT_MARGIN = 6;
 export const SAMPLED_WIDTH = CELL_WIDTH + 2 * SHIFT_MARGIN;
 export const SAMPLED_HEIGHT = CELL_HEIGHT + 2 * SHIFT_MARGIN;
 
@@ -129,10 +132,11 @@ export function matchCell(cell: Float32Array, templates: GlyphTemplates, shifts:
   return { candidates, shift: top.window.shift, contrast: top.window.norm / Math.sqrt(n) };
 }
 
-export const shiftsAround = (cx: number, cy: number, r: number): [number, number][] => {
+/** Shifts within `rx` × `ry` of (cx, cy), inside the sampled margin. */
+export const shiftsAround = (cx: number, cy: number, rx: number, ry: number = rx): [number, number][] => {
   const out: [number, number][] = [];
-  for (let dy = -r; dy <= r; dy++) {
-    for (let dx = -r; dx <= r; dx++) {
+  for (let dy = -ry; dy <= ry; dy++) {
+    for (let dx = -rx; dx <= rx; dx++) {
       const x = cx + dx;
       const y = cy + dy;
       if (Math.abs(x) <= SHIFT_MARGIN && Math.abs(y) <= SHIFT_MARGIN) out.push([x, y]);

@@ -31,7 +31,7 @@ describe('reading an MRZ from an image', () => {
   it('reads a clean TD3 exactly, every character with high confidence and no correction', async () => {
     const r = await readRendered(TD3, { pitch: 18, caption: 'PASSPORT — UTOPIA' }, 'td3-clean');
     expect(r.found).toBe(true);
-    expect(r.reading).toMatchObject({ format: 'TD3', lines: TD3, rawLines: TD3, checkDigitsValid: true, corrections: [] });
+    expect(r.reading).toMatchObject({ format: 'TD3', lines: TD3, rawLines: TD3, checkDigitsValid: true, corrections: [], misaligned: [] });
     expect(r.reading!.minConfidence).toBeGreaterThan(0.8);
     expect(r.reading!.confidence.map((l) => l.length)).toEqual([44, 44]);
   });
@@ -94,6 +94,18 @@ describe('reading an MRZ from an image', () => {
     expect(r.reading!.lines).toEqual(TD3);
     expect(r.reading!.corrections).toEqual([expect.objectContaining({ line: 1, column, from: '3', to: '8' })]);
     expect(r.reading!.checkDigitsValid).toBe(true);
+  });
+
+  it('reads a forged character as printed, leaves its check digits failing and reports it out of line', async () => {
+    // The birth date's 8 overtyped as a 6, a fifth of a pitch forward of its place; check digits not recomputed.
+    const forged = [TD3[0]!, TD3[1]!.slice(0, 16) + '6' + TD3[1]!.slice(17)];
+    const file = path.join(dir, 'td3-forged.png');
+    await fs.writeFile(file, await renderMrzImage(TD3, { pitch: 18, noiseSigma: 4, seed: 8, overtype: [{ line: 1, column: 16, char: '6', dx: 0.2, dy: 0 }] }));
+    const r = await readMrzFromFile(file);
+    expect(r.reading!.lines).toEqual(forged);
+    expect(r.reading!.corrections).toEqual([]);
+    expect(r.reading!.checks.filter((c) => !c.valid).map((c) => c.name)).toEqual(['birthDate', 'composite']);
+    expect(r.reading!.misaligned).toEqual([{ line: 1, column: 16, dx: expect.closeTo(0.2, 1), dy: expect.closeTo(0, 1) }]);
   });
 
   it('finds nothing on an image without an MRZ', async () => {

@@ -10,10 +10,10 @@
 import type { GreyImage } from '../ops/align-types';
 import { correctMrz, verifyCheckDigits, type CharCandidate, type CheckResult, type Correction, type CorrectionOptions } from './correct';
 import { ADVANCE, BASELINE, CAP_PER_EM, CELL_WIDTH, EM, type GlyphTemplates } from './glyphs';
-import { formatsFor, LAYOUTS, type MrzFormat } from './layouts';
+import { CLASS_CHARS, formatsFor, LAYOUTS, type MrzFormat } from './layouts';
 import { evalPoly, median, polySlope, robustLinear, robustPoly, type Poly } from './fit';
 import { findTextRows, groupMrzCandidates, type LineMember, type MrzCandidate, type TextRow } from './locate';
-import { matchCell, sampleCell, SHIFT_MARGIN, shiftsAround, type CellGeometry, type CellMatch } from './match';
+import { matchCell, sampleCell, shiftsAround, type CellGeometry, type CellMatch } from './match';
 import { rotateQuarter, sampleBilinear, unrotatePoint } from './raster';
 
 export interface MrzReadOptions {
@@ -43,6 +43,12 @@ export interface MrzImageReading {
   documentNumberRule: 'standard' | 'long-icao' | 'long-including-filler';
   meanConfidence: number;
   minConfidence: number;
+  /**
+   * Characters standing out of line with their row (shift in pitches, forward
+   * and down): MRZ printers place every character exactly, so this is what an
+   * overtyped or pasted-in character looks like.
+   */
+  misaligned: { line: number; column: number; dx: number; dy: number }[];
   /** Corners of the MRZ in the input image (top-left, top-right, bottom-right, bottom-left of the text as read). */
   quad: [number, number][];
   /** Direction of the text rows in the input image, degrees clockwise from the x axis (about 180 when upside down). */
@@ -323,11 +329,28 @@ function estimateShear(img: GreyImage, model: RowModel, length: number): number 
   return best;
 }
 
-/** Matches every cell of a row: one shift for the whole row first (from a quarter of its cells), then ±1 per cell. */
-function matchRow(img: GreyImage, model: RowModel, length: number, templates: GlyphTemplates): CellMatch[] {
+/** Row shift searched first (template pixels), then around it per cell; weak cells of a well-read row search wider. */
+const ROW_SHIFT = 2;
+const WIDE_SHIFT: [number, number] = [5, 3];
+/** A cell this far off the row (template pixels) is reported as out of line. */
+const MISALIGNED_SHIFT = 3;
+
+interface RowMatch {
+  cells: CellMatch[];
+  /** The shift of the whole row; a cell's own shift relative to it tells a character printed out of line. */
+  shift: [number, number];
+}
+
+/**
+ * Matches every cell of a row: one shift for the whole row first (from a
+ * quarter of its cells), then ±1 per cell; in a row read well, a cell that
+ * matches poorly is searched again over a quarter pitch (a character printed
+ * out of line, as an overtyped one often is).
+ */
+function matchRow(img: GreyImage, model: RowModel, length: number, templates: GlyphTemplates): RowMatch {
   const cells = Array.from({ length }, (_, col) => sampleCell(img, cellGeometry(model, col)));
   const regular: GlyphTemplates = { ...templates, glyphs: templates.glyphs.map((g) => ({ ...g, variants: g.variants.filter((v) => v.strokeEm === 0) })) };
-  const all = shiftsAround(0, 0, SHIFT_MARGIN);
+  const all = shiftsAround(0, 0, ROW_SHIFT);
   const totals = new Array<number>(all.length).fill(0);
   for (let k = 1; k < length; k += 4) {
     all.forEach((s, i) => {
@@ -335,7 +358,16 @@ function matchRow(img: GreyImage, model: RowModel, length: number, templates: Gl
     });
   }
   const [gx, gy] = all[totals.indexOf(Math.max(...totals))]!;
-  return cells.map((cell) => matchCell(cell, templates, shiftsAround(gx, gy, 1)));
+  const matches = cells.map((cell) => matchCell(cell, templates, shiftsAround(gx, gy, 1)));
+  const mean = matches.reduce((s, m) => s + m.candidates[0]!.score, 0) / length;
+  if (mean >= 0.75) {
+    matches.forEach((m, k) => {
+      if (m.candidates[0]!.score >= 0.85) return;
+      const wide = matchCell(cells[k]!, templates, shiftsAround(gx, gy, ...WIDE_SHIFT));
+      if (wide.candidates[0]!.score > m.candidates[0]!.score) matches[k] = wide;
+    });
+  }
+  return { cells: matches, shift: [gx, gy] };
 }
 
 /**
@@ -343,7 +375,7 @@ function matchRow(img: GreyImage, model: RowModel, length: number, templates: Gl
  * blob, with the ink box its glyph has in the template, tells where its
  * column's centre, the baseline and the vertical scale are.
  */
-function refineModels(models: readonly RowModel[], matches: readonly CellMatch[][], memberCols: readonly Map<LineMember, number>[], templates: GlyphTemplates): RowModel[] {
+function refineModels(models: readonly RowModel[], matches: readonly RowMatch[], memberCols: readonly Map<LineMember, number>[], templates: GlyphTemplates): RowModel[] {
   const inkOf = new Map(templates.glyphs.map((g) => [g.char, g.ink]));
   const anchors: ColumnAnchor[] = [];
   const refined = models.map((model, r) => {
@@ -353,7 +385,7 @@ function refineModels(models: readonly RowModel[], matches: readonly CellMatch[]
     const baseAt: number[] = [];
     const scaleAt: number[] = [];
     for (const [m, col] of memberCols[r]!) {
-      const match = matches[r]![col];
+      const match = matches[r]!.cells[col];
       const [best, second] = match?.candidates ?? [];
       const ink = best && best.score >= 0.55 && !(second && best.score - second.score < 0.04) ? inkOf.get(best.char) : undefined;
       if (!ink) {
@@ -385,6 +417,8 @@ interface CandidateRead {
   /** Quad and direction in the oriented image. */
   quad: [number, number][];
   dir: [number, number];
+  /** Fraction of positions whose best glyph was already of the position's class (digit, letter …). */
+  layoutAgreement: number;
   rank: number;
 }
 
@@ -430,7 +464,7 @@ function readCandidate(img: GreyImage, cand: MrzCandidate, templates: GlyphTempl
     matches = models.map((m) => matchRow(img, m, length, templates));
   }
 
-  const candidates = matches.map((row) => row.map((m) => m.candidates));
+  const candidates = matches.map((row) => row.cells.map((m) => m.candidates));
   const rawLines = candidates.map((row) => row.map((c) => c[0]!.char).join(''));
   const formats = formatsFor(cand.rows.length, length, rawLines[0]?.[0]);
   let best: { format: MrzFormat; corrected: ReturnType<typeof correctMrz>; checks: CheckResult[] } | undefined;
@@ -448,6 +482,21 @@ function readCandidate(img: GreyImage, cand: MrzCandidate, templates: GlyphTempl
   const flat = confidence.flat();
   const meanConfidence = flat.reduce((s, v) => s + v, 0) / flat.length;
   const minConfidence = Math.min(...flat);
+  // How many positions already held a character of their class before any constraint: near 1 for an MRZ, far lower for text or patterns read as one.
+  const classes = LAYOUTS[format].classes;
+  let agreeing = 0;
+  rawLines.forEach((line, l) => [...line].forEach((c, i) => (agreeing += CLASS_CHARS[classes[l]![i]!]!.includes(c) ? 1 : 0)));
+  const layoutAgreement = agreeing / (length * rawLines.length);
+  const misaligned: MrzImageReading['misaligned'] = [];
+  matches.forEach((row, line) =>
+    row.cells.forEach((m, column) => {
+      const dx = m.shift[0] - row.shift[0];
+      const dy = m.shift[1] - row.shift[1];
+      if ((Math.abs(dx) >= MISALIGNED_SHIFT || Math.abs(dy) >= MISALIGNED_SHIFT) && m.candidates[0]!.score >= 0.6) {
+        misaligned.push({ line, column, dx: Math.round((dx / ADVANCE) * 100) / 100, dy: Math.round((dy / ADVANCE) * 100) / 100 });
+      }
+    }),
+  );
 
   const corner = (model: RowModel, col: number, side: -1 | 1, top: boolean): [number, number] => {
     const g = cellGeometry(model, col);
@@ -472,19 +521,30 @@ function readCandidate(img: GreyImage, cand: MrzCandidate, templates: GlyphTempl
       documentNumberRule: corrected.documentNumberRule,
       meanConfidence,
       minConfidence,
+      misaligned,
     },
     quad,
     dir: firstRow.row.dir,
-    // Valid check digits first, then how well the glyphs matched.
-    rank: validCount / Math.max(1, checks.length) + meanConfidence,
+    layoutAgreement,
+    // How well the glyphs matched first: a confidently read MRZ whose check digits fail (a forgery) must win over
+    // a pattern elsewhere that the correction happened to make "valid"; valid check digits break near ties.
+    rank: meanConfidence + 0.1 * (validCount / Math.max(1, checks.length)),
   };
 }
 
-/** A read is accepted without trying other orientations when every check digit holds and the glyphs match well. */
+/**
+ * A read is accepted without trying other orientations when every check
+ * digit holds and the glyphs match well — or when they match very well
+ * whatever the check digits say (a forged MRZ is read as printed).
+ */
 const GOOD_MEAN_CONFIDENCE = 0.75;
-/** Below this mean match score a "reading" is text of another font, a pattern, or noise: nothing is reported. */
+const SURE_MEAN_CONFIDENCE = 0.88;
+/** Below these a "reading" is text of another font, a pattern, or noise: nothing is reported. */
 const FOUND_MEAN_CONFIDENCE = 0.6;
-const isGood = (read: CandidateRead | undefined) => Boolean(read && read.reading.checkDigitsValid && read.reading.meanConfidence >= GOOD_MEAN_CONFIDENCE);
+const FOUND_LAYOUT_AGREEMENT = 0.85;
+const isGood = (read: CandidateRead | undefined) =>
+  Boolean(read && (read.reading.meanConfidence >= SURE_MEAN_CONFIDENCE || (read.reading.checkDigitsValid && read.reading.meanConfidence >= GOOD_MEAN_CONFIDENCE)));
+const isFound = (read: CandidateRead) => read.reading.meanConfidence >= FOUND_MEAN_CONFIDENCE && read.layoutAgreement >= FOUND_LAYOUT_AGREEMENT;
 
 /**
  * Reads the MRZ of an upright-decoded grey image (EXIF orientation already
@@ -504,13 +564,13 @@ export function readMrzFromGrey(img: GreyImage, templates: GlyphTemplates, optio
     for (const cand of candidates) {
       attempts++;
       const read = readCandidate(oriented, cand, templates, opts.correction ?? {});
-      if (read && (!best || read.rank > best.read.rank)) best = { read, quarters, width: img.width, height: img.height };
+      if (read && isFound(read) && (!best || read.rank > best.read.rank)) best = { read, quarters, width: img.width, height: img.height };
       if (isGood(best?.read)) break;
     }
     if (isGood(best?.read)) break;
   }
   const elapsedMs = Math.round(performance.now() - t0);
-  if (!best || best.read.reading.meanConfidence < FOUND_MEAN_CONFIDENCE) return { found: false, reading: null, attempts, elapsedMs };
+  if (!best) return { found: false, reading: null, attempts, elapsedMs };
   const { read, quarters, width, height } = best;
   const quad = read.quad.map(([x, y]) => unrotatePoint(x, y, quarters, width, height));
   const d0 = unrotatePoint(0, 0, quarters, width, height);

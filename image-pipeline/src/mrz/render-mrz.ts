@@ -25,6 +25,8 @@ export interface RenderMrzOptions {
   ink?: number;
   /** Grey level of the card. */
   paper?: number;
+  /** Characters printed in place of the originals, shifted (in pitches) as a forger's overtyping would be. */
+  overtype?: { line: number; column: number; char: string; dx: number; dy: number }[];
 }
 
 /** A small seeded generator (mulberry32): the same seed gives the same image. */
@@ -56,10 +58,19 @@ export async function renderMrzImage(lines: readonly string[], options: RenderMr
   const caption = options.caption
     ? `<text x="${margin}" y="${margin + 1.5 * pitch}" font-family="DejaVu Sans, sans-serif" font-size="${(1.3 * pitch).toFixed(2)}" fill="${grey(ink)}">${escape(options.caption)}</text>`
     : '';
+  const baseline = (i: number) => margin + captionHeight + (i + 1) * lineGap;
+  const overtype = options.overtype ?? [];
   const text = lines
-    .map((l, i) => `<text x="${margin}" y="${(margin + captionHeight + (i + 1) * lineGap).toFixed(2)}" font-family="${FONT_FAMILY}" font-size="${fontSize.toFixed(3)}" fill="${grey(ink)}" xml:space="preserve">${escape(l)}</text>`)
+    .map((l, i) => {
+      // An overtyped position is left blank in the line and printed on its own.
+      const shown = [...l].map((c, col) => (overtype.some((o) => o.line === i && o.column === col) ? ' ' : c)).join('');
+      return `<text x="${margin}" y="${baseline(i).toFixed(2)}" font-family="${FONT_FAMILY}" font-size="${fontSize.toFixed(3)}" fill="${grey(ink)}" xml:space="preserve">${escape(shown)}</text>`;
+    })
     .join('');
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="${grey(paper)}"/>${caption}${text}</svg>`;
+  const overtyped = overtype
+    .map((o) => `<text x="${(margin + (o.column + o.dx) * pitch).toFixed(2)}" y="${(baseline(o.line) + o.dy * pitch).toFixed(2)}" font-family="${FONT_FAMILY}" font-size="${fontSize.toFixed(3)}" fill="${grey(ink)}">${escape(o.char)}</text>`)
+    .join('');
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="${grey(paper)}"/>${caption}${text}${overtyped}</svg>`;
 
   const background = { r: paper, g: paper, b: paper };
   let image = sharp(Buffer.from(svg)).flatten({ background });

@@ -65,6 +65,9 @@ function formatImageResult(file: string, r: MrzImageResult): string {
     reading.corrections.length
       ? `corrected by check digits: ${reading.corrections.map((c) => `line ${c.line + 1} col ${c.column + 1}: ${c.from}→${c.to}`).join(', ')}`
       : 'no correction needed',
+    ...(reading.misaligned.length
+      ? [`out of line (overtyped?): ${reading.misaligned.map((m) => `line ${m.line + 1} col ${m.column + 1} (${m.dx >= 0 ? '+' : ''}${m.dx}, ${m.dy >= 0 ? '+' : ''}${m.dy} pitch)`).join(', ')}`]
+      : []),
     '',
   ].join('\n');
   return head + '\n' + (r.parse ? formatParseResult(r.parse) : `lines    ${reading.lines.join('\n         ')}\n(the lines do not parse as an ICAO MRZ)\n`);

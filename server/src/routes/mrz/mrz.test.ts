@@ -78,7 +78,7 @@ describe('POST /api/mrz/read', () => {
     const res = await upload([{ name: 'image', filename: 'passport.jpg', data: jpeg, contentType: 'image/jpeg' }]);
     expect(res.statusCode).toBe(200);
     const body = res.json();
-    expect(body).toMatchObject({ found: true, reading: { format: 'TD3', lines: TD3, checkDigitsValid: true }, parse: { format: 'TD3', lines: TD3, checkDigitsValid: true } });
+    expect(body).toMatchObject({ found: true, reading: { format: 'TD3', lines: TD3, checkDigitsValid: true, misaligned: [] }, parse: { format: 'TD3', lines: TD3, checkDigitsValid: true } });
     expect(body.reading.confidence).toHaveLength(2);
     expect(body.reading.confidence[1]).toHaveLength(44);
     expect(body.reading.quad).toHaveLength(4);

@@ -86,7 +86,7 @@ const point = { type: 'array', items: { type: 'number' }, minItems: 2, maxItems:
 const mrzReadingSchema = {
   type: 'object',
   description: 'What the reader saw, before parsing.',
-  required: ['format', 'lines', 'rawLines', 'confidence', 'alternatives', 'corrections', 'checks', 'checkDigitsValid', 'documentNumberRule', 'meanConfidence', 'minConfidence', 'quad', 'angleDeg'],
+  required: ['format', 'lines', 'rawLines', 'confidence', 'alternatives', 'corrections', 'checks', 'checkDigitsValid', 'documentNumberRule', 'meanConfidence', 'minConfidence', 'misaligned', 'quad', 'angleDeg'],
   additionalProperties: false,
   properties: {
     format,
@@ -121,6 +121,16 @@ const mrzReadingSchema = {
     documentNumberRule: { enum: ['standard', 'long-icao', 'long-including-filler'] },
     meanConfidence: { type: 'number' },
     minConfidence: { type: 'number' },
+    misaligned: {
+      type: 'array',
+      description: 'Characters out of line with their row (shift in pitches, forward and down): what an overtyped or pasted-in character looks like.',
+      items: {
+        type: 'object',
+        required: ['line', 'column', 'dx', 'dy'],
+        additionalProperties: false,
+        properties: { line: { type: 'integer' }, column: { type: 'integer' }, dx: { type: 'number' }, dy: { type: 'number' } },
+      },
+    },
     quad: { type: 'array', items: point, minItems: 4, maxItems: 4, description: 'Corners of the MRZ in the uploaded image (pixels of the upright image): top-left, top-right, bottom-right, bottom-left of the text.' },
     angleDeg: { type: 'number', description: 'Direction of the text rows, degrees clockwise (about 180 when upside down).' },
   },
