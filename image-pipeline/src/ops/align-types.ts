@@ -32,7 +32,12 @@ export interface AlignOptions {
   readonly tiltFallback?: boolean;
 }
 
-/** Milliseconds per stage; stages that did not run are 0. */
+/**
+ * Milliseconds per stage; stages that did not run are 0. `total` is the
+ * whole call except decoding (done by the caller) and the one-time loading
+ * of OpenCV; `fallback` holds the simulated-tilt attempts, matching and
+ * estimation included.
+ */
 export interface AlignTimings {
   prepare: number;
   features: number;
