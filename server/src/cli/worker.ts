@@ -54,10 +54,13 @@ export function registerWorkerCommand(program: Command, io: CliIo): void {
         ctx.pipeline.warmUp();
         runner.start(lineLog(io));
         io.stderr.write(`worker ${runner.workerId}: running comparison jobs (${opts.concurrency} at once, ${config.pipeline.threads} pipeline threads); SIGINT or SIGTERM stops\n`);
+        // The runner's timers do not hold the process open (a server's sockets do): this command must.
+        const keepAlive = setInterval(() => undefined, 1 << 30);
         const signal = await new Promise<NodeJS.Signals>((resolve) => {
           process.once('SIGINT', resolve);
           process.once('SIGTERM', resolve);
         });
+        clearInterval(keepAlive);
         io.stderr.write(`${signal}: finishing the running comparison jobs, then stopping (send it again to stop at once)\n`);
         const again = () => process.exit(INTERRUPTED_EXIT);
         process.once('SIGINT', again);
