@@ -113,3 +113,17 @@ test('a comparison that timed out runs again on the images it already stored', a
   });
   expect(await screen.findByText(/Waiting for a worker/)).toBeInTheDocument();
 });
+
+test('a dropped connection while following a job is retried before an error is shown', async () => {
+  let calls = 0;
+  const api = createTestApi(
+    on('GET', '/api/comparisons/cmp0001', () => {
+      calls += 1;
+      return calls === 2 ? { status: 503, body: { code: 'QUEUE_FULL', message: 'busy', details: {} } } : ok(calls === 1 ? makeApiComparison({ status: 'running', progress: { fraction: 0.5, stage: 'align' } }) : done);
+    }),
+    on('GET', `/api/specimens/${reference.id}`, ok(reference)),
+  );
+  renderApp(api, '/comparisons/cmp0001');
+  expect(await screen.findByRole('link', { name: reference.title }, { timeout: 6000 })).toBeInTheDocument();
+  expect(calls).toBe(3);
+});

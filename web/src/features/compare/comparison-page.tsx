@@ -10,6 +10,13 @@ import { ComparisonViewer } from './comparison-viewer';
 
 /** How often a running comparison is asked for its progress. */
 export const POLL_MS = 1000;
+/** A border post's network drops out: a failed poll is retried this many times (with growing pauses) before the error is shown. */
+const POLL_RETRIES = 4;
+
+/** Errors worth another try: no answer, or a server error (a 4xx answer will not change). */
+function transient(err: unknown): boolean {
+  return isApiError(err) && (err.status === 0 || err.status >= 500);
+}
 
 
 type Load = { status: 'loading' } | { status: 'error'; error: unknown } | { status: 'ready'; job: ApiComparison; reference: Specimen | null };
@@ -23,9 +30,11 @@ function useComparisonJob(id: string): Load & { retry: () => void } {
   useEffect(() => {
     const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let failures = 0;
     const poll = async () => {
       try {
         const job = await getComparison(api, id, controller.signal);
+        failures = 0;
         if (job.status === 'queued' || job.status === 'running') {
           setLoad({ status: 'ready', job, reference: null });
           timer = setTimeout(() => void poll(), POLL_MS);
@@ -41,7 +50,13 @@ function useComparisonJob(id: string): Load & { retry: () => void } {
         }
         if (!controller.signal.aborted) setLoad({ status: 'ready', job, reference });
       } catch (error) {
-        if (!controller.signal.aborted && !isAbort(error)) setLoad({ status: 'error', error });
+        if (controller.signal.aborted || isAbort(error)) return;
+        if (transient(error) && failures < POLL_RETRIES) {
+          failures += 1;
+          timer = setTimeout(() => void poll(), POLL_MS * 2 ** failures);
+          return;
+        }
+        setLoad({ status: 'error', error });
       }
     };
     void poll();
@@ -115,24 +130,21 @@ export function ComparisonPage() {
   if (!comparison) return null;
   return (
     <div className="comparison-page">
-      <header className="specimen__header">
-        <div>
-          <h1>Comparison</h1>
-          <p className="specimen__subtitle">
-            {comparison.reference.specimenId ? (
-              <>
-                Reference: <Link to={`/specimens/${comparison.reference.specimenId}`}>{comparison.reference.title}</Link>
-              </>
-            ) : (
-              'Reference'
-            )}
-          </p>
-        </div>
-        <div className="specimen__actions">
-          <Link className="button" to="/compare">
-            New comparison
-          </Link>
-        </div>
+      <header className="comparison-page__header">
+        <h1>Comparison</h1>
+        <p className="muted">
+          {comparison.reference.specimenId ? (
+            <>
+              with reference <Link to={`/specimens/${comparison.reference.specimenId}`}>{comparison.reference.title}</Link>
+            </>
+          ) : (
+            'Reference'
+          )}
+        </p>
+        <span className="spacer" />
+        <Link className="button button--small" to="/compare">
+          New comparison
+        </Link>
       </header>
       <ComparisonViewer comparison={comparison} initialMode={params.get('mode') ?? undefined} initialLight={params.get('light') ?? undefined} onModeChange={onMode} onLightChange={onLight} />
     </div>

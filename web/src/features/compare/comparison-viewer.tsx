@@ -134,16 +134,6 @@ export function ComparisonViewer({ comparison, initialMode, initialLight, onMode
           ))}
         </div>
         <LightSwitcher lights={lightIds} current={light.lightSource} onChange={setLight} />
-        <span className="spacer" />
-        <label className="toggle">
-          <input type="checkbox" checked={showRegions} onChange={() => store.dispatch({ type: 'toggleRegions' })} /> Region outlines
-        </label>
-        <button type="button" className="button button--small" onClick={() => store.dispatch({ type: 'fitAll' })}>
-          Whole document
-        </button>
-        <button type="button" className="button button--small" aria-expanded={help} aria-controls="compare-shortcuts" onClick={() => setHelp((h) => !h)}>
-          Shortcuts <kbd aria-hidden="true">?</kbd>
-        </button>
       </div>
 
       {help && (
@@ -163,11 +153,24 @@ export function ComparisonViewer({ comparison, initialMode, initialLight, onMode
 
       <div className="compare__layout">
         <div className="compare__stage">
-          <p className="compare__caption">
-            <strong>{mode.label}</strong> · {lightLabel(light.lightSource)} · {flaggedCount} flagged region{flaggedCount === 1 ? '' : 's'} ·{' '}
-            <span className="side-dot side-dot--questioned" aria-hidden="true" /> {SIDE_LABELS.questioned}: {comparison.questioned.title} ·{' '}
-            <span className="side-dot side-dot--reference" aria-hidden="true" /> {SIDE_LABELS.reference}: {comparison.reference.title}
-          </p>
+          <div className="compare__caption">
+            <p>
+              <strong>{mode.label}</strong> · {lightLabel(light.lightSource)} · {flaggedCount} flagged region{flaggedCount === 1 ? '' : 's'} ·{' '}
+              <span className="side-dot side-dot--questioned" aria-hidden="true" /> {SIDE_LABELS.questioned}: {comparison.questioned.title} ·{' '}
+              <span className="side-dot side-dot--reference" aria-hidden="true" /> {SIDE_LABELS.reference}: {comparison.reference.title}
+            </p>
+            <span className="compare__tools">
+              <label className="toggle">
+                <input type="checkbox" checked={showRegions} onChange={() => store.dispatch({ type: 'toggleRegions' })} /> Outlines
+              </label>
+              <button type="button" className="button button--small" onClick={() => store.dispatch({ type: 'fitAll' })}>
+                Whole document
+              </button>
+              <button type="button" className="button button--small" aria-expanded={help} aria-controls="compare-shortcuts" onClick={() => setHelp((h) => !h)}>
+                Shortcuts <kbd aria-hidden="true">?</kbd>
+              </button>
+            </span>
+          </div>
           <View key={mode.id} light={light} store={store} overlay={overlay} reference={comparison.reference} questioned={comparison.questioned} />
           {Controls && <Controls store={store} />}
         </div>

@@ -5,8 +5,9 @@ export function RegionOverlay({ regions, selected, visible }: { regions: Flagged
   if (!visible) return null;
   return (
     <g className="regions">
-      {regions.map((r, i) => {
-        const number = r.personalised ? `P${i + 1}` : String(i + 1);
+      {regions.map((r) => {
+        // Numbered as in the region list: flagged 1, 2 …; personalised P1, P2 … (the ids carry the rank).
+        const number = r.personalised ? `P${r.id.slice(1)}` : r.id.slice(1);
         const shape =
           r.polygon.length >= 3 ? (
             <polygon points={r.polygon.map(([x, y]) => `${x},${y}`).join(' ')} />

@@ -1,0 +1,189 @@
+/**
+ * The web app end to end in Debian Chromium (playwright-core): the real
+ * server on a loopback port with a real SQLite file and object folder,
+ * seeded with demo specimens by the demo generator, the built app from
+ * web/dist, real comparison jobs through the image pipeline's workers.
+ *
+ * A new user searches the library, opens the genuine demo passport, switches
+ * light source (zoom and pan stay), uploads the images of a demo counterfeit as
+ * the questioned document, runs the comparison, and sees the flagged regions
+ * in every viewer mode under every light source.
+ *
+ * Needs `npm run build` (web/dist and the compiled pipeline workers).
+ * Screenshots go to artifacts/e2e/ (not committed). Waits are on render
+ * signals (the viewer's data-state and data-animating), never on time.
+ */
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Specimen } from '@exemplar/specimens-schema';
+import { openContext } from '../../server/src/context';
+import { loadConfig } from '../../server/src/config';
+import { seedDemoLibrary } from '../../server/src/demo/seed';
+import { startServer, type RunningServer } from '../../server/src/server';
+
+jest.setTimeout(1_800_000);
+
+const ROOT = path.resolve(__dirname, '../..');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = path.join(ROOT, 'artifacts', 'e2e');
+const GENUINE = 'uto-passport-2019-a';
+/** A counterfeit faithful in white light and IR, but without the UV-only emblem. */
+const COUNTERFEIT = 'uto-passport-2019-missing-uv-emblem';
+/** A comparison under load on two shared cores can take minutes; the test waits for the job, not a time. */
+const JOB_WAIT_MS = 1_500_000;
+const VIEW_WAIT_MS = 120_000;
+
+let dataDir: string;
+let server: RunningServer;
+let browser: Browser;
+let page: Page;
+let genuine: Specimen;
+let questionedFiles: string[];
+
+async function apiJson<T>(url: string): Promise<T> {
+  const res = await fetch(`${server.url}${url}`);
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+  return (await res.json()) as T;
+}
+
+beforeAll(async () => {
+  if (!fs.existsSync(path.join(ROOT, 'web', 'dist', 'index.html'))) throw new Error('web/dist is missing: run `npm run build` first');
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (Debian package chromium; .ci/run installs it)`);
+  await fsp.mkdir(ARTIFACTS, { recursive: true });
+
+  dataDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'exemplar-e2e-'));
+  const config = loadConfig({
+    EXEMPLAR_DATA_DIR: dataDir,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    EXEMPLAR_SEED_DEMO: 'never',
+    // This test is about the app, not pipeline speed: on a busy shared machine a light source can take minutes.
+    EXEMPLAR_PIPELINE_TASK_TIMEOUT_MS: String(JOB_WAIT_MS),
+  });
+  const context = await openContext(config);
+  // The genuine passport and one counterfeit of it (seeding a key also seeds the genuine it imitates).
+  const seeded = await seedDemoLibrary(context, { keys: [COUNTERFEIT] });
+  server = await startServer(config, { context, handleSignals: false });
+
+  const ids = new Map(seeded.created.map((c) => [c.key, c.id]));
+  genuine = await apiJson<Specimen>(`/api/specimens/${ids.get(GENUINE)}`);
+  const counterfeit = await apiJson<Specimen>(`/api/specimens/${ids.get(COUNTERFEIT)}`);
+  // The questioned document: the counterfeit's originals, as a border officer's files named by light source.
+  questionedFiles = [];
+  for (const image of counterfeit.captures[0]!.images) {
+    const res = await fetch(`${server.url}/api/images/${image.sha256}`);
+    const file = path.join(dataDir, `questioned_${image.lightSource}.${image.format === 'jpeg' ? 'jpg' : image.format}`);
+    await fsp.writeFile(file, Buffer.from(await res.arrayBuffer()));
+    questionedFiles.push(file);
+  }
+
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.setDefaultTimeout(VIEW_WAIT_MS);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  if (dataDir) await fsp.rm(dataDir, { recursive: true, force: true });
+});
+
+/** Every viewer in `scope` has drawn all its layers and stands still. */
+async function viewersSettled(scope: string) {
+  await page.waitForFunction(
+    (sel) => {
+      const viewers = [...document.querySelectorAll(`${sel} .viewer`)];
+      return viewers.length > 0 && viewers.every((v) => v.getAttribute('data-state') === 'ready' && !v.hasAttribute('data-animating'));
+    },
+    scope,
+  );
+}
+
+/** The overlay's transform mirrors the viewport: equal transforms, equal zoom and pan. */
+const overlayTransform = (scope: string) => page.locator(`${scope} .viewer__overlay > g`).first().getAttribute('transform');
+
+test('search → specimen → light switch keeps the view → upload questioned → compare → every mode shows the flagged regions', async () => {
+  // 1. Find the demo specimen in the library.
+  await page.goto(`${server.url}/`);
+  await page.getByRole('searchbox', { name: 'Search specimens' }).fill('holder A');
+  await page.getByRole('link', { name: genuine.title }).click();
+  await page.waitForURL(`**/specimens/${genuine.id}`);
+  await page.getByRole('heading', { level: 1, name: genuine.title }).waitFor();
+
+  // 2. Zoom in, then switch light source with a number key: the new image shows the same part of the page.
+  await viewersSettled('.specimen');
+  await page.getByRole('button', { name: /^Zoom in/ }).click();
+  await page.getByRole('button', { name: /^Zoom in/ }).click();
+  await viewersSettled('.specimen');
+  const zoomed = await overlayTransform('.specimen');
+  await page.keyboard.press('2');
+  await page.waitForURL(/light=uv-365/);
+  await page.getByRole('group', { name: /under UV 365 nm/ }).waitFor();
+  await viewersSettled('.specimen');
+  expect(await overlayTransform('.specimen')).toBe(zoomed);
+  expect(await page.getByRole('region', { name: /Original image, UV 365 nm/ }).textContent()).toContain(genuine.captures[0]!.images.find((i) => i.lightSource === 'uv-365')!.sha256);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'specimen-uv.png') });
+
+  // 3. Upload the questioned images against this reference and run the comparison.
+  await page.getByRole('link', { name: 'Compare a document with this' }).click();
+  await page.getByLabel('Chosen reference').waitFor();
+  await page.getByLabel('Add several questioned image files').setInputFiles(questionedFiles);
+  await page.getByRole('textbox', { name: 'Notes (optional)' }).fill('E2E questioned passport');
+  await page.getByRole('button', { name: `Compare ${questionedFiles.length} images` }).click();
+  await page.waitForURL(/\/comparisons\/[A-Za-z0-9_-]+/);
+  await page.locator('.compare, [role="alert"]').first().waitFor({ timeout: JOB_WAIT_MS });
+  const failure = page.locator('.state--error');
+  if (await failure.count()) throw new Error(`the comparison did not finish: ${await failure.textContent()}`);
+
+  // 4. Every light source × every mode: the flagged regions are drawn in every viewer, on screen, and the questioned image is marked.
+  const lights = await page.getByRole('group', { name: 'Light source' }).getByRole('button').allTextContents();
+  const modes = await page.getByRole('group', { name: 'Comparison mode' }).getByRole('button').all();
+  expect(lights.length).toBeGreaterThanOrEqual(3);
+  expect(modes.length).toBe(5);
+  const flaggedPerLight: Record<string, number> = {};
+  for (let l = 0; l < lights.length; l++) {
+    await page.keyboard.press(String(l + 1));
+    const lightId = await page.locator('.compare').getAttribute('data-light');
+    const heading = await page.getByRole('heading', { name: /^Flagged regions/ }).textContent();
+    const flagged = Number(/\((\d+)\)/.exec(heading ?? '')?.[1] ?? 0);
+    flaggedPerLight[lightId!] = flagged;
+    for (const mode of modes) {
+      const hotkey = (await mode.getAttribute('aria-keyshortcuts'))!.toLowerCase();
+      const modeId = (await mode.getAttribute('data-mode-id'))!;
+      await page.keyboard.press(hotkey);
+      await page.locator(`.compare[data-mode="${modeId}"][data-light="${lightId}"]`).waitFor();
+      await viewersSettled('.compare__stage');
+      if (flagged > 0) {
+        // Zoom every view to the first flagged region.
+        await page.keyboard.press('n');
+        await viewersSettled('.compare__stage');
+      }
+      const check = await page.evaluate(() => {
+        const stage = document.querySelector('.compare__stage')!;
+        const viewers = [...stage.querySelectorAll<HTMLElement>('.viewer')];
+        const ids = (v: Element) => [...v.querySelectorAll('[data-region-id^="r"]')].map((e) => e.getAttribute('data-region-id'));
+        const selected = [...stage.querySelectorAll('.region--selected polygon, .region--selected rect:not(.region__box)')];
+        const onScreen = selected.some((el) => {
+          const r = el.getBoundingClientRect();
+          const s = stage.getBoundingClientRect();
+          return r.width > 0 && r.height > 0 && r.right > s.left && r.left < s.right && r.bottom > s.top && r.top < s.bottom;
+        });
+        const questionedTag = [...stage.querySelectorAll<HTMLElement>('[data-side="questioned"]')].some((t) => t.offsetParent !== null && /questioned/i.test(t.textContent ?? ''));
+        return { perViewer: viewers.map(ids), onScreen, questionedTag };
+      });
+      expect(check.questionedTag).toBe(true);
+      for (const ids of check.perViewer) expect(ids).toHaveLength(flagged);
+      if (flagged > 0) expect(check.onScreen).toBe(true);
+      await page.screenshot({ path: path.join(ARTIFACTS, `compare-${lightId}-${modeId}.png`) });
+    }
+  }
+  // The missing emblem is flagged under UV, where it should glow.
+  expect(flaggedPerLight['uv-365']).toBeGreaterThan(0);
+});
