@@ -120,16 +120,19 @@ function YearFacet({ counts, search, onYears }: { counts: FacetCount[]; search: 
 }
 
 export interface FacetPanelProps {
+  id?: string;
+  /** Narrow screens show the panel only when opened. */
+  open?: boolean;
   page: SpecimenPage | undefined;
   search: SpecimenSearch;
   onToggle: (name: ListFilter, value: string) => void;
   onYears: (from?: number, to?: number) => void;
 }
 
-export function FacetPanel({ page, search, onToggle, onYears }: FacetPanelProps) {
+export function FacetPanel({ id, open = false, page, search, onToggle, onYears }: FacetPanelProps) {
   const facets = page?.facets;
   return (
-    <aside className="facets" aria-label="Filters">
+    <aside id={id} className={`facets ${open ? 'facets--open' : ''}`} aria-label="Filters">
       {(Object.keys(FACET_TITLES) as FacetName[]).map((name) =>
         name === 'year' ? (
           <YearFacet key={name} counts={facets?.year ?? []} search={search} onYears={onYears} />

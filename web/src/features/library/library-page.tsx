@@ -26,6 +26,7 @@ export function LibraryPage() {
   const search = searchFromParams(params);
   const result = useSpecimenSearch(search);
   const [text, setText] = useState(search.q ?? '');
+  const [filtersOpen, setFiltersOpen] = useState(false);
   const searchId = useId();
 
   const apply = (next: SpecimenSearch, replace = false) => setParams(paramsFromSearch(next), { replace });
@@ -74,10 +75,15 @@ export function LibraryPage() {
         <button type="submit" className="button button--primary">
           Search
         </button>
+        <button type="button" className="button filters-toggle" aria-expanded={filtersOpen} aria-controls={`${searchId}-filters`} onClick={() => setFiltersOpen((o) => !o)}>
+          Filters{active.length ? ` (${active.length})` : ''}
+        </button>
       </form>
 
       <div className="library__layout">
         <FacetPanel
+          id={`${searchId}-filters`}
+          open={filtersOpen}
           page={result.page}
           search={search}
           onToggle={(name, value) => apply(toggleFilter(search, name, value))}
