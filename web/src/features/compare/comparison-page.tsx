@@ -4,6 +4,7 @@ import { Link, useNavigate, useParams, useSearchParams } from 'react-router-dom'
 import { useApi } from '../../shared/api/api-context';
 import { errorMessage, isAbort, isApiError } from '../../shared/api/client';
 import { EmptyState, ErrorState, LoadingState } from '../../shared/ui/states';
+import { useDocumentTitle } from '../../shared/ui/use-document-title';
 import { getSpecimen } from '../specimen/api';
 import { getComparison, repeatComparison, stageLabel, toComparison, type ApiComparison } from './api';
 import { ComparisonViewer } from './comparison-viewer';
@@ -78,6 +79,7 @@ export function ComparisonPage() {
   const api = useApi();
   const [params, setParams] = useSearchParams();
   const job = useComparisonJob(id);
+  useDocumentTitle(job.status === 'ready' && job.job.status === 'done' ? 'Comparison' : 'Comparing…');
   const comparison = useMemo(() => (job.status === 'ready' && job.job.status === 'done' ? toComparison(api, job.job, job.reference) : null), [api, job]);
 
   // Mode and light follow the URL, so a link opens the same view.

@@ -8,6 +8,7 @@ import { useResource } from '../../shared/api/use-resource';
 import { AddLightSlot, assignFiles, emptySlot, IMAGE_ACCEPT, ImageSlot, type SlotState } from '../../shared/ui/image-slot';
 import { StatusBadge } from '../../shared/ui/status-badge';
 import { ErrorState, LoadingState } from '../../shared/ui/states';
+import { useDocumentTitle } from '../../shared/ui/use-document-title';
 import { byLightOrder, issuingStateShortLabel, lightLabel, pageLabel } from '../../shared/vocabulary';
 import { fileProgress } from '../editor/api';
 import { coverImage, searchSpecimens } from '../library/api';
@@ -131,6 +132,7 @@ export function UploadComparePage() {
   const [error, setError] = useState<unknown>(null);
   const controller = useRef<AbortController | null>(null);
   const notesId = useId();
+  useDocumentTitle('Compare a questioned document');
 
   const chooseReference = (id: string | null) => {
     const next = new URLSearchParams(params);

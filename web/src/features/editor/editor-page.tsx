@@ -7,6 +7,7 @@ import { imagePaths } from '../../shared/api/images';
 import { useResource } from '../../shared/api/use-resource';
 import { StatusBadge } from '../../shared/ui/status-badge';
 import { EmptyState, ErrorState, LoadingState } from '../../shared/ui/states';
+import { useDocumentTitle } from '../../shared/ui/use-document-title';
 import { lightLabel, pageLabel } from '../../shared/vocabulary';
 import { getSpecimen } from '../specimen/api';
 import { orderedImages } from '../specimen/capture-view';
@@ -17,6 +18,7 @@ import { ZoneEditor } from './zone-editor';
 
 export function NewSpecimenPage() {
   const navigate = useNavigate();
+  useDocumentTitle('New specimen');
   return (
     <div className="editor">
       <header className="editor__header">
@@ -32,6 +34,7 @@ export function EditSpecimenPage() {
   const { id = '' } = useParams();
   const api = useApi();
   const specimen = useResource(id, (signal) => getSpecimen(api, id, signal));
+  useDocumentTitle(specimen.data ? `Edit: ${specimen.data.title}` : 'Edit specimen');
 
   if (specimen.status === 'loading' && !specimen.data) return <LoadingState label="Loading the specimen…" />;
   if (specimen.status === 'error' && !specimen.data) {

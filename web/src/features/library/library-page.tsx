@@ -2,6 +2,7 @@ import { useEffect, useId, useState } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { errorMessage } from '../../shared/api/client';
 import { EmptyState, ErrorState, LoadingState } from '../../shared/ui/states';
+import { useDocumentTitle } from '../../shared/ui/use-document-title';
 import { SORTS, type ListFilter, type SortOrder, type SpecimenSearch } from './api';
 import { FacetPanel, facetTitle, facetValueLabel } from './facet-panel';
 import { hasFilters, paramsFromSearch, searchFromParams, toggleFilter } from './search-params';
@@ -28,6 +29,7 @@ export function LibraryPage() {
   const [text, setText] = useState(search.q ?? '');
   const [filtersOpen, setFiltersOpen] = useState(false);
   const searchId = useId();
+  useDocumentTitle(search.q ? `“${search.q}” in the library` : 'Library');
 
   const apply = (next: SpecimenSearch, replace = false) => setParams(paramsFromSearch(next), { replace });
 

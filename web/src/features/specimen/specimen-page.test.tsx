@@ -42,6 +42,7 @@ test('shows the metadata, the original with its SHA-256 and a download link', as
   renderApp(api(), `/specimens/${genuine.id}`);
 
   expect(await screen.findByRole('heading', { level: 1, name: genuine.title })).toBeInTheDocument();
+  expect(document.title).toBe(`${genuine.title} — Exemplar`);
   const details = screen.getByRole('region', { name: 'Details' });
   expect(details).toHaveTextContent('Utopia');
   expect(details).toHaveTextContent('since 2019');

@@ -7,6 +7,7 @@ import { imagePaths } from '../../shared/api/images';
 import { useResource } from '../../shared/api/use-resource';
 import { StatusBadge } from '../../shared/ui/status-badge';
 import { EmptyState, ErrorState, LoadingState } from '../../shared/ui/states';
+import { useDocumentTitle } from '../../shared/ui/use-document-title';
 import { categoryLabel, issuingStateShortLabel, lightLabel, pageLabel } from '../../shared/vocabulary';
 import { getSpecimen } from './api';
 import { CaptureView, orderedImages } from './capture-view';
@@ -19,6 +20,7 @@ export function SpecimenPage() {
   const { id = '' } = useParams();
   const api = useApi();
   const specimen = useResource(id, (signal) => getSpecimen(api, id, signal));
+  useDocumentTitle(specimen.data?.title);
 
   if (specimen.status === 'loading' && !specimen.data) return <LoadingState label="Loading the specimen…" />;
   if (specimen.status === 'error' && !specimen.data) {
