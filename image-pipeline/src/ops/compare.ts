@@ -41,8 +41,6 @@ export interface CompareParams {
   minAreaFraction: number;
   /** Fragments closer than this share of the long edge merge into one region. */
   mergeDistance: number;
-  /** A region with at least this share of its area in personalised zones is reported as personalised. */
-  personalisedShare: number;
   /** Personalised zones are grown by this share of the long edge (text spills over its annotated box). */
   personalisedMargin: number;
   /** Zone verdicts: `absent` below this share of the reference signal. */
@@ -79,11 +77,10 @@ export const DEFAULT_COMPARE_PARAMS: Readonly<CompareParams> = Object.freeze({
   threshold: 0.5,
   minAreaFraction: 1e-4,
   mergeDistance: 0.012,
-  personalisedShare: 0.5,
   personalisedMargin: 0.01,
   absentRatio: 0.35,
   minSignal: 6,
-  differentShare: 0.02,
+  differentShare: 0.005,
   minZoneCoverage: 0.5,
   backgroundBand: 0.08,
   backgroundTolerance: 24,
@@ -111,6 +108,8 @@ export interface CompareStats {
   comparedShare: number;
   /** Share of the reference excluded as background round the document. */
   backgroundShare: number;
+  /** Share of the reference the photometric statistics were learnt from (compared, outside personalised zones). */
+  learnedShare: number;
   normalisation: NormaliseStats;
   levels: DifferenceLevel[];
   /** Share of compared pixels scoring at or above the threshold. */
@@ -354,12 +353,17 @@ async function renderHeatmap(
   let base = rawInput(reference.data, reference.width, reference.height, reference.channels);
   if (outW !== reference.width || outH !== reference.height) base = base.resize(outW, outH, { fit: 'fill', kernel: 'lanczos3' });
   const grey = await base.greyscale().linear(0.55, 40).raw().toBuffer();
-  return rawInput(grey, outW, outH, 1)
+  const composed = await rawInput(grey, outW, outH, 1)
     .toColourspace('srgb')
     .composite([
       { input: overlay, raw: { width: outW, height: outH, channels: 4 } },
       { input: Buffer.from(outlinesSvg(outlines, outW, outH, outW / reference.width)) },
     ])
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  // Compositing leaves an opaque alpha channel; the heatmap is plain RGB.
+  return sharp(composed.data, { raw: { width: outW, height: outH, channels: composed.info.channels } })
+    .removeAlpha()
     .png({ compressionLevel: compression, adaptiveFiltering: false })
     .toBuffer();
 }
@@ -421,26 +425,57 @@ export async function compareImages(input: CompareInput): Promise<CompareResult>
     }
   };
   fillInvalid(qPlanes, refPlanes);
-  const tile = Math.max(4, Math.round(Math.max(ww, wh) / params.illuminationTiles));
-  const norm = await normaliseToReference(refPlanes, qPlanes, valid, profile, { illuminationTile: tile });
-  fillInvalid(norm.questioned, norm.reference);
-
-  const diff = await differenceScore(norm.reference, norm.questioned, valid, profile, norm.noiseAmplification, params);
-
-  const personalised = zones.filter((z) => z.personalised).map((z) => z.polygon as [number, number][]);
+  // A personalised zone counts where it shows: a name printed in black is holder data in white light and IR, but not under UV.
+  const personalised = zones.filter((z) => z.personalised && zoneShowsIn(z, lightSource)).map((z) => z.polygon as [number, number][]);
   let personalisedMask: Uint8Array | undefined;
   if (personalised.length > 0) {
     const raw = await rasterisePolygons(personalised, ww, wh, frame.sx, frame.sy);
     personalisedMask = await dilateMask(raw, ww, wh, Math.round(params.personalisedMargin * Math.max(ww, wh)));
   }
-  const candidates = await extractRegions(diff.score, valid, frame, params, personalisedMask);
-  const strip = ({ maskedShare: _m, ...r }: (typeof candidates)[number]): DifferenceRegion => r;
-  const regions = candidates.filter((c) => c.maskedShare < params.personalisedShare).map(strip);
-  const personalisedRegions = candidates.filter((c) => c.maskedShare >= params.personalisedShare).map(strip);
+  // Statistics are learnt where both images should show the same thing; personalised zones
+  // differ legitimately (another holder's photo would bend the tone curve), unless they are nearly everything.
+  let learn = valid;
+  if (personalisedMask) {
+    const outside = new Uint8Array(valid.length);
+    let n = 0;
+    for (let i = 0; i < valid.length; i++) {
+      if (valid[i] && !personalisedMask[i]) {
+        outside[i] = 255;
+        n++;
+      }
+    }
+    if (n >= 0.2 * validCount) learn = outside;
+  }
+
+  const tile = Math.max(4, Math.round(Math.max(ww, wh) / params.illuminationTiles));
+  const norm = await normaliseToReference(refPlanes, qPlanes, learn, profile, { illuminationTile: tile });
+  fillInvalid(norm.questioned, norm.reference);
+
+  const diff = await differenceScore(norm.reference, norm.questioned, valid, profile, norm.noiseAmplification, params, learn);
+
+  // Split at the pixel level: a changed security feature crossed by a name line stays a finding outside the line.
+  let regions: DifferenceRegion[];
+  let personalisedRegions: DifferenceRegion[] = [];
+  if (personalisedMask) {
+    const pm = personalisedMask;
+    const outside = Uint8Array.from(valid, (v, i) => (v && !pm[i] ? 255 : 0));
+    const inside = Uint8Array.from(valid, (v, i) => (v && pm[i] ? 255 : 0));
+    regions = await extractRegions(diff.score, outside, frame, params, validCount);
+    personalisedRegions = await extractRegions(diff.score, inside, frame, params, validCount);
+  } else {
+    regions = await extractRegions(diff.score, valid, frame, params);
+  }
 
   const zoneResult = await zoneVerdicts(
-    { zones, lightSource, reference: norm.reference, questioned: norm.questioned, score: diff.score, valid, frame, profile },
-    { threshold: params.threshold, absentRatio: params.absentRatio, minSignal: params.minSignal, differentShare: params.differentShare, minCoverage: params.minZoneCoverage },
+    { zones, lightSource, reference: norm.reference, questioned: norm.questioned, score: diff.score, valid, frame, profile, personalisedMask },
+    {
+      threshold: params.threshold,
+      absentRatio: params.absentRatio,
+      minSignal: params.minSignal,
+      differentShare: params.differentShare,
+      minFlaggedPixels: Math.max(4, params.minAreaFraction * validCount),
+      minCoverage: params.minZoneCoverage,
+    },
   );
 
   let flagged = 0;
@@ -481,6 +516,7 @@ export async function compareImages(input: CompareInput): Promise<CompareResult>
         ...norm.stats,
         illumination: [round4(norm.stats.illumination[0]), round4(norm.stats.illumination[1])],
       },
+      learnedShare: round4(learn === valid ? validCount / valid.length : learn.reduce((n, v) => n + (v ? 1 : 0), 0) / valid.length),
       levels: diff.levels.map((l) => ({ noise: round4(l.noise), threshold: l.threshold })),
       flaggedShare: round4(validCount > 0 ? flagged / validCount : 0),
       uncoveredZones: zoneResult.uncovered,

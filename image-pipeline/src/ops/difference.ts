@@ -21,7 +21,7 @@
  * whichever is higher. The map is the maximum over levels.
  */
 import type { LightProfile } from './normalise';
-import { gaussianBlur, gradientMagnitude, makePlane, minMaxFilter, pyrDown, quantiles, resizePlane, selectKth, shrinkMask, type Plane } from './planes';
+import { gaussianBlur, gradientMagnitude, makePlane, minMaxFilter, halve, quantiles, resizePlane, selectKth, shrinkMask, type Plane } from './planes';
 
 export interface DifferenceParams {
   /** Pyramid levels compared (1 = working resolution only). */
@@ -108,6 +108,8 @@ export async function differenceScore(
   profile: LightProfile,
   noiseAmplification: Plane | null,
   params: DifferenceParams,
+  /** Pixels the noise is measured on (default: `valid`); personalised zones are better left out. */
+  statsMask: Uint8Array = valid,
 ): Promise<DifferenceMap> {
   let ref = comparisonChannels(reference, profile);
   let qry = comparisonChannels(questioned, profile);
@@ -115,6 +117,7 @@ export async function differenceScore(
   const score = new Float32Array(width * height);
   const levels: DifferenceLevel[] = [];
   let levelValid = valid;
+  let levelStats = statsMask;
   let amp = noiseAmplification;
   for (let level = 0; level < params.levels; level++) {
     const lw = ref[0]!.width;
@@ -122,7 +125,7 @@ export async function differenceScore(
     if (lw < 8 || lh < 8) break;
     const a = await Promise.all(ref.map((p) => gaussianBlur(p, params.preBlur)));
     const b = await Promise.all(qry.map((p) => gaussianBlur(p, params.preBlur)));
-    const noise = await flatNoise(a[0]!, b[0]!, levelValid);
+    const noise = await flatNoise(a[0]!, b[0]!, levelStats);
     const diff = new Float32Array(lw * lh);
     for (let c = 0; c < a.length; c++) await envelopeDifference(a[c]!, b[c]!, params.envelopeRadius, diff);
     const pooled = await gaussianBlur(makePlane(lw, lh, diff), params.poolBlur);
@@ -139,11 +142,13 @@ export async function differenceScore(
     for (let i = 0; i < score.length; i++) if (up.data[i]! > score[i]!) score[i] = up.data[i]!;
     levels.push({ noise, threshold: base });
     if (level + 1 < params.levels) {
-      ref = await Promise.all(ref.map(pyrDown));
-      qry = await Promise.all(qry.map(pyrDown));
+      ref = await Promise.all(ref.map(halve));
+      qry = await Promise.all(qry.map(halve));
       const nw = ref[0]!.width;
       const nh = ref[0]!.height;
-      levelValid = shrinkMask(levelValid, lw, lh, nw, nh);
+      const nextValid = shrinkMask(levelValid, lw, lh, nw, nh);
+      levelStats = statsMask === valid ? nextValid : shrinkMask(levelStats, lw, lh, nw, nh);
+      levelValid = nextValid;
       amp = levelAmp;
     }
   }

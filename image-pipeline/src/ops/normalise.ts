@@ -3,27 +3,25 @@
  * reference, per light source, before anything is compared:
  *
  * 1. illumination — a smooth multiplicative field (phone photos lit unevenly,
- *    vignetting) estimated from tile medians of log(reference / questioned):
- *    a robust cubic surface (Tukey-weighted, so altered areas do not pull it)
- *    plus a median-filtered residual for what a cubic cannot follow;
- * 2. colour — a robust quadratic colour transform (each output channel a
- *    second-order polynomial of the three input channels) fitted pixel to
- *    pixel, with samples balanced over luminance so that the paper white does
- *    not outvote the inks: cameras and scanners render colour differently
- *    (matrices, saturation, CMYK conversions) in ways no per-channel curve
- *    can undo; white light only;
- * 3. sharpness — the sharper image is blurred until both have the same edge
+ *    vignetting) from tile medians of the relative lighting: a robust cubic
+ *    surface (Tukey-weighted, so altered areas do not pull it) plus a
+ *    median-filtered residual for what a cubic cannot follow;
+ * 2. sharpness — the sharper image is blurred until both have the same edge
  *    steepness (99th percentile of gradient magnitude), so a blurrier photo
  *    does not differ from a crisp scan at every edge;
- * 4. tone — exposure, white balance, contrast and gamma: per-channel
- *    histogram matching for white light and IR, one common gain for UV
- *    (fluorescence colour and brightness are the evidence there, so channels
- *    keep their ratios), a per-channel linear fit for other lights;
- * 5. a second, per-channel illumination field for what tone matching leaves.
+ * 3. tone — exposure, white balance, contrast, gamma and colour rendering:
+ *    for white light and IR a robust pixel-to-pixel transform (quadratic in
+ *    R, G, B; cubic in grey): cameras and scanners render colour differently
+ *    (matrices, saturation, CMYK conversions) in ways no per-channel curve
+ *    can undo. For UV one common gain (fluorescence colour and brightness are
+ *    the evidence there, so channels keep their ratios); for other lights a
+ *    per-channel gain and offset;
+ * 4. a second, per-channel illumination field for what tone matching leaves.
  *
- * Light sources fall into profiles {white, uv, ir, other} by the band and
- * mode of their vocabulary entry; each profile also carries the thresholds
- * the difference stage uses.
+ * Every statistic is learnt only from pixels expected to match (compared,
+ * outside personalised zones). Light sources fall into profiles {white, uv,
+ * ir, other} by the band and mode of their vocabulary entry; each profile
+ * also carries the thresholds the difference stage uses.
  */
 import { getLightSource } from '@exemplar/specimens-schema';
 import { gaussianBlur, gradientMagnitude, makePlane, medianBlur, quantiles, resizePlane, selectKth, type Plane } from './planes';
@@ -36,11 +34,10 @@ export interface LightProfile {
   readonly colour: 'rgb' | 'grey';
   /** Weight of the chroma channels against luminance (grey levels of chroma per grey level of luminance). */
   readonly chromaWeight: number;
-  readonly tone: 'histogram' | 'gain' | 'linear';
+  /** `fit`: pixel-to-pixel robust tone/colour transform; `gain`: one gain for all channels; `linear`: gain and offset per channel. */
+  readonly tone: 'fit' | 'gain' | 'linear';
   /** Estimate and remove a smooth illumination field. */
   readonly illuminationField: boolean;
-  /** Fit a global colour transform (colour images only). */
-  readonly colourTransform: boolean;
   /** Difference (grey levels) at which a pixel scores 0.5, per pyramid level, fine to coarse. */
   readonly thresholds: readonly [number, number, number];
   /** Thresholds rise to this many times the measured noise when that is higher. */
@@ -48,12 +45,12 @@ export interface LightProfile {
 }
 
 export const LIGHT_PROFILES: Readonly<Record<LightProfileId, LightProfile>> = Object.freeze({
-  white: { id: 'white', colour: 'rgb', chromaWeight: 0.7, tone: 'histogram', illuminationField: true, colourTransform: true, thresholds: [20, 16, 14], noiseFactor: 3 },
+  white: { id: 'white', colour: 'rgb', chromaWeight: 0.7, tone: 'fit', illuminationField: true, thresholds: [20, 16, 14], noiseFactor: 3 },
   // UV images are dark with a few bright fluorescent colours: the colour is the evidence, so chroma weighs more.
-  uv: { id: 'uv', colour: 'rgb', chromaWeight: 1.5, tone: 'gain', illuminationField: false, colourTransform: false, thresholds: [20, 16, 14], noiseFactor: 3 },
-  ir: { id: 'ir', colour: 'grey', chromaWeight: 0, tone: 'histogram', illuminationField: true, colourTransform: false, thresholds: [20, 16, 14], noiseFactor: 3 },
+  uv: { id: 'uv', colour: 'rgb', chromaWeight: 1.5, tone: 'gain', illuminationField: false, thresholds: [20, 16, 14], noiseFactor: 3 },
+  ir: { id: 'ir', colour: 'grey', chromaWeight: 0, tone: 'fit', illuminationField: true, thresholds: [20, 16, 14], noiseFactor: 3 },
   // OVD, luminescence and anti-Stokes images vary with angle and excitation: only large changes count.
-  other: { id: 'other', colour: 'rgb', chromaWeight: 0.5, tone: 'linear', illuminationField: false, colourTransform: false, thresholds: [30, 24, 20], noiseFactor: 4 },
+  other: { id: 'other', colour: 'rgb', chromaWeight: 0.5, tone: 'linear', illuminationField: false, thresholds: [30, 24, 20], noiseFactor: 4 },
 } satisfies Record<LightProfileId, LightProfile>);
 
 /** Profile of a light-source id of the vocabulary; undefined for an unknown id. */
@@ -72,13 +69,12 @@ export interface NormaliseParams {
 }
 
 export interface NormaliseStats {
-  /** Whether a colour transform was fitted, and its robust residual (grey levels, mean over channels). */
-  colour: { fitted: boolean; residual: number };
   /** Range of the illumination gain applied to the questioned image (1 = none). */
   illumination: [number, number];
   /** Which image was blurred to equalise sharpness, and by what sigma (working pixels). */
   sharpness: { blurred: 'reference' | 'questioned' | 'none'; sigma: number };
-  tone: LightProfile['tone'];
+  /** Tone model applied, and for `fit` its robust residual (grey levels, mean over channels). */
+  tone: { model: LightProfile['tone']; residual: number };
 }
 
 export interface Normalised {
@@ -288,55 +284,6 @@ function applyGain(p: Plane, gain: Plane): Plane {
   return makePlane(p.width, p.height, out);
 }
 
-const HIST_POINTS = Array.from({ length: 257 }, (_, i) => i / 256);
-
-/** Maps `q` so that its distribution over valid pixels becomes that of `r` (piecewise linear through 257 quantiles). */
-export function histogramMatch(q: Plane, r: Plane, valid: Uint8Array): Plane {
-  const xq = quantiles(q.data, HIST_POINTS, valid);
-  const yr = quantiles(r.data, HIST_POINTS, valid);
-  // Runs of equal questioned quantiles (a saturated white, say) map to the mean of their reference quantiles.
-  const xs: number[] = [];
-  const ys: number[] = [];
-  for (let i = 0; i < xq.length; ) {
-    let j = i;
-    let sum = 0;
-    while (j < xq.length && xq[j]! - xq[i]! < 1e-6) sum += yr[j++]!;
-    xs.push(xq[i]!);
-    ys.push(sum / (j - i));
-    i = j;
-  }
-  const out = new Float32Array(q.data.length);
-  if (xs.length === 1) {
-    out.fill(ys[0]!);
-    return makePlane(q.width, q.height, out);
-  }
-  const lo = xs[0]!;
-  const hi = xs[xs.length - 1]!;
-  const size = 4096;
-  const lut = new Float32Array(size + 1);
-  let seg = 0;
-  for (let s = 0; s <= size; s++) {
-    const v = lo + ((hi - lo) * s) / size;
-    while (seg < xs.length - 2 && v > xs[seg + 1]!) seg++;
-    const t = (v - xs[seg]!) / (xs[seg + 1]! - xs[seg]!);
-    lut[s] = ys[seg]! + Math.min(1, Math.max(0, t)) * (ys[seg + 1]! - ys[seg]!);
-  }
-  const k = size / (hi - lo);
-  const yLo = ys[0]!;
-  const yHi = ys[ys.length - 1]!;
-  for (let i = 0; i < out.length; i++) {
-    const v = q.data[i]!;
-    if (v <= lo) out[i] = yLo;
-    else if (v >= hi) out[i] = yHi;
-    else {
-      const f = (v - lo) * k;
-      const s = Math.floor(f);
-      out[i] = lut[s]! + (f - s) * (lut[s + 1]! - lut[s]!);
-    }
-  }
-  return makePlane(q.width, q.height, out);
-}
-
 const FIT_POINTS = Array.from({ length: 19 }, (_, i) => 0.05 * (i + 1));
 
 /** Least-squares line through matched quantiles of `q` and `r`: r ≈ a·q + b. */
@@ -375,14 +322,21 @@ function mapLinear(p: Plane, a: number, b: number): Plane {
   return makePlane(p.width, p.height, out);
 }
 
-const COLOUR_TERMS = 10;
-const COLOUR_SAMPLES = 8000;
+const TONE_SAMPLES = 8000;
 
-/** Terms of the quadratic colour model, inputs scaled to [0, 1]. */
-function colourTerms(r: number, g: number, b: number, out: Float64Array, offset: number): void {
-  r /= 255;
-  g /= 255;
-  b /= 255;
+/** Terms of the tone model: a quadratic in RGB (10 terms) or a cubic in grey (4 terms); inputs scaled to [0, 1]. */
+function toneTerms(v: readonly number[], out: Float64Array, offset: number): void {
+  if (v.length === 1) {
+    const l = v[0]! / 255;
+    out[offset] = 1;
+    out[offset + 1] = l;
+    out[offset + 2] = l * l;
+    out[offset + 3] = l * l * l;
+    return;
+  }
+  const r = v[0]! / 255;
+  const g = v[1]! / 255;
+  const b = v[2]! / 255;
   out[offset] = 1;
   out[offset + 1] = r;
   out[offset + 2] = g;
@@ -396,35 +350,47 @@ function colourTerms(r: number, g: number, b: number, out: Float64Array, offset:
 }
 
 /**
- * Fits, for each reference channel, a quadratic function of the questioned
- * RGB (Tukey-reweighted least squares) and applies it. Samples are taken on
- * a regular grid of 3×3-averaged images (so a residual misalignment barely
- * matters), weighted inversely to how common their luminance is.
+ * Fits, for each reference channel, a function of the questioned pixel —
+ * quadratic in R, G, B for colour (so cross-channel rendering differences
+ * are undone), cubic for grey — by Tukey-reweighted least squares, and
+ * applies it. The images are aligned, so the fit is pixel to pixel, which
+ * unlike histogram matching does not bend the whole tone scale when part of
+ * the content differs. Samples are taken on a regular grid of 3×3-averaged
+ * images (a residual misalignment barely matters), weighted inversely to how
+ * common their luminance is so the paper white does not outvote the inks.
  */
-export async function fitColourTransform(reference: readonly Plane[], questioned: readonly Plane[], valid: Uint8Array): Promise<{ planes: Plane[]; residual: number }> {
+export async function fitToneTransform(reference: readonly Plane[], questioned: readonly Plane[], learn: Uint8Array): Promise<{ planes: Plane[]; residual: number }> {
+  const channels = reference.length;
+  if (channels !== 1 && channels !== 3) throw new RangeError('tone transform needs 1 or 3 planes');
+  const terms = channels === 1 ? 4 : 10;
   const { width: w, height: h } = reference[0]!;
   const sw = Math.max(1, Math.round(w / 3));
   const sh = Math.max(1, Math.round(h / 3));
   const rs = await Promise.all(reference.map((p) => resizePlane(p, sw, sh, 'area')));
   const qs = await Promise.all(questioned.map((p) => resizePlane(p, sw, sh, 'area')));
-  const step = Math.max(1, Math.round(Math.sqrt((sw * sh) / COLOUR_SAMPLES)));
+  const step = Math.max(1, Math.round(Math.sqrt((sw * sh) / TONE_SAMPLES)));
   const idx: number[] = [];
   for (let y = step >> 1; y < sh; y += step) {
     const fy = Math.min(h - 1, Math.floor(((y + 0.5) * h) / sh));
     for (let x = step >> 1; x < sw; x += step) {
       const fx = Math.min(w - 1, Math.floor(((x + 0.5) * w) / sw));
-      if (valid[fy * w + fx]) idx.push(y * sw + x);
+      if (learn[fy * w + fx]) idx.push(y * sw + x);
     }
   }
   const n = idx.length;
   if (n < 50) return { planes: [...questioned], residual: 0 };
-  const design = new Float64Array(n * COLOUR_TERMS);
+  const design = new Float64Array(n * terms);
   const bins = new Float64Array(16);
   const bin = new Uint8Array(n);
+  const px = new Array<number>(channels);
   for (let s = 0; s < n; s++) {
     const k = idx[s]!;
-    colourTerms(qs[0]!.data[k]!, qs[1]!.data[k]!, qs[2]!.data[k]!, design, s * COLOUR_TERMS);
-    const lum = (rs[0]!.data[k]! + rs[1]!.data[k]! + rs[2]!.data[k]!) / 3;
+    let lum = 0;
+    for (let c = 0; c < channels; c++) {
+      px[c] = qs[c]!.data[k]!;
+      lum += rs[c]!.data[k]! / channels;
+    }
+    toneTerms(px, design, s * terms);
     bin[s] = Math.min(15, Math.max(0, Math.floor(lum / 16)));
     bins[bin[s]!]!++;
   }
@@ -433,36 +399,37 @@ export async function fitColourTransform(reference: readonly Plane[], questioned
   let residualSum = 0;
   const res = new Float32Array(n);
   const scratch = new Float32Array(n);
-  for (let c = 0; c < 3; c++) {
+  for (let c = 0; c < channels; c++) {
     const target = Float64Array.from(idx, (k) => rs[c]!.data[k]!);
     const weights = new Float64Array(n).fill(1);
-    let coef: Float64Array = Float64Array.from({ length: COLOUR_TERMS }, (_, t) => (t === c + 1 ? 255 : 0));
+    // Identity as the fallback should the system be singular.
+    let coef: Float64Array = Float64Array.from({ length: terms }, (_, t) => (t === c + 1 ? 255 : 0));
     let scale = 0;
     for (let iter = 0; iter < 4; iter++) {
-      const m = new Float64Array(COLOUR_TERMS * COLOUR_TERMS);
-      const v = new Float64Array(COLOUR_TERMS);
+      const m = new Float64Array(terms * terms);
+      const v = new Float64Array(terms);
       for (let s = 0; s < n; s++) {
         const wt = weights[s]! * balance[s]!;
         if (wt === 0) continue;
-        const o = s * COLOUR_TERMS;
+        const o = s * terms;
         const y = target[s]!;
-        for (let a = 0; a < COLOUR_TERMS; a++) {
+        for (let a = 0; a < terms; a++) {
           const da = design[o + a]! * wt;
           v[a]! += da * y;
-          for (let b = a; b < COLOUR_TERMS; b++) m[a * COLOUR_TERMS + b]! += da * design[o + b]!;
+          for (let b = a; b < terms; b++) m[a * terms + b]! += da * design[o + b]!;
         }
       }
-      for (let a = 0; a < COLOUR_TERMS; a++) {
-        for (let b = 0; b < a; b++) m[a * COLOUR_TERMS + b] = m[b * COLOUR_TERMS + a]!;
-        m[a * COLOUR_TERMS + a]! += 1e-6;
+      for (let a = 0; a < terms; a++) {
+        for (let b = 0; b < a; b++) m[a * terms + b] = m[b * terms + a]!;
+        m[a * terms + a]! += 1e-6;
       }
-      const solved = solve(m, v, COLOUR_TERMS);
+      const solved = solve(m, v, terms);
       if (!solved) break;
       coef = solved;
       for (let s = 0; s < n; s++) {
-        const o = s * COLOUR_TERMS;
+        const o = s * terms;
         let p = 0;
-        for (let a = 0; a < COLOUR_TERMS; a++) p += design[o + a]! * coef[a]!;
+        for (let a = 0; a < terms; a++) p += design[o + a]! * coef[a]!;
         res[s] = Math.abs(target[s]! - p);
       }
       scratch.set(res);
@@ -476,6 +443,22 @@ export async function fitColourTransform(reference: readonly Plane[], questioned
     coeffs.push(coef);
     residualSum += scale;
   }
+  return { planes: applyToneTransform(questioned, coeffs), residual: residualSum / channels };
+}
+
+function applyToneTransform(questioned: readonly Plane[], coeffs: readonly Float64Array[]): Plane[] {
+  const { width: w, height: h } = questioned[0]!;
+  const inv = 1 / 255;
+  if (questioned.length === 1) {
+    const [k0, k1, k2, k3] = coeffs[0]!;
+    const q = questioned[0]!.data;
+    const out = new Float32Array(w * h);
+    for (let i = 0; i < out.length; i++) {
+      const l = q[i]! * inv;
+      out[i] = k0! + l * (k1! + l * (k2! + l * k3!));
+    }
+    return [makePlane(w, h, out)];
+  }
   const out = [new Float32Array(w * h), new Float32Array(w * h), new Float32Array(w * h)];
   const [qr, qg, qb] = [questioned[0]!.data, questioned[1]!.data, questioned[2]!.data];
   // Coefficients as locals: the loop then runs on registers, not typed-array loads.
@@ -483,7 +466,6 @@ export async function fitColourTransform(reference: readonly Plane[], questioned
   const [b0, b1, b2, b3, b4, b5, b6, b7, b8, b9] = coeffs[1]!;
   const [d0, d1, d2, d3, d4, d5, d6, d7, d8, d9] = coeffs[2]!;
   const [o0, o1, o2] = out as [Float32Array, Float32Array, Float32Array];
-  const inv = 1 / 255;
   for (let i = 0; i < w * h; i++) {
     const r = qr[i]! * inv;
     const g = qg[i]! * inv;
@@ -498,7 +480,7 @@ export async function fitColourTransform(reference: readonly Plane[], questioned
     o1[i] = b0! + b1! * r + b2! * g + b3! * b + b4! * rr + b5! * gg + b6! * bb + b7! * rg + b8! * rb + b9! * gb;
     o2[i] = d0! + d1! * r + d2! * g + d3! * b + d4! * rr + d5! * gg + d6! * bb + d7! * rg + d8! * rb + d9! * gb;
   }
-  return { planes: out.map((d) => makePlane(w, h, d)), residual: residualSum / 3 };
+  return out.map((d) => makePlane(w, h, d));
 }
 
 /** Edge steepness: 99th percentile of the gradient magnitude over valid pixels. */
@@ -536,12 +518,14 @@ export async function matchSharpness(reference: Plane, questioned: Plane, valid:
 
 /**
  * Normalises the questioned planes (RGB or grey, same count as the
- * reference) to the reference; `valid` (0/255) says which pixels to learn from.
+ * reference) to the reference; `learn` (0/255) says which pixels to learn
+ * from: compared pixels whose content should be the same in both images
+ * (personalised zones left out).
  */
 export async function normaliseToReference(
   reference: readonly Plane[],
   questioned: readonly Plane[],
-  valid: Uint8Array,
+  learn: Uint8Array,
   profile: LightProfile,
   params: NormaliseParams,
 ): Promise<Normalised> {
@@ -552,11 +536,11 @@ export async function normaliseToReference(
   let illumination: [number, number] = [1, 1];
 
   if (profile.illuminationField) {
-    const field = await illuminationField(luminance(q), luminance(ref), valid, params.illuminationTile);
+    const field = await illuminationField(luminance(q), luminance(ref), learn, params.illuminationTile);
     q = q.map((p) => applyGain(p, field));
     const gains = new Float32Array(field.data.length);
     let n = 0;
-    for (let i = 0; i < gains.length; i++) if (valid[i]) gains[n++] = field.data[i]!;
+    for (let i = 0; i < gains.length; i++) if (learn[i]) gains[n++] = field.data[i]!;
     if (n > 0) {
       const sorted = gains.subarray(0, n);
       const med = selectKth(sorted, 0, n, n >> 1);
@@ -573,33 +557,29 @@ export async function normaliseToReference(
     }
   }
 
-  let colour = { fitted: false, residual: 0 };
-  if (profile.colourTransform && q.length === 3) {
-    const fit = await fitColourTransform(ref, q, valid);
-    q = fit.planes;
-    colour = { fitted: true, residual: Math.round(fit.residual * 1e4) / 1e4 };
-  }
-
-  const sharp = await matchSharpness(luminance(ref), luminance(q), valid);
+  const sharp = await matchSharpness(luminance(ref), luminance(q), learn);
   if (sharp.blurred === 'reference') ref = await Promise.all(ref.map((p) => gaussianBlur(p, sharp.sigma)));
   if (sharp.blurred === 'questioned') q = await Promise.all(q.map((p) => gaussianBlur(p, sharp.sigma)));
 
-  if (profile.tone === 'histogram') {
-    q = q.map((p, c) => histogramMatch(p, ref[c]!, valid));
+  let toneResidual = 0;
+  if (profile.tone === 'fit') {
+    const fit = await fitToneTransform(ref, q, learn);
+    q = fit.planes;
+    toneResidual = Math.round(fit.residual * 1e4) / 1e4;
   } else if (profile.tone === 'gain') {
-    const g = quantileGain(luminance(q), luminance(ref), valid);
+    const g = quantileGain(luminance(q), luminance(ref), learn);
     q = q.map((p) => mapLinear(p, g, 0));
   } else {
     q = q.map((p, c) => {
-      const { a, b } = quantileLine(p, ref[c]!, valid);
+      const { a, b } = quantileLine(p, ref[c]!, learn);
       return mapLinear(p, a, b);
     });
   }
 
   if (profile.illuminationField) {
-    const fields = await Promise.all(q.map((p, c) => illuminationField(p, ref[c]!, valid, params.illuminationTile)));
+    const fields = await Promise.all(q.map((p, c) => illuminationField(p, ref[c]!, learn, params.illuminationTile)));
     q = q.map((p, c) => applyGain(p, fields[c]!));
   }
 
-  return { reference: ref, questioned: q, noiseAmplification: amplification, stats: { colour, illumination, sharpness: sharp, tone: profile.tone } };
+  return { reference: ref, questioned: q, noiseAmplification: amplification, stats: { illumination, sharpness: sharp, tone: { model: profile.tone, residual: toneResidual } } };
 }

@@ -77,9 +77,13 @@ export function resizePlane(p: Plane, width: number, height: number, interpolati
   });
 }
 
-/** Gaussian pyramid step: blur and halve (sizes round up). */
-export function pyrDown(p: Plane): Promise<Plane> {
-  return filterPlane(p, (cv, src, dst) => cv.pyrDown(src, dst, new cv.Size(Math.ceil(p.width / 2), Math.ceil(p.height / 2)), cv.BORDER_REFLECT_101));
+/**
+ * Halves a plane by 2×2 averaging (sizes round up). Unlike cv.pyrDown, whose
+ * output pixel i sits on input pixel 2i, the averaged pixel is centred where
+ * cv.resize expects it, so maps brought back up with resizePlane stay in register.
+ */
+export function halve(p: Plane): Promise<Plane> {
+  return resizePlane(p, Math.ceil(p.width / 2), Math.ceil(p.height / 2), 'area');
 }
 
 /** Median over a k×k window (k = 3 or 5, the sizes OpenCV supports for float data). */

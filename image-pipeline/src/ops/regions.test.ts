@@ -60,15 +60,21 @@ describe('extractRegions', () => {
     expect(regions[0]!.box).toEqual({ x: 200, y: 200, width: 188, height: 160 });
   });
 
-  it('ignores invalid pixels and reports the share inside a classification mask', async () => {
-    const score = scoreWith([[50, 50, 40, 20, 0.9]]);
-    const mask = new Uint8Array(W * H);
-    for (let y = 0; y < H; y++) for (let x = 0; x < 80; x++) mask[y * W + x] = 255;
-    const [r] = await extractRegions(score, valid(), FRAME, PARAMS, mask);
-    expect(r!.maskedShare).toBeCloseTo(0.75, 2);
-    const none = valid();
-    none.fill(0);
-    expect(await extractRegions(score, none, FRAME, PARAMS)).toEqual([]);
+  it('looks only inside the mask, with the minimum area taken from the whole compared area', async () => {
+    const score = scoreWith([
+      [50, 50, 40, 20, 0.9],
+      [300, 50, 3, 3, 0.9],
+    ]);
+    const left = new Uint8Array(W * H);
+    for (let y = 0; y < H; y++) for (let x = 0; x < 200; x++) left[y * W + x] = 255;
+    const regions = await extractRegions(score, left, FRAME, PARAMS);
+    expect(regions.map((r) => r.box)).toEqual([{ x: 100, y: 100, width: 80, height: 40 }]);
+    // A 9 px change is a region in a 10 000 px area but not against 100 000 px.
+    const right = new Uint8Array(W * H);
+    for (let y = 0; y < 100; y++) for (let x = 250; x < 350; x++) right[y * W + x] = 255;
+    expect(await extractRegions(score, right, FRAME, PARAMS)).toHaveLength(1);
+    expect(await extractRegions(score, right, FRAME, PARAMS, W * H)).toHaveLength(0);
+    expect(await extractRegions(score, new Uint8Array(W * H), FRAME, PARAMS)).toEqual([]);
   });
 });
 

@@ -45,11 +45,6 @@ export interface WorkingFrame {
   referenceHeight: number;
 }
 
-export interface RegionCandidate extends DifferenceRegion {
-  /** Share of the region's area inside `classifyMask` (0 without one). */
-  maskedShare: number;
-}
-
 const round1 = (v: number) => Math.round(v * 10) / 10;
 const round4 = (v: number) => Math.round(v * 1e4) / 1e4;
 
@@ -61,23 +56,22 @@ function find(parent: Int32Array, i: number): number {
   return i;
 }
 
-export async function extractRegions(
-  score: Plane,
-  valid: Uint8Array,
-  frame: WorkingFrame,
-  params: RegionParams,
-  classifyMask?: Uint8Array,
-): Promise<RegionCandidate[]> {
+/**
+ * Regions of `score` ≥ threshold within `mask` (0/255). `comparedArea` (working
+ * pixels, default: the mask's area) is what `minAreaFraction` refers to, so
+ * that regions found in part of the image obey the same minimum.
+ */
+export async function extractRegions(score: Plane, mask: Uint8Array, frame: WorkingFrame, params: RegionParams, comparedArea?: number): Promise<DifferenceRegion[]> {
   const { width: w, height: h } = score;
   const cv = await loadOpenCv();
   const flagged = new Uint8Array(w * h);
-  let validCount = 0;
+  let maskCount = 0;
   for (let i = 0; i < flagged.length; i++) {
-    if (valid[i]) validCount++;
-    if (valid[i] && score.data[i]! >= params.threshold) flagged[i] = 255;
+    if (mask[i]) maskCount++;
+    if (mask[i] && score.data[i]! >= params.threshold) flagged[i] = 255;
   }
   const merge = Math.max(3, Math.round(params.mergeDistance * Math.max(w, h)));
-  const minArea = Math.max(4, params.minAreaFraction * validCount);
+  const minArea = Math.max(4, params.minAreaFraction * (comparedArea ?? maskCount));
 
   return withMats((track) => {
     const mask = track(u8ToMat(cv, flagged, w, h));
@@ -124,7 +118,6 @@ export async function extractRegions(
     const root = Int32Array.from({ length: n }, (_, i) => find(parent, i));
 
     const area = new Float64Array(n);
-    const inMask = new Float64Array(n);
     const hot = new Float64Array(n);
     const hotSum = new Float64Array(n);
     const peak = new Float64Array(n);
@@ -134,7 +127,6 @@ export async function extractRegions(
       if (!live(l)) continue;
       const g = root[l]!;
       area[g]!++;
-      if (classifyMask && classifyMask[i]) inMask[g]!++;
       if (flagged[i]) {
         const s = score.data[i]!;
         hot[g]!++;
@@ -143,7 +135,7 @@ export async function extractRegions(
       }
     }
 
-    const regions: RegionCandidate[] = [];
+    const regions: DifferenceRegion[] = [];
     for (let g = 1; g < n; g++) {
       if (root[g] !== g || area[g]! < minArea || hot[g] === 0) continue;
       const [x0, y0, x1, y1] = groupBox[g]!;
@@ -160,7 +152,6 @@ export async function extractRegions(
         area: Math.round(area[g]! / (frame.sx * frame.sy)),
         score: round4(hotSum[g]! / hot[g]!),
         peak: round4(peak[g]!),
-        maskedShare: round4(inMask[g]! / area[g]!),
       });
     }
     regions.sort((a, b) => b.score - a.score || b.area - a.area || a.box.y - b.box.y || a.box.x - b.box.x);

@@ -11,7 +11,9 @@
  *
  * Signals are measured on the normalised images, in the channels the light
  * profile compares, so that exposure and white balance do not count.
- * Personalised zones get no verdict: they differ legitimately between holders.
+ * Personalised zones get no verdict: they differ legitimately between holders,
+ * and their pixels are left out of the features they overlap; so are smaller
+ * feature zones nested in a larger one, which get their own verdicts.
  */
 import type { FeatureZone } from '@exemplar/specimens-schema';
 import { loadOpenCv, withMats } from '../cv/opencv';
@@ -32,12 +34,14 @@ export interface ZoneVerdict {
   verdict: ZoneVerdictKind;
   /** Dissimilarity in [0, 1]: the higher of the zone's 95th-percentile difference score and its loss of signal. */
   score: number;
-  /** Share of the zone's compared pixels scoring at or above the region threshold. */
+  /** Share of the zone's judged pixels scoring at or above the region threshold. */
   flaggedShare: number;
   /** Feature signal (grey levels) in the reference and in the questioned image. */
   signal: { reference: number; questioned: number };
-  /** Share of the zone inside the compared area. */
+  /** Share of the zone inside the compared area (the questioned image covers it). */
   coverage: number;
+  /** Share of the zone judged: compared and outside personalised zones. */
+  judgedShare: number;
 }
 
 export interface ZoneVerdictParams {
@@ -47,9 +51,11 @@ export interface ZoneVerdictParams {
   absentRatio: number;
   /** Smallest signal (grey levels) that counts as the feature being visible. */
   minSignal: number;
-  /** `different` when at least this share of the zone is flagged. */
+  /** `different` when at least this share of the zone is flagged … */
   differentShare: number;
-  /** Zones less covered than this by the compared area get no verdict. */
+  /** … and at least this many working pixels (the smallest region). */
+  minFlaggedPixels: number;
+  /** Zones less covered than this by the compared area get no verdict (nor do those almost entirely under personalised zones). */
   minCoverage: number;
 }
 
@@ -122,31 +128,51 @@ export interface ZoneVerdictInput {
   valid: Uint8Array;
   frame: WorkingFrame;
   profile: LightProfile;
+  /** Personalised zones (working grid): their pixels inside a feature zone are not judged (another holder's data overlaps the feature legitimately). */
+  personalisedMask?: Uint8Array | undefined;
 }
 
 export async function zoneVerdicts(input: ZoneVerdictInput, params: ZoneVerdictParams): Promise<{ verdicts: ZoneVerdict[]; uncovered: string[] }> {
-  const { score, valid, frame, profile } = input;
+  const { score, frame, profile } = input;
   const { width, height } = score;
+  const visible = input.valid;
+  let valid = visible;
+  if (input.personalisedMask) {
+    const pm = input.personalisedMask;
+    valid = Uint8Array.from(visible, (v, i) => (v && !pm[i] ? 255 : 0));
+  }
   const verdicts: ZoneVerdict[] = [];
   const uncovered: string[] = [];
   const judged = input.zones.filter((z) => !z.personalised && zoneShowsIn(z, input.lightSource));
   if (judged.length === 0) return { verdicts, uncovered };
   const refCh = comparisonChannels(input.reference, profile);
   const qCh = comparisonChannels(input.questioned, profile);
-  for (const zone of judged) {
-    const mask = await rasterisePolygons([zone.polygon as [number, number][]], width, height, frame.sx, frame.sy);
+  const masks = await Promise.all(judged.map((z) => rasterisePolygons([z.polygon as [number, number][]], width, height, frame.sx, frame.sy)));
+  const areas = masks.map((m) => m.reduce((n, v) => n + (v ? 1 : 0), 0));
+  for (let zi = 0; zi < judged.length; zi++) {
+    const zone = judged[zi]!;
+    // A feature nested in a larger one (an emblem on the background print) has its own verdict: the larger zone is judged without it.
+    const mask = new Uint8Array(masks[zi]!);
+    for (let zj = 0; zj < judged.length; zj++) {
+      if (zj === zi || areas[zj]! >= areas[zi]!) continue;
+      const inner = masks[zj]!;
+      for (let i = 0; i < mask.length; i++) if (inner[i]) mask[i] = 0;
+    }
     let total = 0;
+    let seen = 0;
     let covered = 0;
     let flagged = 0;
     for (let i = 0; i < mask.length; i++) {
       if (!mask[i]) continue;
       total++;
+      if (visible[i]) seen++;
       if (!valid[i]) continue;
       covered++;
       if (score.data[i]! >= params.threshold) flagged++;
     }
-    const coverage = total > 0 ? covered / total : 0;
-    if (total === 0 || coverage < params.minCoverage) {
+    const coverage = total > 0 ? seen / total : 0;
+    // Judged on what is visible and not personalised; a feature almost entirely under personal data cannot be.
+    if (total === 0 || coverage < params.minCoverage || covered < Math.max(0.1 * total, 4 * params.minFlaggedPixels)) {
       uncovered.push(zone.id);
       continue;
     }
@@ -162,7 +188,7 @@ export async function zoneVerdicts(input: ZoneVerdictInput, params: ZoneVerdictP
     const appeared = sQ >= params.minSignal && sQ > 2.5 * Math.max(sRef, params.minSignal / 2);
     let verdict: ZoneVerdictKind = 'consistent';
     if (sRef >= params.minSignal && sQ < params.absentRatio * sRef) verdict = 'absent';
-    else if (flaggedShare >= params.differentShare || appeared) verdict = 'different';
+    else if ((flaggedShare >= params.differentShare && flagged >= params.minFlaggedPixels) || appeared) verdict = 'different';
     const v: ZoneVerdict = {
       zoneId: zone.id,
       type: zone.type,
@@ -171,6 +197,7 @@ export async function zoneVerdicts(input: ZoneVerdictInput, params: ZoneVerdictP
       flaggedShare: round4(flaggedShare),
       signal: { reference: round2(sRef), questioned: round2(sQ) },
       coverage: round4(coverage),
+      judgedShare: round4(covered / total),
     };
     if (zone.label !== undefined) v.label = zone.label;
     verdicts.push(v);

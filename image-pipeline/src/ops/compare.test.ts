@@ -1,0 +1,240 @@
+/**
+ * The difference stage end to end on real images: the MIDV-2020/SIDTD
+ * forgeries and genuine pair, PNG/JPEG identity pairs of published
+ * specimens (shared benchmark data beside the repository, as in CI), and
+ * synthetic Utopian documents with planted alterations.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { decodeForAnalysis } from '../derivatives/decode-for-analysis';
+import { HOLDERS, renderDocument, UTOPIA_PASSPORT_2019 } from '../synth';
+import type { Polygon } from '../synth';
+import { compareImages } from './compare';
+import type { DifferenceRegion, RegionBox } from './regions';
+import { warpToReference, type PixelImage } from './warp';
+import type { ComparisonZone } from './zone-verdicts';
+
+jest.setTimeout(300_000);
+
+const BENCH = path.resolve(__dirname, '../../../../shared/benchdata');
+const MIDV = path.join(BENCH, 'midv2020-sidtd/alb_id');
+const SPECIMENS = path.join(BENCH, 'passporteye-specimens');
+const IDENTITY = [1, 0, 0, 0, 1, 0, 0, 0, 1];
+
+const rgb = (file: string) => decodeForAnalysis(file, { channels: 'rgb' });
+
+async function decodeBuffer(buf: Buffer): Promise<PixelImage> {
+  const { data, info } = await sharp(buf).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { data: new Uint8Array(data), width: info.width, height: info.height, channels: info.channels as 1 | 3 };
+}
+
+async function mask(file: string): Promise<{ data: Buffer; width: number; area: number }> {
+  const { data, info } = await sharp(file).greyscale().raw().toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, area: data.reduce((n, v) => n + (v > 127 ? 1 : 0), 0) };
+}
+
+/** Share of a mask's pixels inside a box. */
+function maskShareIn(m: { data: Buffer; width: number; area: number }, box: RegionBox): number {
+  let n = 0;
+  for (let y = box.y; y < box.y + box.height; y++) for (let x = box.x; x < box.x + box.width; x++) if (m.data[y * m.width + x]! > 127) n++;
+  return n / m.area;
+}
+
+function boxOf(poly: Polygon): RegionBox {
+  const xs = poly.map((p) => p[0]);
+  const ys = poly.map((p) => p[1]);
+  const x = Math.floor(Math.min(...xs));
+  const y = Math.floor(Math.min(...ys));
+  return { x, y, width: Math.ceil(Math.max(...xs)) - x, height: Math.ceil(Math.max(...ys)) - y };
+}
+
+const overlaps = (a: RegionBox, b: RegionBox) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+const anyOverlap = (regions: DifferenceRegion[], box: RegionBox) => regions.some((r) => overlaps(r.box, box));
+
+const FIELD_TYPES: Record<string, ComparisonZone['type']> = {
+  photo: 'photo',
+  face: 'photo',
+  signature: 'signature',
+  name: 'name',
+  surname: 'name',
+  birth_date: 'date-of-birth',
+  birth_place: 'place-of-birth',
+  issue_date: 'date-of-issue',
+  expiry_date: 'date-of-expiry',
+  gender: 'sex',
+  id_number: 'personal-number',
+  number: 'document-number',
+  nationality: 'nationality',
+  authority: 'issuing-authority',
+};
+
+/**
+ * The annotated fields of MIDV-2020 templates as personalised reference
+ * zones. A field's zone must cover its longest value, so the quads of both
+ * holders are given (a tight quad round "Agani" would leave the end of
+ * "Ahmetaj" outside).
+ */
+function personalisedZones(...annotationFiles: string[]): ComparisonZone[] {
+  return annotationFiles.flatMap((file, k) => {
+    const fields = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, { quad: [number, number][] }>;
+    return Object.entries(fields).map(([id, f]) => ({ id: `${id}-${k}`, type: FIELD_TYPES[id] ?? 'other-personal-data', polygon: f.quad, personalised: true, lightSources: ['white' as const] }));
+  });
+}
+
+describe('compareImages on MIDV-2020 / SIDTD templates (identity homography)', () => {
+  let reference: PixelImage;
+  beforeAll(async () => {
+    reference = await rgb(path.join(MIDV, '00.jpg'));
+  });
+
+  it('flags the replaced portrait', async () => {
+    const questioned = await rgb(path.join(MIDV, 'fake_alb00.jpg'));
+    const res = await compareImages({ reference, questioned, homography: IDENTITY, lightSource: 'white' });
+    const truth = await mask(path.join(MIDV, 'masks/fake_alb00_fieldquad.png'));
+    expect(res.regions.length).toBeGreaterThanOrEqual(1);
+    expect(maskShareIn(truth, res.regions[0]!.box)).toBeGreaterThan(0.5);
+    expect(res.personalisedRegions).toEqual([]);
+  });
+
+  it('flags the erased and re-typed given name as one region', async () => {
+    const questioned = await rgb(path.join(MIDV, 'fake_ir_alb00.jpg'));
+    const res = await compareImages({ reference, questioned, homography: IDENTITY, lightSource: 'white' });
+    const truth = await mask(path.join(MIDV, 'masks/fake_ir_alb00_fieldquad.png'));
+    const onName = res.regions.filter((r) => maskShareIn(truth, r.box) > 0);
+    expect(onName).toHaveLength(1);
+    expect(maskShareIn(truth, onName[0]!.box)).toBeGreaterThan(0.8);
+    expect(res.regions[0]).toBe(onName[0]);
+  });
+
+  it('reports another holder’s data as personalised, with at most one finding elsewhere', async () => {
+    const questioned = await rgb(path.join(MIDV, '01.jpg'));
+    const zones = personalisedZones(path.join(MIDV, 'annotations/alb_0_id.json'), path.join(MIDV, 'annotations/alb_1_id.json'));
+    const res = await compareImages({ reference, questioned, homography: IDENTITY, lightSource: 'white', zones });
+    expect(res.regions.length).toBeLessThanOrEqual(1);
+    expect(res.personalisedRegions.length).toBeGreaterThanOrEqual(8);
+    // Without the zones the same differences are all findings.
+    const bare = await compareImages({ reference, questioned, homography: IDENTITY, lightSource: 'white' });
+    expect(bare.regions.length).toBeGreaterThanOrEqual(8);
+    expect(bare.personalisedRegions).toEqual([]);
+  });
+
+  it('does not flag a one-pixel misalignment', async () => {
+    const shifted = await warpToReference(reference, [1, 0, 1, 0, 1, -1, 0, 0, 1], reference.width, reference.height);
+    const res = await compareImages({ reference, questioned: shifted.image, homography: IDENTITY, lightSource: 'white' });
+    expect(res.regions).toEqual([]);
+  });
+});
+
+describe('compareImages on PNG/JPEG pairs of the same specimen', () => {
+  it.each(['passport-td3', 'passport-td2'])('flags nothing in %s', async (name) => {
+    const reference = await rgb(path.join(SPECIMENS, `${name}.png`));
+    const questioned = await rgb(path.join(SPECIMENS, `${name}.jpg`));
+    const res = await compareImages({ reference, questioned, homography: IDENTITY, lightSource: 'white' });
+    expect(res.regions).toEqual([]);
+    expect(res.stats.flaggedShare).toBe(0);
+  });
+
+  it('gives the same bytes for the same inputs, and records parameters and versions', async () => {
+    const reference = await rgb(path.join(SPECIMENS, 'passport-td2.png'));
+    const questioned = await rgb(path.join(SPECIMENS, 'passport-td2.jpg'));
+    const input = { reference, questioned, homography: [1.001, 0.002, -1.5, -0.001, 0.999, 2.25, 0, 0, 1], lightSource: 'white', params: { threshold: 0.45 } };
+    const a = await compareImages(input);
+    const b = await compareImages(input);
+    expect(a.heatmapPng.equals(b.heatmapPng)).toBe(true);
+    expect(a.alignedPng.equals(b.alignedPng)).toBe(true);
+    const json = (r: typeof a) => JSON.stringify({ ...r, heatmapPng: undefined, alignedPng: undefined });
+    expect(json(a)).toBe(json(b));
+    expect(a.parameters.threshold).toBe(0.45);
+    expect(a.parameters.profile.id).toBe('white');
+    expect(a.versions.opencvJs).toBe('4.12.0-release.1');
+    expect(a.versions.sharp).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('maps regions to reference pixels through the homography (reference → questioned)', async () => {
+    const reference = await rgb(path.join(SPECIMENS, 'passport-td3.png'));
+    // The questioned image is the reference on a larger dark background, 37 px right and 21 px down …
+    const embedded = await sharp(Buffer.from(reference.data), { raw: { width: reference.width, height: reference.height, channels: 3 } })
+      .extend({ left: 37, top: 21, right: 50, bottom: 40, background: '#303030' })
+      .png()
+      .toBuffer();
+    // … with a dark block planted on blank paper at reference (1050, 20)–(1110, 60); the box may grow by the blur of the coarse levels.
+    const planted = await sharp(embedded)
+      .composite([{ input: { create: { width: 60, height: 40, channels: 3, background: '#202020' } }, left: 1087, top: 41 }])
+      .toBuffer();
+    const questioned = await decodeBuffer(planted);
+    const res = await compareImages({ reference, questioned, homography: [1, 0, 37, 0, 1, 21, 0, 0, 1], lightSource: 'white' });
+    expect(res.regions).toHaveLength(1);
+    const box = res.regions[0]!.box;
+    expect(Math.abs(box.x - 1050)).toBeLessThanOrEqual(12);
+    expect(Math.abs(box.y - 20)).toBeLessThanOrEqual(12);
+    expect(Math.abs(box.x + box.width - 1110)).toBeLessThanOrEqual(12);
+    expect(Math.abs(box.y + box.height - 60)).toBeLessThanOrEqual(12);
+    const aligned = await sharp(res.alignedPng).raw().toBuffer({ resolveWithObject: true });
+    expect([aligned.info.width, aligned.info.height]).toEqual([reference.width, reference.height]);
+  });
+
+  it('marks what the questioned image does not cover as transparent and never flags it', async () => {
+    const reference = await rgb(path.join(SPECIMENS, 'passport-td3.png'));
+    const questioned = await rgb(path.join(SPECIMENS, 'passport-td3.jpg'));
+    // Reference pixel x shows questioned x + 500: the right part of the reference has no questioned pixels.
+    const res = await compareImages({ reference, questioned, homography: [1, 0, 500, 0, 1, 0, 0, 0, 1], lightSource: 'white' });
+    expect(res.stats.comparedShare).toBeLessThan(0.65);
+    const aligned = await sharp(res.alignedPng).raw().toBuffer({ resolveWithObject: true });
+    expect(aligned.info.channels).toBe(4);
+    const alphaAt = (x: number, y: number) => aligned.data[(y * aligned.info.width + x) * 4 + 3];
+    expect(alphaAt(100, 400)).toBe(255);
+    expect(alphaAt(reference.width - 100, 400)).toBe(0);
+    // Content differs everywhere the two overlap (shifted by 500 px), but the uncovered part holds no region.
+    for (const r of res.regions) expect(r.box.x).toBeLessThan(reference.width - 500 + 10);
+    const heat = await sharp(res.heatmapPng).raw().toBuffer({ resolveWithObject: true });
+    expect([heat.info.width, heat.info.height, heat.info.channels]).toEqual([reference.width, reference.height, 3]);
+  });
+});
+
+describe('compareImages on synthetic documents', () => {
+  const design = UTOPIA_PASSPORT_2019;
+  const holder = HOLDERS.passportA;
+
+  it('finds altered digits and a planted block, and nothing between two captures of the genuine', async () => {
+    const genuine = await renderDocument(design, holder, 'white', { noiseSeed: 1 });
+    const reference = await decodeBuffer(genuine.image);
+    const zones = genuine.zones as ComparisonZone[];
+
+    const recapture = await renderDocument(design, holder, 'white', { noiseSeed: 2, format: 'jpeg', quality: 90 });
+    const clean = await compareImages({ reference, questioned: await decodeBuffer(recapture.image), homography: IDENTITY, lightSource: 'white', zones });
+    expect(clean.regions).toEqual([]);
+    expect(clean.personalisedRegions).toEqual([]);
+    expect(clean.zoneVerdicts.length).toBeGreaterThanOrEqual(3);
+    expect(clean.zoneVerdicts.every((v) => v.verdict === 'consistent')).toBe(true);
+
+    const altered = await renderDocument(design, holder, 'white', { noiseSeed: 2, format: 'jpeg', quality: 90, variant: { alterFields: { dateOfBirth: '1984-03-14' } } });
+    const block: RegionBox = { x: 900, y: 1060, width: 80, height: 50 };
+    const withBlock = await sharp(altered.image)
+      .composite([{ input: { create: { width: block.width, height: block.height, channels: 3, background: '#8a7f70' } }, left: block.x, top: block.y }])
+      .toBuffer();
+    const res = await compareImages({ reference, questioned: await decodeBuffer(withBlock), homography: IDENTITY, lightSource: 'white', zones });
+    expect(res.regions).toHaveLength(1);
+    expect(overlaps(res.regions[0]!.box, block)).toBe(true);
+    const whiteAlterations = altered.altered.filter((a) => a.lightSource === 'white');
+    expect(whiteAlterations.length).toBeGreaterThanOrEqual(2);
+    for (const a of whiteAlterations) expect(anyOverlap(res.personalisedRegions, boxOf(a.polygon))).toBe(true);
+  });
+
+  it('judges a UV feature absent when the counterfeit lacks it', async () => {
+    const genuine = await renderDocument(design, holder, 'uv-365', { noiseSeed: 1 });
+    const reference = await decodeBuffer(genuine.image);
+    const zones = genuine.zones as ComparisonZone[];
+    const verdictOf = async (image: Buffer) => {
+      const res = await compareImages({ reference, questioned: await decodeBuffer(image), homography: IDENTITY, lightSource: 'uv-365', zones });
+      return res.zoneVerdicts.find((v) => v.zoneId === 'zone-uv-emblem');
+    };
+    const fake = await renderDocument(design, holder, 'uv-365', { noiseSeed: 2, variant: { omitUvEmblem: true } });
+    const same = await renderDocument(design, holder, 'uv-365', { noiseSeed: 2 });
+    const absent = await verdictOf(fake.image);
+    const present = await verdictOf(same.image);
+    expect(absent?.verdict).toBe('absent');
+    expect(absent!.score).toBeGreaterThan(0.6);
+    expect(present?.verdict).toBe('consistent');
+  });
+});
