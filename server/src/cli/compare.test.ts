@@ -1,0 +1,150 @@
+/**
+ * `exemplar compare` on real image files: decoded by sharp, aligned and
+ * compared by OpenCV, outputs written to a temporary folder. The harness
+ * mirrors `runCli`: CliExit carries the exit code, any other error is
+ * printed by `formatError` with exit code 1.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { Command, CommanderError } from 'commander';
+import sharp from 'sharp';
+import { registerCompareCommand } from './compare';
+import { CliExit, formatError, type CliIo } from './output';
+
+jest.setTimeout(300_000);
+
+const SPECIMENS = path.resolve(__dirname, '../../../../shared/benchdata/passporteye-specimens');
+const TD3_PNG = path.join(SPECIMENS, 'passport-td3.png');
+const TD3_JPG = path.join(SPECIMENS, 'passport-td3.jpg');
+
+async function runCompare(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const chunks = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  stdout.on('data', (c: Buffer) => chunks.stdout.push(c));
+  stderr.on('data', (c: Buffer) => chunks.stderr.push(c));
+  const io: CliIo = { stdout, stderr };
+  const program = new Command('exemplar')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  registerCompareCommand(program, io);
+  let code = 0;
+  try {
+    await program.parseAsync(['node', 'exemplar', 'compare', ...args]);
+  } catch (err) {
+    if (err instanceof CliExit || err instanceof CommanderError) code = err.exitCode;
+    else {
+      io.stderr.write(formatError(err, false));
+      code = 1;
+    }
+  }
+  return { code, stdout: Buffer.concat(chunks.stdout).toString('utf8'), stderr: Buffer.concat(chunks.stderr).toString('utf8') };
+}
+
+let tmp: string;
+let planted: string;
+/** Where the block is planted, in reference (td3.png) pixels. */
+const BLOCK = { x: 1050, y: 20, width: 60, height: 40 };
+const OFFSET = { x: 37, y: 21 };
+
+beforeAll(async () => {
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'exemplar-compare-'));
+  // The reference on a larger dark background (as a photo would hold it), re-encoded as JPEG, with a dark block planted on blank paper.
+  const buf = await sharp(TD3_PNG)
+    .extend({ left: OFFSET.x, top: OFFSET.y, right: 60, bottom: 45, background: '#2a2a2a' })
+    .composite([{ input: { create: { width: BLOCK.width, height: BLOCK.height, channels: 3, background: '#202020' } }, left: BLOCK.x + OFFSET.x, top: BLOCK.y + OFFSET.y }])
+    .jpeg({ quality: 90 })
+    .toBuffer();
+  planted = path.join(tmp, 'planted.jpg');
+  await fs.writeFile(planted, buf);
+});
+
+afterAll(async () => {
+  await fs.rm(tmp, { recursive: true, force: true });
+});
+
+describe('exemplar compare', () => {
+  it('prints the contract JSON and writes the outputs, nothing flagged between PNG and JPEG', async () => {
+    const out = path.join(tmp, 'identity');
+    const r = await runCompare(['--reference', TD3_PNG, '--questioned', TD3_JPG, '--homography', '[1,0,0,0,1,0,0,0,1]', '--out', out, '--json']);
+    expect(r.code).toBe(0);
+    const body = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(Object.keys(body).sort()).toEqual(['aligned', 'heatmap', 'homography', 'ok', 'regions']);
+    expect(body).toMatchObject({ ok: true, homography: [1, 0, 0, 0, 1, 0, 0, 0, 1], regions: [] });
+    const heat = await sharp(body['heatmap'] as string).metadata();
+    const aligned = await sharp(body['aligned'] as string).metadata();
+    expect([heat.width, heat.height, aligned.width, aligned.height]).toEqual([1334, 880, 1334, 880]);
+    const full = JSON.parse(await fs.readFile(path.join(out, 'regions-white.json'), 'utf8')) as Record<string, unknown>;
+    expect(full).toMatchObject({ lightSource: 'white', regions: [], personalisedRegions: [], zoneVerdicts: [] });
+    expect(full).toHaveProperty('versions.opencvJs');
+    expect(full).toHaveProperty('parameters.workingLongEdge');
+    expect((await fs.readdir(out)).sort()).toEqual(['aligned-white.png', 'heatmap-white.png', 'regions-white.json']);
+  });
+
+  it('aligns first, then reports the planted block in reference pixels', async () => {
+    const r = await runCompare(['--reference', TD3_PNG, '--questioned', planted, '--out', path.join(tmp, 'aligned'), '--json']);
+    expect(r.code).toBe(0);
+    const body = JSON.parse(r.stdout) as { homography: number[]; regions: { x: number; y: number; width: number; height: number; score: number }[] };
+    expect(body.homography[2]).toBeCloseTo(OFFSET.x, 0);
+    expect(body.homography[5]).toBeCloseTo(OFFSET.y, 0);
+    expect(body.regions).toHaveLength(1);
+    const [region] = body.regions;
+    expect(Math.abs(region!.x - BLOCK.x)).toBeLessThanOrEqual(12);
+    expect(Math.abs(region!.y - BLOCK.y)).toBeLessThanOrEqual(12);
+    expect(Math.abs(region!.x + region!.width - (BLOCK.x + BLOCK.width))).toBeLessThanOrEqual(12);
+    expect(region!.score).toBeGreaterThan(0.5);
+  });
+
+  it('reports a change inside a personalised zone separately', async () => {
+    const zones = path.join(tmp, 'zones.json');
+    const { x, y, width, height } = { x: BLOCK.x - 20, y: BLOCK.y - 10, width: BLOCK.width + 40, height: BLOCK.height + 20 };
+    const polygon = [
+      [x, y],
+      [x + width, y],
+      [x + width, y + height],
+      [x, y + height],
+    ];
+    await fs.writeFile(zones, JSON.stringify({ zones: [{ id: 'zone-number', type: 'document-number', polygon, lightSources: ['white'], personalised: true }] }));
+    const out = path.join(tmp, 'zoned');
+    const r = await runCompare(['--reference', TD3_PNG, '--questioned', planted, '--zones', zones, '--out', out, '--json']);
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as { regions: unknown[] }).regions).toEqual([]);
+    const full = JSON.parse(await fs.readFile(path.join(out, 'regions-white.json'), 'utf8')) as { personalisedRegions: unknown[] };
+    expect(full.personalisedRegions).toHaveLength(1);
+  });
+
+  it('exits 2 with {ok: false, reason} when the images do not align', async () => {
+    const other = path.join(SPECIMENS, '100_id-rou.jpg');
+    const out = path.join(tmp, 'refused');
+    const r = await runCompare(['--reference', TD3_PNG, '--questioned', other, '--out', out, '--json']);
+    expect(r.code).toBe(2);
+    const body = JSON.parse(r.stdout) as { ok: boolean; reason: string };
+    expect(body.ok).toBe(false);
+    expect(typeof body.reason).toBe('string');
+    await expect(fs.access(out)).rejects.toThrow();
+  });
+
+  it('refuses bad input with a coded message and exit 1', async () => {
+    const out = path.join(tmp, 'bad');
+    const missing = await runCompare(['--reference', path.join(tmp, 'nope.png'), '--questioned', TD3_JPG, '--homography', '[1,0,0,0,1,0,0,0,1]', '--out', out, '--json']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/IMAGE_NOT_FOUND/);
+
+    const badZones = path.join(tmp, 'bad-zones.json');
+    await fs.writeFile(badZones, JSON.stringify([{ id: 'z1', type: 'photo', polygon: [[0, 0]], lightSources: ['white'], personalised: true }]));
+    const zones = await runCompare(['--reference', TD3_PNG, '--questioned', TD3_JPG, '--zones', badZones, '--out', out]);
+    expect(zones.code).toBe(1);
+    expect(zones.stderr).toMatch(/VALIDATION_FAILED/);
+
+    const light = await runCompare(['--reference', TD3_PNG, '--questioned', TD3_JPG, '--light', 'sunlight', '--out', out]);
+    expect(light.code).not.toBe(0);
+    expect(light.stderr).toMatch(/unknown light source/);
+
+    const h = await runCompare(['--reference', TD3_PNG, '--questioned', TD3_JPG, '--homography', '[1,0,0]', '--out', out]);
+    expect(h.code).not.toBe(0);
+    expect(h.stderr).toMatch(/9 finite numbers/);
+    await expect(fs.access(out)).rejects.toThrow();
+  });
+});
