@@ -6,6 +6,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerAlignCommand } from './align';
+import { registerCompareCommand } from './compare';
 import { registerExportCommand } from './export';
 import { registerImportCommand } from './import';
 import { registerMrzCommand } from './mrz';
@@ -26,6 +27,7 @@ const REGISTRARS: CommandRegistrar[] = [
   registerSeedDemoCommand,
   registerMrzCommand,
   registerAlignCommand,
+  registerCompareCommand,
   registerWorkerCommand,
 ];
 
