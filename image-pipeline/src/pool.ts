@@ -386,15 +386,26 @@ class Pool implements PipelinePool {
       decodeForAnalysis(file, { channels: LIGHT_PROFILES[lightProfileFor(light)!].colour === 'grey' ? 'grey' : 'rgb', maxLongEdge, maxPixels: input.decode?.maxPixels });
 
     progress('decode', 0);
-    // Every light is decoded at once (libuv threads) while the anchor is aligned.
-    const decoded = new Map(
-      lights.map((l) => {
-        const both = Promise.all([decodeOne(input.reference.images[l]!, l), decodeOne(input.questioned.images[l]!, l)]);
-        both.catch(() => undefined);
-        return [l, both] as const;
-      }),
-    );
-    const [refA, qA] = await decoded.get(anchor)!;
+    // Decoded pixels are held only for the lights about to be compared: the anchor, and (during alignment,
+    // on libuv threads) as many others as there are worker threads; the rest are decoded when their turn comes.
+    const pending = new Map<string, Promise<[AnalysisImage, AnalysisImage]>>();
+    const decodeLight = (l: string): Promise<[AnalysisImage, AnalysisImage]> => {
+      let p = pending.get(l);
+      if (!p) {
+        p = Promise.all([decodeOne(input.reference.images[l]!, l), decodeOne(input.questioned.images[l]!, l)]);
+        p.catch(() => undefined);
+        pending.set(l, p);
+      }
+      return p;
+    };
+    const takeDecoded = async (l: string) => {
+      const pair = await decodeLight(l);
+      pending.delete(l);
+      return pair;
+    };
+    const anchorPair = decodeLight(anchor);
+    for (const l of lights.slice(1, 1 + this.options.threads)) void decodeLight(l);
+    const [refA, qA] = await anchorPair;
     const tDecoded = performance.now();
     progress('align', 0.1);
 
@@ -415,7 +426,7 @@ class Pool implements PipelinePool {
     let done = 0;
     const compareOne = async (light: string): Promise<LightComparison> => {
       const t = performance.now();
-      const [ref, q] = await decoded.get(light)!;
+      const [ref, q] = await takeDecoded(light);
       const refSize: [number, number] = [Math.round(ref.width / ref.scale), Math.round(ref.height / ref.scale)];
       const qSize: [number, number] = [Math.round(q.width / q.scale), Math.round(q.height / q.scale)];
       const hOriginal = light === anchor ? anchorH : homographyForLight(anchorH, anchorSizes, { reference: refSize, questioned: qSize });

@@ -86,6 +86,7 @@ export async function waitForComparison(t: TestApp, id: string, timeoutMs = 600_
   for (;;) {
     const res = await t.app.inject({ method: 'GET', url: `/api/comparisons/${id}` });
     const body = res.json();
+    if (res.statusCode !== 200) throw new Error(`GET /api/comparisons/${id} answered ${res.statusCode}: ${res.body}`);
     if (body.status !== 'queued' && body.status !== 'running') return body;
     if (Date.now() > until) throw new Error(`comparison ${id} still ${body.status} (${JSON.stringify(body.progress)})`);
     await new Promise((resolve) => setTimeout(resolve, 250));

@@ -93,6 +93,25 @@ describe('POST /api/identify', () => {
     expect(body.candidates.some((c: any) => c.verified)).toBe(false);
   });
 
+  it('answers 503 QUEUE_FULL when the pipeline has no room, and serves the requests it took', async () => {
+    const busy = await buildTestApp({ EXEMPLAR_PIPELINE_THREADS: '1', EXEMPLAR_PIPELINE_QUEUE: '0', EXEMPLAR_SERVER_COMPARISONS: '0' });
+    try {
+      const doc = await white(DESIGNS.idFront, HOLDERS.idCard, 4);
+      const requests = Array.from({ length: 3 }, () => {
+        const { payload, headers } = multipartBody([{ name: 'image', filename: 'photo.png', data: doc.images.white!, contentType: 'image/png' }]);
+        return busy.app.inject({ method: 'POST', url: '/api/identify', payload, headers });
+      });
+      const answers = await Promise.all(requests);
+      const statuses = answers.map((a) => a.statusCode);
+      expect(statuses).toContain(200);
+      expect(statuses).toContain(503);
+      const refused = answers.find((a) => a.statusCode === 503)!;
+      expect(refused.json()).toMatchObject({ code: 'QUEUE_FULL', message: expect.any(String), details: expect.any(Object) });
+    } finally {
+      await busy.close();
+    }
+  });
+
   it('refuses what is not an image (415), a bad filter (400), a missing image (400)', async () => {
     const notImage = await identify(Buffer.from('%PDF-1.4 not an image'));
     expect({ status: notImage.statusCode, code: notImage.json().code }).toEqual({ status: 415, code: 'IMAGE_UNSUPPORTED' });

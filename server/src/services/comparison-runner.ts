@@ -397,9 +397,9 @@ export class ComparisonRunner {
       lightSource: l.lightSource as LightComparisonResult['lightSource'],
       homography: l.homography,
       registration: { ...l.registration, anchorLight: l.registration.anchorLight as LightComparisonResult['lightSource'] },
-      regions: l.regions,
-      personalisedRegions: l.personalisedRegions,
-      zoneVerdicts: l.zoneVerdicts as LightComparisonResult['zoneVerdicts'],
+      regions: l.regions.map(regionRecord),
+      personalisedRegions: l.personalisedRegions.map(regionRecord),
+      zoneVerdicts: l.zoneVerdicts.map(verdictRecord),
       outputs,
       outputSize: l.outputSize,
       referenceSize: l.referenceSize,
@@ -436,6 +436,28 @@ export class ComparisonRunner {
       }
     }
   }
+}
+
+type Region = CaptureComparisonResult['lights'][number]['regions'][number];
+type Verdict = CaptureComparisonResult['lights'][number]['zoneVerdicts'][number];
+
+/** The fields of the API contract only (comparison.schema.json), whatever else the difference stage reports. */
+function regionRecord(r: Region): LightComparisonResult['regions'][number] {
+  return { box: { x: r.box.x, y: r.box.y, width: r.box.width, height: r.box.height }, polygon: r.polygon, area: r.area, score: r.score, peak: r.peak };
+}
+
+function verdictRecord(v: Verdict): LightComparisonResult['zoneVerdicts'][number] {
+  return {
+    zoneId: v.zoneId,
+    type: v.type as LightComparisonResult['zoneVerdicts'][number]['type'],
+    ...(v.label !== undefined && { label: v.label }),
+    verdict: v.verdict,
+    score: v.score,
+    flaggedShare: v.flaggedShare,
+    signal: { reference: v.signal.reference, questioned: v.signal.questioned },
+    coverage: v.coverage,
+    judgedShare: v.judgedShare,
+  };
 }
 
 function signalCheck(signal: AbortSignal): void {
