@@ -3,7 +3,8 @@
  * compiled worker in dist/: run `npx tsc -b image-pipeline` first).
  */
 import { decodeForAnalysis } from './derivatives/decode-for-analysis';
-import { cornerError } from './ops/geometry';
+import sharp from 'sharp';
+import { applyHomography, cornerError } from './ops/geometry';
 import { createPipelinePool, isPipelineError, type PipelinePool } from './pool';
 import { UTOPIA_PASSPORT_2019 } from './synth/designs';
 import { HOLDERS } from './synth/holders';
@@ -94,6 +95,86 @@ describe('pipeline pool', () => {
     const ok = settled.filter((s) => s.status === 'fulfilled');
     expect(full).toHaveLength(1);
     expect(ok).toHaveLength(4);
+  });
+});
+
+describe('compareCapture', () => {
+  it('compares a multi-light capture reduced for analysis and reports everything in original pixels', async () => {
+    const design = { ...UTOPIA_PASSPORT_2019, dpi: 150 };
+    const files: Record<'reference' | 'questioned', Record<string, string>> = { reference: {}, questioned: {} };
+    let zones: Awaited<ReturnType<typeof renderDocument>>['zones'] = [];
+    let altered: Awaited<ReturnType<typeof renderDocument>>['altered'] = [];
+    let size: [number, number] = [0, 0];
+    for (const light of ['white', 'ir-870'] as const) {
+      const r = await renderDocument(design, HOLDERS.passportA, light, { format: 'png', noiseSeed: 1 });
+      const q = await renderDocument(design, HOLDERS.passportA, light, { format: 'png', noiseSeed: 2, variant: { alterFields: { dateOfBirth: '1984-03-14' } } });
+      files.reference[light] = path.join(dir, `cap-r-${light}.png`);
+      files.questioned[light] = path.join(dir, `cap-q-${light}.png`);
+      await fs.writeFile(files.reference[light]!, r.image);
+      await fs.writeFile(files.questioned[light]!, q.image);
+      zones = r.zones;
+      altered = q.altered;
+      size = [r.width, r.height];
+    }
+    // The reference has a UV image the questioned capture lacks.
+    files.reference['uv-365'] = files.reference.white!;
+    const pool = createPipelinePool({ threads: 2, maxQueue: 4, taskTimeoutMs: 300_000 });
+    const stages: string[] = [];
+    try {
+      const result = await pool.compareCapture(
+        { reference: { images: files.reference, zones }, questioned: { images: files.questioned }, decode: { maxLongEdge: 500 } },
+        { onProgress: (p) => stages.push(p.stage) },
+      );
+      expect(result.anchorLight).toBe('white');
+      expect(result.skipped).toEqual([{ lightSource: 'uv-365', reason: 'not-in-questioned' }]);
+      expect(stages.slice(0, 3)).toEqual(['decode', 'align', 'compare']);
+      expect(stages).toContain('compare:ir-870');
+      // Same framing: in original pixels, the homography maps the document's centre onto itself.
+      const [cx, cy] = applyHomography(result.alignment.homography, size[0] / 2, size[1] / 2);
+      expect(Math.hypot(cx - size[0] / 2, cy - size[1] / 2)).toBeLessThan(2);
+      const white = result.lights.find((l) => l.lightSource === 'white')!;
+      expect(white.analysisScale.reference).toBeCloseTo(500 / size[0], 2);
+      expect(white.referenceSize).toEqual(size);
+      expect(white.outputSize[0]).toBeLessThanOrEqual(500);
+      const ir = result.lights.find((l) => l.lightSource === 'ir-870')!;
+      expect(ir.registration.anchorLight).toBe('white');
+      expect(Math.hypot(...ir.registration.shift)).toBeLessThanOrEqual(4);
+      // Regions are in original reference pixels: inside the image, and over the altered field.
+      const flagged = [...white.regions, ...white.personalisedRegions, ...ir.regions, ...ir.personalisedRegions];
+      for (const r of flagged) {
+        expect(r.box.x + r.box.width).toBeLessThanOrEqual(size[0] + 1);
+        expect(r.box.y + r.box.height).toBeLessThanOrEqual(size[1] + 1);
+      }
+      const targets = altered.map((a) => a.polygon);
+      const hit = flagged.some((r) =>
+        targets.some((poly) => {
+          const xs = poly.map((p) => p[0]);
+          const ys = poly.map((p) => p[1]);
+          return r.box.x < Math.max(...xs) && r.box.x + r.box.width > Math.min(...xs) && r.box.y < Math.max(...ys) && r.box.y + r.box.height > Math.min(...ys);
+        }),
+      );
+      expect(hit).toBe(true);
+      expect(white.heatmapPng.subarray(1, 4).toString()).toBe('PNG');
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('refuses captures with no light source in common, and fails with ALIGNMENT_FAILED on unrelated images', async () => {
+    const pool = createPipelinePool({ threads: 1, maxQueue: 2, taskTimeoutMs: 120_000 });
+    try {
+      const noise = path.join(dir, 'noise.png');
+      const raw = Buffer.alloc(600 * 400 * 3);
+      for (let i = 0, x = 7; i < raw.length; i++) raw[i] = (x = (x * 1103515245 + 12345) >>> 0) >>> 24;
+      await sharp(raw, { raw: { width: 600, height: 400, channels: 3 } }).png().toFile(noise);
+      await expectPipelineError(pool.compareCapture({ reference: { images: { white: noise } }, questioned: { images: { 'uv-365': noise } } }), 'NO_COMMON_LIGHT');
+      await expectPipelineError(
+        pool.compareCapture({ reference: { images: { white: path.join(dir, 'reference.png') } }, questioned: { images: { white: noise } } }),
+        'ALIGNMENT_FAILED',
+      );
+    } finally {
+      await pool.close();
+    }
   });
 });
 

@@ -329,7 +329,7 @@ export class ComparisonRunner {
           refine,
           decode: { maxPixels: this.d.limits.maxImagePixels, maxLongEdge: analysisMaxLongEdge },
         },
-        { signal, onProgress: (p) => setProgress(p.stage === 'compare' || p.stage.startsWith('compare:') ? 'compare' : p.stage, 0.1 + 0.8 * p.fraction) },
+        { signal, onProgress: (p) => setProgress(p.stage, 0.1 + 0.8 * p.fraction) },
       ),
     );
     setProgress('store', 0.92);
