@@ -18,7 +18,6 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { probeImage } from '@exemplar/image-pipeline';
 import {
   validate,
   type Comparison,
