@@ -63,12 +63,12 @@ export interface CompareParams {
   validErosion: number;
   /** Output images (aligned, heatmap) are reduced to this long edge when the reference is larger. */
   outputMaxLongEdge: number;
-  /** zlib level of the PNG outputs. */
+  /** zlib level of the PNG outputs (1: fast; the files go to storage once, the comparison waits for them). */
   pngCompression: number;
 }
 
 export const DEFAULT_COMPARE_PARAMS: Readonly<CompareParams> = Object.freeze({
-  workingLongEdge: 1200,
+  workingLongEdge: 1000,
   illuminationTiles: 48,
   levels: 3,
   preBlur: 0.8,
@@ -86,7 +86,7 @@ export const DEFAULT_COMPARE_PARAMS: Readonly<CompareParams> = Object.freeze({
   backgroundTolerance: 24,
   validErosion: 2,
   outputMaxLongEdge: 4096,
-  pngCompression: 6,
+  pngCompression: 1,
 });
 
 export interface CompareInput {
@@ -272,7 +272,8 @@ async function dilateMask(mask: Uint8Array, width: number, height: number, radiu
   return withMats((track) => {
     const src = track(u8ToMat(cv, mask, width, height));
     const dst = track(new cv.Mat());
-    const kernel = track(cv.getStructuringElement(cv.MORPH_ELLIPSE, new cv.Size(2 * radius + 1, 2 * radius + 1)));
+    // A square kernel: OpenCV dilates with it in two separable passes, unlike a disc.
+    const kernel = track(cv.getStructuringElement(cv.MORPH_RECT, new cv.Size(2 * radius + 1, 2 * radius + 1)));
     cv.dilate(src, dst, kernel);
     return new Uint8Array(dst.data);
   });
@@ -303,25 +304,6 @@ interface Outline {
   width: number;
 }
 
-/** Score as colour over transparent (working resolution); pixels not compared are shaded dark. */
-function scoreOverlay(score: Plane, valid: Uint8Array): Uint8Array {
-  const out = new Uint8Array(score.data.length * 4);
-  for (let i = 0, k = 0; i < score.data.length; i++, k += 4) {
-    if (!valid[i]) {
-      out[k + 3] = 166;
-      continue;
-    }
-    const v = score.data[i]!;
-    if (v <= 0.2) continue;
-    const c = RAMP_LUT[Math.min(255, Math.round(v * 255))]!;
-    out[k] = c[0];
-    out[k + 1] = c[1];
-    out[k + 2] = c[2];
-    out[k + 3] = Math.round(Math.min(0.85, ((v - 0.2) / 0.3) * 0.85) * 255);
-  }
-  return out;
-}
-
 function outlinesSvg(outlines: readonly Outline[], width: number, height: number, scale: number): string {
   let svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">`;
   for (const o of outlines) {
@@ -336,7 +318,12 @@ function rawInput(data: Uint8Array, width: number, height: number, channels: 1 |
   return sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), { raw: { width, height, channels } });
 }
 
-/** Reference in dimmed grey, the score as a colour ramp where it is notable, outlines on top; all compositing in libvips. */
+/**
+ * Reference in dimmed grey, the score as a colour ramp where it is notable,
+ * pixels not compared shaded dark, outlines on top. The blend is one pass in
+ * JavaScript at the output size; libvips only draws the outlines (SVG) and
+ * encodes.
+ */
 async function renderHeatmap(
   reference: PixelImage,
   score: Plane,
@@ -346,23 +333,46 @@ async function renderHeatmap(
   outlines: readonly Outline[],
   compression: number,
 ): Promise<Buffer> {
-  const overlay = await rawInput(scoreOverlay(score, valid), score.width, score.height, 4)
-    .resize(outW, outH, { fit: 'fill', kernel: 'linear' })
-    .raw()
-    .toBuffer();
-  let base = rawInput(reference.data, reference.width, reference.height, reference.channels);
-  if (outW !== reference.width || outH !== reference.height) base = base.resize(outW, outH, { fit: 'fill', kernel: 'lanczos3' });
-  const grey = await base.greyscale().linear(0.55, 40).raw().toBuffer();
-  const composed = await rawInput(grey, outW, outH, 1)
-    .toColourspace('srgb')
-    .composite([
-      { input: overlay, raw: { width: outW, height: outH, channels: 4 } },
-      { input: Buffer.from(outlinesSvg(outlines, outW, outH, outW / reference.width)) },
-    ])
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  // Compositing leaves an opaque alpha channel; the heatmap is plain RGB.
-  return sharp(composed.data, { raw: { width: outW, height: outH, channels: composed.info.channels } })
+  const c = reference.channels;
+  const base =
+    outW === reference.width && outH === reference.height
+      ? reference.data
+      : await rawInput(reference.data, reference.width, reference.height, c).resize(outW, outH, { fit: 'fill', kernel: 'lanczos3' }).raw().toBuffer();
+  const cv = await loadOpenCv();
+  const [s, v] = await withMats((track) => {
+    const src = track(new cv.Mat(score.height, score.width, cv.CV_32FC1));
+    src.data32F.set(score.data);
+    const big = track(new cv.Mat());
+    cv.resize(src, big, new cv.Size(outW, outH), 0, 0, cv.INTER_LINEAR);
+    const mask = track(u8ToMat(cv, valid, score.width, score.height));
+    const bigMask = track(new cv.Mat());
+    cv.resize(mask, bigMask, new cv.Size(outW, outH), 0, 0, cv.INTER_LINEAR);
+    return [new Float32Array(big.data32F), new Uint8Array(bigMask.data)] as const;
+  });
+  // Dimmed grey levels, and the shade of pixels not compared, as tables: most pixels need nothing else.
+  const dim = Uint8Array.from({ length: 256 }, (_, g) => Math.round(40 + 0.55 * g));
+  const dark = Uint8Array.from(dim, (g) => Math.round(g * 0.35));
+  const rgb = new Uint8Array(outW * outH * 3);
+  for (let i = 0, k = 0; i < s.length; i++, k += 3) {
+    const grey = c === 1 ? base[i]! : (77 * base[k]! + 150 * base[k + 1]! + 29 * base[k + 2]!) >> 8;
+    if (v[i]! < 128) {
+      rgb[k] = rgb[k + 1] = rgb[k + 2] = dark[grey]!;
+      continue;
+    }
+    const val = s[i]!;
+    const g = dim[grey]!;
+    if (val <= 0.2) {
+      rgb[k] = rgb[k + 1] = rgb[k + 2] = g;
+      continue;
+    }
+    const alpha = val >= 0.5 ? 0.85 : ((val - 0.2) / 0.3) * 0.85;
+    const col = RAMP_LUT[Math.min(255, Math.round(val * 255))]!;
+    rgb[k] = Math.round(g + alpha * (col[0] - g));
+    rgb[k + 1] = Math.round(g + alpha * (col[1] - g));
+    rgb[k + 2] = Math.round(g + alpha * (col[2] - g));
+  }
+  return rawInput(rgb, outW, outH, 3)
+    .composite([{ input: Buffer.from(outlinesSvg(outlines, outW, outH, outW / reference.width)) }])
     .removeAlpha()
     .png({ compressionLevel: compression, adaptiveFiltering: false })
     .toBuffer();
@@ -435,36 +445,36 @@ export async function compareImages(input: CompareInput): Promise<CompareResult>
   // Statistics are learnt where both images should show the same thing; personalised zones
   // differ legitimately (another holder's photo would bend the tone curve), unless they are nearly everything.
   let learn = valid;
+  let learnCount = validCount;
+  let outside = valid;
+  let inside: Uint8Array | undefined;
   if (personalisedMask) {
-    const outside = new Uint8Array(valid.length);
+    outside = new Uint8Array(valid.length);
+    inside = new Uint8Array(valid.length);
     let n = 0;
     for (let i = 0; i < valid.length; i++) {
-      if (valid[i] && !personalisedMask[i]) {
+      if (!valid[i]) continue;
+      if (personalisedMask[i]) inside[i] = 255;
+      else {
         outside[i] = 255;
         n++;
       }
     }
-    if (n >= 0.2 * validCount) learn = outside;
+    if (n >= 0.2 * validCount) {
+      learn = outside;
+      learnCount = n;
+    }
   }
 
   const tile = Math.max(4, Math.round(Math.max(ww, wh) / params.illuminationTiles));
-  const norm = await normaliseToReference(refPlanes, qPlanes, learn, profile, { illuminationTile: tile });
+  const norm = await normaliseToReference(refPlanes, qPlanes, { valid, learn }, profile, { illuminationTile: tile });
   fillInvalid(norm.questioned, norm.reference);
 
   const diff = await differenceScore(norm.reference, norm.questioned, valid, profile, norm.noiseAmplification, params, learn);
 
   // Split at the pixel level: a changed security feature crossed by a name line stays a finding outside the line.
-  let regions: DifferenceRegion[];
-  let personalisedRegions: DifferenceRegion[] = [];
-  if (personalisedMask) {
-    const pm = personalisedMask;
-    const outside = Uint8Array.from(valid, (v, i) => (v && !pm[i] ? 255 : 0));
-    const inside = Uint8Array.from(valid, (v, i) => (v && pm[i] ? 255 : 0));
-    regions = await extractRegions(diff.score, outside, frame, params, validCount);
-    personalisedRegions = await extractRegions(diff.score, inside, frame, params, validCount);
-  } else {
-    regions = await extractRegions(diff.score, valid, frame, params);
-  }
+  const regions = await extractRegions(diff.score, outside, frame, params, validCount);
+  const personalisedRegions = inside ? await extractRegions(diff.score, inside, frame, params, validCount) : [];
 
   const zoneResult = await zoneVerdicts(
     { zones, lightSource, reference: norm.reference, questioned: norm.questioned, score: diff.score, valid, frame, profile, personalisedMask },
@@ -490,10 +500,11 @@ export async function compareImages(input: CompareInput): Promise<CompareResult>
   for (const z of zones) {
     const v = verdictById.get(z.id);
     if (!v) continue;
-    outlines.push({ polygon: z.polygon as [number, number][], colour: v.verdict === 'consistent' ? '#00aa00' : '#e600e6', width: Math.max(1, stroke - 1) });
+    outlines.push({ polygon: z.polygon as [number, number][], colour: v.verdict === 'consistent' ? '#00aa00' : '#ffd400', width: Math.max(1, stroke - 1) });
   }
-  for (const r of personalisedRegions) outlines.push({ polygon: r.polygon, colour: '#00beff', width: stroke });
-  for (const r of regions) outlines.push({ polygon: r.polygon, colour: '#ff1e1e', width: stroke });
+  // Outline colours stay clear of the heat ramp (blue → yellow → red): findings magenta, personal data cyan.
+  for (const r of personalisedRegions) outlines.push({ polygon: r.polygon, colour: '#00e5ff', width: stroke });
+  for (const r of regions) outlines.push({ polygon: r.polygon, colour: '#ff00ff', width: stroke });
   const [heatmapPng, alignedPng] = await Promise.all([
     renderHeatmap(reference, diff.score, valid, outW, outH, outlines, params.pngCompression),
     renderAligned(warped.image, warped.valid, outW, outH, params.pngCompression),
@@ -516,7 +527,7 @@ export async function compareImages(input: CompareInput): Promise<CompareResult>
         ...norm.stats,
         illumination: [round4(norm.stats.illumination[0]), round4(norm.stats.illumination[1])],
       },
-      learnedShare: round4(learn === valid ? validCount / valid.length : learn.reduce((n, v) => n + (v ? 1 : 0), 0) / valid.length),
+      learnedShare: round4(learnCount / valid.length),
       levels: diff.levels.map((l) => ({ noise: round4(l.noise), threshold: l.threshold })),
       flaggedShare: round4(validCount > 0 ? flagged / validCount : 0),
       uncoveredZones: zoneResult.uncovered,

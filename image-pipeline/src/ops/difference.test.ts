@@ -39,7 +39,7 @@ describe('differenceScore', () => {
 
   it('tolerates a one-pixel misalignment and resampling blur', async () => {
     const a = content();
-    const shifted = await gaussianBlur(content(1, 1), 0.6);
+    const shifted = gaussianBlur(content(1, 1), 0.6);
     // Half a pixel to the right, resampled bilinearly.
     const next = content(1, 0);
     const subpixel = makePlane(W, H, Float32Array.from(a.data, (v, i) => (v + next.data[i]!) / 2));

@@ -15,16 +15,20 @@
  *    (matrices, saturation, CMYK conversions) in ways no per-channel curve
  *    can undo. For UV one common gain (fluorescence colour and brightness are
  *    the evidence there, so channels keep their ratios); for other lights a
- *    per-channel gain and offset;
- * 4. a second, per-channel illumination field for what tone matching leaves.
+ *    per-channel gain and offset.
  *
- * Every statistic is learnt only from pixels expected to match (compared,
- * outside personalised zones). Light sources fall into profiles {white, uv,
+ * Distribution statistics (illumination tiles, UV gain, linear fits) are
+ * learnt only from pixels expected to match (compared, outside personalised
+ * zones); the pixel-to-pixel tone fit and the sharpness match use every
+ * compared pixel: the fit rejects what differs by itself, and outside
+ * personalised zones a page may hold little but paper (under IR, nearly all
+ * the ink is holder data), too narrow a range to fit a tone curve or judge
+ * edges on. Light sources fall into profiles {white, uv,
  * ir, other} by the band and mode of their vocabulary entry; each profile
  * also carries the thresholds the difference stage uses.
  */
 import { getLightSource } from '@exemplar/specimens-schema';
-import { gaussianBlur, gradientMagnitude, makePlane, medianBlur, quantiles, resizePlane, selectKth, type Plane } from './planes';
+import { gaussianBlur, makePlane, medianBlur, quantiles, resizePlane, selectKth, type Plane } from './planes';
 
 export type LightProfileId = 'white' | 'uv' | 'ir' | 'other';
 
@@ -246,7 +250,7 @@ export async function illuminationField(questioned: Plane, reference: Plane, val
     residual[samples[s]!] = weights[s]! * (vs[s]! - p);
   }
   let res = makePlane(gw, gh, residual);
-  if (gw >= 5 && gh >= 5) res = await gaussianBlur(await medianBlur(res, 5), 1);
+  if (gw >= 5 && gh >= 5) res = gaussianBlur(await medianBlur(res, 5), 1);
   const hw = Math.ceil(w / 2);
   const hh = Math.ceil(h / 2);
   const resHalf = await resizePlane(res, hw, hh, 'linear');
@@ -359,7 +363,7 @@ function toneTerms(v: readonly number[], out: Float64Array, offset: number): voi
  * images (a residual misalignment barely matters), weighted inversely to how
  * common their luminance is so the paper white does not outvote the inks.
  */
-export async function fitToneTransform(reference: readonly Plane[], questioned: readonly Plane[], learn: Uint8Array): Promise<{ planes: Plane[]; residual: number }> {
+export async function fitToneTransform(reference: readonly Plane[], questioned: readonly Plane[], mask: Uint8Array): Promise<{ planes: Plane[]; residual: number }> {
   const channels = reference.length;
   if (channels !== 1 && channels !== 3) throw new RangeError('tone transform needs 1 or 3 planes');
   const terms = channels === 1 ? 4 : 10;
@@ -374,7 +378,7 @@ export async function fitToneTransform(reference: readonly Plane[], questioned: 
     const fy = Math.min(h - 1, Math.floor(((y + 0.5) * h) / sh));
     for (let x = step >> 1; x < sw; x += step) {
       const fx = Math.min(w - 1, Math.floor(((x + 0.5) * w) / sw));
-      if (learn[fy * w + fx]) idx.push(y * sw + x);
+      if (mask[fy * w + fx]) idx.push(y * sw + x);
     }
   }
   const n = idx.length;
@@ -483,10 +487,44 @@ function applyToneTransform(questioned: readonly Plane[], coeffs: readonly Float
   return out.map((d) => makePlane(w, h, d));
 }
 
-/** Edge steepness: 99th percentile of the gradient magnitude over valid pixels. */
-async function sharpness(p: Plane, valid: Uint8Array): Promise<number> {
-  const g = await gradientMagnitude(p);
-  return quantiles(g.data, [0.99], valid)[0]!;
+/**
+ * Edge steepness: 99th percentile of the 3×3 Sobel gradient magnitude over
+ * the valid pixels of every other row (a global statistic needs no more).
+ */
+function sharpness(p: Plane, valid: Uint8Array): number {
+  const { width: w, height: h, data: a } = p;
+  const mags = new Float32Array(Math.ceil(h / 2) * w);
+  let n = 0;
+  for (let y = 1; y < h - 1; y += 2) {
+    for (let x = 1; x < w - 1; x++) {
+      const k = y * w + x;
+      if (!valid[k]) continue;
+      const gx = a[k - w + 1]! + 2 * a[k + 1]! + a[k + w + 1]! - a[k - w - 1]! - 2 * a[k - 1]! - a[k + w - 1]!;
+      const gy = a[k + w - 1]! + 2 * a[k + w]! + a[k + w + 1]! - a[k - w - 1]! - 2 * a[k - w]! - a[k - w + 1]!;
+      mags[n++] = Math.sqrt(gx * gx + gy * gy);
+    }
+  }
+  return n === 0 ? 0 : selectKth(mags, 0, n, Math.min(n - 1, Math.floor(0.99 * n)));
+}
+
+/** The central `share` × `share` part of two planes and a mask. */
+function centralCrop(a: Plane, b: Plane, mask: Uint8Array, share: number): [Plane, Plane, Uint8Array] {
+  const { width: w, height: h } = a;
+  const cw = Math.max(8, Math.round(w * share));
+  const ch = Math.max(8, Math.round(h * share));
+  if (cw >= w || ch >= h) return [a, b, mask];
+  const x0 = (w - cw) >> 1;
+  const y0 = (h - ch) >> 1;
+  const ca = new Float32Array(cw * ch);
+  const cb = new Float32Array(cw * ch);
+  const cm = new Uint8Array(cw * ch);
+  for (let y = 0; y < ch; y++) {
+    const from = (y + y0) * w + x0;
+    ca.set(a.data.subarray(from, from + cw), y * cw);
+    cb.set(b.data.subarray(from, from + cw), y * cw);
+    cm.set(mask.subarray(from, from + cw), y * cw);
+  }
+  return [makePlane(cw, ch, ca), makePlane(cw, ch, cb), cm];
 }
 
 const BLUR_STEPS = [0.4, 0.6, 0.8, 1.0, 1.25, 1.5, 1.8, 2.2, 2.7, 3.3];
@@ -496,10 +534,12 @@ const BLUR_STEPS = [0.4, 0.6, 0.8, 1.0, 1.25, 1.5, 1.8, 2.2, 2.7, 3.3];
  * Global edge statistics are used rather than pixel differences, which a
  * residual misalignment would mistake for blur.
  */
-export async function matchSharpness(reference: Plane, questioned: Plane, valid: Uint8Array): Promise<NormaliseStats['sharpness']> {
-  const { a } = quantileLine(questioned, reference, valid);
-  const sRef = await sharpness(reference, valid);
-  const sQ = (await sharpness(questioned, valid)) * a;
+export async function matchSharpness(referenceIn: Plane, questionedIn: Plane, validIn: Uint8Array): Promise<NormaliseStats['sharpness']> {
+  const { a } = quantileLine(questionedIn, referenceIn, validIn);
+  // Measured on the central part of the page (a third of it): a document has edges everywhere, and each candidate blur then costs a third.
+  const [reference, questioned, valid] = centralCrop(referenceIn, questionedIn, validIn, 0.58);
+  const sRef = sharpness(reference, valid);
+  const sQ = sharpness(questioned, valid) * a;
   if (!(sRef > 0) || !(sQ > 0)) return { blurred: 'none', sigma: 0 };
   const blurRef = sRef > sQ;
   const sharper = blurRef ? reference : questioned;
@@ -507,7 +547,7 @@ export async function matchSharpness(reference: Plane, questioned: Plane, valid:
   const target = blurRef ? sQ : sRef;
   let best = { sigma: 0, err: Math.abs(Math.log((blurRef ? sRef : sQ) / target)) };
   for (const sigma of BLUR_STEPS) {
-    const s = (await sharpness(await gaussianBlur(sharper, sigma), valid)) * scale;
+    const s = sharpness(gaussianBlur(sharper, sigma), valid) * scale;
     const err = Math.abs(Math.log(s / target));
     if (err < best.err) best = { sigma, err };
     if (s <= target) break; // steepness only falls with sigma: the match has been passed
@@ -518,18 +558,19 @@ export async function matchSharpness(reference: Plane, questioned: Plane, valid:
 
 /**
  * Normalises the questioned planes (RGB or grey, same count as the
- * reference) to the reference; `learn` (0/255) says which pixels to learn
- * from: compared pixels whose content should be the same in both images
+ * reference) to the reference. `valid` (0/255) marks the compared pixels,
+ * `learn` those whose content should be the same in both images
  * (personalised zones left out).
  */
 export async function normaliseToReference(
   reference: readonly Plane[],
   questioned: readonly Plane[],
-  learn: Uint8Array,
+  masks: { valid: Uint8Array; learn: Uint8Array },
   profile: LightProfile,
   params: NormaliseParams,
 ): Promise<Normalised> {
   if (reference.length !== questioned.length || reference.length === 0) throw new RangeError('reference and questioned need the same number of planes');
+  const { valid, learn } = masks;
   let ref = [...reference];
   let q = [...questioned];
   let amplification: Plane | null = null;
@@ -557,13 +598,13 @@ export async function normaliseToReference(
     }
   }
 
-  const sharp = await matchSharpness(luminance(ref), luminance(q), learn);
-  if (sharp.blurred === 'reference') ref = await Promise.all(ref.map((p) => gaussianBlur(p, sharp.sigma)));
-  if (sharp.blurred === 'questioned') q = await Promise.all(q.map((p) => gaussianBlur(p, sharp.sigma)));
+  const sharp = await matchSharpness(luminance(ref), luminance(q), valid);
+  if (sharp.blurred === 'reference') ref = ref.map((p) => gaussianBlur(p, sharp.sigma));
+  if (sharp.blurred === 'questioned') q = q.map((p) => gaussianBlur(p, sharp.sigma));
 
   let toneResidual = 0;
   if (profile.tone === 'fit') {
-    const fit = await fitToneTransform(ref, q, learn);
+    const fit = await fitToneTransform(ref, q, valid);
     q = fit.planes;
     toneResidual = Math.round(fit.residual * 1e4) / 1e4;
   } else if (profile.tone === 'gain') {
@@ -574,11 +615,6 @@ export async function normaliseToReference(
       const { a, b } = quantileLine(p, ref[c]!, learn);
       return mapLinear(p, a, b);
     });
-  }
-
-  if (profile.illuminationField) {
-    const fields = await Promise.all(q.map((p, c) => illuminationField(p, ref[c]!, learn, params.illuminationTile)));
-    q = q.map((p, c) => applyGain(p, fields[c]!));
   }
 
   return { reference: ref, questioned: q, noiseAmplification: amplification, stats: { illumination, sharpness: sharp, tone: { model: profile.tone, residual: toneResidual } } };

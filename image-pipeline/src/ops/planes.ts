@@ -46,25 +46,113 @@ async function filterPlane(p: Plane, run: (cv: Cv, src: Mat, dst: Mat) => void):
   });
 }
 
-/** Gaussian blur with mirrored borders; sigma ≤ 0 returns a copy. */
-export function gaussianBlur(p: Plane, sigma: number): Promise<Plane> {
-  if (!(sigma > 0)) return Promise.resolve(makePlane(p.width, p.height, new Float32Array(p.data)));
-  return filterPlane(p, (cv, src, dst) => cv.GaussianBlur(src, dst, new cv.Size(0, 0), sigma, sigma, cv.BORDER_REFLECT_101));
+/** Normalised Gaussian taps for radius ⌈2.5σ⌉ (what lies beyond weighs under 2 %). */
+function gaussianKernel(sigma: number): Float32Array {
+  const r = Math.max(1, Math.ceil(2.5 * sigma));
+  const k = new Float32Array(2 * r + 1);
+  let sum = 0;
+  for (let i = -r; i <= r; i++) sum += k[i + r] = Math.exp(-(i * i) / (2 * sigma * sigma));
+  for (let i = 0; i < k.length; i++) k[i]! /= sum;
+  return k;
 }
 
-/** Local maximum (dilate) and minimum (erode) over a (2r+1)² square. */
-export async function minMaxFilter(p: Plane, radius: number): Promise<{ min: Plane; max: Plane }> {
-  const cv = await loadOpenCv();
-  return withMats((track) => {
-    const src = track(planeToMat(cv, p));
-    const kernel = track(cv.getStructuringElement(cv.MORPH_RECT, new cv.Size(2 * radius + 1, 2 * radius + 1)));
-    const lo = track(new cv.Mat());
-    const hi = track(new cv.Mat());
-    const anchor = new cv.Point(-1, -1);
-    cv.erode(src, lo, kernel, anchor, 1, cv.BORDER_REPLICATE);
-    cv.dilate(src, hi, kernel, anchor, 1, cv.BORDER_REPLICATE);
-    return { min: matToPlane(lo), max: matToPlane(hi) };
-  });
+/** Mirror an index into [0, n) without repeating the edge pixel (OpenCV's BORDER_REFLECT_101). */
+function mirror(i: number, n: number): number {
+  if (n === 1) return 0;
+  while (i < 0 || i >= n) i = i < 0 ? -i : 2 * n - 2 - i;
+  return i;
+}
+
+/**
+ * Gaussian blur with mirrored borders; sigma ≤ 0 returns a copy. Separable
+ * passes in JavaScript: for the small sigmas used here they cost less than
+ * copying the plane into the WebAssembly heap and back.
+ */
+export function gaussianBlur(p: Plane, sigma: number): Plane {
+  const { width: w, height: h } = p;
+  if (!(sigma > 0)) return makePlane(w, h, new Float32Array(p.data));
+  const k = gaussianKernel(sigma);
+  const r = (k.length - 1) >> 1;
+  if (w <= 2 * r || h <= 2 * r) return gaussianBlurSmall(p, k);
+  const src = p.data;
+  const tmp = new Float32Array(w * h);
+  const out = new Float32Array(w * h);
+  // The kernel is symmetric: pair the taps (half the multiplications); radii 2 and 3 (the usual) unrolled.
+  const c0 = k[r]!;
+  const c1 = k[r + 1]!;
+  const c2 = r >= 2 ? k[r + 2]! : 0;
+  const c3 = r >= 3 ? k[r + 3]! : 0;
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    for (let x = 0; x < r; x++) {
+      let acc = 0;
+      for (let t = -r; t <= r; t++) acc += k[t + r]! * src[row + mirror(x + t, w)]!;
+      tmp[row + x] = acc;
+    }
+    const end = row + w - r;
+    if (r === 2) {
+      for (let i = row + 2; i < end; i++) tmp[i] = c0 * src[i]! + c1 * (src[i - 1]! + src[i + 1]!) + c2 * (src[i - 2]! + src[i + 2]!);
+    } else if (r === 3) {
+      for (let i = row + 3; i < end; i++) tmp[i] = c0 * src[i]! + c1 * (src[i - 1]! + src[i + 1]!) + c2 * (src[i - 2]! + src[i + 2]!) + c3 * (src[i - 3]! + src[i + 3]!);
+    } else {
+      for (let i = row + r; i < end; i++) {
+        let acc = c0 * src[i]!;
+        for (let t = 1; t <= r; t++) acc += k[r + t]! * (src[i - t]! + src[i + t]!);
+        tmp[i] = acc;
+      }
+    }
+    for (let x = w - r; x < w; x++) {
+      let acc = 0;
+      for (let t = -r; t <= r; t++) acc += k[t + r]! * src[row + mirror(x + t, w)]!;
+      tmp[row + x] = acc;
+    }
+  }
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    const end = row + w;
+    if (y >= r && y < h - r) {
+      if (r === 2) {
+        for (let i = row; i < end; i++) out[i] = c0 * tmp[i]! + c1 * (tmp[i - w]! + tmp[i + w]!) + c2 * (tmp[i - 2 * w]! + tmp[i + 2 * w]!);
+        continue;
+      }
+      if (r === 3) {
+        const w2 = 2 * w;
+        const w3 = 3 * w;
+        for (let i = row; i < end; i++) out[i] = c0 * tmp[i]! + c1 * (tmp[i - w]! + tmp[i + w]!) + c2 * (tmp[i - w2]! + tmp[i + w2]!) + c3 * (tmp[i - w3]! + tmp[i + w3]!);
+        continue;
+      }
+    }
+    for (let x = 0; x < w; x++) out[row + x] = 0;
+    for (let t = -r; t <= r; t++) {
+      const wt = k[t + r]!;
+      const from = mirror(y + t, h) * w;
+      for (let x = 0; x < w; x++) out[row + x]! += wt * tmp[from + x]!;
+    }
+  }
+  return makePlane(w, h, out);
+}
+
+/** The plain form, for planes not larger than the kernel. */
+function gaussianBlurSmall(p: Plane, k: Float32Array): Plane {
+  const { width: w, height: h } = p;
+  const r = (k.length - 1) >> 1;
+  const tmp = new Float32Array(w * h);
+  const out = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let acc = 0;
+      for (let t = -r; t <= r; t++) acc += k[t + r]! * p.data[y * w + mirror(x + t, w)]!;
+      tmp[y * w + x] = acc;
+    }
+  }
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let acc = 0;
+      for (let t = -r; t <= r; t++) acc += k[t + r]! * tmp[mirror(y + t, h) * w + x]!;
+      out[y * w + x] = acc;
+    }
+  }
+  return makePlane(w, h, out);
 }
 
 export type Interpolation = 'area' | 'linear' | 'cubic';
@@ -90,23 +178,6 @@ export function halve(p: Plane): Promise<Plane> {
 export function medianBlur(p: Plane, k: 3 | 5): Promise<Plane> {
   if (p.width < k || p.height < k) return Promise.resolve(makePlane(p.width, p.height, new Float32Array(p.data)));
   return filterPlane(p, (cv, src, dst) => cv.medianBlur(src, dst, k));
-}
-
-/** Gradient magnitude from 3×3 Sobel derivatives. */
-export async function gradientMagnitude(p: Plane): Promise<Plane> {
-  const cv = await loadOpenCv();
-  return withMats((track) => {
-    const src = track(planeToMat(cv, p));
-    const gx = track(new cv.Mat());
-    const gy = track(new cv.Mat());
-    cv.Sobel(src, gx, cv.CV_32F, 1, 0, 3, 1, 0, cv.BORDER_REPLICATE);
-    cv.Sobel(src, gy, cv.CV_32F, 0, 1, 3, 1, 0, cv.BORDER_REPLICATE);
-    const x = gx.data32F;
-    const y = gy.data32F;
-    const out = new Float32Array(x.length);
-    for (let i = 0; i < out.length; i++) out[i] = Math.sqrt(x[i]! * x[i]! + y[i]! * y[i]!);
-    return makePlane(p.width, p.height, out);
-  });
 }
 
 /**

@@ -77,7 +77,8 @@ export async function extractRegions(score: Plane, mask: Uint8Array, frame: Work
     const mask = track(u8ToMat(cv, flagged, w, h));
     const closed = track(new cv.Mat());
     const k = merge | 1;
-    const kernel = track(cv.getStructuringElement(cv.MORPH_ELLIPSE, new cv.Size(k, k)));
+    // Square, not a disc: OpenCV closes with it in separable passes, an order of magnitude faster at this size.
+    const kernel = track(cv.getStructuringElement(cv.MORPH_RECT, new cv.Size(k, k)));
     cv.morphologyEx(mask, closed, cv.MORPH_CLOSE, kernel, new cv.Point(-1, -1), 1, cv.BORDER_CONSTANT, new cv.Scalar(0));
     const labelsMat = track(new cv.Mat());
     const stats = track(new cv.Mat());
@@ -218,8 +219,18 @@ function outline(
   return out;
 }
 
-/** 255 inside any of the polygons (reference pixel coordinates) on the working grid. */
-export async function rasterisePolygons(polygons: readonly (readonly (readonly [number, number])[])[], width: number, height: number, sx: number, sy: number): Promise<Uint8Array> {
+/**
+ * 255 inside any of the polygons (reference pixel coordinates) on the working
+ * grid, or on a width × height window of it whose top-left is `origin`.
+ */
+export async function rasterisePolygons(
+  polygons: readonly (readonly (readonly [number, number])[])[],
+  width: number,
+  height: number,
+  sx: number,
+  sy: number,
+  origin: { x: number; y: number } = { x: 0, y: 0 },
+): Promise<Uint8Array> {
   const cv = await loadOpenCv();
   if (polygons.length === 0) return new Uint8Array(width * height);
   return withMats((track) => {
@@ -227,7 +238,7 @@ export async function rasterisePolygons(polygons: readonly (readonly (readonly [
     // One polygon per call: polygons filled together would cancel where they overlap.
     for (const poly of polygons) {
       const flat: number[] = [];
-      for (const [x, y] of poly) flat.push(Math.round((x + 0.5) * sx - 0.5), Math.round((y + 0.5) * sy - 0.5));
+      for (const [x, y] of poly) flat.push(Math.round((x + 0.5) * sx - 0.5) - origin.x, Math.round((y + 0.5) * sy - 0.5) - origin.y);
       const vec = track(new cv.MatVector());
       const pm = track(cv.matFromArray(poly.length, 1, cv.CV_32SC2, flat));
       vec.push_back(pm);

@@ -19,7 +19,7 @@ import type { FeatureZone } from '@exemplar/specimens-schema';
 import { loadOpenCv, withMats } from '../cv/opencv';
 import { comparisonChannels } from './difference';
 import type { LightProfile } from './normalise';
-import { quantiles, u8ToMat, type Plane } from './planes';
+import { selectKth, u8ToMat, type Plane } from './planes';
 import { rasterisePolygons, type WorkingFrame } from './regions';
 
 /** What the comparison needs of a FeatureZone. */
@@ -67,13 +67,32 @@ export function zoneShowsIn(zone: Pick<ComparisonZone, 'lightSources'>, lightSou
 const round4 = (v: number) => Math.round(v * 1e4) / 1e4;
 const round2 = (v: number) => Math.round(v * 100) / 100;
 
+/** A rectangle of the working grid that a zone and its surroundings fit in. */
+interface Window {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+function windowOf(polygon: readonly (readonly [number, number])[], frame: WorkingFrame, margin: number, width: number, height: number): Window | null {
+  const xs = polygon.map((p) => (p[0] + 0.5) * frame.sx - 0.5);
+  const ys = polygon.map((p) => (p[1] + 0.5) * frame.sy - 0.5);
+  const x0 = Math.max(0, Math.floor(Math.min(...xs)) - margin);
+  const y0 = Math.max(0, Math.floor(Math.min(...ys)) - margin);
+  const x1 = Math.min(width, Math.ceil(Math.max(...xs)) + margin + 1);
+  const y1 = Math.min(height, Math.ceil(Math.max(...ys)) + margin + 1);
+  return x1 > x0 && y1 > y0 ? { x: x0, y: y0, width: x1 - x0, height: y1 - y0 } : null;
+}
+
+/** The band of `radius` pixels round a zone mask (a square kernel: dilation cost then does not grow with its area). */
 async function ringAround(zone: Uint8Array, width: number, height: number, radius: number): Promise<Uint8Array> {
   const cv = await loadOpenCv();
   return withMats((track) => {
     const src = track(u8ToMat(cv, zone, width, height));
     const dst = track(new cv.Mat());
     const k = 2 * radius + 1;
-    const kernel = track(cv.getStructuringElement(cv.MORPH_ELLIPSE, new cv.Size(k, k)));
+    const kernel = track(cv.getStructuringElement(cv.MORPH_RECT, new cv.Size(k, k)));
     cv.dilate(src, dst, kernel);
     const grown = dst.data;
     const ring = new Uint8Array(zone.length);
@@ -82,39 +101,41 @@ async function ringAround(zone: Uint8Array, width: number, height: number, radiu
   });
 }
 
-/** Texture inside the zone (luminance standard deviation) combined with the zone's contrast to its ring. */
-function featureSignal(channels: readonly Plane[], zone: Uint8Array, ring: Uint8Array, valid: Uint8Array): number {
-  const lum = channels[0]!.data;
+/**
+ * Texture inside the zone (luminance standard deviation) combined with the
+ * zone's contrast to its ring, over the judged pixels of a window
+ * (`zone`, `ring`, `judged` are window-sized; planes are full-size).
+ */
+function featureSignal(channels: readonly Plane[], win: Window, zone: Uint8Array, ring: Uint8Array, judged: Uint8Array): number {
+  const stride = channels[0]!.width;
   let n = 0;
   let sum = 0;
   let sq = 0;
-  for (let i = 0; i < lum.length; i++) {
-    if (!zone[i] || !valid[i]) continue;
-    n++;
-    sum += lum[i]!;
-    sq += lum[i]! * lum[i]!;
+  const zoneSum = new Float64Array(channels.length);
+  const ringSum = new Float64Array(channels.length);
+  let rn = 0;
+  for (let y = 0; y < win.height; y++) {
+    for (let x = 0; x < win.width; x++) {
+      const w = y * win.width + x;
+      if (!judged[w]) continue;
+      const k = (y + win.y) * stride + x + win.x;
+      if (zone[w]) {
+        const l = channels[0]!.data[k]!;
+        n++;
+        sum += l;
+        sq += l * l;
+        for (let c = 0; c < channels.length; c++) zoneSum[c]! += channels[c]!.data[k]!;
+      } else if (ring[w]) {
+        rn++;
+        for (let c = 0; c < channels.length; c++) ringSum[c]! += channels[c]!.data[k]!;
+      }
+    }
   }
   if (n === 0) return 0;
   const mean = sum / n;
   const texture = Math.sqrt(Math.max(0, sq / n - mean * mean));
   let contrast2 = 0;
-  for (const ch of channels) {
-    let zi = 0;
-    let zn = 0;
-    let ri = 0;
-    let rn = 0;
-    for (let i = 0; i < ch.data.length; i++) {
-      if (!valid[i]) continue;
-      if (zone[i]) {
-        zi += ch.data[i]!;
-        zn++;
-      } else if (ring[i]) {
-        ri += ch.data[i]!;
-        rn++;
-      }
-    }
-    if (zn > 0 && rn > 0) contrast2 += (zi / zn - ri / rn) ** 2;
-  }
+  if (rn > 0) for (let c = 0; c < channels.length; c++) contrast2 += (zoneSum[c]! / n - ringSum[c]! / rn) ** 2;
   return Math.sqrt(texture * texture + contrast2);
 }
 
@@ -133,42 +154,63 @@ export interface ZoneVerdictInput {
 }
 
 export async function zoneVerdicts(input: ZoneVerdictInput, params: ZoneVerdictParams): Promise<{ verdicts: ZoneVerdict[]; uncovered: string[] }> {
-  const { score, frame, profile } = input;
+  const { score, frame, profile, valid } = input;
   const { width, height } = score;
-  const visible = input.valid;
-  let valid = visible;
-  if (input.personalisedMask) {
-    const pm = input.personalisedMask;
-    valid = Uint8Array.from(visible, (v, i) => (v && !pm[i] ? 255 : 0));
-  }
+  const personal = input.personalisedMask;
   const verdicts: ZoneVerdict[] = [];
   const uncovered: string[] = [];
   const judged = input.zones.filter((z) => !z.personalised && zoneShowsIn(z, input.lightSource));
   if (judged.length === 0) return { verdicts, uncovered };
   const refCh = comparisonChannels(input.reference, profile);
   const qCh = comparisonChannels(input.questioned, profile);
-  const masks = await Promise.all(judged.map((z) => rasterisePolygons([z.polygon as [number, number][]], width, height, frame.sx, frame.sy)));
-  const areas = masks.map((m) => m.reduce((n, v) => n + (v ? 1 : 0), 0));
+  const maxRing = Math.max(3, Math.round(0.02 * Math.max(width, height)));
+  const polygons = judged.map((z) => z.polygon as [number, number][]);
+  // Areas decide nesting: a smaller zone inside a larger one is judged on its own and left out of the larger.
+  const areas = polygons.map((poly) => Math.abs(poly.reduce((s, p, i) => s + p[0] * poly[(i + 1) % poly.length]![1] - poly[(i + 1) % poly.length]![0] * p[1], 0)) / 2);
+  // Each zone is drawn once, on the whole grid; windows read from these.
+  const full = await Promise.all(polygons.map((poly) => rasterisePolygons([poly], width, height, frame.sx, frame.sy)));
+  const cut = (m: Uint8Array, win: Window): Uint8Array => {
+    const out = new Uint8Array(win.width * win.height);
+    for (let y = 0; y < win.height; y++) out.set(m.subarray((y + win.y) * width + win.x, (y + win.y) * width + win.x + win.width), y * win.width);
+    return out;
+  };
   for (let zi = 0; zi < judged.length; zi++) {
     const zone = judged[zi]!;
-    // A feature nested in a larger one (an emblem on the background print) has its own verdict: the larger zone is judged without it.
-    const mask = new Uint8Array(masks[zi]!);
+    const win = windowOf(polygons[zi]!, frame, maxRing + 1, width, height);
+    if (!win) {
+      uncovered.push(zone.id);
+      continue;
+    }
+    const outline = cut(full[zi]!, win);
+    const mask = new Uint8Array(outline);
     for (let zj = 0; zj < judged.length; zj++) {
       if (zj === zi || areas[zj]! >= areas[zi]!) continue;
-      const inner = masks[zj]!;
-      for (let i = 0; i < mask.length; i++) if (inner[i]) mask[i] = 0;
+      const inner = full[zj]!;
+      for (let y = 0; y < win.height; y++) {
+        const from = (y + win.y) * width + win.x;
+        for (let x = 0; x < win.width; x++) if (inner[from + x]) mask[y * win.width + x] = 0;
+      }
     }
+    // Judged pixels: compared, and not personal data.
+    const judgedPx = new Uint8Array(win.width * win.height);
+    const scores = new Float32Array(win.width * win.height);
     let total = 0;
     let seen = 0;
     let covered = 0;
     let flagged = 0;
-    for (let i = 0; i < mask.length; i++) {
-      if (!mask[i]) continue;
-      total++;
-      if (visible[i]) seen++;
-      if (!valid[i]) continue;
-      covered++;
-      if (score.data[i]! >= params.threshold) flagged++;
+    for (let y = 0; y < win.height; y++) {
+      for (let x = 0; x < win.width; x++) {
+        const w = y * win.width + x;
+        const k = (y + win.y) * width + x + win.x;
+        const ok = valid[k] && !(personal && personal[k]);
+        if (ok) judgedPx[w] = 255;
+        if (!mask[w]) continue;
+        total++;
+        if (valid[k]) seen++;
+        if (!ok) continue;
+        scores[covered++] = score.data[k]!;
+        if (score.data[k]! >= params.threshold) flagged++;
+      }
     }
     const coverage = total > 0 ? seen / total : 0;
     // Judged on what is visible and not personalised; a feature almost entirely under personal data cannot be.
@@ -176,13 +218,12 @@ export async function zoneVerdicts(input: ZoneVerdictInput, params: ZoneVerdictP
       uncovered.push(zone.id);
       continue;
     }
-    const inZone = new Uint8Array(mask.length);
-    for (let i = 0; i < mask.length; i++) if (mask[i] && valid[i]) inZone[i] = 255;
-    const radius = Math.max(3, Math.round(0.15 * Math.sqrt(covered)));
-    const ring = await ringAround(mask, width, height, radius);
-    const sRef = featureSignal(refCh, mask, ring, valid);
-    const sQ = featureSignal(qCh, mask, ring, valid);
-    const [p95] = quantiles(score.data, [0.95], inZone);
+    // The surroundings a feature is contrasted with: proportional to its size, but local (a page-wide zone has little outside it anyway).
+    const radius = Math.max(3, Math.min(maxRing, Math.round(0.15 * Math.sqrt(covered))));
+    const ring = await ringAround(outline, win.width, win.height, radius);
+    const sRef = featureSignal(refCh, win, mask, ring, judgedPx);
+    const sQ = featureSignal(qCh, win, mask, ring, judgedPx);
+    const p95 = selectKth(scores, 0, covered, Math.min(covered - 1, Math.floor(0.95 * covered)));
     const flaggedShare = flagged / covered;
     const loss = sRef >= params.minSignal ? Math.min(1, Math.max(0, 1 - sQ / sRef)) : 0;
     const appeared = sQ >= params.minSignal && sQ > 2.5 * Math.max(sRef, params.minSignal / 2);
@@ -193,7 +234,7 @@ export async function zoneVerdicts(input: ZoneVerdictInput, params: ZoneVerdictP
       zoneId: zone.id,
       type: zone.type,
       verdict,
-      score: round4(Math.max(p95 ?? 0, loss)),
+      score: round4(Math.max(p95, loss)),
       flaggedShare: round4(flaggedShare),
       signal: { reference: round2(sRef), questioned: round2(sQ) },
       coverage: round4(coverage),
