@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { decodeForAnalysis } from '../derivatives/decode-for-analysis';
-import { HOLDERS, renderDocument, UTOPIA_PASSPORT_2019 } from '../synth';
+import { HOLDERS, renderDocument, simulatePhoto, UTOPIA_PASSPORT_2019 } from '../synth';
 import type { Polygon } from '../synth';
 import { compareImages } from './compare';
 import type { DifferenceRegion, RegionBox } from './regions';
@@ -236,5 +236,24 @@ describe('compareImages on synthetic documents', () => {
     expect(absent?.verdict).toBe('absent');
     expect(absent!.score).toBeGreaterThan(0.6);
     expect(present?.verdict).toBe('consistent');
+  });
+
+  it.each(['white', 'ir-870'] as const)('keeps a hand-held photo of the genuine clean and finds the altered date (%s)', async (light) => {
+    const genuine = await renderDocument(design, holder, light, { noiseSeed: 1 });
+    const reference = await decodeBuffer(genuine.image);
+    const zones = genuine.zones as ComparisonZone[];
+    const photoOf = async (variant?: { alterFields: { dateOfBirth: string } }) => {
+      const doc = await renderDocument(design, holder, light, { noiseSeed: 2, ...(variant && { variant }) });
+      // Tilted, rotated, rescaled, blurred, noisy, JPEG, on a table: the homography is the simulator's own.
+      const photo = await simulatePhoto(doc.image, { seed: 5, maxTiltDeg: 15 });
+      const res = await compareImages({ reference, questioned: await decodeBuffer(photo.image), homography: photo.homography, lightSource: light, zones });
+      return { res, altered: doc.altered.filter((a) => a.lightSource === light) };
+    };
+    const clean = await photoOf();
+    expect(clean.res.regions).toEqual([]);
+    const forged = await photoOf({ alterFields: { dateOfBirth: '1984-03-14' } });
+    expect(forged.altered.length).toBeGreaterThanOrEqual(1);
+    for (const a of forged.altered) expect(anyOverlap([...forged.res.regions, ...forged.res.personalisedRegions], boxOf(a.polygon))).toBe(true);
+    expect(forged.res.regions).toEqual([]);
   });
 });

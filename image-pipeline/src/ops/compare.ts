@@ -300,18 +300,8 @@ const RAMP_LUT = Array.from({ length: 256 }, (_, i) => rampColour(i / 255).map(M
 
 interface Outline {
   polygon: readonly (readonly [number, number])[];
-  colour: string;
+  colour: readonly [number, number, number];
   width: number;
-}
-
-function outlinesSvg(outlines: readonly Outline[], width: number, height: number, scale: number): string {
-  let svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">`;
-  for (const o of outlines) {
-    // Reference pixel centres sit at +0.5 in SVG user space.
-    const pts = o.polygon.map(([x, y]) => `${((x + 0.5) * scale).toFixed(1)},${((y + 0.5) * scale).toFixed(1)}`).join(' ');
-    svg += `<polygon points="${pts}" fill="none" stroke="${o.colour}" stroke-width="${o.width}" stroke-linejoin="round"/>`;
-  }
-  return `${svg}</svg>`;
 }
 
 function rawInput(data: Uint8Array, width: number, height: number, channels: 1 | 2 | 3 | 4) {
@@ -321,8 +311,7 @@ function rawInput(data: Uint8Array, width: number, height: number, channels: 1 |
 /**
  * Reference in dimmed grey, the score as a colour ramp where it is notable,
  * pixels not compared shaded dark, outlines on top. The blend is one pass in
- * JavaScript at the output size; libvips only draws the outlines (SVG) and
- * encodes.
+ * JavaScript at the output size; libvips only encodes.
  */
 async function renderHeatmap(
   reference: PixelImage,
@@ -338,44 +327,80 @@ async function renderHeatmap(
     outW === reference.width && outH === reference.height
       ? reference.data
       : await rawInput(reference.data, reference.width, reference.height, c).resize(outW, outH, { fit: 'fill', kernel: 'lanczos3' }).raw().toBuffer();
-  const cv = await loadOpenCv();
-  const [s, v] = await withMats((track) => {
-    const src = track(new cv.Mat(score.height, score.width, cv.CV_32FC1));
-    src.data32F.set(score.data);
-    const big = track(new cv.Mat());
-    cv.resize(src, big, new cv.Size(outW, outH), 0, 0, cv.INTER_LINEAR);
-    const mask = track(u8ToMat(cv, valid, score.width, score.height));
-    const bigMask = track(new cv.Mat());
-    cv.resize(mask, bigMask, new cv.Size(outW, outH), 0, 0, cv.INTER_LINEAR);
-    return [new Float32Array(big.data32F), new Uint8Array(bigMask.data)] as const;
-  });
+  // Output pixel centres on the working grid: bilinear weights for the score, nearest cell for validity.
+  const sw = score.width;
+  const sh = score.height;
+  const axis = (n: number, m: number) => {
+    const i0 = new Int32Array(n);
+    const t = new Float32Array(n);
+    const near = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const u = Math.min(m - 1, Math.max(0, ((i + 0.5) * m) / n - 0.5));
+      i0[i] = Math.min(m - 2, Math.floor(u));
+      t[i] = u - i0[i]!;
+      near[i] = Math.min(m - 1, Math.floor(((i + 0.5) * m) / n));
+    }
+    return { i0, t, near };
+  };
+  const ax = axis(outW, sw);
+  const ay = axis(outH, sh);
+  const S = score.data;
   // Dimmed grey levels, and the shade of pixels not compared, as tables: most pixels need nothing else.
   const dim = Uint8Array.from({ length: 256 }, (_, g) => Math.round(40 + 0.55 * g));
   const dark = Uint8Array.from(dim, (g) => Math.round(g * 0.35));
   const rgb = new Uint8Array(outW * outH * 3);
-  for (let i = 0, k = 0; i < s.length; i++, k += 3) {
-    const grey = c === 1 ? base[i]! : (77 * base[k]! + 150 * base[k + 1]! + 29 * base[k + 2]!) >> 8;
-    if (v[i]! < 128) {
-      rgb[k] = rgb[k + 1] = rgb[k + 2] = dark[grey]!;
-      continue;
+  for (let y = 0, i = 0, k = 0; y < outH; y++) {
+    const r0 = ay.i0[y]! * sw;
+    const r1 = sw > 1 && sh > 1 ? r0 + sw : r0;
+    const ty = ay.t[y]!;
+    const vrow = ay.near[y]! * sw;
+    for (let x = 0; x < outW; x++, i++, k += 3) {
+      const grey = c === 1 ? base[i]! : (77 * base[k]! + 150 * base[k + 1]! + 29 * base[k + 2]!) >> 8;
+      if (!valid[vrow + ax.near[x]!]) {
+        rgb[k] = rgb[k + 1] = rgb[k + 2] = dark[grey]!;
+        continue;
+      }
+      const g = dim[grey]!;
+      const c0 = ax.i0[x]!;
+      const c1 = sw > 1 ? c0 + 1 : c0;
+      const s00 = S[r0 + c0]!;
+      const s01 = S[r0 + c1]!;
+      const s10 = S[r1 + c0]!;
+      const s11 = S[r1 + c1]!;
+      if (s00 <= 0.2 && s01 <= 0.2 && s10 <= 0.2 && s11 <= 0.2) {
+        rgb[k] = rgb[k + 1] = rgb[k + 2] = g;
+        continue;
+      }
+      const tx = ax.t[x]!;
+      const val = (1 - ty) * ((1 - tx) * s00 + tx * s01) + ty * ((1 - tx) * s10 + tx * s11);
+      if (val <= 0.2) {
+        rgb[k] = rgb[k + 1] = rgb[k + 2] = g;
+        continue;
+      }
+      const alpha = val >= 0.5 ? 0.85 : ((val - 0.2) / 0.3) * 0.85;
+      const col = RAMP_LUT[Math.min(255, Math.round(val * 255))]!;
+      rgb[k] = Math.round(g + alpha * (col[0] - g));
+      rgb[k + 1] = Math.round(g + alpha * (col[1] - g));
+      rgb[k + 2] = Math.round(g + alpha * (col[2] - g));
     }
-    const val = s[i]!;
-    const g = dim[grey]!;
-    if (val <= 0.2) {
-      rgb[k] = rgb[k + 1] = rgb[k + 2] = g;
-      continue;
-    }
-    const alpha = val >= 0.5 ? 0.85 : ((val - 0.2) / 0.3) * 0.85;
-    const col = RAMP_LUT[Math.min(255, Math.round(val * 255))]!;
-    rgb[k] = Math.round(g + alpha * (col[0] - g));
-    rgb[k + 1] = Math.round(g + alpha * (col[1] - g));
-    rgb[k + 2] = Math.round(g + alpha * (col[2] - g));
   }
-  return rawInput(rgb, outW, outH, 3)
-    .composite([{ input: Buffer.from(outlinesSvg(outlines, outW, outH, outW / reference.width)) }])
-    .removeAlpha()
-    .png({ compressionLevel: compression, adaptiveFiltering: false })
-    .toBuffer();
+  if (outlines.length > 0) {
+    // Outlines drawn by OpenCV on the blended pixels: cheaper than rasterising an SVG the size of the page and compositing it.
+    const cv = await loadOpenCv();
+    const scale = outW / reference.width;
+    await withMats((track) => {
+      const m = track(u8ToMat(cv, rgb, outW, outH, 3));
+      for (const o of outlines) {
+        const flat: number[] = [];
+        for (const [x, y] of o.polygon) flat.push(Math.round((x + 0.5) * scale - 0.5), Math.round((y + 0.5) * scale - 0.5));
+        const vec = track(new cv.MatVector());
+        vec.push_back(track(cv.matFromArray(o.polygon.length, 1, cv.CV_32SC2, flat)));
+        cv.polylines(m, vec, true, new cv.Scalar(o.colour[0], o.colour[1], o.colour[2]), o.width, cv.LINE_8);
+      }
+      rgb.set(m.data);
+    });
+  }
+  return rawInput(rgb, outW, outH, 3).png({ compressionLevel: compression, adaptiveFiltering: false }).toBuffer();
 }
 
 /** The warped questioned image with its validity as alpha, reduced to the output size. */
@@ -500,11 +525,11 @@ export async function compareImages(input: CompareInput): Promise<CompareResult>
   for (const z of zones) {
     const v = verdictById.get(z.id);
     if (!v) continue;
-    outlines.push({ polygon: z.polygon as [number, number][], colour: v.verdict === 'consistent' ? '#00aa00' : '#ffd400', width: Math.max(1, stroke - 1) });
+    outlines.push({ polygon: z.polygon as [number, number][], colour: v.verdict === 'consistent' ? [0, 170, 0] : [255, 212, 0], width: Math.max(1, stroke - 1) });
   }
   // Outline colours stay clear of the heat ramp (blue → yellow → red): findings magenta, personal data cyan.
-  for (const r of personalisedRegions) outlines.push({ polygon: r.polygon, colour: '#00e5ff', width: stroke });
-  for (const r of regions) outlines.push({ polygon: r.polygon, colour: '#ff00ff', width: stroke });
+  for (const r of personalisedRegions) outlines.push({ polygon: r.polygon, colour: [0, 229, 255], width: stroke });
+  for (const r of regions) outlines.push({ polygon: r.polygon, colour: [255, 0, 255], width: stroke });
   const [heatmapPng, alignedPng] = await Promise.all([
     renderHeatmap(reference, diff.score, valid, outW, outH, outlines, params.pngCompression),
     renderAligned(warped.image, warped.valid, outW, outH, params.pngCompression),

@@ -49,10 +49,10 @@ export interface LightProfile {
 }
 
 export const LIGHT_PROFILES: Readonly<Record<LightProfileId, LightProfile>> = Object.freeze({
-  white: { id: 'white', colour: 'rgb', chromaWeight: 0.7, tone: 'fit', illuminationField: true, thresholds: [20, 16, 14], noiseFactor: 3 },
+  white: { id: 'white', colour: 'rgb', chromaWeight: 0.7, tone: 'fit', illuminationField: true, thresholds: [20, 18, 18], noiseFactor: 3 },
   // UV images are dark with a few bright fluorescent colours: the colour is the evidence, so chroma weighs more.
-  uv: { id: 'uv', colour: 'rgb', chromaWeight: 1.5, tone: 'gain', illuminationField: false, thresholds: [20, 16, 14], noiseFactor: 3 },
-  ir: { id: 'ir', colour: 'grey', chromaWeight: 0, tone: 'fit', illuminationField: true, thresholds: [20, 16, 14], noiseFactor: 3 },
+  uv: { id: 'uv', colour: 'rgb', chromaWeight: 1.5, tone: 'gain', illuminationField: false, thresholds: [20, 18, 18], noiseFactor: 3 },
+  ir: { id: 'ir', colour: 'grey', chromaWeight: 0, tone: 'fit', illuminationField: true, thresholds: [20, 18, 18], noiseFactor: 3 },
   // OVD, luminescence and anti-Stokes images vary with angle and excitation: only large changes count.
   other: { id: 'other', colour: 'rgb', chromaWeight: 0.5, tone: 'linear', illuminationField: false, thresholds: [30, 24, 20], noiseFactor: 4 },
 } satisfies Record<LightProfileId, LightProfile>);
@@ -91,6 +91,8 @@ export interface Normalised {
 
 /** Largest correction the illumination field may apply either way. */
 const MAX_GAIN = 8;
+/** Largest local departure of the light from the smooth surface that the field follows (relative). */
+const MAX_RESIDUAL_LIGHT = 0.08;
 
 function luminance(planes: readonly Plane[]): Plane {
   const first = planes[0]!;
@@ -184,12 +186,13 @@ function robustSurface(xs: Float64Array, ys: Float64Array, values: Float64Array,
 
 /**
  * The gain that corrects the questioned image's lighting to the reference's:
- * the relative illumination questioned / reference is sampled by tile medians
- * (so text and edges do not count), modelled by a robust cubic surface (in
+ * the relative illumination questioned / reference is sampled per tile as the
+ * ratio of their 80th percentiles (the paper, not the ink), modelled by a robust cubic surface (in
  * the illumination itself, not its inverse or logarithm: vignetting and
  * light fall-off are close to low-order polynomials there), plus the
- * 5×5-median-filtered residual of the tiles the surface did not reject as
- * outliers (a large altered area is not light). The field is smooth, so it is
+ * 5×5-median-filtered residual of the tiles, bounded to a gentle local
+ * departure (a large one is more likely an altered area than light). The
+ * field is smooth, so it is
  * sampled on every other pixel and evaluated at half resolution.
  */
 export async function illuminationField(questioned: Plane, reference: Plane, valid: Uint8Array, tile: number): Promise<Plane> {
@@ -198,7 +201,8 @@ export async function illuminationField(questioned: Plane, reference: Plane, val
   const gh = Math.max(1, Math.round(h / tile));
   const grid = new Float32Array(gw * gh);
   const known = new Uint8Array(gw * gh);
-  const scratch = new Float32Array(Math.ceil(w / gw + 2) * Math.ceil(h / gh + 2));
+  const qs = new Float32Array(Math.ceil(w / gw + 2) * Math.ceil(h / gh + 2));
+  const rs = new Float32Array(qs.length);
   const q = questioned.data;
   const r = reference.data;
   for (let j = 0; j < gh; j++) {
@@ -214,11 +218,15 @@ export async function illuminationField(questioned: Plane, reference: Plane, val
           const k = y * w + x;
           seen++;
           if (!valid[k]) continue;
-          scratch[n++] = (Math.max(0, q[k]!) + 1) / (Math.max(0, r[k]!) + 1);
+          qs[n] = q[k]!;
+          rs[n++] = r[k]!;
         }
       }
       if (n > 0 && n >= 0.3 * seen) {
-        grid[j * gw + i] = selectKth(scratch, 0, n, n >> 1);
+        // The light of a tile is read on its bright pixels (the paper): ink has little light to measure, and
+        // a camera's black level (flare, offset) distorts dark values far more than light ones.
+        const at = Math.floor(0.8 * (n - 1));
+        grid[j * gw + i] = (Math.max(0, selectKth(qs, 0, n, at)) + 1) / (Math.max(0, selectKth(rs, 0, n, at)) + 1);
         known[j * gw + i] = 1;
       }
     }
@@ -237,17 +245,19 @@ export async function illuminationField(questioned: Plane, reference: Plane, val
     ys[s] = ((Math.floor((j * h) / gh) + Math.floor(((j + 1) * h) / gh)) / 2 / h) * 2 - 1;
     vs[s] = grid[k]!;
   });
-  const { coeffs, weights } = robustSurface(xs, ys, vs, degree);
+  const { coeffs } = robustSurface(xs, ys, vs, degree);
   const t = termCount(degree);
   const row = new Float64Array(t);
-  // Residuals weighted by the fit's own verdict: tiles it rejected (an altered area, not light) trust the
-  // surface; a median and a blur then keep single tiles from imprinting.
+  // Residuals bounded to a gentle deviation of the light (a hot spot, a soft shadow): a large one is more
+  // likely an altered area than light, and must stay visible; a median and a blur then keep single tiles
+  // from imprinting.
   const residual = new Float32Array(gw * gh);
   for (let s = 0; s < samples.length; s++) {
     monomials(xs[s]!, ys[s]!, degree, row);
     let p = 0;
     for (let a = 0; a < t; a++) p += row[a]! * coeffs[a]!;
-    residual[samples[s]!] = weights[s]! * (vs[s]! - p);
+    const bound = MAX_RESIDUAL_LIGHT * Math.abs(p);
+    residual[samples[s]!] = Math.max(-bound, Math.min(bound, vs[s]! - p));
   }
   let res = makePlane(gw, gh, residual);
   if (gw >= 5 && gh >= 5) res = gaussianBlur(await medianBlur(res, 5), 1);
@@ -292,8 +302,8 @@ const FIT_POINTS = Array.from({ length: 19 }, (_, i) => 0.05 * (i + 1));
 
 /** Least-squares line through matched quantiles of `q` and `r`: r ≈ a·q + b. */
 export function quantileLine(q: Plane, r: Plane, valid: Uint8Array): { a: number; b: number } {
-  const xq = quantiles(q.data, FIT_POINTS, valid);
-  const yr = quantiles(r.data, FIT_POINTS, valid);
+  const xq = quantiles(q.data, FIT_POINTS, valid, 4096, 3);
+  const yr = quantiles(r.data, FIT_POINTS, valid, 4096, 3);
   const n = xq.length;
   const mx = xq.reduce((s, v) => s + v, 0) / n;
   const my = yr.reduce((s, v) => s + v, 0) / n;
@@ -309,8 +319,8 @@ export function quantileLine(q: Plane, r: Plane, valid: Uint8Array): { a: number
 
 /** One gain through the origin matching the quantiles of `q` to those of `r` (UV: keeps colour ratios). */
 function quantileGain(q: Plane, r: Plane, valid: Uint8Array): number {
-  const xq = quantiles(q.data, FIT_POINTS, valid);
-  const yr = quantiles(r.data, FIT_POINTS, valid);
+  const xq = quantiles(q.data, FIT_POINTS, valid, 4096, 3);
+  const yr = quantiles(r.data, FIT_POINTS, valid, 4096, 3);
   let sxy = 0;
   let sxx = 0;
   for (let i = 0; i < xq.length; i++) {
@@ -572,12 +582,13 @@ export async function normaliseToReference(
   if (reference.length !== questioned.length || reference.length === 0) throw new RangeError('reference and questioned need the same number of planes');
   const { valid, learn } = masks;
   let ref = [...reference];
+  let refLum = luminance(ref);
   let q = [...questioned];
   let amplification: Plane | null = null;
   let illumination: [number, number] = [1, 1];
 
   if (profile.illuminationField) {
-    const field = await illuminationField(luminance(q), luminance(ref), learn, params.illuminationTile);
+    const field = await illuminationField(luminance(q), refLum, learn, params.illuminationTile);
     q = q.map((p) => applyGain(p, field));
     const gains = new Float32Array(field.data.length);
     let n = 0;
@@ -598,8 +609,11 @@ export async function normaliseToReference(
     }
   }
 
-  const sharp = await matchSharpness(luminance(ref), luminance(q), valid);
-  if (sharp.blurred === 'reference') ref = ref.map((p) => gaussianBlur(p, sharp.sigma));
+  const sharp = await matchSharpness(refLum, luminance(q), valid);
+  if (sharp.blurred === 'reference') {
+    ref = ref.map((p) => gaussianBlur(p, sharp.sigma));
+    refLum = luminance(ref);
+  }
   if (sharp.blurred === 'questioned') q = q.map((p) => gaussianBlur(p, sharp.sigma));
 
   let toneResidual = 0;
@@ -608,7 +622,7 @@ export async function normaliseToReference(
     q = fit.planes;
     toneResidual = Math.round(fit.residual * 1e4) / 1e4;
   } else if (profile.tone === 'gain') {
-    const g = quantileGain(luminance(q), luminance(ref), learn);
+    const g = quantileGain(luminance(q), refLum, learn);
     q = q.map((p) => mapLinear(p, g, 0));
   } else {
     q = q.map((p, c) => {

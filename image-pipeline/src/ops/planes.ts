@@ -183,13 +183,14 @@ export function medianBlur(p: Plane, k: 3 | 5): Promise<Plane> {
 /**
  * Quantiles (q in [0, 1]) of the values where `mask` is non-zero (all values
  * without a mask), from a fine histogram with linear interpolation inside a
- * bin: exact enough for photometric fits and O(n), unlike sorting.
+ * bin: exact enough for photometric fits and O(n), unlike sorting. `step`
+ * samples every step-th value (a whole-image statistic rarely needs all).
  */
-export function quantiles(values: Float32Array, qs: readonly number[], mask?: Uint8Array, bins = 4096): number[] {
+export function quantiles(values: Float32Array, qs: readonly number[], mask?: Uint8Array, bins = 4096, step = 1): number[] {
   let lo = Number.POSITIVE_INFINITY;
   let hi = Number.NEGATIVE_INFINITY;
   let n = 0;
-  for (let i = 0; i < values.length; i++) {
+  for (let i = 0; i < values.length; i += step) {
     if (mask && mask[i] === 0) continue;
     const v = values[i]!;
     if (v < lo) lo = v;
@@ -200,7 +201,7 @@ export function quantiles(values: Float32Array, qs: readonly number[], mask?: Ui
   if (hi - lo < 1e-9) return qs.map(() => lo);
   const hist = new Float64Array(bins);
   const k = bins / (hi - lo);
-  for (let i = 0; i < values.length; i++) {
+  for (let i = 0; i < values.length; i += step) {
     if (mask && mask[i] === 0) continue;
     hist[Math.min(bins - 1, Math.floor((values[i]! - lo) * k))]! += 1;
   }
