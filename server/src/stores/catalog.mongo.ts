@@ -16,6 +16,8 @@ import type { CatalogStore, JobRepository, SpecimenPage, SpecimenQuery, Specimen
 import { fromSpecimenDocument, pageFromResults, planMongoSearch, SPECIMEN_INDEXES, toSpecimenDocument, type SpecimenDocument } from './catalog.mongo-query';
 import { currentYear, normalizeQuery } from './catalog.search';
 import { JOB_INDEXES, MongoJobRepository, type JobDocument } from './jobs.mongo';
+import { MongoRecordStore } from './records.mongo';
+import type { RecordStore } from './records.port';
 
 export interface MongoCatalogOptions {
   uri: string;
@@ -108,6 +110,7 @@ export class MongoCatalogStore implements CatalogStore {
   private readonly client: MongoClient;
   private specimenRepo: MongoSpecimenRepository | null = null;
   private jobRepo: MongoJobRepository | null = null;
+  private recordStore: MongoRecordStore | null = null;
   private readonly now: () => number;
 
   constructor(private readonly options: MongoCatalogOptions) {
@@ -126,6 +129,11 @@ export class MongoCatalogStore implements CatalogStore {
     return this.jobRepo;
   }
 
+  get records(): RecordStore {
+    if (!this.recordStore) throw new ExemplarError('INTERNAL', 'catalog store used before init()');
+    return this.recordStore;
+  }
+
   async init(): Promise<void> {
     if (this.specimenRepo) return;
     await this.client.connect();
@@ -136,6 +144,7 @@ export class MongoCatalogStore implements CatalogStore {
     await jobs.createIndexes(JOB_INDEXES);
     this.specimenRepo = new MongoSpecimenRepository(specimens);
     this.jobRepo = new MongoJobRepository(jobs, this.now);
+    this.recordStore = new MongoRecordStore(db);
   }
 
   async close(): Promise<void> {

@@ -8,6 +8,7 @@
  * revision-checked replacement.
  */
 import type { Specimen } from '@exemplar/specimens-schema';
+import type { RecordStore } from './records.port';
 
 /** Facets counted by `search`. Each facet's counts apply every other filter
  * but its own (disjunctive faceting), so a user sees the alternatives.
@@ -197,6 +198,8 @@ export interface CatalogStore {
   readonly kind: 'sqlite' | 'mongodb';
   readonly specimens: SpecimenRepository;
   readonly jobs: JobRepository;
+  /** Users, sessions, cases, alerts and the other small collections (records.port.ts). */
+  readonly records: RecordStore;
   /** Creates tables / collections and indexes; idempotent. */
   init(): Promise<void>;
   close(): Promise<void>;

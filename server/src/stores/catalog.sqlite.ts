@@ -25,6 +25,8 @@ import type { CatalogStore, JobRepository, SpecimenPage, SpecimenQuery, Specimen
 import { currentYear, encodeCursor, indexFields, normalizeQuery, type ValueFacet } from './catalog.search';
 import { SpecimenIndex, type IndexEntry } from './catalog.sqlite-index';
 import { JOBS_SCHEMA_V1, SqliteJobRepository } from './jobs.sqlite';
+import type { RecordStore } from './records.port';
+import { RECORDS_SCHEMA_V1, SqliteRecordStore } from './records.sqlite';
 
 const MIGRATIONS: readonly string[] = [
   `
@@ -56,6 +58,7 @@ const MIGRATIONS: readonly string[] = [
   INSERT INTO meta (key, value) VALUES ('changes_floor', 0);
   ${JOBS_SCHEMA_V1}
   `,
+  RECORDS_SCHEMA_V1,
 ];
 
 /** The change log keeps this many entries; a process further behind rebuilds its index. */
@@ -115,6 +118,7 @@ export class SqliteCatalogStore implements CatalogStore {
   private readonly db: Database.Database;
   private readonly now: () => number;
   private jobRepo: SqliteJobRepository | null = null;
+  private recordStore: SqliteRecordStore | null = null;
   private stmts: ReturnType<SqliteCatalogStore['prepare']> | null = null;
   private index = new SpecimenIndex();
   /** The change-log position the index reflects; -1 before it is loaded. */
@@ -146,6 +150,11 @@ export class SqliteCatalogStore implements CatalogStore {
     return this.jobRepo;
   }
 
+  get records(): RecordStore {
+    if (!this.recordStore) throw new ExemplarError('INTERNAL', 'catalog store used before init()');
+    return this.recordStore;
+  }
+
   async init(): Promise<void> {
     if (this.stmts) return;
     this.db
@@ -160,6 +169,7 @@ export class SqliteCatalogStore implements CatalogStore {
       .immediate();
     this.stmts = this.prepare();
     this.jobRepo = new SqliteJobRepository(this.db, this.now);
+    this.recordStore = new SqliteRecordStore(this.db);
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,185 @@
+/**
+ * RecordStore on MongoDB: one collection per record collection, the record
+ * id as `_id`. Filters are the port's MongoDB subset, translated by
+ * `mongoFilter` (pure, checked against the SQLite adapter with mingo in
+ * records.mongo-query.test.ts); unique indexes are partial so that records
+ * missing a field are exempt, as in SQLite.
+ */
+import { MongoServerError, type Collection, type Db, type Document, type Filter } from 'mongodb';
+import { ExemplarError } from '../errors';
+import {
+  checkCollectionSpec,
+  checkRecordId,
+  duplicateRecord,
+  jsonCopy,
+  normaliseFilter,
+  normaliseFind,
+  recordNotFound,
+  revisionConflict,
+  type CollectionSpec,
+  type IndexSpec,
+  type RecordCollection,
+  type RecordFilter,
+  type RecordFind,
+  type RecordSort,
+  type RecordStore,
+  type StoredRecord,
+} from './records.port';
+
+export type RecordDocument = Document & { _id: string; id: string; revision: number };
+
+/** The port's filter as a MongoDB filter (validated the same way as for SQLite). */
+export function mongoFilter(filter: RecordFilter | undefined): Document {
+  const and: Document[] = [];
+  for (const [path, op, operand] of normaliseFilter(filter)) {
+    switch (op) {
+      case '$eq':
+        // A plain equality on an array field would match its elements; $has says that explicitly, $eq must not.
+        and.push(operand === null ? { [path]: null } : { [path]: { $eq: operand, $not: { $type: 'array' } } });
+        break;
+      case '$has':
+        and.push({ [path]: operand });
+        break;
+      case '$in':
+        and.push({ [path]: { $in: operand, $not: { $type: 'array' } } });
+        break;
+      default:
+        and.push({ [path]: { [op]: operand } });
+    }
+  }
+  return and.length === 0 ? {} : and.length === 1 ? and[0]! : { $and: and };
+}
+
+export function mongoSort(sort: readonly RecordSort[]): Document {
+  const out: Document = {};
+  for (const s of sort) out[s.field] = s.direction;
+  out._id = 1;
+  return out;
+}
+
+export function mongoIndex(index: IndexSpec, i: number): { key: Document; name: string; unique?: boolean; partialFilterExpression?: Document } {
+  const key: Document = {};
+  for (const f of index.fields) key[f] = 1;
+  if (!index.unique) return { key, name: `records_${i}` };
+  const partialFilterExpression: Document = {};
+  for (const f of index.fields) partialFilterExpression[f] = { $exists: true };
+  return { key, name: `records_${i}`, unique: true, partialFilterExpression };
+}
+
+const fromDocument = <T>(doc: RecordDocument | null): T | null => {
+  if (!doc) return null;
+  const { _id: _ignored, ...rest } = doc;
+  return rest as unknown as T;
+};
+
+const isDuplicateKey = (err: unknown) => err instanceof MongoServerError && err.code === 11000;
+
+export class MongoRecordCollection<T extends StoredRecord> implements RecordCollection<T> {
+  readonly name: string;
+  private ready: Promise<void>;
+
+  constructor(
+    private readonly coll: Collection<RecordDocument>,
+    spec: CollectionSpec,
+  ) {
+    this.name = spec.name;
+    const indexes = (spec.indexes ?? []).map(mongoIndex);
+    this.ready = indexes.length ? coll.createIndexes(indexes).then(() => undefined) : Promise.resolve();
+    // Reported on first use; not an unhandled rejection meanwhile.
+    this.ready.catch(() => undefined);
+  }
+
+  async insert(record: T): Promise<T> {
+    checkRecordId(record.id);
+    await this.ready;
+    const stored = { ...jsonCopy(record), revision: 1 } as T;
+    try {
+      await this.coll.insertOne({ ...(stored as unknown as Document), _id: record.id } as RecordDocument);
+    } catch (err) {
+      if (isDuplicateKey(err)) throw duplicateRecord(this.name, record.id);
+      throw err;
+    }
+    return stored;
+  }
+
+  async get(id: string): Promise<T | null> {
+    checkRecordId(id);
+    await this.ready;
+    return fromDocument<T>(await this.coll.findOne({ _id: id }));
+  }
+
+  async replace(id: string, expectedRevision: number, next: T): Promise<T> {
+    checkRecordId(id);
+    if (next.id !== id) throw new ExemplarError('BAD_REQUEST', 'a record id cannot change');
+    await this.ready;
+    const stored = { ...jsonCopy(next), revision: expectedRevision + 1 } as T;
+    let matched: number;
+    try {
+      const result = await this.coll.replaceOne({ _id: id, revision: expectedRevision }, { ...(stored as unknown as Document), _id: id } as RecordDocument);
+      matched = result.matchedCount;
+    } catch (err) {
+      if (isDuplicateKey(err)) throw duplicateRecord(this.name, id);
+      throw err;
+    }
+    if (matched === 0) {
+      const current = await this.coll.findOne({ _id: id }, { projection: { revision: 1 } });
+      if (!current) throw recordNotFound(this.name, id);
+      throw revisionConflict(this.name, id, expectedRevision, current.revision);
+    }
+    return stored;
+  }
+
+  async delete(id: string, expectedRevision?: number): Promise<boolean> {
+    checkRecordId(id);
+    await this.ready;
+    const filter: Filter<RecordDocument> = expectedRevision === undefined ? { _id: id } : { _id: id, revision: expectedRevision };
+    const { deletedCount } = await this.coll.deleteOne(filter);
+    if (deletedCount === 1) return true;
+    if (expectedRevision === undefined) return false;
+    const current = await this.coll.findOne({ _id: id }, { projection: { revision: 1 } });
+    if (!current) return false;
+    throw revisionConflict(this.name, id, expectedRevision, current.revision);
+  }
+
+  async find(query: RecordFind = {}): Promise<T[]> {
+    const { sort, limit, offset } = normaliseFind(query);
+    await this.ready;
+    const docs = await this.coll
+      .find(mongoFilter(query.filter) as Filter<RecordDocument>, { sort: mongoSort(sort) })
+      .skip(offset)
+      .limit(limit)
+      .toArray();
+    return docs.map((d) => fromDocument<T>(d)!);
+  }
+
+  async findOne(filter: RecordFilter, sort: readonly RecordSort[] = []): Promise<T | null> {
+    const [first] = await this.find({ filter, sort, limit: 1 });
+    return first ?? null;
+  }
+
+  async count(filter?: RecordFilter): Promise<number> {
+    await this.ready;
+    return this.coll.countDocuments(mongoFilter(filter) as Filter<RecordDocument>);
+  }
+
+  async deleteMany(filter: RecordFilter): Promise<number> {
+    await this.ready;
+    const { deletedCount } = await this.coll.deleteMany(mongoFilter(filter) as Filter<RecordDocument>);
+    return deletedCount;
+  }
+}
+
+export class MongoRecordStore implements RecordStore {
+  private readonly collections = new Map<string, MongoRecordCollection<StoredRecord>>();
+
+  constructor(private readonly db: Pick<Db, 'collection'>) {}
+
+  collection<T extends StoredRecord>(spec: CollectionSpec): RecordCollection<T> {
+    const known = this.collections.get(spec.name);
+    if (known) return known as unknown as RecordCollection<T>;
+    checkCollectionSpec(spec);
+    const collection = new MongoRecordCollection<T>(this.db.collection<RecordDocument>(`records.${spec.name}`), spec);
+    this.collections.set(spec.name, collection as unknown as MongoRecordCollection<StoredRecord>);
+    return collection;
+  }
+}
