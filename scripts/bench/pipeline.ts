@@ -7,11 +7,15 @@
  *   CPU 0 (`taskset`), where the bench also pins its native Python child.
  * - A full 3-light capture comparison (2000×1400) through the worker pool on
  *   both cores, as a flat scan and as a perspective photo.
+ * - The difference stage on documents (MIDV-2020/SIDTD forgeries, a genuine
+ *   pair of two holders, PNG/JPEG pairs, perspective photos of synthetic
+ *   documents with a known homography) and its time per light source.
  */
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { benchCapture } from './pipeline-capture';
+import { benchDocuments } from './pipeline-documents';
 
 const run = promisify(execFile);
 
@@ -29,7 +33,8 @@ async function main(): Promise<void> {
   const oxford = await oxfordPinned(repeat);
   const capture = await benchCapture({ threads: 2, runs: 3 });
   const capturePhoto = await benchCapture({ threads: 2, runs: 3, photo: true });
-  process.stdout.write(`${JSON.stringify({ benchmark: 'pipeline', node: process.version, oxford, capture, capturePhoto }, null, 1)}\n`);
+  const documents = await benchDocuments({ runs: repeat });
+  process.stdout.write(`${JSON.stringify({ benchmark: 'pipeline', node: process.version, oxford, capture, capturePhoto, documents }, null, 1)}\n`);
 }
 
 main().catch((err: unknown) => {
