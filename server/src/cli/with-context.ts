@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../config';
 import { openContext, type AppContext } from '../context';
-import type { Actor } from '../services/actor';
+import { systemActor, type Actor } from '../services/actor';
 
 /** The config for a command: the environment, with the global `--data-dir` taking precedence. */
 export function cliConfig(cmd: Command, env: NodeJS.ProcessEnv = process.env): Config {
@@ -24,4 +24,4 @@ export async function withCliContext<T>(cmd: Command, fn: (ctx: AppContext) => P
 }
 
 /** Records written by the CLI name it as their author. */
-export const CLI_ACTOR: Actor = Object.freeze({ id: 'cli' });
+export const CLI_ACTOR: Actor = systemActor('cli');

@@ -15,11 +15,11 @@ import path from 'node:path';
 import { demoLibraryPlan, renderDemoSpecimen, toCaptureCreate, type DemoLibraryOptions, type DemoSpecimen, type DemoSpecimenPlan } from '@exemplar/image-pipeline';
 import type { AppContext } from '../context';
 import { ExemplarError } from '../errors';
-import type { Actor } from '../services/actor';
+import { systemActor, type Actor } from '../services/actor';
 import { createSpecimenWithCaptures } from '../cli/import';
 import type { PlannedCapture } from '../cli/manifest';
 
-export const SEED_ACTOR: Actor = Object.freeze({ id: 'seed-demo' });
+export const SEED_ACTOR: Actor = systemActor('seed-demo');
 /** The generator's seed: the demo library is the same on every machine. */
 export const DEMO_SEED = 1;
 
