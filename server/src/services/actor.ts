@@ -12,6 +12,8 @@ export interface Actor {
   readonly id: string;
   /** A user's role; `system` for the server's own tools run by the operator (CLI, workers, demo seeding), which may do anything. */
   readonly role: Role | 'system';
+  /** The HTTP request this call serves, recorded in the audit trail. */
+  readonly requestId?: string;
 }
 
 export const systemActor = (id: string): Actor => Object.freeze({ id, role: 'system' as const });
