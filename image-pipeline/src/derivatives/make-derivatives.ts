@@ -1,6 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import type { Metadata } from 'sharp';
 import { asImageError, openImage, readMetadata, toDisplayColour, type DecodeLimits } from './decode-pipeline';
+import { probeHeader, type ImageProbe, type ProbeLimits } from './probe';
 
 export interface DerivativeFile {
   /** Relative to the output folder, `/`-separated; the server stores it at `objectKeys.derivative(sha256, name)`. */
@@ -40,6 +42,8 @@ export const DERIVATIVE_DEFAULTS = {
 const THUMBNAIL = 'thumbnail.webp';
 const PREVIEW = 'preview.jpg';
 const DZI_BASE = 'tiles';
+// The decoded original in libvips' native format; only ever a scratch file.
+const DECODED = 'decoded.v';
 // Document detail (microprint, fine lines in colour) suffers from chroma subsampling; keep full colour resolution.
 const JPEG = { quality: 88, chromaSubsampling: '4:4:4', mozjpeg: false } as const;
 
@@ -60,6 +64,24 @@ async function filesUnder(root: string, rel = ''): Promise<string[]> {
   return out;
 }
 
+export interface PreparedImage {
+  probe: ImageProbe;
+  derivatives: DerivativeManifest;
+}
+
+/**
+ * `probeImage` and `makeDerivatives` in one pass over the pixels: the decode
+ * that writes the derivatives is the full decode that catches a truncated or
+ * damaged body, so an accepted image costs one decode instead of three.
+ * Throws the same ImageErrors as `probeImage`; on any failure `outDir` is
+ * left as it was.
+ */
+export async function probeAndMakeDerivatives(inputPath: string, outDir: string, options: DerivativeOptions & ProbeLimits): Promise<PreparedImage> {
+  const meta = await readMetadata(inputPath);
+  const probe = probeHeader(meta, options);
+  return { probe, derivatives: await writeDerivatives(inputPath, meta, outDir, options) };
+}
+
 /**
  * Writes the display derivatives of an original into `outDir` (created when
  * absent; give an empty folder): a WebP thumbnail, a JPEG preview, and for
@@ -71,23 +93,27 @@ async function filesUnder(root: string, rel = ''): Promise<string[]> {
  * be decoded; on any failure the files written so far are removed.
  */
 export async function makeDerivatives(inputPath: string, outDir: string, options: DerivativeOptions = {}): Promise<DerivativeManifest> {
+  return writeDerivatives(inputPath, await readMetadata(inputPath), outDir, options);
+}
+
+async function writeDerivatives(inputPath: string, meta: Metadata, outDir: string, options: DerivativeOptions): Promise<DerivativeManifest> {
   const o = { ...DERIVATIVE_DEFAULTS, ...options };
-  const meta = await readMetadata(inputPath);
   const width = meta.autoOrient.width;
   const height = meta.autoOrient.height;
-  const display = () => toDisplayColour(openImage(inputPath, { maxPixels: o.maxPixels, autoOrient: true }), meta);
   const inside = (edge: number) => ({ width: edge, height: edge, fit: 'inside', withoutEnlargement: true }) as const;
-  const written = [THUMBNAIL, PREVIEW, `${DZI_BASE}.dzi`, `${DZI_BASE}_files`].map((n) => path.join(outDir, n));
+  const decoded = path.join(outDir, DECODED);
+  const written = [THUMBNAIL, PREVIEW, `${DZI_BASE}.dzi`, `${DZI_BASE}_files`, DECODED].map((n) => path.join(outDir, n));
 
   await fs.mkdir(outDir, { recursive: true });
   try {
     try {
+      // The original is decoded once, upright and in display colour, into libvips' own uncompressed format;
+      // every derivative reads those pixels back (memory-mapped) instead of decoding the original again.
+      // A file on disk rather than a buffer keeps memory flat for originals of a hundred megapixels.
+      await toDisplayColour(openImage(inputPath, { maxPixels: o.maxPixels, autoOrient: true }), meta).toFile(decoded);
+      const display = () => openImage(decoded, { maxPixels: o.maxPixels });
       await display().resize(inside(o.previewLongEdge)).jpeg(JPEG).toFile(path.join(outDir, PREVIEW));
-      // From the preview, not the original: the same look at a fraction of the decode cost.
-      await toDisplayColour(openImage(path.join(outDir, PREVIEW)), { space: 'srgb', hasAlpha: false })
-        .resize(inside(o.thumbnailLongEdge))
-        .webp({ quality: 82 })
-        .toFile(path.join(outDir, THUMBNAIL));
+      await display().resize(inside(o.thumbnailLongEdge)).webp({ quality: 82 }).toFile(path.join(outDir, THUMBNAIL));
       if (Math.max(width, height) > o.previewLongEdge) {
         await display()
           .jpeg(JPEG)
@@ -98,6 +124,8 @@ export async function makeDerivatives(inputPath: string, outDir: string, options
       }
     } catch (err) {
       throw asImageError(err);
+    } finally {
+      await fs.rm(decoded, { force: true });
     }
 
     const names = (await filesUnder(outDir)).filter((n) => n === THUMBNAIL || n === PREVIEW || n.startsWith(`${DZI_BASE}.`) || n.startsWith(`${DZI_BASE}_files/`));

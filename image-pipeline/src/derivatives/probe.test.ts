@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { isImageError, ImageError } from './image-error';
-import { probeImage } from './probe';
+import { probeAndMakeDerivatives } from './make-derivatives';
+import { probeImage, type ImageProbe } from './probe';
 
 let dir: string;
 beforeAll(async () => {
@@ -44,18 +45,32 @@ async function ramp16(width = 1024, height = 8): Promise<Buffer> {
   return sharp(samples, { raw: { width, height, channels: 3 } }).toColourspace('rgb16').png().toBuffer();
 }
 
+/** Refused alike by probeImage and by probeAndMakeDerivatives (which also leaves its output folder empty). */
 async function expectRefused(p: string, code: ImageError['code'], details?: Record<string, unknown>) {
-  const err: unknown = await probeImage(p, LIMITS).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ImageError);
-  expect(err).toMatchObject({ code, ...(details ? { details: expect.objectContaining(details) } : {}) });
+  const out = path.join(dir, `out-${++seq}`);
+  for (const attempt of [() => probeImage(p, LIMITS), () => probeAndMakeDerivatives(p, out, LIMITS)]) {
+    const err: unknown = await attempt().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ImageError);
+    expect(err).toMatchObject({ code, ...(details ? { details: expect.objectContaining(details) } : {}) });
+  }
+  expect(await fs.readdir(out).catch(() => [])).toEqual([]);
+}
+
+/** probeImage's answer, checked to be the one probeAndMakeDerivatives gives with its derivatives. */
+async function probeBoth(p: string, limits = LIMITS): Promise<ImageProbe> {
+  const probe = await probeImage(p, limits);
+  const prepared = await probeAndMakeDerivatives(p, path.join(dir, `out-${++seq}`), limits);
+  expect(prepared.probe).toEqual(probe);
+  expect(prepared.derivatives).toMatchObject({ width: probe.orientedWidth, height: probe.orientedHeight });
+  return probe;
 }
 
 describe('accepted formats', () => {
   test('JPEG', async () => {
-    const probe = await probeImage(await file(await page().jpeg().toBuffer()), LIMITS);
+    const probe = await probeBoth(await file(await page().jpeg().toBuffer()), LIMITS);
     expect(probe).toEqual({
       format: 'jpeg',
       width: 640,
@@ -71,12 +86,12 @@ describe('accepted formats', () => {
   });
 
   test('PNG with alpha', async () => {
-    const probe = await probeImage(await file(await page().ensureAlpha(0.5).png().toBuffer()), LIMITS);
+    const probe = await probeBoth(await file(await page().ensureAlpha(0.5).png().toBuffer()), LIMITS);
     expect(probe).toMatchObject({ format: 'png', bitDepth: 8, channels: 4, hasAlpha: true });
   });
 
   test('8-bit TIFF', async () => {
-    expect(await probeImage(await file(await page().tiff({ compression: 'lzw' }).toBuffer()), LIMITS)).toMatchObject({
+    expect(await probeBoth(await file(await page().tiff({ compression: 'lzw' }).toBuffer()), LIMITS)).toMatchObject({
       format: 'tiff',
       bitDepth: 8,
       channels: 3,
@@ -86,7 +101,7 @@ describe('accepted formats', () => {
   test('16-bit TIFF', async () => {
     // sharp writes 16-bit TIFF only with this option order.
     const tiff16 = await sharp(await ramp16()).tiff({ compression: 'lzw' }).toColourspace('rgb16').toBuffer();
-    expect(await probeImage(await file(tiff16), LIMITS)).toMatchObject({
+    expect(await probeBoth(await file(tiff16), LIMITS)).toMatchObject({
       format: 'tiff',
       width: 1024,
       height: 8,
@@ -98,21 +113,21 @@ describe('accepted formats', () => {
 
   test('16-bit grey PNG', async () => {
     const grey16 = await sharp(await ramp16()).toColourspace('grey16').png().toBuffer();
-    expect(await probeImage(await file(grey16), LIMITS)).toMatchObject({ format: 'png', bitDepth: 16, channels: 1, space: 'grey16' });
+    expect(await probeBoth(await file(grey16), LIMITS)).toMatchObject({ format: 'png', bitDepth: 16, channels: 1, space: 'grey16' });
   });
 
   test('WebP', async () => {
-    expect(await probeImage(await file(await page().webp({ quality: 90 }).toBuffer()), LIMITS)).toMatchObject({ format: 'webp', width: 640 });
+    expect(await probeBoth(await file(await page().webp({ quality: 90 }).toBuffer()), LIMITS)).toMatchObject({ format: 'webp', width: 640 });
   });
 
   test('the type comes from the bytes, not the name', async () => {
     const p = await file(await page().png().toBuffer(), 'looks-like.jpg');
-    expect((await probeImage(p, LIMITS)).format).toBe('png');
+    expect((await probeBoth(p, LIMITS)).format).toBe('png');
   });
 
   test('EXIF orientation and an embedded ICC profile are reported', async () => {
     const jpeg = await page().withIccProfile('p3').jpeg().withMetadata({ orientation: 6 }).toBuffer();
-    expect(await probeImage(await file(jpeg), LIMITS)).toMatchObject({
+    expect(await probeBoth(await file(jpeg), LIMITS)).toMatchObject({
       width: 640,
       height: 400,
       orientation: 6,

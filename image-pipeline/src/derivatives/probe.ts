@@ -1,3 +1,4 @@
+import type { Metadata } from 'sharp';
 import { asImageError, openImage, readMetadata } from './decode-pipeline';
 import { ImageError } from './image-error';
 import type { AcceptedFormat } from './sniff';
@@ -37,7 +38,21 @@ export interface ProbeLimits {
  * than `maxPixels`), IMAGE_CORRUPT (unreadable header or pixel data).
  */
 export async function probeImage(inputPath: string, limits: ProbeLimits): Promise<ImageProbe> {
-  const meta = await readMetadata(inputPath);
+  const probe = probeHeader(await readMetadata(inputPath), limits);
+  try {
+    await openImage(inputPath, { maxPixels: limits.maxPixels }).stats();
+  } catch (err) {
+    throw asImageError(err);
+  }
+  return probe;
+}
+
+/**
+ * Everything `probeImage` decides from the header alone; the caller still
+ * owes the full decode that catches damaged pixel data (`probeImage` into a
+ * discarding sink, `probeAndMakeDerivatives` into the derivatives).
+ */
+export function probeHeader(meta: Metadata & { format: AcceptedFormat }, limits: ProbeLimits): ImageProbe {
   const { format } = meta;
   if (format === 'webp' && (meta.pages ?? 1) > 1) {
     throw new ImageError('IMAGE_UNSUPPORTED', 'Animated images are not accepted', { format, pages: meta.pages });
@@ -55,13 +70,6 @@ export async function probeImage(inputPath: string, limits: ProbeLimits): Promis
   if (bitDepth === undefined) {
     throw new ImageError('IMAGE_UNSUPPORTED', 'Only 8-bit and 16-bit integer samples are accepted', { format, depth: meta.depth });
   }
-
-  try {
-    await openImage(inputPath, { maxPixels: limits.maxPixels }).stats();
-  } catch (err) {
-    throw asImageError(err);
-  }
-
   const probe: ImageProbe = {
     format,
     width,
