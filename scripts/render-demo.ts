@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { demoLibraryPlan, readMrz, renderDemoSpecimen, simulatePhoto, toCaptureCreate, type DemoLibraryOptions } from '@exemplar/image-pipeline';
+import { checkMrzLines, demoLibraryPlan, renderDemoSpecimen, simulatePhoto, toCaptureCreate, type DemoLibraryOptions } from '@exemplar/image-pipeline';
 
 interface Args {
   out: string;
@@ -78,7 +78,7 @@ async function main(): Promise<void> {
         await fs.writeFile(path.join(args.out, file), p.image);
         photo = { file, homography: p.homography, width: p.width, height: p.height, params: p.params };
       }
-      captures.push({ ...toCaptureCreate(capture), width: capture.width, height: capture.height, files, mrz: capture.mrz, mrzValid: capture.mrz.length > 0 ? readMrz(capture.mrz).valid : undefined, photo });
+      captures.push({ ...toCaptureCreate(capture), width: capture.width, height: capture.height, files, mrz: capture.mrz, mrzValid: capture.mrz.length > 0 ? checkMrzLines(capture.mrz)?.valid : undefined, photo });
     }
     manifest.push({ key: s.key, specimen: s.specimen, captures, groundTruth: s.groundTruth });
     process.stdout.write(`${s.key}: ${s.captures.length} capture(s) in ${Date.now() - t0} ms\n`);

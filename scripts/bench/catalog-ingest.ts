@@ -10,6 +10,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { loadConfig } from '@exemplar/server/dist/config';
 import { openContext } from '@exemplar/server/dist/context';
+import { systemActor } from '@exemplar/server/dist/services/actor';
 
 export interface IngestBenchOptions {
   runs: number;
@@ -62,7 +63,7 @@ export async function benchCatalogIngest(options: IngestBenchOptions): Promise<I
   const dir = options.dir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'exemplar-bench-ingest-')));
   const config = loadConfig({ EXEMPLAR_DATA_DIR: dir, EXEMPLAR_SEED_DEMO: 'never', LOG_LEVEL: 'silent' });
   const ctx = await openContext(config);
-  const actor = { id: 'bench' };
+  const actor = systemActor('bench');
   const times: number[] = [];
   let bytes = 0;
   try {

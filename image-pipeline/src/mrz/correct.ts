@@ -8,7 +8,7 @@
  * then reported as wrong, not "corrected" by rewriting several characters.
  */
 import { MRZ_FILLER, computeMrzCheckDigit, mrzCharValue, mrzWeight } from './check-digit';
-import { CLASS_CHARS, type CheckGroup, type CheckName, type MrzLayout, type MrzPos } from './layouts';
+import { CLASS_CHARS, formatsFor, LAYOUTS, type CheckGroup, type CheckName, type MrzFormat, type MrzLayout, type MrzPos } from './layouts';
 
 export interface CharCandidate {
   char: string;
@@ -260,4 +260,12 @@ export function verifyCheckDigits(layout: MrzLayout, lines: readonly string[]): 
     }
     return { name: g.name, valid: holds(data, check) };
   });
+}
+
+/** The check digits of MRZ lines in the first layout their shape fits (the visa layout for a V document), or null when none fits. */
+export function checkMrzLines(lines: readonly string[]): { format: MrzFormat; checks: CheckResult[]; valid: boolean } | null {
+  const [format] = formatsFor(lines.length, lines[0]?.length ?? 0, lines[0]?.[0]);
+  if (!format || lines.some((l) => l.length !== lines[0]!.length)) return null;
+  const checks = verifyCheckDigits(LAYOUTS[format], lines);
+  return { format, checks, valid: checks.every((c) => c.valid) };
 }

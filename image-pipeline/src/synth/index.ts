@@ -24,8 +24,8 @@ export type { Holder } from './holders';
 export { SYNTH_LIGHTS } from './light';
 export type { SynthLight } from './light';
 export type { AlteredRegion, Scene, SynthFeatureType, SynthFeatureZone } from './scene';
-export { formatTd1Mrz, formatTd3Mrz, mrzCheckDigit, readMrz, toMrzDate, toMrzName } from './mrz';
-export type { MrzCheck, MrzData, MrzReading, MrzSex } from './mrz';
+export { formatTd1Mrz, formatTd3Mrz, mrzCheckDigit, toMrzDate, toMrzName } from './mrz';
+export type { MrzData, MrzSex } from './mrz';
 export { planPhoto, simulatePhoto } from './photo';
 export type { BackgroundKind, PhotoPlan, SimulatedPhoto, SimulatePhotoOptions } from './photo';
 // applyHomography / invertHomography come from ops/geometry at the package root (same convention).

@@ -4,7 +4,7 @@ import { validate, validateSpecimenCreate } from '@exemplar/specimens-schema';
 import { pointInPolygon, type Polygon } from './geometry';
 import { demoLibraryPlan, renderDemoSpecimen, toCaptureCreate, type DemoSpecimen } from './library';
 import { SYNTH_LIGHTS, type SynthLight } from './light';
-import { readMrz } from './mrz';
+import { checkMrzLines } from '../mrz/correct';
 
 // Module-local Math: under jest's sandbox a global lookup in a per-pixel loop costs ~1 µs.
 const Math = globalThis.Math;
@@ -161,7 +161,7 @@ describe('demo library', () => {
         expect({ light, outside: changedShare(d, mask, false, PRINT) < 2e-4 }).toEqual({ light, outside: true });
         if (light !== 'uv-365') expect(changedShare(d, mask, true, PRINT)).toBeGreaterThan(0.03);
       }
-      expect(readMrz(other.captures[0]!.mrz).valid).toBe(true);
+      expect(checkMrzLines(other.captures[0]!.mrz)?.valid).toBe(true);
       expect(other.groundTruth).toBeUndefined();
     });
 

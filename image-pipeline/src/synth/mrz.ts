@@ -1,8 +1,9 @@
 /**
  * ICAO Doc 9303 machine readable zones: composition for TD1 (3 × 30) and TD3
- * (2 × 44) documents, and a checker that recomputes every check digit, so
- * that tests (and examiners' tools) can tell a consistent MRZ from an altered one.
+ * (2 × 44) documents of the synthetic library. Check digits come from the
+ * MRZ reader's implementation (../mrz), which also verifies them.
  */
+import { computeMrzCheckDigit } from '../mrz/check-digit';
 
 export type MrzSex = 'F' | 'M' | 'X';
 
@@ -27,21 +28,8 @@ export interface MrzData {
 
 const FILLER = '<';
 
-function charValue(c: string): number {
-  if (c === FILLER) return 0;
-  const code = c.charCodeAt(0);
-  if (code >= 48 && code <= 57) return code - 48;
-  if (code >= 65 && code <= 90) return code - 55;
-  throw new RangeError(`character ${JSON.stringify(c)} is not allowed in an MRZ`);
-}
-
-/** The 7-3-1 weighted check digit of an MRZ field. */
-export function mrzCheckDigit(field: string): number {
-  const weights = [7, 3, 1];
-  let sum = 0;
-  for (let i = 0; i < field.length; i++) sum += charValue(field[i]!) * weights[i % 3]!;
-  return sum % 10;
-}
+/** The 7-3-1 weighted check digit of an MRZ field (the reader's implementation). */
+export const mrzCheckDigit = computeMrzCheckDigit;
 
 /** Upper-case A–Z, digits and fillers only; accents dropped, separators become fillers. */
 export function toMrzText(text: string): string {
@@ -110,93 +98,4 @@ export function formatTd1Mrz(d: MrzData): [string, string, string] {
   const line2 = `${birth}${mrzSex(d.sex)}${expiry}${field(d.nationality, 3, 'nationality')}${optional2}${composite}`;
   const line3 = toMrzName(d.surname, d.givenNames, 30);
   return [line1, line2, line3];
-}
-
-export interface MrzCheck {
-  field: 'document-number' | 'date-of-birth' | 'date-of-expiry' | 'personal-number' | 'composite';
-  /** The digit printed in the MRZ. */
-  printed: string;
-  /** The digit recomputed from the field. */
-  computed: string;
-  valid: boolean;
-}
-
-export interface MrzReading {
-  format: 'TD1' | 'TD3';
-  documentCode: string;
-  issuingState: string;
-  documentNumber: string;
-  dateOfBirth: string;
-  sex: string;
-  dateOfExpiry: string;
-  nationality: string;
-  surname: string;
-  givenNames: string;
-  checks: MrzCheck[];
-  /** Every check digit matches. */
-  valid: boolean;
-}
-
-function check(name: MrzCheck['field'], value: string, printed: string, fillerAllowed = false): MrzCheck {
-  if (fillerAllowed && printed === FILLER && /^<*$/.test(value)) return { field: name, printed, computed: FILLER, valid: true };
-  const computed = String(mrzCheckDigit(value));
-  return { field: name, printed, computed, valid: computed === printed };
-}
-
-function splitName(name: string): { surname: string; givenNames: string } {
-  const [surname = '', given = ''] = name.split('<<', 2);
-  const clean = (s: string) => s.replace(/<+/g, ' ').trim();
-  return { surname: clean(surname), givenNames: clean(given) };
-}
-
-/** Reads a TD1 or TD3 MRZ and recomputes its check digits. */
-export function readMrz(lines: readonly string[]): MrzReading {
-  const bad = lines.find((l) => !/^[A-Z0-9<]+$/.test(l));
-  if (bad !== undefined) throw new RangeError(`not an MRZ line: ${bad}`);
-  if (lines.length === 2 && lines.every((l) => l.length === 44)) {
-    const [l1, l2] = lines as [string, string];
-    const checks = [
-      check('document-number', l2.slice(0, 9), l2[9]!),
-      check('date-of-birth', l2.slice(13, 19), l2[19]!),
-      check('date-of-expiry', l2.slice(21, 27), l2[27]!),
-      check('personal-number', l2.slice(28, 42), l2[42]!, true),
-      check('composite', l2.slice(0, 10) + l2.slice(13, 20) + l2.slice(21, 43), l2[43]!),
-    ];
-    return {
-      format: 'TD3',
-      documentCode: l1.slice(0, 2).replace(/</g, ''),
-      issuingState: l1.slice(2, 5).replace(/</g, ''),
-      documentNumber: l2.slice(0, 9).replace(/</g, ''),
-      dateOfBirth: l2.slice(13, 19),
-      sex: l2[20]!,
-      dateOfExpiry: l2.slice(21, 27),
-      nationality: l2.slice(10, 13).replace(/</g, ''),
-      ...splitName(l1.slice(5)),
-      checks,
-      valid: checks.every((c) => c.valid),
-    };
-  }
-  if (lines.length === 3 && lines.every((l) => l.length === 30)) {
-    const [l1, l2, l3] = lines as [string, string, string];
-    const checks = [
-      check('document-number', l1.slice(5, 14), l1[14]!),
-      check('date-of-birth', l2.slice(0, 6), l2[6]!),
-      check('date-of-expiry', l2.slice(8, 14), l2[14]!),
-      check('composite', l1.slice(5, 30) + l2.slice(0, 7) + l2.slice(8, 15) + l2.slice(18, 29), l2[29]!),
-    ];
-    return {
-      format: 'TD1',
-      documentCode: l1.slice(0, 2).replace(/</g, ''),
-      issuingState: l1.slice(2, 5).replace(/</g, ''),
-      documentNumber: l1.slice(5, 14).replace(/</g, ''),
-      dateOfBirth: l2.slice(0, 6),
-      sex: l2[7]!,
-      dateOfExpiry: l2.slice(8, 14),
-      nationality: l2.slice(15, 18).replace(/</g, ''),
-      ...splitName(l3),
-      checks,
-      valid: checks.every((c) => c.valid),
-    };
-  }
-  throw new RangeError('an MRZ has 2 lines of 44 (TD3) or 3 lines of 30 (TD1) characters');
 }
