@@ -44,6 +44,13 @@ export const imageIdentificationSchema: JsonSchema = require('../schemas/image-i
 export const comparisonRequestSchema: JsonSchema = require('../schemas/comparison-request.schema.json');
 export const identificationSchema: JsonSchema = require('../schemas/identification.schema.json');
 export const comparisonSchema: JsonSchema = require('../schemas/comparison.schema.json');
+export const registerEntryStatusSchema: JsonSchema = require('../schemas/register-entry-status.schema.json');
+export const registerEntrySchema: JsonSchema = require('../schemas/register-entry.schema.json');
+export const registerEntryCreateSchema: JsonSchema = require('../schemas/register-entry-create.schema.json');
+export const registerEntryPatchSchema: JsonSchema = require('../schemas/register-entry-patch.schema.json');
+export const verificationRequestSchema: JsonSchema = require('../schemas/verification-request.schema.json');
+export const verificationRequestCreateSchema: JsonSchema = require('../schemas/verification-request-create.schema.json');
+export const verificationAnswerSchema: JsonSchema = require('../schemas/verification-answer.schema.json');
 
 /** Every schema file, building blocks first; register them all (e.g. `schemas.forEach(s => app.addSchema(s))`). */
 export const schemas: readonly JsonSchema[] = Object.freeze([
@@ -71,6 +78,13 @@ export const schemas: readonly JsonSchema[] = Object.freeze([
   comparisonRequestSchema,
   identificationSchema,
   comparisonSchema,
+  registerEntryStatusSchema,
+  registerEntrySchema,
+  registerEntryCreateSchema,
+  registerEntryPatchSchema,
+  verificationRequestSchema,
+  verificationRequestCreateSchema,
+  verificationAnswerSchema,
 ]);
 
 /** `$id` of a schema from its name: `schemaId('specimen')` → `https://exemplar.local/schemas/specimen.schema.json`. */
