@@ -110,6 +110,21 @@ export const SETTINGS: readonly SettingInfo[] = Object.freeze([
     default: 'auto',
     description: '`auto` seeds the demo library when the catalog is empty at start; `never` does not.',
   },
+  {
+    name: 'EXEMPLAR_LAB_ID',
+    default: 'exemplar-lab',
+    description: "This lab's short name in exchange packages and the alerts feed (letters, digits, . _ -).",
+  },
+  {
+    name: 'EXEMPLAR_LAB_KEY_FILE',
+    default: undefined,
+    description: "The lab's Ed25519 private key (PEM) that signs exchange packages; created (mode 0600) on first use. Default: lab-key.pem in the data folder.",
+  },
+  {
+    name: 'EXEMPLAR_MAX_PACKAGE_BYTES',
+    default: String(4 * 1024 * 1024 * 1024),
+    description: 'Largest exchange package (zip) accepted for import, in bytes.',
+  },
 ]);
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -151,6 +166,13 @@ export interface ComparisonsConfig {
   readonly leaseMs: number;
 }
 
+export interface ExchangeConfig {
+  readonly labId: string;
+  /** Absolute path of the lab's private signing key. */
+  readonly keyFile: string;
+  readonly maxPackageBytes: number;
+}
+
 export interface Config {
   readonly host: string;
   readonly port: number;
@@ -165,6 +187,7 @@ export interface Config {
   readonly seedDemo: 'auto' | 'never';
   readonly pipeline: PipelineConfig;
   readonly comparisons: ComparisonsConfig;
+  readonly exchange: ExchangeConfig;
 }
 
 interface Env {
@@ -193,6 +216,9 @@ interface Env {
   EXEMPLAR_SERVER_COMPARISONS: number;
   EXEMPLAR_COMPARISON_QUEUE: number;
   EXEMPLAR_JOB_LEASE_MS: number;
+  EXEMPLAR_LAB_ID: string;
+  EXEMPLAR_LAB_KEY_FILE?: string;
+  EXEMPLAR_MAX_PACKAGE_BYTES: number;
 }
 
 const defaults = Object.fromEntries(SETTINGS.filter((s) => s.default !== undefined).map((s) => [s.name, s.default]));
@@ -226,6 +252,9 @@ const envSchema = {
     EXEMPLAR_SERVER_COMPARISONS: { type: 'integer', minimum: 0, maximum: 64 },
     EXEMPLAR_COMPARISON_QUEUE: { type: 'integer', minimum: 1 },
     EXEMPLAR_JOB_LEASE_MS: { type: 'integer', minimum: 1000, maximum: 3600000 },
+    EXEMPLAR_LAB_ID: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' },
+    EXEMPLAR_LAB_KEY_FILE: { type: 'string', minLength: 1 },
+    EXEMPLAR_MAX_PACKAGE_BYTES: { type: 'integer', minimum: 1 },
   },
   required: SETTINGS.filter((s) => s.default !== undefined).map((s) => s.name),
   dependencies: { S3_ENDPOINT: ['S3_ACCESS_KEY', 'S3_SECRET_KEY'] },
@@ -313,6 +342,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       serverConcurrency: e.EXEMPLAR_SERVER_COMPARISONS,
       maxQueued: e.EXEMPLAR_COMPARISON_QUEUE,
       leaseMs: e.EXEMPLAR_JOB_LEASE_MS,
+    },
+    exchange: {
+      labId: e.EXEMPLAR_LAB_ID,
+      keyFile: e.EXEMPLAR_LAB_KEY_FILE ? path.resolve(cwd, e.EXEMPLAR_LAB_KEY_FILE) : path.join(dataDir, 'lab-key.pem'),
+      maxPackageBytes: e.EXEMPLAR_MAX_PACKAGE_BYTES,
     },
   };
   return deepFreeze(config);

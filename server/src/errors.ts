@@ -9,6 +9,8 @@ export const ERROR_STATUS = {
   BAD_REQUEST: 400,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
+  /** An alert's approver drafted or edited it: a second examiner must approve. */
+  FOUR_EYES_REQUIRED: 403,
   NOT_FOUND: 404,
   SPECIMEN_NOT_FOUND: 404,
   CAPTURE_NOT_FOUND: 404,
@@ -17,6 +19,8 @@ export const ERROR_STATUS = {
   JOB_NOT_FOUND: 404,
   REVISION_CONFLICT: 409,
   CONFLICT: 409,
+  /** The action is not allowed in the alert's current status (e.g. editing a published alert). */
+  ALERT_STATE: 409,
   PAYLOAD_TOO_LARGE: 413,
   IMAGE_TOO_LARGE: 413,
   RANGE_NOT_SATISFIABLE: 416,
@@ -25,6 +29,12 @@ export const ERROR_STATUS = {
   IMAGE_CORRUPT: 422,
   ALIGNMENT_FAILED: 422,
   UNPROCESSABLE: 422,
+  /** An exchange package signed by a key that is not a trusted (unrevoked) partner key. */
+  UNTRUSTED_SIGNER: 422,
+  /** An exchange package whose signature does not verify. */
+  SIGNATURE_INVALID: 422,
+  /** An exchange package that is not a well-formed, complete package (bad zip or manifest, a file missing, extra or not matching its hash). */
+  PACKAGE_INVALID: 422,
   RATE_LIMITED: 429,
   QUEUE_FULL: 503,
   INTEGRITY_FAILED: 500,

@@ -44,6 +44,12 @@ export const imageIdentificationSchema: JsonSchema = require('../schemas/image-i
 export const comparisonRequestSchema: JsonSchema = require('../schemas/comparison-request.schema.json');
 export const identificationSchema: JsonSchema = require('../schemas/identification.schema.json');
 export const comparisonSchema: JsonSchema = require('../schemas/comparison.schema.json');
+export const alertSchema: JsonSchema = require('../schemas/alert.schema.json');
+export const alertCreateSchema: JsonSchema = require('../schemas/alert-create.schema.json');
+export const alertPatchSchema: JsonSchema = require('../schemas/alert-patch.schema.json');
+export const partnerKeySchema: JsonSchema = require('../schemas/partner-key.schema.json');
+export const partnerKeyCreateSchema: JsonSchema = require('../schemas/partner-key-create.schema.json');
+export const exchangeManifestSchema: JsonSchema = require('../schemas/exchange-manifest.schema.json');
 export const registerEntryStatusSchema: JsonSchema = require('../schemas/register-entry-status.schema.json');
 export const registerEntrySchema: JsonSchema = require('../schemas/register-entry.schema.json');
 export const registerEntryCreateSchema: JsonSchema = require('../schemas/register-entry-create.schema.json');
@@ -78,6 +84,12 @@ export const schemas: readonly JsonSchema[] = Object.freeze([
   comparisonRequestSchema,
   identificationSchema,
   comparisonSchema,
+  alertSchema,
+  alertCreateSchema,
+  alertPatchSchema,
+  partnerKeySchema,
+  partnerKeyCreateSchema,
+  exchangeManifestSchema,
   registerEntryStatusSchema,
   registerEntrySchema,
   registerEntryCreateSchema,
