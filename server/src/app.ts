@@ -7,13 +7,15 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { Config } from './config';
 import type { AppContext } from './context';
-import actor from './plugins/app/actor';
+import auth from './plugins/app/auth';
 import context from './plugins/app/context';
 import errorHandler from './plugins/app/error-handler';
 import schemas from './plugins/app/schemas';
+import securityHeaders from './plugins/app/security-headers';
 import multipart from './plugins/external/multipart';
 import swagger from './plugins/external/swagger';
 import webApp from './plugins/web-app';
+import authRoutes from './routes/auth/index';
 import comparisonRoutes from './routes/comparisons/index';
 import healthRoutes from './routes/health/index';
 import identifyRoutes from './routes/identify/index';
@@ -21,6 +23,7 @@ import imageRoutes from './routes/images/index';
 import mrzRoutes from './routes/mrz/index';
 import captureRoutes from './routes/specimens/captures';
 import specimenRoutes from './routes/specimens/index';
+import userRoutes from './routes/users/index';
 
 export interface AppOptions {
   context: AppContext;
@@ -49,7 +52,8 @@ export default async function exemplarApp(app: FastifyInstance, opts: AppOptions
   await app.register(context, { context: opts.context });
   await app.register(errorHandler);
   await app.register(schemas);
-  await app.register(actor);
+  await app.register(securityHeaders);
+  await app.register(auth);
   await app.register(multipart);
   await app.register(swagger);
 
@@ -58,6 +62,8 @@ export default async function exemplarApp(app: FastifyInstance, opts: AppOptions
   });
 
   await app.register(healthRoutes);
+  await app.register(authRoutes);
+  await app.register(userRoutes);
   await app.register(specimenRoutes);
   await app.register(captureRoutes);
   await app.register(imageRoutes);

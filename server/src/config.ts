@@ -111,6 +111,11 @@ export const SETTINGS: readonly SettingInfo[] = Object.freeze([
     description: '`auto` seeds the demo library when the catalog is empty at start; `never` does not.',
   },
   {
+    name: 'EXEMPLAR_COOKIE_SECURE',
+    default: '0',
+    description: '`1` marks the session cookie Secure (only sent over https); set it when a TLS proxy is in front. Requests that arrive over https get Secure anyway.',
+  },
+  {
     name: 'EXEMPLAR_LAB_ID',
     default: 'exemplar-lab',
     description: "This lab's short name in exchange packages and the alerts feed (letters, digits, . _ -).",
@@ -187,6 +192,8 @@ export interface Config {
   readonly seedDemo: 'auto' | 'never';
   readonly pipeline: PipelineConfig;
   readonly comparisons: ComparisonsConfig;
+  /** Session cookies marked Secure regardless of the request's protocol. */
+  readonly cookieSecure: boolean;
   readonly exchange: ExchangeConfig;
 }
 
@@ -216,6 +223,7 @@ interface Env {
   EXEMPLAR_SERVER_COMPARISONS: number;
   EXEMPLAR_COMPARISON_QUEUE: number;
   EXEMPLAR_JOB_LEASE_MS: number;
+  EXEMPLAR_COOKIE_SECURE: '0' | '1';
   EXEMPLAR_LAB_ID: string;
   EXEMPLAR_LAB_KEY_FILE?: string;
   EXEMPLAR_MAX_PACKAGE_BYTES: number;
@@ -252,6 +260,7 @@ const envSchema = {
     EXEMPLAR_SERVER_COMPARISONS: { type: 'integer', minimum: 0, maximum: 64 },
     EXEMPLAR_COMPARISON_QUEUE: { type: 'integer', minimum: 1 },
     EXEMPLAR_JOB_LEASE_MS: { type: 'integer', minimum: 1000, maximum: 3600000 },
+    EXEMPLAR_COOKIE_SECURE: { enum: ['0', '1'] },
     EXEMPLAR_LAB_ID: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' },
     EXEMPLAR_LAB_KEY_FILE: { type: 'string', minLength: 1 },
     EXEMPLAR_MAX_PACKAGE_BYTES: { type: 'integer', minimum: 1 },
@@ -343,6 +352,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       maxQueued: e.EXEMPLAR_COMPARISON_QUEUE,
       leaseMs: e.EXEMPLAR_JOB_LEASE_MS,
     },
+    cookieSecure: e.EXEMPLAR_COOKIE_SECURE === '1',
     exchange: {
       labId: e.EXEMPLAR_LAB_ID,
       keyFile: e.EXEMPLAR_LAB_KEY_FILE ? path.resolve(cwd, e.EXEMPLAR_LAB_KEY_FILE) : path.join(dataDir, 'lab-key.pem'),

@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs/promises';
 import { createPipelinePool, type PipelinePool } from '@exemplar/image-pipeline';
+import { AuthService } from './auth/auth.service';
 import type { Config } from './config';
 import { ComparisonRunner } from './services/comparison-runner';
 import { ComparisonService } from './services/comparisons.service';
@@ -24,6 +25,8 @@ export interface AppServices {
   readonly images: ImagesService;
   readonly comparisons: ComparisonService;
   readonly identify: IdentifyService;
+  /** Users, sessions, API tokens, login lock-out. */
+  readonly auth: AuthService;
 }
 
 export interface AppContext {
@@ -105,12 +108,14 @@ export async function openContext(config: Config, options: OpenContextOptions = 
     ...(options.onCleanupError && { onCleanupError: options.onCleanupError }),
   });
 
+  const auth = new AuthService({ records: catalog.records });
+
   let closing: Promise<void> | undefined;
   return {
     config,
     catalog,
     objects,
-    services: { specimens, ingest, images, comparisons, identify },
+    services: { specimens, ingest, images, comparisons, identify, auth },
     pipeline: pool,
     comparisonRunner,
     close: () =>

@@ -11,6 +11,8 @@ export const ERROR_STATUS = {
   FORBIDDEN: 403,
   /** An alert's approver drafted or edited it: a second examiner must approve. */
   FOUR_EYES_REQUIRED: 403,
+  /** A cookie-authenticated change without the session's CSRF token. */
+  CSRF_FAILED: 403,
   NOT_FOUND: 404,
   SPECIMEN_NOT_FOUND: 404,
   CAPTURE_NOT_FOUND: 404,

@@ -8,12 +8,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type InjectOptions, type LightMyRequestResponse } from 'fastify';
 import fp from 'fastify-plugin';
 import sharp from 'sharp';
 import exemplarApp, { serverOptions } from './app';
 import { loadConfig, type Config } from './config';
 import { openContext, type AppContext } from './context';
+import { systemActor, type Role } from './services/actor';
 
 export interface TestApp {
   readonly app: FastifyInstance;
@@ -21,6 +22,14 @@ export interface TestApp {
   readonly config: Config;
   /** Every key in the object store, sorted. */
   objectKeys(): Promise<string[]>;
+  /**
+   * Logs in (through POST /api/auth/login) as the test user of that role —
+   * user name = the role, created on first use — and gives Bearer headers
+   * for `app.inject`, and `inject` that adds them.
+   */
+  login(role: Role): Promise<LoggedIn>;
+  /** The test user of that role (created on first use) and its password. */
+  credentials(role: Role): Promise<{ username: string; password: string }>;
   /** Closes the app and the stores and removes the data folder. */
   close(): Promise<void>;
 }
@@ -33,15 +42,58 @@ export async function openTestContext(env: Record<string, string> = {}): Promise
   return { context, config, dataDir };
 }
 
+export interface LoggedIn {
+  readonly username: string;
+  readonly role: Role;
+  /** `{ authorization: 'Bearer …' }` */
+  readonly headers: Record<string, string>;
+  readonly token: string;
+  readonly csrfToken: string;
+  /** `app.inject` with the user's headers merged under the request's own. */
+  inject(options: InjectOptions): Promise<LightMyRequestResponse>;
+}
+
+/** `inject` with default headers (the request's own win). */
+export function injectWith(app: FastifyInstance, headers: Record<string, string>) {
+  return (options: InjectOptions) => app.inject({ ...options, headers: { ...headers, ...(options.headers as Record<string, string> | undefined) } });
+}
+
 export async function buildTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const { context, config, dataDir } = await openTestContext(env);
   const app = Fastify(serverOptions(config));
   await app.register(fp(exemplarApp), { context });
   await app.ready();
+  const users = new Map<Role, Promise<{ username: string; password: string }>>();
+  const sessions = new Map<Role, Promise<LoggedIn>>();
+  const credentials = (role: Role) => {
+    let made = users.get(role);
+    if (!made) {
+      const password = randomBytes(12).toString('base64url');
+      made = context.services.auth.createUser({ username: role, role, password }, systemActor('test')).then(() => ({ username: role, password }));
+      users.set(role, made);
+    }
+    return made;
+  };
+  const login = (role: Role) => {
+    let session = sessions.get(role);
+    if (!session) {
+      session = (async () => {
+        const res = await app.inject({ method: 'POST', url: '/api/auth/login', payload: await credentials(role) });
+        if (res.statusCode !== 200) throw new Error(`test login as ${role} failed: ${res.statusCode} ${res.body}`);
+        const { token, csrfToken } = res.json<{ token: string; csrfToken: string }>();
+        const headers = { authorization: `Bearer ${token}` };
+        return { username: role, role, headers, token, csrfToken, inject: injectWith(app, headers) };
+      })();
+      sessions.set(role, session);
+    }
+    return session;
+  };
   return {
     app,
     context,
     config,
+    login,
+    credentials,
     objectKeys: () => listObjectKeys(context),
     close: async () => {
       await app.close();

@@ -18,26 +18,26 @@ afterAll(async () => {
 });
 
 async function createSpecimen(body: object = MINIMAL_SPECIMEN): Promise<Specimen> {
-  const res = await t.app.inject({ method: 'POST', url: '/api/specimens', payload: body });
+  const res = await (await t.login('examiner')).inject({ method: 'POST', url: '/api/specimens', payload: body });
   expect(res.statusCode).toBe(201);
   return res.json<Specimen>();
 }
 
 describe('specimens', () => {
   it('creates from the minimal contract body, reads back, patches with revision checks', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/api/specimens', payload: MINIMAL_SPECIMEN });
+    const res = await (await t.login('examiner')).inject({ method: 'POST', url: '/api/specimens', payload: MINIMAL_SPECIMEN });
     expect(res.statusCode).toBe(201);
     const created = res.json<Specimen>();
     expect(created.id).toMatch(/^[A-Za-z0-9_-]{6,64}$/);
     expect(res.headers.location).toBe(`/api/specimens/${created.id}`);
-    expect(created).toMatchObject({ ...MINIMAL_SPECIMEN, revision: 1, captures: [], createdBy: 'local', updatedBy: 'local' });
+    expect(created).toMatchObject({ ...MINIMAL_SPECIMEN, revision: 1, captures: [], createdBy: 'examiner', updatedBy: 'examiner' });
     expect(Date.parse(created.createdAt)).not.toBeNaN();
 
-    const got = await t.app.inject({ method: 'GET', url: `/api/specimens/${created.id}` });
+    const got = await (await t.login('examiner')).inject({ method: 'GET', url: `/api/specimens/${created.id}` });
     expect(got.statusCode).toBe(200);
     expect(got.json()).toEqual(created);
 
-    const patched = await t.app.inject({
+    const patched = await (await t.login('examiner')).inject({
       method: 'PATCH',
       url: `/api/specimens/${created.id}`,
       payload: { revision: 1, description: 'Booklet with polycarbonate data page', series: null },
@@ -49,14 +49,14 @@ describe('specimens', () => {
     expect(p).not.toHaveProperty('series');
     expect(p.createdAt).toBe(created.createdAt);
 
-    const stale = await t.app.inject({ method: 'PATCH', url: `/api/specimens/${created.id}`, payload: { revision: 1, title: 'Lost update' } });
+    const stale = await (await t.login('examiner')).inject({ method: 'PATCH', url: `/api/specimens/${created.id}`, payload: { revision: 1, title: 'Lost update' } });
     expect(stale.statusCode).toBe(409);
     expect(stale.json()).toEqual({ code: 'REVISION_CONFLICT', message: expect.any(String), details: expect.objectContaining({ currentRevision: 2 }) });
-    expect((await t.app.inject({ method: 'GET', url: `/api/specimens/${created.id}` })).json<Specimen>().title).toBe(MINIMAL_SPECIMEN.title);
+    expect((await (await t.login('examiner')).inject({ method: 'GET', url: `/api/specimens/${created.id}` })).json<Specimen>().title).toBe(MINIMAL_SPECIMEN.title);
   });
 
   it('refuses invalid bodies with VALIDATION_FAILED and the issues', async () => {
-    const res = await t.app.inject({
+    const res = await (await t.login('examiner')).inject({
       method: 'POST',
       url: '/api/specimens',
       payload: { ...MINIMAL_SPECIMEN, status: 'forgery', issuingState: 'NOWHERE', colour: 'blue' },
@@ -69,34 +69,34 @@ describe('specimens', () => {
     expect(paths).toEqual(expect.arrayContaining(['/issuingState']));
     expect(JSON.stringify(body)).not.toMatch(/at .*\.(js|ts):\d+/);
 
-    const unknownField = await t.app.inject({ method: 'POST', url: '/api/specimens', payload: { ...MINIMAL_SPECIMEN, colour: 'blue' } });
+    const unknownField = await (await t.login('examiner')).inject({ method: 'POST', url: '/api/specimens', payload: { ...MINIMAL_SPECIMEN, colour: 'blue' } });
     expect(unknownField.statusCode).toBe(400);
     expect(unknownField.json().details.errors).toEqual([expect.objectContaining({ path: '/colour' })]);
 
-    const forgeryWithoutMethods = await t.app.inject({ method: 'POST', url: '/api/specimens', payload: { ...MINIMAL_SPECIMEN, status: 'forgery' } });
+    const forgeryWithoutMethods = await (await t.login('examiner')).inject({ method: 'POST', url: '/api/specimens', payload: { ...MINIMAL_SPECIMEN, status: 'forgery' } });
     expect(forgeryWithoutMethods.statusCode).toBe(400);
     expect(forgeryWithoutMethods.json().details.errors).toEqual([expect.objectContaining({ path: '/forgeryMethods' })]);
 
-    const badJson = await t.app.inject({ method: 'POST', url: '/api/specimens', payload: '{"status":', headers: { 'content-type': 'application/json' } });
+    const badJson = await (await t.login('examiner')).inject({ method: 'POST', url: '/api/specimens', payload: '{"status":', headers: { 'content-type': 'application/json' } });
     expect(badJson.statusCode).toBe(400);
     expect(badJson.json().code).toBe('BAD_REQUEST');
   });
 
   it('checks that imitates names an existing specimen and keeps a fraud from losing its genuine', async () => {
     const genuine = await createSpecimen();
-    const missing = await t.app.inject({ method: 'POST', url: '/api/specimens', payload: { ...MINIMAL_SPECIMEN, status: 'counterfeit', imitates: 'doesNotExist1' } });
+    const missing = await (await t.login('examiner')).inject({ method: 'POST', url: '/api/specimens', payload: { ...MINIMAL_SPECIMEN, status: 'counterfeit', imitates: 'doesNotExist1' } });
     expect(missing.statusCode).toBe(400);
     expect(missing.json().details.errors).toEqual([expect.objectContaining({ path: '/imitates' })]);
 
     const fraud = await createSpecimen({ ...MINIMAL_SPECIMEN, status: 'counterfeit', imitates: genuine.id, title: 'Counterfeit of the Utopia passport' });
-    const blocked = await t.app.inject({ method: 'DELETE', url: `/api/specimens/${genuine.id}` });
+    const blocked = await (await t.login('examiner')).inject({ method: 'DELETE', url: `/api/specimens/${genuine.id}` });
     expect(blocked.statusCode).toBe(409);
     expect(blocked.json()).toMatchObject({ code: 'CONFLICT', details: { imitatedBy: [fraud.id] } });
 
-    expect((await t.app.inject({ method: 'DELETE', url: `/api/specimens/${fraud.id}?revision=1` })).statusCode).toBe(204);
-    expect((await t.app.inject({ method: 'DELETE', url: `/api/specimens/${genuine.id}?revision=2` })).statusCode).toBe(409);
-    expect((await t.app.inject({ method: 'DELETE', url: `/api/specimens/${genuine.id}?revision=1` })).statusCode).toBe(204);
-    expect((await t.app.inject({ method: 'GET', url: `/api/specimens/${genuine.id}` })).statusCode).toBe(404);
+    expect((await (await t.login('examiner')).inject({ method: 'DELETE', url: `/api/specimens/${fraud.id}?revision=1` })).statusCode).toBe(204);
+    expect((await (await t.login('examiner')).inject({ method: 'DELETE', url: `/api/specimens/${genuine.id}?revision=2` })).statusCode).toBe(409);
+    expect((await (await t.login('examiner')).inject({ method: 'DELETE', url: `/api/specimens/${genuine.id}?revision=1` })).statusCode).toBe(204);
+    expect((await (await t.login('examiner')).inject({ method: 'GET', url: `/api/specimens/${genuine.id}` })).statusCode).toBe(404);
   });
 
   it('searches with filters as repeated keys or comma lists, with facets and cursor pages', async () => {
@@ -105,7 +105,7 @@ describe('specimens', () => {
     for (const [i, state] of ['UTO', 'UTO', 'D', 'XXA'].entries()) {
       ids.push((await createSpecimen({ ...MINIMAL_SPECIMEN, issuingState: state, title: `Searchable specimen number ${i}`, tags: [tag] })).id);
     }
-    const comma = await t.app.inject({ method: 'GET', url: `/api/specimens?tags=${tag}&issuingState=UTO,D&limit=2&sort=createdAt` });
+    const comma = await (await t.login('examiner')).inject({ method: 'GET', url: `/api/specimens?tags=${tag}&issuingState=UTO,D&limit=2&sort=createdAt` });
     expect(comma.statusCode).toBe(200);
     const page1 = comma.json<{ items: Specimen[]; total: number; nextCursor: string | null; facets: Record<string, Array<{ value: string; count: number }>> }>();
     expect(page1.total).toBe(3);
@@ -120,7 +120,7 @@ describe('specimens', () => {
     );
     expect(page1.nextCursor).toEqual(expect.any(String));
 
-    const page2 = await t.app.inject({
+    const page2 = await (await t.login('examiner')).inject({
       method: 'GET',
       url: `/api/specimens?tags=${tag}&issuingState=UTO&issuingState=D&limit=2&sort=createdAt&cursor=${encodeURIComponent(page1.nextCursor as string)}`,
     });
@@ -128,13 +128,13 @@ describe('specimens', () => {
     expect(page2.json().items.map((s: Specimen) => s.id)).toEqual([ids[2]]);
     expect(page2.json().nextCursor).toBeNull();
 
-    const text = await t.app.inject({ method: 'GET', url: `/api/specimens?q=searchable%20numb&tags=${tag}` });
+    const text = await (await t.login('examiner')).inject({ method: 'GET', url: `/api/specimens?q=searchable%20numb&tags=${tag}` });
     expect(text.json().total).toBe(4);
 
-    const badEnum = await t.app.inject({ method: 'GET', url: '/api/specimens?status=genuine,fake' });
+    const badEnum = await (await t.login('examiner')).inject({ method: 'GET', url: '/api/specimens?status=genuine,fake' });
     expect(badEnum.statusCode).toBe(400);
     expect(badEnum.json().code).toBe('VALIDATION_FAILED');
-    const unknownParam = await t.app.inject({ method: 'GET', url: '/api/specimens?state=UTO' });
+    const unknownParam = await (await t.login('examiner')).inject({ method: 'GET', url: '/api/specimens?state=UTO' });
     expect(unknownParam.statusCode).toBe(400);
   });
 });
@@ -160,7 +160,7 @@ describe('capture upload and image download', () => {
       { name: 'uv-365', filename: 'C:\\scans\\uv.png', data: originals['uv-365'] as Buffer },
       { name: 'ir-870', filename: 'ir.tif', data: originals['ir-870'] as Buffer },
     ]);
-    const res = await t.app.inject({ method: 'POST', url: `/api/specimens/${specimen.id}/captures`, payload, headers });
+    const res = await (await t.login('examiner')).inject({ method: 'POST', url: `/api/specimens/${specimen.id}/captures`, payload, headers });
     expect(res.statusCode).toBe(201);
     capture = res.json<Capture>();
     expect(capture.page).toBe('data-page');
@@ -174,7 +174,7 @@ describe('capture upload and image download', () => {
     expect(capture.images[0]?.derivatives.dzi).toEqual(expect.any(String));
     expect(capture.images[1]?.derivatives.dzi).toBeUndefined();
 
-    const stored = (await t.app.inject({ method: 'GET', url: `/api/specimens/${specimen.id}` })).json<Specimen>();
+    const stored = (await (await t.login('examiner')).inject({ method: 'GET', url: `/api/specimens/${specimen.id}` })).json<Specimen>();
     expect(stored.revision).toBe(2);
     expect(stored.captures).toEqual([capture]);
     const after = await t.objectKeys();
@@ -185,14 +185,14 @@ describe('capture upload and image download', () => {
     }
     expect(after.length).toBeGreaterThan(before.length + 6);
 
-    const found = await t.app.inject({ method: 'GET', url: `/api/specimens?lightSource=uv-365&featureType=mrz&q=3-light` });
+    const found = await (await t.login('examiner')).inject({ method: 'GET', url: `/api/specimens?lightSource=uv-365&featureType=mrz&q=3-light` });
     expect(found.json().items.map((s: Specimen) => s.id)).toContain(specimen.id);
   });
 
   it('serves each original byte-exact with ETag, 304 and byte ranges', async () => {
     for (const image of capture.images) {
       const bytes = originals[image.lightSource] as Buffer;
-      const res = await t.app.inject({ method: 'GET', url: `/api/images/${image.sha256}` });
+      const res = await (await t.login('examiner')).inject({ method: 'GET', url: `/api/images/${image.sha256}` });
       expect(res.statusCode).toBe(200);
       expect(sha256(res.rawPayload)).toBe(image.sha256);
       expect(res.headers.etag).toBe(`"${image.sha256}"`);
@@ -201,44 +201,44 @@ describe('capture upload and image download', () => {
       expect(res.headers['x-content-type-options']).toBe('nosniff');
       expect(res.headers['accept-ranges']).toBe('bytes');
 
-      const notModified = await t.app.inject({ method: 'GET', url: `/api/images/${image.sha256}`, headers: { 'if-none-match': `"${image.sha256}"` } });
+      const notModified = await (await t.login('examiner')).inject({ method: 'GET', url: `/api/images/${image.sha256}`, headers: { 'if-none-match': `"${image.sha256}"` } });
       expect(notModified.statusCode).toBe(304);
       expect(notModified.rawPayload.length).toBe(0);
     }
 
     const { sha256: sha } = capture.images[0] as Capture['images'][number];
     const white = originals.white as Buffer;
-    const range = await t.app.inject({ method: 'GET', url: `/api/images/${sha}`, headers: { range: 'bytes=100-199' } });
+    const range = await (await t.login('examiner')).inject({ method: 'GET', url: `/api/images/${sha}`, headers: { range: 'bytes=100-199' } });
     expect(range.statusCode).toBe(206);
     expect(range.headers['content-range']).toBe(`bytes 100-199/${white.length}`);
     expect(range.rawPayload.equals(white.subarray(100, 200))).toBe(true);
 
-    const suffix = await t.app.inject({ method: 'GET', url: `/api/images/${sha}`, headers: { range: 'bytes=-50' } });
+    const suffix = await (await t.login('examiner')).inject({ method: 'GET', url: `/api/images/${sha}`, headers: { range: 'bytes=-50' } });
     expect(suffix.statusCode).toBe(206);
     expect(suffix.rawPayload.equals(white.subarray(white.length - 50))).toBe(true);
 
-    const open = await t.app.inject({ method: 'GET', url: `/api/images/${sha}`, headers: { range: `bytes=${white.length - 10}-` } });
+    const open = await (await t.login('examiner')).inject({ method: 'GET', url: `/api/images/${sha}`, headers: { range: `bytes=${white.length - 10}-` } });
     expect(open.rawPayload.equals(white.subarray(white.length - 10))).toBe(true);
 
-    const outside = await t.app.inject({ method: 'GET', url: `/api/images/${sha}`, headers: { range: `bytes=${white.length}-` } });
+    const outside = await (await t.login('examiner')).inject({ method: 'GET', url: `/api/images/${sha}`, headers: { range: `bytes=${white.length}-` } });
     expect(outside.statusCode).toBe(416);
     expect(outside.headers['content-range']).toBe(`bytes */${white.length}`);
     expect(outside.json().code).toBe('RANGE_NOT_SATISFIABLE');
 
-    const staleIfRange = await t.app.inject({ method: 'GET', url: `/api/images/${sha}`, headers: { range: 'bytes=0-9', 'if-range': '"other"' } });
+    const staleIfRange = await (await t.login('examiner')).inject({ method: 'GET', url: `/api/images/${sha}`, headers: { range: 'bytes=0-9', 'if-range': '"other"' } });
     expect(staleIfRange.statusCode).toBe(200);
     expect(staleIfRange.rawPayload.length).toBe(white.length);
   });
 
   it('serves thumbnail, preview and deep-zoom tiles as valid images', async () => {
     const white = capture.images[0] as Capture['images'][number];
-    const thumb = await t.app.inject({ method: 'GET', url: `/api/images/${white.sha256}/thumbnail` });
+    const thumb = await (await t.login('examiner')).inject({ method: 'GET', url: `/api/images/${white.sha256}/thumbnail` });
     expect(thumb.statusCode).toBe(200);
     expect(thumb.headers['content-type']).toBe('image/webp');
     const thumbMeta = await sharp(thumb.rawPayload).metadata();
     expect(Math.max(thumbMeta.width, thumbMeta.height)).toBeLessThanOrEqual(320);
 
-    const preview = await t.app.inject({ method: 'GET', url: `/api/images/${white.sha256}/preview` });
+    const preview = await (await t.login('examiner')).inject({ method: 'GET', url: `/api/images/${white.sha256}/preview` });
     expect(preview.statusCode).toBe(200);
     expect(preview.headers['content-type']).toBe('image/jpeg');
     const previewMeta = await sharp(preview.rawPayload).metadata();
@@ -246,31 +246,31 @@ describe('capture upload and image download', () => {
     expect(previewMeta.height).toBe(1280);
 
     const ir = capture.images[2] as Capture['images'][number];
-    const irPreview = await t.app.inject({ method: 'GET', url: `/api/images/${ir.sha256}/preview` });
+    const irPreview = await (await t.login('examiner')).inject({ method: 'GET', url: `/api/images/${ir.sha256}/preview` });
     expect((await sharp(irPreview.rawPayload).metadata()).width).toBe(800);
 
-    const dzi = await t.app.inject({ method: 'GET', url: `/api/images/${white.sha256}/tiles/image.dzi` });
+    const dzi = await (await t.login('examiner')).inject({ method: 'GET', url: `/api/images/${white.sha256}/tiles/image.dzi` });
     expect(dzi.statusCode).toBe(200);
     expect(dzi.headers['content-type']).toMatch(/^application\/xml/);
     expect(dzi.body).toMatch(/Width="2400"/);
     const level = Math.ceil(Math.log2(2400));
-    const tile = await t.app.inject({ method: 'GET', url: `/api/images/${white.sha256}/tiles/image_files/${level}/0_0.jpeg` });
+    const tile = await (await t.login('examiner')).inject({ method: 'GET', url: `/api/images/${white.sha256}/tiles/image_files/${level}/0_0.jpeg` });
     expect(tile.statusCode).toBe(200);
     expect((await sharp(tile.rawPayload).metadata()).format).toBe('jpeg');
 
     // Only DZI names are served under tiles/, never another derivative or a path out of the set.
-    expect((await t.app.inject({ method: 'GET', url: `/api/images/${white.sha256}/tiles/preview.jpg` })).statusCode).toBe(404);
-    expect((await t.app.inject({ method: 'GET', url: `/api/images/${white.sha256}/tiles/image_files/..%2F..%2Fpreview.jpg` })).statusCode).toBe(404);
-    expect((await t.app.inject({ method: 'GET', url: `/api/images/${white.sha256}/tiles/../../originals` })).statusCode).not.toBe(200);
-    expect((await t.app.inject({ method: 'GET', url: `/api/images/${white.sha256}/tiles/image_files/99/0_0.jpeg` })).statusCode).toBe(404);
-    expect((await t.app.inject({ method: 'GET', url: `/api/images/${ir.sha256}/tiles/image.dzi` })).statusCode).toBe(404);
+    expect((await (await t.login('examiner')).inject({ method: 'GET', url: `/api/images/${white.sha256}/tiles/preview.jpg` })).statusCode).toBe(404);
+    expect((await (await t.login('examiner')).inject({ method: 'GET', url: `/api/images/${white.sha256}/tiles/image_files/..%2F..%2Fpreview.jpg` })).statusCode).toBe(404);
+    expect((await (await t.login('examiner')).inject({ method: 'GET', url: `/api/images/${white.sha256}/tiles/../../originals` })).statusCode).not.toBe(200);
+    expect((await (await t.login('examiner')).inject({ method: 'GET', url: `/api/images/${white.sha256}/tiles/image_files/99/0_0.jpeg` })).statusCode).toBe(404);
+    expect((await (await t.login('examiner')).inject({ method: 'GET', url: `/api/images/${ir.sha256}/tiles/image.dzi` })).statusCode).toBe(404);
   });
 
   it('edits zones with revision checks', async () => {
-    const current = (await t.app.inject({ method: 'GET', url: `/api/specimens/${specimen.id}` })).json<Specimen>();
+    const current = (await (await t.login('examiner')).inject({ method: 'GET', url: `/api/specimens/${specimen.id}` })).json<Specimen>();
     const [kept] = capture.zones;
     const added = { type: 'photo', polygon: [[20, 20], [200, 20], [200, 260]], lightSources: ['white'], personalised: true };
-    const put = await t.app.inject({
+    const put = await (await t.login('examiner')).inject({
       method: 'PUT',
       url: `/api/specimens/${specimen.id}/captures/${capture.id}/zones`,
       payload: { revision: current.revision, zones: [kept, added] },
@@ -282,7 +282,7 @@ describe('capture upload and image download', () => {
     expect(zones[0]).toEqual(kept);
     expect(zones[1]).toEqual({ id: expect.any(String), ...added });
 
-    const stale = await t.app.inject({
+    const stale = await (await t.login('examiner')).inject({
       method: 'PUT',
       url: `/api/specimens/${specimen.id}/captures/${capture.id}/zones`,
       payload: { revision: current.revision, zones: [] },
@@ -290,10 +290,10 @@ describe('capture upload and image download', () => {
     expect(stale.statusCode).toBe(409);
 
     const zonesUrl = `/api/specimens/${specimen.id}/captures/${capture.id}/zones`;
-    const foreignId = await t.app.inject({ method: 'PUT', url: zonesUrl, payload: { revision: after.revision, zones: [{ ...added, id: 'notAZoneHere' }] } });
+    const foreignId = await (await t.login('examiner')).inject({ method: 'PUT', url: zonesUrl, payload: { revision: after.revision, zones: [{ ...added, id: 'notAZoneHere' }] } });
     expect(foreignId.statusCode).toBe(400);
     expect(foreignId.json().details.errors).toEqual([expect.objectContaining({ path: '/zones/0/id' })]);
-    const incomplete = await t.app.inject({ method: 'PUT', url: zonesUrl, payload: { revision: after.revision, zones: [{ type: 'photo', lightSources: ['white'], personalised: true }] } });
+    const incomplete = await (await t.login('examiner')).inject({ method: 'PUT', url: zonesUrl, payload: { revision: after.revision, zones: [{ type: 'photo', lightSources: ['white'], personalised: true }] } });
     expect(incomplete.statusCode).toBe(400);
     expect(incomplete.json().details.errors).toEqual([expect.objectContaining({ path: '/zones/0/polygon' })]);
     // Through the service (as the CLI calls it) the same body gets the same answer.
@@ -302,14 +302,14 @@ describe('capture upload and image download', () => {
       .catch((err: { code: string; details: unknown }) => err);
     expect(direct).toMatchObject({ code: 'VALIDATION_FAILED', details: { errors: [expect.objectContaining({ path: '/zones/0/polygon' })] } });
 
-    const outside = await t.app.inject({
+    const outside = await (await t.login('examiner')).inject({
       method: 'PATCH',
       url: `/api/specimens/${specimen.id}/captures/${capture.id}/zones/${zones[1]?.id}`,
       payload: { revision: after.revision, polygon: [[0, 0], [9000, 0], [0, 10]] },
     });
     expect(outside.statusCode).toBe(400);
 
-    const relabel = await t.app.inject({
+    const relabel = await (await t.login('examiner')).inject({
       method: 'PATCH',
       url: `/api/specimens/${specimen.id}/captures/${capture.id}/zones/${zones[1]?.id}`,
       payload: { revision: after.revision, label: 'Holder portrait' },
@@ -330,13 +330,13 @@ describe('bad uploads leave no trace', () => {
 
   async function expectRefused(parts: Parameters<typeof multipartBody>[0], status: number, code: string, app: TestApp = t, target = specimen) {
     const before = await app.objectKeys();
-    const record = (await app.app.inject({ method: 'GET', url: `/api/specimens/${target.id}` })).json<Specimen>();
+    const record = (await (await app.login('examiner')).inject({ method: 'GET', url: `/api/specimens/${target.id}` })).json<Specimen>();
     const { payload, headers } = multipartBody(parts);
-    const res = await app.app.inject({ method: 'POST', url: `/api/specimens/${target.id}/captures`, payload, headers });
+    const res = await (await app.login('examiner')).inject({ method: 'POST', url: `/api/specimens/${target.id}/captures`, payload, headers });
     expect({ status: res.statusCode, code: res.json().code }).toEqual({ status, code });
     expect(Object.keys(res.json()).sort()).toEqual(['code', 'details', 'message']);
     expect(await app.objectKeys()).toEqual(before);
-    expect((await app.app.inject({ method: 'GET', url: `/api/specimens/${target.id}` })).json()).toEqual(record);
+    expect((await (await app.login('examiner')).inject({ method: 'GET', url: `/api/specimens/${target.id}` })).json()).toEqual(record);
     // Spooled parts and derivative scratch space are gone too.
     expect((await fs.readdir(app.config.tmpDir)).filter((n) => n.startsWith('upload-') || n.startsWith('derivatives-'))).toEqual([]);
     return res.json<{ code: string; message: string; details: Record<string, unknown> }>();
@@ -392,7 +392,7 @@ describe('bad uploads leave no trace', () => {
   });
 
   it('not multipart → 415', async () => {
-    const res = await t.app.inject({ method: 'POST', url: `/api/specimens/${specimen.id}/captures`, payload: { page: 'front' } });
+    const res = await (await t.login('examiner')).inject({ method: 'POST', url: `/api/specimens/${specimen.id}/captures`, payload: { page: 'front' } });
     expect(res.statusCode).toBe(415);
     expect(res.json().code).toBe('UNSUPPORTED_MEDIA_TYPE');
   });
@@ -402,7 +402,7 @@ describe('bad uploads leave no trace', () => {
     let target: Specimen;
     beforeAll(async () => {
       small = await buildTestApp({ EXEMPLAR_MAX_UPLOAD_BYTES: '20000', EXEMPLAR_MAX_IMAGE_PIXELS: '100000' });
-      const res = await small.app.inject({ method: 'POST', url: '/api/specimens', payload: MINIMAL_SPECIMEN });
+      const res = await (await small.login('examiner')).inject({ method: 'POST', url: '/api/specimens', payload: MINIMAL_SPECIMEN });
       target = res.json<Specimen>();
     });
     afterAll(async () => small.close());
@@ -426,26 +426,26 @@ describe('bad uploads leave no trace', () => {
 describe('errors and documentation', () => {
   it('answers 404s with the error shape', async () => {
     for (const url of ['/api/specimens/noSuchSpecimen', `/api/images/${'a'.repeat(64)}`, `/api/images/${'a'.repeat(64)}/thumbnail`, '/api/nothing-here']) {
-      const res = await t.app.inject({ method: 'GET', url });
+      const res = await (await t.login('examiner')).inject({ method: 'GET', url });
       expect(res.statusCode).toBe(404);
       const body = res.json();
       expect(Object.keys(body).sort()).toEqual(['code', 'details', 'message']);
     }
-    expect((await t.app.inject({ method: 'GET', url: '/api/specimens/noSuchSpecimen' })).json().code).toBe('SPECIMEN_NOT_FOUND');
-    const badSha = await t.app.inject({ method: 'GET', url: '/api/images/not-a-hash' });
+    expect((await (await t.login('examiner')).inject({ method: 'GET', url: '/api/specimens/noSuchSpecimen' })).json().code).toBe('SPECIMEN_NOT_FOUND');
+    const badSha = await (await t.login('examiner')).inject({ method: 'GET', url: '/api/images/not-a-hash' });
     expect(badSha.statusCode).toBe(400);
     expect(badSha.json().code).toBe('VALIDATION_FAILED');
   });
 
   it('reports health and request ids', async () => {
-    const res = await t.app.inject({ method: 'GET', url: '/api/health' });
+    const res = await (await t.login('examiner')).inject({ method: 'GET', url: '/api/health' });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ status: 'ok', version: expect.any(String), catalog: 'sqlite', objects: 'fs' });
     expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('serves the OpenAPI document with every route and its schemas', async () => {
-    const res = await t.app.inject({ method: 'GET', url: '/api/docs/json' });
+    const res = await (await t.login('examiner')).inject({ method: 'GET', url: '/api/docs/json' });
     expect(res.statusCode).toBe(200);
     const doc = res.json<{ openapi: string; paths: Record<string, Record<string, { responses: Record<string, unknown> }>>; components: { schemas: Record<string, unknown> } }>();
     expect(doc.openapi).toMatch(/^3\./);
@@ -466,7 +466,7 @@ describe('errors and documentation', () => {
       }
     }
     expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['Specimen', 'Capture', 'ErrorResponse']));
-    const ui = await t.app.inject({ method: 'GET', url: '/api/docs' });
+    const ui = await (await t.login('examiner')).inject({ method: 'GET', url: '/api/docs' });
     expect([200, 302]).toContain(ui.statusCode);
   });
 });

@@ -63,7 +63,7 @@ export async function catalogue(
   specimen: Record<string, unknown>,
   captures: { page: string; capture: RenderedCapture }[],
 ): Promise<{ specimen: Specimen; captures: Capture[] }> {
-  const created = await t.app.inject({ method: 'POST', url: '/api/specimens', payload: { ...MINIMAL_SPECIMEN, ...specimen } });
+  const created = await (await t.login('examiner')).inject({ method: 'POST', url: '/api/specimens', payload: { ...MINIMAL_SPECIMEN, ...specimen } });
   if (created.statusCode !== 201) throw new Error(`specimen not created: ${created.body}`);
   const s = created.json<Specimen>();
   const out: Capture[] = [];
@@ -73,7 +73,7 @@ export async function catalogue(
       { name: 'capture', value: JSON.stringify({ page, dpi: 150, zones }) },
       ...Object.entries(capture.images).map(([light, data]) => ({ name: light, filename: `${light}.png`, data: data as Buffer, contentType: 'image/png' })),
     ]);
-    const res = await t.app.inject({ method: 'POST', url: `/api/specimens/${s.id}/captures`, payload, headers });
+    const res = await (await t.login('examiner')).inject({ method: 'POST', url: `/api/specimens/${s.id}/captures`, payload, headers });
     if (res.statusCode !== 201) throw new Error(`capture not uploaded: ${res.body}`);
     out.push(res.json<Capture>());
   }
@@ -84,7 +84,7 @@ export async function catalogue(
 export async function waitForComparison(t: TestApp, id: string, timeoutMs = 600_000): Promise<Record<string, any>> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const res = await t.app.inject({ method: 'GET', url: `/api/comparisons/${id}` });
+    const res = await (await t.login('examiner')).inject({ method: 'GET', url: `/api/comparisons/${id}` });
     const body = res.json();
     if (res.statusCode !== 200) throw new Error(`GET /api/comparisons/${id} answered ${res.statusCode}: ${res.body}`);
     if (body.status !== 'queued' && body.status !== 'running') return body;

@@ -33,7 +33,7 @@ function uploadParts(c: RenderedCapture, request: unknown, lights: readonly stri
 
 async function submit(c: RenderedCapture, request: unknown, lights?: readonly string[]) {
   const { payload, headers } = uploadParts(c, request, lights);
-  return t.app.inject({ method: 'POST', url: '/api/comparisons', payload, headers });
+  return (await t.login('examiner')).inject({ method: 'POST', url: '/api/comparisons', payload, headers });
 }
 
 beforeAll(async () => {
@@ -63,7 +63,7 @@ describe('POST /api/comparisons (multipart) → GET /api/comparisons/:id', () =>
     for (const l of COMPARED) {
       expect(queued.questioned[l].sha256).toBe(sha(fraud.images[l as 'white']!));
       // The original is stored byte-exact and downloadable.
-      const original = await t.app.inject({ method: 'GET', url: queued.questioned[l].url });
+      const original = await (await t.login('examiner')).inject({ method: 'GET', url: queued.questioned[l].url });
       expect(original.statusCode).toBe(200);
       expect(sha(original.rawPayload)).toBe(queued.questioned[l].sha256);
     }
@@ -105,7 +105,7 @@ describe('POST /api/comparisons (multipart) → GET /api/comparisons/:id', () =>
   it('serves every output with the sha256 recorded in the result', async () => {
     for (const light of fraudJob.result.lights) {
       for (const out of Object.values<any>(light.outputs)) {
-        const res = await t.app.inject({ method: 'GET', url: out.url });
+        const res = await (await t.login('examiner')).inject({ method: 'GET', url: out.url });
         expect(res.statusCode).toBe(200);
         expect(res.headers['content-type']).toContain(out.contentType);
         expect(res.headers.etag).toBe(`"${out.sha256}"`);
@@ -119,13 +119,13 @@ describe('POST /api/comparisons (multipart) → GET /api/comparisons/:id', () =>
         }
       }
     }
-    const missing = await t.app.inject({ method: 'GET', url: `/api/comparisons/${fraudJob.id}/outputs/uv-365.heatmap.png` });
+    const missing = await (await t.login('examiner')).inject({ method: 'GET', url: `/api/comparisons/${fraudJob.id}/outputs/uv-365.heatmap.png` });
     expect(missing.statusCode).toBe(404);
   });
 
   it('finds nothing between a genuine capture and itself (its catalogued originals named by sha256)', async () => {
     const images = Object.fromEntries(capture.images.filter((i) => COMPARED.includes(i.lightSource)).map((i) => [i.lightSource, i.sha256]));
-    const res = await t.app.inject({ method: 'POST', url: '/api/comparisons', payload: { reference: { specimenId: specimen.id, captureId: capture.id }, questioned: { images } } });
+    const res = await (await t.login('examiner')).inject({ method: 'POST', url: '/api/comparisons', payload: { reference: { specimenId: specimen.id, captureId: capture.id }, questioned: { images } } });
     expect(res.statusCode).toBe(202);
     const done = await waitForComparison(t, res.json().id);
     expect(done.status).toBe('done');
@@ -146,7 +146,7 @@ describe('POST /api/comparisons (multipart) → GET /api/comparisons/:id', () =>
 
   it('gives the same result for the same inputs: JSON naming the stored questioned images reproduces every output byte for byte', async () => {
     const images = Object.fromEntries(COMPARED.map((l) => [l, fraudJob.questioned[l].sha256]));
-    const res = await t.app.inject({
+    const res = await (await t.login('examiner')).inject({
       method: 'POST',
       url: '/api/comparisons',
       payload: { reference: { specimenId: specimen.id, captureId: capture.id }, questioned: { images } },
@@ -160,7 +160,7 @@ describe('POST /api/comparisons (multipart) → GET /api/comparisons/:id', () =>
   });
 
   it('lists comparisons newest first', async () => {
-    const res = await t.app.inject({ method: 'GET', url: '/api/comparisons?limit=10' });
+    const res = await (await t.login('examiner')).inject({ method: 'GET', url: '/api/comparisons?limit=10' });
     expect(res.statusCode).toBe(200);
     const items = res.json().items;
     expect(items.length).toBeGreaterThanOrEqual(3);
@@ -179,26 +179,26 @@ describe('refused submissions leave nothing behind', () => {
 
   it('415 for a file that is not an image, 422 for a truncated one, 400 for an unknown light field', async () => {
     const reference = { specimenId: specimen.id, captureId: capture.id };
-    const jobsBefore = (await t.app.inject({ method: 'GET', url: '/api/comparisons?limit=100' })).json().items.length;
+    const jobsBefore = (await (await t.login('examiner')).inject({ method: 'GET', url: '/api/comparisons?limit=100' })).json().items.length;
     const before = await t.objectKeys();
     const notImage = multipartBody([
       { name: 'comparison', value: JSON.stringify({ reference }) },
       { name: 'white', filename: 'q.png', data: fraud.images.white! },
       { name: 'ir-870', filename: 'notes.txt', data: Buffer.from('<html>not an image</html>') },
     ]);
-    await expectRefused(await t.app.inject({ method: 'POST', url: '/api/comparisons', ...notImage }), 415, 'IMAGE_UNSUPPORTED', before);
+    await expectRefused(await (await t.login('examiner')).inject({ method: 'POST', url: '/api/comparisons', ...notImage }), 415, 'IMAGE_UNSUPPORTED', before);
     const png = fraud.images.white!;
     const truncated = multipartBody([
       { name: 'comparison', value: JSON.stringify({ reference }) },
       { name: 'white', filename: 'q.png', data: png.subarray(0, Math.floor(png.length / 2)) },
     ]);
-    await expectRefused(await t.app.inject({ method: 'POST', url: '/api/comparisons', ...truncated }), 422, 'IMAGE_CORRUPT', before);
+    await expectRefused(await (await t.login('examiner')).inject({ method: 'POST', url: '/api/comparisons', ...truncated }), 422, 'IMAGE_CORRUPT', before);
     const unknownLight = multipartBody([
       { name: 'comparison', value: JSON.stringify({ reference }) },
       { name: 'daylight', filename: 'q.png', data: png },
     ]);
-    await expectRefused(await t.app.inject({ method: 'POST', url: '/api/comparisons', ...unknownLight }), 400, 'VALIDATION_FAILED', before);
-    expect((await t.app.inject({ method: 'GET', url: '/api/comparisons?limit=100' })).json().items.length).toBe(jobsBefore);
+    await expectRefused(await (await t.login('examiner')).inject({ method: 'POST', url: '/api/comparisons', ...unknownLight }), 400, 'VALIDATION_FAILED', before);
+    expect((await (await t.login('examiner')).inject({ method: 'GET', url: '/api/comparisons?limit=100' })).json().items.length).toBe(jobsBefore);
   });
 
   it('413 for an image over the byte limit', async () => {
@@ -209,7 +209,7 @@ describe('refused submissions leave nothing behind', () => {
         { name: 'comparison', value: JSON.stringify({ reference: 'auto' }) },
         { name: 'white', filename: 'q.png', data: fraud.images.white! },
       ]);
-      const res = await small.app.inject({ method: 'POST', url: '/api/comparisons', payload, headers });
+      const res = await (await small.login('examiner')).inject({ method: 'POST', url: '/api/comparisons', payload, headers });
       expect({ status: res.statusCode, code: res.json().code }).toEqual({ status: 413, code: 'IMAGE_TOO_LARGE' });
       expect(await small.objectKeys()).toEqual(before);
     } finally {
@@ -224,13 +224,13 @@ describe('refused submissions leave nothing behind', () => {
         { name: 'comparison', value: JSON.stringify({ reference: 'auto' }) },
         { name: 'white', filename: 'q.png', data: fraud.images.white! },
       ]);
-      expect((await full.app.inject({ method: 'POST', url: '/api/comparisons', ...first })).statusCode).toBe(202);
+      expect((await (await full.login('examiner')).inject({ method: 'POST', url: '/api/comparisons', ...first })).statusCode).toBe(202);
       const before = await full.objectKeys();
       const second = multipartBody([
         { name: 'comparison', value: JSON.stringify({ reference: 'auto' }) },
         { name: 'white', filename: 'q.png', data: genuineAgain.images.white! },
       ]);
-      const res = await full.app.inject({ method: 'POST', url: '/api/comparisons', ...second });
+      const res = await (await full.login('examiner')).inject({ method: 'POST', url: '/api/comparisons', ...second });
       expect({ status: res.statusCode, code: res.json().code }).toEqual({ status: 503, code: 'QUEUE_FULL' });
       expect(await full.objectKeys()).toEqual(before);
     } finally {
@@ -242,11 +242,11 @@ describe('refused submissions leave nothing behind', () => {
     const before = await t.objectKeys();
     await expectRefused(await submit(fraud, { reference: { specimenId: specimen.id, captureId: 'NoSuchCapture00' } }), 404, 'CAPTURE_NOT_FOUND', before);
     await expectRefused(await submit(fraud, { reference: { specimenId: 'NoSuchSpecimen0', captureId: capture.id } }), 404, 'SPECIMEN_NOT_FOUND', before);
-    const named = await t.app.inject({ method: 'POST', url: '/api/comparisons', payload: { reference: 'auto', questioned: { images: { white: 'a'.repeat(64) } } } });
+    const named = await (await t.login('examiner')).inject({ method: 'POST', url: '/api/comparisons', payload: { reference: 'auto', questioned: { images: { white: 'a'.repeat(64) } } } });
     await expectRefused(named, 404, 'IMAGE_NOT_FOUND', before);
-    const none = await t.app.inject({ method: 'POST', url: '/api/comparisons', payload: { reference: 'auto' } });
+    const none = await (await t.login('examiner')).inject({ method: 'POST', url: '/api/comparisons', payload: { reference: 'auto' } });
     await expectRefused(none, 400, 'VALIDATION_FAILED', before);
-    const badRequest = await t.app.inject({ method: 'POST', url: '/api/comparisons', payload: { reference: 'auto', questioned: { images: { white: 'A' } } } });
+    const badRequest = await (await t.login('examiner')).inject({ method: 'POST', url: '/api/comparisons', payload: { reference: 'auto', questioned: { images: { white: 'A' } } } });
     await expectRefused(badRequest, 400, 'VALIDATION_FAILED', before);
   });
 });
@@ -255,16 +255,16 @@ describe('DELETE /api/comparisons/:id', () => {
   it('cancels a comparison: it never completes and keeps no outputs', async () => {
     const res = await submit(genuineAgain, { reference: { specimenId: specimen.id, captureId: capture.id } });
     const { id } = res.json();
-    const cancelled = await t.app.inject({ method: 'DELETE', url: `/api/comparisons/${id}` });
+    const cancelled = await (await t.login('examiner')).inject({ method: 'DELETE', url: `/api/comparisons/${id}` });
     expect(cancelled.statusCode).toBe(200);
     expect(cancelled.json().status).toBe('cancelled');
     // Whether the runner had started it or not, it stays cancelled; a runner that had started stops at its next heartbeat.
     while (t.context.comparisonRunner.activeJobIds.includes(id)) await new Promise((resolve) => setTimeout(resolve, 100));
-    const later = (await t.app.inject({ method: 'GET', url: `/api/comparisons/${id}` })).json();
+    const later = (await (await t.login('examiner')).inject({ method: 'GET', url: `/api/comparisons/${id}` })).json();
     expect(later.status).toBe('cancelled');
     expect(later.result).toBeNull();
     expect((await t.objectKeys()).filter((k) => k.startsWith(`comparisons/${id}/`))).toEqual([]);
-    expect((await t.app.inject({ method: 'DELETE', url: '/api/comparisons/NoSuchComparison' })).statusCode).toBe(404);
+    expect((await (await t.login('examiner')).inject({ method: 'DELETE', url: '/api/comparisons/NoSuchComparison' })).statusCode).toBe(404);
   });
 });
 

@@ -19,7 +19,7 @@ async function identify(image: Buffer, fields: Record<string, string> = {}) {
     ...Object.entries(fields).map(([name, value]) => ({ name, value })),
     { name: 'image', filename: 'photo.jpg', data: image, contentType: 'image/jpeg' },
   ]);
-  return t.app.inject({ method: 'POST', url: '/api/identify', payload, headers });
+  return (await t.login('examiner')).inject({ method: 'POST', url: '/api/identify', payload, headers });
 }
 
 const white = async (design: (typeof DESIGNS)[keyof typeof DESIGNS], holder: Holder = HOLDERS.passportA, noiseSeed = 1) =>
@@ -99,7 +99,7 @@ describe('POST /api/identify', () => {
       const doc = await white(DESIGNS.idFront, HOLDERS.idCard, 4);
       const requests = Array.from({ length: 3 }, () => {
         const { payload, headers } = multipartBody([{ name: 'image', filename: 'photo.png', data: doc.images.white!, contentType: 'image/png' }]);
-        return busy.app.inject({ method: 'POST', url: '/api/identify', payload, headers });
+        return (await busy.login('examiner')).inject({ method: 'POST', url: '/api/identify', payload, headers });
       });
       const answers = await Promise.all(requests);
       const statuses = answers.map((a) => a.statusCode);
@@ -119,7 +119,7 @@ describe('POST /api/identify', () => {
     const badState = await identify(doc.images.white!, { issuingState: 'utopia' });
     expect({ status: badState.statusCode, code: badState.json().code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
     const { payload, headers } = multipartBody([{ name: 'k', value: '3' }]);
-    const missing = await t.app.inject({ method: 'POST', url: '/api/identify', payload, headers });
+    const missing = await (await t.login('examiner')).inject({ method: 'POST', url: '/api/identify', payload, headers });
     expect({ status: missing.statusCode, code: missing.json().code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
   });
 });

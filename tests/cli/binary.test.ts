@@ -100,8 +100,10 @@ describe('exemplar binary', () => {
       });
       const health = await fetch(`${url}/api/health`);
       expect(health.status).toBe(200);
-      const list = await fetch(`${url}/api/specimens`);
-      expect(((await list.json()) as { items: unknown[] }).items).toEqual([]); // EXEMPLAR_SEED_DEMO=never: nothing seeded
+      // Everything but health and login needs a user.
+      const anonymous = await fetch(`${url}/api/specimens`);
+      expect(anonymous.status).toBe(401);
+      expect(((await anonymous.json()) as { code: string }).code).toBe('UNAUTHENTICATED');
     } finally {
       child.kill('SIGTERM');
     }

@@ -23,6 +23,7 @@ import { openContext } from '../../server/src/context';
 import { loadConfig } from '../../server/src/config';
 import { seedDemoLibrary } from '../../server/src/demo/seed';
 import { startServer, type RunningServer } from '../../server/src/server';
+import { systemActor } from '../../server/src/services/actor';
 
 jest.setTimeout(1_800_000);
 
@@ -42,9 +43,11 @@ let browser: Browser;
 let page: Page;
 let genuine: Specimen;
 let questionedFiles: string[];
+/** The examiner's session token, as `Authorization: Bearer` (until the browser logs in through the login screen). */
+let authorization: string;
 
 async function apiJson<T>(url: string): Promise<T> {
-  const res = await fetch(`${server.url}${url}`);
+  const res = await fetch(`${server.url}${url}`, { headers: { authorization } });
   if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
   return (await res.json()) as T;
 }
@@ -68,6 +71,14 @@ beforeAll(async () => {
   // The genuine passport and one counterfeit of it (seeding a key also seeds the genuine it imitates).
   const seeded = await seedDemoLibrary(context, { keys: [COUNTERFEIT] });
   server = await startServer(config, { context, handleSignals: false });
+  await context.services.auth.createUser({ username: 'e2e-examiner', role: 'examiner', password: 'e2e examiner password' }, systemActor('test'));
+  const login = await fetch(`${server.url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'e2e-examiner', password: 'e2e examiner password' }),
+  });
+  if (!login.ok) throw new Error(`login: HTTP ${login.status}`);
+  authorization = `Bearer ${((await login.json()) as { token: string }).token}`;
 
   const ids = new Map(seeded.created.map((c) => [c.key, c.id]));
   genuine = await apiJson<Specimen>(`/api/specimens/${ids.get(GENUINE)}`);
@@ -75,7 +86,7 @@ beforeAll(async () => {
   // The questioned document: the counterfeit's originals, as a border officer's files named by light source.
   questionedFiles = [];
   for (const image of counterfeit.captures[0]!.images) {
-    const res = await fetch(`${server.url}/api/images/${image.sha256}`);
+    const res = await fetch(`${server.url}/api/images/${image.sha256}`, { headers: { authorization } });
     const file = path.join(dataDir, `questioned_${image.lightSource}.${image.format === 'jpeg' ? 'jpg' : image.format}`);
     await fsp.writeFile(file, Buffer.from(await res.arrayBuffer()));
     questionedFiles.push(file);
@@ -85,7 +96,7 @@ beforeAll(async () => {
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 }, extraHTTPHeaders: { authorization } });
   page.setDefaultTimeout(VIEW_WAIT_MS);
 });
 

@@ -19,7 +19,7 @@ afterAll(async () => {
   await t.close();
 });
 
-const post = (url: string, body: unknown) => t.app.inject({ method: 'POST', url, payload: body as Record<string, unknown> });
+const post = (url: string, body: unknown) => (await t.login('examiner')).inject({ method: 'POST', url, payload: body as Record<string, unknown> });
 
 describe('POST /api/mrz/parse', () => {
   it('answers the fields and one result per check digit', async () => {
@@ -70,7 +70,7 @@ describe('POST /api/mrz/parse', () => {
 describe('POST /api/mrz/read', () => {
   const upload = (parts: Parameters<typeof multipartBody>[0]) => {
     const { payload, headers } = multipartBody(parts);
-    return t.app.inject({ method: 'POST', url: '/api/mrz/read', payload, headers });
+    return (await t.login('examiner')).inject({ method: 'POST', url: '/api/mrz/read', payload, headers });
   };
 
   it('reads the MRZ of a photo-like image and parses it', async () => {
@@ -112,7 +112,7 @@ describe('POST /api/mrz/read', () => {
     const small = await buildTestApp({ EXEMPLAR_MAX_UPLOAD_BYTES: '2000' });
     try {
       const { payload, headers } = multipartBody([{ name: 'image', filename: 'a.png', data: await renderMrzImage(TD3, { pitch: 14, noiseSigma: 20 }) }]);
-      const res = await small.app.inject({ method: 'POST', url: '/api/mrz/read', payload, headers });
+      const res = await (await small.login('examiner')).inject({ method: 'POST', url: '/api/mrz/read', payload, headers });
       expect([res.statusCode, res.json().code]).toEqual([413, 'IMAGE_TOO_LARGE']);
     } finally {
       await small.close();

@@ -1,0 +1,467 @@
+/**
+ * Users, sessions and personal API tokens, on the RecordStore (collections
+ * `users`, `sessions`, `api-tokens`, `login-attempts`).
+ *
+ * - Passwords: scrypt with a per-user salt (passwords.ts).
+ * - Sessions and API tokens: 32 random bytes handed out once; the store holds
+ *   only their SHA-256 (as the record id), so a copy of the catalog cannot be
+ *   replayed as credentials.
+ * - Every request resolves its credential to the user record again, so a role
+ *   change or a disabled account takes effect at the next request.
+ * - Failed logins are counted per user name and per client address in the
+ *   store (a restart does not reset them); past a threshold the name or the
+ *   address is locked for a while and login answers RATE_LIMITED.
+ */
+import { randomBytes } from 'node:crypto';
+import { ExemplarError } from '../errors';
+import { ROLES, type Actor, type Role } from '../services/actor';
+import { timestamp } from '../services/common';
+import type { RecordCollection, RecordStore, StoredRecord } from '../stores/records.port';
+import { assertCan } from './policy';
+import { decoyHash, hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, needsRehash, verifyPassword, type PasswordHash } from './passwords';
+import { API_TOKEN_PREFIX, newSecret, SECRET_SHAPE, secretDigest, SESSION_TOKEN_PREFIX } from './tokens';
+
+export interface UserRecord extends StoredRecord {
+  /** The user name (also the record id). */
+  readonly username: string;
+  readonly role: Role;
+  readonly displayName: string;
+  readonly disabled: boolean;
+  readonly password: PasswordHash;
+  readonly createdAt: string;
+  readonly createdBy: string;
+  readonly updatedAt: string;
+  readonly passwordChangedAt: string;
+}
+
+/** What the API shows of a user. */
+export interface User {
+  readonly username: string;
+  readonly role: Role;
+  readonly displayName: string;
+  readonly disabled: boolean;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface SessionRecord extends StoredRecord {
+  /** SHA-256 of the session token. */
+  readonly id: string;
+  readonly username: string;
+  /** Sent back by the browser in `x-csrf-token` with cookie-authenticated writes. */
+  readonly csrfToken: string;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+}
+
+export interface ApiTokenRecord extends StoredRecord {
+  /** SHA-256 of the token. */
+  readonly id: string;
+  /** Public handle (listing, revoking); not a credential. */
+  readonly tokenId: string;
+  readonly username: string;
+  readonly name: string;
+  readonly createdAt: string;
+  readonly expiresAt: string | null;
+}
+
+/** What the API shows of an API token (never the secret after creation). */
+export interface ApiTokenInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly createdAt: string;
+  readonly expiresAt: string | null;
+}
+
+interface LoginAttemptsRecord extends StoredRecord {
+  /** `user:<name>` or `ip:<address>`. */
+  readonly id: string;
+  readonly failures: number;
+  readonly windowStart: string;
+  readonly lockedUntil: string | null;
+}
+
+/** The credential a request presented, resolved. */
+export interface Authentication {
+  readonly user: User;
+  readonly via: 'session' | 'api-token';
+  /** The session's record id (digest) when via session. */
+  readonly sessionId?: string;
+  readonly csrfToken?: string;
+  readonly tokenId?: string;
+}
+
+export interface LoginResult {
+  /** The session token: the cookie value, or a Bearer token. */
+  readonly token: string;
+  readonly csrfToken: string;
+  readonly user: User;
+  readonly expiresAt: string;
+}
+
+export interface LoginLimits {
+  /** Failures of one user name within `windowMs` before it is locked. */
+  readonly userFailures: number;
+  /** Failures from one address within `windowMs` before it is locked. */
+  readonly addressFailures: number;
+  readonly windowMs: number;
+  readonly lockMs: number;
+}
+
+export const DEFAULT_LOGIN_LIMITS: LoginLimits = Object.freeze({ userFailures: 5, addressFailures: 20, windowMs: 15 * 60_000, lockMs: 15 * 60_000 });
+
+/** A working day; the browser logs in again after that. */
+export const SESSION_LIFETIME_MS = 12 * 60 * 60_000;
+/** Personal API tokens live at most a year. */
+export const MAX_TOKEN_DAYS = 366;
+
+const USERNAME = /^[a-z0-9][a-z0-9._@-]{0,63}$/;
+const MAX_DISPLAY_NAME = 120;
+const MAX_TOKEN_NAME = 80;
+const MAX_TOKENS_PER_USER = 50;
+
+export interface AuditSink {
+  record(entry: { actor: Actor; action: string; target: { kind: string; id: string }; details?: Record<string, unknown> }): Promise<unknown>;
+}
+
+export interface AuthServiceDeps {
+  records: RecordStore;
+  limits?: LoginLimits;
+  now?: () => Date;
+  /** The audit trail, once wired (context.ts); user and token changes and logins are recorded. */
+  audit?: () => AuditSink | undefined;
+}
+
+export function normaliseUsername(raw: unknown): string {
+  const name = typeof raw === 'string' ? raw.trim().toLowerCase() : '';
+  if (!USERNAME.test(name)) {
+    throw new ExemplarError('VALIDATION_FAILED', 'a user name is 1 to 64 characters: lower-case letters, digits, ".", "_", "@", "-" (starting with a letter or digit)', {
+      field: 'username',
+    });
+  }
+  return name;
+}
+
+export function checkPassword(password: unknown): asserts password is string {
+  if (typeof password !== 'string' || password.length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH) {
+    throw new ExemplarError('VALIDATION_FAILED', `a password has ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters`, { field: 'password' });
+  }
+}
+
+function checkRole(role: unknown): asserts role is Role {
+  if (!ROLES.includes(role as Role)) throw new ExemplarError('VALIDATION_FAILED', `role must be one of ${ROLES.join(', ')}`, { field: 'role' });
+}
+
+function checkDisplayName(name: unknown): asserts name is string {
+  if (typeof name !== 'string' || name.length > MAX_DISPLAY_NAME || /[\u0000-\u001f\u007f]/.test(name)) {
+    throw new ExemplarError('VALIDATION_FAILED', `a display name is at most ${MAX_DISPLAY_NAME} characters without control characters`, { field: 'displayName' });
+  }
+}
+
+export const publicUser = (u: UserRecord): User => ({
+  username: u.username,
+  role: u.role,
+  displayName: u.displayName,
+  disabled: u.disabled,
+  createdAt: u.createdAt,
+  updatedAt: u.updatedAt,
+});
+
+const tokenInfo = (t: ApiTokenRecord): ApiTokenInfo => ({ id: t.tokenId, name: t.name, createdAt: t.createdAt, expiresAt: t.expiresAt });
+
+const invalidCredentials = () => new ExemplarError('UNAUTHENTICATED', 'wrong user name or password');
+
+export class AuthService {
+  private readonly users: RecordCollection<UserRecord>;
+  private readonly sessions: RecordCollection<SessionRecord>;
+  private readonly tokens: RecordCollection<ApiTokenRecord>;
+  private readonly attempts: RecordCollection<LoginAttemptsRecord>;
+  private readonly limits: LoginLimits;
+  private readonly now: () => Date;
+  private readonly audit: () => AuditSink | undefined;
+
+  constructor(deps: AuthServiceDeps) {
+    this.users = deps.records.collection<UserRecord>({ name: 'users', indexes: [{ fields: ['username'], unique: true }, { fields: ['role'] }] });
+    this.sessions = deps.records.collection<SessionRecord>({ name: 'sessions', indexes: [{ fields: ['username'] }, { fields: ['expiresAt'] }] });
+    this.tokens = deps.records.collection<ApiTokenRecord>({ name: 'api-tokens', indexes: [{ fields: ['tokenId'], unique: true }, { fields: ['username'] }] });
+    this.attempts = deps.records.collection<LoginAttemptsRecord>({ name: 'login-attempts' });
+    this.limits = deps.limits ?? DEFAULT_LOGIN_LIMITS;
+    this.now = deps.now ?? (() => new Date());
+    this.audit = deps.audit ?? (() => undefined);
+  }
+
+  // ------------------------------------------------------------------ users
+
+  async createUser(
+    input: { username: unknown; role: unknown; password: unknown; displayName?: unknown },
+    actor: Actor,
+  ): Promise<User> {
+    assertCan(actor, 'users:manage');
+    const username = normaliseUsername(input.username);
+    checkRole(input.role);
+    checkPassword(input.password);
+    const displayName = input.displayName ?? username;
+    checkDisplayName(displayName);
+    const at = timestamp(this.now());
+    const record: UserRecord = {
+      id: username,
+      revision: 1,
+      username,
+      role: input.role,
+      displayName,
+      disabled: false,
+      password: await hashPassword(input.password),
+      createdAt: at,
+      createdBy: actor.id,
+      updatedAt: at,
+      passwordChangedAt: at,
+    };
+    try {
+      await this.users.insert(record);
+    } catch (err) {
+      if (err instanceof ExemplarError && err.code === 'CONFLICT') throw new ExemplarError('CONFLICT', `user ${username} already exists`, { username });
+      throw err;
+    }
+    await this.record(actor, 'user.create', username, { role: record.role });
+    return publicUser(record);
+  }
+
+  async listUsers(actor: Actor): Promise<User[]> {
+    assertCan(actor, 'users:manage');
+    return (await this.users.find({ sort: [{ field: 'username', direction: 1 }], limit: 10_000 })).map(publicUser);
+  }
+
+  async getUser(username: string, actor: Actor): Promise<User> {
+    if (actor.id !== username) assertCan(actor, 'users:manage');
+    return publicUser(await this.requireUser(username));
+  }
+
+  /** Role, disabled flag, display name. Disabling ends the user's sessions. The last enabled admin cannot be demoted or disabled. */
+  async updateUser(username: string, patch: { role?: unknown; disabled?: unknown; displayName?: unknown }, actor: Actor): Promise<User> {
+    assertCan(actor, 'users:manage');
+    if (patch.role !== undefined) checkRole(patch.role);
+    if (patch.disabled !== undefined && typeof patch.disabled !== 'boolean') throw new ExemplarError('VALIDATION_FAILED', 'disabled must be true or false', { field: 'disabled' });
+    if (patch.displayName !== undefined) checkDisplayName(patch.displayName);
+    const current = await this.requireUser(username);
+    const next: UserRecord = {
+      ...current,
+      ...(patch.role !== undefined && { role: patch.role }),
+      ...(patch.disabled !== undefined && { disabled: patch.disabled }),
+      ...(patch.displayName !== undefined && { displayName: patch.displayName }),
+      updatedAt: timestamp(this.now()),
+    };
+    const losesAdmin = current.role === 'admin' && !current.disabled && (next.role !== 'admin' || next.disabled);
+    if (losesAdmin && (await this.users.count({ role: 'admin', disabled: false })) <= 1) {
+      throw new ExemplarError('CONFLICT', 'this is the last enabled admin; make another admin first', { username });
+    }
+    const saved = await this.users.replace(current.id, current.revision, next);
+    if (saved.disabled) await this.sessions.deleteMany({ username });
+    await this.record(actor, 'user.update', username, {
+      ...(patch.role !== undefined && { role: saved.role }),
+      ...(patch.disabled !== undefined && { disabled: saved.disabled }),
+      ...(patch.displayName !== undefined && { displayName: saved.displayName }),
+    });
+    return publicUser(saved);
+  }
+
+  /**
+   * Sets a password: admins for anyone, a user for themselves with their
+   * current password. Ends every session of the user (their other browsers
+   * must log in again); API tokens stay.
+   */
+  async setPassword(username: string, input: { password: unknown; currentPassword?: unknown }, actor: Actor): Promise<void> {
+    const self = actor.id === username && actor.role !== 'system';
+    if (!self) assertCan(actor, 'users:manage');
+    checkPassword(input.password);
+    const current = await this.requireUser(username);
+    if (self && !(actor.role === 'admin')) {
+      if (typeof input.currentPassword !== 'string' || !(await verifyPassword(input.currentPassword, current.password))) {
+        throw new ExemplarError('FORBIDDEN', 'the current password is wrong');
+      }
+    }
+    const at = timestamp(this.now());
+    await this.users.replace(current.id, current.revision, { ...current, password: await hashPassword(input.password), passwordChangedAt: at, updatedAt: at });
+    await this.sessions.deleteMany({ username });
+    await this.record(actor, 'user.set-password', username);
+  }
+
+  async countUsers(): Promise<number> {
+    return this.users.count();
+  }
+
+  // ------------------------------------------------------------------ login and sessions
+
+  /**
+   * Checks a user name and password and opens a session. Locked names and
+   * addresses answer RATE_LIMITED (details.retryAfterSeconds) without looking
+   * at the password; a wrong name, a wrong password and a disabled account
+   * all answer the same UNAUTHENTICATED.
+   */
+  async login(input: { username: unknown; password: unknown }, client: { ip: string; requestId?: string }): Promise<LoginResult> {
+    const raw = typeof input.username === 'string' ? input.username.trim().toLowerCase() : '';
+    const password = typeof input.password === 'string' ? input.password : '';
+    if (raw === '' || password === '' || password.length > MAX_PASSWORD_LENGTH) throw invalidCredentials();
+    const username = USERNAME.test(raw) ? raw : undefined;
+    const keys = [`ip:${attemptKeyPart(client.ip)}`, ...(username ? [`user:${username}`] : [])];
+    await this.assertNotLocked(keys);
+
+    const user = username ? await this.users.get(username) : null;
+    const ok = user ? await verifyPassword(password, user.password) : (await verifyPassword(password, await decoyHash()), false);
+    const actor: Actor = { id: username ?? '(invalid name)', role: user?.role ?? 'viewer', ...(client.requestId && { requestId: client.requestId }) };
+    if (!ok || !user || user.disabled) {
+      await this.countFailure(keys);
+      await this.record(actor, 'user.login-failed', username ?? '(invalid name)', { ip: client.ip, ...(user?.disabled && { disabled: true }) });
+      throw invalidCredentials();
+    }
+    await this.attempts.delete(`user:${user.username}`);
+    if (needsRehash(user.password)) {
+      await this.users.replace(user.id, user.revision, { ...user, password: await hashPassword(password) }).catch(() => undefined);
+    }
+    const nowDate = this.now();
+    await this.sessions.deleteMany({ expiresAt: { $lt: timestamp(nowDate) } });
+    const token = newSecret(SESSION_TOKEN_PREFIX);
+    const session: SessionRecord = {
+      id: secretDigest(token),
+      revision: 1,
+      username: user.username,
+      csrfToken: randomBytes(32).toString('base64url'),
+      createdAt: timestamp(nowDate),
+      expiresAt: timestamp(new Date(nowDate.getTime() + SESSION_LIFETIME_MS)),
+    };
+    await this.sessions.insert(session);
+    await this.record(actor, 'user.login', user.username, { ip: client.ip });
+    return { token, csrfToken: session.csrfToken, user: publicUser(user), expiresAt: session.expiresAt };
+  }
+
+  /** Resolves a session token or an API token; null when it is unknown, expired, or its user is disabled. */
+  async authenticate(secret: string): Promise<Authentication | null> {
+    if (!SECRET_SHAPE.test(secret)) return null;
+    const id = secretDigest(secret);
+    const now = timestamp(this.now());
+    if (secret.startsWith(SESSION_TOKEN_PREFIX)) {
+      const session = await this.sessions.get(id);
+      if (!session || session.expiresAt <= now) return null;
+      const user = await this.users.get(session.username);
+      if (!user || user.disabled) return null;
+      return { user: publicUser(user), via: 'session', sessionId: session.id, csrfToken: session.csrfToken };
+    }
+    if (secret.startsWith(API_TOKEN_PREFIX)) {
+      const token = await this.tokens.get(id);
+      if (!token || (token.expiresAt !== null && token.expiresAt <= now)) return null;
+      const user = await this.users.get(token.username);
+      if (!user || user.disabled) return null;
+      return { user: publicUser(user), via: 'api-token', tokenId: token.tokenId };
+    }
+    return null;
+  }
+
+  async logout(sessionId: string, actor: Actor): Promise<void> {
+    await this.sessions.delete(sessionId);
+    await this.record(actor, 'user.logout', actor.id);
+  }
+
+  // ------------------------------------------------------------------ personal API tokens
+
+  /** A new token for the actor; the secret is in the answer and nowhere else. */
+  async createToken(input: { name: unknown; expiresInDays?: unknown }, actor: Actor): Promise<ApiTokenInfo & { token: string }> {
+    if (actor.role === 'system') throw new ExemplarError('FORBIDDEN', 'API tokens belong to users');
+    const name = typeof input.name === 'string' ? input.name.trim() : '';
+    if (name === '' || name.length > MAX_TOKEN_NAME || /[\u0000-\u001f\u007f]/.test(name)) {
+      throw new ExemplarError('VALIDATION_FAILED', `a token name is 1 to ${MAX_TOKEN_NAME} characters`, { field: 'name' });
+    }
+    const days = input.expiresInDays ?? 90;
+    if (typeof days !== 'number' || !Number.isInteger(days) || days < 1 || days > MAX_TOKEN_DAYS) {
+      throw new ExemplarError('VALIDATION_FAILED', `expiresInDays is a whole number from 1 to ${MAX_TOKEN_DAYS}`, { field: 'expiresInDays' });
+    }
+    if ((await this.tokens.count({ username: actor.id })) >= MAX_TOKENS_PER_USER) {
+      throw new ExemplarError('CONFLICT', `a user has at most ${MAX_TOKENS_PER_USER} API tokens; revoke one first`);
+    }
+    const nowDate = this.now();
+    const token = newSecret(API_TOKEN_PREFIX);
+    const record: ApiTokenRecord = {
+      id: secretDigest(token),
+      revision: 1,
+      tokenId: randomBytes(9).toString('base64url'),
+      username: actor.id,
+      name,
+      createdAt: timestamp(nowDate),
+      expiresAt: timestamp(new Date(nowDate.getTime() + days * 86_400_000)),
+    };
+    await this.tokens.insert(record);
+    await this.record(actor, 'token.create', record.tokenId, { name });
+    return { ...tokenInfo(record), token };
+  }
+
+  async listTokens(actor: Actor): Promise<ApiTokenInfo[]> {
+    return (await this.tokens.find({ filter: { username: actor.id }, sort: [{ field: 'createdAt', direction: 1 }] })).map(tokenInfo);
+  }
+
+  /** Revokes one of the actor's tokens (admins: anyone's). NOT_FOUND for a token that is not theirs. */
+  async revokeToken(tokenId: string, actor: Actor): Promise<void> {
+    const token = await this.tokens.findOne({ tokenId });
+    if (!token || (token.username !== actor.id && actor.role !== 'system' && actor.role !== 'admin')) {
+      throw new ExemplarError('NOT_FOUND', 'API token not found', { id: tokenId });
+    }
+    await this.tokens.delete(token.id);
+    await this.record(actor, 'token.revoke', tokenId, { owner: token.username });
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  private async requireUser(username: string): Promise<UserRecord> {
+    const user = USERNAME.test(username) ? await this.users.get(username) : null;
+    if (!user) throw new ExemplarError('NOT_FOUND', 'user not found', { username });
+    return user;
+  }
+
+  private async assertNotLocked(keys: readonly string[]): Promise<void> {
+    const now = this.now().getTime();
+    let until = 0;
+    for (const key of keys) {
+      const entry = await this.attempts.get(key);
+      const lockedUntil = entry?.lockedUntil ? Date.parse(entry.lockedUntil) : 0;
+      if (lockedUntil > now) until = Math.max(until, lockedUntil);
+    }
+    if (until > 0) {
+      const retryAfterSeconds = Math.max(1, Math.ceil((until - now) / 1000));
+      throw new ExemplarError('RATE_LIMITED', `too many failed logins; try again in ${retryAfterSeconds} s`, { retryAfterSeconds });
+    }
+  }
+
+  private async countFailure(keys: readonly string[]): Promise<void> {
+    const nowDate = this.now();
+    const now = nowDate.getTime();
+    for (const key of keys) {
+      const threshold = key.startsWith('user:') ? this.limits.userFailures : this.limits.addressFailures;
+      // Concurrent failures of the same key race on the revision; a few retries settle it.
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const entry = await this.attempts.get(key);
+        const fresh = !entry || now - Date.parse(entry.windowStart) > this.limits.windowMs;
+        const failures = fresh ? 1 : entry.failures + 1;
+        const next: LoginAttemptsRecord = {
+          id: key,
+          revision: entry?.revision ?? 1,
+          failures,
+          windowStart: fresh ? timestamp(nowDate) : entry.windowStart,
+          lockedUntil: failures >= threshold ? timestamp(new Date(now + this.limits.lockMs)) : (entry?.lockedUntil ?? null),
+        };
+        try {
+          if (entry) await this.attempts.replace(key, entry.revision, next);
+          else await this.attempts.insert(next);
+          break;
+        } catch (err) {
+          if (!(err instanceof ExemplarError) || (err.code !== 'REVISION_CONFLICT' && err.code !== 'CONFLICT')) throw err;
+        }
+      }
+    }
+  }
+
+  private async record(actor: Actor, action: string, id: string, details?: Record<string, unknown>): Promise<void> {
+    await this.audit()?.record({ actor, action, target: { kind: action.startsWith('token.') ? 'api-token' : 'user', id }, ...(details && { details }) });
+  }
+}
+
+/** Record ids allow `[A-Za-z0-9_.:@-]`: IPv4 and IPv6 addresses fit; anything else (a zone suffix) is folded. */
+function attemptKeyPart(ip: string): string {
+  return ip.replace(/[^A-Za-z0-9_.:@-]/g, '_').slice(0, 120) || 'unknown';
+}

@@ -1,0 +1,56 @@
+/**
+ * Password hashing with scrypt (node:crypto). Each hash records its own
+ * parameters and salt, so raising the cost later leaves existing hashes
+ * verifiable (and `needsRehash` says when to upgrade one at the next login).
+ */
+import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+
+export interface PasswordHash {
+  readonly algorithm: 'scrypt';
+  /** CPU/memory cost (a power of two). */
+  readonly N: number;
+  readonly r: number;
+  readonly p: number;
+  readonly keyLength: number;
+  /** base64 */
+  readonly salt: string;
+  /** base64 */
+  readonly hash: string;
+}
+
+/** OWASP's scrypt minimum (2^17, 8, 1) needs 128 MiB per hash; 2^15 keeps concurrent logins within memory at about 32 MiB each. */
+export const SCRYPT_PARAMS = Object.freeze({ N: 2 ** 15, r: 8, p: 1, keyLength: 64 });
+const SALT_BYTES = 16;
+
+export const MIN_PASSWORD_LENGTH = 10;
+export const MAX_PASSWORD_LENGTH = 1024;
+
+function derive(password: string, salt: Buffer, params: { N: number; r: number; p: number; keyLength: number }): Promise<Buffer> {
+  const options: ScryptOptions = { N: params.N, r: params.r, p: params.p, maxmem: 256 * params.N * params.r + 1024 * 1024 };
+  return new Promise((resolve, reject) => {
+    scrypt(password.normalize('NFC'), salt, params.keyLength, options, (err, key) => (err ? reject(err) : resolve(key)));
+  });
+}
+
+export async function hashPassword(password: string): Promise<PasswordHash> {
+  const salt = randomBytes(SALT_BYTES);
+  const key = await derive(password, salt, SCRYPT_PARAMS);
+  return { algorithm: 'scrypt', ...SCRYPT_PARAMS, salt: salt.toString('base64'), hash: key.toString('base64') };
+}
+
+export async function verifyPassword(password: string, stored: PasswordHash): Promise<boolean> {
+  if (stored.algorithm !== 'scrypt') return false;
+  const expected = Buffer.from(stored.hash, 'base64');
+  const key = await derive(password, Buffer.from(stored.salt, 'base64'), stored);
+  return key.length === expected.length && timingSafeEqual(key, expected);
+}
+
+export function needsRehash(stored: PasswordHash): boolean {
+  return stored.N < SCRYPT_PARAMS.N || stored.r !== SCRYPT_PARAMS.r || stored.p !== SCRYPT_PARAMS.p || stored.keyLength !== SCRYPT_PARAMS.keyLength;
+}
+
+/** A hash of a random password, verified against when a user does not exist so that the answer takes as long as for a real user. */
+let decoy: Promise<PasswordHash> | undefined;
+export function decoyHash(): Promise<PasswordHash> {
+  return (decoy ??= hashPassword(randomBytes(16).toString('hex')));
+}

@@ -1,0 +1,124 @@
+/**
+ * Logging in and what a session allows: the cookie and its attributes,
+ * CSRF on cookie-authenticated changes, Bearer tokens (session and personal
+ * API tokens), logout, lock-out after repeated failures (kept across a
+ * restart of the app on the same store), and that no route but the public
+ * ones answers without a credential.
+ */
+import { buildTestApp, MINIMAL_SPECIMEN, type TestApp } from '../../server/src/test-helpers';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await buildTestApp();
+});
+afterAll(async () => {
+  await t.close();
+});
+
+function cookieOf(setCookie: string | string[] | undefined): string {
+  const header = Array.isArray(setCookie) ? setCookie[0] : setCookie;
+  const m = /^(exemplar_session=[^;]*)/.exec(header ?? '');
+  if (!m?.[1]) throw new Error(`no session cookie in ${String(header)}`);
+  return m[1];
+}
+
+describe('login and sessions', () => {
+  it('sets an httpOnly SameSite=Strict cookie and returns the token, the CSRF token and the user', async () => {
+    const creds = await t.credentials('examiner');
+    const res = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: creds });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body).toMatchObject({ user: { username: 'examiner', role: 'examiner', disabled: false } });
+    expect(body.token).toMatch(/^exs_/);
+    expect(typeof body.csrfToken).toBe('string');
+    const setCookie = String(res.headers['set-cookie']);
+    expect(setCookie).toMatch(/HttpOnly/);
+    expect(setCookie).toMatch(/SameSite=Strict/);
+    expect(setCookie).not.toMatch(/Secure/);
+    expect(res.headers['cache-control']).toBe('no-store');
+
+    const cookie = cookieOf(res.headers['set-cookie']);
+    const session = await t.app.inject({ method: 'GET', url: '/api/auth/session', headers: { cookie } });
+    expect(session.json()).toEqual({ user: body.user, csrfToken: body.csrfToken, via: 'session' });
+
+    // Reads need only the cookie; changes need the session's CSRF token too.
+    expect((await t.app.inject({ method: 'GET', url: '/api/specimens', headers: { cookie } })).statusCode).toBe(200);
+    const noCsrf = await t.app.inject({ method: 'POST', url: '/api/specimens', headers: { cookie }, payload: MINIMAL_SPECIMEN });
+    expect({ status: noCsrf.statusCode, code: noCsrf.json().code }).toEqual({ status: 403, code: 'CSRF_FAILED' });
+    const wrongCsrf = await t.app.inject({ method: 'POST', url: '/api/specimens', headers: { cookie, 'x-csrf-token': 'x'.repeat(43) }, payload: MINIMAL_SPECIMEN });
+    expect(wrongCsrf.json().code).toBe('CSRF_FAILED');
+    const withCsrf = await t.app.inject({ method: 'POST', url: '/api/specimens', headers: { cookie, 'x-csrf-token': body.csrfToken }, payload: MINIMAL_SPECIMEN });
+    expect(withCsrf.statusCode).toBe(201);
+    expect(withCsrf.json().createdBy).toBe('examiner');
+
+    // The same token as Bearer needs no CSRF header (a browser never sends it on its own).
+    const bearer = await t.app.inject({ method: 'POST', url: '/api/specimens', headers: { authorization: `Bearer ${body.token}` }, payload: MINIMAL_SPECIMEN });
+    expect(bearer.statusCode).toBe(201);
+
+    const logout = await t.app.inject({ method: 'POST', url: '/api/auth/logout', headers: { cookie, 'x-csrf-token': body.csrfToken } });
+    expect(logout.statusCode).toBe(204);
+    expect(String(logout.headers['set-cookie'])).toMatch(/Max-Age=0/);
+    const after = await t.app.inject({ method: 'GET', url: '/api/specimens', headers: { cookie } });
+    expect({ status: after.statusCode, code: after.json().code }).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
+    expect((await t.app.inject({ method: 'GET', url: '/api/specimens', headers: { authorization: `Bearer ${body.token}` } })).statusCode).toBe(401);
+  });
+
+  it('marks the cookie Secure when EXEMPLAR_COOKIE_SECURE=1', async () => {
+    const secure = await buildTestApp({ EXEMPLAR_COOKIE_SECURE: '1' });
+    try {
+      const res = await secure.app.inject({ method: 'POST', url: '/api/auth/login', payload: await secure.credentials('viewer') });
+      expect(String(res.headers['set-cookie'])).toMatch(/; Secure/);
+    } finally {
+      await secure.close();
+    }
+  });
+
+  it('answers 401 without a credential, with a malformed or unknown one, and keeps health and login public', async () => {
+    for (const headers of [{}, { authorization: 'Basic abc' }, { authorization: 'Bearer exs_' + 'A'.repeat(43) }, { cookie: 'exemplar_session=nonsense' }]) {
+      const res = await t.app.inject({ method: 'GET', url: '/api/specimens', headers });
+      expect({ headers, status: res.statusCode, code: res.json().code }).toEqual({ headers, status: 401, code: 'UNAUTHENTICATED' });
+    }
+    expect((await t.app.inject({ method: 'GET', url: '/api/health' })).statusCode).toBe(200);
+    const wrong = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'examiner', password: 'not the password' } });
+    expect({ status: wrong.statusCode, code: wrong.json().code }).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
+    const nobody = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'nobody-here', password: 'not the password' } });
+    expect(nobody.json()).toEqual(wrong.json());
+    // An encoded path reaches the same route and is held to the same rule.
+    expect((await t.app.inject({ method: 'GET', url: '/%61pi/specimens' })).statusCode).not.toBe(200);
+  });
+
+  it('personal API tokens: shown once, listed without the secret, usable as Bearer, revocable', async () => {
+    const examiner = await t.login('examiner');
+    const created = await examiner.inject({ method: 'POST', url: '/api/auth/tokens', payload: { name: 'import script', expiresInDays: 30 } });
+    expect(created.statusCode).toBe(201);
+    const { token, id } = created.json();
+    expect(token).toMatch(/^exp_/);
+    const listed = await examiner.inject({ method: 'GET', url: '/api/auth/tokens' });
+    expect(listed.json().items).toEqual([expect.objectContaining({ id, name: 'import script' })]);
+    expect(listed.body).not.toContain(token);
+    const session = await t.app.inject({ method: 'GET', url: '/api/auth/session', headers: { authorization: `Bearer ${token}` } });
+    expect(session.json()).toMatchObject({ user: { username: 'examiner' }, via: 'api-token', csrfToken: null });
+
+    // Someone else's token is not theirs to revoke (and does not exist for them).
+    const viewer = await t.login('viewer');
+    expect((await viewer.inject({ method: 'DELETE', url: `/api/auth/tokens/${id}` })).statusCode).toBe(404);
+    expect((await examiner.inject({ method: 'DELETE', url: `/api/auth/tokens/${id}` })).statusCode).toBe(204);
+    expect((await t.app.inject({ method: 'GET', url: '/api/specimens', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(401);
+  });
+
+  it('never stores a password, session token or API token in clear', async () => {
+    const { password } = await t.credentials('prosecutor');
+    const p = await t.login('prosecutor');
+    const api = (await p.inject({ method: 'POST', url: '/api/auth/tokens', payload: { name: 'stored form check' } })).json().token as string;
+    const records = t.context.catalog.records;
+    const dump = JSON.stringify([
+      await records.collection({ name: 'users' }).find(),
+      await records.collection({ name: 'sessions' }).find(),
+      await records.collection({ name: 'api-tokens' }).find(),
+    ]);
+    expect(dump).not.toContain(password);
+    expect(dump).not.toContain(p.token);
+    expect(dump).not.toContain(api);
+    expect(dump).toContain('"algorithm":"scrypt"');
+  });
+});
