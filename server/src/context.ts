@@ -6,6 +6,7 @@
 import fs from 'node:fs/promises';
 import { createPipelinePool, type PipelinePool } from '@exemplar/image-pipeline';
 import { AuthService } from './auth/auth.service';
+import { AuditService } from './audit/audit.service';
 import type { Config } from './config';
 import { ComparisonRunner } from './services/comparison-runner';
 import { ComparisonService } from './services/comparisons.service';
@@ -20,6 +21,7 @@ import { openObjectStore } from './stores/objects.open';
 import type { ObjectStore } from './stores/objects.port';
 
 export interface AppServices {
+  readonly audit: AuditService;
   readonly specimens: SpecimenService;
   readonly ingest: IngestService;
   readonly images: ImagesService;
@@ -69,6 +71,7 @@ export async function openContext(config: Config, options: OpenContextOptions = 
     throw err;
   }
 
+  const audit = new AuditService({ log: catalog.audit });
   // One lock table for everything that stores or removes images, so a clean-up never removes an object an ingest is re-using.
   const imageLocks = new KeyLocks();
   const specimens = new SpecimenService({ catalog, objects, imageLocks });
@@ -115,7 +118,7 @@ export async function openContext(config: Config, options: OpenContextOptions = 
     config,
     catalog,
     objects,
-    services: { specimens, ingest, images, comparisons, identify, auth },
+    services: { audit, specimens, ingest, images, comparisons, identify, auth },
     pipeline: pool,
     comparisonRunner,
     close: () =>

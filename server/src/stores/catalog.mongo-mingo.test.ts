@@ -9,6 +9,7 @@
  * against a real server when MONGODB_URI is set.
  */
 import type { Collection, Db } from 'mongodb';
+import { MongoAuditLog, type AuditDocument } from '../audit/audit.mongo';
 import { describeCatalogContract } from './catalog.contract';
 import { MongoSpecimenRepository } from './catalog.mongo';
 import type { SpecimenDocument } from './catalog.mongo-query';
@@ -20,7 +21,7 @@ import { MongoRecordStore } from './records.mongo';
 async function openStandIn(): Promise<CatalogStore> {
   const specimens = new MongoSpecimenRepository(new MingoCollection() as unknown as Collection<SpecimenDocument>);
   const jobs = new MongoJobRepository(new MingoCollection() as unknown as Collection<JobDocument>, Date.now);
-  return { kind: 'mongodb', specimens, jobs, records: new MongoRecordStore(new MingoDb() as unknown as Db), init: async () => undefined, close: async () => undefined };
+  return { kind: 'mongodb', specimens, jobs, records: new MongoRecordStore(new MingoDb() as unknown as Db), audit: new MongoAuditLog(new MingoCollection() as unknown as Collection<AuditDocument>), init: async () => undefined, close: async () => undefined };
 }
 
 // mingo copies documents in $unwind and is slow: a smaller synthetic library, still several pages deep.

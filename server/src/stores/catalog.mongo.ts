@@ -11,6 +11,8 @@
  */
 import { MongoClient, MongoServerError, type Collection, type Document, type W } from 'mongodb';
 import type { Specimen } from '@exemplar/specimens-schema';
+import { MongoAuditLog } from '../audit/audit.mongo';
+import type { AuditLog } from '../audit/audit.port';
 import { ExemplarError, notFound } from '../errors';
 import type { CatalogStore, JobRepository, SpecimenPage, SpecimenQuery, SpecimenRepository } from './catalog.port';
 import { fromSpecimenDocument, pageFromResults, planMongoSearch, SPECIMEN_INDEXES, toSpecimenDocument, type SpecimenDocument } from './catalog.mongo-query';
@@ -111,6 +113,7 @@ export class MongoCatalogStore implements CatalogStore {
   private specimenRepo: MongoSpecimenRepository | null = null;
   private jobRepo: MongoJobRepository | null = null;
   private recordStore: MongoRecordStore | null = null;
+  private auditLog: MongoAuditLog | null = null;
   private readonly now: () => number;
 
   constructor(private readonly options: MongoCatalogOptions) {
@@ -134,6 +137,11 @@ export class MongoCatalogStore implements CatalogStore {
     return this.recordStore;
   }
 
+  get audit(): AuditLog {
+    if (!this.auditLog) throw new ExemplarError('INTERNAL', 'catalog store used before init()');
+    return this.auditLog;
+  }
+
   async init(): Promise<void> {
     if (this.specimenRepo) return;
     await this.client.connect();
@@ -144,6 +152,7 @@ export class MongoCatalogStore implements CatalogStore {
     await jobs.createIndexes(JOB_INDEXES);
     this.specimenRepo = new MongoSpecimenRepository(specimens);
     this.jobRepo = new MongoJobRepository(jobs, this.now);
+    this.auditLog = await MongoAuditLog.open(db);
     this.recordStore = new MongoRecordStore(db);
   }
 

@@ -8,6 +8,7 @@
  * revision-checked replacement.
  */
 import type { Specimen } from '@exemplar/specimens-schema';
+import type { AuditLog } from '../audit/audit.port';
 import type { RecordStore } from './records.port';
 
 /** Facets counted by `search`. Each facet's counts apply every other filter
@@ -200,6 +201,8 @@ export interface CatalogStore {
   readonly jobs: JobRepository;
   /** Users, sessions, cases, alerts and the other small collections (records.port.ts). */
   readonly records: RecordStore;
+  /** The append-only, hash-chained audit trail (audit/audit.port.ts). */
+  readonly audit: AuditLog;
   /** Creates tables / collections and indexes; idempotent. */
   init(): Promise<void>;
   close(): Promise<void>;

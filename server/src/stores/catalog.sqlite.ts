@@ -20,6 +20,8 @@
  */
 import Database from 'better-sqlite3';
 import type { Specimen } from '@exemplar/specimens-schema';
+import { AUDIT_SCHEMA_V1, SqliteAuditLog } from '../audit/audit.sqlite';
+import type { AuditLog } from '../audit/audit.port';
 import { ExemplarError, notFound } from '../errors';
 import type { CatalogStore, JobRepository, SpecimenPage, SpecimenQuery, SpecimenRepository } from './catalog.port';
 import { currentYear, encodeCursor, indexFields, normalizeQuery, type ValueFacet } from './catalog.search';
@@ -59,6 +61,7 @@ const MIGRATIONS: readonly string[] = [
   ${JOBS_SCHEMA_V1}
   `,
   RECORDS_SCHEMA_V1,
+  AUDIT_SCHEMA_V1,
 ];
 
 /** The change log keeps this many entries; a process further behind rebuilds its index. */
@@ -119,6 +122,7 @@ export class SqliteCatalogStore implements CatalogStore {
   private readonly now: () => number;
   private jobRepo: SqliteJobRepository | null = null;
   private recordStore: SqliteRecordStore | null = null;
+  private auditLog: SqliteAuditLog | null = null;
   private stmts: ReturnType<SqliteCatalogStore['prepare']> | null = null;
   private index = new SpecimenIndex();
   /** The change-log position the index reflects; -1 before it is loaded. */
@@ -155,6 +159,11 @@ export class SqliteCatalogStore implements CatalogStore {
     return this.recordStore;
   }
 
+  get audit(): AuditLog {
+    if (!this.auditLog) throw new ExemplarError('INTERNAL', 'catalog store used before init()');
+    return this.auditLog;
+  }
+
   async init(): Promise<void> {
     if (this.stmts) return;
     this.db
@@ -170,6 +179,7 @@ export class SqliteCatalogStore implements CatalogStore {
     this.stmts = this.prepare();
     this.jobRepo = new SqliteJobRepository(this.db, this.now);
     this.recordStore = new SqliteRecordStore(this.db);
+    this.auditLog = new SqliteAuditLog(this.db);
   }
 
   async close(): Promise<void> {
