@@ -9,6 +9,8 @@ import { isExemplarError } from '../errors';
 export interface CliIo {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Where `--password-stdin` reads; process.stdin when absent. */
+  stdin?: NodeJS.ReadableStream;
 }
 
 export const processIo: CliIo = { stdout: process.stdout, stderr: process.stderr };

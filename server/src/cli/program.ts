@@ -13,6 +13,7 @@ import { registerMrzCommand } from './mrz';
 import { CliExit, formatError, processIo, wantsStack, type CliIo } from './output';
 import { registerSeedDemoCommand } from './seed-demo';
 import { registerServeCommand } from './serve';
+import { registerUsersCommand } from './users';
 import { registerVerifyCommand } from './verify';
 import { registerWorkerCommand } from './worker';
 
@@ -29,6 +30,7 @@ const REGISTRARS: CommandRegistrar[] = [
   registerAlignCommand,
   registerCompareCommand,
   registerWorkerCommand,
+  registerUsersCommand,
 ];
 
 export function buildProgram(io: CliIo = processIo, version = readVersion()): Command {
