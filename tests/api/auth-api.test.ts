@@ -121,4 +121,14 @@ describe('login and sessions', () => {
     expect(dump).not.toContain(api);
     expect(dump).toContain('"algorithm":"scrypt"');
   });
+
+  it('answers 429 with Retry-After once a user name has failed too often, without looking at the password', async () => {
+    const { username, password } = await t.credentials('border-officer');
+    for (let i = 0; i < 5; i++) {
+      expect((await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password: `wrong ${i}` } })).statusCode).toBe(401);
+    }
+    const locked = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password } });
+    expect({ status: locked.statusCode, code: locked.json().code }).toEqual({ status: 429, code: 'RATE_LIMITED' });
+    expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
+  });
 });
