@@ -95,6 +95,67 @@ describe('IngestService', () => {
     expect((await specimens.get(holder.id)).captures).toHaveLength(1);
   });
 
+  it('refuses a capture with one truncated image (422) and leaves no object and no scratch file, though its other images decode alongside', async () => {
+    const { ingest, specimens } = context.services;
+    const good = await writeImage('whole.jpg', 30, { width: 2600, height: 1800 });
+    const whole = await makeTestImage({ width: 2600, height: 1800, seed: 31 });
+    const cut = path.join(filesDir, 'cut.jpg');
+    await fs.writeFile(cut, whole.subarray(0, Math.floor(whole.length * 0.6)));
+    const target = await newSpecimen('Refuses a truncated image');
+    const before = await listObjectKeys(context);
+
+    const err: unknown = await ingest
+      .addCapture(
+        target.id,
+        { page: 'data-page' },
+        [
+          { lightSource: 'white', path: good.path },
+          { lightSource: 'ir-870', path: cut },
+        ],
+        LOCAL_ACTOR,
+      )
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ExemplarError);
+    expect(err).toMatchObject({ code: 'IMAGE_CORRUPT', details: { lightSource: 'ir-870' } });
+    expect(await listObjectKeys(context)).toEqual(before);
+    expect(await fs.readdir(context.config.tmpDir)).toEqual([]);
+    expect(await specimens.get(target.id)).toEqual(target);
+    expect(sha256(await fs.readFile(good.path))).toBe(good.sha);
+  });
+
+  it('when one image fails to store while others store in parallel, removes everything the call created once all have stopped', async () => {
+    const { ingest, specimens } = context.services;
+    // Large enough for a tile pyramid, so many puts run at once.
+    const images = await Promise.all([40, 41, 42].map((seed) => writeImage(`parallel-${seed}.jpg`, seed, { width: 3000, height: 2100 })));
+    const failing = images[1] as { sha: string };
+    const target = await newSpecimen('Target of a failing parallel store');
+    const before = await listObjectKeys(context);
+    const realPut = context.objects.put.bind(context.objects);
+    const put = jest.spyOn(context.objects, 'put').mockImplementation(async (key, body, options) => {
+      if (key === objectKeys.derivative(failing.sha, 'preview.jpg')) {
+        // Let the sibling images get further along before the failure surfaces.
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        throw new Error('object store unavailable (injected)');
+      }
+      return realPut(key, body, options);
+    });
+    try {
+      await expect(
+        ingest.addCapture(
+          target.id,
+          { page: 'data-page' },
+          images.map((im, i) => ({ lightSource: (['white', 'uv-365', 'ir-870'] as const)[i] as string, path: im.path })),
+          LOCAL_ACTOR,
+        ),
+      ).rejects.toThrow('object store unavailable (injected)');
+      expect(put.mock.calls.some(([key]) => key === objectKeys.derivative(failing.sha, 'tiles.dzi'))).toBe(true);
+    } finally {
+      put.mockRestore();
+    }
+    expect(await listObjectKeys(context)).toEqual(before);
+    expect(await specimens.get(target.id)).toEqual(target);
+  });
+
   it('retries the append when another writer changed the specimen meanwhile', async () => {
     const { ingest, specimens } = context.services;
     const image = await writeImage('concurrent.jpg', 4);

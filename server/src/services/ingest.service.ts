@@ -5,23 +5,26 @@
  *
  * Order of work, so that a failure leaves no trace:
  * 1. check everything that needs no storage: the capture metadata, the light
- *    sources, sizes, then each image's type, pixel count and integrity (a full
- *    decode);
- * 2. hash each file and, under the per-hash locks, store each original
- *    byte-exact at `objectKeys.original(sha256)` (identical bytes are stored
- *    once) and its derivatives;
+ *    sources, sizes; then, for all images at once (decodes bounded process-
+ *    wide), hash each file and decode it once into its derivatives in a
+ *    scratch folder — that full decode is also the integrity check — and
+ *    compute its identification data;
+ * 2. under the per-hash locks, store each original byte-exact at
+ *    `objectKeys.original(sha256)` (identical bytes are stored once) and its
+ *    derivatives unless a complete set is already stored;
  * 3. append the capture to the specimen with a revision-checked write,
  *    recomputed from a fresh read if another writer got in first.
  * Any failure after step 2 started removes exactly the objects this call
- * created — objects that existed before are shared and stay — and the
- * record is unchanged: a record only ever references objects that exist.
+ * created — objects that existed before are shared and stay — once every
+ * parallel store has stopped, and the record is unchanged: a record only
+ * ever references objects that exist.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { isImageError, makeDerivatives, probeImage, type DerivativeManifest, type ImageProbe } from '@exemplar/image-pipeline';
+import { isImageError, probeAndMakeDerivatives, probeImage, type DerivativeFile, type DerivativeManifest, type ImageProbe } from '@exemplar/image-pipeline';
 import { isLightSourceId, validate, type Capture, type CaptureImage, type ImageIdentification, type LightSourceId } from '@exemplar/specimens-schema';
 import type { LimitsConfig } from '../config';
 import { ExemplarError } from '../errors';
@@ -29,6 +32,7 @@ import { objectKeys, type ObjectStore } from '../stores/objects.port';
 import type { Actor } from './actor';
 import { KeyLocks, newRecordId, timestamp, validationFailed, valueOrThrow } from './common';
 import { DERIVATIVE_NAMES, isKnownDerivativeName } from './derivative-names';
+import { mapSettled, WorkLimiter } from './ingest-work';
 import type { SpecimenService } from './specimens.service';
 
 /** One image of a capture upload: a file on disk and the light source it was taken under. */
@@ -56,17 +60,36 @@ export interface IngestServiceDeps {
    * the record field and the objects it names, stored with the image's
    * other objects (and removed with them if the ingest fails).
    */
-  describeImage?: (file: { path: string; lightSource: string; sha256: string }) => Promise<{ identification: ImageIdentification; objects: { key: string; body: Buffer; contentType: string }[] } | undefined>;
+  describeImage?: (file: { path: string; lightSource: string; sha256: string }) => Promise<DescribedImage | undefined>;
 }
 
 export interface CheckedFile extends IngestFile {
   lightSource: LightSourceId;
   bytes: number;
   probe: ImageProbe;
-  sha256?: string;
 }
 
+/** A checked image with everything ingest stores for it, ready in a scratch folder. */
+interface PreparedFile extends CheckedFile {
+  sha256: string;
+  derivatives: DerivativeManifest;
+  /** The folder `derivatives` names its files in. */
+  scratch: string;
+  described?: DescribedImage;
+}
+
+type DescribedImage = { identification: ImageIdentification; objects: { key: string; body: Buffer; contentType: string }[] };
+
 const MAX_ORIGINAL_NAME = 255;
+/**
+ * Images decoded at once in this process, over every ingest in flight. sharp
+ * runs each decode on one libuv thread (its own concurrency is 1 on glibc),
+ * so this is the parallelism; one thread of libuv's default four stays free
+ * for the file reads and writes that hashing and storing need.
+ */
+const DECODES_AT_ONCE = 3;
+// Object puts of one image at once: enough to overlap the fsyncs of many small tiles.
+const PUTS_AT_ONCE = 8;
 
 /**
  * Refuses a file field that is not a light-source id, or repeats one
@@ -95,6 +118,7 @@ export class IngestService {
   private readonly now: () => Date;
   private readonly onCleanupError: (key: string, err: unknown) => void;
   private readonly describeImage: IngestServiceDeps['describeImage'];
+  private readonly decodeLimiter = new WorkLimiter(DECODES_AT_ONCE);
 
   constructor(deps: IngestServiceDeps) {
     this.specimens = deps.specimens;
@@ -122,97 +146,129 @@ export class IngestService {
     const seen = new Set<string>();
     for (const f of files) checkLightSourceField(f.lightSource, seen);
     await this.specimens.get(specimenId);
+    const sizes: number[] = [];
+    for (const f of files) sizes.push(await this.checkSize(f));
 
-    // Sequential: each probe decodes a whole image, and memory is bounded by one at a time.
-    const checked: CheckedFile[] = [];
-    for (const file of files) checked.push(await this.checkFile(file));
-    for (const file of checked) file.sha256 = await sha256OfFile(file.path);
+    const scratch = await fs.mkdtemp(path.join(await this.ensureTmpDir(), 'derivatives-'));
+    try {
+      // Nothing is stored until every image has been decoded, derived and described.
+      const prepared = await mapSettled(files, files.length, (file, i) => this.prepareFile(file, sizes[i] as number, path.join(scratch, String(i))));
+      const firstOfHash = new Map<string, PreparedFile>();
+      for (const f of prepared) if (!firstOfHash.has(f.sha256)) firstOfHash.set(f.sha256, f);
 
-    const hashes = checked.map((f) => f.sha256 as string);
-    return this.imageLocks.withKeys(hashes, async () => {
-      const created: string[] = [];
-      const scratch = await fs.mkdtemp(path.join(await this.ensureTmpDir(), 'derivatives-'));
-      try {
-        const derivatives = new Map<string, CaptureImage['derivatives']>();
-        for (const file of checked) {
-          const sha256 = file.sha256 as string;
-          if (derivatives.has(sha256)) continue;
-          derivatives.set(sha256, await this.storeImage(file, sha256, path.join(scratch, sha256), created));
+      return await this.imageLocks.withKeys(firstOfHash.keys(), async () => {
+        const created: string[] = [];
+        try {
+          const stored = await mapSettled([...firstOfHash.values()], firstOfHash.size, async (f) => [f.sha256, await this.storeImage(f, created)] as const);
+          const derivatives = new Map(stored);
+          await mapSettled(prepared, prepared.length, async (f) => {
+            for (const o of f.described?.objects ?? []) {
+              const put = await this.objects.put(o.key, o.body, { contentType: o.contentType, bytes: o.body.length });
+              if (put.created) created.push(put.key);
+            }
+          });
+          const at = timestamp(this.now());
+          const capture: Capture = {
+            id: newRecordId(),
+            page: meta.page,
+            ...(meta.device !== undefined && { device: meta.device }),
+            ...(meta.dpi !== undefined && { dpi: meta.dpi }),
+            ...(meta.capturedAt !== undefined && { capturedAt: meta.capturedAt }),
+            ...(meta.notes !== undefined && { notes: meta.notes }),
+            images: prepared.map((f) => imageRecord(f, derivatives.get(f.sha256) as CaptureImage['derivatives'], f.described?.identification)),
+            zones: (meta.zones ?? []).map((zone) => ({ id: newRecordId(), ...zone })),
+            createdAt: at,
+            createdBy: actor.id,
+          };
+          await this.specimens.change(specimenId, actor, undefined, (current) => ({ ...current, captures: [...current.captures, capture] }));
+          return capture;
+        } catch (err) {
+          await this.removeCreated(created);
+          throw err;
         }
-        const identifications = new Map<CheckedFile, ImageIdentification>();
-        for (const file of checked) {
-          const described = await this.describeImage?.({ path: file.path, lightSource: file.lightSource, sha256: file.sha256 as string });
-          if (!described) continue;
-          for (const o of described.objects) {
-            const put = await this.objects.put(o.key, o.body, { contentType: o.contentType, bytes: o.body.length });
-            if (put.created) created.push(put.key);
-          }
-          identifications.set(file, described.identification);
-        }
-        const at = timestamp(this.now());
-        const capture: Capture = {
-          id: newRecordId(),
-          page: meta.page,
-          ...(meta.device !== undefined && { device: meta.device }),
-          ...(meta.dpi !== undefined && { dpi: meta.dpi }),
-          ...(meta.capturedAt !== undefined && { capturedAt: meta.capturedAt }),
-          ...(meta.notes !== undefined && { notes: meta.notes }),
-          images: checked.map((f) => imageRecord(f, derivatives.get(f.sha256 as string) as CaptureImage['derivatives'], identifications.get(f))),
-          zones: (meta.zones ?? []).map((zone) => ({ id: newRecordId(), ...zone })),
-          createdAt: at,
-          createdBy: actor.id,
-        };
-        await this.specimens.change(specimenId, actor, undefined, (current) => ({ ...current, captures: [...current.captures, capture] }));
-        return capture;
-      } catch (err) {
-        await this.removeCreated(created);
-        throw err;
-      } finally {
-        await fs.rm(scratch, { recursive: true, force: true });
-      }
-    });
+      });
+    } finally {
+      await fs.rm(scratch, { recursive: true, force: true });
+    }
   }
 
   /** Refuses a file as an upload is refused (413 bytes, 415 type, 413 pixels, 422 corrupt); stores nothing. */
   async checkFile(file: IngestFile): Promise<CheckedFile> {
-    const lightSource = file.lightSource as LightSourceId;
-    const { size } = await fs.stat(file.path);
-    if (size > this.limits.maxUploadBytes) {
-      throw new ExemplarError('IMAGE_TOO_LARGE', `The ${lightSource} image has ${size} bytes; at most ${this.limits.maxUploadBytes} are accepted`, {
-        lightSource,
-        bytes: size,
-        maxBytes: this.limits.maxUploadBytes,
-      });
-    }
+    const bytes = await this.checkSize(file);
     let probe: ImageProbe;
     try {
       probe = await probeImage(file.path, { maxPixels: this.limits.maxImagePixels });
     } catch (err) {
-      throw asExemplarError(err, lightSource);
+      throw asExemplarError(err, file.lightSource);
     }
-    const originalName = cleanOriginalName(file.originalName);
-    return { lightSource, path: file.path, ...(originalName !== undefined && { originalName }), bytes: size, probe };
+    return checkedFile(file, bytes, probe);
+  }
+
+  /** The file's size in bytes, or 413 beyond the upload limit. */
+  private async checkSize(file: IngestFile): Promise<number> {
+    const { size } = await fs.stat(file.path);
+    if (size > this.limits.maxUploadBytes) {
+      throw new ExemplarError('IMAGE_TOO_LARGE', `The ${file.lightSource} image has ${size} bytes; at most ${this.limits.maxUploadBytes} are accepted`, {
+        lightSource: file.lightSource,
+        bytes: size,
+        maxBytes: this.limits.maxUploadBytes,
+      });
+    }
+    return size;
   }
 
   /**
-   * Stores the original and its derivatives unless present. Keys this call
-   * created are pushed to `created` as soon as they exist, so a failure at
-   * any point can remove them.
+   * Everything an image needs before it can be stored, refused as checkFile
+   * refuses: its hash, its derivatives in `scratch` (from the same decode
+   * that checks its integrity) and its identification data. Stores nothing.
+   */
+  private async prepareFile(file: IngestFile, bytes: number, scratch: string): Promise<PreparedFile> {
+    const hashing = sha256OfFile(file.path);
+    // The descriptor runs in the pipeline's worker threads while sharp derives here.
+    const describing = hashing.then((sha256) => this.describeImage?.({ path: file.path, lightSource: file.lightSource, sha256 }));
+    const [decoded, hashed, described] = await Promise.allSettled([
+      this.decodeLimiter.run(() => probeAndMakeDerivatives(file.path, scratch, { maxPixels: this.limits.maxImagePixels })),
+      hashing,
+      describing,
+    ]);
+    // The image's own refusal (415/413/422) is what the client can act on, so it wins over the other failures.
+    if (decoded.status === 'rejected') throw asExemplarError(decoded.reason, file.lightSource);
+    if (hashed.status === 'rejected') throw hashed.reason;
+    if (described.status === 'rejected') throw described.reason;
+    const { probe, derivatives } = decoded.value;
+    assertExpectedManifest(derivatives);
+    return {
+      ...checkedFile(file, bytes, probe),
+      sha256: hashed.value,
+      derivatives,
+      scratch,
+      ...(described.value !== undefined && { described: described.value }),
+    };
+  }
+
+  /**
+   * Stores the original and, unless a stored set already exists, its
+   * derivatives from scratch. Keys this call created are pushed to `created`
+   * as soon as they exist, so a failure at any point can remove them.
    *
    * The thumbnail is stored last (and removed first, see
    * SpecimenService.releaseImages): a stored thumbnail means the whole set is
    * stored, which is what lets a later upload of the same bytes re-use it.
    */
-  private async storeImage(file: CheckedFile, sha256: string, scratch: string, created: string[]): Promise<CaptureImage['derivatives']> {
-    const original = await this.objects.put(objectKeys.original(sha256), createReadStream(file.path), {
-      contentType: `image/${file.probe.format}`,
-      bytes: file.bytes,
-      expectedSha256: sha256,
-    });
-    if (original.created) created.push(original.key);
-
+  private async storeImage(file: PreparedFile, created: string[]): Promise<CaptureImage['derivatives']> {
+    const { sha256 } = file;
     const key = (name: string) => objectKeys.derivative(sha256, name);
+    const putOriginal = async () => {
+      const put = await this.objects.put(objectKeys.original(sha256), createReadStream(file.path), {
+        contentType: `image/${file.probe.format}`,
+        bytes: file.bytes,
+        expectedSha256: sha256,
+      });
+      if (put.created) created.push(put.key);
+    };
+
     if (await this.objects.stat(key(DERIVATIVE_NAMES.thumbnail))) {
+      await putOriginal();
       const hasDzi = (await this.objects.stat(key(DERIVATIVE_NAMES.dzi))) !== null;
       return {
         thumbnail: key(DERIVATIVE_NAMES.thumbnail),
@@ -221,22 +277,19 @@ export class IngestService {
       };
     }
 
-    let manifest: DerivativeManifest;
-    try {
-      manifest = await makeDerivatives(file.path, scratch, { maxPixels: this.limits.maxImagePixels });
-    } catch (err) {
-      throw asExemplarError(err, file.lightSource);
-    }
-    assertExpectedManifest(manifest);
-    const rank = (name: string) => (name === manifest.thumbnail ? 3 : name === manifest.preview ? 2 : name === manifest.dzi ? 1 : 0);
-    const ordered = [...manifest.files].sort((a, b) => rank(a.name) - rank(b.name));
-    for (const f of ordered) {
-      const put = await this.objects.put(key(f.name), createReadStream(path.join(scratch, ...f.name.split('/'))), {
+    const manifest = file.derivatives;
+    const putDerivative = async (f: DerivativeFile) => {
+      const put = await this.objects.put(key(f.name), createReadStream(path.join(file.scratch, ...f.name.split('/'))), {
         contentType: f.contentType,
         bytes: f.bytes,
       });
       if (put.created) created.push(put.key);
-    }
+    };
+    const thumbnail = manifest.files.find((f) => f.name === manifest.thumbnail) as DerivativeFile;
+    // Everything but the thumbnail at once (a pyramid can hold hundreds of tiles, each put waits on an fsync); the thumbnail last.
+    const first: Array<() => Promise<void>> = [putOriginal, ...manifest.files.filter((f) => f !== thumbnail).map((f) => () => putDerivative(f))];
+    await mapSettled(first, PUTS_AT_ONCE, (put) => put());
+    await putDerivative(thumbnail);
     return {
       thumbnail: key(manifest.thumbnail),
       preview: key(manifest.preview),
@@ -260,11 +313,16 @@ export class IngestService {
   }
 }
 
-function imageRecord(file: CheckedFile, derivatives: CaptureImage['derivatives'], identification?: ImageIdentification): CaptureImage {
+function checkedFile(file: IngestFile, bytes: number, probe: ImageProbe): CheckedFile {
+  const originalName = cleanOriginalName(file.originalName);
+  return { lightSource: file.lightSource as LightSourceId, path: file.path, ...(originalName !== undefined && { originalName }), bytes, probe };
+}
+
+function imageRecord(file: PreparedFile, derivatives: CaptureImage['derivatives'], identification?: ImageIdentification): CaptureImage {
   const { probe } = file;
   return {
     lightSource: file.lightSource,
-    sha256: file.sha256 as string,
+    sha256: file.sha256,
     bytes: file.bytes,
     width: probe.width,
     height: probe.height,
