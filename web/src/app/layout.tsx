@@ -1,8 +1,27 @@
 import { Component, type ErrorInfo, type ReactNode } from 'react';
 import { Link, NavLink, Outlet, useLocation } from 'react-router-dom';
+import { UserMenu } from '../features/auth/user-menu';
+import { roleCan, type Permission } from '../shared/auth/permissions';
+import { useUser } from '../shared/auth/session';
+
+/** The main navigation; each entry is shown to the roles that may use it (any of its permissions). */
+export interface NavItem {
+  to: string;
+  label: string;
+  permissions: Permission[];
+  end?: boolean;
+}
+
+export const NAV_ITEMS: NavItem[] = [
+  { to: '/', label: 'Library', permissions: ['specimens:read'], end: true },
+  { to: '/compare', label: 'Compare', permissions: ['comparisons:submit'] },
+  { to: '/specimens/new', label: 'New specimen', permissions: ['specimens:write'] },
+];
 
 export function Layout() {
   const location = useLocation();
+  const user = useUser();
+  const items = NAV_ITEMS.filter((item) => item.permissions.some((p) => roleCan(user.role, p)));
   return (
     <div className="app">
       <a className="skip-link" href="#main">
@@ -17,19 +36,16 @@ export function Layout() {
         </Link>
         <nav aria-label="Main">
           <ul className="app__nav">
-            <li>
-              <NavLink to="/" end>
-                Library
-              </NavLink>
-            </li>
-            <li>
-              <NavLink to="/compare">Compare</NavLink>
-            </li>
-            <li>
-              <NavLink to="/specimens/new">New specimen</NavLink>
-            </li>
+            {items.map((item) => (
+              <li key={item.to}>
+                <NavLink to={item.to} end={item.end ?? false}>
+                  {item.label}
+                </NavLink>
+              </li>
+            ))}
           </ul>
         </nav>
+        <UserMenu />
       </header>
       <main id="main" className="app__main" tabIndex={-1}>
         {/* A page that fails to render does not take the header with it, and leaving the page clears the error. */}

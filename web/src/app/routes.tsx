@@ -1,21 +1,32 @@
+import type { ReactNode } from 'react';
 import type { RouteObject } from 'react-router-dom';
 import { ComparisonPage } from '../features/compare/comparison-page';
 import { UploadComparePage } from '../features/compare/upload-compare-page';
 import { EditSpecimenPage, NewSpecimenPage } from '../features/editor/editor-page';
 import { LibraryPage } from '../features/library/library-page';
 import { SpecimenPage } from '../features/specimen/specimen-page';
+import { LoginPage } from '../features/auth/login-page';
+import { RequirePermission, RequireSession } from '../shared/auth/require-session';
+import type { Permission } from '../shared/auth/permissions';
 import { Layout, NotFoundPage } from './layout';
 
+const guard = (permission: Permission | Permission[], page: ReactNode) => <RequirePermission permission={permission}>{page}</RequirePermission>;
+
 export const routes: RouteObject[] = [
+  { path: '/login', element: <LoginPage /> },
   {
     path: '/',
-    element: <Layout />,
+    element: (
+      <RequireSession>
+        <Layout />
+      </RequireSession>
+    ),
     children: [
       { index: true, element: <LibraryPage /> },
-      { path: 'specimens/new', element: <NewSpecimenPage /> },
+      { path: 'specimens/new', element: guard('specimens:write', <NewSpecimenPage />) },
       { path: 'specimens/:id', element: <SpecimenPage /> },
-      { path: 'specimens/:id/edit', element: <EditSpecimenPage /> },
-      { path: 'compare', element: <UploadComparePage /> },
+      { path: 'specimens/:id/edit', element: guard('specimens:write', <EditSpecimenPage />) },
+      { path: 'compare', element: guard('comparisons:submit', <UploadComparePage />) },
       { path: 'comparisons/:id', element: <ComparisonPage /> },
       { path: '*', element: <NotFoundPage /> },
     ],

@@ -9,6 +9,8 @@ import { render } from '@testing-library/react';
 import { MemoryRouter, useLocation, type Location } from 'react-router-dom';
 import { AppRoutes } from '../app/app';
 import { ApiProvider } from '../shared/api/api-context';
+import type { Role } from '../shared/auth/permissions';
+import type { SessionUser } from '../shared/auth/session';
 import { ApiClient, type Transport, type TransportRequest, type TransportResponse, type UploadProgress } from '../shared/api/client';
 
 export interface RecordedRequest {
@@ -57,7 +59,7 @@ export function createTestApi(...handlers: Handler[]): TestApi {
       body: typeof req.body === 'string' ? (JSON.parse(req.body) as unknown) : req.body,
     };
     requests.push(recorded);
-    for (const h of handlers) {
+    for (const h of [...handlers, sessionAs('examiner')]) {
       const reply = await h(recorded);
       if (reply) return respond(reply);
     }
@@ -78,6 +80,23 @@ export function createTestApi(...handlers: Handler[]): TestApi {
 }
 
 export const ok = (body: unknown, status = 200): Reply => ({ status, body });
+
+export function testUser(role: Role, overrides: Partial<SessionUser> = {}): SessionUser {
+  const names: Record<Role, string> = { admin: 'Ada Admin', examiner: 'Erin Examiner', 'border-officer': 'Bo Officer', prosecutor: 'Pat Prosecutor', viewer: 'Vic Viewer' };
+  return { username: role.replace('-', '.'), role, displayName: names[role], disabled: false, ...overrides };
+}
+
+/**
+ * GET /api/auth/session answering a logged-in user of this role. Every test
+ * API ends with an examiner's session, so pages render logged in unless a test
+ * puts another answer first.
+ */
+export function sessionAs(role: Role, overrides: Partial<SessionUser> = {}): Handler {
+  return on('GET', '/api/auth/session', ok({ user: testUser(role, overrides), csrfToken: `csrf-${role}`, via: 'session' }));
+}
+
+/** No session: GET /api/auth/session answers 401. */
+export const loggedOut: Handler = on('GET', '/api/auth/session', { status: 401, body: { code: 'UNAUTHENTICATED', message: 'log in first', details: {} } });
 
 /** A handler for one method and path (a string, or a pattern for ids). */
 export function on(method: string, path: string | RegExp, reply: Reply | ((req: RecordedRequest) => Reply | Promise<Reply>)): Handler {

@@ -48,7 +48,7 @@ test('identification suggests references from the white image; choosing one make
   renderApp(testApi, '/compare');
   const user = userEvent.setup();
 
-  const suggest = screen.getByRole('button', { name: 'Suggest references from the questioned image' });
+  const suggest = await screen.findByRole('button', { name: 'Suggest references from the questioned image' });
   expect(suggest).toBeDisabled();
   expect(screen.getByRole('button', { name: 'Compare 0 images' })).toBeDisabled();
   await user.upload(screen.getByLabelText('Image for White light'), png('white.png'));

@@ -17,7 +17,7 @@ test('creating: the schema reports missing and bad fields at the fields; a valid
   const { location } = renderApp(api, '/specimens/new');
   const user = userEvent.setup();
 
-  await user.click(screen.getByRole('button', { name: 'Create specimen' }));
+  await user.click(await screen.findByRole('button', { name: 'Create specimen' }));
   const summary = await screen.findByRole('alert');
   expect(summary).toHaveTextContent('2 fields need attention');
   expect(summary).toHaveTextContent('Title is required');
@@ -61,7 +61,7 @@ test('a forgery needs its methods and can name the genuine it imitates', async (
   );
   renderApp(api, '/specimens/new');
   const user = userEvent.setup();
-  await user.type(screen.getByRole('textbox', { name: /^Title/ }), 'Forged Utopia passport');
+  await user.type(await screen.findByRole('textbox', { name: /^Title/ }), 'Forged Utopia passport');
   await user.type(screen.getByRole('combobox', { name: /^Issuing state/ }), 'UTO');
   await user.selectOptions(screen.getByRole('combobox', { name: /^Status/ }), 'forgery');
 

@@ -64,3 +64,22 @@ test('uploads report progress', async () => {
   await expect(api.upload('/x', new FormData(), (p) => progress.push(p.loaded / p.total))).resolves.toEqual({ id: 'cap1' });
   expect(progress).toEqual([0.5]);
 });
+
+test('the session CSRF token goes with changes only, and a 401 (not from the login form) tells the listeners', async () => {
+  const { transport, sent } = transportAnswering(401, '{"code":"UNAUTHENTICATED","message":"log in first"}');
+  const api = new ApiClient({ transport });
+  const heard: string[] = [];
+  const stop = api.onUnauthenticated((err) => heard.push(err.code));
+  api.setCsrfToken('tok');
+  await api.get('/api/specimens').catch(() => undefined);
+  await api.post('/api/cases', {}).catch(() => undefined);
+  await api.upload('/api/verification-requests', new FormData(), () => undefined).catch(() => undefined);
+  await api.post('/api/auth/login', { username: 'a', password: 'b' }).catch(() => undefined);
+  expect(sent.map((r) => r.headers['x-csrf-token'])).toEqual([undefined, 'tok', 'tok', 'tok']);
+  expect(heard).toEqual(['UNAUTHENTICATED', 'UNAUTHENTICATED', 'UNAUTHENTICATED']);
+  stop();
+  api.setCsrfToken(null);
+  await api.delete('/api/x').catch(() => undefined);
+  expect(sent.at(-1)!.headers['x-csrf-token']).toBeUndefined();
+  expect(heard).toHaveLength(3);
+});

@@ -121,9 +121,14 @@ export interface ApiClientOptions {
   /** Prefix of every path; '' for the same origin (the app is served by the API server). */
   baseUrl?: string;
   transport?: Transport;
-  /** Headers added to every request, read at each request (session, CSRF token). */
+  /** Headers added to every request, read at each request. */
   requestHeaders?: () => Record<string, string>;
 }
+
+/** The header carrying the session's CSRF token on changes made with the session cookie. */
+export const CSRF_HEADER = 'x-csrf-token';
+/** Logging in answers 401 for a wrong password: that is the login form's business, not a sign the session ended. */
+const LOGIN_PATH = '/api/auth/login';
 
 export interface RequestOptions {
   query?: Query;
@@ -147,11 +152,30 @@ export class ApiClient {
   private readonly baseUrl: string;
   private readonly transport: Transport;
   private readonly requestHeaders: () => Record<string, string>;
+  private csrfToken: string | null = null;
+  private readonly unauthenticatedListeners = new Set<(err: ApiError) => void>();
 
   constructor(options: ApiClientOptions = {}) {
     this.baseUrl = options.baseUrl ?? '';
     this.transport = options.transport ?? browserTransport;
     this.requestHeaders = options.requestHeaders ?? (() => ({}));
+  }
+
+  /** The session's CSRF token (from login or GET /api/auth/session), sent with every unsafe request; null when logged out. */
+  setCsrfToken(token: string | null): void {
+    this.csrfToken = token;
+  }
+
+  /** Called whenever the API answers 401 (the session ended or was never there); returns the unsubscribe. */
+  onUnauthenticated(listener: (err: ApiError) => void): () => void {
+    this.unauthenticatedListeners.add(listener);
+    return () => this.unauthenticatedListeners.delete(listener);
+  }
+
+  private headersFor(method: TransportRequest['method']): Record<string, string> {
+    const headers: Record<string, string> = { accept: 'application/json', ...this.requestHeaders() };
+    if (method !== 'GET' && this.csrfToken) headers[CSRF_HEADER] = this.csrfToken;
+    return headers;
   }
 
   /** Absolute URL of an API path, for `<img src>`, downloads and the tile viewer. */
@@ -180,15 +204,15 @@ export class ApiClient {
     const request: TransportRequest = {
       method: 'POST',
       url: this.url(path, options.query),
-      headers: { accept: 'application/json', ...this.requestHeaders() },
+      headers: this.headersFor('POST'),
       body: form,
       ...(options.signal ? { signal: options.signal } : {}),
     };
-    return this.read<T>(await this.transport.upload(request, onProgress));
+    return this.read<T>(path, await this.transport.upload(request, onProgress));
   }
 
   private async json<T>(method: TransportRequest['method'], path: string, body: unknown, options: RequestOptions): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json', ...this.requestHeaders() };
+    const headers = this.headersFor(method);
     if (body !== undefined) headers['content-type'] = 'application/json';
     const request: TransportRequest = {
       method,
@@ -197,10 +221,10 @@ export class ApiClient {
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     };
-    return this.read<T>(await this.transport.send(request));
+    return this.read<T>(path, await this.transport.send(request));
   }
 
-  private async read<T>(res: TransportResponse): Promise<T> {
+  private async read<T>(path: string, res: TransportResponse): Promise<T> {
     const text = await res.text();
     const isJson = (res.header('content-type') ?? '').includes('json');
     let parsed: unknown;
@@ -212,8 +236,11 @@ export class ApiClient {
       }
     }
     if (res.status >= 200 && res.status < 300) return parsed as T;
-    if (isErrorBody(parsed)) throw new ApiError(res.status, parsed.code, parsed.message, parsed.details ?? {});
-    throw new ApiError(res.status, CLIENT_ERROR_CODES.badResponse, `The server answered HTTP ${res.status}`);
+    const err = isErrorBody(parsed)
+      ? new ApiError(res.status, parsed.code, parsed.message, parsed.details ?? {})
+      : new ApiError(res.status, CLIENT_ERROR_CODES.badResponse, `The server answered HTTP ${res.status}`);
+    if (res.status === 401 && path !== LOGIN_PATH) for (const listener of this.unauthenticatedListeners) listener(err);
+    throw err;
   }
 }
 

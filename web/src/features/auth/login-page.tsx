@@ -1,0 +1,111 @@
+import { useState, type FormEvent } from 'react';
+import { Navigate, useNavigate, useSearchParams } from 'react-router-dom';
+import { errorMessage, isApiError } from '../../shared/api/client';
+import { safeNext, useSession } from '../../shared/auth/session';
+import { useDocumentTitle } from '../../shared/ui/use-document-title';
+
+/** What the login form says about a refused login. */
+export function loginFailureMessage(err: unknown): string {
+  if (isApiError(err, 'RATE_LIMITED')) {
+    const seconds = Number(err.details['retryAfterSeconds']);
+    const wait = Number.isFinite(seconds) && seconds > 0 ? waitText(seconds) : 'a while';
+    return `Too many failed attempts: logging in is locked for this account or this computer. Try again in ${wait}.`;
+  }
+  if (isApiError(err, 'UNAUTHENTICATED')) return 'Wrong user name or password (or the account is disabled).';
+  if (isApiError(err, 'VALIDATION_FAILED')) return 'Enter your user name and password.';
+  return `Logging in failed: ${errorMessage(err)}`;
+}
+
+function waitText(seconds: number): string {
+  if (seconds < 90) return `${Math.ceil(seconds)} seconds`;
+  return `${Math.ceil(seconds / 60)} minutes`;
+}
+
+export function LoginPage() {
+  useDocumentTitle('Log in');
+  const { state, login } = useSession();
+  const [params] = useSearchParams();
+  const navigate = useNavigate();
+  const next = safeNext(params.get('next'));
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [failure, setFailure] = useState<string | null>(null);
+
+  if (state.status === 'authenticated' && !busy) return <Navigate to={next} replace />;
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!username.trim() || !password) {
+      setFailure('Enter your user name and password.');
+      return;
+    }
+    setBusy(true);
+    setFailure(null);
+    try {
+      await login(username.trim(), password);
+      navigate(next, { replace: true });
+    } catch (err) {
+      setFailure(loginFailureMessage(err));
+      setPassword('');
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div className="login">
+      <form className="login__card" onSubmit={submit} aria-labelledby="login-title" noValidate>
+        <p className="login__brand" aria-hidden="true">
+          <span className="app__logo">◈</span> Exemplar
+        </p>
+        <h1 id="login-title">Log in</h1>
+        {params.get('ended') && !failure && (
+          <p className="notice" role="status">
+            Your session has ended. Log in again to continue.
+          </p>
+        )}
+        {failure && (
+          <p className="notice notice--error" role="alert">
+            {failure}
+          </p>
+        )}
+        <div className="field">
+          <label className="field__label" htmlFor="login-username">
+            User name
+          </label>
+          <input
+            id="login-username"
+            name="username"
+            autoComplete="username"
+            autoCapitalize="none"
+            spellCheck={false}
+            value={username}
+            onChange={(e) => setUsername(e.target.value)}
+            disabled={busy}
+            required
+          />
+        </div>
+        <div className="field">
+          <label className="field__label" htmlFor="login-password">
+            Password
+          </label>
+          <input
+            id="login-password"
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            disabled={busy}
+            required
+          />
+        </div>
+        <button type="submit" className="button button--primary" disabled={busy}>
+          {busy ? 'Logging in…' : 'Log in'}
+        </button>
+        {state.status === 'error' && <p className="muted">The server could not be reached to check your session.</p>}
+      </form>
+    </div>
+  );
+}
