@@ -21,6 +21,7 @@ import healthRoutes from './routes/health/index';
 import identifyRoutes from './routes/identify/index';
 import imageRoutes from './routes/images/index';
 import mrzRoutes from './routes/mrz/index';
+import registerRoutes from './routes/register/index';
 import captureRoutes from './routes/specimens/captures';
 import specimenRoutes from './routes/specimens/index';
 import userRoutes from './routes/users/index';
@@ -70,6 +71,7 @@ export default async function exemplarApp(app: FastifyInstance, opts: AppOptions
   await app.register(mrzRoutes);
   await app.register(comparisonRoutes);
   await app.register(identifyRoutes);
+  await app.register(registerRoutes);
 
   // Comparison jobs run in this process too unless EXEMPLAR_SERVER_COMPARISONS=0 (then only `exemplar worker`s run them).
   const { comparisonRunner, config } = opts.context;

@@ -15,6 +15,7 @@ import { IngestService } from './services/ingest.service';
 import { ImagesService } from './services/images.service';
 import { KeyLocks } from './services/common';
 import { SpecimenService } from './services/specimens.service';
+import { RegisterService } from './services/register.service';
 import { openCatalogStore } from './stores/catalog.open';
 import type { CatalogStore } from './stores/catalog.port';
 import { openObjectStore } from './stores/objects.open';
@@ -27,6 +28,8 @@ export interface AppServices {
   readonly images: ImagesService;
   readonly comparisons: ComparisonService;
   readonly identify: IdentifyService;
+  /** The lost, stolen and revoked documents register. */
+  readonly register: RegisterService;
   /** Users, sessions, API tokens, login lock-out. */
   readonly auth: AuthService;
 }
@@ -113,12 +116,14 @@ export async function openContext(config: Config, options: OpenContextOptions = 
 
   const auth = new AuthService({ records: catalog.records });
 
+  const register = new RegisterService({ records: catalog.records, audit });
+
   let closing: Promise<void> | undefined;
   return {
     config,
     catalog,
     objects,
-    services: { audit, specimens, ingest, images, comparisons, identify, auth },
+    services: { audit, specimens, ingest, images, comparisons, identify, auth, register },
     pipeline: pool,
     comparisonRunner,
     close: () =>

@@ -10,6 +10,7 @@ import { registerCompareCommand } from './compare';
 import { registerExportCommand } from './export';
 import { registerImportCommand } from './import';
 import { registerMrzCommand } from './mrz';
+import { registerRegisterCommand } from './register';
 import { CliExit, formatError, processIo, wantsStack, type CliIo } from './output';
 import { registerSeedDemoCommand } from './seed-demo';
 import { registerServeCommand } from './serve';
@@ -27,6 +28,7 @@ const REGISTRARS: CommandRegistrar[] = [
   registerVerifyCommand,
   registerSeedDemoCommand,
   registerMrzCommand,
+  registerRegisterCommand,
   registerAlignCommand,
   registerCompareCommand,
   registerWorkerCommand,

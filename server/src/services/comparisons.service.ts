@@ -105,7 +105,7 @@ export interface StoredOutput {
 export const outputUrl = (id: string, name: string) => `/api/comparisons/${id}/outputs/${name}`;
 export const questionedUrl = (id: string, lightSource: string) => `/api/comparisons/${id}/questioned/${lightSource}`;
 
-async function sha256OfFile(file: string): Promise<string> {
+export async function sha256OfFile(file: string): Promise<string> {
   const hash = createHash('sha256');
   await pipeline(createReadStream(file), hash);
   return hash.digest('hex');

@@ -8,7 +8,7 @@ import { createMrzReader } from '@exemplar/image-pipeline';
 import type { FastifyInstance } from 'fastify';
 import { validationFailed } from '../../services/common';
 import { MrzService } from '../../services/mrz.service';
-import { errorResponses } from '../api-schemas';
+import { errorResponses, ref } from '../api-schemas';
 import { withSpooledUpload } from '../comparisons/multipart';
 import { mrzParseBody, mrzParseResultSchema, mrzReadResultSchema, type MrzParseBody } from './schemas';
 
@@ -19,6 +19,11 @@ const READ_TIMEOUT_MS = 30_000;
 const READ_CONCURRENCY = 1;
 const READ_QUEUE = 8;
 
+/** Entries of the lost, stolen and revoked register for the MRZ's issuing state and document number (callers who may read the register only). */
+const registerHits = { type: 'array', items: ref('register-entry'), description: 'Lost/stolen/revoked register entries matching the MRZ (issuing state and document number); present only for callers allowed to read the register.' } as const;
+const parseResponse = { ...mrzParseResultSchema, properties: { ...mrzParseResultSchema.properties, registerHits } } as const;
+const readResponse = { ...mrzReadResultSchema, properties: { ...mrzReadResultSchema.properties, registerHits } } as const;
+
 const readBody = {
   description: `One file part \`${IMAGE_FIELD}\`: a photo or scan showing the MRZ (JPEG, PNG, TIFF or WebP). Not stored.`,
   type: 'object',
@@ -27,7 +32,7 @@ const readBody = {
 } as const;
 
 export default async function mrzRoutes(app: FastifyInstance) {
-  const { config } = app.exemplar;
+  const { config, services } = app.exemplar;
   const reader = createMrzReader({ concurrency: READ_CONCURRENCY, maxQueue: READ_QUEUE, timeoutMs: READ_TIMEOUT_MS });
   app.addHook('onClose', async () => reader.close());
   const mrz = new MrzService({ reader });
@@ -40,10 +45,14 @@ export default async function mrzRoutes(app: FastifyInstance) {
         summary: 'Parse and validate MRZ lines (TD1, TD2, TD3, MRV-A, MRV-B)',
         description: 'Field values and one result per check digit of the format. Lines that are not an MRZ (characters, count, length) → 400 VALIDATION_FAILED; a parsed but invalid MRZ is a 200 with `valid: false`.',
         body: mrzParseBody,
-        response: { 200: mrzParseResultSchema, ...errorResponses(400) },
+        response: { 200: parseResponse, ...errorResponses(400) },
       },
     },
-    async (request) => mrz.parse(request.body.lines, { autocorrect: Boolean(request.body.autocorrect) }),
+    async (request) => {
+      const parsed = mrz.parse(request.body.lines, { autocorrect: Boolean(request.body.autocorrect) }, request.actor);
+      const hits = await services.register.hitsForMrz(request.actor, parsed);
+      return hits ? { ...parsed, registerHits: hits } : parsed;
+    },
   );
 
   app.post(
@@ -56,7 +65,7 @@ export default async function mrzRoutes(app: FastifyInstance) {
           'Finds the MRZ (any small rotation, upside down or turned a quarter), reads it with OCR-B templates and check-digit-driven correction. `found: false` when there is none. 503 QUEUE_FULL when the reader is busy.',
         consumes: ['multipart/form-data'],
         body: { content: { 'multipart/form-data': { schema: readBody } } },
-        response: { 200: mrzReadResultSchema, ...errorResponses(400, 413, 415, 422, 503) },
+        response: { 200: readResponse, ...errorResponses(400, 413, 415, 422, 503) },
       },
     },
     async (request) =>
@@ -75,7 +84,9 @@ export default async function mrzRoutes(app: FastifyInstance) {
         async (_fields, files) => {
           const image = files[0];
           if (!image) throw validationFailed('MRZ upload', [{ path: `/${IMAGE_FIELD}`, message: 'is required', keyword: 'required' }]);
-          return mrz.readImage(image.path, { maxPixels: config.limits.maxImagePixels });
+          const read = await mrz.readImage(image.path, { maxPixels: config.limits.maxImagePixels }, request.actor);
+          const hits = read.parse ? await services.register.hitsForMrz(request.actor, read.parse) : undefined;
+          return hits ? { ...read, registerHits: hits } : read;
         },
       ),
   );
