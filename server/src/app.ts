@@ -15,6 +15,7 @@ import securityHeaders from './plugins/app/security-headers';
 import multipart from './plugins/external/multipart';
 import swagger from './plugins/external/swagger';
 import webApp from './plugins/web-app';
+import alertRoutes from './routes/alerts/index';
 import authRoutes from './routes/auth/index';
 import comparisonRoutes from './routes/comparisons/index';
 import healthRoutes from './routes/health/index';
@@ -71,6 +72,7 @@ export default async function exemplarApp(app: FastifyInstance, opts: AppOptions
   await app.register(mrzRoutes);
   await app.register(comparisonRoutes);
   await app.register(identifyRoutes);
+  await app.register(alertRoutes);
   await app.register(registerRoutes);
 
   // Comparison jobs run in this process too unless EXEMPLAR_SERVER_COMPARISONS=0 (then only `exemplar worker`s run them).

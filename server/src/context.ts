@@ -15,6 +15,7 @@ import { IngestService } from './services/ingest.service';
 import { ImagesService } from './services/images.service';
 import { KeyLocks } from './services/common';
 import { SpecimenService } from './services/specimens.service';
+import { AlertsService } from './services/alerts.service';
 import { RegisterService } from './services/register.service';
 import { openCatalogStore } from './stores/catalog.open';
 import type { CatalogStore } from './stores/catalog.port';
@@ -28,6 +29,8 @@ export interface AppServices {
   readonly images: ImagesService;
   readonly comparisons: ComparisonService;
   readonly identify: IdentifyService;
+  /** Document intelligence alerts (draft, four-eyes approval, publication). */
+  readonly alerts: AlertsService;
   /** The lost, stolen and revoked documents register. */
   readonly register: RegisterService;
   /** Users, sessions, API tokens, login lock-out. */
@@ -118,12 +121,14 @@ export async function openContext(config: Config, options: OpenContextOptions = 
 
   const register = new RegisterService({ records: catalog.records, audit });
 
+  const alerts = new AlertsService({ catalog, audit });
+
   let closing: Promise<void> | undefined;
   return {
     config,
     catalog,
     objects,
-    services: { audit, specimens, ingest, images, comparisons, identify, auth, register },
+    services: { alerts, audit, specimens, ingest, images, comparisons, identify, auth, register },
     pipeline: pool,
     comparisonRunner,
     close: () =>
