@@ -117,7 +117,7 @@ export async function openContext(config: Config, options: OpenContextOptions = 
     ...(options.onCleanupError && { onCleanupError: options.onCleanupError }),
   });
 
-  const auth = new AuthService({ records: catalog.records });
+  const auth = new AuthService({ records: catalog.records, audit: () => audit });
 
   const register = new RegisterService({ records: catalog.records, audit });
 

@@ -6,6 +6,7 @@
 import fs from 'node:fs/promises';
 import sharp from 'sharp';
 import type { Capture, Specimen } from '@exemplar/specimens-schema';
+import { systemActor } from '../../server/src/services/actor';
 import { buildTestApp, makeTestImage, MINIMAL_SPECIMEN, multipartBody, sha256, type TestApp } from '../../server/src/test-helpers';
 
 let t: TestApp;
@@ -298,7 +299,7 @@ describe('capture upload and image download', () => {
     expect(incomplete.json().details.errors).toEqual([expect.objectContaining({ path: '/zones/0/polygon' })]);
     // Through the service (as the CLI calls it) the same body gets the same answer.
     const direct = await t.context.services.specimens
-      .replaceZones(specimen.id, capture.id, { revision: after.revision, zones: [{ type: 'photo', lightSources: ['white'], personalised: true }] }, { id: 'cli' })
+      .replaceZones(specimen.id, capture.id, { revision: after.revision, zones: [{ type: 'photo', lightSources: ['white'], personalised: true }] }, systemActor('cli'))
       .catch((err: { code: string; details: unknown }) => err);
     expect(direct).toMatchObject({ code: 'VALIDATION_FAILED', details: { errors: [expect.objectContaining({ path: '/zones/0/polygon' })] } });
 

@@ -46,7 +46,7 @@ describe('exemplar worker', () => {
     const run = await spawnExemplar(['worker', '--once'], { env: { EXEMPLAR_DATA_DIR: dataDir } });
     expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
     expect(run.stdout).toBe('1 comparison job(s) run\n');
-    const job = await withStores(dataDir, (ctx) => ctx.services.comparisons.get(id));
+    const job = await withStores(dataDir, (ctx) => ctx.services.comparisons.get(id, LOCAL_ACTOR));
     expect(job.status).toBe('done');
     expect(job.result?.lights.map((l) => l.lightSource)).toEqual(['white']);
   });

@@ -14,7 +14,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ExemplarError } from '../errors';
-import { ROLES, type Actor, type Role } from '../services/actor';
+import { ROLES, systemActor, type Actor, type Role } from '../services/actor';
 import { timestamp } from '../services/common';
 import type { RecordCollection, RecordStore, StoredRecord } from '../stores/records.port';
 import { assertCan } from './policy';
@@ -169,6 +169,8 @@ export const publicUser = (u: UserRecord): User => ({
 
 const tokenInfo = (t: ApiTokenRecord): ApiTokenInfo => ({ id: t.tokenId, name: t.name, createdAt: t.createdAt, expiresAt: t.expiresAt });
 
+const LOGIN_ACTOR = systemActor('login');
+
 const invalidCredentials = () => new ExemplarError('UNAUTHENTICATED', 'wrong user name or password');
 
 export class AuthService {
@@ -307,12 +309,14 @@ export class AuthService {
 
     const user = username ? await this.users.get(username) : null;
     const ok = user ? await verifyPassword(password, user.password) : (await verifyPassword(password, await decoyHash()), false);
-    const actor: Actor = { id: username ?? '(invalid name)', role: user?.role ?? 'viewer', ...(client.requestId && { requestId: client.requestId }) };
     if (!ok || !user || user.disabled) {
       await this.countFailure(keys);
-      await this.record(actor, 'user.login-failed', username ?? '(invalid name)', { ip: client.ip, ...(user?.disabled && { disabled: true }) });
+      // Nobody is authenticated: the server's login check is the actor, the claimed name the target.
+      const checker: Actor = { ...LOGIN_ACTOR, ...(client.requestId && { requestId: client.requestId }) };
+      await this.record(checker, 'user.login-failed', username ?? '(invalid name)', { ip: client.ip, ...(user?.disabled && { disabled: true }) });
       throw invalidCredentials();
     }
+    const actor: Actor = { id: user.username, role: user.role, ...(client.requestId && { requestId: client.requestId }) };
     await this.attempts.delete(`user:${user.username}`);
     if (needsRehash(user.password)) {
       await this.users.replace(user.id, user.revision, { ...user, password: await hashPassword(password) }).catch(() => undefined);

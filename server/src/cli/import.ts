@@ -199,7 +199,7 @@ export async function createSpecimenWithCaptures(
     return { id: specimen.id };
   } catch (err) {
     try {
-      await ctx.services.specimens.delete(specimen.id);
+      await ctx.services.specimens.delete(specimen.id, undefined, actor);
     } catch (cleanupErr) {
       throw new ExemplarError('INTERNAL', `${(err as Error).message}; and removing the half-imported specimen ${specimen.id} failed: ${(cleanupErr as Error).message}`, {
         specimenId: specimen.id,

@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { ExemplarError } from '../errors';
 import { MrzService, type MrzImageResult, type MrzParseResult } from '../services/mrz.service';
 import { CliExit, processIo, type CliIo } from './output';
+import { CLI_ACTOR } from './with-context';
 
 export const MRZ_EXIT = { valid: 0, invalid: 2, notFound: 3 } as const;
 
@@ -91,7 +92,7 @@ export function registerMrzCommand(program: Command, io: CliIo = processIo): voi
       const service = new MrzService();
       if (opts.image) {
         if (args.length) throw new ExemplarError('VALIDATION_FAILED', 'give either MRZ lines or --image FILE, not both');
-        const r = await service.readImage(opts.image);
+        const r = await service.readImage(opts.image, {}, CLI_ACTOR);
         if (opts.json) {
           io.stdout.write(JSON.stringify(r.found && r.parse ? { found: true, ...r.parse, reading: r.reading, elapsedMs: r.elapsedMs } : { found: r.found, reading: r.reading, elapsedMs: r.elapsedMs }, null, 2) + '\n');
         } else io.stdout.write(formatImageResult(opts.image, r));
@@ -101,7 +102,7 @@ export function registerMrzCommand(program: Command, io: CliIo = processIo): voi
       }
       const lines = collectLines(args);
       if (lines.length === 0) throw new ExemplarError('VALIDATION_FAILED', 'no MRZ lines given (or use --image FILE); see exemplar mrz --help');
-      const r = service.parse(lines, { autocorrect: Boolean(opts.autocorrect) });
+      const r = service.parse(lines, { autocorrect: Boolean(opts.autocorrect) }, CLI_ACTOR);
       io.stdout.write(opts.json ? JSON.stringify(r, null, 2) + '\n' : formatParseResult(r));
       if (!r.valid) throw new CliExit(MRZ_EXIT.invalid);
     });

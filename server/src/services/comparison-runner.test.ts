@@ -81,7 +81,7 @@ describe('ComparisonRunner', () => {
     expect(await runner.runOnce()).toBe(true);
     const job = await ctx.catalog.jobs.get(submitted.id);
     expect(job).toMatchObject({ status: 'done', attempts: 2, workerId: runner.workerId });
-    const view = await ctx.services.comparisons.get(submitted.id);
+    const view = await ctx.services.comparisons.get(submitted.id, LOCAL_ACTOR);
     const heatmap = view.result!.lights[0]!.outputs.heatmap;
     expect(await sha256Of(objectKeys.comparison(submitted.id, heatmap.name))).toBe(heatmap.sha256);
     // The dead worker cannot write anything into the job any more.
@@ -102,7 +102,7 @@ describe('ComparisonRunner', () => {
       if (job?.status === 'running') break;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    expect((await ctx.services.comparisons.cancel(submitted.id)).status).toBe('cancelled');
+    expect((await ctx.services.comparisons.cancel(submitted.id, LOCAL_ACTOR)).status).toBe('cancelled');
     expect(await running).toBe(true);
     const job = await ctx.catalog.jobs.get(submitted.id);
     expect(job).toMatchObject({ status: 'cancelled', result: null });
@@ -146,7 +146,7 @@ describe('ComparisonRunner', () => {
     expect(done.map((j) => j?.status)).toEqual(['done', 'done', 'done']);
     expect(done.every((j) => j?.attempts === 1)).toBe(true);
     // Identical inputs: identical outputs, whichever runner did the work.
-    const heatmaps = await Promise.all(jobs.map(async (j) => (await ctx.services.comparisons.get(j.id)).result!.lights[0]!.outputs.heatmap.sha256));
+    const heatmaps = await Promise.all(jobs.map(async (j) => (await ctx.services.comparisons.get(j.id, LOCAL_ACTOR)).result!.lights[0]!.outputs.heatmap.sha256));
     expect(new Set(heatmaps).size).toBe(1);
   });
 });

@@ -39,6 +39,7 @@ import type { LimitsConfig } from '../config';
 import { isExemplarError } from '../errors';
 import type { CatalogStore, Job, JobError, JobProgress } from '../stores/catalog.port';
 import { objectKeys, type ObjectStore } from '../stores/objects.port';
+import { systemActor } from './actor';
 import { COMPARISON_JOB_KIND, outputUrl, type ComparisonJobPayload, type ComparisonJobResult } from './comparisons.service';
 import { describesLight, type IdentifyService } from './identify.service';
 
@@ -105,6 +106,9 @@ function jobError(err: unknown): JobError {
 function sha256Of(body: Buffer): string {
   return createHash('sha256').update(body).digest('hex');
 }
+
+/** The runner acts for the submitter, whose visible classifications the job payload carries. */
+const RUNNER_ACTOR = systemActor('comparison-runner');
 
 export class ComparisonRunner {
   readonly workerId: string;
@@ -293,7 +297,7 @@ export class ComparisonRunner {
       setProgress('identify', 0.02);
       const light = chooseAnchorLight(questionedLights.filter(describesLight), questionedLights.filter(describesLight));
       if (!light) throw new JobFailure('NO_VISIBLE_LIGHT', 'identification (`auto`) needs a questioned image under reflected visible light (white, coaxial …)');
-      identification = await this.withQueueRetry(signal, () => this.d.identify.identifyFile(questionedFiles[light]!, { filter: payload.request.identify, k: 5, signal }));
+      identification = await this.withQueueRetry(signal, () => this.d.identify.identifyFile(questionedFiles[light]!, { filter: payload.request.identify, k: 5, signal, classifications: payload.classifications }, RUNNER_ACTOR));
       const chosen = identification.candidates.find((c) => c.verified && REFERENCE_STATUSES.includes(c.status));
       if (!chosen) throw new JobFailure('NO_CANDIDATE', `identification found no genuine reference capture matching the questioned image (${identification.searched} images searched)`);
       reference = { specimenId: chosen.specimenId, captureId: chosen.captureId };

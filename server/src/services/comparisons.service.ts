@@ -30,6 +30,7 @@ import {
   type LightSourceId,
   type QuestionedImage,
 } from '@exemplar/specimens-schema';
+import { assertCan, can, visibleClassifications } from '../auth/policy';
 import type { LimitsConfig } from '../config';
 import { ExemplarError, notFound } from '../errors';
 import type { CatalogStore, Job, JobStatus } from '../stores/catalog.port';
@@ -63,6 +64,8 @@ export interface ComparisonJobPayload {
   questioned: Partial<Record<LightSourceId, StoredQuestioned>>;
   /** The submitting actor: the owner of the comparison. */
   createdBy: string;
+  /** The classifications the submitter may see: an automatic reference is chosen only among them (absent: any). */
+  classifications?: string[];
 }
 
 /** `result` of a finished comparison job. */
@@ -115,6 +118,14 @@ export function isComparisonPayload(p: unknown): p is ComparisonJobPayload {
   return typeof p === 'object' && p !== null && (p as { v?: unknown }).v === 1 && typeof (p as { request?: unknown }).request === 'object';
 }
 
+/** Recent jobs looked through for an actor's own submissions. */
+const OWN_LIST_SCAN = 1000;
+
+/** Submitters read their own comparisons; `comparisons:read-all` every one. */
+function assertCanReadComparisons(actor: Actor): void {
+  if (!can(actor, 'comparisons:read-all')) assertCan(actor, 'comparisons:submit');
+}
+
 export class ComparisonService {
   private readonly catalog: CatalogStore;
   private readonly objects: ObjectStore;
@@ -144,6 +155,7 @@ export class ComparisonService {
    * checked like a capture upload before anything is stored.
    */
   async submitUpload(body: unknown, files: readonly IngestFile[], actor: Actor): Promise<Comparison> {
+    assertCan(actor, 'comparisons:submit');
     const request = this.parseRequest(body);
     if (request.questioned !== undefined) {
       throw validationFailed('comparison', [{ path: '/questioned', message: 'is given by the file parts of an upload, not in the comparison field', keyword: 'additionalProperties' }]);
@@ -154,7 +166,7 @@ export class ComparisonService {
     }
     const seen = new Set<string>();
     for (const f of files) checkLightSourceField(f.lightSource, seen);
-    await this.checkReference(request);
+    await this.checkReference(request, actor);
     await this.checkQueue();
     // Sequential: each check decodes a whole image.
     const checked = [];
@@ -193,12 +205,13 @@ export class ComparisonService {
 
   /** A comparison of images already stored (earlier questioned uploads or catalogued originals), named by sha256. */
   async submitNamed(body: unknown, actor: Actor): Promise<Comparison> {
+    assertCan(actor, 'comparisons:submit');
     const request = this.parseRequest(body);
     const named = request.questioned?.images;
     if (!named || Object.keys(named).length === 0) {
       throw validationFailed('comparison', [{ path: '/questioned', message: 'names the questioned images (sha256 per light source); or upload them as multipart/form-data', keyword: 'required' }]);
     }
-    await this.checkReference(request);
+    await this.checkReference(request, actor);
     await this.checkQueue();
     const questioned: ComparisonJobPayload['questioned'] = {};
     for (const [lightSource, sha256] of Object.entries(named) as [LightSourceId, string][]) {
@@ -207,27 +220,34 @@ export class ComparisonService {
     return this.enqueue(request, questioned, actor);
   }
 
-  async get(id: string): Promise<Comparison> {
-    return this.view(await this.job(id));
+  async get(id: string, actor: Actor): Promise<Comparison> {
+    return this.view(await this.job(id, actor));
   }
 
-  /** Newest first. */
-  async list(query: ListQuery = {}): Promise<Comparison[]> {
+  /** Newest first; without `comparisons:read-all` (border officers) only the actor's own submissions. */
+  async list(query: ListQuery, actor: Actor): Promise<Comparison[]> {
+    assertCanReadComparisons(actor);
     const limit = query.limit ?? DEFAULT_LIST_LIMIT;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) throw new ExemplarError('BAD_REQUEST', `limit must be an integer from 1 to ${MAX_LIST_LIMIT}`, { limit });
-    const jobs = await this.catalog.jobs.list({ kind: COMPARISON_JOB_KIND, limit, ...(query.status && { status: query.status }) });
-    return jobs.map((j) => this.view(j));
+    const all = can(actor, 'comparisons:read-all');
+    // The job store cannot filter by submitter: own submissions are looked for among the most recent jobs.
+    const jobs = await this.catalog.jobs.list({ kind: COMPARISON_JOB_KIND, limit: all ? limit : OWN_LIST_SCAN, ...(query.status && { status: query.status }) });
+    return jobs
+      .filter((j) => all || (isComparisonPayload(j.payload) && j.payload.createdBy === actor.id))
+      .slice(0, limit)
+      .map((j) => this.view(j));
   }
 
-  /** Cancels a queued or running comparison (its worker stops at its next heartbeat); a finished one is returned unchanged. */
-  async cancel(id: string): Promise<Comparison> {
-    await this.job(id);
+  /** Cancels a queued or running comparison (its worker stops at its next heartbeat); a finished one is returned unchanged. Its submitter, or `comparisons:manage`. */
+  async cancel(id: string, actor: Actor): Promise<Comparison> {
+    const job = await this.job(id, actor);
+    if ((job.payload as ComparisonJobPayload).createdBy !== actor.id) assertCan(actor, 'comparisons:manage');
     return this.view(await this.catalog.jobs.cancel(id));
   }
 
   /** An output of a finished comparison, by name (`white.heatmap.png` …). */
-  async output(id: string, name: string): Promise<StoredOutput> {
-    const job = await this.job(id);
+  async output(id: string, name: string, actor: Actor): Promise<StoredOutput> {
+    const job = await this.job(id, actor);
     const m = OUTPUT_NAME.exec(name);
     const result = job.status === 'done' ? (job.result as ComparisonJobResult | null) : null;
     const entry = m && result ? result.result.lights.find((l) => l.lightSource === m[1]) : undefined;
@@ -240,8 +260,8 @@ export class ComparisonService {
   }
 
   /** A questioned original of a comparison, by light source. */
-  async questioned(id: string, lightSource: string): Promise<StoredOutput> {
-    const job = await this.job(id);
+  async questioned(id: string, lightSource: string, actor: Actor): Promise<StoredOutput> {
+    const job = await this.job(id, actor);
     const q = (job.payload as ComparisonJobPayload).questioned[lightSource as LightSourceId];
     if (!q) throw notFound('IMAGE_NOT_FOUND', `Questioned ${lightSource} image of comparison ${id}`, { id, lightSource });
     const stat = await this.objects.stat(q.key);
@@ -253,9 +273,12 @@ export class ComparisonService {
     return { key: stat.key, sha256, bytes: stat.bytes, contentType, lastModified: stat.lastModified, open: (range) => this.objects.get(stat.key, range) };
   }
 
-  private async job(id: string): Promise<Job> {
+  /** JOB_NOT_FOUND also for someone else's comparison when the actor may read only their own. */
+  private async job(id: string, actor: Actor): Promise<Job> {
+    assertCanReadComparisons(actor);
     const job = await this.catalog.jobs.get(id);
     if (!job || job.kind !== COMPARISON_JOB_KIND || !isComparisonPayload(job.payload)) throw notFound('JOB_NOT_FOUND', `Comparison ${id}`, { id });
+    if (job.payload.createdBy !== actor.id && !can(actor, 'comparisons:read-all')) throw notFound('JOB_NOT_FOUND', `Comparison ${id}`, { id });
     return job;
   }
 
@@ -264,10 +287,10 @@ export class ComparisonService {
   }
 
   /** The named reference capture must exist and hold at least one image. */
-  private async checkReference(request: ComparisonRequest): Promise<void> {
+  private async checkReference(request: ComparisonRequest, actor: Actor): Promise<void> {
     if (request.reference === 'auto') return;
     const { specimenId, captureId } = request.reference;
-    const specimen = await this.specimens.get(specimenId);
+    const specimen = await this.specimens.get(specimenId, actor);
     const capture = specimen.captures.find((c) => c.id === captureId);
     if (!capture) throw notFound('CAPTURE_NOT_FOUND', `Capture ${captureId} of specimen ${specimenId}`, { specimenId, captureId });
     if (capture.images.length === 0) throw new ExemplarError('UNPROCESSABLE', `Capture ${captureId} has no images to compare with`, { specimenId, captureId });
@@ -301,7 +324,7 @@ export class ComparisonService {
 
   private async enqueue(request: ComparisonRequest, questioned: ComparisonJobPayload['questioned'], actor: Actor): Promise<Comparison> {
     const { questioned: _named, ...record } = request;
-    const payload: ComparisonJobPayload = { v: 1, request: record, questioned, createdBy: actor.id };
+    const payload: ComparisonJobPayload = { v: 1, request: record, questioned, createdBy: actor.id, classifications: [...visibleClassifications(actor)] };
     const job = await this.catalog.jobs.enqueue({ id: newRecordId(), kind: COMPARISON_JOB_KIND, payload });
     this.onEnqueued();
     return this.view(job);

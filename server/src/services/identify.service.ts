@@ -31,11 +31,13 @@ import {
 } from '@exemplar/image-pipeline';
 import { getLightSource, type Capture, type IdentificationCandidate, type IdentificationResult, type IdentifyFilter, type ImageIdentification, type Specimen } from '@exemplar/specimens-schema';
 import type { Readable } from 'node:stream';
+import { assertCan, visibleClassifications } from '../auth/policy';
 import type { LimitsConfig } from '../config';
 import { ExemplarError } from '../errors';
 import type { CatalogStore, SpecimenQuery } from '../stores/catalog.port';
 import { MAX_LIMIT } from '../stores/catalog.search';
 import { objectKeys, type ObjectStore } from '../stores/objects.port';
+import type { Actor } from './actor';
 
 export const KEYPOINTS_OBJECT_NAME = `identify-${DESCRIPTOR_METHOD}.bin`;
 export const DEFAULT_TOP_K = 5;
@@ -62,6 +64,8 @@ export interface IngestIdentification {
 
 export interface IdentifyOptions {
   filter?: IdentifyFilter | undefined;
+  /** Only specimens of these classifications are candidates (besides what the actor may see); a comparison job passes its submitter's. */
+  classifications?: readonly string[] | undefined;
   k?: number | undefined;
   signal?: AbortSignal | undefined;
 }
@@ -137,7 +141,10 @@ export class IdentifyService {
   }
 
   /** Ranks catalogued captures for the image file at `path` (a visible-light photo or scan of a document). */
-  async identifyFile(path: string, options: IdentifyOptions = {}): Promise<IdentificationResult> {
+  async identifyFile(path: string, options: IdentifyOptions, actor: Actor): Promise<IdentificationResult> {
+    assertCan(actor, 'identify');
+    const visible: readonly string[] = visibleClassifications(actor);
+    const classifications = visible.filter((c) => !options.classifications || options.classifications.includes(c));
     const k = options.k ?? DEFAULT_TOP_K;
     if (!Number.isInteger(k) || k < 1 || k > MAX_TOP_K) throw new ExemplarError('BAD_REQUEST', `k must be an integer from 1 to ${MAX_TOP_K}`, { k });
     const pool = this.pipeline();
@@ -148,7 +155,7 @@ export class IdentifyService {
       throw pipelineFailure(err, 'questioned image');
     }
 
-    const images = await this.candidateImages(options.filter);
+    const images = await this.candidateImages(options.filter, classifications);
     for (const c of images) c.similarity = descriptorSimilarity(questioned.global, new Uint8Array(Buffer.from(c.identification.descriptor, 'base64')));
     // Deterministic order on ties: ids break them.
     images.sort((a, b) => b.similarity - a.similarity || a.specimen.id.localeCompare(b.specimen.id) || a.capture.id.localeCompare(b.capture.id) || a.lightSource.localeCompare(b.lightSource));
@@ -202,8 +209,10 @@ export class IdentifyService {
     };
   }
 
-  private async candidateImages(filter: IdentifyFilter | undefined): Promise<CandidateImage[]> {
-    const query: SpecimenQuery = { limit: MAX_LIMIT, sort: 'createdAt' };
+  private async candidateImages(filter: IdentifyFilter | undefined, classifications: readonly string[]): Promise<CandidateImage[]> {
+    if (classifications.length === 0) return [];
+    // Hidden specimens are never candidates: a title or id in the answer would reveal them.
+    const query: SpecimenQuery = { limit: MAX_LIMIT, sort: 'createdAt', classification: [...classifications] };
     if (filter?.issuingState) query.issuingState = [filter.issuingState];
     if (filter?.documentCode) query.documentCode = [...new Set([filter.documentCode, filter.documentCode.slice(0, 1)])];
     const out: CandidateImage[] = [];

@@ -53,9 +53,9 @@ describe('IngestService', () => {
     expect(capture.images[0]?.derivatives.thumbnail).toBe(objectKeys.derivative(white.sha, 'thumbnail.webp'));
     expect(await listObjectKeys(context)).toEqual(afterFirst);
 
-    await specimens.delete(a.id);
+    await specimens.delete(a.id, undefined, LOCAL_ACTOR);
     expect(keysOf(white.sha, await listObjectKeys(context))).toEqual(shared);
-    await specimens.delete(b.id);
+    await specimens.delete(b.id, undefined, LOCAL_ACTOR);
     expect(keysOf(white.sha, await listObjectKeys(context))).toEqual([]);
   });
 
@@ -91,8 +91,8 @@ describe('IngestService', () => {
     expect(after).toEqual(before);
     expect(keysOf(existing.sha, after).length).toBeGreaterThan(0);
     expect(keysOf(fresh.sha, after)).toEqual([]);
-    expect(await specimens.get(target.id)).toEqual(target);
-    expect((await specimens.get(holder.id)).captures).toHaveLength(1);
+    expect(await specimens.get(target.id, LOCAL_ACTOR)).toEqual(target);
+    expect((await specimens.get(holder.id, LOCAL_ACTOR)).captures).toHaveLength(1);
   });
 
   it('refuses a capture with one truncated image (422) and leaves no object and no scratch file, though its other images decode alongside', async () => {
@@ -119,7 +119,7 @@ describe('IngestService', () => {
     expect(err).toMatchObject({ code: 'IMAGE_CORRUPT', details: { lightSource: 'ir-870' } });
     expect(await listObjectKeys(context)).toEqual(before);
     expect(await fs.readdir(context.config.tmpDir)).toEqual([]);
-    expect(await specimens.get(target.id)).toEqual(target);
+    expect(await specimens.get(target.id, LOCAL_ACTOR)).toEqual(target);
     expect(sha256(await fs.readFile(good.path))).toBe(good.sha);
   });
 
@@ -153,7 +153,7 @@ describe('IngestService', () => {
       put.mockRestore();
     }
     expect(await listObjectKeys(context)).toEqual(before);
-    expect(await specimens.get(target.id)).toEqual(target);
+    expect(await specimens.get(target.id, LOCAL_ACTOR)).toEqual(target);
   });
 
   it('retries the append when another writer changed the specimen meanwhile', async () => {
@@ -179,7 +179,7 @@ describe('IngestService', () => {
     }
     // The ingest's first write (stale), the PATCH, the ingest's retry.
     expect(calls).toBe(3);
-    const stored = await specimens.get(target.id);
+    const stored = await specimens.get(target.id, LOCAL_ACTOR);
     expect(edited).toBe(true);
     expect(stored.notes).toBe('edited meanwhile');
     expect(stored.captures).toHaveLength(1);
@@ -194,10 +194,10 @@ describe('IngestService', () => {
       await ingest.addCapture(leaving.id, { page: 'front' }, [{ lightSource: 'white', path: image.path }], LOCAL_ACTOR);
       const arriving = await newSpecimen(`Re-uses the bytes in round ${round}`);
       await Promise.all([
-        specimens.delete(leaving.id),
+        specimens.delete(leaving.id, undefined, LOCAL_ACTOR),
         ingest.addCapture(arriving.id, { page: 'front' }, [{ lightSource: 'white', path: image.path }], LOCAL_ACTOR),
       ]);
-      const record: Specimen = await specimens.get(arriving.id);
+      const record: Specimen = await specimens.get(arriving.id, LOCAL_ACTOR);
       const keys = await listObjectKeys(context);
       for (const im of record.captures.flatMap((c) => c.images)) {
         expect(keys).toContain(objectKeys.original(im.sha256));

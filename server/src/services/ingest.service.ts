@@ -145,7 +145,7 @@ export class IngestService {
     }
     const seen = new Set<string>();
     for (const f of files) checkLightSourceField(f.lightSource, seen);
-    await this.specimens.get(specimenId);
+    await this.specimens.assertWritable(specimenId, actor);
     const sizes: number[] = [];
     for (const f of files) sizes.push(await this.checkSize(f));
 

@@ -15,7 +15,9 @@
  */
 import type { Details, ParseResult } from 'mrz' with { 'resolution-mode': 'import' };
 import { computeMrzCheckDigit, isImageError, isMrzReaderError, readMrzFromFile, type MrzImageReading, type MrzReader } from '@exemplar/image-pipeline';
+import { assertCan } from '../auth/policy';
 import { ExemplarError } from '../errors';
+import type { Actor } from './actor';
 
 // `mrz` is an ES module; Node 20.19+ loads it with require() (the server compiles to CommonJS).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -243,11 +245,13 @@ export class MrzService {
   /** `reader` runs reads off the calling thread (the server); without it reads run in this thread (the CLI). */
   constructor(private readonly deps: { reader?: MrzReader } = {}) {}
 
-  parse(lines: readonly string[], options: MrzParseOptions = {}): MrzParseResult {
+  parse(lines: readonly string[], options: MrzParseOptions, actor: Actor): MrzParseResult {
+    assertCan(actor, 'mrz');
     return parseMrz(lines, options);
   }
 
-  async readImage(file: string, options: MrzReadImageOptions = {}): Promise<MrzImageResult> {
+  async readImage(file: string, options: MrzReadImageOptions, actor: Actor): Promise<MrzImageResult> {
+    assertCan(actor, 'mrz');
     const t0 = performance.now();
     try {
       const result = this.deps.reader ? await this.deps.reader.read(file, options) : await readMrzFromFile(file, options);

@@ -27,8 +27,9 @@ import {
   type ValidationIssue,
 } from '@exemplar/specimens-schema';
 import type { ValidateFunction } from 'ajv';
+import { assertCan, canSee, visibleClassifications } from '../auth/policy';
 import { ExemplarError, isExemplarError, notFound } from '../errors';
-import type { CatalogStore, SpecimenPage, SpecimenQuery } from '../stores/catalog.port';
+import { FACETS, type CatalogStore, type SpecimenPage, type SpecimenQuery } from '../stores/catalog.port';
 import { objectKeys, type ObjectStore } from '../stores/objects.port';
 import type { Actor } from './actor';
 import { KeyLocks, newRecordId, timestamp, validationFailed, valueOrThrow } from './common';
@@ -68,7 +69,9 @@ export class SpecimenService {
   }
 
   async create(body: unknown, actor: Actor): Promise<Specimen> {
+    assertCan(actor, 'specimens:write');
     const input = valueOrThrow(validateSpecimenCreate(body), 'specimen');
+    assertClassificationAllowed(actor, input.classification);
     if (input.imitates !== undefined) await this.assertImitable(input.imitates);
     const at = timestamp(this.now());
     const { tags = [], ...fields } = input;
@@ -89,15 +92,33 @@ export class SpecimenService {
     return this.catalog.specimens.create(specimen);
   }
 
-  /** SPECIMEN_NOT_FOUND when absent. */
-  async get(id: string): Promise<Specimen> {
+  /** SPECIMEN_NOT_FOUND when absent, and when the actor may not see its classification (its existence is not revealed). */
+  async get(id: string, actor: Actor): Promise<Specimen> {
+    assertCan(actor, 'specimens:read');
     const specimen = await this.catalog.specimens.get(id);
-    if (!specimen) throw notFound('SPECIMEN_NOT_FOUND', `Specimen ${id}`, { id });
+    if (!specimen || !canSee(actor, specimen.classification)) throw notFound('SPECIMEN_NOT_FOUND', `Specimen ${id}`, { id });
     return specimen;
   }
 
-  async search(query: SpecimenQuery): Promise<SpecimenPage> {
-    return this.catalog.specimens.search(query);
+  /** FORBIDDEN unless the actor may change specimens; SPECIMEN_NOT_FOUND as for `get`. For checks before expensive work (an upload). */
+  async assertWritable(id: string, actor: Actor): Promise<void> {
+    assertCan(actor, 'specimens:write');
+    await this.get(id, actor);
+  }
+
+  /**
+   * The classifications the actor may not see are part of the query the
+   * store runs, so totals and facet counts never count what is hidden.
+   */
+  async search(query: SpecimenQuery, actor: Actor): Promise<SpecimenPage> {
+    assertCan(actor, 'specimens:read');
+    const visible: readonly string[] = visibleClassifications(actor);
+    const asked = query.classification;
+    const classification = asked ? asked.filter((c) => visible.includes(c)) : [...visible];
+    if (classification.length === 0) {
+      return { items: [], facets: Object.fromEntries(FACETS.map((f) => [f, []])) as unknown as SpecimenPage['facets'], total: 0, nextCursor: null };
+    }
+    return this.catalog.specimens.search({ ...query, classification });
   }
 
   /** Applies a SpecimenPatch (with the current `revision`); `null` removes an optional field. */
@@ -113,9 +134,10 @@ export class SpecimenService {
    * retried if the record changes meanwhile). CONFLICT while other specimens
    * imitate this one.
    */
-  async delete(id: string, revision?: number): Promise<void> {
+  async delete(id: string, revision: number | undefined, actor: Actor): Promise<void> {
+    assertCan(actor, 'specimens:write');
     for (let attempt = 1; ; attempt++) {
-      const current = await this.get(id);
+      const current = await this.get(id, actor);
       if (revision !== undefined && current.revision !== revision) throw revisionConflict(id, current.revision);
       await this.assertNotImitated(id);
       try {
@@ -201,8 +223,9 @@ export class SpecimenService {
    * The result is validated as a whole before it is written.
    */
   async change(id: string, actor: Actor, expectedRevision: number | undefined, mutate: (current: Specimen) => Specimen): Promise<Specimen> {
+    assertCan(actor, 'specimens:write');
     for (let attempt = 1; ; attempt++) {
-      const current = await this.get(id);
+      const current = await this.get(id, actor);
       if (expectedRevision !== undefined && current.revision !== expectedRevision) throw revisionConflict(id, current.revision);
       const changed = mutate(current);
       const next = valueOrThrow(
@@ -217,6 +240,7 @@ export class SpecimenService {
         }),
         'specimen',
       );
+      assertClassificationAllowed(actor, next.classification);
       try {
         return await this.catalog.specimens.replace(id, current.revision, next);
       } catch (err) {
@@ -342,4 +366,11 @@ function parseZonesReplacement(body: unknown): ZonesReplacement {
   zonesValidator ??= createAjv().compile(zonesReplacementSchema);
   if (!zonesValidator(body)) throw validationFailed('zones', formatValidationErrors(zonesValidator.errors ?? []));
   return body as ZonesReplacement;
+}
+
+/** A writer may not file a specimen under a classification they could not read back. */
+function assertClassificationAllowed(actor: Actor, classification: Specimen['classification'] | undefined): void {
+  if (!canSee(actor, classification)) {
+    throw new ExemplarError('FORBIDDEN', `your role (${actor.role}) may not file specimens as ${classification ?? 'public'}`, { classification });
+  }
 }

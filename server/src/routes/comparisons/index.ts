@@ -6,6 +6,7 @@
  */
 import { lightSources } from '@exemplar/specimens-schema';
 import type { FastifyInstance } from 'fastify';
+import { assertCan } from '../../auth/policy';
 import { ExemplarError } from '../../errors';
 import { JOB_STATUSES, type JobStatus } from '../../stores/catalog.port';
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from '../../services/comparisons.service';
@@ -100,6 +101,8 @@ export default async function comparisonRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
+      // Refused before an upload is spooled; the service checks again.
+      assertCan(request.actor, 'comparisons:submit');
       let created;
       if (request.isMultipart()) {
         const seen = new Set<string>();
@@ -134,7 +137,7 @@ export default async function comparisonRoutes(app: FastifyInstance) {
         response: { 200: listResponse, ...errorResponses(400) },
       },
     },
-    async (request) => ({ items: await comparisons.list({ status: request.query.status, limit: request.query.limit }) }),
+    async (request) => ({ items: await comparisons.list({ status: request.query.status, limit: request.query.limit }, request.actor) }),
   );
 
   app.get<{ Params: { id: string } }>(
@@ -147,7 +150,7 @@ export default async function comparisonRoutes(app: FastifyInstance) {
         response: { 200: ref('comparison'), ...errorResponses(400, 404) },
       },
     },
-    async (request) => comparisons.get(request.params.id),
+    async (request) => comparisons.get(request.params.id, request.actor),
   );
 
   app.delete<{ Params: { id: string } }>(
@@ -160,7 +163,7 @@ export default async function comparisonRoutes(app: FastifyInstance) {
         response: { 200: ref('comparison'), ...errorResponses(400, 404) },
       },
     },
-    async (request) => comparisons.cancel(request.params.id),
+    async (request) => comparisons.cancel(request.params.id, request.actor),
   );
 
   app.get<{ Params: { id: string; name: string } }>(
@@ -176,7 +179,7 @@ export default async function comparisonRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const out = await comparisons.output(request.params.id, request.params.name);
+      const out = await comparisons.output(request.params.id, request.params.name, request.actor);
       return sendStored(request, reply, out, `"${out.sha256}"`);
     },
   );
@@ -193,7 +196,7 @@ export default async function comparisonRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const image = await comparisons.questioned(request.params.id, request.params.lightSource);
+      const image = await comparisons.questioned(request.params.id, request.params.lightSource, request.actor);
       return sendStored(request, reply, image, `"${image.sha256}"`);
     },
   );

@@ -5,6 +5,7 @@
  */
 import { validate, type IdentifyFilter, type ValidationResult } from '@exemplar/specimens-schema';
 import type { FastifyInstance } from 'fastify';
+import { assertCan } from '../../auth/policy';
 import { DEFAULT_TOP_K, MAX_TOP_K } from '../../services/identify.service';
 import { validationFailed } from '../../services/common';
 import { errorResponses, ref } from '../api-schemas';
@@ -46,8 +47,10 @@ export default async function identifyRoutes(app: FastifyInstance) {
         response: { 200: ref('identification'), ...errorResponses(400, 413, 415, 422, 503) },
       },
     },
-    async (request) =>
-      withSpooledUpload(
+    async (request) => {
+      // Refused before an upload is spooled; the service checks again.
+      assertCan(request.actor, 'identify');
+      return withSpooledUpload(
         request,
         config,
         {
@@ -74,8 +77,9 @@ export default async function identifyRoutes(app: FastifyInstance) {
           }
           // Checked like an upload: type from the bytes, byte and pixel limits, a full decode.
           await services.ingest.checkFile({ lightSource: 'white', path: file.path, originalName: file.originalName });
-          return services.identify.identifyFile(file.path, { filter, k });
+          return services.identify.identifyFile(file.path, { filter, k }, request.actor);
         },
-      ),
+      );
+    },
   );
 }

@@ -89,6 +89,8 @@ export default async function captureRoutes(app: FastifyInstance) {
       if (!request.isMultipart()) {
         throw new ExemplarError('UNSUPPORTED_MEDIA_TYPE', 'A capture is uploaded as multipart/form-data');
       }
+      // Refused before a byte of the upload is spooled.
+      await services.specimens.assertWritable(request.params.id, request.actor);
       await fs.mkdir(config.tmpDir, { recursive: true });
       const dir = await fs.mkdtemp(path.join(config.tmpDir, 'upload-'));
       try {

@@ -101,7 +101,7 @@ export default async function specimenRoutes(app: FastifyInstance) {
         response: { 200: apiRef('specimen-page'), ...errorResponses(400) },
       },
     },
-    async (request) => specimens.search(request.query),
+    async (request) => specimens.search(request.query, request.actor),
   );
 
   app.get<{ Params: IdParams }>(
@@ -114,7 +114,7 @@ export default async function specimenRoutes(app: FastifyInstance) {
         response: { 200: specimenResponse, ...errorResponses(400, 404) },
       },
     },
-    async (request) => specimens.get(request.params.id),
+    async (request) => specimens.get(request.params.id, request.actor),
   );
 
   app.patch<{ Params: IdParams; Body: unknown }>(
@@ -144,7 +144,7 @@ export default async function specimenRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      await specimens.delete(request.params.id, request.query.revision);
+      await specimens.delete(request.params.id, request.query.revision, request.actor);
       return reply.status(204).send();
     },
   );
