@@ -16,6 +16,7 @@ import multipart from './plugins/external/multipart';
 import swagger from './plugins/external/swagger';
 import webApp from './plugins/web-app';
 import alertRoutes from './routes/alerts/index';
+import auditRoutes from './routes/audit/index';
 import authRoutes from './routes/auth/index';
 import comparisonRoutes from './routes/comparisons/index';
 import healthRoutes from './routes/health/index';
@@ -72,6 +73,7 @@ export default async function exemplarApp(app: FastifyInstance, opts: AppOptions
   await app.register(mrzRoutes);
   await app.register(comparisonRoutes);
   await app.register(identifyRoutes);
+  await app.register(auditRoutes);
   await app.register(alertRoutes);
   await app.register(registerRoutes);
 

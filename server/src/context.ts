@@ -80,7 +80,7 @@ export async function openContext(config: Config, options: OpenContextOptions = 
   const audit = new AuditService({ log: catalog.audit });
   // One lock table for everything that stores or removes images, so a clean-up never removes an object an ingest is re-using.
   const imageLocks = new KeyLocks();
-  const specimens = new SpecimenService({ catalog, objects, imageLocks });
+  const specimens = new SpecimenService({ catalog, objects, imageLocks, audit });
   // OpenCV runs only in the pool's worker threads, started on first use.
   const pool = createPipelinePool(config.pipeline);
   const identify = new IdentifyService({ catalog, objects, pipeline: () => pool, limits: config.limits });
@@ -93,7 +93,7 @@ export async function openContext(config: Config, options: OpenContextOptions = 
     describeImage: (file) => identify.describeForIngest(file),
     ...(options.onCleanupError && { onCleanupError: options.onCleanupError }),
   });
-  const images = new ImagesService({ objects });
+  const images = new ImagesService({ objects, audit });
   const comparisonRunner = new ComparisonRunner({
     catalog,
     objects,
@@ -114,6 +114,7 @@ export async function openContext(config: Config, options: OpenContextOptions = 
     tmpDir: config.tmpDir,
     maxQueued: config.comparisons.maxQueued,
     onEnqueued: () => comparisonRunner.notify(),
+    audit,
     ...(options.onCleanupError && { onCleanupError: options.onCleanupError }),
   });
 

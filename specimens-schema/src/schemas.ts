@@ -57,6 +57,7 @@ export const registerEntryPatchSchema: JsonSchema = require('../schemas/register
 export const verificationRequestSchema: JsonSchema = require('../schemas/verification-request.schema.json');
 export const verificationRequestCreateSchema: JsonSchema = require('../schemas/verification-request-create.schema.json');
 export const verificationAnswerSchema: JsonSchema = require('../schemas/verification-answer.schema.json');
+export const auditEntrySchema: JsonSchema = require('../schemas/audit-entry.schema.json');
 
 /** Every schema file, building blocks first; register them all (e.g. `schemas.forEach(s => app.addSchema(s))`). */
 export const schemas: readonly JsonSchema[] = Object.freeze([
@@ -97,6 +98,7 @@ export const schemas: readonly JsonSchema[] = Object.freeze([
   verificationRequestSchema,
   verificationRequestCreateSchema,
   verificationAnswerSchema,
+  auditEntrySchema,
 ]);
 
 /** `$id` of a schema from its name: `schemaId('specimen')` → `https://exemplar.local/schemas/specimen.schema.json`. */

@@ -6,6 +6,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerAlignCommand } from './align';
+import { registerAuditCommand } from './audit';
 import { registerCompareCommand } from './compare';
 import { registerExportCommand } from './export';
 import { registerImportCommand } from './import';
@@ -32,6 +33,7 @@ const REGISTRARS: CommandRegistrar[] = [
   registerAlignCommand,
   registerCompareCommand,
   registerWorkerCommand,
+  registerAuditCommand,
   registerUsersCommand,
 ];
 

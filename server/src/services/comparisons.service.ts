@@ -39,6 +39,7 @@ import type { Actor } from './actor';
 import { newRecordId, validationFailed, valueOrThrow } from './common';
 import { checkLightSourceField, type IngestFile, type IngestService } from './ingest.service';
 import type { SpecimenService } from './specimens.service';
+import type { AuditService } from '../audit/audit.service';
 
 export const COMPARISON_JOB_KIND = 'comparison';
 export const DEFAULT_LIST_LIMIT = 20;
@@ -88,6 +89,8 @@ export interface ComparisonServiceDeps {
   /** Told after a job is enqueued (wakes an idle runner in this process). */
   onEnqueued?: () => void;
   onCleanupError?: (key: string, err: unknown) => void;
+  /** Submissions, cancellations and reads of questioned originals are recorded in the audit trail. */
+  audit?: AuditService;
 }
 
 export interface ListQuery {
@@ -136,6 +139,7 @@ export class ComparisonService {
   private readonly maxQueued: number;
   private readonly onEnqueued: () => void;
   private readonly onCleanupError: (key: string, err: unknown) => void;
+  private readonly audit: AuditService | undefined;
 
   constructor(deps: ComparisonServiceDeps) {
     this.catalog = deps.catalog;
@@ -147,6 +151,7 @@ export class ComparisonService {
     this.maxQueued = deps.maxQueued;
     this.onEnqueued = deps.onEnqueued ?? (() => undefined);
     this.onCleanupError = deps.onCleanupError ?? (() => undefined);
+    this.audit = deps.audit;
   }
 
   /**
@@ -173,6 +178,7 @@ export class ComparisonService {
     for (const f of files) checked.push(await this.ingest.checkFile(f));
 
     const created: string[] = [];
+    let comparison: Comparison;
     try {
       const questioned: ComparisonJobPayload['questioned'] = {};
       for (const f of checked) {
@@ -190,7 +196,7 @@ export class ComparisonService {
           ...(f.originalName !== undefined && { originalName: f.originalName }),
         };
       }
-      return await this.enqueue(request, questioned, actor);
+      comparison = await this.enqueue(request, questioned, actor);
     } catch (err) {
       for (const key of created.reverse()) {
         try {
@@ -201,6 +207,8 @@ export class ComparisonService {
       }
       throw err;
     }
+    await this.recordSubmit(comparison, actor);
+    return comparison;
   }
 
   /** A comparison of images already stored (earlier questioned uploads or catalogued originals), named by sha256. */
@@ -217,7 +225,19 @@ export class ComparisonService {
     for (const [lightSource, sha256] of Object.entries(named) as [LightSourceId, string][]) {
       questioned[lightSource] = await this.describeStored(lightSource, sha256);
     }
-    return this.enqueue(request, questioned, actor);
+    const comparison = await this.enqueue(request, questioned, actor);
+    await this.recordSubmit(comparison, actor);
+    return comparison;
+  }
+
+  private async recordSubmit(comparison: Comparison, actor: Actor): Promise<void> {
+    await this.audit?.record({
+      actor,
+      action: 'comparison.submit',
+      target: { kind: 'comparison', id: comparison.id },
+      hashes: Object.fromEntries(Object.entries(comparison.questioned).map(([light, q]) => [`questioned/${light}`, q!.sha256])),
+      details: { reference: comparison.request.reference },
+    });
   }
 
   async get(id: string, actor: Actor): Promise<Comparison> {
@@ -242,7 +262,9 @@ export class ComparisonService {
   async cancel(id: string, actor: Actor): Promise<Comparison> {
     const job = await this.job(id, actor);
     if ((job.payload as ComparisonJobPayload).createdBy !== actor.id) assertCan(actor, 'comparisons:manage');
-    return this.view(await this.catalog.jobs.cancel(id));
+    const cancelled = this.view(await this.catalog.jobs.cancel(id));
+    await this.audit?.record({ actor, action: 'comparison.cancel', target: { kind: 'comparison', id }, details: { status: cancelled.status } });
+    return cancelled;
   }
 
   /** An output of a finished comparison, by name (`white.heatmap.png` …). */
@@ -266,6 +288,7 @@ export class ComparisonService {
     if (!q) throw notFound('IMAGE_NOT_FOUND', `Questioned ${lightSource} image of comparison ${id}`, { id, lightSource });
     const stat = await this.objects.stat(q.key);
     if (!stat) throw notFound('OBJECT_NOT_FOUND', `Questioned ${lightSource} image of comparison ${id}`, { id, lightSource });
+    await this.audit?.record({ actor, action: 'image.read-original', target: { kind: 'image', id: q.sha256 }, hashes: { original: q.sha256 }, details: { comparisonId: id, lightSource } });
     return this.stored(stat, q.sha256, `image/${q.format}`);
   }
 

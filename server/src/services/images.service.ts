@@ -9,8 +9,10 @@
  */
 import type { Readable } from 'node:stream';
 import { sniffImageType } from '@exemplar/image-pipeline';
+import type { AuditService } from '../audit/audit.service';
 import { ExemplarError, notFound } from '../errors';
 import { objectKeys, type ByteRange, type ObjectStat, type ObjectStore } from '../stores/objects.port';
+import type { Actor } from './actor';
 import { DERIVATIVE_NAMES, dziObjectName, type PreviewKind } from './derivative-names';
 
 const SHA256 = /^[0-9a-f]{64}$/;
@@ -28,19 +30,25 @@ export interface StoredImage {
 
 export interface ImagesServiceDeps {
   objects: ObjectStore;
+  /** Every read of an original is recorded in the audit trail. */
+  audit?: AuditService;
 }
 
 export class ImagesService {
   private readonly objects: ObjectStore;
+  private readonly audit: AuditService | undefined;
 
   constructor(deps: ImagesServiceDeps) {
     this.objects = deps.objects;
+    this.audit = deps.audit;
   }
 
-  /** The original as uploaded. IMAGE_NOT_FOUND when no object has this hash. */
-  async original(sha256: string): Promise<StoredImage> {
+  /** The original as uploaded, read by `actor` (audited). IMAGE_NOT_FOUND when no object has this hash. */
+  async original(sha256: string, actor: Actor): Promise<StoredImage> {
     assertSha256(sha256);
-    return this.image(objectKeys.original(sha256), { sha256 });
+    const image = await this.image(objectKeys.original(sha256), { sha256 });
+    await this.audit?.record({ actor, action: 'image.read-original', target: { kind: 'image', id: sha256 }, hashes: { original: sha256 } });
+    return image;
   }
 
   /** The thumbnail or preview derived from an original. */

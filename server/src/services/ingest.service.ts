@@ -180,7 +180,10 @@ export class IngestService {
             createdAt: at,
             createdBy: actor.id,
           };
-          await this.specimens.change(specimenId, actor, undefined, (current) => ({ ...current, captures: [...current.captures, capture] }));
+          await this.specimens.change(specimenId, actor, undefined, (current) => ({ ...current, captures: [...current.captures, capture] }), {
+            action: 'capture.create',
+            details: { captureId: capture.id },
+          });
           return capture;
         } catch (err) {
           await this.removeCreated(created);

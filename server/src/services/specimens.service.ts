@@ -27,6 +27,7 @@ import {
   type ValidationIssue,
 } from '@exemplar/specimens-schema';
 import type { ValidateFunction } from 'ajv';
+import type { AuditService } from '../audit/audit.service';
 import { assertCan, canSee, visibleClassifications } from '../auth/policy';
 import { ExemplarError, isExemplarError, notFound } from '../errors';
 import { FACETS, type CatalogStore, type SpecimenPage, type SpecimenQuery } from '../stores/catalog.port';
@@ -40,7 +41,15 @@ export interface SpecimenServiceDeps {
   objects: ObjectStore;
   /** Shared with IngestService: per-image-hash locks. */
   imageLocks: KeyLocks;
+  /** Every write is recorded in the audit trail once it is committed. */
+  audit?: AuditService;
   now?: () => Date;
+}
+
+/** How a `change` is recorded in the audit trail (default `specimen.update`). */
+export interface SpecimenChangeAudit {
+  action: string;
+  details?: Record<string, unknown>;
 }
 
 /** Body of a zones replacement: zones that keep their id, and new ones without. */
@@ -59,12 +68,14 @@ export class SpecimenService {
   private readonly catalog: CatalogStore;
   private readonly objects: ObjectStore;
   private readonly imageLocks: KeyLocks;
+  private readonly audit: AuditService | undefined;
   private readonly now: () => Date;
 
   constructor(deps: SpecimenServiceDeps) {
     this.catalog = deps.catalog;
     this.objects = deps.objects;
     this.imageLocks = deps.imageLocks;
+    this.audit = deps.audit;
     this.now = deps.now ?? (() => new Date());
   }
 
@@ -89,7 +100,9 @@ export class SpecimenService {
       }),
       'specimen',
     );
-    return this.catalog.specimens.create(specimen);
+    const created = await this.catalog.specimens.create(specimen);
+    await this.audit?.record({ actor, action: 'specimen.create', target: { kind: 'specimen', id: created.id }, details: { revision: created.revision } });
+    return created;
   }
 
   /** SPECIMEN_NOT_FOUND when absent, and when the actor may not see its classification (its existence is not revealed). */
@@ -125,7 +138,10 @@ export class SpecimenService {
   async patch(id: string, body: unknown, actor: Actor): Promise<Specimen> {
     const patch = valueOrThrow(validate('specimen-patch', body), 'specimen patch');
     if (typeof patch.imitates === 'string') await this.assertImitable(patch.imitates, id);
-    return this.change(id, actor, patch.revision, (current) => mergeSpecimenPatch(current, patch));
+    return this.change(id, actor, patch.revision, (current) => mergeSpecimenPatch(current, patch), {
+      action: 'specimen.update',
+      details: { fields: Object.keys(patch).filter((k) => k !== 'revision') },
+    });
   }
 
   /**
@@ -146,6 +162,13 @@ export class SpecimenService {
         if (revision === undefined && isRevisionConflict(err) && attempt < MAX_COMMIT_ATTEMPTS) continue;
         throw err;
       }
+      await this.audit?.record({
+        actor,
+        action: 'specimen.delete',
+        target: { kind: 'specimen', id },
+        hashes: imageHashMap(current.captures),
+        details: { revision: current.revision },
+      });
       await this.releaseImages(imageHashes(current.captures));
       return;
     }
@@ -156,6 +179,7 @@ export class SpecimenService {
     const patch = valueOrThrow(validate('capture-patch', body), 'capture patch');
     return this.change(id, actor, patch.revision, (current) =>
       withCapture(current, captureId, (capture) => mergePatch(capture, patch) as Capture),
+      { action: 'capture.update', details: { captureId } },
     );
   }
 
@@ -165,7 +189,7 @@ export class SpecimenService {
     const next = await this.change(id, actor, revision, (current) => {
       removed = findCapture(current, captureId);
       return { ...current, captures: current.captures.filter((c) => c.id !== captureId) };
-    });
+    }, { action: 'capture.delete', details: { captureId } });
     if (removed) await this.releaseImages(imageHashes([removed]));
     return next;
   }
@@ -191,6 +215,7 @@ export class SpecimenService {
         if (issues.length) throw validationFailed('zones', issues);
         return { ...capture, zones };
       }),
+      { action: 'zone.replace', details: { captureId } },
     );
   }
 
@@ -203,6 +228,7 @@ export class SpecimenService {
         if (!zone) throw notFound('NOT_FOUND', `Zone ${zoneId}`, { id, captureId, zoneId });
         return { ...capture, zones: capture.zones.map((z) => (z.id === zoneId ? (mergePatch(z, patch) as FeatureZone) : z)) };
       }),
+      { action: 'zone.update', details: { captureId, zoneId } },
     );
   }
 
@@ -212,6 +238,7 @@ export class SpecimenService {
         if (!capture.zones.some((z) => z.id === zoneId)) throw notFound('NOT_FOUND', `Zone ${zoneId}`, { id, captureId, zoneId });
         return { ...capture, zones: capture.zones.filter((z) => z.id !== zoneId) };
       }),
+      { action: 'zone.delete', details: { captureId, zoneId } },
     );
   }
 
@@ -220,9 +247,16 @@ export class SpecimenService {
    * the change applies only to that revision (REVISION_CONFLICT otherwise);
    * without, it is recomputed from a fresh read until it lands (for changes
    * that do not depend on what the client saw, such as appending a capture).
-   * The result is validated as a whole before it is written.
+   * The result is validated as a whole before it is written, and the write
+   * recorded in the audit trail with the hashes of the images it added.
    */
-  async change(id: string, actor: Actor, expectedRevision: number | undefined, mutate: (current: Specimen) => Specimen): Promise<Specimen> {
+  async change(
+    id: string,
+    actor: Actor,
+    expectedRevision: number | undefined,
+    mutate: (current: Specimen) => Specimen,
+    audit: SpecimenChangeAudit = { action: 'specimen.update' },
+  ): Promise<Specimen> {
     assertCan(actor, 'specimens:write');
     for (let attempt = 1; ; attempt++) {
       const current = await this.get(id, actor);
@@ -241,12 +275,23 @@ export class SpecimenService {
         'specimen',
       );
       assertClassificationAllowed(actor, next.classification);
+      let written: Specimen;
       try {
-        return await this.catalog.specimens.replace(id, current.revision, next);
+        written = await this.catalog.specimens.replace(id, current.revision, next);
       } catch (err) {
         if (expectedRevision === undefined && isRevisionConflict(err) && attempt < MAX_COMMIT_ATTEMPTS) continue;
         throw err;
       }
+      const before = new Set(imageHashes(current.captures));
+      const added = Object.fromEntries(Object.entries(imageHashMap(written.captures)).filter(([, sha]) => !before.has(sha)));
+      await this.audit?.record({
+        actor,
+        action: audit.action,
+        target: { kind: 'specimen', id },
+        hashes: added,
+        details: { ...audit.details, revision: written.revision },
+      });
+      return written;
     }
   }
 
@@ -317,6 +362,11 @@ function laterTimestamp(candidate: string, previous: string): string {
 
 export function imageHashes(captures: readonly Capture[]): string[] {
   return captures.flatMap((c) => c.images.map((i) => i.sha256));
+}
+
+/** The images' SHA-256s by `<captureId>/<lightSource>`, as the audit trail records them. */
+function imageHashMap(captures: readonly Capture[]): Record<string, string> {
+  return Object.fromEntries(captures.flatMap((c) => c.images.map((i) => [`${c.id}/${i.lightSource}`, i.sha256])));
 }
 
 function findCapture(specimen: Specimen, captureId: string): Capture {

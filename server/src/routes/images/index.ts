@@ -108,7 +108,7 @@ export default async function imageRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       const { sha256 } = request.params;
-      return sendStored(request, reply, await images.original(sha256), `"${sha256}"`);
+      return sendStored(request, reply, await images.original(sha256, request.actor), `"${sha256}"`);
     },
   );
 
