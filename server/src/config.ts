@@ -111,6 +111,21 @@ export const SETTINGS: readonly SettingInfo[] = Object.freeze([
     description: '`auto` seeds the demo library when the catalog is empty at start; `never` does not.',
   },
   {
+    name: 'EXEMPLAR_VERIFICATION_WEBHOOK_URL',
+    default: undefined,
+    description: 'http(s) URL told of every change of a verification request (POST of `{event, id, status, at}`); unset: no webhook.',
+  },
+  {
+    name: 'EXEMPLAR_VERIFICATION_WEBHOOK_SECRET',
+    default: undefined,
+    description: 'Key of the HMAC-SHA256 signature in the `x-exemplar-signature: sha256=<hex>` header of each webhook call (required with the URL).',
+  },
+  {
+    name: 'EXEMPLAR_VERIFICATION_WEBHOOK_RETRY_MS',
+    default: '2000',
+    description: 'Wait before retrying a failed webhook call, doubled for each further try (6 tries in all).',
+  },
+  {
     name: 'EXEMPLAR_COOKIE_SECURE',
     default: '0',
     description: '`1` marks the session cookie Secure (only sent over https); set it when a TLS proxy is in front. Requests that arrive over https get Secure anyway.',
@@ -178,6 +193,13 @@ export interface ExchangeConfig {
   readonly maxPackageBytes: number;
 }
 
+export interface VerificationConfig {
+  /** Both set, or neither. */
+  readonly webhookUrl: string | undefined;
+  readonly webhookSecret: string | undefined;
+  readonly webhookRetryMs: number;
+}
+
 export interface Config {
   readonly host: string;
   readonly port: number;
@@ -192,9 +214,10 @@ export interface Config {
   readonly seedDemo: 'auto' | 'never';
   readonly pipeline: PipelineConfig;
   readonly comparisons: ComparisonsConfig;
+  readonly exchange: ExchangeConfig;
+  readonly verification: VerificationConfig;
   /** Session cookies marked Secure regardless of the request's protocol. */
   readonly cookieSecure: boolean;
-  readonly exchange: ExchangeConfig;
 }
 
 interface Env {
@@ -223,10 +246,13 @@ interface Env {
   EXEMPLAR_SERVER_COMPARISONS: number;
   EXEMPLAR_COMPARISON_QUEUE: number;
   EXEMPLAR_JOB_LEASE_MS: number;
-  EXEMPLAR_COOKIE_SECURE: '0' | '1';
   EXEMPLAR_LAB_ID: string;
   EXEMPLAR_LAB_KEY_FILE?: string;
   EXEMPLAR_MAX_PACKAGE_BYTES: number;
+  EXEMPLAR_VERIFICATION_WEBHOOK_URL?: string;
+  EXEMPLAR_VERIFICATION_WEBHOOK_SECRET?: string;
+  EXEMPLAR_VERIFICATION_WEBHOOK_RETRY_MS: number;
+  EXEMPLAR_COOKIE_SECURE: '0' | '1';
 }
 
 const defaults = Object.fromEntries(SETTINGS.filter((s) => s.default !== undefined).map((s) => [s.name, s.default]));
@@ -260,13 +286,16 @@ const envSchema = {
     EXEMPLAR_SERVER_COMPARISONS: { type: 'integer', minimum: 0, maximum: 64 },
     EXEMPLAR_COMPARISON_QUEUE: { type: 'integer', minimum: 1 },
     EXEMPLAR_JOB_LEASE_MS: { type: 'integer', minimum: 1000, maximum: 3600000 },
-    EXEMPLAR_COOKIE_SECURE: { enum: ['0', '1'] },
     EXEMPLAR_LAB_ID: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' },
     EXEMPLAR_LAB_KEY_FILE: { type: 'string', minLength: 1 },
     EXEMPLAR_MAX_PACKAGE_BYTES: { type: 'integer', minimum: 1 },
+    EXEMPLAR_VERIFICATION_WEBHOOK_URL: { type: 'string', pattern: '^https?://[^\\s]+$' },
+    EXEMPLAR_VERIFICATION_WEBHOOK_SECRET: { type: 'string', minLength: 16 },
+    EXEMPLAR_VERIFICATION_WEBHOOK_RETRY_MS: { type: 'integer', minimum: 1, maximum: 3600000 },
+    EXEMPLAR_COOKIE_SECURE: { enum: ['0', '1'] },
   },
   required: SETTINGS.filter((s) => s.default !== undefined).map((s) => s.name),
-  dependencies: { S3_ENDPOINT: ['S3_ACCESS_KEY', 'S3_SECRET_KEY'] },
+  dependencies: { S3_ENDPOINT: ['S3_ACCESS_KEY', 'S3_SECRET_KEY'], EXEMPLAR_VERIFICATION_WEBHOOK_URL: ['EXEMPLAR_VERIFICATION_WEBHOOK_SECRET'] },
 } as const;
 
 const hints: Record<string, string> = {
@@ -274,6 +303,8 @@ const hints: Record<string, string> = {
   MONGODB_WRITE_CONCERN: '`majority` or a whole number',
   S3_ENDPOINT: 'a host name without scheme or port (use S3_PORT and S3_USE_SSL)',
   S3_USE_SSL: '`true` or `false`',
+  EXEMPLAR_VERIFICATION_WEBHOOK_URL: 'an http:// or https:// URL',
+  EXEMPLAR_VERIFICATION_WEBHOOK_SECRET: 'at least 16 characters',
   S3_BUCKET: 'a valid bucket name (lowercase letters, digits, dots, hyphens; 3 to 63 characters)',
 };
 
@@ -352,11 +383,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       maxQueued: e.EXEMPLAR_COMPARISON_QUEUE,
       leaseMs: e.EXEMPLAR_JOB_LEASE_MS,
     },
-    cookieSecure: e.EXEMPLAR_COOKIE_SECURE === '1',
     exchange: {
       labId: e.EXEMPLAR_LAB_ID,
       keyFile: e.EXEMPLAR_LAB_KEY_FILE ? path.resolve(cwd, e.EXEMPLAR_LAB_KEY_FILE) : path.join(dataDir, 'lab-key.pem'),
       maxPackageBytes: e.EXEMPLAR_MAX_PACKAGE_BYTES,
+    },
+    cookieSecure: e.EXEMPLAR_COOKIE_SECURE === '1',
+    verification: {
+      webhookUrl: e.EXEMPLAR_VERIFICATION_WEBHOOK_URL,
+      webhookSecret: e.EXEMPLAR_VERIFICATION_WEBHOOK_SECRET,
+      webhookRetryMs: e.EXEMPLAR_VERIFICATION_WEBHOOK_RETRY_MS,
     },
   };
   return deepFreeze(config);
