@@ -1,5 +1,5 @@
 /**
- * OpenAPI 3 document built from the route schemas, served as JSON at
+ * OpenAPI 3.1 document built from the route schemas, served as JSON at
  * /api/docs/json with Swagger UI at /api/docs. Shared schemas appear as
  * components named by their `title` (Specimen, Capture, ErrorResponse …).
  */
@@ -14,7 +14,7 @@ const { version } = require('../../../package.json') as { version: string };
 async function swaggerPlugin(app: FastifyInstance) {
   await app.register(swagger, {
     openapi: {
-      openapi: '3.0.3',
+      openapi: '3.1.0',
       info: {
         title: 'Exemplar API',
         description: 'Forensic document reference library: specimens, multi-spectrum captures, images.',
