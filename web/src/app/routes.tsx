@@ -6,11 +6,16 @@ import { EditSpecimenPage, NewSpecimenPage } from '../features/editor/editor-pag
 import { LibraryPage } from '../features/library/library-page';
 import { SpecimenPage } from '../features/specimen/specimen-page';
 import { LoginPage } from '../features/auth/login-page';
+import { EditCasePage, NewCasePage } from '../features/cases/case-form-page';
+import { CaseListPage } from '../features/cases/case-list-page';
+import { CasePage } from '../features/cases/case-page';
 import { RequirePermission, RequireSession } from '../shared/auth/require-session';
 import type { Permission } from '../shared/auth/permissions';
 import { Layout, NotFoundPage } from './layout';
 
 const guard = (permission: Permission | Permission[], page: ReactNode) => <RequirePermission permission={permission}>{page}</RequirePermission>;
+
+const CASE_READERS: Permission[] = ['cases:read-all', 'cases:read-assigned'];
 
 export const routes: RouteObject[] = [
   { path: '/login', element: <LoginPage /> },
@@ -28,6 +33,10 @@ export const routes: RouteObject[] = [
       { path: 'specimens/:id/edit', element: guard('specimens:write', <EditSpecimenPage />) },
       { path: 'compare', element: guard('comparisons:submit', <UploadComparePage />) },
       { path: 'comparisons/:id', element: <ComparisonPage /> },
+      { path: 'cases', element: guard(CASE_READERS, <CaseListPage />) },
+      { path: 'cases/new', element: guard('cases:manage', <NewCasePage />) },
+      { path: 'cases/:id', element: guard(CASE_READERS, <CasePage />) },
+      { path: 'cases/:id/edit', element: guard('cases:manage', <EditCasePage />) },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

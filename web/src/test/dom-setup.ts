@@ -68,3 +68,14 @@ if (typeof window.PointerEvent !== 'function') {
   }
   window.PointerEvent = PointerEventPolyfill as unknown as typeof PointerEvent;
 }
+
+// jsdom's crypto has no SubtleCrypto; Node's Web Crypto is the same standard API.
+if (!globalThis.crypto?.subtle) {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { webcrypto } = require('node:crypto') as typeof import('node:crypto');
+  Object.defineProperty(globalThis, 'crypto', { value: webcrypto, configurable: true });
+}
+
+// Two shared cores under load: a first render that pulls in the whole app can take seconds. Waits end at the signal, not the limit.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+(require('@testing-library/react') as typeof import('@testing-library/react')).configure({ asyncUtilTimeout: 5000 });

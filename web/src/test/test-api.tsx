@@ -21,7 +21,8 @@ export interface RecordedRequest {
   body: unknown;
 }
 
-export type Reply = { status: number; body?: unknown };
+/** `body` is sent as JSON; `raw` as bytes with the given headers (downloads). */
+export type Reply = { status: number; body?: unknown; raw?: Uint8Array; headers?: Record<string, string> };
 export type Handler = (req: RecordedRequest) => Reply | Promise<Reply> | undefined;
 
 export interface TestApi {
@@ -34,11 +35,22 @@ export interface TestApi {
 }
 
 function respond(reply: Reply): TransportResponse {
+  if (reply.raw) {
+    const raw = reply.raw;
+    const headers = Object.fromEntries(Object.entries(reply.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+    return {
+      status: reply.status,
+      header: (name) => headers[name.toLowerCase()] ?? null,
+      text: async () => new TextDecoder().decode(raw),
+      bytes: async () => raw.slice().buffer,
+    };
+  }
   const text = reply.body === undefined ? '' : JSON.stringify(reply.body);
   return {
     status: reply.status,
     header: (name) => (name.toLowerCase() === 'content-type' && text ? 'application/json; charset=utf-8' : null),
     text: async () => text,
+    bytes: async () => new TextEncoder().encode(text).buffer as ArrayBuffer,
   };
 }
 

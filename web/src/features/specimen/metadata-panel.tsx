@@ -3,6 +3,7 @@ import type { ReactNode } from 'react';
 import { StatusBadge } from '../../shared/ui/status-badge';
 import { categoryLabel, classificationLabel, forgeryMethodLabel, issuingStateLabel } from '../../shared/vocabulary';
 import { yearsText } from '../library/specimen-card';
+import { formatTimestamp } from '../../shared/ui/format';
 
 function Row({ term, children }: { term: string; children: ReactNode }) {
   return (
@@ -13,11 +14,7 @@ function Row({ term, children }: { term: string; children: ReactNode }) {
   );
 }
 
-const dateFormat = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
-export function formatTimestamp(ts: string): string {
-  const d = new Date(ts);
-  return Number.isNaN(d.getTime()) ? ts : `${dateFormat.format(d)} UTC`;
-}
+export { formatTimestamp };
 
 export function MetadataPanel({ specimen }: { specimen: Specimen }) {
   const years = yearsText(specimen.issued);

@@ -5,12 +5,12 @@ function transportAnswering(status: number, body: string, contentType = 'applica
   const transport: Transport = {
     send: async (req) => {
       sent.push(req);
-      return { status, header: (n) => (n === 'content-type' ? contentType : null), text: async () => body };
+      return { status, header: (n) => (n === 'content-type' ? contentType : null), text: async () => body, bytes: async () => new TextEncoder().encode(body).buffer as ArrayBuffer };
     },
     upload: async (req, onProgress) => {
       sent.push(req);
       onProgress({ loaded: 5, total: 10 });
-      return { status, header: (n) => (n === 'content-type' ? contentType : null), text: async () => body };
+      return { status, header: (n) => (n === 'content-type' ? contentType : null), text: async () => body, bytes: async () => new TextEncoder().encode(body).buffer as ArrayBuffer };
     },
   };
   return { transport, sent };

@@ -67,6 +67,8 @@ export interface TransportResponse {
   /** Lower-case header names. */
   header(name: string): string | null;
   text(): Promise<string>;
+  /** The body as bytes (downloads). */
+  bytes(): Promise<ArrayBuffer>;
 }
 
 export interface UploadProgress {
@@ -92,7 +94,7 @@ export const browserTransport: Transport = {
       if (signal?.aborted) throw new ApiError(0, CLIENT_ERROR_CODES.aborted, 'The request was cancelled');
       throw new ApiError(0, CLIENT_ERROR_CODES.network, `The server could not be reached (${(err as Error).message})`);
     }
-    return { status: res.status, header: (name) => res.headers.get(name), text: () => res.text() };
+    return { status: res.status, header: (name) => res.headers.get(name), text: () => res.text(), bytes: () => res.arrayBuffer() };
   },
   upload({ method, url, headers, body, signal }, onProgress) {
     return new Promise((resolve, reject) => {
@@ -104,7 +106,12 @@ export const browserTransport: Transport = {
         if (e.lengthComputable) onProgress({ loaded: e.loaded, total: e.total });
       });
       xhr.addEventListener('load', () =>
-        resolve({ status: xhr.status, header: (name) => xhr.getResponseHeader(name), text: async () => xhr.responseText }),
+        resolve({
+          status: xhr.status,
+          header: (name) => xhr.getResponseHeader(name),
+          text: async () => xhr.responseText,
+          bytes: async () => new TextEncoder().encode(xhr.responseText).buffer as ArrayBuffer,
+        }),
       );
       xhr.addEventListener('error', () => reject(new ApiError(0, CLIENT_ERROR_CODES.network, 'The upload failed: the server could not be reached')));
       xhr.addEventListener('abort', () => reject(new ApiError(0, CLIENT_ERROR_CODES.aborted, 'The upload was cancelled')));
@@ -129,6 +136,13 @@ export interface ApiClientOptions {
 export const CSRF_HEADER = 'x-csrf-token';
 /** Logging in answers 401 for a wrong password: that is the login form's business, not a sign the session ended. */
 const LOGIN_PATH = '/api/auth/login';
+
+export interface DownloadedFile {
+  bytes: ArrayBuffer;
+  fileName: string;
+  contentType: string;
+  header(name: string): string | null;
+}
 
 export interface RequestOptions {
   query?: Query;
@@ -197,6 +211,21 @@ export class ApiClient {
   }
   delete<T = void>(path: string, options: RequestOptions = {}): Promise<T> {
     return this.json<T>('DELETE', path, undefined, options);
+  }
+
+  /** Fetches a file (an exhibit, a package) as bytes with its answer headers; errors arrive as ApiError like any request. */
+  async download(path: string, options: RequestOptions = {}): Promise<DownloadedFile> {
+    const request: TransportRequest = {
+      method: 'GET',
+      url: this.url(path, options.query),
+      headers: { ...this.headersFor('GET'), accept: '*/*' },
+      ...(options.signal ? { signal: options.signal } : {}),
+    };
+    const res = await this.transport.send(request);
+    if (res.status < 200 || res.status >= 300) return this.read<never>(path, res);
+    const disposition = res.header('content-disposition') ?? '';
+    const fileName = /filename="([^"]+)"/.exec(disposition)?.[1] ?? path.split('/').pop() ?? 'download';
+    return { bytes: await res.bytes(), fileName, contentType: res.header('content-type') ?? 'application/octet-stream', header: (n) => res.header(n) };
   }
 
   /** Sends multipart form data, reporting upload progress. */

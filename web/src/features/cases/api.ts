@@ -1,0 +1,110 @@
+/**
+ * The cases API (issue 5; /work/notes/api-cases.md): case records, examiner
+ * notes, the conclusion on the opinion scale, and the court exhibits.
+ */
+import type { ApiClient } from '../../shared/api/client';
+
+/** ASTM E1658-style opinion scale, strongest "did" first. */
+export const OPINIONS = [
+  { id: 'identification', label: 'Identification', hint: 'The strongest positive opinion' },
+  { id: 'probably-did', label: 'Probably did', hint: 'Strong evidence for' },
+  { id: 'indications-did', label: 'Indications did', hint: 'Some evidence for' },
+  { id: 'no-conclusion', label: 'No conclusion (inconclusive)', hint: 'Neither way' },
+  { id: 'indications-did-not', label: 'Indications did not', hint: 'Some evidence against' },
+  { id: 'probably-did-not', label: 'Probably did not', hint: 'Strong evidence against' },
+  { id: 'elimination', label: 'Elimination', hint: 'The strongest negative opinion' },
+] as const;
+export type Opinion = (typeof OPINIONS)[number]['id'];
+export const opinionLabel = (id: string) => OPINIONS.find((o) => o.id === id)?.label ?? id;
+
+export interface CaseNote {
+  id: string;
+  author: string;
+  at: string;
+  text: string;
+}
+
+export interface CaseConclusion {
+  opinion: Opinion;
+  statement: string;
+  concludedBy: string;
+  concludedAt: string;
+}
+
+export interface Case {
+  id: string;
+  revision: number;
+  title: string;
+  reference: string;
+  status: 'open' | 'closed';
+  examiners: string[];
+  prosecutors: string[];
+  comparisons: string[];
+  specimens: string[];
+  notes: CaseNote[];
+  conclusion?: CaseConclusion;
+  createdBy: string;
+  createdAt: string;
+  updatedBy: string;
+  updatedAt: string;
+}
+
+export interface CaseSummary {
+  id: string;
+  title: string;
+  reference: string;
+  status: 'open' | 'closed';
+  examiners: string[];
+  prosecutors: string[];
+  opinion: Opinion | null;
+  updatedAt: string;
+}
+
+export interface CaseInput {
+  title: string;
+  reference: string;
+  examiners: string[];
+  prosecutors: string[];
+  comparisons: string[];
+  specimens: string[];
+}
+
+const casePath = (id: string) => `/api/cases/${encodeURIComponent(id)}`;
+
+export const exhibitPaths = {
+  pdf: (id: string) => `${casePath(id)}/exhibit.pdf`,
+  zip: (id: string) => `${casePath(id)}/exhibit.zip`,
+};
+/** The header with the SHA-256 of an exhibit's bytes. */
+export const EXHIBIT_SHA_HEADER = 'x-exhibit-sha256';
+
+export const CASE_PAGE_SIZE = 50;
+
+export function listCases(api: ApiClient, query: { status?: string; offset?: number }, signal?: AbortSignal) {
+  return api.get<{ items: CaseSummary[]; total: number }>('/api/cases', { query: { ...query, limit: CASE_PAGE_SIZE }, ...(signal ? { signal } : {}) });
+}
+
+export function getCase(api: ApiClient, id: string, signal?: AbortSignal) {
+  return api.get<Case>(casePath(id), signal ? { signal } : {});
+}
+
+export function createCase(api: ApiClient, input: CaseInput) {
+  return api.post<Case>('/api/cases', input);
+}
+
+export function updateCase(api: ApiClient, id: string, revision: number, patch: Partial<CaseInput> & { status?: 'open' | 'closed' }) {
+  return api.patch<Case>(casePath(id), { revision, ...patch });
+}
+
+export function addNote(api: ApiClient, id: string, text: string) {
+  return api.post<Case>(`${casePath(id)}/notes`, { text });
+}
+
+export function conclude(api: ApiClient, id: string, revision: number, opinion: Opinion, statement: string) {
+  return api.put<Case>(`${casePath(id)}/conclusion`, { revision, opinion, statement });
+}
+
+/** "alice, bob  carol" → ['alice', 'bob', 'carol'] (names or ids typed in one box). */
+export function splitList(text: string): string[] {
+  return [...new Set(text.split(/[\s,;]+/).map((s) => s.trim()).filter(Boolean))];
+}

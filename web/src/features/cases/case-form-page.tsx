@@ -1,0 +1,137 @@
+import { useState, type FormEvent } from 'react';
+import { Link, useNavigate, useParams } from 'react-router-dom';
+import { useApi } from '../../shared/api/api-context';
+import { errorMessage, isApiError } from '../../shared/api/client';
+import { useResource } from '../../shared/api/use-resource';
+import { Field } from '../../shared/ui/field';
+import { ErrorState, LoadingState } from '../../shared/ui/states';
+import { useDocumentTitle } from '../../shared/ui/use-document-title';
+import { createCase, getCase, splitList, updateCase, type Case, type CaseInput } from './api';
+
+export function NewCasePage() {
+  useDocumentTitle('New case');
+  return <CaseForm />;
+}
+
+export function EditCasePage() {
+  const { id = '' } = useParams();
+  const api = useApi();
+  const found = useResource(id, (signal) => getCase(api, id, signal));
+  useDocumentTitle(found.data ? `Edit ${found.data.reference}` : 'Edit case');
+  if (found.status === 'loading' && !found.data) return <LoadingState label="Loading the case…" />;
+  if (found.status === 'error' && !found.data) return <ErrorState title="The case could not be loaded" error={found.error} onRetry={found.reload} />;
+  return found.data ? <CaseForm existing={found.data} /> : null;
+}
+
+type Draft = Record<keyof CaseInput, string>;
+
+function draftOf(c?: Case): Draft {
+  return {
+    title: c?.title ?? '',
+    reference: c?.reference ?? '',
+    examiners: c?.examiners.join(', ') ?? '',
+    prosecutors: c?.prosecutors.join(', ') ?? '',
+    comparisons: c?.comparisons.join(', ') ?? '',
+    specimens: c?.specimens.join(', ') ?? '',
+  };
+}
+
+/** Field errors from the API: schema issues by path, and names or ids it did not find (`details.unknown`). */
+function fieldErrors(err: unknown): Partial<Record<keyof Draft, string[]>> {
+  if (!isApiError(err)) return {};
+  const out: Partial<Record<keyof Draft, string[]>> = {};
+  for (const issue of err.issues) {
+    const key = issue.path.replace(/^\//, '').split('/')[0] as keyof Draft;
+    (out[key] ??= []).push(issue.message);
+  }
+  const unknown = err.details['unknown'];
+  if (unknown && typeof unknown === 'object') {
+    for (const [key, values] of Object.entries(unknown as Record<string, unknown>)) {
+      if (Array.isArray(values) && values.length) (out[key as keyof Draft] ??= []).push(`not found: ${values.join(', ')}`);
+    }
+  }
+  return out;
+}
+
+function CaseForm({ existing }: { existing?: Case }) {
+  const api = useApi();
+  const navigate = useNavigate();
+  const [draft, setDraft] = useState<Draft>(() => draftOf(existing));
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const errors = fieldErrors(error);
+  const set = (key: keyof Draft) => (e: { target: { value: string } }) => setDraft((d) => ({ ...d, [key]: e.target.value }));
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!draft.title.trim() || !draft.reference.trim()) {
+      setError(new Error('A case needs a title and a reference.'));
+      return;
+    }
+    const input: CaseInput = {
+      title: draft.title.trim(),
+      reference: draft.reference.trim(),
+      examiners: splitList(draft.examiners),
+      prosecutors: splitList(draft.prosecutors),
+      comparisons: splitList(draft.comparisons),
+      specimens: splitList(draft.specimens),
+    };
+    setBusy(true);
+    setError(null);
+    try {
+      const saved = existing ? await updateCase(api, existing.id, existing.revision, input) : await createCase(api, input);
+      navigate(`/cases/${saved.id}`);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const listHint = 'Separate several with commas or spaces.';
+  return (
+    <form className="page" onSubmit={submit} noValidate aria-labelledby="case-form-title">
+      <header className="page-head">
+        <h1 id="case-form-title">{existing ? `Edit case ${existing.reference}` : 'New case'}</h1>
+      </header>
+      {error !== null && (
+        <div className="state state--error" role="alert">
+          <strong>{existing ? 'The case was not saved' : 'The case was not created'}</strong>
+          <p>
+            {isApiError(error, 'REVISION_CONFLICT')
+              ? 'Someone else changed this case meanwhile. Reload it to see their changes, then edit again.'
+              : errorMessage(error)}
+          </p>
+        </div>
+      )}
+      <div className="panel form-grid">
+        <Field label="Title" required errors={errors.title}>
+          {(p) => <input {...p} value={draft.title} onChange={set('title')} disabled={busy} maxLength={300} />}
+        </Field>
+        <Field label="Reference" hint="Court or agency file number" required errors={errors.reference}>
+          {(p) => <input {...p} value={draft.reference} onChange={set('reference')} disabled={busy} maxLength={120} />}
+        </Field>
+        <Field label="Examiners" hint={`User names. You are added if absent. ${listHint}`} errors={errors.examiners}>
+          {(p) => <input {...p} value={draft.examiners} onChange={set('examiners')} disabled={busy} autoCapitalize="none" spellCheck={false} />}
+        </Field>
+        <Field label="Prosecutors" hint={`User names of prosecutors who may read the case and its exhibits. ${listHint}`} errors={errors.prosecutors}>
+          {(p) => <input {...p} value={draft.prosecutors} onChange={set('prosecutors')} disabled={busy} autoCapitalize="none" spellCheck={false} />}
+        </Field>
+        <Field label="Comparisons" hint={`Comparison ids (the questioned submissions). ${listHint}`} errors={errors.comparisons}>
+          {(p) => <input {...p} value={draft.comparisons} onChange={set('comparisons')} disabled={busy} spellCheck={false} />}
+        </Field>
+        <Field label="Reference specimens" hint={`Specimen ids. ${listHint}`} errors={errors.specimens}>
+          {(p) => <input {...p} value={draft.specimens} onChange={set('specimens')} disabled={busy} spellCheck={false} />}
+        </Field>
+      </div>
+      <div className="button-row">
+        <button type="submit" className="button button--primary" disabled={busy}>
+          {busy ? 'Saving…' : existing ? 'Save case' : 'Create case'}
+        </button>
+        <Link className="button" to={existing ? `/cases/${existing.id}` : '/cases'}>
+          Cancel
+        </Link>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,222 @@
+/** @jest-environment jsdom */
+import '../../test/dom-setup';
+import { createHash } from 'node:crypto';
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { makeSpecimen } from '../../test/fixtures';
+import { createTestApi, ok, on, renderApp, sessionAs } from '../../test/test-api';
+import type { Case, CaseSummary } from './api';
+
+const specimen = makeSpecimen({ title: 'Utopia passport, 2019 series' });
+
+function makeCase(overrides: Partial<Case> = {}): Case {
+  return {
+    id: 'case01',
+    revision: 3,
+    title: 'Forged passport at Port North',
+    reference: 'PN-2026-17',
+    status: 'open',
+    examiners: ['erin'],
+    prosecutors: ['pat'],
+    comparisons: ['cmp0001'],
+    specimens: [specimen.id],
+    notes: [{ id: 'n1', author: 'erin', at: '2026-11-01T09:00:00Z', text: 'Microprint blurred under magnification.' }],
+    createdBy: 'erin',
+    createdAt: '2026-11-01T08:00:00Z',
+    updatedBy: 'erin',
+    updatedAt: '2026-11-01T09:00:00Z',
+    ...overrides,
+  };
+}
+
+const summary = (c: Case): CaseSummary => ({
+  id: c.id,
+  title: c.title,
+  reference: c.reference,
+  status: c.status,
+  examiners: c.examiners,
+  prosecutors: c.prosecutors,
+  opinion: c.conclusion?.opinion ?? null,
+  updatedAt: c.updatedAt,
+});
+
+const specimenHandler = on('GET', `/api/specimens/${specimen.id}`, ok(specimen));
+
+test('the case list shows the cases of the chosen status and opens one', async () => {
+  const open = makeCase();
+  const closed = makeCase({ id: 'case02', reference: 'PN-2025-03', status: 'closed', conclusion: { opinion: 'elimination', statement: 's', concludedBy: 'erin', concludedAt: '2025-01-01T00:00:00Z' } });
+  const api = createTestApi(
+    on('GET', '/api/cases', (req) => ok({ items: [open, closed].filter((c) => req.url.searchParams.get('status') === c.status).map(summary), total: 1 })),
+    on('GET', '/api/cases/case02', ok(closed)),
+    specimenHandler,
+  );
+  const { location } = renderApp(api, '/cases');
+  const user = userEvent.setup();
+  expect(await screen.findByRole('link', { name: 'PN-2026-17' })).toBeInTheDocument();
+  expect(screen.getByRole('link', { name: 'New case' })).toBeInTheDocument();
+
+  await user.click(screen.getByRole('button', { name: 'Closed' }));
+  const row = (await screen.findByRole('link', { name: 'PN-2025-03' })).closest('tr')!;
+  expect(row).toHaveTextContent('Elimination');
+  expect(api.calls('GET', '/api/cases').at(-1)!.url.searchParams.get('status')).toBe('closed');
+  await user.click(within(row).getByRole('link', { name: 'PN-2025-03' }));
+  await waitFor(() => expect(location.current.pathname).toBe('/cases/case02'));
+  expect(await screen.findByRole('heading', { level: 1, name: closed.title })).toBeInTheDocument();
+});
+
+test('an empty list says why, for a prosecutor without assignments', async () => {
+  const api = createTestApi(sessionAs('prosecutor'), on('GET', '/api/cases', ok({ items: [], total: 0 })));
+  renderApp(api, '/cases');
+  expect(await screen.findByText('No open cases')).toBeInTheDocument();
+  expect(screen.getByText(/When an examiner assigns you/)).toBeInTheDocument();
+  expect(screen.queryByRole('link', { name: 'New case' })).not.toBeInTheDocument();
+});
+
+test('creating a case sends the lists; names the API does not know are shown at their field', async () => {
+  let attempt = 0;
+  const api = createTestApi(
+    on('POST', '/api/cases', (req) =>
+      ++attempt === 1
+        ? { status: 400, body: { code: 'BAD_REQUEST', message: 'unknown users or records', details: { unknown: { prosecutors: ['patt'] } } } }
+        : ok(makeCase({ id: 'case09', ...(req.body as object) }), 201),
+    ),
+    on('GET', '/api/cases/case09', ok(makeCase({ id: 'case09' }))),
+    specimenHandler,
+  );
+  const { location } = renderApp(api, '/cases/new');
+  const user = userEvent.setup();
+  await user.type(await screen.findByRole('textbox', { name: /^Title/ }), 'Forged passport at Port North');
+  await user.type(screen.getByRole('textbox', { name: /^Reference( \*)?$/ }), 'PN-2026-17');
+  await user.type(screen.getByRole('textbox', { name: /^Prosecutors/ }), 'patt, ');
+  await user.type(screen.getByRole('textbox', { name: /^Comparisons/ }), 'cmp0001 cmp0002');
+  await user.click(screen.getByRole('button', { name: 'Create case' }));
+  expect(await screen.findByText(/Prosecutors not found: patt/)).toBeInTheDocument();
+  expect(screen.getByRole('textbox', { name: /^Prosecutors/ })).toHaveAttribute('aria-invalid', 'true');
+
+  await user.clear(screen.getByRole('textbox', { name: /^Prosecutors/ }));
+  await user.type(screen.getByRole('textbox', { name: /^Prosecutors/ }), 'pat');
+  await user.click(screen.getByRole('button', { name: 'Create case' }));
+  await waitFor(() => expect(location.current.pathname).toBe('/cases/case09'));
+  expect(api.calls('POST', '/api/cases')[1]!.body).toEqual({
+    title: 'Forged passport at Port North',
+    reference: 'PN-2026-17',
+    examiners: [],
+    prosecutors: ['pat'],
+    comparisons: ['cmp0001', 'cmp0002'],
+    specimens: [],
+  });
+});
+
+test('the case page shows people, linked material and notes; an examiner adds a note and concludes on the scale', async () => {
+  let current = makeCase();
+  const api = createTestApi(
+    on('GET', '/api/cases/case01', () => ok(current)),
+    on('POST', '/api/cases/case01/notes', (req) => {
+      current = { ...current, revision: current.revision + 1, notes: [...current.notes, { id: 'n2', author: 'erin', at: '2026-11-02T10:00:00Z', text: (req.body as { text: string }).text }] };
+      return ok(current, 201);
+    }),
+    on('PUT', '/api/cases/case01/conclusion', (req) => {
+      const { opinion, statement } = req.body as { opinion: 'probably-did-not'; statement: string };
+      current = { ...current, revision: current.revision + 1, conclusion: { opinion, statement, concludedBy: 'erin', concludedAt: '2026-11-02T11:00:00Z' } };
+      return ok(current);
+    }),
+    specimenHandler,
+  );
+  renderApp(api, '/cases/case01');
+  const user = userEvent.setup();
+  await screen.findByRole('heading', { level: 1, name: 'Forged passport at Port North' });
+  expect(screen.getByText('Case PN-2026-17')).toBeInTheDocument();
+  expect(within(screen.getByRole('region', { name: 'Assigned' })).getByText('pat')).toBeInTheDocument();
+  expect(within(screen.getByRole('list', { name: 'Comparisons' })).getByRole('link', { name: 'Comparison cmp0001' })).toHaveAttribute('href', '/comparisons/cmp0001');
+  expect(await screen.findByRole('link', { name: 'Utopia passport, 2019 series' })).toHaveAttribute('href', `/specimens/${specimen.id}`);
+  expect(screen.getByRole('list', { name: 'Notes' })).toHaveTextContent('Microprint blurred');
+
+  await user.type(screen.getByRole('textbox', { name: 'Add a note' }), 'UV emblem absent.');
+  await user.click(screen.getByRole('button', { name: 'Add note' }));
+  expect(await within(screen.getByRole('list', { name: 'Notes' })).findByText('UV emblem absent.')).toBeInTheDocument();
+
+  await user.click(screen.getByRole('button', { name: 'Conclude' }));
+  await user.click(screen.getByRole('button', { name: 'Save conclusion' }));
+  expect(screen.getByRole('alert')).toHaveTextContent('Choose an opinion');
+  await user.click(screen.getByRole('radio', { name: /^Probably did not/ }));
+  await user.type(screen.getByRole('textbox', { name: 'Statement' }), 'The document is probably not genuine.');
+  await user.click(screen.getByRole('button', { name: 'Save conclusion' }));
+  const scale = await screen.findByRole('list', { name: 'Opinion scale' });
+  expect(within(scale).getByText('Probably did not').closest('li')).toHaveAttribute('aria-current', 'step');
+  expect(api.calls('PUT', '/api/cases/case01/conclusion')[0]!.body).toEqual({ revision: 4, opinion: 'probably-did-not', statement: 'The document is probably not genuine.' });
+});
+
+test('a stale revision on concluding offers to reload rather than overwrite', async () => {
+  const api = createTestApi(
+    on('GET', '/api/cases/case01', ok(makeCase())),
+    on('PUT', '/api/cases/case01/conclusion', { status: 409, body: { code: 'REVISION_CONFLICT', message: 'stale', details: { currentRevision: 5 } } }),
+    specimenHandler,
+  );
+  renderApp(api, '/cases/case01');
+  const user = userEvent.setup();
+  await user.click(await screen.findByRole('button', { name: 'Conclude' }));
+  await user.click(screen.getByRole('radio', { name: /^Elimination/ }));
+  await user.type(screen.getByRole('textbox', { name: 'Statement' }), 'x');
+  await user.click(screen.getByRole('button', { name: 'Save conclusion' }));
+  expect(await screen.findByText('Someone else changed this case meanwhile')).toBeInTheDocument();
+  await user.click(screen.getByRole('button', { name: 'Reload the case' }));
+  await waitFor(() => expect(api.calls('GET', '/api/cases/case01')).toHaveLength(2));
+});
+
+test('a prosecutor reads an assigned case, cannot change it, and downloads the exhibit with its SHA-256 checked', async () => {
+  const pdf = new TextEncoder().encode('%PDF-1.7 exhibit bytes');
+  const digest = createHash('sha256').update(pdf).digest('hex');
+  const concluded = makeCase({ conclusion: { opinion: 'identification', statement: 'Genuine.', concludedBy: 'erin', concludedAt: '2026-11-03T10:00:00Z' } });
+  const api = createTestApi(
+    sessionAs('prosecutor'),
+    on('GET', '/api/cases/case01', ok(concluded)),
+    on('GET', '/api/cases/case01/exhibit.pdf', {
+      status: 200,
+      raw: pdf,
+      headers: { 'content-type': 'application/pdf', 'content-disposition': 'attachment; filename="PN-2026-17-exhibit.pdf"', 'x-exhibit-sha256': digest },
+    }),
+    on('GET', '/api/cases/case01/exhibit.zip', { status: 200, raw: new TextEncoder().encode('PK bundle'), headers: { 'content-type': 'application/zip', 'x-exhibit-sha256': '0'.repeat(64) } }),
+    specimenHandler,
+  );
+  const saved: string[] = [];
+  const click = jest.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) {
+    saved.push(this.download);
+  });
+  renderApp(api, '/cases/case01');
+  const user = userEvent.setup();
+  await screen.findByRole('heading', { level: 1, name: concluded.title });
+  expect(screen.queryByRole('link', { name: 'Edit case' })).not.toBeInTheDocument();
+  expect(screen.queryByRole('button', { name: 'Conclude' })).not.toBeInTheDocument();
+  expect(screen.queryByRole('textbox', { name: 'Add a note' })).not.toBeInTheDocument();
+  expect(screen.getByRole('link', { name: 'Direct link to the exhibit report (PDF)' })).toHaveAttribute('href', '/api/cases/case01/exhibit.pdf');
+
+  await user.click(screen.getByRole('button', { name: 'Download exhibit report (PDF)' }));
+  const result = await screen.findByRole('status', { name: 'exhibit report (PDF) downloaded' });
+  expect(result).toHaveTextContent(digest);
+  expect(result).toHaveTextContent('matches the server’s digest');
+  expect(saved).toEqual(['PN-2026-17-exhibit.pdf']);
+
+  // A copy whose bytes do not hash to what the server announced is flagged, not silently kept.
+  await user.click(screen.getByRole('button', { name: 'Download exhibit bundle (zip)' }));
+  expect(await screen.findByRole('status', { name: 'exhibit bundle (zip) downloaded' })).toHaveTextContent('does not match');
+  click.mockRestore();
+});
+
+test('an exhibit the API refuses (no conclusion yet) says why', async () => {
+  const api = createTestApi(
+    on('GET', '/api/cases/case01', ok(makeCase())),
+    on('GET', '/api/cases/case01/exhibit.pdf', { status: 409, body: { code: 'CONFLICT', message: 'the case has no conclusion yet', details: { reason: 'no-conclusion' } } }),
+    specimenHandler,
+  );
+  renderApp(api, '/cases/case01');
+  const user = userEvent.setup();
+  await user.click(await screen.findByRole('button', { name: 'Download exhibit report (PDF)' }));
+  expect(await screen.findByRole('alert')).toHaveTextContent('could not be downloaded: the case has no conclusion yet');
+});
+
+test('border officers have no cases', async () => {
+  const api = createTestApi(sessionAs('border-officer'));
+  renderApp(api, '/cases');
+  expect(await screen.findByText('This page is not available to your role')).toBeInTheDocument();
+  expect(within(screen.getByRole('navigation', { name: 'Main' })).queryByRole('link', { name: 'Cases' })).not.toBeInTheDocument();
+});
