@@ -17,6 +17,8 @@ export type { VerifyCandidate, VerifyOptions, VerifyVerdict } from './ops/identi
 export { compareImages, pipelineVersions, DEFAULT_COMPARE_PARAMS, DIFFERENCE_STAGE_VERSION } from './ops/compare';
 export type { CompareInput, CompareParams, CompareResult, CompareStats, CompareVersions } from './ops/compare';
 export type { DifferenceRegion, RegionBox } from './ops/regions';
+export { mrzFindings, DEFAULT_MRZ_FINDINGS_PARAMS } from './ops/mrz-findings';
+export type { ComparisonFinding, ComparisonFindingKind, MrzInspection, MrzFindingsParams } from './ops/mrz-findings';
 export type { ComparisonZone, ZoneVerdict, ZoneVerdictKind } from './ops/zone-verdicts';
 export { LIGHT_PROFILES, lightProfileFor } from './ops/normalise';
 export type { LightProfile, LightProfileId } from './ops/normalise';

@@ -160,6 +160,44 @@ describe('compareCapture', () => {
     }
   });
 
+  it('reads the MRZ of a hand-held photo of the demo fraud beside the alignment and reports its failing check digits in reference pixels', async () => {
+    const design = { ...UTOPIA_PASSPORT_2019, dpi: 200 };
+    const r = await renderDocument(design, HOLDERS.passportA, 'white', { format: 'png', noiseSeed: 1 });
+    const q = await renderDocument(design, HOLDERS.passportA, 'white', { format: 'png', noiseSeed: 2, variant: { alterFields: { dateOfBirth: '1984-03-14' } } });
+    const shot = await simulatePhoto(q.image, { seed: 9, maxTiltDeg: 10, maxRotationDeg: 6, scale: [0.9, 1.0] });
+    const files = { reference: path.join(dir, 'mrz-r-white.png'), questioned: path.join(dir, 'mrz-q-white.jpg') };
+    await fs.writeFile(files.reference, r.image);
+    await fs.writeFile(files.questioned, shot.image);
+    const pool = createPipelinePool({ threads: 2, maxQueue: 4, taskTimeoutMs: 300_000 });
+    try {
+      const result = await pool.compareCapture({ reference: { images: { white: files.reference }, zones: r.zones }, questioned: { images: { white: files.questioned } } });
+      const white = result.lights[0]!;
+      expect(white.stats.mrz).toEqual([expect.objectContaining({ zoneId: 'zone-mrz', found: true, checkDigitsValid: false })]);
+      const failed = white.findings.find((f) => f.kind === 'mrz-check-failed');
+      expect(failed?.fields).toEqual(['birthDate', 'composite']);
+      // Read on the photo, placed in the reference frame: inside the reference's MRZ zone.
+      const zone = r.zones.find((z) => z.type === 'mrz')!.polygon;
+      const xs = zone.map((p) => p[0]);
+      const ys = zone.map((p) => p[1]);
+      const cx = failed!.box.x + failed!.box.width / 2;
+      const cy = failed!.box.y + failed!.box.height / 2;
+      expect(cx).toBeGreaterThan(Math.min(...xs));
+      expect(cx).toBeLessThan(Math.max(...xs));
+      expect(cy).toBeGreaterThan(Math.min(...ys));
+      expect(cy).toBeLessThan(Math.max(...ys));
+      // The overtyped year digits lie within the box.
+      const overtyped = q.altered.find((a) => a.lightSource === 'white' && a.label.startsWith('MRZ characters overtyped'))!.polygon;
+      const ox = overtyped.reduce((sum, p) => sum + p[0], 0) / overtyped.length;
+      const oy = overtyped.reduce((sum, p) => sum + p[1], 0) / overtyped.length;
+      expect(ox).toBeGreaterThan(failed!.box.x);
+      expect(ox).toBeLessThan(failed!.box.x + failed!.box.width);
+      expect(oy).toBeGreaterThan(failed!.box.y);
+      expect(oy).toBeLessThan(failed!.box.y + failed!.box.height);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('refuses captures with no light source in common, and fails with ALIGNMENT_FAILED on unrelated images', async () => {
     const pool = createPipelinePool({ threads: 1, maxQueue: 2, taskTimeoutMs: 120_000 });
     try {

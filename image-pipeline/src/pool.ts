@@ -24,10 +24,12 @@ import { decodeForAnalysis, type AnalysisImage } from './derivatives/decode-for-
 import type { AlignOptions, AlignResult, AlignTimings, GreyImage } from './ops/align-types';
 import type { CompareParams, CompareResult, CompareVersions } from './ops/compare';
 import { DESCRIBE_LONG_EDGE, type ImageDescription, type KeypointSet } from './ops/descriptor';
-import { composeHomographies, invertHomography, resampleMatrix } from './ops/geometry';
+import { applyHomography, composeHomographies, invertHomography, resampleMatrix } from './ops/geometry';
 import type { VerifyCandidate, VerifyOptions, VerifyVerdict } from './ops/identify';
 import { chooseAnchorLight, DEFAULT_LIGHT_REFINE_OPTIONS, homographyForLight, type LightRefineOptions, type LightRegistration } from './ops/multispectral';
 import { lightProfileFor, LIGHT_PROFILES } from './ops/normalise';
+import { mrzInspectionOf, mrzReadingFindings, mrzZonesFor, zoneOfReading, type ComparisonFinding, type MrzInspection } from './ops/mrz-findings';
+import type { MrzReadResult } from './mrz/read';
 import type { DifferenceRegion } from './ops/regions';
 import type { PixelImage } from './ops/warp';
 import type { ComparisonZone, ZoneVerdict } from './ops/zone-verdicts';
@@ -134,6 +136,8 @@ export interface LightComparison {
   regions: DifferenceRegion[];
   personalisedRegions: DifferenceRegion[];
   zoneVerdicts: ZoneVerdict[];
+  /** What the questioned document fails on its own terms (MRZ check digits …), in reference pixels. */
+  findings: ComparisonFinding[];
   heatmapPng: Buffer;
   alignedPng: Buffer;
   /** Size of both PNGs (reference frame, possibly reduced). */
@@ -176,7 +180,7 @@ export interface PipelinePool {
   /** Geometric verification of identification candidates. */
   identifyVerify(questioned: KeypointSet, candidates: readonly VerifyCandidate[], options?: Partial<VerifyOptions>, run?: RunOptions): Promise<VerifyVerdict[]>;
   stats(): PoolStats;
-  /** Starts the worker threads now instead of at the first task. */
+  /** Starts the worker threads now instead of at the first task: each loads OpenCV (and renders the MRZ glyph templates) at once. */
   warmUp(): void;
   /** Cancels what is queued, stops the workers. Idempotent. */
   close(): Promise<void>;
@@ -212,6 +216,9 @@ const scaleRegion = (r: DifferenceRegion, s: number): DifferenceRegion =>
         polygon: r.polygon.map(([x, y]) => [x / s, y / s] as [number, number]),
         area: r.area / (s * s),
       };
+
+const scaleFinding = (f: ComparisonFinding, s: number): ComparisonFinding =>
+  s === 1 ? f : { ...f, box: { x: f.box.x / s, y: f.box.y / s, width: f.box.width / s, height: f.box.height / s } };
 
 const scaleZone = (z: ComparisonZone, s: number): ComparisonZone => (s === 1 ? z : { ...z, polygon: z.polygon.map(([x, y]) => [x * s, y * s] as [number, number]) });
 
@@ -410,7 +417,18 @@ class Pool implements PipelinePool {
     progress('align', 0.1);
 
     const copy = (img: AnalysisImage): PixelImage => ({ data: new Uint8Array(img.data), width: img.width, height: img.height, channels: img.channels });
-    const aligned = await this.align(copy(refA), copy(qA), input.align ?? {}, run);
+    // The MRZ is read on the questioned image as taken, in a task of its own beside the alignment (which
+    // leaves the other workers idle); what it finds is placed in the reference frame once the homography is known.
+    const alignment = this.align(copy(refA), copy(qA), input.align ?? {}, run);
+    const mrzZones = mrzZonesFor(input.reference.zones ?? [], anchor);
+    let mrzRead: Promise<MrzReadResult> | undefined;
+    if (mrzZones.length > 0 && lightProfileFor(anchor) === 'white') {
+      const img = ownBuffer(copy(qA));
+      mrzRead = this.run({ op: 'read-mrz', image: img.image }, [img.buffer], run);
+      // Awaited after the alignment; an alignment failure must not leave its rejection unhandled.
+      mrzRead.catch(() => undefined);
+    }
+    const aligned = await alignment;
     const tAligned = performance.now();
     if (!aligned.ok) {
       throw new PipelineError('ALIGNMENT_FAILED', `the ${anchor} images could not be aligned (${aligned.reason}): ${aligned.diagnostics.message}`, {
@@ -421,6 +439,20 @@ class Pool implements PipelinePool {
     }
     const anchorH = toOriginal(aligned.homography, refA.scale, qA.scale);
     const anchorSizes = { reference: [refA.width / refA.scale, refA.height / refA.scale] as [number, number], questioned: [qA.width / qA.scale, qA.height / qA.scale] as [number, number] };
+    let anchorFindings: ComparisonFinding[] = [];
+    let anchorInspections: MrzInspection[] = [];
+    if (mrzRead) {
+      const read = await mrzRead;
+      const toReference = invertHomography(anchorH);
+      const map = (x: number, y: number) => applyHomography(toReference, x / qA.scale, y / qA.scale) as [number, number];
+      const zone = read.found && read.reading ? zoneOfReading(mrzZones, read.reading.quad.map(([x, y]) => map(x, y))) : undefined;
+      // A reading outside the reference's MRZ zone is some other text: not this document's MRZ.
+      if (zone && read.reading) {
+        const [rw, rh] = anchorSizes.reference;
+        anchorFindings = mrzReadingFindings(read.reading, zone.id, map, Math.round(rw), Math.round(rh));
+        anchorInspections = [mrzInspectionOf(zone.id, read.reading)];
+      } else anchorInspections = mrzZones.map((z) => mrzInspectionOf(z.id, null));
+    }
     progress('compare', 0.35);
 
     let done = 0;
@@ -443,6 +475,7 @@ class Pool implements PipelinePool {
           ...(light !== anchor && { registration: { anchorLight: anchor, options: { ...input.refine, maxShiftPx: (input.refine?.maxShiftPx ?? DEFAULT_LIGHT_REFINE_OPTIONS.maxShiftPx) * ref.scale } } }),
           zones,
           params: input.compare ?? {},
+          readMrz: false,
         },
         [r.buffer, qq.buffer],
         run,
@@ -459,13 +492,14 @@ class Pool implements PipelinePool {
         regions: c.regions.map((x) => scaleRegion(x, ref.scale)),
         personalisedRegions: c.personalisedRegions.map((x) => scaleRegion(x, ref.scale)),
         zoneVerdicts: c.zoneVerdicts,
+        findings: light === anchor ? anchorFindings : c.findings.map((f) => scaleFinding(f, ref.scale)),
         heatmapPng: Buffer.from(c.heatmapPng.buffer, c.heatmapPng.byteOffset, c.heatmapPng.byteLength),
         alignedPng: Buffer.from(c.alignedPng.buffer, c.alignedPng.byteOffset, c.alignedPng.byteLength),
         outputSize: c.outputSize,
         referenceSize: refSize,
         questionedSize: qSize,
         analysisScale: { reference: ref.scale, questioned: q.scale },
-        stats: c.stats,
+        stats: light === anchor && mrzRead ? { ...c.stats, mrz: anchorInspections } : c.stats,
         parameters: { ...c.parameters, homography },
         versions: c.versions,
         elapsedMs: Math.round(performance.now() - t),

@@ -55,7 +55,7 @@ export interface CaptureBenchResult {
   /** Medians of the stages of the timed runs, ms. */
   stagesMs: { decode: number; align: number; compare: number };
   /** Per light of the last run: time in its worker task, regions found, how its homography was obtained. */
-  perLight: { lightSource: string; ms: number; regions: number; personalisedRegions: number; registration: string }[];
+  perLight: { lightSource: string; ms: number; regions: number; personalisedRegions: number; findings: string[]; registration: string }[];
   note: string;
 }
 
@@ -143,6 +143,7 @@ export async function benchCapture(options: CaptureBenchOptions = {}): Promise<C
         ms: l.elapsedMs,
         regions: l.regions.length,
         personalisedRegions: l.personalisedRegions.length,
+        findings: l.findings.map((f) => (f.fields ? `${f.kind}:${f.fields.join('+')}` : f.kind)),
         registration: l.registration.outcome,
       })),
       note: 'Wall time on a machine whose CPUs other processes share: compare runs taken together, and the load average.',

@@ -102,6 +102,21 @@ describe('POST /api/comparisons (multipart) → GET /api/comparisons/:id', () =>
     expect(r.parameters.compare.white).toBeDefined();
   });
 
+  it('reports the overtyped MRZ of the altered birth date as a finding of the white light (the date itself is personal data)', () => {
+    const white = fraudJob.result.lights.find((l: any) => l.lightSource === 'white');
+    const failed = white.findings.find((f: any) => f.kind === 'mrz-check-failed');
+    expect(failed).toMatchObject({ zoneId: expect.any(String), fields: ['birthDate', 'composite'], message: expect.stringContaining('date of birth') });
+    const mrzZone = capture.zones.find((z) => z.type === 'mrz')!;
+    expect(failed.zoneId).toBe(mrzZone.id);
+    // In reference pixels, over the overtyped digits of the MRZ.
+    const overtyped = fraud.altered.find((a) => a.lightSource === 'white' && a.label.startsWith('MRZ characters overtyped'))!;
+    expect(overlapShare(failed.box, overtyped.polygon)).toBeGreaterThan(0.3);
+    expect(white.stats.mrz).toEqual([expect.objectContaining({ zoneId: mrzZone.id, found: true, checkDigitsValid: false })]);
+    // Read once per capture, under white light.
+    const ir = fraudJob.result.lights.find((l: any) => l.lightSource === 'ir-870');
+    expect(ir.findings).toEqual([]);
+  });
+
   it('serves every output with the sha256 recorded in the result', async () => {
     for (const light of fraudJob.result.lights) {
       for (const out of Object.values<any>(light.outputs)) {
@@ -114,6 +129,7 @@ describe('POST /api/comparisons (multipart) → GET /api/comparisons/:id', () =>
           const regions = JSON.parse(res.body);
           expect(regions.regions).toEqual(light.regions);
           expect(regions.zoneVerdicts).toEqual(light.zoneVerdicts);
+          expect(regions.findings).toEqual(light.findings);
         } else {
           expect(res.rawPayload.subarray(1, 4).toString()).toBe('PNG');
         }
@@ -132,6 +148,7 @@ describe('POST /api/comparisons (multipart) → GET /api/comparisons/:id', () =>
     for (const light of done.result.lights) {
       expect({ light: light.lightSource, regions: light.regions, personalised: light.personalisedRegions }).toEqual({ light: light.lightSource, regions: [], personalised: [] });
       for (const v of light.zoneVerdicts) expect(v.verdict).toBe('consistent');
+      expect(light.findings).toEqual([]);
     }
   });
 

@@ -14,6 +14,7 @@ import { loadOpenCv, withMats } from '../cv/opencv';
 import { isHomography, normalizeHomography, type Homography } from './geometry';
 import { differenceScore, type DifferenceLevel } from './difference';
 import { LIGHT_PROFILES, lightProfileFor, normaliseToReference, type LightProfile, type LightProfileId, type NormaliseStats } from './normalise';
+import { mrzFindings, type ComparisonFinding, type MrzInspection } from './mrz-findings';
 import { erodeMask, makePlane, u8ToMat, type Plane } from './planes';
 import { extractRegions, rasterisePolygons, type DifferenceRegion, type WorkingFrame } from './regions';
 import { checkPixelImage, validityMask, warpToReference, type PixelImage } from './warp';
@@ -99,6 +100,12 @@ export interface CompareInput {
   /** Zones of the reference capture, polygons in reference pixels. */
   zones?: readonly ComparisonZone[];
   params?: Partial<CompareParams>;
+  /**
+   * Read the MRZ zones of the questioned image and report what fails
+   * (default: under white light only — one reading per capture, in the light
+   * the printed MRZ is meant to be seen in alongside IR).
+   */
+  readMrz?: boolean;
 }
 
 export interface CompareStats {
@@ -116,6 +123,8 @@ export interface CompareStats {
   flaggedShare: number;
   /** Zones that get no verdict because the questioned image does not cover them. */
   uncoveredZones: string[];
+  /** MRZ zones read on the questioned image (empty when none was read under this light). */
+  mrz: MrzInspection[];
 }
 
 export interface CompareVersions {
@@ -132,6 +141,8 @@ export interface CompareResult {
   /** Differences inside personalised zones (legitimate between holders). */
   personalisedRegions: DifferenceRegion[];
   zoneVerdicts: ZoneVerdict[];
+  /** What the questioned document fails on its own terms (MRZ check digits, misplaced MRZ characters), reference pixels. */
+  findings: ComparisonFinding[];
   /** Reference in grey, differences in colour, regions outlined (reference frame). */
   heatmapPng: Buffer;
   /** The questioned image in the reference frame; transparent where it has no pixels. */
@@ -427,6 +438,7 @@ export async function compareImages(input: CompareInput): Promise<CompareResult>
   const W = reference.width;
   const H = reference.height;
   const warped = await warpToReference(questioned, homography, W, H);
+  const mrz = (input.readMrz ?? profileId === 'white') ? await mrzFindings(warped.image, warped.valid, zones, lightSource) : { findings: [], inspections: [] };
 
   const s = Math.min(1, params.workingLongEdge / Math.max(W, H));
   const ww = Math.max(16, Math.round(W * s));
@@ -540,6 +552,7 @@ export async function compareImages(input: CompareInput): Promise<CompareResult>
     regions,
     personalisedRegions,
     zoneVerdicts: zoneResult.verdicts,
+    findings: mrz.findings,
     heatmapPng,
     alignedPng,
     outputSize: [outW, outH],
@@ -556,6 +569,7 @@ export async function compareImages(input: CompareInput): Promise<CompareResult>
       levels: diff.levels.map((l) => ({ noise: round4(l.noise), threshold: l.threshold })),
       flaggedShare: round4(validCount > 0 ? flagged / validCount : 0),
       uncoveredZones: zoneResult.uncovered,
+      mrz: mrz.inspections,
     },
     parameters: { ...params, homography, profile },
     versions: pipelineVersions(),

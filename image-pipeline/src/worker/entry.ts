@@ -13,6 +13,7 @@
  */
 import { threadId, workerData } from 'node:worker_threads';
 import { loadOpenCv } from '../cv/opencv';
+import { glyphTemplates } from '../mrz/glyph-templates';
 import { runTask } from './handlers';
 import type { WorkerConfig, WorkerErrorData, WorkerResponse, WorkerTask } from './protocol';
 
@@ -45,5 +46,9 @@ async function handle(task: WorkerTask): Promise<WorkerResponse> {
   if (response.retire) Atomics.store(flags, threadId % flags.length, threadId);
   return response;
 }
+
+// The MRZ glyph templates are rendered while OpenCV compiles, so the first comparison that reads an MRZ does not
+// wait for them. Not awaited: without the OCR-B font only MRZ reading fails (and says why), not every task.
+glyphTemplates().catch(() => undefined);
 
 export default loadOpenCv().then(() => handle);

@@ -11,7 +11,9 @@ import { describeImage } from '../ops/descriptor';
 import { verifyCandidates } from '../ops/identify';
 import { refineLightHomography, type LightRegistration } from '../ops/multispectral';
 import { checkPixelImage, type PixelImage } from '../ops/warp';
-import type { AlignTask, CompareLightTask, DescribeTask, TaskValues, VerifyTask, WorkerTask } from './protocol';
+import { glyphTemplates } from '../mrz/glyph-templates';
+import { readMrzFromGrey } from '../mrz/read';
+import type { AlignTask, CompareLightTask, DescribeTask, ReadMrzTask, TaskValues, VerifyTask, WorkerTask } from './protocol';
 
 function pixelImage(name: string, img: PixelImage): PixelImage {
   const out = { data: img.data, width: img.width, height: img.height, channels: img.channels };
@@ -55,6 +57,7 @@ async function compareLight(task: CompareLightTask): Promise<TaskValues['compare
     lightSource: task.lightSource,
     zones: task.zones,
     params: task.params,
+    ...(task.readMrz !== undefined && { readMrz: task.readMrz }),
   });
   return { registration, compare };
 }
@@ -67,6 +70,11 @@ async function verify(task: VerifyTask): Promise<TaskValues['verify']> {
   return verifyCandidates(task.questioned, task.candidates, task.options);
 }
 
+async function readMrz(task: ReadMrzTask): Promise<TaskValues['read-mrz']> {
+  const grey = await toGrey(pixelImage('image', task.image));
+  return readMrzFromGrey(grey, await glyphTemplates());
+}
+
 export async function runTask(task: WorkerTask): Promise<unknown> {
   switch (task.op) {
     case 'align':
@@ -77,6 +85,8 @@ export async function runTask(task: WorkerTask): Promise<unknown> {
       return describe(task);
     case 'verify':
       return verify(task);
+    case 'read-mrz':
+      return readMrz(task);
     default:
       throw new TypeError(`unknown pipeline task ${JSON.stringify((task as { op?: unknown }).op)}`);
   }

@@ -8,6 +8,7 @@ import type { CompareParams, CompareResult } from '../ops/compare';
 import type { ImageDescription, KeypointSet } from '../ops/descriptor';
 import type { VerifyCandidate, VerifyOptions, VerifyVerdict } from '../ops/identify';
 import type { LightRefineOptions, LightRegistration } from '../ops/multispectral';
+import type { MrzReadResult } from '../mrz/read';
 import type { PixelImage } from '../ops/warp';
 import type { ComparisonZone } from '../ops/zone-verdicts';
 
@@ -30,6 +31,14 @@ export interface CompareLightTask {
   registration?: { anchorLight: string; options: Partial<LightRefineOptions> };
   zones: ComparisonZone[];
   params: Partial<CompareParams>;
+  /** Read the MRZ zones in this task (the pool reads the capture's MRZ in its own task instead). */
+  readMrz?: boolean;
+}
+
+export interface ReadMrzTask {
+  op: 'read-mrz';
+  /** Grey or RGB (converted to grey in the worker), upright. */
+  image: PixelImage;
 }
 
 export interface DescribeTask {
@@ -44,7 +53,7 @@ export interface VerifyTask {
   options: Partial<VerifyOptions>;
 }
 
-export type WorkerTask = AlignTask | CompareLightTask | DescribeTask | VerifyTask;
+export type WorkerTask = AlignTask | CompareLightTask | DescribeTask | VerifyTask | ReadMrzTask;
 
 export interface CompareLightValue {
   registration: LightRegistration;
@@ -56,6 +65,7 @@ export interface TaskValues {
   'compare-light': CompareLightValue;
   describe: ImageDescription;
   verify: VerifyVerdict[];
+  'read-mrz': MrzReadResult;
 }
 
 /** An error raised inside a worker, as data. */

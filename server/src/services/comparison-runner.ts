@@ -380,6 +380,7 @@ export class ComparisonRunner {
           regions: l.regions,
           personalisedRegions: l.personalisedRegions,
           zoneVerdicts: l.zoneVerdicts,
+          findings: l.findings,
         },
         null,
         2,
@@ -404,6 +405,7 @@ export class ComparisonRunner {
       regions: l.regions.map(regionRecord),
       personalisedRegions: l.personalisedRegions.map(regionRecord),
       zoneVerdicts: l.zoneVerdicts.map(verdictRecord),
+      findings: l.findings.map(findingRecord),
       outputs,
       outputSize: l.outputSize,
       referenceSize: l.referenceSize,
@@ -461,6 +463,20 @@ function verdictRecord(v: Verdict): LightComparisonResult['zoneVerdicts'][number
     signal: { reference: v.signal.reference, questioned: v.signal.questioned },
     coverage: v.coverage,
     judgedShare: v.judgedShare,
+  };
+}
+
+type Finding = CaptureComparisonResult['lights'][number]['findings'][number];
+
+function findingRecord(f: Finding): NonNullable<LightComparisonResult['findings']>[number] {
+  return {
+    kind: f.kind,
+    message: f.message,
+    zoneId: f.zoneId,
+    box: { x: f.box.x, y: f.box.y, width: f.box.width, height: f.box.height },
+    ...(f.fields && { fields: [...f.fields] }),
+    ...(f.characters && { characters: f.characters.map(([line, column]) => [line, column]) }),
+    ...(f.lines && { lines: [...f.lines] }),
   };
 }
 

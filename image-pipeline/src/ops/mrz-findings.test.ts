@@ -1,0 +1,81 @@
+import sharp from 'sharp';
+import { UTOPIA_PASSPORT_2019 } from '../synth/designs';
+import { HOLDERS } from '../synth/holders';
+import { renderDocument } from '../synth/render';
+import { compareImages } from './compare';
+import { mrzFindings } from './mrz-findings';
+import type { RegionBox } from './regions';
+import type { PixelImage } from './warp';
+
+jest.setTimeout(180_000);
+
+const design = { ...UTOPIA_PASSPORT_2019, dpi: 200 };
+/** The demo fraud: year of birth 1987 → 1984 in the VIZ and overtyped in the MRZ, check digits left as they were. */
+const ALTERED = { alterFields: { dateOfBirth: '1984-03-14' } };
+
+async function pixels(png: Buffer): Promise<PixelImage> {
+  const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { data: new Uint8Array(data), width: info.width, height: info.height, channels: 3 };
+}
+
+function zoneBox(polygon: readonly (readonly [number, number])[]): RegionBox {
+  const xs = polygon.map((p) => p[0]);
+  const ys = polygon.map((p) => p[1]);
+  return { x: Math.min(...xs), y: Math.min(...ys), width: Math.max(...xs) - Math.min(...xs), height: Math.max(...ys) - Math.min(...ys) };
+}
+
+const centreInside = (b: RegionBox, z: RegionBox, pad: number) =>
+  b.x + b.width / 2 >= z.x - pad && b.x + b.width / 2 <= z.x + z.width + pad && b.y + b.height / 2 >= z.y - pad && b.y + b.height / 2 <= z.y + z.height + pad;
+
+describe('mrzFindings', () => {
+  it('reports the failing date-of-birth and composite check digits of the demo fraud, boxed inside the MRZ zone', async () => {
+    const doc = await renderDocument(design, HOLDERS.passportA, 'white', { format: 'png', noiseSeed: 2, variant: ALTERED });
+    const img = await pixels(doc.image);
+    const { findings, inspections } = await mrzFindings(img, new Uint8Array(img.width * img.height).fill(255), doc.zones, 'white');
+    expect(inspections).toEqual([expect.objectContaining({ zoneId: 'zone-mrz', found: true, format: 'TD3', checkDigitsValid: false })]);
+    // Read as printed, not "corrected" back to a valid MRZ: the overtyped year is there.
+    expect(inspections[0]!.lines![1]!.slice(13, 19)).toBe('840314');
+    const failed = findings.find((f) => f.kind === 'mrz-check-failed');
+    expect(failed).toBeDefined();
+    expect(failed!.fields).toEqual(['birthDate', 'composite']);
+    // TD3 line 2: the date-of-birth check digit is column 19, the composite column 43.
+    expect(failed!.characters).toEqual(
+      expect.arrayContaining([
+        [1, 19],
+        [1, 43],
+      ]),
+    );
+    const mrz = zoneBox(doc.zones.find((z) => z.type === 'mrz')!.polygon);
+    expect(centreInside(failed!.box, mrz, 0)).toBe(true);
+    // The box covers the date of birth (about 7 of 44 characters), not the whole MRZ.
+    expect(failed!.box.width).toBeLessThan(mrz.width / 2);
+    for (const f of findings) expect(centreInside(f.box, mrz, 0)).toBe(true);
+  });
+
+  it('finds nothing on the genuine document, and reads nothing where the questioned image does not cover the zone', async () => {
+    const doc = await renderDocument(design, HOLDERS.passportA, 'white', { format: 'png', noiseSeed: 2 });
+    const img = await pixels(doc.image);
+    const genuine = await mrzFindings(img, new Uint8Array(img.width * img.height).fill(255), doc.zones, 'white');
+    expect(genuine.findings).toEqual([]);
+    expect(genuine.inspections).toEqual([expect.objectContaining({ found: true, checkDigitsValid: true })]);
+
+    const uncovered = await mrzFindings(img, new Uint8Array(img.width * img.height), doc.zones, 'white');
+    expect(uncovered).toEqual({ findings: [], inspections: [expect.objectContaining({ zoneId: 'zone-mrz', found: false, lines: null })] });
+    // No MRZ zone under this light (the reference marks where the MRZ is): nothing is read.
+    const noZone = await mrzFindings(img, new Uint8Array(img.width * img.height).fill(255), doc.zones, 'uv-365');
+    expect(noZone).toEqual({ findings: [], inspections: [] });
+  });
+
+  it('is part of a white-light comparison: the altered birth date, a personalised difference only, is also a finding', async () => {
+    const small = { ...UTOPIA_PASSPORT_2019, dpi: 150 };
+    const ref = await renderDocument(small, HOLDERS.passportA, 'white', { format: 'png', noiseSeed: 1 });
+    const q = await renderDocument(small, HOLDERS.passportA, 'white', { format: 'png', noiseSeed: 2, variant: ALTERED });
+    const input = { reference: await pixels(ref.image), questioned: await pixels(q.image), homography: [1, 0, 0, 0, 1, 0, 0, 0, 1], lightSource: 'white', zones: ref.zones };
+    const result = await compareImages(input);
+    expect(result.findings.map((f) => f.kind)).toContain('mrz-check-failed');
+    expect(result.stats.mrz).toEqual([expect.objectContaining({ zoneId: 'zone-mrz', found: true, checkDigitsValid: false })]);
+    const off = await compareImages({ ...input, readMrz: false });
+    expect(off.findings).toEqual([]);
+    expect(off.stats.mrz).toEqual([]);
+  });
+});

@@ -1,0 +1,212 @@
+/**
+ * Findings the pixel comparison cannot make: the MRZ of the questioned
+ * document, read in the reference frame, checked on its own terms.
+ *
+ * The date of birth, the document number and the MRZ are personal data, so
+ * an altered one only ever shows as a personalised difference (another
+ * holder's data differ legitimately). What a forger seldom gets right is the
+ * MRZ's internal consistency: overtyped digits whose check digits were not
+ * recomputed, or characters standing out of the printer's fixed grid. When
+ * the reference marks an MRZ zone and the questioned image covers it, the
+ * zone is cut from the warped questioned image and read with the MRZ reader
+ * (OCR-B templates); failing check digits and misplaced characters become
+ * findings, boxed in reference pixels.
+ */
+import type { GreyImage } from './align-types';
+import { glyphTemplates } from '../mrz/glyph-templates';
+import { LAYOUTS, type CheckName, type MrzFormat, type MrzPos } from '../mrz/layouts';
+import { readMrzFromGrey, type MrzImageReading } from '../mrz/read';
+import type { RegionBox } from './regions';
+import type { PixelImage } from './warp';
+import { zoneShowsIn, type ComparisonZone } from './zone-verdicts';
+
+export type ComparisonFindingKind = 'mrz-check-failed' | 'mrz-characters-misaligned';
+
+export interface ComparisonFinding {
+  kind: ComparisonFindingKind;
+  /** One sentence for the examiner. */
+  message: string;
+  /** The zone the finding was made in. */
+  zoneId: string;
+  /** Reference pixels. */
+  box: RegionBox;
+  /** `mrz-check-failed`: the check-digit groups that fail (ICAO names: documentNumber, birthDate, expirationDate, personalNumber, composite). */
+  fields?: CheckName[];
+  /** MRZ positions concerned ([line, column], from 0): failing check digits, or characters out of line. */
+  characters?: [number, number][];
+  /** The MRZ as read on the questioned image. */
+  lines?: string[];
+}
+
+export interface MrzInspection {
+  zoneId: string;
+  /** An MRZ was read in the zone. */
+  found: boolean;
+  format: MrzFormat | null;
+  lines: string[] | null;
+  checkDigitsValid: boolean | null;
+  meanConfidence: number | null;
+}
+
+export interface MrzFindingsParams {
+  /** Zones whose questioned pixels are less covered than this are not read. */
+  minCoverage: number;
+  /** The cut-out is grown by this share of the zone's height on each side (the printed band may sit off its annotation). */
+  margin: number;
+}
+
+export const DEFAULT_MRZ_FINDINGS_PARAMS: Readonly<MrzFindingsParams> = Object.freeze({ minCoverage: 0.95, margin: 0.25 });
+
+const CHECK_LABEL: Record<CheckName, string> = {
+  documentNumber: 'document number',
+  birthDate: 'date of birth',
+  expirationDate: 'date of expiry',
+  personalNumber: 'personal number',
+  composite: 'composite',
+};
+
+function boxOf(points: readonly (readonly [number, number])[], pad: number, width: number, height: number): RegionBox {
+  const xs = points.map((p) => p[0]);
+  const ys = points.map((p) => p[1]);
+  const x0 = Math.max(0, Math.floor(Math.min(...xs) - pad));
+  const y0 = Math.max(0, Math.floor(Math.min(...ys) - pad));
+  const x1 = Math.min(width, Math.ceil(Math.max(...xs) + pad));
+  const y1 = Math.min(height, Math.ceil(Math.max(...ys) + pad));
+  return { x: x0, y: y0, width: Math.max(1, x1 - x0), height: Math.max(1, y1 - y0) };
+}
+
+/** Grey cut-out of interleaved pixels (BT.601 luma for RGB, as cvtColor). */
+function cutGrey(img: PixelImage, box: RegionBox): GreyImage {
+  const out = new Uint8Array(box.width * box.height);
+  const c = img.channels;
+  for (let y = 0; y < box.height; y++) {
+    let k = ((y + box.y) * img.width + box.x) * c;
+    const row = y * box.width;
+    for (let x = 0; x < box.width; x++, k += c) {
+      out[row + x] = c === 1 ? img.data[k]! : (299 * img.data[k]! + 587 * img.data[k + 1]! + 114 * img.data[k + 2]! + 500) / 1000;
+    }
+  }
+  return { data: out, width: box.width, height: box.height };
+}
+
+/**
+ * Corners of MRZ cell (line, column) from the reading's quad (top-left,
+ * top-right, bottom-right, bottom-left of the text): bilinear in the quad,
+ * which follows a residual tilt of the printed band.
+ */
+function cellCorners(quad: readonly [number, number][], lines: number, length: number, [line, column]: MrzPos): [number, number][] {
+  const [tl, tr, br, bl] = quad as [[number, number], [number, number], [number, number], [number, number]];
+  const at = (u: number, v: number): [number, number] => [
+    (1 - v) * ((1 - u) * tl[0] + u * tr[0]) + v * ((1 - u) * bl[0] + u * br[0]),
+    (1 - v) * ((1 - u) * tl[1] + u * tr[1]) + v * ((1 - u) * bl[1] + u * br[1]),
+  ];
+  const u0 = column / length;
+  const u1 = (column + 1) / length;
+  const v0 = line / lines;
+  const v1 = (line + 1) / lines;
+  return [at(u0, v0), at(u1, v0), at(u1, v1), at(u0, v1)];
+}
+
+/**
+ * Findings of one MRZ reading; `toReference` maps the reading's pixels
+ * (those of the image it was read on) to reference pixels, and the boxes
+ * are clipped to the reference's width × height.
+ */
+export function mrzReadingFindings(reading: MrzImageReading, zoneId: string, toReference: (x: number, y: number) => [number, number], width: number, height: number): ComparisonFinding[] {
+  const quad = reading.quad.map(([x, y]) => toReference(x, y));
+  const layout = LAYOUTS[reading.format];
+  const nLines = reading.lines.length;
+  const length = reading.lines[0]?.length ?? layout.lineLength;
+  const cells = (ps: readonly MrzPos[]) => ps.flatMap((p) => cellCorners(quad, nLines, length, p));
+  const pitch = Math.hypot(quad[1]![0] - quad[0]![0], quad[1]![1] - quad[0]![1]) / length;
+  const out: ComparisonFinding[] = [];
+  const failed = reading.checks.filter((c) => !c.valid).map((c) => c.name);
+  if (failed.length > 0) {
+    const groups = layout.groups.filter((g) => failed.includes(g.name));
+    // The composite digit covers most of the MRZ: the box is that of the failing groups' own fields where there are others.
+    const boxed = groups.length > 1 ? groups.filter((g) => g.name !== 'composite') : groups;
+    out.push({
+      kind: 'mrz-check-failed',
+      message: `MRZ check digit${failed.length > 1 ? 's' : ''} of the ${failed.map((f) => CHECK_LABEL[f]).join(', ')} field${failed.length > 1 ? 's' : ''} fail${failed.length > 1 ? '' : 's'}: the MRZ was altered or misprinted.`,
+      zoneId,
+      box: boxOf(cells(boxed.flatMap((g) => [...g.data, g.check])), pitch * 0.25, width, height),
+      fields: failed,
+      characters: groups.map((g) => [g.check[0], g.check[1]]),
+      lines: [...reading.lines],
+    });
+  }
+  if (reading.misaligned.length > 0) {
+    const positions = reading.misaligned.map((m) => [m.line, m.column] as [number, number]);
+    out.push({
+      kind: 'mrz-characters-misaligned',
+      message: `${positions.length} MRZ character${positions.length > 1 ? 's stand' : ' stands'} out of line with the printed grid (overtyped or pasted in).`,
+      zoneId,
+      box: boxOf(cells(positions), pitch * 0.5, width, height),
+      characters: positions,
+      lines: [...reading.lines],
+    });
+  }
+  return out;
+}
+
+/** The summary of a reading kept with the comparison's statistics. */
+export function mrzInspectionOf(zoneId: string, reading: MrzImageReading | null): MrzInspection {
+  if (!reading) return { zoneId, found: false, format: null, lines: null, checkDigitsValid: null, meanConfidence: null };
+  return { zoneId, found: true, format: reading.format, lines: [...reading.lines], checkDigitsValid: reading.checkDigitsValid, meanConfidence: Math.round(reading.meanConfidence * 1e4) / 1e4 };
+}
+
+/**
+ * Reads the MRZ zones that show under this light on the questioned image
+ * warped into the reference frame (`valid`: 255 where it has pixels, at the
+ * same size) and reports what fails.
+ */
+/** MRZ zones of the reference that show under a light. */
+export function mrzZonesFor(zones: readonly ComparisonZone[], lightSource: string): ComparisonZone[] {
+  return zones.filter((z) => z.type === 'mrz' && zoneShowsIn(z, lightSource));
+}
+
+/**
+ * The MRZ zone a reading (its quad in reference pixels) lies in: the zone
+ * whose box, grown by `margin` of its height, holds the reading's centre.
+ */
+export function zoneOfReading(zones: readonly ComparisonZone[], quad: readonly (readonly [number, number])[], margin = DEFAULT_MRZ_FINDINGS_PARAMS.margin): ComparisonZone | undefined {
+  const cx = quad.reduce((s, p) => s + p[0], 0) / quad.length;
+  const cy = quad.reduce((s, p) => s + p[1], 0) / quad.length;
+  return zones.find((z) => {
+    const b = boxOf(z.polygon, 0, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY);
+    const pad = margin * b.height;
+    return cx >= b.x - pad && cx <= b.x + b.width + pad && cy >= b.y - pad && cy <= b.y + b.height + pad;
+  });
+}
+
+export async function mrzFindings(
+  warped: PixelImage,
+  valid: Uint8Array,
+  zones: readonly ComparisonZone[],
+  lightSource: string,
+  params: MrzFindingsParams = DEFAULT_MRZ_FINDINGS_PARAMS,
+): Promise<{ findings: ComparisonFinding[]; inspections: MrzInspection[] }> {
+  const mrzZones = mrzZonesFor(zones, lightSource);
+  const findings: ComparisonFinding[] = [];
+  const inspections: MrzInspection[] = [];
+  if (mrzZones.length === 0) return { findings, inspections };
+  const templates = await glyphTemplates();
+  const { width: W, height: H } = warped;
+  for (const zone of mrzZones) {
+    const tight = boxOf(zone.polygon, 0, W, H);
+    const box = boxOf(zone.polygon, params.margin * tight.height, W, H);
+    let seen = 0;
+    for (let y = tight.y; y < tight.y + tight.height; y++) for (let x = tight.x; x < tight.x + tight.width; x++) if (valid[y * W + x]) seen++;
+    if (seen < params.minCoverage * tight.width * tight.height) {
+      inspections.push(mrzInspectionOf(zone.id, null));
+      continue;
+    }
+    // Upright only: the image is in the reference frame, where the MRZ reads left to right.
+    const read = readMrzFromGrey(cutGrey(warped, box), templates, { rotations: false });
+    const r = read.found ? read.reading : null;
+    inspections.push(mrzInspectionOf(zone.id, r));
+    if (!r) continue;
+    findings.push(...mrzReadingFindings(r, zone.id, (x, y) => [x + box.x, y + box.y], W, H));
+  }
+  return { findings, inspections };
+}
