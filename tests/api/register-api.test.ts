@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { buildTestApp, multipartBody, type LoggedIn, type TestApp } from '../../server/src/test-helpers';
+import { buildTestApp, makeTestImage, multipartBody, type LoggedIn, type TestApp } from '../../server/src/test-helpers';
 import { runExemplar, tempDir } from '../cli/helpers';
 import { loadConfig } from '../../server/src/config';
 import { openContext } from '../../server/src/context';
@@ -21,7 +21,8 @@ let officer: LoggedIn;
 let viewer: LoggedIn;
 
 beforeAll(async () => {
-  t = await buildTestApp();
+  // Comparisons are only queued here: the register check needs the submission, not the work.
+  t = await buildTestApp({ EXEMPLAR_SERVER_COMPARISONS: '0' });
   examiner = await t.login('examiner');
   officer = await t.login('border-officer');
   viewer = await t.login('viewer');
@@ -101,6 +102,32 @@ describe('register entries', () => {
     const other = await officer.inject({ method: 'POST', url: '/api/mrz/parse', payload: { lines: [TD3[0], TD3[1]!.replace('L898902C3', 'L898902C4')] } });
     expect(other.statusCode).toBe(200);
     expect(other.json().registerHits).toEqual([]);
+  });
+
+  it('a comparison submitted with the MRZ carries the register hits; MRZ lines that are not one are refused before anything is stored', async () => {
+    const image = await makeTestImage({ width: 320, height: 220, seed: 5 });
+    const upload = (request: unknown) => {
+      const { payload, headers } = multipartBody([
+        { name: 'comparison', value: JSON.stringify(request) },
+        { name: 'white', filename: 'q.jpg', data: image, contentType: 'image/jpeg' },
+      ]);
+      return officer.inject({ method: 'POST', url: '/api/comparisons', payload, headers });
+    };
+    const keys = await t.objectKeys();
+    const bad = await upload({ reference: 'auto', mrz: { lines: ['P<UTO', 'L898'] } });
+    expect(bad.statusCode).toBe(400);
+    expect(await t.objectKeys()).toEqual(keys);
+
+    const res = await upload({ reference: 'auto', mrz: { lines: TD3 } });
+    expect(res.statusCode).toBe(202);
+    expect(res.json().request.mrz).toEqual({ lines: TD3 });
+    expect(res.json().registerHits).toEqual([expect.objectContaining({ id, status: 'revoked' })]);
+    const again = await officer.inject({ method: 'GET', url: `/api/comparisons/${res.json().id}` });
+    expect(again.json().registerHits).toEqual([expect.objectContaining({ id })]);
+    // Without an MRZ there is nothing to check.
+    const plain = await upload({ reference: 'auto' });
+    expect(plain.statusCode).toBe(202);
+    expect(plain.json().registerHits).toBeUndefined();
   });
 
   it('deletes an entry (at its revision) and says so in the audit trail', async () => {

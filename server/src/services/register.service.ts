@@ -19,7 +19,7 @@ import { assertCan, can } from '../auth/policy';
 import type { RecordCollection, RecordFilter, RecordStore } from '../stores/records.port';
 import type { Actor } from './actor';
 import { newRecordId, timestamp, validationFailed, valueOrThrow } from './common';
-import type { MrzParseResult } from './mrz.service';
+import { parseMrz, type MrzParseResult } from './mrz.service';
 
 export const REGISTER_COLLECTION = 'register-entries';
 export const DEFAULT_REGISTER_LIMIT = 50;
@@ -74,6 +74,12 @@ export interface ImportReport {
   refused: number;
   duplicates: number;
   rows: ImportRowReport[];
+}
+
+/** The `mrz.lines` of a request body (comparison, verification) when they are a list of strings; schema validation reports anything else. */
+export function mrzLinesIn(body: unknown): string[] | undefined {
+  const lines = (body as { mrz?: { lines?: unknown } } | null)?.mrz?.lines;
+  return Array.isArray(lines) && lines.every((l) => typeof l === 'string') ? lines : undefined;
 }
 
 /** Upper case, without spaces and MRZ fillers: how numbers are stored and looked up. */
@@ -186,6 +192,11 @@ export class RegisterService {
 
   async hitsForMrz(actor: Actor, parse: MrzParseResult): Promise<RegisterEntry[] | undefined> {
     return this.hitsFor(actor, documentOfMrz(parse));
+  }
+
+  /** MRZ lines as typed: VALIDATION_FAILED when they are not an MRZ (so callers check them before storing anything). */
+  async hitsForMrzLines(actor: Actor, lines: readonly string[]): Promise<RegisterEntry[] | undefined> {
+    return this.hitsForMrz(actor, parseMrz(lines));
   }
 
   /**

@@ -4,12 +4,15 @@
  * the questioned originals. The work runs in ComparisonRunner, never in the
  * request.
  */
-import { lightSources } from '@exemplar/specimens-schema';
+import { lightSources, type Comparison } from '@exemplar/specimens-schema';
 import type { FastifyInstance } from 'fastify';
 import { assertCan } from '../../auth/policy';
 import { ExemplarError } from '../../errors';
 import { JOB_STATUSES, type JobStatus } from '../../stores/catalog.port';
+import type { Actor } from '../../services/actor';
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from '../../services/comparisons.service';
+import { parseMrz } from '../../services/mrz.service';
+import { mrzLinesIn } from '../../services/register.service';
 import { checkLightSourceField } from '../../services/ingest.service';
 import { errorResponses, ref } from '../api-schemas';
 import { sendStored } from '../images/index';
@@ -82,6 +85,18 @@ export default async function comparisonRoutes(app: FastifyInstance) {
   const { config, services } = app.exemplar;
   const { comparisons } = services;
 
+  /** MRZ lines given with a comparison are checked before anything is stored (400 when they are not an MRZ). */
+  const refuseInvalidMrz = (body: unknown) => {
+    const lines = mrzLinesIn(body);
+    if (lines) parseMrz(lines);
+  };
+  /** With `request.mrz`: the lost/stolen register entries for the document, as the register stands now. */
+  const withRegisterHits = async (comparison: Comparison, actor: Actor): Promise<Comparison> => {
+    const lines = comparison.request.mrz?.lines;
+    const registerHits = lines ? await services.register.hitsForMrzLines(actor, lines) : undefined;
+    return registerHits ? { ...comparison, registerHits } : comparison;
+  };
+
   app.post(
     '/api/comparisons',
     {
@@ -113,6 +128,7 @@ export default async function comparisonRoutes(app: FastifyInstance) {
           async (fields, files) => {
             if (fields.has('comparison') && fields.has('capture')) throw new ExemplarError('BAD_REQUEST', 'Give the request JSON in one field: `comparison` (or `capture`), not both');
             const body = parseJsonField(fields, fields.has('capture') ? 'capture' : 'comparison', true);
+            refuseInvalidMrz(body);
             return comparisons.submitUpload(
               body,
               files.map((f) => ({ lightSource: f.field, path: f.path, originalName: f.originalName })),
@@ -121,9 +137,10 @@ export default async function comparisonRoutes(app: FastifyInstance) {
           },
         );
       } else {
+        refuseInvalidMrz(request.body);
         created = await comparisons.submitNamed(request.body, request.actor);
       }
-      return reply.status(202).header('location', `/api/comparisons/${created.id}`).send(created);
+      return reply.status(202).header('location', `/api/comparisons/${created.id}`).send(await withRegisterHits(created, request.actor));
     },
   );
 
@@ -150,7 +167,7 @@ export default async function comparisonRoutes(app: FastifyInstance) {
         response: { 200: ref('comparison'), ...errorResponses(400, 404) },
       },
     },
-    async (request) => comparisons.get(request.params.id, request.actor),
+    async (request) => withRegisterHits(await comparisons.get(request.params.id, request.actor), request.actor),
   );
 
   app.delete<{ Params: { id: string } }>(
