@@ -68,8 +68,9 @@ function canonical(value: unknown, at: string): string {
       return JSON.stringify(value);
     case 'object': {
       if (Array.isArray(value)) return `[${value.map((v, i) => (v === undefined ? 'null' : canonical(v, `${at}[${i}]`))).join(',')}]`;
-      const proto = Object.getPrototypeOf(value) as unknown;
-      if (proto !== Object.prototype && proto !== null) throw new TypeError(`canonicalJson: ${at} is not a plain object (convert Dates to ISO strings)`);
+      // Compared by shape, not identity: objects from another realm (a vm, structuredClone under jest) have their own Object.prototype.
+      const proto = Object.getPrototypeOf(value) as object | null;
+      if (proto !== null && Object.getPrototypeOf(proto) !== null) throw new TypeError(`canonicalJson: ${at} is not a plain object (convert Dates to ISO strings)`);
       const record = value as Record<string, unknown>;
       const keys = Object.keys(record)
         .filter((k) => record[k] !== undefined)

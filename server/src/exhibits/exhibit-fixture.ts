@@ -1,0 +1,145 @@
+/**
+ * A complete exhibit record over real images (made with sharp) held in a real
+ * filesystem object store, for tests of this module and of its callers.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { FsObjectStore } from '../stores/objects.fs';
+import { objectKeys } from '../stores/objects.port';
+import { makeTestImage, sha256 } from '../test-helpers';
+import { chainAuditEntry, type AuditEntry, type AuditEntryContent } from './chain';
+import type { ExhibitImageLoader, ExhibitImageRef, ExhibitInput } from './types';
+
+export interface ExhibitFixture {
+  input: ExhibitInput;
+  load: ExhibitImageLoader;
+  objects: FsObjectStore;
+  /** Every object written, by key. */
+  keys: string[];
+  dir: string;
+  cleanup(): Promise<void>;
+}
+
+/** A semi-transparent red blob on a transparent field, like the pipeline's heatmaps. */
+async function makeHeatmap(width: number, height: number, seed: number): Promise<Buffer> {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">
+    <circle cx="${120 + seed * 40}" cy="140" r="50" fill="rgba(255,0,0,0.6)"/>
+    <rect x="400" y="260" width="90" height="40" fill="rgba(255,160,0,0.5)"/></svg>`;
+  return sharp(Buffer.from(svg)).png().toBuffer();
+}
+
+export function custodyEntries(contents: AuditEntryContent[]): AuditEntry[] {
+  const entries: AuditEntry[] = [];
+  for (const content of contents) entries.push(chainAuditEntry(content, entries[entries.length - 1] ?? null));
+  return entries;
+}
+
+export async function makeExhibitFixture(): Promise<ExhibitFixture> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'exhibit-'));
+  const objects = new FsObjectStore(path.join(dir, 'objects'));
+  await objects.init();
+  const keys: string[] = [];
+  const put = async (key: string, data: Buffer): Promise<ExhibitImageRef> => {
+    await objects.put(key, data, { bytes: data.length });
+    keys.push(key);
+    return { key, sha256: sha256(data) };
+  };
+  const original = async (data: Buffer, prefix: 'originals' | 'questioned') => {
+    const sha = sha256(data);
+    return put(prefix === 'originals' ? objectKeys.original(sha) : objectKeys.questioned(sha), data);
+  };
+
+  const lights = ['white', 'uv-365'] as const;
+  const refImages = await Promise.all(lights.map((_, i) => makeTestImage({ width: 640, height: 420, seed: 10 + i, format: 'jpeg' })));
+  const qImages = await Promise.all(lights.map((_, i) => makeTestImage({ width: 700, height: 460, seed: 20 + i, format: i === 0 ? 'jpeg' : 'png' })));
+  const reference = await Promise.all(refImages.map((d) => original(d, 'originals')));
+  const questioned = await Promise.all(qImages.map((d) => original(d, 'questioned')));
+  const aligned = await Promise.all(lights.map(async (light, i) => put(objectKeys.comparison('cmp-1', `${light}.aligned.png`), await makeTestImage({ width: 640, height: 420, seed: 30 + i, format: 'png' }))));
+  const heatmaps = await Promise.all(lights.map(async (light, i) => put(objectKeys.comparison('cmp-1', `${light}.heatmap.png`), await makeHeatmap(640, 420, i))));
+
+  const custodyLog = custodyEntries([
+    { seq: 1, time: '2026-03-02T09:00:00.000Z', actor: 'officer-7', action: 'comparison.submit', target: 'comparison:cmp-1', requestId: 'req-1', hashes: { questioned: questioned[0]!.sha256 } },
+    { seq: 2, time: '2026-03-02T09:05:00.000Z', actor: 'examiner-1', action: 'case.create', target: 'case:case-1', hashes: {} },
+    { seq: 3, time: '2026-03-03T10:00:00.000Z', actor: 'examiner-1', action: 'original.read', target: `original:${reference[0]!.sha256}`, hashes: { original: reference[0]!.sha256 } },
+    { seq: 4, time: '2026-03-04T16:30:00.000Z', actor: 'examiner-1', action: 'case.conclude', target: 'case:case-1', hashes: {}, details: { opinion: 'elimination' } },
+    { seq: 5, time: '2026-03-05T08:00:00.000Z', actor: 'prosecutor-2', action: 'case.read', target: 'case:case-1', requestId: 'req-9', hashes: {} },
+  ]);
+
+  const input: ExhibitInput = {
+    case: {
+      id: 'case-1',
+      title: 'Utopia passport presented at Gate 4 — Müller',
+      reference: 'PRO-2026/0142',
+      examiners: [
+        { id: 'examiner-1', name: 'Dr. Ada Łukasiewicz', role: 'lead examiner' },
+        { id: 'examiner-2', name: 'Ben Okafor', role: 'reviewer' },
+      ],
+      conclusion: {
+        opinion: 'elimination',
+        statement: 'The questioned data page was not produced by the issuing authority: the UV-365 fluorescence of the background is absent and the guilloche differs in white light.',
+        concludedBy: 'examiner-1',
+        concludedAt: '2026-03-04T16:30:00.000Z',
+      },
+      notes: [
+        { time: '2026-03-03T10:05:00.000Z', author: 'examiner-1', text: 'Reference chosen by identification; capture quality adequate.' },
+        { time: '2026-03-04T15:00:00.000Z', author: 'examiner-2', text: 'Reviewed heatmaps; region 1 in white light coincides with the guilloche.' },
+      ],
+    },
+    questioned: [
+      {
+        id: 'sub-1',
+        label: 'Passport no. X1234567 (holder MÜLLER)',
+        submittedBy: 'officer-7',
+        submittedAt: '2026-03-02T09:00:00.000Z',
+        description: 'Presented at Gate 4.',
+        images: lights.map((lightSource, i) => ({ ...questioned[i]!, lightSource, originalName: `gate4-${lightSource}.${i === 0 ? 'jpg' : 'png'}` })),
+      },
+    ],
+    references: [
+      {
+        id: 'spec-1',
+        title: 'Utopia passport, 2019 series',
+        details: { issuingState: 'UTO', documentCode: 'P', series: '2019', status: 'genuine' },
+        captureId: 'cap-1',
+        images: lights.map((lightSource, i) => ({ ...reference[i]!, lightSource })),
+      },
+    ],
+    comparisons: [
+      {
+        id: 'cmp-1',
+        submissionId: 'sub-1',
+        specimenId: 'spec-1',
+        finishedAt: '2026-03-02T09:01:30.000Z',
+        lights: lights.map((lightSource, i) => ({
+          lightSource,
+          reference: reference[i]!,
+          questioned: questioned[i]!,
+          aligned: aligned[i]!,
+          heatmap: heatmaps[i]!,
+          regions: [
+            { box: { x: 70 + i * 40, y: 90, width: 100, height: 100 }, score: 0.81, peak: 0.97, area: 7850, polygon: [] },
+            { box: { x: 400, y: 260, width: 90, height: 40 }, score: 0.42, peak: 0.6, area: 3600 },
+          ],
+          zoneVerdicts: [
+            { zoneId: 'zone-guilloche', label: 'Guilloche background', type: 'guilloche', verdict: i === 0 ? 'different' : 'consistent', score: 0.7, flaggedShare: 0.4, coverage: 1, signal: { reference: 0.5, questioned: 0.2 } },
+            { zoneId: 'zone-uv', label: 'UV fibres', type: 'uv-fibres', verdict: i === 1 ? 'absent' : 'consistent', score: 0.1, flaggedShare: 0.02, coverage: 0.9, signal: { reference: 0.3, questioned: 0.01 } },
+          ],
+        })),
+        parameters: { alignment: { method: 'akaze', pyramidLevels: 3, ransacThreshold: 3.5 }, difference: { coarseThreshold: 18, tile: 64 }, analysisSize: [1000, 656] },
+        versions: { exemplar: '0.1.0', 'difference-stage': '3', 'opencv-js': '4.12.0', sharp: '0.35.5', libvips: '8.17.0' },
+      },
+    ],
+    softwareVersion: '0.1.0',
+    custodyLog,
+    generatedAt: '2026-03-04T16:30:00.000Z',
+  };
+
+  const load: ExhibitImageLoader = async (key) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of await objects.get(key)) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  };
+  return { input, load, objects, keys, dir, cleanup: () => fs.rm(dir, { recursive: true, force: true }) };
+}

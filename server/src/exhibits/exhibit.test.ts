@@ -1,0 +1,334 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
+import yauzl from 'yauzl';
+import { ZipFile } from 'yazl';
+import { isExemplarError } from '../errors';
+import { sha256 } from '../test-helpers';
+import { makeExhibitFixture, type ExhibitFixture } from './exhibit-fixture';
+import { buildExhibit, buildExhibitReport, chainAuditEntry, manifestEntriesHash, verifyBundle, type AuditEntry, type BuiltExhibit, type ExhibitManifest } from './index';
+
+let fx: ExhibitFixture;
+let built: BuiltExhibit;
+
+beforeAll(async () => {
+  fx = await makeExhibitFixture();
+  built = await buildExhibit(fx.input, fx.load);
+});
+
+afterAll(async () => {
+  await fx?.cleanup();
+});
+
+async function unzip(bundle: Buffer): Promise<Map<string, Buffer>> {
+  // Lazy: with eager entries yauzl may emit them before a listener is attached.
+  const zip = await yauzl.fromBufferPromise(bundle, { lazyEntries: true });
+  const files = new Map<string, Buffer>();
+  for (;;) {
+    const entry = await new Promise<yauzl.Entry | null>((resolve, reject) => {
+      zip.once('entry', resolve);
+      zip.once('end', () => resolve(null));
+      zip.once('error', reject);
+      zip.readEntry();
+    });
+    zip.removeAllListeners('entry').removeAllListeners('end').removeAllListeners('error');
+    if (!entry) break;
+    const chunks: Buffer[] = [];
+    for await (const c of await zip.openReadStreamPromise(entry)) chunks.push(c as Buffer);
+    files.set(entry.fileName, Buffer.concat(chunks));
+  }
+  return files;
+}
+
+async function rezip(files: Map<string, Buffer>): Promise<Buffer> {
+  const zip = new ZipFile();
+  const chunks: Buffer[] = [];
+  const done = new Promise<Buffer>((resolve) => {
+    zip.outputStream.on('data', (c: Buffer) => chunks.push(c));
+    zip.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
+  });
+  for (const [name, data] of files) zip.addBuffer(data, name);
+  zip.end();
+  return done;
+}
+
+/** Rewrites the manifest so that its file list and hashes describe `files` again, as a careful forger would. */
+function reManifest(files: Map<string, Buffer>): void {
+  const manifest = JSON.parse(files.get('manifest.json')!.toString('utf8')) as ExhibitManifest;
+  manifest.files = manifest.files
+    .filter((f) => files.has(f.path))
+    .map((f) => ({ ...f, sha256: sha256(files.get(f.path)!), bytes: files.get(f.path)!.length }));
+  manifest.entriesSha256 = manifestEntriesHash(manifest.files);
+  files.set('manifest.json', Buffer.from(JSON.stringify(manifest)));
+}
+
+async function tampered(edit: (files: Map<string, Buffer>) => void | Promise<void>): Promise<Awaited<ReturnType<typeof verifyBundle>>> {
+  const files = await unzip(built.bundle);
+  await edit(files);
+  return verifyBundle(await rezip(files));
+}
+
+const failedChecks = (r: Awaited<ReturnType<typeof verifyBundle>>) => r.checks.filter((c) => !c.ok).map((c) => c.check);
+
+describe('buildExhibit', () => {
+  it('gives byte-identical report and bundle for the same record', async () => {
+    const again = await buildExhibit(structuredClone(fx.input), fx.load);
+    expect(again.report.equals(built.report)).toBe(true);
+    expect(again.bundle.equals(built.bundle)).toBe(true);
+    expect(again.bundleSha256).toBe(built.bundleSha256);
+    expect((await buildExhibitReport(fx.input, fx.load)).equals(built.report)).toBe(true);
+  });
+
+  it('depends on the record: another generatedAt gives another report', async () => {
+    const other = await buildExhibitReport({ ...fx.input, generatedAt: '2026-03-05T00:00:00.000Z' }, fx.load);
+    expect(other.equals(built.report)).toBe(false);
+  });
+
+  it('writes a PDF with the record dates, a fixed ID and reduced images', () => {
+    const text = built.report.toString('latin1');
+    // Matched, never printed: a failing toContain would dump megabytes of PDF.
+    const infoValue = (name: string) => {
+      const ref = new RegExp(`/${name} (\\d+) 0 R`).exec(text)?.[1];
+      return ref ? new RegExp(`\\n${ref} 0 obj\\n\\(([^)]*)\\)`).exec(text)?.[1] : undefined;
+    };
+    expect(text.slice(0, 8)).toBe('%PDF-1.4');
+    expect(infoValue('CreationDate')).toBe('D:20260304163000Z');
+    expect(infoValue('ModDate')).toBe('D:20260304163000Z');
+    expect(/\/ID \[<[0-9a-f]{32}> <[0-9a-f]{32}>\]/.exec(text)?.[0]).toBeDefined();
+    // 8 image uses (2 lights x questioned, reference, aligned, heatmap), all as baseline JPEG.
+    expect(text.match(/\/Subtype \/Image/g)).toHaveLength(8);
+    expect(text.match(/\/Filter \/DCTDecode/g)).toHaveLength(8);
+    // A page for the cover, case record, 2 lights, parameters, hashes, custody, conclusion at least.
+    expect(Number(/\/Type \/Pages[\s\S]*?\/Count (\d+)/.exec(text)?.[1])).toBeGreaterThanOrEqual(8);
+  });
+
+  it('bundles originals byte-exact, outputs, the custody log and a manifest of every file', async () => {
+    const files = await unzip(built.bundle);
+    const names = [...files.keys()];
+    expect(names.slice(0, 3)).toEqual(['manifest.json', 'custody-log.json', 'exhibit.json']);
+    expect(names[names.length - 1]).toBe('report.pdf');
+    expect(files.get('report.pdf')!.equals(built.report)).toBe(true);
+
+    const originals = names.filter((n) => n.startsWith('originals/'));
+    const outputs = names.filter((n) => n.startsWith('outputs/'));
+    expect(originals).toHaveLength(4);
+    expect(outputs).toHaveLength(4);
+    for (const key of fx.keys) {
+      const data = await fx.load(key);
+      const inBundle = names.find((n) => n.includes(sha256(data)));
+      expect(inBundle).toBeDefined();
+      expect(files.get(inBundle!)!.equals(data)).toBe(true);
+    }
+    expect(originals.some((n) => n.endsWith('.png'))).toBe(true); // the PNG questioned image keeps its format
+
+    const manifest = JSON.parse(files.get('manifest.json')!.toString('utf8')) as ExhibitManifest;
+    expect(manifest).toEqual(built.manifest);
+    expect(manifest.files.map((f) => f.path).sort()).toEqual(names.filter((n) => n !== 'manifest.json').sort());
+    for (const f of manifest.files) {
+      expect(f.sha256).toBe(sha256(files.get(f.path)!));
+      expect(f.bytes).toBe(files.get(f.path)!.length);
+    }
+    expect(manifest.report.sha256).toBe(built.reportSha256);
+    expect(manifest.custodyLog).toEqual({ path: 'custody-log.json', entries: 5, head: fx.input.custodyLog[4]!.hash });
+    expect(JSON.parse(files.get('custody-log.json')!.toString('utf8'))).toEqual(fx.input.custodyLog);
+    expect(JSON.parse(files.get('exhibit.json')!.toString('utf8'))).toEqual(fx.input);
+  });
+
+  it('keeps the report small by reducing large images', async () => {
+    const big = await sharp({ create: { width: 2600, height: 1800, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 40 } } })
+      .jpeg({ quality: 95 })
+      .toBuffer();
+    const key = 'questioned/bi/big';
+    await fx.objects.put(key, big, { bytes: big.length });
+    const input = structuredClone(fx.input);
+    input.comparisons[0]!.lights[0]!.questioned = { key, sha256: sha256(big) };
+    const report = await buildExhibitReport(input, fx.load);
+    const widths = [...report.toString('latin1').matchAll(/\/Width (\d+)/g)].map((m) => Number(m[1]));
+    expect(Math.max(...widths)).toBe(1200);
+    expect(report.length).toBeLessThan(built.report.length + big.length / 2);
+  });
+
+  it('refuses an image whose bytes do not match the recorded SHA-256, naming it', async () => {
+    const input = structuredClone(fx.input);
+    const light = input.comparisons[0]!.lights[1]!;
+    light.heatmap = { ...light.heatmap, sha256: 'f'.repeat(64) };
+    const err = await buildExhibit(input, fx.load).catch((e: unknown) => e);
+    expect(isExemplarError(err) && err.code).toBe('INTEGRITY_FAILED');
+    expect((err as Error).message).toContain(light.heatmap.key);
+    expect((err as Error).message).toContain('comparison cmp-1 · uv-365 · heatmap');
+  });
+
+  it('refuses bytes changed in the object store after the record was made', async () => {
+    const key = fx.input.references[0]!.images[0]!.key;
+    const load = async (k: string) => {
+      const data = await fx.load(k);
+      if (k === key) data[data.length - 10] ^= 0xff;
+      return data;
+    };
+    await expect(buildExhibit(fx.input, load)).rejects.toMatchObject({ code: 'INTEGRITY_FAILED', details: { key } });
+  });
+
+  it('refuses a malformed record with every problem listed', async () => {
+    const input = structuredClone(fx.input);
+    (input.case.conclusion as { opinion: string }).opinion = 'maybe';
+    input.generatedAt = '4 March 2026';
+    input.comparisons[0]!.specimenId = 'spec-unknown';
+    input.custodyLog[1] = { ...input.custodyLog[1]!, actor: 'intruder' };
+    const err = await buildExhibit(input, fx.load).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'VALIDATION_FAILED' });
+    const problems = (err as { details: { problems: string[] } }).details.problems.join('\n');
+    expect(problems).toMatch(/opinion must be one of identification/);
+    expect(problems).toMatch(/generatedAt/);
+    expect(problems).toMatch(/spec-unknown/);
+    expect(problems).toMatch(/custodyLog: entry seq 2/);
+  });
+
+  it('passes loader errors through', async () => {
+    const input = structuredClone(fx.input);
+    input.references[0]!.images[0]!.key = 'originals/00/missing';
+    await expect(buildExhibit(input, fx.load)).rejects.toMatchObject({ code: 'OBJECT_NOT_FOUND' });
+  });
+});
+
+describe('verifyBundle', () => {
+  it('finds the bundle intact, from a file and from bytes', async () => {
+    const file = path.join(fx.dir, 'exhibit.zip');
+    await fs.writeFile(file, built.bundle);
+    const r = await verifyBundle(file);
+    expect(r.problems).toEqual([]);
+    expect(r.ok).toBe(true);
+    expect(r).toMatchObject({
+      bundle: file,
+      case: { id: 'case-1', reference: 'PRO-2026/0142' },
+      files: { listed: built.manifest.files.length, present: built.manifest.files.length + 1 },
+      entriesSha256: built.manifest.entriesSha256,
+      reportSha256: built.reportSha256,
+      custodyLog: { entries: 5, head: fx.input.custodyLog[4]!.hash, gaps: [] },
+    });
+    expect((await verifyBundle(built.bundle)).ok).toBe(true);
+  });
+
+  it('detects a changed original', async () => {
+    const r = await tampered((files) => {
+      const name = [...files.keys()].find((n) => n.startsWith('originals/'))!;
+      const data = Buffer.from(files.get(name)!);
+      data[data.length >> 1] ^= 0x01;
+      files.set(name, data);
+    });
+    expect(r.ok).toBe(false);
+    // The record's image (by hash) is gone as well.
+    expect(failedChecks(r)).toEqual(['files', 'record']);
+    expect(r.problems[0]!.message).toMatch(/^originals\/[0-9a-f]{64}\.\w+ hashes to/);
+  });
+
+  it('detects a changed original even when the manifest was rewritten to match', async () => {
+    const r = await tampered((files) => {
+      const name = [...files.keys()].find((n) => n.startsWith('originals/'))!;
+      files.set(name, Buffer.concat([files.get(name)!, Buffer.from('x')]));
+      reManifest(files);
+    });
+    expect(failedChecks(r)).toEqual(['files', 'record']);
+    expect(r.problems[0]!.message).toMatch(/is named after/);
+  });
+
+  it('detects a removed file', async () => {
+    let removed = '';
+    const r = await tampered((files) => {
+      removed = [...files.keys()].find((n) => n.startsWith('outputs/'))!;
+      files.delete(removed);
+    });
+    expect(r.ok).toBe(false);
+    expect(r.problems).toContainEqual({ check: 'listing', path: removed, message: `listed but missing: ${removed}` });
+    expect(failedChecks(r)).toContain('record'); // the heatmap the record names is gone too
+  });
+
+  it('detects an extra file', async () => {
+    const r = await tampered((files) => {
+      files.set('originals/extra.jpg', Buffer.from('not evidence'));
+    });
+    expect(failedChecks(r)).toEqual(['listing']);
+    expect(r.problems).toEqual([{ check: 'listing', path: 'originals/extra.jpg', message: 'present but not listed: originals/extra.jpg' }]);
+  });
+
+  it('detects an edited custody entry, by the manifest and by the chain', async () => {
+    const edit = (files: Map<string, Buffer>) => {
+      const log = JSON.parse(files.get('custody-log.json')!.toString('utf8')) as AuditEntry[];
+      log[2]!.actor = 'someone-else';
+      files.set('custody-log.json', Buffer.from(JSON.stringify(log, null, 2)));
+    };
+    const plain = await tampered(edit);
+    expect(failedChecks(plain)).toEqual(['files', 'custody-log']);
+    const forged = await tampered((files) => {
+      edit(files);
+      reManifest(files);
+    });
+    expect(failedChecks(forged)).toEqual(['custody-log']);
+    expect(forged.problems[0]).toMatchObject({ check: 'custody-log', seq: 3 });
+    expect(forged.problems[0]!.message).toMatch(/entry seq 3: content does not match its hash/);
+  });
+
+  it('detects reordered custody entries', async () => {
+    const r = await tampered((files) => {
+      const log = JSON.parse(files.get('custody-log.json')!.toString('utf8')) as AuditEntry[];
+      [log[1], log[3]] = [log[3]!, log[1]!];
+      files.set('custody-log.json', Buffer.from(JSON.stringify(log, null, 2)));
+      reManifest(files);
+    });
+    expect(failedChecks(r)).toEqual(['custody-log']);
+    expect(r.problems.some((p) => /follows seq/.test(p.message))).toBe(true);
+  });
+
+  it('detects a deleted custody entry re-chained by a forger, by the manifest head and count', async () => {
+    const r = await tampered((files) => {
+      const log = JSON.parse(files.get('custody-log.json')!.toString('utf8')) as AuditEntry[];
+      const kept = log.filter((e) => e.seq !== 5);
+      files.set('custody-log.json', Buffer.from(JSON.stringify(kept)));
+      reManifest(files);
+    });
+    expect(failedChecks(r)).toEqual(['custody-log']);
+    expect(r.problems.map((p) => p.message).join('\n')).toMatch(/holds 4 entries, the manifest says 5/);
+  });
+
+  it('detects a replaced report', async () => {
+    const r = await tampered(async (files) => {
+      const input = structuredClone(fx.input);
+      input.case.conclusion.statement = 'Genuine.';
+      files.set('report.pdf', await buildExhibitReport(input, fx.load));
+      reManifest(files);
+    });
+    expect(failedChecks(r)).toEqual(['report']);
+    expect(r.problems[0]!.message).toMatch(/report.pdf hashes to .*, the manifest says/);
+  });
+
+  it('detects a manifest whose entries no longer hash to entriesSha256', async () => {
+    const r = await tampered((files) => {
+      const manifest = JSON.parse(files.get('manifest.json')!.toString('utf8')) as ExhibitManifest;
+      manifest.entriesSha256 = '0'.repeat(64);
+      files.set('manifest.json', Buffer.from(JSON.stringify(manifest)));
+    });
+    expect(failedChecks(r)).toEqual(['entries-hash']);
+  });
+
+  it('reports an unreadable archive and a missing manifest as failures, not exceptions', async () => {
+    const junk = await verifyBundle(Buffer.from('PK this is not a zip'));
+    expect(junk.ok).toBe(false);
+    expect(failedChecks(junk)).toContain('zip');
+    const noManifest = await tampered((files) => {
+      files.delete('manifest.json');
+    });
+    expect(noManifest.ok).toBe(false);
+    expect(failedChecks(noManifest)).toEqual(expect.arrayContaining(['manifest', 'files', 'listing', 'report']));
+    await expect(verifyBundle(path.join(fx.dir, 'absent.zip'))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('accepts a custody log that is a slice of the audit log (seq gaps), and reports the gaps', async () => {
+    const input = structuredClone(fx.input);
+    const log: AuditEntry[] = [];
+    for (let seq = 1; seq <= 6; seq++) log.push(chainAuditEntry({ seq, time: `2026-03-0${seq}T00:00:00.000Z`, actor: 'a', action: 'x', target: 't', hashes: {} }, log[log.length - 1] ?? null));
+    input.custodyLog = [log[0]!, log[1]!, log[4]!, log[5]!];
+    const slice = await buildExhibit(input, fx.load);
+    const r = await verifyBundle(slice.bundle);
+    expect(r.ok).toBe(true);
+    expect(r.custodyLog?.gaps).toEqual([{ after: 2, before: 5 }]);
+  });
+});

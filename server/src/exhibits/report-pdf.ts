@@ -1,0 +1,467 @@
+/**
+ * The exhibit's PDF report (pdfkit), byte-for-byte reproducible from its
+ * record: the info dates come from `generatedAt` (pdfkit derives the trailer
+ * /ID from the info dictionary, so it is fixed too), the fonts are the PDF
+ * standard fonts (nothing embedded that could change with the machine),
+ * images are reduced by `reportImage` with fixed settings, and streams are
+ * deflated by the zlib bundled with Node.
+ *
+ * The standard fonts cover WinAnsi (Latin-1 and a few typographic marks);
+ * other characters are printed as their closest Latin form or `?` — the
+ * record itself, with exact text, travels in the bundle as exhibit.json.
+ */
+import PDFDocument from 'pdfkit';
+import { getLightSource } from '@exemplar/specimens-schema';
+import type { AuditEntry, JsonValue } from './chain';
+import { reportImage, type LoadedImage } from './images';
+import { OPINION_LABELS, OPINION_SCALE, type ExhibitComparison, type ExhibitComparisonLight, type ExhibitInput } from './types';
+
+const PAGE = { width: 595.28, height: 841.89, margin: 48 } as const;
+const CONTENT_WIDTH = PAGE.width - 2 * PAGE.margin;
+const FONT = { regular: 'Helvetica', bold: 'Helvetica-Bold', mono: 'Courier' } as const;
+const GREY = '#555555';
+const REGION_COLOUR = '#d40000';
+
+/** Characters beyond Latin-1 that pdfkit maps into WinAnsi. */
+const WIN_ANSI_EXTRA = new Set([402, 8211, 8212, 8216, 8217, 8218, 8220, 8221, 8222, 8224, 8225, 8226, 8230, 8364, 8240, 8249, 8250, 710, 8482, 338, 339, 732, 352, 353, 376, 381, 382]);
+
+/** Text the standard fonts can show: accents dropped where that is all that is missing, `?` otherwise. */
+export function toWinAnsi(text: string): string {
+  let out = '';
+  for (const ch of text.normalize('NFC')) {
+    const cp = ch.codePointAt(0) ?? 0x3f;
+    if (cp === 0x09 || cp === 0x0a) out += ch;
+    else if ((cp >= 0x20 && cp <= 0x7e) || (cp >= 0xa0 && cp <= 0xff) || WIN_ANSI_EXTRA.has(cp)) out += ch;
+    else {
+      const base = ch.normalize('NFKD').replace(/[\u0300-\u036f]/g, '');
+      out += /^[\x20-\x7e]+$/.test(base) ? base : '?';
+    }
+  }
+  return out;
+}
+
+type Doc = PDFKit.PDFDocument;
+
+interface Column {
+  header: string;
+  width: number;
+  mono?: boolean;
+  align?: 'left' | 'right';
+}
+
+/** Renders the report; resolves to the PDF bytes. */
+export async function renderExhibitReport(input: ExhibitInput, images: Map<string, LoadedImage>): Promise<Buffer> {
+  const generatedAt = new Date(input.generatedAt);
+  const doc = new PDFDocument({
+    size: 'A4',
+    margin: PAGE.margin,
+    bufferPages: true,
+    autoFirstPage: false,
+    compress: true,
+    pdfVersion: '1.4',
+    info: {
+      Title: `Exhibit — ${input.case.reference} — ${input.case.title}`,
+      Author: input.case.examiners.map((e) => e.name).join(', '),
+      Subject: `Forensic document examination, case ${input.case.id}`,
+      Keywords: `exhibit ${input.case.reference}`,
+      Creator: `Exemplar ${input.softwareVersion}`,
+      Producer: `Exemplar ${input.softwareVersion} (PDFKit)`,
+      CreationDate: generatedAt,
+      ModDate: generatedAt,
+    },
+  });
+  const chunks: Buffer[] = [];
+  doc.on('data', (c: Buffer) => chunks.push(c));
+  const ended = new Promise<void>((resolve, reject) => {
+    doc.on('end', () => resolve());
+    doc.on('error', reject);
+  });
+
+  const r = new ReportWriter(doc);
+  writeCover(r, input);
+  writeCaseRecord(r, input);
+  for (const comparison of input.comparisons) {
+    for (const light of comparison.lights) await writeComparisonLight(r, input, comparison, light, images);
+    writeParameters(r, comparison);
+  }
+  writeHashTable(r, images);
+  writeCustodyLog(r, input.custodyLog);
+  writeConclusion(r, input);
+  writeFooters(doc, input);
+  doc.end();
+  await ended;
+  return Buffer.concat(chunks);
+}
+
+/** Page flow helpers: headings, label/value lines and tables that continue on the next page. */
+class ReportWriter {
+  constructor(readonly doc: Doc) {}
+
+  get bottom(): number {
+    return PAGE.height - PAGE.margin - 14; // room for the footer
+  }
+
+  newPage(): void {
+    this.doc.addPage();
+    this.doc.x = PAGE.margin;
+    this.doc.y = PAGE.margin;
+  }
+
+  ensure(height: number): void {
+    if (this.doc.y + height > this.bottom) this.newPage();
+  }
+
+  heading(text: string, size = 15): void {
+    this.ensure(size * 3);
+    this.doc.moveDown(0.4);
+    this.doc.font(FONT.bold).fontSize(size).fillColor('black').text(toWinAnsi(text), PAGE.margin, this.doc.y, { width: CONTENT_WIDTH });
+    this.doc.moveDown(0.3);
+  }
+
+  paragraph(text: string, options: { size?: number; colour?: string; font?: string } = {}): void {
+    const size = options.size ?? 10;
+    this.doc.font(options.font ?? FONT.regular).fontSize(size);
+    const t = toWinAnsi(text);
+    const h = this.doc.heightOfString(t, { width: CONTENT_WIDTH });
+    this.ensure(Math.min(h, 3 * size));
+    this.doc.fillColor(options.colour ?? 'black').text(t, PAGE.margin, this.doc.y, { width: CONTENT_WIDTH });
+  }
+
+  field(label: string, value: string): void {
+    const labelWidth = 130;
+    this.doc.font(FONT.regular).fontSize(10);
+    const v = toWinAnsi(value);
+    const h = Math.max(12, this.doc.heightOfString(v, { width: CONTENT_WIDTH - labelWidth }));
+    this.ensure(h + 2);
+    const y = this.doc.y;
+    this.doc.font(FONT.bold).fillColor(GREY).text(toWinAnsi(label), PAGE.margin, y, { width: labelWidth - 8 });
+    this.doc.font(FONT.regular).fillColor('black').text(v, PAGE.margin + labelWidth, y, { width: CONTENT_WIDTH - labelWidth });
+    this.doc.y = y + h + 2;
+  }
+
+  table(columns: Column[], rows: string[][], size = 8): void {
+    const pad = 2;
+    const total = columns.reduce((s, c) => s + c.width, 0);
+    const widths = columns.map((c) => (c.width / total) * CONTENT_WIDTH);
+    const rowHeight = (cells: string[], header: boolean) =>
+      Math.max(
+        ...cells.map((cell, i) => {
+          this.doc.font(header ? FONT.bold : columns[i]?.mono ? FONT.mono : FONT.regular).fontSize(size);
+          return this.doc.heightOfString(cell, { width: (widths[i] ?? 0) - 2 * pad });
+        }),
+      ) + 2 * pad;
+    const drawRow = (cells: string[], header: boolean) => {
+      const h = rowHeight(cells, header);
+      const y = this.doc.y;
+      let x = PAGE.margin;
+      if (header) this.doc.rect(PAGE.margin, y, CONTENT_WIDTH, h).fill('#e8e8e8');
+      cells.forEach((cell, i) => {
+        const w = widths[i] ?? 0;
+        this.doc
+          .font(header ? FONT.bold : columns[i]?.mono ? FONT.mono : FONT.regular)
+          .fontSize(size)
+          .fillColor('black')
+          .text(cell, x + pad, y + pad, { width: w - 2 * pad, align: header ? 'left' : (columns[i]?.align ?? 'left') });
+        x += w;
+      });
+      this.doc
+        .moveTo(PAGE.margin, y + h)
+        .lineTo(PAGE.margin + CONTENT_WIDTH, y + h)
+        .lineWidth(0.3)
+        .strokeColor('#999999')
+        .stroke();
+      this.doc.y = y + h;
+    };
+    const header = columns.map((c) => toWinAnsi(c.header));
+    const body = rows.map((row) => row.map(toWinAnsi));
+    this.ensure(rowHeight(header, true) + (body[0] ? rowHeight(body[0], false) : 0));
+    drawRow(header, true);
+    if (!body.length) {
+      this.doc.font(FONT.regular).fontSize(size).fillColor(GREY).text('(none)', PAGE.margin + pad, this.doc.y + pad);
+      this.doc.y += 2;
+      return;
+    }
+    for (const row of body) {
+      const h = rowHeight(row, false);
+      if (this.doc.y + h > this.bottom) {
+        this.newPage();
+        drawRow(header, true);
+      }
+      drawRow(row, false);
+    }
+    this.doc.moveDown(0.5);
+  }
+
+  /** Draws `image` fitted in the box; returns the rectangle it occupies. */
+  async image(image: LoadedImage, x: number, y: number, boxW: number, boxH: number): Promise<{ x: number; y: number; w: number; h: number }> {
+    const reduced = await reportImage(image);
+    const scale = Math.min(boxW / reduced.width, boxH / reduced.height);
+    const w = reduced.width * scale;
+    const h = reduced.height * scale;
+    const rect = { x: x + (boxW - w) / 2, y: y + (boxH - h) / 2, w, h };
+    this.doc.image(reduced.jpeg, rect.x, rect.y, { width: w, height: h });
+    this.doc.rect(rect.x, rect.y, w, h).lineWidth(0.3).strokeColor('#999999').stroke();
+    return rect;
+  }
+}
+
+function fmt(n: number | undefined, digits = 3): string {
+  return n === undefined || !Number.isFinite(n) ? '' : Number(n.toFixed(digits)).toString();
+}
+
+function lightLabel(id: string): string {
+  const entry = getLightSource(id);
+  return entry ? `${entry.label} (${id})` : id;
+}
+
+function personName(input: ExhibitInput, id: string): string {
+  return input.case.examiners.find((e) => e.id === id)?.name ?? id;
+}
+
+function writeCover(r: ReportWriter, input: ExhibitInput): void {
+  const { doc } = r;
+  const c = input.case;
+  r.newPage();
+  doc.font(FONT.regular).fontSize(11).fillColor(GREY).text('FORENSIC DOCUMENT EXAMINATION — COURT EXHIBIT', PAGE.margin, 120, { width: CONTENT_WIDTH, align: 'center' });
+  doc.moveDown(1.5);
+  doc.font(FONT.bold).fontSize(22).fillColor('black').text(toWinAnsi(c.title), { width: CONTENT_WIDTH, align: 'center' });
+  doc.moveDown(0.5);
+  doc.font(FONT.regular).fontSize(13).text(toWinAnsi(`Reference ${c.reference}`), { width: CONTENT_WIDTH, align: 'center' });
+  doc.moveDown(3);
+  r.field('Case', c.id);
+  r.field('Examiners', c.examiners.map((e) => `${e.name}${e.role ? ` (${e.role})` : ''}`).join('\n'));
+  r.field('Conclusion', OPINION_LABELS[c.conclusion.opinion]);
+  r.field('', c.conclusion.statement);
+  r.field('Concluded', `${personName(input, c.conclusion.concludedBy)}, ${c.conclusion.concludedAt}`);
+  r.field('Questioned', input.questioned.map((q) => `${q.id}: ${q.label}`).join('\n') || '(none)');
+  r.field('References', input.references.map((s) => `${s.id}: ${s.title}`).join('\n') || '(none)');
+  r.field('Comparisons', String(input.comparisons.length));
+  r.field('Generated', input.generatedAt);
+  r.field('Software', `Exemplar ${input.softwareVersion}`);
+  doc.moveDown(2);
+  r.paragraph(
+    'Every image in this report is identified by its SHA-256 (see "Image hashes"). The accompanying bundle holds the originals, ' +
+      'the comparison outputs, this report, the custody log and a manifest; `exemplar exhibit verify BUNDLE` checks it offline.',
+    { size: 9, colour: GREY },
+  );
+}
+
+function writeCaseRecord(r: ReportWriter, input: ExhibitInput): void {
+  r.newPage();
+  r.heading('Examiner notes');
+  if (!input.case.notes.length) r.paragraph('(none)', { colour: GREY });
+  for (const n of input.case.notes) {
+    r.paragraph(`${n.time} — ${n.author}`, { font: FONT.bold, size: 9 });
+    r.paragraph(n.text, { size: 10 });
+    r.doc.moveDown(0.4);
+  }
+  r.heading('Questioned documents');
+  for (const q of input.questioned) {
+    r.paragraph(`${q.id}: ${q.label}`, { font: FONT.bold, size: 11 });
+    r.field('Submitted', `${q.submittedBy}, ${q.submittedAt}`);
+    if (q.description) r.field('Description', q.description);
+    r.field('Images', q.images.map((i) => `${lightLabel(i.lightSource)}${i.originalName ? ` — ${i.originalName}` : ''}`).join('\n') || '(none)');
+    r.doc.moveDown(0.4);
+  }
+  r.heading('Reference specimens');
+  for (const s of input.references) {
+    r.paragraph(`${s.id}: ${s.title}`, { font: FONT.bold, size: 11 });
+    for (const key of Object.keys(s.details).sort()) r.field(key, s.details[key] ?? '');
+    if (s.captureId) r.field('Capture', s.captureId);
+    r.field('Images', s.images.map((i) => lightLabel(i.lightSource)).join('\n') || '(none)');
+    r.doc.moveDown(0.4);
+  }
+}
+
+async function writeComparisonLight(
+  r: ReportWriter,
+  input: ExhibitInput,
+  comparison: ExhibitComparison,
+  light: ExhibitComparisonLight,
+  images: Map<string, LoadedImage>,
+): Promise<void> {
+  const { doc } = r;
+  const get = (sha: string) => {
+    const img = images.get(sha);
+    if (!img) throw new Error(`exhibit: image ${sha} was not loaded`);
+    return img;
+  };
+  const questioned = input.questioned.find((q) => q.id === comparison.submissionId);
+  const specimen = input.references.find((s) => s.id === comparison.specimenId);
+  r.newPage();
+  r.heading(`Comparison ${comparison.id} — ${lightLabel(light.lightSource)}`, 13);
+  r.paragraph(`Questioned ${comparison.submissionId}${questioned ? ` (${questioned.label})` : ''} against reference ${comparison.specimenId}${specimen ? ` (${specimen.title})` : ''}; finished ${comparison.finishedAt}.`, { size: 9, colour: GREY });
+  doc.moveDown(0.5);
+
+  const gap = 12;
+  const boxW = (CONTENT_WIDTH - gap) / 2;
+  const boxH = 190;
+  const reference = get(light.reference.sha256);
+  const captioned = async (img: LoadedImage, caption: string, x: number, y: number) => {
+    doc.font(FONT.bold).fontSize(8).fillColor('black').text(toWinAnsi(caption), x, y, { width: boxW });
+    doc.font(FONT.mono).fontSize(6).fillColor(GREY).text(img.sha256, x, y + 10, { width: boxW });
+    return r.image(img, x, y + 20, boxW, boxH);
+  };
+  let y = doc.y;
+  await captioned(get(light.questioned.sha256), 'Questioned', PAGE.margin, y);
+  const refRect = await captioned(reference, 'Reference', PAGE.margin + boxW + gap, y);
+  y += boxH + 28;
+  await captioned(get(light.aligned.sha256), 'Questioned aligned to the reference', PAGE.margin, y);
+  const heatRect = await captioned(get(light.heatmap.sha256), 'Difference heatmap with regions', PAGE.margin + boxW + gap, y);
+  // Regions are in reference pixels; the heatmap is drawn in the reference frame.
+  for (const rect of [refRect, heatRect]) drawRegions(doc, light, rect, reference);
+  doc.x = PAGE.margin;
+  doc.y = y + boxH + 28;
+
+  r.heading('Regions of difference', 11);
+  r.table(
+    [
+      { header: '#', width: 4, align: 'right' },
+      { header: 'x', width: 8, align: 'right' },
+      { header: 'y', width: 8, align: 'right' },
+      { header: 'width', width: 8, align: 'right' },
+      { header: 'height', width: 8, align: 'right' },
+      { header: 'area', width: 9, align: 'right' },
+      { header: 'score', width: 8, align: 'right' },
+      { header: 'peak', width: 8, align: 'right' },
+    ],
+    light.regions.map((g, i) => [String(i + 1), fmt(g.box.x, 1), fmt(g.box.y, 1), fmt(g.box.width, 1), fmt(g.box.height, 1), fmt(g.area, 0), fmt(g.score), fmt(g.peak)]),
+  );
+  r.heading('Zone verdicts', 11);
+  r.table(
+    [
+      { header: 'Zone', width: 14 },
+      { header: 'Label', width: 18 },
+      { header: 'Type', width: 14 },
+      { header: 'Verdict', width: 10 },
+      { header: 'score', width: 7, align: 'right' },
+      { header: 'flagged', width: 7, align: 'right' },
+      { header: 'coverage', width: 7, align: 'right' },
+    ],
+    light.zoneVerdicts.map((z) => [z.zoneId, z.label ?? '', z.type ?? '', z.verdict, fmt(z.score), fmt(z.flaggedShare), fmt(z.coverage)]),
+  );
+}
+
+function drawRegions(doc: Doc, light: ExhibitComparisonLight, rect: { x: number; y: number; w: number; h: number }, reference: LoadedImage): void {
+  if (!reference.width || !reference.height) return;
+  const sx = rect.w / reference.width;
+  const sy = rect.h / reference.height;
+  doc.save();
+  doc.rect(rect.x, rect.y, rect.w, rect.h).clip();
+  light.regions.forEach((g, i) => {
+    const x = rect.x + g.box.x * sx;
+    const y = rect.y + g.box.y * sy;
+    doc.rect(x, y, Math.max(1, g.box.width * sx), Math.max(1, g.box.height * sy)).lineWidth(0.8).strokeColor(REGION_COLOUR).stroke();
+    doc.font(FONT.bold).fontSize(6).fillColor(REGION_COLOUR).text(String(i + 1), x + 1, Math.max(rect.y, y - 7), { lineBreak: false });
+  });
+  doc.restore();
+}
+
+/** `a.b[0].c: value` lines in canonical key order. */
+function flatten(value: JsonValue, prefix: string, out: [string, string][]): void {
+  if (value !== null && typeof value === 'object') {
+    if (Array.isArray(value)) {
+      if (value.every((v) => v === null || typeof v !== 'object')) out.push([prefix, JSON.stringify(value)]);
+      else value.forEach((v, i) => flatten(v, `${prefix}[${i}]`, out));
+    } else {
+      for (const key of Object.keys(value).sort()) {
+        const v = value[key];
+        if (v !== undefined) flatten(v, prefix ? `${prefix}.${key}` : key, out);
+      }
+    }
+  } else out.push([prefix, typeof value === 'string' ? value : JSON.stringify(value)]);
+}
+
+function writeParameters(r: ReportWriter, comparison: ExhibitComparison): void {
+  r.newPage();
+  r.heading(`Comparison ${comparison.id} — parameters and software`, 13);
+  const params: [string, string][] = [];
+  flatten(comparison.parameters, '', params);
+  r.table([{ header: 'Parameter', width: 45 }, { header: 'Value', width: 55, mono: true }], params);
+  const versions = Object.keys(comparison.versions)
+    .sort()
+    .map((k) => [k, comparison.versions[k] ?? '']);
+  r.heading('Versions', 11);
+  r.table([{ header: 'Component', width: 45 }, { header: 'Version', width: 55, mono: true }], versions);
+}
+
+function writeHashTable(r: ReportWriter, images: Map<string, LoadedImage>): void {
+  r.newPage();
+  r.heading('Image hashes (SHA-256)');
+  r.paragraph('Every image this report shows or names, as stored in the bundle. Identical images are listed once with each of their uses.', { size: 9, colour: GREY });
+  r.doc.moveDown(0.4);
+  r.table(
+    [
+      { header: 'Uses', width: 30 },
+      { header: 'Format, pixels, bytes', width: 17 },
+      { header: 'SHA-256 / bundle path', width: 53, mono: true },
+    ],
+    [...images.values()].map((img) => [img.roles.join('\n'), `${img.format}\n${img.width} x ${img.height}\n${img.bytes.length} bytes`, `${img.sha256}\n${img.bundlePath}`]),
+    7,
+  );
+}
+
+function writeCustodyLog(r: ReportWriter, log: AuditEntry[]): void {
+  r.newPage();
+  r.heading('Custody log');
+  r.paragraph('Audit entries for this case, each hashed with the hash of the entry before it (custody-log.json in the bundle).', { size: 9, colour: GREY });
+  r.doc.moveDown(0.4);
+  r.table(
+    [
+      { header: 'Seq', width: 5, align: 'right' },
+      { header: 'Time', width: 17 },
+      { header: 'Actor', width: 11 },
+      { header: 'Action', width: 13 },
+      { header: 'Target', width: 16 },
+      { header: 'Object hashes / entry hash', width: 38, mono: true },
+    ],
+    log.map((e) => [
+      String(e.seq),
+      e.time,
+      e.actor,
+      e.action,
+      e.target,
+      [...Object.keys(e.hashes).sort().map((k) => `${k}: ${e.hashes[k]}`), `entry: ${e.hash}`].join('\n'),
+    ]),
+    6.5,
+  );
+}
+
+function writeConclusion(r: ReportWriter, input: ExhibitInput): void {
+  const c = input.case.conclusion;
+  r.newPage();
+  r.heading('Conclusion');
+  r.paragraph('Opinion scale (after ASTM E1658):', { size: 10 });
+  r.doc.moveDown(0.3);
+  for (const opinion of OPINION_SCALE) {
+    const chosen = opinion === c.opinion;
+    r.paragraph(`${chosen ? '[X]' : '[  ]'}  ${OPINION_LABELS[opinion]}`, { font: chosen ? FONT.bold : FONT.regular, size: 10 });
+  }
+  r.doc.moveDown(0.8);
+  r.paragraph(c.statement, { size: 11 });
+  r.doc.moveDown(0.8);
+  r.field('Concluded by', personName(input, c.concludedBy));
+  r.field('Date', c.concludedAt);
+  r.field('Examiners', input.case.examiners.map((e) => `${e.name}${e.role ? ` (${e.role})` : ''}`).join('\n'));
+}
+
+function writeFooters(doc: Doc, input: ExhibitInput): void {
+  const range = doc.bufferedPageRange();
+  for (let i = range.start; i < range.start + range.count; i++) {
+    doc.switchToPage(i);
+    // Writing below the bottom margin would otherwise start a new page.
+    const margins = doc.page.margins;
+    const bottom = margins.bottom;
+    margins.bottom = 0;
+    doc
+      .font(FONT.regular)
+      .fontSize(7)
+      .fillColor(GREY)
+      .text(toWinAnsi(`Case ${input.case.reference} — exhibit generated ${input.generatedAt} — page ${i + 1} of ${range.count}`), PAGE.margin, PAGE.height - PAGE.margin + 10, {
+        width: CONTENT_WIDTH,
+        align: 'center',
+        lineBreak: false,
+      });
+    margins.bottom = bottom;
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * What an exhibit is built from: a plain, JSON-serialisable record. Nothing in
+ * it is read from a clock or the environment, so the same record always gives
+ * the same report and bundle bytes. Images are named by object-store key and
+ * expected SHA-256; their bytes come from the loader given to the builder.
+ */
+import type { DifferenceRegion, ZoneVerdict } from '@exemplar/specimens-schema';
+import type { AuditEntry, JsonValue } from './chain';
+
+/**
+ * Conclusion scale after ASTM E1658 (expressing conclusions of forensic
+ * document examiners), strongest "written by / same source" first.
+ */
+export const OPINION_SCALE = [
+  'identification',
+  'probably-did',
+  'indications-did',
+  'no-conclusion',
+  'indications-did-not',
+  'probably-did-not',
+  'elimination',
+] as const;
+
+export type Opinion = (typeof OPINION_SCALE)[number];
+
+/** Wording printed in the report for each opinion. */
+export const OPINION_LABELS: Readonly<Record<Opinion, string>> = {
+  identification: 'Identification (definite conclusion of common origin)',
+  'probably-did': 'Probably did (strong probability)',
+  'indications-did': 'Indications did (evidence to suggest)',
+  'no-conclusion': 'No conclusion (inconclusive)',
+  'indications-did-not': 'Indications did not (evidence to suggest not)',
+  'probably-did-not': 'Probably did not (strong probability not)',
+  elimination: 'Elimination (definite conclusion of different origin)',
+};
+
+/** Accepts `inconclusive` as a synonym of `no-conclusion`; undefined for anything else. */
+export function parseOpinion(value: string): Opinion | undefined {
+  if (value === 'inconclusive') return 'no-conclusion';
+  return (OPINION_SCALE as readonly string[]).includes(value) ? (value as Opinion) : undefined;
+}
+
+/** An image in the object store: its key and the SHA-256 it must hash to. */
+export interface ExhibitImageRef {
+  key: string;
+  /** Lowercase hex; the builder refuses bytes that hash otherwise. */
+  sha256: string;
+  /** File name at upload, shown in the report. */
+  originalName?: string;
+}
+
+export interface ExhibitPerson {
+  id: string;
+  name: string;
+  /** `lead examiner`, `reviewer` … */
+  role?: string;
+}
+
+export interface ExhibitNote {
+  time: string;
+  author: string;
+  text: string;
+}
+
+export interface ExhibitConclusion {
+  opinion: Opinion;
+  /** The examiner's wording of the conclusion. */
+  statement: string;
+  /** Examiner id (one of `case.examiners`). */
+  concludedBy: string;
+  concludedAt: string;
+}
+
+export interface ExhibitCase {
+  id: string;
+  title: string;
+  /** Court / agency reference. */
+  reference: string;
+  examiners: ExhibitPerson[];
+  conclusion: ExhibitConclusion;
+  notes: ExhibitNote[];
+}
+
+export interface ExhibitLightImage extends ExhibitImageRef {
+  lightSource: string;
+}
+
+/** A questioned document as submitted (border officer upload or lab intake). */
+export interface ExhibitSubmission {
+  id: string;
+  label: string;
+  submittedBy: string;
+  submittedAt: string;
+  description?: string;
+  images: ExhibitLightImage[];
+}
+
+/** A reference specimen from the library. */
+export interface ExhibitReferenceSpecimen {
+  id: string;
+  title: string;
+  /** Issuing state, document type, series … shown as given. */
+  details: Record<string, string>;
+  captureId?: string;
+  images: ExhibitLightImage[];
+}
+
+/** Region of difference, reference pixel coordinates; other fields of a comparison region may be passed along. */
+export type ExhibitRegion = Pick<DifferenceRegion, 'box' | 'score'> & Partial<Omit<DifferenceRegion, 'box' | 'score'>>;
+
+export type ExhibitZoneVerdict = Pick<ZoneVerdict, 'zoneId' | 'verdict' | 'score'> & Partial<Omit<ZoneVerdict, 'zoneId' | 'verdict' | 'score'>>;
+
+export interface ExhibitComparisonLight {
+  lightSource: string;
+  reference: ExhibitImageRef;
+  questioned: ExhibitImageRef;
+  /** Questioned image warped onto the reference. */
+  aligned: ExhibitImageRef;
+  /** Difference heatmap in the reference frame (PNG). */
+  heatmap: ExhibitImageRef;
+  regions: ExhibitRegion[];
+  zoneVerdicts: ExhibitZoneVerdict[];
+}
+
+export interface ExhibitComparison {
+  id: string;
+  submissionId: string;
+  specimenId: string;
+  /** When the comparison finished. */
+  finishedAt: string;
+  lights: ExhibitComparisonLight[];
+  /** Every parameter the result depends on. */
+  parameters: { [key: string]: JsonValue };
+  /** Library versions that produced it (OpenCV.js, sharp, libvips, difference stage …). */
+  versions: Record<string, string>;
+}
+
+export interface ExhibitInput {
+  case: ExhibitCase;
+  questioned: ExhibitSubmission[];
+  references: ExhibitReferenceSpecimen[];
+  comparisons: ExhibitComparison[];
+  /** Exemplar version that builds the exhibit. */
+  softwareVersion: string;
+  /** The case's custody log: a slice of the audit chain, in seq order. */
+  custodyLog: AuditEntry[];
+  /** ISO 8601 UTC, taken from the record (e.g. when the conclusion was signed), never from the clock. */
+  generatedAt: string;
+}
+
+/** Reads an object-store key into memory. */
+export type ExhibitImageLoader = (key: string) => Promise<Buffer>;

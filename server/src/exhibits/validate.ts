@@ -1,0 +1,77 @@
+/**
+ * Checks an `ExhibitInput` before any image is read, so that a bad record
+ * fails with one VALIDATION_FAILED listing every problem instead of a
+ * half-rendered report.
+ */
+import { ExemplarError } from '../errors';
+import { canonicalJson, verifyAuditChain } from './chain';
+import { OPINION_SCALE, type ExhibitImageRef, type ExhibitInput } from './types';
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
+
+export function validateExhibitInput(input: ExhibitInput): void {
+  const problems: string[] = [];
+  const need = (ok: boolean, message: string) => {
+    if (!ok) problems.push(message);
+  };
+  const nonEmpty = (v: unknown, at: string) => need(typeof v === 'string' && v.trim() !== '', `${at} must be a non-empty string`);
+  const time = (v: unknown, at: string) => need(typeof v === 'string' && ISO_UTC.test(v) && !Number.isNaN(Date.parse(v)), `${at} must be an ISO 8601 UTC time (…Z)`);
+  const image = (ref: ExhibitImageRef | undefined, at: string) => {
+    if (!ref || typeof ref !== 'object') return problems.push(`${at} is missing`);
+    nonEmpty(ref.key, `${at}.key`);
+    need(typeof ref.sha256 === 'string' && SHA256_HEX.test(ref.sha256), `${at}.sha256 must be 64 lowercase hex digits`);
+  };
+  const unique = (ids: string[], at: string) => {
+    const seen = new Set<string>();
+    for (const id of ids) {
+      need(!seen.has(id), `${at}: duplicate id ${id}`);
+      seen.add(id);
+    }
+  };
+
+  const c = input.case;
+  nonEmpty(c?.id, 'case.id');
+  nonEmpty(c?.title, 'case.title');
+  nonEmpty(c?.reference, 'case.reference');
+  need(Array.isArray(c?.examiners) && c.examiners.length > 0, 'case.examiners must name at least one examiner');
+  need((OPINION_SCALE as readonly string[]).includes(c?.conclusion?.opinion), `case.conclusion.opinion must be one of ${OPINION_SCALE.join(', ')}`);
+  if (c?.conclusion) {
+    time(c.conclusion.concludedAt, 'case.conclusion.concludedAt');
+    need(c.examiners?.some((e) => e.id === c.conclusion.concludedBy) ?? false, 'case.conclusion.concludedBy must be one of case.examiners');
+  }
+  (c?.notes ?? []).forEach((n, i) => time(n.time, `case.notes[${i}].time`));
+  time(input.generatedAt, 'generatedAt');
+  nonEmpty(input.softwareVersion, 'softwareVersion');
+
+  unique(input.questioned.map((q) => q.id), 'questioned');
+  unique(input.references.map((r) => r.id), 'references');
+  unique(input.comparisons.map((x) => x.id), 'comparisons');
+  input.questioned.forEach((q, i) => q.images.forEach((img, j) => image(img, `questioned[${i}].images[${j}]`)));
+  input.references.forEach((r, i) => r.images.forEach((img, j) => image(img, `references[${i}].images[${j}]`)));
+  const submissions = new Set(input.questioned.map((q) => q.id));
+  const specimens = new Set(input.references.map((r) => r.id));
+  input.comparisons.forEach((x, i) => {
+    const at = `comparisons[${i}]`;
+    need(submissions.has(x.submissionId), `${at}.submissionId ${x.submissionId} is not among questioned`);
+    need(specimens.has(x.specimenId), `${at}.specimenId ${x.specimenId} is not among references`);
+    time(x.finishedAt, `${at}.finishedAt`);
+    unique(x.lights.map((l) => l.lightSource), `${at}.lights`);
+    x.lights.forEach((l, j) => {
+      for (const name of ['questioned', 'reference', 'aligned', 'heatmap'] as const) image(l[name], `${at}.lights[${j}].${name}`);
+    });
+    try {
+      canonicalJson(x.parameters);
+    } catch (err) {
+      problems.push(`${at}.parameters: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  });
+
+  // A custody log that does not verify now would make every bundle built from it fail verification.
+  const chain = verifyAuditChain(input.custodyLog);
+  for (const p of chain.problems) problems.push(`custodyLog: ${p.message}`);
+
+  if (problems.length) {
+    throw new ExemplarError('VALIDATION_FAILED', `exhibit record is invalid: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`, { problems });
+  }
+}
