@@ -58,6 +58,8 @@ export interface OpenContextOptions {
   onCleanupError?: (key: string, err: unknown) => void;
   /** Comparison jobs the context's runner works on at once (default: the server's setting, at least 1). */
   comparisonConcurrency?: number;
+  /** Start the pipeline's worker threads now (each loads OpenCV), so the first comparison does not wait for them: for `serve` and `worker`, not one-shot CLI commands. */
+  warmPipeline?: boolean;
 }
 
 export async function openContext(config: Config, options: OpenContextOptions = {}): Promise<AppContext> {
@@ -81,8 +83,9 @@ export async function openContext(config: Config, options: OpenContextOptions = 
   // One lock table for everything that stores or removes images, so a clean-up never removes an object an ingest is re-using.
   const imageLocks = new KeyLocks();
   const specimens = new SpecimenService({ catalog, objects, imageLocks, audit });
-  // OpenCV runs only in the pool's worker threads, started on first use.
+  // OpenCV runs only in the pool's worker threads, started on first use (or now, with warmPipeline).
   const pool = createPipelinePool(config.pipeline);
+  if (options.warmPipeline) pool.warmUp();
   const identify = new IdentifyService({ catalog, objects, pipeline: () => pool, limits: config.limits });
   const ingest = new IngestService({
     specimens,

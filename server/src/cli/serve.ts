@@ -17,7 +17,7 @@ export function registerServeCommand(program: Command, io: CliIo): void {
     .description('serve the HTTP API (HOST, PORT and the stores from the environment); seeds the demo library into an empty catalogue')
     .action(async (_opts: unknown, cmd: Command) => {
       const config = cliConfig(cmd);
-      const context = await openContext(config);
+      const context = await openContext(config, { warmPipeline: true });
       try {
         const seeding = await whileInterruptible(io, 'finishing the current demo specimen', (signal) =>
           seedDemoIfEmpty(context, {

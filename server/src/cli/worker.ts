@@ -38,7 +38,7 @@ export function registerWorkerCommand(program: Command, io: CliIo): void {
     .option('--once', 'run the jobs waiting now, then exit')
     .action(async (opts: { concurrency: number; once?: boolean }, cmd: Command) => {
       const config = cliConfig(cmd);
-      const ctx = await openContext(config, { comparisonConcurrency: opts.concurrency });
+      const ctx = await openContext(config, { comparisonConcurrency: opts.concurrency, warmPipeline: true });
       const runner = ctx.comparisonRunner;
       try {
         if (opts.once) {
