@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAlignCommand } from './align';
 import { registerAuditCommand } from './audit';
 import { registerCompareCommand } from './compare';
+import { registerExhibitCommand } from './exhibit';
 import { registerExportCommand } from './export';
 import { registerImportCommand } from './import';
 import { registerMrzCommand } from './mrz';
@@ -35,6 +36,7 @@ const REGISTRARS: CommandRegistrar[] = [
   registerWorkerCommand,
   registerAuditCommand,
   registerUsersCommand,
+  registerExhibitCommand,
 ];
 
 export function buildProgram(io: CliIo = processIo, version = readVersion()): Command {
