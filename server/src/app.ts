@@ -18,6 +18,7 @@ import webApp from './plugins/web-app';
 import alertRoutes from './routes/alerts/index';
 import auditRoutes from './routes/audit/index';
 import authRoutes from './routes/auth/index';
+import caseRoutes from './routes/cases/index';
 import comparisonRoutes from './routes/comparisons/index';
 import healthRoutes from './routes/health/index';
 import identifyRoutes from './routes/identify/index';
@@ -74,6 +75,7 @@ export default async function exemplarApp(app: FastifyInstance, opts: AppOptions
   await app.register(comparisonRoutes);
   await app.register(identifyRoutes);
   await app.register(auditRoutes);
+  await app.register(caseRoutes);
   await app.register(alertRoutes);
   await app.register(registerRoutes);
 

@@ -14,6 +14,7 @@ import { IdentifyService } from './services/identify.service';
 import { IngestService } from './services/ingest.service';
 import { ImagesService } from './services/images.service';
 import { KeyLocks } from './services/common';
+import { CaseService } from './services/cases.service';
 import { SpecimenService } from './services/specimens.service';
 import { AlertsService } from './services/alerts.service';
 import { RegisterService } from './services/register.service';
@@ -24,6 +25,8 @@ import type { ObjectStore } from './stores/objects.port';
 
 export interface AppServices {
   readonly audit: AuditService;
+  /** Cases (questioned submissions, references, notes, conclusion) and their court exhibits. */
+  readonly cases: CaseService;
   readonly specimens: SpecimenService;
   readonly ingest: IngestService;
   readonly images: ImagesService;
@@ -122,6 +125,7 @@ export async function openContext(config: Config, options: OpenContextOptions = 
   });
 
   const auth = new AuthService({ records: catalog.records, audit: () => audit });
+  const cases = new CaseService({ records: catalog.records, catalog, objects, audit, auth, comparisons, version: EXEMPLAR_VERSION });
 
   const register = new RegisterService({ records: catalog.records, audit });
 
@@ -132,7 +136,7 @@ export async function openContext(config: Config, options: OpenContextOptions = 
     config,
     catalog,
     objects,
-    services: { alerts, audit, specimens, ingest, images, comparisons, identify, auth, register },
+    services: { alerts, audit, cases, specimens, ingest, images, comparisons, identify, auth, register },
     pipeline: pool,
     comparisonRunner,
     close: () =>

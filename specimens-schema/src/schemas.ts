@@ -58,6 +58,11 @@ export const verificationRequestSchema: JsonSchema = require('../schemas/verific
 export const verificationRequestCreateSchema: JsonSchema = require('../schemas/verification-request-create.schema.json');
 export const verificationAnswerSchema: JsonSchema = require('../schemas/verification-answer.schema.json');
 export const auditEntrySchema: JsonSchema = require('../schemas/audit-entry.schema.json');
+export const caseSchema: JsonSchema = require('../schemas/case.schema.json');
+export const caseCreateSchema: JsonSchema = require('../schemas/case-create.schema.json');
+export const casePatchSchema: JsonSchema = require('../schemas/case-patch.schema.json');
+export const caseNoteCreateSchema: JsonSchema = require('../schemas/case-note-create.schema.json');
+export const caseConclusionSetSchema: JsonSchema = require('../schemas/case-conclusion-set.schema.json');
 
 /** Every schema file, building blocks first; register them all (e.g. `schemas.forEach(s => app.addSchema(s))`). */
 export const schemas: readonly JsonSchema[] = Object.freeze([
@@ -99,6 +104,11 @@ export const schemas: readonly JsonSchema[] = Object.freeze([
   verificationRequestCreateSchema,
   verificationAnswerSchema,
   auditEntrySchema,
+  caseSchema,
+  caseCreateSchema,
+  casePatchSchema,
+  caseNoteCreateSchema,
+  caseConclusionSetSchema,
 ]);
 
 /** `$id` of a schema from its name: `schemaId('specimen')` → `https://exemplar.local/schemas/specimen.schema.json`. */

@@ -1,0 +1,485 @@
+/**
+ * Cases: the questioned submissions (comparisons), reference specimens,
+ * examiner notes and conclusion of one examination, and the court exhibits
+ * built from them.
+ *
+ * Examiners (and admins) manage every case; prosecutors read the cases they
+ * are assigned to — any other case answers NOT_FOUND, as if absent; other
+ * roles may not use cases at all (FORBIDDEN). Every read of a case or an
+ * exhibit is recorded in the audit trail, as is every write.
+ *
+ * An exhibit is a pure function of the records: the case, its comparisons,
+ * the reference specimens' images and the custody log — the audit entries
+ * about the case, its comparisons, specimens and images up to the last write
+ * among them. Reads after that write (an exhibit download among them) join
+ * the custody log at the next write, so downloading an exhibit twice gives
+ * the same bytes while nothing changes.
+ */
+import { Buffer } from 'node:buffer';
+import { validate, type Case, type CaseConclusionSet, type CaseCreate, type CasePatch, type Specimen } from '@exemplar/specimens-schema';
+import type { AuditService } from '../audit/audit.service';
+import type { StoredAuditEntry } from '../audit/audit.port';
+import type { AuthService } from '../auth/auth.service';
+import { assertCan, can } from '../auth/policy';
+import { ExemplarError, isExemplarError, notFound } from '../errors';
+import {
+  buildExhibit,
+  type ExhibitComparison,
+  type ExhibitInput,
+  type ExhibitLightImage,
+  type ExhibitReferenceSpecimen,
+  type ExhibitSubmission,
+} from '../exhibits';
+import type { CatalogStore, Job } from '../stores/catalog.port';
+import { objectKeys, type ObjectStore } from '../stores/objects.port';
+import type { RecordCollection, RecordStore } from '../stores/records.port';
+import { systemActor, type Actor } from './actor';
+import { newRecordId, timestamp, validationFailed, valueOrThrow } from './common';
+import { COMPARISON_JOB_KIND, type ComparisonJobPayload, type ComparisonService } from './comparisons.service';
+
+export const CASES_COLLECTION = 'cases';
+export const DEFAULT_CASE_LIST_LIMIT = 50;
+export const MAX_CASE_LIST_LIMIT = 200;
+
+/** What the case list shows (reading a whole case is `get`, audited per case). */
+export interface CaseSummary {
+  id: string;
+  title: string;
+  reference: string;
+  status: Case['status'];
+  examiners: string[];
+  prosecutors: string[];
+  opinion: string | null;
+  updatedAt: string;
+}
+
+export interface CaseListQuery {
+  status?: Case['status'] | undefined;
+  limit?: number | undefined;
+  offset?: number | undefined;
+}
+
+export type ExhibitFormat = 'pdf' | 'zip';
+
+export interface ExhibitDownload {
+  bytes: Buffer;
+  sha256: string;
+  contentType: string;
+  filename: string;
+}
+
+export interface CaseServiceDeps {
+  records: RecordStore;
+  catalog: CatalogStore;
+  objects: ObjectStore;
+  audit: AuditService;
+  auth: AuthService;
+  comparisons: ComparisonService;
+  /** Exemplar version printed in exhibits. */
+  version: string;
+  now?: () => Date;
+}
+
+/** Actions that only read: entries after the last write do not (yet) belong to an exhibit's custody log. */
+const READ_ACTIONS = new Set(['case.read', 'case.list', 'exhibit.download', 'image.read-original']);
+
+/** Assembling an exhibit reads comparisons and specimens whatever the reader's own rights on them: the case grants them. */
+const EXHIBIT_ACTOR = systemActor('exhibit');
+
+/** Attempts of a change computed from a fresh read (a note) when another writer got in first. */
+const MAX_COMMIT_ATTEMPTS = 8;
+
+const EXAMINER_ROLES = new Set(['examiner', 'admin']);
+
+export class CaseService {
+  private readonly cases: RecordCollection<Case>;
+  private readonly catalog: CatalogStore;
+  private readonly objects: ObjectStore;
+  private readonly audit: AuditService;
+  private readonly auth: AuthService;
+  private readonly comparisons: ComparisonService;
+  private readonly version: string;
+  private readonly now: () => Date;
+
+  constructor(deps: CaseServiceDeps) {
+    this.cases = deps.records.collection<Case>({ name: CASES_COLLECTION, indexes: [{ fields: ['updatedAt'] }, { fields: ['reference'] }] });
+    this.catalog = deps.catalog;
+    this.objects = deps.objects;
+    this.audit = deps.audit;
+    this.auth = deps.auth;
+    this.comparisons = deps.comparisons;
+    this.version = deps.version;
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  /** Newest update first; a prosecutor sees only the cases they are assigned to. */
+  async list(query: CaseListQuery, actor: Actor): Promise<{ items: CaseSummary[]; total: number }> {
+    assertMayReadCases(actor);
+    const limit = query.limit ?? DEFAULT_CASE_LIST_LIMIT;
+    const offset = query.offset ?? 0;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_CASE_LIST_LIMIT) throw new ExemplarError('BAD_REQUEST', `limit must be an integer from 1 to ${MAX_CASE_LIST_LIMIT}`, { limit });
+    if (!Number.isInteger(offset) || offset < 0) throw new ExemplarError('BAD_REQUEST', 'offset must be a non-negative integer', { offset });
+    const filter = {
+      ...(query.status && { status: query.status }),
+      ...(!can(actor, 'cases:read-all') && { prosecutors: { $has: actor.id } }),
+    };
+    const [items, total] = await Promise.all([
+      this.cases.find({ filter, sort: [{ field: 'updatedAt', direction: -1 }], limit, offset }),
+      this.cases.count(filter),
+    ]);
+    await this.audit.record({ actor, action: 'case.list', target: { kind: 'case-list', id: actor.id }, details: { ids: items.map((c) => c.id), ...(query.status && { status: query.status }) } });
+    return { items: items.map(summaryOf), total };
+  }
+
+  /** The whole case (audited). NOT_FOUND when absent or not assigned to the prosecutor asking. */
+  async get(id: string, actor: Actor): Promise<Case> {
+    const found = await this.readable(id, actor);
+    await this.audit.record({ actor, action: 'case.read', target: { kind: 'case', id }, details: { revision: found.revision } });
+    return found;
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  async create(body: unknown, actor: Actor): Promise<Case> {
+    assertCan(actor, 'cases:manage');
+    const input: CaseCreate = valueOrThrow(validate('case-create', body), 'case');
+    const examiners = unique([...(input.examiners ?? []), ...(EXAMINER_ROLES.has(actor.role) ? [actor.id] : [])]);
+    await this.checkReferences({ ...input, examiners });
+    const at = timestamp(this.now());
+    const record: Case = valueOrThrow(
+      validate('case', {
+        id: newRecordId(),
+        revision: 1,
+        title: input.title,
+        reference: input.reference,
+        status: 'open',
+        examiners,
+        prosecutors: input.prosecutors ?? [],
+        comparisons: input.comparisons ?? [],
+        specimens: input.specimens ?? [],
+        notes: [],
+        createdBy: actor.id,
+        createdAt: at,
+        updatedBy: actor.id,
+        updatedAt: at,
+      }),
+      'case',
+    );
+    const created = await this.cases.insert(record);
+    await this.audit.record({ actor, action: 'case.create', target: { kind: 'case', id: created.id }, details: { revision: 1, reference: created.reference } });
+    return created;
+  }
+
+  /** Changes fields (lists replace the whole list). A closed case must be reopened (`status: open`) to change. */
+  async patch(id: string, body: unknown, actor: Actor): Promise<Case> {
+    assertCan(actor, 'cases:manage');
+    const patch: CasePatch = valueOrThrow(validate('case-patch', body), 'case patch');
+    const { revision, ...fields } = patch;
+    await this.checkReferences(fields);
+    return this.change(id, actor, revision, 'case.update', { fields: Object.keys(fields) }, (current) => {
+      if (current.status === 'closed' && fields.status !== 'open') throw closedCase(id);
+      return { ...current, ...fields };
+    });
+  }
+
+  async addNote(id: string, body: unknown, actor: Actor): Promise<Case> {
+    assertCan(actor, 'cases:manage');
+    const { text } = valueOrThrow(validate('case-note-create', body), 'case note');
+    const noteId = newRecordId();
+    return this.change(id, actor, undefined, 'case.note', { noteId }, (current, at) => {
+      if (current.status === 'closed') throw closedCase(id);
+      return { ...current, notes: [...current.notes, { id: noteId, author: actor.id, at, text }] };
+    });
+  }
+
+  /** Sets (or replaces) the conclusion; the concluding examiner joins the case's examiners. */
+  async setConclusion(id: string, body: unknown, actor: Actor): Promise<Case> {
+    assertCan(actor, 'cases:manage');
+    const input: CaseConclusionSet = valueOrThrow(validate('case-conclusion-set', body), 'case conclusion');
+    return this.change(id, actor, input.revision, 'case.conclude', { opinion: input.opinion }, (current, at) => {
+      if (current.status === 'closed') throw closedCase(id);
+      return {
+        ...current,
+        examiners: unique([...current.examiners, actor.id]),
+        conclusion: { opinion: input.opinion, statement: input.statement, concludedBy: actor.id, concludedAt: at },
+      };
+    });
+  }
+
+  // ---------------------------------------------------------------- exhibits
+
+  /**
+   * The exhibit of a case as a PDF report or a zip bundle (with the same
+   * report inside), audited as `exhibit.download` with its SHA-256. CONFLICT
+   * while the case has no conclusion or a comparison is not finished.
+   */
+  async exhibit(id: string, format: ExhibitFormat, actor: Actor): Promise<ExhibitDownload> {
+    assertCan(actor, 'exhibits:read');
+    const found = await this.readable(id, actor);
+    const input = await this.exhibitInput(found);
+    const built = await buildExhibit(input, (key) => this.readObject(key));
+    const bytes = format === 'pdf' ? built.report : built.bundle;
+    const sha256 = format === 'pdf' ? built.reportSha256 : built.bundleSha256;
+    await this.audit.record({
+      actor,
+      action: 'exhibit.download',
+      target: { kind: 'case', id },
+      hashes: format === 'pdf' ? { report: built.reportSha256 } : { bundle: built.bundleSha256, report: built.reportSha256 },
+      details: { format, revision: found.revision, generatedAt: input.generatedAt },
+    });
+    const stem = safeFileStem(found.reference);
+    return {
+      bytes,
+      sha256,
+      contentType: format === 'pdf' ? 'application/pdf' : 'application/zip',
+      filename: `${stem}-exhibit.${format}`,
+    };
+  }
+
+  /** Everything the exhibit is built from, read from the records (never the clock). */
+  async exhibitInput(record: Case): Promise<ExhibitInput> {
+    if (!record.conclusion) throw new ExemplarError('CONFLICT', 'the case has no conclusion yet: an exhibit reports one', { reason: 'NO_CONCLUSION', id: record.id });
+    const conclusion = record.conclusion;
+
+    const jobs = await Promise.all(record.comparisons.map(async (cid) => [cid, await this.catalog.jobs.get(cid)] as const));
+    const unfinished = jobs.filter(([, job]) => !job || job.kind !== COMPARISON_JOB_KIND || job.status !== 'done').map(([cid, job]) => ({ id: cid, status: job?.status ?? 'missing' }));
+    if (unfinished.length) throw new ExemplarError('CONFLICT', 'every comparison of the case must be finished before an exhibit is made', { reason: 'COMPARISONS_NOT_DONE', comparisons: unfinished });
+
+    const specimens = new Map<string, Specimen>();
+    const specimen = async (sid: string): Promise<Specimen> => {
+      let s = specimens.get(sid);
+      if (!s) {
+        const got = await this.catalog.specimens.get(sid);
+        if (!got) throw new ExemplarError('CONFLICT', `reference specimen ${sid} no longer exists`, { reason: 'SPECIMEN_MISSING', specimenId: sid });
+        specimens.set(sid, (s = got));
+      }
+      return s;
+    };
+
+    const questioned: ExhibitSubmission[] = [];
+    const comparisons: ExhibitComparison[] = [];
+    const captureOf = new Map<string, string>();
+    for (const [cid, job] of jobs) {
+      const view = this.comparisons.view(job as Job);
+      const payload = (job as Job).payload as ComparisonJobPayload;
+      const result = view.result;
+      const reference = view.reference;
+      if (!result || !reference) throw new ExemplarError('CONFLICT', `comparison ${cid} has no result`, { reason: 'COMPARISONS_NOT_DONE', comparisons: [{ id: cid, status: view.status }] });
+      const ref = await specimen(reference.specimenId);
+      const capture = ref.captures.find((c) => c.id === reference.captureId);
+      if (!capture) throw new ExemplarError('CONFLICT', `the reference capture of comparison ${cid} no longer exists`, { reason: 'CAPTURE_MISSING', comparisonId: cid, ...reference });
+      if (!captureOf.has(ref.id)) captureOf.set(ref.id, capture.id);
+      const images: ExhibitLightImage[] = Object.entries(payload.questioned).map(([lightSource, q]) => ({
+        lightSource,
+        key: q!.key,
+        sha256: q!.sha256,
+        ...(q!.originalName !== undefined && { originalName: q!.originalName }),
+      }));
+      questioned.push({ id: cid, label: `Questioned document of comparison ${cid}`, submittedBy: payload.createdBy, submittedAt: view.createdAt, images });
+      comparisons.push({
+        id: cid,
+        submissionId: cid,
+        specimenId: ref.id,
+        finishedAt: view.finishedAt ?? view.updatedAt,
+        lights: result.lights.map((light) => {
+          const refImage = capture.images.find((i) => i.lightSource === light.lightSource);
+          const q = payload.questioned[light.lightSource];
+          if (!refImage || !q) throw new ExemplarError('CONFLICT', `comparison ${cid} refers to a ${light.lightSource} image that is gone`, { reason: 'IMAGE_MISSING', comparisonId: cid });
+          return {
+            lightSource: light.lightSource,
+            reference: { key: objectKeys.original(refImage.sha256), sha256: refImage.sha256, ...(refImage.originalName !== undefined && { originalName: refImage.originalName }) },
+            questioned: { key: q.key, sha256: q.sha256, ...(q.originalName !== undefined && { originalName: q.originalName }) },
+            aligned: { key: objectKeys.comparison(cid, light.outputs.aligned.name), sha256: light.outputs.aligned.sha256 },
+            heatmap: { key: objectKeys.comparison(cid, light.outputs.heatmap.name), sha256: light.outputs.heatmap.sha256 },
+            regions: light.regions,
+            zoneVerdicts: light.zoneVerdicts,
+          };
+        }),
+        parameters: JSON.parse(JSON.stringify(result.parameters ?? {})) as ExhibitComparison['parameters'],
+        versions: Object.fromEntries(Object.entries(result.versions ?? {}).map(([k, v]) => [k, String(v)])),
+      });
+    }
+
+    const referenceIds = unique([...record.specimens, ...comparisons.map((c) => c.specimenId)]);
+    const references: ExhibitReferenceSpecimen[] = [];
+    for (const sid of referenceIds) {
+      const s = await specimen(sid);
+      const capture = s.captures.find((c) => c.id === captureOf.get(sid)) ?? s.captures[0];
+      references.push({
+        id: s.id,
+        title: s.title,
+        details: Object.fromEntries(
+          (
+            [
+              ['Issuing state', s.issuingState],
+              ['Document category', s.documentCategory],
+              ['Document code', s.documentCode],
+              ['Series', s.series],
+              ['Status', s.status],
+              ['Classification', s.classification],
+            ] as const
+          ).flatMap(([k, v]) => (typeof v === 'string' && v !== '' ? [[k, v]] : [])),
+        ),
+        ...(capture && { captureId: capture.id }),
+        images: (capture?.images ?? []).map((i) => ({
+          lightSource: i.lightSource,
+          key: objectKeys.original(i.sha256),
+          sha256: i.sha256,
+          ...(i.originalName !== undefined && { originalName: i.originalName }),
+        })),
+      });
+    }
+
+    const imageHashes = [...questioned.flatMap((q) => q.images), ...references.flatMap((r) => r.images)].map((i) => i.sha256);
+    const targets = unique([
+      `case:${record.id}`,
+      ...record.comparisons.map((c) => `comparison:${c}`),
+      ...referenceIds.map((s) => `specimen:${s}`),
+      ...imageHashes.map((h) => `image:${h}`),
+    ]);
+    const custodyLog = custodyUpToLastWrite(await this.audit.entriesFor(targets));
+    const lastEntry = custodyLog[custodyLog.length - 1];
+    const generatedAt = lastEntry && lastEntry.time > record.updatedAt ? lastEntry.time : record.updatedAt;
+
+    const people = await Promise.all(record.examiners.map(async (username) => ({ id: username, name: await this.displayName(username), role: username === conclusion.concludedBy ? 'concluding examiner' : 'examiner' })));
+    return {
+      case: {
+        id: record.id,
+        title: record.title,
+        reference: record.reference,
+        examiners: people,
+        conclusion,
+        notes: record.notes.map((n) => ({ time: n.at, author: n.author, text: n.text })),
+      },
+      questioned,
+      references,
+      comparisons,
+      softwareVersion: this.version,
+      custodyLog,
+      generatedAt,
+    };
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private async readable(id: string, actor: Actor): Promise<Case> {
+    assertMayReadCases(actor);
+    const found = await this.cases.get(id);
+    if (!found || !(can(actor, 'cases:read-all') || found.prosecutors.includes(actor.id))) throw notFound('NOT_FOUND', `Case ${id}`, { id });
+    return found;
+  }
+
+  /** Writes `mutate(current)` as the next revision and records it; without `expectedRevision` retried from a fresh read. */
+  private async change(
+    id: string,
+    actor: Actor,
+    expectedRevision: number | undefined,
+    action: string,
+    details: Record<string, unknown>,
+    mutate: (current: Case, at: string) => Case,
+  ): Promise<Case> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.cases.get(id);
+      if (!current) throw notFound('NOT_FOUND', `Case ${id}`, { id });
+      if (expectedRevision !== undefined && current.revision !== expectedRevision) {
+        throw new ExemplarError('REVISION_CONFLICT', 'the case was changed by someone else; reload it and try again', { id, expectedRevision, currentRevision: current.revision });
+      }
+      // Record times never run backwards, even if the clock does: exhibits take their date from them.
+      const now = timestamp(this.now());
+      const at = now > current.updatedAt ? now : current.updatedAt;
+      const next: Case = valueOrThrow(
+        validate('case', { ...mutate(current, at), id, revision: current.revision + 1, createdBy: current.createdBy, createdAt: current.createdAt, updatedBy: actor.id, updatedAt: at }),
+        'case',
+      );
+      let written: Case;
+      try {
+        written = await this.cases.replace(id, current.revision, next);
+      } catch (err) {
+        if (expectedRevision === undefined && isExemplarError(err) && err.code === 'REVISION_CONFLICT' && attempt < MAX_COMMIT_ATTEMPTS) continue;
+        throw err;
+      }
+      await this.audit.record({ actor, action, target: { kind: 'case', id }, details: { ...details, revision: written.revision } });
+      return written;
+    }
+  }
+
+  /** Assigned users must exist with a fitting role; comparisons and specimens must exist. VALIDATION_FAILED listing each that does not. */
+  private async checkReferences(fields: Partial<Pick<Case, 'examiners' | 'prosecutors' | 'comparisons' | 'specimens'>>): Promise<void> {
+    const issues: { path: string; message: string; keyword: string }[] = [];
+    const checkUsers = async (list: readonly string[] | undefined, field: string, roles: ReadonlySet<string>, what: string) => {
+      for (const [i, username] of (list ?? []).entries()) {
+        const user = await this.auth.getUser(username, EXHIBIT_ACTOR).catch((err: unknown) => {
+          if (isExemplarError(err) && err.status === 404) return null;
+          throw err;
+        });
+        if (!user) issues.push({ path: `/${field}/${i}`, message: `no user ${username}`, keyword: 'userExists' });
+        else if (!roles.has(user.role)) issues.push({ path: `/${field}/${i}`, message: `${username} is not ${what} (role ${user.role})`, keyword: 'userRole' });
+      }
+    };
+    await checkUsers(fields.examiners, 'examiners', EXAMINER_ROLES, 'an examiner');
+    await checkUsers(fields.prosecutors, 'prosecutors', new Set(['prosecutor']), 'a prosecutor');
+    for (const [i, cid] of (fields.comparisons ?? []).entries()) {
+      const job = await this.catalog.jobs.get(cid);
+      if (!job || job.kind !== COMPARISON_JOB_KIND) issues.push({ path: `/comparisons/${i}`, message: `no comparison ${cid}`, keyword: 'comparisonExists' });
+    }
+    for (const [i, sid] of (fields.specimens ?? []).entries()) {
+      if (!(await this.catalog.specimens.get(sid))) issues.push({ path: `/specimens/${i}`, message: `no specimen ${sid}`, keyword: 'specimenExists' });
+    }
+    if (issues.length) throw validationFailed('case', issues);
+  }
+
+  private async displayName(username: string): Promise<string> {
+    try {
+      const user = await this.auth.getUser(username, EXHIBIT_ACTOR);
+      return user.displayName || username;
+    } catch (err) {
+      if (isExemplarError(err) && err.status === 404) return username;
+      throw err;
+    }
+  }
+
+  private async readObject(key: string): Promise<Buffer> {
+    const stream = await this.objects.get(key);
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array));
+    return Buffer.concat(chunks);
+  }
+}
+
+function assertMayReadCases(actor: Actor): void {
+  if (!can(actor, 'cases:read-all') && !can(actor, 'cases:read-assigned')) {
+    throw new ExemplarError('FORBIDDEN', `your role (${actor.role}) may not use cases`, { permission: 'cases:read-assigned' });
+  }
+}
+
+/** The entries up to and including the last write (reads after it join at the next write). */
+export function custodyUpToLastWrite(entries: readonly StoredAuditEntry[]): StoredAuditEntry[] {
+  let end = entries.length;
+  while (end > 0 && READ_ACTIONS.has(entries[end - 1]!.action)) end--;
+  return entries.slice(0, end);
+}
+
+const closedCase = (id: string) => new ExemplarError('CONFLICT', 'the case is closed; reopen it (status: open) to change it', { reason: 'CASE_CLOSED', id });
+
+const unique = <T>(items: readonly T[]): T[] => [...new Set(items)];
+
+function summaryOf(c: Case): CaseSummary {
+  return {
+    id: c.id,
+    title: c.title,
+    reference: c.reference,
+    status: c.status,
+    examiners: c.examiners,
+    prosecutors: c.prosecutors,
+    opinion: c.conclusion?.opinion ?? null,
+    updatedAt: c.updatedAt,
+  };
+}
+
+/** A file name from the case reference: letters, digits, dot, dash and underscore only. */
+function safeFileStem(reference: string): string {
+  const stem = reference.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '').slice(0, 80);
+  return stem || 'case';
+}

@@ -1,0 +1,211 @@
+/**
+ * Cases and court exhibits over real HTTP on the real app: a real reference
+ * document catalogued, a real questioned capture compared by the pipeline,
+ * then a case built on them. Route × role (examiners manage, an assigned
+ * prosecutor reads, an unassigned one gets 404, border officers and viewers
+ * 403), notes and conclusion, every read audited, and exhibits: the same
+ * case state gives byte-identical PDF and bundle, the bundle passes
+ * `verifyBundle`, and a change (a note) gives a new exhibit whose custody
+ * log carries the earlier downloads.
+ */
+import { getSchema } from '@exemplar/specimens-schema';
+import { OPINION_SCALE, verifyBundle } from '../../server/src/exhibits';
+import { buildTestApp, sha256, type TestApp } from '../../server/src/test-helpers';
+import { catalogue, DESIGNS, HOLDERS, renderCapture, waitForComparison } from './comparison-fixtures';
+
+// A real comparison through the pipeline on a shared machine: slowness is not a failure.
+jest.setTimeout(900_000);
+
+let t: TestApp;
+let specimenId: string;
+let comparisonId: string;
+
+beforeAll(async () => {
+  t = await buildTestApp({ EXEMPLAR_PIPELINE_THREADS: '1' });
+  const reference = await renderCapture(DESIGNS.passport, HOLDERS.passportA, { dpi: 100, lights: ['white'], noiseSeed: 1 });
+  const questioned = await renderCapture(DESIGNS.passport, HOLDERS.passportA, { dpi: 100, lights: ['white'], noiseSeed: 2, variant: { alterFields: { dateOfBirth: '1984-03-14' } } });
+  const made = await catalogue(t, { title: 'Utopia passport, 2019 series (case reference)' }, [{ page: 'data-page', capture: reference }]);
+  specimenId = made.specimen.id;
+  const { multipartBody } = await import('../../server/src/test-helpers');
+  const upload = multipartBody([
+    { name: 'comparison', value: JSON.stringify({ reference: { specimenId, captureId: made.captures[0]!.id } }) },
+    { name: 'white', filename: 'seized-white.png', data: questioned.images.white!, contentType: 'image/png' },
+  ]);
+  const submitted = await (await t.login('examiner')).inject({ method: 'POST', url: '/api/comparisons', payload: upload.payload, headers: upload.headers });
+  expect(submitted.statusCode).toBe(202);
+  comparisonId = submitted.json().id;
+  expect((await waitForComparison(t, comparisonId)).status).toBe('done');
+});
+
+afterAll(async () => {
+  await t?.close();
+});
+
+async function as(role: Parameters<TestApp['login']>[0]) {
+  return t.login(role);
+}
+
+async function auditOf(target: string): Promise<Array<Record<string, any>>> {
+  const res = await (await as('admin')).inject({ method: 'GET', url: `/api/audit?order=asc&limit=1000&target=${encodeURIComponent(target)}` });
+  expect(res.statusCode).toBe(200);
+  return res.json().items;
+}
+
+describe('case schema', () => {
+  it('uses the opinion scale of the exhibits module', () => {
+    const schema = getSchema('case') as unknown as { definitions: { opinion: { enum: string[] } } };
+    expect(schema.definitions.opinion.enum).toEqual([...OPINION_SCALE]);
+  });
+});
+
+describe('/api/cases', () => {
+  let caseId: string;
+
+  it('lets an examiner open a case; the creator joins the examiners; assignments are checked', async () => {
+    const examiner = await as('examiner');
+    await as('prosecutor'); // the test user exists once logged in
+    const res = await examiner.inject({
+      method: 'POST',
+      url: '/api/cases',
+      payload: { title: 'Seizure at border post 7', reference: 'CR-2026/0042', prosecutors: ['prosecutor'], comparisons: [comparisonId], specimens: [specimenId] },
+    });
+    expect(res.statusCode).toBe(201);
+    const c = res.json();
+    caseId = c.id;
+    expect(res.headers.location).toBe(`/api/cases/${caseId}`);
+    expect(c).toMatchObject({ revision: 1, status: 'open', examiners: ['examiner'], prosecutors: ['prosecutor'], comparisons: [comparisonId], specimens: [specimenId], notes: [], createdBy: 'examiner' });
+    expect(c).not.toHaveProperty('conclusion');
+
+    const bad = await examiner.inject({ method: 'POST', url: '/api/cases', payload: { title: 'x', reference: 'y', prosecutors: ['nobody', 'examiner'], comparisons: ['AAAAAAAAAAAA'] } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().details.errors.map((e: { path: string }) => e.path)).toEqual(['/prosecutors/0', '/prosecutors/1', '/comparisons/0']);
+    expect((await examiner.inject({ method: 'POST', url: '/api/cases', payload: { title: 'x' } })).statusCode).toBe(400);
+  });
+
+  it('answers each role as the policy says', async () => {
+    const other = await (await as('admin')).inject({ method: 'POST', url: '/api/cases', payload: { title: 'Another case', reference: 'CR-2026/0099' } });
+    expect(other.statusCode).toBe(201);
+    const otherId = other.json().id;
+
+    expect((await t.app.inject({ method: 'GET', url: `/api/cases/${caseId}` })).statusCode).toBe(401);
+    for (const role of ['examiner', 'admin'] as const) {
+      const user = await as(role);
+      expect((await user.inject({ method: 'GET', url: `/api/cases/${caseId}` })).statusCode).toBe(200);
+      expect((await user.inject({ method: 'GET', url: `/api/cases/${otherId}` })).statusCode).toBe(200);
+      expect((await user.inject({ method: 'GET', url: '/api/cases' })).json().total).toBe(2);
+    }
+    const prosecutor = await as('prosecutor');
+    expect((await prosecutor.inject({ method: 'GET', url: `/api/cases/${caseId}` })).statusCode).toBe(200);
+    const hidden = await prosecutor.inject({ method: 'GET', url: `/api/cases/${otherId}` });
+    expect(hidden.statusCode).toBe(404);
+    expect(hidden.json().code).toBe('NOT_FOUND');
+    expect((await prosecutor.inject({ method: 'GET', url: '/api/cases/AAAAAAAAAAAA' })).statusCode).toBe(404);
+    const listed = (await prosecutor.inject({ method: 'GET', url: '/api/cases' })).json();
+    expect(listed).toEqual({ total: 1, items: [expect.objectContaining({ id: caseId, reference: 'CR-2026/0042', opinion: null })] });
+    expect((await prosecutor.inject({ method: 'PATCH', url: `/api/cases/${caseId}`, payload: { revision: 1, title: 'mine now' } })).statusCode).toBe(403);
+    expect((await prosecutor.inject({ method: 'POST', url: `/api/cases/${caseId}/notes`, payload: { text: 'hello' } })).statusCode).toBe(403);
+    expect((await prosecutor.inject({ method: 'POST', url: '/api/cases', payload: { title: 'x', reference: 'y' } })).statusCode).toBe(403);
+
+    for (const role of ['border-officer', 'viewer'] as const) {
+      const user = await as(role);
+      expect((await user.inject({ method: 'GET', url: '/api/cases' })).statusCode).toBe(403);
+      expect((await user.inject({ method: 'GET', url: `/api/cases/${caseId}` })).statusCode).toBe(403);
+      expect((await user.inject({ method: 'GET', url: `/api/cases/${caseId}/exhibit.pdf` })).statusCode).toBe(403);
+    }
+  });
+
+  it('audits every read of a case by who read it', async () => {
+    const entries = await auditOf(`case:${caseId}`);
+    expect(entries[0]).toMatchObject({ action: 'case.create', actor: 'examiner' });
+    const reads = entries.filter((e) => e.action === 'case.read').map((e) => e.actor);
+    expect(reads).toEqual(['examiner', 'admin', 'prosecutor']);
+  });
+
+  it('refuses an exhibit before the conclusion (409), then records notes and the conclusion', async () => {
+    const examiner = await as('examiner');
+    const early = await examiner.inject({ method: 'GET', url: `/api/cases/${caseId}/exhibit.pdf` });
+    expect(early.statusCode).toBe(409);
+    expect(early.json().details.reason).toBe('NO_CONCLUSION');
+
+    const noted = await examiner.inject({ method: 'POST', url: `/api/cases/${caseId}/notes`, payload: { text: 'Date of birth reprinted over an erased field (white light).' } });
+    expect(noted.statusCode).toBe(201);
+    expect(noted.json().notes).toEqual([{ id: expect.any(String), author: 'examiner', at: noted.json().updatedAt, text: 'Date of birth reprinted over an erased field (white light).' }]);
+    const revision = noted.json().revision;
+    const stale = await examiner.inject({ method: 'PUT', url: `/api/cases/${caseId}/conclusion`, payload: { revision: revision - 1, opinion: 'elimination', statement: 'x' } });
+    expect(stale.statusCode).toBe(409);
+    expect(stale.json()).toMatchObject({ code: 'REVISION_CONFLICT', details: { currentRevision: revision } });
+    expect((await examiner.inject({ method: 'PUT', url: `/api/cases/${caseId}/conclusion`, payload: { revision, opinion: 'maybe', statement: 'x' } })).statusCode).toBe(400);
+    const concluded = await examiner.inject({
+      method: 'PUT',
+      url: `/api/cases/${caseId}/conclusion`,
+      payload: { revision, opinion: 'probably-did-not', statement: 'The questioned passport was probably not issued as genuine with these personal data.' },
+    });
+    expect(concluded.statusCode).toBe(200);
+    expect(concluded.json().conclusion).toEqual({ opinion: 'probably-did-not', statement: expect.any(String), concludedBy: 'examiner', concludedAt: concluded.json().updatedAt });
+    expect((await auditOf(`case:${caseId}`)).map((e) => e.action).slice(-2)).toEqual(['case.note', 'case.conclude']);
+  });
+
+  it('serves a deterministic PDF and bundle to the assigned prosecutor; the bundle verifies; downloads are audited', async () => {
+    const prosecutor = await as('prosecutor');
+    const pdf1 = await prosecutor.inject({ method: 'GET', url: `/api/cases/${caseId}/exhibit.pdf` });
+    expect(pdf1.statusCode).toBe(200);
+    expect(pdf1.headers['content-type']).toBe('application/pdf');
+    expect(pdf1.headers['content-disposition']).toBe('attachment; filename="CR-2026-0042-exhibit.pdf"');
+    expect(pdf1.rawPayload.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    expect(pdf1.headers['x-exhibit-sha256']).toBe(sha256(pdf1.rawPayload));
+    const pdf2 = await (await as('examiner')).inject({ method: 'GET', url: `/api/cases/${caseId}/exhibit.pdf` });
+    expect(Buffer.compare(pdf1.rawPayload, pdf2.rawPayload)).toBe(0);
+
+    const zip1 = await prosecutor.inject({ method: 'GET', url: `/api/cases/${caseId}/exhibit.zip` });
+    expect(zip1.statusCode).toBe(200);
+    expect(zip1.headers['content-type']).toBe('application/zip');
+    const zip2 = await prosecutor.inject({ method: 'GET', url: `/api/cases/${caseId}/exhibit.zip` });
+    expect(sha256(zip2.rawPayload)).toBe(sha256(zip1.rawPayload));
+
+    const verified = await verifyBundle(zip1.rawPayload);
+    expect(verified.problems).toEqual([]);
+    expect(verified.ok).toBe(true);
+    expect(verified.case).toMatchObject({ id: caseId });
+    expect(verified.custodyLog.entries).toBeGreaterThan(0);
+
+    const downloads = (await auditOf(`case:${caseId}`)).filter((e) => e.action === 'exhibit.download');
+    expect(downloads.map((e) => [e.actor, e.details.format])).toEqual([
+      ['prosecutor', 'pdf'],
+      ['examiner', 'pdf'],
+      ['prosecutor', 'zip'],
+      ['prosecutor', 'zip'],
+    ]);
+    expect(downloads[0]!.hashes).toEqual({ report: sha256(pdf1.rawPayload) });
+    expect(downloads[2]!.hashes.bundle).toBe(sha256(zip1.rawPayload));
+  });
+
+  it('gives a new exhibit after a change, whose custody log holds the earlier downloads', async () => {
+    const before = await (await as('prosecutor')).inject({ method: 'GET', url: `/api/cases/${caseId}/exhibit.zip` });
+    const examiner = await as('examiner');
+    expect((await examiner.inject({ method: 'POST', url: `/api/cases/${caseId}/notes`, payload: { text: 'Reviewed by a second examiner.' } })).statusCode).toBe(201);
+    const after = await (await as('prosecutor')).inject({ method: 'GET', url: `/api/cases/${caseId}/exhibit.zip` });
+    expect(sha256(after.rawPayload)).not.toBe(sha256(before.rawPayload));
+    const verified = await verifyBundle(after.rawPayload);
+    expect(verified.ok).toBe(true);
+    const full = await auditOf(`case:${caseId}`);
+    const lastWrite = full.map((e) => e.action).lastIndexOf('case.note');
+    // Every entry about the case up to the note (downloads included) is in the bundle's custody log.
+    expect(verified.custodyLog.entries).toBeGreaterThanOrEqual(lastWrite + 1);
+  });
+
+  it('closes a case: changes refused until it is reopened', async () => {
+    const examiner = await as('examiner');
+    let c = (await examiner.inject({ method: 'GET', url: `/api/cases/${caseId}` })).json();
+    const closed = await examiner.inject({ method: 'PATCH', url: `/api/cases/${caseId}`, payload: { revision: c.revision, status: 'closed' } });
+    expect(closed.statusCode).toBe(200);
+    c = closed.json();
+    const refused = await examiner.inject({ method: 'PATCH', url: `/api/cases/${caseId}`, payload: { revision: c.revision, title: 'Edited after closing' } });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().details.reason).toBe('CASE_CLOSED');
+    expect((await examiner.inject({ method: 'POST', url: `/api/cases/${caseId}/notes`, payload: { text: 'late' } })).statusCode).toBe(409);
+    const reopened = await examiner.inject({ method: 'PATCH', url: `/api/cases/${caseId}`, payload: { revision: c.revision, status: 'open', title: 'Seizure at border post 7 (reopened)' } });
+    expect(reopened.statusCode).toBe(200);
+    expect(reopened.json()).toMatchObject({ status: 'open', title: 'Seizure at border post 7 (reopened)' });
+    expect((await examiner.inject({ method: 'GET', url: '/api/cases?status=closed' })).json().total).toBe(0);
+  });
+});
