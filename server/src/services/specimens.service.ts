@@ -303,17 +303,8 @@ export class SpecimenService {
     const candidates = [...new Set(hashes)];
     if (candidates.length === 0) return;
     await this.imageLocks.withKeys(candidates, async () => {
-      const wanted = new Map(candidates.map((sha) => [objectKeys.original(sha), sha]));
-      const stillReferenced = new Set<string>();
-      for await (const key of this.catalog.specimens.referencedObjectKeys()) {
-        const sha = wanted.get(key);
-        if (sha !== undefined) {
-          stillReferenced.add(sha);
-          if (stillReferenced.size === wanted.size) break;
-        }
-      }
       for (const sha of candidates) {
-        if (stillReferenced.has(sha)) continue;
+        if ((await this.catalog.specimens.referencingSpecimens(objectKeys.original(sha), 1)).length > 0) continue;
         // The thumbnail goes first (a stored thumbnail tells ingest the derivative set is complete), the original last.
         const thumbnail = objectKeys.derivative(sha, DERIVATIVE_NAMES.thumbnail);
         await this.objects.delete(thumbnail);

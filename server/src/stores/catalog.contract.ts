@@ -250,6 +250,31 @@ export function describeCatalogContract(name: string, open: () => Promise<Catalo
         expect(remaining).toEqual([]);
       });
 
+      it('finds the specimens that reference an object key, in id order, and forgets them as they let go', async () => {
+        const [a, b, c] = fixtureSpecimens();
+        const shared = a!.captures[0]!.images[0]!;
+        // b re-uses a's first image (identical bytes are one object), c holds none of it.
+        const bShares: Specimen = {
+          ...b!,
+          captures: [{ ...b!.captures[0]!, images: [...b!.captures[0]!.images.filter((i) => i.lightSource !== shared.lightSource), shared] }],
+        };
+        for (const s of [a!, bShares, c!]) await store.specimens.create(s);
+        const original = objectKeys.original(shared.sha256);
+        const both = [a!.id, b!.id].sort();
+        expect(await store.specimens.referencingSpecimens(original)).toEqual(both);
+        expect(await store.specimens.referencingSpecimens(shared.derivatives.thumbnail)).toEqual(both);
+        expect(await store.specimens.referencingSpecimens(original, 1)).toEqual(both.slice(0, 1));
+        expect(await store.specimens.referencingSpecimens(original, 0)).toEqual([]);
+        expect(await store.specimens.referencingSpecimens(objectKeys.original('f'.repeat(64)))).toEqual([]);
+        // A key is matched whole, never as a prefix.
+        expect(await store.specimens.referencingSpecimens(original.slice(0, -1))).toEqual([]);
+
+        await store.specimens.replace(a!.id, 1, { ...a!, revision: 2, captures: [] });
+        expect(await store.specimens.referencingSpecimens(original)).toEqual([b!.id]);
+        await store.specimens.delete(b!.id);
+        expect(await store.specimens.referencingSpecimens(original)).toEqual([]);
+      });
+
       it('lists ids in id order and every referenced object key once, in key order', async () => {
         const all = fixtureSpecimens();
         for (const s of all) await store.specimens.create(s);

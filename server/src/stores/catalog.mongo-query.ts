@@ -92,6 +92,7 @@ export const SPECIMEN_INDEXES: IndexDescription[] = [
   { key: { '_search.titleKey': 1, _id: 1 }, name: 'sort_title' },
   { key: { issuingState: 1, _id: 1 }, name: 'sort_state' },
   { key: { '_search.imitates': 1 }, name: 'imitates' },
+  { key: { '_search.objectKeys': 1 }, name: 'object_keys' },
   ...VALUE_FACETS.filter((f) => f !== 'issuingState').map((f) => ({ key: { [`_search.${f}`]: 1 }, name: `facet_${f}` })),
 ];
 

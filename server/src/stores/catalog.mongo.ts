@@ -97,6 +97,15 @@ export class MongoSpecimenRepository implements SpecimenRepository {
     for await (const doc of cursor) yield doc._id;
   }
 
+  async referencingSpecimens(key: string, limit?: number): Promise<string[]> {
+    // Served by the object_keys index (SPECIMEN_INDEXES).
+    // MongoDB reads a limit of 0 as none.
+    if (limit !== undefined && limit < 1) return [];
+    let cursor = this.coll.find({ '_search.objectKeys': key }, { projection: { _id: 1 }, sort: { _id: 1 } });
+    if (limit !== undefined) cursor = cursor.limit(Math.floor(limit));
+    return (await cursor.toArray()).map((doc) => doc._id);
+  }
+
   async *ids(): AsyncIterable<string> {
     const cursor = this.coll.find({}, { projection: { _id: 1 }, sort: { _id: 1 } });
     for await (const doc of cursor) yield doc._id;

@@ -106,6 +106,12 @@ export interface SpecimenRepository {
    * descriptor; its tiles live under the same prefix.
    */
   referencedObjectKeys(): AsyncIterable<string>;
+  /**
+   * Ids of the specimens that reference `key` (an original's or a
+   * derivative's object key), in id order, at most `limit` (default all).
+   * Indexed: what an object clean-up asks before removing one image.
+   */
+  referencingSpecimens(key: string, limit?: number): Promise<string[]>;
   /** Every specimen id, in id order, for export and verify. */
   ids(): AsyncIterable<string>;
   count(): Promise<number>;

@@ -144,6 +144,7 @@ export class SqliteCatalogStore implements CatalogStore {
       delete: async (id, expected) => this.remove(id, expected),
       search: (q) => this.search(q),
       referencedObjectKeys: () => this.keysetPages('objectKeysAfter'),
+      referencingSpecimens: async (key, limit) => this.referencingSpecimens(key, limit),
       ids: () => this.keysetPages('idsAfter'),
       count: async () => this.ready().count.get() as number,
     };
@@ -213,6 +214,8 @@ export class SqliteCatalogStore implements CatalogStore {
       indexRowsAfter: p(`SELECT ${INDEX_COLUMNS} FROM specimens WHERE rid > ? ORDER BY rid LIMIT ?`),
       count: p(`SELECT count(*) FROM specimens`).pluck(),
       objectKeysAfter: p(`SELECT DISTINCT key FROM specimen_objects WHERE key > ? ORDER BY key LIMIT ?`).pluck(),
+      // The (key, rid) primary key answers this without a scan.
+      referencingIds: p(`SELECT s.id FROM specimen_objects o JOIN specimens s ON s.rid = o.rid WHERE o.key = ? ORDER BY s.id LIMIT ?`).pluck(),
       idsAfter: p(`SELECT id FROM specimens WHERE id > ? ORDER BY id LIMIT ?`).pluck(),
     };
   }
@@ -333,6 +336,11 @@ export class SqliteCatalogStore implements CatalogStore {
   }
 
   // ------------------------------------------------------------ reads
+
+  private referencingSpecimens(key: string, limit?: number): string[] {
+    // SQLite reads a negative LIMIT as none.
+    return this.ready().referencingIds.all(key, limit === undefined ? -1 : Math.max(0, Math.floor(limit))) as string[];
+  }
 
   private async *keysetPages(which: 'objectKeysAfter' | 'idsAfter'): AsyncIterable<string> {
     // Pages rather than one iterator: a better-sqlite3 connection cannot run
