@@ -20,6 +20,8 @@ export interface TestApp {
   readonly app: FastifyInstance;
   readonly context: AppContext;
   readonly config: Config;
+  /** Every route of the app as `METHOD /pattern` (HEAD left out). */
+  readonly routes: readonly string[];
   /** Every key in the object store, sorted. */
   objectKeys(): Promise<string[]>;
   /**
@@ -61,6 +63,11 @@ export function injectWith(app: FastifyInstance, headers: Record<string, string>
 export async function buildTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const { context, config, dataDir } = await openTestContext(env);
   const app = Fastify(serverOptions(config));
+  const routes: string[] = [];
+  app.addHook('onRoute', (route) => {
+    // HEAD twins of GET routes share the handler.
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push(`${method} ${route.url}`);
+  });
   await app.register(fp(exemplarApp), { context });
   await app.ready();
   const users = new Map<Role, Promise<{ username: string; password: string }>>();
@@ -92,6 +99,7 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
     app,
     context,
     config,
+    routes: [...new Set(routes)],
     login,
     credentials,
     objectKeys: () => listObjectKeys(context),

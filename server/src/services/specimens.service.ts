@@ -131,7 +131,9 @@ export class SpecimenService {
     if (classification.length === 0) {
       return { items: [], facets: Object.fromEntries(FACETS.map((f) => [f, []])) as unknown as SpecimenPage['facets'], total: 0, nextCursor: null };
     }
-    return this.catalog.specimens.search({ ...query, classification });
+    const page = await this.catalog.specimens.search({ ...query, classification });
+    // A facet counts as if its own filter were not set (so other values stay choosable): drop the values the actor may not see.
+    return { ...page, facets: { ...page.facets, classification: page.facets.classification.filter((f) => visible.includes(f.value)) } };
   }
 
   /** Applies a SpecimenPatch (with the current `revision`); `null` removes an optional field. */
