@@ -43,8 +43,11 @@ let browser: Browser;
 let page: Page;
 let genuine: Specimen;
 let questionedFiles: string[];
-/** The examiner's session token, as `Authorization: Bearer` (until the browser logs in through the login screen). */
+/** The examiner's session token, as `Authorization: Bearer`, for what the test fetches outside the browser. */
 let authorization: string;
+
+/** The examiner the test logs in as (created as an admin would, through the auth service). */
+const EXAMINER = { username: 'e2e-examiner', role: 'examiner', password: 'e2e examiner password', displayName: 'Erin Examiner' } as const;
 
 async function apiJson<T>(url: string): Promise<T> {
   const res = await fetch(`${server.url}${url}`, { headers: { authorization } });
@@ -71,11 +74,11 @@ beforeAll(async () => {
   // The genuine passport and one counterfeit of it (seeding a key also seeds the genuine it imitates).
   const seeded = await seedDemoLibrary(context, { keys: [COUNTERFEIT] });
   server = await startServer(config, { context, handleSignals: false });
-  await context.services.auth.createUser({ username: 'e2e-examiner', role: 'examiner', password: 'e2e examiner password' }, systemActor('test'));
+  await context.services.auth.createUser(EXAMINER, systemActor('test'));
   const login = await fetch(`${server.url}/api/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'e2e-examiner', password: 'e2e examiner password' }),
+    body: JSON.stringify({ username: EXAMINER.username, password: EXAMINER.password }),
   });
   if (!login.ok) throw new Error(`login: HTTP ${login.status}`);
   authorization = `Bearer ${((await login.json()) as { token: string }).token}`;
@@ -96,7 +99,8 @@ beforeAll(async () => {
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 }, extraHTTPHeaders: { authorization } });
+  // The browser has no credential of its own: it logs in through the login page.
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.setDefaultTimeout(VIEW_WAIT_MS);
 });
 
@@ -117,12 +121,29 @@ async function viewersSettled(scope: string) {
   );
 }
 
+/** Waits for `done`, failing at once with the page's message when the page reports an error instead. */
+async function settledOrFailed(done: Promise<unknown>) {
+  const alert = page.locator('.state--error, [role="alert"]').first();
+  const failed = alert.waitFor().then(async () => {
+    throw new Error(`the page reported an error: ${await alert.textContent()}`);
+  });
+  await Promise.race([done, failed]);
+  failed.catch(() => undefined);
+}
+
 /** The overlay's transform mirrors the viewport: equal transforms, equal zoom and pan. */
 const overlayTransform = (scope: string) => page.locator(`${scope} .viewer__overlay > g`).first().getAttribute('transform');
 
 test('search → specimen → light switch keeps the view → upload questioned → compare → every mode shows the flagged regions', async () => {
-  // 1. Find the demo specimen in the library.
+  // 0. A logged-out visit lands on the login page; logging in leads to the library with the user's name and role shown.
   await page.goto(`${server.url}/`);
+  await page.getByRole('heading', { name: 'Log in' }).waitFor();
+  await page.getByLabel('User name').fill(EXAMINER.username);
+  await page.getByLabel('Password').fill(EXAMINER.password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('button', { name: `User menu: ${EXAMINER.displayName}, Examiner` }).waitFor();
+
+  // 1. Find the demo specimen in the library.
   await page.getByRole('searchbox', { name: 'Search specimens' }).fill('holder A');
   await page.getByRole('link', { name: genuine.title }).click();
   await page.waitForURL(`**/specimens/${genuine.id}`);
@@ -148,7 +169,7 @@ test('search → specimen → light switch keeps the view → upload questioned 
   await page.getByLabel('Add several questioned image files').setInputFiles(questionedFiles);
   await page.getByRole('textbox', { name: 'Notes (optional)' }).fill('E2E questioned passport');
   await page.getByRole('button', { name: `Compare ${questionedFiles.length} images` }).click();
-  await page.waitForURL(/\/comparisons\/[A-Za-z0-9_-]+/);
+  await settledOrFailed(page.waitForURL(/\/comparisons\/[A-Za-z0-9_-]+/));
   await page.locator('.compare, [role="alert"]').first().waitFor({ timeout: JOB_WAIT_MS });
   const failure = page.locator('.state--error');
   if (await failure.count()) throw new Error(`the comparison did not finish: ${await failure.textContent()}`);
