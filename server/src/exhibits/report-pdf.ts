@@ -25,6 +25,9 @@ const REGION_COLOUR = '#d40000';
 /** Characters beyond Latin-1 that pdfkit maps into WinAnsi. */
 const WIN_ANSI_EXTRA = new Set([402, 8211, 8212, 8216, 8217, 8218, 8220, 8221, 8222, 8224, 8225, 8226, 8230, 8364, 8240, 8249, 8250, 710, 8482, 338, 339, 732, 352, 353, 376, 381, 382]);
 
+/** Letters whose Latin form is not a decomposition (NFKD leaves them whole). */
+const LATIN_FALLBACK: Readonly<Record<string, string>> = { Ł: 'L', ł: 'l', Đ: 'D', đ: 'd', Ħ: 'H', ħ: 'h', ı: 'i', Ŧ: 'T', ŧ: 't', Ŋ: 'N', ŋ: 'n', ĸ: 'k' };
+
 /** Text the standard fonts can show: accents dropped where that is all that is missing, `?` otherwise. */
 export function toWinAnsi(text: string): string {
   let out = '';
@@ -33,7 +36,7 @@ export function toWinAnsi(text: string): string {
     if (cp === 0x09 || cp === 0x0a) out += ch;
     else if ((cp >= 0x20 && cp <= 0x7e) || (cp >= 0xa0 && cp <= 0xff) || WIN_ANSI_EXTRA.has(cp)) out += ch;
     else {
-      const base = ch.normalize('NFKD').replace(/[\u0300-\u036f]/g, '');
+      const base = (LATIN_FALLBACK[ch] ?? ch).normalize('NFKD').replace(/[\u0300-\u036f]/g, '');
       out += /^[\x20-\x7e]+$/.test(base) ? base : '?';
     }
   }
@@ -392,11 +395,15 @@ function writeHashTable(r: ReportWriter, images: Map<string, LoadedImage>): void
   r.doc.moveDown(0.4);
   r.table(
     [
-      { header: 'Uses', width: 30 },
-      { header: 'Format, pixels, bytes', width: 17 },
-      { header: 'SHA-256 / bundle path', width: 53, mono: true },
+      { header: 'Uses', width: 25 },
+      { header: 'Format, pixels, bytes, bundle path', width: 19 },
+      { header: 'SHA-256', width: 56, mono: true },
     ],
-    [...images.values()].map((img) => [img.roles.join('\n'), `${img.format}\n${img.width} x ${img.height}\n${img.bytes.length} bytes`, `${img.sha256}\n${img.bundlePath}`]),
+    [...images.values()].map((img) => [
+      img.roles.join('\n'),
+      `${img.format}, ${img.width} x ${img.height}\n${img.bytes.length} bytes\n${img.bundlePath.replace(img.sha256, '<sha256>')}`,
+      img.sha256,
+    ]),
     7,
   );
 }
@@ -408,12 +415,12 @@ function writeCustodyLog(r: ReportWriter, log: AuditEntry[]): void {
   r.doc.moveDown(0.4);
   r.table(
     [
-      { header: 'Seq', width: 5, align: 'right' },
-      { header: 'Time', width: 17 },
-      { header: 'Actor', width: 11 },
-      { header: 'Action', width: 13 },
-      { header: 'Target', width: 16 },
-      { header: 'Object hashes / entry hash', width: 38, mono: true },
+      { header: 'Seq', width: 4, align: 'right' },
+      { header: 'Time', width: 16 },
+      { header: 'Actor', width: 10 },
+      { header: 'Action', width: 11 },
+      { header: 'Target', width: 12 },
+      { header: 'Object hashes / entry hash', width: 47, mono: true },
     ],
     log.map((e) => [
       String(e.seq),
@@ -421,9 +428,10 @@ function writeCustodyLog(r: ReportWriter, log: AuditEntry[]): void {
       e.actor,
       e.action,
       e.target,
-      [...Object.keys(e.hashes).sort().map((k) => `${k}: ${e.hashes[k]}`), `entry: ${e.hash}`].join('\n'),
+      // Labels on their own lines so that no hash breaks across lines.
+      [...Object.keys(e.hashes).sort().map((k) => `${k}:\n${e.hashes[k]}`), `entry:\n${e.hash}`].join('\n'),
     ]),
-    6.5,
+    5.8,
   );
 }
 
