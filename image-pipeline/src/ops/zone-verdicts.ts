@@ -167,13 +167,10 @@ export async function zoneVerdicts(input: ZoneVerdictInput, params: ZoneVerdictP
   const polygons = judged.map((z) => z.polygon as [number, number][]);
   // Areas decide nesting: a smaller zone inside a larger one is judged on its own and left out of the larger.
   const areas = polygons.map((poly) => Math.abs(poly.reduce((s, p, i) => s + p[0] * poly[(i + 1) % poly.length]![1] - poly[(i + 1) % poly.length]![0] * p[1], 0)) / 2);
-  // Each zone is drawn once, on the whole grid; windows read from these.
-  const full = await Promise.all(polygons.map((poly) => rasterisePolygons([poly], width, height, frame.sx, frame.sy)));
-  const cut = (m: Uint8Array, win: Window): Uint8Array => {
-    const out = new Uint8Array(win.width * win.height);
-    for (let y = 0; y < win.height; y++) out.set(m.subarray((y + win.y) * width + win.x, (y + win.y) * width + win.x + win.width), y * win.width);
-    return out;
-  };
+  // Zones are drawn in their own windows only (drawing each on the whole grid cost more than judging it);
+  // shifting by the window's origin after rounding draws the same pixels as on the grid.
+  const bounds = polygons.map((poly) => windowOf(poly, frame, 0, width, height));
+  const overlaps = (a: Window, b: Window) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
   for (let zi = 0; zi < judged.length; zi++) {
     const zone = judged[zi]!;
     const win = windowOf(polygons[zi]!, frame, maxRing + 1, width, height);
@@ -181,15 +178,12 @@ export async function zoneVerdicts(input: ZoneVerdictInput, params: ZoneVerdictP
       uncovered.push(zone.id);
       continue;
     }
-    const outline = cut(full[zi]!, win);
+    const outline = await rasterisePolygons([polygons[zi]!], win.width, win.height, frame.sx, frame.sy, win);
     const mask = new Uint8Array(outline);
-    for (let zj = 0; zj < judged.length; zj++) {
-      if (zj === zi || areas[zj]! >= areas[zi]!) continue;
-      const inner = full[zj]!;
-      for (let y = 0; y < win.height; y++) {
-        const from = (y + win.y) * width + win.x;
-        for (let x = 0; x < win.width; x++) if (inner[from + x]) mask[y * win.width + x] = 0;
-      }
+    const nested = polygons.filter((_, zj) => zj !== zi && areas[zj]! < areas[zi]! && bounds[zj] && overlaps(bounds[zj]!, win));
+    if (nested.length > 0) {
+      const inner = await rasterisePolygons(nested, win.width, win.height, frame.sx, frame.sy, win);
+      for (let w = 0; w < mask.length; w++) if (inner[w]) mask[w] = 0;
     }
     // Judged pixels: compared, and not personal data.
     const judgedPx = new Uint8Array(win.width * win.height);
