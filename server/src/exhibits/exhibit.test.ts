@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import sharp from 'sharp';
 import yauzl from 'yauzl';
 import { ZipFile } from 'yazl';
@@ -77,6 +79,24 @@ describe('buildExhibit', () => {
     expect(again.bundle.equals(built.bundle)).toBe(true);
     expect(again.bundleSha256).toBe(built.bundleSha256);
     expect((await buildExhibitReport(fx.input, fx.load)).equals(built.report)).toBe(true);
+  });
+
+  it('gives the same bytes in another process and time zone (zip times are the record time in UTC)', async () => {
+    // A child process: jest's environment does not follow a change of TZ. Uses the built module (npx tsc -b server).
+    const dist = path.resolve(__dirname, '../../dist/exhibits');
+    const script = `
+      const { makeExhibitFixture } = require(${JSON.stringify(path.join(dist, 'exhibit-fixture.js'))});
+      const { buildExhibit } = require(${JSON.stringify(path.join(dist, 'index.js'))});
+      (async () => {
+        const fx = await makeExhibitFixture();
+        const b = await buildExhibit(fx.input, fx.load);
+        await fx.cleanup();
+        process.stdout.write(JSON.stringify({ hour: new Date(fx.input.generatedAt).getHours(), bundle: b.bundleSha256, report: b.reportSha256 }));
+      })();`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], { env: { ...process.env, TZ: 'Pacific/Kiritimati' } });
+    const child = JSON.parse(stdout) as { hour: number; bundle: string; report: string };
+    expect(child.hour).not.toBe(new Date(fx.input.generatedAt).getUTCHours());
+    expect(child).toEqual({ hour: child.hour, bundle: built.bundleSha256, report: built.reportSha256 });
   });
 
   it('depends on the record: another generatedAt gives another report', async () => {
