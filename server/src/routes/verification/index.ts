@@ -65,8 +65,6 @@ const messageBody = (required: boolean) =>
     properties: { message: ref('verification-request', '/definitions/message') },
   }) as const;
 
-const emptyBody = { type: 'object', additionalProperties: false, properties: {} } as const;
-
 const questionedParams = {
   type: 'object',
   required: ['id', 'lightSource'],
@@ -152,15 +150,16 @@ export default async function verificationRoutes(app: FastifyInstance) {
     },
   );
 
-  const action = (path: string, summary: string, body: object, run: (actor: Actor, id: string, body: Record<string, unknown>) => Promise<unknown>) =>
+  /** `body` null: the transition takes no body (any sent is ignored). */
+  const action = (path: string, summary: string, body: object | null, run: (actor: Actor, id: string, body: Record<string, unknown>) => Promise<unknown>) =>
     app.post<{ Params: { id: string }; Body: Record<string, unknown> | undefined }>(
       `/api/verification-requests/:id/${path}`,
-      { schema: { tags: ['verification'], summary, params: idParams, body, response: one } },
-      async (request) => run(request.actor, request.params.id, request.body ?? {}),
+      { schema: { tags: ['verification'], summary, params: idParams, ...(body && { body }), response: one } },
+      async (request) => run(request.actor, request.params.id, body ? (request.body ?? {}) : {}),
     );
 
-  action('claim', 'Claim a request to work on it (409 when another examiner holds it)', emptyBody, (actor, id) => verification.claim(actor, id));
-  action('release', 'Give a claimed request back to the queue', emptyBody, (actor, id) => verification.release(actor, id));
+  action('claim', 'Claim a request to work on it (409 when another examiner holds it)', null, (actor, id) => verification.claim(actor, id));
+  action('release', 'Give a claimed request back to the queue', null, (actor, id) => verification.release(actor, id));
   action(
     'comparisons',
     'Link a comparison run for the request',
@@ -173,5 +172,5 @@ export default async function verificationRoutes(app: FastifyInstance) {
   );
   action('reply', "The submitter's reply to a request for information", messageBody(true), (actor, id, body) => verification.reply(actor, id, body['message'] as string));
   action('withdraw', 'The submitter withdraws the request', messageBody(false), (actor, id, body) => verification.withdraw(actor, id, body['message'] as string | undefined));
-  action('close', 'Close an answered request', emptyBody, (actor, id) => verification.close(actor, id));
+  action('close', 'Close an answered request', null, (actor, id) => verification.close(actor, id));
 }
