@@ -439,20 +439,19 @@ class Pool implements PipelinePool {
     }
     const anchorH = toOriginal(aligned.homography, refA.scale, qA.scale);
     const anchorSizes = { reference: [refA.width / refA.scale, refA.height / refA.scale] as [number, number], questioned: [qA.width / qA.scale, qA.height / qA.scale] as [number, number] };
-    let anchorFindings: ComparisonFinding[] = [];
-    let anchorInspections: MrzInspection[] = [];
-    if (mrzRead) {
-      const read = await mrzRead;
+    // The comparisons do not wait for the MRZ: only the anchor's result takes its findings, when it is assembled.
+    const placeMrz = async (read: MrzReadResult): Promise<{ findings: ComparisonFinding[]; inspections: MrzInspection[] }> => {
       const toReference = invertHomography(anchorH);
       const map = (x: number, y: number) => applyHomography(toReference, x / qA.scale, y / qA.scale) as [number, number];
       const zone = read.found && read.reading ? zoneOfReading(mrzZones, read.reading.quad.map(([x, y]) => map(x, y))) : undefined;
       // A reading outside the reference's MRZ zone is some other text: not this document's MRZ.
-      if (zone && read.reading) {
-        const [rw, rh] = anchorSizes.reference;
-        anchorFindings = mrzReadingFindings(read.reading, zone.id, map, Math.round(rw), Math.round(rh));
-        anchorInspections = [mrzInspectionOf(zone.id, read.reading)];
-      } else anchorInspections = mrzZones.map((z) => mrzInspectionOf(z.id, null));
-    }
+      if (!zone || !read.reading) return { findings: [], inspections: mrzZones.map((z) => mrzInspectionOf(z.id, null)) };
+      const [rw, rh] = anchorSizes.reference;
+      return { findings: mrzReadingFindings(read.reading, zone.id, map, Math.round(rw), Math.round(rh)), inspections: [mrzInspectionOf(zone.id, read.reading)] };
+    };
+    const mrzPlaced = mrzRead?.then(placeMrz);
+    // Awaited by the anchor's comparison; should another fail first, this rejection must not go unhandled.
+    mrzPlaced?.catch(() => undefined);
     progress('compare', 0.35);
 
     let done = 0;
@@ -480,6 +479,7 @@ class Pool implements PipelinePool {
         [r.buffer, qq.buffer],
         run,
       );
+      const mrz = light === anchor ? await mrzPlaced : undefined;
       done++;
       progress(`compare:${light}`, 0.35 + (0.65 * done) / lights.length);
       const c = value.compare;
@@ -492,14 +492,14 @@ class Pool implements PipelinePool {
         regions: c.regions.map((x) => scaleRegion(x, ref.scale)),
         personalisedRegions: c.personalisedRegions.map((x) => scaleRegion(x, ref.scale)),
         zoneVerdicts: c.zoneVerdicts,
-        findings: light === anchor ? anchorFindings : c.findings.map((f) => scaleFinding(f, ref.scale)),
+        findings: mrz ? mrz.findings : c.findings.map((f) => scaleFinding(f, ref.scale)),
         heatmapPng: Buffer.from(c.heatmapPng.buffer, c.heatmapPng.byteOffset, c.heatmapPng.byteLength),
         alignedPng: Buffer.from(c.alignedPng.buffer, c.alignedPng.byteOffset, c.alignedPng.byteLength),
         outputSize: c.outputSize,
         referenceSize: refSize,
         questionedSize: qSize,
         analysisScale: { reference: ref.scale, questioned: q.scale },
-        stats: light === anchor && mrzRead ? { ...c.stats, mrz: anchorInspections } : c.stats,
+        stats: mrz ? { ...c.stats, mrz: mrz.inspections } : c.stats,
         parameters: { ...c.parameters, homography },
         versions: c.versions,
         elapsedMs: Math.round(performance.now() - t),
