@@ -99,7 +99,7 @@ export async function openContext(config: Config, options: OpenContextOptions = 
     describeImage: (file) => identify.describeForIngest(file),
     ...(options.onCleanupError && { onCleanupError: options.onCleanupError }),
   });
-  const images = new ImagesService({ objects, audit });
+  const images = new ImagesService({ objects, catalog, audit });
   const comparisonRunner = new ComparisonRunner({
     catalog,
     objects,

@@ -118,6 +118,32 @@ describe('GET /api/audit', () => {
   });
 });
 
+describe('when the audit trail cannot be written', () => {
+  it('answers 500 after a committed capture upload but keeps its images (the record refers to them)', async () => {
+    const t = await buildTestApp({ EXEMPLAR_SERVER_COMPARISONS: '0' });
+    try {
+      const examiner = await t.login('examiner');
+      const specimen = (await examiner.inject({ method: 'POST', url: '/api/specimens', payload: MINIMAL_SPECIMEN })).json();
+      // A failure of the audit table itself (as a full disk would give), through a second connection to the catalog file.
+      const db = new Database(path.join(t.config.dataDir, 'catalog.sqlite'));
+      db.exec("CREATE TRIGGER audit_log_refuse BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'disk full'); END;");
+      db.close();
+      const white = await makeTestImage({ width: 300, height: 200, format: 'png', seed: 9 });
+      const upload = multipartBody([
+        { name: 'capture', value: JSON.stringify({ page: 'data-page' }) },
+        { name: 'white', filename: 'white.png', data: white, contentType: 'image/png' },
+      ]);
+      const res = await examiner.inject({ method: 'POST', url: `/api/specimens/${specimen.id}/captures`, payload: upload.payload, headers: upload.headers });
+      expect(res.statusCode).toBe(500);
+      const stored = await t.context.catalog.specimens.get(specimen.id);
+      expect(stored!.captures.map((c) => c.images.map((i) => i.sha256))).toEqual([[sha256(white)]]);
+      expect(await t.objectKeys()).toContain(`originals/${sha256(white).slice(0, 2)}/${sha256(white)}`);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('exemplar audit verify (built binary)', () => {
   let dir: string;
   let file: string;

@@ -10,7 +10,9 @@
 import type { Readable } from 'node:stream';
 import { sniffImageType } from '@exemplar/image-pipeline';
 import type { AuditService } from '../audit/audit.service';
+import { assertCan, canSee } from '../auth/policy';
 import { ExemplarError, notFound } from '../errors';
+import type { CatalogStore } from '../stores/catalog.port';
 import { objectKeys, type ByteRange, type ObjectStat, type ObjectStore } from '../stores/objects.port';
 import type { Actor } from './actor';
 import { DERIVATIVE_NAMES, dziObjectName, type PreviewKind } from './derivative-names';
@@ -30,30 +32,49 @@ export interface StoredImage {
 
 export interface ImagesServiceDeps {
   objects: ObjectStore;
+  /** Which specimens reference an image decides who may see it. */
+  catalog: CatalogStore;
   /** Every read of an original is recorded in the audit trail. */
   audit?: AuditService;
 }
 
+/** Specimens looked at to decide whether an image is visible (one the actor may see is enough). */
+const REFERENCES_CHECKED = 50;
+/** A viewer fetches dozens of tiles of one image at once; who may see it is looked up once per burst. */
+const CLASSIFICATION_CACHE_MS = 5_000;
+const CLASSIFICATION_CACHE_ENTRIES = 500;
+
 export class ImagesService {
   private readonly objects: ObjectStore;
+  private readonly catalog: CatalogStore;
   private readonly audit: AuditService | undefined;
+  private readonly classificationCache = new Map<string, { at: number; classifications: Promise<Set<string>> }>();
 
   constructor(deps: ImagesServiceDeps) {
     this.objects = deps.objects;
+    this.catalog = deps.catalog;
     this.audit = deps.audit;
   }
 
-  /** The original as uploaded, read by `actor` (audited). IMAGE_NOT_FOUND when no object has this hash. */
+  /**
+   * The original as uploaded, read by `actor` (audited). FORBIDDEN without
+   * `images:read-original`; IMAGE_NOT_FOUND when no object has this hash or
+   * no specimen the actor may see references it.
+   */
   async original(sha256: string, actor: Actor): Promise<StoredImage> {
     assertSha256(sha256);
+    assertCan(actor, 'images:read-original');
+    await this.assertVisible(sha256, actor);
     const image = await this.image(objectKeys.original(sha256), { sha256 });
     await this.audit?.record({ actor, action: 'image.read-original', target: { kind: 'image', id: sha256 }, hashes: { original: sha256 } });
     return image;
   }
 
-  /** The thumbnail or preview derived from an original. */
-  async derivative(sha256: string, kind: PreviewKind): Promise<StoredImage> {
+  /** The thumbnail or preview derived from an original (visibility as for the original). */
+  async derivative(sha256: string, kind: PreviewKind, actor: Actor): Promise<StoredImage> {
     assertSha256(sha256);
+    assertCan(actor, 'specimens:read');
+    await this.assertVisible(sha256, actor);
     return this.image(objectKeys.derivative(sha256, DERIVATIVE_NAMES[kind]), { sha256, derivative: kind });
   }
 
@@ -62,8 +83,10 @@ export class ImagesService {
    * (`image_files/<level>/<col>_<row>.<ext>`), addressed as a DZI viewer does
    * relative to the descriptor.
    */
-  async tile(sha256: string, path: string): Promise<StoredImage> {
+  async tile(sha256: string, path: string, actor: Actor): Promise<StoredImage> {
     assertSha256(sha256);
+    assertCan(actor, 'specimens:read');
+    await this.assertVisible(sha256, actor);
     const name = dziObjectName(path);
     if (name === undefined) throw notFound('IMAGE_NOT_FOUND', 'Tile', { sha256, path });
     const key = objectKeys.derivative(sha256, name);
@@ -72,6 +95,34 @@ export class ImagesService {
       return this.stored(stat, 'application/xml');
     }
     return this.image(key, { sha256, path });
+  }
+
+  /** IMAGE_NOT_FOUND unless a specimen the actor may see references the image (the operator's tools see every stored image). */
+  private async assertVisible(sha256: string, actor: Actor): Promise<void> {
+    if (actor.role === 'system') return;
+    const classifications = await this.referencingClassifications(sha256);
+    if (![...classifications].some((c) => canSee(actor, c as Parameters<typeof canSee>[1]))) throw notFound('IMAGE_NOT_FOUND', 'Image', { sha256 });
+  }
+
+  private referencingClassifications(sha256: string): Promise<Set<string>> {
+    const now = Date.now();
+    const cached = this.classificationCache.get(sha256);
+    if (cached && now - cached.at < CLASSIFICATION_CACHE_MS) return cached.classifications;
+    const classifications = (async () => {
+      const ids = await this.catalog.specimens.referencingSpecimens(objectKeys.original(sha256), REFERENCES_CHECKED);
+      const found = new Set<string>();
+      for (const id of ids) {
+        const specimen = await this.catalog.specimens.get(id);
+        if (specimen) found.add(specimen.classification ?? 'public');
+      }
+      return found;
+    })();
+    this.classificationCache.delete(sha256);
+    this.classificationCache.set(sha256, { at: now, classifications });
+    while (this.classificationCache.size > CLASSIFICATION_CACHE_ENTRIES) this.classificationCache.delete(this.classificationCache.keys().next().value!);
+    // A failed lookup is not remembered.
+    classifications.catch(() => this.classificationCache.delete(sha256));
+    return classifications;
   }
 
   private async image(key: string, details: Record<string, unknown>): Promise<StoredImage> {

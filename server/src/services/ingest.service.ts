@@ -27,7 +27,7 @@ import { pipeline } from 'node:stream/promises';
 import { isImageError, probeAndMakeDerivatives, probeImage, type DerivativeFile, type DerivativeManifest, type ImageProbe } from '@exemplar/image-pipeline';
 import { isLightSourceId, validate, type Capture, type CaptureImage, type ImageIdentification, type LightSourceId } from '@exemplar/specimens-schema';
 import type { LimitsConfig } from '../config';
-import { ExemplarError } from '../errors';
+import { ExemplarError, isExemplarError } from '../errors';
 import { objectKeys, type ObjectStore } from '../stores/objects.port';
 import type { Actor } from './actor';
 import { KeyLocks, newRecordId, timestamp, validationFailed, valueOrThrow } from './common';
@@ -186,7 +186,8 @@ export class IngestService {
           });
           return capture;
         } catch (err) {
-          await this.removeCreated(created);
+          // A capture saved but not audited keeps its images: the record refers to them.
+          if (!(isExemplarError(err) && err.details.committed === true)) await this.removeCreated(created);
           throw err;
         }
       });

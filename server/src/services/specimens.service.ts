@@ -286,13 +286,18 @@ export class SpecimenService {
       }
       const before = new Set(imageHashes(current.captures));
       const added = Object.fromEntries(Object.entries(imageHashMap(written.captures)).filter(([, sha]) => !before.has(sha)));
-      await this.audit?.record({
-        actor,
-        action: audit.action,
-        target: { kind: 'specimen', id },
-        hashes: added,
-        details: { ...audit.details, revision: written.revision },
-      });
+      try {
+        await this.audit?.record({
+          actor,
+          action: audit.action,
+          target: { kind: 'specimen', id },
+          hashes: added,
+          details: { ...audit.details, revision: written.revision },
+        });
+      } catch (err) {
+        // The record is written: a caller must not undo what it depends on (ingest keeps the stored images).
+        throw new ExemplarError('INTERNAL', 'the change was saved but could not be recorded in the audit trail', { committed: true, id, revision: written.revision }, { cause: err });
+      }
       return written;
     }
   }

@@ -78,6 +78,8 @@ export async function sendStored(request: FastifyRequest, reply: FastifyReply, i
     return reply.status(416).header('content-range', `bytes */${image.bytes}`).type('application/json; charset=utf-8').send(body);
   }
   void reply.type(image.contentType);
+  // Raster images may show inline; anything else (bytes that did not sniff as an image) is only ever a download.
+  void reply.header('content-disposition', image.contentType.startsWith('image/') ? 'inline' : 'attachment');
   if (decision.kind === 'partial') {
     const { start, end } = decision.range;
     const stream = await image.open({ start, end });
@@ -126,7 +128,7 @@ export default async function imageRoutes(app: FastifyInstance) {
       },
       async (request, reply) => {
         const { sha256 } = request.params;
-        return sendStored(request, reply, await images.derivative(sha256, kind), `"${sha256}/${kind}"`);
+        return sendStored(request, reply, await images.derivative(sha256, kind, request.actor), `"${sha256}/${kind}"`);
       },
     );
   }
@@ -145,7 +147,7 @@ export default async function imageRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       const { sha256, '*': path } = request.params;
-      return sendStored(request, reply, await images.tile(sha256, path), `"${sha256}/${path}"`);
+      return sendStored(request, reply, await images.tile(sha256, path, request.actor), `"${sha256}/${path}"`);
     },
   );
 }
