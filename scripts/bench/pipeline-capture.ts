@@ -1,7 +1,8 @@
 /**
  * Full comparison of a 3-light capture (white, UV 365 nm, IR 870 nm) at
  * about 2000 × 1400 px through the worker pool, as a comparison job runs it:
- * decode, align on white, reuse the homography (refined by at most a small
+ * decode, align on white (the questioned MRZ read beside it in another
+ * worker), reuse the homography (refined by at most a small
  * translation) for UV and IR, differences and zone verdicts per light,
  * aligned and heatmap PNGs. Wall time on `threads` worker threads.
  * Target: ≤ 2 s on 2 cores.

@@ -16,9 +16,10 @@
  *   alignment (target: median ≤ 0.5 px; native ORB alone reaches about
  *   0.8 px on such photos), then the genuine photo compared with its own
  *   document, personalised zones marked: regions left outside them;
- * - the time of one full comparison (warp, normalisation, differences,
- *   regions, zone verdicts, both PNGs) of a 2000 × 1400 capture in this
- *   process, after a warm-up run, per light source.
+ * - the time of one full comparison (warp, MRZ reading under white light,
+ *   normalisation, differences, regions, zone verdicts, both PNGs) of a
+ *   2000 × 1400 capture in this process, after a warm-up run, per light
+ *   source, and its findings.
  *
  * Cases are a list so that perspective-photo cases can join them.
  *
@@ -140,6 +141,8 @@ export interface TimingResult {
   runsMs: number[];
   medianMs: number;
   coldMs: number;
+  /** Findings of the comparison (the altered birth date's MRZ under white light). */
+  findings: string[];
 }
 
 export interface DocumentsBenchResult {
@@ -403,7 +406,8 @@ async function timing(runs: number, log: (line: string) => void): Promise<Timing
     const cold = await timed<CompareResult>(() => compareImages(input));
     const times: number[] = [];
     for (let i = 0; i < runs; i++) times.push((await timed(() => compareImages(input))).ms);
-    const result: TimingResult = { image: 'demo passport 2019, genuine vs altered date of birth', size: [r.width, r.height], lightSource: light, runsMs: times, medianMs: median(times), coldMs: cold.ms };
+    const findings = cold.value.findings.map((f) => (f.fields ? `${f.kind}:${f.fields.join('+')}` : f.kind));
+    const result: TimingResult = { image: 'demo passport 2019, genuine vs altered date of birth', size: [r.width, r.height], lightSource: light, runsMs: times, medianMs: median(times), coldMs: cold.ms, findings };
     log(`timing ${light}: median ${result.medianMs} ms over ${runs} (cold ${cold.ms} ms)`);
     out.push(result);
   }
