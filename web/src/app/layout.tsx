@@ -16,6 +16,7 @@ export const NAV_ITEMS: NavItem[] = [
   { to: '/', label: 'Library', permissions: ['specimens:read'], end: true },
   { to: '/compare', label: 'Compare', permissions: ['comparisons:submit'] },
   { to: '/specimens/new', label: 'New specimen', permissions: ['specimens:write'] },
+  { to: '/verification', label: 'Verification', permissions: ['verification:submit', 'verification:answer'] },
   { to: '/cases', label: 'Cases', permissions: ['cases:read-all', 'cases:read-assigned'] },
 ];
 

@@ -5,6 +5,9 @@ import { UploadComparePage } from '../features/compare/upload-compare-page';
 import { EditSpecimenPage, NewSpecimenPage } from '../features/editor/editor-page';
 import { LibraryPage } from '../features/library/library-page';
 import { SpecimenPage } from '../features/specimen/specimen-page';
+import { RequestVerificationPage } from '../features/verification/request-verification-page';
+import { VerificationListPage } from '../features/verification/verification-list-page';
+import { VerificationPage } from '../features/verification/verification-page';
 import { LoginPage } from '../features/auth/login-page';
 import { EditCasePage, NewCasePage } from '../features/cases/case-form-page';
 import { CaseListPage } from '../features/cases/case-list-page';
@@ -16,6 +19,8 @@ import { Layout, NotFoundPage } from './layout';
 const guard = (permission: Permission | Permission[], page: ReactNode) => <RequirePermission permission={permission}>{page}</RequirePermission>;
 
 const CASE_READERS: Permission[] = ['cases:read-all', 'cases:read-assigned'];
+
+const VERIFIERS: Permission[] = ['verification:submit', 'verification:answer'];
 
 export const routes: RouteObject[] = [
   { path: '/login', element: <LoginPage /> },
@@ -37,6 +42,9 @@ export const routes: RouteObject[] = [
       { path: 'cases/new', element: guard('cases:manage', <NewCasePage />) },
       { path: 'cases/:id', element: guard(CASE_READERS, <CasePage />) },
       { path: 'cases/:id/edit', element: guard('cases:manage', <EditCasePage />) },
+      { path: 'verification', element: guard(VERIFIERS, <VerificationListPage />) },
+      { path: 'verification/new', element: guard('verification:submit', <RequestVerificationPage />) },
+      { path: 'verification/:id', element: guard(VERIFIERS, <VerificationPage />) },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

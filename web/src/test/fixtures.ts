@@ -11,7 +11,9 @@ import {
   type Comparison as ApiComparison,
   type FeatureZone,
   type LightComparisonResult,
+  type RegisterEntry,
   type Specimen,
+  type VerificationRequest,
 } from '@exemplar/specimens-schema';
 import type { SpecimenPage } from '../features/library/api';
 
@@ -166,4 +168,52 @@ export function makeLightResult(lightSource: LightComparisonResult['lightSource'
     stats: {},
     ...overrides,
   };
+}
+
+function checked<T>(schema: string, record: T): T {
+  const result = validate(schema as Parameters<typeof validate>[0], record);
+  if (!result.ok) throw new Error(`test fixture is not a valid ${schema}: ${JSON.stringify(result.errors)}`);
+  return record;
+}
+
+/** A register entry as the API stores it, checked against the register-entry schema. */
+export function makeRegisterEntry(overrides: Partial<RegisterEntry> = {}): RegisterEntry {
+  return checked('register-entry', {
+    id: nextId('reg'),
+    revision: 1,
+    issuingState: 'UTO',
+    documentNumber: 'L898902C3',
+    documentCode: 'P',
+    status: 'stolen',
+    date: '2026-10-01',
+    source: 'Utopia police',
+    createdBy: 'erin',
+    createdAt: '2026-10-02T08:00:00Z',
+    updatedBy: 'erin',
+    updatedAt: '2026-10-02T08:00:00Z',
+    ...overrides,
+  } as RegisterEntry);
+}
+
+/** A verification request as GET /api/verification-requests/:id answers, checked against its schema. */
+export function makeVerificationRequest(overrides: Partial<VerificationRequest> = {}): VerificationRequest {
+  const id = overrides.id ?? nextId('vr');
+  const white = sha(`vr-white-${id}`);
+  return checked('verification-request', {
+    id,
+    revision: 1,
+    status: 'submitted',
+    urgency: 'urgent',
+    dueAt: '2026-11-28T07:00:00Z',
+    submittedBy: 'bo.officer',
+    submittedAt: '2026-11-28T03:00:00Z',
+    updatedAt: '2026-11-28T03:00:00Z',
+    notes: 'Photo looks re-laminated',
+    location: 'Port North, lane 4',
+    questioned: { white: { sha256: white, bytes: 2048, width: 1200, height: 800, format: 'jpeg', originalName: 'white.jpg', url: `/api/verification-requests/${id}/questioned/white` } },
+    registerHits: [],
+    comparisons: [],
+    history: [{ at: '2026-11-28T03:00:00Z', actor: 'bo.officer', action: 'submit', to: 'submitted' }],
+    ...overrides,
+  } as VerificationRequest);
 }

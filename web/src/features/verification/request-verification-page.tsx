@@ -1,0 +1,226 @@
+import { useId, useRef, useState, type DragEvent, type FormEvent } from 'react';
+import { useNavigate } from 'react-router-dom';
+import { useApi } from '../../shared/api/api-context';
+import { errorMessage, isAbort, isApiError } from '../../shared/api/client';
+import { AddLightSlot, assignFiles, emptySlot, IMAGE_ACCEPT, ImageSlot, type SlotState } from '../../shared/ui/image-slot';
+import { ErrorState } from '../../shared/ui/states';
+import { useDocumentTitle } from '../../shared/ui/use-document-title';
+import { byLightOrder } from '../../shared/vocabulary';
+import { fileProgress } from '../editor/api';
+import { submitRequest, URGENCIES, type NewRequest, type Urgency } from './api';
+
+const DEFAULT_SLOTS = ['white', 'uv-365', 'ir-870'];
+
+/** MRZ lines as typed: one per line, upper case, spaces dropped (the MRZ has none; '<' is the filler). */
+export function mrzLinesOf(text: string): string[] {
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.replace(/\s+/g, '').toUpperCase())
+    .filter(Boolean);
+}
+
+export function RequestVerificationPage() {
+  useDocumentTitle('Request verification');
+  const api = useApi();
+  const navigate = useNavigate();
+  const ids = { urgency: useId(), notes: useId(), location: useId(), mrz: useId() };
+  const [slots, setSlots] = useState<SlotState[]>(DEFAULT_SLOTS.map(emptySlot));
+  const [urgency, setUrgency] = useState<Urgency>('routine');
+  const [notes, setNotes] = useState('');
+  const [location, setLocation] = useState('');
+  const [mrz, setMrz] = useState('');
+  const [doc, setDoc] = useState({ issuingState: '', documentCode: '', documentNumber: '' });
+  const [sending, setSending] = useState(false);
+  const [progress, setProgress] = useState(0);
+  const [error, setError] = useState<unknown>(null);
+  const controller = useRef<AbortController | null>(null);
+
+  const chosen = slots.filter((s): s is SlotState & { file: File } => s.file !== null);
+  const lines = mrzLinesOf(mrz);
+  const mrzProblem = lines.length > 0 && (lines.length < 2 || lines.length > 3) ? 'An MRZ has 2 or 3 lines.' : null;
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (chosen.length === 0 || mrzProblem) return;
+    const request: NewRequest = { urgency };
+    if (notes.trim()) request.notes = notes.trim();
+    if (location.trim()) request.location = location.trim();
+    if (lines.length) request.mrz = { lines };
+    const document = Object.fromEntries(
+      Object.entries(doc)
+        .map(([k, v]) => [k, v.trim().toUpperCase()])
+        .filter(([, v]) => v),
+    );
+    if (Object.keys(document).length) request.document = document;
+
+    const c = new AbortController();
+    controller.current = c;
+    setSending(true);
+    setError(null);
+    const sizes = chosen.map((s) => s.file.size);
+    try {
+      const created = await submitRequest(
+        api,
+        request,
+        chosen.map((s) => ({ lightSource: s.light, file: s.file })),
+        ({ loaded, total }) => {
+          setProgress(total > 0 ? loaded / total : 0);
+          const each = fileProgress(sizes, loaded, total);
+          setSlots((all) =>
+            all.map((s) => {
+              const i = chosen.findIndex((x) => x.light === s.light);
+              return i === -1 ? s : { ...s, progress: each[i] ?? 0 };
+            }),
+          );
+        },
+        c.signal,
+      );
+      navigate(`/verification/${encodeURIComponent(created.id)}`, { state: { submitted: true } });
+    } catch (err) {
+      if (!isAbort(err)) {
+        setError(err);
+        const field = isApiError(err) ? (err.details['lightSource'] ?? err.details['field']) : undefined;
+        if (typeof field === 'string') setSlots((all) => all.map((s) => (s.light === field ? { ...s, error: errorMessage(err) } : s)));
+      }
+      setSending(false);
+      setSlots((all) => all.map((s) => ({ ...s, progress: 0 })));
+    }
+  };
+
+  const onDrop = (e: DragEvent) => {
+    e.preventDefault();
+    if (!sending) setSlots((all) => assignFiles(all, [...e.dataTransfer.files]));
+  };
+
+  return (
+    <form className="page" onSubmit={submit} noValidate aria-labelledby="request-title">
+      <header className="page-head">
+        <div>
+          <h1 id="request-title">Request verification</h1>
+          <p className="muted">Send images of the suspect document to the laboratory. An examiner answers within the time the urgency sets.</p>
+        </div>
+      </header>
+
+      <section className="panel" aria-labelledby="images-heading" onDragOver={(e) => e.preventDefault()} onDrop={onDrop}>
+        <h2 id="images-heading">1. Images of the document</h2>
+        <p className="field__hint">Drop files on a light source, choose them, or take them with the tablet camera. Files named after a light source (…_uv-365.jpg) find their slot.</p>
+        <ul className="slots" aria-label="Images by light source">
+          {[...slots]
+            .sort((a, b) => byLightOrder(a.light, b.light))
+            .map((slot) => (
+              <ImageSlot
+                key={slot.light}
+                slot={slot}
+                camera
+                disabled={sending}
+                uploading={sending}
+                removable={!DEFAULT_SLOTS.includes(slot.light)}
+                onFiles={(files) => setSlots((all) => assignFiles(all, files, slot.light))}
+                onClear={() => setSlots((all) => all.map((s) => (s.light === slot.light ? emptySlot(s.light) : s)))}
+                onRemove={() => setSlots((all) => all.filter((s) => s.light !== slot.light))}
+              />
+            ))}
+        </ul>
+        <div className="button-row">
+          <AddLightSlot present={slots.map((s) => s.light)} disabled={sending} onAdd={(light) => setSlots((all) => [...all, emptySlot(light)])} />
+          <label className="button">
+            Add files…
+            <input
+              type="file"
+              multiple
+              accept={IMAGE_ACCEPT}
+              className="visually-hidden"
+              aria-label="Add several image files"
+              disabled={sending}
+              onChange={(e) => {
+                const files = [...(e.target.files ?? [])];
+                setSlots((all) => assignFiles(all, files));
+                e.target.value = '';
+              }}
+            />
+          </label>
+        </div>
+      </section>
+
+      <section className="panel" aria-labelledby="details-heading">
+        <h2 id="details-heading">2. Details</h2>
+        <fieldset className="checkbox-group urgency-group">
+          <legend className="field__label">Urgency</legend>
+          {URGENCIES.map((u) => (
+            <label key={u.id} className={`radio-row radio-row--${u.id}`}>
+              <input type="radio" name="urgency" value={u.id} checked={urgency === u.id} onChange={() => setUrgency(u.id)} disabled={sending} />
+              <span>
+                <strong>{u.label}</strong> <span className="muted">— {u.hint}</span>
+              </span>
+            </label>
+          ))}
+        </fieldset>
+        <div className="form-grid">
+          <div className="field field--wide">
+            <label className="field__label" htmlFor={ids.notes}>
+              Notes
+            </label>
+            <textarea id={ids.notes} rows={3} value={notes} onChange={(e) => setNotes(e.target.value)} disabled={sending} placeholder="What made you suspicious, what you have checked" />
+          </div>
+          <div className="field">
+            <label className="field__label" htmlFor={ids.location}>
+              Location
+            </label>
+            <input id={ids.location} value={location} onChange={(e) => setLocation(e.target.value)} disabled={sending} placeholder="e.g. Port North, lane 4" />
+          </div>
+          <div className="field field--wide">
+            <label className="field__label" htmlFor={ids.mrz}>
+              MRZ lines (if readable)
+            </label>
+            <textarea
+              id={ids.mrz}
+              className="mrz-input"
+              rows={3}
+              value={mrz}
+              onChange={(e) => setMrz(e.target.value)}
+              disabled={sending}
+              spellCheck={false}
+              autoCapitalize="characters"
+              aria-describedby={`${ids.mrz}-hint`}
+              aria-invalid={mrzProblem ? true : undefined}
+            />
+            <span id={`${ids.mrz}-hint`} className={mrzProblem ? 'field__error' : 'field__hint'}>
+              {mrzProblem ?? 'One line per row, as printed (use < for the filler). The document is then checked against the lost/stolen register.'}
+            </span>
+          </div>
+          <label className="field">
+            <span className="field__label">Issuing state</span>
+            <input value={doc.issuingState} onChange={(e) => setDoc((d) => ({ ...d, issuingState: e.target.value }))} disabled={sending} placeholder="UTO" maxLength={3} />
+          </label>
+          <label className="field">
+            <span className="field__label">Document code</span>
+            <input value={doc.documentCode} onChange={(e) => setDoc((d) => ({ ...d, documentCode: e.target.value }))} disabled={sending} placeholder="P" maxLength={2} />
+          </label>
+          <label className="field">
+            <span className="field__label">Document number</span>
+            <input value={doc.documentNumber} onChange={(e) => setDoc((d) => ({ ...d, documentNumber: e.target.value }))} disabled={sending} />
+          </label>
+        </div>
+      </section>
+
+      <section className="panel" aria-labelledby="send-heading">
+        <h2 id="send-heading">3. Send</h2>
+        {error !== null && <ErrorState title="The request was not sent" error={error} />}
+        <div className="button-row">
+          <button type="submit" className="button button--primary" disabled={sending || chosen.length === 0 || mrzProblem !== null}>
+            {sending ? 'Sending…' : `Send request (${chosen.length} image${chosen.length === 1 ? '' : 's'})`}
+          </button>
+          {sending && (
+            <>
+              <progress max={1} value={progress} aria-label="Upload of the images" className="upload-progress" />
+              <button type="button" className="button" onClick={() => controller.current?.abort()}>
+                Cancel
+              </button>
+            </>
+          )}
+          {chosen.length === 0 && <span className="muted">Add at least one image.</span>}
+        </div>
+      </section>
+    </form>
+  );
+}

@@ -1,0 +1,158 @@
+/** @jest-environment jsdom */
+import '../../test/dom-setup';
+import type { VerificationRequest } from '@exemplar/specimens-schema';
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { makeRegisterEntry, makeVerificationRequest } from '../../test/fixtures';
+import { createTestApi, ok, on, renderApp, sessionAs, type RecordedRequest } from '../../test/test-api';
+
+const png = (name: string) => new File([new Uint8Array(3000)], name, { type: 'image/png' });
+
+test('a border officer sends images per light source with urgency, notes and MRZ lines in one upload', async () => {
+  const created = makeVerificationRequest({ id: 'vr0001', submittedBy: 'border.officer' });
+  const api = createTestApi(
+    sessionAs('border-officer'),
+    on('POST', '/api/verification-requests', ok(created, 201)),
+    on('GET', '/api/verification-requests/vr0001', ok(created)),
+  );
+  const { location } = renderApp(api, '/verification/new');
+  const user = userEvent.setup();
+
+  await user.upload(await screen.findByLabelText('Add several image files'), [png('doc_white.png'), png('doc_uv-365.png')]);
+  const slots = screen.getByRole('list', { name: 'Images by light source' });
+  expect(within(slots).getByText('doc_uv-365.png').closest('li')).toHaveAttribute('data-light', 'uv-365');
+  // The tablet camera is offered for every light source.
+  expect(screen.getByLabelText('Take the IR 870 nm image with the camera')).toHaveAttribute('capture', 'environment');
+
+  await user.click(screen.getByRole('radio', { name: /Immediate/ }));
+  await user.type(screen.getByRole('textbox', { name: 'Notes' }), 'Photo looks re-laminated');
+  await user.type(screen.getByRole('textbox', { name: 'MRZ lines (if readable)' }), 'P<UTOERIKSSON<<ANNA<MARIA');
+  expect(screen.getByText('An MRZ has 2 or 3 lines.')).toBeInTheDocument();
+  expect(screen.getByRole('button', { name: /Send request/ })).toBeDisabled();
+  await user.type(screen.getByRole('textbox', { name: 'MRZ lines (if readable)' }), '{enter}l898902c36 uto7408122f1204159zE184226B<<<<<10');
+  await user.click(screen.getByRole('button', { name: 'Send request (2 images)' }));
+
+  await waitFor(() => expect(location.current.pathname).toBe('/verification/vr0001'));
+  const form = api.calls('POST', '/api/verification-requests')[0]!.body as FormData;
+  expect(JSON.parse(form.get('request') as string)).toEqual({
+    urgency: 'immediate',
+    notes: 'Photo looks re-laminated',
+    mrz: { lines: ['P<UTOERIKSSON<<ANNA<MARIA', 'L898902C36UTO7408122F1204159ZE184226B<<<<<10'] },
+  });
+  expect((form.get('white') as File).name).toBe('doc_white.png');
+  expect((form.get('uv-365') as File).name).toBe('doc_uv-365.png');
+  expect(api.calls('POST', '/api/verification-requests')[0]!.headers['x-csrf-token']).toBe('csrf-border-officer');
+});
+
+test('a refused image is marked at its light source', async () => {
+  const api = createTestApi(
+    sessionAs('border-officer'),
+    on('POST', '/api/verification-requests', { status: 415, body: { code: 'IMAGE_UNSUPPORTED', message: 'not an image', details: { lightSource: 'white' } } }),
+  );
+  renderApp(api, '/verification/new');
+  const user = userEvent.setup();
+  await user.upload(await screen.findByLabelText('Image for White light'), png('x.png'));
+  await user.click(screen.getByRole('button', { name: 'Send request (1 image)' }));
+  expect(await screen.findByText('The request was not sent')).toBeInTheDocument();
+  expect(within(screen.getByRole('list', { name: 'Images by light source' })).getByRole('alert')).toHaveTextContent('not an image');
+});
+
+test("an officer's list shows status, time left and the answer; a register hit is flagged", async () => {
+  const hit = makeRegisterEntry();
+  const answered = makeVerificationRequest({
+    status: 'answered',
+    notes: 'Blurred microprint',
+    answer: { conclusion: 'fraudulent', fraudType: 'counterfeit', message: 'Counterfeit: no UV emblem.', answeredBy: 'erin', answeredAt: '2026-11-28T04:00:00Z' },
+  });
+  const waiting = makeVerificationRequest({ notes: 'Stolen?', registerHits: [hit], document: { issuingState: 'UTO', documentNumber: 'L898902C3' } });
+  const api = createTestApi(sessionAs('border-officer'), on('GET', '/api/verification-requests', ok({ items: [waiting, answered], total: 2, limit: 50, offset: 0 })));
+  renderApp(api, '/verification?view=all');
+  const row = (await screen.findByRole('link', { name: 'Stolen?' })).closest('tr')!;
+  expect(row).toHaveTextContent('Register hit');
+  expect(row).toHaveTextContent(/left|overdue/);
+  expect(screen.getByRole('link', { name: 'Blurred microprint' }).closest('tr')).toHaveTextContent('Fraudulent');
+  expect(api.calls('GET', '/api/verification-requests')[0]!.url.searchParams.get('mine')).toBe('true');
+  expect(screen.getByRole('heading', { name: 'My verification requests' })).toBeInTheDocument();
+});
+
+test('the examiner queue asks for open requests in the server order; claiming and answering a fraud', async () => {
+  let current = makeVerificationRequest({ id: 'vr0009', registerHits: [makeRegisterEntry({ status: 'stolen-blank', source: 'Interpol SLTD' })], document: { issuingState: 'UTO', documentNumber: 'L898902C3' } });
+  const update = (req: RecordedRequest, patch: Partial<VerificationRequest>) => {
+    current = { ...current, ...patch, revision: current.revision + 1 };
+    return ok(current);
+  };
+  const api = createTestApi(
+    on('GET', '/api/verification-requests', ok({ items: [current], total: 1, limit: 50, offset: 0 })),
+    on('GET', '/api/verification-requests/vr0009', () => ok(current)),
+    on('POST', '/api/verification-requests/vr0009/claim', (req) => update(req, { status: 'claimed', claimedBy: 'examiner', claimedAt: '2026-11-28T03:30:00Z' })),
+    on('POST', '/api/verification-requests/vr0009/comparisons', (req) => update(req, { comparisons: [(req.body as { comparisonId: string }).comparisonId] })),
+    on('POST', '/api/verification-requests/vr0009/answer', (req) =>
+      update(req, { status: 'answered', answer: { ...(req.body as VerificationRequest['answer'] & object), answeredBy: 'examiner', answeredAt: '2026-11-28T03:50:00Z' } }),
+    ),
+  );
+  const { location } = renderApp(api, '/verification');
+  const user = userEvent.setup();
+  await screen.findByRole('heading', { name: 'Verification queue' });
+  expect(api.calls('GET', '/api/verification-requests')[0]!.url.searchParams.getAll('status')).toEqual(['submitted', 'claimed']);
+  await user.click(await screen.findByRole('link', { name: current.notes! }));
+  await waitFor(() => expect(location.current.pathname).toBe('/verification/vr0009'));
+
+  // The register hit is the first thing on the page.
+  expect(await screen.findByRole('alert', { name: 'Register hit' })).toHaveTextContent(/Stolen blank.*since 2026-10-01.*reported by Interpol SLTD/);
+  expect(screen.getByRole('img', { name: 'Questioned document under White light' })).toHaveAttribute('src', '/api/verification-requests/vr0009/questioned/white');
+
+  await user.click(screen.getByRole('button', { name: 'Claim this request' }));
+  await user.type(await screen.findByRole('textbox', { name: 'Link a comparison (id)' }), 'cmp0042');
+  await user.click(screen.getByRole('button', { name: 'Link' }));
+  expect(await screen.findByRole('link', { name: 'Comparison cmp0042' })).toHaveAttribute('href', '/comparisons/cmp0042');
+
+  const answer = screen.getByRole('form', { name: 'Answer' });
+  await user.click(within(answer).getByRole('radio', { name: 'Fraudulent' }));
+  await user.type(within(answer).getByRole('textbox', { name: 'Message to the officer' }), 'Counterfeit: the UV emblem is missing.');
+  await user.click(within(answer).getByRole('button', { name: 'Send answer' }));
+  expect(within(answer).getByRole('alert')).toHaveTextContent('needs its fraud type');
+  await user.selectOptions(within(answer).getByRole('combobox', { name: 'Fraud type' }), 'counterfeit');
+  await user.click(within(answer).getByRole('button', { name: 'Send answer' }));
+
+  expect(await screen.findByRole('heading', { level: 1, name: 'Answer: Fraudulent' })).toBeInTheDocument();
+  expect(api.calls('POST', '/api/verification-requests/vr0009/answer')[0]!.body).toEqual({ conclusion: 'fraudulent', fraudType: 'counterfeit', message: 'Counterfeit: the UV emblem is missing.' });
+});
+
+test('a claim lost to another examiner says who has it', async () => {
+  const r = makeVerificationRequest({ id: 'vr0010' });
+  const api = createTestApi(
+    on('GET', '/api/verification-requests/vr0010', ok(r)),
+    on('POST', '/api/verification-requests/vr0010/claim', { status: 409, body: { code: 'CONFLICT', message: 'claimed', details: { claimedBy: 'otto' } } }),
+  );
+  renderApp(api, '/verification/vr0010');
+  await userEvent.setup().click(await screen.findByRole('button', { name: 'Claim this request' }));
+  expect(await screen.findByRole('alert')).toHaveTextContent('otto has claimed this request already.');
+});
+
+test('the submitter answers a question from the examiner', async () => {
+  let current = makeVerificationRequest({
+    id: 'vr0011',
+    submittedBy: 'border.officer',
+    status: 'returned-for-information',
+    history: [
+      { at: '2026-11-28T03:00:00Z', actor: 'border.officer', action: 'submit', to: 'submitted' },
+      { at: '2026-11-28T03:20:00Z', actor: 'erin', action: 'return', from: 'claimed', to: 'returned-for-information', message: 'Please send the UV 254 image.' },
+    ],
+  });
+  const api = createTestApi(
+    sessionAs('border-officer'),
+    on('GET', '/api/verification-requests/vr0011', () => ok(current)),
+    on('POST', '/api/verification-requests/vr0011/reply', () => {
+      current = { ...current, status: 'submitted' };
+      return ok(current);
+    }),
+  );
+  renderApp(api, '/verification/vr0011');
+  const user = userEvent.setup();
+  expect(await screen.findByText(/Please send the UV 254 image\./, { selector: '.notice *, .notice' })).toBeInTheDocument();
+  await user.type(screen.getByRole('textbox', { name: 'Your reply' }), 'No UV 254 lamp at this post.');
+  await user.click(screen.getByRole('button', { name: 'Send reply' }));
+  expect(await screen.findByRole('heading', { level: 1, name: 'Waiting for an examiner' })).toBeInTheDocument();
+  expect(api.calls('POST', '/api/verification-requests/vr0011/reply')[0]!.body).toEqual({ message: 'No UV 254 lamp at this post.' });
+  expect(screen.queryByRole('button', { name: 'Claim this request' })).not.toBeInTheDocument();
+});
