@@ -19,11 +19,11 @@
 import type { Command } from 'commander';
 import path from 'node:path';
 import { isImageError, probeImage } from '@exemplar/image-pipeline';
-import { validate, validateSpecimen, validateSpecimenCreate, type Specimen } from '@exemplar/specimens-schema';
+import { validate, validateSpecimenCreate } from '@exemplar/specimens-schema';
 import { ExemplarError } from '../errors';
 import type { AppContext } from '../context';
 import type { Actor } from '../services/actor';
-import { timestamp, validationFailed, valueOrThrow } from '../services/common';
+import { valueOrThrow } from '../services/common';
 import {
   asExemplarError,
   checkImageFile,
@@ -184,7 +184,8 @@ export async function createSpecimenWithCaptures(
   actor: Actor,
   onImages?: (n: number) => void,
 ): Promise<{ id: string }> {
-  const specimen = input.id ? await createSpecimenKeepingId(ctx, input.id, input.body, actor) : await ctx.services.specimens.create(input.body, actor);
+  // An export's rows keep their ids, so links and a second import of the same export find them.
+  const specimen = await ctx.services.specimens.create(input.body, actor, input.id ? { id: input.id } : {});
   try {
     for (const capture of input.captures) {
       const meta = capture.zones.length ? { ...capture.meta, zones: capture.zones } : capture.meta;
@@ -207,27 +208,6 @@ export async function createSpecimenWithCaptures(
     }
     throw err;
   }
-}
-
-/**
- * Restoring an export keeps each specimen's id, so that links (`imitates`,
- * case files) and a second import of the same export find it.
- * SpecimenService.create always draws a new id, so this applies the same
- * checks (create schema, `imitates` exists, whole-record schema and rules)
- * and inserts through the repository, which refuses an existing id (CONFLICT).
- */
-async function createSpecimenKeepingId(ctx: AppContext, id: string, body: Record<string, unknown>, actor: Actor): Promise<Specimen> {
-  const input = valueOrThrow(validateSpecimenCreate(body), 'specimen');
-  if (input.imitates !== undefined && input.imitates !== id && !(await ctx.catalog.specimens.get(input.imitates))) {
-    throw validationFailed('specimen', [{ path: '/imitates', message: `refers to no specimen (${input.imitates})`, keyword: 'imitatesExists' }]);
-  }
-  const at = timestamp();
-  const { tags = [], ...fields } = input;
-  const record = valueOrThrow(
-    validateSpecimen({ id, revision: 1, ...fields, tags, captures: [], createdBy: actor.id, createdAt: at, updatedBy: actor.id, updatedAt: at }),
-    'specimen',
-  );
-  return ctx.catalog.specimens.create(record);
 }
 
 /** The checks ingest makes on a file before storing it (type, pixel limit, full decode), for --dry-run. */

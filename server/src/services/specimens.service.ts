@@ -52,6 +52,16 @@ export interface SpecimenChangeAudit {
   details?: Record<string, unknown>;
 }
 
+export interface SpecimenCreateOptions {
+  /**
+   * Keep this id instead of drawing a new one: restoring an export, so that
+   * links (`imitates`, case files) and a second import find the specimen.
+   * It must be a record id (the schema's pattern); CONFLICT when the
+   * catalogue already holds it.
+   */
+  id?: string;
+}
+
 /** Body of a zones replacement: zones that keep their id, and new ones without. */
 export interface ZonesReplacement {
   revision: number;
@@ -79,16 +89,16 @@ export class SpecimenService {
     this.now = deps.now ?? (() => new Date());
   }
 
-  async create(body: unknown, actor: Actor): Promise<Specimen> {
+  async create(body: unknown, actor: Actor, options: SpecimenCreateOptions = {}): Promise<Specimen> {
     assertCan(actor, 'specimens:write');
     const input = valueOrThrow(validateSpecimenCreate(body), 'specimen');
     assertClassificationAllowed(actor, input.classification);
-    if (input.imitates !== undefined) await this.assertImitable(input.imitates);
+    if (input.imitates !== undefined) await this.assertImitable(input.imitates, options.id);
     const at = timestamp(this.now());
     const { tags = [], ...fields } = input;
     const specimen = valueOrThrow(
       validateSpecimen({
-        id: newRecordId(),
+        id: options.id ?? newRecordId(),
         revision: 1,
         ...fields,
         tags,
