@@ -5,6 +5,7 @@
  * (startServer handles the signals).
  */
 import type { Command } from 'commander';
+import { createDemoAccounts, describeDemoAccounts } from '../auth/demo-accounts';
 import { openContext } from '../context';
 import { seedDemoIfEmpty } from '../demo/seed';
 import { startServer } from '../server';
@@ -33,7 +34,11 @@ export function registerServeCommand(program: Command, io: CliIo): void {
           io.stderr.write('Stopped while seeding the demo library; not serving. `exemplar seed-demo --force` finishes it.\n');
           throw new CliExit(INTERRUPTED_EXIT);
         }
-        if (seeding.seeded) io.stderr.write(`Demo library seeded: ${seeding.result.created.length} specimen(s).\n`);
+        if (seeding.seeded) {
+          io.stderr.write(`Demo library seeded: ${seeding.result.created.length} specimen(s).\n`);
+          const demo = await createDemoAccounts(context);
+          if (demo) io.stderr.write(describeDemoAccounts(demo));
+        }
       } catch (err) {
         if (err instanceof CliExit) throw err;
         // The library works without the demo; each demo specimen is all-or-nothing, so nothing half-made stays.
@@ -48,5 +53,8 @@ export function registerServeCommand(program: Command, io: CliIo): void {
         throw err;
       }
       io.stdout.write(`Exemplar is listening on ${server.url} (data: ${config.dataDir}; API docs at ${server.url}/api/docs)\n`);
+      if ((await context.services.auth.countUsers()) === 0) {
+        io.stderr.write('No users yet: create the first admin with `echo "$PASSWORD" | npx exemplar users add --username NAME --role admin --password-stdin`.\n');
+      }
     });
 }
