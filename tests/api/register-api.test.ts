@@ -5,6 +5,7 @@
  * `exemplar register import` CLI on the same kind of data folder.
  */
 import fs from 'node:fs/promises';
+import { renderMrzImage } from '@exemplar/image-pipeline';
 import path from 'node:path';
 import { buildTestApp, makeTestImage, multipartBody, type LoggedIn, type TestApp } from '../../server/src/test-helpers';
 import { runExemplar, tempDir } from '../cli/helpers';
@@ -102,6 +103,15 @@ describe('register entries', () => {
     const other = await officer.inject({ method: 'POST', url: '/api/mrz/parse', payload: { lines: [TD3[0], TD3[1]!.replace('L898902C3', 'L898902C4')] } });
     expect(other.statusCode).toBe(200);
     expect(other.json().registerHits).toEqual([]);
+  });
+
+  it('an MRZ read from a photo carries the register hits too', async () => {
+    const jpeg = await renderMrzImage(TD3, { pitch: 17, rotateDeg: 1.5, noiseSigma: 4, jpegQuality: 85, seed: 3 });
+    const { payload, headers } = multipartBody([{ name: 'image', filename: 'passport.jpg', data: jpeg, contentType: 'image/jpeg' }]);
+    const res = await officer.inject({ method: 'POST', url: '/api/mrz/read', payload, headers });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ found: true, parse: { lines: TD3 } });
+    expect(res.json().registerHits).toEqual([expect.objectContaining({ id, documentNumber: 'L898902C3' })]);
   });
 
   it('a comparison submitted with the MRZ carries the register hits; MRZ lines that are not one are refused before anything is stored', async () => {

@@ -59,7 +59,7 @@ export interface RegisterPage {
 }
 
 export interface ImportRowReport {
-  /** Line of the file where the row ends, the header being line 1 (as a spreadsheet numbers rows). */
+  /** Line of the file where the row starts, the header being line 1 (as a spreadsheet numbers rows). */
   row: number;
   ok: boolean;
   id?: string;
@@ -352,6 +352,8 @@ export function parseRegisterCsv(csv: string): { row: number; values: Record<str
       const cell = record[c];
       if (cell !== undefined && cell !== '') values[column] = cell;
     });
-    return { row: info.lines, values };
+    // csv-parse counts lines up to the end of the record; a quoted cell may span several.
+    const spanned = record.reduce((n, cell) => n + (cell.match(/\n/g)?.length ?? 0), 0);
+    return { row: info.lines - spanned, values };
   });
 }

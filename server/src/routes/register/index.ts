@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
+import { assertCan } from '../../auth/policy';
 import { ExemplarError } from '../../errors';
 import { validationFailed } from '../../services/common';
 import { DEFAULT_REGISTER_LIMIT, IMPORT_MODES, MAX_REGISTER_LIMIT, REGISTER_CSV_COLUMNS, type ImportMode } from '../../services/register.service';
@@ -175,6 +176,8 @@ export default async function registerRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
+      // Refused before an upload is spooled; the service checks again.
+      assertCan(request.actor, 'register:write');
       const csv = request.isMultipart() ? await readCsvPart(request) : request.body;
       if (typeof csv !== 'string') throw new ExemplarError('UNSUPPORTED_MEDIA_TYPE', 'Send the CSV as a multipart file part `file` or as text/csv');
       const report = await register.importCsv(request.actor, csv, request.query.mode);

@@ -6,6 +6,7 @@
  */
 import { lightSources } from '@exemplar/specimens-schema';
 import type { FastifyInstance } from 'fastify';
+import { assertCan } from '../../auth/policy';
 import type { Actor } from '../../services/actor';
 import { checkLightSourceField } from '../../services/ingest.service';
 import { DEFAULT_VERIFICATION_LIMIT, MAX_VERIFICATION_LIMIT, URGENCIES, type VerificationQuery } from '../../services/verification.service';
@@ -97,6 +98,8 @@ export default async function verificationRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
+      // Refused before an upload is spooled; the service checks again.
+      assertCan(request.actor, 'verification:submit');
       const seen = new Set<string>();
       const created = await withSpooledUpload(
         request,
