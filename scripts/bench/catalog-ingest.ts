@@ -3,6 +3,11 @@
  * at 2000×1400) through the same IngestService the API and the CLI use, on
  * the embedded stores (SQLite file + object folder). Each run uses fresh
  * images so de-duplication never short-cuts the work.
+ *
+ *   node scripts/dist/bench/catalog-ingest.js [--runs 5]
+ *
+ * sharp gives each operation one thread on glibc Linux unless
+ * MALLOC_ARENA_MAX is set (then one per core); the JSON says which applied.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -25,7 +30,11 @@ export interface IngestBenchResult {
   height: number;
   runs: number;
   msPerCapture: { median: number; p95: number; max: number; all: number[] };
+  /** The first run also starts the pipeline's worker threads (OpenCV) that compute the identification descriptor. */
+  firstCaptureMs: number;
   bytesPerCapture: number;
+  /** What the timings depend on besides the code: sharp's thread count per operation and how busy the machine was. */
+  conditions: { cpus: number; sharpConcurrency: number; loadAverage1m: { before: number; after: number } };
 }
 
 const LIGHTS = ['white', 'uv-365', 'ir-870'] as const;
@@ -64,6 +73,7 @@ export async function benchCatalogIngest(options: IngestBenchOptions): Promise<I
   const config = loadConfig({ EXEMPLAR_DATA_DIR: dir, EXEMPLAR_SEED_DEMO: 'never', LOG_LEVEL: 'silent' });
   const ctx = await openContext(config);
   const actor = systemActor('bench');
+  const loadBefore = os.loadavg()[0] ?? 0;
   const times: number[] = [];
   let bytes = 0;
   try {
@@ -98,12 +108,21 @@ export async function benchCatalogIngest(options: IngestBenchOptions): Promise<I
     height: options.height,
     runs: options.runs,
     msPerCapture: { median: round(percentile(sorted, 50)), p95: round(percentile(sorted, 95)), max: round(sorted[sorted.length - 1]!), all: times.map(round) },
+    firstCaptureMs: round(times[0]!),
     bytesPerCapture: bytes,
+    conditions: {
+      cpus: os.availableParallelism(),
+      sharpConcurrency: sharp.concurrency(),
+      loadAverage1m: { before: round(loadBefore), after: round(os.loadavg()[0] ?? 0) },
+    },
   };
 }
 
 if (require.main === module) {
-  benchCatalogIngest({ runs: 5, width: 2000, height: 1400 })
+  const i = process.argv.indexOf('--runs');
+  const runs = i >= 0 ? Number(process.argv[i + 1]) : 5;
+  if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs takes a positive whole number');
+  benchCatalogIngest({ runs, width: 2000, height: 1400 })
     .then((r) => process.stdout.write(`${JSON.stringify(r, null, 2)}\n`))
     .catch((err: unknown) => {
       process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
