@@ -29,6 +29,9 @@ interface Fixture {
   comparisonId: string;
   /** A user the admin rows change. */
   targetUser: string;
+  /** A case the prosecutor is assigned to, and one they are not (both without a conclusion). */
+  caseId: string;
+  unassignedCaseId: string;
 }
 
 interface Row {
@@ -48,6 +51,7 @@ const everyone = (outcome: Outcome) => allow(ROLES, outcome, outcome);
 const WRITERS: Role[] = ['admin', 'examiner'];
 const SUBMITTERS: Role[] = ['admin', 'examiner', 'border-officer'];
 const ORIGINAL_READERS: Role[] = ['admin', 'examiner', 'border-officer', 'prosecutor'];
+const CASE_READERS: Role[] = ['admin', 'examiner', 'prosecutor'];
 
 const TD3 = ['P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<', 'L898902C36UTO7408122F1204159ZE184226B<<<<<10'];
 const STALE = 999;
@@ -187,6 +191,35 @@ const ROWS: Row[] = [
     expect: allow(SUBMITTERS, 404, 403),
   },
   { route: 'DELETE /api/comparisons/:id', when: (f) => ({ method: 'DELETE', url: `/api/comparisons/${f.comparisonId}` }), expect: allow(SUBMITTERS, 'ok', 403) },
+
+  // ------------------------------------------------------------ audit trail, cases and exhibits
+  { route: 'GET /api/audit', when: () => ({ method: 'GET', url: '/api/audit' }), expect: allow(['admin'], 'ok', 403) },
+  { route: 'GET /api/cases', when: () => ({ method: 'GET', url: '/api/cases' }), expect: allow(CASE_READERS, 'ok', 403) },
+  { route: 'POST /api/cases', when: () => ({ method: 'POST', url: '/api/cases', payload: { title: 'Matrix case', reference: 'MX-NEW' } }), expect: allow(WRITERS, 'ok', 403) },
+  { route: 'GET /api/cases/:id', label: 'assigned', when: (f) => ({ method: 'GET', url: `/api/cases/${f.caseId}` }), expect: allow(CASE_READERS, 'ok', 403) },
+  {
+    route: 'GET /api/cases/:id',
+    label: 'not assigned',
+    when: (f) => ({ method: 'GET', url: `/api/cases/${f.unassignedCaseId}` }),
+    expect: { ...allow(WRITERS, 'ok', 403), prosecutor: 404 },
+  },
+  { route: 'PATCH /api/cases/:id', when: (f) => ({ method: 'PATCH', url: `/api/cases/${f.caseId}`, payload: { revision: STALE, title: 'x' } }), expect: allow(WRITERS, 409, 403) },
+  { route: 'POST /api/cases/:id/notes', when: (f) => ({ method: 'POST', url: `/api/cases/${f.caseId}/notes`, payload: { text: 'Matrix note' } }), expect: allow(WRITERS, 'ok', 403) },
+  {
+    route: 'PUT /api/cases/:id/conclusion',
+    when: (f) => ({ method: 'PUT', url: `/api/cases/${f.caseId}/conclusion`, payload: { revision: STALE, opinion: 'no-conclusion', statement: 'x' } }),
+    expect: allow(WRITERS, 409, 403),
+  },
+  // Without a conclusion every reader gets past authorisation to 409 NO_CONCLUSION.
+  ...(['pdf', 'zip'] as const).flatMap((format): Row[] => [
+    { route: `GET /api/cases/:id/exhibit.${format}`, label: 'assigned', when: (f) => ({ method: 'GET', url: `/api/cases/${f.caseId}/exhibit.${format}` }), expect: allow(CASE_READERS, 409, 403) },
+    {
+      route: `GET /api/cases/:id/exhibit.${format}`,
+      label: 'not assigned',
+      when: (f) => ({ method: 'GET', url: `/api/cases/${f.unassignedCaseId}/exhibit.${format}` }),
+      expect: { ...allow(WRITERS, 409, 403), prosecutor: 404 },
+    },
+  ]),
 ];
 
 /**
@@ -194,15 +227,6 @@ const ROWS: Row[] = [
  * anonymous sweep). Move a route from here to ROWS when you add its rows.
  */
 const PENDING_ROWS = new Set<string>([
-  'GET /api/audit',
-  'GET /api/cases',
-  'POST /api/cases',
-  'GET /api/cases/:id',
-  'PATCH /api/cases/:id',
-  'POST /api/cases/:id/notes',
-  'PUT /api/cases/:id/conclusion',
-  'GET /api/cases/:id/exhibit.pdf',
-  'GET /api/cases/:id/exhibit.zip',
   'GET /api/alerts',
   'POST /api/alerts',
   'GET /api/alerts/feed.atom',
@@ -280,8 +304,10 @@ beforeAll(async () => {
 
   const targetUser = 'matrix-target';
   await t.context.services.auth.createUser({ username: targetUser, role: 'viewer', password: 'matrix target password' }, operator);
-  fixture = { specimens, captures, images, comparisonId: submitted.json().id, targetUser };
   for (const role of ROLES) await t.login(role);
+  const assigned = await t.context.services.cases.create({ title: 'Matrix case', reference: 'MX-1', prosecutors: ['prosecutor'] }, operator);
+  const unassigned = await t.context.services.cases.create({ title: 'Matrix case, not assigned', reference: 'MX-2' }, operator);
+  fixture = { specimens, captures, images, comparisonId: submitted.json().id, targetUser, caseId: assigned.id, unassignedCaseId: unassigned.id };
 }, 600_000);
 
 afterAll(async () => {
