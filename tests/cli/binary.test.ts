@@ -21,7 +21,7 @@ describe('exemplar binary', () => {
   it('--help lists every command', async () => {
     const run = await spawnExemplar(['--help']);
     expect(run.code).toBe(0);
-    for (const command of ['serve', 'import', 'export', 'verify', 'seed-demo', 'align']) expect(run.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+    for (const command of ['serve', 'import', 'export', 'verify', 'seed-demo', 'align', 'users']) expect(run.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
     expect(run.stdout).toMatch(/--data-dir <dir>/);
   });
 
@@ -104,6 +104,27 @@ describe('exemplar binary', () => {
       const anonymous = await fetch(`${url}/api/specimens`);
       expect(anonymous.status).toBe(401);
       expect(((await anonymous.json()) as { code: string }).code).toBe('UNAUTHENTICATED');
+      expect(stderr).toMatch(/No users yet: create the first admin/);
+      // The first admin, made by the binary beside the running server (password on stdin), can log in and read.
+      const added = await new Promise<number | null>((resolve) => {
+        const adding = spawn(process.execPath, [CLI_JS, '--data-dir', dataDir, 'users', 'add', '--username', 'first-admin', '--role', 'admin', '--password-stdin'], {
+          cwd: REPO_ROOT,
+          env: { ...process.env, DEBUG: '' },
+          stdio: ['pipe', 'ignore', 'inherit'],
+        });
+        adding.on('exit', resolve);
+        adding.stdin.end('first admin password\n');
+      });
+      expect(added).toBe(0);
+      const login = await fetch(`${url}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'first-admin', password: 'first admin password' }),
+      });
+      expect(login.status).toBe(200);
+      const { token } = (await login.json()) as { token: string };
+      const list = await fetch(`${url}/api/specimens`, { headers: { authorization: `Bearer ${token}` } });
+      expect(((await list.json()) as { items: unknown[] }).items).toEqual([]); // EXEMPLAR_SEED_DEMO=never: nothing seeded
     } finally {
       child.kill('SIGTERM');
     }
