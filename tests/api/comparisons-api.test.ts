@@ -108,8 +108,16 @@ describe('POST /api/comparisons (multipart) → GET /api/comparisons/:id', () =>
     expect(failed).toMatchObject({ zoneId: expect.any(String), fields: ['birthDate', 'composite'], message: expect.stringContaining('date of birth') });
     const mrzZone = capture.zones.find((z) => z.type === 'mrz')!;
     expect(failed.zoneId).toBe(mrzZone.id);
-    // In reference pixels, over the overtyped digits of the MRZ.
-    const overtyped = fraud.altered.find((a) => a.lightSource === 'white' && a.label.startsWith('MRZ characters overtyped'))!;
+    // In reference pixels, over the overtyped digits of the MRZ (the fraud's altered area inside the MRZ zone).
+    const xs = mrzZone.polygon.map((p) => p[0]);
+    const ys = mrzZone.polygon.map((p) => p[1]);
+    const insideMrz = (poly: readonly (readonly number[])[]) => {
+      const cx = poly.reduce((sum, p) => sum + p[0]!, 0) / poly.length;
+      const cy = poly.reduce((sum, p) => sum + p[1]!, 0) / poly.length;
+      return cx > Math.min(...xs) && cx < Math.max(...xs) && cy > Math.min(...ys) && cy < Math.max(...ys);
+    };
+    const overtyped = fraud.altered.find((a) => a.lightSource === 'white' && insideMrz(a.polygon))!;
+    expect(overtyped).toBeDefined();
     expect(overlapShare(failed.box, overtyped.polygon)).toBeGreaterThan(0.3);
     expect(white.stats.mrz).toEqual([expect.objectContaining({ zoneId: mrzZone.id, found: true, checkDigitsValid: false })]);
     // Read once per capture, under white light.
