@@ -193,6 +193,20 @@ describe('/api/cases', () => {
     expect(verified.custodyLog.entries).toBeGreaterThanOrEqual(lastWrite + 1);
   });
 
+  it('makes an exhibit of a case without comparisons (reference specimens only)', async () => {
+    const examiner = await as('examiner');
+    const created = await examiner.inject({ method: 'POST', url: '/api/cases', payload: { title: 'Reference only', reference: 'CR-2026/0043', specimens: [specimenId] } });
+    const concluded = await examiner.inject({
+      method: 'PUT',
+      url: `/api/cases/${created.json().id}/conclusion`,
+      payload: { revision: created.json().revision, opinion: 'no-conclusion', statement: 'No questioned material was submitted.' },
+    });
+    expect(concluded.statusCode).toBe(200);
+    const zip = await examiner.inject({ method: 'GET', url: `/api/cases/${created.json().id}/exhibit.zip` });
+    expect(zip.statusCode).toBe(200);
+    expect((await verifyBundle(zip.rawPayload)).ok).toBe(true);
+  });
+
   it('closes a case: changes refused until it is reopened', async () => {
     const examiner = await as('examiner');
     let c = (await examiner.inject({ method: 'GET', url: `/api/cases/${caseId}` })).json();
