@@ -99,6 +99,17 @@ describe('verification requests', () => {
     expect(sha(image.rawPayload)).toBe(sha(white));
   });
 
+  it('a number typed by the officer is checked too, and a document reported after the submission shows when the request is read', async () => {
+    const res = await submit(officer, { urgency: 'routine', document: { issuingState: 'UTO', documentNumber: 'zz 99<9' } }, { white });
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toMatchObject({ document: { issuingState: 'UTO', documentNumber: 'ZZ999' }, registerHits: [] });
+    const entry = await examiner.inject({ method: 'POST', url: '/api/register', payload: { issuingState: 'UTO', documentNumber: 'ZZ999', status: 'lost', source: 'MFA' } });
+    const later = await officer.inject({ method: 'GET', url: `/api/verification-requests/${res.json().id}` });
+    expect(later.json().registerHits).toEqual([expect.objectContaining({ id: entry.json().id, status: 'lost' })]);
+    // Withdrawn here so that the queue below holds only the requests it makes.
+    expect((await officer.inject({ method: 'POST', url: `/api/verification-requests/${res.json().id}/withdraw`, payload: {} })).json().status).toBe('withdrawn');
+  });
+
   it('refuses bad input with 4xx and stores nothing (corrupt image, MRZ that is not one, unknown light, no image)', async () => {
     const keys = await t.objectKeys();
     const count = (await examiner.inject({ method: 'GET', url: '/api/verification-requests' })).json().total;
@@ -141,7 +152,7 @@ describe('verification requests', () => {
     const page = (await examiner.inject({ method: 'GET', url: '/api/verification-requests?status=submitted&limit=2&offset=1' })).json();
     expect(page).toMatchObject({ total: 4, limit: 2, offset: 1 });
     expect(page.items.map((r: { id: string }) => r.id)).toEqual([request.id, urgentLater.id]);
-    const mine = (await officer.inject({ method: 'GET', url: '/api/verification-requests' })).json();
+    const mine = (await officer.inject({ method: 'GET', url: '/api/verification-requests?status=submitted' })).json();
     expect(mine.items.map((r: { id: string }) => r.id)).toEqual([request.id, routine.id]);
 
     // The officer withdraws the routine one; it can no longer be claimed.

@@ -45,7 +45,16 @@ export class VerificationWebhook {
   private readonly timers = new Map<NodeJS.Timeout, () => void>();
   private closed = false;
 
-  constructor(private readonly options: VerificationWebhookOptions) {}
+  private log: WebhookLog | undefined;
+
+  constructor(private readonly options: VerificationWebhookOptions) {
+    this.log = options.log;
+  }
+
+  /** Where a delivery that was given up on is reported (the server's logger, once it exists). */
+  useLog(log: WebhookLog): void {
+    this.log = log;
+  }
 
   /** Queues the delivery and returns at once. */
   notify(event: VerificationEvent): void {
@@ -97,7 +106,7 @@ export class VerificationWebhook {
       }
       if (attempt < attempts) await this.sleep(this.options.retryMs * 2 ** (attempt - 1));
     }
-    this.options.log?.warn({ event: event.event, id: event.id, error: lastError }, 'verification webhook not delivered');
+    this.log?.warn({ event: event.event, id: event.id, error: lastError }, 'verification webhook not delivered');
   }
 
   private sleep(ms: number): Promise<void> {

@@ -14,6 +14,9 @@
  * submitter (`verification:submit`) only their own — another's answers
  * NOT_FOUND, as if it did not exist.
  *
+ * The lost/stolen register is checked at submission, at every change and
+ * whenever a request is read.
+ *
  * Questioned originals are stored byte-exact under `questioned/<sha256>`, the
  * same content-addressed keys as comparison uploads, so an examiner can run
  * a comparison on them by sha256 without uploading again; a submission that
@@ -205,7 +208,7 @@ export class VerificationService {
   }
 
   async get(actor: Actor, id: string): Promise<VerificationRequest> {
-    return this.visible(actor, id);
+    return this.withCurrentHits(await this.visible(actor, id));
   }
 
   /** The queue: urgency (immediate first), then oldest first. A submitter gets only their own requests. */
@@ -237,7 +240,7 @@ export class VerificationService {
         skip = Math.max(0, skip - n);
       }
     }
-    return { items, total, limit, offset };
+    return { items: await Promise.all(items.map((r) => this.withCurrentHits(r))), total, limit, offset };
   }
 
   /** A questioned original of a request, for the submitter and examiners. */
@@ -390,10 +393,11 @@ export class VerificationService {
       const current = await this.visible(actor, id);
       const at = timestamp();
       const changed = change(current, at);
-      if (changed === null) return current;
+      if (changed === null) return this.withCurrentHits(current);
       const next = valueOrThrow(
         validate('verification-request', {
           ...changed,
+          registerHits: await this.currentHits(current),
           updatedAt: at,
           history: [...current.history, { at, actor: actor.id, action, from: current.status, to: changed.status, ...extra }],
         }),
@@ -413,6 +417,20 @@ export class VerificationService {
   private async afterChange(actor: Actor, saved: VerificationRequest, action: Action, audit: { hashes?: string[]; details?: Record<string, unknown> }): Promise<void> {
     await this.deps.audit.record({ actor, action: `verification.${action}`, target: { kind: 'verification-request', id: saved.id }, ...audit });
     this.deps.webhook?.notify({ event: `verification.${action}`, id: saved.id, status: saved.status, at: saved.updatedAt });
+  }
+
+  /**
+   * The register as it stands now for the request's document: a document
+   * reported stolen after the submission shows up when the request is read
+   * (and is stored with the next change).
+   */
+  private async currentHits(r: VerificationRequest): Promise<VerificationRequest['registerHits']> {
+    if (r.document?.documentNumber === undefined) return r.registerHits;
+    return (await this.deps.register.hitsFor(REGISTER_CHECKER, r.document)) ?? r.registerHits;
+  }
+
+  private async withCurrentHits(r: VerificationRequest): Promise<VerificationRequest> {
+    return { ...r, registerHits: await this.currentHits(r) };
   }
 
   /** The request if the actor may see it; NOT_FOUND otherwise (another officer's request does not exist for them). */

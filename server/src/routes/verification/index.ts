@@ -83,6 +83,7 @@ const one = { 200: ref('verification-request'), ...errorResponses(400, 403, 404,
 export default async function verificationRoutes(app: FastifyInstance) {
   const { config, services } = app.exemplar;
   const { verification } = services;
+  verification.webhook?.useLog(app.log);
 
   app.post(
     '/api/verification-requests',
