@@ -63,6 +63,19 @@ function mirror(i: number, n: number): number {
   return i;
 }
 
+let scratch = new Float32Array(0);
+
+/**
+ * The horizontal pass's buffer, kept between calls (the blur is synchronous,
+ * and each thread has its own module state): a fresh multi-megabyte array
+ * per call costs page faults that can exceed the blur itself. Every element
+ * is written before it is read, so it is never cleared.
+ */
+function blurScratch(n: number): Float32Array {
+  if (scratch.length < n) scratch = new Float32Array(n);
+  return scratch.length === n ? scratch : scratch.subarray(0, n);
+}
+
 /**
  * Gaussian blur with mirrored borders; sigma ≤ 0 returns a copy. Separable
  * passes in JavaScript: for the small sigmas used here they cost less than
@@ -75,7 +88,7 @@ export function gaussianBlur(p: Plane, sigma: number): Plane {
   const r = (k.length - 1) >> 1;
   if (w <= 2 * r || h <= 2 * r) return gaussianBlurSmall(p, k);
   const src = p.data;
-  const tmp = new Float32Array(w * h);
+  const tmp = blurScratch(w * h);
   const out = new Float32Array(w * h);
   // The kernel is symmetric: pair the taps (half the multiplications); radii 2 and 3 (the usual) unrolled.
   const c0 = k[r]!;
