@@ -156,6 +156,32 @@ describe('IngestService', () => {
     expect(await specimens.get(target.id, LOCAL_ACTOR)).toEqual(target);
   });
 
+  it('takes the same bytes under two lights of one capture: one set of objects, both images recorded with their identification', async () => {
+    const { ingest } = context.services;
+    const image = await writeImage('twice.jpg', 50);
+    const target = await newSpecimen('Same file under two lights');
+    const before = await listObjectKeys(context);
+    const capture = await ingest.addCapture(
+      target.id,
+      { page: 'front' },
+      [
+        { lightSource: 'white', path: image.path },
+        { lightSource: 'white-oblique', path: image.path },
+      ],
+      LOCAL_ACTOR,
+    );
+    expect(capture.images.map((i) => [i.lightSource, i.sha256])).toEqual([
+      ['white', image.sha],
+      ['white-oblique', image.sha],
+    ]);
+    expect(capture.images[0]?.derivatives).toEqual(capture.images[1]?.derivatives);
+    expect(capture.images[0]?.identification).toBeDefined();
+    expect(capture.images[1]?.identification).toEqual(capture.images[0]?.identification);
+    const added = (await listObjectKeys(context)).filter((k) => !before.includes(k));
+    expect(added).toEqual(keysOf(image.sha, added));
+    expect(added).toEqual(expect.arrayContaining([objectKeys.original(image.sha), capture.images[0]?.identification?.keypoints]));
+  });
+
   it('retries the append when another writer changed the specimen meanwhile', async () => {
     const { ingest, specimens } = context.services;
     const image = await writeImage('concurrent.jpg', 4);

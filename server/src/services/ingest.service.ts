@@ -161,11 +161,11 @@ export class IngestService {
         try {
           const stored = await mapSettled([...firstOfHash.values()], firstOfHash.size, async (f) => [f.sha256, await this.storeImage(f, created)] as const);
           const derivatives = new Map(stored);
-          await mapSettled(prepared, prepared.length, async (f) => {
-            for (const o of f.described?.objects ?? []) {
-              const put = await this.objects.put(o.key, o.body, { contentType: o.contentType, bytes: o.body.length });
-              if (put.created) created.push(put.key);
-            }
+          // Two lights may carry the same bytes, and so name the same objects: each is put once.
+          const describedObjects = new Map(prepared.flatMap((f) => f.described?.objects ?? []).map((o) => [o.key, o]));
+          await mapSettled([...describedObjects.values()], PUTS_AT_ONCE, async (o) => {
+            const put = await this.objects.put(o.key, o.body, { contentType: o.contentType, bytes: o.body.length });
+            if (put.created) created.push(put.key);
           });
           const at = timestamp(this.now());
           const capture: Capture = {
