@@ -1,6 +1,13 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
 
+/** Module-id patterns of each vendor chunk; the workspace schema package resolves to its real path, not node_modules. */
+const vendorGroups = [
+  { name: 'react', test: /[\\/]node_modules[\\/](react|react-dom|react-router|react-router-dom|scheduler|cookie|set-cookie-parser)[\\/]/ },
+  { name: 'openseadragon', test: /[\\/]node_modules[\\/]openseadragon[\\/]/ },
+  { name: 'schema', test: /[\\/](node_modules[\\/](ajv|ajv-formats|fast-deep-equal|fast-uri|json-schema-traverse)|specimens-schema[\\/]dist)[\\/]/ },
+];
+
 /**
  * Built into web/dist, which the API server serves at `/`. In development
  * (`npm run dev -w web`) the same-origin /api calls are proxied to the API
@@ -15,5 +22,19 @@ export default defineConfig({
     port: 5173,
     proxy: { '/api': { target: 'http://127.0.0.1:3000', changeOrigin: false } },
   },
-  build: { outDir: 'dist', sourcemap: true, emptyOutDir: true },
+  build: {
+    outDir: 'dist',
+    sourcemap: true,
+    emptyOutDir: true,
+    rolldownOptions: {
+      output: {
+        // Libraries change far less often than the app: each gets its own chunk, so
+        // a new app release leaves them in the browser's cache. OpenSeadragon is
+        // imported dynamically by the viewer; its group only names that chunk.
+        codeSplitting: {
+          groups: vendorGroups.map(({ name, test }, i) => ({ name, test, priority: vendorGroups.length - i })),
+        },
+      },
+    },
+  },
 });

@@ -10,10 +10,14 @@
  * image stays until the new one has loaded, so switching light sources does
  * not flash.
  *
+ * OpenSeadragon is fetched only when the first viewer mounts (it is most of
+ * the app's weight and pages without images never need it); later viewers
+ * get the loaded module at once.
+ *
  * Render signal: the root element's `data-state` is `loading`, `ready` (every
  * layer fully drawn) or `error`; browser tests wait for it.
  */
-import OpenSeadragon from 'openseadragon';
+import type OpenSeadragon from 'openseadragon';
 import { useEffect, useId, useRef, useState, type CSSProperties, type ReactNode } from 'react';
 import { createPortal } from 'react-dom';
 import type { ImageSource } from '../api/images';
@@ -49,6 +53,23 @@ export interface DeepZoomViewerProps {
   onStateChange?: (state: ViewerState) => void;
 }
 
+type OsdModule = typeof OpenSeadragon;
+
+let loadedOsd: OsdModule | null = null;
+let loadingOsd: Promise<OsdModule> | null = null;
+
+/** One fetch of the OpenSeadragon chunk for every viewer; a failed fetch is tried again by the next caller. */
+function loadOpenSeadragon(): Promise<OsdModule> {
+  loadingOsd ??= import('openseadragon').then(
+    (m) => (loadedOsd = m.default),
+    (err: unknown) => {
+      loadingOsd = null;
+      throw err;
+    },
+  );
+  return loadingOsd;
+}
+
 interface LayerItem {
   url: string;
   item: OpenSeadragon.TiledImage;
@@ -59,8 +80,8 @@ function tileSourceOf(source: ImageSource): string | object {
 }
 
 /** Frame pixels → OSD viewport coordinates, where the frame is 1 wide. */
-function toViewport(rect: ViewRect, frameWidth: number): OpenSeadragon.Rect {
-  return new OpenSeadragon.Rect(rect.x / frameWidth, rect.y / frameWidth, rect.width / frameWidth, rect.height / frameWidth);
+function toViewport(osd: OsdModule, rect: ViewRect, frameWidth: number): OpenSeadragon.Rect {
+  return new osd.Rect(rect.x / frameWidth, rect.y / frameWidth, rect.width / frameWidth, rect.height / frameWidth);
 }
 
 function fromViewport(rect: OpenSeadragon.Rect, frameWidth: number): ViewRect {
@@ -73,7 +94,12 @@ export function DeepZoomViewer({ label, frame, layers, channel, overlay, childre
   const viewerId = useId();
   const rootRef = useRef<HTMLDivElement>(null);
   const hostRef = useRef<HTMLDivElement>(null);
+  // The module is a function: kept through initialiser and updater functions so React does not call it.
+  const [osd, setOsd] = useState<OsdModule | null>(() => loadedOsd);
+  const [osdAttempt, setOsdAttempt] = useState(0);
   const viewerRef = useRef<OpenSeadragon.Viewer | null>(null);
+  // The effects that talk to OpenSeadragon run again once it exists.
+  const [viewer, setViewer] = useState<OpenSeadragon.Viewer | null>(null);
   const itemsRef = useRef(new Map<string, LayerItem>());
   const failedRef = useRef(new Set<string>());
   const frameRef = useRef(frame);
@@ -103,13 +129,33 @@ export function DeepZoomViewer({ label, frame, layers, channel, overlay, childre
     setState((s) => (s === next ? s : next));
   };
 
+  useEffect(() => {
+    if (osd) return;
+    let cancelled = false;
+    setFailure(null);
+    setState('loading');
+    loadOpenSeadragon().then(
+      (m) => {
+        if (!cancelled) setOsd(() => m);
+      },
+      (err: unknown) => {
+        if (cancelled) return;
+        setFailure(`The image viewer could not be loaded (${err instanceof Error ? err.message : String(err)}).`);
+        setState('error');
+      },
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [osd, osdAttempt]);
+
   // The OSD viewer lives as long as the component.
   useEffect(() => {
     const host = hostRef.current;
-    if (!host) return;
+    if (!host || !osd) return;
     let viewer: OpenSeadragon.Viewer;
     try {
-      viewer = OpenSeadragon({
+      viewer = osd({
         element: host,
         // Canvas first: per-layer clipping and opacity are exact there; HTML where canvas is missing.
         drawer: ['canvas', 'html'],
@@ -132,6 +178,7 @@ export function DeepZoomViewer({ label, frame, layers, channel, overlay, childre
       return;
     }
     viewerRef.current = viewer;
+    setViewer(viewer);
 
     const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
     svg.setAttribute('class', 'viewer__overlay');
@@ -143,8 +190,8 @@ export function DeepZoomViewer({ label, frame, layers, channel, overlay, childre
 
     const placeOverlay = () => {
       const w = frameRef.current.width;
-      const origin = viewer.viewport.pixelFromPoint(new OpenSeadragon.Point(0, 0), true);
-      const corner = viewer.viewport.pixelFromPoint(new OpenSeadragon.Point(1, 0), true);
+      const origin = viewer.viewport.pixelFromPoint(new osd.Point(0, 0), true);
+      const corner = viewer.viewport.pixelFromPoint(new osd.Point(1, 0), true);
       const scale = (corner.x - origin.x) / w;
       g.setAttribute('transform', `translate(${origin.x} ${origin.y}) scale(${scale})`);
       // Overlay text and strokes keep their screen size whatever the zoom.
@@ -173,40 +220,36 @@ export function DeepZoomViewer({ label, frame, layers, channel, overlay, childre
     return () => {
       viewer.destroy();
       viewerRef.current = null;
+      setViewer(null);
       itemsRef.current.clear();
       setOverlayHost(null);
     };
-  }, [viewerId]);
+  }, [viewerId, osd]);
 
   // Follow the shared view.
   useEffect(() => {
-    if (!channel) return;
+    if (!channel || !viewer || !osd) return;
     const apply = (view: PublishedView, immediately: boolean) => {
-      const viewer = viewerRef.current;
-      if (!viewer || viewer.world.getItemCount() === 0) return;
+      if (viewerRef.current !== viewer || viewer.world.getItemCount() === 0) return;
       if (view.rect === null) viewer.viewport.goHome(immediately);
       else {
         const current = fromViewport(viewer.viewport.getBounds(true), frameRef.current.width);
-        if (!sameView(view.rect, current, frameRef.current.width)) viewer.viewport.fitBounds(toViewport(view.rect, frameRef.current.width), immediately);
+        if (!sameView(view.rect, current, frameRef.current.width)) viewer.viewport.fitBounds(toViewport(osd, view.rect, frameRef.current.width), immediately);
       }
     };
     const unsubscribe = channel.subscribe((view) => {
       if (view.source !== viewerId) apply(view, !view.animate);
     });
     // A viewer that appears later (a mode switch) starts at the channel's view, once an image gives the world its size.
-    const viewer = viewerRef.current;
-    if (viewer) {
-      if (viewer.world.getItemCount() > 0) apply(channel.current(), true);
-      else viewer.world.addOnceHandler('add-item', () => setTimeout(() => apply(channel.current(), true), 0));
-    }
+    if (viewer.world.getItemCount() > 0) apply(channel.current(), true);
+    else viewer.world.addOnceHandler('add-item', () => setTimeout(() => apply(channel.current(), true), 0));
     return unsubscribe;
-  }, [channel, viewerId]);
+  }, [channel, viewerId, viewer, osd]);
 
   // Reconcile layers with the world.
   const layerKey = layers.map((l) => `${l.id}=${l.source.url}`).join('|');
   useEffect(() => {
-    const viewer = viewerRef.current;
-    if (!viewer) return;
+    if (!viewer || !osd) return;
     const items = itemsRef.current;
     const wanted = new Map(layers.map((l) => [l.id, l]));
     for (const [id, entry] of items) {
@@ -237,7 +280,7 @@ export function DeepZoomViewer({ label, frame, layers, channel, overlay, childre
           }
           const previous = items.get(layer.id);
           items.set(layer.id, { url, item: event.item });
-          applyLayerProps(event.item, current, frameRef.current);
+          applyLayerProps(osd, event.item, current, frameRef.current);
           orderLayers(viewer, layersRef.current, items);
           const settle = () => {
             if (previous) viewer.world.removeItem(previous.item);
@@ -257,15 +300,14 @@ export function DeepZoomViewer({ label, frame, layers, channel, overlay, childre
     }
     refreshState();
     // layerKey stands for the sources of `layers`.
-  }, [layerKey]);
+  }, [layerKey, viewer, osd]);
 
   // Opacity and clip change often (sliders, flicker): applied without touching sources.
   useEffect(() => {
-    const viewer = viewerRef.current;
-    if (!viewer) return;
+    if (!viewer || !osd) return;
     for (const layer of layers) {
       const entry = itemsRef.current.get(layer.id);
-      if (entry) applyLayerProps(entry.item, layer, frame);
+      if (entry) applyLayerProps(osd, entry.item, layer, frame);
     }
     viewer.forceRedraw();
   });
@@ -273,7 +315,6 @@ export function DeepZoomViewer({ label, frame, layers, channel, overlay, childre
   useEffect(() => onStateRef.current?.(state), [state]);
 
   const zoomBy = (factor: number) => {
-    const viewer = viewerRef.current;
     if (!viewer) return;
     userActive.current = true;
     viewer.viewport.zoomBy(factor);
@@ -310,7 +351,7 @@ export function DeepZoomViewer({ label, frame, layers, channel, overlay, childre
           title="Fit whole image"
           onClick={() => {
             userActive.current = true;
-            viewerRef.current?.viewport.goHome();
+            viewer?.viewport.goHome();
           }}
         >
           ⤢
@@ -318,12 +359,17 @@ export function DeepZoomViewer({ label, frame, layers, channel, overlay, childre
       </div>}
       {shownState === 'loading' && (
         <div className="viewer__status" role="status">
-          <span className="spinner" aria-hidden="true" /> Loading image…
+          <span className="spinner" aria-hidden="true" /> {osd ? 'Loading image…' : 'Loading the image viewer…'}
         </div>
       )}
       {failure && (
         <div className="viewer__status viewer__status--error" role="alert">
           {failure}
+          {!osd && (
+            <button type="button" className="button" onClick={() => setOsdAttempt((n) => n + 1)}>
+              Try again
+            </button>
+          )}
         </div>
       )}
       {children}
@@ -331,7 +377,7 @@ export function DeepZoomViewer({ label, frame, layers, channel, overlay, childre
   );
 }
 
-function applyLayerProps(item: OpenSeadragon.TiledImage, layer: ViewerLayer, frame: { width: number; height: number }) {
+function applyLayerProps(osd: OsdModule, item: OpenSeadragon.TiledImage, layer: ViewerLayer, frame: { width: number; height: number }) {
   const opacity = layer.opacity ?? 1;
   if (item.getOpacity() !== opacity) item.setOpacity(opacity);
   // The clip is in the layer's own image pixels, which may differ in resolution from the frame.
@@ -339,7 +385,7 @@ function applyLayerProps(item: OpenSeadragon.TiledImage, layer: ViewerLayer, fra
   const size = item.source.dimensions;
   if (clip) {
     const s = size.x / frame.width;
-    const rect = new OpenSeadragon.Rect(clip.x * s, clip.y * s, clip.width * s, clip.height * s);
+    const rect = new osd.Rect(clip.x * s, clip.y * s, clip.width * s, clip.height * s);
     const old = item.getClip();
     if (!old || old.x !== rect.x || old.y !== rect.y || old.width !== rect.width || old.height !== rect.height) item.setClip(rect);
   } else if (item.getClip()) {
