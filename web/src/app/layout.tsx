@@ -1,5 +1,6 @@
 import { Component, type ErrorInfo, type ReactNode } from 'react';
 import { Link, NavLink, Outlet, useLocation } from 'react-router-dom';
+import { NewAlertsBadge } from '../features/alerts/new-alerts-badge';
 import { UserMenu } from '../features/auth/user-menu';
 import { roleCan, type Permission } from '../shared/auth/permissions';
 import { useUser } from '../shared/auth/session';
@@ -10,12 +11,15 @@ export interface NavItem {
   label: string;
   permissions: Permission[];
   end?: boolean;
+  /** Shown after the label, except for roles holding `unless` (border officers see how many alerts are new; drafters do not). */
+  badge?: { Component: () => ReactNode; unless: Permission };
 }
 
 export const NAV_ITEMS: NavItem[] = [
   { to: '/', label: 'Library', permissions: ['specimens:read'], end: true },
   { to: '/compare', label: 'Compare', permissions: ['comparisons:submit'] },
   { to: '/specimens/new', label: 'New specimen', permissions: ['specimens:write'] },
+  { to: '/alerts', label: 'Alerts', permissions: ['alerts:read'], badge: { Component: NewAlertsBadge, unless: 'alerts:draft' } },
   { to: '/verification', label: 'Verification', permissions: ['verification:submit', 'verification:answer'] },
   { to: '/cases', label: 'Cases', permissions: ['cases:read-all', 'cases:read-assigned'] },
 ];
@@ -42,6 +46,7 @@ export function Layout() {
               <li key={item.to}>
                 <NavLink to={item.to} end={item.end ?? false}>
                   {item.label}
+                  {item.badge && !roleCan(user.role, item.badge.unless) && <item.badge.Component />}
                 </NavLink>
               </li>
             ))}

@@ -8,6 +8,9 @@ import { SpecimenPage } from '../features/specimen/specimen-page';
 import { RequestVerificationPage } from '../features/verification/request-verification-page';
 import { VerificationListPage } from '../features/verification/verification-list-page';
 import { VerificationPage } from '../features/verification/verification-page';
+import { EditAlertPage, NewAlertPage } from '../features/alerts/alert-form-page';
+import { AlertListPage } from '../features/alerts/alert-list-page';
+import { AlertPage } from '../features/alerts/alert-page';
 import { LoginPage } from '../features/auth/login-page';
 import { EditCasePage, NewCasePage } from '../features/cases/case-form-page';
 import { CaseListPage } from '../features/cases/case-list-page';
@@ -42,6 +45,10 @@ export const routes: RouteObject[] = [
       { path: 'cases/new', element: guard('cases:manage', <NewCasePage />) },
       { path: 'cases/:id', element: guard(CASE_READERS, <CasePage />) },
       { path: 'cases/:id/edit', element: guard('cases:manage', <EditCasePage />) },
+      { path: 'alerts', element: guard('alerts:read', <AlertListPage />) },
+      { path: 'alerts/new', element: guard('alerts:draft', <NewAlertPage />) },
+      { path: 'alerts/:id', element: guard('alerts:read', <AlertPage />) },
+      { path: 'alerts/:id/edit', element: guard('alerts:draft', <EditAlertPage />) },
       { path: 'verification', element: guard(VERIFIERS, <VerificationListPage />) },
       { path: 'verification/new', element: guard('verification:submit', <RequestVerificationPage />) },
       { path: 'verification/:id', element: guard(VERIFIERS, <VerificationPage />) },

@@ -4,6 +4,7 @@
  * the API would not send.
  */
 import {
+  type Alert,
   validate,
   validateSpecimen,
   type Capture,
@@ -216,4 +217,27 @@ export function makeVerificationRequest(overrides: Partial<VerificationRequest> 
     history: [{ at: '2026-11-28T03:00:00Z', actor: 'bo.officer', action: 'submit', to: 'submitted' }],
     ...overrides,
   } as VerificationRequest);
+}
+
+/** An alert as GET /api/alerts/:id answers, checked against the alert schema. */
+export function makeAlert(overrides: Partial<Alert> = {}): Alert {
+  return checked('alert', {
+    id: nextId('al'),
+    revision: 1,
+    title: 'Counterfeit Utopia passports without the UV emblem',
+    summary: 'Counterfeits of the 2019 series lack the UV 365 emblem on the data page.',
+    checks: [{ text: 'Look for the emblem under UV 365 nm.' }],
+    specimenId: 'spec000001',
+    affected: { issuingState: 'UTO', documentCategory: 'passport', documentCode: 'P', series: '2019' },
+    severity: 'high',
+    status: 'published',
+    history: [{ action: 'create', actor: 'erin', at: '2026-11-20T08:00:00Z' }],
+    draftedBy: 'erin',
+    createdAt: '2026-11-20T08:00:00Z',
+    updatedAt: '2026-11-21T08:00:00Z',
+    publishedAt: '2026-11-21T08:00:00Z',
+    approvedBy: 'otto',
+    submittedAt: '2026-11-20T09:00:00Z',
+    ...overrides,
+  } as Alert);
 }

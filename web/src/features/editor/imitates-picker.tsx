@@ -8,8 +8,26 @@ import { issuingStateShortLabel } from '../../shared/vocabulary';
 import { searchSpecimens } from '../library/api';
 import { getSpecimen } from '../specimen/api';
 
-/** Picks the genuine specimen a fraud imitates, by searching the library rather than typing an id. */
-export function ImitatesPicker({ value, onChange, control }: { value: string; onChange: (id: string) => void; control: FieldControlProps }) {
+const GENUINE_STATUSES = ['genuine', 'specimen'];
+
+/**
+ * Picks a specimen by searching the library rather than typing an id: by
+ * default the genuine specimen a fraud imitates; `statuses` and `noun` pick
+ * others (an alert's fraudulent specimen).
+ */
+export function ImitatesPicker({
+  value,
+  onChange,
+  control,
+  statuses = GENUINE_STATUSES,
+  noun = 'genuine specimens',
+}: {
+  value: string;
+  onChange: (id: string) => void;
+  control: FieldControlProps;
+  statuses?: string[];
+  noun?: string;
+}) {
   const api = useApi();
   const [text, setText] = useState('');
   const [results, setResults] = useState<Specimen[] | null>(null);
@@ -25,7 +43,7 @@ export function ImitatesPicker({ value, onChange, control }: { value: string; on
     }
     const controller = new AbortController();
     const timer = setTimeout(() => {
-      searchSpecimens(api, { q, filters: { status: ['genuine', 'specimen'] }, sort: 'relevance' }, { limit: 8, signal: controller.signal }).then(
+      searchSpecimens(api, { q, filters: { status: statuses }, sort: 'relevance' }, { limit: 8, signal: controller.signal }).then(
         (page) => {
           setResults(page.items);
           setError(null);
@@ -39,7 +57,9 @@ export function ImitatesPicker({ value, onChange, control }: { value: string; on
       clearTimeout(timer);
       controller.abort();
     };
-  }, [api, text]);
+    // The status list is fixed per use; a new array each render must not restart the search.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [api, text, statuses.join(',')]);
 
   if (value) {
     return (
@@ -71,14 +91,14 @@ export function ImitatesPicker({ value, onChange, control }: { value: string; on
         type="search"
         value={text}
         onChange={(e) => setText(e.target.value)}
-        placeholder="Search genuine specimens by title…"
+        placeholder={`Search ${noun} by title…`}
         aria-controls={listId}
         autoComplete="off"
       />
       {error !== null && <span className="field__error">{errorMessage(error)}</span>}
       {results && (
-        <ul id={listId} className="picker__results" aria-label="Matching genuine specimens">
-          {results.length === 0 && <li className="muted">No genuine specimen matches.</li>}
+        <ul id={listId} className="picker__results" aria-label={`Matching ${noun}`}>
+          {results.length === 0 && <li className="muted">No {noun.replace(/s$/, '')} matches.</li>}
           {results.map((s) => (
             <li key={s.id}>
               <button
