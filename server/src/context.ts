@@ -110,6 +110,7 @@ export async function openContext(config: Config, options: OpenContextOptions = 
     version: EXEMPLAR_VERSION,
     concurrency: options.comparisonConcurrency ?? Math.max(1, config.comparisons.serverConcurrency),
     leaseMs: config.comparisons.leaseMs,
+    audit,
   });
   const comparisons = new ComparisonService({
     catalog,

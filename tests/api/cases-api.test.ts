@@ -58,6 +58,19 @@ describe('case schema', () => {
   });
 });
 
+describe('the comparison a case is built on', () => {
+  it('is in the audit trail from submission to its outputs', async () => {
+    const entries = await auditOf(`comparison:${comparisonId}`);
+    expect(entries.map((e) => [e.action, e.actor])).toEqual([
+      ['comparison.submit', 'examiner'],
+      ['comparison.complete', 'comparison-runner'],
+    ]);
+    const done = (await (await as('examiner')).inject({ method: 'GET', url: `/api/comparisons/${comparisonId}` })).json();
+    const white = done.result.lights.find((l: { lightSource: string }) => l.lightSource === 'white');
+    expect(entries[1]!.hashes).toMatchObject({ 'white/aligned': white.outputs.aligned.sha256, 'white/heatmap': white.outputs.heatmap.sha256 });
+  });
+});
+
 describe('/api/cases', () => {
   let caseId: string;
 

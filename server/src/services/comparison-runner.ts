@@ -35,6 +35,7 @@ import {
   type PipelinePool,
 } from '@exemplar/image-pipeline';
 import type { Capture, ComparisonOutput, ComparisonReference, ComparisonResult, IdentificationResult, LightComparisonResult, Specimen } from '@exemplar/specimens-schema';
+import type { AuditService } from '../audit/audit.service';
 import type { LimitsConfig } from '../config';
 import { isExemplarError } from '../errors';
 import type { CatalogStore, Job, JobError, JobProgress } from '../stores/catalog.port';
@@ -71,6 +72,8 @@ export interface ComparisonRunnerDeps {
   /** How long `stop` waits for running jobs before abandoning them to their lease. */
   stopGraceMs?: number;
   workerId?: string;
+  /** Finished and failed comparisons are recorded in the audit trail, with the outputs' hashes. */
+  audit?: AuditService;
 }
 
 /** Why a job's work was interrupted without failing it. */
@@ -243,6 +246,8 @@ export class ComparisonRunner {
       if (ac.signal.aborted) throw ac.signal.reason;
       await catalog.jobs.complete(job.id, this.workerId, result);
       this.log.info({ jobId: job.id }, 'comparison done');
+      const hashes = Object.fromEntries(result.result.lights.flatMap((l) => Object.entries(l.outputs).map(([kind, o]) => [`${l.lightSource}/${kind}`, o.sha256])));
+      await this.recordOutcome(job, 'comparison.complete', hashes, { reference: result.reference });
     } catch (err) {
       clearInterval(timer);
       await beating;
@@ -265,10 +270,21 @@ export class ComparisonRunner {
         await catalog.jobs.fail(job.id, this.workerId, e);
       } catch (failErr) {
         this.log.warn({ err: failErr, jobId: job.id }, 'comparison runner: could not record the failure');
+        return;
       }
+      await this.recordOutcome(job, 'comparison.fail', {}, { code: e.code });
     } finally {
       this.running.delete(job.id);
       await fs.rm(work, { recursive: true, force: true });
+    }
+  }
+
+  /** The job's outcome is stored whatever happens here: a failure to audit it is logged, never undone. */
+  private async recordOutcome(job: Job, action: string, hashes: Record<string, string>, details: Record<string, unknown>): Promise<void> {
+    try {
+      await this.d.audit?.record({ actor: systemActor('comparison-runner'), action, target: { kind: 'comparison', id: job.id }, hashes, details: { ...details, attempt: job.attempts, workerId: this.workerId } });
+    } catch (err) {
+      this.log.error({ err, jobId: job.id, action }, 'comparison runner: could not record the outcome in the audit trail');
     }
   }
 
