@@ -130,6 +130,8 @@ export interface PhotoCaseResult {
   /** Regions outside personalised zones when the photo is compared with its own document (false alarms). */
   falseRegions: number | null;
   falseRegionBoxes: DifferenceRegion['box'][];
+  /** Findings (MRZ checks) on the genuine photo: false alarms when not empty. */
+  findings: string[];
   alignMs: number;
   compareMs: number | null;
 }
@@ -148,13 +150,14 @@ export interface TimingResult {
 export interface DocumentsBenchResult {
   benchmark: 'pipeline-documents';
   cases: (ForgedCaseResult | GenuineCaseResult | IdentityCaseResult | PhotoCaseResult)[];
-  photos: { count: number; aligned: number; cornerErrorMedianPx: number | null; cornerErrorMaxPx: number | null; acc1px: number; falseRegionsMax: number | null };
+  photos: { count: number; aligned: number; cornerErrorMedianPx: number | null; cornerErrorMaxPx: number | null; acc1px: number; falseRegionsMax: number | null; photosWithFindings: number };
   targets: {
     everyForgedFieldFlagged: boolean;
     atMostOneFalseRegionPerGenuinePair: boolean;
     nothingFlaggedOnIdentityPairs: boolean;
     photoCornerErrorMedianAtMostHalfPixel: boolean;
     atMostOneFalseRegionPerGenuinePhoto: boolean;
+    noFindingsOnGenuinePhotos: boolean;
   };
   timing: TimingResult[];
   parameters: typeof DEFAULT_COMPARE_PARAMS;
@@ -374,6 +377,7 @@ async function photoCases(MIDV: string, seeds: readonly number[], log: (line: st
         cornerErrorPx: al.ok ? round4(cornerError(al.homography, photo.homography, reference.width, reference.height)) : null,
         falseRegions: null,
         falseRegionBoxes: [],
+        findings: [],
         alignMs,
         compareMs: null,
       };
@@ -381,9 +385,10 @@ async function photoCases(MIDV: string, seeds: readonly number[], log: (line: st
         const { value: res, ms } = await timed(() => compareImages({ reference, questioned, homography: al.homography, lightSource: 'white', zones: src.zones }));
         result.falseRegions = res.regions.length;
         result.falseRegionBoxes = res.regions.map((r) => r.box);
+        result.findings = res.findings.map((f) => f.kind);
         result.compareMs = ms;
       }
-      log(`${result.id}: ${al.ok ? `corner error ${result.cornerErrorPx} px, ${result.falseRegions} false region(s)` : `refused (${al.reason})`}, align ${alignMs} ms`);
+      log(`${result.id}: ${al.ok ? `corner error ${result.cornerErrorPx} px, ${result.falseRegions} false region(s), findings [${result.findings.join(', ')}]` : `refused (${al.reason})`}, align ${alignMs} ms`);
       out.push(result);
     }
   }
@@ -439,10 +444,12 @@ export async function benchDocuments(options: DocumentsBenchOptions = {}): Promi
       cornerErrorMaxPx: errors.length === photos.length && errors.length > 0 ? round4(Math.max(...errors)) : null,
       acc1px: photos.length > 0 ? round4(errors.filter((e) => e <= 1).length / photos.length) : 0,
       falseRegionsMax: falseCounts.length > 0 ? Math.max(...falseCounts) : null,
+      photosWithFindings: photos.filter((p) => p.findings.length > 0).length,
     },
     targets: {
       photoCornerErrorMedianAtMostHalfPixel: photoMedian !== null && photoMedian <= 0.5,
       atMostOneFalseRegionPerGenuinePhoto: falseCounts.length === photos.length && falseCounts.every((n) => n <= 1),
+      noFindingsOnGenuinePhotos: falseCounts.length === photos.length && photos.every((p) => p.findings.length === 0),
       everyForgedFieldFlagged: forged.length > 0 && forged.every((c) => c.flagged),
       atMostOneFalseRegionPerGenuinePair: genuine.length > 0 && genuine.every((c) => c.meetsTarget),
       nothingFlaggedOnIdentityPairs: identity.length > 0 && identity.every((c) => c.meetsTarget),
