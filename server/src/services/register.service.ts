@@ -16,7 +16,7 @@ import { getIssuingState, validate, type IssuingState, type RegisterEntry, type 
 import { parse as parseCsv } from 'csv-parse/sync';
 import { ExemplarError } from '../errors';
 import { assertCan, can } from '../auth/policy';
-import type { RecordCollection, RecordFilter, RecordStore } from '../stores/records.port';
+import { MAX_FIND_LIMIT, type RecordCollection, type RecordFilter, type RecordStore } from '../stores/records.port';
 import type { Actor } from './actor';
 import { newRecordId, timestamp, validationFailed, valueOrThrow } from './common';
 import { parseMrz, type MrzParseResult } from './mrz.service';
@@ -26,6 +26,8 @@ export const DEFAULT_REGISTER_LIMIT = 50;
 export const MAX_REGISTER_LIMIT = 500;
 /** A register export from an issuer can be large; beyond this, split the file. */
 export const MAX_IMPORT_ROWS = 50_000;
+/** Numbers looked up per query when an import checks for duplicates. */
+const IMPORT_LOOKUP_CHUNK = 500;
 export const REGISTER_CSV_COLUMNS = ['issuingState', 'documentNumber', 'documentCode', 'status', 'date', 'source', 'notes'] as const;
 const REQUIRED_CSV_COLUMNS = ['issuingState', 'documentNumber', 'status', 'source'];
 
@@ -208,6 +210,7 @@ export class RegisterService {
   async importCsv(actor: Actor, csv: string, mode: ImportMode = 'valid-rows'): Promise<ImportReport> {
     assertCan(actor, 'register:write');
     const rows = parseRegisterCsv(csv);
+    const existing = await this.existingIds(rows.map((r) => r.values['documentNumber']).filter((n): n is string => n !== undefined).map(normaliseDocumentNumber));
     const reports: ImportRowReport[] = [];
     const accepted: { report: ImportRowReport; input: RegisterEntryCreate }[] = [];
     const seen = new Map<string, number>();
@@ -228,10 +231,10 @@ export class RegisterService {
         continue;
       }
       seen.set(key, row);
-      const existing = await this.entries.findOne({ issuingState: input.issuingState, documentNumber: normaliseDocumentNumber(input.documentNumber) });
-      if (existing) {
+      const existingId = existing.get(key);
+      if (existingId !== undefined) {
         report.duplicate = true;
-        report.errors = [{ field: 'documentNumber', message: `is already in the register (entry ${existing.id})` }];
+        report.errors = [{ field: 'documentNumber', message: `is already in the register (entry ${existingId})` }];
         continue;
       }
       accepted.push({ report, input });
@@ -278,6 +281,21 @@ export class RegisterService {
       details: { mode, rows: reports.length, imported: report.imported, refused: report.refused, duplicates: report.duplicates, ids: imported.map((r) => r.id) },
     });
     return report;
+  }
+
+  /** Ids of the entries holding these numbers, by `state:number` (one query per chunk rather than one per row). */
+  private async existingIds(numbers: readonly string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    const unique = [...new Set(numbers.filter((n) => n !== ''))];
+    for (let i = 0; i < unique.length; i += IMPORT_LOOKUP_CHUNK) {
+      const chunk = unique.slice(i, i + IMPORT_LOOKUP_CHUNK);
+      for (let offset = 0; ; offset += MAX_FIND_LIMIT) {
+        const page = await this.entries.find({ filter: { documentNumber: { $in: chunk } }, limit: MAX_FIND_LIMIT, offset });
+        for (const e of page) found.set(`${e.issuingState}:${e.documentNumber}`, e.id);
+        if (page.length < MAX_FIND_LIMIT) break;
+      }
+    }
+    return found;
   }
 
   private async insert(actor: Actor, input: RegisterEntryCreate): Promise<RegisterEntry> {
