@@ -59,7 +59,7 @@ describe('POST /api/comparisons (multipart) → GET /api/comparisons/:id', () =>
     expect(res.statusCode).toBe(202);
     const queued = res.json();
     expect(res.headers.location).toBe(`/api/comparisons/${queued.id}`);
-    expect(queued).toMatchObject({ status: 'queued', reference: { specimenId: specimen.id, captureId: capture.id }, result: null, createdBy: 'local' });
+    expect(queued).toMatchObject({ status: 'queued', reference: { specimenId: specimen.id, captureId: capture.id }, result: null, createdBy: 'examiner' });
     for (const l of COMPARED) {
       expect(queued.questioned[l].sha256).toBe(sha(fraud.images[l as 'white']!));
       // The original is stored byte-exact and downloadable.
