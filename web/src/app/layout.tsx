@@ -21,6 +21,7 @@ export const NAV_ITEMS: NavItem[] = [
   { to: '/specimens/new', label: 'New specimen', permissions: ['specimens:write'] },
   { to: '/alerts', label: 'Alerts', permissions: ['alerts:read'], badge: { Component: NewAlertsBadge, unless: 'alerts:draft' } },
   { to: '/verification', label: 'Verification', permissions: ['verification:submit', 'verification:answer'] },
+  { to: '/register', label: 'Register', permissions: ['register:read'] },
   { to: '/cases', label: 'Cases', permissions: ['cases:read-all', 'cases:read-assigned'] },
 ];
 

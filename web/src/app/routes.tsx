@@ -4,6 +4,7 @@ import { ComparisonPage } from '../features/compare/comparison-page';
 import { UploadComparePage } from '../features/compare/upload-compare-page';
 import { EditSpecimenPage, NewSpecimenPage } from '../features/editor/editor-page';
 import { LibraryPage } from '../features/library/library-page';
+import { RegisterPage } from '../features/register/register-page';
 import { SpecimenPage } from '../features/specimen/specimen-page';
 import { RequestVerificationPage } from '../features/verification/request-verification-page';
 import { VerificationListPage } from '../features/verification/verification-list-page';
@@ -49,6 +50,7 @@ export const routes: RouteObject[] = [
       { path: 'alerts/new', element: guard('alerts:draft', <NewAlertPage />) },
       { path: 'alerts/:id', element: guard('alerts:read', <AlertPage />) },
       { path: 'alerts/:id/edit', element: guard('alerts:draft', <EditAlertPage />) },
+      { path: 'register', element: guard('register:read', <RegisterPage />) },
       { path: 'verification', element: guard(VERIFIERS, <VerificationListPage />) },
       { path: 'verification/new', element: guard('verification:submit', <RequestVerificationPage />) },
       { path: 'verification/:id', element: guard(VERIFIERS, <VerificationPage />) },

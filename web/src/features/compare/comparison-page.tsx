@@ -8,6 +8,7 @@ import { useDocumentTitle } from '../../shared/ui/use-document-title';
 import { getSpecimen } from '../specimen/api';
 import { getComparison, repeatComparison, stageLabel, toComparison, type ApiComparison } from './api';
 import { ComparisonViewer } from './comparison-viewer';
+import { RegisterHitsBanner } from '../register/register-hits';
 
 /** How often a running comparison is asked for its progress. */
 export const POLL_MS = 1000;
@@ -119,6 +120,7 @@ export function ComparisonPage() {
     return (
       <section className="panel progress-panel" aria-labelledby="progress-heading">
         <h1 id="progress-heading">Comparing…</h1>
+        <RegisterHitsBanner hits={raw.registerHits} />
         <progress max={1} value={fraction} aria-label="Comparison progress" aria-valuetext={`${Math.round(fraction * 100)}%`} />
         <p role="status" aria-live="polite">
           {stageLabel(raw.progress?.stage ?? raw.status)} — {Math.round(fraction * 100)}%
@@ -148,6 +150,7 @@ export function ComparisonPage() {
           New comparison
         </Link>
       </header>
+      <RegisterHitsBanner hits={raw.registerHits} />
       <ComparisonViewer comparison={comparison} initialMode={params.get('mode') ?? undefined} initialLight={params.get('light') ?? undefined} onModeChange={onMode} onLightChange={onLight} />
     </div>
   );

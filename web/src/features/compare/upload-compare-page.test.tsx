@@ -81,3 +81,19 @@ test('a refused questioned image is reported at its slot', async () => {
   expect(await within(slot).findByRole('alert')).toHaveTextContent('truncated');
   expect(screen.getByText('The comparison could not be started')).toBeInTheDocument();
 });
+
+test('MRZ lines typed with the questioned images go with the comparison, for the register check', async () => {
+  const testApi = api();
+  renderApp(testApi, `/compare?reference=${reference.id}`);
+  const user = userEvent.setup();
+  await screen.findByLabelText('Chosen reference');
+  await user.upload(screen.getByLabelText('Image for White light'), png('w.png'));
+  const mrz = screen.getByRole('textbox', { name: 'MRZ lines (optional)' });
+  await user.type(mrz, 'P<UTOERIKSSON<<ANNA');
+  expect(screen.getByRole('button', { name: 'Compare 1 image' })).toBeDisabled();
+  await user.type(mrz, '{enter}L898902C36UTO7408122F1204159ZE184226B<<<<<10');
+  await user.click(screen.getByRole('button', { name: 'Compare 1 image' }));
+  await waitFor(() => expect(testApi.calls('POST', '/api/comparisons')).toHaveLength(1));
+  const form = testApi.calls('POST', '/api/comparisons')[0]!.body as FormData;
+  expect(JSON.parse(form.get('comparison') as string).mrz).toEqual({ lines: ['P<UTOERIKSSON<<ANNA', 'L898902C36UTO7408122F1204159ZE184226B<<<<<10'] });
+});

@@ -9,6 +9,7 @@ import { AddLightSlot, assignFiles, emptySlot, IMAGE_ACCEPT, ImageSlot, type Slo
 import { StatusBadge } from '../../shared/ui/status-badge';
 import { ErrorState, LoadingState } from '../../shared/ui/states';
 import { useDocumentTitle } from '../../shared/ui/use-document-title';
+import { mrzLineCountProblem, mrzLinesOf } from '../../shared/mrz';
 import { byLightOrder, issuingStateShortLabel, lightLabel, pageLabel } from '../../shared/vocabulary';
 import { fileProgress } from '../editor/api';
 import { coverImage, searchSpecimens } from '../library/api';
@@ -121,6 +122,9 @@ export function UploadComparePage() {
       : undefined;
   const [slots, setSlots] = useState<SlotState[]>(QUESTIONED_SLOTS.map(emptySlot));
   const [notes, setNotes] = useState('');
+  const [mrz, setMrz] = useState('');
+  const mrzLines = mrzLinesOf(mrz);
+  const mrzProblem = mrzLineCountProblem(mrzLines);
   const [filter, setFilter] = useState<{ issuingState: string; documentCode: string }>({ issuingState: '', documentCode: '' });
   const [candidates, setCandidates] = useState<{ status: 'idle' | 'loading' | 'ready' | 'error'; items: IdentificationCandidate[]; searched?: number; error?: unknown }>({
     status: 'idle',
@@ -132,6 +136,7 @@ export function UploadComparePage() {
   const [error, setError] = useState<unknown>(null);
   const controller = useRef<AbortController | null>(null);
   const notesId = useId();
+  const mrzId = useId();
   useDocumentTitle('Compare a questioned document');
 
   const chooseReference = (id: string | null) => {
@@ -173,7 +178,7 @@ export function UploadComparePage() {
     try {
       const { id } = await startComparison(
         api,
-        { reference: referenceChoice, ...(notes.trim() ? { notes: notes.trim() } : {}) },
+        { reference: referenceChoice, ...(notes.trim() ? { notes: notes.trim() } : {}), ...(mrzLines.length ? { mrz: { lines: mrzLines } } : {}) },
         chosen.map((s) => ({ lightSource: s.light, file: s.file })),
         ({ loaded, total }) => {
           setProgress(total > 0 ? loaded / total : 0);
@@ -220,6 +225,25 @@ export function UploadComparePage() {
             </label>
             <input id={notesId} type="text" value={notes} onChange={(e) => setNotes(e.target.value)} placeholder="e.g. case 2024-117, passport presented at gate 4" disabled={sending} />
             <span className="field__hint">The first line names the questioned document in the viewer.</span>
+          </div>
+          <div className="field field--wide">
+            <label htmlFor={mrzId} className="field__label">
+              MRZ lines (optional)
+            </label>
+            <textarea
+              id={mrzId}
+              className="mrz-input"
+              rows={2}
+              value={mrz}
+              onChange={(e) => setMrz(e.target.value)}
+              disabled={sending}
+              spellCheck={false}
+              aria-describedby={`${mrzId}-hint`}
+              aria-invalid={mrzProblem ? true : undefined}
+            />
+            <span id={`${mrzId}-hint`} className={mrzProblem ? 'field__error' : 'field__hint'}>
+              {mrzProblem ?? 'As printed, one line per row: the document is checked against the lost/stolen register.'}
+            </span>
           </div>
         </div>
         <ul className="slots" aria-label="Questioned images by light source">
@@ -328,7 +352,7 @@ export function UploadComparePage() {
         <h2 id="run-heading">3. Compare</h2>
         {error !== null && <ErrorState title="The comparison could not be started" error={error} />}
         <div className="button-row">
-          <button type="button" className="button button--primary" disabled={sending || !referenceChoice || chosen.length === 0} onClick={() => void run()}>
+          <button type="button" className="button button--primary" disabled={sending || !referenceChoice || chosen.length === 0 || mrzProblem !== null} onClick={() => void run()}>
             {sending ? 'Uploading…' : `Compare ${chosen.length} image${chosen.length === 1 ? '' : 's'}`}
           </button>
           {sending && (

@@ -5,19 +5,12 @@ import { errorMessage, isAbort, isApiError } from '../../shared/api/client';
 import { AddLightSlot, assignFiles, emptySlot, IMAGE_ACCEPT, ImageSlot, type SlotState } from '../../shared/ui/image-slot';
 import { ErrorState } from '../../shared/ui/states';
 import { useDocumentTitle } from '../../shared/ui/use-document-title';
+import { mrzLineCountProblem, mrzLinesOf } from '../../shared/mrz';
 import { byLightOrder } from '../../shared/vocabulary';
 import { fileProgress } from '../editor/api';
 import { submitRequest, URGENCIES, type NewRequest, type Urgency } from './api';
 
 const DEFAULT_SLOTS = ['white', 'uv-365', 'ir-870'];
-
-/** MRZ lines as typed: one per line, upper case, spaces dropped (the MRZ has none; '<' is the filler). */
-export function mrzLinesOf(text: string): string[] {
-  return text
-    .split(/\r?\n/)
-    .map((l) => l.replace(/\s+/g, '').toUpperCase())
-    .filter(Boolean);
-}
 
 export function RequestVerificationPage() {
   useDocumentTitle('Request verification');
@@ -37,7 +30,7 @@ export function RequestVerificationPage() {
 
   const chosen = slots.filter((s): s is SlotState & { file: File } => s.file !== null);
   const lines = mrzLinesOf(mrz);
-  const mrzProblem = lines.length > 0 && (lines.length < 2 || lines.length > 3) ? 'An MRZ has 2 or 3 lines.' : null;
+  const mrzProblem = mrzLineCountProblem(lines);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
