@@ -148,6 +148,7 @@ export class VerificationService {
 
     const id = newRecordId();
     const created: string[] = [];
+    let saved: VerificationRequest;
     try {
       const questioned: VerificationRequest['questioned'] = {};
       for (const f of checked) {
@@ -189,12 +190,7 @@ export class VerificationService {
         }),
         'verification request',
       );
-      const saved = await this.requests.insert(record);
-      await this.afterChange(actor, saved, 'submit', {
-        hashes: Object.values(saved.questioned).flatMap((q) => (q ? [q.sha256] : [])),
-        details: { urgency: saved.urgency, registerHits: saved.registerHits.map((h) => h.id) },
-      });
-      return saved;
+      saved = await this.requests.insert(record);
     } catch (err) {
       for (const key of created.reverse()) {
         try {
@@ -205,6 +201,12 @@ export class VerificationService {
       }
       throw err;
     }
+    // Stored: from here on the images belong to the request, whatever else fails.
+    await this.afterChange(actor, saved, 'submit', {
+      hashes: Object.values(saved.questioned).flatMap((q) => (q ? [q.sha256] : [])),
+      details: { urgency: saved.urgency, registerHits: saved.registerHits.map((h) => h.id) },
+    });
+    return saved;
   }
 
   async get(actor: Actor, id: string): Promise<VerificationRequest> {
