@@ -28,6 +28,7 @@ import registerRoutes from './routes/register/index';
 import captureRoutes from './routes/specimens/captures';
 import specimenRoutes from './routes/specimens/index';
 import userRoutes from './routes/users/index';
+import verificationRoutes from './routes/verification/index';
 
 export interface AppOptions {
   context: AppContext;
@@ -78,6 +79,7 @@ export default async function exemplarApp(app: FastifyInstance, opts: AppOptions
   await app.register(caseRoutes);
   await app.register(alertRoutes);
   await app.register(registerRoutes);
+  await app.register(verificationRoutes);
 
   // Comparison jobs run in this process too unless EXEMPLAR_SERVER_COMPARISONS=0 (then only `exemplar worker`s run them).
   const { comparisonRunner, config } = opts.context;

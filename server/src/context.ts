@@ -18,6 +18,8 @@ import { CaseService } from './services/cases.service';
 import { SpecimenService } from './services/specimens.service';
 import { AlertsService } from './services/alerts.service';
 import { RegisterService } from './services/register.service';
+import { VerificationService } from './services/verification.service';
+import { VerificationWebhook } from './services/verification-webhook';
 import { openCatalogStore } from './stores/catalog.open';
 import type { CatalogStore } from './stores/catalog.port';
 import { openObjectStore } from './stores/objects.open';
@@ -36,6 +38,8 @@ export interface AppServices {
   readonly alerts: AlertsService;
   /** The lost, stolen and revoked documents register. */
   readonly register: RegisterService;
+  /** Verification requests (the 24-hour service). */
+  readonly verification: VerificationService;
   /** Users, sessions, API tokens, login lock-out. */
   readonly auth: AuthService;
 }
@@ -129,6 +133,19 @@ export async function openContext(config: Config, options: OpenContextOptions = 
   const cases = new CaseService({ records: catalog.records, catalog, objects, audit, auth, comparisons, version: EXEMPLAR_VERSION });
 
   const register = new RegisterService({ records: catalog.records, audit });
+  const { webhookUrl, webhookSecret, webhookRetryMs } = config.verification;
+  const webhook = webhookUrl !== undefined && webhookSecret !== undefined ? new VerificationWebhook({ url: webhookUrl, secret: webhookSecret, retryMs: webhookRetryMs }) : undefined;
+  const verification = new VerificationService({
+    records: catalog.records,
+    objects,
+    ingest,
+    register,
+    audit,
+    limits: config.limits,
+    checkComparison: async (id, actor) => void (await comparisons.get(id, actor)),
+    ...(webhook && { webhook }),
+    ...(options.onCleanupError && { onCleanupError: options.onCleanupError }),
+  });
 
   const alerts = new AlertsService({ catalog, audit });
 
@@ -137,12 +154,13 @@ export async function openContext(config: Config, options: OpenContextOptions = 
     config,
     catalog,
     objects,
-    services: { alerts, audit, cases, specimens, ingest, images, comparisons, identify, auth, register },
+    services: { alerts, audit, cases, specimens, ingest, images, comparisons, identify, auth, register, verification },
     pipeline: pool,
     comparisonRunner,
     close: () =>
       (closing ??= (async () => {
         try {
+          webhook?.close();
           await comparisonRunner.stop();
           await pool.close();
         } finally {
