@@ -1,6 +1,16 @@
 import { validate } from '@exemplar/specimens-schema';
 import { makeZone } from '../../test/fixtures';
-import { clientToFrame, initialZoneState, zoneEditorReducer, zonesForSave, type ZoneCommand, type ZoneEditorState } from './zone-editor-state';
+import {
+  canRedo,
+  canUndo,
+  clientToFrame,
+  HISTORY_LIMIT,
+  initialZoneState,
+  zoneEditorReducer,
+  zonesForSave,
+  type ZoneCommand,
+  type ZoneEditorState,
+} from './zone-editor-state';
 
 const frame = { width: 2000, height: 1400 };
 const run = (state: ZoneEditorState, ...commands: ZoneCommand[]) => commands.reduce(zoneEditorReducer, state);
@@ -73,4 +83,144 @@ test('pointer positions map to frame pixels through the letterboxed viewBox', ()
   expect(clientToFrame(10, 170, rect, view)).toEqual([0, 0]);
   expect(clientToFrame(1010, 870, rect, view)).toEqual([2000, 1400]);
   expect(clientToFrame(510, 520, rect, { x: 100, y: 50, width: 500, height: 500 })).toEqual([350, 300]);
+});
+
+const triangle = (x: number): ZoneCommand[] => [
+  { type: 'startDrawing' },
+  { type: 'addDrawPoint', point: [x, 10] },
+  { type: 'addDrawPoint', point: [x + 100, 10] },
+  { type: 'addDrawPoint', point: [x + 100, 90] },
+  { type: 'finishDrawing', defaults: { type: 'guilloche', lightSources: ['white'] } },
+];
+
+test('each kind of zone change is undone and redone in order; a new change drops what was undone', () => {
+  const zone = makeZone();
+  const start = initialZoneState([zone], frame);
+  const steps: ZoneCommand[][] = [
+    triangle(500),
+    [{ type: 'moveVertex', key: zone.id, index: 0, point: [10, 10] }],
+    [{ type: 'updateZone', key: zone.id, changes: { type: 'photo', personalised: true } }],
+    [{ type: 'updateZone', key: zone.id, changes: { lightSources: ['white', 'uv-365'] } }],
+    [{ type: 'updateZone', key: zone.id, changes: { personalised: false } }],
+    [{ type: 'deleteZone', key: zone.id }],
+  ];
+  const states = [start];
+  for (const step of steps) states.push(run(states[states.length - 1]!, ...step));
+  const end = states[states.length - 1]!;
+  expect(end.zones.map((z) => z.type)).toEqual(['guilloche']);
+  expect(end.past).toHaveLength(steps.length);
+
+  let s = end;
+  for (let i = steps.length - 1; i >= 0; i--) {
+    s = run(s, { type: 'undo' });
+    expect(s.zones).toEqual(states[i]!.zones);
+  }
+  expect(s.zones).toBe(start.zones);
+  expect(s.dirty).toBe(false);
+  expect(canUndo(s)).toBe(false);
+  expect(run(s, { type: 'undo' })).toBe(s);
+
+  for (let i = 1; i <= steps.length; i++) {
+    s = run(s, { type: 'redo' });
+    expect(s.zones).toEqual(states[i]!.zones);
+    expect(s.dirty).toBe(true);
+  }
+  expect(canRedo(s)).toBe(false);
+
+  s = run(s, { type: 'undo' }, { type: 'undo' });
+  expect(canRedo(s)).toBe(true);
+  s = run(s, { type: 'updateZone', key: zone.id, changes: { label: 'Rosette' } });
+  expect(canRedo(s)).toBe(false);
+  expect(run(s, { type: 'undo' }).zones).toEqual(states[steps.length - 2]!.zones);
+});
+
+test('a drag or a run of typing is one undo step; selecting another zone ends the run', () => {
+  const a = makeZone();
+  const b = makeZone({ polygon: [[600, 600], [700, 600], [700, 700]] });
+  let s = initialZoneState([a, b], frame);
+  // A corner inserted and dragged into place, then the same corner dragged again.
+  s = run(
+    s,
+    { type: 'insertVertex', key: a.id, after: 0, point: [250, 100], gesture: 'drag-1' },
+    { type: 'moveVertex', key: a.id, index: 1, point: [250, 60], gesture: 'drag-1' },
+    { type: 'moveVertex', key: a.id, index: 1, point: [250, 40], gesture: 'drag-1' },
+    { type: 'moveVertex', key: a.id, index: 1, point: [260, 40], gesture: 'drag-2' },
+  );
+  expect(s.past).toHaveLength(2);
+  expect(run(s, { type: 'undo' }).zones[0]!.polygon[1]).toEqual([250, 40]);
+  expect(run(s, { type: 'undo' }, { type: 'undo' }).zones[0]!.polygon).toEqual(a.polygon);
+
+  s = run(
+    initialZoneState([a, b], frame),
+    { type: 'updateZone', key: a.id, changes: { label: 'R' }, gesture: `label:${a.id}` },
+    { type: 'updateZone', key: a.id, changes: { label: 'Ro' }, gesture: `label:${a.id}` },
+    { type: 'select', key: b.id },
+    { type: 'select', key: a.id },
+    { type: 'updateZone', key: a.id, changes: { label: 'Ros' }, gesture: `label:${a.id}` },
+  );
+  expect(s.past).toHaveLength(2);
+  expect(run(s, { type: 'undo' }).zones[0]!.label).toBe('Ro');
+  // Typing after an undo starts a new step rather than joining the undone one.
+  const typed = run(s, { type: 'undo' }, { type: 'updateZone', key: a.id, changes: { label: 'Rox' }, gesture: `label:${a.id}` });
+  expect(run(typed, { type: 'undo' }).zones[0]!.label).toBe('Ro');
+});
+
+test('the history keeps the most recent steps only', () => {
+  const zone = makeZone();
+  let s = initialZoneState([zone], frame);
+  const extra = 7;
+  for (let i = 1; i <= HISTORY_LIMIT + extra; i++) s = run(s, { type: 'moveZone', key: zone.id, dx: 1, dy: 0 });
+  expect(s.zones[0]!.polygon[0]).toEqual([100 + HISTORY_LIMIT + extra, 100]);
+  expect(s.past).toHaveLength(HISTORY_LIMIT);
+  while (canUndo(s)) s = run(s, { type: 'undo' });
+  // The oldest steps are gone: the zone goes back only as far as the limit allows, and stays unsaved.
+  expect(s.zones[0]!.polygon[0]).toEqual([100 + extra, 100]);
+  expect(s.dirty).toBe(true);
+  for (let i = 0; i < HISTORY_LIMIT + extra; i++) s = run(s, { type: 'redo' });
+  expect(s.zones[0]!.polygon[0]).toEqual([100 + HISTORY_LIMIT + extra, 100]);
+  expect(s.past).toHaveLength(HISTORY_LIMIT);
+});
+
+test('undo drops a selection whose zone it removes, and keeps one that is still there', () => {
+  const zone = makeZone();
+  const drawn = run(initialZoneState([zone], frame), ...triangle(500));
+  expect(drawn.selected).toBe(drawn.zones[1]!.key);
+  const undone = run(drawn, { type: 'undo' });
+  expect(undone.zones).toHaveLength(1);
+  expect(undone.selected).toBeNull();
+  const moved = run(initialZoneState([zone], frame), { type: 'select', key: zone.id }, { type: 'moveZone', key: zone.id, dx: 5, dy: 5 });
+  expect(run(moved, { type: 'undo' }).selected).toBe(zone.id);
+});
+
+test('while drawing, undo takes back the last corner and redo waits', () => {
+  const zone = makeZone();
+  let s = run(initialZoneState([zone], frame), { type: 'moveZone', key: zone.id, dx: 5, dy: 0 }, { type: 'undo' });
+  expect(canRedo(s)).toBe(true);
+  s = run(s, { type: 'startDrawing' });
+  expect(canUndo(s)).toBe(false);
+  expect(canRedo(s)).toBe(false);
+  s = run(s, { type: 'addDrawPoint', point: [1, 1] }, { type: 'addDrawPoint', point: [9, 9] });
+  s = run(s, { type: 'undo' }, { type: 'redo' });
+  expect(s.drawing).toEqual([[1, 1]]);
+  // The zones were not touched by undoing a corner.
+  expect(s.zones[0]!.polygon).toEqual(zone.polygon);
+  s = run(s, { type: 'cancelDrawing' }, { type: 'redo' });
+  expect(s.zones[0]!.polygon[0]).toEqual([105, 100]);
+});
+
+test('discarding changes is one undoable step; loading zones (a new capture, a save) starts a new history', () => {
+  const zone = makeZone();
+  let s = run(initialZoneState([zone], frame), { type: 'deleteZone', key: zone.id }, ...triangle(10));
+  expect(s.dirty).toBe(true);
+  s = run(s, { type: 'revert' });
+  expect(s.zones).toBe(s.base);
+  expect(s.dirty).toBe(false);
+  s = run(s, { type: 'undo' });
+  expect(s.zones.map((z) => z.type)).toEqual(['guilloche']);
+  expect(s.dirty).toBe(true);
+
+  const saved = run(s, { type: 'reset', zones: [makeZone({ type: 'guilloche' })], frame });
+  expect(saved.dirty).toBe(false);
+  expect(canUndo(saved)).toBe(false);
+  expect(canRedo(run(s, { type: 'undo' }, { type: 'reset', zones: [], frame }))).toBe(false);
 });

@@ -2,6 +2,11 @@
  * The zone editor's state and the named commands that change it. Polygons
  * are in the capture's pixel frame; vertices are rounded to whole pixels
  * (zones mark features, not sub-pixel geometry) and clamped into the frame.
+ *
+ * Every command that changes the zone set records the set before it, so it
+ * can be undone. Zone sets are never mutated, so a history entry is the
+ * array itself. A command may carry a `gesture`: consecutive changes of one
+ * gesture (a drag, typing into one field) are one undo step.
  */
 import { getFeatureType, type FeatureType, type FeatureZone, type FeatureZoneCreate, type LightSourceId } from '@exemplar/specimens-schema';
 
@@ -28,8 +33,20 @@ export interface ZoneEditorState {
   selectedVertex: number | null;
   /** Points placed so far while drawing a new zone; null when not drawing. */
   drawing: Point[] | null;
+  /** The zones differ from `base`. */
   dirty: boolean;
+  /** The zone set as loaded or last saved. */
+  base: ZoneDraft[];
+  /** Earlier zone sets, oldest first, at most HISTORY_LIMIT. */
+  past: ZoneDraft[][];
+  /** Undone zone sets, next redo first. */
+  future: ZoneDraft[][];
+  /** Gesture of the last change; a change of the same gesture joins its undo step. */
+  gesture: string | null;
 }
+
+/** Undo steps kept: a long session does not grow memory without bound. */
+export const HISTORY_LIMIT = 100;
 
 export type ZoneCommand =
   | { type: 'reset'; zones: FeatureZone[]; frame: { width: number; height: number } }
@@ -39,12 +56,17 @@ export type ZoneCommand =
   | { type: 'cancelDrawing' }
   | { type: 'select'; key: string | null }
   | { type: 'selectVertex'; index: number | null }
-  | { type: 'moveVertex'; key: string; index: number; point: Point }
-  | { type: 'insertVertex'; key: string; after: number; point: Point }
+  | { type: 'moveVertex'; key: string; index: number; point: Point; gesture?: string }
+  | { type: 'insertVertex'; key: string; after: number; point: Point; gesture?: string }
   | { type: 'deleteVertex'; key: string; index: number }
-  | { type: 'moveZone'; key: string; dx: number; dy: number }
+  | { type: 'moveZone'; key: string; dx: number; dy: number; gesture?: string }
   | { type: 'deleteZone'; key: string }
-  | { type: 'updateZone'; key: string; changes: Partial<Omit<ZoneDraft, 'key' | 'id' | 'polygon'>> };
+  | { type: 'updateZone'; key: string; changes: Partial<Omit<ZoneDraft, 'key' | 'id' | 'polygon'>>; gesture?: string }
+  /** Back to the zones as loaded or saved; undoable, unlike `reset`. */
+  | { type: 'revert' }
+  /** While drawing: removes the last corner placed. */
+  | { type: 'undo' }
+  | { type: 'redo' };
 
 export const MIN_VERTICES = 3;
 
@@ -65,8 +87,18 @@ export function draftFromZone(z: FeatureZone): ZoneDraft {
   };
 }
 
+/** A fresh editor on `zones`, with no history: used when the capture changes and after a save. */
 export function initialZoneState(zones: FeatureZone[], frame: { width: number; height: number }): ZoneEditorState {
-  return { frame, zones: zones.map(draftFromZone), selected: null, selectedVertex: null, drawing: null, dirty: false };
+  const drafts = zones.map(draftFromZone);
+  return { frame, zones: drafts, selected: null, selectedVertex: null, drawing: null, dirty: false, base: drafts, past: [], future: [], gesture: null };
+}
+
+export function canUndo(state: ZoneEditorState): boolean {
+  return state.drawing ? state.drawing.length > 0 : state.past.length > 0;
+}
+
+export function canRedo(state: ZoneEditorState): boolean {
+  return !state.drawing && state.future.length > 0;
 }
 
 function clampPoint([x, y]: Point, frame: { width: number; height: number }): Point {
@@ -81,13 +113,53 @@ function mapZone(state: ZoneEditorState, key: string, change: (z: ZoneDraft) => 
     changed = changed || next !== z;
     return next;
   });
-  return changed ? { ...state, zones, dirty: true } : state;
+  return changed ? { ...state, zones } : state;
 }
 
 export function zoneEditorReducer(state: ZoneEditorState, c: ZoneCommand): ZoneEditorState {
   switch (c.type) {
     case 'reset':
       return initialZoneState(c.zones, c.frame);
+    case 'undo': {
+      if (state.drawing) return state.drawing.length > 0 ? { ...state, drawing: state.drawing.slice(0, -1) } : state;
+      const previous = state.past[state.past.length - 1];
+      if (!previous) return state;
+      return showZones(state, previous, state.past.slice(0, -1), [state.zones, ...state.future]);
+    }
+    case 'redo': {
+      const next = state.future[0];
+      if (state.drawing || !next) return state;
+      return showZones(state, next, [...state.past, state.zones].slice(-HISTORY_LIMIT), state.future.slice(1));
+    }
+    case 'revert':
+      if (state.zones === state.base) return state;
+      return recordChange(state, { ...state, zones: state.base, selected: null, selectedVertex: null, drawing: null }, null);
+  }
+  const next = applyEdit(state, c);
+  if (next.zones !== state.zones) return recordChange(state, next, 'gesture' in c ? (c.gesture ?? null) : null);
+  // A new selection ends a run of typing: the next edit is a step of its own.
+  return c.type === 'select' && next.gesture !== null ? { ...next, gesture: null } : next;
+}
+
+function recordChange(before: ZoneEditorState, after: ZoneEditorState, gesture: string | null): ZoneEditorState {
+  const continues = gesture !== null && gesture === before.gesture;
+  return {
+    ...after,
+    past: continues ? before.past : [...before.past, before.zones].slice(-HISTORY_LIMIT),
+    future: [],
+    gesture,
+    dirty: after.zones !== before.base,
+  };
+}
+
+/** Shows a zone set from the history; the selection stays if its zone is still there. */
+function showZones(state: ZoneEditorState, zones: ZoneDraft[], past: ZoneDraft[][], future: ZoneDraft[][]): ZoneEditorState {
+  const selected = state.selected !== null && zones.some((z) => z.key === state.selected) ? state.selected : null;
+  return { ...state, zones, past, future, selected, selectedVertex: null, gesture: null, dirty: zones !== state.base };
+}
+
+function applyEdit(state: ZoneEditorState, c: Exclude<ZoneCommand, { type: 'reset' | 'undo' | 'redo' | 'revert' }>): ZoneEditorState {
+  switch (c.type) {
     case 'startDrawing':
       return { ...state, drawing: [], selected: null, selectedVertex: null };
     case 'addDrawPoint':
@@ -105,7 +177,7 @@ export function zoneEditorReducer(state: ZoneEditorState, c: ZoneCommand): ZoneE
         expectedAppearance: '',
         notes: '',
       };
-      return { ...state, zones: [...state.zones, zone], drawing: null, selected: zone.key, selectedVertex: null, dirty: true };
+      return { ...state, zones: [...state.zones, zone], drawing: null, selected: zone.key, selectedVertex: null };
     }
     case 'cancelDrawing':
       return state.drawing ? { ...state, drawing: null } : state;
@@ -141,7 +213,7 @@ export function zoneEditorReducer(state: ZoneEditorState, c: ZoneCommand): ZoneE
     case 'deleteZone': {
       const zones = state.zones.filter((z) => z.key !== c.key);
       if (zones.length === state.zones.length) return state;
-      return { ...state, zones, selected: state.selected === c.key ? null : state.selected, selectedVertex: null, dirty: true };
+      return { ...state, zones, selected: state.selected === c.key ? null : state.selected, selectedVertex: null };
     }
     case 'updateZone':
       return mapZone(state, c.key, (z) => ({ ...z, ...c.changes }));

@@ -16,6 +16,8 @@ import { captureFrame, orderedImages } from '../specimen/capture-view';
 import { LightSwitcher } from '../specimen/light-switcher';
 import { replaceZones } from './api';
 import {
+  canRedo,
+  canUndo,
   clientToFrame,
   initialZoneState,
   MIN_VERTICES,
@@ -31,8 +33,8 @@ type ZoneChanges = Extract<ZoneCommand, { type: 'updateZone' }>['changes'];
 type View = { x: number; y: number; width: number; height: number };
 
 type Drag =
-  | { kind: 'vertex'; key: string; index: number }
-  | { kind: 'zone'; key: string; last: Point }
+  | { kind: 'vertex'; key: string; index: number; gesture: string }
+  | { kind: 'zone'; key: string; last: Point; gesture: string }
   | { kind: 'pan'; startClient: Point; startView: View };
 
 const GROUP_LABELS: Record<string, string> = {
@@ -56,6 +58,9 @@ export function ZoneEditor({ specimen, capture, onSaved, onReload }: { specimen:
   const [view, setView] = useState<View>({ x: 0, y: 0, width: frame.width, height: frame.height });
   const svgRef = useRef<SVGSVGElement>(null);
   const drag = useRef<Drag | null>(null);
+  // Each drag is one undo step, however many moves it makes.
+  const dragCount = useRef(0);
+  const newGesture = () => `drag-${++dragCount.current}`;
   const [unitPx, setUnitPx] = useState(1);
   const [saving, setSaving] = useState(false);
   const [problems, setProblems] = useState<string[]>([]);
@@ -120,10 +125,10 @@ export function ZoneEditor({ specimen, capture, onSaved, onReload }: { specimen:
   const onMove = (e: ReactPointerEvent) => {
     const d = drag.current;
     if (!d) return;
-    if (d.kind === 'vertex') dispatch({ type: 'moveVertex', key: d.key, index: d.index, point: toFrame(e) });
+    if (d.kind === 'vertex') dispatch({ type: 'moveVertex', key: d.key, index: d.index, point: toFrame(e), gesture: d.gesture });
     else if (d.kind === 'zone') {
       const p = toFrame(e);
-      dispatch({ type: 'moveZone', key: d.key, dx: p[0] - d.last[0], dy: p[1] - d.last[1] });
+      dispatch({ type: 'moveZone', key: d.key, dx: p[0] - d.last[0], dy: p[1] - d.last[1], gesture: d.gesture });
       drag.current = { ...d, last: p };
     } else {
       const dx = (e.clientX - d.startClient[0]) * unitPx;
@@ -161,6 +166,18 @@ export function ZoneEditor({ specimen, capture, onSaved, onReload }: { specimen:
     return () => svg.removeEventListener('wheel', onWheel);
   }, []);
 
+  // Undo and redo work wherever the focus is in the editor, except in a text field, which keeps its own.
+  const onEditorKeyDown = (e: React.KeyboardEvent) => {
+    if (!(e.ctrlKey || e.metaKey) || e.altKey || editsText(e.target)) return;
+    const key = e.key.toLowerCase();
+    const command = key === 'z' ? (e.shiftKey ? 'redo' : 'undo') : key === 'y' && !e.shiftKey ? 'redo' : null;
+    if (!command) return;
+    e.preventDefault();
+    // A gesture in progress ends here: a pointer still held would otherwise move the zones shown after the undo.
+    drag.current = null;
+    dispatch({ type: command });
+  };
+
   const onKeyDown = (e: React.KeyboardEvent) => {
     if (e.key === 'Escape') {
       if (state.drawing) dispatch({ type: 'cancelDrawing' });
@@ -188,6 +205,9 @@ export function ZoneEditor({ specimen, capture, onSaved, onReload }: { specimen:
     setSaving(true);
     try {
       const saved = await replaceZones(api, specimen.id, capture.id, specimen.revision, body);
+      // The saved zones are the new starting point: undo cannot reach back past a save.
+      const stored = saved.captures.find((c) => c.id === capture.id);
+      if (stored) dispatch({ type: 'reset', zones: stored.zones, frame: captureFrame(stored) });
       setNotice(`Zones saved (revision ${saved.revision}).`);
       onSaved(saved);
     } catch (err) {
@@ -206,7 +226,7 @@ export function ZoneEditor({ specimen, capture, onSaved, onReload }: { specimen:
   if (!image) return <p className="muted">Upload images to this capture before marking zones.</p>;
 
   return (
-    <div className="zone-editor">
+    <div className="zone-editor" onKeyDown={onEditorKeyDown}>
       <div className="zone-editor__toolbar" role="toolbar" aria-label="Zone tools">
         <LightSwitcher lights={lights} current={image.lightSource} onChange={setLight} label="Background light source" />
         <span className="spacer" />
@@ -240,6 +260,28 @@ export function ZoneEditor({ specimen, capture, onSaved, onReload }: { specimen:
             </button>
           </>
         )}
+        <button
+          type="button"
+          className="icon-button icon-button--light"
+          aria-label={state.drawing ? 'Undo the last corner' : 'Undo zone change'}
+          aria-keyshortcuts="Control+Z Meta+Z"
+          title={state.drawing ? 'Undo the last corner (Ctrl+Z)' : 'Undo (Ctrl+Z)'}
+          disabled={!canUndo(state)}
+          onClick={() => dispatch({ type: 'undo' })}
+        >
+          ↶
+        </button>
+        <button
+          type="button"
+          className="icon-button icon-button--light"
+          aria-label="Redo zone change"
+          aria-keyshortcuts="Control+Shift+Z Control+Y Meta+Shift+Z"
+          title="Redo (Ctrl+Shift+Z or Ctrl+Y)"
+          disabled={!canRedo(state)}
+          onClick={() => dispatch({ type: 'redo' })}
+        >
+          ↷
+        </button>
         <button type="button" className="icon-button icon-button--light" aria-label="Zoom in on the zone image" onClick={() => zoomAt(1.5)}>
           +
         </button>
@@ -257,7 +299,7 @@ export function ZoneEditor({ specimen, capture, onSaved, onReload }: { specimen:
           className={`zone-canvas ${state.drawing ? 'zone-canvas--drawing' : ''}`}
           viewBox={`${view.x} ${view.y} ${view.width} ${view.height}`}
           role="application"
-          aria-label={`Zone drawing area, ${lightLabel(image.lightSource)} image. Escape cancels, Enter finishes a zone, Delete removes the selected corner.`}
+          aria-label={`Zone drawing area, ${lightLabel(image.lightSource)} image. Escape cancels, Enter finishes a zone, Delete removes the selected corner, Control+Z undoes, Control+Shift+Z redoes.`}
           tabIndex={0}
           onKeyDown={onKeyDown}
           onPointerMove={onMove}
@@ -278,7 +320,7 @@ export function ZoneEditor({ specimen, capture, onSaved, onReload }: { specimen:
                     if (state.drawing) return onBackgroundDown(e);
                     e.stopPropagation();
                     dispatch({ type: 'select', key: zone.key });
-                    drag.current = { kind: 'zone', key: zone.key, last: toFrame(e) };
+                    drag.current = { kind: 'zone', key: zone.key, last: toFrame(e), gesture: newGesture() };
                     (e.target as Element).setPointerCapture?.(e.pointerId);
                   }}
                 >
@@ -296,8 +338,10 @@ export function ZoneEditor({ specimen, capture, onSaved, onReload }: { specimen:
                           r={handleR * 0.7}
                           onPointerDown={(e) => {
                             e.stopPropagation();
-                            dispatch({ type: 'insertVertex', key: zone.key, after: idx, point: [(p[0] + next[0]) / 2, (p[1] + next[1]) / 2] });
-                            drag.current = { kind: 'vertex', key: zone.key, index: idx + 1 };
+                            // Adding the corner and dragging it into place is one undo step.
+                            const gesture = newGesture();
+                            dispatch({ type: 'insertVertex', key: zone.key, after: idx, point: [(p[0] + next[0]) / 2, (p[1] + next[1]) / 2], gesture });
+                            drag.current = { kind: 'vertex', key: zone.key, index: idx + 1, gesture };
                             (e.target as Element).setPointerCapture?.(e.pointerId);
                           }}
                         />
@@ -309,7 +353,7 @@ export function ZoneEditor({ specimen, capture, onSaved, onReload }: { specimen:
                           onPointerDown={(e) => {
                             e.stopPropagation();
                             dispatch({ type: 'selectVertex', index: idx });
-                            drag.current = { kind: 'vertex', key: zone.key, index: idx };
+                            drag.current = { kind: 'vertex', key: zone.key, index: idx, gesture: newGesture() };
                             (e.target as Element).setPointerCapture?.(e.pointerId);
                           }}
                         />
@@ -378,7 +422,7 @@ export function ZoneEditor({ specimen, capture, onSaved, onReload }: { specimen:
           {saving ? 'Saving zones…' : 'Save zones'}
         </button>
         {state.dirty && (
-          <button type="button" className="button" onClick={() => dispatch({ type: 'reset', zones: capture.zones, frame })}>
+          <button type="button" className="button" onClick={() => dispatch({ type: 'revert' })}>
             Discard zone changes
           </button>
         )}
@@ -417,7 +461,7 @@ function ZoneProperties({
   dispatch: React.Dispatch<ZoneCommand>;
 }) {
   const id = useId();
-  const update = (changes: ZoneChanges) => dispatch({ type: 'updateZone', key: zone.key, changes });
+  const update = (changes: ZoneChanges, gesture?: string) => dispatch({ type: 'updateZone', key: zone.key, changes, ...(gesture ? { gesture } : {}) });
   const otherLights = lightSources.filter((l) => !lights.includes(l.id));
   const toggleLight = (l: LightSourceId, on: boolean) =>
     update({ lightSources: on ? [...zone.lightSources, l] : zone.lightSources.filter((x) => x !== l) });
@@ -437,7 +481,7 @@ function ZoneProperties({
         <label htmlFor={`${id}-label`} className="field__label">
           Label
         </label>
-        <input id={`${id}-label`} type="text" value={zone.label} onChange={(e) => update({ label: e.target.value })} />
+        <input id={`${id}-label`} type="text" value={zone.label} onChange={(e) => update({ label: e.target.value }, `label:${zone.key}`)} />
       </div>
       <label className="toggle">
         <input type="checkbox" checked={zone.personalised} onChange={(e) => update({ personalised: e.target.checked })} /> Personalised (differs between
@@ -468,7 +512,7 @@ function ZoneProperties({
         <label htmlFor={`${id}-expected`} className="field__label">
           Expected appearance
         </label>
-        <textarea id={`${id}-expected`} value={zone.expectedAppearance} onChange={(e) => update({ expectedAppearance: e.target.value })} />
+        <textarea id={`${id}-expected`} value={zone.expectedAppearance} onChange={(e) => update({ expectedAppearance: e.target.value }, `expected:${zone.key}`)} />
       </div>
       <fieldset className="checkbox-group">
         <legend className="field__label">Corners (pixels)</legend>
@@ -479,13 +523,13 @@ function ZoneProperties({
                 type="number"
                 aria-label={`Corner ${i + 1} x`}
                 value={x}
-                onChange={(e) => dispatch({ type: 'moveVertex', key: zone.key, index: i, point: [Number(e.target.value), y] })}
+                onChange={(e) => dispatch({ type: 'moveVertex', key: zone.key, index: i, point: [Number(e.target.value), y], gesture: `corner:${zone.key}:${i}:x` })}
               />
               <input
                 type="number"
                 aria-label={`Corner ${i + 1} y`}
                 value={y}
-                onChange={(e) => dispatch({ type: 'moveVertex', key: zone.key, index: i, point: [x, Number(e.target.value)] })}
+                onChange={(e) => dispatch({ type: 'moveVertex', key: zone.key, index: i, point: [x, Number(e.target.value)], gesture: `corner:${zone.key}:${i}:y` })}
               />
               <button
                 type="button"
@@ -506,4 +550,13 @@ function ZoneProperties({
       </button>
     </div>
   );
+}
+
+const NON_TEXT_INPUTS = new Set(['checkbox', 'radio', 'button', 'submit', 'reset', 'range', 'color', 'file']);
+
+/** Whether the element is a field where Ctrl+Z belongs to the text being typed. */
+function editsText(target: EventTarget): boolean {
+  if (target instanceof HTMLTextAreaElement) return true;
+  if (target instanceof HTMLInputElement) return !NON_TEXT_INPUTS.has(target.type);
+  return target instanceof HTMLElement && target.isContentEditable;
 }
