@@ -8,6 +8,7 @@ import { useDocumentTitle } from '../../shared/ui/use-document-title';
 import { mrzLineCountProblem, mrzLinesOf } from '../../shared/mrz';
 import { byLightOrder } from '../../shared/vocabulary';
 import { fileProgress } from '../editor/api';
+import { MrzCheck } from '../mrz/mrz-check';
 import { submitRequest, URGENCIES, type NewRequest, type Urgency } from './api';
 
 const DEFAULT_SLOTS = ['white', 'uv-365', 'ir-870'];
@@ -180,6 +181,7 @@ export function RequestVerificationPage() {
             <span id={`${ids.mrz}-hint`} className={mrzProblem ? 'field__error' : 'field__hint'}>
               {mrzProblem ?? 'One line per row, as printed (use < for the filler). The document is then checked against the lost/stolen register.'}
             </span>
+            <MrzCheck lines={mrzProblem ? [] : lines} image={slots.find((s) => s.light === 'white')?.file ?? null} onRead={(read) => setMrz(read.join('\n'))} disabled={sending} />
           </div>
           <label className="field">
             <span className="field__label">Issuing state</span>

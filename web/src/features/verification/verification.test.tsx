@@ -156,3 +156,26 @@ test('the submitter answers a question from the examiner', async () => {
   expect(api.calls('POST', '/api/verification-requests/vr0011/reply')[0]!.body).toEqual({ message: 'No UV 254 lamp at this post.' });
   expect(screen.queryByRole('button', { name: 'Claim this request' })).not.toBeInTheDocument();
 });
+
+test('on the request form the MRZ read from the white image fills the lines, with its check digits and a register hit shown', async () => {
+  const lines = ['P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<', 'L898902C36UTO7408122F1204159ZE184226B<<<<<10'];
+  const parse = { format: 'TD3', valid: true, checkDigitsValid: false, fields: {}, checks: { documentNumber: true, birthDate: false }, errors: [], autocorrected: [], lines };
+  const api = createTestApi(
+    sessionAs('border-officer'),
+    on('POST', '/api/mrz/read', ok({ found: true, reading: null, parse, elapsedMs: 12, registerHits: [makeRegisterEntry({ source: 'SLTD' })] })),
+    on('POST', '/api/mrz/parse', ok({ ...parse, registerHits: [] })),
+  );
+  renderApp(api, '/verification/new');
+  const user = userEvent.setup();
+  await user.upload(await screen.findByLabelText('Image for White light'), png('white.png'));
+  await user.click(screen.getByRole('button', { name: 'Read the MRZ from the white-light image' }));
+  expect(await screen.findByRole('alert', { name: 'Register hit' })).toHaveTextContent('reported by SLTD');
+  expect(screen.getByRole('textbox', { name: 'MRZ lines (if readable)' })).toHaveValue(lines.join('\n'));
+  expect(screen.getByText(/TD3: check digits fail/)).toBeInTheDocument();
+  expect(screen.getByText(/✗ birth date/)).toBeInTheDocument();
+  expect((api.calls('POST', '/api/mrz/read')[0]!.body as FormData).get('image')).toBeInstanceOf(File);
+
+  await user.click(screen.getByRole('button', { name: 'Check the MRZ' }));
+  expect(await screen.findByText('Checked against the lost/stolen register: no entry for this document.')).toBeInTheDocument();
+  expect(api.calls('POST', '/api/mrz/parse')[0]!.body).toEqual({ lines });
+});
