@@ -2,7 +2,10 @@
  * The cases API (issue 5; /work/notes/api-cases.md): case records, examiner
  * notes, the conclusion on the opinion scale, and the court exhibits.
  */
+import type { Case, CaseConclusion, CaseNote, CaseOpinion } from '@exemplar/specimens-schema';
 import type { ApiClient } from '../../shared/api/client';
+
+export type { Case, CaseConclusion, CaseNote };
 
 /** ASTM E1658-style opinion scale, strongest "did" first. */
 export const OPINIONS = [
@@ -13,41 +16,9 @@ export const OPINIONS = [
   { id: 'indications-did-not', label: 'Indications did not', hint: 'Some evidence against' },
   { id: 'probably-did-not', label: 'Probably did not', hint: 'Strong evidence against' },
   { id: 'elimination', label: 'Elimination', hint: 'The strongest negative opinion' },
-] as const;
-export type Opinion = (typeof OPINIONS)[number]['id'];
+] as const satisfies readonly { id: CaseOpinion; label: string; hint: string }[];
+export type Opinion = CaseOpinion;
 export const opinionLabel = (id: string) => OPINIONS.find((o) => o.id === id)?.label ?? id;
-
-export interface CaseNote {
-  id: string;
-  author: string;
-  at: string;
-  text: string;
-}
-
-export interface CaseConclusion {
-  opinion: Opinion;
-  statement: string;
-  concludedBy: string;
-  concludedAt: string;
-}
-
-export interface Case {
-  id: string;
-  revision: number;
-  title: string;
-  reference: string;
-  status: 'open' | 'closed';
-  examiners: string[];
-  prosecutors: string[];
-  comparisons: string[];
-  specimens: string[];
-  notes: CaseNote[];
-  conclusion?: CaseConclusion;
-  createdBy: string;
-  createdAt: string;
-  updatedBy: string;
-  updatedAt: string;
-}
 
 export interface CaseSummary {
   id: string;

@@ -1,6 +1,7 @@
 /** @jest-environment jsdom */
 import '../../test/dom-setup';
 import { createHash } from 'node:crypto';
+import { validate } from '@exemplar/specimens-schema';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { makeSpecimen } from '../../test/fixtures';
@@ -10,8 +11,8 @@ import type { Case, CaseSummary } from './api';
 const specimen = makeSpecimen({ title: 'Utopia passport, 2019 series' });
 
 function makeCase(overrides: Partial<Case> = {}): Case {
-  return {
-    id: 'case01',
+  const c: Case = {
+    id: 'case000001',
     revision: 3,
     title: 'Forged passport at Port North',
     reference: 'PN-2026-17',
@@ -20,13 +21,16 @@ function makeCase(overrides: Partial<Case> = {}): Case {
     prosecutors: ['pat'],
     comparisons: ['cmp0001'],
     specimens: [specimen.id],
-    notes: [{ id: 'n1', author: 'erin', at: '2026-11-01T09:00:00Z', text: 'Microprint blurred under magnification.' }],
+    notes: [{ id: 'note000001', author: 'erin', at: '2026-11-01T09:00:00Z', text: 'Microprint blurred under magnification.' }],
     createdBy: 'erin',
     createdAt: '2026-11-01T08:00:00Z',
     updatedBy: 'erin',
     updatedAt: '2026-11-01T09:00:00Z',
     ...overrides,
   };
+  const result = validate('case', c);
+  if (!result.ok) throw new Error(`test fixture is not a valid case: ${JSON.stringify(result.errors)}`);
+  return c;
 }
 
 const summary = (c: Case): CaseSummary => ({
@@ -44,10 +48,10 @@ const specimenHandler = on('GET', `/api/specimens/${specimen.id}`, ok(specimen))
 
 test('the case list shows the cases of the chosen status and opens one', async () => {
   const open = makeCase();
-  const closed = makeCase({ id: 'case02', reference: 'PN-2025-03', status: 'closed', conclusion: { opinion: 'elimination', statement: 's', concludedBy: 'erin', concludedAt: '2025-01-01T00:00:00Z' } });
+  const closed = makeCase({ id: 'case000002', reference: 'PN-2025-03', status: 'closed', conclusion: { opinion: 'elimination', statement: 's', concludedBy: 'erin', concludedAt: '2025-01-01T00:00:00Z' } });
   const api = createTestApi(
     on('GET', '/api/cases', (req) => ok({ items: [open, closed].filter((c) => req.url.searchParams.get('status') === c.status).map(summary), total: 1 })),
-    on('GET', '/api/cases/case02', ok(closed)),
+    on('GET', '/api/cases/case000002', ok(closed)),
     specimenHandler,
   );
   const { location } = renderApp(api, '/cases');
@@ -60,7 +64,7 @@ test('the case list shows the cases of the chosen status and opens one', async (
   expect(row).toHaveTextContent('Elimination');
   expect(api.calls('GET', '/api/cases').at(-1)!.url.searchParams.get('status')).toBe('closed');
   await user.click(within(row).getByRole('link', { name: 'PN-2025-03' }));
-  await waitFor(() => expect(location.current.pathname).toBe('/cases/case02'));
+  await waitFor(() => expect(location.current.pathname).toBe('/cases/case000002'));
   expect(await screen.findByRole('heading', { level: 1, name: closed.title })).toBeInTheDocument();
 });
 
@@ -78,9 +82,9 @@ test('creating a case sends the lists; names the API does not know are shown at 
     on('POST', '/api/cases', (req) =>
       ++attempt === 1
         ? { status: 400, body: { code: 'BAD_REQUEST', message: 'unknown users or records', details: { unknown: { prosecutors: ['patt'] } } } }
-        : ok(makeCase({ id: 'case09', ...(req.body as object) }), 201),
+        : ok(makeCase({ id: 'case000009', ...(req.body as object) }), 201),
     ),
-    on('GET', '/api/cases/case09', ok(makeCase({ id: 'case09' }))),
+    on('GET', '/api/cases/case000009', ok(makeCase({ id: 'case000009' }))),
     specimenHandler,
   );
   const { location } = renderApp(api, '/cases/new');
@@ -96,7 +100,7 @@ test('creating a case sends the lists; names the API does not know are shown at 
   await user.clear(screen.getByRole('textbox', { name: /^Prosecutors/ }));
   await user.type(screen.getByRole('textbox', { name: /^Prosecutors/ }), 'pat');
   await user.click(screen.getByRole('button', { name: 'Create case' }));
-  await waitFor(() => expect(location.current.pathname).toBe('/cases/case09'));
+  await waitFor(() => expect(location.current.pathname).toBe('/cases/case000009'));
   expect(api.calls('POST', '/api/cases')[1]!.body).toEqual({
     title: 'Forged passport at Port North',
     reference: 'PN-2026-17',
@@ -110,19 +114,19 @@ test('creating a case sends the lists; names the API does not know are shown at 
 test('the case page shows people, linked material and notes; an examiner adds a note and concludes on the scale', async () => {
   let current = makeCase();
   const api = createTestApi(
-    on('GET', '/api/cases/case01', () => ok(current)),
-    on('POST', '/api/cases/case01/notes', (req) => {
-      current = { ...current, revision: current.revision + 1, notes: [...current.notes, { id: 'n2', author: 'erin', at: '2026-11-02T10:00:00Z', text: (req.body as { text: string }).text }] };
+    on('GET', '/api/cases/case000001', () => ok(current)),
+    on('POST', '/api/cases/case000001/notes', (req) => {
+      current = { ...current, revision: current.revision + 1, notes: [...current.notes, { id: 'note000002', author: 'erin', at: '2026-11-02T10:00:00Z', text: (req.body as { text: string }).text }] };
       return ok(current, 201);
     }),
-    on('PUT', '/api/cases/case01/conclusion', (req) => {
+    on('PUT', '/api/cases/case000001/conclusion', (req) => {
       const { opinion, statement } = req.body as { opinion: 'probably-did-not'; statement: string };
       current = { ...current, revision: current.revision + 1, conclusion: { opinion, statement, concludedBy: 'erin', concludedAt: '2026-11-02T11:00:00Z' } };
       return ok(current);
     }),
     specimenHandler,
   );
-  renderApp(api, '/cases/case01');
+  renderApp(api, '/cases/case000001');
   const user = userEvent.setup();
   await screen.findByRole('heading', { level: 1, name: 'Forged passport at Port North' });
   expect(screen.getByText('Case PN-2026-17')).toBeInTheDocument();
@@ -143,16 +147,16 @@ test('the case page shows people, linked material and notes; an examiner adds a 
   await user.click(screen.getByRole('button', { name: 'Save conclusion' }));
   const scale = await screen.findByRole('list', { name: 'Opinion scale' });
   expect(within(scale).getByText('Probably did not').closest('li')).toHaveAttribute('aria-current', 'step');
-  expect(api.calls('PUT', '/api/cases/case01/conclusion')[0]!.body).toEqual({ revision: 4, opinion: 'probably-did-not', statement: 'The document is probably not genuine.' });
+  expect(api.calls('PUT', '/api/cases/case000001/conclusion')[0]!.body).toEqual({ revision: 4, opinion: 'probably-did-not', statement: 'The document is probably not genuine.' });
 });
 
 test('a stale revision on concluding offers to reload rather than overwrite', async () => {
   const api = createTestApi(
-    on('GET', '/api/cases/case01', ok(makeCase())),
-    on('PUT', '/api/cases/case01/conclusion', { status: 409, body: { code: 'REVISION_CONFLICT', message: 'stale', details: { currentRevision: 5 } } }),
+    on('GET', '/api/cases/case000001', ok(makeCase())),
+    on('PUT', '/api/cases/case000001/conclusion', { status: 409, body: { code: 'REVISION_CONFLICT', message: 'stale', details: { currentRevision: 5 } } }),
     specimenHandler,
   );
-  renderApp(api, '/cases/case01');
+  renderApp(api, '/cases/case000001');
   const user = userEvent.setup();
   await user.click(await screen.findByRole('button', { name: 'Conclude' }));
   await user.click(screen.getByRole('radio', { name: /^Elimination/ }));
@@ -160,7 +164,7 @@ test('a stale revision on concluding offers to reload rather than overwrite', as
   await user.click(screen.getByRole('button', { name: 'Save conclusion' }));
   expect(await screen.findByText('Someone else changed this case meanwhile')).toBeInTheDocument();
   await user.click(screen.getByRole('button', { name: 'Reload the case' }));
-  await waitFor(() => expect(api.calls('GET', '/api/cases/case01')).toHaveLength(2));
+  await waitFor(() => expect(api.calls('GET', '/api/cases/case000001')).toHaveLength(2));
 });
 
 test('a prosecutor reads an assigned case, cannot change it, and downloads the exhibit with its SHA-256 checked', async () => {
@@ -169,26 +173,26 @@ test('a prosecutor reads an assigned case, cannot change it, and downloads the e
   const concluded = makeCase({ conclusion: { opinion: 'identification', statement: 'Genuine.', concludedBy: 'erin', concludedAt: '2026-11-03T10:00:00Z' } });
   const api = createTestApi(
     sessionAs('prosecutor'),
-    on('GET', '/api/cases/case01', ok(concluded)),
-    on('GET', '/api/cases/case01/exhibit.pdf', {
+    on('GET', '/api/cases/case000001', ok(concluded)),
+    on('GET', '/api/cases/case000001/exhibit.pdf', {
       status: 200,
       raw: pdf,
       headers: { 'content-type': 'application/pdf', 'content-disposition': 'attachment; filename="PN-2026-17-exhibit.pdf"', 'x-exhibit-sha256': digest },
     }),
-    on('GET', '/api/cases/case01/exhibit.zip', { status: 200, raw: new TextEncoder().encode('PK bundle'), headers: { 'content-type': 'application/zip', 'x-exhibit-sha256': '0'.repeat(64) } }),
+    on('GET', '/api/cases/case000001/exhibit.zip', { status: 200, raw: new TextEncoder().encode('PK bundle'), headers: { 'content-type': 'application/zip', 'x-exhibit-sha256': '0'.repeat(64) } }),
     specimenHandler,
   );
   const saved: string[] = [];
   const click = jest.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) {
     saved.push(this.download);
   });
-  renderApp(api, '/cases/case01');
+  renderApp(api, '/cases/case000001');
   const user = userEvent.setup();
   await screen.findByRole('heading', { level: 1, name: concluded.title });
   expect(screen.queryByRole('link', { name: 'Edit case' })).not.toBeInTheDocument();
   expect(screen.queryByRole('button', { name: 'Conclude' })).not.toBeInTheDocument();
   expect(screen.queryByRole('textbox', { name: 'Add a note' })).not.toBeInTheDocument();
-  expect(screen.getByRole('link', { name: 'Direct link to the exhibit report (PDF)' })).toHaveAttribute('href', '/api/cases/case01/exhibit.pdf');
+  expect(screen.getByRole('link', { name: 'Direct link to the exhibit report (PDF)' })).toHaveAttribute('href', '/api/cases/case000001/exhibit.pdf');
 
   await user.click(screen.getByRole('button', { name: 'Download exhibit report (PDF)' }));
   const result = await screen.findByRole('status', { name: 'exhibit report (PDF) downloaded' });
@@ -204,11 +208,11 @@ test('a prosecutor reads an assigned case, cannot change it, and downloads the e
 
 test('an exhibit the API refuses (no conclusion yet) says why', async () => {
   const api = createTestApi(
-    on('GET', '/api/cases/case01', ok(makeCase())),
-    on('GET', '/api/cases/case01/exhibit.pdf', { status: 409, body: { code: 'CONFLICT', message: 'the case has no conclusion yet', details: { reason: 'no-conclusion' } } }),
+    on('GET', '/api/cases/case000001', ok(makeCase())),
+    on('GET', '/api/cases/case000001/exhibit.pdf', { status: 409, body: { code: 'CONFLICT', message: 'the case has no conclusion yet', details: { reason: 'no-conclusion' } } }),
     specimenHandler,
   );
-  renderApp(api, '/cases/case01');
+  renderApp(api, '/cases/case000001');
   const user = userEvent.setup();
   await user.click(await screen.findByRole('button', { name: 'Download exhibit report (PDF)' }));
   expect(await screen.findByRole('alert')).toHaveTextContent('could not be downloaded: the case has no conclusion yet');
