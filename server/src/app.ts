@@ -20,10 +20,12 @@ import auditRoutes from './routes/audit/index';
 import authRoutes from './routes/auth/index';
 import caseRoutes from './routes/cases/index';
 import comparisonRoutes from './routes/comparisons/index';
+import exchangeRoutes from './routes/exchange/index';
 import healthRoutes from './routes/health/index';
 import identifyRoutes from './routes/identify/index';
 import imageRoutes from './routes/images/index';
 import mrzRoutes from './routes/mrz/index';
+import partnerRoutes from './routes/partners/index';
 import registerRoutes from './routes/register/index';
 import captureRoutes from './routes/specimens/captures';
 import specimenRoutes from './routes/specimens/index';
@@ -78,6 +80,8 @@ export default async function exemplarApp(app: FastifyInstance, opts: AppOptions
   await app.register(auditRoutes);
   await app.register(caseRoutes);
   await app.register(alertRoutes);
+  await app.register(exchangeRoutes);
+  await app.register(partnerRoutes);
   await app.register(registerRoutes);
   await app.register(verificationRoutes);
 

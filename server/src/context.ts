@@ -17,6 +17,7 @@ import { KeyLocks } from './services/common';
 import { CaseService } from './services/cases.service';
 import { SpecimenService } from './services/specimens.service';
 import { AlertsService } from './services/alerts.service';
+import { ExchangeService } from './services/exchange.service';
 import { RegisterService } from './services/register.service';
 import { VerificationService } from './services/verification.service';
 import { VerificationWebhook } from './services/verification-webhook';
@@ -36,6 +37,8 @@ export interface AppServices {
   readonly identify: IdentifyService;
   /** Document intelligence alerts (draft, four-eyes approval, publication). */
   readonly alerts: AlertsService;
+  /** Signed specimen packages between labs, and the trusted partner keys. */
+  readonly exchange: ExchangeService;
   /** The lost, stolen and revoked documents register. */
   readonly register: RegisterService;
   /** Verification requests (the 24-hour service). */
@@ -148,13 +151,15 @@ export async function openContext(config: Config, options: OpenContextOptions = 
   });
 
   const alerts = new AlertsService({ catalog, audit });
+  // Import runs through this context's specimen and ingest services, so the service reaches the context once it exists.
+  const exchange = new ExchangeService({ context: () => context, audit });
 
   let closing: Promise<void> | undefined;
-  return {
+  const context: AppContext = {
     config,
     catalog,
     objects,
-    services: { alerts, audit, cases, specimens, ingest, images, comparisons, identify, auth, register, verification },
+    services: { alerts, exchange, audit, cases, specimens, ingest, images, comparisons, identify, auth, register, verification },
     pipeline: pool,
     comparisonRunner,
     close: () =>
@@ -172,4 +177,5 @@ export async function openContext(config: Config, options: OpenContextOptions = 
         }
       })()),
   };
+  return context;
 }

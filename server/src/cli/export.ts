@@ -121,7 +121,7 @@ async function prepareEmptyFolder(root: string): Promise<void> {
 }
 
 /** The ids to export (in the order found), and the number of images for progress; records are not kept. */
-async function selectSpecimens(catalog: CatalogStore, options: ExportOptions): Promise<{ ids: string[]; imitatedAdded: number; images: number }> {
+export async function selectSpecimens(catalog: CatalogStore, options: ExportOptions): Promise<{ ids: string[]; imitatedAdded: number; images: number }> {
   const selected = new Map<string, string | undefined>(); // id -> the id it imitates
   let images = 0;
   const take = (s: Specimen) => {
@@ -177,7 +177,7 @@ async function copyOriginal(objects: ObjectStore, sha256: string, dest: string):
   }
 }
 
-function manifestRow(s: Specimen) {
+export function manifestRow(s: Specimen) {
   const specimen: Record<string, unknown> = { ...s };
   for (const k of SERVER_FIELDS) delete specimen[k];
   return {

@@ -9,6 +9,7 @@ import { registerAlignCommand } from './align';
 import { registerAuditCommand } from './audit';
 import { registerCompareCommand } from './compare';
 import { registerExhibitCommand } from './exhibit';
+import { registerExchangeCommand } from './exchange';
 import { registerExportCommand } from './export';
 import { registerImportCommand } from './import';
 import { registerMrzCommand } from './mrz';
@@ -34,6 +35,7 @@ const REGISTRARS: CommandRegistrar[] = [
   registerAlignCommand,
   registerCompareCommand,
   registerWorkerCommand,
+  registerExchangeCommand,
   registerAuditCommand,
   registerUsersCommand,
   registerExhibitCommand,
