@@ -111,6 +111,8 @@ export class VerificationWebhook {
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
+      // Closed while the failed try was being answered: no retry to wait for.
+      if (this.closed) return resolve();
       const timer = setTimeout(() => {
         this.timers.delete(timer);
         resolve();
