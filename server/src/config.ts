@@ -131,6 +131,11 @@ export const SETTINGS: readonly SettingInfo[] = Object.freeze([
     description: '`1` marks the session cookie Secure (only sent over https); set it when a TLS proxy is in front. Requests that arrive over https get Secure anyway.',
   },
   {
+    name: 'EXEMPLAR_PASSWORD_COST',
+    default: '15',
+    description: "scrypt cost of new password hashes as log2 of N (memory about 2^cost KiB per hash; r=8, p=1). Each hash keeps its own parameters; a login upgrades a weaker one. Values below 14 are for tests only.",
+  },
+  {
     name: 'EXEMPLAR_LAB_ID',
     default: 'exemplar-lab',
     description: "This lab's short name in exchange packages and the alerts feed (letters, digits, . _ -).",
@@ -218,6 +223,8 @@ export interface Config {
   readonly verification: VerificationConfig;
   /** Session cookies marked Secure regardless of the request's protocol. */
   readonly cookieSecure: boolean;
+  /** log2 of scrypt's N for new password hashes. */
+  readonly passwordCost: number;
 }
 
 interface Env {
@@ -253,6 +260,7 @@ interface Env {
   EXEMPLAR_VERIFICATION_WEBHOOK_SECRET?: string;
   EXEMPLAR_VERIFICATION_WEBHOOK_RETRY_MS: number;
   EXEMPLAR_COOKIE_SECURE: '0' | '1';
+  EXEMPLAR_PASSWORD_COST: number;
 }
 
 const defaults = Object.fromEntries(SETTINGS.filter((s) => s.default !== undefined).map((s) => [s.name, s.default]));
@@ -293,6 +301,7 @@ const envSchema = {
     EXEMPLAR_VERIFICATION_WEBHOOK_SECRET: { type: 'string', minLength: 16 },
     EXEMPLAR_VERIFICATION_WEBHOOK_RETRY_MS: { type: 'integer', minimum: 1, maximum: 3600000 },
     EXEMPLAR_COOKIE_SECURE: { enum: ['0', '1'] },
+    EXEMPLAR_PASSWORD_COST: { type: 'integer', minimum: 10, maximum: 20 },
   },
   required: SETTINGS.filter((s) => s.default !== undefined).map((s) => s.name),
   dependencies: { S3_ENDPOINT: ['S3_ACCESS_KEY', 'S3_SECRET_KEY'], EXEMPLAR_VERIFICATION_WEBHOOK_URL: ['EXEMPLAR_VERIFICATION_WEBHOOK_SECRET'] },
@@ -389,6 +398,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       maxPackageBytes: e.EXEMPLAR_MAX_PACKAGE_BYTES,
     },
     cookieSecure: e.EXEMPLAR_COOKIE_SECURE === '1',
+    passwordCost: e.EXEMPLAR_PASSWORD_COST,
     verification: {
       webhookUrl: e.EXEMPLAR_VERIFICATION_WEBHOOK_URL,
       webhookSecret: e.EXEMPLAR_VERIFICATION_WEBHOOK_SECRET,

@@ -132,7 +132,7 @@ export async function openContext(config: Config, options: OpenContextOptions = 
     ...(options.onCleanupError && { onCleanupError: options.onCleanupError }),
   });
 
-  const auth = new AuthService({ records: catalog.records, audit: () => audit });
+  const auth = new AuthService({ records: catalog.records, audit: () => audit, passwordCost: config.passwordCost });
   const cases = new CaseService({ records: catalog.records, catalog, objects, audit, auth, comparisons, version: EXEMPLAR_VERSION });
 
   const register = new RegisterService({ records: catalog.records, audit });

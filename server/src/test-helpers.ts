@@ -39,7 +39,8 @@ export interface TestApp {
 /** A data folder of its own; settings as environment variables (e.g. a small EXEMPLAR_MAX_UPLOAD_BYTES). */
 export async function openTestContext(env: Record<string, string> = {}): Promise<{ context: AppContext; config: Config; dataDir: string }> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'exemplar-test-'));
-  const config = loadConfig({ EXEMPLAR_DATA_DIR: dataDir, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', EXEMPLAR_SEED_DEMO: 'never', ...env });
+  // Password hashes at the lowest cost: real scrypt, without a second of CPU per test login on a shared machine.
+  const config = loadConfig({ EXEMPLAR_DATA_DIR: dataDir, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', EXEMPLAR_SEED_DEMO: 'never', EXEMPLAR_PASSWORD_COST: '10', ...env });
   const context = await openContext(config);
   return { context, config, dataDir };
 }

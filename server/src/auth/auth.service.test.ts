@@ -17,7 +17,7 @@ const OPERATOR = systemActor('test');
 const limits = { userFailures: 3, addressFailures: 5, windowMs: 60_000, lockMs: 120_000 };
 
 /** A new service on the same store: what a restarted server sees. */
-const restarted = () => new AuthService({ records: context.catalog.records, limits, now: () => clock });
+const restarted = (passwordCost = 10) => new AuthService({ records: context.catalog.records, limits, now: () => clock, passwordCost });
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
   try {
@@ -99,4 +99,13 @@ it('only admins manage users; users change their own password with the current o
   const root: Actor = { id: 'root', role: 'admin' };
   expect(await codeOf(auth.updateUser('root', { disabled: true }, root))).toBe('CONFLICT');
   expect(await codeOf(auth.createUser({ username: 'Not Valid!', role: 'viewer', password: 'long enough pw' }, root))).toBe('VALIDATION_FAILED');
+});
+
+it('keeps the scrypt parameters with each hash and upgrades a weaker one at the next login', async () => {
+  const users = context.catalog.records.collection<{ id: string; revision: number; password: { N: number; r: number; p: number } }>({ name: 'users' });
+  expect((await users.get('root'))!.password).toMatchObject({ N: 2 ** 10, r: 8, p: 1 });
+  // A server configured with a higher cost still verifies the old hash, then stores a stronger one.
+  await restarted(11).login({ username: 'root', password: 'root password 1' }, { ip: '192.0.2.99' });
+  expect((await users.get('root'))!.password.N).toBe(2 ** 11);
+  expect(await codeOf(restarted(10).login({ username: 'root', password: 'root password 1' }, { ip: '192.0.2.99' }))).toBe('ok');
 });

@@ -18,7 +18,7 @@ import { ROLES, systemActor, type Actor, type Role } from '../services/actor';
 import { timestamp } from '../services/common';
 import type { RecordCollection, RecordStore, StoredRecord } from '../stores/records.port';
 import { assertCan } from './policy';
-import { decoyHash, hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, needsRehash, verifyPassword, type PasswordHash } from './passwords';
+import { decoyHash, DEFAULT_PASSWORD_COST, hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, needsRehash, verifyPassword, type PasswordHash } from './passwords';
 import { API_TOKEN_PREFIX, newSecret, SECRET_SHAPE, secretDigest, SESSION_TOKEN_PREFIX } from './tokens';
 
 export interface UserRecord extends StoredRecord {
@@ -127,6 +127,8 @@ export interface AuditSink {
 export interface AuthServiceDeps {
   records: RecordStore;
   limits?: LoginLimits;
+  /** log2 of scrypt's N for new hashes (config EXEMPLAR_PASSWORD_COST). */
+  passwordCost?: number;
   now?: () => Date;
   /** The audit trail, once wired (context.ts); user and token changes and logins are recorded. */
   audit?: () => AuditSink | undefined;
@@ -179,6 +181,7 @@ export class AuthService {
   private readonly tokens: RecordCollection<ApiTokenRecord>;
   private readonly attempts: RecordCollection<LoginAttemptsRecord>;
   private readonly limits: LoginLimits;
+  private readonly passwordCost: number;
   private readonly now: () => Date;
   private readonly audit: () => AuditSink | undefined;
 
@@ -188,6 +191,7 @@ export class AuthService {
     this.tokens = deps.records.collection<ApiTokenRecord>({ name: 'api-tokens', indexes: [{ fields: ['tokenId'], unique: true }, { fields: ['username'] }] });
     this.attempts = deps.records.collection<LoginAttemptsRecord>({ name: 'login-attempts' });
     this.limits = deps.limits ?? DEFAULT_LOGIN_LIMITS;
+    this.passwordCost = deps.passwordCost ?? DEFAULT_PASSWORD_COST;
     this.now = deps.now ?? (() => new Date());
     this.audit = deps.audit ?? (() => undefined);
   }
@@ -212,7 +216,7 @@ export class AuthService {
       role: input.role,
       displayName,
       disabled: false,
-      password: await hashPassword(input.password),
+      password: await hashPassword(input.password, this.passwordCost),
       createdAt: at,
       createdBy: actor.id,
       updatedAt: at,
@@ -282,7 +286,7 @@ export class AuthService {
       }
     }
     const at = timestamp(this.now());
-    await this.users.replace(current.id, current.revision, { ...current, password: await hashPassword(input.password), passwordChangedAt: at, updatedAt: at });
+    await this.users.replace(current.id, current.revision, { ...current, password: await hashPassword(input.password, this.passwordCost), passwordChangedAt: at, updatedAt: at });
     await this.sessions.deleteMany({ username });
     await this.record(actor, 'user.set-password', username);
   }
@@ -308,7 +312,7 @@ export class AuthService {
     await this.assertNotLocked(keys);
 
     const user = username ? await this.users.get(username) : null;
-    const ok = user ? await verifyPassword(password, user.password) : (await verifyPassword(password, await decoyHash()), false);
+    const ok = user ? await verifyPassword(password, user.password) : (await verifyPassword(password, await decoyHash(this.passwordCost)), false);
     if (!ok || !user || user.disabled) {
       await this.countFailure(keys);
       // Nobody is authenticated: the server's login check is the actor, the claimed name the target.
@@ -318,8 +322,8 @@ export class AuthService {
     }
     const actor: Actor = { id: user.username, role: user.role, ...(client.requestId && { requestId: client.requestId }) };
     await this.attempts.delete(`user:${user.username}`);
-    if (needsRehash(user.password)) {
-      await this.users.replace(user.id, user.revision, { ...user, password: await hashPassword(password) }).catch(() => undefined);
+    if (needsRehash(user.password, this.passwordCost)) {
+      await this.users.replace(user.id, user.revision, { ...user, password: await hashPassword(password, this.passwordCost) }).catch(() => undefined);
     }
     const nowDate = this.now();
     await this.sessions.deleteMany({ expiresAt: { $lt: timestamp(nowDate) } });

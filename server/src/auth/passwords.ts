@@ -18,8 +18,10 @@ export interface PasswordHash {
   readonly hash: string;
 }
 
-/** OWASP's scrypt minimum (2^17, 8, 1) needs 128 MiB per hash; 2^15 keeps concurrent logins within memory at about 32 MiB each. */
-export const SCRYPT_PARAMS = Object.freeze({ N: 2 ** 15, r: 8, p: 1, keyLength: 64 });
+/** The cost (log2 of N) by default. OWASP's scrypt minimum (2^17, 8, 1) needs 128 MiB per hash; 2^15 keeps concurrent logins within memory at about 32 MiB each. */
+export const DEFAULT_PASSWORD_COST = 15;
+const SCRYPT_FIXED = Object.freeze({ r: 8, p: 1, keyLength: 64 });
+export const scryptParams = (cost: number = DEFAULT_PASSWORD_COST) => ({ N: 2 ** cost, ...SCRYPT_FIXED });
 const SALT_BYTES = 16;
 
 export const MIN_PASSWORD_LENGTH = 10;
@@ -32,10 +34,11 @@ function derive(password: string, salt: Buffer, params: { N: number; r: number; 
   });
 }
 
-export async function hashPassword(password: string): Promise<PasswordHash> {
+export async function hashPassword(password: string, cost: number = DEFAULT_PASSWORD_COST): Promise<PasswordHash> {
+  const params = scryptParams(cost);
   const salt = randomBytes(SALT_BYTES);
-  const key = await derive(password, salt, SCRYPT_PARAMS);
-  return { algorithm: 'scrypt', ...SCRYPT_PARAMS, salt: salt.toString('base64'), hash: key.toString('base64') };
+  const key = await derive(password, salt, params);
+  return { algorithm: 'scrypt', ...params, salt: salt.toString('base64'), hash: key.toString('base64') };
 }
 
 export async function verifyPassword(password: string, stored: PasswordHash): Promise<boolean> {
@@ -45,12 +48,14 @@ export async function verifyPassword(password: string, stored: PasswordHash): Pr
   return key.length === expected.length && timingSafeEqual(key, expected);
 }
 
-export function needsRehash(stored: PasswordHash): boolean {
-  return stored.N < SCRYPT_PARAMS.N || stored.r !== SCRYPT_PARAMS.r || stored.p !== SCRYPT_PARAMS.p || stored.keyLength !== SCRYPT_PARAMS.keyLength;
+export function needsRehash(stored: PasswordHash, cost: number = DEFAULT_PASSWORD_COST): boolean {
+  return stored.N < 2 ** cost || stored.r !== SCRYPT_FIXED.r || stored.p !== SCRYPT_FIXED.p || stored.keyLength !== SCRYPT_FIXED.keyLength;
 }
 
 /** A hash of a random password, verified against when a user does not exist so that the answer takes as long as for a real user. */
-let decoy: Promise<PasswordHash> | undefined;
-export function decoyHash(): Promise<PasswordHash> {
-  return (decoy ??= hashPassword(randomBytes(16).toString('hex')));
+const decoys = new Map<number, Promise<PasswordHash>>();
+export function decoyHash(cost: number = DEFAULT_PASSWORD_COST): Promise<PasswordHash> {
+  let decoy = decoys.get(cost);
+  if (!decoy) decoys.set(cost, (decoy = hashPassword(randomBytes(16).toString('hex'), cost)));
+  return decoy;
 }
