@@ -6,7 +6,8 @@
  * an altered one only ever shows as a personalised difference (another
  * holder's data differ legitimately). What a forger seldom gets right is the
  * MRZ's internal consistency: overtyped digits whose check digits were not
- * recomputed, or characters standing out of the printer's fixed grid. When
+ * recomputed, and, in such a field, characters standing out of the printer's
+ * fixed grid (which alone genuine documents show too). When
  * the reference marks an MRZ zone and the questioned image covers it, the
  * zone is cut from the warped questioned image and read with the MRZ reader
  * (OCR-B templates); failing check digits and misplaced characters become
@@ -135,11 +136,16 @@ export function mrzReadingFindings(reading: MrzImageReading, zoneId: string, toR
       lines: [...reading.lines],
     });
   }
-  if (reading.misaligned.length > 0) {
-    const positions = reading.misaligned.map((m) => [m.line, m.column] as [number, number]);
+  // Genuine documents show characters a tenth of a pitch out of line too (printer jitter, lens distortion in
+  // photos), as much as an overtyped one: alone that is no finding, but in a field whose check digit fails it
+  // says which characters were changed.
+  const failedPositions = new Set(layout.groups.filter((g) => failed.includes(g.name) && g.name !== 'composite').flatMap((g) => [...g.data, g.check].map(([l, c]) => `${l}:${c}`)));
+  const suspect = reading.misaligned.filter((m) => failedPositions.has(`${m.line}:${m.column}`));
+  if (suspect.length > 0) {
+    const positions = suspect.map((m) => [m.line, m.column] as [number, number]);
     out.push({
       kind: 'mrz-characters-misaligned',
-      message: `${positions.length} MRZ character${positions.length > 1 ? 's stand' : ' stands'} out of line with the printed grid (overtyped or pasted in).`,
+      message: `${positions.length} MRZ character${positions.length > 1 ? 's' : ''} of a field whose check digit fails ${positions.length > 1 ? 'stand' : 'stands'} out of line with the printed grid (overtyped or pasted in).`,
       zoneId,
       box: boxOf(cells(positions), pitch * 0.5, width, height),
       characters: positions,
