@@ -23,6 +23,8 @@ export const NAV_ITEMS: NavItem[] = [
   { to: '/verification', label: 'Verification', permissions: ['verification:submit', 'verification:answer'] },
   { to: '/register', label: 'Register', permissions: ['register:read'] },
   { to: '/cases', label: 'Cases', permissions: ['cases:read-all', 'cases:read-assigned'] },
+  { to: '/exchange', label: 'Exchange', permissions: ['exchange:export', 'exchange:import'] },
+  { to: '/admin', label: 'Admin', permissions: ['users:manage'] },
 ];
 
 export function Layout() {

@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import type { RouteObject } from 'react-router-dom';
+import { Navigate, type RouteObject } from 'react-router-dom';
 import { ComparisonPage } from '../features/compare/comparison-page';
 import { UploadComparePage } from '../features/compare/upload-compare-page';
 import { EditSpecimenPage, NewSpecimenPage } from '../features/editor/editor-page';
@@ -12,7 +12,12 @@ import { VerificationPage } from '../features/verification/verification-page';
 import { EditAlertPage, NewAlertPage } from '../features/alerts/alert-form-page';
 import { AlertListPage } from '../features/alerts/alert-list-page';
 import { AlertPage } from '../features/alerts/alert-page';
+import { AdminLayout } from '../features/admin/admin-layout';
+import { AuditPage } from '../features/admin/audit-page';
+import { PartnersPage } from '../features/admin/partners-page';
+import { UsersPage } from '../features/admin/users-page';
 import { LoginPage } from '../features/auth/login-page';
+import { ExchangePage } from '../features/exchange/exchange-page';
 import { EditCasePage, NewCasePage } from '../features/cases/case-form-page';
 import { CaseListPage } from '../features/cases/case-list-page';
 import { CasePage } from '../features/cases/case-page';
@@ -54,6 +59,17 @@ export const routes: RouteObject[] = [
       { path: 'verification', element: guard(VERIFIERS, <VerificationListPage />) },
       { path: 'verification/new', element: guard('verification:submit', <RequestVerificationPage />) },
       { path: 'verification/:id', element: guard(VERIFIERS, <VerificationPage />) },
+      { path: 'exchange', element: guard(['exchange:export', 'exchange:import'], <ExchangePage />) },
+      {
+        path: 'admin',
+        element: guard('users:manage', <AdminLayout />),
+        children: [
+          { index: true, element: <Navigate to="/admin/users" replace /> },
+          { path: 'users', element: <UsersPage /> },
+          { path: 'partners', element: <PartnersPage /> },
+          { path: 'audit', element: <AuditPage /> },
+        ],
+      },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

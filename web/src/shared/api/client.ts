@@ -213,12 +213,20 @@ export class ApiClient {
     return this.json<T>('DELETE', path, undefined, options);
   }
 
-  /** Fetches a file (an exhibit, a package) as bytes with its answer headers; errors arrive as ApiError like any request. */
-  async download(path: string, options: RequestOptions = {}): Promise<DownloadedFile> {
+  /**
+   * Fetches a file (an exhibit, a package) as bytes with its answer headers;
+   * `body` makes it a POST with that JSON (an export of chosen records).
+   * Errors arrive as ApiError like any request.
+   */
+  async download(path: string, options: RequestOptions & { body?: unknown } = {}): Promise<DownloadedFile> {
+    const method = options.body === undefined ? 'GET' : 'POST';
+    const headers: Record<string, string> = { ...this.headersFor(method), accept: '*/*' };
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
     const request: TransportRequest = {
-      method: 'GET',
+      method,
       url: this.url(path, options.query),
-      headers: { ...this.headersFor('GET'), accept: '*/*' },
+      headers,
+      ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     };
     const res = await this.transport.send(request);
