@@ -97,7 +97,7 @@ describe('POST /api/identify', () => {
     const busy = await buildTestApp({ EXEMPLAR_PIPELINE_THREADS: '1', EXEMPLAR_PIPELINE_QUEUE: '0', EXEMPLAR_SERVER_COMPARISONS: '0' });
     try {
       const doc = await white(DESIGNS.idFront, HOLDERS.idCard, 4);
-      const requests = Array.from({ length: 3 }, () => {
+      const requests = Array.from({ length: 3 }, async () => {
         const { payload, headers } = multipartBody([{ name: 'image', filename: 'photo.png', data: doc.images.white!, contentType: 'image/png' }]);
         return (await busy.login('examiner')).inject({ method: 'POST', url: '/api/identify', payload, headers });
       });

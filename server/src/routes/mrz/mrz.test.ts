@@ -19,7 +19,7 @@ afterAll(async () => {
   await t.close();
 });
 
-const post = (url: string, body: unknown) => (await t.login('examiner')).inject({ method: 'POST', url, payload: body as Record<string, unknown> });
+const post = async (url: string, body: unknown) => (await t.login('examiner')).inject({ method: 'POST', url, payload: body as Record<string, unknown> });
 
 describe('POST /api/mrz/parse', () => {
   it('answers the fields and one result per check digit', async () => {
@@ -68,7 +68,7 @@ describe('POST /api/mrz/parse', () => {
 });
 
 describe('POST /api/mrz/read', () => {
-  const upload = (parts: Parameters<typeof multipartBody>[0]) => {
+  const upload = async (parts: Parameters<typeof multipartBody>[0]) => {
     const { payload, headers } = multipartBody(parts);
     return (await t.login('examiner')).inject({ method: 'POST', url: '/api/mrz/read', payload, headers });
   };
