@@ -13,6 +13,7 @@
  * Screenshots go to artifacts/e2e/ (not committed). Waits are on render
  * signals (the viewer's data-state and data-animating), never on time.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
@@ -48,9 +49,15 @@ let authorization: string;
 
 /** The examiner the test logs in as (created as an admin would, through the auth service). */
 const EXAMINER = { username: 'e2e-examiner', role: 'examiner', password: 'e2e examiner password', displayName: 'Erin Examiner' } as const;
+/** A prosecutor assigned to one case (issue 5: they download its exhibit from the web app). */
+const PROSECUTOR = { username: 'e2e-prosecutor', role: 'prosecutor', password: 'e2e prosecutor password', displayName: 'Pat Prosecutor' } as const;
 
-async function apiJson<T>(url: string): Promise<T> {
-  const res = await fetch(`${server.url}${url}`, { headers: { authorization } });
+async function apiJson<T>(url: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+  const res = await fetch(`${server.url}${url}`, {
+    method: init.method ?? 'GET',
+    headers: { authorization, ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+  });
   if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
   return (await res.json()) as T;
 }
@@ -75,6 +82,7 @@ beforeAll(async () => {
   const seeded = await seedDemoLibrary(context, { keys: [COUNTERFEIT] });
   server = await startServer(config, { context, handleSignals: false });
   await context.services.auth.createUser(EXAMINER, systemActor('test'));
+  await context.services.auth.createUser(PROSECUTOR, systemActor('test'));
   const login = await fetch(`${server.url}/api/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -218,4 +226,56 @@ test('search → specimen → light switch keeps the view → upload questioned 
   }
   // The missing emblem is flagged under UV, where it should glow.
   expect(flaggedPerLight['uv-365']).toBeGreaterThan(0);
+});
+
+test('a prosecutor logs in, opens an assigned case and downloads its exhibit report and bundle with their SHA-256 checked', async () => {
+  // An examiner's case with the genuine passport as reference, concluded and assigned to the prosecutor.
+  const created = await apiJson<{ id: string; revision: number }>('/api/cases', {
+    method: 'POST',
+    body: { title: 'E2E passport at Port North', reference: 'E2E-2026-1', prosecutors: [PROSECUTOR.username], specimens: [genuine.id] },
+  });
+  await apiJson(`/api/cases/${created.id}/conclusion`, {
+    method: 'PUT',
+    body: { revision: created.revision, opinion: 'identification', statement: 'The passport is a genuine Utopia passport of the 2019 series.' },
+  });
+
+  // A browser of their own (no session cookie from the examiner's run).
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+  const prosecutorPage = await context.newPage();
+  prosecutorPage.setDefaultTimeout(VIEW_WAIT_MS);
+  try {
+    await prosecutorPage.goto(`${server.url}/cases`);
+    await prosecutorPage.getByRole('heading', { name: 'Log in' }).waitFor();
+    await prosecutorPage.getByLabel('User name').fill(PROSECUTOR.username);
+    await prosecutorPage.getByLabel('Password').fill(PROSECUTOR.password);
+    await prosecutorPage.getByRole('button', { name: 'Log in' }).click();
+    await prosecutorPage.waitForURL('**/cases');
+    // Only what a prosecutor may use is offered.
+    const nav = prosecutorPage.getByRole('navigation', { name: 'Main' });
+    expect(await nav.getByRole('link').allTextContents()).toEqual(['Library', 'Cases']);
+
+    await prosecutorPage.getByRole('link', { name: 'E2E-2026-1' }).click();
+    await prosecutorPage.getByRole('heading', { level: 1, name: 'E2E passport at Port North' }).waitFor();
+    expect(await prosecutorPage.getByRole('button', { name: 'Conclude' }).count()).toBe(0);
+
+    for (const [label, ext] of [
+      ['exhibit report (PDF)', 'pdf'],
+      ['exhibit bundle (zip)', 'zip'],
+    ] as const) {
+      const [download] = await Promise.all([prosecutorPage.waitForEvent('download'), prosecutorPage.getByRole('button', { name: `Download ${label}` }).click()]);
+      const file = path.join(ARTIFACTS, `prosecutor-exhibit.${ext}`);
+      await download.saveAs(file);
+      const digest = createHash('sha256').update(await fsp.readFile(file)).digest('hex');
+      const result = prosecutorPage.getByRole('status', { name: `${label} downloaded` });
+      await result.waitFor();
+      expect(await result.textContent()).toContain(digest);
+      expect(await result.textContent()).toContain('matches the server’s digest');
+      expect(download.suggestedFilename()).toMatch(new RegExp(`\\.${ext}$`));
+    }
+    const pdf = await fsp.readFile(path.join(ARTIFACTS, 'prosecutor-exhibit.pdf'));
+    expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    await prosecutorPage.screenshot({ path: path.join(ARTIFACTS, 'prosecutor-case.png') });
+  } finally {
+    await context.close();
+  }
 });
