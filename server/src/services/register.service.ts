@@ -28,6 +28,8 @@ export const MAX_REGISTER_LIMIT = 500;
 export const MAX_IMPORT_ROWS = 50_000;
 /** Numbers looked up per query when an import checks for duplicates. */
 const IMPORT_LOOKUP_CHUNK = 500;
+/** Rows written per transaction in a `valid-rows` import. */
+const IMPORT_INSERT_BATCH = 500;
 export const REGISTER_CSV_COLUMNS = ['issuingState', 'documentNumber', 'documentCode', 'status', 'date', 'source', 'notes'] as const;
 const REQUIRED_CSV_COLUMNS = ['issuingState', 'documentNumber', 'status', 'source'];
 
@@ -212,7 +214,7 @@ export class RegisterService {
     const rows = parseRegisterCsv(csv);
     const existing = await this.existingIds(rows.map((r) => r.values['documentNumber']).filter((n): n is string => n !== undefined).map(normaliseDocumentNumber));
     const reports: ImportRowReport[] = [];
-    const accepted: { report: ImportRowReport; input: RegisterEntryCreate }[] = [];
+    const accepted: AcceptedRow[] = [];
     const seen = new Map<string, number>();
     for (const { row, values } of rows) {
       const report: ImportRowReport = { row, ok: false, errors: [] };
@@ -242,28 +244,8 @@ export class RegisterService {
 
     const refusedBefore = reports.filter((r) => r.errors.length > 0).length;
     if (mode === 'valid-rows' || refusedBefore === 0) {
-      const inserted: string[] = [];
-      for (const { report, input } of accepted) {
-        try {
-          const entry = await this.insert(actor, input);
-          inserted.push(entry.id);
-          report.ok = true;
-          report.id = entry.id;
-        } catch (err) {
-          // Another writer took the number between the check and the insert.
-          if (!(err instanceof ExemplarError) || err.code !== 'CONFLICT') throw err;
-          report.duplicate = true;
-          report.errors = [{ field: 'documentNumber', message: 'is already in the register' }];
-          if (mode === 'all-or-nothing') {
-            for (const id of inserted) await this.entries.delete(id);
-            for (const { report: r } of accepted) {
-              delete r.id;
-              r.ok = false;
-            }
-            break;
-          }
-        }
-      }
+      if (mode === 'all-or-nothing') await this.insertAllOrNothing(actor, accepted);
+      else for (let i = 0; i < accepted.length; i += IMPORT_INSERT_BATCH) await this.insertBatch(actor, accepted.slice(i, i + IMPORT_INSERT_BATCH));
     }
     const imported = reports.filter((r) => r.ok);
     const report: ImportReport = {
@@ -283,6 +265,41 @@ export class RegisterService {
     return report;
   }
 
+  /** Valid rows in one atomic write (one commit, not one per row); a batch that meets a number taken meanwhile goes row by row. */
+  private async insertBatch(actor: Actor, batch: readonly AcceptedRow[]): Promise<void> {
+    const entries = batch.map(({ input }) => this.newEntry(actor, input));
+    try {
+      await this.entries.insertMany(entries);
+      batch.forEach(({ report }, i) => Object.assign(report, { ok: true, id: entries[i]!.id }));
+      return;
+    } catch (err) {
+      if (!(err instanceof ExemplarError) || err.code !== 'CONFLICT') throw err;
+    }
+    for (const [i, { report }] of batch.entries()) {
+      try {
+        await this.entries.insert(entries[i]!);
+        Object.assign(report, { ok: true, id: entries[i]!.id });
+      } catch (err) {
+        if (!(err instanceof ExemplarError) || err.code !== 'CONFLICT') throw err;
+        markTaken(report);
+      }
+    }
+  }
+
+  private async insertAllOrNothing(actor: Actor, accepted: readonly AcceptedRow[]): Promise<void> {
+    const entries = accepted.map(({ input }) => this.newEntry(actor, input));
+    try {
+      await this.entries.insertMany(entries);
+      accepted.forEach(({ report }, i) => Object.assign(report, { ok: true, id: entries[i]!.id }));
+    } catch (err) {
+      // Another writer took a number between the check and the write: nothing was stored.
+      if (!(err instanceof ExemplarError) || err.code !== 'CONFLICT') throw err;
+      const index = typeof err.details['index'] === 'number' ? err.details['index'] : 0;
+      const row = accepted[index];
+      if (row) markTaken(row.report);
+    }
+  }
+
   /** Ids of the entries holding these numbers, by `state:number` (one query per chunk rather than one per row). */
   private async existingIds(numbers: readonly string[]): Promise<Map<string, string>> {
     const found = new Map<string, string>();
@@ -299,8 +316,13 @@ export class RegisterService {
   }
 
   private async insert(actor: Actor, input: RegisterEntryCreate): Promise<RegisterEntry> {
+    const entry = this.newEntry(actor, input);
+    return this.conflictAsDuplicate(entry, () => this.entries.insert(entry));
+  }
+
+  private newEntry(actor: Actor, input: RegisterEntryCreate): RegisterEntry {
     const now = timestamp();
-    const entry = valueOrThrow(
+    return valueOrThrow(
       validate('register-entry', {
         ...input,
         id: newRecordId(),
@@ -313,7 +335,6 @@ export class RegisterService {
       }),
       'register entry',
     );
-    return this.conflictAsDuplicate(entry, () => this.entries.insert(entry));
   }
 
   /** A unique-index CONFLICT said in the register's terms. */
@@ -374,4 +395,14 @@ export function parseRegisterCsv(csv: string): { row: number; values: Record<str
     const spanned = record.reduce((n, cell) => n + (cell.match(/\n/g)?.length ?? 0), 0);
     return { row: info.lines - spanned, values };
   });
+}
+
+interface AcceptedRow {
+  report: ImportRowReport;
+  input: RegisterEntryCreate;
+}
+
+function markTaken(report: ImportRowReport): void {
+  report.duplicate = true;
+  report.errors = [{ field: 'documentNumber', message: 'is already in the register' }];
 }

@@ -65,6 +65,19 @@ export class MingoCollection {
     return { acknowledged: true, insertedId: doc._id };
   }
 
+  /** Ordered: stops at the first duplicate, keeping what came before, and reports its index as the server does. */
+  async insertMany(docs: Doc[], _options: { ordered?: boolean } = {}): Promise<{ acknowledged: true; insertedCount: number }> {
+    for (const [index, doc] of docs.entries()) {
+      try {
+        await this.insertOne(doc);
+      } catch (err) {
+        (err as { index?: number }).index = index;
+        throw err;
+      }
+    }
+    return { acknowledged: true, insertedCount: docs.length };
+  }
+
   async findOne(filter: Criteria, options: { projection?: Document } = {}): Promise<Doc | null> {
     const hit = find(this.docs, filter, options.projection).next() as Doc | undefined;
     return hit ? stored(hit) : null;

@@ -128,6 +128,20 @@ export function describeRecordContract(name: string, open: () => Promise<{ store
       await expectError(c.insert({ id: '../x', revision: 1 }), 'BAD_REQUEST');
     });
 
+    it('inserts many all or none', async () => {
+      const c = fresh<Sample>([{ fields: ['nested.number'], unique: true }]);
+      await c.insert({ id: 'm0', revision: 1, nested: { number: 'N0' } });
+      const batch = (ids: string[], numbers: string[]) => ids.map((id, i) => ({ id, revision: 7, nested: { number: numbers[i]! } }));
+      const stored = await c.insertMany(batch(['m1', 'm2'], ['N1', 'N2']));
+      expect(stored.map((r) => r.revision)).toEqual([1, 1]);
+      // A taken unique value third in line: nothing of the batch stays.
+      await expectError(c.insertMany(batch(['m3', 'm4', 'm5'], ['N3', 'N4', 'N0'])), 'CONFLICT', { index: 2 });
+      // A repeated id inside the batch.
+      await expectError(c.insertMany(batch(['m6', 'm6'], ['N6', 'N7'])), 'CONFLICT', { index: 1 });
+      expect((await c.find()).map((r) => r.id)).toEqual(['m0', 'm1', 'm2']);
+      expect(await c.insertMany([])).toEqual([]);
+    });
+
     it('replaces at the expected revision only', async () => {
       const c = fresh();
       await c.insert({ id: 'b1', revision: 1, n: 1 });

@@ -5,7 +5,7 @@
  * records.mongo-query.test.ts); unique indexes are partial so that records
  * missing a field are exempt, as in SQLite.
  */
-import { MongoServerError, type Collection, type Db, type Document, type Filter } from 'mongodb';
+import { MongoBulkWriteError, MongoServerError, type Collection, type Db, type Document, type Filter } from 'mongodb';
 import { ExemplarError } from '../errors';
 import {
   checkCollectionSpec,
@@ -72,7 +72,20 @@ const fromDocument = <T>(doc: RecordDocument | null): T | null => {
   return rest as unknown as T;
 };
 
-const isDuplicateKey = (err: unknown) => err instanceof MongoServerError && err.code === 11000;
+const isDuplicateKey = (err: unknown) =>
+  (err instanceof MongoServerError && err.code === 11000) ||
+  (err instanceof MongoBulkWriteError && err.writeErrors !== undefined && [err.writeErrors].flat().some((e) => e.code === 11000));
+
+/** The index of the record an ordered insertMany stopped at. */
+function failedIndex(err: unknown, count: number): number {
+  if (err instanceof MongoBulkWriteError) {
+    const first = [err.writeErrors].flat()[0];
+    if (first) return first.index;
+    return Math.min(err.insertedCount, count - 1);
+  }
+  const index = (err as { index?: unknown }).index;
+  return typeof index === 'number' ? index : 0;
+}
 
 export class MongoRecordCollection<T extends StoredRecord> implements RecordCollection<T> {
   readonly name: string;
@@ -98,6 +111,26 @@ export class MongoRecordCollection<T extends StoredRecord> implements RecordColl
     } catch (err) {
       if (isDuplicateKey(err)) throw duplicateRecord(this.name, record.id);
       throw err;
+    }
+    return stored;
+  }
+
+  async insertMany(records: readonly T[]): Promise<T[]> {
+    records.forEach((r) => checkRecordId(r.id));
+    await this.ready;
+    const stored = records.map((r) => ({ ...jsonCopy(r), revision: 1 }) as T);
+    if (stored.length === 0) return [];
+    try {
+      await this.coll.insertMany(
+        stored.map((r) => ({ ...(r as unknown as Document), _id: r.id }) as RecordDocument),
+        { ordered: true },
+      );
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      // Ordered: everything before the failing record was stored; take exactly those back out.
+      const failed = failedIndex(err, stored.length);
+      if (failed > 0) await this.coll.deleteMany({ _id: { $in: stored.slice(0, failed).map((r) => r.id) } });
+      throw duplicateRecord(this.name, stored[failed]?.id ?? '', failed);
     }
     return stored;
   }

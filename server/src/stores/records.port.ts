@@ -74,6 +74,13 @@ export interface RecordCollection<T extends StoredRecord> {
   readonly name: string;
   /** Stores a new record at revision 1 (the given revision is ignored). CONFLICT when the id or a unique index value is taken. */
   insert(record: T): Promise<T>;
+  /**
+   * Stores new records at revision 1, all or none: on a taken id or unique
+   * value nothing stays stored and CONFLICT names the first refused record
+   * (`details.index`). One transaction on SQLite; on MongoDB an ordered
+   * insert whose successful part is removed again on failure.
+   */
+  insertMany(records: readonly T[]): Promise<T[]>;
   get(id: string): Promise<T | null>;
   /** Replaces a record at `expectedRevision` with `next` at revision + 1; NOT_FOUND, REVISION_CONFLICT, CONFLICT (unique index). */
   replace(id: string, expectedRevision: number, next: T): Promise<T>;
@@ -174,8 +181,8 @@ export const revisionConflict = (collection: string, id: string, expected: numbe
     currentRevision: actual,
   });
 
-export const duplicateRecord = (collection: string, id: string) =>
-  new ExemplarError('CONFLICT', `a ${collection} record with that id or unique value already exists`, { collection, id });
+export const duplicateRecord = (collection: string, id: string, index?: number) =>
+  new ExemplarError('CONFLICT', `a ${collection} record with that id or unique value already exists`, { collection, id, ...(index !== undefined && { index }) });
 
 /** A deep copy through JSON: what a store gives back is never the caller's object. */
 export const jsonCopy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;

@@ -135,6 +135,25 @@ class SqliteRecordCollection<T extends StoredRecord> implements RecordCollection
     return stored;
   }
 
+  async insertMany(records: readonly T[]): Promise<T[]> {
+    records.forEach((r) => checkRecordId(r.id));
+    const insert = this.db.prepare(`INSERT INTO records (collection, id, revision, doc) VALUES (${this.literal}, ?, 1, ?)`);
+    return this.db
+      .transaction(() =>
+        records.map((record, index) => {
+          const stored = { ...jsonCopy(record), revision: 1 };
+          try {
+            insert.run(record.id, JSON.stringify(stored));
+          } catch (err) {
+            if (isUniqueViolation(err)) throw duplicateRecord(this.name, record.id, index);
+            throw err;
+          }
+          return stored;
+        }),
+      )
+      .immediate();
+  }
+
   async get(id: string): Promise<T | null> {
     checkRecordId(id);
     const doc = this.db.prepare(`SELECT doc FROM records WHERE collection = ${this.literal} AND id = ?`).pluck().get(id) as string | undefined;
