@@ -8,6 +8,7 @@ import { FacetPanel, facetTitle, facetValueLabel } from './facet-panel';
 import { hasFilters, paramsFromSearch, searchFromParams, toggleFilter } from './search-params';
 import { SpecimenCard } from './specimen-card';
 import { useSpecimenSearch } from './use-specimen-search';
+import { useCan } from '../../shared/auth/session';
 
 const SORT_LABELS: Record<SortOrder, string> = {
   relevance: 'Relevance',
@@ -23,6 +24,7 @@ const SORT_LABELS: Record<SortOrder, string> = {
 const TYPING_PAUSE_MS = 350;
 
 export function LibraryPage() {
+  const can = useCan();
   const [params, setParams] = useSearchParams();
   const search = searchFromParams(params);
   const result = useSpecimenSearch(search);
@@ -164,10 +166,12 @@ export function LibraryPage() {
             <EmptyState title={hasFilters(search) ? 'No specimen matches this search' : 'The library is empty'}>
               {hasFilters(search) ? (
                 <p>Remove a filter or change the search words.</p>
-              ) : (
+              ) : can('specimens:write') ? (
                 <p>
                   <Link to="/specimens/new">Catalogue the first specimen</Link>
                 </p>
+              ) : (
+                <p>Specimens appear here once the laboratory catalogues them.</p>
               )}
             </EmptyState>
           )}

@@ -3,7 +3,7 @@ import '../../test/dom-setup';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { makeCapture, makeImage, makePage, makeSpecimen, makeZone } from '../../test/fixtures';
-import { createTestApi, ok, on, renderApp } from '../../test/test-api';
+import { createTestApi, ok, on, renderApp, sessionAs } from '../../test/test-api';
 
 // Previews rather than deep-zoom tiles: jsdom cannot fetch tiles, and the viewer opens either the same way.
 const preview = { derivatives: { thumbnail: 'derivatives/aa/t.webp', preview: 'derivatives/aa/p.jpg' } };
@@ -116,4 +116,19 @@ test('a specimen without captures offers the upload instead of an empty viewer',
   renderApp(createTestApi(on('GET', `/api/specimens/${bare.id}`, ok(bare)), on('GET', '/api/specimens', ok(makePage([])))), `/specimens/${bare.id}`);
   expect(await screen.findByText('No images yet')).toBeInTheDocument();
   expect(screen.getByRole('link', { name: 'Upload a capture' })).toHaveAttribute('href', `/specimens/${bare.id}/edit#captures`);
+});
+
+test('a border officer may compare against a specimen but not edit it; a viewer may do neither', async () => {
+  const specimen = makeSpecimen();
+  for (const [role, compare, edit] of [
+    ['border-officer', true, false],
+    ['viewer', false, false],
+  ] as const) {
+    const api = createTestApi(sessionAs(role), on('GET', `/api/specimens/${specimen.id}`, ok(specimen)));
+    const { unmount } = renderApp(api, `/specimens/${specimen.id}`);
+    await screen.findByRole('heading', { level: 1, name: specimen.title });
+    expect(screen.queryAllByRole('link', { name: 'Compare a document with this' })).toHaveLength(compare ? 1 : 0);
+    expect(screen.queryAllByRole('link', { name: 'Edit' })).toHaveLength(edit ? 1 : 0);
+    unmount();
+  }
 });

@@ -3,6 +3,7 @@ import { useCallback, useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router-dom';
 import { useApi } from '../../shared/api/api-context';
 import { isApiError } from '../../shared/api/client';
+import { useCan } from '../../shared/auth/session';
 import { imagePaths } from '../../shared/api/images';
 import { useResource } from '../../shared/api/use-resource';
 import { StatusBadge } from '../../shared/ui/status-badge';
@@ -42,6 +43,7 @@ export function SpecimenPage() {
 
 function SpecimenDetail({ specimen }: { specimen: Specimen }) {
   const api = useApi();
+  const can = useCan();
   const [params, setParams] = useSearchParams();
   // One view store per specimen page: zoom and pan survive light and capture switches.
   const [store] = useState(createSpecimenViewStore);
@@ -80,12 +82,16 @@ function SpecimenDetail({ specimen }: { specimen: Specimen }) {
           </p>
         </div>
         <div className="specimen__actions">
-          <Link className="button" to={`/compare?reference=${encodeURIComponent(specimen.id)}`}>
-            Compare a document with this
-          </Link>
-          <Link className="button" to={`/specimens/${specimen.id}/edit`}>
-            Edit
-          </Link>
+          {can('comparisons:submit') && (
+            <Link className="button" to={`/compare?reference=${encodeURIComponent(specimen.id)}`}>
+              Compare a document with this
+            </Link>
+          )}
+          {can('specimens:write') && (
+            <Link className="button" to={`/specimens/${specimen.id}/edit`}>
+              Edit
+            </Link>
+          )}
         </div>
       </header>
 
@@ -109,9 +115,11 @@ function SpecimenDetail({ specimen }: { specimen: Specimen }) {
             <CaptureView key={capture.id} capture={capture} light={image.lightSource} onLightChange={setLight} store={store} />
           ) : (
             <EmptyState title="No images yet">
-              <p>
-                <Link to={`/specimens/${specimen.id}/edit#captures`}>Upload a capture</Link> to see this specimen under its light sources.
-              </p>
+              {can('specimens:write') && (
+                <p>
+                  <Link to={`/specimens/${specimen.id}/edit#captures`}>Upload a capture</Link> to see this specimen under its light sources.
+                </p>
+              )}
             </EmptyState>
           )}
         </div>
