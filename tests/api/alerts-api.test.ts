@@ -241,6 +241,27 @@ describe('reading', () => {
     expect((await prosecutor.inject({ method: 'GET', url: '/api/alerts' })).statusCode).toBe(403);
   });
 
+  it('publishes at the specimen classification: viewers miss restricted alerts, confidential specimens cannot be published about', async () => {
+    const restricted = await specimenWithCapture('counterfeit', { title: 'Restricted counterfeit', classification: 'restricted' });
+    const published = await publish(draftBody(restricted));
+    expect(published.classification).toBe('restricted');
+    expect((await officer.inject({ method: 'GET', url: `/api/alerts/${published.id}` })).statusCode).toBe(200);
+    expect((await viewer.inject({ method: 'GET', url: `/api/alerts/${published.id}` })).statusCode).toBe(404);
+    const viewerList = await viewer.inject({ method: 'GET', url: '/api/alerts?limit=200' });
+    expect(viewerList.json<{ items: Alert[] }>().items.map((a) => a.id)).not.toContain(published.id);
+    const officerList = await officer.inject({ method: 'GET', url: '/api/alerts?limit=200' });
+    expect(officerList.json<{ items: Alert[] }>().items.map((a) => a.id)).toContain(published.id);
+    const viewerFeed = await viewer.inject({ method: 'GET', url: '/api/alerts/feed.atom' });
+    expect(viewerFeed.body).not.toContain(published.id);
+
+    const confidential = await specimenWithCapture('counterfeit', { title: 'Confidential counterfeit', classification: 'confidential' });
+    const drafted = await draft(examiner, draftBody(confidential));
+    const submitted = (await act(examiner, drafted, 'submit')).json<Alert>();
+    const refused = await act(second, submitted, 'approve');
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json<{ code: string }>().code).toBe('VALIDATION_FAILED');
+  });
+
   it('?since= gives the alerts published after that time, newest first', async () => {
     const before = await publish();
     const mark = before.publishedAt!;

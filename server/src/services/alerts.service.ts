@@ -20,7 +20,7 @@ import {
   type Specimen,
   type ValidationIssue,
 } from '@exemplar/specimens-schema';
-import { assertCan, can } from '../auth/policy';
+import { assertCan, can, ROLE_CLASSIFICATIONS, visibleClassifications } from '../auth/policy';
 import { ExemplarError, notFound } from '../errors';
 import type { CatalogStore } from '../stores/catalog.port';
 import type { RecordCollection, RecordFilter, RecordSort } from '../stores/records.port';
@@ -112,11 +112,10 @@ export class AlertsService {
       throw new ExemplarError('BAD_REQUEST', `limit must be 1..${MAX_ALERT_LIST_LIMIT}`, { limit });
     }
     if (!Number.isInteger(offset) || offset < 0) throw new ExemplarError('BAD_REQUEST', 'offset must be a non-negative integer', { offset });
-    const filter: Record<string, RecordFilter[string]> = {};
     const seesDrafts = can(actor, 'alerts:draft');
-    // Those who cannot draft see published alerts only, whatever they ask for.
-    if (!seesDrafts) filter.status = 'published';
-    else if (query.status) filter.status = query.status;
+    // Those who cannot draft see published alerts of their classifications only, whatever they ask for.
+    const filter: Record<string, RecordFilter[string]> = this.visibleFilter(actor);
+    if (seesDrafts && query.status) filter.status = query.status;
     if (query.specimenId) filter.specimenId = query.specimenId;
     let sort: RecordSort[] = seesDrafts ? [{ field: 'updatedAt', direction: -1 }] : [{ field: 'publishedAt', direction: -1 }];
     if (query.since !== undefined) {
@@ -135,7 +134,7 @@ export class AlertsService {
   async feed(actor: Actor, limit = MAX_ALERT_LIST_LIMIT): Promise<{ alerts: Alert[]; updated: string | undefined }> {
     assertCan(actor, 'alerts:read');
     const alerts = await this.alerts.find({
-      filter: { status: 'published' },
+      filter: { ...this.visibleFilter(actor), status: 'published' },
       sort: [
         { field: 'publishedAt', direction: -1 },
         { field: 'id', direction: 1 },
@@ -187,8 +186,15 @@ export class AlertsService {
           authors: [...authors],
         });
       }
-      await this.checkLinkedSpecimen(current);
-      return { ...current, status: 'published' as const, approvedBy: actor.id, publishedAt: this.stamp() };
+      const specimen = await this.checkLinkedSpecimen(current);
+      const classification = specimen.classification ?? 'public';
+      // Alerts are for the front line: a specimen border officers may not see cannot be published about.
+      if (!ROLE_CLASSIFICATIONS['border-officer'].includes(classification)) {
+        throw validationFailed('alert', [
+          { path: '/specimenId', message: `refers to a ${classification} specimen, which border officers may not see; reclassify it or link another specimen`, keyword: 'publishableSpecimen' },
+        ]);
+      }
+      return { ...current, status: 'published' as const, approvedBy: actor.id, publishedAt: this.stamp(), classification };
     });
   }
 
@@ -243,8 +249,16 @@ export class AlertsService {
     return stored;
   }
 
+  /** Drafters see every alert; others published ones whose classification (from publication) their role may see. */
   private maySee(actor: Actor, alert: Alert): boolean {
-    return alert.status === 'published' || can(actor, 'alerts:draft');
+    if (can(actor, 'alerts:draft')) return true;
+    return alert.status === 'published' && visibleClassifications(actor).includes(alert.classification ?? 'public');
+  }
+
+  /** The store filter of what `maySee` allows, for lists and the feed. */
+  private visibleFilter(actor: Actor): Record<string, RecordFilter[string]> {
+    // Alerts published before classifications were recorded count as public (null matches a missing field).
+    return can(actor, 'alerts:draft') ? {} : { status: 'published', classification: { $in: [...visibleClassifications(actor), null] } };
   }
 
   /**
