@@ -20,7 +20,6 @@
  */
 import {
   decodeKeypoints,
-  descriptorSimilarity,
   DESCRIPTOR_METHOD,
   encodeKeypoints,
   isImageError,
@@ -29,13 +28,13 @@ import {
   type PipelinePool,
   type VerifyCandidate,
 } from '@exemplar/image-pipeline';
-import { getLightSource, type Capture, type IdentificationCandidate, type IdentificationResult, type IdentifyFilter, type ImageIdentification, type Specimen } from '@exemplar/specimens-schema';
+import { getLightSource, type IdentificationCandidate, type IdentificationResult, type IdentifyFilter, type ImageIdentification } from '@exemplar/specimens-schema';
 import type { Readable } from 'node:stream';
 import { assertCan, visibleClassifications } from '../auth/policy';
 import type { LimitsConfig } from '../config';
 import { ExemplarError } from '../errors';
-import type { CatalogStore, SpecimenQuery } from '../stores/catalog.port';
-import { MAX_LIMIT } from '../stores/catalog.search';
+import { IdentifyIndex, indexedSimilarity, type IndexedImage, type IndexedSpecimen } from './identify-index';
+import type { CatalogStore } from '../stores/catalog.port';
 import { objectKeys, type ObjectStore } from '../stores/objects.port';
 import type { Actor } from './actor';
 
@@ -71,10 +70,8 @@ export interface IdentifyOptions {
 }
 
 interface CandidateImage {
-  specimen: Specimen;
-  capture: Capture;
-  lightSource: string;
-  identification: ImageIdentification;
+  specimen: IndexedSpecimen;
+  image: IndexedImage;
   similarity: number;
 }
 
@@ -105,18 +102,18 @@ async function readAll(stream: Readable): Promise<Buffer> {
 }
 
 export class IdentifyService {
-  private readonly catalog: CatalogStore;
   private readonly objects: ObjectStore;
   private readonly pipeline: () => PipelinePool;
   private readonly limits: LimitsConfig;
   /** Keypoint objects never change (their key names the image and the method): a small LRU. */
   private readonly keypointCache = new Map<string, KeypointSet>();
+  private readonly index: IdentifyIndex;
 
   constructor(deps: IdentifyServiceDeps) {
-    this.catalog = deps.catalog;
     this.objects = deps.objects;
     this.pipeline = deps.pipeline;
     this.limits = deps.limits;
+    this.index = new IdentifyIndex(deps.catalog);
   }
 
   /** Identification data of an image being ingested, or undefined for lights identification does not use. */
@@ -155,21 +152,29 @@ export class IdentifyService {
       throw pipelineFailure(err, 'questioned image');
     }
 
-    const images = await this.candidateImages(options.filter, classifications);
-    for (const c of images) c.similarity = descriptorSimilarity(questioned.global, new Uint8Array(Buffer.from(c.identification.descriptor, 'base64')));
+    // Hidden specimens are never candidates: a title or id in the answer would reveal them.
+    await this.index.refresh();
+    const images: CandidateImage[] = [];
+    const queryNorm = Math.sqrt(questioned.global.reduce((sum, v) => sum + v * v, 0));
+    for (const specimen of this.index.candidates({ classifications, issuingState: options.filter?.issuingState, documentCode: options.filter?.documentCode })) {
+      for (const image of specimen.images) images.push({ specimen, image, similarity: indexedSimilarity(questioned.global, queryNorm, image) });
+    }
     // Deterministic order on ties: ids break them.
-    images.sort((a, b) => b.similarity - a.similarity || a.specimen.id.localeCompare(b.specimen.id) || a.capture.id.localeCompare(b.capture.id) || a.lightSource.localeCompare(b.lightSource));
+    images.sort((a, b) => b.similarity - a.similarity || a.specimen.id.localeCompare(b.specimen.id) || a.image.captureId.localeCompare(b.image.captureId) || a.image.lightSource.localeCompare(b.image.lightSource));
     const shortlist = images.slice(0, Math.max(VERIFY_SHORTLIST, k));
 
     const candidates: VerifyCandidate[] = [];
     for (const [i, c] of shortlist.entries()) {
-      const keypoints = await this.keypoints(c.identification.keypoints);
+      const keypoints = await this.keypoints(c.image.identification.keypoints);
       if (!keypoints) continue;
       candidates.push({ key: String(i), keypoints });
     }
     let verdicts;
     try {
-      verdicts = candidates.length ? await pool.identifyVerify(questioned.keypoints, candidates, {}, { signal: options.signal }) : [];
+      // One task per worker thread, candidates dealt round-robin (the best-scored spread over all), so a query uses every core.
+      const tasks = Math.max(1, Math.min(pool.stats().threads, candidates.length));
+      const parts = Array.from({ length: tasks }, (_, t) => candidates.filter((_c, i) => i % tasks === t));
+      verdicts = (await Promise.all(parts.filter((p) => p.length > 0).map((p) => pool.identifyVerify(questioned.keypoints, p, {}, { signal: options.signal })))).flat();
     } catch (err) {
       throw pipelineFailure(err, 'identification');
     }
@@ -183,8 +188,8 @@ export class IdentifyService {
       const inliers = v?.inliers ?? 0;
       const entry: IdentificationCandidate = {
         specimenId: c.specimen.id,
-        captureId: c.capture.id,
-        lightSource: c.lightSource as IdentificationCandidate['lightSource'],
+        captureId: c.image.captureId,
+        lightSource: c.image.lightSource as IdentificationCandidate['lightSource'],
         score: verified ? Math.round((inliers / (inliers + SCORE_HALF_INLIERS)) * 1e4) / 1e4 : 0,
         inliers,
         similarity: Math.round(Math.min(1, Math.max(0, c.similarity)) * 1e4) / 1e4,
@@ -193,9 +198,9 @@ export class IdentifyService {
         status: c.specimen.status,
         issuingState: c.specimen.issuingState,
         ...(c.specimen.documentCode !== undefined && { documentCode: c.specimen.documentCode }),
-        page: c.capture.page,
+        page: c.image.page,
       };
-      const key = `${c.specimen.id}/${c.capture.id}`;
+      const key = `${c.specimen.id}/${c.image.captureId}`;
       const previous = best.get(key);
       if (!previous || rank(entry, previous) < 0) best.set(key, entry);
     });
@@ -207,29 +212,6 @@ export class IdentifyService {
       verified: candidates.length,
       candidates: ranked.slice(0, k),
     };
-  }
-
-  private async candidateImages(filter: IdentifyFilter | undefined, classifications: readonly string[]): Promise<CandidateImage[]> {
-    if (classifications.length === 0) return [];
-    // Hidden specimens are never candidates: a title or id in the answer would reveal them.
-    const query: SpecimenQuery = { limit: MAX_LIMIT, sort: 'createdAt', classification: [...classifications] };
-    if (filter?.issuingState) query.issuingState = [filter.issuingState];
-    if (filter?.documentCode) query.documentCode = [...new Set([filter.documentCode, filter.documentCode.slice(0, 1)])];
-    const out: CandidateImage[] = [];
-    for (let cursor: string | undefined; ; ) {
-      const page = await this.catalog.specimens.search(cursor ? { ...query, cursor } : query);
-      for (const specimen of page.items) {
-        for (const capture of specimen.captures) {
-          for (const image of capture.images) {
-            if (image.identification?.method === DESCRIPTOR_METHOD) {
-              out.push({ specimen, capture, lightSource: image.lightSource, identification: image.identification, similarity: 0 });
-            }
-          }
-        }
-      }
-      if (!page.nextCursor) return out;
-      cursor = page.nextCursor;
-    }
   }
 
   private async keypoints(key: string): Promise<KeypointSet | undefined> {
