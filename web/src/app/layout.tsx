@@ -1,9 +1,10 @@
-import { Component, type ErrorInfo, type ReactNode } from 'react';
+import { Component, Suspense, type ErrorInfo, type ReactNode } from 'react';
 import { Link, NavLink, Outlet, useLocation } from 'react-router-dom';
 import { NewAlertsBadge } from '../features/alerts/new-alerts-badge';
 import { UserMenu } from '../features/auth/user-menu';
 import { roleCan, type Permission } from '../shared/auth/permissions';
 import { useUser } from '../shared/auth/session';
+import { LoadingState } from '../shared/ui/states';
 
 /** The main navigation; each entry is shown to the roles that may use it (any of its permissions). */
 export interface NavItem {
@@ -60,7 +61,9 @@ export function Layout() {
       <main id="main" className="app__main" tabIndex={-1}>
         {/* A page that fails to render does not take the header with it, and leaving the page clears the error. */}
         <PageErrorBoundary key={location.pathname}>
-          <Outlet />
+          <Suspense fallback={<LoadingState label="Loading the page…" />}>
+            <Outlet />
+          </Suspense>
         </PageErrorBoundary>
       </main>
     </div>

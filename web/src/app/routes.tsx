@@ -1,29 +1,42 @@
-import type { ReactNode } from 'react';
+import { lazy, type ComponentType, type ReactNode } from 'react';
 import { Navigate, type RouteObject } from 'react-router-dom';
-import { ComparisonPage } from '../features/compare/comparison-page';
-import { UploadComparePage } from '../features/compare/upload-compare-page';
-import { EditSpecimenPage, NewSpecimenPage } from '../features/editor/editor-page';
-import { LibraryPage } from '../features/library/library-page';
-import { RegisterPage } from '../features/register/register-page';
-import { SpecimenPage } from '../features/specimen/specimen-page';
-import { RequestVerificationPage } from '../features/verification/request-verification-page';
-import { VerificationListPage } from '../features/verification/verification-list-page';
-import { VerificationPage } from '../features/verification/verification-page';
-import { EditAlertPage, NewAlertPage } from '../features/alerts/alert-form-page';
-import { AlertListPage } from '../features/alerts/alert-list-page';
-import { AlertPage } from '../features/alerts/alert-page';
-import { AdminLayout } from '../features/admin/admin-layout';
-import { AuditPage } from '../features/admin/audit-page';
-import { PartnersPage } from '../features/admin/partners-page';
-import { UsersPage } from '../features/admin/users-page';
 import { LoginPage } from '../features/auth/login-page';
-import { ExchangePage } from '../features/exchange/exchange-page';
-import { EditCasePage, NewCasePage } from '../features/cases/case-form-page';
-import { CaseListPage } from '../features/cases/case-list-page';
-import { CasePage } from '../features/cases/case-page';
 import { RequirePermission, RequireSession } from '../shared/auth/require-session';
 import type { Permission } from '../shared/auth/permissions';
 import { Layout, NotFoundPage } from './layout';
+
+/**
+ * Each area's pages load when first visited, so a border officer's tablet
+ * never downloads the editor or the admin pages. The login page and the
+ * shell load at once. (Suspense and a failed load are handled in Layout.)
+ */
+function lazyPage<M extends Record<string, unknown>, K extends keyof M & string>(load: () => Promise<M>, name: K) {
+  return lazy(async () => ({ default: (await load())[name] as ComponentType }));
+}
+
+const ComparisonPage = lazyPage(() => import('../features/compare/comparison-page'), 'ComparisonPage');
+const UploadComparePage = lazyPage(() => import('../features/compare/upload-compare-page'), 'UploadComparePage');
+const EditSpecimenPage = lazyPage(() => import('../features/editor/editor-page'), 'EditSpecimenPage');
+const NewSpecimenPage = lazyPage(() => import('../features/editor/editor-page'), 'NewSpecimenPage');
+const LibraryPage = lazyPage(() => import('../features/library/library-page'), 'LibraryPage');
+const RegisterPage = lazyPage(() => import('../features/register/register-page'), 'RegisterPage');
+const SpecimenPage = lazyPage(() => import('../features/specimen/specimen-page'), 'SpecimenPage');
+const RequestVerificationPage = lazyPage(() => import('../features/verification/request-verification-page'), 'RequestVerificationPage');
+const VerificationListPage = lazyPage(() => import('../features/verification/verification-list-page'), 'VerificationListPage');
+const VerificationPage = lazyPage(() => import('../features/verification/verification-page'), 'VerificationPage');
+const EditAlertPage = lazyPage(() => import('../features/alerts/alert-form-page'), 'EditAlertPage');
+const NewAlertPage = lazyPage(() => import('../features/alerts/alert-form-page'), 'NewAlertPage');
+const AlertListPage = lazyPage(() => import('../features/alerts/alert-list-page'), 'AlertListPage');
+const AlertPage = lazyPage(() => import('../features/alerts/alert-page'), 'AlertPage');
+const AdminLayout = lazyPage(() => import('../features/admin/admin-layout'), 'AdminLayout');
+const AuditPage = lazyPage(() => import('../features/admin/audit-page'), 'AuditPage');
+const PartnersPage = lazyPage(() => import('../features/admin/partners-page'), 'PartnersPage');
+const UsersPage = lazyPage(() => import('../features/admin/users-page'), 'UsersPage');
+const ExchangePage = lazyPage(() => import('../features/exchange/exchange-page'), 'ExchangePage');
+const EditCasePage = lazyPage(() => import('../features/cases/case-form-page'), 'EditCasePage');
+const NewCasePage = lazyPage(() => import('../features/cases/case-form-page'), 'NewCasePage');
+const CaseListPage = lazyPage(() => import('../features/cases/case-list-page'), 'CaseListPage');
+const CasePage = lazyPage(() => import('../features/cases/case-page'), 'CasePage');
 
 const guard = (permission: Permission | Permission[], page: ReactNode) => <RequirePermission permission={permission}>{page}</RequirePermission>;
 
