@@ -49,6 +49,8 @@ let authorization: string;
 
 /** The examiner the test logs in as (created as an admin would, through the auth service). */
 const EXAMINER = { username: 'e2e-examiner', role: 'examiner', password: 'e2e examiner password', displayName: 'Erin Examiner' } as const;
+/** A border officer asking the laboratory to verify a document. */
+const OFFICER = { username: 'e2e-officer', role: 'border-officer', password: 'e2e officer password', displayName: 'Bo Officer' } as const;
 /** A prosecutor assigned to one case (issue 5: they download its exhibit from the web app). */
 const PROSECUTOR = { username: 'e2e-prosecutor', role: 'prosecutor', password: 'e2e prosecutor password', displayName: 'Pat Prosecutor' } as const;
 
@@ -83,6 +85,7 @@ beforeAll(async () => {
   server = await startServer(config, { context, handleSignals: false });
   await context.services.auth.createUser(EXAMINER, systemActor('test'));
   await context.services.auth.createUser(PROSECUTOR, systemActor('test'));
+  await context.services.auth.createUser(OFFICER, systemActor('test'));
   const login = await fetch(`${server.url}/api/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -131,6 +134,10 @@ async function viewersSettled(scope: string) {
 
 /** Waits for `done`, failing at once with the page's message when the page reports an error instead. */
 async function settledOrFailed(done: Promise<unknown>) {
+  return settledOrFailedOn(page, done);
+}
+
+async function settledOrFailedOn(page: Page, done: Promise<unknown>) {
   const alert = page.locator('.state--error, [role="alert"]').first();
   const failed = alert.waitFor().then(async () => {
     throw new Error(`the page reported an error: ${await alert.textContent()}`);
@@ -277,5 +284,61 @@ test('a prosecutor logs in, opens an assigned case and downloads its exhibit rep
     await prosecutorPage.screenshot({ path: path.join(ARTIFACTS, 'prosecutor-case.png') });
   } finally {
     await context.close();
+  }
+});
+
+/** A page of its own (own cookies) logged in through the login page. */
+async function loggedInPage(account: { username: string; password: string }): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const p = await context.newPage();
+  p.setDefaultTimeout(VIEW_WAIT_MS);
+  await p.goto(`${server.url}/`);
+  await p.getByLabel('User name').fill(account.username);
+  await p.getByLabel('Password').fill(account.password);
+  await p.getByRole('button', { name: 'Log in' }).click();
+  await p.getByRole('button', { name: /^User menu/ }).waitFor();
+  return p;
+}
+
+test('a border officer requests verification of a document reported stolen; an examiner claims and answers it; the officer reads the answer', async () => {
+  // The ICAO specimen passport number, reported stolen.
+  const mrz = ['P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<', 'L898902C36UTO7408122F1204159ZE184226B<<<<<10'];
+  await apiJson('/api/register', { method: 'POST', body: { issuingState: 'UTO', documentNumber: 'L898902C3', documentCode: 'P', status: 'stolen', source: 'E2E city police', date: '2026-11-01' } });
+
+  const officer = await loggedInPage(OFFICER);
+  const examiner = await loggedInPage(EXAMINER);
+  try {
+    await officer.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Verification' }).click();
+    await officer.getByRole('link', { name: 'Request verification' }).click();
+    await officer.getByLabel('Add several image files').setInputFiles(questionedFiles);
+    await officer.getByRole('radio', { name: /Urgent/ }).check();
+    await officer.getByRole('textbox', { name: 'Notes' }).fill('E2E passport with a dull UV emblem');
+    await officer.getByRole('textbox', { name: 'MRZ lines (if readable)' }).fill(mrz.join('\n'));
+    await officer.getByRole('button', { name: `Send request (${questionedFiles.length} images)` }).click();
+    await settledOrFailedOn(officer, officer.waitForURL(/\/verification\/[A-Za-z0-9_-]{6,}$/));
+    // The register hit is shown prominently on the request.
+    const banner = officer.getByRole('alert', { name: 'Register hit' });
+    await banner.waitFor();
+    expect(await banner.textContent()).toContain('E2E city police');
+    const requestUrl = officer.url();
+    await officer.screenshot({ path: path.join(ARTIFACTS, 'verification-officer.png') });
+
+    await examiner.goto(`${server.url}/verification`);
+    await examiner.getByRole('link', { name: 'E2E passport with a dull UV emblem' }).click();
+    await examiner.getByRole('button', { name: 'Claim this request' }).click();
+    const answer = examiner.getByRole('form', { name: 'Answer' });
+    await answer.getByRole('radio', { name: 'Fraudulent' }).check();
+    await answer.getByRole('combobox', { name: 'Fraud type' }).selectOption('counterfeit');
+    await answer.getByRole('textbox', { name: 'Message to the officer' }).fill('Counterfeit: the UV emblem is missing. Seize the document.');
+    await answer.getByRole('button', { name: 'Send answer' }).click();
+    await examiner.getByRole('heading', { level: 1, name: 'Answer: Fraudulent' }).waitFor();
+
+    await officer.goto(requestUrl);
+    await officer.getByRole('heading', { level: 1, name: 'Answer: Fraudulent' }).waitFor();
+    expect(await officer.getByRole('region', { name: 'Answer of the laboratory' }).textContent()).toContain('Seize the document.');
+    await officer.screenshot({ path: path.join(ARTIFACTS, 'verification-answered.png') });
+  } finally {
+    await officer.context().close();
+    await examiner.context().close();
   }
 });
