@@ -43,12 +43,15 @@ let server: RunningServer;
 let browser: Browser;
 let page: Page;
 let genuine: Specimen;
+let counterfeit: Specimen;
 let questionedFiles: string[];
 /** The examiner's session token, as `Authorization: Bearer`, for what the test fetches outside the browser. */
 let authorization: string;
 
 /** The examiner the test logs in as (created as an admin would, through the auth service). */
 const EXAMINER = { username: 'e2e-examiner', role: 'examiner', password: 'e2e examiner password', displayName: 'Erin Examiner' } as const;
+/** A second examiner: alerts need one who did not write them to approve them. */
+const SECOND_EXAMINER = { username: 'e2e-examiner-2', role: 'examiner', password: 'e2e second examiner password', displayName: 'Otto Second' } as const;
 /** A border officer asking the laboratory to verify a document. */
 const OFFICER = { username: 'e2e-officer', role: 'border-officer', password: 'e2e officer password', displayName: 'Bo Officer' } as const;
 /** A prosecutor assigned to one case (issue 5: they download its exhibit from the web app). */
@@ -86,6 +89,7 @@ beforeAll(async () => {
   await context.services.auth.createUser(EXAMINER, systemActor('test'));
   await context.services.auth.createUser(PROSECUTOR, systemActor('test'));
   await context.services.auth.createUser(OFFICER, systemActor('test'));
+  await context.services.auth.createUser(SECOND_EXAMINER, systemActor('test'));
   const login = await fetch(`${server.url}/api/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -96,7 +100,7 @@ beforeAll(async () => {
 
   const ids = new Map(seeded.created.map((c) => [c.key, c.id]));
   genuine = await apiJson<Specimen>(`/api/specimens/${ids.get(GENUINE)}`);
-  const counterfeit = await apiJson<Specimen>(`/api/specimens/${ids.get(COUNTERFEIT)}`);
+  counterfeit = await apiJson<Specimen>(`/api/specimens/${ids.get(COUNTERFEIT)}`);
   // The questioned document: the counterfeit's originals, as a border officer's files named by light source.
   questionedFiles = [];
   for (const image of counterfeit.captures[0]!.images) {
@@ -340,5 +344,47 @@ test('a border officer requests verification of a document reported stolen; an e
   } finally {
     await officer.context().close();
     await examiner.context().close();
+  }
+});
+
+test('four eyes: the drafter cannot approve an alert, a second examiner publishes it, a border officer sees it as new', async () => {
+  const draft = await apiJson<{ id: string; revision: number }>('/api/alerts', {
+    method: 'POST',
+    body: {
+      title: 'E2E: Utopia 2019 passports without the UV emblem',
+      summary: 'Counterfeits of the 2019 series seen at Port North lack the UV 365 emblem on the data page.',
+      checks: [{ text: 'Look at the data page under UV 365 nm: the emblem must glow.' }],
+      specimenId: counterfeit.id,
+      affected: { issuingState: 'UTO', documentCategory: 'passport', documentCode: 'P', series: '2019' },
+      severity: 'high',
+    },
+  });
+  await apiJson(`/api/alerts/${draft.id}/submit`, { method: 'POST', body: { revision: draft.revision } });
+
+  const drafter = await loggedInPage(EXAMINER);
+  const second = await loggedInPage(SECOND_EXAMINER);
+  const officer = await loggedInPage(OFFICER);
+  try {
+    await drafter.goto(`${server.url}/alerts/${draft.id}`);
+    await drafter.getByText('You drafted or edited this alert, so another examiner must approve it.').waitFor();
+    expect(await drafter.getByRole('button', { name: 'Approve and publish' }).isDisabled()).toBe(true);
+
+    await second.goto(`${server.url}/alerts/${draft.id}`);
+    await second.getByRole('button', { name: 'Approve and publish' }).click();
+    await second.getByText('Published', { exact: true }).first().waitFor();
+    expect(await second.getByRole('list', { name: 'Approval steps' }).textContent()).toContain(SECOND_EXAMINER.username);
+
+    // The officer's navigation counts the alert as new until the alerts have been opened.
+    await officer.goto(`${server.url}/`);
+    await officer.getByRole('navigation', { name: 'Main' }).getByLabel('1 new').waitFor();
+    await officer.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Alerts/ }).click();
+    const card = officer.getByRole('list', { name: 'Alerts' }).getByRole('listitem').filter({ hasText: 'E2E: Utopia 2019 passports' });
+    await card.getByText('New', { exact: true }).waitFor();
+    await card.getByRole('link').click();
+    await officer.getByRole('heading', { level: 1, name: 'E2E: Utopia 2019 passports without the UV emblem' }).waitFor();
+    expect(await officer.getByRole('button', { name: 'Approve and publish' }).count()).toBe(0);
+    await officer.screenshot({ path: path.join(ARTIFACTS, 'alert-officer.png') });
+  } finally {
+    for (const p of [drafter, second, officer]) await p.context().close();
   }
 });
