@@ -15,6 +15,7 @@ import { threadId, workerData } from 'node:worker_threads';
 import { loadOpenCv } from '../cv/opencv';
 import { glyphTemplates } from '../mrz/glyph-templates';
 import { runTask } from './handlers';
+import { warmUpWorker } from './warm-up';
 import type { WorkerConfig, WorkerErrorData, WorkerResponse, WorkerTask } from './protocol';
 
 const config = workerData as WorkerConfig;
@@ -51,4 +52,7 @@ async function handle(task: WorkerTask): Promise<WorkerResponse> {
 // wait for them. Not awaited: without the OCR-B font only MRZ reading fails (and says why), not every task.
 glyphTemplates().catch(() => undefined);
 
-export default loadOpenCv().then(() => handle);
+// Ready only once warm: a task waiting for the warm-up would cost no more than running cold, and later ones far less.
+export default loadOpenCv()
+  .then(() => warmUpWorker())
+  .then(() => handle);
