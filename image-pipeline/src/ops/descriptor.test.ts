@@ -3,7 +3,7 @@ import { UTOPIA_ID_CARD_2021_FRONT, UTOPIA_PASSPORT_2019 } from '../synth/design
 import { HOLDERS, type Holder } from '../synth/holders';
 import { renderDocument } from '../synth/render';
 import type { GreyImage } from './align-types';
-import { decodeKeypoints, describeImage, descriptorSimilarity, encodeKeypoints, GLOBAL_DESCRIPTOR_LENGTH, globalDescriptor } from './descriptor';
+import { decodeKeypoints, DESCRIBE_LONG_EDGE, describeImage, descriptorSimilarity, encodeKeypoints, GLOBAL_DESCRIPTOR_LENGTH, globalDescriptor } from './descriptor';
 import { verifyCandidates } from './identify';
 
 jest.setTimeout(120_000);
@@ -62,5 +62,16 @@ describe('identification descriptors', () => {
     expect(same!.inliers).toBeGreaterThan(50);
     expect(same!.coverage).toBeGreaterThan(0.2);
     expect(other).toMatchObject({ key: 'card', verified: false });
+  });
+
+  it('describes a small image at the working size, so a document seen small still verifies against its full-size reference', async () => {
+    const reference = await describeImage(await grey(passport));
+    const small = await grey(await sharp(passportAgain).resize({ width: 360 }).png().toBuffer(), 5);
+    const d = await describeImage(small);
+    expect(Math.max(d.keypoints.width, d.keypoints.height)).toBe(DESCRIBE_LONG_EDGE);
+    expect(d.keypoints.scaleX).toBeCloseTo(d.keypoints.width / small.width, 6);
+    expect(d.keypoints.count).toBeGreaterThan(500);
+    const [verdict] = await verifyCandidates(d.keypoints, [{ key: 'passport', keypoints: reference.keypoints }]);
+    expect(verdict).toMatchObject({ verified: true });
   });
 });

@@ -3,7 +3,7 @@
  * reference image at ingest and once per questioned image at query time.
  *
  * - Keypoints: up to MAX_KEYPOINTS ORB features at a fixed working size
- *   (long edge DESCRIBE_LONG_EDGE: smaller sizes lose the fine print —
+ *   (long edge DESCRIBE_LONG_EDGE, reduced or enlarged to it: smaller sizes lose the fine print —
  *   field captions, guilloche — that identifies a document issued to another
  *   holder), positions and 256-bit descriptors,
  *   serialised compactly (`encodeKeypoints`). They verify a candidate
@@ -30,8 +30,10 @@ import { detectFeatures } from './align-features';
 import type { GreyImage } from './align-types';
 
 export const DESCRIPTOR_METHOD = 'orb-lsh-v1';
-/** Long edge of the image ORB runs on (never enlarged). */
+/** Long edge of the image ORB runs on. */
 export const DESCRIBE_LONG_EDGE = 1024;
+/** Largest enlargement to the working size: beyond it interpolation invents no corners worth describing. */
+const MAX_ENLARGEMENT = 4;
 export const MAX_KEYPOINTS = 2000;
 const LSH_TABLES = 4;
 const LSH_BITS = 8;
@@ -161,12 +163,15 @@ export function descriptorSimilarity(a: Uint8Array, b: Uint8Array): number {
   return aa === 0 || bb === 0 ? 0 : ab / Math.sqrt(aa * bb);
 }
 
-/** Keypoints and global descriptor of an 8-bit grey image (any size; reduced to the working size). */
+/** Keypoints and global descriptor of an 8-bit grey image (any size; brought to the working size). */
 export async function describeImage(image: GreyImage): Promise<ImageDescription> {
   if (!Number.isInteger(image.width) || !Number.isInteger(image.height) || image.width < 1 || image.height < 1) throw new TypeError('image: width and height must be positive integers');
   if (!(image.data instanceof Uint8Array) || image.data.length !== image.width * image.height) throw new TypeError('image: data must be width × height bytes (8-bit grey)');
   const cv = await loadOpenCv();
-  const s = Math.min(1, DESCRIBE_LONG_EDGE / Math.max(image.width, image.height));
+  // Small images are enlarged too, so that both sides of a match are described at one working size: a
+  // document photographed small (or a small catalogued scan) otherwise yields keypoints at scales its
+  // counterpart's pyramid barely reaches, which lowers its global-descriptor rank below unrelated documents.
+  const s = Math.min(MAX_ENLARGEMENT, DESCRIBE_LONG_EDGE / Math.max(image.width, image.height));
   const width = Math.max(1, Math.round(image.width * s));
   const height = Math.max(1, Math.round(image.height * s));
   const features = await withMats(async (track) => {
@@ -175,7 +180,7 @@ export async function describeImage(image: GreyImage): Promise<ImageDescription>
     let work = full;
     if (width !== image.width || height !== image.height) {
       work = track(new cv.Mat());
-      cv.resize(full, work, new cv.Size(width, height), 0, 0, cv.INTER_AREA);
+      cv.resize(full, work, new cv.Size(width, height), 0, 0, s < 1 ? cv.INTER_AREA : cv.INTER_LINEAR);
     }
     return detectFeatures(cv, work, 'orb', MAX_KEYPOINTS, null);
   });

@@ -13,9 +13,11 @@
  * adapters store it without a new port.
  *
  * A query scores every candidate image (narrowed by issuing state and
- * document code when the MRZ gave them) by global descriptor, verifies the
- * best geometrically in the worker pool and ranks verified candidates first
- * by inliers. Another holder's document of the same type verifies on the
+ * document code when the MRZ gave them) by global descriptor against an
+ * in-memory index of the catalogue (identify-index.ts, brought up to date
+ * before each query), verifies the best geometrically in the worker pool —
+ * the next shortlist too when none of the first verifies — and ranks verified
+ * candidates first by inliers. Another holder's document of the same type verifies on the
  * printed design and captions; the same document also on its personal data.
  */
 import {
@@ -27,6 +29,7 @@ import {
   type KeypointSet,
   type PipelinePool,
   type VerifyCandidate,
+  type VerifyVerdict,
 } from '@exemplar/image-pipeline';
 import { getLightSource, type IdentificationCandidate, type IdentificationResult, type IdentifyFilter, type ImageIdentification } from '@exemplar/specimens-schema';
 import type { Readable } from 'node:stream';
@@ -43,6 +46,8 @@ export const DEFAULT_TOP_K = 5;
 export const MAX_TOP_K = 50;
 /** Candidates (by global descriptor) verified geometrically; the rest keep their descriptor score only. */
 const VERIFY_SHORTLIST = 12;
+/** Shortlists verified at most, the next only when none of the previous verified. */
+const VERIFY_ROUNDS = 2;
 /** Inliers at which the verification score reaches one half. */
 const SCORE_HALF_INLIERS = 25;
 const KEYPOINT_CACHE_ENTRIES = 256;
@@ -161,22 +166,21 @@ export class IdentifyService {
     }
     // Deterministic order on ties: ids break them.
     images.sort((a, b) => b.similarity - a.similarity || a.specimen.id.localeCompare(b.specimen.id) || a.image.captureId.localeCompare(b.image.captureId) || a.image.lightSource.localeCompare(b.image.lightSource));
-    const shortlist = images.slice(0, Math.max(VERIFY_SHORTLIST, k));
-
-    const candidates: VerifyCandidate[] = [];
-    for (const [i, c] of shortlist.entries()) {
-      const keypoints = await this.keypoints(c.image.identification.keypoints);
-      if (!keypoints) continue;
-      candidates.push({ key: String(i), keypoints });
-    }
-    let verdicts;
-    try {
-      // One task per worker thread, candidates dealt round-robin (the best-scored spread over all), so a query uses every core.
-      const tasks = Math.max(1, Math.min(pool.stats().threads, candidates.length));
-      const parts = Array.from({ length: tasks }, (_, t) => candidates.filter((_c, i) => i % tasks === t));
-      verdicts = (await Promise.all(parts.filter((p) => p.length > 0).map((p) => pool.identifyVerify(questioned.keypoints, p, {}, { signal: options.signal })))).flat();
-    } catch (err) {
-      throw pipelineFailure(err, 'identification');
+    const batch = Math.max(VERIFY_SHORTLIST, k);
+    const verdicts: VerifyVerdict[] = [];
+    let verifiedCount = 0;
+    // The global descriptor ranks a small, steep or dim photo less reliably: when nothing in the shortlist
+    // verifies, the next candidates get one more chance before the answer is "no match".
+    for (let round = 0, from = 0; round < VERIFY_ROUNDS && from < images.length; round++, from += batch) {
+      const candidates: VerifyCandidate[] = [];
+      for (let i = from; i < Math.min(images.length, from + batch); i++) {
+        const keypoints = await this.keypoints(images[i]!.image.identification.keypoints);
+        if (keypoints) candidates.push({ key: String(i), keypoints });
+      }
+      verifiedCount += candidates.length;
+      const found = await this.verify(pool, questioned.keypoints, candidates, options.signal);
+      verdicts.push(...found);
+      if (found.some((v) => v.verified)) break;
     }
     const byIndex = new Map(verdicts.map((v) => [Number(v.key), v]));
 
@@ -209,9 +213,21 @@ export class IdentifyService {
       method: DESCRIPTOR_METHOD,
       ...(options.filter && Object.keys(options.filter).length > 0 && { filter: options.filter }),
       searched: images.length,
-      verified: candidates.length,
+      verified: verifiedCount,
       candidates: ranked.slice(0, k),
     };
+  }
+
+  /** One task per worker thread, candidates dealt round-robin (the best-scored spread over all), so a query uses every core. */
+  private async verify(pool: PipelinePool, questioned: KeypointSet, candidates: readonly VerifyCandidate[], signal: AbortSignal | undefined): Promise<VerifyVerdict[]> {
+    if (candidates.length === 0) return [];
+    const tasks = Math.max(1, Math.min(pool.stats().threads, candidates.length));
+    const parts = Array.from({ length: tasks }, (_, t) => candidates.filter((_c, i) => i % tasks === t));
+    try {
+      return (await Promise.all(parts.map((p) => pool.identifyVerify(questioned, p, {}, { signal })))).flat();
+    } catch (err) {
+      throw pipelineFailure(err, 'identification');
+    }
   }
 
   private async keypoints(key: string): Promise<KeypointSet | undefined> {
