@@ -39,7 +39,10 @@ describe('login and sessions', () => {
 
     const cookie = cookieOf(res.headers['set-cookie']);
     const session = await t.app.inject({ method: 'GET', url: '/api/auth/session', headers: { cookie } });
-    expect(session.json()).toEqual({ user: body.user, csrfToken: body.csrfToken, via: 'session' });
+    expect(session.json()).toEqual({ user: body.user, permissions: body.permissions, csrfToken: body.csrfToken, via: 'session' });
+    // The role's permissions from the policy table, so that the web app keeps no copy of it.
+    expect(body.permissions).toContain('specimens:write');
+    expect(body.permissions).not.toContain('users:manage');
 
     // Reads need only the cookie; changes need the session's CSRF token too.
     expect((await t.app.inject({ method: 'GET', url: '/api/specimens', headers: { cookie } })).statusCode).toBe(200);
@@ -98,6 +101,7 @@ describe('login and sessions', () => {
     expect(listed.body).not.toContain(token);
     const session = await t.app.inject({ method: 'GET', url: '/api/auth/session', headers: { authorization: `Bearer ${token}` } });
     expect(session.json()).toMatchObject({ user: { username: 'examiner' }, via: 'api-token', csrfToken: null });
+    expect(session.json().permissions).toContain('cases:manage');
 
     // Someone else's token is not theirs to revoke (and does not exist for them).
     const viewer = await t.login('viewer');

@@ -92,6 +92,11 @@ export const ROLE_CLASSIFICATIONS: Readonly<Record<Role, readonly Classification
 
 const ALL_CLASSIFICATIONS: readonly Classification[] = ['public', 'restricted', 'confidential'];
 
+/** Every permission of a role, in the order of PERMISSIONS (what the web app is told, so it keeps no copy of the table). */
+export function permissionsOf(role: Role): Permission[] {
+  return PERMISSIONS.filter((p) => ROLE_PERMISSIONS[role].has(p));
+}
+
 export function can(actor: Actor, permission: Permission): boolean {
   return actor.role === 'system' || ROLE_PERMISSIONS[actor.role].has(permission);
 }

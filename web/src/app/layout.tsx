@@ -2,7 +2,7 @@ import { Component, Suspense, type ErrorInfo, type ReactNode } from 'react';
 import { Link, NavLink, Outlet, useLocation } from 'react-router-dom';
 import { NewAlertsBadge } from '../features/alerts/new-alerts-badge';
 import { UserMenu } from '../features/auth/user-menu';
-import { roleCan, type Permission } from '../shared/auth/permissions';
+import { userCan, type Permission } from '../shared/auth/permissions';
 import { useUser } from '../shared/auth/session';
 import { LoadingState } from '../shared/ui/states';
 
@@ -31,7 +31,7 @@ export const NAV_ITEMS: NavItem[] = [
 export function Layout() {
   const location = useLocation();
   const user = useUser();
-  const items = NAV_ITEMS.filter((item) => item.permissions.some((p) => roleCan(user.role, p)));
+  const items = NAV_ITEMS.filter((item) => item.permissions.some((p) => userCan(user, p)));
   return (
     <div className="app">
       <a className="skip-link" href="#main">
@@ -50,7 +50,7 @@ export function Layout() {
               <li key={item.to}>
                 <NavLink to={item.to} end={item.end ?? false}>
                   {item.label}
-                  {item.badge && !roleCan(user.role, item.badge.unless) && <item.badge.Component />}
+                  {item.badge && !userCan(user, item.badge.unless) && <item.badge.Component />}
                 </NavLink>
               </li>
             ))}

@@ -11,6 +11,8 @@ import { AppRoutes } from '../app/app';
 import { ApiProvider } from '../shared/api/api-context';
 import type { Role } from '../shared/auth/permissions';
 import type { SessionUser } from '../shared/auth/session';
+// The server's own table, so that test sessions carry exactly what the server would send.
+import { permissionsOf } from '../../../server/src/auth/policy';
 import { ApiClient, type Transport, type TransportRequest, type TransportResponse, type UploadProgress } from '../shared/api/client';
 
 export interface RecordedRequest {
@@ -95,7 +97,13 @@ export const ok = (body: unknown, status = 200): Reply => ({ status, body });
 
 export function testUser(role: Role, overrides: Partial<SessionUser> = {}): SessionUser {
   const names: Record<Role, string> = { admin: 'Ada Admin', examiner: 'Erin Examiner', 'border-officer': 'Bo Officer', prosecutor: 'Pat Prosecutor', viewer: 'Vic Viewer' };
-  return { username: role.replace('-', '.'), role, displayName: names[role], disabled: false, ...overrides };
+  return { username: role.replace('-', '.'), role, displayName: names[role], disabled: false, permissions: permissionsOf(role), ...overrides };
+}
+
+/** A login or session answer for this user, shaped as the server sends it (permissions beside the user). */
+export function sessionAnswer(user: SessionUser, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const { permissions, ...rest } = user;
+  return { user: rest, permissions, ...extra };
 }
 
 /**
@@ -104,7 +112,7 @@ export function testUser(role: Role, overrides: Partial<SessionUser> = {}): Sess
  * puts another answer first.
  */
 export function sessionAs(role: Role, overrides: Partial<SessionUser> = {}): Handler {
-  return on('GET', '/api/auth/session', ok({ user: testUser(role, overrides), csrfToken: `csrf-${role}`, via: 'session' }));
+  return on('GET', '/api/auth/session', ok(sessionAnswer(testUser(role, overrides), { csrfToken: `csrf-${role}`, via: 'session' })));
 }
 
 /** No session: GET /api/auth/session answers 401. */

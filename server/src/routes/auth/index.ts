@@ -8,6 +8,7 @@ import { ExemplarError } from '../../errors';
 import { clearSessionCookie, sessionCookie } from '../../plugins/app/auth';
 import { errorResponses } from '../api-schemas';
 import { userSchema } from '../users/schemas';
+import { PERMISSIONS, permissionsOf } from '../../auth/policy';
 
 const loginBody = {
   type: 'object',
@@ -28,6 +29,9 @@ const tokenInfo = {
   },
 } as const;
 
+/** What the user's role may do (auth/policy.ts), so that clients show only what the server will allow. */
+const permissionsSchema = { type: 'array', items: { enum: [...PERMISSIONS] } } as const;
+
 export default async function authRoutes(app: FastifyInstance) {
   const { auth } = app.exemplar.services;
   const cookieSecure = app.exemplar.config.cookieSecure;
@@ -45,9 +49,9 @@ export default async function authRoutes(app: FastifyInstance) {
         response: {
           200: {
             type: 'object',
-            required: ['token', 'csrfToken', 'user', 'expiresAt'],
+            required: ['token', 'csrfToken', 'user', 'permissions', 'expiresAt'],
             additionalProperties: false,
-            properties: { token: { type: 'string' }, csrfToken: { type: 'string' }, user: userSchema, expiresAt: { type: 'string', format: 'date-time' } },
+            properties: { token: { type: 'string' }, csrfToken: { type: 'string' }, user: userSchema, permissions: permissionsSchema, expiresAt: { type: 'string', format: 'date-time' } },
           },
           ...errorResponses(400, 401, 429),
         },
@@ -58,7 +62,7 @@ export default async function authRoutes(app: FastifyInstance) {
         const result = await auth.login(request.body, { ip: request.ip, requestId: request.id });
         void reply.header('set-cookie', sessionCookie(request, cookieSecure, result.token, Math.floor(SESSION_LIFETIME_MS / 1000)));
         void reply.header('cache-control', 'no-store');
-        return result;
+        return { ...result, permissions: permissionsOf(result.user.role) };
       } catch (err) {
         if (err instanceof ExemplarError && err.code === 'RATE_LIMITED') void reply.header('retry-after', String(err.details.retryAfterSeconds ?? 60));
         throw err;
@@ -86,10 +90,11 @@ export default async function authRoutes(app: FastifyInstance) {
         response: {
           200: {
             type: 'object',
-            required: ['user', 'csrfToken', 'via'],
+            required: ['user', 'permissions', 'csrfToken', 'via'],
             additionalProperties: false,
             properties: {
               user: userSchema,
+              permissions: permissionsSchema,
               csrfToken: { type: ['string', 'null'], description: 'null when authenticated by an API token (no CSRF check applies).' },
               via: { enum: ['session', 'api-token'] },
             },
@@ -101,7 +106,7 @@ export default async function authRoutes(app: FastifyInstance) {
     async (request) => {
       const a = request.authentication;
       if (!a) throw new ExemplarError('UNAUTHENTICATED', 'log in first');
-      return { user: a.user, csrfToken: a.csrfToken ?? null, via: a.via };
+      return { user: a.user, permissions: permissionsOf(a.user.role), csrfToken: a.csrfToken ?? null, via: a.via };
     },
   );
 

@@ -3,7 +3,7 @@ import '../../test/dom-setup';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { makePage } from '../../test/fixtures';
-import { createTestApi, loggedOut, ok, on, renderApp, sessionAs, testUser } from '../../test/test-api';
+import { createTestApi, loggedOut, ok, on, renderApp, sessionAnswer, sessionAs, testUser } from '../../test/test-api';
 
 const emptyLibrary = on('GET', '/api/specimens', ok(makePage([])));
 
@@ -13,7 +13,7 @@ test('a logged-out visit goes to the login page, and logging in returns to the p
     on('POST', '/api/auth/login', (req) => {
       const { username, password } = req.body as { username: string; password: string };
       return username === 'erin' && password === 'correct horse'
-        ? ok({ token: 't', csrfToken: 'csrf-123', user: testUser('examiner', { username: 'erin' }), expiresAt: '2030-01-01T00:00:00Z' })
+        ? ok(sessionAnswer(testUser('examiner', { username: 'erin' }), { token: 't', csrfToken: 'csrf-123', expiresAt: '2030-01-01T00:00:00Z' }))
         : { status: 401, body: { code: 'UNAUTHENTICATED', message: 'wrong user name or password', details: {} } };
     }),
     on('POST', '/api/auth/logout', { status: 204 }),
@@ -98,7 +98,7 @@ test('a page the role may not use explains so instead of failing', async () => {
 test('when the server cannot be reached the app says so and can try again', async () => {
   let calls = 0;
   const api = createTestApi(
-    on('GET', '/api/auth/session', () => (++calls === 1 ? { status: 503, body: { code: 'UNAVAILABLE', message: 'the catalog is not reachable', details: {} } } : ok({ user: testUser('viewer'), csrfToken: 'x', via: 'session' }))),
+    on('GET', '/api/auth/session', () => (++calls === 1 ? { status: 503, body: { code: 'UNAVAILABLE', message: 'the catalog is not reachable', details: {} } } : ok(sessionAnswer(testUser('viewer'), { csrfToken: 'x', via: 'session' })))),
     emptyLibrary,
   );
   renderApp(api, '/');

@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react';
 import { Link, Navigate, useLocation } from 'react-router-dom';
 import { EmptyState, ErrorState, LoadingState } from '../ui/states';
-import { roleCan, roleLabel, type Permission } from './permissions';
+import { roleLabel, userCan, type Permission } from './permissions';
 import { useSession, useUser } from './session';
 
 /** Pages behind a login: logged-out users go to the login page, which brings them back here. */
@@ -30,7 +30,7 @@ export function RequireSession({ children }: { children: ReactNode }) {
 export function RequirePermission({ permission, children }: { permission: Permission | Permission[]; children: ReactNode }) {
   const user = useUser();
   const needed = Array.isArray(permission) ? permission : [permission];
-  if (needed.some((p) => roleCan(user.role, p))) return <>{children}</>;
+  if (needed.some((p) => userCan(user, p))) return <>{children}</>;
   return (
     <EmptyState title="This page is not available to your role">
       <p>

@@ -8,13 +8,15 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { useApi } from '../api/api-context';
 import { isApiError } from '../api/client';
-import { roleCan, type Permission, type Role } from './permissions';
+import { userCan, type Permission, type Role } from './permissions';
 
 export interface SessionUser {
   username: string;
   role: Role;
   displayName: string;
   disabled?: boolean;
+  /** What the user's role may do, as the server says (login and session answers). */
+  permissions: readonly Permission[];
 }
 
 export type SessionState =
@@ -33,9 +35,12 @@ interface SessionApi {
 const SessionContext = createContext<SessionApi | null>(null);
 
 interface SessionAnswer {
-  user: SessionUser;
+  user: Omit<SessionUser, 'permissions'>;
+  permissions: readonly Permission[];
   csrfToken: string | null;
 }
+
+const sessionUser = (answer: SessionAnswer): SessionUser => ({ ...answer.user, permissions: answer.permissions ?? [] });
 
 export function SessionProvider({ children }: { children: ReactNode }) {
   const api = useApi();
@@ -49,7 +54,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       (answer) => {
         if (controller.signal.aborted) return;
         api.setCsrfToken(answer.csrfToken);
-        setState({ status: 'authenticated', user: answer.user });
+        setState({ status: 'authenticated', user: sessionUser(answer) });
       },
       (error: unknown) => {
         if (controller.signal.aborted) return;
@@ -73,8 +78,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     async (username: string, password: string) => {
       const answer = await api.post<SessionAnswer>('/api/auth/login', { username, password });
       api.setCsrfToken(answer.csrfToken);
-      setState({ status: 'authenticated', user: answer.user });
-      return answer.user;
+      const user = sessionUser(answer);
+      setState({ status: 'authenticated', user });
+      return user;
     },
     [api],
   );
@@ -107,10 +113,10 @@ export function useUser(): SessionUser {
   return state.user;
 }
 
-/** Whether the logged-in user's role may use something (the server decides in the end). */
+/** Whether the logged-in user may use something (the server decides in the end). */
 export function useCan(): (permission: Permission) => boolean {
   const user = useUser();
-  return useCallback((permission: Permission) => roleCan(user.role, permission), [user.role]);
+  return useCallback((permission: Permission) => userCan(user, permission), [user]);
 }
 
 /** A same-site path to return to after login; anything else (other sites, protocol-relative) goes home. */
