@@ -4,7 +4,7 @@
  * only listens and closes; tests register the same plugin and use inject.
  */
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config';
 import type { AppContext } from './context';
 import auth from './plugins/app/auth';
@@ -49,7 +49,7 @@ export function serverOptions(config: Pick<Config, 'logLevel'>): FastifyServerOp
     // Our own ids: a client-chosen id would be trusted in logs (and, later, in the audit trail).
     genReqId: () => randomUUID(),
     requestIdHeader: false,
-    requestIdLogLabel: 'requestId',
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
     bodyLimit: JSON_BODY_LIMIT,
     // Fastify's default Ajv is replaced by the specimens-schema one (plugins/app/schemas.ts).
   };
