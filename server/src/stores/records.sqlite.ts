@@ -105,8 +105,9 @@ export function sqliteOrder(sort: readonly RecordSort[]): string {
   return ` ORDER BY ${[...keys, 'id ASC'].join(', ')}`;
 }
 
+/** A primary-key or unique-index violation. Checked by shape, not `instanceof`: errors thrown across a VM realm (jest) are not `Error`s of this one. */
 const isUniqueViolation = (err: unknown): boolean => {
-  const code = err instanceof Error && 'code' in err ? (err as { code: unknown }).code : undefined;
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
   return code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
 };
 
