@@ -32,8 +32,9 @@ export interface IndexedImage {
   captureId: string;
   lightSource: string;
   page: Specimen['captures'][number]['page'];
-  identification: ImageIdentification;
-  /** The global descriptor, decoded once. */
+  /** Object key of the image's keypoints. */
+  keypoints: ImageIdentification['keypoints'];
+  /** The global descriptor, decoded once (the record's base64 text is not kept: the index holds every image). */
   descriptor: Uint8Array;
   /** Its Euclidean norm (0 for an empty descriptor). */
   norm: number;
@@ -68,7 +69,7 @@ function indexSpecimen(s: Specimen): IndexedSpecimen {
       if (descriptor.length !== GLOBAL_DESCRIPTOR_LENGTH) continue;
       let sq = 0;
       for (let i = 0; i < descriptor.length; i++) sq += descriptor[i]! * descriptor[i]!;
-      images.push({ specimenId: s.id, captureId: capture.id, lightSource: image.lightSource, page: capture.page, identification, descriptor, norm: Math.sqrt(sq) });
+      images.push({ specimenId: s.id, captureId: capture.id, lightSource: image.lightSource, page: capture.page, keypoints: identification.keypoints, descriptor, norm: Math.sqrt(sq) });
     }
   }
   return {

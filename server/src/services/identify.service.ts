@@ -174,7 +174,7 @@ export class IdentifyService {
     for (let round = 0, from = 0; round < VERIFY_ROUNDS && from < images.length; round++, from += batch) {
       const candidates: VerifyCandidate[] = [];
       for (let i = from; i < Math.min(images.length, from + batch); i++) {
-        const keypoints = await this.keypoints(images[i]!.image.identification.keypoints);
+        const keypoints = await this.keypoints(images[i]!.image.keypoints);
         if (keypoints) candidates.push({ key: String(i), keypoints });
       }
       verifiedCount += candidates.length;
