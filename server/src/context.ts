@@ -129,6 +129,7 @@ export async function openContext(config: Config, options: OpenContextOptions = 
     maxQueued: config.comparisons.maxQueued,
     onEnqueued: () => comparisonRunner.notify(),
     audit,
+    imageLocks,
     ...(options.onCleanupError && { onCleanupError: options.onCleanupError }),
   });
 
@@ -146,6 +147,7 @@ export async function openContext(config: Config, options: OpenContextOptions = 
     audit,
     limits: config.limits,
     checkComparison: async (id, actor) => void (await comparisons.get(id, actor)),
+    imageLocks,
     ...(webhook && { webhook }),
     ...(options.onCleanupError && { onCleanupError: options.onCleanupError }),
   });

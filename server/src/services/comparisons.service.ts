@@ -36,7 +36,7 @@ import { ExemplarError, notFound } from '../errors';
 import type { CatalogStore, Job, JobStatus } from '../stores/catalog.port';
 import { objectKeys, type ObjectStat, type ObjectStore } from '../stores/objects.port';
 import type { Actor } from './actor';
-import { newRecordId, validationFailed, valueOrThrow } from './common';
+import { KeyLocks, newRecordId, validationFailed, valueOrThrow } from './common';
 import { checkLightSourceField, type IngestFile, type IngestService } from './ingest.service';
 import type { SpecimenService } from './specimens.service';
 import type { AuditService } from '../audit/audit.service';
@@ -91,6 +91,8 @@ export interface ComparisonServiceDeps {
   onCleanupError?: (key: string, err: unknown) => void;
   /** Submissions, cancellations and reads of questioned originals are recorded in the audit trail. */
   audit?: AuditService;
+  /** The per-key locks of everything that stores or removes images (context.ts); a private table when absent. */
+  imageLocks?: KeyLocks;
 }
 
 export interface ListQuery {
@@ -140,6 +142,7 @@ export class ComparisonService {
   private readonly onEnqueued: () => void;
   private readonly onCleanupError: (key: string, err: unknown) => void;
   private readonly audit: AuditService | undefined;
+  private readonly imageLocks: KeyLocks;
 
   constructor(deps: ComparisonServiceDeps) {
     this.catalog = deps.catalog;
@@ -152,6 +155,7 @@ export class ComparisonService {
     this.onEnqueued = deps.onEnqueued ?? (() => undefined);
     this.onCleanupError = deps.onCleanupError ?? (() => undefined);
     this.audit = deps.audit;
+    this.imageLocks = deps.imageLocks ?? new KeyLocks();
   }
 
   /**
@@ -177,36 +181,43 @@ export class ComparisonService {
     const checked = [];
     for (const f of files) checked.push(await this.ingest.checkFile(f));
 
-    const created: string[] = [];
-    let comparison: Comparison;
-    try {
-      const questioned: ComparisonJobPayload['questioned'] = {};
-      for (const f of checked) {
-        const sha256 = await sha256OfFile(f.path);
-        const key = objectKeys.questioned(sha256);
-        const put = await this.objects.put(key, createReadStream(f.path), { contentType: `image/${f.probe.format}`, bytes: f.bytes, expectedSha256: sha256 });
-        if (put.created) created.push(put.key);
-        questioned[f.lightSource] = {
-          sha256,
-          key,
-          bytes: f.bytes,
-          width: f.probe.width,
-          height: f.probe.height,
-          format: f.probe.format,
-          ...(f.originalName !== undefined && { originalName: f.originalName }),
-        };
-      }
-      comparison = await this.enqueue(request, questioned, actor);
-    } catch (err) {
-      for (const key of created.reverse()) {
+    // Hashes first: the store-and-enqueue below holds the locks of these keys (shared with ingest), so a
+    // concurrent submission of the same bytes cannot find the object, rely on it, and lose it to our clean-up.
+    const hashed: Array<{ f: (typeof checked)[number]; sha256: string }> = [];
+    for (const f of checked) hashed.push({ f, sha256: await sha256OfFile(f.path) });
+    const comparison = await this.imageLocks.withKeys(
+      hashed.map(({ sha256 }) => objectKeys.questioned(sha256)),
+      async () => {
+        const created: string[] = [];
         try {
-          await this.objects.delete(key);
-        } catch (cleanupErr) {
-          this.onCleanupError(key, cleanupErr);
+          const questioned: ComparisonJobPayload['questioned'] = {};
+          for (const { f, sha256 } of hashed) {
+            const key = objectKeys.questioned(sha256);
+            const put = await this.objects.put(key, createReadStream(f.path), { contentType: `image/${f.probe.format}`, bytes: f.bytes, expectedSha256: sha256 });
+            if (put.created) created.push(put.key);
+            questioned[f.lightSource] = {
+              sha256,
+              key,
+              bytes: f.bytes,
+              width: f.probe.width,
+              height: f.probe.height,
+              format: f.probe.format,
+              ...(f.originalName !== undefined && { originalName: f.originalName }),
+            };
+          }
+          return await this.enqueue(request, questioned, actor);
+        } catch (err) {
+          for (const key of created.reverse()) {
+            try {
+              await this.objects.delete(key);
+            } catch (cleanupErr) {
+              this.onCleanupError(key, cleanupErr);
+            }
+          }
+          throw err;
         }
-      }
-      throw err;
-    }
+      },
+    );
     await this.recordSubmit(comparison, actor);
     return comparison;
   }

@@ -38,7 +38,7 @@ import { assertCan, can } from '../auth/policy';
 import { objectKeys, type ObjectStore } from '../stores/objects.port';
 import type { RecordCollection, RecordFilter, RecordStore } from '../stores/records.port';
 import { systemActor, type Actor } from './actor';
-import { newRecordId, timestamp, validationFailed, valueOrThrow } from './common';
+import { KeyLocks, newRecordId, timestamp, validationFailed, valueOrThrow } from './common';
 import { sha256OfFile } from './comparisons.service';
 import { checkLightSourceField, type IngestFile, type IngestService } from './ingest.service';
 import { parseMrz } from './mrz.service';
@@ -95,6 +95,8 @@ export interface VerificationServiceDeps {
   /** Told of every change (EXEMPLAR_VERIFICATION_WEBHOOK_URL). */
   webhook?: VerificationWebhook;
   onCleanupError?: (key: string, err: unknown) => void;
+  /** The per-key locks of everything that stores or removes images (context.ts); a private table when absent. */
+  imageLocks?: KeyLocks;
 }
 
 export const questionedImageUrl = (id: string, lightSource: string) => `/api/verification-requests/${id}/questioned/${lightSource}`;
@@ -104,6 +106,7 @@ const REGISTER_CHECKER = systemActor('verification-register-check');
 
 export class VerificationService {
   private readonly requests: RecordCollection<VerificationRequest>;
+  private readonly ownLocks = new KeyLocks();
 
   /** The webhook deliveries, when configured (`drain()` waits for them). */
   readonly webhook: VerificationWebhook | undefined;
@@ -147,60 +150,68 @@ export class VerificationService {
     for (const f of files) checked.push(await this.deps.ingest.checkFile(f));
 
     const id = newRecordId();
-    const created: string[] = [];
-    let saved: VerificationRequest;
-    try {
-      const questioned: VerificationRequest['questioned'] = {};
-      for (const f of checked) {
-        const sha256 = await sha256OfFile(f.path);
-        const key = objectKeys.questioned(sha256);
-        const put = await this.deps.objects.put(key, createReadStream(f.path), { contentType: `image/${f.probe.format}`, bytes: f.bytes, expectedSha256: sha256 });
-        if (put.created) created.push(put.key);
-        questioned[f.lightSource] = {
-          sha256,
-          bytes: f.bytes,
-          width: f.probe.width,
-          height: f.probe.height,
-          format: f.probe.format,
-          ...(f.originalName !== undefined && { originalName: f.originalName.slice(0, 255) }),
-          url: questionedImageUrl(id, f.lightSource),
-        };
-      }
-      const registerHits = (await this.deps.register.hitsFor(REGISTER_CHECKER, document)) ?? [];
-      const now = new Date();
-      const at = timestamp(now);
-      const record = valueOrThrow(
-        validate('verification-request', {
-          id,
-          revision: 1,
-          status: 'submitted',
-          urgency: input.urgency,
-          dueAt: timestamp(new Date(now.getTime() + DUE_HOURS[input.urgency] * 3_600_000)),
-          submittedBy: actor.id,
-          submittedAt: at,
-          updatedAt: at,
-          ...(input.location !== undefined && { location: input.location }),
-          ...(input.notes !== undefined && { notes: input.notes }),
-          ...(Object.keys(document).length > 0 && { document }),
-          ...(mrz && { mrz }),
-          questioned,
-          registerHits,
-          comparisons: [],
-          history: [{ at, actor: actor.id, action: 'submit', to: 'submitted' }],
-        }),
-        'verification request',
-      );
-      saved = await this.requests.insert(record);
-    } catch (err) {
-      for (const key of created.reverse()) {
+    // Hashes first: storing and recording hold the locks of these keys (shared with ingest and comparisons),
+    // so a concurrent request with the same bytes cannot rely on an object our clean-up then removes.
+    const hashed: Array<{ f: (typeof checked)[number]; sha256: string }> = [];
+    for (const f of checked) hashed.push({ f, sha256: await sha256OfFile(f.path) });
+    const locks = this.deps.imageLocks ?? this.ownLocks;
+    const saved = await locks.withKeys(
+      hashed.map(({ sha256 }) => objectKeys.questioned(sha256)),
+      async (): Promise<VerificationRequest> => {
+        const created: string[] = [];
         try {
-          await this.deps.objects.delete(key);
-        } catch (cleanupErr) {
-          this.deps.onCleanupError?.(key, cleanupErr);
+          const questioned: VerificationRequest['questioned'] = {};
+          for (const { f, sha256 } of hashed) {
+            const key = objectKeys.questioned(sha256);
+            const put = await this.deps.objects.put(key, createReadStream(f.path), { contentType: `image/${f.probe.format}`, bytes: f.bytes, expectedSha256: sha256 });
+            if (put.created) created.push(put.key);
+            questioned[f.lightSource] = {
+              sha256,
+              bytes: f.bytes,
+              width: f.probe.width,
+              height: f.probe.height,
+              format: f.probe.format,
+              ...(f.originalName !== undefined && { originalName: f.originalName.slice(0, 255) }),
+              url: questionedImageUrl(id, f.lightSource),
+            };
+          }
+          const registerHits = (await this.deps.register.hitsFor(REGISTER_CHECKER, document)) ?? [];
+          const now = new Date();
+          const at = timestamp(now);
+          const record = valueOrThrow(
+            validate('verification-request', {
+              id,
+              revision: 1,
+              status: 'submitted',
+              urgency: input.urgency,
+              dueAt: timestamp(new Date(now.getTime() + DUE_HOURS[input.urgency] * 3_600_000)),
+              submittedBy: actor.id,
+              submittedAt: at,
+              updatedAt: at,
+              ...(input.location !== undefined && { location: input.location }),
+              ...(input.notes !== undefined && { notes: input.notes }),
+              ...(Object.keys(document).length > 0 && { document }),
+              ...(mrz && { mrz }),
+              questioned,
+              registerHits,
+              comparisons: [],
+              history: [{ at, actor: actor.id, action: 'submit', to: 'submitted' }],
+            }),
+            'verification request',
+          );
+          return await this.requests.insert(record);
+        } catch (err) {
+          for (const key of created.reverse()) {
+            try {
+              await this.deps.objects.delete(key);
+            } catch (cleanupErr) {
+              this.deps.onCleanupError?.(key, cleanupErr);
+            }
+          }
+          throw err;
         }
-      }
-      throw err;
-    }
+      },
+    );
     // Stored: from here on the images belong to the request, whatever else fails.
     await this.afterChange(actor, saved, 'submit', {
       hashes: Object.values(saved.questioned).flatMap((q) => (q ? [q.sha256] : [])),
