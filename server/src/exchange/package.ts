@@ -31,6 +31,7 @@ import { manifestRow } from '../cli/export';
 import { ExemplarError, isExemplarError } from '../errors';
 import { objectKeys, type ObjectStore } from '../stores/objects.port';
 import type { LabKey } from './lab-key';
+import { nextZipEntry } from '../zip';
 
 export const EXCHANGE_FORMAT = 'exemplar-exchange';
 export const EXCHANGE_VERSION = 1;
@@ -340,7 +341,7 @@ async function forEachEntry(zipPath: string, fn: (zip: yauzl.ZipFile, entry: yau
     for (;;) {
       let entry: yauzl.Entry | null;
       try {
-        entry = await nextEntry(zip);
+        entry = await nextZipEntry(zip);
       } catch (err) {
         throw invalid(`the zip file is damaged: ${(err as Error).message}`);
       }
@@ -355,32 +356,6 @@ async function forEachEntry(zipPath: string, fn: (zip: yauzl.ZipFile, entry: yau
   } finally {
     zip.close();
   }
-}
-
-function nextEntry(zip: yauzl.ZipFile): Promise<yauzl.Entry | null> {
-  return new Promise((resolve, reject) => {
-    const cleanup = () => {
-      zip.off('entry', onEntry);
-      zip.off('end', onEnd);
-      zip.off('error', onError);
-    };
-    const onEntry = (entry: yauzl.Entry) => {
-      cleanup();
-      resolve(entry);
-    };
-    const onEnd = () => {
-      cleanup();
-      resolve(null);
-    };
-    const onError = (err: Error) => {
-      cleanup();
-      reject(err);
-    };
-    zip.on('entry', onEntry);
-    zip.on('end', onEnd);
-    zip.on('error', onError);
-    zip.readEntry();
-  });
 }
 
 async function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, max: number): Promise<Buffer> {

@@ -12,6 +12,7 @@ import { BUNDLE_PATHS, EXHIBIT_FORMAT, comparePaths, manifestEntriesHash, type M
 import { verifyAuditChain } from './chain';
 import { listImageUses } from './images';
 import type { ExhibitInput } from './types';
+import { nextZipEntry } from '../zip';
 
 /** The checks, in the order they are reported. */
 export const BUNDLE_CHECKS = ['zip', 'manifest', 'files', 'listing', 'entries-hash', 'report', 'custody-log', 'record'] as const;
@@ -245,7 +246,7 @@ async function readZip(
   const zip = typeof source === 'string' ? await yauzl.openPromise(source, options) : await yauzl.fromBufferPromise(source, options);
   try {
     for (;;) {
-      const entry = await nextEntry(zip);
+      const entry = await nextZipEntry(zip);
       if (!entry) break;
       const path = entry.fileName;
       if (path.endsWith('/')) continue; // a directory holds nothing to verify
@@ -261,32 +262,6 @@ async function readZip(
   } finally {
     zip.close();
   }
-}
-
-function nextEntry(zip: yauzl.ZipFile): Promise<yauzl.Entry | null> {
-  return new Promise((resolve, reject) => {
-    const cleanup = () => {
-      zip.off('entry', onEntry);
-      zip.off('end', onEnd);
-      zip.off('error', onError);
-    };
-    const onEntry = (entry: yauzl.Entry) => {
-      cleanup();
-      resolve(entry);
-    };
-    const onEnd = () => {
-      cleanup();
-      resolve(null);
-    };
-    const onError = (err: Error) => {
-      cleanup();
-      reject(err);
-    };
-    zip.on('entry', onEntry);
-    zip.on('end', onEnd);
-    zip.on('error', onError);
-    zip.readEntry();
-  });
 }
 
 /** Streams an entry through SHA-256; keeps the bytes of JSON members, and the head of the report. */
