@@ -127,18 +127,14 @@ export class IdentifyIndex {
   }
 
   private async update(): Promise<void> {
-    const signature = await this.currentSignature();
+    const [count, newest] = await Promise.all([this.catalog.specimens.count(), this.catalog.specimens.search({ sort: '-updatedAt', limit: 1 })]);
+    const s = newest.items[0];
+    const signature = s ? `${count}|${s.id}|${s.revision}|${s.updatedAt}` : `${count}`;
     const stale = this.now() - this.builtAt >= FULL_REBUILD_MS;
     if (signature === this.signature && !stale) return;
     if (this.signature === undefined || stale) await this.rebuild();
-    else await this.catchUp();
+    else await this.catchUp(count);
     this.signature = signature;
-  }
-
-  private async currentSignature(): Promise<string> {
-    const [count, newest] = await Promise.all([this.catalog.specimens.count(), this.catalog.specimens.search({ sort: '-updatedAt', limit: 1 })]);
-    const s = newest.items[0];
-    return s ? `${count}|${s.id}|${s.revision}|${s.updatedAt}` : `${count}`;
   }
 
   private async rebuild(): Promise<void> {
@@ -156,7 +152,8 @@ export class IdentifyIndex {
     this.builtAt = builtAt;
   }
 
-  private async catchUp(): Promise<void> {
+  /** `count`: the catalog's specimen count just read for the signature (not read again). */
+  private async catchUp(count: number): Promise<void> {
     const since = this.newestUpdate ? new Date(Date.parse(this.newestUpdate) - CLOCK_SKEW_MS).toISOString() : '';
     let newest = this.newestUpdate;
     await this.scan({ limit: MAX_LIMIT, sort: '-updatedAt' }, (s) => {
@@ -167,7 +164,7 @@ export class IdentifyIndex {
       return true;
     });
     this.newestUpdate = newest;
-    if ((await this.catalog.specimens.count()) !== this.specimens.size) {
+    if (count !== this.specimens.size) {
       const present = new Set<string>();
       for await (const id of this.catalog.specimens.ids()) present.add(id);
       for (const id of [...this.specimens.keys()]) if (!present.has(id)) this.specimens.delete(id);
