@@ -5,6 +5,7 @@
  * AlertsService; these handlers only translate HTTP.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Actor } from '../../services/actor';
 import { ALERT_FEED_LIMIT_DEFAULT, DEFAULT_ALERT_LIST_LIMIT, MAX_ALERT_LIST_LIMIT, type AlertListQuery } from '../../services/alerts.service';
 import { errorResponses, ref } from '../api-schemas';
 import { ATOM_CONTENT_TYPE, alertsAtomFeed } from './atom';
@@ -150,62 +151,42 @@ export default async function alertRoutes(app: FastifyInstance) {
     async (request) => alerts.patch(request.params.id, request.body, request.actor),
   );
 
-  app.post<{ Params: IdParams; Body: { revision: number } }>(
-    '/api/alerts/:id/submit',
+  type RevisionNote = { revision: number; note?: string };
+  /** The review transitions: same shape, a revision (and for some a note) in the body. */
+  const transitions: readonly {
+    path: string;
+    summary: string;
+    description?: string;
+    body: typeof revisionBody | typeof revisionNoteBody;
+    run: (id: string, body: RevisionNote, actor: Actor) => Promise<unknown>;
+  }[] = [
+    { path: 'submit', summary: 'Submit a draft for approval', body: revisionBody, run: (id, b, actor) => alerts.submit(id, b.revision, actor) },
+    { path: 'reject', summary: 'Send a pending alert back to draft', body: revisionNoteBody, run: (id, b, actor) => alerts.reject(id, b.revision, b.note, actor) },
     {
-      schema: {
-        tags: ['alerts'],
-        summary: 'Submit a draft for approval',
-        params: idParams,
-        body: revisionBody,
-        response: { 200: alertResponse, ...errorResponses(400, 403, 404, 409) },
-      },
+      path: 'approve',
+      summary: 'Approve and publish a pending alert',
+      description: 'Four eyes: the approver must not have drafted or edited the alert (403 FOUR_EYES_REQUIRED).',
+      body: revisionBody,
+      run: (id, b, actor) => alerts.approve(id, b.revision, actor),
     },
-    async (request) => alerts.submit(request.params.id, request.body.revision, request.actor),
-  );
-
-  app.post<{ Params: IdParams; Body: { revision: number; note?: string } }>(
-    '/api/alerts/:id/reject',
-    {
-      schema: {
-        tags: ['alerts'],
-        summary: 'Send a pending alert back to draft',
-        params: idParams,
-        body: revisionNoteBody,
-        response: { 200: alertResponse, ...errorResponses(400, 403, 404, 409) },
+    { path: 'withdraw', summary: 'Withdraw a published alert', body: revisionNoteBody, run: (id, b, actor) => alerts.withdraw(id, b.revision, b.note, actor) },
+  ];
+  for (const t of transitions) {
+    app.post<{ Params: IdParams; Body: RevisionNote }>(
+      `/api/alerts/:id/${t.path}`,
+      {
+        schema: {
+          tags: ['alerts'],
+          summary: t.summary,
+          ...(t.description && { description: t.description }),
+          params: idParams,
+          body: t.body,
+          response: { 200: alertResponse, ...errorResponses(400, 403, 404, 409) },
+        },
       },
-    },
-    async (request) => alerts.reject(request.params.id, request.body.revision, request.body.note, request.actor),
-  );
-
-  app.post<{ Params: IdParams; Body: { revision: number } }>(
-    '/api/alerts/:id/approve',
-    {
-      schema: {
-        tags: ['alerts'],
-        summary: 'Approve and publish a pending alert',
-        description: 'Four eyes: the approver must not have drafted or edited the alert (403 FOUR_EYES_REQUIRED).',
-        params: idParams,
-        body: revisionBody,
-        response: { 200: alertResponse, ...errorResponses(400, 403, 404, 409) },
-      },
-    },
-    async (request) => alerts.approve(request.params.id, request.body.revision, request.actor),
-  );
-
-  app.post<{ Params: IdParams; Body: { revision: number; note?: string } }>(
-    '/api/alerts/:id/withdraw',
-    {
-      schema: {
-        tags: ['alerts'],
-        summary: 'Withdraw a published alert',
-        params: idParams,
-        body: revisionNoteBody,
-        response: { 200: alertResponse, ...errorResponses(400, 403, 404, 409) },
-      },
-    },
-    async (request) => alerts.withdraw(request.params.id, request.body.revision, request.body.note, request.actor),
-  );
+      async (request) => t.run(request.params.id, request.body, request.actor),
+    );
+  }
 
   app.delete<{ Params: IdParams; Querystring: { revision: number } }>(
     '/api/alerts/:id',
