@@ -5,12 +5,12 @@ import { useApi } from '../../shared/api/api-context';
 import { errorMessage, isAbort, isApiError } from '../../shared/api/client';
 import { imagePaths } from '../../shared/api/images';
 import { useResource } from '../../shared/api/use-resource';
-import { AddLightSlot, assignFiles, emptySlot, IMAGE_ACCEPT, ImageSlot, type SlotState } from '../../shared/ui/image-slot';
+import { assignFiles, emptySlot, LightSlots, withProgress, type SlotState } from '../../shared/ui/image-slot';
 import { StatusBadge } from '../../shared/ui/status-badge';
 import { ErrorState, LoadingState } from '../../shared/ui/states';
 import { useDocumentTitle } from '../../shared/ui/use-document-title';
 import { mrzLineCountProblem, mrzLinesOf } from '../../shared/mrz';
-import { byLightOrder, issuingStateShortLabel, lightLabel, pageLabel } from '../../shared/vocabulary';
+import { issuingStateShortLabel, lightLabel, pageLabel } from '../../shared/vocabulary';
 import { fileProgress } from '../editor/api';
 import { coverImage, searchSpecimens } from '../library/api';
 import { getSpecimen } from '../specimen/api';
@@ -175,6 +175,7 @@ export function UploadComparePage() {
     setError(null);
     setProgress(0);
     const sizes = chosen.map((s) => s.file.size);
+    const lights = chosen.map((s) => s.light);
     try {
       const { id } = await startComparison(
         api,
@@ -183,10 +184,7 @@ export function UploadComparePage() {
         ({ loaded, total }) => {
           setProgress(total > 0 ? loaded / total : 0);
           const each = fileProgress(sizes, loaded, total);
-          setSlots((all) => all.map((s) => {
-            const i = chosen.findIndex((x) => x.light === s.light);
-            return i === -1 ? s : { ...s, progress: each[i] ?? 0 };
-          }));
+          setSlots(withProgress(lights, each));
         },
         c.signal,
       );
@@ -246,42 +244,15 @@ export function UploadComparePage() {
             </span>
           </div>
         </div>
-        <ul className="slots" aria-label="Questioned images by light source">
-          {[...slots]
-            .sort((a, b) => byLightOrder(a.light, b.light))
-            .map((slot) => (
-              <ImageSlot
-                key={slot.light}
-                slot={slot}
-                camera
-                disabled={sending}
-                uploading={sending}
-                removable={!QUESTIONED_SLOTS.includes(slot.light)}
-                onFiles={(files) => setSlots((all) => assignFiles(all, files, slot.light))}
-                onClear={() => setSlots((all) => all.map((s) => (s.light === slot.light ? emptySlot(s.light) : s)))}
-                onRemove={() => setSlots((all) => all.filter((s) => s.light !== slot.light))}
-              />
-            ))}
-        </ul>
-        <div className="button-row">
-          <AddLightSlot present={slots.map((s) => s.light)} disabled={sending} onAdd={(light) => setSlots((all) => [...all, emptySlot(light)])} />
-          <label className="button">
-            Add files…
-            <input
-              type="file"
-              multiple
-              accept={IMAGE_ACCEPT}
-              className="visually-hidden"
-              aria-label="Add several questioned image files"
-              disabled={sending}
-              onChange={(e) => {
-                const files = [...(e.target.files ?? [])];
-                setSlots((all) => assignFiles(all, files));
-                e.target.value = '';
-              }}
-            />
-          </label>
-        </div>
+        <LightSlots
+          slots={slots}
+          setSlots={setSlots}
+          fixed={QUESTIONED_SLOTS}
+          disabled={sending}
+          camera
+          listLabel="Questioned images by light source"
+          filesLabel="Add several questioned image files"
+        />
       </section>
 
       <section className="panel" aria-labelledby="reference-heading">

@@ -3,8 +3,8 @@ import { useRef, useState, type DragEvent } from 'react';
 import { useApi } from '../../shared/api/api-context';
 import { errorMessage, isAbort, isApiError } from '../../shared/api/client';
 import { Field } from '../../shared/ui/field';
-import { AddLightSlot, assignFiles, emptySlot, IMAGE_ACCEPT, ImageSlot, type SlotState } from '../../shared/ui/image-slot';
-import { byLightOrder, lightLabel } from '../../shared/vocabulary';
+import { assignFiles, emptySlot, LightSlots, withProgress, type SlotState } from '../../shared/ui/image-slot';
+import { lightLabel } from '../../shared/vocabulary';
 import { fileProgress, uploadCapture } from './api';
 
 /** The usual examination set; any other light source can be added. */
@@ -65,6 +65,7 @@ export function CaptureUpload({ specimenId, onUploaded }: { specimenId: string; 
     setDone(null);
     setSlots((all) => all.map((s) => ({ ...s, progress: 0, error: null })));
     const sizes = chosen.map((s) => s.file.size);
+    const lights = chosen.map((s) => s.light);
     try {
       const result = await uploadCapture(
         api,
@@ -73,10 +74,7 @@ export function CaptureUpload({ specimenId, onUploaded }: { specimenId: string; 
         chosen.map((s) => ({ lightSource: s.light, file: s.file })),
         ({ loaded, total }) => {
           const each = fileProgress(sizes, loaded, total);
-          setSlots((all) => all.map((s) => {
-            const i = chosen.findIndex((x) => x.light === s.light);
-            return i === -1 ? s : { ...s, progress: each[i] ?? 0 };
-          }));
+          setSlots(withProgress(lights, each));
         },
         c.signal,
       );
@@ -139,40 +137,16 @@ export function CaptureUpload({ specimenId, onUploaded }: { specimenId: string; 
         </Field>
       </div>
 
-      <ul className="slots" aria-label="Images by light source">
-        {[...slots]
-          .sort((a, b) => byLightOrder(a.light, b.light))
-          .map((slot) => (
-            <ImageSlot
-              key={slot.light}
-              slot={slot}
-              disabled={uploading}
-              uploading={uploading}
-              removable={!DEFAULT_SLOTS.includes(slot.light)}
-              onFiles={(files) => assign(files, slot.light)}
-              onClear={() => setSlot(slot.light, { file: null })}
-              onRemove={() => setSlots((all) => all.filter((s) => s.light !== slot.light))}
-            />
-          ))}
-      </ul>
-
-      <div className="button-row">
-        <AddLightSlot present={slots.map((s) => s.light)} disabled={uploading} onAdd={(light) => setSlots((all) => [...all, emptySlot(light)])} />
-        <label className="button">
-          Add files…
-          <input
-            type="file"
-            multiple
-            accept={IMAGE_ACCEPT}
-            className="visually-hidden"
-            aria-label="Add several image files"
-            disabled={uploading}
-            onChange={(e) => {
-              assign([...(e.target.files ?? [])]);
-              e.target.value = '';
-            }}
-          />
-        </label>
+      <LightSlots
+        slots={slots}
+        setSlots={setSlots}
+        fixed={DEFAULT_SLOTS}
+        disabled={uploading}
+        listLabel="Images by light source"
+        filesLabel="Add several image files"
+        onAssign={assign}
+        onClear={(light) => setSlot(light, { file: null })}
+      >
         <span className="spacer" />
         {uploading && (
           <>
@@ -185,7 +159,7 @@ export function CaptureUpload({ specimenId, onUploaded }: { specimenId: string; 
         <button type="button" className="button button--primary" onClick={() => void upload()} disabled={uploading || chosenCount === 0}>
           {uploading ? 'Uploading…' : `Upload capture (${chosenCount} image${chosenCount === 1 ? '' : 's'})`}
         </button>
-      </div>
+      </LightSlots>
 
       {errors.length > 0 && (
         <div className="state state--error" role="alert">

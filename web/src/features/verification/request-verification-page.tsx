@@ -2,11 +2,10 @@ import { useId, useRef, useState, type DragEvent, type FormEvent } from 'react';
 import { useNavigate } from 'react-router-dom';
 import { useApi } from '../../shared/api/api-context';
 import { errorMessage, isAbort, isApiError } from '../../shared/api/client';
-import { AddLightSlot, assignFiles, emptySlot, IMAGE_ACCEPT, ImageSlot, type SlotState } from '../../shared/ui/image-slot';
+import { assignFiles, emptySlot, LightSlots, withProgress, type SlotState } from '../../shared/ui/image-slot';
 import { ErrorState } from '../../shared/ui/states';
 import { useDocumentTitle } from '../../shared/ui/use-document-title';
 import { mrzLineCountProblem, mrzLinesOf } from '../../shared/mrz';
-import { byLightOrder } from '../../shared/vocabulary';
 import { fileProgress } from '../editor/api';
 import { MrzCheck } from '../mrz/mrz-check';
 import { submitRequest, URGENCIES, type NewRequest, type Urgency } from './api';
@@ -52,6 +51,7 @@ export function RequestVerificationPage() {
     setSending(true);
     setError(null);
     const sizes = chosen.map((s) => s.file.size);
+    const lights = chosen.map((s) => s.light);
     try {
       const created = await submitRequest(
         api,
@@ -60,12 +60,7 @@ export function RequestVerificationPage() {
         ({ loaded, total }) => {
           setProgress(total > 0 ? loaded / total : 0);
           const each = fileProgress(sizes, loaded, total);
-          setSlots((all) =>
-            all.map((s) => {
-              const i = chosen.findIndex((x) => x.light === s.light);
-              return i === -1 ? s : { ...s, progress: each[i] ?? 0 };
-            }),
-          );
+          setSlots(withProgress(lights, each));
         },
         c.signal,
       );
@@ -98,42 +93,7 @@ export function RequestVerificationPage() {
       <section className="panel" aria-labelledby="images-heading" onDragOver={(e) => e.preventDefault()} onDrop={onDrop}>
         <h2 id="images-heading">1. Images of the document</h2>
         <p className="field__hint">Drop files on a light source, choose them, or take them with the tablet camera. Files named after a light source (…_uv-365.jpg) find their slot.</p>
-        <ul className="slots" aria-label="Images by light source">
-          {[...slots]
-            .sort((a, b) => byLightOrder(a.light, b.light))
-            .map((slot) => (
-              <ImageSlot
-                key={slot.light}
-                slot={slot}
-                camera
-                disabled={sending}
-                uploading={sending}
-                removable={!DEFAULT_SLOTS.includes(slot.light)}
-                onFiles={(files) => setSlots((all) => assignFiles(all, files, slot.light))}
-                onClear={() => setSlots((all) => all.map((s) => (s.light === slot.light ? emptySlot(s.light) : s)))}
-                onRemove={() => setSlots((all) => all.filter((s) => s.light !== slot.light))}
-              />
-            ))}
-        </ul>
-        <div className="button-row">
-          <AddLightSlot present={slots.map((s) => s.light)} disabled={sending} onAdd={(light) => setSlots((all) => [...all, emptySlot(light)])} />
-          <label className="button">
-            Add files…
-            <input
-              type="file"
-              multiple
-              accept={IMAGE_ACCEPT}
-              className="visually-hidden"
-              aria-label="Add several image files"
-              disabled={sending}
-              onChange={(e) => {
-                const files = [...(e.target.files ?? [])];
-                setSlots((all) => assignFiles(all, files));
-                e.target.value = '';
-              }}
-            />
-          </label>
-        </div>
+        <LightSlots slots={slots} setSlots={setSlots} fixed={DEFAULT_SLOTS} disabled={sending} camera listLabel="Images by light source" filesLabel="Add several image files" />
       </section>
 
       <section className="panel" aria-labelledby="details-heading">

@@ -1,5 +1,5 @@
-import { useEffect, useState, type DragEvent } from 'react';
-import { lightLabel, lightSources } from '../vocabulary';
+import { useEffect, useState, type Dispatch, type DragEvent, type ReactNode, type SetStateAction } from 'react';
+import { byLightOrder, lightLabel, lightSources } from '../vocabulary';
 
 export const IMAGE_ACCEPT = 'image/jpeg,image/png,image/tiff,image/webp,.tif,.tiff';
 
@@ -41,6 +41,13 @@ export function assignFiles(slots: SlotState[], files: File[], target?: string):
   }
   return next;
 }
+
+/** Sets each chosen slot's share of an upload's progress (`each[i]` for `lights[i]`); other slots stay. */
+export const withProgress = (lights: string[], each: number[]) => (all: SlotState[]): SlotState[] =>
+  all.map((s) => {
+    const i = lights.indexOf(s.light);
+    return i === -1 ? s : { ...s, progress: each[i] ?? 0 };
+  });
 
 function usePreviewUrl(file: File | null): string | null {
   const [url, setUrl] = useState<string | null>(null);
@@ -177,5 +184,69 @@ export function AddLightSlot({ present, disabled, onAdd }: { present: string[]; 
         ))}
       </select>
     </label>
+  );
+}
+
+export interface LightSlotsProps {
+  slots: SlotState[];
+  setSlots: Dispatch<SetStateAction<SlotState[]>>;
+  /** The usual light sources: their slots stay when empty; added ones may be removed. */
+  fixed: readonly string[];
+  disabled: boolean;
+  camera?: boolean;
+  /** Accessible names of the slot list and of the several-files input. */
+  listLabel: string;
+  filesLabel: string;
+  /** Files into slots (`target` forces one); by default `assignFiles`. */
+  onAssign?: (files: File[], target?: string) => void;
+  /** Empties a slot; by default it becomes `emptySlot`. */
+  onClear?: (light: string) => void;
+  /** More controls at the end of the button row. */
+  children?: ReactNode;
+}
+
+/** The per-light-source image slots in light order, with "add light source" and "add several files". */
+export function LightSlots({ slots, setSlots, fixed, disabled, camera, listLabel, filesLabel, onAssign, onClear, children }: LightSlotsProps) {
+  const assign = onAssign ?? ((files: File[], target?: string) => setSlots((all) => assignFiles(all, files, target)));
+  const clear = onClear ?? ((light: string) => setSlots((all) => all.map((s) => (s.light === light ? emptySlot(light) : s))));
+  return (
+    <>
+      <ul className="slots" aria-label={listLabel}>
+        {[...slots]
+          .sort((a, b) => byLightOrder(a.light, b.light))
+          .map((slot) => (
+            <ImageSlot
+              key={slot.light}
+              slot={slot}
+              camera={camera}
+              disabled={disabled}
+              uploading={disabled}
+              removable={!fixed.includes(slot.light)}
+              onFiles={(files) => assign(files, slot.light)}
+              onClear={() => clear(slot.light)}
+              onRemove={() => setSlots((all) => all.filter((s) => s.light !== slot.light))}
+            />
+          ))}
+      </ul>
+      <div className="button-row">
+        <AddLightSlot present={slots.map((s) => s.light)} disabled={disabled} onAdd={(light) => setSlots((all) => [...all, emptySlot(light)])} />
+        <label className="button">
+          Add files…
+          <input
+            type="file"
+            multiple
+            accept={IMAGE_ACCEPT}
+            className="visually-hidden"
+            aria-label={filesLabel}
+            disabled={disabled}
+            onChange={(e) => {
+              assign([...(e.target.files ?? [])]);
+              e.target.value = '';
+            }}
+          />
+        </label>
+        {children}
+      </div>
+    </>
   );
 }
