@@ -1,40 +1,24 @@
 /**
  * `exemplar align` on real image files (decoded by sharp, aligned by
- * OpenCV). The harness mirrors `runCli`: CliExit carries the exit code, any
- * other error is printed by `formatError` with exit code 1.
+ * OpenCV), run through the program's own `runCli` so that exit codes and
+ * error output are those a user sees.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { Command, CommanderError } from 'commander';
-import { ALIGN_REFUSED_EXIT, registerAlignCommand } from './align';
-import { CliExit, formatError, type CliIo } from './output';
+import { ALIGN_REFUSED_EXIT } from './align';
+import { runCli } from './program';
 
 const SPECIMENS = path.resolve(__dirname, '../../../../shared/benchdata/passporteye-specimens');
 const OXFORD = path.resolve(__dirname, '../../../../shared/benchdata/oxford-affine');
 
+/** `exemplar align ARGS` through the real `runCli`, stdout and stderr captured. */
 async function runAlign(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const chunks = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  stdout.on('data', (c: Buffer) => chunks.stdout.push(c));
-  stderr.on('data', (c: Buffer) => chunks.stderr.push(c));
-  const io: CliIo = { stdout, stderr };
-  const program = new Command('exemplar')
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
-  registerAlignCommand(program, io);
-  let code = 0;
-  try {
-    await program.parseAsync(['node', 'exemplar', 'align', ...args]);
-  } catch (err) {
-    if (err instanceof CliExit || err instanceof CommanderError) code = err.exitCode;
-    else {
-      io.stderr.write(formatError(err, false));
-      code = 1;
-    }
-  }
+  const stdout = new PassThrough().on('data', (c: Buffer) => chunks.stdout.push(c));
+  const stderr = new PassThrough().on('data', (c: Buffer) => chunks.stderr.push(c));
+  const code = await runCli(['node', 'exemplar', 'align', ...args], { stdout, stderr });
   return { code, stdout: Buffer.concat(chunks.stdout).toString('utf8'), stderr: Buffer.concat(chunks.stderr).toString('utf8') };
 }
 

@@ -1,17 +1,15 @@
 /**
  * `exemplar compare` on real image files: decoded by sharp, aligned and
- * compared by OpenCV, outputs written to a temporary folder. The harness
- * mirrors `runCli`: CliExit carries the exit code, any other error is
- * printed by `formatError` with exit code 1.
+ * compared by OpenCV, outputs written to a temporary folder; run through the
+ * program's own `runCli` so that exit codes and error output are those a
+ * user sees.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { Command, CommanderError } from 'commander';
 import sharp from 'sharp';
-import { registerCompareCommand } from './compare';
-import { CliExit, formatError, type CliIo } from './output';
+import { runCli } from './program';
 
 jest.setTimeout(300_000);
 
@@ -19,27 +17,12 @@ const SPECIMENS = path.resolve(__dirname, '../../../../shared/benchdata/passport
 const TD3_PNG = path.join(SPECIMENS, 'passport-td3.png');
 const TD3_JPG = path.join(SPECIMENS, 'passport-td3.jpg');
 
+/** `exemplar compare ARGS` through the real `runCli`, stdout and stderr captured. */
 async function runCompare(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const chunks = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  stdout.on('data', (c: Buffer) => chunks.stdout.push(c));
-  stderr.on('data', (c: Buffer) => chunks.stderr.push(c));
-  const io: CliIo = { stdout, stderr };
-  const program = new Command('exemplar')
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
-  registerCompareCommand(program, io);
-  let code = 0;
-  try {
-    await program.parseAsync(['node', 'exemplar', 'compare', ...args]);
-  } catch (err) {
-    if (err instanceof CliExit || err instanceof CommanderError) code = err.exitCode;
-    else {
-      io.stderr.write(formatError(err, false));
-      code = 1;
-    }
-  }
+  const stdout = new PassThrough().on('data', (c: Buffer) => chunks.stdout.push(c));
+  const stderr = new PassThrough().on('data', (c: Buffer) => chunks.stderr.push(c));
+  const code = await runCli(['node', 'exemplar', 'compare', ...args], { stdout, stderr });
   return { code, stdout: Buffer.concat(chunks.stdout).toString('utf8'), stderr: Buffer.concat(chunks.stderr).toString('utf8') };
 }
 
