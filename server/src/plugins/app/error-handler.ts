@@ -89,6 +89,9 @@ async function errorHandler(app: FastifyInstance) {
     if (reply.sent || reply.raw.headersSent) return;
     // Headers a route set for the success it expected (an object's validators and caching) must not describe the error.
     for (const name of ['content-length', 'content-range', 'etag', 'last-modified', 'cache-control', 'accept-ranges', 'content-disposition']) reply.removeHeader(name);
+    // Any error that knows when to come back (a locked login) says so the way HTTP clients read it.
+    const retryAfter = body.details.retryAfterSeconds;
+    if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
     void reply.status(status).type('application/json; charset=utf-8').send(body);
   });
 

@@ -58,15 +58,11 @@ export default async function authRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      try {
-        const result = await auth.login(request.body, { ip: request.ip, requestId: request.id });
-        void reply.header('set-cookie', sessionCookie(request, cookieSecure, result.token, Math.floor(SESSION_LIFETIME_MS / 1000)));
-        void reply.header('cache-control', 'no-store');
-        return { ...result, permissions: permissionsOf(result.user.role) };
-      } catch (err) {
-        if (err instanceof ExemplarError && err.code === 'RATE_LIMITED') void reply.header('retry-after', String(err.details.retryAfterSeconds ?? 60));
-        throw err;
-      }
+      // A lock's Retry-After comes from the error handler (details.retryAfterSeconds).
+      const result = await auth.login(request.body, { ip: request.ip, requestId: request.id });
+      void reply.header('set-cookie', sessionCookie(request, cookieSecure, result.token, Math.floor(SESSION_LIFETIME_MS / 1000)));
+      void reply.header('cache-control', 'no-store');
+      return { ...result, permissions: permissionsOf(result.user.role) };
     },
   );
 
