@@ -190,6 +190,8 @@ describe('/api/cases', () => {
     ]);
     expect(downloads[0]!.hashes).toEqual({ report: sha256(pdf1.rawPayload) });
     expect(downloads[2]!.hashes.bundle).toBe(sha256(zip1.rawPayload));
+    // The PDF download is built alone; it must still be the bundle's report.pdf.
+    expect(downloads[2]!.hashes.report).toBe(sha256(pdf1.rawPayload));
   });
 
   it('gives a new exhibit after a change, whose custody log holds the earlier downloads', async () => {

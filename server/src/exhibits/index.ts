@@ -61,6 +61,7 @@ export {
   buildExhibit,
   buildExhibitReport,
   manifestEntriesHash,
+  sha256Hex,
   type BuiltExhibit,
   type ExhibitManifest,
   type ManifestFile,

@@ -24,6 +24,8 @@ import { assertCan, can } from '../auth/policy';
 import { ExemplarError, isExemplarError, notFound } from '../errors';
 import {
   buildExhibit,
+  buildExhibitReport,
+  sha256Hex,
   type ExhibitComparison,
   type ExhibitInput,
   type ExhibitLightImage,
@@ -219,14 +221,24 @@ export class CaseService {
     assertCan(actor, 'exhibits:read');
     const found = await this.readable(id, actor);
     const input = await this.exhibitInput(found);
-    const built = await buildExhibit(input, (key) => this.readObject(key));
-    const bytes = format === 'pdf' ? built.report : built.bundle;
-    const sha256 = format === 'pdf' ? built.reportSha256 : built.bundleSha256;
+    const load = (key: string) => this.readObject(key);
+    let bytes: Buffer;
+    let hashes: { report: string; bundle?: string };
+    if (format === 'pdf') {
+      // The same bytes as the bundle's report.pdf, without zipping every image for a download that drops the zip.
+      bytes = await buildExhibitReport(input, load);
+      hashes = { report: sha256Hex(bytes) };
+    } else {
+      const built = await buildExhibit(input, load);
+      bytes = built.bundle;
+      hashes = { bundle: built.bundleSha256, report: built.reportSha256 };
+    }
+    const sha256 = hashes.bundle ?? hashes.report;
     await this.audit.record({
       actor,
       action: 'exhibit.download',
       target: { kind: 'case', id },
-      hashes: format === 'pdf' ? { report: built.reportSha256 } : { bundle: built.bundleSha256, report: built.reportSha256 },
+      hashes,
       details: { format, revision: found.revision, generatedAt: input.generatedAt },
     });
     const stem = safeFileStem(found.reference);
