@@ -51,7 +51,6 @@ export function registerWorkerCommand(program: Command, io: CliIo): void {
           io.stdout.write(`${done} comparison job(s) run\n`);
           return;
         }
-        ctx.pipeline.warmUp();
         runner.start(lineLog(io));
         io.stderr.write(`worker ${runner.workerId}: running comparison jobs (${opts.concurrency} at once, ${config.pipeline.threads} pipeline threads); SIGINT or SIGTERM stops\n`);
         // The runner's timers do not hold the process open (a server's sockets do): this command must.
