@@ -20,6 +20,8 @@ export type { DifferenceRegion, RegionBox } from './ops/regions';
 export { mrzFindings, DEFAULT_MRZ_FINDINGS_PARAMS } from './ops/mrz-findings';
 export type { ComparisonFinding, ComparisonFindingKind, MrzInspection, MrzFindingsParams } from './ops/mrz-findings';
 export type { ComparisonZone, ZoneVerdict, ZoneVerdictKind } from './ops/zone-verdicts';
+export { personalisedZonesFromAnnotations } from './ops/annotated-zones';
+export type { FieldQuads } from './ops/annotated-zones';
 export { LIGHT_PROFILES, lightProfileFor } from './ops/normalise';
 export type { LightProfile, LightProfileId } from './ops/normalise';
 export { warpToReference, validityMask } from './ops/warp';

@@ -36,6 +36,7 @@ import {
   decodeForAnalysis,
   DEFAULT_COMPARE_PARAMS,
   HOLDERS,
+  personalisedZonesFromAnnotations,
   pipelineVersions,
   pxPerMm,
   renderDocument,
@@ -48,6 +49,7 @@ import {
   type ComparisonZone,
   type CompareResult,
   type DifferenceRegion,
+  type FieldQuads,
   type PixelImage,
   type SynthLight,
 } from '@exemplar/image-pipeline';
@@ -167,23 +169,6 @@ export interface DocumentsBenchResult {
   note: string;
 }
 
-const FIELD_TYPES: Record<string, ComparisonZone['type']> = {
-  photo: 'photo',
-  face: 'photo',
-  signature: 'signature',
-  name: 'name',
-  surname: 'name',
-  birth_date: 'date-of-birth',
-  birth_place: 'place-of-birth',
-  issue_date: 'date-of-issue',
-  expiry_date: 'date-of-expiry',
-  gender: 'sex',
-  id_number: 'personal-number',
-  number: 'document-number',
-  nationality: 'nationality',
-  authority: 'issuing-authority',
-};
-
 const round4 = (v: number) => Math.round(v * 1e4) / 1e4;
 const median = (xs: readonly number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -230,12 +215,8 @@ function shareInBox(mask: { data: Uint8Array; width: number }, box: DifferenceRe
   return total === 0 ? 0 : inside / total;
 }
 
-function personalisedZones(...files: string[]): Promise<ComparisonZone[]> {
-  return Promise.all(files.map(async (file) => JSON.parse(await fs.readFile(file, 'utf8')) as Record<string, { quad: [number, number][] }>)).then((all) =>
-    all.flatMap((fields, k) =>
-      Object.entries(fields).map(([id, f]) => ({ id: `${id}-${k}`, type: FIELD_TYPES[id] ?? 'other-personal-data', polygon: f.quad, personalised: true, lightSources: ['white' as const] })),
-    ),
-  );
+async function personalisedZones(...files: string[]): Promise<ComparisonZone[]> {
+  return personalisedZonesFromAnnotations(await Promise.all(files.map(async (file) => JSON.parse(await fs.readFile(file, 'utf8')) as FieldQuads)));
 }
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }> {

@@ -10,6 +10,7 @@ import sharp from 'sharp';
 import { decodeForAnalysis } from '../derivatives/decode-for-analysis';
 import { HOLDERS, renderDocument, simulatePhoto, UTOPIA_PASSPORT_2019 } from '../synth';
 import type { Polygon } from '../synth';
+import { personalisedZonesFromAnnotations, type FieldQuads } from './annotated-zones';
 import { compareImages } from './compare';
 import type { DifferenceRegion, RegionBox } from './regions';
 import { warpToReference, type PixelImage } from './warp';
@@ -52,34 +53,9 @@ function boxOf(poly: Polygon): RegionBox {
 const overlaps = (a: RegionBox, b: RegionBox) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 const anyOverlap = (regions: DifferenceRegion[], box: RegionBox) => regions.some((r) => overlaps(r.box, box));
 
-const FIELD_TYPES: Record<string, ComparisonZone['type']> = {
-  photo: 'photo',
-  face: 'photo',
-  signature: 'signature',
-  name: 'name',
-  surname: 'name',
-  birth_date: 'date-of-birth',
-  birth_place: 'place-of-birth',
-  issue_date: 'date-of-issue',
-  expiry_date: 'date-of-expiry',
-  gender: 'sex',
-  id_number: 'personal-number',
-  number: 'document-number',
-  nationality: 'nationality',
-  authority: 'issuing-authority',
-};
-
-/**
- * The annotated fields of MIDV-2020 templates as personalised reference
- * zones. A field's zone must cover its longest value, so the quads of both
- * holders are given (a tight quad round "Agani" would leave the end of
- * "Ahmetaj" outside).
- */
+/** The annotated fields of MIDV-2020 templates, all holders' quads, as personalised reference zones. */
 function personalisedZones(...annotationFiles: string[]): ComparisonZone[] {
-  return annotationFiles.flatMap((file, k) => {
-    const fields = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, { quad: [number, number][] }>;
-    return Object.entries(fields).map(([id, f]) => ({ id: `${id}-${k}`, type: FIELD_TYPES[id] ?? 'other-personal-data', polygon: f.quad, personalised: true, lightSources: ['white' as const] }));
-  });
+  return personalisedZonesFromAnnotations(annotationFiles.map((file) => JSON.parse(fs.readFileSync(file, 'utf8')) as FieldQuads));
 }
 
 describe('compareImages on MIDV-2020 / SIDTD templates (identity homography)', () => {
