@@ -15,8 +15,10 @@ import { CLI_ACTOR, withCliContext } from './with-context';
 export async function readPasswordFromStdin(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) {
-    chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
-    if (chunks.some((c) => c.includes(0x0a))) break;
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    chunks.push(bytes);
+    // Earlier chunks had no newline, or the loop would have ended.
+    if (bytes.includes(0x0a)) break;
   }
   const text = Buffer.concat(chunks).toString('utf8');
   const line = text.split(/\r?\n/)[0] ?? '';
