@@ -5,7 +5,7 @@ import { useApi } from '../../shared/api/api-context';
 import { errorMessage, isAbort, isApiError } from '../../shared/api/client';
 import { imagePaths } from '../../shared/api/images';
 import { useResource } from '../../shared/api/use-resource';
-import { assignFiles, emptySlot, LightSlots, withProgress, type SlotState } from '../../shared/ui/image-slot';
+import { assignFiles, emptySlot, LightSlots, USUAL_LIGHTS, withProgress, type SlotState } from '../../shared/ui/image-slot';
 import { StatusBadge } from '../../shared/ui/status-badge';
 import { ErrorState, LoadingState } from '../../shared/ui/states';
 import { useDocumentTitle } from '../../shared/ui/use-document-title';
@@ -16,8 +16,6 @@ import { coverImage, searchSpecimens } from '../library/api';
 import { getSpecimen } from '../specimen/api';
 import { orderedImages } from '../specimen/capture-view';
 import { identify, startComparison, type ReferenceChoice } from './api';
-
-const QUESTIONED_SLOTS = ['white', 'uv-365', 'ir-870'];
 
 /** The capture of a specimen to compare with: the data page if it has images, else the first capture with images. */
 export function defaultCapture(s: Specimen): string | undefined {
@@ -120,7 +118,7 @@ export function UploadComparePage() {
         ? captureChoice
         : defaultCapture(reference.data)
       : undefined;
-  const [slots, setSlots] = useState<SlotState[]>(QUESTIONED_SLOTS.map(emptySlot));
+  const [slots, setSlots] = useState<SlotState[]>(USUAL_LIGHTS.map(emptySlot));
   const [notes, setNotes] = useState('');
   const [mrz, setMrz] = useState('');
   const mrzLines = mrzLinesOf(mrz);
@@ -247,7 +245,7 @@ export function UploadComparePage() {
         <LightSlots
           slots={slots}
           setSlots={setSlots}
-          fixed={QUESTIONED_SLOTS}
+          fixed={USUAL_LIGHTS}
           disabled={sending}
           camera
           listLabel="Questioned images by light source"

@@ -3,13 +3,9 @@ import { useRef, useState, type DragEvent } from 'react';
 import { useApi } from '../../shared/api/api-context';
 import { errorMessage, isAbort, isApiError } from '../../shared/api/client';
 import { Field } from '../../shared/ui/field';
-import { assignFiles, emptySlot, LightSlots, withProgress, type SlotState } from '../../shared/ui/image-slot';
+import { assignFiles, emptySlot, LightSlots, USUAL_LIGHTS, withProgress, type SlotState } from '../../shared/ui/image-slot';
 import { lightLabel } from '../../shared/vocabulary';
 import { fileProgress, uploadCapture } from './api';
-
-/** The usual examination set; any other light source can be added. */
-export const DEFAULT_SLOTS = ['white', 'uv-365', 'ir-870'];
-
 
 export function CaptureUpload({ specimenId, onUploaded }: { specimenId: string; onUploaded: (capture: Capture) => void }) {
   const api = useApi();
@@ -18,7 +14,7 @@ export function CaptureUpload({ specimenId, onUploaded }: { specimenId: string; 
   const [dpi, setDpi] = useState('');
   const [device, setDevice] = useState('');
   const [capturedAt, setCapturedAt] = useState('');
-  const [slots, setSlots] = useState<SlotState[]>(DEFAULT_SLOTS.map(emptySlot));
+  const [slots, setSlots] = useState<SlotState[]>(USUAL_LIGHTS.map(emptySlot));
   const [uploading, setUploading] = useState(false);
   const [errors, setErrors] = useState<string[]>([]);
   const [done, setDone] = useState<Capture | null>(null);
@@ -140,7 +136,7 @@ export function CaptureUpload({ specimenId, onUploaded }: { specimenId: string; 
       <LightSlots
         slots={slots}
         setSlots={setSlots}
-        fixed={DEFAULT_SLOTS}
+        fixed={USUAL_LIGHTS}
         disabled={uploading}
         listLabel="Images by light source"
         filesLabel="Add several image files"

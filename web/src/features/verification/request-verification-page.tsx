@@ -2,7 +2,7 @@ import { useId, useRef, useState, type DragEvent, type FormEvent } from 'react';
 import { useNavigate } from 'react-router-dom';
 import { useApi } from '../../shared/api/api-context';
 import { errorMessage, isAbort, isApiError } from '../../shared/api/client';
-import { assignFiles, emptySlot, LightSlots, withProgress, type SlotState } from '../../shared/ui/image-slot';
+import { assignFiles, emptySlot, LightSlots, USUAL_LIGHTS, withProgress, type SlotState } from '../../shared/ui/image-slot';
 import { ErrorState } from '../../shared/ui/states';
 import { useDocumentTitle } from '../../shared/ui/use-document-title';
 import { mrzLineCountProblem, mrzLinesOf } from '../../shared/mrz';
@@ -10,14 +10,12 @@ import { fileProgress } from '../editor/api';
 import { MrzCheck } from '../mrz/mrz-check';
 import { submitRequest, URGENCIES, type NewRequest, type Urgency } from './api';
 
-const DEFAULT_SLOTS = ['white', 'uv-365', 'ir-870'];
-
 export function RequestVerificationPage() {
   useDocumentTitle('Request verification');
   const api = useApi();
   const navigate = useNavigate();
   const ids = { urgency: useId(), notes: useId(), location: useId(), mrz: useId() };
-  const [slots, setSlots] = useState<SlotState[]>(DEFAULT_SLOTS.map(emptySlot));
+  const [slots, setSlots] = useState<SlotState[]>(USUAL_LIGHTS.map(emptySlot));
   const [urgency, setUrgency] = useState<Urgency>('routine');
   const [notes, setNotes] = useState('');
   const [location, setLocation] = useState('');
@@ -93,7 +91,7 @@ export function RequestVerificationPage() {
       <section className="panel" aria-labelledby="images-heading" onDragOver={(e) => e.preventDefault()} onDrop={onDrop}>
         <h2 id="images-heading">1. Images of the document</h2>
         <p className="field__hint">Drop files on a light source, choose them, or take them with the tablet camera. Files named after a light source (…_uv-365.jpg) find their slot.</p>
-        <LightSlots slots={slots} setSlots={setSlots} fixed={DEFAULT_SLOTS} disabled={sending} camera listLabel="Images by light source" filesLabel="Add several image files" />
+        <LightSlots slots={slots} setSlots={setSlots} fixed={USUAL_LIGHTS} disabled={sending} camera listLabel="Images by light source" filesLabel="Add several image files" />
       </section>
 
       <section className="panel" aria-labelledby="details-heading">

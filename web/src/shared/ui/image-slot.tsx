@@ -1,6 +1,9 @@
 import { useEffect, useState, type Dispatch, type DragEvent, type ReactNode, type SetStateAction } from 'react';
 import { byLightOrder, lightLabel, lightSources } from '../vocabulary';
 
+/** The usual examination set of light sources; any other can be added. */
+export const USUAL_LIGHTS: readonly string[] = ['white', 'uv-365', 'ir-870'];
+
 export const IMAGE_ACCEPT = 'image/jpeg,image/png,image/tiff,image/webp,.tif,.tiff';
 
 export function formatBytes(bytes: number): string {
