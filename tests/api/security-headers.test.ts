@@ -81,6 +81,8 @@ it('serves stored bytes that are not a raster image as an inert download', async
 it('never logs passwords or tokens, also from failed logins and token creation', async () => {
   await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'headers', password: `${PASSWORD} but wrong` } });
   const created = await app.inject({ method: 'POST', url: '/api/auth/tokens', headers: auth(), payload: { name: 'log check' } });
+  // Without a token the API-token request below would check nothing.
+  expect(created.statusCode).toBe(201);
   const apiToken = created.json().token as string;
   await app.inject({ method: 'GET', url: '/api/specimens', headers: { authorization: `Bearer ${apiToken}` } });
   await app.inject({ method: 'GET', url: '/api/specimens', headers: { cookie: `exemplar_session=${token}` } });
