@@ -110,12 +110,9 @@ export class ImagesService {
     if (cached && now - cached.at < CLASSIFICATION_CACHE_MS) return cached.classifications;
     const classifications = (async () => {
       const ids = await this.catalog.specimens.referencingSpecimens(objectKeys.original(sha256), REFERENCES_CHECKED);
-      const found = new Set<string>();
-      for (const id of ids) {
-        const specimen = await this.catalog.specimens.get(id);
-        if (specimen) found.add(specimen.classification ?? 'public');
-      }
-      return found;
+      // Independent reads: at once, not one round trip after another.
+      const specimens = await Promise.all(ids.map((id) => this.catalog.specimens.get(id)));
+      return new Set(specimens.flatMap((specimen) => (specimen ? [specimen.classification ?? 'public'] : [])));
     })();
     this.classificationCache.delete(sha256);
     this.classificationCache.set(sha256, { at: now, classifications });
