@@ -119,6 +119,8 @@ const USERNAME = /^[a-z0-9][a-z0-9._@-]{0,63}$/;
 const MAX_DISPLAY_NAME = 120;
 const MAX_TOKEN_NAME = 80;
 const MAX_TOKENS_PER_USER = 50;
+/** Names shown in lists and logs stay on one line and print as typed. */
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
 export interface AuditSink {
   record(entry: { actor: Actor; action: string; target: { kind: string; id: string }; details?: Record<string, unknown> }): Promise<unknown>;
@@ -155,7 +157,7 @@ function checkRole(role: unknown): asserts role is Role {
 }
 
 function checkDisplayName(name: unknown): asserts name is string {
-  if (typeof name !== 'string' || name.length > MAX_DISPLAY_NAME || /[\u0000-\u001f\u007f]/.test(name)) {
+  if (typeof name !== 'string' || name.length > MAX_DISPLAY_NAME || CONTROL_CHARACTER.test(name)) {
     throw new ExemplarError('VALIDATION_FAILED', `a display name is at most ${MAX_DISPLAY_NAME} characters without control characters`, { field: 'displayName' });
   }
 }
@@ -374,7 +376,7 @@ export class AuthService {
   async createToken(input: { name: unknown; expiresInDays?: unknown }, actor: Actor): Promise<ApiTokenInfo & { token: string }> {
     if (actor.role === 'system') throw new ExemplarError('FORBIDDEN', 'API tokens belong to users');
     const name = typeof input.name === 'string' ? input.name.trim() : '';
-    if (name === '' || name.length > MAX_TOKEN_NAME || /[\u0000-\u001f\u007f]/.test(name)) {
+    if (name === '' || name.length > MAX_TOKEN_NAME || CONTROL_CHARACTER.test(name)) {
       throw new ExemplarError('VALIDATION_FAILED', `a token name is 1 to ${MAX_TOKEN_NAME} characters`, { field: 'name' });
     }
     const days = input.expiresInDays ?? 90;
