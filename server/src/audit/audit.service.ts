@@ -1,7 +1,7 @@
 /**
  * The audit trail as the services use it: `record` after every write a
  * service makes and every read of a case, exhibit or original; `list` for
- * administrators; `verify` for `exemplar audit verify`.
+ * administrators. Checking the chain is `verifyAuditLog` (audit.verify.ts), run by `exemplar audit verify`.
  *
  * An entry names its actor by id (with the role kept beside it), its target
  * as `<kind>:<id>`, the request it served and the SHA-256s of the objects
@@ -12,7 +12,6 @@ import { ExemplarError } from '../errors';
 import type { JsonValue } from '../exhibits/chain';
 import type { Actor } from '../services/actor';
 import { AUDIT_LIST_MAX, auditLimit, type AuditLog, type AuditQuery, type StoredAuditEntry } from './audit.port';
-import { verifyAuditLog, type AuditLogVerification } from './audit.verify';
 
 export interface AuditTarget {
   /** `specimen`, `capture`, `image`, `comparison`, `case`, `exhibit`, `user` … */
@@ -140,14 +139,5 @@ export class AuditService {
       out.push(...page);
       if (page.length < AUDIT_LIST_MAX) return out;
     }
-  }
-
-  async head(): Promise<StoredAuditEntry | null> {
-    return this.log.head();
-  }
-
-  /** Checks the whole chain (no permission: the operator's CLI). */
-  async verify(): Promise<AuditLogVerification> {
-    return verifyAuditLog(this.log);
   }
 }
