@@ -41,18 +41,31 @@ export const PERMISSIONS = [
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-/** Only administrators manage partners and users and read the audit trail. */
-const ADMINISTRATION: readonly Permission[] = ['partners:manage', 'users:manage', 'audit:read'];
-
-/**
- * Examiners do all the casework: every permission but administration and the
- * prosecutors' assigned-cases view (they read all cases). A new permission is
- * therefore an examiner's unless it is added to ADMINISTRATION or excluded here.
- */
-const EXAMINER: readonly Permission[] = PERMISSIONS.filter((p) => p !== 'cases:read-assigned' && !ADMINISTRATION.includes(p));
+const EXAMINER: readonly Permission[] = [
+  'specimens:read',
+  'specimens:write',
+  'images:read-original',
+  'comparisons:submit',
+  'comparisons:read-all',
+  'comparisons:manage',
+  'identify',
+  'mrz',
+  'cases:manage',
+  'cases:read-all',
+  'exhibits:read',
+  'alerts:read',
+  'alerts:draft',
+  'alerts:approve',
+  'verification:submit',
+  'verification:answer',
+  'register:read',
+  'register:write',
+  'exchange:export',
+  'exchange:import',
+];
 
 export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> = {
-  admin: new Set<Permission>([...EXAMINER, ...ADMINISTRATION]),
+  admin: new Set<Permission>([...EXAMINER, 'partners:manage', 'users:manage', 'audit:read']),
   examiner: new Set<Permission>(EXAMINER),
   'border-officer': new Set<Permission>([
     'specimens:read',
