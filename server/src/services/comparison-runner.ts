@@ -282,7 +282,7 @@ export class ComparisonRunner {
   /** The job's outcome is stored whatever happens here: a failure to audit it is logged, never undone. */
   private async recordOutcome(job: Job, action: string, hashes: Record<string, string>, details: Record<string, unknown>): Promise<void> {
     try {
-      await this.d.audit?.record({ actor: systemActor('comparison-runner'), action, target: { kind: 'comparison', id: job.id }, hashes, details: { ...details, attempt: job.attempts, workerId: this.workerId } });
+      await this.d.audit?.record({ actor: RUNNER_ACTOR, action, target: { kind: 'comparison', id: job.id }, hashes, details: { ...details, attempt: job.attempts, workerId: this.workerId } });
     } catch (err) {
       this.log.error({ err, jobId: job.id, action }, 'comparison runner: could not record the outcome in the audit trail');
     }
