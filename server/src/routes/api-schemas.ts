@@ -109,6 +109,14 @@ export const specimenQuerySchema = {
   },
 } as const;
 
+/** `:id` path parameter of a route on one record. */
+export const idParams = {
+  type: 'object',
+  required: ['id'],
+  additionalProperties: false,
+  properties: { id: ref('common', '/definitions/recordId') },
+} as const;
+
 export const apiSchemas: readonly { $id: string }[] = [errorResponseSchema, specimenPageSchema, zonesReplacementSchema, healthSchema];
 
 /** Error responses a route can give, each as ErrorResponse. */

@@ -7,15 +7,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Actor } from '../../services/actor';
 import { ALERT_FEED_LIMIT_DEFAULT, DEFAULT_ALERT_LIST_LIMIT, MAX_ALERT_LIST_LIMIT, type AlertListQuery } from '../../services/alerts.service';
-import { errorResponses, ref } from '../api-schemas';
+import { errorResponses, idParams, ref } from '../api-schemas';
 import { ATOM_CONTENT_TYPE, alertsAtomFeed } from './atom';
-
-const idParams = {
-  type: 'object',
-  required: ['id'],
-  additionalProperties: false,
-  properties: { id: ref('common', '/definitions/recordId') },
-} as const;
 
 const revisionBody = {
   type: 'object',

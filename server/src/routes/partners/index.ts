@@ -4,14 +4,7 @@
  * record but refuses its packages from then on.
  */
 import type { FastifyInstance } from 'fastify';
-import { errorResponses, ref } from '../api-schemas';
-
-const idParams = {
-  type: 'object',
-  required: ['id'],
-  additionalProperties: false,
-  properties: { id: ref('common', '/definitions/recordId') },
-} as const;
+import { errorResponses, idParams, ref } from '../api-schemas';
 
 export default async function partnerRoutes(app: FastifyInstance) {
   const { exchange } = app.exemplar.services;

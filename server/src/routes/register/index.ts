@@ -9,19 +9,12 @@ import { assertCan } from '../../auth/policy';
 import { ExemplarError } from '../../errors';
 import { validationFailed } from '../../services/common';
 import { DEFAULT_REGISTER_LIMIT, IMPORT_MODES, MAX_REGISTER_LIMIT, REGISTER_CSV_COLUMNS, type ImportMode } from '../../services/register.service';
-import { errorResponses, ref } from '../api-schemas';
+import { errorResponses, idParams, ref } from '../api-schemas';
 import { withSpooledUpload } from '../comparisons/multipart';
 
 const FILE_FIELD = 'file';
 /** A register CSV is text: this bounds what one import makes the server parse. */
 export const MAX_IMPORT_BYTES = 32 * 1024 * 1024;
-
-const idParams = {
-  type: 'object',
-  required: ['id'],
-  additionalProperties: false,
-  properties: { id: ref('common', '/definitions/recordId') },
-} as const;
 
 const findQuery = {
   type: 'object',

@@ -10,7 +10,7 @@ import { assertCan } from '../../auth/policy';
 import type { Actor } from '../../services/actor';
 import { checkLightSourceField } from '../../services/ingest.service';
 import { DEFAULT_VERIFICATION_LIMIT, MAX_VERIFICATION_LIMIT, URGENCIES, type VerificationQuery } from '../../services/verification.service';
-import { errorResponses, ref } from '../api-schemas';
+import { errorResponses, idParams, ref } from '../api-schemas';
 import { sendStored } from '../images/index';
 import { parseJsonField, withSpooledUpload } from '../comparisons/multipart';
 
@@ -24,13 +24,6 @@ const uploadBody = {
     [REQUEST_FIELD]: { type: 'string', description: 'VerificationRequestCreate as JSON text' },
     ...Object.fromEntries(lightSources.map((l) => [l.id, { type: 'string', format: 'binary', description: `Questioned ${l.label} image` }])),
   },
-} as const;
-
-const idParams = {
-  type: 'object',
-  required: ['id'],
-  additionalProperties: false,
-  properties: { id: ref('common', '/definitions/recordId') },
 } as const;
 
 const listQuery = {
