@@ -5,14 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { DEFAULT_CASE_LIST_LIMIT, MAX_CASE_LIST_LIMIT, type CaseListQuery, type ExhibitFormat } from '../../services/cases.service';
-import { errorResponses, ref } from '../api-schemas';
-
-const idParams = {
-  type: 'object',
-  required: ['id'],
-  additionalProperties: false,
-  properties: { id: ref('common', '/definitions/recordId') },
-} as const;
+import { errorResponses, idParams, ref } from '../api-schemas';
 
 const listQuery = {
   type: 'object',
