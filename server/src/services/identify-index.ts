@@ -67,9 +67,7 @@ function indexSpecimen(s: Specimen): IndexedSpecimen {
       if (identification?.method !== DESCRIPTOR_METHOD) continue;
       const descriptor = new Uint8Array(Buffer.from(identification.descriptor, 'base64'));
       if (descriptor.length !== GLOBAL_DESCRIPTOR_LENGTH) continue;
-      let sq = 0;
-      for (let i = 0; i < descriptor.length; i++) sq += descriptor[i]! * descriptor[i]!;
-      images.push({ specimenId: s.id, captureId: capture.id, lightSource: image.lightSource, page: capture.page, keypoints: identification.keypoints, descriptor, norm: Math.sqrt(sq) });
+      images.push({ specimenId: s.id, captureId: capture.id, lightSource: image.lightSource, page: capture.page, keypoints: identification.keypoints, descriptor, norm: descriptorNorm(descriptor) });
     }
   }
   return {
@@ -182,6 +180,13 @@ export class IdentifyIndex {
       cursor = page.nextCursor;
     }
   }
+}
+
+/** Euclidean norm of a global descriptor, computed once per side for `indexedSimilarity`. */
+export function descriptorNorm(descriptor: Uint8Array): number {
+  let sq = 0;
+  for (let i = 0; i < descriptor.length; i++) sq += descriptor[i]! * descriptor[i]!;
+  return Math.sqrt(sq);
 }
 
 /** Cosine similarity of a query descriptor (with its norm) and an indexed image, in [0, 1]. */

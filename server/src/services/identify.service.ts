@@ -36,7 +36,7 @@ import type { Readable } from 'node:stream';
 import { assertCan, visibleClassifications } from '../auth/policy';
 import type { LimitsConfig } from '../config';
 import { ExemplarError } from '../errors';
-import { IdentifyIndex, indexedSimilarity, type IndexedImage, type IndexedSpecimen } from './identify-index';
+import { descriptorNorm, IdentifyIndex, indexedSimilarity, type IndexedImage, type IndexedSpecimen } from './identify-index';
 import type { CatalogStore } from '../stores/catalog.port';
 import { objectKeys, type ObjectStore } from '../stores/objects.port';
 import type { Actor } from './actor';
@@ -160,7 +160,7 @@ export class IdentifyService {
     // Hidden specimens are never candidates: a title or id in the answer would reveal them.
     await this.index.refresh();
     const images: CandidateImage[] = [];
-    const queryNorm = Math.sqrt(questioned.global.reduce((sum, v) => sum + v * v, 0));
+    const queryNorm = descriptorNorm(questioned.global);
     for (const specimen of this.index.candidates({ classifications, issuingState: options.filter?.issuingState, documentCode: options.filter?.documentCode })) {
       for (const image of specimen.images) images.push({ specimen, image, similarity: indexedSimilarity(questioned.global, queryNorm, image) });
     }
