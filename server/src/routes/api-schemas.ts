@@ -117,6 +117,20 @@ export const idParams = {
   properties: { id: ref('common', '/definitions/recordId') },
 } as const;
 
+/** A page of a list read with limit and offset (not the specimens' cursor). */
+export const offsetPage = <T extends object>(item: T) =>
+  ({
+    type: 'object',
+    required: ['items', 'total', 'limit', 'offset'],
+    additionalProperties: false,
+    properties: {
+      items: { type: 'array', items: item },
+      total: { type: 'integer', minimum: 0 },
+      limit: { type: 'integer' },
+      offset: { type: 'integer' },
+    },
+  }) as const;
+
 export const apiSchemas: readonly { $id: string }[] = [errorResponseSchema, specimenPageSchema, zonesReplacementSchema, healthSchema];
 
 /** Error responses a route can give, each as ErrorResponse. */

@@ -9,7 +9,7 @@ import { assertCan } from '../../auth/policy';
 import { ExemplarError } from '../../errors';
 import { validationFailed } from '../../services/common';
 import { DEFAULT_REGISTER_LIMIT, IMPORT_MODES, MAX_REGISTER_LIMIT, REGISTER_CSV_COLUMNS, type ImportMode } from '../../services/register.service';
-import { errorResponses, idParams, ref } from '../api-schemas';
+import { errorResponses, idParams, offsetPage, ref } from '../api-schemas';
 import { withSpooledUpload } from '../comparisons/multipart';
 
 const FILE_FIELD = 'file';
@@ -28,17 +28,7 @@ const findQuery = {
   },
 } as const;
 
-export const registerPageSchema = {
-  type: 'object',
-  required: ['items', 'total', 'limit', 'offset'],
-  additionalProperties: false,
-  properties: {
-    items: { type: 'array', items: ref('register-entry') },
-    total: { type: 'integer', minimum: 0 },
-    limit: { type: 'integer' },
-    offset: { type: 'integer' },
-  },
-} as const;
+export const registerPageSchema = offsetPage(ref('register-entry'));
 
 export const importReportSchema = {
   type: 'object',

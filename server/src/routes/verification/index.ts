@@ -10,7 +10,7 @@ import { assertCan } from '../../auth/policy';
 import type { Actor } from '../../services/actor';
 import { checkLightSourceField } from '../../services/ingest.service';
 import { DEFAULT_VERIFICATION_LIMIT, MAX_VERIFICATION_LIMIT, URGENCIES, type VerificationQuery } from '../../services/verification.service';
-import { errorResponses, idParams, ref } from '../api-schemas';
+import { errorResponses, idParams, offsetPage, ref } from '../api-schemas';
 import { sendStored } from '../images/index';
 import { parseJsonField, withSpooledUpload } from '../comparisons/multipart';
 
@@ -39,17 +39,7 @@ const listQuery = {
   },
 } as const;
 
-const pageSchema = {
-  type: 'object',
-  required: ['items', 'total', 'limit', 'offset'],
-  additionalProperties: false,
-  properties: {
-    items: { type: 'array', items: ref('verification-request') },
-    total: { type: 'integer', minimum: 0 },
-    limit: { type: 'integer' },
-    offset: { type: 'integer' },
-  },
-} as const;
+const pageSchema = offsetPage(ref('verification-request'));
 
 const messageBody = (required: boolean) =>
   ({
