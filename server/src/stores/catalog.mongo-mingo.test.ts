@@ -11,7 +11,7 @@
 import type { Collection, Db } from 'mongodb';
 import { MongoAuditLog, type AuditDocument } from '../audit/audit.mongo';
 import { describeCatalogContract } from './catalog.contract';
-import { MongoSpecimenRepository } from './catalog.mongo';
+import { MongoSpecimenRepository, type ChangeDocument } from './catalog.mongo';
 import type { SpecimenDocument } from './catalog.mongo-query';
 import type { CatalogStore } from './catalog.port';
 import { MongoJobRepository, type JobDocument } from './jobs.mongo';
@@ -19,7 +19,7 @@ import { MingoCollection, MingoDb } from './mongo-standin';
 import { MongoRecordStore } from './records.mongo';
 
 async function openStandIn(): Promise<CatalogStore> {
-  const specimens = new MongoSpecimenRepository(new MingoCollection() as unknown as Collection<SpecimenDocument>);
+  const specimens = new MongoSpecimenRepository(new MingoCollection() as unknown as Collection<SpecimenDocument>, new MingoCollection() as unknown as Collection<ChangeDocument>);
   const jobs = new MongoJobRepository(new MingoCollection() as unknown as Collection<JobDocument>, Date.now);
   return { kind: 'mongodb', specimens, jobs, records: new MongoRecordStore(new MingoDb() as unknown as Db), audit: new MongoAuditLog(new MingoCollection() as unknown as Collection<AuditDocument>), init: async () => undefined, close: async () => undefined };
 }

@@ -54,6 +54,8 @@ export interface SearchFields {
   updatedAt: number;
   imitates: string | null;
   objectKeys: string[];
+  /** The change number of the write that stored this version (catalog.mongo.ts, `changedSince`). */
+  changeSeq?: number;
 }
 
 export type SpecimenDocument = Omit<Specimen, 'id'> & { _id: string; id: string; _search: SearchFields };
@@ -93,6 +95,7 @@ export const SPECIMEN_INDEXES: IndexDescription[] = [
   { key: { issuingState: 1, _id: 1 }, name: 'sort_state' },
   { key: { '_search.imitates': 1 }, name: 'imitates' },
   { key: { '_search.objectKeys': 1 }, name: 'object_keys' },
+  { key: { '_search.changeSeq': 1 }, name: 'change_seq' },
   ...VALUE_FACETS.filter((f) => f !== 'issuingState').map((f) => ({ key: { [`_search.${f}`]: 1 }, name: `facet_${f}` })),
 ];
 

@@ -9,12 +9,12 @@
  * A search runs two aggregations (the page and the facet counts); on a busy
  * catalog they may see slightly different moments.
  */
-import { MongoClient, MongoServerError, type Collection, type Document, type W } from 'mongodb';
+import { MongoClient, MongoServerError, type Collection, type Document, type IndexDescription, type W } from 'mongodb';
 import type { Specimen } from '@exemplar/specimens-schema';
 import { MongoAuditLog } from '../audit/audit.mongo';
 import type { AuditLog } from '../audit/audit.port';
 import { ExemplarError, notFound } from '../errors';
-import type { CatalogStore, JobRepository, SpecimenPage, SpecimenQuery, SpecimenRepository } from './catalog.port';
+import type { CatalogStore, JobRepository, SpecimenChanges, SpecimenPage, SpecimenQuery, SpecimenRepository } from './catalog.port';
 import { fromSpecimenDocument, pageFromResults, planMongoSearch, SPECIMEN_INDEXES, toSpecimenDocument, type SpecimenDocument } from './catalog.mongo-query';
 import { currentYear, normalizeQuery } from './catalog.search';
 import { JOB_INDEXES, MongoJobRepository, type JobDocument } from './jobs.mongo';
@@ -32,13 +32,55 @@ export interface MongoCatalogOptions {
 
 const isDuplicateKey = (err: unknown) => err instanceof MongoServerError && err.code === 11000;
 
-/** Specimens in one collection; the store below connects and ensures the indexes. */
+/**
+ * `specimen_changes` holds the change counter (`_id: 'counter'`) and one
+ * entry per deleted specimen. A created or replaced specimen carries its
+ * change number in `_search.changeSeq`, written with it in one operation.
+ */
+export interface ChangeDocument {
+  _id: string;
+  seq: number;
+  /** Set on deletion entries. */
+  specimenId?: string;
+}
+
+const COUNTER_ID = 'counter';
+/**
+ * A change number is taken before its write lands, so a listing may see a
+ * later number land first: listings look this many numbers back, which
+ * covers writes that overtake each other within a round trip.
+ */
+const CHANGE_OVERLAP = 256;
+
+export const CHANGE_INDEXES: IndexDescription[] = [{ key: { seq: 1 }, name: 'seq' }];
+
+/** Specimens in one collection (their change log in a second); the store below connects and ensures the indexes. */
 export class MongoSpecimenRepository implements SpecimenRepository {
-  constructor(private readonly coll: Collection<SpecimenDocument>) {}
+  constructor(
+    private readonly coll: Collection<SpecimenDocument>,
+    private readonly changes: Collection<ChangeDocument>,
+  ) {}
+
+  private async nextChange(): Promise<number> {
+    for (;;) {
+      const counter = await this.changes.findOneAndUpdate({ _id: COUNTER_ID }, { $inc: { seq: 1 } }, { returnDocument: 'after' });
+      if (counter) return counter.seq;
+      try {
+        await this.changes.insertOne({ _id: COUNTER_ID, seq: 0 });
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+      }
+    }
+  }
+
+  private async stamped(s: Specimen): Promise<SpecimenDocument> {
+    const doc = toSpecimenDocument(s);
+    return { ...doc, _search: { ...doc._search, changeSeq: await this.nextChange() } };
+  }
 
   async create(s: Specimen): Promise<Specimen> {
     try {
-      await this.coll.insertOne(toSpecimenDocument(s));
+      await this.coll.insertOne(await this.stamped(s));
     } catch (err) {
       if (isDuplicateKey(err)) throw new ExemplarError('CONFLICT', 'a specimen with this id exists', { id: s.id });
       throw err;
@@ -68,7 +110,7 @@ export class MongoSpecimenRepository implements SpecimenRepository {
     if (!(next.revision > expectedRevision)) {
       throw new ExemplarError('BAD_REQUEST', 'the new revision must be greater than the expected one', { expectedRevision, revision: next.revision });
     }
-    const result = await this.coll.replaceOne({ _id: id, revision: expectedRevision }, toSpecimenDocument(next));
+    const result = await this.coll.replaceOne({ _id: id, revision: expectedRevision }, await this.stamped(next));
     if (result.matchedCount === 0) return this.missOrConflict(id, expectedRevision);
     return next;
   }
@@ -77,6 +119,23 @@ export class MongoSpecimenRepository implements SpecimenRepository {
     const filter = expectedRevision === undefined ? { _id: id } : { _id: id, revision: expectedRevision };
     const result = await this.coll.deleteOne(filter);
     if (result.deletedCount === 0) await this.missOrConflict(id, expectedRevision);
+    const seq = await this.nextChange();
+    await this.changes.insertOne({ _id: `deleted:${seq}`, seq, specimenId: id });
+  }
+
+  async changedSince(marker: number): Promise<SpecimenChanges> {
+    const head = (await this.changes.findOne({ _id: COUNTER_ID }))?.seq ?? 0;
+    if (!Number.isInteger(marker) || marker < 0 || marker > head) return { marker: head, reset: true, changes: [] };
+    if (marker === head) return { marker: head, reset: false, changes: [] };
+    const from = Math.max(0, marker - CHANGE_OVERLAP);
+    const [live, deleted] = await Promise.all([
+      this.coll.find({ '_search.changeSeq': { $gt: from } }, { projection: { _id: 1, revision: 1 } }).toArray(),
+      this.changes.find({ seq: { $gt: from }, specimenId: { $exists: true } }, { projection: { specimenId: 1 } }).toArray(),
+    ]);
+    const revisions = new Map<string, number | null>(live.map((d) => [d._id, d.revision]));
+    // A specimen deleted and created again is listed live (its new write has the later number).
+    for (const d of deleted) if (d.specimenId !== undefined && !revisions.has(d.specimenId)) revisions.set(d.specimenId, null);
+    return { marker: head, reset: false, changes: [...revisions].map(([id, revision]) => ({ id, revision })) };
   }
 
   async search(query: SpecimenQuery): Promise<SpecimenPage> {
@@ -157,9 +216,11 @@ export class MongoCatalogStore implements CatalogStore {
     const db = this.client.db(this.options.dbName, { writeConcern: { w: this.options.writeConcern ?? 'majority' } });
     const specimens = db.collection<SpecimenDocument>('specimens');
     const jobs = db.collection<JobDocument>('jobs');
+    const changes = db.collection<ChangeDocument>('specimen_changes');
     await specimens.createIndexes(SPECIMEN_INDEXES);
+    await changes.createIndexes(CHANGE_INDEXES);
     await jobs.createIndexes(JOB_INDEXES);
-    this.specimenRepo = new MongoSpecimenRepository(specimens);
+    this.specimenRepo = new MongoSpecimenRepository(specimens, changes);
     this.jobRepo = new MongoJobRepository(jobs, this.now);
     this.auditLog = await MongoAuditLog.open(db);
     this.recordStore = new MongoRecordStore(db);

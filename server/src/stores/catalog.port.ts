@@ -87,6 +87,24 @@ export interface SpecimenPage {
   nextCursor: string | null;
 }
 
+/** What `changedSince` reports: the specimens written or deleted after a change marker. */
+export interface SpecimenChanges {
+  /** The marker to pass next time (it covers every change listed here). */
+  marker: number;
+  /**
+   * True when the changes since the marker given cannot be listed (the
+   * marker is negative, older than the store's change history, or from
+   * another store): the caller must reload everything. `changes` is empty then.
+   */
+  reset: boolean;
+  /**
+   * Each specimen changed since the marker, once, with its current revision,
+   * or null when it no longer exists. A specimen listed before may be listed
+   * again (consumers compare revisions).
+   */
+  changes: { id: string; revision: number | null }[];
+}
+
 export interface SpecimenRepository {
   /** Inserts a new specimen as given (the service sets id, revision 1 and timestamps). CONFLICT if the id exists. */
   create(specimen: Specimen): Promise<Specimen>;
@@ -115,6 +133,13 @@ export interface SpecimenRepository {
   /** Every specimen id, in id order, for export and verify. */
   ids(): AsyncIterable<string>;
   count(): Promise<number>;
+  /**
+   * The specimens created, replaced or deleted after `marker` (from a previous
+   * answer; -1 asks only for the current marker, with `reset` true). Cheap when
+   * nothing changed, so a process can ask before every use of an in-memory
+   * copy of the catalogue.
+   */
+  changedSince(marker: number): Promise<SpecimenChanges>;
 }
 
 export const JOB_STATUSES = ['queued', 'running', 'done', 'failed', 'cancelled'] as const;

@@ -23,7 +23,7 @@ import type { Specimen } from '@exemplar/specimens-schema';
 import { AUDIT_SCHEMA_V1, SqliteAuditLog } from '../audit/audit.sqlite';
 import type { AuditLog } from '../audit/audit.port';
 import { ExemplarError, notFound } from '../errors';
-import type { CatalogStore, JobRepository, SpecimenPage, SpecimenQuery, SpecimenRepository } from './catalog.port';
+import type { CatalogStore, JobRepository, SpecimenChanges, SpecimenPage, SpecimenQuery, SpecimenRepository } from './catalog.port';
 import { currentYear, encodeCursor, indexFields, normalizeQuery, type ValueFacet } from './catalog.search';
 import { SpecimenIndex, type IndexEntry } from './catalog.sqlite-index';
 import { JOBS_SCHEMA_V1, SqliteJobRepository } from './jobs.sqlite';
@@ -62,6 +62,8 @@ const MIGRATIONS: readonly string[] = [
   `,
   RECORDS_SCHEMA_V1,
   AUDIT_SCHEMA_V1,
+  // The id survives the row, so `changedSince` can name deleted specimens; entries logged before have none.
+  `ALTER TABLE changes ADD COLUMN specimen_id TEXT;`,
 ];
 
 /** The change log keeps this many entries; a process further behind rebuilds its index. */
@@ -147,6 +149,7 @@ export class SqliteCatalogStore implements CatalogStore {
       referencingSpecimens: async (key, limit) => this.referencingSpecimens(key, limit),
       ids: () => this.keysetPages('idsAfter'),
       count: async () => this.ready().count.get() as number,
+      changedSince: async (marker) => this.changedSince(marker),
     };
   }
 
@@ -203,7 +206,9 @@ export class SqliteCatalogStore implements CatalogStore {
       textMatch: p(`SELECT rowid FROM specimen_text WHERE specimen_text MATCH ?`).pluck(),
       objectInsert: p(`INSERT OR IGNORE INTO specimen_objects (key, rid) VALUES (?, ?)`),
       objectsDelete: p(`DELETE FROM specimen_objects WHERE rid = ?`),
-      logChange: p(`INSERT INTO changes (rid) VALUES (?)`),
+      logChange: p(`INSERT INTO changes (rid, specimen_id) VALUES (?, ?)`),
+      changedIds: p(`SELECT c.specimen_id AS id, max(s.revision) AS revision FROM changes c LEFT JOIN specimens s ON s.id = c.specimen_id
+                     WHERE c.seq > ? GROUP BY c.specimen_id`),
       pruneChanges: p(`DELETE FROM changes WHERE seq <= ?`),
       raiseFloor: p(`UPDATE meta SET value = max(value, ?) WHERE key = 'changes_floor'`),
       changesHead: p(`SELECT coalesce(max(seq), 0) FROM changes`).pluck(),
@@ -249,7 +254,7 @@ export class SqliteCatalogStore implements CatalogStore {
   }
 
   /** Text, object keys and change log of a specimen row just written. */
-  private writeDependents(rid: number, f: ReturnType<typeof indexFields>, replacing: boolean): void {
+  private writeDependents(rid: number, id: string, f: ReturnType<typeof indexFields>, replacing: boolean): void {
     const st = this.ready();
     if (replacing) {
       st.textDelete.run(rid);
@@ -257,12 +262,12 @@ export class SqliteCatalogStore implements CatalogStore {
     }
     st.textInsert.run(rid, f.words.title.join(' '), f.words.series.join(' '), f.words.description.join(' '), f.words.notes.join(' '));
     for (const key of f.objectKeys) st.objectInsert.run(key, rid);
-    this.logChange(rid);
+    this.logChange(rid, id);
   }
 
-  private logChange(rid: number): void {
+  private logChange(rid: number, id: string): void {
     const st = this.ready();
-    const seq = Number(st.logChange.run(rid).lastInsertRowid);
+    const seq = Number(st.logChange.run(rid, id).lastInsertRowid);
     if (seq % CHANGES_PRUNE_EVERY === 0 && seq > CHANGES_KEPT) {
       st.pruneChanges.run(seq - CHANGES_KEPT);
       st.raiseFloor.run(seq - CHANGES_KEPT);
@@ -281,7 +286,7 @@ export class SqliteCatalogStore implements CatalogStore {
           if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new ExemplarError('CONFLICT', 'a specimen with this id exists', { id: s.id });
           throw err;
         }
-        this.writeDependents(rid, f, false);
+        this.writeDependents(rid, s.id, f, false);
       })
       .immediate();
     return s;
@@ -317,7 +322,7 @@ export class SqliteCatalogStore implements CatalogStore {
       .transaction(() => {
         const { rid } = this.checkRevision(id, expectedRevision);
         st.update.run({ ...params, rid });
-        this.writeDependents(rid, f, true);
+        this.writeDependents(rid, id, f, true);
       })
       .immediate();
     return next;
@@ -330,12 +335,26 @@ export class SqliteCatalogStore implements CatalogStore {
         const { rid } = this.checkRevision(id, expectedRevision);
         st.deleteRow.run(rid);
         st.textDelete.run(rid);
-        this.logChange(rid);
+        this.logChange(rid, id);
       })
       .immediate();
   }
 
   // ------------------------------------------------------------ reads
+
+  /** The change log read in one snapshot: its head is the marker, entries after `marker` the changes. */
+  private changedSince(marker: number): SpecimenChanges {
+    const st = this.ready();
+    return this.db.transaction((): SpecimenChanges => {
+      const head = st.changesHead.get() as number;
+      const floor = st.changesFloor.get() as number;
+      if (!Number.isInteger(marker) || marker < floor || marker > head) return { marker: head, reset: true, changes: [] };
+      const rows = st.changedIds.all(marker) as { id: string | null; revision: number | null }[];
+      // Entries logged before the id was recorded cannot say which specimen they were.
+      if (rows.some((r) => r.id === null)) return { marker: head, reset: true, changes: [] };
+      return { marker: head, reset: false, changes: rows.map((r) => ({ id: r.id!, revision: r.revision })) };
+    }).deferred();
+  }
 
   private referencingSpecimens(key: string, limit?: number): string[] {
     // SQLite reads a negative LIMIT as none.
