@@ -25,6 +25,8 @@ export const ERROR_STATUS = {
   ALERT_STATE: 409,
   PAYLOAD_TOO_LARGE: 413,
   IMAGE_TOO_LARGE: 413,
+  /** A register CSV import over its size limit (split the file). */
+  CSV_TOO_LARGE: 413,
   RANGE_NOT_SATISFIABLE: 416,
   IMAGE_UNSUPPORTED: 415,
   UNSUPPORTED_MEDIA_TYPE: 415,

@@ -337,3 +337,36 @@ describe('import', () => {
     await expectUntouched(labB, specimensBefore, keysBefore);
   });
 });
+
+describe('import over EXEMPLAR_MAX_PACKAGE_BYTES (a listening server)', () => {
+  const MAX = 4096;
+  let small: TestApp;
+  afterAll(async () => {
+    await small?.close();
+  });
+
+  it('answers 413 PAYLOAD_TOO_LARGE, writes nothing and leaves no spool', async () => {
+    small = await buildTestApp({ EXEMPLAR_LAB_ID: 'lab-small', EXEMPLAR_MAX_PACKAGE_BYTES: String(MAX) });
+    const base = await small.app.listen({ host: '127.0.0.1', port: 0 });
+    const tmpEntries = async () => (await fs.readdir(small.config.tmpDir).catch(() => [] as string[])).sort();
+    const before = await tmpEntries();
+    // The real package from the export above, larger than this lab accepts.
+    expect(pkg.length).toBeGreaterThan(MAX);
+    const examiner = await small.login('examiner');
+    const { payload, headers } = multipartBody([{ name: 'package', filename: 'package.zip', data: pkg, contentType: 'application/zip' }]);
+    const res = await fetch(`${base}/api/exchange/import`, { method: 'POST', headers: { ...examiner.headers, ...headers }, body: payload });
+    const body = (await res.json()) as { code: string; details: { maxBytes: number } };
+    expect({ status: res.status, code: body.code, maxBytes: body.details.maxBytes }).toEqual({ status: 413, code: 'PAYLOAD_TOO_LARGE', maxBytes: MAX });
+    expect(await tmpEntries()).toEqual(before);
+    await expectUntouched(small, 0, []);
+  });
+
+  it('still refuses a part that is not the package (400) through the shared upload helper', async () => {
+    const examiner = await small.login('examiner');
+    const { payload, headers } = multipartBody([{ name: 'other', filename: 'p.zip', data: Buffer.from('zip'), contentType: 'application/zip' }]);
+    const res = await examiner.inject({ method: 'POST', url: '/api/exchange/import', payload, headers });
+    expect({ status: res.statusCode, code: res.json().code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
+    const none = await examiner.inject({ method: 'POST', url: '/api/exchange/import', ...multipartBody([]) });
+    expect({ status: none.statusCode, code: none.json().code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
+  });
+});

@@ -8,6 +8,7 @@ import fs from 'node:fs/promises';
 import { renderMrzImage } from '@exemplar/image-pipeline';
 import path from 'node:path';
 import { buildTestApp, makeTestImage, multipartBody, type LoggedIn, type TestApp } from '../../server/src/test-helpers';
+import { MAX_IMPORT_BYTES } from '../../server/src/routes/register';
 import { runExemplar, tempDir } from '../cli/helpers';
 import { loadConfig } from '../../server/src/config';
 import { openContext } from '../../server/src/context';
@@ -212,6 +213,46 @@ describe('POST /api/register/import', () => {
     expect(res.json().details).toMatchObject({ unknown: ['state', 'number'], missing: ['issuingState', 'documentNumber', 'status', 'source'] });
     expect((await upload([header, 'UTO,GH1,P,lost,,MFA,'].join('\n'), undefined, officer)).statusCode).toBe(403);
     expect((await officer.inject({ method: 'GET', url: '/api/register?documentNumber=GH1' })).json().total).toBe(0);
+  });
+});
+
+describe('POST /api/register/import over its size limit (a listening server)', () => {
+  let base: string;
+  beforeAll(async () => {
+    base = await t.app.listen({ host: '127.0.0.1', port: 0 });
+  });
+
+  /** What the app's temp folder holds (upload spools live there while a request runs). */
+  const tmpEntries = async () => (await fs.readdir(t.config.tmpDir).catch(() => [] as string[])).sort();
+
+  async function post(body: Buffer, headers: Record<string, string>) {
+    const res = await fetch(`${base}/api/register/import`, { method: 'POST', headers: { ...examiner.headers, ...headers }, body });
+    return { status: res.status, body: (await res.json()) as { code: string; message: string; details: { maxBytes?: number } } };
+  }
+
+  // A valid header and rows, so that only the size is wrong.
+  const oversizeCsv = () => {
+    const header = 'issuingState,documentNumber,status,source\n';
+    const row = 'UTO,ZZ000001,lost,MFA\n';
+    return Buffer.from(header + row.repeat(Math.ceil((MAX_IMPORT_BYTES + 1 - header.length) / row.length)));
+  };
+
+  it('a file part over the CSV limit → 413 CSV_TOO_LARGE, nothing imported and no spool left', async () => {
+    const before = await tmpEntries();
+    const total = (await officer.inject({ method: 'GET', url: '/api/register' })).json().total;
+    const csv = oversizeCsv();
+    expect(csv.length).toBeGreaterThan(MAX_IMPORT_BYTES);
+    const { payload, headers } = multipartBody([{ name: 'file', filename: 'register.csv', data: csv, contentType: 'text/csv' }]);
+    const res = await post(payload, headers);
+    expect({ status: res.status, code: res.body.code, maxBytes: res.body.details.maxBytes }).toEqual({ status: 413, code: 'CSV_TOO_LARGE', maxBytes: MAX_IMPORT_BYTES });
+    expect(res.body.message).toMatch(/CSV/);
+    expect(await tmpEntries()).toEqual(before);
+    expect((await officer.inject({ method: 'GET', url: '/api/register' })).json().total).toBe(total);
+  });
+
+  it('a text/csv body over the limit → the same 413 CSV_TOO_LARGE', async () => {
+    const res = await post(oversizeCsv(), { 'content-type': 'text/csv' });
+    expect({ status: res.status, code: res.body.code }).toEqual({ status: 413, code: 'CSV_TOO_LARGE' });
   });
 });
 

@@ -32,6 +32,7 @@ import { ExemplarError, isExemplarError } from '../errors';
 import { objectKeys, type ObjectStore } from '../stores/objects.port';
 import type { LabKey } from './lab-key';
 import { nextZipEntry } from '../zip';
+import { readStream } from '../read-stream';
 
 export const EXCHANGE_FORMAT = 'exemplar-exchange';
 export const EXCHANGE_VERSION = 1;
@@ -360,8 +361,6 @@ async function forEachEntry(zipPath: string, fn: (zip: yauzl.ZipFile, entry: yau
 
 async function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, max: number): Promise<Buffer> {
   if (entry.uncompressedSize > max) throw invalid(`${entry.fileName} is too large (${entry.uncompressedSize} bytes)`, { entry: entry.fileName });
-  const stream = await zip.openReadStreamPromise(entry);
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
-  return Buffer.concat(chunks);
+  // The declared size is checked above; the cap holds even if the entry's bytes disagree with it.
+  return readStream(await zip.openReadStreamPromise(entry), { maxBytes: max, tooLarge: () => invalid(`${entry.fileName} is larger than it declares`, { entry: entry.fileName }) });
 }

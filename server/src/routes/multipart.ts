@@ -1,8 +1,9 @@
 /**
- * Spooling of the multipart uploads of comparisons and identification:
- * text fields are collected (bounded), each file part is streamed to a temp
- * file with the byte limit enforced while streaming, and the caller's
- * handler runs on the files; the temp folder is always removed afterwards.
+ * Spooling of multipart uploads (comparisons, identification, verification
+ * requests, register CSV and exchange package imports): text fields are
+ * collected (bounded), each file part is streamed to a temp file with the
+ * caller's byte limit enforced while streaming, and the caller's handler
+ * runs on the files; the temp folder is always removed afterwards.
  * Same conventions as the capture upload (routes/specimens/captures.ts).
  */
 import { createWriteStream } from 'node:fs';
@@ -10,8 +11,9 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyRequest } from 'fastify';
-import type { Config } from '../../config';
-import { ExemplarError } from '../../errors';
+import type { Config } from '../config';
+import { ExemplarError } from '../errors';
+import { readStream } from '../read-stream';
 
 /** A JSON or text field is small; this bounds what a client can make the server parse. */
 export const MAX_FIELD_BYTES = 1024 * 1024;
@@ -28,17 +30,23 @@ export interface SpoolOptions {
   maxFiles: number;
   /** Called per file part before its bytes are read; throws to refuse it. */
   checkFileField: (name: string) => void;
+  /**
+   * Bytes per file part, enforced while it streams (nothing larger is ever
+   * written whole); the image upload limit when absent.
+   */
+  maxFileBytes?: number;
+  /** The error for a file part over the limit; IMAGE_TOO_LARGE when absent. */
+  fileTooLarge?: (field: string, maxBytes: number) => ExemplarError;
 }
 
+const imageTooLarge = (field: string, maxBytes: number) =>
+  new ExemplarError('IMAGE_TOO_LARGE', `The ${field} image is larger than ${maxBytes} bytes`, { field, maxBytes });
+
+const fieldTooLarge = (field: string) => () =>
+  new ExemplarError('PAYLOAD_TOO_LARGE', `The ${field} field is larger than ${MAX_FIELD_BYTES} bytes`, { maxBytes: MAX_FIELD_BYTES });
+
 async function readSmallPart(stream: AsyncIterable<unknown>, field: string): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_FIELD_BYTES) throw new ExemplarError('PAYLOAD_TOO_LARGE', `The ${field} field is larger than ${MAX_FIELD_BYTES} bytes`, { maxBytes: MAX_FIELD_BYTES });
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  return (await readStream(stream, { maxBytes: MAX_FIELD_BYTES, tooLarge: fieldTooLarge(field) })).toString('utf8');
 }
 
 export async function withSpooledUpload<T>(
@@ -48,7 +56,8 @@ export async function withSpooledUpload<T>(
   handle: (fields: Map<string, string>, files: SpooledFile[]) => Promise<T>,
 ): Promise<T> {
   if (!request.isMultipart()) throw new ExemplarError('UNSUPPORTED_MEDIA_TYPE', 'Expected multipart/form-data');
-  const { limits } = config;
+  const maxFileBytes = options.maxFileBytes ?? config.limits.maxUploadBytes;
+  const fileTooLarge = options.fileTooLarge ?? imageTooLarge;
   await fs.mkdir(config.tmpDir, { recursive: true });
   const dir = await fs.mkdtemp(path.join(config.tmpDir, 'upload-'));
   try {
@@ -56,7 +65,7 @@ export async function withSpooledUpload<T>(
     const files: SpooledFile[] = [];
     const parts = request.parts({
       limits: {
-        fileSize: limits.maxUploadBytes,
+        fileSize: maxFileBytes,
         files: options.maxFiles + options.fields.length,
         fields: options.fields.length,
         fieldSize: MAX_FIELD_BYTES,
@@ -67,7 +76,7 @@ export async function withSpooledUpload<T>(
       if (options.fields.includes(part.fieldname)) {
         if (fields.has(part.fieldname)) throw new ExemplarError('BAD_REQUEST', `The ${part.fieldname} field is given twice`);
         if (part.type === 'file') fields.set(part.fieldname, await readSmallPart(part.file, part.fieldname));
-        else if (part.valueTruncated) throw new ExemplarError('PAYLOAD_TOO_LARGE', `The ${part.fieldname} field is larger than ${MAX_FIELD_BYTES} bytes`, { maxBytes: MAX_FIELD_BYTES });
+        else if (part.valueTruncated) throw fieldTooLarge(part.fieldname)();
         else fields.set(part.fieldname, String(part.value));
         continue;
       }
@@ -79,8 +88,7 @@ export async function withSpooledUpload<T>(
       options.checkFileField(part.fieldname);
       // The client's file name never becomes a path.
       const target = path.join(dir, String(files.length));
-      const tooLarge = () =>
-        new ExemplarError('IMAGE_TOO_LARGE', `The ${part.fieldname} image is larger than ${limits.maxUploadBytes} bytes`, { field: part.fieldname, maxBytes: limits.maxUploadBytes });
+      const tooLarge = () => fileTooLarge(part.fieldname, maxFileBytes);
       try {
         await pipeline(part.file, createWriteStream(target, { flags: 'wx' }));
       } catch (err) {

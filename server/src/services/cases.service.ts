@@ -22,6 +22,7 @@ import type { StoredAuditEntry } from '../audit/audit.port';
 import type { AuthService } from '../auth/auth.service';
 import { assertCan, can } from '../auth/policy';
 import { ExemplarError, isExemplarError, notFound } from '../errors';
+import { readStream } from '../read-stream';
 import {
   buildExhibit,
   buildExhibitReport,
@@ -453,10 +454,7 @@ export class CaseService {
   }
 
   private async readObject(key: string): Promise<Buffer> {
-    const stream = await this.objects.get(key);
-    const chunks: Buffer[] = [];
-    for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array));
-    return Buffer.concat(chunks);
+    return readStream(await this.objects.get(key));
   }
 }
 

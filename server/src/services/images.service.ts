@@ -12,6 +12,7 @@ import { sniffImageType } from '@exemplar/image-pipeline';
 import type { AuditService } from '../audit/audit.service';
 import { assertCan, canSee } from '../auth/policy';
 import { ExemplarError, notFound } from '../errors';
+import { readStream } from '../read-stream';
 import type { CatalogStore } from '../stores/catalog.port';
 import { objectKeys, type ByteRange, type ObjectStat, type ObjectStore } from '../stores/objects.port';
 import type { Actor } from './actor';
@@ -137,7 +138,7 @@ export class ImagesService {
 
   private async sniff(stat: ObjectStat): Promise<string> {
     if (stat.bytes === 0) return 'application/octet-stream';
-    const head = await readAll(await this.objects.get(stat.key, { start: 0, end: Math.min(stat.bytes, SNIFF_BYTES) - 1 }));
+    const head = await readStream(await this.objects.get(stat.key, { start: 0, end: Math.min(stat.bytes, SNIFF_BYTES) - 1 }));
     const sniffed = sniffImageType(head);
     return sniffed.accepted ? `image/${sniffed.format}` : 'application/octet-stream';
   }
@@ -155,10 +156,4 @@ export class ImagesService {
 
 function assertSha256(sha256: string): void {
   if (!SHA256.test(sha256)) throw new ExemplarError('BAD_REQUEST', 'An image is named by the SHA-256 of its bytes: 64 lowercase hex digits', { sha256 });
-}
-
-async function readAll(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array));
-  return Buffer.concat(chunks);
 }

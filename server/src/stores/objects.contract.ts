@@ -4,6 +4,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { readStream } from '../read-stream';
 import { compareKeys } from './objects.common';
 import type { ObjectStat, ObjectStore } from './objects.port';
 
@@ -15,11 +16,7 @@ export interface ObjectStoreHarness {
   dispose(): Promise<void>;
 }
 
-export async function readAll(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
-  return Buffer.concat(chunks);
-}
+export const readAll = (stream: Readable): Promise<Buffer> => readStream(stream);
 
 export async function listAll(store: ObjectStore, prefix?: string): Promise<ObjectStat[]> {
   const out: ObjectStat[] = [];

@@ -16,7 +16,7 @@ import { mrzLinesIn } from '../../services/register.service';
 import { checkLightSourceField } from '../../services/ingest.service';
 import { errorResponses, ref } from '../api-schemas';
 import { sendStored } from '../images/index';
-import { parseJsonField, withSpooledUpload } from './multipart';
+import { parseJsonField, withSpooledUpload } from '../multipart';
 
 /** The request JSON's field in a multipart upload; `capture` is accepted too, as in a capture upload. */
 const REQUEST_FIELDS = ['comparison', 'capture'] as const;

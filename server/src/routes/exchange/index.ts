@@ -3,15 +3,14 @@
  * chosen specimens as a download, and the import of a partner's package
  * (multipart upload) answered with a report. ExchangeService holds the rules.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
-import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance } from 'fastify';
 import { ExemplarError } from '../../errors';
 import { scratchPackagePath, type OnConflict } from '../../services/exchange.service';
 import { validationFailed } from '../../services/common';
 import { errorResponses, ref } from '../api-schemas';
+import { withSpooledUpload } from '../multipart';
 
 const PACKAGE_FIELD = 'package';
 
@@ -158,34 +157,24 @@ export default async function exchangeRoutes(app: FastifyInstance) {
         response: { 200: importReportSchema, ...errorResponses(400, 403, 413, 415, 422) },
       },
     },
-    async (request) => {
-      if (!request.isMultipart()) throw new ExemplarError('UNSUPPORTED_MEDIA_TYPE', 'Expected multipart/form-data with the package in the `package` field');
-      const max = config.exchange.maxPackageBytes;
-      await fs.mkdir(config.tmpDir, { recursive: true });
-      const dir = await fs.mkdtemp(path.join(config.tmpDir, 'exchange-upload-'));
-      try {
-        const target = path.join(dir, 'package.zip');
-        let received = false;
-        for await (const part of request.parts({ limits: { fileSize: max, files: 1, fields: 0, parts: 1 } })) {
-          if (part.type !== 'file' || part.fieldname !== PACKAGE_FIELD) {
-            throw validationFailed('exchange upload', [{ path: `/${part.fieldname}`, message: `is not an allowed field (the package goes in \`${PACKAGE_FIELD}\`)`, keyword: 'additionalProperties' }]);
-          }
-          try {
-            await pipeline(part.file, createWriteStream(target, { flags: 'wx' }));
-          } catch (err) {
-            if ((err as { code?: unknown }).code === 'FST_REQ_FILE_TOO_LARGE') throw tooLarge(max);
-            throw err;
-          }
-          if (part.file.truncated) throw tooLarge(max);
-          received = true;
-        }
-        if (!received) throw validationFailed('exchange upload', [{ path: `/${PACKAGE_FIELD}`, message: 'is required', keyword: 'required' }]);
-        return await exchange.importPackage(target, { dryRun: request.query.dryRun === true, onConflict: request.query.onConflict ?? 'skip' }, request.actor);
-      } finally {
-        await fs.rm(dir, { recursive: true, force: true });
-      }
-    },
+    async (request) =>
+      withSpooledUpload(
+        request,
+        config,
+        {
+          fields: [],
+          maxFiles: 1,
+          checkFileField: (name) => {
+            if (name !== PACKAGE_FIELD) throw validationFailed('exchange upload', [{ path: `/${name}`, message: `is not an allowed field (the package goes in \`${PACKAGE_FIELD}\`)`, keyword: 'additionalProperties' }]);
+          },
+          maxFileBytes: config.exchange.maxPackageBytes,
+          fileTooLarge: (_field, maxBytes) => new ExemplarError('PAYLOAD_TOO_LARGE', `The package is larger than ${maxBytes} bytes (EXEMPLAR_MAX_PACKAGE_BYTES)`, { maxBytes }),
+        },
+        async (_fields, files) => {
+          const file = files[0];
+          if (!file) throw validationFailed('exchange upload', [{ path: `/${PACKAGE_FIELD}`, message: 'is required', keyword: 'required' }]);
+          return exchange.importPackage(file.path, { dryRun: request.query.dryRun === true, onConflict: request.query.onConflict ?? 'skip' }, request.actor);
+        },
+      ),
   );
 }
-
-const tooLarge = (max: number) => new ExemplarError('PAYLOAD_TOO_LARGE', `The package is larger than ${max} bytes (EXEMPLAR_MAX_PACKAGE_BYTES)`, { maxBytes: max });

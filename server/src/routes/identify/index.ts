@@ -9,7 +9,7 @@ import { assertCan } from '../../auth/policy';
 import { DEFAULT_TOP_K, MAX_TOP_K } from '../../services/identify.service';
 import { validationFailed } from '../../services/common';
 import { errorResponses, ref } from '../api-schemas';
-import { withSpooledUpload } from '../comparisons/multipart';
+import { withSpooledUpload } from '../multipart';
 
 const IMAGE_FIELD = 'image';
 const TEXT_FIELDS = ['issuingState', 'documentCode', 'k'] as const;

@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { validationFailed } from '../../services/common';
 import { MrzService } from '../../services/mrz.service';
 import { errorResponses, ref } from '../api-schemas';
-import { withSpooledUpload } from '../comparisons/multipart';
+import { withSpooledUpload } from '../multipart';
 import { mrzParseBody, mrzParseResultSchema, mrzReadResultSchema, type MrzParseBody } from './schemas';
 
 const IMAGE_FIELD = 'image';

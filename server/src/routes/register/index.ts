@@ -9,12 +9,16 @@ import { assertCan } from '../../auth/policy';
 import { ExemplarError } from '../../errors';
 import { validationFailed } from '../../services/common';
 import { DEFAULT_REGISTER_LIMIT, IMPORT_MODES, MAX_REGISTER_LIMIT, REGISTER_CSV_COLUMNS, type ImportMode } from '../../services/register.service';
+import { readStream } from '../../read-stream';
 import { errorResponses, idParams, offsetPage, ref } from '../api-schemas';
-import { withSpooledUpload } from '../comparisons/multipart';
+import { withSpooledUpload } from '../multipart';
 
 const FILE_FIELD = 'file';
 /** A register CSV is text: this bounds what one import makes the server parse. */
 export const MAX_IMPORT_BYTES = 32 * 1024 * 1024;
+
+const csvTooLarge = (maxBytes: number) =>
+  new ExemplarError('CSV_TOO_LARGE', `The register CSV is larger than ${maxBytes} bytes; split it into smaller files`, { maxBytes });
 
 const findQuery = {
   type: 'object',
@@ -72,8 +76,11 @@ export default async function registerRoutes(app: FastifyInstance) {
   const { config, services } = app.exemplar;
   const { register } = services;
 
-  // Scoped to this plugin: only the import accepts a CSV body.
-  app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: MAX_IMPORT_BYTES }, (_request, body, done) => done(null, body));
+  // Scoped to this plugin: only the import accepts a CSV body. Read here rather than with a
+  // bodyLimit, so that an oversize body answers CSV_TOO_LARGE like an oversize file part.
+  app.addContentTypeParser('text/csv', async (_request: unknown, payload: AsyncIterable<unknown>) =>
+    (await readStream(payload, { maxBytes: MAX_IMPORT_BYTES, tooLarge: csvTooLarge })).toString('utf8'),
+  );
 
   app.get<{ Querystring: { issuingState?: string; documentNumber?: string; status?: string; limit?: number; offset?: number } }>(
     '/api/register',
@@ -181,12 +188,12 @@ export default async function registerRoutes(app: FastifyInstance) {
         checkFileField: (name) => {
           if (name !== FILE_FIELD) throw validationFailed('register import', [{ path: `/${name}`, message: `is not an allowed field (the CSV goes in \`${FILE_FIELD}\`)`, keyword: 'additionalProperties' }]);
         },
+        maxFileBytes: MAX_IMPORT_BYTES,
+        fileTooLarge: (_field, maxBytes) => csvTooLarge(maxBytes),
       },
       async (_fields, files) => {
         const file = files[0];
         if (!file) throw validationFailed('register import', [{ path: `/${FILE_FIELD}`, message: 'is required', keyword: 'required' }]);
-        const { size } = await fs.stat(file.path);
-        if (size > MAX_IMPORT_BYTES) throw new ExemplarError('PAYLOAD_TOO_LARGE', `The CSV is larger than ${MAX_IMPORT_BYTES} bytes; split it`, { bytes: size, maxBytes: MAX_IMPORT_BYTES });
         return fs.readFile(file.path, 'utf8');
       },
     );

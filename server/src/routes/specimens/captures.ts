@@ -13,6 +13,7 @@ import type { MultipartFile } from '@fastify/multipart';
 import { lightSources } from '@exemplar/specimens-schema';
 import type { FastifyInstance } from 'fastify';
 import { ExemplarError } from '../../errors';
+import { readStream } from '../../read-stream';
 import { checkLightSourceField, type IngestFile } from '../../services/ingest.service';
 import { errorResponses, ref } from '../api-schemas';
 
@@ -37,14 +38,8 @@ interface IdParams {
 }
 
 async function readSmallFile(part: MultipartFile, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of part.file) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new ExemplarError('PAYLOAD_TOO_LARGE', `The ${CAPTURE_FIELD} field is larger than ${limit} bytes`, { maxBytes: limit });
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  const tooLarge = () => new ExemplarError('PAYLOAD_TOO_LARGE', `The ${CAPTURE_FIELD} field is larger than ${limit} bytes`, { maxBytes: limit });
+  return (await readStream(part.file, { maxBytes: limit, tooLarge })).toString('utf8');
 }
 
 function parseCaptureJson(text: string | undefined): unknown {

@@ -12,7 +12,7 @@ import { checkLightSourceField } from '../../services/ingest.service';
 import { DEFAULT_VERIFICATION_LIMIT, MAX_VERIFICATION_LIMIT, URGENCIES, type VerificationQuery } from '../../services/verification.service';
 import { errorResponses, idParams, offsetPage, ref } from '../api-schemas';
 import { sendStored } from '../images/index';
-import { parseJsonField, withSpooledUpload } from '../comparisons/multipart';
+import { parseJsonField, withSpooledUpload } from '../multipart';
 
 const REQUEST_FIELD = 'request';
 
