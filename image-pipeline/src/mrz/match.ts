@@ -65,7 +65,8 @@ export interface CellMatch {
 }
 
 interface Window {
-  pixels: Float32Array;
+  /** Index in the sampled cell of the window's top-left pixel. */
+  offset: number;
   /** Norm of the window's pixels minus their mean. */
   norm: number;
   shift: [number, number];
@@ -74,60 +75,110 @@ interface Window {
 function windowAt(cell: Float32Array, dx: number, dy: number): Window {
   const W = CELL_WIDTH;
   const H = CELL_HEIGHT;
-  const pixels = new Float32Array(W * H);
+  const offset = (SHIFT_MARGIN + dy) * SAMPLED_WIDTH + SHIFT_MARGIN + dx;
   let sum = 0;
   let sumSq = 0;
   for (let y = 0; y < H; y++) {
-    const row = (y + SHIFT_MARGIN + dy) * SAMPLED_WIDTH + SHIFT_MARGIN + dx;
+    const row = offset + y * SAMPLED_WIDTH;
     for (let x = 0; x < W; x++) {
       const v = cell[row + x]!;
-      pixels[y * W + x] = v;
       sum += v;
       sumSq += v * v;
     }
   }
   const n = W * H;
-  return { pixels, norm: Math.sqrt(Math.max(0, sumSq - (sum * sum) / n)), shift: [dx, dy] };
+  return { offset, norm: Math.sqrt(Math.max(0, sumSq - (sum * sum) / n)), shift: [dx, dy] };
 }
 
-function dot(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
+/**
+ * Dot products of one window of the cell with up to four templates in one
+ * pass (`out[0..3]`; a missing template scores 0). Each sum runs over the
+ * pixels in the same row-major order as a single dot product would, so the
+ * results are bit-identical to it; four independent sums keep the CPU busy
+ * where one would wait on each addition, and each cell pixel is loaded once.
+ */
+function dot4(cell: Float32Array, offset: number, t0: Float32Array, t1: Float32Array, t2: Float32Array, t3: Float32Array, out: Float64Array): void {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let k = 0;
+  for (let y = 0; y < CELL_HEIGHT; y++) {
+    const row = offset + y * SAMPLED_WIDTH;
+    for (let x = 0; x < CELL_WIDTH; x++, k++) {
+      const v = cell[row + x]!;
+      s0 += v * t0[k]!;
+      s1 += v * t1[k]!;
+      s2 += v * t2[k]!;
+      s3 += v * t3[k]!;
+    }
+  }
+  out[0] = s0;
+  out[1] = s1;
+  out[2] = s2;
+  out[3] = s3;
 }
 
-/** Templates are zero-mean, so the dot product needs no mean subtraction on the cell's side. */
-const ncc = (t: Float32Array, w: Window) => (w.norm > 1e-6 ? dot(t, w.pixels) / w.norm : 0);
+const ZERO_TEMPLATE = new Float32Array(CELL_WIDTH * CELL_HEIGHT);
+const dots = new Float64Array(4);
 
 /**
  * Normalised cross-correlation of every glyph at the given shifts (dx, dy
  * within ±SHIFT_MARGIN): the regular weight at every shift, the other
- * weights at the regular weight's best shift.
+ * weights at the regular weight's best shift. Templates are zero-mean, so
+ * the dot product needs no mean subtraction on the cell's side.
  */
 export function matchCell(cell: Float32Array, templates: GlyphTemplates, shifts: readonly (readonly [number, number])[]): CellMatch {
   const windows = shifts.map(([dx, dy]) => windowAt(cell, dx, dy));
   const n = CELL_WIDTH * CELL_HEIGHT;
-  const candidates: CharCandidate[] = [];
-  let top = { score: -Infinity, window: windows[0]! };
-  for (const glyph of templates.glyphs) {
-    const regular = glyph.variants.find((v) => v.strokeEm === 0) ?? glyph.variants[0]!;
-    let bestScore = -Infinity;
-    let bestWindow = windows[0]!;
-    for (const w of windows) {
-      const s = ncc(regular.pixels, w);
-      if (s > bestScore) {
-        bestScore = s;
-        bestWindow = w;
+  const glyphs = templates.glyphs;
+  const regulars = glyphs.map((g) => g.variants.find((v) => v.strokeEm === 0) ?? g.variants[0]!);
+  const bestScores = new Float64Array(glyphs.length).fill(-Infinity);
+  const bestWindows = new Int32Array(glyphs.length);
+  const template = (i: number) => (i < regulars.length ? regulars[i]!.pixels : ZERO_TEMPLATE);
+  for (let g = 0; g < glyphs.length; g += 4) {
+    const [t0, t1, t2, t3] = [template(g), template(g + 1), template(g + 2), template(g + 3)];
+    for (let wi = 0; wi < windows.length; wi++) {
+      const w = windows[wi]!;
+      if (w.norm > 1e-6) dot4(cell, w.offset, t0, t1, t2, t3, dots);
+      for (let j = 0; j < 4 && g + j < glyphs.length; j++) {
+        // The first window wins ties, as in a scan over the windows in order.
+        const s = w.norm > 1e-6 ? dots[j]! / w.norm : 0;
+        if (s > bestScores[g + j]!) {
+          bestScores[g + j] = s;
+          bestWindows[g + j] = wi;
+        }
       }
     }
-    for (const v of glyph.variants) {
-      if (v === regular) continue;
-      const s = ncc(v.pixels, bestWindow);
-      if (s > bestScore) bestScore = s;
-    }
-    candidates.push({ char: glyph.char, score: bestScore });
-    if (bestScore > top.score) top = { score: bestScore, window: bestWindow };
   }
+  // The other weights, each at its glyph's best window, four at a time.
+  const pending: { glyph: number; pixels: Float32Array }[] = [];
+  glyphs.forEach((glyph, gi) => {
+    for (const v of glyph.variants) if (v !== regulars[gi]) pending.push({ glyph: gi, pixels: v.pixels });
+  });
+  for (let i = 0; i < pending.length; ) {
+    // Variants sharing a window are scored in one pass.
+    const wi = bestWindows[pending[i]!.glyph]!;
+    const group: { glyph: number; pixels: Float32Array }[] = [];
+    while (i < pending.length && group.length < 4 && bestWindows[pending[i]!.glyph] === wi) group.push(pending[i++]!);
+    const w = windows[wi]!;
+    if (!(w.norm > 1e-6)) {
+      for (const { glyph } of group) if (0 > bestScores[glyph]!) bestScores[glyph] = 0;
+      continue;
+    }
+    dot4(cell, w.offset, group[0]!.pixels, group[1]?.pixels ?? ZERO_TEMPLATE, group[2]?.pixels ?? ZERO_TEMPLATE, group[3]?.pixels ?? ZERO_TEMPLATE, dots);
+    group.forEach(({ glyph }, j) => {
+      const s = dots[j]! / w.norm;
+      if (s > bestScores[glyph]!) bestScores[glyph] = s;
+    });
+  }
+  const candidates: CharCandidate[] = [];
+  let top = { score: -Infinity, window: windows[0]! };
+  glyphs.forEach((glyph, gi) => {
+    const score = bestScores[gi]!;
+    candidates.push({ char: glyph.char, score });
+    if (score > top.score) top = { score, window: windows[bestWindows[gi]!]! };
+  });
   candidates.sort((a, b) => b.score - a.score);
   return { candidates, shift: top.window.shift, contrast: top.window.norm / Math.sqrt(n) };
 }

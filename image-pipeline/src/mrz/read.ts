@@ -295,16 +295,19 @@ function estimateShear(img: GreyImage, model: RowModel, length: number): number 
   // Rows of the strip: from the digits' top to the baseline, template pixels.
   const rows = Array.from({ length: 24 }, (_, k) => -1 - k);
   const geometries = Array.from({ length }, (_, col) => cellGeometry({ ...model, shear: 0 }, col));
+  // Template pixels along the row per template pixel across it, per column.
+  const aspects = geometries.map((g) => Math.hypot(...g.across) / Math.hypot(...g.along));
   const sharpness = (shear: number): number => {
     let total = 0;
     for (let x = 0; x < width; x++) {
       const col = Math.min(length - 1, Math.floor(x / ADVANCE));
       const g = geometries[col]!;
+      const aspect = aspects[col]!;
       const u = x - col * ADVANCE - ADVANCE / 2 + 0.5;
       let ink = 0;
       for (const v of rows) {
         // Sheared sampling: forward along the row by `shear` per unit up.
-        const uu = u - shear * v * (Math.hypot(...g.across) / Math.hypot(...g.along));
+        const uu = u - shear * v * aspect;
         const px = g.origin[0] + uu * g.along[0] + v * g.across[0];
         const py = g.origin[1] + uu * g.along[1] + v * g.across[1];
         ink += 255 - sampleBilinear(img, px, py);
