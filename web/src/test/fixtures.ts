@@ -10,12 +10,14 @@ import {
   type Capture,
   type CaptureImage,
   type Comparison as ApiComparison,
+  type ComparisonFinding,
   type FeatureZone,
   type LightComparisonResult,
   type RegisterEntry,
   type Specimen,
   type VerificationRequest,
 } from '@exemplar/specimens-schema';
+import type { ComparisonLight } from '../features/compare/types';
 import type { SpecimenPage } from '../features/library/api';
 
 let counter = 0;
@@ -240,4 +242,50 @@ export function makeAlert(overrides: Partial<Alert> = {}): Alert {
     submittedAt: '2026-11-20T09:00:00Z',
     ...overrides,
   } as Alert);
+}
+
+/*
+ * The demo fraud "altered date of birth" (image-pipeline's synth library): holder
+ * A's year of birth 87 overtyped as 84 in the MRZ, check digits left as printed.
+ * These are the findings the pipeline reports for it (its own tests read them off
+ * the image), boxed in the reference frame of a 2000 × 1400 data page.
+ */
+export const ALTERED_BIRTH_DATE_MRZ = ['P<UTOLINDQVIST<<ASTRID<ELENA<<<<<<<<<<<<<<<<', 'U23C418976UTO8403145F3106017870314T2205<<<10'];
+export const ALTERED_BIRTH_DATE_FINDINGS: ComparisonFinding[] = [
+  {
+    kind: 'mrz-check-failed',
+    message: 'MRZ check digits of the date of birth, composite fields fail: the MRZ was altered or misprinted.',
+    zoneId: 'zone-mrz',
+    box: { x: 900, y: 1210, width: 260, height: 60 },
+    fields: ['birthDate', 'composite'],
+    characters: [
+      [1, 19],
+      [1, 43],
+    ],
+    lines: ALTERED_BIRTH_DATE_MRZ,
+  },
+  {
+    kind: 'mrz-characters-misaligned',
+    message: '1 MRZ character of a field whose check digit fails stands out of line with the printed grid (overtyped or pasted in).',
+    zoneId: 'zone-mrz',
+    box: { x: 1080, y: 1215, width: 40, height: 50 },
+    characters: [[1, 14]],
+    lines: ALTERED_BIRTH_DATE_MRZ,
+  },
+];
+
+/** A light source of a comparison as the viewer receives it (outputs at `/outputs/<light>-<kind>.png`, a 2000 × 1400 frame). */
+export function makeViewerLight(lightSource: string, overrides: Partial<ComparisonLight> = {}): ComparisonLight {
+  const img = (name: string) => ({ kind: 'image' as const, url: `/outputs/${lightSource}-${name}.png`, width: 2000, height: 1400 });
+  return {
+    lightSource,
+    frame: { width: 2000, height: 1400 },
+    reference: img('reference'),
+    questioned: img('aligned'),
+    heatmap: img('heatmap'),
+    regions: [],
+    zoneVerdicts: [],
+    findings: [],
+    ...overrides,
+  };
 }

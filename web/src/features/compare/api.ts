@@ -14,6 +14,7 @@ import type {
 import type { ApiClient, UploadProgress } from '../../shared/api/client';
 import { captureImageSource, type ImageSource } from '../../shared/api/images';
 import { lightLabel } from '../../shared/vocabulary';
+import { describeFindings, mrzOutcomeOf } from './findings';
 import type { Comparison, ComparisonLight, FlaggedRegion, ZoneVerdict } from './types';
 
 export type { ApiComparison };
@@ -103,6 +104,7 @@ export function toComparison(api: ApiClient, raw: ApiComparison, reference: Spec
   const outlines = new Map(capture?.zones.map((z) => [z.id, z.polygon.map(([x, y]) => [x, y] as [number, number])]) ?? []);
   const lights: ComparisonLight[] = (raw.result?.lights ?? []).map((l) => {
     const image = capture?.images.find((i) => i.lightSource === l.lightSource);
+    const mrz = mrzOutcomeOf(l);
     const zoneVerdicts: ZoneVerdict[] = l.zoneVerdicts.map((v) => {
       const polygon = outlines.get(v.zoneId);
       return { zoneId: v.zoneId, type: v.type, verdict: v.verdict, score: v.score, ...(v.label ? { label: v.label } : {}), ...(polygon ? { polygon } : {}) };
@@ -115,6 +117,9 @@ export function toComparison(api: ApiClient, raw: ApiComparison, reference: Spec
       heatmap: outputSource(api, l.outputs.heatmap.url, l.outputSize),
       regions: [...regionsOf(l.regions, false), ...regionsOf(l.personalisedRegions, true)],
       zoneVerdicts,
+      // Results made before findings existed have none.
+      findings: describeFindings(l.findings ?? []),
+      ...(mrz ? { mrz } : {}),
     };
   });
   return {

@@ -3,7 +3,7 @@ import '../../test/dom-setup';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { Comparison as ApiComparison } from '@exemplar/specimens-schema';
-import { makeApiComparison, makeCapture, makeImage, makeLightResult, makeSpecimen, makeZone } from '../../test/fixtures';
+import { ALTERED_BIRTH_DATE_FINDINGS, ALTERED_BIRTH_DATE_MRZ, makeApiComparison, makeCapture, makeImage, makeLightResult, makeSpecimen, makeZone } from '../../test/fixtures';
 import { createTestApi, ok, on, renderApp } from '../../test/test-api';
 
 const emblem = makeZone({ type: 'uv-fluorescent-ink', label: 'Sun emblem', lightSources: ['uv-365'], polygon: [[1200, 300], [1500, 300], [1500, 600], [1200, 600]] });
@@ -126,4 +126,22 @@ test('a dropped connection while following a job is retried before an error is s
   renderApp(api, '/comparisons/cmp0001');
   expect(await screen.findByRole('link', { name: reference.title }, { timeout: 6000 })).toBeInTheDocument();
   expect(calls).toBe(3);
+});
+
+test('the MRZ findings of the API answer are listed in words under their light, with what was read', async () => {
+  const lines = ALTERED_BIRTH_DATE_MRZ;
+  const white = makeLightResult('white', {
+    findings: ALTERED_BIRTH_DATE_FINDINGS.slice(0, 1),
+    stats: { mrz: [{ zoneId: 'zone-mrz', found: true, format: 'TD3', lines, checkDigitsValid: false, meanConfidence: 0.9 }] },
+  });
+  const withFindings = makeApiComparison({ ...done, result: { ...done.result!, lights: [white, done.result!.lights[1]!] } });
+  const api = createTestApi(on('GET', '/api/comparisons/cmp0001', ok(withFindings)), on('GET', `/api/specimens/${reference.id}`, ok(reference)));
+  renderApp(api, '/comparisons/cmp0001?light=white');
+  const list = await screen.findByRole('region', { name: 'Document checks (1)' });
+  expect(within(list).getByRole('button', { name: /^Zoom to finding M1: MRZ check digits fail: date of birth, composite/ })).toBeInTheDocument();
+  expect(list).toHaveTextContent('Date of birth 840314 (YYMMDD): check digit read as 5, but the data as read give 6.');
+  // A result made before findings existed (the UV light here has none) shows no such panel.
+  const user = userEvent.setup();
+  await user.keyboard('2');
+  await waitFor(() => expect(screen.queryByRole('region', { name: /Document checks/ })).toBeNull());
 });

@@ -5,6 +5,7 @@ import userEvent from '@testing-library/user-event';
 import { MemoryRouter } from 'react-router-dom';
 import { ApiProvider } from '../../shared/api/api-context';
 import { padRect } from '../../shared/viewer/view-channel';
+import { makeViewerLight } from '../../test/fixtures';
 import { createTestApi } from '../../test/test-api';
 import { ComparisonViewer } from './comparison-viewer';
 import { createCompareStore } from './store';
@@ -12,17 +13,8 @@ import { compareModes } from './modes';
 import type { Comparison, ComparisonLight } from './types';
 
 // A comparison result as the viewer receives it (built here; the API's own answers are covered in comparison-page.test).
-const img = (name: string) => ({ kind: 'image' as const, url: `/outputs/${name}.png`, width: 2000, height: 1400 });
 function light(lightSource: string, regions: ComparisonLight['regions'], zoneVerdicts: ComparisonLight['zoneVerdicts'] = []): ComparisonLight {
-  return {
-    lightSource,
-    frame: { width: 2000, height: 1400 },
-    reference: img(`${lightSource}-reference`),
-    questioned: img(`${lightSource}-aligned`),
-    heatmap: img(`${lightSource}-heatmap`),
-    regions,
-    zoneVerdicts,
-  };
+  return makeViewerLight(lightSource, { regions, zoneVerdicts });
 }
 const altered = { id: 'r1', box: { x: 600, y: 500, width: 180, height: 40 }, polygon: [[600, 500], [780, 500], [780, 540], [600, 540]] as [number, number][], score: 0.91, personalised: false };
 const stamp = { id: 'r2', box: { x: 1500, y: 900, width: 120, height: 120 }, polygon: [], score: 0.64, personalised: false };

@@ -2,6 +2,8 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useStoreSelector } from '../../shared/store/store';
 import { lightLabel } from '../../shared/vocabulary';
 import { isTypingTarget, LightSwitcher } from '../specimen/light-switcher';
+import { FindingList } from './finding-list';
+import { FindingOverlay } from './finding-overlay';
 import { compareModes, modeById, type CompareMode } from './modes';
 import { RegionList } from './region-list';
 import { RegionOverlay } from './region-overlay';
@@ -21,6 +23,7 @@ export function shortcutList(modes: readonly CompareMode[]): Shortcut[] {
     ...modes.map((m) => ({ keys: m.hotkey.toUpperCase(), description: `${m.label} mode` })),
     { keys: '1 … 9', description: 'light source' },
     { keys: 'N / P', description: 'next / previous flagged region' },
+    { keys: 'M', description: 'next document-check finding (MRZ)' },
     { keys: '0', description: 'whole document' },
     { keys: 'R', description: 'show / hide region outlines' },
     ...modes.filter((m) => m.adjust).map((m) => ({ keys: '[ / ]', description: `${m.label}: ${m.adjust!.description}` })),
@@ -45,6 +48,11 @@ export function commandForKey(key: string, mode: CompareMode, light: ComparisonL
     const next = lower === 'n' ? (at + 1) % flagged.length : at <= 0 ? flagged.length - 1 : at - 1;
     const region = flagged[next]!;
     return { type: 'focusRegion', id: region.id, box: region.box };
+  }
+  if (lower === 'm' && light && light.findings.length > 0) {
+    const at = light.findings.findIndex((f) => f.id === state.selectedRegion);
+    const finding = light.findings[(at + 1) % light.findings.length]!;
+    return { type: 'focusRegion', id: finding.id, box: finding.box };
   }
   return null;
 }
@@ -76,6 +84,7 @@ export function ComparisonViewer({ comparison, initialMode, initialLight, onMode
   const lightId = useStoreSelector(store, (s) => s.light);
   const selected = useStoreSelector(store, (s) => s.selectedRegion);
   const showRegions = useStoreSelector(store, (s) => s.showRegions);
+  const hovered = useStoreSelector(store, (s) => s.hovered);
   const mode = modeById(modeId);
   const light = lights.find((l) => l.lightSource === lightId) ?? lights[0];
   const [help, setHelp] = useState(false);
@@ -108,8 +117,15 @@ export function ComparisonViewer({ comparison, initialMode, initialLight, onMode
 
   const setLight = useCallback((l: string) => store.dispatch({ type: 'setLight', light: l }), [store]);
   const lightIds = useMemo(() => lights.map((l) => l.lightSource), [lights]);
-  const overlay = light ? <RegionOverlay regions={light.regions} selected={selected} visible={showRegions} /> : null;
+  // Findings over the regions: they are few, small and the stronger evidence.
+  const overlay = light ? (
+    <>
+      <RegionOverlay regions={light.regions} selected={selected} visible={showRegions} />
+      <FindingOverlay findings={light.findings} selected={selected} hovered={hovered} visible={showRegions} />
+    </>
+  ) : null;
   const flaggedCount = light?.regions.filter((r) => !r.personalised).length ?? 0;
+  const findingCount = light?.findings.length ?? 0;
 
   if (!light) return <p className="muted">This comparison produced no light source to show.</p>;
   const { View, Controls } = mode;
@@ -156,6 +172,14 @@ export function ComparisonViewer({ comparison, initialMode, initialLight, onMode
           <div className="compare__caption">
             <p>
               <strong>{mode.label}</strong> · {lightLabel(light.lightSource)} · {flaggedCount} flagged region{flaggedCount === 1 ? '' : 's'} ·{' '}
+              {findingCount > 0 && (
+                <>
+                  <span className="finding-count">
+                    {findingCount} MRZ finding{findingCount === 1 ? '' : 's'}
+                  </span>{' '}
+                  ·{' '}
+                </>
+              )}
               <span className="side-dot side-dot--questioned" aria-hidden="true" /> {SIDE_LABELS.questioned}: {comparison.questioned.title} ·{' '}
               <span className="side-dot side-dot--reference" aria-hidden="true" /> {SIDE_LABELS.reference}: {comparison.reference.title}
             </p>
@@ -175,6 +199,7 @@ export function ComparisonViewer({ comparison, initialMode, initialLight, onMode
           {Controls && <Controls store={store} />}
         </div>
         <aside className="compare__side">
+          <FindingList findings={light.findings} mrz={light.mrz} store={store} />
           <RegionList regions={light.regions} store={store} />
           <ZoneVerdicts verdicts={light.zoneVerdicts} store={store} />
           {comparison.skipped.length > 0 && (

@@ -37,7 +37,7 @@ test('modes are registered data with distinct letter hotkeys', () => {
   expect(new Set(keys).size).toBe(keys.length);
   for (const m of compareModes) {
     expect(m.hotkey).toMatch(/^[a-z]$/);
-    expect(['n', 'p', 'r'].includes(m.hotkey)).toBe(false);
+    expect(['n', 'p', 'r', 'm'].includes(m.hotkey)).toBe(false);
     expect(typeof m.View).toBe('function');
   }
   expect(compareModes.map((m) => m.id)).toEqual(['side-by-side', 'overlay', 'swipe', 'flicker', 'heatmap']);

@@ -25,7 +25,10 @@ export interface CompareViewState {
   flickerSide: Side;
   /** Heatmap: opacity of the heatmap over the reference, 0..1. */
   heatmapOpacity: number;
+  /** The region, zone or finding selected (zoomed to): ids `r1`, `p1`, `zone:<id>`, `m1` … */
   selectedRegion: string | null;
+  /** The item under the pointer or the keyboard focus in a list, drawn highlighted in every viewer. */
+  hovered: string | null;
   showRegions: boolean;
 }
 
@@ -43,6 +46,7 @@ export type CompareCommand =
   | { type: 'setHeatmapOpacity'; value: number }
   | { type: 'focusRegion'; id: string; box: Box }
   | { type: 'clearRegion' }
+  | { type: 'hover'; id: string | null }
   | { type: 'toggleRegions' };
 
 export const FLICKER_RATES = { min: 0.5, max: 10 } as const;
@@ -55,8 +59,8 @@ export function compareReducer(state: CompareViewState, c: CompareCommand): Comp
     case 'setMode':
       return state.mode === c.mode ? state : { ...state, mode: c.mode };
     case 'setLight':
-      // A region belongs to one light source's result.
-      return state.light === c.light ? state : { ...state, light: c.light, selectedRegion: null };
+      // A region or finding belongs to one light source's result.
+      return state.light === c.light ? state : { ...state, light: c.light, selectedRegion: null, hovered: null };
     case 'setView':
       return { ...state, view: nextView(state, c.rect, c.source, c.animate) };
     case 'fitAll':
@@ -79,6 +83,8 @@ export function compareReducer(state: CompareViewState, c: CompareCommand): Comp
       return { ...state, selectedRegion: c.id, showRegions: true, view: nextView(state, padRect(c.box), 'command', true) };
     case 'clearRegion':
       return state.selectedRegion === null ? state : { ...state, selectedRegion: null };
+    case 'hover':
+      return state.hovered === c.id ? state : { ...state, hovered: c.id };
     case 'toggleRegions':
       return { ...state, showRegions: !state.showRegions };
   }
@@ -100,6 +106,7 @@ export function initialCompareState(overrides: Partial<CompareViewState> = {}): 
     flickerSide: 'questioned',
     heatmapOpacity: 1,
     selectedRegion: null,
+    hovered: null,
     showRegions: true,
     ...overrides,
   };

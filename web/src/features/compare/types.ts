@@ -5,10 +5,10 @@
  * reference capture, outputs become image sources. Coordinates are pixels of
  * the reference image, the frame every output of a light source is drawn in.
  */
-import type { ComparisonStatus, DifferenceRegion, ZoneVerdict as ApiZoneVerdict, ZoneVerdictKind } from '@exemplar/specimens-schema';
+import type { ComparisonFindingKind, ComparisonStatus, DifferenceRegion, ZoneVerdict as ApiZoneVerdict, ZoneVerdictKind } from '@exemplar/specimens-schema';
 import type { ImageSource } from '../../shared/api/images';
 
-export type { ComparisonStatus, ZoneVerdictKind };
+export type { ComparisonFindingKind, ComparisonStatus, ZoneVerdictKind };
 
 export type Box = DifferenceRegion['box'];
 
@@ -25,6 +25,27 @@ export type ZoneVerdict = Pick<ApiZoneVerdict, 'zoneId' | 'type' | 'label' | 've
   polygon?: [number, number][];
 };
 
+/**
+ * What the questioned document fails on its own terms (its MRZ read and
+ * checked), in words for the examiner. Drawn apart from the regions: a
+ * region is where the images differ, a finding is what is wrong.
+ */
+export interface Finding {
+  /** `m1`, `m2` … in the pipeline's order; shown as M1, M2 … */
+  id: string;
+  kind: ComparisonFindingKind;
+  /** One line: what failed. */
+  title: string;
+  /** Plain sentences: each failing check digit as read and as its data give it, the characters out of line. */
+  details: string[];
+  box: Box;
+  /** The MRZ as read on the questioned image, with the characters the finding concerns ([line, column]). */
+  mrz?: { lines: string[]; marked: [number, number][] };
+}
+
+/** Whether the MRZ was read under this light and what came of it (absent when it was not looked for). */
+export type MrzOutcome = 'valid' | 'invalid' | 'not-read';
+
 export interface ComparisonLight {
   lightSource: string;
   /** The reference frame (reference pixels). */
@@ -36,6 +57,8 @@ export interface ComparisonLight {
   heatmap: ImageSource;
   regions: FlaggedRegion[];
   zoneVerdicts: ZoneVerdict[];
+  findings: Finding[];
+  mrz?: MrzOutcome;
 }
 
 export interface ComparisonSide {

@@ -2,14 +2,14 @@ import type { IdentificationCandidate, IdentifyFilter, Specimen } from '@exempla
 import { useId, useRef, useState, type DragEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { useApi } from '../../shared/api/api-context';
-import { errorMessage, isAbort, isApiError } from '../../shared/api/client';
+import { errorMessage, isAbort } from '../../shared/api/client';
 import { imagePaths } from '../../shared/api/images';
 import { useResource } from '../../shared/api/use-resource';
-import { assignFiles, emptySlot, LightSlots, USUAL_LIGHTS, withProgress, type SlotState } from '../../shared/ui/image-slot';
+import { afterFailedUpload, assignFiles, emptySlot, LightSlots, USUAL_LIGHTS, withProgress, type SlotState } from '../../shared/ui/image-slot';
+import { MrzLinesField, useMrzInput } from '../../shared/ui/mrz-field';
 import { StatusBadge } from '../../shared/ui/status-badge';
 import { ErrorState, LoadingState } from '../../shared/ui/states';
 import { useDocumentTitle } from '../../shared/ui/use-document-title';
-import { mrzLineCountProblem, mrzLinesOf } from '../../shared/mrz';
 import { issuingStateShortLabel, lightLabel, pageLabel } from '../../shared/vocabulary';
 import { fileProgress } from '../editor/api';
 import { coverImage, searchSpecimens } from '../library/api';
@@ -120,9 +120,7 @@ export function UploadComparePage() {
       : undefined;
   const [slots, setSlots] = useState<SlotState[]>(USUAL_LIGHTS.map(emptySlot));
   const [notes, setNotes] = useState('');
-  const [mrz, setMrz] = useState('');
-  const mrzLines = mrzLinesOf(mrz);
-  const mrzProblem = mrzLineCountProblem(mrzLines);
+  const mrz = useMrzInput();
   const [filter, setFilter] = useState<{ issuingState: string; documentCode: string }>({ issuingState: '', documentCode: '' });
   const [candidates, setCandidates] = useState<{ status: 'idle' | 'loading' | 'ready' | 'error'; items: IdentificationCandidate[]; searched?: number; error?: unknown }>({
     status: 'idle',
@@ -134,7 +132,6 @@ export function UploadComparePage() {
   const [error, setError] = useState<unknown>(null);
   const controller = useRef<AbortController | null>(null);
   const notesId = useId();
-  const mrzId = useId();
   useDocumentTitle('Compare a questioned document');
 
   const chooseReference = (id: string | null) => {
@@ -177,7 +174,7 @@ export function UploadComparePage() {
     try {
       const { id } = await startComparison(
         api,
-        { reference: referenceChoice, ...(notes.trim() ? { notes: notes.trim() } : {}), ...(mrzLines.length ? { mrz: { lines: mrzLines } } : {}) },
+        { reference: referenceChoice, ...(notes.trim() ? { notes: notes.trim() } : {}), ...(mrz.lines.length ? { mrz: { lines: mrz.lines } } : {}) },
         chosen.map((s) => ({ lightSource: s.light, file: s.file })),
         ({ loaded, total }) => {
           setProgress(total > 0 ? loaded / total : 0);
@@ -188,15 +185,9 @@ export function UploadComparePage() {
       );
       navigate(`/comparisons/${encodeURIComponent(id)}`);
     } catch (err) {
-      if (!isAbort(err)) {
-        setError(err);
-        const light = isApiError(err) ? err.details['lightSource'] : undefined;
-        const field = isApiError(err) ? err.details['field'] : undefined;
-        const slotOf = typeof light === 'string' ? light : typeof field === 'string' ? field : undefined;
-        if (slotOf) setSlots((all) => all.map((s) => (s.light === slotOf ? { ...s, error: errorMessage(err) } : s)));
-      }
+      if (!isAbort(err)) setError(err);
       setSending(false);
-      setSlots((all) => all.map((s) => ({ ...s, progress: 0 })));
+      setSlots(afterFailedUpload(err));
     }
   };
 
@@ -222,25 +213,7 @@ export function UploadComparePage() {
             <input id={notesId} type="text" value={notes} onChange={(e) => setNotes(e.target.value)} placeholder="e.g. case 2024-117, passport presented at gate 4" disabled={sending} />
             <span className="field__hint">The first line names the questioned document in the viewer.</span>
           </div>
-          <div className="field field--wide">
-            <label htmlFor={mrzId} className="field__label">
-              MRZ lines (optional)
-            </label>
-            <textarea
-              id={mrzId}
-              className="mrz-input"
-              rows={2}
-              value={mrz}
-              onChange={(e) => setMrz(e.target.value)}
-              disabled={sending}
-              spellCheck={false}
-              aria-describedby={`${mrzId}-hint`}
-              aria-invalid={mrzProblem ? true : undefined}
-            />
-            <span id={`${mrzId}-hint`} className={mrzProblem ? 'field__error' : 'field__hint'}>
-              {mrzProblem ?? 'As printed, one line per row: the document is checked against the lost/stolen register.'}
-            </span>
-          </div>
+          <MrzLinesField input={mrz} label="MRZ lines (optional)" rows={2} disabled={sending} hint="As printed, one line per row: the document is checked against the lost/stolen register." />
         </div>
         <LightSlots
           slots={slots}
@@ -321,7 +294,7 @@ export function UploadComparePage() {
         <h2 id="run-heading">3. Compare</h2>
         {error !== null && <ErrorState title="The comparison could not be started" error={error} />}
         <div className="button-row">
-          <button type="button" className="button button--primary" disabled={sending || !referenceChoice || chosen.length === 0 || mrzProblem !== null} onClick={() => void run()}>
+          <button type="button" className="button button--primary" disabled={sending || !referenceChoice || chosen.length === 0 || mrz.problem !== null} onClick={() => void run()}>
             {sending ? 'Uploading…' : `Compare ${chosen.length} image${chosen.length === 1 ? '' : 's'}`}
           </button>
           {sending && (

@@ -29,11 +29,5 @@ export function readMrz(api: ApiClient, image: File) {
   return api.upload<MrzRead>('/api/mrz/read', form, () => undefined);
 }
 
-const CHECK_LABELS: Record<string, string> = {
-  documentNumber: 'document number',
-  birthDate: 'birth date',
-  expirationDate: 'expiry date',
-  personalNumber: 'personal number',
-  composite: 'composite',
-};
-export const checkLabel = (name: string) => CHECK_LABELS[name] ?? name;
+/** What an examiner calls a check-digit group (one table for the MRZ check and comparison findings). */
+export { mrzCheckLabel as checkLabel } from '../../shared/mrz';

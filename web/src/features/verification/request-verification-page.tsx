@@ -1,11 +1,11 @@
 import { useId, useRef, useState, type DragEvent, type FormEvent } from 'react';
 import { useNavigate } from 'react-router-dom';
 import { useApi } from '../../shared/api/api-context';
-import { errorMessage, isAbort, isApiError } from '../../shared/api/client';
-import { assignFiles, emptySlot, LightSlots, USUAL_LIGHTS, withProgress, type SlotState } from '../../shared/ui/image-slot';
+import { isAbort } from '../../shared/api/client';
+import { afterFailedUpload, assignFiles, emptySlot, LightSlots, USUAL_LIGHTS, withProgress, type SlotState } from '../../shared/ui/image-slot';
+import { MrzLinesField, useMrzInput } from '../../shared/ui/mrz-field';
 import { ErrorState } from '../../shared/ui/states';
 import { useDocumentTitle } from '../../shared/ui/use-document-title';
-import { mrzLineCountProblem, mrzLinesOf } from '../../shared/mrz';
 import { fileProgress } from '../editor/api';
 import { MrzCheck } from '../mrz/mrz-check';
 import { submitRequest, URGENCIES, type NewRequest, type Urgency } from './api';
@@ -14,12 +14,12 @@ export function RequestVerificationPage() {
   useDocumentTitle('Request verification');
   const api = useApi();
   const navigate = useNavigate();
-  const ids = { urgency: useId(), notes: useId(), location: useId(), mrz: useId() };
+  const ids = { urgency: useId(), notes: useId(), location: useId() };
   const [slots, setSlots] = useState<SlotState[]>(USUAL_LIGHTS.map(emptySlot));
   const [urgency, setUrgency] = useState<Urgency>('routine');
   const [notes, setNotes] = useState('');
   const [location, setLocation] = useState('');
-  const [mrz, setMrz] = useState('');
+  const mrz = useMrzInput();
   const [doc, setDoc] = useState({ issuingState: '', documentCode: '', documentNumber: '' });
   const [sending, setSending] = useState(false);
   const [progress, setProgress] = useState(0);
@@ -27,16 +27,14 @@ export function RequestVerificationPage() {
   const controller = useRef<AbortController | null>(null);
 
   const chosen = slots.filter((s): s is SlotState & { file: File } => s.file !== null);
-  const lines = mrzLinesOf(mrz);
-  const mrzProblem = mrzLineCountProblem(lines);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    if (chosen.length === 0 || mrzProblem) return;
+    if (chosen.length === 0 || mrz.problem) return;
     const request: NewRequest = { urgency };
     if (notes.trim()) request.notes = notes.trim();
     if (location.trim()) request.location = location.trim();
-    if (lines.length) request.mrz = { lines };
+    if (mrz.lines.length) request.mrz = { lines: mrz.lines };
     const document = Object.fromEntries(
       Object.entries(doc)
         .map(([k, v]) => [k, v.trim().toUpperCase()])
@@ -64,13 +62,9 @@ export function RequestVerificationPage() {
       );
       navigate(`/verification/${encodeURIComponent(created.id)}`, { state: { submitted: true } });
     } catch (err) {
-      if (!isAbort(err)) {
-        setError(err);
-        const field = isApiError(err) ? (err.details['lightSource'] ?? err.details['field']) : undefined;
-        if (typeof field === 'string') setSlots((all) => all.map((s) => (s.light === field ? { ...s, error: errorMessage(err) } : s)));
-      }
+      if (!isAbort(err)) setError(err);
       setSending(false);
-      setSlots((all) => all.map((s) => ({ ...s, progress: 0 })));
+      setSlots(afterFailedUpload(err));
     }
   };
 
@@ -120,27 +114,14 @@ export function RequestVerificationPage() {
             </label>
             <input id={ids.location} value={location} onChange={(e) => setLocation(e.target.value)} disabled={sending} placeholder="e.g. Port North, lane 4" />
           </div>
-          <div className="field field--wide">
-            <label className="field__label" htmlFor={ids.mrz}>
-              MRZ lines (if readable)
-            </label>
-            <textarea
-              id={ids.mrz}
-              className="mrz-input"
-              rows={3}
-              value={mrz}
-              onChange={(e) => setMrz(e.target.value)}
-              disabled={sending}
-              spellCheck={false}
-              autoCapitalize="characters"
-              aria-describedby={`${ids.mrz}-hint`}
-              aria-invalid={mrzProblem ? true : undefined}
-            />
-            <span id={`${ids.mrz}-hint`} className={mrzProblem ? 'field__error' : 'field__hint'}>
-              {mrzProblem ?? 'One line per row, as printed (use < for the filler). The document is then checked against the lost/stolen register.'}
-            </span>
-            <MrzCheck lines={mrzProblem ? [] : lines} image={slots.find((s) => s.light === 'white')?.file ?? null} onRead={(read) => setMrz(read.join('\n'))} disabled={sending} />
-          </div>
+          <MrzLinesField
+            input={mrz}
+            label="MRZ lines (if readable)"
+            disabled={sending}
+            hint="One line per row, as printed (use < for the filler). The document is then checked against the lost/stolen register."
+          >
+            <MrzCheck lines={mrz.problem ? [] : mrz.lines} image={slots.find((s) => s.light === 'white')?.file ?? null} onRead={(read) => mrz.setText(read.join('\n'))} disabled={sending} />
+          </MrzLinesField>
           <label className="field">
             <span className="field__label">Issuing state</span>
             <input value={doc.issuingState} onChange={(e) => setDoc((d) => ({ ...d, issuingState: e.target.value }))} disabled={sending} placeholder="UTO" maxLength={3} />
@@ -160,7 +141,7 @@ export function RequestVerificationPage() {
         <h2 id="send-heading">3. Send</h2>
         {error !== null && <ErrorState title="The request was not sent" error={error} />}
         <div className="button-row">
-          <button type="submit" className="button button--primary" disabled={sending || chosen.length === 0 || mrzProblem !== null}>
+          <button type="submit" className="button button--primary" disabled={sending || chosen.length === 0 || mrz.problem !== null}>
             {sending ? 'Sending…' : `Send request (${chosen.length} image${chosen.length === 1 ? '' : 's'})`}
           </button>
           {sending && (

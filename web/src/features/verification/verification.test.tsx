@@ -172,7 +172,7 @@ test('on the request form the MRZ read from the white image fills the lines, wit
   expect(await screen.findByRole('alert', { name: 'Register hit' })).toHaveTextContent('reported by SLTD');
   expect(screen.getByRole('textbox', { name: 'MRZ lines (if readable)' })).toHaveValue(lines.join('\n'));
   expect(screen.getByText(/TD3: check digits fail/)).toBeInTheDocument();
-  expect(screen.getByText(/✗ birth date/)).toBeInTheDocument();
+  expect(screen.getByText(/✗ date of birth/)).toBeInTheDocument();
   expect((api.calls('POST', '/api/mrz/read')[0]!.body as FormData).get('image')).toBeInstanceOf(File);
 
   await user.click(screen.getByRole('button', { name: 'Check the MRZ' }));

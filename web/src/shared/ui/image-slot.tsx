@@ -1,4 +1,5 @@
 import { useEffect, useState, type Dispatch, type DragEvent, type ReactNode, type SetStateAction } from 'react';
+import { errorMessage, isAbort, isApiError } from '../api/client';
 import { byLightOrder, lightLabel, lightSources } from '../vocabulary';
 
 /** The usual examination set of light sources; any other can be added. */
@@ -51,6 +52,19 @@ export const withProgress = (lights: string[], each: number[]) => (all: SlotStat
     const i = lights.indexOf(s.light);
     return i === -1 ? s : { ...s, progress: each[i] ?? 0 };
   });
+
+/** The slot an upload's error names: the API names a bad image by its part (`lightSource`, or `field` for a multipart part). */
+export function slotOfError(err: unknown): string | undefined {
+  if (!isApiError(err)) return undefined;
+  const named = err.details['lightSource'] ?? err.details['field'];
+  return typeof named === 'string' ? named : undefined;
+}
+
+/** The slots after a failed upload: progress cleared, and the error shown on the slot it names (a cancel names none). */
+export const afterFailedUpload = (err: unknown) => (all: SlotState[]): SlotState[] => {
+  const slot = isAbort(err) ? undefined : slotOfError(err);
+  return all.map((s) => ({ ...s, progress: 0, ...(s.light === slot ? { error: errorMessage(err) } : {}) }));
+};
 
 function usePreviewUrl(file: File | null): string | null {
   const [url, setUrl] = useState<string | null>(null);
