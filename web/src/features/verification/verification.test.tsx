@@ -3,7 +3,7 @@ import '../../test/dom-setup';
 import type { VerificationRequest } from '@exemplar/specimens-schema';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { makeRegisterEntry, makeVerificationRequest } from '../../test/fixtures';
+import { ALTERED_BIRTH_DATE_FINDINGS, makeApiComparison, makeLightResult, makeRegisterEntry, makeVerificationRequest } from '../../test/fixtures';
 import { createTestApi, ok, on, renderApp, sessionAs, type RecordedRequest } from '../../test/test-api';
 
 const png = (name: string) => new File([new Uint8Array(3000)], name, { type: 'image/png' });
@@ -178,4 +178,37 @@ test('on the request form the MRZ read from the white image fills the lines, wit
   await user.click(screen.getByRole('button', { name: 'Check the MRZ' }));
   expect(await screen.findByText('Checked against the lost/stolen register: no entry for this document.')).toBeInTheDocument();
   expect(api.calls('POST', '/api/mrz/parse')[0]!.body).toEqual({ lines });
+});
+
+test('a linked comparison shows its findings in words; one the user may not read is still linked', async () => {
+  const r = makeVerificationRequest({ id: 'vr0011', status: 'answered', comparisons: ['cmp0001', 'cmp0404'] });
+  const compared = makeApiComparison({
+    status: 'done',
+    progress: { fraction: 1, stage: 'store' },
+    finishedAt: '2026-11-28T03:40:00Z',
+    result: {
+      anchorLight: 'white',
+      alignment: { homography: [1, 0, 0, 0, 1, 0, 0, 0, 1], inliers: 300, rmse: 0.5, method: 'akaze', message: 'ok' },
+      lights: [makeLightResult('white', { findings: ALTERED_BIRTH_DATE_FINDINGS }), makeLightResult('ir-870')],
+      skipped: [],
+      parameters: {},
+      versions: {},
+      elapsedMs: { total: 1000 },
+    },
+  });
+  const api = createTestApi(
+    on('GET', '/api/verification-requests/vr0011', ok(r)),
+    on('GET', '/api/comparisons/cmp0001', ok(compared)),
+    on('GET', '/api/comparisons/cmp0404', { status: 404, body: { code: 'JOB_NOT_FOUND', message: 'Comparison not found', details: {} } }),
+  );
+  renderApp(api, '/verification/vr0011');
+  const summary = await screen.findByLabelText('Findings of comparison cmp0001');
+  expect(summary).toHaveTextContent('White light');
+  expect(within(summary).getAllByRole('listitem').map((li) => li.querySelector('strong')?.textContent)).toEqual([
+    'MRZ check digits fail: date of birth, composite',
+    'Overtyping in the MRZ: 1 character out of line (date of birth)',
+  ]);
+  expect(summary).toHaveTextContent('Date of birth 840314 (YYMMDD): check digit read as 5, but the data as read give 6.');
+  expect(screen.getByRole('link', { name: 'Comparison cmp0404' })).toHaveAttribute('href', '/comparisons/cmp0404');
+  expect(screen.queryByLabelText('Findings of comparison cmp0404')).toBeNull();
 });
