@@ -1,9 +1,12 @@
 /**
  * Small pieces the services share: record ids, timestamps, turning schema
- * issues into the API's VALIDATION_FAILED, and per-key locks that keep an
- * ingest and an object clean-up from racing on a de-duplicated object.
+ * issues into the API's VALIDATION_FAILED, hashing an uploaded file, and
+ * per-key locks that keep an ingest and an object clean-up from racing on a
+ * de-duplicated object.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import type { ValidationIssue, ValidationResult } from '@exemplar/specimens-schema';
 import { ExemplarError } from '../errors';
 
@@ -22,6 +25,13 @@ export function validationFailed(what: string, errors: ValidationIssue[], detail
     .map((e) => `${e.path || '/'} ${e.message}`)
     .join('; ');
   return new ExemplarError('VALIDATION_FAILED', `Invalid ${what}: ${summary}${errors.length > 5 ? '; …' : ''}`, { ...details, errors });
+}
+
+/** SHA-256 of a file's bytes, hex (the content address of originals). */
+export async function sha256OfFile(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(file), hash);
+  return hash.digest('hex');
 }
 
 /** The validated value, or VALIDATION_FAILED with the issues in `details.errors`. */

@@ -12,8 +12,7 @@
  * Jobs record who submitted them (`createdBy`), so that access control can
  * later restrict a border officer to their own submissions.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -26,7 +25,6 @@ import {
   type ComparisonRequestRecord,
   type ComparisonResult,
   type IdentificationResult,
-  type ImageFormat,
   type LightSourceId,
   type QuestionedImage,
 } from '@exemplar/specimens-schema';
@@ -37,6 +35,7 @@ import type { CatalogStore, Job, JobStatus } from '../stores/catalog.port';
 import { objectKeys, type ObjectStat, type ObjectStore } from '../stores/objects.port';
 import type { Actor } from './actor';
 import { KeyLocks, newRecordId, validationFailed, valueOrThrow } from './common';
+import { storeQuestionedImages, type StoredQuestionedFile } from './questioned-images';
 import { checkLightSourceField, type IngestFile, type IngestService } from './ingest.service';
 import type { SpecimenService } from './specimens.service';
 import type { AuditService } from '../audit/audit.service';
@@ -48,15 +47,7 @@ export const MAX_LIST_LIMIT = 100;
 const OUTPUT_NAME = /^([a-z0-9-]+)\.(aligned\.png|heatmap\.png|regions\.json)$/;
 
 /** A questioned original as the job payload records it. */
-export interface StoredQuestioned {
-  sha256: string;
-  key: string;
-  bytes: number;
-  width: number;
-  height: number;
-  format: ImageFormat;
-  originalName?: string;
-}
+export type StoredQuestioned = Omit<StoredQuestionedFile, 'lightSource'>;
 
 /** `payload` of a comparison job. */
 export interface ComparisonJobPayload {
@@ -112,12 +103,6 @@ export interface StoredOutput {
 
 export const outputUrl = (id: string, name: string) => `/api/comparisons/${id}/outputs/${name}`;
 export const questionedUrl = (id: string, lightSource: string) => `/api/comparisons/${id}/questioned/${lightSource}`;
-
-export async function sha256OfFile(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(file), hash);
-  return hash.digest('hex');
-}
 
 export function isComparisonPayload(p: unknown): p is ComparisonJobPayload {
   return typeof p === 'object' && p !== null && (p as { v?: unknown }).v === 1 && typeof (p as { request?: unknown }).request === 'object';
@@ -177,47 +162,12 @@ export class ComparisonService {
     for (const f of files) checkLightSourceField(f.lightSource, seen);
     await this.checkReference(request, actor);
     await this.checkQueue();
-    // Sequential: each check decodes a whole image.
-    const checked = [];
-    for (const f of files) checked.push(await this.ingest.checkFile(f));
-
-    // Hashes first: the store-and-enqueue below holds the locks of these keys (shared with ingest), so a
-    // concurrent submission of the same bytes cannot find the object, rely on it, and lose it to our clean-up.
-    const hashed: Array<{ f: (typeof checked)[number]; sha256: string }> = [];
-    for (const f of checked) hashed.push({ f, sha256: await sha256OfFile(f.path) });
-    const comparison = await this.imageLocks.withKeys(
-      hashed.map(({ sha256 }) => objectKeys.questioned(sha256)),
-      async () => {
-        const created: string[] = [];
-        try {
-          const questioned: ComparisonJobPayload['questioned'] = {};
-          for (const { f, sha256 } of hashed) {
-            const key = objectKeys.questioned(sha256);
-            const put = await this.objects.put(key, createReadStream(f.path), { contentType: `image/${f.probe.format}`, bytes: f.bytes, expectedSha256: sha256 });
-            if (put.created) created.push(put.key);
-            questioned[f.lightSource] = {
-              sha256,
-              key,
-              bytes: f.bytes,
-              width: f.probe.width,
-              height: f.probe.height,
-              format: f.probe.format,
-              ...(f.originalName !== undefined && { originalName: f.originalName }),
-            };
-          }
-          return await this.enqueue(request, questioned, actor);
-        } catch (err) {
-          for (const key of created.reverse()) {
-            try {
-              await this.objects.delete(key);
-            } catch (cleanupErr) {
-              this.onCleanupError(key, cleanupErr);
-            }
-          }
-          throw err;
-        }
-      },
-    );
+    const deps = { objects: this.objects, ingest: this.ingest, locks: this.imageLocks, onCleanupError: this.onCleanupError };
+    const comparison = await storeQuestionedImages(deps, files, async (stored) => {
+      const questioned: ComparisonJobPayload['questioned'] = {};
+      for (const { lightSource, ...image } of stored) questioned[lightSource] = image;
+      return this.enqueue(request, questioned, actor);
+    });
     await this.recordSubmit(comparison, actor);
     return comparison;
   }

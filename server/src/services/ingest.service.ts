@@ -19,18 +19,16 @@
  * parallel store has stopped, and the record is unchanged: a record only
  * ever references objects that exist.
  */
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { isImageError, probeAndMakeDerivatives, probeImage, type DerivativeFile, type DerivativeManifest, type ImageProbe } from '@exemplar/image-pipeline';
 import { isLightSourceId, validate, type Capture, type CaptureImage, type ImageIdentification, type LightSourceId } from '@exemplar/specimens-schema';
 import type { LimitsConfig } from '../config';
 import { ExemplarError, isExemplarError } from '../errors';
 import { objectKeys, type ObjectStore } from '../stores/objects.port';
 import type { Actor } from './actor';
-import { KeyLocks, newRecordId, timestamp, validationFailed, valueOrThrow } from './common';
+import { KeyLocks, newRecordId, sha256OfFile, timestamp, validationFailed, valueOrThrow } from './common';
 import { DERIVATIVE_NAMES, isKnownDerivativeName } from './derivative-names';
 import { mapSettled, WorkLimiter } from './ingest-work';
 import type { SpecimenService } from './specimens.service';
@@ -360,10 +358,4 @@ function cleanOriginalName(name: string | undefined): string | undefined {
   const base = path.basename(name.replace(/\\/g, '/')).replace(/[\u0000-\u001f\u007f]/g, '').trim();
   if (base === '' || base === '.' || base === '..') return undefined;
   return [...base].slice(0, MAX_ORIGINAL_NAME).join('');
-}
-
-async function sha256OfFile(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(file), hash);
-  return hash.digest('hex');
 }

@@ -22,7 +22,6 @@
  * a comparison on them by sha256 without uploading again; a submission that
  * fails part way removes the objects it created.
  */
-import { createReadStream } from 'node:fs';
 import {
   validate,
   type LightSourceId,
@@ -39,9 +38,9 @@ import { objectKeys, type ObjectStore } from '../stores/objects.port';
 import type { RecordCollection, RecordFilter, RecordStore } from '../stores/records.port';
 import { systemActor, type Actor } from './actor';
 import { KeyLocks, newRecordId, timestamp, validationFailed, valueOrThrow } from './common';
-import { sha256OfFile } from './comparisons.service';
 import { checkLightSourceField, type IngestFile, type IngestService } from './ingest.service';
 import { parseMrz } from './mrz.service';
+import { storeQuestionedImages } from './questioned-images';
 import { documentOfMrz, normaliseDocumentNumber, type AuditRecorder, type RegisterService } from './register.service';
 import type { VerificationWebhook } from './verification-webhook';
 
@@ -145,71 +144,45 @@ export class VerificationService {
       ...(given.documentNumber !== undefined && { documentNumber: normaliseDocumentNumber(given.documentNumber) }),
     };
 
-    const checked = [];
-    // Sequential: each check decodes a whole image.
-    for (const f of files) checked.push(await this.deps.ingest.checkFile(f));
-
     const id = newRecordId();
-    // Hashes first: storing and recording hold the locks of these keys (shared with ingest and comparisons),
-    // so a concurrent request with the same bytes cannot rely on an object our clean-up then removes.
-    const hashed: Array<{ f: (typeof checked)[number]; sha256: string }> = [];
-    for (const f of checked) hashed.push({ f, sha256: await sha256OfFile(f.path) });
-    const locks = this.deps.imageLocks ?? this.ownLocks;
-    const saved = await locks.withKeys(
-      hashed.map(({ sha256 }) => objectKeys.questioned(sha256)),
-      async (): Promise<VerificationRequest> => {
-        const created: string[] = [];
-        try {
-          const questioned: VerificationRequest['questioned'] = {};
-          for (const { f, sha256 } of hashed) {
-            const key = objectKeys.questioned(sha256);
-            const put = await this.deps.objects.put(key, createReadStream(f.path), { contentType: `image/${f.probe.format}`, bytes: f.bytes, expectedSha256: sha256 });
-            if (put.created) created.push(put.key);
-            questioned[f.lightSource] = {
-              sha256,
-              bytes: f.bytes,
-              width: f.probe.width,
-              height: f.probe.height,
-              format: f.probe.format,
-              ...(f.originalName !== undefined && { originalName: f.originalName.slice(0, 255) }),
-              url: questionedImageUrl(id, f.lightSource),
-            };
-          }
-          const registerHits = (await this.deps.register.hitsFor(REGISTER_CHECKER, document)) ?? [];
-          const now = new Date();
-          const at = timestamp(now);
-          const record = valueOrThrow(
-            validate('verification-request', {
-              id,
-              revision: 1,
-              status: 'submitted',
-              urgency: input.urgency,
-              dueAt: timestamp(new Date(now.getTime() + DUE_HOURS[input.urgency] * 3_600_000)),
-              submittedBy: actor.id,
-              submittedAt: at,
-              updatedAt: at,
-              ...(input.location !== undefined && { location: input.location }),
-              ...(input.notes !== undefined && { notes: input.notes }),
-              ...(Object.keys(document).length > 0 && { document }),
-              ...(mrz && { mrz }),
-              questioned,
-              registerHits,
-              comparisons: [],
-              history: [{ at, actor: actor.id, action: 'submit', to: 'submitted' }],
-            }),
-            'verification request',
-          );
-          return await this.requests.insert(record);
-        } catch (err) {
-          for (const key of created.reverse()) {
-            try {
-              await this.deps.objects.delete(key);
-            } catch (cleanupErr) {
-              this.deps.onCleanupError?.(key, cleanupErr);
-            }
-          }
-          throw err;
+    const { objects, ingest, onCleanupError } = this.deps;
+    const saved = await storeQuestionedImages(
+      { objects, ingest, locks: this.deps.imageLocks ?? this.ownLocks, onCleanupError },
+      files,
+      async (stored): Promise<VerificationRequest> => {
+        const questioned: VerificationRequest['questioned'] = {};
+        for (const { lightSource, key: _key, originalName, ...image } of stored) {
+          questioned[lightSource] = {
+            ...image,
+            ...(originalName !== undefined && { originalName: originalName.slice(0, 255) }),
+            url: questionedImageUrl(id, lightSource),
+          };
         }
+        const registerHits = (await this.deps.register.hitsFor(REGISTER_CHECKER, document)) ?? [];
+        const now = new Date();
+        const at = timestamp(now);
+        const record = valueOrThrow(
+          validate('verification-request', {
+            id,
+            revision: 1,
+            status: 'submitted',
+            urgency: input.urgency,
+            dueAt: timestamp(new Date(now.getTime() + DUE_HOURS[input.urgency] * 3_600_000)),
+            submittedBy: actor.id,
+            submittedAt: at,
+            updatedAt: at,
+            ...(input.location !== undefined && { location: input.location }),
+            ...(input.notes !== undefined && { notes: input.notes }),
+            ...(Object.keys(document).length > 0 && { document }),
+            ...(mrz && { mrz }),
+            questioned,
+            registerHits,
+            comparisons: [],
+            history: [{ at, actor: actor.id, action: 'submit', to: 'submitted' }],
+          }),
+          'verification request',
+        );
+        return this.requests.insert(record);
       },
     );
     // Stored: from here on the images belong to the request, whatever else fails.
