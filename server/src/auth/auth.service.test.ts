@@ -8,7 +8,7 @@ import type { AppContext } from '../context';
 import { ExemplarError } from '../errors';
 import { systemActor, type Actor } from '../services/actor';
 import { openTestContext } from '../test-helpers';
-import { AuthService, SESSION_LIFETIME_MS } from './auth.service';
+import { AuthService, SESSION_LIFETIME_MS, SESSION_SWEEP_INTERVAL_MS } from './auth.service';
 
 let context: AppContext;
 let dataDir: string;
@@ -83,6 +83,35 @@ it('sessions end after their lifetime and when the user is disabled; role change
   expect(await auth.authenticate(again.token)).toBeNull();
   expect(await codeOf(auth.login({ username: 'dave', password: 'dave password 1' }, { ip: '192.0.2.50' }))).toBe('UNAUTHENTICATED');
   await auth.updateUser('dave', { disabled: false }, OPERATOR);
+});
+
+it('deletes expired sessions at most once per sweep interval, and an expired session never authenticates meanwhile', async () => {
+  const auth = restarted();
+  const sessions = context.catalog.records.collection<{ id: string; revision: number; expiresAt: string }>({ name: 'sessions' });
+  const stored = async () => new Set((await sessions.find({ limit: 10_000 })).map((s) => s.id));
+  await auth.createUser({ username: 'frank', role: 'viewer', password: 'frank password 1' }, OPERATOR);
+  const login = () => auth.login({ username: 'frank', password: 'frank password 1' }, { ip: '192.0.2.60' });
+  const sessionIdOf = async (token: string) => (await auth.authenticate(token))!.sessionId!;
+
+  const first = await login();
+  const firstId = await sessionIdOf(first.token);
+  // Just before the first session ends: a login sweeps (an interval has passed), nothing has expired yet.
+  clock = new Date(clock.getTime() + SESSION_LIFETIME_MS - 60_000);
+  await login();
+  expect(await stored()).toContain(firstId);
+
+  // The first session has ended; the next login comes within the interval of the last sweep.
+  clock = new Date(clock.getTime() + 2 * 60_000);
+  expect(await auth.authenticate(first.token)).toBeNull();
+  await login();
+  expect(await stored()).toContain(firstId);
+  expect(await auth.authenticate(first.token)).toBeNull();
+
+  // Once the interval has passed, a login deletes it.
+  clock = new Date(clock.getTime() + SESSION_SWEEP_INTERVAL_MS);
+  const last = await login();
+  expect(await stored()).not.toContain(firstId);
+  expect((await auth.authenticate(last.token))?.user.username).toBe('frank');
 });
 
 it('only admins manage users; users change their own password with the current one', async () => {

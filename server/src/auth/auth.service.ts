@@ -112,6 +112,12 @@ export const DEFAULT_LOGIN_LIMITS: LoginLimits = Object.freeze({ userFailures: 5
 
 /** A working day; the browser logs in again after that. */
 export const SESSION_LIFETIME_MS = 12 * 60 * 60_000;
+/**
+ * Expired sessions are deleted by a login at most this often per process:
+ * they never authenticate anyway (authenticate checks the expiry), so the
+ * sweep only keeps the collection small and need not cost every login a scan.
+ */
+export const SESSION_SWEEP_INTERVAL_MS = 10 * 60_000;
 /** Personal API tokens live at most a year. */
 export const MAX_TOKEN_DAYS = 366;
 
@@ -186,6 +192,8 @@ export class AuthService {
   private readonly passwordCost: number;
   private readonly now: () => Date;
   private readonly audit: () => AuditSink | undefined;
+  /** When (ms, by `now`) a login next deletes expired sessions. */
+  private nextSessionSweep = -Infinity;
 
   constructor(deps: AuthServiceDeps) {
     this.users = deps.records.collection<UserRecord>({ name: 'users', indexes: [{ fields: ['username'], unique: true }, { fields: ['role'] }] });
@@ -328,7 +336,7 @@ export class AuthService {
       await this.users.replace(user.id, user.revision, { ...user, password: await hashPassword(password, this.passwordCost) }).catch(() => undefined);
     }
     const nowDate = this.now();
-    await this.sessions.deleteMany({ expiresAt: { $lt: timestamp(nowDate) } });
+    await this.sweepExpiredSessions(nowDate);
     const token = newSecret(SESSION_TOKEN_PREFIX);
     const session: SessionRecord = {
       id: secretDigest(token),
@@ -341,6 +349,13 @@ export class AuthService {
     await this.sessions.insert(session);
     await this.record(actor, 'user.login', user.username, { ip: client.ip });
     return { token, csrfToken: session.csrfToken, user: publicUser(user), expiresAt: session.expiresAt };
+  }
+
+  private async sweepExpiredSessions(now: Date): Promise<void> {
+    if (now.getTime() < this.nextSessionSweep) return;
+    // Moved on first, so that logins arriving during the sweep do not start another.
+    this.nextSessionSweep = now.getTime() + SESSION_SWEEP_INTERVAL_MS;
+    await this.sessions.deleteMany({ expiresAt: { $lt: timestamp(now) } });
   }
 
   /** Resolves a session token or an API token; null when it is unknown, expired, or its user is disabled. */
