@@ -10,7 +10,7 @@ import { FsObjectStore } from '../stores/objects.fs';
 import { objectKeys } from '../stores/objects.port';
 import { makeTestImage, sha256 } from '../test-helpers';
 import { chainAuditEntry, type AuditEntry, type AuditEntryContent } from './chain';
-import type { ExhibitImageLoader, ExhibitImageRef, ExhibitInput } from './types';
+import type { ExhibitFinding, ExhibitImageLoader, ExhibitImageRef, ExhibitInput } from './types';
 
 export interface ExhibitFixture {
   input: ExhibitInput;
@@ -35,6 +35,32 @@ export function custodyEntries(contents: AuditEntryContent[]): AuditEntry[] {
   for (const content of contents) entries.push(chainAuditEntry(content, entries[entries.length - 1] ?? null));
   return entries;
 }
+
+/** The MRZ as read on the questioned image: the year of birth overtyped (87 → 84), check digits as printed for 870314. */
+export const FIXTURE_MRZ = ['P<UTOMULLER<<HANS<<<<<<<<<<<<<<<<<<<<<<<<<<<', 'X1234567<4UTO8403145M3106017<<<<<<<<<<<<<<02'];
+
+const MRZ_FINDINGS: ExhibitFinding[] = [
+  {
+    kind: 'mrz-check-failed',
+    message: 'MRZ check digits of the date of birth, composite fields fail: the MRZ was altered or misprinted.',
+    zoneId: 'zone-mrz',
+    box: { x: 250, y: 380, width: 95, height: 22 },
+    fields: ['birthDate', 'composite'],
+    characters: [
+      [1, 19],
+      [1, 43],
+    ],
+    lines: FIXTURE_MRZ,
+  },
+  {
+    kind: 'mrz-characters-misaligned',
+    message: '1 MRZ character of a field whose check digit fails stands out of line with the printed grid (overtyped or pasted in).',
+    zoneId: 'zone-mrz',
+    box: { x: 290, y: 382, width: 14, height: 18 },
+    characters: [[1, 14]],
+    lines: FIXTURE_MRZ,
+  },
+];
 
 export async function makeExhibitFixture(): Promise<ExhibitFixture> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'exhibit-'));
@@ -126,6 +152,8 @@ export async function makeExhibitFixture(): Promise<ExhibitFixture> {
             { zoneId: 'zone-guilloche', label: 'Guilloche background', type: 'guilloche', verdict: i === 0 ? 'different' : 'consistent', score: 0.7, flaggedShare: 0.4, coverage: 1, signal: { reference: 0.5, questioned: 0.2 } },
             { zoneId: 'zone-uv', label: 'UV fibres', type: 'uv-fibres', verdict: i === 1 ? 'absent' : 'consistent', score: 0.1, flaggedShare: 0.02, coverage: 0.9, signal: { reference: 0.3, questioned: 0.01 } },
           ],
+          // The MRZ is read once per capture, under white light: an overtyped date of birth as the pipeline reports it.
+          findings: i === 0 ? MRZ_FINDINGS : [],
         })),
         parameters: { alignment: { method: 'akaze', pyramidLevels: 3, ransacThreshold: 3.5 }, difference: { coarseThreshold: 18, tile: 64 }, analysisSize: [1000, 656] },
         versions: { exemplar: '0.1.0', 'difference-stage': '3', 'opencv-js': '4.12.0', sharp: '0.35.5', libvips: '8.17.0' },

@@ -7,7 +7,8 @@ import yauzl from 'yauzl';
 import { ZipFile } from 'yazl';
 import { isExemplarError } from '../errors';
 import { sha256 } from '../test-helpers';
-import { makeExhibitFixture, type ExhibitFixture } from './exhibit-fixture';
+import { FIXTURE_MRZ, makeExhibitFixture, type ExhibitFixture } from './exhibit-fixture';
+import { pdfTextRuns } from './pdf-text';
 import { buildExhibit, buildExhibitReport, chainAuditEntry, manifestEntriesHash, verifyBundle, type AuditEntry, type BuiltExhibit, type ExhibitManifest } from './index';
 
 let fx: ExhibitFixture;
@@ -152,6 +153,15 @@ describe('buildExhibit', () => {
     expect(manifest.custodyLog).toEqual({ path: 'custody-log.json', entries: 5, head: fx.input.custodyLog[4]!.hash });
     expect(JSON.parse(files.get('custody-log.json')!.toString('utf8'))).toEqual(fx.input.custodyLog);
     expect(JSON.parse(files.get('exhibit.json')!.toString('utf8'))).toEqual(fx.input);
+    // The findings travel with the record, per light, exactly as recorded.
+    const record = JSON.parse(files.get('exhibit.json')!.toString('utf8')) as typeof fx.input;
+    expect(record.comparisons[0]!.lights.map((l) => (l.findings ?? []).map((f) => [f.kind, f.fields ?? null, f.box]))).toEqual([
+      [
+        ['mrz-check-failed', ['birthDate', 'composite'], { x: 250, y: 380, width: 95, height: 22 }],
+        ['mrz-characters-misaligned', null, { x: 290, y: 382, width: 14, height: 18 }],
+      ],
+      [],
+    ]);
   });
 
   it('keeps the report small by reducing large images', async () => {
@@ -201,6 +211,54 @@ describe('buildExhibit', () => {
     expect(problems).toMatch(/generatedAt/);
     expect(problems).toMatch(/spec-unknown/);
     expect(problems).toMatch(/custodyLog: entry seq 2/);
+  });
+
+  it('reports each comparison light\'s findings next to its regions: code, fields, box, and the MRZ as read', async () => {
+    const runs = pdfTextRuns(built.report);
+    const at = (text: string, from = 0) => runs.findIndex((r, i) => i >= from && r === text);
+    // The white light's page: regions, then findings, then zone verdicts.
+    const white = at('Comparison cmp-1 — White light (white)');
+    expect(white).toBeGreaterThan(0);
+    const regions = at('Regions of difference', white);
+    const findings = at('Document-check findings', white);
+    const verdicts = at('Zone verdicts', white);
+    expect(regions).toBeLessThan(findings);
+    expect(findings).toBeLessThan(verdicts);
+    const table = runs.slice(findings, verdicts);
+    // One row per finding: number, code, fields (or MRZ positions), box in reference pixels, the sentence.
+    expect(table).toEqual(expect.arrayContaining(['M1', 'mrz-check-failed', 'birthDate, composite', '250', '380', '95', '22', 'M2', 'mrz-characters-misaligned', 'line 2, pos. 15', '290', '14']));
+    expect(table.join(' ').replace(/\s+/g, ' ')).toContain('MRZ check digits of the date of birth, composite fields fail');
+    expect(table).toEqual(expect.arrayContaining(FIXTURE_MRZ));
+    // Drawn over the reference and the heatmap: the labels, twice each.
+    expect(runs.slice(white, regions).filter((r) => r === 'M1')).toHaveLength(2);
+    expect(runs.slice(white, regions)).toContain('Heatmap: regions (red), findings (M, magenta)');
+    // UV: the MRZ is read under white light only; none is said as none.
+    const uv = at('Comparison cmp-1 — UV 365 nm (uv-365)');
+    const uvFindings = at('Document-check findings', uv);
+    expect(runs[uvFindings + 1 + 8]).toBe('(none)');
+    // The cover names them too.
+    expect(runs.slice(0, white).join('')).toContain('cmp-1, White light (white): mrz-check-failed (birthDate, composite); mrz-characters-misaligned');
+  });
+
+  it('says findings were not recorded for a comparison made before they existed, and changes the report with them', async () => {
+    const input = structuredClone(fx.input);
+    for (const l of input.comparisons[0]!.lights) delete l.findings;
+    const report = await buildExhibitReport(input, fx.load);
+    const runs = pdfTextRuns(report);
+    expect(runs.filter((r) => r.startsWith('Not recorded: this comparison was made before document checks'))).toHaveLength(2);
+    expect(runs).not.toContain('mrz-check-failed');
+    expect(report.equals(built.report)).toBe(false);
+    const moved = structuredClone(fx.input);
+    moved.comparisons[0]!.lights[0]!.findings![0]!.box.x += 1;
+    expect((await buildExhibitReport(moved, fx.load)).equals(built.report)).toBe(false);
+  });
+
+  it('refuses a finding without a usable box', async () => {
+    const input = structuredClone(fx.input);
+    input.comparisons[0]!.lights[0]!.findings![1]!.box = { x: 1, y: Number.NaN, width: 3, height: 4 };
+    const err = await buildExhibit(input, fx.load).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect((err as { details: { problems: string[] } }).details.problems).toEqual(['comparisons[0].lights[0].findings[1].box must have finite x, y and non-negative width, height']);
   });
 
   it('passes loader errors through', async () => {

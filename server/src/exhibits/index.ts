@@ -78,6 +78,7 @@ export {
   type ExhibitComparison,
   type ExhibitComparisonLight,
   type ExhibitConclusion,
+  type ExhibitFinding,
   type ExhibitImageLoader,
   type ExhibitImageRef,
   type ExhibitInput,

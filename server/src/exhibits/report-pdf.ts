@@ -14,13 +14,16 @@ import PDFDocument from 'pdfkit';
 import { getLightSource } from '@exemplar/specimens-schema';
 import type { AuditEntry, JsonValue } from './chain';
 import { reportImage, type LoadedImage } from './images';
-import { OPINION_LABELS, OPINION_SCALE, type ExhibitComparison, type ExhibitComparisonLight, type ExhibitInput } from './types';
+import { OPINION_LABELS, OPINION_SCALE, type ExhibitComparison, type ExhibitComparisonLight, type ExhibitFinding, type ExhibitInput } from './types';
 
 const PAGE = { width: 595.28, height: 841.89, margin: 48 } as const;
 const CONTENT_WIDTH = PAGE.width - 2 * PAGE.margin;
 const FONT = { regular: 'Helvetica', bold: 'Helvetica-Bold', mono: 'Courier' } as const;
 const GREY = '#555555';
 const REGION_COLOUR = '#d40000';
+/** Document-check findings: magenta as in the pipeline's heatmap outlines, on a dark halo so they stand apart from the red regions. */
+const FINDING_COLOUR = '#e000e0';
+const FINDING_HALO = '#200020';
 
 /** Characters beyond Latin-1 that pdfkit maps into WinAnsi. */
 const WIN_ANSI_EXTRA = new Set([402, 8211, 8212, 8216, 8217, 8218, 8220, 8221, 8222, 8224, 8225, 8226, 8230, 8364, 8240, 8249, 8250, 710, 8482, 338, 339, 732, 352, 353, 376, 381, 382]);
@@ -239,6 +242,7 @@ function writeCover(r: ReportWriter, input: ExhibitInput): void {
   r.field('Questioned', input.questioned.map((q) => `${q.id}: ${q.label}`).join('\n') || '(none)');
   r.field('References', input.references.map((s) => `${s.id}: ${s.title}`).join('\n') || '(none)');
   r.field('Comparisons', String(input.comparisons.length));
+  r.field('Findings', findingsSummary(input));
   r.field('Generated', input.generatedAt);
   r.field('Software', `Exemplar ${input.softwareVersion}`);
   doc.moveDown(2);
@@ -310,9 +314,14 @@ async function writeComparisonLight(
   const refRect = await captioned(reference, 'Reference', PAGE.margin + boxW + gap, y);
   y += boxH + 28;
   await captioned(get(light.aligned.sha256), 'Questioned aligned to the reference', PAGE.margin, y);
-  const heatRect = await captioned(get(light.heatmap.sha256), 'Difference heatmap with regions', PAGE.margin + boxW + gap, y);
-  // Regions are in reference pixels; the heatmap is drawn in the reference frame.
-  for (const rect of [refRect, heatRect]) drawRegions(doc, light, rect, reference);
+  const findings = light.findings ?? [];
+  const heatCaption = findings.length ? 'Heatmap: regions (red), findings (M, magenta)' : 'Difference heatmap with regions';
+  const heatRect = await captioned(get(light.heatmap.sha256), heatCaption, PAGE.margin + boxW + gap, y);
+  // Regions and findings are in reference pixels; the heatmap is drawn in the reference frame.
+  for (const rect of [refRect, heatRect]) {
+    drawRegions(doc, light, rect, reference);
+    drawFindings(doc, findings, rect, reference);
+  }
   doc.x = PAGE.margin;
   doc.y = y + boxH + 28;
 
@@ -330,6 +339,7 @@ async function writeComparisonLight(
     ],
     light.regions.map((g, i) => [String(i + 1), fmt(g.box.x, 1), fmt(g.box.y, 1), fmt(g.box.width, 1), fmt(g.box.height, 1), fmt(g.area, 0), fmt(g.score), fmt(g.peak)]),
   );
+  writeFindings(r, light);
   r.heading('Zone verdicts', 11);
   r.table(
     [
@@ -358,6 +368,80 @@ function drawRegions(doc: Doc, light: ExhibitComparisonLight, rect: { x: number;
     doc.font(FONT.bold).fontSize(6).fillColor(REGION_COLOUR).text(String(i + 1), x + 1, Math.max(rect.y, y - 7), { lineBreak: false });
   });
   doc.restore();
+}
+
+/** MRZ positions as printed, from 1: `line 2, pos. 15`. */
+function mrzPositions(characters: readonly (readonly number[])[] | undefined): string {
+  return (characters ?? []).map(([line, column]) => `line ${(line ?? 0) + 1}, pos. ${(column ?? 0) + 1}`).join('\n');
+}
+
+/** What a finding concerns: the failing check-digit groups, or the MRZ characters out of line. */
+function findingSubject(f: ExhibitFinding): string {
+  return f.fields?.length ? f.fields.join(', ') : mrzPositions(f.characters);
+}
+
+function writeFindings(r: ReportWriter, light: ExhibitComparisonLight): void {
+  r.heading('Document-check findings', 11);
+  if (light.findings === undefined) {
+    r.paragraph('Not recorded: this comparison was made before document checks (MRZ check digits) were recorded.', { size: 9, colour: GREY });
+    r.doc.moveDown(0.5);
+    return;
+  }
+  r.table(
+    [
+      { header: '#', width: 4, align: 'right' },
+      { header: 'Code', width: 25, mono: true },
+      { header: 'Fields / characters', width: 17 },
+      { header: 'x', width: 6, align: 'right' },
+      { header: 'y', width: 6, align: 'right' },
+      { header: 'width', width: 6, align: 'right' },
+      { header: 'height', width: 6, align: 'right' },
+      { header: 'Finding', width: 30 },
+    ],
+    light.findings.map((f, i) => [`M${i + 1}`, f.kind, findingSubject(f), fmt(f.box.x, 1), fmt(f.box.y, 1), fmt(f.box.width, 1), fmt(f.box.height, 1), f.message ?? '']),
+  );
+  // The MRZ as read, once per distinct reading, for the court to compare with the document.
+  const readings = [...new Set(light.findings.filter((f) => f.lines?.length).map((f) => f.lines!.join('\n')))];
+  for (const lines of readings) {
+    const used = light.findings.flatMap((f, i) => (f.lines?.join('\n') === lines ? [`M${i + 1}`] : []));
+    r.paragraph(`MRZ as read on the questioned image (${used.join(', ')}):`, { size: 8, colour: GREY });
+    r.paragraph(lines, { size: 8, font: FONT.mono });
+    r.doc.moveDown(0.4);
+  }
+}
+
+function drawFindings(doc: Doc, findings: readonly ExhibitFinding[], rect: { x: number; y: number; w: number; h: number }, reference: LoadedImage): void {
+  if (!reference.width || !reference.height || findings.length === 0) return;
+  const sx = rect.w / reference.width;
+  const sy = rect.h / reference.height;
+  doc.save();
+  doc.rect(rect.x, rect.y, rect.w, rect.h).clip();
+  findings.forEach((f, i) => {
+    const x = rect.x + f.box.x * sx;
+    const y = rect.y + f.box.y * sy;
+    const w = Math.max(1, f.box.width * sx);
+    const h = Math.max(1, f.box.height * sy);
+    doc.rect(x, y, w, h).lineWidth(2.2).strokeColor(FINDING_HALO).stroke();
+    doc.rect(x, y, w, h).lineWidth(1.1).strokeColor(FINDING_COLOUR).stroke();
+    // Beside the box, where a region's number (above its corner) is not; inside the image when the box touches its right edge.
+    const lx = x + w + 10 > rect.x + rect.w ? Math.max(rect.x, x - 10) : x + w + 1;
+    doc.font(FONT.bold).fontSize(6).fillColor(FINDING_COLOUR).text(`M${i + 1}`, lx, Math.max(rect.y, y - 7), { lineBreak: false });
+  });
+  doc.restore();
+}
+
+/** The cover's line on findings: how many, and of which kinds, per comparison and light. */
+function findingsSummary(input: ExhibitInput): string {
+  const lines: string[] = [];
+  let unrecorded = 0;
+  for (const c of input.comparisons) {
+    for (const l of c.lights) {
+      if (l.findings === undefined) unrecorded += 1;
+      else if (l.findings.length) lines.push(`${c.id}, ${lightLabel(l.lightSource)}: ${l.findings.map((f) => `${f.kind}${f.fields?.length ? ` (${f.fields.join(', ')})` : ''}`).join('; ')}`);
+    }
+  }
+  if (unrecorded) lines.push(`${unrecorded} light source${unrecorded > 1 ? 's' : ''} compared before findings were recorded`);
+  return lines.join('\n') || 'none';
 }
 
 /** `a.b[0].c: value` lines in canonical key order. */

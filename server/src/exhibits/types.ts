@@ -4,7 +4,7 @@
  * the same report and bundle bytes. Images are named by object-store key and
  * expected SHA-256; their bytes come from the loader given to the builder.
  */
-import type { DifferenceRegion, ZoneVerdict } from '@exemplar/specimens-schema';
+import type { ComparisonFinding, DifferenceRegion, ZoneVerdict } from '@exemplar/specimens-schema';
 import type { AuditEntry, JsonValue } from './chain';
 
 /**
@@ -110,6 +110,13 @@ export type ExhibitRegion = Pick<DifferenceRegion, 'box' | 'score'> & Partial<Om
 
 export type ExhibitZoneVerdict = Pick<ZoneVerdict, 'zoneId' | 'verdict' | 'score'> & Partial<Omit<ZoneVerdict, 'zoneId' | 'verdict' | 'score'>>;
 
+/**
+ * What the questioned document fails on its own terms (its MRZ read and
+ * checked), box in reference pixel coordinates; the comparison's finding as
+ * recorded (kind is the code printed, fields the failing check-digit groups).
+ */
+export type ExhibitFinding = Pick<ComparisonFinding, 'kind' | 'box'> & Partial<Omit<ComparisonFinding, 'kind' | 'box'>>;
+
 export interface ExhibitComparisonLight {
   lightSource: string;
   reference: ExhibitImageRef;
@@ -120,6 +127,12 @@ export interface ExhibitComparisonLight {
   heatmap: ExhibitImageRef;
   regions: ExhibitRegion[];
   zoneVerdicts: ExhibitZoneVerdict[];
+  /**
+   * Findings of this light (failing MRZ check digits, overtyped characters).
+   * Absent for a comparison recorded before findings existed: the report then
+   * says they were not recorded, never that there were none.
+   */
+  findings?: ExhibitFinding[];
 }
 
 export interface ExhibitComparison {

@@ -59,6 +59,14 @@ export function validateExhibitInput(input: ExhibitInput): void {
     unique(x.lights.map((l) => l.lightSource), `${at}.lights`);
     x.lights.forEach((l, j) => {
       for (const name of ['questioned', 'reference', 'aligned', 'heatmap'] as const) image(l[name], `${at}.lights[${j}].${name}`);
+      if (l.findings !== undefined && !Array.isArray(l.findings)) problems.push(`${at}.lights[${j}].findings must be an array`);
+      (Array.isArray(l.findings) ? l.findings : []).forEach((f, k) => {
+        const fat = `${at}.lights[${j}].findings[${k}]`;
+        nonEmpty(f?.kind, `${fat}.kind`);
+        const b = f?.box;
+        need(!!b && [b.x, b.y, b.width, b.height].every((v) => typeof v === 'number' && Number.isFinite(v)) && b.width >= 0 && b.height >= 0, `${fat}.box must have finite x, y and non-negative width, height`);
+        need(f?.fields === undefined || (Array.isArray(f.fields) && f.fields.every((n) => typeof n === 'string')), `${fat}.fields must be a list of names`);
+      });
     });
     try {
       canonicalJson(x.parameters);
