@@ -10,7 +10,7 @@ export { createPipelinePool, isPipelineError, PipelineError, WORKER_FILE, DEFAUL
 export type { PipelinePool, PipelinePoolOptions, PipelineErrorCode, RunOptions, PoolStats, CaptureComparisonInput, CaptureComparisonResult, CaptureImagePaths, CaptureProgress, CaptureRunOptions, LightComparison } from './pool';
 export { chooseAnchorLight, homographyForLight, refineLightHomography, DEFAULT_LIGHT_REFINE_OPTIONS } from './ops/multispectral';
 export type { LightRefineOptions, LightRegistration, LightRegistrationOutcome } from './ops/multispectral';
-export { describeImage, decodeKeypoints, encodeKeypoints, descriptorSimilarity, globalDescriptor, DESCRIPTOR_METHOD, DESCRIBE_LONG_EDGE, GLOBAL_DESCRIPTOR_LENGTH } from './ops/descriptor';
+export { describeImage, decodeKeypoints, encodeKeypoints, descriptorSimilarity, globalDescriptor, strongestKeypoints, DESCRIPTOR_METHOD, DESCRIBE_LONG_EDGE, GLOBAL_DESCRIPTOR_LENGTH } from './ops/descriptor';
 export type { ImageDescription, KeypointSet } from './ops/descriptor';
 export { verifyCandidates, DEFAULT_VERIFY_OPTIONS } from './ops/identify';
 export type { VerifyCandidate, VerifyOptions, VerifyVerdict } from './ops/identify';

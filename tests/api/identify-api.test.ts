@@ -45,7 +45,7 @@ afterAll(async () => {
 describe('ingest', () => {
   it('stores an identification descriptor with each white image and its keypoints as an object', async () => {
     const image = caught.passport!.captures[0]!.images[0]!;
-    expect(image.identification).toMatchObject({ method: 'orb-lsh-v1', keypoints: `derivatives/${image.sha256.slice(0, 2)}/${image.sha256}/identify-orb-lsh-v1.bin` });
+    expect(image.identification).toMatchObject({ method: 'orb-lsh-v2', keypoints: `derivatives/${image.sha256.slice(0, 2)}/${image.sha256}/identify-orb-lsh-v2.bin` });
     expect(image.identification!.keypointCount).toBeGreaterThan(100);
     expect(await t.objectKeys()).toContain(image.identification!.keypoints);
   });

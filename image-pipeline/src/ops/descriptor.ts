@@ -29,7 +29,14 @@ import { loadOpenCv, withMats } from '../cv/opencv';
 import { detectFeatures } from './align-features';
 import type { GreyImage } from './align-types';
 
-export const DESCRIPTOR_METHOD = 'orb-lsh-v1';
+/**
+ * Names how descriptors and keypoints are computed: a change to either is a
+ * new version, since descriptors of two versions do not compare. v2 describes
+ * every image at the working size (v1 described small images at their own);
+ * images described by an older version are re-described by
+ * `exemplar identify reindex`.
+ */
+export const DESCRIPTOR_METHOD = 'orb-lsh-v2';
 /** Long edge of the image ORB runs on. */
 export const DESCRIBE_LONG_EDGE = 1024;
 /** Largest enlargement to the working size: beyond it interpolation invents no corners worth describing. */
@@ -120,6 +127,12 @@ export function decodeKeypoints(bytes: Uint8Array): KeypointSet {
     xy,
     descriptors: bytes.slice(start, start + count * ORB_BYTES),
   };
+}
+
+/** The `n` strongest keypoints (they are stored strongest first), sharing the arrays' memory. */
+export function strongestKeypoints(k: KeypointSet, n: number): KeypointSet {
+  if (k.count <= n) return k;
+  return { ...k, count: n, xy: k.xy.subarray(0, 2 * n), descriptors: k.descriptors.subarray(0, n * ORB_BYTES) };
 }
 
 /** The bag-of-binary-words descriptor of a set of ORB descriptors. */

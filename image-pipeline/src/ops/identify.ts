@@ -7,14 +7,23 @@
  * the questioned image, in the right arrangement — which a bag of words
  * alone cannot tell.
  *
- * Keypoints inside the candidate's personalised zones (photo, name, numbers)
- * are left out, so that a document of the same type issued to another holder
- * scores like the reference itself.
+ * Matching is approximate, through multi-index hashing: the questioned
+ * descriptors are filed once per task under each of HASH_CHUNKS disjoint
+ * 16-bit pieces, and a candidate descriptor is compared only with those
+ * sharing at least one piece with it. Two descriptors of one point on the
+ * document differ in far fewer bits than two unrelated ones, so they nearly
+ * always share a piece, while a random pair rarely does: this finds the same
+ * matches as comparing every pair at a small fraction of the cost.
+ *
+ * The same matching, on a few hundred of a candidate's strongest keypoints
+ * and without the fit, gives a vote (`geometry: false`): the number of
+ * close, distinctive, mutual matches. It ranks the whole catalogue far
+ * better than the global descriptor for a small or steeply tilted document
+ * on a textured background (whose keypoints swamp a bag of words), at a
+ * cost a query can pay for every candidate.
  */
 import { loadOpenCv } from '../cv/opencv';
-import type { FeatureSet } from './align-features';
 import { robustHomography } from './align-homography';
-import { matchMutualRatio } from './align-match';
 import { implausibleWarp } from './align-quality';
 import type { KeypointSet } from './descriptor';
 import { convexHull, polygonArea, type Point } from './geometry';
@@ -38,9 +47,133 @@ export interface VerifyOptions {
    * match confined to such an element is not the document.
    */
   minCoverage: number;
+  /** False: only count votes (`VerifyVerdict.matches`: mutual ratio-test matches within `voteMaxDistance` bits), fit nothing. */
+  geometry: boolean;
+  /** Largest Hamming distance of a match that counts as a vote. */
+  voteMaxDistance: number;
 }
 
-export const DEFAULT_VERIFY_OPTIONS: Readonly<VerifyOptions> = Object.freeze({ minInliers: 12, minInlierRatio: 0.15, threshold: 3, minCoverage: 0.2 });
+export const DEFAULT_VERIFY_OPTIONS: Readonly<VerifyOptions> = Object.freeze({ minInliers: 12, minInlierRatio: 0.15, threshold: 3, minCoverage: 0.2, geometry: true, voteMaxDistance: 50 });
+
+const WORDS = 8;
+const HASH_CHUNKS = 16;
+const CHUNK_BITS = 256 / HASH_CHUNKS;
+const CHUNK_MASK = (1 << CHUNK_BITS) - 1;
+const RATIO = 0.8;
+
+const POPCOUNT16 = (() => {
+  const t = new Uint8Array(65536);
+  for (let i = 1; i < 65536; i++) t[i] = t[i >> 1]! + (i & 1);
+  return t;
+})();
+
+/** The questioned descriptors filed by each 16-bit piece: per piece a head per code and a next link per descriptor. */
+interface QueryTable {
+  count: number;
+  descriptors: Int32Array;
+  heads: Int32Array[];
+  nexts: Int32Array[];
+  /** Per questioned descriptor, the last candidate descriptor it was compared with (skips repeats across pieces). */
+  seen: Int32Array;
+  stamp: number;
+}
+
+function buildQueryTable(descriptors: Int32Array, count: number): QueryTable {
+  const heads: Int32Array[] = [];
+  const nexts: Int32Array[] = [];
+  for (let c = 0; c < HASH_CHUNKS; c++) {
+    const word = (c * CHUNK_BITS) >> 5;
+    const shift = (c * CHUNK_BITS) & 31;
+    const head = new Int32Array(1 << CHUNK_BITS).fill(-1);
+    const next = new Int32Array(count);
+    // Filed last to first, so every chain runs in index order and ties resolve to the lowest index.
+    for (let j = count - 1; j >= 0; j--) {
+      const code = (descriptors[j * WORDS + word]! >>> shift) & CHUNK_MASK;
+      next[j] = head[code]!;
+      head[code] = j;
+    }
+    heads.push(head);
+    nexts.push(next);
+  }
+  return { count, descriptors, heads, nexts, seen: new Int32Array(count).fill(-1), stamp: 0 };
+}
+
+interface Matches {
+  count: number;
+  reference: Int32Array;
+  questioned: Int32Array;
+  distance: Int32Array;
+}
+
+/**
+ * Mutual nearest neighbours passing the ratio test (best < RATIO × second
+ * best, from the candidate's side), among the pairs sharing a piece.
+ */
+function matchHashed(refDescriptors: Int32Array, refCount: number, table: QueryTable): Matches {
+  const b = table.descriptors;
+  const a = refDescriptors;
+  const pc = POPCOUNT16;
+  const best = new Int32Array(refCount);
+  const second = new Int32Array(refCount);
+  const bestIdx = new Int32Array(refCount).fill(-1);
+  const colBest = new Int32Array(table.count).fill(0x7fffffff);
+  const colIdx = new Int32Array(table.count).fill(-1);
+  const seen = table.seen;
+  for (let i = 0; i < refCount; i++) {
+    const stamp = ++table.stamp;
+    const oa = i * WORDS;
+    let b1 = 0x7fffffff;
+    let b2 = 0x7fffffff;
+    let bi = -1;
+    for (let c = 0; c < HASH_CHUNKS; c++) {
+      const code = (a[oa + ((c * CHUNK_BITS) >> 5)]! >>> ((c * CHUNK_BITS) & 31)) & CHUNK_MASK;
+      const next = table.nexts[c]!;
+      for (let j = table.heads[c]![code]!; j >= 0; j = next[j]!) {
+        if (seen[j] === stamp) continue;
+        seen[j] = stamp;
+        const ob = j * WORDS;
+        let d = 0;
+        for (let k = 0; k < WORDS; k++) {
+          const x = a[oa + k]! ^ b[ob + k]!;
+          d += pc[x & 0xffff]! + pc[x >>> 16]!;
+        }
+        // Lowest index on ties, whichever piece found the pair first: the result depends on the inputs only.
+        if (d < b1 || (d === b1 && j < bi)) {
+          b2 = b1;
+          b1 = d;
+          bi = j;
+        } else if (d < b2) {
+          b2 = d;
+        }
+        if (d < colBest[j]! || (d === colBest[j]! && i < colIdx[j]!)) {
+          colBest[j] = d;
+          colIdx[j] = i;
+        }
+      }
+    }
+    best[i] = b1;
+    second[i] = b2;
+    bestIdx[i] = bi;
+  }
+  const refOut: number[] = [];
+  const qOut: number[] = [];
+  const dOut: number[] = [];
+  for (let i = 0; i < refCount; i++) {
+    const j = bestIdx[i]!;
+    if (j < 0 || colIdx[j] !== i || !(best[i]! < RATIO * second[i]!)) continue;
+    refOut.push(i);
+    qOut.push(j);
+    dOut.push(best[i]!);
+  }
+  return { count: refOut.length, reference: Int32Array.from(refOut), questioned: Int32Array.from(qOut), distance: Int32Array.from(dOut) };
+}
+
+/** ORB's 32 bytes as 8 little-endian 32-bit words (copied: the source may sit at any offset). */
+function descriptorWords(k: KeypointSet): Int32Array {
+  const bytes = new Uint8Array(k.count * 32);
+  bytes.set(k.descriptors.subarray(0, k.count * 32));
+  return new Int32Array(bytes.buffer);
+}
 
 export interface VerifyVerdict {
   key: string;
@@ -48,6 +181,7 @@ export interface VerifyVerdict {
   verified: boolean;
   /** Inliers of the fitted homography (0 when none could be fitted). */
   inliers: number;
+  /** Mutual ratio-test matches; with `geometry: false`, the votes. */
   matches: number;
   /** Keypoints of the candidate. */
   keypoints: number;
@@ -55,27 +189,25 @@ export interface VerifyVerdict {
   coverage: number;
 }
 
-/** The matcher's layout: descriptors as 32-bit words (ORB's 32 bytes are 8 words), float64 positions. */
-function toFeatureSet(k: KeypointSet): FeatureSet {
-  const bytes = new Uint8Array(k.count * 32);
-  bytes.set(k.descriptors.subarray(0, k.count * 32));
-  return { count: k.count, xy: Float64Array.from(k.xy), response: new Float32Array(k.count), descriptors: new Int32Array(bytes.buffer), words: 8 };
-}
-
-/** Verifies each candidate against the questioned keypoints; verdicts in the candidates' order. Deterministic. */
+/** Verifies (or, with `geometry: false`, votes for) each candidate against the questioned keypoints; verdicts in the candidates' order. Deterministic. */
 export async function verifyCandidates(questioned: KeypointSet, candidates: readonly VerifyCandidate[], options: Partial<VerifyOptions> = {}): Promise<VerifyVerdict[]> {
   const o: VerifyOptions = { ...DEFAULT_VERIFY_OPTIONS, ...options };
-  const cv = await loadOpenCv();
-  const query = toFeatureSet(questioned);
+  const cv = o.geometry ? await loadOpenCv() : undefined;
+  const table = buildQueryTable(descriptorWords(questioned), questioned.count);
   const out: VerifyVerdict[] = [];
   for (const c of candidates) {
-    const ref = toFeatureSet(c.keypoints);
+    const ref = c.keypoints;
     const verdict: VerifyVerdict = { key: c.key, verified: false, inliers: 0, matches: 0, keypoints: ref.count, coverage: 0 };
     out.push(verdict);
-    if (ref.count < 4 || query.count < 4) continue;
-    const m = matchMutualRatio(ref, query);
+    if (ref.count < 4 || questioned.count < 4) continue;
+    const m = matchHashed(descriptorWords(ref), ref.count, table);
+    if (!cv) {
+      for (let i = 0; i < m.count; i++) if (m.distance[i]! <= o.voteMaxDistance) verdict.matches++;
+      continue;
+    }
     verdict.matches = m.count;
-    if (m.count < 4) continue;
+    // Fewer matches than the least inliers accepted cannot verify: no fit.
+    if (m.count < Math.max(4, o.minInliers)) continue;
     const src = new Float64Array(2 * m.count);
     const dst = new Float64Array(2 * m.count);
     for (let i = 0; i < m.count; i++) {
@@ -83,20 +215,20 @@ export async function verifyCandidates(questioned: KeypointSet, candidates: read
       const b = m.questioned[i]!;
       src[2 * i] = ref.xy[2 * a]!;
       src[2 * i + 1] = ref.xy[2 * a + 1]!;
-      dst[2 * i] = query.xy[2 * b]!;
-      dst[2 * i + 1] = query.xy[2 * b + 1]!;
+      dst[2 * i] = questioned.xy[2 * b]!;
+      dst[2 * i + 1] = questioned.xy[2 * b + 1]!;
     }
     const fit = await robustHomography(cv, src, dst, m.count, o.threshold, 'magsac');
     if (!fit) continue;
     verdict.inliers = fit.inliers;
     const inlierPoints: Point[] = [];
     for (let i = 0; i < m.count; i++) if (fit.inlierMask[i]) inlierPoints.push([src[2 * i]!, src[2 * i + 1]!]);
-    verdict.coverage = Math.round((Math.abs(polygonArea(convexHull(inlierPoints))) / (c.keypoints.width * c.keypoints.height)) * 1e4) / 1e4;
+    verdict.coverage = Math.round((Math.abs(polygonArea(convexHull(inlierPoints))) / (ref.width * ref.height)) * 1e4) / 1e4;
     verdict.verified =
       fit.inliers >= o.minInliers &&
       fit.inliers >= o.minInlierRatio * m.count &&
       verdict.coverage >= o.minCoverage &&
-      implausibleWarp(fit.homography, c.keypoints.width, c.keypoints.height) === null;
+      implausibleWarp(fit.homography, ref.width, ref.height) === null;
   }
   return out;
 }

@@ -3,28 +3,26 @@
  * process: a query scores every candidate image against it instead of
  * reading every specimen record from the catalog.
  *
- * Freshness without a change feed: before each query a cheap signature of the
- * catalogue (its specimen count and the most recently updated specimen's id,
- * revision and update time) is compared with the one the index was built from.
- * Every write to a specimen moves its `updatedAt` forward (the service never
- * lets it go back), so when the signature differs only specimens updated since
- * the newest one indexed — less a margin for the clocks of other processes
- * sharing the catalog — are read again, newest first; a count that no longer
- * matches means deletions, found through the id list. Another process's write
- * stamped earlier than that margin could be missed until the next full
- * rebuild, which runs every FULL_REBUILD_MS as a safety net.
+ * Freshness: before each query the catalog's change marker is asked which
+ * specimens were written or deleted since the index last looked
+ * (`changedSince`); only those are read again, and a deleted one is dropped.
+ * When the catalog cannot list the changes (a first build, or a marker older
+ * than its change history) the index is rebuilt from a full scan. Writes of
+ * other processes sharing the catalog are seen the same way.
  *
  * The index holds every classification: visibility is decided per query by
  * the caller (hidden specimens are never candidates), as is the MRZ filter.
+ * Only descriptors of the current method are indexed: an image described by
+ * another version (`exemplar identify reindex` brings it up to date) is no
+ * candidate, since its descriptor does not compare with the query's.
  */
 import { DESCRIPTOR_METHOD, GLOBAL_DESCRIPTOR_LENGTH } from '@exemplar/image-pipeline';
 import type { ImageIdentification, Specimen } from '@exemplar/specimens-schema';
 import type { CatalogStore, SpecimenQuery } from '../stores/catalog.port';
 import { MAX_LIMIT } from '../stores/catalog.search';
 
-/** Writes of other processes stamped up to this long before the newest indexed update are still picked up. */
-const CLOCK_SKEW_MS = 5 * 60_000;
-const FULL_REBUILD_MS = 15 * 60_000;
+/** Past this many changed specimens a full scan (paged) is cheaper than reading each. */
+const MAX_INCREMENTAL_CHANGES = 500;
 
 /** One catalogued image identification can use. */
 export interface IndexedImage {
@@ -85,15 +83,11 @@ function indexSpecimen(s: Specimen): IndexedSpecimen {
 
 export class IdentifyIndex {
   private readonly specimens = new Map<string, IndexedSpecimen>();
-  private signature: string | undefined;
-  private newestUpdate = '';
-  private builtAt = 0;
+  /** The catalog's change marker the index reflects (-1: never built). */
+  private marker = -1;
   private refreshing: Promise<void> | undefined;
 
-  constructor(
-    private readonly catalog: CatalogStore,
-    private readonly now: () => number = Date.now,
-  ) {}
+  constructor(private readonly catalog: CatalogStore) {}
 
   /** Brings the index up to date with the catalog (concurrent callers share one refresh). */
   async refresh(): Promise<void> {
@@ -124,61 +118,50 @@ export class IdentifyIndex {
     return this.specimens.size;
   }
 
+  /** Indexed images, over every specimen. */
+  get imageCount(): number {
+    let n = 0;
+    for (const s of this.specimens.values()) n += s.images.length;
+    return n;
+  }
+
+  /** The keypoint object key of every indexed image. */
+  *keypointKeys(): Generator<string> {
+    for (const s of this.specimens.values()) for (const image of s.images) yield image.keypoints;
+  }
+
   private async update(): Promise<void> {
-    const [count, newest] = await Promise.all([this.catalog.specimens.count(), this.catalog.specimens.search({ sort: '-updatedAt', limit: 1 })]);
-    const s = newest.items[0];
-    const signature = s ? `${count}|${s.id}|${s.revision}|${s.updatedAt}` : `${count}`;
-    const stale = this.now() - this.builtAt >= FULL_REBUILD_MS;
-    if (signature === this.signature && !stale) return;
-    if (this.signature === undefined || stale) await this.rebuild();
-    else await this.catchUp(count);
-    this.signature = signature;
+    const changed = await this.catalog.specimens.changedSince(this.marker);
+    if (changed.reset || changed.changes.length > MAX_INCREMENTAL_CHANGES) {
+      // The marker is read before the scan: a write landing during it is listed again next time.
+      await this.rebuild();
+      this.marker = changed.marker;
+      return;
+    }
+    for (const { id, revision } of changed.changes) {
+      if (revision === null) {
+        this.specimens.delete(id);
+        continue;
+      }
+      if (this.specimens.get(id)?.revision === revision) continue;
+      const s = await this.catalog.specimens.get(id);
+      if (s) this.specimens.set(id, indexSpecimen(s));
+      else this.specimens.delete(id);
+    }
+    this.marker = changed.marker;
   }
 
   private async rebuild(): Promise<void> {
-    const builtAt = this.now();
     const next = new Map<string, IndexedSpecimen>();
-    let newest = '';
-    await this.scan({ limit: MAX_LIMIT, sort: 'createdAt' }, (s) => {
-      next.set(s.id, indexSpecimen(s));
-      if (s.updatedAt > newest) newest = s.updatedAt;
-      return true;
-    });
-    this.specimens.clear();
-    for (const [id, s] of next) this.specimens.set(id, s);
-    this.newestUpdate = newest;
-    this.builtAt = builtAt;
-  }
-
-  /** `count`: the catalog's specimen count just read for the signature (not read again). */
-  private async catchUp(count: number): Promise<void> {
-    const since = this.newestUpdate ? new Date(Date.parse(this.newestUpdate) - CLOCK_SKEW_MS).toISOString() : '';
-    let newest = this.newestUpdate;
-    await this.scan({ limit: MAX_LIMIT, sort: '-updatedAt' }, (s) => {
-      if (s.updatedAt < since) return false;
-      const known = this.specimens.get(s.id);
-      if (!known || known.revision !== s.revision || known.updatedAt !== s.updatedAt) this.specimens.set(s.id, indexSpecimen(s));
-      if (s.updatedAt > newest) newest = s.updatedAt;
-      return true;
-    });
-    this.newestUpdate = newest;
-    if (count !== this.specimens.size) {
-      const present = new Set<string>();
-      for await (const id of this.catalog.specimens.ids()) present.add(id);
-      for (const id of [...this.specimens.keys()]) if (!present.has(id)) this.specimens.delete(id);
-      // A specimen created and another deleted in the same interval, or a write older than the margin: start again.
-      if (present.size !== this.specimens.size) await this.rebuild();
-    }
-  }
-
-  /** Pages through a query until `visit` returns false. */
-  private async scan(query: SpecimenQuery, visit: (s: Specimen) => boolean): Promise<void> {
+    const query: SpecimenQuery = { limit: MAX_LIMIT, sort: 'createdAt' };
     for (let cursor: string | undefined; ; ) {
       const page = await this.catalog.specimens.search(cursor ? { ...query, cursor } : query);
-      for (const s of page.items) if (!visit(s)) return;
-      if (!page.nextCursor) return;
+      for (const s of page.items) next.set(s.id, indexSpecimen(s));
+      if (!page.nextCursor) break;
       cursor = page.nextCursor;
     }
+    this.specimens.clear();
+    for (const [id, s] of next) this.specimens.set(id, s);
   }
 }
 

@@ -13,12 +13,18 @@
  * adapters store it without a new port.
  *
  * A query scores every candidate image (narrowed by issuing state and
- * document code when the MRZ gave them) by global descriptor against an
- * in-memory index of the catalogue (identify-index.ts, brought up to date
- * before each query), verifies the best geometrically in the worker pool —
- * the next shortlist too when none of the first verifies — and ranks verified
- * candidates first by inliers. Another holder's document of the same type verifies on the
- * printed design and captions; the same document also on its personal data.
+ * document code when the MRZ gave them) two ways, in the worker pool: by
+ * global descriptor against an in-memory index of the catalogue
+ * (identify-index.ts, brought up to date before each query), and by votes —
+ * close, distinctive matches of the questioned keypoints with each
+ * candidate's strongest few hundred (identify.ts). The global descriptor
+ * ranks well a document filling the frame; the votes one seen small or
+ * steeply tilted on a textured background, which the bag of words ranks
+ * among unrelated documents. The best of both rankings are verified
+ * geometrically — the next shortlists too when none of the first verifies —
+ * and verified candidates rank first by inliers. Another holder's document
+ * of the same type verifies on the printed design and captions; the same
+ * document also on its personal data.
  */
 import {
   decodeKeypoints,
@@ -26,9 +32,11 @@ import {
   encodeKeypoints,
   isImageError,
   isPipelineError,
+  strongestKeypoints,
   type KeypointSet,
   type PipelinePool,
   type VerifyCandidate,
+  type VerifyOptions,
   type VerifyVerdict,
 } from '@exemplar/image-pipeline';
 import { getLightSource, type IdentificationCandidate, type IdentificationResult, type IdentifyFilter, type ImageIdentification } from '@exemplar/specimens-schema';
@@ -44,8 +52,12 @@ import type { Actor } from './actor';
 export const KEYPOINTS_OBJECT_NAME = `identify-${DESCRIPTOR_METHOD}.bin`;
 export const DEFAULT_TOP_K = 5;
 export const MAX_TOP_K = 50;
-/** Candidates (by global descriptor) verified geometrically; the rest keep their descriptor score only. */
+/** Candidates verified geometrically from each ranking (global descriptor, votes); the rest keep their descriptor score only. */
 const VERIFY_SHORTLIST = 12;
+/** A candidate's strongest keypoints that vote: enough to rank, few enough to vote over the whole catalogue per query. */
+const VOTE_KEYPOINTS = 300;
+/** Keypoint objects read at once when the vote keypoints of new images are loaded. */
+const KEYPOINT_READS = 8;
 /** Shortlists verified at most, the next only when none of the previous verified. */
 const VERIFY_ROUNDS = 2;
 /** Inliers at which the verification score reaches one half. */
@@ -78,6 +90,7 @@ interface CandidateImage {
   specimen: IndexedSpecimen;
   image: IndexedImage;
   similarity: number;
+  votes: number;
 }
 
 /** Reflected visible light: where the printed design, which identification recognises, shows. */
@@ -112,6 +125,8 @@ export class IdentifyService {
   private readonly limits: LimitsConfig;
   /** Keypoint objects never change (their key names the image and the method): a small LRU. */
   private readonly keypointCache = new Map<string, KeypointSet>();
+  /** The vote keypoints of every indexed image, by keypoint object key (null: the object is missing or damaged). */
+  private readonly voteKeypoints = new Map<string, KeypointSet | null>();
   private readonly index: IdentifyIndex;
 
   constructor(deps: IdentifyServiceDeps) {
@@ -162,26 +177,41 @@ export class IdentifyService {
     const images: CandidateImage[] = [];
     const queryNorm = descriptorNorm(questioned.global);
     for (const specimen of this.index.candidates({ classifications, issuingState: options.filter?.issuingState, documentCode: options.filter?.documentCode })) {
-      for (const image of specimen.images) images.push({ specimen, image, similarity: indexedSimilarity(questioned.global, queryNorm, image) });
+      for (const image of specimen.images) images.push({ specimen, image, similarity: indexedSimilarity(questioned.global, queryNorm, image), votes: 0 });
     }
     // Deterministic order on ties: ids break them.
-    images.sort((a, b) => b.similarity - a.similarity || a.specimen.id.localeCompare(b.specimen.id) || a.image.captureId.localeCompare(b.image.captureId) || a.image.lightSource.localeCompare(b.image.lightSource));
+    const byId = (a: CandidateImage, b: CandidateImage) => a.specimen.id.localeCompare(b.specimen.id) || a.image.captureId.localeCompare(b.image.captureId) || a.image.lightSource.localeCompare(b.image.lightSource);
+    images.sort((a, b) => b.similarity - a.similarity || byId(a, b));
+
+    await this.loadVoteKeypoints(images.map((c) => c.image.keypoints));
+    const voters: VerifyCandidate[] = [];
+    images.forEach((c, i) => {
+      const keypoints = this.voteKeypoints.get(c.image.keypoints);
+      if (keypoints) voters.push({ key: String(i), keypoints });
+    });
+    for (const v of await this.verify(pool, questioned.keypoints, voters, { geometry: false }, options.signal, false)) images[Number(v.key)]!.votes = v.matches;
+    const byVotes = images.map((_, i) => i).sort((a, b) => images[b]!.votes - images[a]!.votes || a - b);
+
     const batch = Math.max(VERIFY_SHORTLIST, k);
     const verdicts: VerifyVerdict[] = [];
-    let verifiedCount = 0;
-    // The global descriptor ranks a small, steep or dim photo less reliably: when nothing in the shortlist
-    // verifies, the next candidates get one more chance before the answer is "no match".
+    const checked = new Set<number>();
+    // A small, steep or dim photo is ranked less reliably: when nothing in the shortlist verifies, the
+    // next candidates of both rankings get one more chance before the answer is "no match".
     for (let round = 0, from = 0; round < VERIFY_ROUNDS && from < images.length; round++, from += batch) {
       const candidates: VerifyCandidate[] = [];
-      for (let i = from; i < Math.min(images.length, from + batch); i++) {
-        const keypoints = await this.keypoints(images[i]!.image.keypoints);
-        if (keypoints) candidates.push({ key: String(i), keypoints });
+      for (let r = from; r < Math.min(images.length, from + batch); r++) {
+        for (const i of [r, byVotes[r]!]) {
+          if (checked.has(i)) continue;
+          checked.add(i);
+          const keypoints = await this.keypoints(images[i]!.image.keypoints);
+          if (keypoints) candidates.push({ key: String(i), keypoints });
+        }
       }
-      verifiedCount += candidates.length;
-      const found = await this.verify(pool, questioned.keypoints, candidates, options.signal);
+      const found = await this.verify(pool, questioned.keypoints, candidates, {}, options.signal, true);
       verdicts.push(...found);
       if (found.some((v) => v.verified)) break;
     }
+    const verifiedCount = verdicts.length;
     const byIndex = new Map(verdicts.map((v) => [Number(v.key), v]));
 
     // One entry per capture: its best image.
@@ -218,15 +248,56 @@ export class IdentifyService {
     };
   }
 
-  /** One task per worker thread, candidates dealt round-robin (the best-scored spread over all), so a query uses every core. */
-  private async verify(pool: PipelinePool, questioned: KeypointSet, candidates: readonly VerifyCandidate[], signal: AbortSignal | undefined): Promise<VerifyVerdict[]> {
+  /**
+   * One task per worker thread, so a query uses every core. Verification deals the candidates round-robin
+   * (their costs vary with their matches); votes cost alike, and go in contiguous parts.
+   */
+  private async verify(
+    pool: PipelinePool,
+    questioned: KeypointSet,
+    candidates: readonly VerifyCandidate[],
+    verifyOptions: Partial<VerifyOptions>,
+    signal: AbortSignal | undefined,
+    roundRobin: boolean,
+  ): Promise<VerifyVerdict[]> {
     if (candidates.length === 0) return [];
     const tasks = Math.max(1, Math.min(pool.stats().threads, candidates.length));
-    const parts = Array.from({ length: tasks }, (_, t) => candidates.filter((_c, i) => i % tasks === t));
+    const size = Math.ceil(candidates.length / tasks);
+    const parts = Array.from({ length: tasks }, (_, t) => (roundRobin ? candidates.filter((_c, i) => i % tasks === t) : candidates.slice(t * size, (t + 1) * size)));
     try {
-      return (await Promise.all(parts.map((p) => pool.identifyVerify(questioned, p, {}, { signal })))).flat();
+      return (await Promise.all(parts.map((p) => pool.identifyVerify(questioned, p, verifyOptions, { signal })))).flat();
     } catch (err) {
       throw pipelineFailure(err, 'identification');
+    }
+  }
+
+  /** Reads the vote keypoints of images not seen before (a few objects at a time); forgets those of images no longer indexed. */
+  private async loadVoteKeypoints(keys: readonly string[]): Promise<void> {
+    const missing = [...new Set(keys.filter((key) => !this.voteKeypoints.has(key)))];
+    for (let i = 0; i < missing.length; i += KEYPOINT_READS) {
+      await Promise.all(
+        missing.slice(i, i + KEYPOINT_READS).map(async (key) => {
+          const k = await this.readKeypoints(key);
+          this.voteKeypoints.set(key, k ? copyKeypoints(strongestKeypoints(k, VOTE_KEYPOINTS)) : null);
+        }),
+      );
+    }
+    const indexed = this.index.imageCount;
+    if (this.voteKeypoints.size > indexed + KEYPOINT_CACHE_ENTRIES) {
+      const live = new Set(this.index.keypointKeys());
+      for (const key of [...this.voteKeypoints.keys()]) if (!live.has(key)) this.voteKeypoints.delete(key);
+    }
+  }
+
+  /** A keypoint object, decoded; undefined when it is missing or damaged. */
+  private async readKeypoints(key: string): Promise<KeypointSet | undefined> {
+    try {
+      return decodeKeypoints(await readAll(await this.objects.get(key)));
+    } catch (err) {
+      // A missing or damaged keypoint object only drops that image from identification; `exemplar verify` reports the object.
+      if (err instanceof ExemplarError && err.code === 'OBJECT_NOT_FOUND') return undefined;
+      if (err instanceof RangeError) return undefined;
+      throw err;
     }
   }
 
@@ -237,19 +308,18 @@ export class IdentifyService {
       this.keypointCache.set(key, cached);
       return cached;
     }
-    let k: KeypointSet;
-    try {
-      k = decodeKeypoints(await readAll(await this.objects.get(key)));
-    } catch (err) {
-      // A missing or damaged keypoint object only drops that image from verification; `exemplar verify` reports the object.
-      if (err instanceof ExemplarError && err.code === 'OBJECT_NOT_FOUND') return undefined;
-      if (err instanceof RangeError) return undefined;
-      throw err;
-    }
+    const k = await this.readKeypoints(key);
+    if (!k) return undefined;
     this.keypointCache.set(key, k);
+    if (!this.voteKeypoints.has(key)) this.voteKeypoints.set(key, copyKeypoints(strongestKeypoints(k, VOTE_KEYPOINTS)));
     while (this.keypointCache.size > KEYPOINT_CACHE_ENTRIES) this.keypointCache.delete(this.keypointCache.keys().next().value!);
     return k;
   }
+}
+
+/** A copy that owns its memory (a subset would keep the whole object's arrays alive). */
+function copyKeypoints(k: KeypointSet): KeypointSet {
+  return { ...k, xy: new Float32Array(k.xy), descriptors: new Uint8Array(k.descriptors) };
 }
 
 /** Verified first, by inliers; then by descriptor similarity; ids last, so the order is total. */
