@@ -11,6 +11,7 @@ import { registerCompareCommand } from './compare';
 import { registerExhibitCommand } from './exhibit';
 import { registerExchangeCommand } from './exchange';
 import { registerExportCommand } from './export';
+import { registerIdentifyCommand } from './identify';
 import { registerImportCommand } from './import';
 import { registerMrzCommand } from './mrz';
 import { registerRegisterCommand } from './register';
@@ -39,6 +40,7 @@ const REGISTRARS: CommandRegistrar[] = [
   registerAuditCommand,
   registerUsersCommand,
   registerExhibitCommand,
+  registerIdentifyCommand,
 ];
 
 export function buildProgram(io: CliIo = processIo, version = readVersion()): Command {

@@ -49,7 +49,9 @@ import type { CatalogStore } from '../stores/catalog.port';
 import { objectKeys, type ObjectStore } from '../stores/objects.port';
 import type { Actor } from './actor';
 
-export const KEYPOINTS_OBJECT_NAME = `identify-${DESCRIPTOR_METHOD}.bin`;
+/** Keypoint objects of every method version are named so (beside the image's derivatives). */
+export const KEYPOINTS_OBJECT_PREFIX = 'identify-';
+export const KEYPOINTS_OBJECT_NAME = `${KEYPOINTS_OBJECT_PREFIX}${DESCRIPTOR_METHOD}.bin`;
 export const DEFAULT_TOP_K = 5;
 export const MAX_TOP_K = 50;
 /** Candidates verified geometrically from each ranking (global descriptor, votes); the rest keep their descriptor score only. */
