@@ -84,7 +84,6 @@ export function ComparisonViewer({ comparison, initialMode, initialLight, onMode
   const lightId = useStoreSelector(store, (s) => s.light);
   const selected = useStoreSelector(store, (s) => s.selectedRegion);
   const showRegions = useStoreSelector(store, (s) => s.showRegions);
-  const hovered = useStoreSelector(store, (s) => s.hovered);
   const mode = modeById(modeId);
   const light = lights.find((l) => l.lightSource === lightId) ?? lights[0];
   const [help, setHelp] = useState(false);
@@ -121,7 +120,7 @@ export function ComparisonViewer({ comparison, initialMode, initialLight, onMode
   const overlay = light ? (
     <>
       <RegionOverlay regions={light.regions} selected={selected} visible={showRegions} />
-      <FindingOverlay findings={light.findings} selected={selected} hovered={hovered} visible={showRegions} />
+      <FindingOverlay findings={light.findings} store={store} />
     </>
   ) : null;
   const flaggedCount = light?.regions.filter((r) => !r.personalised).length ?? 0;

@@ -1,12 +1,18 @@
+import { useStoreSelector } from '../../shared/store/store';
+import type { CompareStore } from './store';
 import type { Finding } from './types';
 
 /**
  * Findings over the image: boxes in the findings colour (magenta, as the
  * pipeline's heatmap outlines), drawn doubled — a dark halo under a bright
  * frame — so they read apart from the region outlines and from personal
- * data (cyan) on any background. The selected and the highlighted one stand out.
+ * data (cyan) on any background. The selected and the highlighted one stand
+ * out; it follows the store itself, so a hover in the list redraws only this.
  */
-export function FindingOverlay({ findings, selected, hovered, visible }: { findings: Finding[]; selected: string | null; hovered: string | null; visible: boolean }) {
+export function FindingOverlay({ findings, store }: { findings: Finding[]; store: CompareStore }) {
+  const selected = useStoreSelector(store, (s) => s.selectedRegion);
+  const hovered = useStoreSelector(store, (s) => s.hovered);
+  const visible = useStoreSelector(store, (s) => s.showRegions);
   if (!visible || findings.length === 0) return null;
   return (
     <g className="findings-overlay">
