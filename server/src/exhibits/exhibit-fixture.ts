@@ -6,6 +6,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
+import yauzl from 'yauzl';
 import { FsObjectStore } from '../stores/objects.fs';
 import { objectKeys } from '../stores/objects.port';
 import { makeTestImage, sha256 } from '../test-helpers';
@@ -170,4 +171,25 @@ export async function makeExhibitFixture(): Promise<ExhibitFixture> {
     return Buffer.concat(chunks);
   };
   return { input, load, objects, keys, dir, cleanup: () => fs.rm(dir, { recursive: true, force: true }) };
+}
+
+/** The entries of a bundle by path, in archive order (for tests that read what a bundle holds). */
+export async function unzipBundle(bundle: Buffer): Promise<Map<string, Buffer>> {
+  // Lazy: with eager entries yauzl may emit them before a listener is attached.
+  const zip = await yauzl.fromBufferPromise(bundle, { lazyEntries: true });
+  const files = new Map<string, Buffer>();
+  for (;;) {
+    const entry = await new Promise<yauzl.Entry | null>((resolve, reject) => {
+      zip.once('entry', resolve);
+      zip.once('end', () => resolve(null));
+      zip.once('error', reject);
+      zip.readEntry();
+    });
+    zip.removeAllListeners('entry').removeAllListeners('end').removeAllListeners('error');
+    if (!entry) break;
+    const chunks: Buffer[] = [];
+    for await (const c of await zip.openReadStreamPromise(entry)) chunks.push(c as Buffer);
+    files.set(entry.fileName, Buffer.concat(chunks));
+  }
+  return files;
 }

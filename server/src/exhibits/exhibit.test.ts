@@ -3,11 +3,10 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
-import yauzl from 'yauzl';
 import { ZipFile } from 'yazl';
 import { isExemplarError } from '../errors';
 import { sha256 } from '../test-helpers';
-import { FIXTURE_MRZ, makeExhibitFixture, type ExhibitFixture } from './exhibit-fixture';
+import { FIXTURE_MRZ, makeExhibitFixture, unzipBundle as unzip, type ExhibitFixture } from './exhibit-fixture';
 import { pdfTextRuns } from './pdf-text';
 import { buildExhibit, buildExhibitReport, chainAuditEntry, manifestEntriesHash, verifyBundle, type AuditEntry, type BuiltExhibit, type ExhibitManifest } from './index';
 
@@ -22,26 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await fx?.cleanup();
 });
-
-async function unzip(bundle: Buffer): Promise<Map<string, Buffer>> {
-  // Lazy: with eager entries yauzl may emit them before a listener is attached.
-  const zip = await yauzl.fromBufferPromise(bundle, { lazyEntries: true });
-  const files = new Map<string, Buffer>();
-  for (;;) {
-    const entry = await new Promise<yauzl.Entry | null>((resolve, reject) => {
-      zip.once('entry', resolve);
-      zip.once('end', () => resolve(null));
-      zip.once('error', reject);
-      zip.readEntry();
-    });
-    zip.removeAllListeners('entry').removeAllListeners('end').removeAllListeners('error');
-    if (!entry) break;
-    const chunks: Buffer[] = [];
-    for await (const c of await zip.openReadStreamPromise(entry)) chunks.push(c as Buffer);
-    files.set(entry.fileName, Buffer.concat(chunks));
-  }
-  return files;
-}
 
 async function rezip(files: Map<string, Buffer>): Promise<Buffer> {
   const zip = new ZipFile();
