@@ -7,6 +7,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { AppContext } from '../context';
+import { DESCRIPTOR_METHOD } from '@exemplar/image-pipeline';
+import { SqliteCatalogStore } from '../stores/catalog.sqlite';
 import { makeTestImage, MINIMAL_SPECIMEN, openTestContext } from '../test-helpers';
 import { LOCAL_ACTOR } from './actor';
 import { IdentifyIndex, indexedSimilarity, type IndexFilter } from './identify-index';
@@ -15,6 +17,7 @@ jest.setTimeout(300_000);
 
 let context: AppContext;
 let dataDir: string;
+let catalogFile: string;
 let seed = 0;
 
 const ALL: IndexFilter = { classifications: ['public', 'restricted', 'confidential'] };
@@ -30,7 +33,10 @@ async function specimenWithImage(extra: Record<string, unknown> = {}, lightSourc
 const ids = (index: IdentifyIndex, filter: IndexFilter = ALL) => [...index.candidates(filter)].map((s) => s.id).sort();
 
 beforeAll(async () => {
-  ({ context, dataDir } = await openTestContext());
+  let config;
+  ({ context, dataDir, config } = await openTestContext());
+  if (config.catalog.kind !== 'sqlite') throw new Error('these tests run on the embedded catalog');
+  catalogFile = config.catalog.path;
 });
 
 afterAll(async () => {
@@ -92,4 +98,31 @@ it('leaves out images without an identification descriptor (lights identificatio
   await index.refresh();
   expect(ids(index, { ...ALL, issuingState: 'FIN' })).toEqual([]);
   expect(ids(index)).not.toContain(uv.id);
+});
+
+it('sees the writes and deletions of another process sharing the catalog, and only descriptors of the current method', async () => {
+  const index = new IdentifyIndex(context.catalog);
+  const a = await specimenWithImage({ issuingState: 'ISL' });
+  const b = await specimenWithImage({ issuingState: 'ISL' });
+  await index.refresh();
+  const isl = { ...ALL, issuingState: 'ISL' };
+  expect(ids(index, isl)).toEqual([a.id, b.id].sort());
+
+  // Another process: its own connection to the same file, writing straight to the catalog.
+  const other = new SqliteCatalogStore({ file: catalogFile });
+  await other.init();
+  try {
+    const s = (await other.specimens.get(a.id))!;
+    const image = s.captures[0]!.images[0]!;
+    const old = { ...s, revision: s.revision + 1, captures: [{ ...s.captures[0]!, images: [{ ...image, identification: { ...image.identification!, method: 'orb-lsh-v1' as const } }] }] };
+    expect(image.identification!.method).toBe(DESCRIPTOR_METHOD);
+    await other.specimens.replace(a.id, s.revision, old);
+    await other.specimens.delete(b.id);
+  } finally {
+    await other.close();
+  }
+  await index.refresh();
+  // a's only image is of another method version: no candidate; b is gone.
+  expect(ids(index, isl)).toEqual([]);
+  expect(index.size).toBeGreaterThan(0);
 });
