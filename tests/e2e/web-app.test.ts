@@ -7,7 +7,8 @@
  * A new user searches the library, opens the genuine demo passport, switches
  * light source (zoom and pan stay), uploads the images of a demo counterfeit as
  * the questioned document, runs the comparison, and sees the flagged regions
- * in every viewer mode under every light source.
+ * in every viewer mode under every light source; a forgery with an overtyped
+ * MRZ date of birth shows its failing check digits in words and boxed.
  *
  * Needs `npm run build` (web/dist and the compiled pipeline workers).
  * Screenshots go to artifacts/e2e/ (not committed). Waits are on render
@@ -34,6 +35,8 @@ const ARTIFACTS = path.join(ROOT, 'artifacts', 'e2e');
 const GENUINE = 'uto-passport-2019-a';
 /** A counterfeit faithful in white light and IR, but without the UV-only emblem. */
 const COUNTERFEIT = 'uto-passport-2019-missing-uv-emblem';
+/** A forgery whose MRZ date of birth was overtyped without recomputing the check digits: the comparison reports MRZ findings. */
+const ALTERED_BIRTH_DATE = 'uto-passport-2019-altered-birth-date';
 /** A comparison under load on two shared cores can take minutes; the test waits for the job, not a time. */
 const JOB_WAIT_MS = 1_500_000;
 const VIEW_WAIT_MS = 120_000;
@@ -44,6 +47,7 @@ let browser: Browser;
 let page: Page;
 let genuine: Specimen;
 let counterfeit: Specimen;
+let altered: Specimen;
 let questionedFiles: string[];
 /** The examiner's session token, as `Authorization: Bearer`, for what the test fetches outside the browser. */
 let authorization: string;
@@ -84,7 +88,7 @@ beforeAll(async () => {
   });
   const context = await openContext(config);
   // The genuine passport and one counterfeit of it (seeding a key also seeds the genuine it imitates).
-  const seeded = await seedDemoLibrary(context, { keys: [COUNTERFEIT] });
+  const seeded = await seedDemoLibrary(context, { keys: [COUNTERFEIT, ALTERED_BIRTH_DATE] });
   server = await startServer(config, { context, handleSignals: false });
   await context.services.auth.createUser(EXAMINER, systemActor('test'));
   await context.services.auth.createUser(PROSECUTOR, systemActor('test'));
@@ -101,6 +105,7 @@ beforeAll(async () => {
   const ids = new Map(seeded.created.map((c) => [c.key, c.id]));
   genuine = await apiJson<Specimen>(`/api/specimens/${ids.get(GENUINE)}`);
   counterfeit = await apiJson<Specimen>(`/api/specimens/${ids.get(COUNTERFEIT)}`);
+  altered = await apiJson<Specimen>(`/api/specimens/${ids.get(ALTERED_BIRTH_DATE)}`);
   // The questioned document: the counterfeit's originals, as a border officer's files named by light source.
   questionedFiles = [];
   for (const image of counterfeit.captures[0]!.images) {
@@ -237,6 +242,41 @@ test('search → specimen → light switch keeps the view → upload questioned 
   }
   // The missing emblem is flagged under UV, where it should glow.
   expect(flaggedPerLight['uv-365']).toBeGreaterThan(0);
+});
+
+test('the altered date of birth: the comparison lists the failing MRZ check digits in words and boxes them in every viewer', async () => {
+  // The forgery's white image against the genuine reference, named by its stored hash (no upload: the upload flow is covered above).
+  const white = altered.captures[0]!.images.find((i) => i.lightSource === 'white')!;
+  const { id } = await apiJson<{ id: string }>('/api/comparisons', {
+    method: 'POST',
+    body: { reference: { specimenId: genuine.id, captureId: genuine.captures[0]!.id }, questioned: { images: { white: white.sha256 } }, notes: 'E2E altered date of birth' },
+  });
+  await page.goto(`${server.url}/comparisons/${id}?light=white&mode=side-by-side`);
+  await page.locator('.compare, .state--error').first().waitFor({ timeout: JOB_WAIT_MS });
+  const failure = page.locator('.state--error');
+  if (await failure.count()) throw new Error(`the comparison did not finish: ${await failure.textContent()}`);
+
+  const checks = page.getByRole('region', { name: /^Document checks/ });
+  await checks.waitFor();
+  const first = checks.getByRole('button', { name: /^Zoom to finding M1: MRZ check digits? fails?: date of birth/ });
+  await first.waitFor();
+  expect(await checks.textContent()).toMatch(/Date of birth \d{6} \(YYMMDD\): check digit read as \d, but the data as read give \d\./);
+  await viewersSettled('.compare__stage');
+  // Keyboard: M zooms every view to the first finding, whose box is drawn, selected and on screen in both viewers.
+  await page.keyboard.press('m');
+  expect(await first.getAttribute('aria-pressed')).toBe('true');
+  await viewersSettled('.compare__stage');
+  const boxes = await page.evaluate(() => {
+    const stage = document.querySelector('.compare__stage')!;
+    const s = stage.getBoundingClientRect();
+    return [...stage.querySelectorAll('.viewer')].map((v) => {
+      const frame = v.querySelector('.finding--selected[data-finding-id="m1"] .finding__frame');
+      const r = frame?.getBoundingClientRect();
+      return Boolean(r && r.width > 0 && r.height > 0 && r.right > s.left && r.left < s.right && r.bottom > s.top && r.top < s.bottom);
+    });
+  });
+  expect(boxes).toEqual([true, true]);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'compare-findings-white.png') });
 });
 
 test('a prosecutor logs in, opens an assigned case and downloads its exhibit report and bundle with their SHA-256 checked', async () => {
