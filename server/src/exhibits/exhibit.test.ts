@@ -224,8 +224,9 @@ describe('buildExhibit', () => {
     for (const l of input.comparisons[0]!.lights) delete l.findings;
     const report = await buildExhibitReport(input, fx.load);
     const runs = pdfTextRuns(report);
-    expect(runs.filter((r) => r.startsWith('Not recorded: this comparison was made before document checks'))).toHaveLength(2);
+    expect(runs.filter((r) => r.startsWith('Not recorded: the record of this comparison holds no document checks'))).toHaveLength(2);
     expect(runs).not.toContain('mrz-check-failed');
+    expect(runs.join('')).toContain('2 light sources with no document checks on record');
     expect(report.equals(built.report)).toBe(false);
     const moved = structuredClone(fx.input);
     moved.comparisons[0]!.lights[0]!.findings![0]!.box.x += 1;

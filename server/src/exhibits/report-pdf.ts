@@ -383,7 +383,7 @@ function findingSubject(f: ExhibitFinding): string {
 function writeFindings(r: ReportWriter, light: ExhibitComparisonLight): void {
   r.heading('Document-check findings', 11);
   if (light.findings === undefined) {
-    r.paragraph('Not recorded: this comparison was made before document checks (MRZ check digits) were recorded.', { size: 9, colour: GREY });
+    r.paragraph('Not recorded: the record of this comparison holds no document checks (MRZ check digits).', { size: 9, colour: GREY });
     r.doc.moveDown(0.5);
     return;
   }
@@ -440,7 +440,7 @@ function findingsSummary(input: ExhibitInput): string {
       else if (l.findings.length) lines.push(`${c.id}, ${lightLabel(l.lightSource)}: ${l.findings.map((f) => `${f.kind}${f.fields?.length ? ` (${f.fields.join(', ')})` : ''}`).join('; ')}`);
     }
   }
-  if (unrecorded) lines.push(`${unrecorded} light source${unrecorded > 1 ? 's' : ''} compared before findings were recorded`);
+  if (unrecorded) lines.push(`${unrecorded} light source${unrecorded > 1 ? 's' : ''} with no document checks on record`);
   return lines.join('\n') || 'none';
 }
 

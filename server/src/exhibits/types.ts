@@ -129,8 +129,9 @@ export interface ExhibitComparisonLight {
   zoneVerdicts: ExhibitZoneVerdict[];
   /**
    * Findings of this light (failing MRZ check digits, overtyped characters).
-   * Absent for a comparison recorded before findings existed: the report then
-   * says they were not recorded, never that there were none.
+   * Absent when the comparison's record holds none (results made before
+   * findings existed): the report then says they were not recorded, never
+   * that there were none.
    */
   findings?: ExhibitFinding[];
 }
