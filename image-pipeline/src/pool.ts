@@ -2,8 +2,9 @@
  * The typed client of the pipeline's worker pool — the only way the server
  * runs OpenCV. Tasks run in worker threads (piscina) loaded from the
  * compiled `dist/worker/entry.js`; this module only decodes images with
- * sharp (libuv threads, not the event loop), moves pixel buffers to the
- * workers as transferred ArrayBuffers and gets plain data back.
+ * sharp (libuv threads, not the event loop), hands pixel buffers to the
+ * workers (transferred, or in shared memory where several tasks read the
+ * same image) and gets plain data back.
  *
  * Bounded everywhere:
  * - queue: at most `maxQueue` tasks wait for a thread; beyond that a call
@@ -202,6 +203,21 @@ function ownBuffer(img: PixelImage): { image: PixelImage; buffer: ArrayBuffer } 
   return { image: { ...img, data: copy }, buffer: copy.buffer };
 }
 
+/**
+ * Decoded pixels copied once into shared memory, which every task of a
+ * capture comparison reads in place: the anchor's images go to the
+ * alignment, the MRZ read and the comparison. Transferring would need a copy
+ * per task, and sharp's buffers cannot be transferred at all (posting one
+ * clones it: a copy on each side). Tasks only read their input pixels.
+ */
+function sharedPixels(img: AnalysisImage): AnalysisImage {
+  const data = new Uint8Array(new SharedArrayBuffer(img.data.byteLength));
+  data.set(img.data);
+  return { ...img, data };
+}
+
+const pixelsOf = (img: AnalysisImage): PixelImage => ({ data: img.data, width: img.width, height: img.height, channels: img.channels });
+
 function keypointBuffers(k: KeypointSet): KeypointSet {
   // Copies, so the caller's arrays stay usable after the transfer.
   return { ...k, xy: new Float32Array(k.xy), descriptors: new Uint8Array(k.descriptors) };
@@ -390,7 +406,7 @@ class Pool implements PipelinePool {
     const progress = (stage: string, fraction: number) => run.onProgress?.({ stage, fraction: Math.min(1, Math.max(0, fraction)) });
     const maxLongEdge = input.decode?.maxLongEdge ?? DEFAULT_ANALYSIS_LONG_EDGE;
     const decodeOne = (file: string, light: string): Promise<AnalysisImage> =>
-      decodeForAnalysis(file, { channels: LIGHT_PROFILES[lightProfileFor(light)!].colour === 'grey' ? 'grey' : 'rgb', maxLongEdge, maxPixels: input.decode?.maxPixels });
+      decodeForAnalysis(file, { channels: LIGHT_PROFILES[lightProfileFor(light)!].colour === 'grey' ? 'grey' : 'rgb', maxLongEdge, maxPixels: input.decode?.maxPixels }).then(sharedPixels);
 
     progress('decode', 0);
     // Decoded pixels are held only for the lights about to be compared: the anchor, and (during alignment,
@@ -416,15 +432,13 @@ class Pool implements PipelinePool {
     const tDecoded = performance.now();
     progress('align', 0.1);
 
-    const copy = (img: AnalysisImage): PixelImage => ({ data: new Uint8Array(img.data), width: img.width, height: img.height, channels: img.channels });
     // The MRZ is read on the questioned image as taken, in a task of its own beside the alignment (which
     // leaves the other workers idle); what it finds is placed in the reference frame once the homography is known.
-    const alignment = this.align(copy(refA), copy(qA), input.align ?? {}, run);
+    const alignment = this.run({ op: 'align', reference: pixelsOf(refA), questioned: pixelsOf(qA), options: input.align ?? {} }, [], run);
     const mrzZones = mrzZonesFor(input.reference.zones ?? [], anchor);
     let mrzRead: Promise<MrzReadResult> | undefined;
     if (mrzZones.length > 0 && lightProfileFor(anchor) === 'white') {
-      const img = ownBuffer(copy(qA));
-      mrzRead = this.run({ op: 'read-mrz', image: img.image }, [img.buffer], run);
+      mrzRead = this.run({ op: 'read-mrz', image: pixelsOf(qA) }, [], run);
       // Awaited after the alignment; an alignment failure must not leave its rejection unhandled.
       mrzRead.catch(() => undefined);
     }
@@ -462,21 +476,19 @@ class Pool implements PipelinePool {
       const qSize: [number, number] = [Math.round(q.width / q.scale), Math.round(q.height / q.scale)];
       const hOriginal = light === anchor ? anchorH : homographyForLight(anchorH, anchorSizes, { reference: refSize, questioned: qSize });
       const zones = (input.reference.zones ?? []).map((z) => scaleZone(z, ref.scale));
-      const r = ownBuffer(ref);
-      const qq = ownBuffer(q);
       const value = await this.run(
         {
           op: 'compare-light',
           lightSource: light,
-          reference: r.image,
-          questioned: qq.image,
+          reference: pixelsOf(ref),
+          questioned: pixelsOf(q),
           homography: toAnalysis(hOriginal, ref.scale, q.scale),
           ...(light !== anchor && { registration: { anchorLight: anchor, options: { ...input.refine, maxShiftPx: (input.refine?.maxShiftPx ?? DEFAULT_LIGHT_REFINE_OPTIONS.maxShiftPx) * ref.scale } } }),
           zones,
           params: input.compare ?? {},
           readMrz: false,
         },
-        [r.buffer, qq.buffer],
+        [],
         run,
       );
       const mrz = light === anchor ? await mrzPlaced : undefined;

@@ -1,7 +1,8 @@
 /**
  * Messages between the pool (`pool.ts`, the server's thread) and the worker
  * threads (`entry.ts`). Everything is plain data: typed arrays travel as
- * transferred ArrayBuffers, results come back as structured clones.
+ * transferred ArrayBuffers or in SharedArrayBuffers (read only by the
+ * task), results come back as structured clones.
  */
 import type { AlignOptions, AlignResult } from '../ops/align-types';
 import type { CompareParams, CompareResult } from '../ops/compare';
