@@ -359,10 +359,21 @@ async function renderHeatmap(
   // Dimmed grey levels, and the shade of pixels not compared, as tables: most pixels need nothing else.
   const dim = Uint8Array.from({ length: 256 }, (_, g) => Math.round(40 + 0.55 * g));
   const dark = Uint8Array.from(dim, (g) => Math.round(g * 0.35));
+  // Working cells whose four bilinear corners all score at most 0.2 colour nothing: most of the page.
+  const colStep = sw > 1 ? 1 : 0;
+  const rowStep = sw > 1 && sh > 1 ? sw : 0;
+  const hot = new Uint8Array(sw * sh);
+  for (let r = 0; r < sh; r++) {
+    for (let q = 0; q < sw; q++) {
+      const o = r * sw + q;
+      if (r + (rowStep ? 1 : 0) >= sh || q + colStep >= sw) continue;
+      if (S[o]! > 0.2 || S[o + colStep]! > 0.2 || S[o + rowStep]! > 0.2 || S[o + rowStep + colStep]! > 0.2) hot[o] = 1;
+    }
+  }
   const rgb = new Uint8Array(outW * outH * 3);
   for (let y = 0, i = 0, k = 0; y < outH; y++) {
     const r0 = ay.i0[y]! * sw;
-    const r1 = sw > 1 && sh > 1 ? r0 + sw : r0;
+    const r1 = r0 + rowStep;
     const ty = ay.t[y]!;
     const vrow = ay.near[y]! * sw;
     for (let x = 0; x < outW; x++, i++, k += 3) {
@@ -373,15 +384,15 @@ async function renderHeatmap(
       }
       const g = dim[grey]!;
       const c0 = ax.i0[x]!;
-      const c1 = sw > 1 ? c0 + 1 : c0;
+      if (!hot[r0 + c0]) {
+        rgb[k] = rgb[k + 1] = rgb[k + 2] = g;
+        continue;
+      }
+      const c1 = c0 + colStep;
       const s00 = S[r0 + c0]!;
       const s01 = S[r0 + c1]!;
       const s10 = S[r1 + c0]!;
       const s11 = S[r1 + c1]!;
-      if (s00 <= 0.2 && s01 <= 0.2 && s10 <= 0.2 && s11 <= 0.2) {
-        rgb[k] = rgb[k + 1] = rgb[k + 2] = g;
-        continue;
-      }
       const tx = ax.t[x]!;
       const val = (1 - ty) * ((1 - tx) * s00 + tx * s01) + ty * ((1 - tx) * s10 + tx * s11);
       if (val <= 0.2) {

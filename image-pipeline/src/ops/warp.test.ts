@@ -100,4 +100,52 @@ describe('validityMask', () => {
     expect(full.slice(0, 100).filter((v) => v).length).toBe(60);
     expect(half.slice(0, 50).filter((v) => v).length).toBe(30);
   });
+
+  it('equals the pixel-by-pixel definition for rotations, perspective, mirrors and the identity', () => {
+    // The mask fills each row's run of valid pixels between its tested ends; here every pixel is tested.
+    const perPixel = (h: number[], rw: number, rh: number, qw: number, qh: number, gw: number, gh: number) => {
+      const out = new Uint8Array(gw * gh);
+      const [a, b, c, d, e, f, g, i, j] = h as [number, number, number, number, number, number, number, number, number];
+      const cx = (rw - 1) / 2;
+      const cy = (rh - 1) / 2;
+      const side = Math.sign(g * cx + i * cy + j) || 1;
+      for (let gy = 0; gy < gh; gy++) {
+        for (let gx = 0; gx < gw; gx++) {
+          const x = ((gx + 0.5) * rw) / gw - 0.5;
+          const y = ((gy + 0.5) * rh) / gh - 0.5;
+          const w = g * x + i * y + j;
+          if (w * side <= 1e-12) continue;
+          const u = (a * x + b * y + c) / w;
+          const v = (d * x + e * y + f) / w;
+          if (u >= 0 && v >= 0 && u <= qw - 1 && v <= qh - 1) out[gy * gw + gx] = 255;
+        }
+      }
+      return out;
+    };
+    let seed = 7;
+    const rnd = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    let partial = 0;
+    for (let t = 0; t < 120; t++) {
+      const [rw, rh, qw, qh] = [0, 0, 0, 0].map(() => 40 + Math.floor(rnd() * 160)) as [number, number, number, number];
+      const th = (rnd() - 0.5) * 1.5;
+      const s = 0.5 + rnd();
+      const shapes = [
+        [s * Math.cos(th), -s * Math.sin(th), (rnd() - 0.5) * 120, s * Math.sin(th), s * Math.cos(th), (rnd() - 0.5) * 120, (rnd() - 0.5) * 0.006, (rnd() - 0.5) * 0.006, 1],
+        [1, 0, 0, 0, 1, 0, 0, 0, 1],
+        [1, 0, Math.floor(rnd() * 20) - 10, 0, 1, Math.floor(rnd() * 20) - 10, 0, 0, 1],
+        [-1, 0, rw - 1, 0, 1, 0, 0, 0, 1],
+      ];
+      const h = shapes[t % shapes.length]!;
+      const [gw, gh] = t % 2 ? [Math.max(8, Math.round(rw / 2.3)), Math.max(8, Math.round(rh / 2.3))] : [rw, rh];
+      const mask = validityMask(h, rw, rh, qw, qh, { width: gw, height: gh });
+      const expected = perPixel(h, rw, rh, qw, qh, gw, gh);
+      expect(Buffer.from(mask).equals(Buffer.from(expected))).toBe(true);
+      if (expected.includes(0) && expected.includes(255)) partial++;
+    }
+    // Most cases cut the reference by the questioned image's edges (the interesting ones).
+    expect(partial).toBeGreaterThan(60);
+  });
 });

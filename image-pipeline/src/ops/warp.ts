@@ -48,6 +48,30 @@ export function validityMask(
   qHeight: number,
   grid: { width: number; height: number } = { width: refWidth, height: refHeight },
 ): Uint8Array {
+  return validityWithCount(h, refWidth, refHeight, qWidth, qHeight, grid).mask;
+}
+
+/** Margin (questioned pixels, or denominator units) within which a row is tested pixel by pixel. */
+const ROW_MARGIN = 1e-6;
+
+/**
+ * validityMask and its count of valid pixels. Along a row the denominator is
+ * linear and each mapped coordinate monotonic (a ratio of linear functions
+ * whose denominator keeps its sign), so the valid pixels of a row form one
+ * run: its ends are found by testing from either side, and the run between
+ * is filled without testing each pixel when the pixels next to its ends lie
+ * inside every bound by a margin (the values in between lie between theirs).
+ * A row where a coordinate stays at a bound (the first and last rows of an
+ * identity) is tested pixel by pixel, so the mask is exactly the per-pixel test's.
+ */
+function validityWithCount(
+  h: Homography,
+  refWidth: number,
+  refHeight: number,
+  qWidth: number,
+  qHeight: number,
+  grid: { width: number; height: number },
+): { mask: Uint8Array; count: number } {
   const out = new Uint8Array(grid.width * grid.height);
   const side = Math.sign(homographyDenominator(h, (refWidth - 1) / 2, (refHeight - 1) / 2)) || 1;
   const [a, b, c, d, e, f, g, i, j] = h as [number, number, number, number, number, number, number, number, number];
@@ -56,19 +80,45 @@ export function validityMask(
   // Grid pixel centres in reference coordinates (the grid may be a reduced copy of the reference).
   const kx = refWidth / grid.width;
   const ky = refHeight / grid.height;
-  let k = 0;
+  const gw = grid.width;
+  let count = 0;
   for (let gy = 0; gy < grid.height; gy++) {
     const y = (gy + 0.5) * ky - 0.5;
-    for (let gx = 0; gx < grid.width; gx++, k++) {
+    const row = gy * gw;
+    const valid = (gx: number): boolean => {
       const x = (gx + 0.5) * kx - 0.5;
       const w = g * x + i * y + j;
-      if (w * side <= 1e-12) continue;
+      if (w * side <= 1e-12) return false;
       const u = (a * x + b * y + c) / w;
       const v = (d * x + e * y + f) / w;
-      if (u >= 0 && v >= 0 && u <= xMax && v <= yMax) out[k] = 255;
+      return u >= 0 && v >= 0 && u <= xMax && v <= yMax;
+    };
+    const wellInside = (gx: number): boolean => {
+      const x = (gx + 0.5) * kx - 0.5;
+      const w = g * x + i * y + j;
+      if (w * side <= ROW_MARGIN) return false;
+      const u = (a * x + b * y + c) / w;
+      const v = (d * x + e * y + f) / w;
+      return u >= ROW_MARGIN && v >= ROW_MARGIN && u <= xMax - ROW_MARGIN && v <= yMax - ROW_MARGIN;
+    };
+    let x0 = 0;
+    while (x0 < gw && !valid(x0)) x0++;
+    if (x0 === gw) continue;
+    let x1 = gw - 1;
+    while (!valid(x1)) x1--;
+    if (x1 - x0 < 2 || (wellInside(x0 + 1) && wellInside(x1 - 1))) {
+      out.fill(255, row + x0, row + x1 + 1);
+      count += x1 - x0 + 1;
+      continue;
+    }
+    for (let gx = x0; gx <= x1; gx++) {
+      if (valid(gx)) {
+        out[row + gx] = 255;
+        count++;
+      }
     }
   }
-  return out;
+  return { mask: out, count };
 }
 
 /** Resamples `questioned` onto the reference grid of refWidth × refHeight through H (reference → questioned). */
@@ -87,12 +137,10 @@ export async function warpToReference(questioned: PixelImage, homography: Homogr
     cv.warpPerspective(src, dst, m, new cv.Size(refWidth, refHeight), cv.INTER_LINEAR | cv.WARP_INVERSE_MAP, cv.BORDER_REPLICATE, new cv.Scalar());
     return new Uint8Array(dst.data);
   });
-  const valid = validityMask(h, refWidth, refHeight, questioned.width, questioned.height);
-  let n = 0;
-  for (let k = 0; k < valid.length; k++) if (valid[k]) n++;
+  const { mask: valid, count } = validityWithCount(h, refWidth, refHeight, questioned.width, questioned.height, { width: refWidth, height: refHeight });
   return {
     image: { data, width: refWidth, height: refHeight, channels: questioned.channels },
     valid,
-    validFraction: n / valid.length,
+    validFraction: count / valid.length,
   };
 }

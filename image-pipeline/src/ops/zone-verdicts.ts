@@ -17,7 +17,6 @@
  */
 import type { FeatureZone } from '@exemplar/specimens-schema';
 import { loadOpenCv, withMats } from '../cv/opencv';
-import { comparisonChannels } from './difference';
 import type { LightProfile } from './normalise';
 import { selectKth, u8ToMat, type Plane } from './planes';
 import { rasterisePolygons, type WorkingFrame } from './regions';
@@ -104,39 +103,99 @@ async function ringAround(zone: Uint8Array, width: number, height: number, radiu
 /**
  * Texture inside the zone (luminance standard deviation) combined with the
  * zone's contrast to its ring, over the judged pixels of a window
- * (`zone`, `ring`, `judged` are window-sized; planes are full-size).
+ * (`zone`, `ring`, `judged` are window-sized; planes are full-size), for the
+ * reference and the questioned image at once. The compared channels
+ * (`comparisonChannels`) are derived pixel by pixel inside the window only,
+ * rounded to single precision as that function stores them.
  */
-function featureSignal(channels: readonly Plane[], win: Window, zone: Uint8Array, ring: Uint8Array, judged: Uint8Array): number {
-  const stride = channels[0]!.width;
+function featureSignals(reference: readonly Plane[], questioned: readonly Plane[], profile: LightProfile, win: Window, zone: Uint8Array, ring: Uint8Array, judged: Uint8Array): [number, number] {
+  const stride = reference[0]!.width;
+  const three = reference.length === 3;
+  const colour = three && profile.colour !== 'grey' && profile.chromaWeight > 0;
+  const cw = profile.chromaWeight;
+  const [r0, r1, r2] = three ? [reference[0]!.data, reference[1]!.data, reference[2]!.data] : [reference[0]!.data, reference[0]!.data, reference[0]!.data];
+  const [q0, q1, q2] = three ? [questioned[0]!.data, questioned[1]!.data, questioned[2]!.data] : [questioned[0]!.data, questioned[0]!.data, questioned[0]!.data];
+  const fr = Math.fround;
   let n = 0;
-  let sum = 0;
-  let sq = 0;
-  const zoneSum = new Float64Array(channels.length);
-  const ringSum = new Float64Array(channels.length);
   let rn = 0;
+  // Per image: sum and sum of squares of luminance in the zone, channel sums in the zone and in the ring.
+  let aSum = 0;
+  let aSq = 0;
+  let bSum = 0;
+  let bSq = 0;
+  const aZone = [0, 0, 0];
+  const bZone = [0, 0, 0];
+  const aRing = [0, 0, 0];
+  const bRing = [0, 0, 0];
   for (let y = 0; y < win.height; y++) {
     for (let x = 0; x < win.width; x++) {
       const w = y * win.width + x;
       if (!judged[w]) continue;
+      const inZone = zone[w] !== 0;
+      if (!inZone && !ring[w]) continue;
       const k = (y + win.y) * stride + x + win.x;
-      if (zone[w]) {
-        const l = channels[0]!.data[k]!;
+      let la: number;
+      let lb: number;
+      let ca1 = 0;
+      let ca2 = 0;
+      let cb1 = 0;
+      let cb2 = 0;
+      if (!three) {
+        la = r0[k]!;
+        lb = q0[k]!;
+      } else {
+        const ar = r0[k]!;
+        const ag = r1[k]!;
+        const ab = r2[k]!;
+        const br = q0[k]!;
+        const bg = q1[k]!;
+        const bb = q2[k]!;
+        la = fr((ar + ag + ab) / 3);
+        lb = fr((br + bg + bb) / 3);
+        if (colour) {
+          ca1 = fr((cw * (ar - ag)) / 2);
+          ca2 = fr((cw * ((ar + ag) / 2 - ab)) / 2);
+          cb1 = fr((cw * (br - bg)) / 2);
+          cb2 = fr((cw * ((br + bg) / 2 - bb)) / 2);
+        }
+      }
+      if (inZone) {
         n++;
-        sum += l;
-        sq += l * l;
-        for (let c = 0; c < channels.length; c++) zoneSum[c]! += channels[c]!.data[k]!;
-      } else if (ring[w]) {
+        aSum += la;
+        aSq += la * la;
+        bSum += lb;
+        bSq += lb * lb;
+        aZone[0]! += la;
+        bZone[0]! += lb;
+        if (colour) {
+          aZone[1]! += ca1;
+          aZone[2]! += ca2;
+          bZone[1]! += cb1;
+          bZone[2]! += cb2;
+        }
+      } else {
         rn++;
-        for (let c = 0; c < channels.length; c++) ringSum[c]! += channels[c]!.data[k]!;
+        aRing[0]! += la;
+        bRing[0]! += lb;
+        if (colour) {
+          aRing[1]! += ca1;
+          aRing[2]! += ca2;
+          bRing[1]! += cb1;
+          bRing[2]! += cb2;
+        }
       }
     }
   }
-  if (n === 0) return 0;
-  const mean = sum / n;
-  const texture = Math.sqrt(Math.max(0, sq / n - mean * mean));
-  let contrast2 = 0;
-  if (rn > 0) for (let c = 0; c < channels.length; c++) contrast2 += (zoneSum[c]! / n - ringSum[c]! / rn) ** 2;
-  return Math.sqrt(texture * texture + contrast2);
+  const channels = colour ? 3 : 1;
+  const signal = (sum: number, sq: number, zoneSum: number[], ringSum: number[]): number => {
+    if (n === 0) return 0;
+    const mean = sum / n;
+    const texture = Math.sqrt(Math.max(0, sq / n - mean * mean));
+    let contrast2 = 0;
+    if (rn > 0) for (let c = 0; c < channels; c++) contrast2 += (zoneSum[c]! / n - ringSum[c]! / rn) ** 2;
+    return Math.sqrt(texture * texture + contrast2);
+  };
+  return [signal(aSum, aSq, aZone, aRing), signal(bSum, bSq, bZone, bRing)];
 }
 
 export interface ZoneVerdictInput {
@@ -161,8 +220,6 @@ export async function zoneVerdicts(input: ZoneVerdictInput, params: ZoneVerdictP
   const uncovered: string[] = [];
   const judged = input.zones.filter((z) => !z.personalised && zoneShowsIn(z, input.lightSource));
   if (judged.length === 0) return { verdicts, uncovered };
-  const refCh = comparisonChannels(input.reference, profile);
-  const qCh = comparisonChannels(input.questioned, profile);
   const maxRing = Math.max(3, Math.round(0.02 * Math.max(width, height)));
   const polygons = judged.map((z) => z.polygon as [number, number][]);
   // Areas decide nesting: a smaller zone inside a larger one is judged on its own and left out of the larger.
@@ -215,8 +272,7 @@ export async function zoneVerdicts(input: ZoneVerdictInput, params: ZoneVerdictP
     // The surroundings a feature is contrasted with: proportional to its size, but local (a page-wide zone has little outside it anyway).
     const radius = Math.max(3, Math.min(maxRing, Math.round(0.15 * Math.sqrt(covered))));
     const ring = await ringAround(outline, win.width, win.height, radius);
-    const sRef = featureSignal(refCh, win, mask, ring, judgedPx);
-    const sQ = featureSignal(qCh, win, mask, ring, judgedPx);
+    const [sRef, sQ] = featureSignals(input.reference, input.questioned, profile, win, mask, ring, judgedPx);
     const p95 = selectKth(scores, 0, covered, Math.min(covered - 1, Math.floor(0.95 * covered)));
     const flaggedShare = flagged / covered;
     const loss = sRef >= params.minSignal ? Math.min(1, Math.max(0, 1 - sQ / sRef)) : 0;
