@@ -84,15 +84,26 @@ const ZONES: ComparisonZone[] = [
 
 const IDENTITY = [1, 0, 0, 0, 1, 0, 0, 0, 1];
 
+/** The first channel of an RGB image: the grey image `syntheticImage` draws with one channel. */
+function firstChannel(img: PixelImage): PixelImage {
+  const n = img.width * img.height;
+  const data = new Uint8Array(n);
+  for (let i = 0, k = 0; i < n; i++, k += img.channels) data[i] = img.data[k]!;
+  return { data, width: img.width, height: img.height, channels: 1 };
+}
+
 /** Runs the warm-up comparisons; never throws (a worker that cannot warm up still serves tasks, only slower at first). */
 export async function warmUpWorker(): Promise<void> {
+  // One pair drawn, shared by every light (tasks only read their input pixels); grey lights take its first channel.
+  const colour = { reference: syntheticImage(3, false), questioned: syntheticImage(3, true) };
+  const grey = { reference: firstChannel(colour.reference), questioned: firstChannel(colour.questioned) };
   for (const light of LIGHTS) {
-    const channels = LIGHT_PROFILES[lightProfileFor(light)!].colour === 'grey' ? 1 : 3;
+    const pair = LIGHT_PROFILES[lightProfileFor(light)!].colour === 'grey' ? grey : colour;
     const task: CompareLightTask = {
       op: 'compare-light',
       lightSource: light,
-      reference: syntheticImage(channels, false),
-      questioned: syntheticImage(channels, true),
+      reference: pair.reference,
+      questioned: pair.questioned,
       homography: IDENTITY,
       ...(light !== 'white' && { registration: { anchorLight: 'white', options: {} } }),
       zones: ZONES,
