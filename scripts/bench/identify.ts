@@ -86,6 +86,8 @@ interface QueryOutcome {
   /** Rank of the expected capture by global descriptor alone (what decides whether it is verified at all). */
   descriptorRank: number | null;
   ms: number;
+  /** CPU time of the whole process (worker threads included) during the query. */
+  cpuMs: number;
 }
 
 const percentile = (sorted: readonly number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]! : 0);
@@ -159,6 +161,7 @@ function summarise(outcomes: readonly QueryOutcome[]) {
   const acc = (pick: (o: QueryOutcome) => number | null, k: number) => round(known.filter((o) => (pick(o) ?? Infinity) <= k).length / Math.max(1, known.length), 3);
   const mrr = (pick: (o: QueryOutcome) => number | null) => round(known.reduce((sum, o) => sum + (pick(o) ? 1 / pick(o)! : 0), 0) / Math.max(1, known.length), 3);
   const ms = outcomes.map((o) => o.ms).sort((a, b) => a - b);
+  const cpu = outcomes.map((o) => o.cpuMs).sort((a, b) => a - b);
   const byKind: Record<string, { queries: number; top1: number; top1Family: number }> = {};
   for (const o of known) {
     const e = (byKind[o.kind] ??= { queries: 0, top1: 0, top1Family: 0 });
@@ -177,6 +180,7 @@ function summarise(outcomes: readonly QueryOutcome[]) {
     })(),
     unrelated: { queries: unrelated.length, withVerifiedCandidate: unrelated.filter((o) => o.verifiedCandidates > 0).length },
     msPerQuery: { p50: round(percentile(ms, 50)), p95: round(percentile(ms, 95)), max: round(ms[ms.length - 1] ?? 0) },
+    cpuMsPerQuery: { p50: round(percentile(cpu, 50)), p95: round(percentile(cpu, 95)) },
   };
 }
 
@@ -278,8 +282,10 @@ export async function benchIdentify(options: IdentifyBenchOptions = {}) {
     const nameOf = new Map(catalogue.map((e) => [keyOf(e), e.name]));
     const runQuery = async (q: Query): Promise<QueryOutcome> => {
       const start = process.hrtime.bigint();
+      const cpu = process.cpuUsage();
       const result = await ctx.services.identify.identifyFile(q.file, { k: 5 }, actor);
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      const used = process.cpuUsage(cpu);
       const first = result.candidates[0];
       let descriptorRank: number | null = null;
       if (q.expected) {
@@ -296,12 +302,13 @@ export async function benchIdentify(options: IdentifyBenchOptions = {}) {
         verifiedCandidates: result.candidates.filter((c) => c.verified).length,
         descriptorRank,
         ms: round(ms),
+        cpuMs: round((used.user + used.system) / 1000),
       };
     };
 
     // Warm-up: starts the worker threads and OpenCV, which the first query would otherwise pay for.
     await runQuery(queries[0]!);
-    const scaling: { catalogueImages: number; queries: number; msPerQuery: { p50: number; p95: number }; searched: number }[] = [];
+    const scaling: { catalogueImages: number; queries: number; msPerQuery: { p50: number; p95: number }; cpuMsPerQuery: { p50: number; p95: number }; searched: number }[] = [];
     let full: QueryOutcome[] = [];
     let distractors = 0;
     const scaleQueries = options.scaleQueries ?? 12;
@@ -324,8 +331,9 @@ export async function benchIdentify(options: IdentifyBenchOptions = {}) {
       const outcomes: QueryOutcome[] = [];
       for (const q of subset) outcomes.push(await runQuery(q));
       const ms = outcomes.map((o) => o.ms).sort((a, b) => a - b);
+      const cpu = outcomes.map((o) => o.cpuMs).sort((a, b) => a - b);
       const searched = (await ctx.services.identify.identifyFile(queries[0]!.file, { k: 1 }, actor)).searched;
-      scaling.push({ catalogueImages: images, queries: subset.length, msPerQuery: { p50: round(percentile(ms, 50)), p95: round(percentile(ms, 95)) }, searched });
+      scaling.push({ catalogueImages: images, queries: subset.length, msPerQuery: { p50: round(percentile(ms, 50)), p95: round(percentile(ms, 95)) }, cpuMsPerQuery: { p50: round(percentile(cpu, 50)), p95: round(percentile(cpu, 95)) }, searched });
       if (step === 0) full = outcomes;
       if (isLast && step > 0) (scaling[scaling.length - 1] as Record<string, unknown>).accuracyAtThisSize = { ...summarise(outcomes), misses: misses(outcomes) };
     }
