@@ -6,9 +6,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import yauzl from 'yauzl';
-import { ZipFile } from 'yazl';
-import { makeExhibitFixture, type ExhibitFixture } from '../exhibits/exhibit-fixture';
+import { makeExhibitFixture, rezipBundle, unzipBundle, type ExhibitFixture } from '../exhibits/exhibit-fixture';
 import { buildExhibit, type BundleVerification } from '../exhibits';
 
 const CLI_JS = path.resolve(__dirname, '../../dist/cli.js');
@@ -30,28 +28,9 @@ function runCli(args: string[]): Promise<{ code: number | null; stdout: string; 
 
 /** The bundle with one member replaced. */
 async function withMember(bundle: Buffer, name: string, data: Buffer): Promise<Buffer> {
-  const zip = await yauzl.fromBufferPromise(bundle, { lazyEntries: true });
-  const out = new ZipFile();
-  for (;;) {
-    const entry = await new Promise<yauzl.Entry | null>((resolve, reject) => {
-      zip.once('entry', resolve);
-      zip.once('end', () => resolve(null));
-      zip.once('error', reject);
-      zip.readEntry();
-    });
-    zip.removeAllListeners('entry').removeAllListeners('end').removeAllListeners('error');
-    if (!entry) break;
-    const chunks: Buffer[] = [];
-    for await (const c of await zip.openReadStreamPromise(entry)) chunks.push(c as Buffer);
-    out.addBuffer(entry.fileName === name ? data : Buffer.concat(chunks), entry.fileName);
-  }
-  const chunks: Buffer[] = [];
-  const done = new Promise<Buffer>((resolve) => {
-    out.outputStream.on('data', (c: Buffer) => chunks.push(c));
-    out.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
-  });
-  out.end();
-  return done;
+  const files = await unzipBundle(bundle);
+  files.set(name, data);
+  return rezipBundle(files);
 }
 
 describe('exemplar exhibit verify', () => {

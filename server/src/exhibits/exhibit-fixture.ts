@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import yauzl from 'yauzl';
+import { ZipFile } from 'yazl';
 import { FsObjectStore } from '../stores/objects.fs';
 import { objectKeys } from '../stores/objects.port';
 import { makeTestImage, sha256 } from '../test-helpers';
@@ -192,4 +193,17 @@ export async function unzipBundle(bundle: Buffer): Promise<Map<string, Buffer>> 
     files.set(entry.fileName, Buffer.concat(chunks));
   }
   return files;
+}
+
+/** A zip of `files` in their order, with default entry options (as a forger's tool would write it; not the builder's fixed layout). */
+export async function rezipBundle(files: Map<string, Buffer>): Promise<Buffer> {
+  const zip = new ZipFile();
+  const chunks: Buffer[] = [];
+  const done = new Promise<Buffer>((resolve) => {
+    zip.outputStream.on('data', (c: Buffer) => chunks.push(c));
+    zip.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
+  });
+  for (const [name, data] of files) zip.addBuffer(data, name);
+  zip.end();
+  return done;
 }

@@ -3,10 +3,9 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
-import { ZipFile } from 'yazl';
 import { isExemplarError } from '../errors';
 import { sha256 } from '../test-helpers';
-import { FIXTURE_MRZ, makeExhibitFixture, unzipBundle as unzip, type ExhibitFixture } from './exhibit-fixture';
+import { FIXTURE_MRZ, makeExhibitFixture, rezipBundle as rezip, unzipBundle as unzip, type ExhibitFixture } from './exhibit-fixture';
 import { pdfTextRuns } from './pdf-text';
 import { buildExhibit, buildExhibitReport, chainAuditEntry, manifestEntriesHash, verifyBundle, type AuditEntry, type BuiltExhibit, type ExhibitManifest } from './index';
 
@@ -21,18 +20,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await fx?.cleanup();
 });
-
-async function rezip(files: Map<string, Buffer>): Promise<Buffer> {
-  const zip = new ZipFile();
-  const chunks: Buffer[] = [];
-  const done = new Promise<Buffer>((resolve) => {
-    zip.outputStream.on('data', (c: Buffer) => chunks.push(c));
-    zip.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
-  });
-  for (const [name, data] of files) zip.addBuffer(data, name);
-  zip.end();
-  return done;
-}
 
 /** Rewrites the manifest so that its file list and hashes describe `files` again, as a careful forger would. */
 function reManifest(files: Map<string, Buffer>): void {
