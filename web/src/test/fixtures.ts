@@ -274,6 +274,25 @@ export const ALTERED_BIRTH_DATE_FINDINGS: ComparisonFinding[] = [
   },
 ];
 
+/** A finished comparison of the altered-birth-date forgery: its white light has the MRZ findings, IR none. */
+export function makeComparisonWithFindings(overrides: Partial<ApiComparison> = {}): ApiComparison {
+  return makeApiComparison({
+    status: 'done',
+    progress: { fraction: 1, stage: 'store' },
+    finishedAt: '2026-11-28T03:40:00Z',
+    result: {
+      anchorLight: 'white',
+      alignment: { homography: [1, 0, 0, 0, 1, 0, 0, 0, 1], inliers: 300, rmse: 0.5, method: 'akaze', message: 'ok' },
+      lights: [makeLightResult('white', { findings: ALTERED_BIRTH_DATE_FINDINGS }), makeLightResult('ir-870')],
+      skipped: [],
+      parameters: {},
+      versions: {},
+      elapsedMs: { total: 1000 },
+    },
+    ...overrides,
+  });
+}
+
 /** A light source of a comparison as the viewer receives it (outputs at `/outputs/<light>-<kind>.png`, a 2000 × 1400 frame). */
 export function makeViewerLight(lightSource: string, overrides: Partial<ComparisonLight> = {}): ComparisonLight {
   const img = (name: string) => ({ kind: 'image' as const, url: `/outputs/${lightSource}-${name}.png`, width: 2000, height: 1400 });

@@ -8,6 +8,7 @@ import { formatTimestamp } from '../../shared/ui/format';
 import { EmptyState, ErrorState, LoadingState } from '../../shared/ui/states';
 import { useDocumentTitle } from '../../shared/ui/use-document-title';
 import { VerifiedDownload } from '../../shared/ui/verified-download';
+import { LinkedComparison } from '../compare/finding-summary';
 import { getSpecimen } from '../specimen/api';
 import { addNote, conclude, EXHIBIT_SHA_HEADER, exhibitPaths, getCase, OPINIONS, opinionLabel, updateCase, type Case, type Opinion } from './api';
 import { OpinionScale } from './opinion-scale';
@@ -115,9 +116,7 @@ function CaseDetail({ record, onChange, onReload }: { record: Case; onChange: (c
             {record.comparisons.length ? (
               <ul className="id-list" aria-label="Comparisons">
                 {record.comparisons.map((id) => (
-                  <li key={id}>
-                    <Link to={`/comparisons/${id}`}>Comparison {id}</Link>
-                  </li>
+                  <LinkedComparison key={id} id={id} />
                 ))}
               </ul>
             ) : (

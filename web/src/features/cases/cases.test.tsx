@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { validate } from '@exemplar/specimens-schema';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { makeSpecimen } from '../../test/fixtures';
+import { makeComparisonWithFindings, makeSpecimen } from '../../test/fixtures';
 import { createTestApi, ok, on, renderApp, sessionAs } from '../../test/test-api';
 import type { Case, CaseSummary } from './api';
 
@@ -125,6 +125,7 @@ test('the case page shows people, linked material and notes; an examiner adds a 
       return ok(current);
     }),
     specimenHandler,
+    on('GET', '/api/comparisons/cmp0001', ok(makeComparisonWithFindings())),
   );
   renderApp(api, '/cases/case000001');
   const user = userEvent.setup();
@@ -132,6 +133,8 @@ test('the case page shows people, linked material and notes; an examiner adds a 
   expect(screen.getByText('Case PN-2026-17')).toBeInTheDocument();
   expect(within(screen.getByRole('region', { name: 'Assigned' })).getByText('pat')).toBeInTheDocument();
   expect(within(screen.getByRole('list', { name: 'Comparisons' })).getByRole('link', { name: 'Comparison cmp0001' })).toHaveAttribute('href', '/comparisons/cmp0001');
+  // What the comparison found on the document's own terms reads on the case page.
+  expect(await screen.findByLabelText('Findings of comparison cmp0001')).toHaveTextContent('MRZ check digits fail: date of birth, composite');
   expect(await screen.findByRole('link', { name: 'Utopia passport, 2019 series' })).toHaveAttribute('href', `/specimens/${specimen.id}`);
   expect(screen.getByRole('list', { name: 'Notes' })).toHaveTextContent('Microprint blurred');
 
@@ -199,6 +202,9 @@ test('a prosecutor reads an assigned case, cannot change it, and downloads the e
   expect(result).toHaveTextContent(digest);
   expect(result).toHaveTextContent('matches the server’s digest');
   expect(saved).toEqual(['PN-2026-17-exhibit.pdf']);
+  // A prosecutor may not read comparisons: the linked ones stay links, none is asked for.
+  expect(screen.getByRole('link', { name: 'Comparison cmp0001' })).toBeInTheDocument();
+  expect(api.requests.filter((r) => r.url.pathname.startsWith('/api/comparisons'))).toEqual([]);
 
   // A copy whose bytes do not hash to what the server announced is flagged, not silently kept.
   await user.click(screen.getByRole('button', { name: 'Download exhibit bundle (zip)' }));

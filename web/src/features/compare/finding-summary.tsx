@@ -1,11 +1,16 @@
 import type { Comparison as ApiComparison } from '@exemplar/specimens-schema';
+import { Link } from 'react-router-dom';
+import { useApi } from '../../shared/api/api-context';
+import { useResource } from '../../shared/api/use-resource';
+import { useCan } from '../../shared/auth/session';
 import { lightLabel } from '../../shared/vocabulary';
+import { getComparison } from './api';
 import { describeFindings } from './findings';
 
 /**
  * A comparison's findings in words, outside the viewer (a verification
- * request lists its comparisons): per light source, what failed. Nothing
- * when the comparison made none.
+ * request or a case lists its comparisons): per light source, what failed.
+ * Nothing when the comparison made none.
  */
 export function FindingSummary({ comparison }: { comparison: ApiComparison }) {
   const lights = (comparison.result?.lights ?? []).filter((l) => (l.findings ?? []).length > 0);
@@ -26,5 +31,25 @@ export function FindingSummary({ comparison }: { comparison: ApiComparison }) {
         </div>
       ))}
     </div>
+  );
+}
+
+/**
+ * A comparison linked from another record (a verification request, a case),
+ * with what it found on the document's own terms, so the strongest evidence
+ * reads without opening the viewer. Only users who may read every comparison
+ * load it; for the others, and for one gone, it stays a link.
+ */
+export function LinkedComparison({ id }: { id: string }) {
+  const api = useApi();
+  const readable = useCan()('comparisons:read-all');
+  const found = useResource(readable ? id : null, (signal) => getComparison(api, id, signal));
+  const loaded = readable && found.status !== 'loading' ? found.data : undefined;
+  return (
+    <li>
+      <Link to={`/comparisons/${id}`}>Comparison {id}</Link>
+      {loaded && loaded.status !== 'done' && <span className="muted"> ({loaded.status})</span>}
+      {loaded && <FindingSummary comparison={loaded} />}
+    </li>
   );
 }

@@ -10,8 +10,7 @@ import { formatBytes } from '../../shared/ui/image-slot';
 import { EmptyState, ErrorState, LoadingState } from '../../shared/ui/states';
 import { useDocumentTitle } from '../../shared/ui/use-document-title';
 import { byLightOrder, forgeryMethodLabel, forgeryMethods, issuingStateShortLabel, lightLabel } from '../../shared/vocabulary';
-import { getComparison } from '../compare/api';
-import { FindingSummary } from '../compare/finding-summary';
+import { LinkedComparison } from '../compare/finding-summary';
 import { RegisterHitsBanner } from '../register/register-hits';
 import {
   act,
@@ -182,24 +181,6 @@ function RequestDetail({ request: r, onChange, onReload }: { request: Verificati
         </div>
       </div>
     </article>
-  );
-}
-
-/**
- * A comparison linked to the request, with what it found on the document's
- * own terms (failing MRZ check digits, overtyping): the strongest evidence
- * is readable without opening the viewer. A comparison the user may not
- * read, or one gone, is still linked by id.
- */
-function LinkedComparison({ id }: { id: string }) {
-  const api = useApi();
-  const found = useResource(id, (signal) => getComparison(api, id, signal));
-  return (
-    <li>
-      <Link to={`/comparisons/${id}`}>Comparison {id}</Link>
-      {found.data && found.data.status !== 'done' && <span className="muted"> ({found.data.status})</span>}
-      {found.data && <FindingSummary comparison={found.data} />}
-    </li>
   );
 }
 

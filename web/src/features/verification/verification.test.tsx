@@ -3,7 +3,7 @@ import '../../test/dom-setup';
 import type { VerificationRequest } from '@exemplar/specimens-schema';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { ALTERED_BIRTH_DATE_FINDINGS, makeApiComparison, makeLightResult, makeRegisterEntry, makeVerificationRequest } from '../../test/fixtures';
+import { makeComparisonWithFindings, makeRegisterEntry, makeVerificationRequest } from '../../test/fixtures';
 import { createTestApi, ok, on, renderApp, sessionAs, type RecordedRequest } from '../../test/test-api';
 
 const png = (name: string) => new File([new Uint8Array(3000)], name, { type: 'image/png' });
@@ -182,20 +182,7 @@ test('on the request form the MRZ read from the white image fills the lines, wit
 
 test('a linked comparison shows its findings in words; one the user may not read is still linked', async () => {
   const r = makeVerificationRequest({ id: 'vr0011', status: 'answered', comparisons: ['cmp0001', 'cmp0404'] });
-  const compared = makeApiComparison({
-    status: 'done',
-    progress: { fraction: 1, stage: 'store' },
-    finishedAt: '2026-11-28T03:40:00Z',
-    result: {
-      anchorLight: 'white',
-      alignment: { homography: [1, 0, 0, 0, 1, 0, 0, 0, 1], inliers: 300, rmse: 0.5, method: 'akaze', message: 'ok' },
-      lights: [makeLightResult('white', { findings: ALTERED_BIRTH_DATE_FINDINGS }), makeLightResult('ir-870')],
-      skipped: [],
-      parameters: {},
-      versions: {},
-      elapsedMs: { total: 1000 },
-    },
-  });
+  const compared = makeComparisonWithFindings();
   const api = createTestApi(
     on('GET', '/api/verification-requests/vr0011', ok(r)),
     on('GET', '/api/comparisons/cmp0001', ok(compared)),
