@@ -63,6 +63,8 @@ interface OursResult extends SideResult {
   ok: boolean;
   reason: string | null;
   chosen: string | null;
+  /** The sharper image and the blur that equalised it with the other before the last refinement pass. */
+  blur: { image: string; sigma: number } | null;
   stages: Record<string, number>;
 }
 
@@ -281,6 +283,7 @@ export async function benchOxford(opts: OxfordBenchOptions = {}): Promise<Oxford
         ms: round(median(times), 1),
         inliers: r.ok ? r.inliers : 0,
         chosen: r.diagnostics.chosen,
+        blur: r.diagnostics.blur ? { image: r.diagnostics.blur.image, sigma: round(r.diagnostics.blur.sigma, 2) } : null,
         stages: r.elapsedMs as unknown as Record<string, number>,
       };
       const fromTruth = await refineAlignment(ref, qry, p.truth);

@@ -7,13 +7,15 @@
  * small residual shift remains), by inverse-compositional Lucas–Kanade on
  * zero-mean, unit-variance patches (insensitive to exposure and contrast).
  * The homography is then re-estimated from the refined correspondences.
+ * Before the last pass at the finest level, the sharper of the two images
+ * is blurred to the other's sharpness (`estimateRelativeBlur`).
  * Sampling only the patches keeps the cost independent of image size, unlike
  * full-image ECC or warping.
  */
 import type { Cv } from '../cv/opencv';
 import { withMats } from '../cv/opencv';
 import { irlsHomography, reprojectionErrors, robustHomography } from './align-homography';
-import type { GreyImage, RefinementLevel, ZoneRect } from './align-types';
+import type { BlurEqualisation, GreyImage, RefinementLevel, ZoneRect } from './align-types';
 import { applyHomography, convexHull, homographyFromLevel, homographyToLevel, polygonArea } from './geometry';
 import type { Homography, Point } from './geometry';
 
@@ -41,6 +43,8 @@ export interface RefineOptions {
   pointsPerLevel: number;
   /** Floor of the robust residual scale, pixels of the level (LK on clean images is more precise than the model). */
   minSigma: number;
+  /** Equalise the sharpness of the two images before the last pass at the finest level (see `estimateRelativeBlur`). */
+  equaliseBlur: boolean;
 }
 
 export const DEFAULT_REFINE_OPTIONS: RefineOptions = {
@@ -53,10 +57,13 @@ export const DEFAULT_REFINE_OPTIONS: RefineOptions = {
   ignoreZones: [],
   pointsPerLevel: 400,
   minSigma: 0.1,
+  equaliseBlur: true,
 };
 
 export interface RefineResult {
   ok: boolean;
+  /** Null when the two images are equally sharp (or equalisation is off). */
+  blur: BlurEqualisation | null;
   homography: number[];
   inliers: number;
   /** RMS reprojection error of the final inliers, in questioned full-resolution pixels. */
@@ -120,8 +127,11 @@ interface Track {
 /**
  * Inverse-compositional Lucas–Kanade for a translation of the reference
  * patch centred on integer pixel (x0, y0), with the questioned image sampled
- * through `h`. Returns null when the patch is flat, leaves an image, or the
- * iteration does not converge.
+ * through `h`. Returns 'flat' when the patch has too little texture to be
+ * tracked, null when it leaves an image or the iteration does not converge.
+ * `textureKnown` skips the texture thresholds for a template that passed
+ * them before it was blurred (blurring lowers its contrast and gradients,
+ * not the information the patch carries about its position).
  */
 function trackPatch(
   ref: GreyImage,
@@ -131,7 +141,8 @@ function trackPatch(
   y0: number,
   o: RefineOptions,
   buf: { t: Float64Array; gx: Float64Array; gy: Float64Array; w: Float64Array },
-): Track | null {
+  textureKnown = false,
+): Track | 'flat' | null {
   const r = o.patchRadius;
   const side = 2 * r + 1;
   const n = side * side;
@@ -166,7 +177,8 @@ function trackPatch(
   const tr = (a11 + a22) / 2;
   const lmin = tr - Math.sqrt(Math.max(0, tr * tr - (a11 * a22 - a12 * a12)));
   const lmax = 2 * tr - lmin;
-  if (sdT < 2 || lmin / n < MIN_EIGEN || lmin < 0.1 * lmax) return null;
+  if (!(lmin > 0) || lmin < 0.1 * lmax) return 'flat';
+  if (!textureKnown && (sdT < 2 || lmin / n < MIN_EIGEN)) return 'flat';
   const inv = 1 / sdT;
   for (let k = 0; k < n; k++) {
     t[k] = (t[k]! - mean) * inv;
@@ -235,6 +247,199 @@ function trackPatch(
 }
 
 
+
+/**
+ * Candidate extra blurs (standard deviation, level px). Gaussian blurs
+ * compose in quadrature, so the steps grow geometrically.
+ */
+const BLUR_STEPS = [0.5, 0.8, 1.2, 1.7, 2.4, 3.4, 4.8] as const;
+/** Tracked patches sampled to estimate the relative blur. */
+const BLUR_SAMPLE = 32;
+/** Least gain in mean correlation for a blur to be applied: below it the images are as sharp as each other. */
+const BLUR_MIN_GAIN = 0.002;
+
+function gaussianKernel(sigma: number): Float64Array {
+  const rad = Math.ceil(3 * sigma);
+  const k = new Float64Array(2 * rad + 1);
+  let sum = 0;
+  for (let i = -rad; i <= rad; i++) sum += k[i + rad] = Math.exp(-(i * i) / (2 * sigma * sigma));
+  for (let i = 0; i < k.length; i++) k[i] = k[i]! / sum;
+  return k;
+}
+
+/**
+ * The central (2r+1)² patch of a side×side window blurred by the separable
+ * kernel `k` (the window margin covers the kernel, so no border rule is needed).
+ */
+function blurredCentre(win: Float64Array, side: number, r: number, k: Float64Array, tmp: Float64Array, out: Float64Array): void {
+  const c = (side - 1) / 2;
+  const kr = (k.length - 1) / 2;
+  const ps = 2 * r + 1;
+  const rows = ps + 2 * kr;
+  for (let j = 0; j < rows; j++) {
+    const row = (c - r - kr + j) * side + c - r - kr;
+    for (let i = 0; i < ps; i++) {
+      let acc = 0;
+      for (let t = 0; t < k.length; t++) acc += win[row + i + t]! * k[t]!;
+      tmp[j * ps + i] = acc;
+    }
+  }
+  for (let j = 0; j < ps; j++) {
+    for (let i = 0; i < ps; i++) {
+      let acc = 0;
+      for (let t = 0; t < k.length; t++) acc += tmp[(j + t) * ps + i]! * k[t]!;
+      out[j * ps + i] = acc;
+    }
+  }
+}
+
+/** The central (2r+1)² patch of a side×side window, unblurred. */
+function centre(win: Float64Array, side: number, r: number, out: Float64Array): void {
+  const c = (side - 1) / 2;
+  const ps = 2 * r + 1;
+  for (let j = 0; j < ps; j++) for (let i = 0; i < ps; i++) out[j * ps + i] = win[(c - r + j) * side + c - r + i]!;
+}
+
+function zncc(a: Float64Array, b: Float64Array): number {
+  const n = a.length;
+  let sa = 0;
+  let sb = 0;
+  for (let i = 0; i < n; i++) {
+    sa += a[i]!;
+    sb += b[i]!;
+  }
+  const ma = sa / n;
+  const mb = sb / n;
+  let ab = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let i = 0; i < n; i++) {
+    const x = a[i]! - ma;
+    const y = b[i]! - mb;
+    ab += x * y;
+    aa += x * x;
+    bb += y * y;
+  }
+  return aa > 0 && bb > 0 ? ab / Math.sqrt(aa * bb) : 0;
+}
+
+/**
+ * Relative blur of the two images at one level, from patches already
+ * tracked there. A photo is usually softer than the scan it is compared
+ * with (defocus, motion, JPEG), and a foreshortened view sampled back onto
+ * the reference grid is magnified, hence softer still. Lucas–Kanade between
+ * a sharp template and a blurred image is biased: a symmetric blur would
+ * leave the optimum of an unbounded window in place, but inside the patch
+ * the blurred image also carries structure spread in from beyond the
+ * window's edge, which the sharp template lacks, and the shift absorbs part
+ * of that mismatch. Giving the sharper image the missing blur makes both
+ * point spreads equal and the comparison unbiased again.
+ *
+ * Each sampled reference window is compared with the questioned image
+ * sampled through `h` at its tracked shift, with either side blurred by
+ * each candidate; the blur that maximises the mean correlation wins
+ * (refined by a parabola through its neighbours).
+ */
+function estimateRelativeBlur(ref: GreyImage, qry: GreyImage, h: Homography, tracks: readonly Track[], r: number): BlurEqualisation | null {
+  const maxSigma = BLUR_STEPS[BLUR_STEPS.length - 1]!;
+  const margin = Math.ceil(3 * maxSigma);
+  const R = r + margin;
+  const side = 2 * R + 1;
+  const ps = 2 * r + 1;
+  const [h0, h1, h2, h3, h4, h5, h6, h7, h8] = h as [number, number, number, number, number, number, number, number, number];
+  const qw = qry.width;
+  const qd = qry.data;
+  const rw = ref.width;
+  const rd = ref.data;
+  const samples: { ref: Float64Array; qry: Float64Array }[] = [];
+  const stride = Math.max(1, tracks.length / BLUR_SAMPLE);
+  for (let f = 0; f < tracks.length && samples.length < BLUR_SAMPLE; f += stride) {
+    const t = tracks[Math.floor(f)]!;
+    if (t.x < R || t.y < R || t.x >= ref.width - R || t.y >= ref.height - R) continue;
+    const rwin = new Float64Array(side * side);
+    const qwin = new Float64Array(side * side);
+    let inside = true;
+    for (let v = -R, k = 0; v <= R && inside; v++) {
+      const py = t.y + v + t.dy;
+      for (let u = -R; u <= R; u++, k++) {
+        rwin[k] = rd[(t.y + v) * rw + t.x + u]!;
+        const px = t.x + u + t.dx;
+        const den = h6 * px + h7 * py + h8;
+        const qx = (h0 * px + h1 * py + h2) / den;
+        const qy = (h3 * px + h4 * py + h5) / den;
+        const ix = Math.floor(qx);
+        const iy = Math.floor(qy);
+        if (!(ix >= 0 && iy >= 0 && ix < qw - 1 && iy < qry.height - 1)) {
+          inside = false;
+          break;
+        }
+        const fx = qx - ix;
+        const fy = qy - iy;
+        const p = iy * qw + ix;
+        const top = qd[p]! + fx * (qd[p + 1]! - qd[p]!);
+        const bottom = qd[p + qw]! + fx * (qd[p + qw + 1]! - qd[p + qw]!);
+        qwin[k] = top + fy * (bottom - top);
+      }
+    }
+    if (inside) samples.push({ ref: rwin, qry: qwin });
+  }
+  if (samples.length < 8) return null;
+  const tmp = new Float64Array((ps + 2 * margin) * ps);
+  const a = new Float64Array(ps * ps);
+  const b = new Float64Array(ps * ps);
+  const score = (blurRef: Float64Array | null, blurQry: Float64Array | null): number => {
+    let sum = 0;
+    for (const smp of samples) {
+      if (blurRef) blurredCentre(smp.ref, side, r, blurRef, tmp, a);
+      else centre(smp.ref, side, r, a);
+      if (blurQry) blurredCentre(smp.qry, side, r, blurQry, tmp, b);
+      else centre(smp.qry, side, r, b);
+      sum += zncc(a, b);
+    }
+    return sum / samples.length;
+  };
+  const base = score(null, null);
+  // The first step on each side tells which image is the softer one; only the
+  // other side is then blurred further.
+  const first = gaussianKernel(BLUR_STEPS[0]);
+  const onReference = score(first, null);
+  const onQuestioned = score(null, first);
+  const image = onReference >= onQuestioned ? 'reference' : 'questioned';
+  // Scores along the chosen side's steps, with no blur as step 0.
+  const curve = [base, Math.max(onReference, onQuestioned)];
+  for (let j = 1; j < BLUR_STEPS.length; j++) {
+    // Past the peak: more blur only loses detail.
+    if (curve[curve.length - 1]! < curve[curve.length - 2]!) break;
+    const k = gaussianKernel(BLUR_STEPS[j]!);
+    curve.push(image === 'reference' ? score(k, null) : score(null, k));
+  }
+  let i = 0;
+  for (let j = 1; j < curve.length; j++) if (curve[j]! > curve[i]!) i = j;
+  if (i === 0 || curve[i]! < base + BLUR_MIN_GAIN) return null;
+  const steps = [0, ...BLUR_STEPS];
+  let sigma = steps[i]!;
+  if (i + 1 < curve.length) {
+    // Parabola through the peak and its neighbours, in σ² (the variable blurs add in).
+    const [x0, x1, x2] = [steps[i - 1]! ** 2, steps[i]! ** 2, steps[i + 1]! ** 2];
+    const [y0, y1, y2] = [curve[i - 1]!, curve[i]!, curve[i + 1]!];
+    const d1 = (y1 - y0) / (x1 - x0);
+    const d2 = (y2 - y1) / (x2 - x1);
+    const curvature = (d2 - d1) / (x2 - x0);
+    if (curvature < 0) sigma = Math.sqrt(Math.min(x2, Math.max(x0, (x0 + x1) / 2 - d1 / (2 * curvature))));
+  }
+  return { image, sigma };
+}
+
+/** A copy of `image` blurred by a Gaussian of standard deviation `sigma` (px). */
+function gaussianBlurred(cv: Cv, image: ScaledImage, sigma: number): Promise<ScaledImage> {
+  return withMats((track) => {
+    const src = track(new cv.Mat(image.height, image.width, cv.CV_8UC1));
+    src.data.set(image.data);
+    const dst = track(new cv.Mat());
+    cv.GaussianBlur(src, dst, new cv.Size(0, 0), sigma, sigma, cv.BORDER_REFLECT);
+    return { ...image, data: new Uint8Array(dst.data) };
+  });
+}
 
 function levelScales(reference: GreyImage, sigma: number, coarseLongEdge: number): { ref: number; qry: number }[] {
   // Work at the finer of the two resolutions, but never sample an image much
@@ -393,38 +598,46 @@ export async function refineHomography(
   let inliers = 0;
   let rmse = Number.NaN;
   let coverage = 0;
+  let blur: BlurEqualisation | null = null;
   for (let li = 0; li < schedule.length; li++) {
     const { ref: rs, qry: qs } = schedule[li]!;
-    const refL = await refPyramid.at(rs);
-    const qryL = await qryPyramid.at(qs);
+    let refL = await refPyramid.at(rs);
+    let qryL = await qryPyramid.at(qs);
     const zones = o.ignoreZones.map((z) => ({ x: z.x * refL.sx, y: z.y * refL.sy, width: z.width * refL.sx, height: z.height * refL.sy }));
-    const passes = li === schedule.length - 1 ? 1 + o.finalPasses : 1;
+    const finest = li === schedule.length - 1;
+    const passes = finest ? 1 + o.finalPasses : 1;
     const centres = await levelCentres(refPyramid, refL, r, o.pointsPerLevel, zones);
+    const flat = new Uint8Array(centres.length);
     for (let pass = 0; pass < passes; pass++) {
       const hL = homographyToLevel(h, [refL.sx, refL.sy], [qryL.sx, qryL.sy]);
       const src: number[] = [];
       const dst: number[] = [];
+      const tracks: Track[] = [];
       let points = 0;
-      for (const [x, y] of centres) {
+      for (let c = 0; c < centres.length; c++) {
+        const [x, y] = centres[c]!;
         points++;
-        const tr = trackPatch(refL, qryL, hL, x, y, o, buf);
-        if (!tr || tr.correlation < o.minCorrelation) continue;
+        if (flat[c]) continue;
+        const tr = trackPatch(refL, qryL, hL, x, y, o, buf, blur?.image === 'reference');
+        if (tr === 'flat') flat[c] = 1;
+        if (!tr || tr === 'flat' || tr.correlation < o.minCorrelation) continue;
         const [qx, qy] = applyHomography(hL, tr.x + tr.dx, tr.y + tr.dy);
         src.push(tr.x, tr.y);
         dst.push(qx, qy);
+        tracks.push(tr);
       }
       const tracked = src.length / 2;
       const level: RefinementLevel = { referenceScale: refL.sx, questionedScale: qryL.sx, pass, points, tracked, inliers: 0, rmse: Number.NaN, coverage: 0 };
       levels.push(level);
       const fit = await robustHomography(cv, src, dst, tracked, o.consensusThreshold, 'ransac');
       if (!fit || fit.inliers < 8) {
-        return { ok: false, homography: h, inliers: fit?.inliers ?? 0, rmse: Number.NaN, levels, coverage: 0, message: `refinement at scale ${refL.sx.toFixed(3)}: ${fit?.inliers ?? 0} of ${tracked} tracked points agree` };
+        return { ok: false, blur, homography: h, inliers: fit?.inliers ?? 0, rmse: Number.NaN, levels, coverage: 0, message: `refinement at scale ${refL.sx.toFixed(3)}: ${fit?.inliers ?? 0} of ${tracked} tracked points agree` };
       }
       // RANSAC above picks the consistent majority; IRLS then settles on the one
       // robust optimum near it.
       const irls = irlsHomography(fit.homography, src, dst, tracked, o.minSigma);
       if (!irls) {
-        return { ok: false, homography: h, inliers: 0, rmse: Number.NaN, levels, coverage: 0, message: `refinement at scale ${refL.sx.toFixed(3)}: robust fit did not converge` };
+        return { ok: false, blur, homography: h, inliers: 0, rmse: Number.NaN, levels, coverage: 0, message: `refinement at scale ${refL.sx.toFixed(3)}: robust fit did not converge` };
       }
       const polished = irls.homography;
       const inSrc: number[] = [];
@@ -448,7 +661,16 @@ export async function refineHomography(
       coverage = Math.abs(polygonArea(convexHull(hull))) / (refL.width * refL.height);
       level.coverage = coverage;
       h = homographyFromLevel(polished, [refL.sx, refL.sy], [qryL.sx, qryL.sy]);
+      // The first pass at the finest level has placed every patch to a fraction of a
+      // pixel: enough to measure which image is softer and by how much, so that the
+      // last pass matches equally sharp images.
+      if (finest && pass === 0 && passes > 1 && o.equaliseBlur) {
+        const inlierTracks = tracks.filter((_, i) => irls.weights[i]! > 0);
+        blur = estimateRelativeBlur(refL, qryL, hL, inlierTracks, r);
+        if (blur?.image === 'reference') refL = await gaussianBlurred(cv, refL, blur.sigma);
+        else if (blur) qryL = await gaussianBlurred(cv, qryL, blur.sigma * centralScale(hL, refL.width, refL.height));
+      }
     }
   }
-  return { ok: true, homography: h, inliers, rmse, levels, coverage, message: '' };
+  return { ok: true, blur, homography: h, inliers, rmse, levels, coverage, message: '' };
 }

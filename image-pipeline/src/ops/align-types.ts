@@ -79,6 +79,13 @@ export interface RefinementLevel {
   coverage: number;
 }
 
+/** Extra Gaussian blur given to the sharper image at the finest refinement level so that both have the same point spread. */
+export interface BlurEqualisation {
+  image: 'reference' | 'questioned';
+  /** Standard deviation in pixels of the finest reference level (for the questioned image, times the local scale of the homography). */
+  sigma: number;
+}
+
 export interface AlignDiagnostics {
   referenceSize: [number, number];
   questionedSize: [number, number];
@@ -88,6 +95,8 @@ export interface AlignDiagnostics {
   chosen: string | null;
   coarseHomography: number[] | null;
   refinement: RefinementLevel[];
+  /** How the two images' sharpness was equalised before the last refinement pass; null when they were alike. */
+  blur: BlurEqualisation | null;
   /** Human-readable detail for a refusal, or notes on a success. */
   message: string;
 }

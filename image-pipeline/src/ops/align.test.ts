@@ -173,6 +173,26 @@ describe('alignImages', () => {
     }
   });
 
+  it('aligns a defocused photo without bias, blurring the sharper reference to match it', async () => {
+    const truth = cameraHomography(doc, { scale: 0.95, degrees: 5, px: 1e-4, py: -6e-5, cx: 640, cy: 480 });
+    const sharp = await photograph(doc, truth, 1280, 960, 6);
+    const cv = await loadOpenCv();
+    const defocused = await withMats((track) => {
+      const src = track(new cv.Mat(sharp.height, sharp.width, cv.CV_8UC1));
+      src.data.set(sharp.data);
+      const out = track(new cv.Mat());
+      cv.GaussianBlur(src, out, new cv.Size(0, 0), 2.5);
+      return { data: new Uint8Array(out.data), width: sharp.width, height: sharp.height };
+    });
+    const r = await alignImages(doc, defocused);
+    // Matching the sharp reference against the defocused photo as they are lands about a quarter of a pixel off.
+    expectAligned(r, truth, doc, 0.15);
+    // The photo's own softening and the defocus add in quadrature, seen at the reference's scale.
+    expect(r.diagnostics.blur?.image).toBe('reference');
+    expect(r.diagnostics.blur?.sigma).toBeGreaterThan(2.2);
+    expect(r.diagnostics.blur?.sigma).toBeLessThan(3.4);
+  });
+
   it('recovers a steep oblique view through the simulated-tilt fallback', async () => {
     // About 60° out of plane about the vertical axis: the document's width is foreshortened to half.
     const truth = composeHomographies([1, 0, 80, 0, 1, 120, 0, 0, 1], [0.5, 0, 0, 0, 1, 0, 3e-4, 0, 1]);

@@ -103,6 +103,7 @@ class AlignRun {
       chosen: null,
       coarseHomography: null,
       refinement: [],
+      blur: null,
       message: '',
     };
   }
@@ -305,6 +306,7 @@ async function refineAndGate(
   const refined = await refineHomography(cv, reference, questioned, initial, { coarseLongEdge, ignoreZones: zones });
   run.times.refine += performance.now() - t;
   run.diagnostics.refinement = refined.levels;
+  run.diagnostics.blur = refined.blur;
   if (!refined.ok) return run.refuse('refinement-failed', refined.message);
   const last = refined.levels[refined.levels.length - 1]!;
   if (refined.inliers < MIN_REFINED_INLIERS || refined.inliers < MIN_REFINED_SHARE * last.points) {
