@@ -9,7 +9,9 @@
  * log carries the earlier downloads.
  */
 import { getSchema } from '@exemplar/specimens-schema';
-import { OPINION_SCALE, verifyBundle } from '../../server/src/exhibits';
+import { OPINION_SCALE, verifyBundle, type ExhibitInput } from '../../server/src/exhibits';
+import { unzipBundle } from '../../server/src/exhibits/exhibit-fixture';
+import { pdfTextRuns } from '../../server/src/exhibits/pdf-text';
 import { buildTestApp, sha256, type TestApp } from '../../server/src/test-helpers';
 import { catalogue, DESIGNS, HOLDERS, renderCapture, waitForComparison } from './comparison-fixtures';
 
@@ -192,6 +194,26 @@ describe('/api/cases', () => {
     expect(downloads[2]!.hashes.bundle).toBe(sha256(zip1.rawPayload));
     // The PDF download is built alone; it must still be the bundle's report.pdf.
     expect(downloads[2]!.hashes.report).toBe(sha256(pdf1.rawPayload));
+  });
+
+  it('puts the comparison\'s findings (the overtyped MRZ) in the PDF and the bundle record, per light, as the comparison reported them', async () => {
+    const done = (await (await as('examiner')).inject({ method: 'GET', url: `/api/comparisons/${comparisonId}` })).json();
+    const white = done.result.lights.find((l: { lightSource: string }) => l.lightSource === 'white');
+    // The altered date of birth: the MRZ's birth-date and composite check digits fail.
+    expect(white.findings).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'mrz-check-failed', fields: ['birthDate', 'composite'] })]));
+
+    const zip = await (await as('prosecutor')).inject({ method: 'GET', url: `/api/cases/${caseId}/exhibit.zip` });
+    const files = await unzipBundle(zip.rawPayload);
+    const record = JSON.parse(files.get('exhibit.json')!.toString('utf8')) as ExhibitInput;
+    const exhibited = record.comparisons.find((c) => c.id === comparisonId)!;
+    expect(exhibited.lights.map((l) => [l.lightSource, l.findings])).toEqual(done.result.lights.map((l: { lightSource: string; findings: unknown }) => [l.lightSource, l.findings]));
+
+    const runs = pdfTextRuns(files.get('report.pdf')!);
+    const table = runs.slice(runs.indexOf('Document-check findings'), runs.indexOf('Zone verdicts'));
+    expect(table).toEqual(expect.arrayContaining(['M1', 'mrz-check-failed', 'birthDate, composite']));
+    const failed = white.findings.find((f: { kind: string }) => f.kind === 'mrz-check-failed');
+    expect(table).toEqual(expect.arrayContaining([String(failed.box.x), String(failed.box.y), String(failed.box.width), String(failed.box.height)]));
+    expect(runs).not.toContain('Not recorded: the record of this comparison holds no document checks (MRZ check digits).');
   });
 
   it('gives a new exhibit after a change, whose custody log holds the earlier downloads', async () => {

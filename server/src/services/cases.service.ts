@@ -308,6 +308,8 @@ export class CaseService {
             heatmap: { key: objectKeys.comparison(cid, light.outputs.heatmap.name), sha256: light.outputs.heatmap.sha256 },
             regions: light.regions,
             zoneVerdicts: light.zoneVerdicts,
+            // Absent only in results made before findings existed: the report then says they were not recorded.
+            ...(light.findings && { findings: light.findings }),
           };
         }),
         parameters: JSON.parse(JSON.stringify(result.parameters ?? {})) as ExhibitComparison['parameters'],
