@@ -62,6 +62,8 @@ const CHUNK_MASK = (1 << CHUNK_BITS) - 1;
 const RATIO = 0.8;
 /** Hamming distance of a close match (of 256 bits; unrelated descriptors differ in about half). */
 const CLOSE_MATCH_DISTANCE = 40;
+/** Matches further apart than this are chance pairs, left out of the fit and the inlier ratio. */
+const FIT_MAX_DISTANCE = 64;
 
 const POPCOUNT16 = (() => {
   const t = new Uint8Array(65536);
@@ -109,7 +111,7 @@ interface Matches {
 
 /**
  * Mutual nearest neighbours passing the ratio test (best < RATIO × second
- * best, from the candidate's side), among the pairs sharing a piece.
+ * best) from both sides, among the pairs sharing a piece.
  */
 function matchHashed(refDescriptors: Int32Array, refCount: number, table: QueryTable): Matches {
   const b = table.descriptors;
@@ -119,6 +121,7 @@ function matchHashed(refDescriptors: Int32Array, refCount: number, table: QueryT
   const second = new Int32Array(refCount);
   const bestIdx = new Int32Array(refCount).fill(-1);
   const colBest = new Int32Array(table.count).fill(0x7fffffff);
+  const colSecond = new Int32Array(table.count).fill(0x7fffffff);
   const colIdx = new Int32Array(table.count).fill(-1);
   const seen = table.seen;
   for (let i = 0; i < refCount; i++) {
@@ -148,8 +151,11 @@ function matchHashed(refDescriptors: Int32Array, refCount: number, table: QueryT
           b2 = d;
         }
         if (d < colBest[j]! || (d === colBest[j]! && i < colIdx[j]!)) {
+          colSecond[j] = colBest[j]!;
           colBest[j] = d;
           colIdx[j] = i;
+        } else if (d < colSecond[j]!) {
+          colSecond[j] = d;
         }
       }
     }
@@ -162,12 +168,22 @@ function matchHashed(refDescriptors: Int32Array, refCount: number, table: QueryT
   const dOut: number[] = [];
   for (let i = 0; i < refCount; i++) {
     const j = bestIdx[i]!;
-    if (j < 0 || colIdx[j] !== i || !(best[i]! < RATIO * second[i]!)) continue;
+    // The ratio test from both sides: each side's second best is sought among colliding pairs only, so
+    // either alone lets through more ambiguous pairs than an exhaustive search would.
+    if (j < 0 || colIdx[j] !== i || !(best[i]! < RATIO * second[i]!) || !(best[i]! < RATIO * colSecond[j]!)) continue;
     refOut.push(i);
     qOut.push(j);
     dOut.push(best[i]!);
   }
   return { count: refOut.length, reference: Int32Array.from(refOut), questioned: Int32Array.from(qOut), distance: Int32Array.from(dOut) };
+}
+
+function nearMatches(m: Matches, maxDistance: number): Matches {
+  const keep: number[] = [];
+  for (let i = 0; i < m.count; i++) if (m.distance[i]! <= maxDistance) keep.push(i);
+  if (keep.length === m.count) return m;
+  const pick = (a: Int32Array) => Int32Array.from(keep, (i) => a[i]!);
+  return { count: keep.length, reference: pick(m.reference), questioned: pick(m.questioned), distance: pick(m.distance) };
 }
 
 /** ORB's 32 bytes as 8 little-endian 32-bit words (copied: the source may sit at any offset). */
@@ -202,11 +218,14 @@ export async function verifyCandidates(questioned: KeypointSet, candidates: read
     const verdict: VerifyVerdict = { key: c.key, verified: false, inliers: 0, matches: 0, keypoints: ref.count, coverage: 0 };
     out.push(verdict);
     if (ref.count < 4 || questioned.count < 4) continue;
-    const m = matchHashed(descriptorWords(ref), ref.count, table);
+    const all = matchHashed(descriptorWords(ref), ref.count, table);
     if (!cv) {
-      for (let i = 0; i < m.count; i++) if (m.distance[i]! <= o.voteMaxDistance) verdict.matches++;
+      for (let i = 0; i < all.count; i++) if (all.distance[i]! <= o.voteMaxDistance) verdict.matches++;
       continue;
     }
+    // The second best is sought among the pairs sharing a piece only, so the ratio test lets through
+    // more chance pairs than an exhaustive one; the far ones among them are dropped before the fit.
+    const m = nearMatches(all, FIT_MAX_DISTANCE);
     verdict.matches = m.count;
     // The robust fit is most of the cost, and most of it goes to candidates that fail. Inliers of a
     // true match are mostly close matches (on the benchmark photos, tilted and small ones included, at
