@@ -34,7 +34,7 @@ describe('SqliteCatalogStore on a shared file', () => {
     const raw = new Database(file, { readonly: true });
     try {
       expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
-      expect(raw.pragma('user_version', { simple: true })).toBe(3);
+      expect(raw.pragma('user_version', { simple: true })).toBe(4);
     } finally {
       raw.close();
     }
@@ -42,6 +42,29 @@ describe('SqliteCatalogStore on a shared file', () => {
     expect(await b.specimens.count()).toBe(1);
     await a.close();
     await b.close();
+  });
+
+  it('asks for a reload when the change log holds entries from before it recorded ids', async () => {
+    const file = await tempFile();
+    const store = await openStore(file);
+    const [a, b] = fixtureSpecimens();
+    await store.specimens.create(a!);
+    const marker = (await store.specimens.changedSince(-1)).marker;
+    await store.specimens.create(b!);
+    await store.close();
+    // As a file migrated from schema 3 holds them: entries without a specimen id.
+    const raw = new Database(file);
+    raw.prepare('UPDATE changes SET specimen_id = NULL').run();
+    raw.close();
+    const again = await openStore(file);
+    try {
+      expect(await again.specimens.changedSince(marker)).toMatchObject({ reset: true, changes: [] });
+      await again.specimens.delete(b!.id);
+      const head = await again.specimens.changedSince(-1);
+      expect(await again.specimens.changedSince(head.marker - 1)).toEqual({ marker: head.marker, reset: false, changes: [{ id: b!.id, revision: null }] });
+    } finally {
+      await again.close();
+    }
   });
 
   it('refuses a file written by a newer schema', async () => {
