@@ -192,8 +192,19 @@ async function toPlanes(img: PixelImage, width: number, height: number, colour: 
     cv.resize(src, dst, new cv.Size(width, height), 0, 0, cv.INTER_AREA);
     return new Uint8Array(dst.data);
   });
+  return splitPlanes(data, img.channels, width, height, colour);
+}
+
+/*
+ * The per-pixel passes of a comparison are plain functions: a loop in an
+ * async function body cannot be optimised while it runs (no on-stack
+ * replacement into resumable functions) and runs unoptimised, boxing every
+ * intermediate number, until the function is hot.
+ */
+
+function splitPlanes(data: Uint8Array, channels: number, width: number, height: number, colour: boolean): Plane[] {
   const n = width * height;
-  if (img.channels === 1) return [makePlane(width, height, Float32Array.from(data))];
+  if (channels === 1) return [makePlane(width, height, Float32Array.from(data))];
   const planes = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
   for (let i = 0, k = 0; i < n; i++, k += 3) {
     planes[0]![i] = data[k]!;
@@ -204,6 +215,55 @@ async function toPlanes(img: PixelImage, width: number, height: number, colour: 
   const lum = new Float32Array(n);
   for (let i = 0; i < n; i++) lum[i] = (planes[0]![i]! + planes[1]![i]! + planes[2]![i]!) / 3;
   return [makePlane(width, height, lum)];
+}
+
+/** Clears `valid` where `background` is set; how many pixels were background. */
+function clearBackground(valid: Uint8Array, background: Uint8Array): number {
+  let count = 0;
+  for (let i = 0; i < background.length; i++) {
+    if (background[i]) {
+      count++;
+      valid[i] = 0;
+    }
+  }
+  return count;
+}
+
+function countSet(mask: Uint8Array): number {
+  let n = 0;
+  for (let i = 0; i < mask.length; i++) if (mask[i]) n++;
+  return n;
+}
+
+/** Pixels without a questioned value copy the reference, so that no filter sees an edge at the footprint's border. */
+function fillInvalid(qs: readonly Plane[], rs: readonly Plane[], valid: Uint8Array): void {
+  for (let c = 0; c < qs.length; c++) {
+    const q = qs[c]!.data;
+    const r = rs[c]!.data;
+    for (let i = 0; i < q.length; i++) if (!valid[i]) q[i] = r[i]!;
+  }
+}
+
+/** The valid pixels outside and inside the personalised mask, and the count outside. */
+function splitPersonalised(valid: Uint8Array, personalisedMask: Uint8Array): { outside: Uint8Array; inside: Uint8Array; outsideCount: number } {
+  const outside = new Uint8Array(valid.length);
+  const inside = new Uint8Array(valid.length);
+  let n = 0;
+  for (let i = 0; i < valid.length; i++) {
+    if (!valid[i]) continue;
+    if (personalisedMask[i]) inside[i] = 255;
+    else {
+      outside[i] = 255;
+      n++;
+    }
+  }
+  return { outside, inside, outsideCount: n };
+}
+
+function countFlagged(valid: Uint8Array, score: Float32Array, threshold: number): number {
+  let flagged = 0;
+  for (let i = 0; i < valid.length; i++) if (valid[i] && score[i]! >= threshold) flagged++;
+  return flagged;
 }
 
 /**
@@ -320,24 +380,12 @@ function rawInput(data: Uint8Array, width: number, height: number, channels: 1 |
 }
 
 /**
- * Reference in dimmed grey, the score as a colour ramp where it is notable,
- * pixels not compared shaded dark, outlines on top. The blend is one pass in
- * JavaScript at the output size; libvips only encodes.
+ * The heatmap's pixels before outlines. A plain function, not part of the
+ * async renderer: a loop in an async function body cannot be optimised while
+ * it runs (no on-stack replacement into resumable functions), and runs
+ * unoptimised, boxing every intermediate number, until the function is hot.
  */
-async function renderHeatmap(
-  reference: PixelImage,
-  score: Plane,
-  valid: Uint8Array,
-  outW: number,
-  outH: number,
-  outlines: readonly Outline[],
-  compression: number,
-): Promise<Buffer> {
-  const c = reference.channels;
-  const base =
-    outW === reference.width && outH === reference.height
-      ? reference.data
-      : await rawInput(reference.data, reference.width, reference.height, c).resize(outW, outH, { fit: 'fill', kernel: 'lanczos3' }).raw().toBuffer();
+function blendHeatmap(base: Uint8Array, c: number, score: Plane, valid: Uint8Array, outW: number, outH: number): Uint8Array {
   // Output pixel centres on the working grid: bilinear weights for the score, nearest cell for validity.
   const sw = score.width;
   const sh = score.height;
@@ -406,6 +454,29 @@ async function renderHeatmap(
       rgb[k + 2] = Math.round(g + alpha * (col[2] - g));
     }
   }
+  return rgb;
+}
+
+/**
+ * Reference in dimmed grey, the score as a colour ramp where it is notable,
+ * pixels not compared shaded dark, outlines on top. The blend is one pass in
+ * JavaScript at the output size; libvips only encodes.
+ */
+async function renderHeatmap(
+  reference: PixelImage,
+  score: Plane,
+  valid: Uint8Array,
+  outW: number,
+  outH: number,
+  outlines: readonly Outline[],
+  compression: number,
+): Promise<Buffer> {
+  const c = reference.channels;
+  const base =
+    outW === reference.width && outH === reference.height
+      ? reference.data
+      : await rawInput(reference.data, reference.width, reference.height, c).resize(outW, outH, { fit: 'fill', kernel: 'lanczos3' }).raw().toBuffer();
+  const rgb = blendHeatmap(base, c, score, valid, outW, outH);
   if (outlines.length > 0) {
     // Outlines drawn by OpenCV on the blended pixels: cheaper than rasterising an SVG the size of the page and compositing it.
     const cv = await loadOpenCv();
@@ -462,27 +533,11 @@ export async function compareImages(input: CompareInput): Promise<CompareResult>
   let valid = validityMask(homography, W, H, questioned.width, questioned.height, { width: ww, height: wh });
   let backgroundCount = 0;
   if (params.backgroundBand > 0) {
-    const bg = referenceBackground(refPlanes, params.backgroundBand, params.backgroundTolerance);
-    for (let i = 0; i < bg.length; i++) {
-      if (bg[i]) {
-        backgroundCount++;
-        valid[i] = 0;
-      }
-    }
+    backgroundCount = clearBackground(valid, referenceBackground(refPlanes, params.backgroundBand, params.backgroundTolerance));
   }
   valid = await erodeMask(valid, ww, wh, params.validErosion);
-  let validCount = 0;
-  for (let i = 0; i < valid.length; i++) if (valid[i]) validCount++;
-
-  // Pixels without a questioned value copy the reference, so that no filter sees an edge at the footprint's border.
-  const fillInvalid = (qs: readonly Plane[], rs: readonly Plane[]) => {
-    for (let c = 0; c < qs.length; c++) {
-      const q = qs[c]!.data;
-      const r = rs[c]!.data;
-      for (let i = 0; i < q.length; i++) if (!valid[i]) q[i] = r[i]!;
-    }
-  };
-  fillInvalid(qPlanes, refPlanes);
+  const validCount = countSet(valid);
+  fillInvalid(qPlanes, refPlanes, valid);
   // A personalised zone counts where it shows: a name printed in black is holder data in white light and IR, but not under UV.
   const personalised = zones.filter((z) => z.personalised && zoneShowsIn(z, lightSource)).map((z) => z.polygon as [number, number][]);
   let personalisedMask: Uint8Array | undefined;
@@ -497,17 +552,10 @@ export async function compareImages(input: CompareInput): Promise<CompareResult>
   let outside = valid;
   let inside: Uint8Array | undefined;
   if (personalisedMask) {
-    outside = new Uint8Array(valid.length);
-    inside = new Uint8Array(valid.length);
-    let n = 0;
-    for (let i = 0; i < valid.length; i++) {
-      if (!valid[i]) continue;
-      if (personalisedMask[i]) inside[i] = 255;
-      else {
-        outside[i] = 255;
-        n++;
-      }
-    }
+    const split = splitPersonalised(valid, personalisedMask);
+    outside = split.outside;
+    inside = split.inside;
+    const n = split.outsideCount;
     if (n >= 0.2 * validCount) {
       learn = outside;
       learnCount = n;
@@ -516,7 +564,7 @@ export async function compareImages(input: CompareInput): Promise<CompareResult>
 
   const tile = Math.max(4, Math.round(Math.max(ww, wh) / params.illuminationTiles));
   const norm = await normaliseToReference(refPlanes, qPlanes, { valid, learn }, profile, { illuminationTile: tile });
-  fillInvalid(norm.questioned, norm.reference);
+  fillInvalid(norm.questioned, norm.reference, valid);
 
   const diff = await differenceScore(norm.reference, norm.questioned, valid, profile, norm.noiseAmplification, params, learn);
 
@@ -536,8 +584,7 @@ export async function compareImages(input: CompareInput): Promise<CompareResult>
     },
   );
 
-  let flagged = 0;
-  for (let i = 0; i < valid.length; i++) if (valid[i] && diff.score.data[i]! >= params.threshold) flagged++;
+  const flagged = countFlagged(valid, diff.score.data, params.threshold);
 
   const outScale = Math.min(1, params.outputMaxLongEdge / Math.max(W, H));
   const outW = Math.max(1, Math.round(W * outScale));

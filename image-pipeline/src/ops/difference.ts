@@ -260,6 +260,33 @@ function envelopeDifference3(a: Plane, b: Plane, into: Float32Array, skipBelow: 
   }
 }
 
+/*
+ * The per-pixel passes of differenceScore are plain functions: a loop in an
+ * async function body cannot be optimised while it runs (no on-stack
+ * replacement into resumable functions) and runs unoptimised, boxing every
+ * intermediate number, until the function is hot.
+ */
+
+/** d² / (d² + t²) at the valid pixels, t the base threshold or `noiseThreshold` × the local amplification, whichever is higher. */
+function levelScore(pooled: Float32Array, valid: Uint8Array, base: number, noiseThreshold: number, amplification: Float32Array | null): Float32Array {
+  const s = new Float32Array(pooled.length);
+  for (let i = 0; i < s.length; i++) {
+    if (!valid[i]) continue;
+    const d = pooled[i]!;
+    const t = Math.max(base, noiseThreshold * (amplification ? amplification[i]! : 1));
+    s[i] = (d * d) / (d * d + t * t);
+  }
+  return s;
+}
+
+function maxInto(into: Float32Array, values: Float32Array): void {
+  for (let i = 0; i < into.length; i++) if (values[i]! > into[i]!) into[i] = values[i]!;
+}
+
+function zeroWhereInvalid(values: Float32Array, valid: Uint8Array): void {
+  for (let i = 0; i < values.length; i++) if (!valid[i]) values[i] = 0;
+}
+
 export async function differenceScore(
   reference: readonly Plane[],
   questioned: readonly Plane[],
@@ -297,15 +324,9 @@ export async function differenceScore(
     const pooled = gaussianBlur(makePlane(lw, lh, diff), params.poolBlur);
     const base = profile.thresholds[Math.min(level, profile.thresholds.length - 1)]!;
     const levelAmp = amp && (amp.width !== lw || amp.height !== lh) ? await resizePlane(amp, lw, lh, 'area') : amp;
-    const s = new Float32Array(lw * lh);
-    for (let i = 0; i < s.length; i++) {
-      if (!levelValid[i]) continue;
-      const d = pooled.data[i]!;
-      const t = Math.max(base, profile.noiseFactor * noise * (levelAmp ? levelAmp.data[i]! : 1));
-      s[i] = (d * d) / (d * d + t * t);
-    }
+    const s = levelScore(pooled.data, levelValid, base, profile.noiseFactor * noise, levelAmp ? levelAmp.data : null);
     const up = level === 0 ? makePlane(lw, lh, s) : await resizePlane(makePlane(lw, lh, s), width, height, 'linear');
-    for (let i = 0; i < score.length; i++) if (up.data[i]! > score[i]!) score[i] = up.data[i]!;
+    maxInto(score, up.data);
     levels.push({ noise, threshold: base });
     if (level + 1 < params.levels) {
       refIn = await Promise.all(refIn.map(halve));
@@ -318,6 +339,6 @@ export async function differenceScore(
       amp = levelAmp;
     }
   }
-  for (let i = 0; i < score.length; i++) if (!valid[i]) score[i] = 0;
+  zeroWhereInvalid(score, valid);
   return { score: makePlane(width, height, score), levels };
 }

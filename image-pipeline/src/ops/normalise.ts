@@ -184,27 +184,12 @@ function robustSurface(xs: Float64Array, ys: Float64Array, values: Float64Array,
   return { coeffs, weights };
 }
 
-/**
- * The gain that corrects the questioned image's lighting to the reference's:
- * the relative illumination questioned / reference is sampled per tile as the
- * ratio of their 80th percentiles (the paper, not the ink), modelled by a robust cubic surface (in
- * the illumination itself, not its inverse or logarithm: vignetting and
- * light fall-off are close to low-order polynomials there), plus the
- * 5×5-median-filtered residual of the tiles, bounded to a gentle local
- * departure (a large one is more likely an altered area than light). The
- * field is smooth, so it is
- * sampled on every other pixel and evaluated at half resolution.
- */
-export async function illuminationField(questioned: Plane, reference: Plane, valid: Uint8Array, tile: number): Promise<Plane> {
-  const { width: w, height: h } = reference;
-  const gw = Math.max(1, Math.round(w / tile));
-  const gh = Math.max(1, Math.round(h / tile));
+/** The relative light of each tile (see illuminationField), and which tiles had enough valid pixels; a plain function, for its loops to be optimised. */
+function tileLightRatios(q: Float32Array, r: Float32Array, valid: Uint8Array, w: number, h: number, gw: number, gh: number): { grid: Float32Array; known: Uint8Array } {
   const grid = new Float32Array(gw * gh);
   const known = new Uint8Array(gw * gh);
   const qs = new Float32Array(Math.ceil(w / gw + 2) * Math.ceil(h / gh + 2));
   const rs = new Float32Array(qs.length);
-  const q = questioned.data;
-  const r = reference.data;
   for (let j = 0; j < gh; j++) {
     const y0 = Math.floor((j * h) / gh);
     const y1 = Math.floor(((j + 1) * h) / gh);
@@ -231,6 +216,25 @@ export async function illuminationField(questioned: Plane, reference: Plane, val
       }
     }
   }
+  return { grid, known };
+}
+
+/**
+ * The gain that corrects the questioned image's lighting to the reference's:
+ * the relative illumination questioned / reference is sampled per tile as the
+ * ratio of their 80th percentiles (the paper, not the ink), modelled by a robust cubic surface (in
+ * the illumination itself, not its inverse or logarithm: vignetting and
+ * light fall-off are close to low-order polynomials there), plus the
+ * 5×5-median-filtered residual of the tiles, bounded to a gentle local
+ * departure (a large one is more likely an altered area than light). The
+ * field is smooth, so it is
+ * sampled on every other pixel and evaluated at half resolution.
+ */
+export async function illuminationField(questioned: Plane, reference: Plane, valid: Uint8Array, tile: number): Promise<Plane> {
+  const { width: w, height: h } = reference;
+  const gw = Math.max(1, Math.round(w / tile));
+  const gh = Math.max(1, Math.round(h / tile));
+  const { grid, known } = tileLightRatios(questioned.data, reference.data, valid, w, h, gw, gh);
   const samples: number[] = [];
   for (let k = 0; k < known.length; k++) if (known[k]) samples.push(k);
   if (samples.length === 0) return makePlane(w, h, new Float32Array(w * h).fill(1));
@@ -264,6 +268,13 @@ export async function illuminationField(questioned: Plane, reference: Plane, val
   const hw = Math.ceil(w / 2);
   const hh = Math.ceil(h / 2);
   const resHalf = await resizePlane(res, hw, hh, 'linear');
+  const half = evaluateField(coeffs, degree, resHalf, w, h);
+  return resizePlane(makePlane(hw, hh, half), w, h, 'linear');
+}
+
+/** The gain at each half-resolution pixel: 1 / (surface + residual), bounded (a plain function: a loop in an async function body cannot be optimised while it runs). */
+function evaluateField(coeffs: Float64Array, degree: number, resHalf: Plane, w: number, h: number): Float32Array {
+  const { width: hw, height: hh } = resHalf;
   // The surface is evaluated per (half-resolution) pixel, separably, so that it stays exact up to the image edges.
   const xp: Float64Array[] = [];
   const yp: Float64Array[] = [];
@@ -287,7 +298,7 @@ export async function illuminationField(questioned: Plane, reference: Plane, val
       half[base + x] = 1 / Math.min(MAX_GAIN, Math.max(1 / MAX_GAIN, light));
     }
   }
-  return resizePlane(makePlane(hw, hh, half), w, h, 'linear');
+  return half;
 }
 
 /** q′ = (q + 1)·gain − 1: the +1 keeps black from pinning the field (the same offset as in the field's log ratio). */
@@ -382,6 +393,18 @@ export async function fitToneTransform(reference: readonly Plane[], questioned: 
   const sh = Math.max(1, Math.round(h / 3));
   const rs = await Promise.all(reference.map((p) => resizePlane(p, sw, sh, 'area')));
   const qs = await Promise.all(questioned.map((p) => resizePlane(p, sw, sh, 'area')));
+  const fit = fitToneModel(rs, qs, w, h, mask, terms);
+  if (!fit) return { planes: [...questioned], residual: 0 };
+  return { planes: applyToneTransform(questioned, fit.coeffs), residual: fit.residual };
+}
+
+/**
+ * The fit of fitToneTransform on the reduced planes (a plain function: a loop in
+ * an async function body cannot be optimised while it runs); null with too few samples.
+ */
+function fitToneModel(rs: readonly Plane[], qs: readonly Plane[], w: number, h: number, mask: Uint8Array, terms: number): { coeffs: Float64Array[]; residual: number } | null {
+  const channels = rs.length;
+  const { width: sw, height: sh } = rs[0]!;
   const step = Math.max(1, Math.round(Math.sqrt((sw * sh) / TONE_SAMPLES)));
   const idx: number[] = [];
   for (let y = step >> 1; y < sh; y += step) {
@@ -392,7 +415,7 @@ export async function fitToneTransform(reference: readonly Plane[], questioned: 
     }
   }
   const n = idx.length;
-  if (n < 50) return { planes: [...questioned], residual: 0 };
+  if (n < 50) return null;
   const design = new Float64Array(n * terms);
   const bins = new Float64Array(16);
   const bin = new Uint8Array(n);
@@ -457,7 +480,7 @@ export async function fitToneTransform(reference: readonly Plane[], questioned: 
     coeffs.push(coef);
     residualSum += scale;
   }
-  return { planes: applyToneTransform(questioned, coeffs), residual: residualSum / channels };
+  return { coeffs, residual: residualSum / channels };
 }
 
 function applyToneTransform(questioned: readonly Plane[], coeffs: readonly Float64Array[]): Plane[] {
@@ -567,6 +590,30 @@ export async function matchSharpness(referenceIn: Plane, questionedIn: Plane, va
 }
 
 /**
+ * Range of the illumination gain over the learnt pixels, and the factor
+ * (≥ 1) by which it amplifies noise relative to its median; null when no
+ * pixel is learnt. A plain function: a loop in an async function body
+ * cannot be optimised while it runs.
+ */
+function gainStatistics(field: Plane, learn: Uint8Array): { range: [number, number]; amplification: Plane } | null {
+  const gains = new Float32Array(field.data.length);
+  let n = 0;
+  for (let i = 0; i < gains.length; i++) if (learn[i]) gains[n++] = field.data[i]!;
+  if (n === 0) return null;
+  const sorted = gains.subarray(0, n);
+  const med = selectKth(sorted, 0, n, n >> 1);
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = 0;
+  for (const g of sorted) {
+    if (g < lo) lo = g;
+    if (g > hi) hi = g;
+  }
+  const amp = new Float32Array(field.data.length);
+  for (let i = 0; i < amp.length; i++) amp[i] = Math.max(1, field.data[i]! / med);
+  return { range: [lo, hi], amplification: makePlane(field.width, field.height, amp) };
+}
+
+/**
  * Normalises the questioned planes (RGB or grey, same count as the
  * reference) to the reference. `valid` (0/255) marks the compared pixels,
  * `learn` those whose content should be the same in both images
@@ -590,22 +637,10 @@ export async function normaliseToReference(
   if (profile.illuminationField) {
     const field = await illuminationField(luminance(q), refLum, learn, params.illuminationTile);
     q = q.map((p) => applyGain(p, field));
-    const gains = new Float32Array(field.data.length);
-    let n = 0;
-    for (let i = 0; i < gains.length; i++) if (learn[i]) gains[n++] = field.data[i]!;
-    if (n > 0) {
-      const sorted = gains.subarray(0, n);
-      const med = selectKth(sorted, 0, n, n >> 1);
-      let lo = Number.POSITIVE_INFINITY;
-      let hi = 0;
-      for (const g of sorted) {
-        if (g < lo) lo = g;
-        if (g > hi) hi = g;
-      }
-      illumination = [lo, hi];
-      const amp = new Float32Array(field.data.length);
-      for (let i = 0; i < amp.length; i++) amp[i] = Math.max(1, field.data[i]! / med);
-      amplification = makePlane(field.width, field.height, amp);
+    const gains = gainStatistics(field, learn);
+    if (gains) {
+      illumination = gains.range;
+      amplification = gains.amplification;
     }
   }
 

@@ -56,6 +56,17 @@ function find(parent: Int32Array, i: number): number {
   return i;
 }
 
+/** Pixels of the mask scoring at or above the threshold (255), and the mask's area; a plain function: a loop in an async function body cannot be optimised while it runs. */
+function flagScores(score: Float32Array, mask: Uint8Array, threshold: number): { flagged: Uint8Array; maskCount: number } {
+  const flagged = new Uint8Array(score.length);
+  let maskCount = 0;
+  for (let i = 0; i < flagged.length; i++) {
+    if (mask[i]) maskCount++;
+    if (mask[i] && score[i]! >= threshold) flagged[i] = 255;
+  }
+  return { flagged, maskCount };
+}
+
 /**
  * Regions of `score` ≥ threshold within `mask` (0/255). `comparedArea` (working
  * pixels, default: the mask's area) is what `minAreaFraction` refers to, so
@@ -64,12 +75,7 @@ function find(parent: Int32Array, i: number): number {
 export async function extractRegions(score: Plane, mask: Uint8Array, frame: WorkingFrame, params: RegionParams, comparedArea?: number): Promise<DifferenceRegion[]> {
   const { width: w, height: h } = score;
   const cv = await loadOpenCv();
-  const flagged = new Uint8Array(w * h);
-  let maskCount = 0;
-  for (let i = 0; i < flagged.length; i++) {
-    if (mask[i]) maskCount++;
-    if (mask[i] && score.data[i]! >= params.threshold) flagged[i] = 255;
-  }
+  const { flagged, maskCount } = flagScores(score.data, mask, params.threshold);
   const merge = Math.max(3, Math.round(params.mergeDistance * Math.max(w, h)));
   const minArea = Math.max(4, params.minAreaFraction * (comparedArea ?? maskCount));
 

@@ -198,6 +198,45 @@ function featureSignals(reference: readonly Plane[], questioned: readonly Plane[
   return [signal(aSum, aSq, aZone, aRing), signal(bSum, bSq, bZone, bRing)];
 }
 
+/*
+ * The per-pixel passes of zoneVerdicts are plain functions: a loop in an
+ * async function body cannot be optimised while it runs (no on-stack
+ * replacement into resumable functions).
+ */
+
+function clearWhere(mask: Uint8Array, where: Uint8Array): void {
+  for (let w = 0; w < mask.length; w++) if (where[w]) mask[w] = 0;
+}
+
+/**
+ * The judged pixels of a window (compared, and not personal data), and over
+ * the zone: its pixel count, those compared, the scores of those judged and
+ * how many of them are flagged.
+ */
+function judgeWindow(win: Window, width: number, mask: Uint8Array, valid: Uint8Array, personal: Uint8Array | undefined, score: Float32Array, threshold: number) {
+  const judgedPx = new Uint8Array(win.width * win.height);
+  const scores = new Float32Array(win.width * win.height);
+  let total = 0;
+  let seen = 0;
+  let covered = 0;
+  let flagged = 0;
+  for (let y = 0; y < win.height; y++) {
+    for (let x = 0; x < win.width; x++) {
+      const w = y * win.width + x;
+      const k = (y + win.y) * width + x + win.x;
+      const ok = valid[k] && !(personal && personal[k]);
+      if (ok) judgedPx[w] = 255;
+      if (!mask[w]) continue;
+      total++;
+      if (valid[k]) seen++;
+      if (!ok) continue;
+      scores[covered++] = score[k]!;
+      if (score[k]! >= threshold) flagged++;
+    }
+  }
+  return { judgedPx, scores, total, seen, covered, flagged };
+}
+
 export interface ZoneVerdictInput {
   zones: readonly ComparisonZone[];
   lightSource: string;
@@ -240,29 +279,9 @@ export async function zoneVerdicts(input: ZoneVerdictInput, params: ZoneVerdictP
     const nested = polygons.filter((_, zj) => zj !== zi && areas[zj]! < areas[zi]! && bounds[zj] && overlaps(bounds[zj]!, win));
     if (nested.length > 0) {
       const inner = await rasterisePolygons(nested, win.width, win.height, frame.sx, frame.sy, win);
-      for (let w = 0; w < mask.length; w++) if (inner[w]) mask[w] = 0;
+      clearWhere(mask, inner);
     }
-    // Judged pixels: compared, and not personal data.
-    const judgedPx = new Uint8Array(win.width * win.height);
-    const scores = new Float32Array(win.width * win.height);
-    let total = 0;
-    let seen = 0;
-    let covered = 0;
-    let flagged = 0;
-    for (let y = 0; y < win.height; y++) {
-      for (let x = 0; x < win.width; x++) {
-        const w = y * win.width + x;
-        const k = (y + win.y) * width + x + win.x;
-        const ok = valid[k] && !(personal && personal[k]);
-        if (ok) judgedPx[w] = 255;
-        if (!mask[w]) continue;
-        total++;
-        if (valid[k]) seen++;
-        if (!ok) continue;
-        scores[covered++] = score.data[k]!;
-        if (score.data[k]! >= params.threshold) flagged++;
-      }
-    }
+    const { judgedPx, scores, total, seen, covered, flagged } = judgeWindow(win, width, mask, valid, personal, score.data, params.threshold);
     const coverage = total > 0 ? seen / total : 0;
     // Judged on what is visible and not personalised; a feature almost entirely under personal data cannot be.
     if (total === 0 || coverage < params.minCoverage || covered < Math.max(0.1 * total, 4 * params.minFlaggedPixels)) {
