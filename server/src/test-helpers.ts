@@ -12,6 +12,7 @@ import Fastify, { type FastifyInstance, type InjectOptions, type LightMyRequestR
 import fp from 'fastify-plugin';
 import sharp from 'sharp';
 import exemplarApp, { serverOptions } from './app';
+import type { Permission } from './auth/policy';
 import { loadConfig, type Config } from './config';
 import { openContext, type AppContext } from './context';
 import { systemActor, type Role } from './services/actor';
@@ -22,6 +23,8 @@ export interface TestApp {
   readonly config: Config;
   /** Every route of the app as `METHOD /pattern` (HEAD left out). */
   readonly routes: readonly string[];
+  /** The permission each route declares in its config (checked before its body), by `METHOD /pattern`. */
+  readonly routePermissions: ReadonlyMap<string, Permission | readonly Permission[]>;
   /** Every key in the object store, sorted. */
   objectKeys(): Promise<string[]>;
   /**
@@ -65,9 +68,15 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
   const { context, config, dataDir } = await openTestContext(env);
   const app = Fastify(serverOptions(config));
   const routes: string[] = [];
+  const routePermissions = new Map<string, Permission | readonly Permission[]>();
   app.addHook('onRoute', (route) => {
     // HEAD twins of GET routes share the handler.
-    for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push(`${method} ${route.url}`);
+    for (const method of [route.method].flat()) {
+      if (method === 'HEAD') continue;
+      routes.push(`${method} ${route.url}`);
+      const permission = route.config?.permission;
+      if (permission !== undefined) routePermissions.set(`${method} ${route.url}`, permission);
+    }
   });
   await app.register(fp(exemplarApp), { context });
   await app.ready();
@@ -101,6 +110,7 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
     context,
     config,
     routes: [...new Set(routes)],
+    routePermissions,
     login,
     credentials,
     objectKeys: () => listObjectKeys(context),

@@ -11,6 +11,11 @@
  * `allow(roles, outcome, otherwise)` keeps rows short. A route without a row
  * fails the coverage test until it gets one (or, for routes of work in
  * progress, an entry in PENDING_ROWS).
+ *
+ * Every route but the public and self-service ones declares the permission it
+ * needs (`config.permission`), checked before the body is parsed or
+ * validated: a role that may not use a route gets 403 whatever it sends, and
+ * learns nothing about the body the route expects.
  */
 import { generateKeyPairSync } from 'node:crypto';
 import type { InjectOptions } from 'fastify';
@@ -341,6 +346,16 @@ const PENDING_ROWS = new Set<string>([]);
 
 /** Routes anyone may call. */
 const PUBLIC_ROUTES = new Set(['GET /api/health', 'POST /api/auth/login', 'GET /*']);
+/** Routes every logged-in user may call about themselves; they declare no permission (the users routes check "oneself or users:manage" in a hook before the body). */
+const SELF_SERVICE_ROUTES = new Set([
+  'GET /api/auth/session',
+  'POST /api/auth/logout',
+  'POST /api/auth/tokens',
+  'GET /api/auth/tokens',
+  'DELETE /api/auth/tokens/:id',
+  'GET /api/users/:username',
+  'POST /api/users/:username/password',
+]);
 const isDocs = (route: string) => / \/api\/docs(\/|$)/.test(route);
 
 let t: TestApp;
@@ -436,6 +451,67 @@ describe('every role on every route', () => {
   }
 });
 
+describe('a role without the permission, sending a body the route would refuse', () => {
+  // Not an object: every JSON body schema refuses it.
+  const INVALID_BODY = [] as unknown as Record<string, unknown>;
+  // Stands in for the fixture (not built yet when the tests are declared), to see which rows send a JSON body.
+  const anyFixture: Fixture = new Proxy({} as Fixture, { get: (_target, key) => (key === Symbol.toPrimitive ? () => 'x' : anyFixture) });
+  const withJsonBody = ROWS.filter((row) => {
+    const payload = row.when(anyFixture).payload;
+    return typeof payload === 'object' && payload !== null && !Buffer.isBuffer(payload);
+  });
+  /** Routes whose JSON body is ignored (no schema), so that a role allowed to use them is not refused for it. */
+  const BODY_IGNORED = new Set(['POST /api/verification-requests/:id/close']);
+
+  it('covers the routes with a JSON body', () => {
+    expect(withJsonBody.length).toBeGreaterThan(20);
+  });
+
+  for (const row of withJsonBody) {
+    it(`${row.route}${row.label ? ` (${row.label})` : ''}: 403, not 400`, async () => {
+      const results: Record<string, number> = {};
+      for (const role of ROLES) {
+        const user = row.freshSession ? await freshLogin(role) : await t.login(role);
+        results[role] = (await user.inject({ ...row.when(fixture), payload: INVALID_BODY })).statusCode;
+      }
+      // Roles that may use the route see the body refused (so the body really is invalid); the others only 403.
+      const forbidden = Object.fromEntries(ROLES.filter((role) => row.expect[role] === 403).map((role) => [role, 403]));
+      expect({ route: row.route, forbidden: Object.fromEntries(Object.entries(results).filter(([role]) => role in forbidden)) }).toEqual({ route: row.route, forbidden });
+      if (!BODY_IGNORED.has(row.route)) {
+        const allowed = Object.entries(results).filter(([role]) => !(role in forbidden));
+        expect({ route: row.route, allowed }).toEqual({ route: row.route, allowed: allowed.map(([role]) => [role, 400]) });
+      }
+    });
+  }
+
+  it('also before the query string and the path parameters are checked', async () => {
+    const viewer = await t.login('viewer');
+    const cases = [
+      { method: 'GET' as const, url: '/api/register?limit=0' },
+      { method: 'GET' as const, url: '/api/register/not%20an%20id!' },
+      { method: 'GET' as const, url: '/api/audit?limit=-1' },
+      { method: 'DELETE' as const, url: '/api/register/not%20an%20id!?revision=zero' },
+    ];
+    for (const request of cases) {
+      const res = await viewer.inject(request);
+      expect({ url: request.url, status: res.statusCode, code: res.json().code }).toEqual({ url: request.url, status: 403, code: 'FORBIDDEN' });
+      // The same request from a role that may use the route is refused for its query or parameters.
+      const admin = await t.login('admin');
+      expect({ url: request.url, status: (await admin.inject(request)).statusCode }).toEqual({ url: request.url, status: 400 });
+    }
+  });
+
+  it('a forbidden upload is refused before a byte of it is spooled', async () => {
+    const viewer = await t.login('viewer');
+    const fs = await import('node:fs/promises');
+    const before = (await fs.readdir(t.config.tmpDir)).sort();
+    const upload = multipartBody([{ name: 'file', filename: 'r.csv', data: Buffer.from('not,a,register\n'), contentType: 'text/csv' }]);
+    const res = await viewer.inject({ method: 'POST', url: '/api/register/import', ...upload });
+    expect({ status: res.statusCode, code: res.json().code }).toEqual({ status: 403, code: 'FORBIDDEN' });
+    expect((await fs.readdir(t.config.tmpDir)).sort()).toEqual(before);
+  });
+});
+
 describe('anonymous', () => {
   it('gets 401 UNAUTHENTICATED on every route but the public ones', async () => {
     const checked: string[] = [];
@@ -458,6 +534,12 @@ describe('anonymous', () => {
 });
 
 describe('coverage', () => {
+  it('every authenticated route but the self-service ones declares its permission', () => {
+    const undeclared = routes.filter((r) => !PUBLIC_ROUTES.has(r) && !isDocs(r) && !SELF_SERVICE_ROUTES.has(r) && !t.routePermissions.has(r));
+    expect(undeclared).toEqual([]);
+    expect([...SELF_SERVICE_ROUTES].filter((r) => t.routePermissions.has(r) || !routes.includes(r))).toEqual([]);
+  });
+
   it('every authenticated route has role rows (or is listed as pending)', () => {
     const covered = new Set(ROWS.map((r) => r.route));
     const missing = routes.filter((r) => !PUBLIC_ROUTES.has(r) && !isDocs(r) && !covered.has(r) && !PENDING_ROWS.has(r));

@@ -81,6 +81,15 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> =
   viewer: new Set<Permission>(['specimens:read', 'alerts:read']),
 };
 
+/** Reading cases: every one, or those one is assigned to (prosecutors). */
+export const READ_CASES = ['cases:read-all', 'cases:read-assigned'] as const satisfies readonly Permission[];
+/** Reading comparisons: every one, or one's own submissions. */
+export const READ_COMPARISONS = ['comparisons:read-all', 'comparisons:submit'] as const satisfies readonly Permission[];
+/** Verification requests: examiners answer them, submitters follow their own. */
+export const USE_VERIFICATION = ['verification:answer', 'verification:submit'] as const satisfies readonly Permission[];
+/** The lab's public key: for exporting packages, or for showing it to partners. */
+export const READ_LAB_KEY = ['exchange:export', 'partners:manage'] as const satisfies readonly Permission[];
+
 /** The specimen classifications each role may see at all. */
 export const ROLE_CLASSIFICATIONS: Readonly<Record<Role, readonly Classification[]>> = {
   admin: ['public', 'restricted', 'confidential'],
@@ -101,10 +110,11 @@ export function can(actor: Actor, permission: Permission): boolean {
   return actor.role === 'system' || ROLE_PERMISSIONS[actor.role].has(permission);
 }
 
-/** FORBIDDEN unless the actor holds the permission. */
-export function assertCan(actor: Actor, permission: Permission): void {
-  if (!can(actor, permission)) {
-    throw new ExemplarError('FORBIDDEN', `your role (${actor.role}) may not do this`, { permission });
+/** FORBIDDEN unless the actor holds the permission (given several: at least one of them). */
+export function assertCan(actor: Actor, permission: Permission | readonly Permission[]): void {
+  const anyOf: readonly Permission[] = typeof permission === 'string' ? [permission] : permission;
+  if (!anyOf.some((p) => can(actor, p))) {
+    throw new ExemplarError('FORBIDDEN', `your role (${actor.role}) may not do this`, { permission: anyOf.length === 1 ? anyOf[0] : anyOf });
   }
 }
 

@@ -2,7 +2,7 @@
  * Schemas of the API's own envelopes (errors, search pages, the zones
  * replacement). Records inside them are the specimens-schema files, by `$ref`.
  */
-import { schemaId } from '@exemplar/specimens-schema';
+import { lightSources, schemaId } from '@exemplar/specimens-schema';
 import { zonesReplacementSchema } from '../services/specimens.service';
 import { FACETS, SORTS } from '../stores/catalog.port';
 import { MAX_FILTER_VALUE_CHARS, MAX_FILTER_VALUES, MAX_LIMIT, MAX_QUERY_CHARS } from '../stores/catalog.search';
@@ -116,6 +116,42 @@ export const idParams = {
   additionalProperties: false,
   properties: { id: ref('common', '/definitions/recordId') },
 } as const;
+
+/** `:id/questioned/:lightSource` of a comparison or a verification request. */
+export const questionedParams = {
+  type: 'object',
+  required: ['id', 'lightSource'],
+  additionalProperties: false,
+  properties: { id: ref('common', '/definitions/recordId'), lightSource: ref('light-source') },
+} as const;
+
+/** The file parts of an upload of questioned images: one per light source, named by its id. */
+export const questionedImageParts = Object.fromEntries(
+  lightSources.map((l) => [l.id, { type: 'string', format: 'binary', description: `Questioned ${l.label} image` }]),
+);
+
+/** Request headers of a download of a stored object (conditional and range requests). */
+export const downloadHeaders = {
+  type: 'object',
+  properties: {
+    range: { type: 'string', description: 'One byte range, e.g. `bytes=0-1023` or `bytes=-500`' },
+    'if-none-match': { type: 'string' },
+    'if-range': { type: 'string' },
+  },
+} as const;
+
+const binary = (description: string) => ({
+  description,
+  content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+});
+
+/** Responses of a download of a stored object: whole, a byte range, or not modified. */
+export const downloadResponses = (what: string) => ({
+  200: binary(what),
+  206: binary('The requested byte range'),
+  304: { type: 'null', description: 'Not modified (the If-None-Match ETag matches)' },
+  ...errorResponses(400, 403, 404, 416),
+});
 
 /** A page of a list read with limit and offset (not the specimens' cursor). */
 export const offsetPage = <T extends object>(item: T) =>

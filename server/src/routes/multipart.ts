@@ -14,6 +14,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Config } from '../config';
 import { ExemplarError } from '../errors';
 import { readStream } from '../read-stream';
+import { validationFailed } from '../services/common';
 
 /** A JSON or text field is small; this bounds what a client can make the server parse. */
 export const MAX_FIELD_BYTES = 1024 * 1024;
@@ -101,6 +102,35 @@ export async function withSpooledUpload<T>(
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }
+}
+
+export interface SingleFileOptions extends Pick<SpoolOptions, 'maxFileBytes' | 'fileTooLarge'> {
+  /** The one file part. */
+  field: string;
+  /** What the file is ("image", "CSV", "package"), for the messages. */
+  noun: string;
+  /** What the upload is ("register import"), for the messages. */
+  what: string;
+  /** Text fields accepted beside the file. */
+  fields?: readonly string[];
+}
+
+/** An upload of exactly one file part (and optional text fields): any other part, or none, is VALIDATION_FAILED. */
+export async function withSpooledFile<T>(
+  request: FastifyRequest,
+  config: Config,
+  options: SingleFileOptions,
+  handle: (file: SpooledFile, fields: Map<string, string>) => Promise<T>,
+): Promise<T> {
+  const { field, noun, what, fields = [], ...limits } = options;
+  const checkFileField = (name: string) => {
+    if (name !== field) throw validationFailed(what, [{ path: `/${name}`, message: `is not an allowed field (the ${noun} goes in \`${field}\`)`, keyword: 'additionalProperties' }]);
+  };
+  return withSpooledUpload(request, config, { fields, maxFiles: 1, checkFileField, ...limits }, async (texts, files) => {
+    const file = files[0];
+    if (!file) throw validationFailed(what, [{ path: `/${field}`, message: 'is required', keyword: 'required' }]);
+    return handle(file, texts);
+  });
 }
 
 /** A JSON text field, parsed; VALIDATION_FAILED when absent (if required) or not JSON. */

@@ -20,7 +20,7 @@ import { validate, type Case, type CaseConclusionSet, type CaseCreate, type Case
 import type { AuditService } from '../audit/audit.service';
 import type { StoredAuditEntry } from '../audit/audit.port';
 import type { AuthService } from '../auth/auth.service';
-import { assertCan, can } from '../auth/policy';
+import { assertCan, can, READ_CASES } from '../auth/policy';
 import { ExemplarError, isExemplarError, notFound } from '../errors';
 import { readStream } from '../read-stream';
 import {
@@ -461,9 +461,7 @@ export class CaseService {
 }
 
 function assertMayReadCases(actor: Actor): void {
-  if (!can(actor, 'cases:read-all') && !can(actor, 'cases:read-assigned')) {
-    throw new ExemplarError('FORBIDDEN', `your role (${actor.role}) may not use cases`, { permission: 'cases:read-assigned' });
-  }
+  assertCan(actor, READ_CASES);
 }
 
 /** The entries up to and including the last write (reads after it join at the next write). */

@@ -28,7 +28,7 @@ import {
   type LightSourceId,
   type QuestionedImage,
 } from '@exemplar/specimens-schema';
-import { assertCan, can, visibleClassifications } from '../auth/policy';
+import { assertCan, can, READ_COMPARISONS, visibleClassifications } from '../auth/policy';
 import type { LimitsConfig } from '../config';
 import { ExemplarError, notFound } from '../errors';
 import type { CatalogStore, Job, JobStatus } from '../stores/catalog.port';
@@ -113,7 +113,7 @@ const OWN_LIST_SCAN = 1000;
 
 /** Submitters read their own comparisons; `comparisons:read-all` every one. */
 function assertCanReadComparisons(actor: Actor): void {
-  if (!can(actor, 'comparisons:read-all')) assertCan(actor, 'comparisons:submit');
+  assertCan(actor, READ_COMPARISONS);
 }
 
 export class ComparisonService {

@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { validate, type PartnerKey, type Specimen } from '@exemplar/specimens-schema';
-import { assertCan, can } from '../auth/policy';
+import { assertCan, READ_LAB_KEY } from '../auth/policy';
 import { selectSpecimens, type ExportOptions } from '../cli/export';
 import { importPlan } from '../cli/import';
 import { planFromJson } from '../cli/manifest';
@@ -114,7 +114,7 @@ export class ExchangeService {
 
   /** The public half of the lab key, for partners to trust. */
   async publicKey(actor: Actor): Promise<LabKeyInfo> {
-    if (!can(actor, 'exchange:export') && !can(actor, 'partners:manage')) assertCan(actor, 'exchange:export');
+    assertCan(actor, READ_LAB_KEY);
     const key = await this.labKey();
     return { labId: key.labId, publicKey: key.publicKeyPem, fingerprint: key.fingerprint };
   }

@@ -10,15 +10,26 @@
  * not-found answer). Cookie-authenticated unsafe methods also need the
  * session's CSRF token in `x-csrf-token` (a Bearer token is not sent by a
  * browser on its own, so it needs none).
+ *
+ * A route that names a permission in its config (`config: { permission }`)
+ * answers 403 here, before its body is read or any schema is checked: a
+ * caller who may not use a route learns nothing about what it accepts. The
+ * services check again, and finer (classification, ownership).
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Authentication } from '../../auth/auth.service';
+import { assertCan, type Permission } from '../../auth/policy';
 import { ExemplarError } from '../../errors';
 import type { Actor } from '../../services/actor';
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Needed to use the route at all (several: any one of them); checked before the body is parsed or validated. */
+    permission?: Permission | readonly Permission[];
+  }
+
   interface FastifyRequest {
     /** The authenticated user as services see them; only public routes run without one (and must not read it). */
     actor: Actor;
@@ -102,6 +113,8 @@ async function authPlugin(app: FastifyInstance) {
     if (!authentication) throw new ExemplarError('UNAUTHENTICATED', 'log in first (session cookie or Authorization: Bearer token)');
     request.authentication = authentication;
     request.actor = Object.freeze({ id: authentication.user.username, role: authentication.user.role, requestId: request.id });
+    const { permission } = request.routeOptions.config;
+    if (permission !== undefined) assertCan(request.actor, permission);
   });
 }
 

@@ -5,6 +5,7 @@
  * AlertsService; these handlers only translate HTTP.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Permission } from '../../auth/policy';
 import type { Actor } from '../../services/actor';
 import { ALERT_FEED_LIMIT_DEFAULT, DEFAULT_ALERT_LIST_LIMIT, MAX_ALERT_LIST_LIMIT, type AlertListQuery } from '../../services/alerts.service';
 import { errorResponses, idParams, ref } from '../api-schemas';
@@ -64,6 +65,7 @@ export default async function alertRoutes(app: FastifyInstance) {
   app.get<{ Querystring: AlertListQuery }>(
     '/api/alerts',
     {
+      config: { permission: 'alerts:read' },
       schema: {
         tags: ['alerts'],
         summary: 'List alerts',
@@ -78,6 +80,7 @@ export default async function alertRoutes(app: FastifyInstance) {
   app.get(
     '/api/alerts/feed.atom',
     {
+      config: { permission: 'alerts:read' },
       schema: {
         tags: ['alerts'],
         summary: 'Published alerts as an Atom 1.0 feed',
@@ -101,6 +104,7 @@ export default async function alertRoutes(app: FastifyInstance) {
   app.get<{ Params: IdParams }>(
     '/api/alerts/:id',
     {
+      config: { permission: 'alerts:read' },
       schema: {
         tags: ['alerts'],
         summary: 'Read an alert',
@@ -115,6 +119,7 @@ export default async function alertRoutes(app: FastifyInstance) {
   app.post<{ Body: unknown }>(
     '/api/alerts',
     {
+      config: { permission: 'alerts:draft' },
       schema: {
         tags: ['alerts'],
         summary: 'Draft an alert',
@@ -132,6 +137,7 @@ export default async function alertRoutes(app: FastifyInstance) {
   app.patch<{ Params: IdParams; Body: unknown }>(
     '/api/alerts/:id',
     {
+      config: { permission: 'alerts:draft' },
       schema: {
         tags: ['alerts'],
         summary: 'Edit a draft or pending alert',
@@ -151,23 +157,26 @@ export default async function alertRoutes(app: FastifyInstance) {
     summary: string;
     description?: string;
     body: typeof revisionBody | typeof revisionNoteBody;
+    permission: Permission;
     run: (id: string, body: RevisionNote, actor: Actor) => Promise<unknown>;
   }[] = [
-    { path: 'submit', summary: 'Submit a draft for approval', body: revisionBody, run: (id, b, actor) => alerts.submit(id, b.revision, actor) },
-    { path: 'reject', summary: 'Send a pending alert back to draft', body: revisionNoteBody, run: (id, b, actor) => alerts.reject(id, b.revision, b.note, actor) },
+    { path: 'submit', summary: 'Submit a draft for approval', body: revisionBody, permission: 'alerts:draft', run: (id, b, actor) => alerts.submit(id, b.revision, actor) },
+    { path: 'reject', summary: 'Send a pending alert back to draft', body: revisionNoteBody, permission: 'alerts:approve', run: (id, b, actor) => alerts.reject(id, b.revision, b.note, actor) },
     {
       path: 'approve',
       summary: 'Approve and publish a pending alert',
       description: 'Four eyes: the approver must not have drafted or edited the alert (403 FOUR_EYES_REQUIRED).',
       body: revisionBody,
+      permission: 'alerts:approve',
       run: (id, b, actor) => alerts.approve(id, b.revision, actor),
     },
-    { path: 'withdraw', summary: 'Withdraw a published alert', body: revisionNoteBody, run: (id, b, actor) => alerts.withdraw(id, b.revision, b.note, actor) },
+    { path: 'withdraw', summary: 'Withdraw a published alert', body: revisionNoteBody, permission: 'alerts:approve', run: (id, b, actor) => alerts.withdraw(id, b.revision, b.note, actor) },
   ];
   for (const t of transitions) {
     app.post<{ Params: IdParams; Body: RevisionNote }>(
       `/api/alerts/:id/${t.path}`,
       {
+        config: { permission: t.permission },
         schema: {
           tags: ['alerts'],
           summary: t.summary,
@@ -184,6 +193,7 @@ export default async function alertRoutes(app: FastifyInstance) {
   app.delete<{ Params: IdParams; Querystring: { revision: number } }>(
     '/api/alerts/:id',
     {
+      config: { permission: 'alerts:draft' },
       schema: {
         tags: ['alerts'],
         summary: 'Delete a draft',

@@ -39,6 +39,7 @@ export default async function auditRoutes(app: FastifyInstance) {
   app.get<{ Querystring: AuditListQuery }>(
     '/api/audit',
     {
+      config: { permission: 'audit:read' },
       schema: {
         tags: ['audit'],
         summary: 'Audit trail entries (admins), newest first unless order=asc',

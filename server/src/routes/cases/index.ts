@@ -4,6 +4,7 @@
  * exhibits. Rules (roles, assignment, audit) in CaseService; routes stay thin.
  */
 import type { FastifyInstance } from 'fastify';
+import { READ_CASES } from '../../auth/policy';
 import { DEFAULT_CASE_LIST_LIMIT, MAX_CASE_LIST_LIMIT, type CaseListQuery, type ExhibitFormat } from '../../services/cases.service';
 import { errorResponses, idParams, ref } from '../api-schemas';
 
@@ -51,6 +52,7 @@ export default async function caseRoutes(app: FastifyInstance) {
   app.get<{ Querystring: CaseListQuery }>(
     '/api/cases',
     {
+      config: { permission: READ_CASES },
       schema: {
         tags: ['cases'],
         summary: 'Cases, most recently updated first (prosecutors: the cases assigned to them)',
@@ -64,6 +66,7 @@ export default async function caseRoutes(app: FastifyInstance) {
   app.post(
     '/api/cases',
     {
+      config: { permission: 'cases:manage' },
       schema: {
         tags: ['cases'],
         summary: 'Open a case (examiners); the creator joins its examiners',
@@ -80,6 +83,7 @@ export default async function caseRoutes(app: FastifyInstance) {
   app.get<{ Params: { id: string } }>(
     '/api/cases/:id',
     {
+      config: { permission: READ_CASES },
       schema: {
         tags: ['cases'],
         summary: 'A case (audited); 404 for a prosecutor it is not assigned to',
@@ -93,6 +97,7 @@ export default async function caseRoutes(app: FastifyInstance) {
   app.patch<{ Params: { id: string } }>(
     '/api/cases/:id',
     {
+      config: { permission: 'cases:manage' },
       schema: {
         tags: ['cases'],
         summary: 'Change a case (examiners); lists replace the whole list; a closed case must be reopened first',
@@ -107,6 +112,7 @@ export default async function caseRoutes(app: FastifyInstance) {
   app.post<{ Params: { id: string } }>(
     '/api/cases/:id/notes',
     {
+      config: { permission: 'cases:manage' },
       schema: {
         tags: ['cases'],
         summary: 'Append an examiner note (examiners)',
@@ -121,6 +127,7 @@ export default async function caseRoutes(app: FastifyInstance) {
   app.put<{ Params: { id: string } }>(
     '/api/cases/:id/conclusion',
     {
+      config: { permission: 'cases:manage' },
       schema: {
         tags: ['cases'],
         summary: 'Set the conclusion on the ASTM E1658 opinion scale (examiners)',
@@ -136,6 +143,7 @@ export default async function caseRoutes(app: FastifyInstance) {
     app.get<{ Params: { id: string } }>(
       `/api/cases/:id/exhibit.${format}`,
       {
+        config: { permission: 'exhibits:read' },
         schema: {
           tags: ['cases'],
           summary:

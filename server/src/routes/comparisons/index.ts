@@ -4,9 +4,9 @@
  * the questioned originals. The work runs in ComparisonRunner, never in the
  * request.
  */
-import { lightSources, type Comparison } from '@exemplar/specimens-schema';
+import type { Comparison } from '@exemplar/specimens-schema';
 import type { FastifyInstance } from 'fastify';
-import { assertCan } from '../../auth/policy';
+import { READ_COMPARISONS } from '../../auth/policy';
 import { ExemplarError } from '../../errors';
 import { JOB_STATUSES, type JobStatus } from '../../stores/catalog.port';
 import type { Actor } from '../../services/actor';
@@ -14,7 +14,7 @@ import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from '../../services/comparisons.s
 import { parseMrz } from '../../services/mrz.service';
 import { mrzLinesIn } from '../../services/register.service';
 import { checkLightSourceField } from '../../services/ingest.service';
-import { errorResponses, ref } from '../api-schemas';
+import { downloadHeaders, downloadResponses, errorResponses, idParams, questionedImageParts, questionedParams, ref } from '../api-schemas';
 import { sendStored } from '../images/index';
 import { parseJsonField, withSpooledUpload } from '../multipart';
 
@@ -27,15 +27,8 @@ const uploadBody = {
   type: 'object',
   properties: {
     comparison: { type: 'string', description: 'ComparisonRequest as JSON text' },
-    ...Object.fromEntries(lightSources.map((l) => [l.id, { type: 'string', format: 'binary', description: `Questioned ${l.label} image` }])),
+    ...questionedImageParts,
   },
-} as const;
-
-const idParams = {
-  type: 'object',
-  required: ['id'],
-  additionalProperties: false,
-  properties: { id: ref('common', '/definitions/recordId') },
 } as const;
 
 const outputParams = {
@@ -46,13 +39,6 @@ const outputParams = {
     id: ref('common', '/definitions/recordId'),
     name: { type: 'string', pattern: '^[a-z0-9-]+\\.(aligned\\.png|heatmap\\.png|regions\\.json)$', description: '`<light>.aligned.png`, `<light>.heatmap.png` or `<light>.regions.json`' },
   },
-} as const;
-
-const questionedParams = {
-  type: 'object',
-  required: ['id', 'lightSource'],
-  additionalProperties: false,
-  properties: { id: ref('common', '/definitions/recordId'), lightSource: ref('light-source') },
 } as const;
 
 const listQuery = {
@@ -69,16 +55,6 @@ const listResponse = {
   required: ['items'],
   additionalProperties: false,
   properties: { items: { type: 'array', items: ref('comparison') } },
-} as const;
-
-const binary = (description: string) => ({
-  description,
-  content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
-});
-
-const downloadHeaders = {
-  type: 'object',
-  properties: { range: { type: 'string' }, 'if-none-match': { type: 'string' }, 'if-range': { type: 'string' } },
 } as const;
 
 export default async function comparisonRoutes(app: FastifyInstance) {
@@ -100,6 +76,7 @@ export default async function comparisonRoutes(app: FastifyInstance) {
   app.post(
     '/api/comparisons',
     {
+      config: { permission: 'comparisons:submit' },
       schema: {
         tags: ['comparisons'],
         summary: 'Submit a comparison of a questioned capture with a reference capture (or `auto`)',
@@ -116,8 +93,6 @@ export default async function comparisonRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      // Refused before an upload is spooled; the service checks again.
-      assertCan(request.actor, 'comparisons:submit');
       let created;
       if (request.isMultipart()) {
         const seen = new Set<string>();
@@ -147,6 +122,7 @@ export default async function comparisonRoutes(app: FastifyInstance) {
   app.get<{ Querystring: { status?: JobStatus; limit?: number } }>(
     '/api/comparisons',
     {
+      config: { permission: READ_COMPARISONS },
       schema: {
         tags: ['comparisons'],
         summary: 'List comparisons, newest first',
@@ -160,6 +136,7 @@ export default async function comparisonRoutes(app: FastifyInstance) {
   app.get<{ Params: { id: string } }>(
     '/api/comparisons/:id',
     {
+      config: { permission: READ_COMPARISONS },
       schema: {
         tags: ['comparisons'],
         summary: 'A comparison: status, progress, error, and per light source the homography, regions, zone verdicts and outputs',
@@ -173,6 +150,7 @@ export default async function comparisonRoutes(app: FastifyInstance) {
   app.delete<{ Params: { id: string } }>(
     '/api/comparisons/:id',
     {
+      config: { permission: READ_COMPARISONS },
       schema: {
         tags: ['comparisons'],
         summary: 'Cancel a queued or running comparison (a finished one is returned unchanged)',
@@ -186,13 +164,14 @@ export default async function comparisonRoutes(app: FastifyInstance) {
   app.get<{ Params: { id: string; name: string } }>(
     '/api/comparisons/:id/outputs/:name',
     {
+      config: { permission: READ_COMPARISONS },
       schema: {
         tags: ['comparisons'],
         summary: 'Download an output of a finished comparison (aligned image, heatmap, regions JSON)',
         description: 'ETag is the quoted SHA-256 recorded in the result; byte ranges are served.',
         params: outputParams,
         headers: downloadHeaders,
-        response: { 200: binary('The output'), 206: binary('The requested byte range'), 304: { type: 'null', description: 'Not modified' }, ...errorResponses(400, 404, 416) },
+        response: downloadResponses('The output'),
       },
     },
     async (request, reply) => {
@@ -204,12 +183,13 @@ export default async function comparisonRoutes(app: FastifyInstance) {
   app.get<{ Params: { id: string; lightSource: string } }>(
     '/api/comparisons/:id/questioned/:lightSource',
     {
+      config: { permission: READ_COMPARISONS },
       schema: {
         tags: ['comparisons'],
         summary: 'Download a questioned original of a comparison, byte-exact',
         params: questionedParams,
         headers: downloadHeaders,
-        response: { 200: binary('The questioned original'), 206: binary('The requested byte range'), 304: { type: 'null', description: 'Not modified' }, ...errorResponses(400, 404, 416) },
+        response: downloadResponses('The questioned original'),
       },
     },
     async (request, reply) => {

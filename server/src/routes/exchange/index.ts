@@ -6,11 +6,11 @@
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
+import { READ_LAB_KEY } from '../../auth/policy';
 import { ExemplarError } from '../../errors';
 import { scratchPackagePath, type OnConflict } from '../../services/exchange.service';
-import { validationFailed } from '../../services/common';
 import { errorResponses, ref } from '../api-schemas';
-import { withSpooledUpload } from '../multipart';
+import { withSpooledFile } from '../multipart';
 
 const PACKAGE_FIELD = 'package';
 
@@ -98,6 +98,7 @@ export default async function exchangeRoutes(app: FastifyInstance) {
   app.get(
     '/api/exchange/key',
     {
+      config: { permission: READ_LAB_KEY },
       schema: {
         tags: ['exchange'],
         summary: "This lab's public signing key and fingerprint (for partners to trust)",
@@ -110,6 +111,7 @@ export default async function exchangeRoutes(app: FastifyInstance) {
   app.post<{ Body: { specimenIds: string[]; withImitated?: boolean } }>(
     '/api/exchange/export',
     {
+      config: { permission: 'exchange:export' },
       schema: {
         tags: ['exchange'],
         summary: 'Download a signed exchange package of the chosen specimens',
@@ -147,6 +149,7 @@ export default async function exchangeRoutes(app: FastifyInstance) {
   app.post<{ Querystring: { dryRun?: boolean; onConflict?: OnConflict } }>(
     '/api/exchange/import',
     {
+      config: { permission: 'exchange:import' },
       schema: {
         tags: ['exchange'],
         summary: "Import a partner lab's signed package",
@@ -158,23 +161,17 @@ export default async function exchangeRoutes(app: FastifyInstance) {
       },
     },
     async (request) =>
-      withSpooledUpload(
+      withSpooledFile(
         request,
         config,
         {
-          fields: [],
-          maxFiles: 1,
-          checkFileField: (name) => {
-            if (name !== PACKAGE_FIELD) throw validationFailed('exchange upload', [{ path: `/${name}`, message: `is not an allowed field (the package goes in \`${PACKAGE_FIELD}\`)`, keyword: 'additionalProperties' }]);
-          },
+          field: PACKAGE_FIELD,
+          noun: 'package',
+          what: 'exchange upload',
           maxFileBytes: config.exchange.maxPackageBytes,
           fileTooLarge: (_field, maxBytes) => new ExemplarError('PAYLOAD_TOO_LARGE', `The package is larger than ${maxBytes} bytes (EXEMPLAR_MAX_PACKAGE_BYTES)`, { maxBytes }),
         },
-        async (_fields, files) => {
-          const file = files[0];
-          if (!file) throw validationFailed('exchange upload', [{ path: `/${PACKAGE_FIELD}`, message: 'is required', keyword: 'required' }]);
-          return exchange.importPackage(file.path, { dryRun: request.query.dryRun === true, onConflict: request.query.onConflict ?? 'skip' }, request.actor);
-        },
+        async (file) => exchange.importPackage(file.path, { dryRun: request.query.dryRun === true, onConflict: request.query.onConflict ?? 'skip' }, request.actor),
       ),
   );
 }

@@ -5,11 +5,10 @@
  */
 import { validate, type IdentifyFilter, type ValidationResult } from '@exemplar/specimens-schema';
 import type { FastifyInstance } from 'fastify';
-import { assertCan } from '../../auth/policy';
 import { DEFAULT_TOP_K, MAX_TOP_K } from '../../services/identify.service';
 import { validationFailed } from '../../services/common';
 import { errorResponses, ref } from '../api-schemas';
-import { withSpooledUpload } from '../multipart';
+import { withSpooledFile } from '../multipart';
 
 const IMAGE_FIELD = 'image';
 const TEXT_FIELDS = ['issuingState', 'documentCode', 'k'] as const;
@@ -37,6 +36,7 @@ export default async function identifyRoutes(app: FastifyInstance) {
   app.post(
     '/api/identify',
     {
+      config: { permission: 'identify' },
       schema: {
         tags: ['identification'],
         summary: 'Rank catalogue captures for a questioned image',
@@ -48,23 +48,11 @@ export default async function identifyRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      // Refused before an upload is spooled; the service checks again.
-      assertCan(request.actor, 'identify');
-      return withSpooledUpload(
+      return withSpooledFile(
         request,
         config,
-        {
-          fields: TEXT_FIELDS,
-          maxFiles: 1,
-          checkFileField: (name) => {
-            if (name !== IMAGE_FIELD) {
-              throw validationFailed('identification upload', [{ path: `/${name}`, message: `is not an allowed field (the image goes in \`${IMAGE_FIELD}\`)`, keyword: 'additionalProperties' }]);
-            }
-          },
-        },
-        async (fields, files) => {
-          const file = files[0];
-          if (!file) throw validationFailed('identification upload', [{ path: `/${IMAGE_FIELD}`, message: 'is required', keyword: 'required' }]);
+        { field: IMAGE_FIELD, noun: 'image', what: 'identification upload', fields: TEXT_FIELDS },
+        async (file, fields) => {
           const filter: IdentifyFilter = {};
           const state = fields.get('issuingState')?.trim();
           if (state) filter.issuingState = checked(validate('issuing-state', state), 'issuingState');

@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorBody } from '../../plugins/app/error-handler';
 import type { StoredImage } from '../../services/images.service';
-import { errorResponses, ref } from '../api-schemas';
+import { downloadHeaders, downloadResponses, ref } from '../api-schemas';
 import { decideRange, ifRangeAllows, matchesIfNoneMatch } from './http-ranges';
 
 const shaParams = {
@@ -25,27 +25,6 @@ const tileParams = {
     '*': { type: 'string', maxLength: 200, description: '`image.dzi`, or a tile `image_files/<level>/<col>_<row>.<ext>`' },
   },
 } as const;
-
-const binary = (description: string) => ({
-  description,
-  content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
-});
-
-const conditionalHeaders = {
-  type: 'object',
-  properties: {
-    range: { type: 'string', description: 'One byte range, e.g. `bytes=0-1023` or `bytes=-500`' },
-    'if-none-match': { type: 'string' },
-    'if-range': { type: 'string' },
-  },
-} as const;
-
-const imageResponses = (what: string) => ({
-  200: binary(what),
-  206: binary('The requested byte range'),
-  304: { type: 'null', description: 'Not modified (the If-None-Match ETag matches)' },
-  ...errorResponses(400, 404, 416),
-});
 
 interface ShaParams {
   sha256: string;
@@ -99,13 +78,14 @@ export default async function imageRoutes(app: FastifyInstance) {
   app.get<{ Params: ShaParams }>(
     '/api/images/:sha256',
     {
+      config: { permission: 'images:read-original' },
       schema: {
         tags: ['images'],
         summary: 'Download an original, byte-exact',
         description: 'ETag is the quoted SHA-256. Single byte ranges are served (206). The content type is sniffed from the bytes.',
         params: shaParams,
-        headers: conditionalHeaders,
-        response: imageResponses('The original as uploaded'),
+        headers: downloadHeaders,
+        response: downloadResponses('The original as uploaded'),
       },
     },
     async (request, reply) => {
@@ -118,12 +98,13 @@ export default async function imageRoutes(app: FastifyInstance) {
     app.get<{ Params: ShaParams }>(
       `/api/images/:sha256/${kind}`,
       {
+        config: { permission: 'specimens:read' },
         schema: {
           tags: ['images'],
           summary: kind === 'thumbnail' ? 'Small image for lists' : 'Screen-sized image (long edge about 2048 px)',
           params: shaParams,
-          headers: conditionalHeaders,
-          response: imageResponses(`The ${kind}, EXIF orientation applied`),
+          headers: downloadHeaders,
+          response: downloadResponses(`The ${kind}, EXIF orientation applied`),
         },
       },
       async (request, reply) => {
@@ -136,13 +117,14 @@ export default async function imageRoutes(app: FastifyInstance) {
   app.get<{ Params: ShaParams & { '*': string } }>(
     '/api/images/:sha256/tiles/*',
     {
+      config: { permission: 'specimens:read' },
       schema: {
         tags: ['images'],
         summary: 'Deep-zoom (DZI) descriptor and tiles of a large original',
         description: 'Open `tiles/image.dzi` in a DZI viewer; it fetches `tiles/image_files/<level>/<col>_<row>.<ext>`.',
         params: tileParams,
-        headers: conditionalHeaders,
-        response: imageResponses('The descriptor (XML) or a tile'),
+        headers: downloadHeaders,
+        response: downloadResponses('The descriptor (XML) or a tile'),
       },
     },
     async (request, reply) => {

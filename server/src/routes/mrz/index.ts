@@ -6,10 +6,9 @@
  */
 import { createMrzReader } from '@exemplar/image-pipeline';
 import type { FastifyInstance } from 'fastify';
-import { validationFailed } from '../../services/common';
 import { MrzService } from '../../services/mrz.service';
 import { errorResponses, ref } from '../api-schemas';
-import { withSpooledUpload } from '../multipart';
+import { withSpooledFile } from '../multipart';
 import { mrzParseBody, mrzParseResultSchema, mrzReadResultSchema, type MrzParseBody } from './schemas';
 
 const IMAGE_FIELD = 'image';
@@ -40,6 +39,7 @@ export default async function mrzRoutes(app: FastifyInstance) {
   app.post<{ Body: MrzParseBody }>(
     '/api/mrz/parse',
     {
+      config: { permission: 'mrz' },
       schema: {
         tags: ['mrz'],
         summary: 'Parse and validate MRZ lines (TD1, TD2, TD3, MRV-A, MRV-B)',
@@ -58,6 +58,7 @@ export default async function mrzRoutes(app: FastifyInstance) {
   app.post(
     '/api/mrz/read',
     {
+      config: { permission: 'mrz' },
       schema: {
         tags: ['mrz'],
         summary: 'Read the MRZ of an image, then parse it',
@@ -69,25 +70,10 @@ export default async function mrzRoutes(app: FastifyInstance) {
       },
     },
     async (request) =>
-      withSpooledUpload(
-        request,
-        config,
-        {
-          fields: [],
-          maxFiles: 1,
-          checkFileField: (name) => {
-            if (name !== IMAGE_FIELD) {
-              throw validationFailed('MRZ upload', [{ path: `/${name}`, message: `is not an allowed field (the image goes in \`${IMAGE_FIELD}\`)`, keyword: 'additionalProperties' }]);
-            }
-          },
-        },
-        async (_fields, files) => {
-          const image = files[0];
-          if (!image) throw validationFailed('MRZ upload', [{ path: `/${IMAGE_FIELD}`, message: 'is required', keyword: 'required' }]);
-          const read = await mrz.readImage(image.path, { maxPixels: config.limits.maxImagePixels }, request.actor);
-          const hits = read.parse ? await services.register.hitsForMrz(request.actor, read.parse) : undefined;
-          return hits ? { ...read, registerHits: hits } : read;
-        },
-      ),
+      withSpooledFile(request, config, { field: IMAGE_FIELD, noun: 'image', what: 'MRZ upload' }, async (image) => {
+        const read = await mrz.readImage(image.path, { maxPixels: config.limits.maxImagePixels }, request.actor);
+        const hits = read.parse ? await services.register.hitsForMrz(request.actor, read.parse) : undefined;
+        return hits ? { ...read, registerHits: hits } : read;
+      }),
   );
 }

@@ -12,6 +12,7 @@ export default async function partnerRoutes(app: FastifyInstance) {
   app.get(
     '/api/partners',
     {
+      config: { permission: 'partners:manage' },
       schema: {
         tags: ['exchange'],
         summary: 'List partner keys (revoked ones included)',
@@ -27,6 +28,7 @@ export default async function partnerRoutes(app: FastifyInstance) {
   app.post<{ Body: unknown }>(
     '/api/partners',
     {
+      config: { permission: 'partners:manage' },
       schema: {
         tags: ['exchange'],
         summary: "Trust a partner lab's public key",
@@ -44,6 +46,7 @@ export default async function partnerRoutes(app: FastifyInstance) {
   app.post<{ Params: { id: string } }>(
     '/api/partners/:id/revoke',
     {
+      config: { permission: 'partners:manage' },
       schema: {
         tags: ['exchange'],
         summary: 'Revoke a partner key',

@@ -4,14 +4,12 @@
  * by RegisterService (register:read, register:write).
  */
 import fs from 'node:fs/promises';
-import type { FastifyInstance } from 'fastify';
-import { assertCan } from '../../auth/policy';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ExemplarError } from '../../errors';
-import { validationFailed } from '../../services/common';
 import { DEFAULT_REGISTER_LIMIT, IMPORT_MODES, MAX_REGISTER_LIMIT, REGISTER_CSV_COLUMNS, type ImportMode } from '../../services/register.service';
 import { readStream } from '../../read-stream';
 import { errorResponses, idParams, offsetPage, ref } from '../api-schemas';
-import { withSpooledUpload } from '../multipart';
+import { withSpooledFile } from '../multipart';
 
 const FILE_FIELD = 'file';
 /** A register CSV is text: this bounds what one import makes the server parse. */
@@ -85,6 +83,7 @@ export default async function registerRoutes(app: FastifyInstance) {
   app.get<{ Querystring: { issuingState?: string; documentNumber?: string; status?: string; limit?: number; offset?: number } }>(
     '/api/register',
     {
+      config: { permission: 'register:read' },
       schema: {
         tags: ['register'],
         summary: 'Look up a document (issuing state and number) or list the register, newest first',
@@ -98,6 +97,7 @@ export default async function registerRoutes(app: FastifyInstance) {
   app.get<{ Params: { id: string } }>(
     '/api/register/:id',
     {
+      config: { permission: 'register:read' },
       schema: { tags: ['register'], summary: 'A register entry', params: idParams, response: { 200: ref('register-entry'), ...errorResponses(400, 403, 404) } },
     },
     async (request) => register.get(request.actor, request.params.id),
@@ -106,6 +106,7 @@ export default async function registerRoutes(app: FastifyInstance) {
   app.post(
     '/api/register',
     {
+      config: { permission: 'register:write' },
       schema: {
         tags: ['register'],
         summary: 'Add a lost, stolen, revoked or invalid document',
@@ -123,6 +124,7 @@ export default async function registerRoutes(app: FastifyInstance) {
   app.patch<{ Params: { id: string } }>(
     '/api/register/:id',
     {
+      config: { permission: 'register:write' },
       schema: {
         tags: ['register'],
         summary: 'Change a register entry (at the revision read; null clears an optional field)',
@@ -137,6 +139,7 @@ export default async function registerRoutes(app: FastifyInstance) {
   app.delete<{ Params: { id: string }; Querystring: { revision?: number } }>(
     '/api/register/:id',
     {
+      config: { permission: 'register:write' },
       schema: {
         tags: ['register'],
         summary: 'Remove a register entry',
@@ -154,6 +157,7 @@ export default async function registerRoutes(app: FastifyInstance) {
   app.post<{ Querystring: { mode: ImportMode } }>(
     '/api/register/import',
     {
+      config: { permission: 'register:write' },
       schema: {
         tags: ['register'],
         summary: 'Import register entries from CSV, with a report per row',
@@ -166,8 +170,6 @@ export default async function registerRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      // Refused before an upload is spooled; the service checks again.
-      assertCan(request.actor, 'register:write');
       const csv = request.isMultipart() ? await readCsvPart(request) : request.body;
       if (typeof csv !== 'string') throw new ExemplarError('UNSUPPORTED_MEDIA_TYPE', 'Send the CSV as a multipart file part `file` or as text/csv');
       const report = await register.importCsv(request.actor, csv, request.query.mode);
@@ -178,24 +180,8 @@ export default async function registerRoutes(app: FastifyInstance) {
     },
   );
 
-  async function readCsvPart(request: Parameters<typeof withSpooledUpload>[0]): Promise<string> {
-    return withSpooledUpload(
-      request,
-      config,
-      {
-        fields: [],
-        maxFiles: 1,
-        checkFileField: (name) => {
-          if (name !== FILE_FIELD) throw validationFailed('register import', [{ path: `/${name}`, message: `is not an allowed field (the CSV goes in \`${FILE_FIELD}\`)`, keyword: 'additionalProperties' }]);
-        },
-        maxFileBytes: MAX_IMPORT_BYTES,
-        fileTooLarge: (_field, maxBytes) => csvTooLarge(maxBytes),
-      },
-      async (_fields, files) => {
-        const file = files[0];
-        if (!file) throw validationFailed('register import', [{ path: `/${FILE_FIELD}`, message: 'is required', keyword: 'required' }]);
-        return fs.readFile(file.path, 'utf8');
-      },
-    );
+  async function readCsvPart(request: FastifyRequest): Promise<string> {
+    const options = { field: FILE_FIELD, noun: 'CSV', what: 'register import', maxFileBytes: MAX_IMPORT_BYTES, fileTooLarge: (_field: string, maxBytes: number) => csvTooLarge(maxBytes) };
+    return withSpooledFile(request, config, options, async (file) => fs.readFile(file.path, 'utf8'));
   }
 }

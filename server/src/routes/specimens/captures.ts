@@ -64,6 +64,7 @@ export default async function captureRoutes(app: FastifyInstance) {
   app.post<{ Params: IdParams }>(
     '/api/specimens/:id/captures',
     {
+      config: { permission: 'specimens:write' },
       schema: {
         tags: ['captures'],
         summary: 'Upload a capture: the images of one page under several light sources',

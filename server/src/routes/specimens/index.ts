@@ -74,6 +74,7 @@ export default async function specimenRoutes(app: FastifyInstance) {
   app.post<{ Body: unknown }>(
     '/api/specimens',
     {
+      config: { permission: 'specimens:write' },
       schema: {
         tags: ['specimens'],
         summary: 'Create a specimen',
@@ -91,6 +92,7 @@ export default async function specimenRoutes(app: FastifyInstance) {
   app.get<{ Querystring: SpecimenQuery }>(
     '/api/specimens',
     {
+      config: { permission: 'specimens:read' },
       preValidation: async (request) => splitListParams(request),
       schema: {
         tags: ['specimens'],
@@ -107,6 +109,7 @@ export default async function specimenRoutes(app: FastifyInstance) {
   app.get<{ Params: IdParams }>(
     '/api/specimens/:id',
     {
+      config: { permission: 'specimens:read' },
       schema: {
         tags: ['specimens'],
         summary: 'Read a specimen with its captures, images and zones',
@@ -120,6 +123,7 @@ export default async function specimenRoutes(app: FastifyInstance) {
   app.patch<{ Params: IdParams; Body: unknown }>(
     '/api/specimens/:id',
     {
+      config: { permission: 'specimens:write' },
       schema: {
         tags: ['specimens'],
         summary: 'Change fields of a specimen',
@@ -135,6 +139,7 @@ export default async function specimenRoutes(app: FastifyInstance) {
   app.delete<{ Params: IdParams; Querystring: { revision?: number } }>(
     '/api/specimens/:id',
     {
+      config: { permission: 'specimens:write' },
       schema: {
         tags: ['specimens'],
         summary: 'Delete a specimen and the images no other specimen uses',
@@ -152,6 +157,7 @@ export default async function specimenRoutes(app: FastifyInstance) {
   app.patch<{ Params: CaptureParams; Body: unknown }>(
     '/api/specimens/:id/captures/:captureId',
     {
+      config: { permission: 'specimens:write' },
       schema: {
         tags: ['captures'],
         summary: "Change a capture's metadata (page, device, dpi, capturedAt, notes)",
@@ -166,6 +172,7 @@ export default async function specimenRoutes(app: FastifyInstance) {
   app.delete<{ Params: CaptureParams; Querystring: { revision: number } }>(
     '/api/specimens/:id/captures/:captureId',
     {
+      config: { permission: 'specimens:write' },
       schema: {
         tags: ['captures'],
         summary: 'Remove a capture and the images no other specimen uses',
@@ -180,6 +187,7 @@ export default async function specimenRoutes(app: FastifyInstance) {
   app.put<{ Params: CaptureParams; Body: unknown }>(
     '/api/specimens/:id/captures/:captureId/zones',
     {
+      config: { permission: 'specimens:write' },
       schema: {
         tags: ['zones'],
         summary: 'Replace every feature zone of a capture',
@@ -194,6 +202,7 @@ export default async function specimenRoutes(app: FastifyInstance) {
   app.patch<{ Params: ZoneParams; Body: unknown }>(
     '/api/specimens/:id/captures/:captureId/zones/:zoneId',
     {
+      config: { permission: 'specimens:write' },
       schema: {
         tags: ['zones'],
         summary: 'Change one feature zone',
@@ -211,6 +220,7 @@ export default async function specimenRoutes(app: FastifyInstance) {
   app.delete<{ Params: ZoneParams; Querystring: { revision: number } }>(
     '/api/specimens/:id/captures/:captureId/zones/:zoneId',
     {
+      config: { permission: 'specimens:write' },
       schema: {
         tags: ['zones'],
         summary: 'Remove one feature zone',

@@ -3,8 +3,9 @@
  * display name, set a password. A user may also read themselves and change
  * their own password with the current one. Rules in AuthService.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../../auth/passwords';
+import { assertCan } from '../../auth/policy';
 import { ROLES } from '../../services/actor';
 import { errorResponses } from '../api-schemas';
 import { userSchema } from './schemas';
@@ -18,12 +19,22 @@ const usernameParams = {
 
 const password = { type: 'string', minLength: MIN_PASSWORD_LENGTH, maxLength: MAX_PASSWORD_LENGTH } as const;
 
+/**
+ * Another user's record needs users:manage: checked before the body or the
+ * parameters are validated, like a route's `config.permission` (which cannot
+ * say "or oneself"). AuthService decides the rest.
+ */
+async function selfOrUserManager(request: FastifyRequest<{ Params: { username: string } }>): Promise<void> {
+  if (request.params.username !== request.actor.id) assertCan(request.actor, 'users:manage');
+}
+
 export default async function userRoutes(app: FastifyInstance) {
   const { auth } = app.exemplar.services;
 
   app.get(
     '/api/users',
     {
+      config: { permission: 'users:manage' },
       schema: {
         tags: ['users'],
         summary: 'All users (admins)',
@@ -36,6 +47,7 @@ export default async function userRoutes(app: FastifyInstance) {
   app.post<{ Body: { username: string; role: string; password: string; displayName?: string } }>(
     '/api/users',
     {
+      config: { permission: 'users:manage' },
       schema: {
         tags: ['users'],
         summary: 'Create a user (admins)',
@@ -56,13 +68,14 @@ export default async function userRoutes(app: FastifyInstance) {
 
   app.get<{ Params: { username: string } }>(
     '/api/users/:username',
-    { schema: { tags: ['users'], summary: 'One user (admins, or the user themselves)', params: usernameParams, response: { 200: userSchema, ...errorResponses(401, 403, 404) } } },
+    { onRequest: selfOrUserManager, schema: { tags: ['users'], summary: 'One user (admins, or the user themselves)', params: usernameParams, response: { 200: userSchema, ...errorResponses(401, 403, 404) } } },
     async (request) => auth.getUser(request.params.username, request.actor),
   );
 
   app.patch<{ Params: { username: string }; Body: { role?: string; disabled?: boolean; displayName?: string } }>(
     '/api/users/:username',
     {
+      config: { permission: 'users:manage' },
       schema: {
         tags: ['users'],
         summary: "Change a user's role, disabled flag or display name (admins); disabling ends their sessions",
@@ -82,6 +95,7 @@ export default async function userRoutes(app: FastifyInstance) {
   app.post<{ Params: { username: string }; Body: { password: string; currentPassword?: string } }>(
     '/api/users/:username/password',
     {
+      onRequest: selfOrUserManager,
       schema: {
         tags: ['users'],
         summary: "Set a user's password (admins; or oneself with currentPassword). Ends the user's sessions.",

@@ -4,13 +4,12 @@
  * route per transition. Roles and ownership are enforced by
  * VerificationService; the routes only carry HTTP.
  */
-import { lightSources } from '@exemplar/specimens-schema';
 import type { FastifyInstance } from 'fastify';
-import { assertCan } from '../../auth/policy';
+import { USE_VERIFICATION, type Permission } from '../../auth/policy';
 import type { Actor } from '../../services/actor';
 import { checkLightSourceField } from '../../services/ingest.service';
 import { DEFAULT_VERIFICATION_LIMIT, MAX_VERIFICATION_LIMIT, URGENCIES, type VerificationQuery } from '../../services/verification.service';
-import { errorResponses, idParams, offsetPage, ref } from '../api-schemas';
+import { downloadHeaders, downloadResponses, errorResponses, idParams, offsetPage, questionedImageParts, questionedParams, ref } from '../api-schemas';
 import { sendStored } from '../images/index';
 import { parseJsonField, withSpooledUpload } from '../multipart';
 
@@ -22,7 +21,7 @@ const uploadBody = {
   required: [REQUEST_FIELD],
   properties: {
     [REQUEST_FIELD]: { type: 'string', description: 'VerificationRequestCreate as JSON text' },
-    ...Object.fromEntries(lightSources.map((l) => [l.id, { type: 'string', format: 'binary', description: `Questioned ${l.label} image` }])),
+    ...questionedImageParts,
   },
 } as const;
 
@@ -49,18 +48,6 @@ const messageBody = (required: boolean) =>
     properties: { message: ref('verification-request', '/definitions/message') },
   }) as const;
 
-const questionedParams = {
-  type: 'object',
-  required: ['id', 'lightSource'],
-  additionalProperties: false,
-  properties: { id: ref('common', '/definitions/recordId'), lightSource: ref('light-source') },
-} as const;
-
-const binary = (description: string) => ({
-  description,
-  content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
-});
-
 const one = { 200: ref('verification-request'), ...errorResponses(400, 403, 404, 409) };
 
 export default async function verificationRoutes(app: FastifyInstance) {
@@ -71,6 +58,7 @@ export default async function verificationRoutes(app: FastifyInstance) {
   app.post(
     '/api/verification-requests',
     {
+      config: { permission: 'verification:submit' },
       schema: {
         tags: ['verification'],
         summary: 'Submit questioned images for an expert answer',
@@ -82,8 +70,6 @@ export default async function verificationRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      // Refused before an upload is spooled; the service checks again.
-      assertCan(request.actor, 'verification:submit');
       const seen = new Set<string>();
       const created = await withSpooledUpload(
         request,
@@ -103,6 +89,7 @@ export default async function verificationRoutes(app: FastifyInstance) {
   app.get<{ Querystring: VerificationQuery }>(
     '/api/verification-requests',
     {
+      config: { permission: USE_VERIFICATION },
       schema: {
         tags: ['verification'],
         summary: `The queue: urgency (${URGENCIES.join(', ')}), then oldest first`,
@@ -116,19 +103,20 @@ export default async function verificationRoutes(app: FastifyInstance) {
 
   app.get<{ Params: { id: string } }>(
     '/api/verification-requests/:id',
-    { schema: { tags: ['verification'], summary: 'A verification request with its history and answer', params: idParams, response: { 200: ref('verification-request'), ...errorResponses(400, 403, 404) } } },
+    { config: { permission: USE_VERIFICATION }, schema: { tags: ['verification'], summary: 'A verification request with its history and answer', params: idParams, response: { 200: ref('verification-request'), ...errorResponses(400, 403, 404) } } },
     async (request) => verification.get(request.actor, request.params.id),
   );
 
   app.get<{ Params: { id: string; lightSource: string } }>(
     '/api/verification-requests/:id/questioned/:lightSource',
     {
+      config: { permission: USE_VERIFICATION },
       schema: {
         tags: ['verification'],
         summary: 'Download a questioned original of a request, byte-exact',
         params: questionedParams,
-        headers: { type: 'object', properties: { range: { type: 'string' }, 'if-none-match': { type: 'string' }, 'if-range': { type: 'string' } } },
-        response: { 200: binary('The questioned original'), 206: binary('The requested byte range'), 304: { type: 'null', description: 'Not modified' }, ...errorResponses(400, 403, 404, 416) },
+        headers: downloadHeaders,
+        response: downloadResponses('The questioned original'),
       },
     },
     async (request, reply) => {
@@ -138,26 +126,33 @@ export default async function verificationRoutes(app: FastifyInstance) {
   );
 
   /** `body` null: the transition takes no body (any sent is ignored). */
-  const action = (path: string, summary: string, body: object | null, run: (actor: Actor, id: string, body: Record<string, unknown>) => Promise<unknown>) =>
+  const action = (
+    path: string,
+    permission: Permission | readonly Permission[],
+    summary: string,
+    body: object | null,
+    run: (actor: Actor, id: string, body: Record<string, unknown>) => Promise<unknown>,
+  ) =>
     app.post<{ Params: { id: string }; Body: Record<string, unknown> | undefined }>(
       `/api/verification-requests/:id/${path}`,
-      { schema: { tags: ['verification'], summary, params: idParams, ...(body && { body }), response: one } },
+      { config: { permission }, schema: { tags: ['verification'], summary, params: idParams, ...(body && { body }), response: one } },
       async (request) => run(request.actor, request.params.id, body ? (request.body ?? {}) : {}),
     );
 
-  action('claim', 'Claim a request to work on it (409 when another examiner holds it)', null, (actor, id) => verification.claim(actor, id));
-  action('release', 'Give a claimed request back to the queue', null, (actor, id) => verification.release(actor, id));
+  action('claim', 'verification:answer', 'Claim a request to work on it (409 when another examiner holds it)', null, (actor, id) => verification.claim(actor, id));
+  action('release', 'verification:answer', 'Give a claimed request back to the queue', null, (actor, id) => verification.release(actor, id));
   action(
     'comparisons',
+    'verification:answer',
     'Link a comparison run for the request',
     { type: 'object', required: ['comparisonId'], additionalProperties: false, properties: { comparisonId: ref('common', '/definitions/recordId') } },
     (actor, id, body) => verification.linkComparison(actor, id, body['comparisonId'] as string),
   );
-  action('answer', 'Answer a claimed request (conclusion, fraud type, message)', ref('verification-answer'), (actor, id, body) => verification.answer(actor, id, body));
-  action('return', 'Return a claimed request to the submitter for more information', messageBody(true), (actor, id, body) =>
+  action('answer', 'verification:answer', 'Answer a claimed request (conclusion, fraud type, message)', ref('verification-answer'), (actor, id, body) => verification.answer(actor, id, body));
+  action('return', 'verification:answer', 'Return a claimed request to the submitter for more information', messageBody(true), (actor, id, body) =>
     verification.returnForInformation(actor, id, body['message'] as string),
   );
-  action('reply', "The submitter's reply to a request for information", messageBody(true), (actor, id, body) => verification.reply(actor, id, body['message'] as string));
-  action('withdraw', 'The submitter withdraws the request', messageBody(false), (actor, id, body) => verification.withdraw(actor, id, body['message'] as string | undefined));
-  action('close', 'Close an answered request', null, (actor, id) => verification.close(actor, id));
+  action('reply', USE_VERIFICATION, "The submitter's reply to a request for information", messageBody(true), (actor, id, body) => verification.reply(actor, id, body['message'] as string));
+  action('withdraw', USE_VERIFICATION, 'The submitter withdraws the request', messageBody(false), (actor, id, body) => verification.withdraw(actor, id, body['message'] as string | undefined));
+  action('close', USE_VERIFICATION, 'Close an answered request', null, (actor, id) => verification.close(actor, id));
 }
