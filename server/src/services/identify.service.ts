@@ -185,16 +185,19 @@ export class IdentifyService {
     const byId = (a: CandidateImage, b: CandidateImage) => a.specimen.id.localeCompare(b.specimen.id) || a.image.captureId.localeCompare(b.image.captureId) || a.image.lightSource.localeCompare(b.image.lightSource);
     images.sort((a, b) => b.similarity - a.similarity || byId(a, b));
 
-    await this.loadVoteKeypoints(images.map((c) => c.image.keypoints));
-    const voters: VerifyCandidate[] = [];
-    images.forEach((c, i) => {
-      const keypoints = this.voteKeypoints.get(c.image.keypoints);
-      if (keypoints) voters.push({ key: String(i), keypoints });
-    });
-    for (const v of await this.verify(pool, questioned.keypoints, voters, { geometry: false }, options.signal, false)) images[Number(v.key)]!.votes = v.matches;
+    const batch = Math.max(VERIFY_SHORTLIST, k);
+    // Votes only matter when the first shortlist by descriptor leaves candidates out.
+    if (images.length > batch) {
+      await this.loadVoteKeypoints(images.map((c) => c.image.keypoints));
+      const voters: VerifyCandidate[] = [];
+      images.forEach((c, i) => {
+        const keypoints = this.voteKeypoints.get(c.image.keypoints);
+        if (keypoints) voters.push({ key: String(i), keypoints });
+      });
+      for (const v of await this.verify(pool, questioned.keypoints, voters, { geometry: false }, options.signal, false)) images[Number(v.key)]!.votes = v.matches;
+    }
     const byVotes = images.map((_, i) => i).sort((a, b) => images[b]!.votes - images[a]!.votes || a - b);
 
-    const batch = Math.max(VERIFY_SHORTLIST, k);
     const verdicts: VerifyVerdict[] = [];
     const checked = new Set<number>();
     // A small, steep or dim photo is ranked less reliably: when nothing in the shortlist verifies, the
