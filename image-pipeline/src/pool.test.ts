@@ -160,6 +160,38 @@ describe('compareCapture', () => {
     }
   });
 
+  it('gives a capture compared after another (its shared pixel buffers reused) the results it gets alone', async () => {
+    const design = { ...UTOPIA_PASSPORT_2019, dpi: 120 };
+    const capture = async (name: string, seed: number, alter: boolean) => {
+      const images: Record<string, string> = {};
+      for (const light of ['white', 'ir-870'] as const) {
+        const r = await renderDocument(design, HOLDERS.passportA, light, { format: 'png', noiseSeed: seed, ...(alter && { variant: { alterFields: { dateOfBirth: '1984-03-14' } } }) });
+        images[light] = path.join(dir, `reuse-${name}-${light}.png`);
+        await fs.writeFile(images[light]!, r.image);
+      }
+      return images;
+    };
+    const reference = await capture('r', 1, false);
+    const altered = await capture('a', 2, true);
+    const genuine = await capture('g', 3, false);
+    const { zones } = await renderDocument(design, HOLDERS.passportA, 'white', { format: 'png', noiseSeed: 1 });
+    const input = (questioned: Record<string, string>) => ({ reference: { images: reference, zones }, questioned: { images: questioned } });
+    const outputs = (r: Awaited<ReturnType<PipelinePool['compareCapture']>>) =>
+      r.lights.map((l) => ({ light: l.lightSource, heatmap: l.heatmapPng.toString('base64'), aligned: l.alignedPng.toString('base64'), regions: l.regions, personal: l.personalisedRegions, zones: l.zoneVerdicts }));
+    const alone = createPipelinePool({ threads: 2, maxQueue: 4, taskTimeoutMs: 300_000 });
+    const inTurn = createPipelinePool({ threads: 2, maxQueue: 4, taskTimeoutMs: 300_000 });
+    try {
+      const expected = outputs(await alone.compareCapture(input(altered)));
+      const other = outputs(await inTurn.compareCapture(input(genuine)));
+      const after = outputs(await inTurn.compareCapture(input(altered)));
+      expect(after).toEqual(expected);
+      // The two questioned captures differ, so stale pixels would have shown.
+      expect(other).not.toEqual(expected);
+    } finally {
+      await Promise.all([alone.close(), inTurn.close()]);
+    }
+  });
+
   it('reads the MRZ of a hand-held photo of the demo fraud beside the alignment and reports its failing check digits in reference pixels', async () => {
     const design = { ...UTOPIA_PASSPORT_2019, dpi: 200 };
     const r = await renderDocument(design, HOLDERS.passportA, 'white', { format: 'png', noiseSeed: 1 });

@@ -203,17 +203,44 @@ function ownBuffer(img: PixelImage): { image: PixelImage; buffer: ArrayBuffer } 
   return { image: { ...img, data: copy }, buffer: copy.buffer };
 }
 
+/** Shared pixel buffers kept between capture comparisons, at most this many bytes in all. */
+const SHARED_KEEP_BYTES = 96 * 1024 * 1024;
+
 /**
- * Decoded pixels copied once into shared memory, which every task of a
- * capture comparison reads in place: the anchor's images go to the
- * alignment, the MRZ read and the comparison. Transferring would need a copy
- * per task, and sharp's buffers cannot be transferred at all (posting one
- * clones it: a copy on each side). Tasks only read their input pixels.
+ * Shared memory for decoded pixels, which every task of a capture
+ * comparison reads in place: the anchor's images go to the alignment, the
+ * MRZ read and the comparison. Transferring would need a copy per task, and
+ * sharp's buffers cannot be transferred at all (posting one clones it: a
+ * copy on each side). Tasks only read their input pixels. Buffers of a
+ * comparison that succeeded come back for the next one: fresh memory of
+ * this size costs more in page faults than the copy into it.
  */
-function sharedPixels(img: AnalysisImage): AnalysisImage {
-  const data = new Uint8Array(new SharedArrayBuffer(img.data.byteLength));
-  data.set(img.data);
-  return { ...img, data };
+class SharedPixelBuffers {
+  private readonly free = new Map<number, SharedArrayBuffer[]>();
+  private keptBytes = 0;
+
+  /** A copy of the decoded pixels in shared memory. */
+  share(img: AnalysisImage): AnalysisImage {
+    const n = img.data.byteLength;
+    const reused = this.free.get(n)?.pop();
+    if (reused) this.keptBytes -= n;
+    const data = new Uint8Array(reused ?? new SharedArrayBuffer(n));
+    data.set(img.data);
+    return { ...img, data };
+  }
+
+  /** Takes back buffers no task reads any more. */
+  release(images: readonly AnalysisImage[]): void {
+    for (const img of images) {
+      const b = img.data.buffer;
+      if (!(b instanceof SharedArrayBuffer) || this.keptBytes + b.byteLength > SHARED_KEEP_BYTES) continue;
+      const list = this.free.get(b.byteLength) ?? [];
+      if (list.includes(b)) continue;
+      list.push(b);
+      this.free.set(b.byteLength, list);
+      this.keptBytes += b.byteLength;
+    }
+  }
 }
 
 const pixelsOf = (img: AnalysisImage): PixelImage => ({ data: img.data, width: img.width, height: img.height, channels: img.channels });
@@ -278,6 +305,7 @@ class Pool implements PipelinePool {
   private inFlight = 0;
   private closed = false;
   private closing: Promise<void> | undefined;
+  private readonly shared = new SharedPixelBuffers();
 
   constructor(private readonly options: Required<Pick<PipelinePoolOptions, 'threads' | 'maxQueue' | 'taskTimeoutMs' | 'heapLimitBytes'>> & Pick<PipelinePoolOptions, 'onWorkerError'>) {}
 
@@ -406,7 +434,7 @@ class Pool implements PipelinePool {
     const progress = (stage: string, fraction: number) => run.onProgress?.({ stage, fraction: Math.min(1, Math.max(0, fraction)) });
     const maxLongEdge = input.decode?.maxLongEdge ?? DEFAULT_ANALYSIS_LONG_EDGE;
     const decodeOne = (file: string, light: string): Promise<AnalysisImage> =>
-      decodeForAnalysis(file, { channels: LIGHT_PROFILES[lightProfileFor(light)!].colour === 'grey' ? 'grey' : 'rgb', maxLongEdge, maxPixels: input.decode?.maxPixels }).then(sharedPixels);
+      decodeForAnalysis(file, { channels: LIGHT_PROFILES[lightProfileFor(light)!].colour === 'grey' ? 'grey' : 'rgb', maxLongEdge, maxPixels: input.decode?.maxPixels }).then((img) => this.shared.share(img));
 
     progress('decode', 0);
     // Decoded pixels are held only for the lights about to be compared: the anchor, and (during alignment,
@@ -469,9 +497,10 @@ class Pool implements PipelinePool {
     progress('compare', 0.35);
 
     let done = 0;
-    const compareOne = async (light: string): Promise<LightComparison> => {
+    const compareOne = async (light: string, used: AnalysisImage[]): Promise<LightComparison> => {
       const t = performance.now();
       const [ref, q] = await takeDecoded(light);
+      used.push(ref, q);
       const refSize: [number, number] = [Math.round(ref.width / ref.scale), Math.round(ref.height / ref.scale)];
       const qSize: [number, number] = [Math.round(q.width / q.scale), Math.round(q.height / q.scale)];
       const hOriginal = light === anchor ? anchorH : homographyForLight(anchorH, anchorSizes, { reference: refSize, questioned: qSize });
@@ -517,10 +546,13 @@ class Pool implements PipelinePool {
         elapsedMs: Math.round(performance.now() - t),
       };
     };
+    // Every task reading the decoded images has answered once the comparisons have (the MRZ read before the anchor's).
+    const used: AnalysisImage[] = [refA, qA];
     const results = await limitConcurrency(
       this.options.threads,
-      lights.map((l) => () => compareOne(l)),
+      lights.map((l) => () => compareOne(l, used)),
     );
+    this.shared.release(used);
     const tCompared = performance.now();
     const a = aligned;
     return {
