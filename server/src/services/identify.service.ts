@@ -60,8 +60,13 @@ const VERIFY_SHORTLIST = 12;
 const VOTE_KEYPOINTS = 300;
 /** Keypoint objects read at once when the vote keypoints of new images are loaded. */
 const KEYPOINT_READS = 8;
-/** Shortlists verified at most, the next only when none of the previous verified. */
+/** Shortlists verified at most, the next only when none of the previous verified convincingly. */
 const VERIFY_ROUNDS = 2;
+/**
+ * Inliers of a convincing verification. Fewer may be a document of the same issuer sharing captions
+ * and emblems with the one shown (which may rank lower in both rankings), so the next shortlist is checked too.
+ */
+const CONVINCING_INLIERS = 40;
 /** Inliers at which the verification score reaches one half. */
 const SCORE_HALF_INLIERS = 25;
 const KEYPOINT_CACHE_ENTRIES = 256;
@@ -200,8 +205,8 @@ export class IdentifyService {
 
     const verdicts: VerifyVerdict[] = [];
     const checked = new Set<number>();
-    // A small, steep or dim photo is ranked less reliably: when nothing in the shortlist verifies, the
-    // next candidates of both rankings get one more chance before the answer is "no match".
+    // A small, steep or dim photo is ranked less reliably: when nothing in the shortlist verifies convincingly,
+    // the next candidates of both rankings get one more chance before the answer is "no match".
     for (let round = 0, from = 0; round < VERIFY_ROUNDS && from < images.length; round++, from += batch) {
       const candidates: VerifyCandidate[] = [];
       for (let r = from; r < Math.min(images.length, from + batch); r++) {
@@ -214,7 +219,7 @@ export class IdentifyService {
       }
       const found = await this.verify(pool, questioned.keypoints, candidates, {}, options.signal, true);
       verdicts.push(...found);
-      if (found.some((v) => v.verified)) break;
+      if (found.some((v) => v.verified && v.inliers >= CONVINCING_INLIERS)) break;
     }
     const verifiedCount = verdicts.length;
     const byIndex = new Map(verdicts.map((v) => [Number(v.key), v]));
