@@ -40,10 +40,10 @@ import {
   type VerifyVerdict,
 } from '@exemplar/image-pipeline';
 import { getLightSource, type IdentificationCandidate, type IdentificationResult, type IdentifyFilter, type ImageIdentification } from '@exemplar/specimens-schema';
-import type { Readable } from 'node:stream';
 import { assertCan, visibleClassifications } from '../auth/policy';
 import type { LimitsConfig } from '../config';
 import { ExemplarError } from '../errors';
+import { readStream } from '../read-stream';
 import { descriptorNorm, IdentifyIndex, indexedSimilarity, type IndexedImage, type IndexedSpecimen } from './identify-index';
 import type { CatalogStore } from '../stores/catalog.port';
 import { objectKeys, type ObjectStore } from '../stores/objects.port';
@@ -118,12 +118,6 @@ export function pipelineFailure(err: unknown, what: string): unknown {
     default:
       return new ExemplarError('INTERNAL', `${what} failed: ${err.message}`, { code: err.code, ...err.details }, { cause: err });
   }
-}
-
-async function readAll(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array));
-  return Buffer.concat(chunks);
 }
 
 export class IdentifyService {
@@ -302,7 +296,7 @@ export class IdentifyService {
   /** A keypoint object, decoded; undefined when it is missing or damaged. */
   private async readKeypoints(key: string): Promise<KeypointSet | undefined> {
     try {
-      return decodeKeypoints(await readAll(await this.objects.get(key)));
+      return decodeKeypoints(await readStream(await this.objects.get(key)));
     } catch (err) {
       // A missing or damaged keypoint object only drops that image from identification; `exemplar verify` reports the object.
       if (err instanceof ExemplarError && err.code === 'OBJECT_NOT_FOUND') return undefined;
