@@ -183,6 +183,32 @@ export function matchCell(cell: Float32Array, templates: GlyphTemplates, shifts:
   return { candidates, shift: top.window.shift, contrast: top.window.norm / Math.sqrt(n) };
 }
 
+/**
+ * The best normalised cross-correlation of one cell with any of `templates`
+ * at each of `shifts` (0 where the window is blank): the top candidate's
+ * score of `matchCell` with these templates and that single shift, bit for
+ * bit, without ranking every glyph per shift (the whole-row shift search
+ * needs only the best).
+ */
+export function bestScoresAtShifts(cell: Float32Array, templates: readonly Float32Array[], shifts: readonly (readonly [number, number])[]): Float64Array {
+  const out = new Float64Array(shifts.length);
+  for (let si = 0; si < shifts.length; si++) {
+    const w = windowAt(cell, shifts[si]![0], shifts[si]![1]);
+    if (!(w.norm > 1e-6)) continue;
+    let best = -Infinity;
+    for (let t = 0; t < templates.length; t += 4) {
+      const count = Math.min(4, templates.length - t);
+      dot4(cell, w.offset, templates[t]!, templates[t + 1] ?? ZERO_TEMPLATE, templates[t + 2] ?? ZERO_TEMPLATE, templates[t + 3] ?? ZERO_TEMPLATE, dots);
+      for (let j = 0; j < count; j++) {
+        const s = dots[j]! / w.norm;
+        if (s > best) best = s;
+      }
+    }
+    out[si] = best;
+  }
+  return out;
+}
+
 /** Shifts within `rx` × `ry` of (cx, cy), inside the sampled margin. */
 export const shiftsAround = (cx: number, cy: number, rx: number, ry: number = rx): [number, number][] => {
   const out: [number, number][] = [];

@@ -13,7 +13,7 @@ import { ADVANCE, BASELINE, CAP_PER_EM, CELL_WIDTH, EM, type GlyphTemplates } fr
 import { CLASS_CHARS, formatsFor, LAYOUTS, type MrzFormat } from './layouts';
 import { evalPoly, median, polySlope, robustLinear, robustPoly, type Poly } from './fit';
 import { findTextRows, groupMrzCandidates, type LineMember, type MrzCandidate, type TextRow } from './locate';
-import { matchCell, sampleCell, shiftsAround, type CellGeometry, type CellMatch } from './match';
+import { bestScoresAtShifts, matchCell, sampleCell, shiftsAround, type CellGeometry, type CellMatch } from './match';
 import { rotateQuarter, sampleBilinear, unrotatePoint } from './raster';
 
 export interface MrzReadOptions {
@@ -352,13 +352,12 @@ interface RowMatch {
  */
 function matchRow(img: GreyImage, model: RowModel, length: number, templates: GlyphTemplates): RowMatch {
   const cells = Array.from({ length }, (_, col) => sampleCell(img, cellGeometry(model, col)));
-  const regular: GlyphTemplates = { ...templates, glyphs: templates.glyphs.map((g) => ({ ...g, variants: g.variants.filter((v) => v.strokeEm === 0) })) };
+  const regular = templates.glyphs.flatMap((g) => g.variants.filter((v) => v.strokeEm === 0).map((v) => v.pixels));
   const all = shiftsAround(0, 0, ROW_SHIFT);
   const totals = new Array<number>(all.length).fill(0);
   for (let k = 1; k < length; k += 4) {
-    all.forEach((s, i) => {
-      totals[i]! += matchCell(cells[k]!, regular, [s]).candidates[0]!.score;
-    });
+    const best = bestScoresAtShifts(cells[k]!, regular, all);
+    for (let i = 0; i < all.length; i++) totals[i]! += best[i]!;
   }
   const [gx, gy] = all[totals.indexOf(Math.max(...totals))]!;
   const matches = cells.map((cell) => matchCell(cell, templates, shiftsAround(gx, gy, 1)));
