@@ -14,7 +14,8 @@ export interface MatchSet {
   readonly distance: Int32Array;
 }
 
-const POPCOUNT16 = (() => {
+/** Set bits of every 16-bit value: Hamming distance two half-words at a time. */
+export const POPCOUNT16 = (() => {
   const t = new Uint8Array(65536);
   for (let i = 1; i < 65536; i++) t[i] = t[i >> 1]! + (i & 1);
   return t;
@@ -68,13 +69,30 @@ export function matchMutualRatio(ref: FeatureSet, qry: FeatureSet, ratio = 0.8):
     second[i] = b2;
     bestIdx[i] = bi;
   }
+  return mutualRatioPairs(best, second, bestIdx, colIdx, ratio);
+}
+
+/**
+ * The pairs whose reference-side nearest neighbour is mutual (colIdx points
+ * back) and passes the ratio test; with colSecond, the test must also pass
+ * from the questioned side.
+ */
+export function mutualRatioPairs(
+  best: Int32Array,
+  second: Int32Array,
+  bestIdx: Int32Array,
+  colIdx: Int32Array,
+  ratio: number,
+  colSecond?: Int32Array,
+): MatchSet {
   const refOut: number[] = [];
   const qOut: number[] = [];
   const dOut: number[] = [];
-  for (let i = 0; i < n1; i++) {
+  for (let i = 0; i < best.length; i++) {
     const j = bestIdx[i]!;
     if (j < 0 || colIdx[j] !== i) continue;
     if (!(best[i]! < ratio * second[i]!)) continue;
+    if (colSecond && !(best[i]! < ratio * colSecond[j]!)) continue;
     refOut.push(i);
     qOut.push(j);
     dOut.push(best[i]!);

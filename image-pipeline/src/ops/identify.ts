@@ -25,6 +25,7 @@
 import { loadOpenCv } from '../cv/opencv';
 import { robustHomography } from './align-homography';
 import { implausibleWarp } from './align-quality';
+import { POPCOUNT16, mutualRatioPairs, type MatchSet } from './align-match';
 import type { KeypointSet } from './descriptor';
 import { convexHull, polygonArea, type Point } from './geometry';
 
@@ -65,12 +66,6 @@ const CLOSE_MATCH_DISTANCE = 40;
 /** Matches further apart than this are chance pairs, left out of the fit and the inlier ratio. */
 const FIT_MAX_DISTANCE = 64;
 
-const POPCOUNT16 = (() => {
-  const t = new Uint8Array(65536);
-  for (let i = 1; i < 65536; i++) t[i] = t[i >> 1]! + (i & 1);
-  return t;
-})();
-
 /** The questioned descriptors filed by each 16-bit piece: per piece a head per code and a next link per descriptor. */
 interface QueryTable {
   count: number;
@@ -102,18 +97,11 @@ function buildQueryTable(descriptors: Int32Array, count: number): QueryTable {
   return { count, descriptors, heads, nexts, seen: new Int32Array(count).fill(-1), stamp: 0 };
 }
 
-interface Matches {
-  count: number;
-  reference: Int32Array;
-  questioned: Int32Array;
-  distance: Int32Array;
-}
-
 /**
  * Mutual nearest neighbours passing the ratio test (best < RATIO × second
  * best) from both sides, among the pairs sharing a piece.
  */
-function matchHashed(refDescriptors: Int32Array, refCount: number, table: QueryTable): Matches {
+function matchHashed(refDescriptors: Int32Array, refCount: number, table: QueryTable): MatchSet {
   const b = table.descriptors;
   const a = refDescriptors;
   const pc = POPCOUNT16;
@@ -163,22 +151,12 @@ function matchHashed(refDescriptors: Int32Array, refCount: number, table: QueryT
     second[i] = b2;
     bestIdx[i] = bi;
   }
-  const refOut: number[] = [];
-  const qOut: number[] = [];
-  const dOut: number[] = [];
-  for (let i = 0; i < refCount; i++) {
-    const j = bestIdx[i]!;
-    // The ratio test from both sides: each side's second best is sought among colliding pairs only, so
-    // either alone lets through more ambiguous pairs than an exhaustive search would.
-    if (j < 0 || colIdx[j] !== i || !(best[i]! < RATIO * second[i]!) || !(best[i]! < RATIO * colSecond[j]!)) continue;
-    refOut.push(i);
-    qOut.push(j);
-    dOut.push(best[i]!);
-  }
-  return { count: refOut.length, reference: Int32Array.from(refOut), questioned: Int32Array.from(qOut), distance: Int32Array.from(dOut) };
+  // The ratio test from both sides: each side's second best is sought among colliding pairs only, so
+  // either alone lets through more ambiguous pairs than an exhaustive search would.
+  return mutualRatioPairs(best, second, bestIdx, colIdx, RATIO, colSecond);
 }
 
-function nearMatches(m: Matches, maxDistance: number): Matches {
+function nearMatches(m: MatchSet, maxDistance: number): MatchSet {
   const keep: number[] = [];
   for (let i = 0; i < m.count; i++) if (m.distance[i]! <= maxDistance) keep.push(i);
   if (keep.length === m.count) return m;
