@@ -3,7 +3,7 @@ import { useRef, useState, type DragEvent } from 'react';
 import { useApi } from '../../shared/api/api-context';
 import { errorMessage, isAbort, isApiError } from '../../shared/api/client';
 import { Field } from '../../shared/ui/field';
-import { assignFiles, emptySlot, LightSlots, USUAL_LIGHTS, withProgress, type SlotState } from '../../shared/ui/image-slot';
+import { afterFailedUpload, assignFiles, emptySlot, LightSlots, USUAL_LIGHTS, withProgress, type SlotState } from '../../shared/ui/image-slot';
 import { lightLabel } from '../../shared/vocabulary';
 import { fileProgress, uploadCapture } from './api';
 
@@ -81,12 +81,10 @@ export function CaptureUpload({ specimenId, onUploaded }: { specimenId: string; 
       if (isAbort(err)) {
         setErrors(['The upload was cancelled; nothing was stored.']);
       } else {
-        const light = isApiError(err) ? err.details['lightSource'] : undefined;
-        if (typeof light === 'string' && slots.some((s) => s.light === light)) setSlot(light, { error: errorMessage(err) });
         const issues = isApiError(err) ? err.issues.map((i) => `${i.path || 'capture'} ${i.message}`) : [];
         setErrors([`The capture was not stored: ${errorMessage(err)}`, ...issues]);
       }
-      setSlots((all) => all.map((s) => ({ ...s, progress: 0 })));
+      setSlots(afterFailedUpload(err));
     } finally {
       setUploading(false);
       controller.current = null;
