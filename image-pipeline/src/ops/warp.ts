@@ -85,22 +85,17 @@ function validityWithCount(
   for (let gy = 0; gy < grid.height; gy++) {
     const y = (gy + 0.5) * ky - 0.5;
     const row = gy * gw;
-    const valid = (gx: number): boolean => {
+    // Inside every bound by `margin` (and the denominator above `wMin`).
+    const inside = (gx: number, wMin: number, margin: number): boolean => {
       const x = (gx + 0.5) * kx - 0.5;
       const w = g * x + i * y + j;
-      if (w * side <= 1e-12) return false;
+      if (w * side <= wMin) return false;
       const u = (a * x + b * y + c) / w;
       const v = (d * x + e * y + f) / w;
-      return u >= 0 && v >= 0 && u <= xMax && v <= yMax;
+      return u >= margin && v >= margin && u <= xMax - margin && v <= yMax - margin;
     };
-    const wellInside = (gx: number): boolean => {
-      const x = (gx + 0.5) * kx - 0.5;
-      const w = g * x + i * y + j;
-      if (w * side <= ROW_MARGIN) return false;
-      const u = (a * x + b * y + c) / w;
-      const v = (d * x + e * y + f) / w;
-      return u >= ROW_MARGIN && v >= ROW_MARGIN && u <= xMax - ROW_MARGIN && v <= yMax - ROW_MARGIN;
-    };
+    const valid = (gx: number): boolean => inside(gx, 1e-12, 0);
+    const wellInside = (gx: number): boolean => inside(gx, ROW_MARGIN, ROW_MARGIN);
     let x0 = 0;
     while (x0 < gw && !valid(x0)) x0++;
     if (x0 === gw) continue;
