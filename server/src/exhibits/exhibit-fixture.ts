@@ -10,6 +10,7 @@ import yauzl from 'yauzl';
 import { ZipFile } from 'yazl';
 import { FsObjectStore } from '../stores/objects.fs';
 import { objectKeys } from '../stores/objects.port';
+import { nextZipEntry } from '../zip';
 import { makeTestImage, sha256 } from '../test-helpers';
 import { chainAuditEntry, type AuditEntry, type AuditEntryContent } from './chain';
 import type { ExhibitFinding, ExhibitImageLoader, ExhibitImageRef, ExhibitInput } from './types';
@@ -176,17 +177,10 @@ export async function makeExhibitFixture(): Promise<ExhibitFixture> {
 
 /** The entries of a bundle by path, in archive order (for tests that read what a bundle holds). */
 export async function unzipBundle(bundle: Buffer): Promise<Map<string, Buffer>> {
-  // Lazy: with eager entries yauzl may emit them before a listener is attached.
   const zip = await yauzl.fromBufferPromise(bundle, { lazyEntries: true });
   const files = new Map<string, Buffer>();
   for (;;) {
-    const entry = await new Promise<yauzl.Entry | null>((resolve, reject) => {
-      zip.once('entry', resolve);
-      zip.once('end', () => resolve(null));
-      zip.once('error', reject);
-      zip.readEntry();
-    });
-    zip.removeAllListeners('entry').removeAllListeners('end').removeAllListeners('error');
+    const entry = await nextZipEntry(zip);
     if (!entry) break;
     const chunks: Buffer[] = [];
     for await (const c of await zip.openReadStreamPromise(entry)) chunks.push(c as Buffer);
