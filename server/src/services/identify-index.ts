@@ -153,15 +153,20 @@ export class IdentifyIndex {
 
   private async rebuild(): Promise<void> {
     const next = new Map<string, IndexedSpecimen>();
-    const query: SpecimenQuery = { limit: MAX_LIMIT, sort: 'createdAt' };
-    for (let cursor: string | undefined; ; ) {
-      const page = await this.catalog.specimens.search(cursor ? { ...query, cursor } : query);
-      for (const s of page.items) next.set(s.id, indexSpecimen(s));
-      if (!page.nextCursor) break;
-      cursor = page.nextCursor;
-    }
+    for await (const s of everySpecimen(this.catalog)) next.set(s.id, indexSpecimen(s));
     this.specimens.clear();
     for (const [id, s] of next) this.specimens.set(id, s);
+  }
+}
+
+/** Every specimen record of the catalogue, a page at a time (a full scan: the index's rebuild, the reindex). */
+export async function* everySpecimen(catalog: CatalogStore): AsyncGenerator<Specimen> {
+  const query: SpecimenQuery = { limit: MAX_LIMIT, sort: 'createdAt' };
+  for (let cursor: string | undefined; ; ) {
+    const page = await catalog.specimens.search(cursor ? { ...query, cursor } : query);
+    yield* page.items;
+    if (!page.nextCursor) return;
+    cursor = page.nextCursor;
   }
 }
 

@@ -25,9 +25,9 @@ import { DESCRIPTOR_METHOD } from '@exemplar/image-pipeline';
 import type { CaptureImage, ImageIdentification, Specimen } from '@exemplar/specimens-schema';
 import { isExemplarError } from '../errors';
 import type { CatalogStore } from '../stores/catalog.port';
-import { MAX_LIMIT } from '../stores/catalog.search';
 import { objectKeys, type ObjectStore } from '../stores/objects.port';
 import type { Actor } from './actor';
+import { everySpecimen } from './identify-index';
 import { describesLight, KEYPOINTS_OBJECT_PREFIX as KEYPOINTS_PREFIX, type IdentifyService } from './identify.service';
 import type { SpecimenService } from './specimens.service';
 
@@ -73,20 +73,14 @@ interface Outdated {
 export async function reindexIdentification(deps: ReindexDeps, actor: Actor, options: ReindexOptions = {}): Promise<ReindexReport> {
   const outdated = new Map<string, Outdated>();
   let specimens = 0;
-  const query = { limit: MAX_LIMIT, sort: 'createdAt' as const };
-  for (let cursor: string | undefined; ; ) {
-    const page = await deps.catalog.specimens.search(cursor ? { ...query, cursor } : query);
-    for (const s of page.items) {
-      specimens++;
-      for (const image of s.captures.flatMap((c) => c.images)) {
-        if (!needsRedescribe(image)) continue;
-        let entry = outdated.get(image.sha256);
-        if (!entry) outdated.set(image.sha256, (entry = { lightSource: image.lightSource, specimens: new Set() }));
-        entry.specimens.add(s.id);
-      }
+  for await (const s of everySpecimen(deps.catalog)) {
+    specimens++;
+    for (const image of s.captures.flatMap((c) => c.images)) {
+      if (!needsRedescribe(image)) continue;
+      let entry = outdated.get(image.sha256);
+      if (!entry) outdated.set(image.sha256, (entry = { lightSource: image.lightSource, specimens: new Set() }));
+      entry.specimens.add(s.id);
     }
-    if (!page.nextCursor) break;
-    cursor = page.nextCursor;
   }
 
   const report: ReindexReport = { method: DESCRIPTOR_METHOD, specimens, outdated: outdated.size, redescribed: 0, recordsUpdated: 0, objectsRemoved: 0, failed: [] };
