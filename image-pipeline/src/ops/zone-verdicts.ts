@@ -165,24 +165,18 @@ function featureSignals(reference: readonly Plane[], questioned: readonly Plane[
         aSq += la * la;
         bSum += lb;
         bSq += lb * lb;
-        aZone[0]! += la;
-        bZone[0]! += lb;
-        if (colour) {
-          aZone[1]! += ca1;
-          aZone[2]! += ca2;
-          bZone[1]! += cb1;
-          bZone[2]! += cb2;
-        }
       } else {
         rn++;
-        aRing[0]! += la;
-        bRing[0]! += lb;
-        if (colour) {
-          aRing[1]! += ca1;
-          aRing[2]! += ca2;
-          bRing[1]! += cb1;
-          bRing[2]! += cb2;
-        }
+      }
+      const aAcc = inZone ? aZone : aRing;
+      const bAcc = inZone ? bZone : bRing;
+      aAcc[0]! += la;
+      bAcc[0]! += lb;
+      if (colour) {
+        aAcc[1]! += ca1;
+        aAcc[2]! += ca2;
+        bAcc[1]! += cb1;
+        bAcc[2]! += cb2;
       }
     }
   }
