@@ -92,6 +92,11 @@ interface QueryOutcome {
 
 const percentile = (sorted: readonly number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]! : 0);
 const round = (v: number, d = 1) => Math.round(v * 10 ** d) / 10 ** d;
+/** Median and 95th percentile of `xs` (in any order), rounded. */
+const p50p95 = (xs: readonly number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return { p50: round(percentile(sorted, 50)), p95: round(percentile(sorted, 95)) };
+};
 
 /** Document codes and categories of the specimen images, from their file names. */
 const SPECIMEN_FILES: Record<string, { issuingState: string; documentCategory: string; documentCode: string }> = {
@@ -160,8 +165,7 @@ function summarise(outcomes: readonly QueryOutcome[]) {
   const unrelated = outcomes.filter((o) => o.kind === 'unrelated');
   const acc = (pick: (o: QueryOutcome) => number | null, k: number) => round(known.filter((o) => (pick(o) ?? Infinity) <= k).length / Math.max(1, known.length), 3);
   const mrr = (pick: (o: QueryOutcome) => number | null) => round(known.reduce((sum, o) => sum + (pick(o) ? 1 / pick(o)! : 0), 0) / Math.max(1, known.length), 3);
-  const ms = outcomes.map((o) => o.ms).sort((a, b) => a - b);
-  const cpu = outcomes.map((o) => o.cpuMs).sort((a, b) => a - b);
+  const ms = outcomes.map((o) => o.ms);
   const byKind: Record<string, { queries: number; top1: number; top1Family: number }> = {};
   for (const o of known) {
     const e = (byKind[o.kind] ??= { queries: 0, top1: 0, top1Family: 0 });
@@ -179,8 +183,8 @@ function summarise(outcomes: readonly QueryOutcome[]) {
       return { median: percentile(r, 50), p95: percentile(r, 95), max: r[r.length - 1] ?? 0, within12: known.filter((o) => (o.descriptorRank ?? Infinity) <= 12).length };
     })(),
     unrelated: { queries: unrelated.length, withVerifiedCandidate: unrelated.filter((o) => o.verifiedCandidates > 0).length },
-    msPerQuery: { p50: round(percentile(ms, 50)), p95: round(percentile(ms, 95)), max: round(ms[ms.length - 1] ?? 0) },
-    cpuMsPerQuery: { p50: round(percentile(cpu, 50)), p95: round(percentile(cpu, 95)) },
+    msPerQuery: { ...p50p95(ms), max: round(ms.length ? Math.max(...ms) : 0) },
+    cpuMsPerQuery: p50p95(outcomes.map((o) => o.cpuMs)),
   };
 }
 
@@ -330,21 +334,18 @@ export async function benchIdentify(options: IdentifyBenchOptions = {}) {
       log(`queries: ${subset.length} at ${images} catalogue images`);
       const outcomes: QueryOutcome[] = [];
       for (const q of subset) outcomes.push(await runQuery(q));
-      const ms = outcomes.map((o) => o.ms).sort((a, b) => a - b);
-      const cpu = outcomes.map((o) => o.cpuMs).sort((a, b) => a - b);
       const searched = (await ctx.services.identify.identifyFile(queries[0]!.file, { k: 1 }, actor)).searched;
-      scaling.push({ catalogueImages: images, queries: subset.length, msPerQuery: { p50: round(percentile(ms, 50)), p95: round(percentile(ms, 95)) }, cpuMsPerQuery: { p50: round(percentile(cpu, 50)), p95: round(percentile(cpu, 95)) }, searched });
+      scaling.push({ catalogueImages: images, queries: subset.length, msPerQuery: p50p95(outcomes.map((o) => o.ms)), cpuMsPerQuery: p50p95(outcomes.map((o) => o.cpuMs)), searched });
       if (step === 0) full = outcomes;
       if (isLast && step > 0) (scaling[scaling.length - 1] as Record<string, unknown>).accuracyAtThisSize = { ...summarise(outcomes), misses: misses(outcomes) };
     }
 
-    const sortedIngest = [...ingestMs].sort((a, b) => a - b);
     return {
       catalogue: { specimens: new Set(catalogue.map((e) => e.specimenId)).size, images: catalogue.length, distractors },
       ...summarise(full),
       misses: misses(full),
       scaling,
-      ingestMsPerImage: { p50: round(percentile(sortedIngest, 50)), p95: round(percentile(sortedIngest, 95)) },
+      ingestMsPerImage: p50p95(ingestMs),
       conditions: { cpus: os.availableParallelism(), loadAverage1m: { before: round(loadBefore), after: round(os.loadavg()[0] ?? 0) }, note: 'shared machine: timings are noisy' },
     };
   } finally {
