@@ -379,12 +379,7 @@ function rawInput(data: Uint8Array, width: number, height: number, channels: 1 |
   return sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), { raw: { width, height, channels } });
 }
 
-/**
- * The heatmap's pixels before outlines. A plain function, not part of the
- * async renderer: a loop in an async function body cannot be optimised while
- * it runs (no on-stack replacement into resumable functions), and runs
- * unoptimised, boxing every intermediate number, until the function is hot.
- */
+/** The heatmap's pixels before outlines; a plain function, not part of the async renderer (see splitPlanes). */
 function blendHeatmap(base: Uint8Array, c: number, score: Plane, valid: Uint8Array, outW: number, outH: number): Uint8Array {
   // Output pixel centres on the working grid: bilinear weights for the score, nearest cell for validity.
   const sw = score.width;
