@@ -282,7 +282,7 @@ export class IdentifyService {
       await Promise.all(
         missing.slice(i, i + KEYPOINT_READS).map(async (key) => {
           const k = await this.readKeypoints(key);
-          this.voteKeypoints.set(key, k ? copyKeypoints(strongestKeypoints(k, VOTE_KEYPOINTS)) : null);
+          this.voteKeypoints.set(key, k ? voteKeypointsOf(k) : null);
         }),
       );
     }
@@ -315,14 +315,15 @@ export class IdentifyService {
     const k = await this.readKeypoints(key);
     if (!k) return undefined;
     this.keypointCache.set(key, k);
-    if (!this.voteKeypoints.has(key)) this.voteKeypoints.set(key, copyKeypoints(strongestKeypoints(k, VOTE_KEYPOINTS)));
+    if (!this.voteKeypoints.has(key)) this.voteKeypoints.set(key, voteKeypointsOf(k));
     while (this.keypointCache.size > KEYPOINT_CACHE_ENTRIES) this.keypointCache.delete(this.keypointCache.keys().next().value!);
     return k;
   }
 }
 
-/** A copy that owns its memory (a subset would keep the whole object's arrays alive). */
-function copyKeypoints(k: KeypointSet): KeypointSet {
+/** The strongest keypoints that vote, copied to own their memory (a subset would keep the whole object's arrays alive). */
+function voteKeypointsOf(all: KeypointSet): KeypointSet {
+  const k = strongestKeypoints(all, VOTE_KEYPOINTS);
   return { ...k, xy: new Float32Array(k.xy), descriptors: new Uint8Array(k.descriptors) };
 }
 
