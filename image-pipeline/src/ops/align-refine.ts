@@ -125,6 +125,37 @@ interface Track {
 }
 
 /**
+ * The questioned image sampled bilinearly through `h` at the reference
+ * window of radius `r` round integer pixel (x0, y0) shifted by (dx, dy),
+ * row-major into `out`; false when a sample falls outside the image.
+ */
+function sampleWarpedWindow(qry: GreyImage, h: Homography, x0: number, y0: number, dx: number, dy: number, r: number, out: Float64Array): boolean {
+  const qw = qry.width;
+  const qh = qry.height;
+  const qd = qry.data;
+  const [h0, h1, h2, h3, h4, h5, h6, h7, h8] = h as [number, number, number, number, number, number, number, number, number];
+  for (let v = -r, k = 0; v <= r; v++) {
+    const py = y0 + v + dy;
+    for (let u = -r; u <= r; u++, k++) {
+      const px = x0 + u + dx;
+      const den = h6 * px + h7 * py + h8;
+      const qx = (h0 * px + h1 * py + h2) / den;
+      const qy = (h3 * px + h4 * py + h5) / den;
+      const ix = Math.floor(qx);
+      const iy = Math.floor(qy);
+      if (!(ix >= 0 && iy >= 0 && ix < qw - 1 && iy < qh - 1)) return false;
+      const fx = qx - ix;
+      const fy = qy - iy;
+      const p = iy * qw + ix;
+      const top = qd[p]! + fx * (qd[p + 1]! - qd[p]!);
+      const bottom = qd[p + qw]! + fx * (qd[p + qw + 1]! - qd[p + qw]!);
+      out[k] = top + fy * (bottom - top);
+    }
+  }
+  return true;
+}
+
+/**
  * Inverse-compositional Lucas–Kanade for a translation of the reference
  * patch centred on integer pixel (x0, y0), with the questioned image sampled
  * through `h`. Returns 'flat' when the patch has too little texture to be
@@ -190,36 +221,17 @@ function trackPatch(
   const i12 = (-a12 / det) * sdT;
   const i22 = (a11 / det) * sdT;
 
-  const qw = qry.width;
-  const qh = qry.height;
-  const qd = qry.data;
-  const [h0, h1, h2, h3, h4, h5, h6, h7, h8] = h as [number, number, number, number, number, number, number, number, number];
   let dx = 0;
   let dy = 0;
   let corr = -1;
   for (let it = 0; it < o.maxIterations; it++) {
+    if (!sampleWarpedWindow(qry, h, x0, y0, dx, dy, r, w)) return null;
     let sum = 0;
     let sum2 = 0;
-    for (let v = -r, k = 0; v <= r; v++) {
-      const py = y0 + v + dy;
-      for (let u = -r; u <= r; u++, k++) {
-        const px = x0 + u + dx;
-        const den = h6 * px + h7 * py + h8;
-        const qx = (h0 * px + h1 * py + h2) / den;
-        const qy = (h3 * px + h4 * py + h5) / den;
-        const ix = Math.floor(qx);
-        const iy = Math.floor(qy);
-        if (!(ix >= 0 && iy >= 0 && ix < qw - 1 && iy < qh - 1)) return null;
-        const fx = qx - ix;
-        const fy = qy - iy;
-        const p = iy * qw + ix;
-        const top = qd[p]! + fx * (qd[p + 1]! - qd[p]!);
-        const bottom = qd[p + qw]! + fx * (qd[p + qw + 1]! - qd[p + qw]!);
-        const val = top + fy * (bottom - top);
-        w[k] = val;
-        sum += val;
-        sum2 += val * val;
-      }
+    for (let k = 0; k < n; k++) {
+      const val = w[k]!;
+      sum += val;
+      sum2 += val * val;
     }
     const mW = sum / n;
     const varW = sum2 / n - mW * mW;
@@ -346,9 +358,6 @@ function estimateRelativeBlur(ref: GreyImage, qry: GreyImage, h: Homography, tra
   const R = r + margin;
   const side = 2 * R + 1;
   const ps = 2 * r + 1;
-  const [h0, h1, h2, h3, h4, h5, h6, h7, h8] = h as [number, number, number, number, number, number, number, number, number];
-  const qw = qry.width;
-  const qd = qry.data;
   const rw = ref.width;
   const rd = ref.data;
   const samples: { ref: Float64Array; qry: Float64Array }[] = [];
@@ -356,32 +365,11 @@ function estimateRelativeBlur(ref: GreyImage, qry: GreyImage, h: Homography, tra
   for (let f = 0; f < tracks.length && samples.length < BLUR_SAMPLE; f += stride) {
     const t = tracks[Math.floor(f)]!;
     if (t.x < R || t.y < R || t.x >= ref.width - R || t.y >= ref.height - R) continue;
-    const rwin = new Float64Array(side * side);
     const qwin = new Float64Array(side * side);
-    let inside = true;
-    for (let v = -R, k = 0; v <= R && inside; v++) {
-      const py = t.y + v + t.dy;
-      for (let u = -R; u <= R; u++, k++) {
-        rwin[k] = rd[(t.y + v) * rw + t.x + u]!;
-        const px = t.x + u + t.dx;
-        const den = h6 * px + h7 * py + h8;
-        const qx = (h0 * px + h1 * py + h2) / den;
-        const qy = (h3 * px + h4 * py + h5) / den;
-        const ix = Math.floor(qx);
-        const iy = Math.floor(qy);
-        if (!(ix >= 0 && iy >= 0 && ix < qw - 1 && iy < qry.height - 1)) {
-          inside = false;
-          break;
-        }
-        const fx = qx - ix;
-        const fy = qy - iy;
-        const p = iy * qw + ix;
-        const top = qd[p]! + fx * (qd[p + 1]! - qd[p]!);
-        const bottom = qd[p + qw]! + fx * (qd[p + qw + 1]! - qd[p + qw]!);
-        qwin[k] = top + fy * (bottom - top);
-      }
-    }
-    if (inside) samples.push({ ref: rwin, qry: qwin });
+    if (!sampleWarpedWindow(qry, h, t.x, t.y, t.dx, t.dy, R, qwin)) continue;
+    const rwin = new Float64Array(side * side);
+    for (let v = -R, k = 0; v <= R; v++) for (let u = -R; u <= R; u++, k++) rwin[k] = rd[(t.y + v) * rw + t.x + u]!;
+    samples.push({ ref: rwin, qry: qwin });
   }
   if (samples.length < 8) return null;
   const tmp = new Float64Array((ps + 2 * margin) * ps);
