@@ -4,7 +4,6 @@
  * collected (bounded), each file part is streamed to a temp file with the
  * caller's byte limit enforced while streaming, and the caller's handler
  * runs on the files; the temp folder is always removed afterwards.
- * Same conventions as the capture upload (routes/specimens/captures.ts).
  */
 import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -38,6 +37,12 @@ export interface SpoolOptions {
   maxFileBytes?: number;
   /** The error for a file part over the limit; IMAGE_TOO_LARGE when absent. */
   fileTooLarge?: (field: string, maxBytes: number) => ExemplarError;
+  /** The message refusing a request that is not multipart (UNSUPPORTED_MEDIA_TYPE). */
+  notMultipart?: string;
+  /** Said after "Unexpected field …" for a text part that is not one of `fields`: where its data belongs. */
+  unexpectedFieldHint?: string;
+  /** Runs once the request is known to be multipart, before any part is read: what it refuses spools nothing. */
+  beforeSpool?: () => Promise<void>;
 }
 
 const imageTooLarge = (field: string, maxBytes: number) =>
@@ -56,7 +61,8 @@ export async function withSpooledUpload<T>(
   options: SpoolOptions,
   handle: (fields: Map<string, string>, files: SpooledFile[]) => Promise<T>,
 ): Promise<T> {
-  if (!request.isMultipart()) throw new ExemplarError('UNSUPPORTED_MEDIA_TYPE', 'Expected multipart/form-data');
+  if (!request.isMultipart()) throw new ExemplarError('UNSUPPORTED_MEDIA_TYPE', options.notMultipart ?? 'Expected multipart/form-data');
+  await options.beforeSpool?.();
   const maxFileBytes = options.maxFileBytes ?? config.limits.maxUploadBytes;
   const fileTooLarge = options.fileTooLarge ?? imageTooLarge;
   await fs.mkdir(config.tmpDir, { recursive: true });
@@ -82,7 +88,8 @@ export async function withSpooledUpload<T>(
         continue;
       }
       if (part.type !== 'file') {
-        throw new ExemplarError('VALIDATION_FAILED', `Unexpected field ${JSON.stringify(part.fieldname)}`, {
+        const hint = options.unexpectedFieldHint ? `: ${options.unexpectedFieldHint}` : '';
+        throw new ExemplarError('VALIDATION_FAILED', `Unexpected field ${JSON.stringify(part.fieldname)}${hint}`, {
           errors: [{ path: `/${part.fieldname}`, message: 'is not an allowed field', keyword: 'additionalProperties' }],
         });
       }
@@ -133,12 +140,12 @@ export async function withSpooledFile<T>(
   });
 }
 
-/** A JSON text field, parsed; VALIDATION_FAILED when absent (if required) or not JSON. */
-export function parseJsonField(fields: Map<string, string>, name: string, required: boolean): unknown {
+/** A JSON text field, parsed; VALIDATION_FAILED when absent (if required) or not JSON. `description` names what the field holds. */
+export function parseJsonField(fields: Map<string, string>, name: string, required: boolean, description = 'JSON'): unknown {
   const text = fields.get(name);
   if (text === undefined) {
     if (!required) return undefined;
-    throw new ExemplarError('VALIDATION_FAILED', `The ${name} field (JSON) is missing`, { errors: [{ path: `/${name}`, message: 'is required', keyword: 'required' }] });
+    throw new ExemplarError('VALIDATION_FAILED', `The ${name} field (${description}) is missing`, { errors: [{ path: `/${name}`, message: 'is required', keyword: 'required' }] });
   }
   try {
     return JSON.parse(text) as unknown;
