@@ -29,7 +29,7 @@ import { applyHomography, composeHomographies, invertHomography, resampleMatrix 
 import type { VerifyCandidate, VerifyOptions, VerifyVerdict } from './ops/identify';
 import { chooseAnchorLight, DEFAULT_LIGHT_REFINE_OPTIONS, homographyForLight, type LightRefineOptions, type LightRegistration } from './ops/multispectral';
 import { lightProfileFor, LIGHT_PROFILES } from './ops/normalise';
-import { mrzInspectionOf, mrzReadingFindings, mrzZonesFor, zoneOfReading, type ComparisonFinding, type MrzInspection } from './ops/mrz-findings';
+import { chooseMrzLight, mrzInspectionOf, mrzReadingFindings, mrzZonesFor, zoneOfReading, type ComparisonFinding, type MrzInspection } from './ops/mrz-findings';
 import type { MrzReadResult } from './mrz/read';
 import type { DifferenceRegion } from './ops/regions';
 import type { PixelImage } from './ops/warp';
@@ -461,13 +461,16 @@ class Pool implements PipelinePool {
     progress('align', 0.1);
 
     // The MRZ is read on the questioned image as taken, in a task of its own beside the alignment (which
-    // leaves the other workers idle); what it finds is placed in the reference frame once the homography is known.
+    // leaves the other workers idle); what it finds is placed in the reference frame once that light's homography is known.
     const alignment = this.run({ op: 'align', reference: pixelsOf(refA), questioned: pixelsOf(qA), options: input.align ?? {} }, [], run);
-    const mrzZones = mrzZonesFor(input.reference.zones ?? [], anchor);
+    const mrzLight = chooseMrzLight(lights, anchor, input.reference.zones ?? []);
+    const mrzZones = mrzLight ? mrzZonesFor(input.reference.zones ?? [], mrzLight) : [];
     let mrzRead: Promise<MrzReadResult> | undefined;
-    if (mrzZones.length > 0 && lightProfileFor(anchor) === 'white') {
-      mrzRead = this.run({ op: 'read-mrz', image: pixelsOf(qA) }, [], run);
-      // Awaited after the alignment; an alignment failure must not leave its rejection unhandled.
+    if (mrzLight) {
+      const read = (q: AnalysisImage) => this.run({ op: 'read-mrz', image: pixelsOf(q) }, [], run);
+      // Another light's images are held from now until its comparison takes them (and releases them with the rest).
+      mrzRead = mrzLight === anchor ? read(qA) : decodeLight(mrzLight).then(([, q]) => read(q));
+      // Awaited by that light's comparison; an alignment failure must not leave its rejection unhandled.
       mrzRead.catch(() => undefined);
     }
     const aligned = await alignment;
@@ -481,19 +484,16 @@ class Pool implements PipelinePool {
     }
     const anchorH = toOriginal(aligned.homography, refA.scale, qA.scale);
     const anchorSizes = { reference: [refA.width / refA.scale, refA.height / refA.scale] as [number, number], questioned: [qA.width / qA.scale, qA.height / qA.scale] as [number, number] };
-    // The comparisons do not wait for the MRZ: only the anchor's result takes its findings, when it is assembled.
-    const placeMrz = async (read: MrzReadResult): Promise<{ findings: ComparisonFinding[]; inspections: MrzInspection[] }> => {
-      const toReference = invertHomography(anchorH);
-      const map = (x: number, y: number) => applyHomography(toReference, x / qA.scale, y / qA.scale) as [number, number];
+    // The comparisons do not wait for the MRZ: only the result of the light it is read under takes its findings, when
+    // it is assembled. `h` maps that light's reference pixels to its questioned originals, read at `qScale`.
+    const placeMrz = (read: MrzReadResult, light: string, h: number[], qScale: number, [rw, rh]: [number, number]): { findings: ComparisonFinding[]; inspections: MrzInspection[] } => {
+      const toReference = invertHomography(h);
+      const map = (x: number, y: number) => applyHomography(toReference, x / qScale, y / qScale) as [number, number];
       const zone = read.found && read.reading ? zoneOfReading(mrzZones, read.reading.quad.map(([x, y]) => map(x, y))) : undefined;
       // A reading outside the reference's MRZ zone is some other text: not this document's MRZ.
-      if (!zone || !read.reading) return { findings: [], inspections: mrzZones.map((z) => mrzInspectionOf(z.id, null)) };
-      const [rw, rh] = anchorSizes.reference;
-      return { findings: mrzReadingFindings(read.reading, zone.id, map, Math.round(rw), Math.round(rh)), inspections: [mrzInspectionOf(zone.id, read.reading)] };
+      if (!zone || !read.reading) return { findings: [], inspections: mrzZones.map((z) => mrzInspectionOf(z.id, light, null)) };
+      return { findings: mrzReadingFindings(read.reading, zone.id, light, map, Math.round(rw), Math.round(rh)), inspections: [mrzInspectionOf(zone.id, light, read.reading)] };
     };
-    const mrzPlaced = mrzRead?.then(placeMrz);
-    // Awaited by the anchor's comparison; should another fail first, this rejection must not go unhandled.
-    mrzPlaced?.catch(() => undefined);
     progress('compare', 0.35);
 
     let done = 0;
@@ -520,12 +520,12 @@ class Pool implements PipelinePool {
         [],
         run,
       );
-      const mrz = light === anchor ? await mrzPlaced : undefined;
-      done++;
-      progress(`compare:${light}`, 0.35 + (0.65 * done) / lights.length);
       const c = value.compare;
       const { homography: analysisH, ...registration } = value.registration;
       const homography = toOriginal(analysisH, ref.scale, q.scale);
+      const mrz = light === mrzLight && mrzRead ? placeMrz(await mrzRead, light, light === anchor ? anchorH : homography, q.scale, light === anchor ? anchorSizes.reference : refSize) : undefined;
+      done++;
+      progress(`compare:${light}`, 0.35 + (0.65 * done) / lights.length);
       return {
         lightSource: light,
         homography,
@@ -546,7 +546,7 @@ class Pool implements PipelinePool {
         elapsedMs: Math.round(performance.now() - t),
       };
     };
-    // Every task reading the decoded images has answered once the comparisons have (the MRZ read before the anchor's).
+    // Every task reading the decoded images has answered once the comparisons have (the MRZ read before its light's).
     const used: AnalysisImage[] = [refA, qA];
     const results = await limitConcurrency(
       this.options.threads,

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { computeMrzCheckDigit, isValidMrzCheckDigit, MRZ_ALPHABET } from './check-digit';
-import { correctMrz, verifyCheckDigits, type CharCandidate } from './correct';
+import { checkDigitDetails, correctMrz, verifyCheckDigits, type CharCandidate } from './correct';
 import { LAYOUTS, type MrzFormat } from './layouts';
 
 /** Shared benchmark data lives next to the repository (../shared/benchdata from its root). */
@@ -36,6 +36,21 @@ describe('ICAO check digit', () => {
     expect(isValidMrzCheckDigit('D23145890', '7')).toBe(true);
     expect(isValidMrzCheckDigit('D23145890', '<')).toBe(false);
     expect(() => computeMrzCheckDigit('ab')).toThrow(RangeError);
+  });
+
+  it('says of each check digit its data, the digit printed and the digit the data give (none for a continued TD1 document number)', () => {
+    // ICAO Doc 9303 part 4 specimen with the year of birth overtyped 74 → 84 and the check digits left.
+    const altered = ['P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<', 'L898902C36UTO8408122F1204159ZE184226B<<<<<10'];
+    const details = checkDigitDetails(LAYOUTS.TD3, altered);
+    expect(details.find((d) => d.name === 'birthDate')).toEqual({ name: 'birthDate', valid: false, data: '840812', printed: '2', expected: 9, position: [1, 19] });
+    expect(details.find((d) => d.name === 'documentNumber')).toEqual({ name: 'documentNumber', valid: true, data: 'L898902C3', printed: '6', expected: 6, position: [1, 9] });
+    expect(details.find((d) => d.name === 'composite')).toMatchObject({ valid: false, printed: '0', expected: 3, position: [1, 43] });
+    expect(details.map(({ name, valid }) => ({ name, valid }))).toEqual(verifyCheckDigits(LAYOUTS.TD3, altered));
+    // A long TD1 number: its check digit follows the continuation, and issuers check it with or without the filler.
+    const belgian = ['IDBEL000590240<6013<<<<<<<<<<<', '8512017F1311048BEL851201002007', 'REINARTZ<<ULRIKE<KATIA<E<<<<<<'];
+    const broken = [belgian[0]!.replace('<6013<', '<6014<'), belgian[1]!, belgian[2]!];
+    expect(checkDigitDetails(LAYOUTS.TD1, broken)[0]).toEqual({ name: 'documentNumber', valid: false, data: '000590240601', printed: '4', expected: null, position: [0, 18] });
+    expect(checkDigitDetails(LAYOUTS.TD1, belgian)[0]).toMatchObject({ valid: true, expected: null });
   });
 
   it.each(vectors.map((v) => [v.id, v] as const))('%s: every check digit as computed independently', (_id, v) => {

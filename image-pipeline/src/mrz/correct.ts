@@ -236,30 +236,55 @@ export interface CheckResult {
   valid: boolean;
 }
 
+/** A check digit as read and as its data give it: what an examiner is told when it fails. */
+export interface CheckDetail extends CheckResult {
+  /** The checked characters as read, in order. */
+  data: string;
+  /** The check digit as read (a digit, or whatever stands in its place). */
+  printed: string;
+  /**
+   * The digit the data give; null when they give none for sure (a TD1 long
+   * document number, which issuers check with or without the filler before
+   * its continuation) or hold a character that is no MRZ character.
+   */
+  expected: number | null;
+  /** Where the check digit is. */
+  position: MrzPos;
+}
+
 /**
- * Recomputes every check digit of MRZ lines in a layout (filler check of an
- * empty TD3 personal number accepted; a TD1 long document number valid under
- * either rule — see the server's report for which).
+ * Every check digit of MRZ lines in a layout, with its data, the digit
+ * printed and the one the data give (filler check of an empty TD3 personal
+ * number accepted; a TD1 long document number valid under either rule — see
+ * the server's report for which).
  */
-export function verifyCheckDigits(layout: MrzLayout, lines: readonly string[]): CheckResult[] {
+export function checkDigitDetails(layout: MrzLayout, lines: readonly string[]): CheckDetail[] {
   const at = (p: MrzPos) => lines[p[0]]?.[p[1]] ?? '';
   const text = (ps: readonly MrzPos[]) => ps.map(at).join('');
-  const holds = (data: string, check: string) => /^[0-9]$/.test(check) && /^[0-9A-Z<]*$/.test(data) && computeMrzCheckDigit(data) === Number(check);
+  const digitOf = (data: string) => (/^[0-9A-Z<]*$/.test(data) ? computeMrzCheckDigit(data) : null);
+  const holds = (data: string, check: string) => /^[0-9]$/.test(check) && digitOf(data) === Number(check);
   return layout.groups.map((g) => {
     const data = text(g.data);
-    const check = at(g.check);
-    if (g.fillerWhenEmpty && check === MRZ_FILLER && /^<*$/.test(data)) return { name: g.name, valid: true };
-    if (layout.format === 'TD1' && g.name === 'documentNumber' && check === MRZ_FILLER) {
+    const printed = at(g.check);
+    const plain = { name: g.name, data, printed, expected: digitOf(data), position: g.check };
+    if (g.fillerWhenEmpty && printed === MRZ_FILLER && /^<*$/.test(data)) return { ...plain, valid: true };
+    if (layout.format === 'TD1' && g.name === 'documentNumber' && printed === MRZ_FILLER) {
       const line1 = lines[0] ?? '';
       const firstFiller = line1.indexOf(MRZ_FILLER, 15);
       const checkAt = (firstFiller < 0 ? 30 : firstFiller) - 1;
-      if (checkAt <= 15) return { name: g.name, valid: false };
+      if (checkAt <= 15) return { ...plain, expected: null, valid: false };
       const tail = line1.slice(15, checkAt);
       const digit = line1[checkAt]!;
-      return { name: g.name, valid: holds(line1.slice(5, 14) + tail, digit) || holds(line1.slice(5, 15) + tail, digit) };
+      const long = line1.slice(5, 14) + tail;
+      return { name: g.name, data: long, printed: digit, expected: null, position: [0, checkAt] as const, valid: holds(long, digit) || holds(line1.slice(5, 15) + tail, digit) };
     }
-    return { name: g.name, valid: holds(data, check) };
+    return { ...plain, valid: holds(data, printed) };
   });
+}
+
+/** Recomputes every check digit of MRZ lines in a layout (see `checkDigitDetails`). */
+export function verifyCheckDigits(layout: MrzLayout, lines: readonly string[]): CheckResult[] {
+  return checkDigitDetails(layout, lines).map(({ name, valid }) => ({ name, valid }));
 }
 
 /** The check digits of MRZ lines in the first layout their shape fits (the visa layout for a V document), or null when none fits. */

@@ -6,8 +6,8 @@
 export { computeMrzCheckDigit, isValidMrzCheckDigit, mrzCharValue, MRZ_ALPHABET, MRZ_FILLER } from './check-digit';
 export { LAYOUTS as MRZ_LAYOUTS, formatsFor as mrzFormatsFor } from './layouts';
 export type { CheckGroup as MrzCheckGroup, CheckName as MrzCheckName, MrzFormat as MrzDocumentFormat, MrzLayout } from './layouts';
-export { checkMrzLines, correctMrz, verifyCheckDigits as verifyMrzCheckDigits, DEFAULT_CORRECTION_OPTIONS as DEFAULT_MRZ_CORRECTION_OPTIONS } from './correct';
-export type { CharCandidate as MrzCharCandidate, CheckResult as MrzCheckResult, Correction as MrzCorrection, CorrectionOptions as MrzCorrectionOptions } from './correct';
+export { checkMrzLines, correctMrz, checkDigitDetails as mrzCheckDigitDetails, verifyCheckDigits as verifyMrzCheckDigits, DEFAULT_CORRECTION_OPTIONS as DEFAULT_MRZ_CORRECTION_OPTIONS } from './correct';
+export type { CharCandidate as MrzCharCandidate, CheckDetail as MrzCheckDetail, CheckResult as MrzCheckResult, Correction as MrzCorrection, CorrectionOptions as MrzCorrectionOptions } from './correct';
 export { glyphTemplates as mrzGlyphTemplates } from './glyph-templates';
 export { FONT_FAMILY as MRZ_FONT_FAMILY } from './glyphs';
 export type { GlyphTemplates as MrzGlyphTemplates } from './glyphs';

@@ -5,8 +5,9 @@ import { UTOPIA_PASSPORT_2019 } from '../synth/designs';
 import { HOLDERS } from '../synth/holders';
 import { renderDocument } from '../synth/render';
 import { compareImages } from './compare';
-import { mrzFindings, mrzReadingFindings } from './mrz-findings';
+import { chooseMrzLight, mrzFindings, mrzReadingFindings } from './mrz-findings';
 import type { RegionBox } from './regions';
+import type { ComparisonZone } from './zone-verdicts';
 import type { PixelImage } from './warp';
 
 jest.setTimeout(180_000);
@@ -35,7 +36,7 @@ describe('mrzFindings', () => {
     const doc = await renderDocument(design, HOLDERS.passportA, 'white', { format: 'png', noiseSeed: 2, variant: ALTERED });
     const img = await pixels(doc.image);
     const { findings, inspections } = await mrzFindings(img, new Uint8Array(img.width * img.height).fill(255), doc.zones, 'white');
-    expect(inspections).toEqual([expect.objectContaining({ zoneId: 'zone-mrz', found: true, format: 'TD3', checkDigitsValid: false })]);
+    expect(inspections).toEqual([expect.objectContaining({ zoneId: 'zone-mrz', lightSource: 'white', found: true, format: 'TD3', checkDigitsValid: false })]);
     // Read as printed, not "corrected" back to a valid MRZ: the overtyped year is there.
     expect(inspections[0]!.lines![1]!.slice(13, 19)).toBe('840314');
     const failed = findings.find((f) => f.kind === 'mrz-check-failed');
@@ -48,13 +49,33 @@ describe('mrzFindings', () => {
         [1, 43],
       ]),
     );
+    // Each failing digit as printed and as its data give it (840314 → 6: 8·7 + 4·3 + 0 + 3·7 + 1·3 + 4·1 = 96), and the light read under.
+    expect(failed!.checks).toEqual([
+      { field: 'birthDate', data: '840314', printed: '5', expected: 6, position: [1, 19] },
+      { field: 'composite', data: expect.stringContaining('8403145'), printed: '0', expected: expect.any(Number), position: [1, 43] },
+    ]);
+    expect(failed!.checks![1]!.expected).not.toBe(0);
+    expect(failed!.lightSource).toBe('white');
     const mrz = zoneBox(doc.zones.find((z) => z.type === 'mrz')!.polygon);
     expect(centreInside(failed!.box, mrz, 0)).toBe(true);
     // The box covers the date of birth (about 7 of 44 characters), not the whole MRZ.
     expect(failed!.box.width).toBeLessThan(mrz.width / 2);
     for (const f of findings) expect(centreInside(f.box, mrz, 0)).toBe(true);
     // The overtyped year digit stands out of the printer's grid, in the field whose check fails.
-    expect(findings.find((f) => f.kind === 'mrz-characters-misaligned')?.characters).toEqual([[1, 14]]);
+    const misaligned = findings.find((f) => f.kind === 'mrz-characters-misaligned');
+    expect(misaligned?.characters).toEqual([[1, 14]]);
+    expect(misaligned?.characterFields).toEqual(['birthDate']);
+  });
+
+  it('reads the MRZ under infrared, where its carbon ink shows: the same failing check digits, said to be read under IR', async () => {
+    const doc = await renderDocument(design, HOLDERS.passportA, 'ir-870', { format: 'png', noiseSeed: 2, variant: ALTERED });
+    const img = await pixels(doc.image);
+    const { findings, inspections } = await mrzFindings(img, new Uint8Array(img.width * img.height).fill(255), doc.zones, 'ir-870');
+    expect(inspections).toEqual([expect.objectContaining({ zoneId: 'zone-mrz', lightSource: 'ir-870', found: true, checkDigitsValid: false })]);
+    const failed = findings.find((f) => f.kind === 'mrz-check-failed');
+    expect(failed).toMatchObject({ fields: ['birthDate', 'composite'], lightSource: 'ir-870' });
+    expect(failed!.checks![0]).toEqual({ field: 'birthDate', data: '840314', printed: '5', expected: 6, position: [1, 19] });
+    for (const f of findings) expect(f.lightSource).toBe('ir-870');
   });
 
   it('finds nothing on the genuine document, and reads nothing where the questioned image does not cover the zone', async () => {
@@ -77,7 +98,7 @@ describe('mrzFindings', () => {
     // The reader does see characters a little out of line on this genuine page …
     expect(read.reading!.misaligned.length).toBeGreaterThan(0);
     // … which alone is no finding.
-    expect(mrzReadingFindings(read.reading!, 'zone-mrz', (x, y) => [x, y], 4000, 4000)).toEqual([]);
+    expect(mrzReadingFindings(read.reading!, 'zone-mrz', 'white', (x, y) => [x, y], 4000, 4000)).toEqual([]);
   });
 
   it('is part of a white-light comparison: the altered birth date, a personalised difference only, is also a finding', async () => {
@@ -91,5 +112,25 @@ describe('mrzFindings', () => {
     const off = await compareImages({ ...input, readMrz: false });
     expect(off.findings).toEqual([]);
     expect(off.stats.mrz).toEqual([]);
+  });
+});
+
+describe('chooseMrzLight', () => {
+  const zone = (lightSources: string[]) => ({ id: 'zone-mrz', type: 'mrz', polygon: [[0, 0], [10, 0], [10, 5], [0, 5]], lightSources, personalised: true }) as unknown as ComparisonZone;
+  const mrz = [zone(['white', 'ir-870', 'ir-940', 'ir-720', 'coaxial', 'uv-365'])];
+
+  it('prefers white, then infrared (nearest the band MRZ readers use first), then the anchor light', () => {
+    expect(chooseMrzLight(['coaxial', 'ir-870', 'white'], 'coaxial', mrz)).toBe('white');
+    expect(chooseMrzLight(['coaxial', 'ir-720', 'ir-870', 'uv-365'], 'coaxial', mrz)).toBe('ir-870');
+    expect(chooseMrzLight(['ir-720', 'ir-940'], 'ir-720', mrz)).toBe('ir-940');
+    expect(chooseMrzLight(['uv-365', 'coaxial'], 'coaxial', mrz)).toBe('coaxial');
+  });
+
+  it('only takes a light the reference marks its MRZ zone under', () => {
+    // The zone is not marked under IR 780: the anchor it is.
+    expect(chooseMrzLight(['coaxial', 'ir-780'], 'coaxial', mrz)).toBe('coaxial');
+    expect(chooseMrzLight(['uv-254', 'ir-780'], 'ir-780', mrz)).toBeUndefined();
+    expect(chooseMrzLight(['white', 'ir-870'], 'white', [])).toBeUndefined();
+    expect(chooseMrzLight(['white', 'ir-870'], 'white', [{ ...mrz[0]!, type: 'photo' } as ComparisonZone])).toBeUndefined();
   });
 });

@@ -15,7 +15,8 @@
  */
 import type { GreyImage } from './align-types';
 import { glyphTemplates } from '../mrz/glyph-templates';
-import { LAYOUTS, type CheckName, type MrzFormat, type MrzPos } from '../mrz/layouts';
+import { checkDigitDetails } from '../mrz/correct';
+import { LAYOUTS, type CheckName, type MrzFormat, type MrzLayout, type MrzPos } from '../mrz/layouts';
 import { readMrzFromGrey, type MrzImageReading } from '../mrz/read';
 import type { RegionBox } from './regions';
 import type { PixelImage } from './warp';
@@ -37,10 +38,26 @@ export interface ComparisonFinding {
   characters?: [number, number][];
   /** The MRZ as read on the questioned image. */
   lines?: string[];
+  /** `mrz-check-failed`: each failing check digit, in the order of `fields`: its data and digit as read, and the digit the data give (null when they give none for sure). */
+  checks?: MrzCheckRecord[];
+  /** `mrz-characters-misaligned`: the check-digit field (the composite aside) of each entry of `characters`, null outside them. */
+  characterFields?: (Exclude<CheckName, 'composite'> | null)[];
+  /** The light the MRZ was read under. */
+  lightSource?: string;
+}
+
+export interface MrzCheckRecord {
+  field: CheckName;
+  data: string;
+  printed: string;
+  expected: number | null;
+  position: [number, number];
 }
 
 export interface MrzInspection {
   zoneId: string;
+  /** The light the zone was read under. */
+  lightSource: string;
   /** An MRZ was read in the zone. */
   found: boolean;
   format: MrzFormat | null;
@@ -113,7 +130,14 @@ function cellCorners(quad: readonly [number, number][], lines: number, length: n
  * (those of the image it was read on) to reference pixels, and the boxes
  * are clipped to the reference's width × height.
  */
-export function mrzReadingFindings(reading: MrzImageReading, zoneId: string, toReference: (x: number, y: number) => [number, number], width: number, height: number): ComparisonFinding[] {
+export function mrzReadingFindings(
+  reading: MrzImageReading,
+  zoneId: string,
+  lightSource: string,
+  toReference: (x: number, y: number) => [number, number],
+  width: number,
+  height: number,
+): ComparisonFinding[] {
   const quad = reading.quad.map(([x, y]) => toReference(x, y));
   const layout = LAYOUTS[reading.format];
   const nLines = reading.lines.length;
@@ -124,6 +148,7 @@ export function mrzReadingFindings(reading: MrzImageReading, zoneId: string, toR
   const failed = reading.checks.filter((c) => !c.valid).map((c) => c.name);
   if (failed.length > 0) {
     const groups = layout.groups.filter((g) => failed.includes(g.name));
+    const details = checkDigitDetails(layout, reading.lines).filter((d) => !d.valid);
     // The composite digit covers most of the MRZ: the box is that of the failing groups' own fields where there are others.
     const boxed = groups.length > 1 ? groups.filter((g) => g.name !== 'composite') : groups;
     out.push({
@@ -134,6 +159,8 @@ export function mrzReadingFindings(reading: MrzImageReading, zoneId: string, toR
       fields: failed,
       characters: groups.map((g) => [g.check[0], g.check[1]]),
       lines: [...reading.lines],
+      checks: details.map((d) => ({ field: d.name, data: d.data, printed: d.printed, expected: d.expected, position: [d.position[0], d.position[1]] })),
+      lightSource,
     });
   }
   // Genuine documents show characters a tenth of a pitch out of line too (printer jitter, lens distortion in
@@ -150,22 +177,52 @@ export function mrzReadingFindings(reading: MrzImageReading, zoneId: string, toR
       box: boxOf(cells(positions), pitch * 0.5, width, height),
       characters: positions,
       lines: [...reading.lines],
+      characterFields: positions.map((p) => fieldAt(layout, p)),
+      lightSource,
     });
   }
   return out;
 }
 
 /** The summary of a reading kept with the comparison's statistics. */
-export function mrzInspectionOf(zoneId: string, reading: MrzImageReading | null): MrzInspection {
-  if (!reading) return { zoneId, found: false, format: null, lines: null, checkDigitsValid: null, meanConfidence: null };
-  return { zoneId, found: true, format: reading.format, lines: [...reading.lines], checkDigitsValid: reading.checkDigitsValid, meanConfidence: Math.round(reading.meanConfidence * 1e4) / 1e4 };
+export function mrzInspectionOf(zoneId: string, lightSource: string, reading: MrzImageReading | null): MrzInspection {
+  if (!reading) return { zoneId, lightSource, found: false, format: null, lines: null, checkDigitsValid: null, meanConfidence: null };
+  return {
+    zoneId,
+    lightSource,
+    found: true,
+    format: reading.format,
+    lines: [...reading.lines],
+    checkDigitsValid: reading.checkDigitsValid,
+    meanConfidence: Math.round(reading.meanConfidence * 1e4) / 1e4,
+  };
 }
 
+/** The check-digit field (the composite aside, which covers most of the MRZ) whose data or check digit hold a position. */
+function fieldAt(layout: MrzLayout, [line, column]: MrzPos): Exclude<CheckName, 'composite'> | null {
+  for (const g of layout.groups) {
+    if (g.name === 'composite') continue;
+    if ((g.check[0] === line && g.check[1] === column) || g.data.some(([l, c]) => l === line && c === column)) return g.name;
+  }
+  return null;
+}
+
+/** Reflected infrared lights (transmitted IR superimposes both sides; IR luminescence shows other inks), best for an MRZ first: the carbon-based MRZ ink absorbs throughout the near IR, and readers work near 900 nm (ICAO's B900 band). */
+const MRZ_IR_ORDER: readonly string[] = ['ir-870', 'ir-940', 'ir-780', 'ir-720', 'ir-700', 'ir-oblique'];
+
 /**
- * Reads the MRZ zones that show under this light on the questioned image
- * warped into the reference frame (`valid`: 255 where it has pixels, at the
- * same size) and reports what fails.
+ * The light to read the questioned capture's MRZ under, among the lights
+ * compared: white when there is one, else infrared (MRZ ink is carbon-based,
+ * so the MRZ stands out under IR where most other print vanishes), else the
+ * anchor light. Only a light the reference marks an MRZ zone under counts;
+ * undefined when there is none.
  */
+export function chooseMrzLight(lights: readonly string[], anchorLight: string, zones: readonly ComparisonZone[]): string | undefined {
+  const readable = lights.filter((l) => mrzZonesFor(zones, l).length > 0);
+  for (const l of ['white', ...MRZ_IR_ORDER, anchorLight]) if (readable.includes(l)) return l;
+  return undefined;
+}
+
 /** MRZ zones of the reference that show under a light. */
 export function mrzZonesFor(zones: readonly ComparisonZone[], lightSource: string): ComparisonZone[] {
   return zones.filter((z) => z.type === 'mrz' && zoneShowsIn(z, lightSource));
@@ -185,6 +242,11 @@ export function zoneOfReading(zones: readonly ComparisonZone[], quad: readonly (
   });
 }
 
+/**
+ * Reads the MRZ zones that show under this light on the questioned image
+ * warped into the reference frame (`valid`: 255 where it has pixels, at the
+ * same size) and reports what fails.
+ */
 export async function mrzFindings(
   warped: PixelImage,
   valid: Uint8Array,
@@ -204,15 +266,15 @@ export async function mrzFindings(
     let seen = 0;
     for (let y = tight.y; y < tight.y + tight.height; y++) for (let x = tight.x; x < tight.x + tight.width; x++) if (valid[y * W + x]) seen++;
     if (seen < params.minCoverage * tight.width * tight.height) {
-      inspections.push(mrzInspectionOf(zone.id, null));
+      inspections.push(mrzInspectionOf(zone.id, lightSource, null));
       continue;
     }
     // Upright only: the image is in the reference frame, where the MRZ reads left to right.
     const read = readMrzFromGrey(cutGrey(warped, box), templates, { rotations: false });
     const r = read.found ? read.reading : null;
-    inspections.push(mrzInspectionOf(zone.id, r));
+    inspections.push(mrzInspectionOf(zone.id, lightSource, r));
     if (!r) continue;
-    findings.push(...mrzReadingFindings(r, zone.id, (x, y) => [x + box.x, y + box.y], W, H));
+    findings.push(...mrzReadingFindings(r, zone.id, lightSource, (x, y) => [x + box.x, y + box.y], W, H));
   }
   return { findings, inspections };
 }
