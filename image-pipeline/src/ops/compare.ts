@@ -102,8 +102,9 @@ export interface CompareInput {
   params?: Partial<CompareParams>;
   /**
    * Read the MRZ zones of the questioned image and report what fails
-   * (default: under white light only — one reading per capture, in the light
-   * the printed MRZ is meant to be seen in alongside IR).
+   * (default: yes, wherever the reference marks an MRZ zone under this
+   * light; a capture comparison turns it off and reads the MRZ once, under
+   * the light `chooseMrzLight` picks).
    */
   readMrz?: boolean;
 }
@@ -515,7 +516,7 @@ export async function compareImages(input: CompareInput): Promise<CompareResult>
   const W = reference.width;
   const H = reference.height;
   const warped = await warpToReference(questioned, homography, W, H);
-  const mrz = (input.readMrz ?? profileId === 'white') ? await mrzFindings(warped.image, warped.valid, zones, lightSource) : { findings: [], inspections: [] };
+  const mrz = (input.readMrz ?? true) ? await mrzFindings(warped.image, warped.valid, zones, lightSource) : { findings: [], inspections: [] };
 
   const s = Math.min(1, params.workingLongEdge / Math.max(W, H));
   const ww = Math.max(16, Math.round(W * s));

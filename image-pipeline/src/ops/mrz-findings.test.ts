@@ -113,6 +113,19 @@ describe('mrzFindings', () => {
     expect(off.findings).toEqual([]);
     expect(off.stats.mrz).toEqual([]);
   });
+
+  it('is part of a single-light comparison under IR too, where the reference marks its MRZ zone', async () => {
+    const small = { ...UTOPIA_PASSPORT_2019, dpi: 150 };
+    const ref = await renderDocument(small, HOLDERS.passportA, 'ir-870', { format: 'png', noiseSeed: 1 });
+    const q = await renderDocument(small, HOLDERS.passportA, 'ir-870', { format: 'png', noiseSeed: 2, variant: ALTERED });
+    const grey = async (png: Buffer): Promise<PixelImage> => {
+      const { data, info } = await sharp(png).greyscale().raw().toBuffer({ resolveWithObject: true });
+      return { data: new Uint8Array(data), width: info.width, height: info.height, channels: 1 };
+    };
+    const result = await compareImages({ reference: await grey(ref.image), questioned: await grey(q.image), homography: [1, 0, 0, 0, 1, 0, 0, 0, 1], lightSource: 'ir-870', zones: ref.zones });
+    expect(result.stats.mrz).toEqual([expect.objectContaining({ zoneId: 'zone-mrz', lightSource: 'ir-870', found: true, checkDigitsValid: false })]);
+    expect(result.findings.find((f) => f.kind === 'mrz-check-failed')).toMatchObject({ fields: ['birthDate', 'composite'], lightSource: 'ir-870' });
+  });
 });
 
 describe('chooseMrzLight', () => {
