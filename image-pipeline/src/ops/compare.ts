@@ -15,7 +15,7 @@ import { isHomography, normalizeHomography, type Homography } from './geometry';
 import { differenceScore, type DifferenceLevel } from './difference';
 import { LIGHT_PROFILES, lightProfileFor, normaliseToReference, type LightProfile, type LightProfileId, type NormaliseStats } from './normalise';
 import { mrzFindings, type ComparisonFinding, type MrzInspection } from './mrz-findings';
-import { erodeMask, makePlane, u8ToMat, type Plane } from './planes';
+import { dilateMask, erodeMask, makePlane, u8ToMat, type Plane } from './planes';
 import { extractRegions, rasterisePolygons, type DifferenceRegion, type WorkingFrame } from './regions';
 import { checkPixelImage, validityMask, warpToReference, type PixelImage } from './warp';
 import { zoneShowsIn, zoneVerdicts, type ComparisonZone, type ZoneVerdict } from './zone-verdicts';
@@ -338,19 +338,6 @@ export function referenceBackground(planes: readonly Plane[], band: number, tole
   return out;
 }
 
-async function dilateMask(mask: Uint8Array, width: number, height: number, radius: number): Promise<Uint8Array> {
-  if (radius <= 0) return mask;
-  const cv = await loadOpenCv();
-  return withMats((track) => {
-    const src = track(u8ToMat(cv, mask, width, height));
-    const dst = track(new cv.Mat());
-    // A square kernel: OpenCV dilates with it in two separable passes, unlike a disc.
-    const kernel = track(cv.getStructuringElement(cv.MORPH_RECT, new cv.Size(2 * radius + 1, 2 * radius + 1)));
-    cv.dilate(src, dst, kernel);
-    return new Uint8Array(dst.data);
-  });
-}
-
 const RAMP: readonly [number, number, number, number][] = [
   [0.2, 40, 90, 255],
   [0.4, 0, 210, 230],
@@ -531,7 +518,7 @@ export async function compareImages(input: CompareInput): Promise<CompareResult>
   if (params.backgroundBand > 0) {
     backgroundCount = clearBackground(valid, referenceBackground(refPlanes, params.backgroundBand, params.backgroundTolerance));
   }
-  valid = await erodeMask(valid, ww, wh, params.validErosion);
+  valid = erodeMask(valid, ww, wh, params.validErosion);
   const validCount = countSet(valid);
   fillInvalid(qPlanes, refPlanes, valid);
   // A personalised zone counts where it shows: a name printed in black is holder data in white light and IR, but not under UV.
@@ -539,7 +526,7 @@ export async function compareImages(input: CompareInput): Promise<CompareResult>
   let personalisedMask: Uint8Array | undefined;
   if (personalised.length > 0) {
     const raw = await rasterisePolygons(personalised, ww, wh, frame.sx, frame.sy);
-    personalisedMask = await dilateMask(raw, ww, wh, Math.round(params.personalisedMargin * Math.max(ww, wh)));
+    personalisedMask = dilateMask(raw, ww, wh, Math.round(params.personalisedMargin * Math.max(ww, wh)));
   }
   // Statistics are learnt where both images should show the same thing; personalised zones
   // differ legitimately (another holder's photo would bend the tone curve), unless they are nearly everything.

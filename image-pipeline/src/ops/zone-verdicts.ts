@@ -16,9 +16,8 @@
  * feature zones nested in a larger one, which get their own verdicts.
  */
 import type { FeatureZone } from '@exemplar/specimens-schema';
-import { loadOpenCv, withMats } from '../cv/opencv';
 import type { LightProfile } from './normalise';
-import { selectKth, u8ToMat, type Plane } from './planes';
+import { dilateMask, selectKth, type Plane } from './planes';
 import { rasterisePolygons, type WorkingFrame } from './regions';
 
 /** What the comparison needs of a FeatureZone. */
@@ -84,20 +83,11 @@ function windowOf(polygon: readonly (readonly [number, number])[], frame: Workin
   return x1 > x0 && y1 > y0 ? { x: x0, y: y0, width: x1 - x0, height: y1 - y0 } : null;
 }
 
-/** The band of `radius` pixels round a zone mask (a square kernel: dilation cost then does not grow with its area). */
-async function ringAround(zone: Uint8Array, width: number, height: number, radius: number): Promise<Uint8Array> {
-  const cv = await loadOpenCv();
-  return withMats((track) => {
-    const src = track(u8ToMat(cv, zone, width, height));
-    const dst = track(new cv.Mat());
-    const k = 2 * radius + 1;
-    const kernel = track(cv.getStructuringElement(cv.MORPH_RECT, new cv.Size(k, k)));
-    cv.dilate(src, dst, kernel);
-    const grown = dst.data;
-    const ring = new Uint8Array(zone.length);
-    for (let i = 0; i < ring.length; i++) if (grown[i] && !zone[i]) ring[i] = 255;
-    return ring;
-  });
+/** The band of `radius` pixels round a zone mask (a square: its cost does not grow with the radius). */
+function ringAround(zone: Uint8Array, width: number, height: number, radius: number): Uint8Array {
+  const ring = dilateMask(zone, width, height, radius);
+  for (let i = 0; i < ring.length; i++) if (zone[i]) ring[i] = 0;
+  return ring;
 }
 
 /**
@@ -284,7 +274,7 @@ export async function zoneVerdicts(input: ZoneVerdictInput, params: ZoneVerdictP
     }
     // The surroundings a feature is contrasted with: proportional to its size, but local (a page-wide zone has little outside it anyway).
     const radius = Math.max(3, Math.min(maxRing, Math.round(0.15 * Math.sqrt(covered))));
-    const ring = await ringAround(outline, win.width, win.height, radius);
+    const ring = ringAround(outline, win.width, win.height, radius);
     const [sRef, sQ] = featureSignals(input.reference, input.questioned, profile, win, mask, ring, judgedPx);
     const p95 = selectKth(scores, 0, covered, Math.min(covered - 1, Math.floor(0.95 * covered)));
     const flaggedShare = flagged / covered;
