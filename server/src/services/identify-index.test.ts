@@ -126,3 +126,27 @@ it('sees the writes and deletions of another process sharing the catalog, and on
   expect(ids(index, isl)).toEqual([]);
   expect(index.size).toBeGreaterThan(0);
 });
+
+it('rebuilds when a deletion it has not seen was pruned from the change history, and so never keeps a deleted specimen', async () => {
+  const index = new IdentifyIndex(context.catalog);
+  const kept = await specimenWithImage({ issuingState: 'NZL' });
+  const gone = await specimenWithImage({ issuingState: 'NZL' });
+  await index.refresh();
+  const nzl = { ...ALL, issuingState: 'NZL' };
+  expect(ids(index, nzl)).toEqual([kept.id, gone.id].sort());
+
+  // Another process keeping a short history deletes one, then writes enough that the deletion is pruned.
+  const history = { kept: 8, pruneEvery: 2 };
+  const other = new SqliteCatalogStore({ file: catalogFile, changeHistory: history });
+  await other.init();
+  try {
+    await other.specimens.delete(gone.id);
+    let s = (await other.specimens.get(kept.id))!;
+    for (let i = 0; i < history.kept + 2 * history.pruneEvery; i++) s = await other.specimens.replace(s.id, s.revision, { ...s, revision: s.revision + 1 });
+    expect((await other.specimens.changedSince(0)).reset).toBe(true);
+  } finally {
+    await other.close();
+  }
+  await index.refresh();
+  expect(ids(index, nzl)).toEqual([kept.id]);
+});

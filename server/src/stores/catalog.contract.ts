@@ -10,7 +10,7 @@
  */
 import type { Specimen } from '@exemplar/specimens-schema';
 import { isExemplarError, type ErrorCode } from '../errors';
-import { FACETS, SORTS, type CatalogStore, type FacetCount, type FacetName, type SpecimenPage, type SpecimenQuery, type SpecimenSort } from './catalog.port';
+import { FACETS, SORTS, type CatalogStore, type ChangeHistoryOptions, type FacetCount, type FacetName, type SpecimenPage, type SpecimenQuery, type SpecimenSort } from './catalog.port';
 import { fixtureSpecimens, syntheticSpecimens } from './catalog.fixtures';
 import { currentYear, tokenize } from './catalog.search';
 import { objectKeys } from './objects.port';
@@ -167,7 +167,10 @@ export interface CatalogContractOptions {
   syntheticLibrary?: number;
 }
 
-export function describeCatalogContract(name: string, open: () => Promise<CatalogStore>, options: CatalogContractOptions = {}): void {
+/** Opens a fresh, empty store; with `changeHistory`, one that keeps that much change history. */
+export type OpenCatalog = (options?: { changeHistory?: ChangeHistoryOptions }) => Promise<CatalogStore>;
+
+export function describeCatalogContract(name: string, open: OpenCatalog, options: CatalogContractOptions = {}): void {
   describe(`CatalogStore contract: ${name}`, () => {
     describe('specimens: CRUD and revisions', () => {
       let store: CatalogStore;
@@ -253,6 +256,37 @@ export function describeCatalogContract(name: string, open: () => Promise<Catalo
         // Ids listed again (an adapter may repeat recent ones) still carry the current state.
         for (const [id, revision] of byId) expect((await store.specimens.get(id))?.revision ?? null).toBe(revision);
         expect((await store.specimens.changedSince(later.marker)).changes.every((x) => byId.has(x.id))).toBe(true);
+      });
+
+      it('prunes change history past what it keeps, and tells a reader further behind to reload instead of missing a deletion', async () => {
+        const history = { kept: 24, pruneEvery: 4 };
+        const short = await open({ changeHistory: history });
+        try {
+          const [a, b, c] = fixtureSpecimens();
+          await short.specimens.create(a!);
+          await short.specimens.create(b!);
+          await short.specimens.create(c!);
+          const old = (await short.specimens.changedSince(-1)).marker;
+          await short.specimens.delete(b!.id);
+          expect(await short.specimens.changedSince(old)).toMatchObject({ reset: false, changes: expect.arrayContaining([{ id: b!.id, revision: null }]) });
+
+          // Enough writes that the deletion of b falls out of the kept history.
+          let revision = 1;
+          for (let i = 0; i < history.kept + 2 * history.pruneEvery; i++, revision++) await short.specimens.replace(a!.id, revision, { ...a!, revision: revision + 1 });
+          const behind = await short.specimens.changedSince(old);
+          expect(behind).toEqual({ marker: expect.any(Number), reset: true, changes: [] });
+          expect(behind.marker).toBeGreaterThan(old);
+
+          // A reader within the kept history is still told of a deletion.
+          const recent = (await short.specimens.changedSince(-1)).marker;
+          await short.specimens.delete(c!.id);
+          const listed = await short.specimens.changedSince(recent);
+          expect(listed.reset).toBe(false);
+          expect(listed.changes).toEqual(expect.arrayContaining([{ id: c!.id, revision: null }]));
+          expect(listed.changes.find((x) => x.id === a!.id)?.revision ?? revision).toBe(revision);
+        } finally {
+          await short.close();
+        }
       });
 
       it('keeps search, facets and object keys in step with writes', async () => {

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import { describeCatalogContract } from './catalog.contract';
 import { MongoCatalogStore } from './catalog.mongo';
+import type { ChangeHistoryOptions } from './catalog.port';
 
 const uri = process.env['MONGODB_URI'];
 
@@ -16,10 +17,12 @@ if (!uri) {
   });
 } else {
   const databases: string[] = [];
-  const openStore = async (writeConcern?: 'majority' | number) => {
+  const openStore = async (writeConcern?: 'majority' | number, changeHistory?: ChangeHistoryOptions) => {
     const dbName = `exemplar_test_${randomBytes(6).toString('hex')}`;
     databases.push(dbName);
-    const store = new MongoCatalogStore({ uri, dbName, ...(writeConcern !== undefined ? { writeConcern } : {}) });
+    // A short history needs a short look-back (which must stay below it).
+    const history = changeHistory && { ...changeHistory, lookBack: 2 };
+    const store = new MongoCatalogStore({ uri, dbName, changeHistory: history, ...(writeConcern !== undefined ? { writeConcern } : {}) });
     await store.init();
     return store;
   };
@@ -32,7 +35,7 @@ if (!uri) {
     }
   });
 
-  describeCatalogContract('mongodb', () => openStore());
+  describeCatalogContract('mongodb', (options) => openStore(undefined, options?.changeHistory));
 
   describe('MongoCatalogStore', () => {
     it('ensures its indexes idempotently and honours a numeric write concern', async () => {

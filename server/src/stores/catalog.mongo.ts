@@ -14,7 +14,7 @@ import type { Specimen } from '@exemplar/specimens-schema';
 import { MongoAuditLog } from '../audit/audit.mongo';
 import type { AuditLog } from '../audit/audit.port';
 import { ExemplarError, notFound } from '../errors';
-import type { CatalogStore, JobRepository, SpecimenChanges, SpecimenPage, SpecimenQuery, SpecimenRepository } from './catalog.port';
+import { changeHistoryOptions, type CatalogStore, type ChangeHistoryOptions, type JobRepository, type SpecimenChanges, type SpecimenPage, type SpecimenQuery, type SpecimenRepository } from './catalog.port';
 import { fromSpecimenDocument, pageFromResults, planMongoSearch, SPECIMEN_INDEXES, toSpecimenDocument, type SpecimenDocument } from './catalog.mongo-query';
 import { currentYear, normalizeQuery } from './catalog.search';
 import { JOB_INDEXES, MongoJobRepository, type JobDocument } from './jobs.mongo';
@@ -28,6 +28,8 @@ export interface MongoCatalogOptions {
   writeConcern?: W;
   /** Clock for job leases and timestamps the store sets (tests). */
   now?: () => number;
+  /** How many change numbers of deletions are kept; DEFAULT_CHANGE_HISTORY when absent. */
+  changeHistory?: Partial<MongoChangeHistoryOptions> | undefined;
 }
 
 const isDuplicateKey = (err: unknown) => err instanceof MongoServerError && err.code === 11000;
@@ -36,41 +38,67 @@ const isDuplicateKey = (err: unknown) => err instanceof MongoServerError && err.
  * `specimen_changes` holds the change counter (`_id: 'counter'`) and one
  * entry per deleted specimen. A created or replaced specimen carries its
  * change number in `_search.changeSeq`, written with it in one operation.
+ * Deletion entries are the only part that grows with use: they are pruned
+ * past the kept history, and the counter's `floor` says up to which change
+ * number they are gone.
  */
 export interface ChangeDocument {
   _id: string;
   seq: number;
   /** Set on deletion entries. */
   specimenId?: string;
+  /** On the counter: deletion entries numbered up to this were pruned. */
+  floor?: number;
+}
+
+export interface MongoChangeHistoryOptions extends ChangeHistoryOptions {
+  /**
+   * A change number is taken before its write lands, so a listing may see a
+   * later number land first: listings look this many numbers back, which
+   * covers writes that overtake each other within a round trip. Less than `kept`.
+   */
+  lookBack: number;
 }
 
 const COUNTER_ID = 'counter';
-/**
- * A change number is taken before its write lands, so a listing may see a
- * later number land first: listings look this many numbers back, which
- * covers writes that overtake each other within a round trip.
- */
-const CHANGE_OVERLAP = 256;
+const DEFAULT_LOOK_BACK = 256;
 
 export const CHANGE_INDEXES: IndexDescription[] = [{ key: { seq: 1 }, name: 'seq' }];
 
 /** Specimens in one collection (their change log in a second); the store below connects and ensures the indexes. */
 export class MongoSpecimenRepository implements SpecimenRepository {
+  private readonly history: MongoChangeHistoryOptions;
+
   constructor(
     private readonly coll: Collection<SpecimenDocument>,
     private readonly changes: Collection<ChangeDocument>,
-  ) {}
+    history?: Partial<MongoChangeHistoryOptions>,
+  ) {
+    const lookBack = history?.lookBack ?? DEFAULT_LOOK_BACK;
+    this.history = { ...changeHistoryOptions(history), lookBack };
+    if (!Number.isInteger(lookBack) || lookBack < 0 || lookBack >= this.history.kept) throw new RangeError('changeHistory.lookBack must be a whole number below changeHistory.kept');
+  }
 
   private async nextChange(): Promise<number> {
     for (;;) {
       const counter = await this.changes.findOneAndUpdate({ _id: COUNTER_ID }, { $inc: { seq: 1 } }, { returnDocument: 'after' });
-      if (counter) return counter.seq;
+      if (counter) {
+        const { kept, pruneEvery } = this.history;
+        if (counter.seq % pruneEvery === 0 && counter.seq > kept) await this.pruneDeletions(counter.seq - kept);
+        return counter.seq;
+      }
       try {
         await this.changes.insertOne({ _id: COUNTER_ID, seq: 0 });
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
       }
     }
+  }
+
+  /** The floor is raised before entries go, so a listing that misses one of them sees the new floor when it checks again. */
+  private async pruneDeletions(floor: number): Promise<void> {
+    await this.changes.findOneAndUpdate({ _id: COUNTER_ID }, { $max: { floor } });
+    await this.changes.deleteMany({ seq: { $lte: floor }, specimenId: { $exists: true } });
   }
 
   private async stamped(s: Specimen): Promise<SpecimenDocument> {
@@ -124,14 +152,20 @@ export class MongoSpecimenRepository implements SpecimenRepository {
   }
 
   async changedSince(marker: number): Promise<SpecimenChanges> {
-    const head = (await this.changes.findOne({ _id: COUNTER_ID }))?.seq ?? 0;
-    if (!Number.isInteger(marker) || marker < 0 || marker > head) return { marker: head, reset: true, changes: [] };
+    const counter = await this.changes.findOne({ _id: COUNTER_ID });
+    const head = counter?.seq ?? 0;
+    const reset = { marker: head, reset: true, changes: [] };
+    if (!Number.isInteger(marker) || marker < 0 || marker > head) return reset;
     if (marker === head) return { marker: head, reset: false, changes: [] };
-    const from = Math.max(0, marker - CHANGE_OVERLAP);
+    const from = Math.max(0, marker - this.history.lookBack);
+    // Deletions numbered up to the floor are gone: a reader that far behind cannot be told which specimens went.
+    if (from < (counter?.floor ?? 0)) return reset;
     const [live, deleted] = await Promise.all([
       this.coll.find({ '_search.changeSeq': { $gt: from } }, { projection: { _id: 1, revision: 1 } }).toArray(),
       this.changes.find({ seq: { $gt: from }, specimenId: { $exists: true } }, { projection: { specimenId: 1 } }).toArray(),
     ]);
+    // A prune that ran meanwhile may have taken entries this listing needed.
+    if (from < ((await this.changes.findOne({ _id: COUNTER_ID }, { projection: { floor: 1 } }))?.floor ?? 0)) return reset;
     const revisions = new Map<string, number | null>(live.map((d) => [d._id, d.revision]));
     // A specimen deleted and created again is listed live (its new write has the later number).
     for (const d of deleted) if (d.specimenId !== undefined && !revisions.has(d.specimenId)) revisions.set(d.specimenId, null);
@@ -220,7 +254,7 @@ export class MongoCatalogStore implements CatalogStore {
     await specimens.createIndexes(SPECIMEN_INDEXES);
     await changes.createIndexes(CHANGE_INDEXES);
     await jobs.createIndexes(JOB_INDEXES);
-    this.specimenRepo = new MongoSpecimenRepository(specimens, changes);
+    this.specimenRepo = new MongoSpecimenRepository(specimens, changes, this.options.changeHistory);
     this.jobRepo = new MongoJobRepository(jobs, this.now);
     this.auditLog = await MongoAuditLog.open(db);
     this.recordStore = new MongoRecordStore(db);

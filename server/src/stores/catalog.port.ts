@@ -105,6 +105,27 @@ export interface SpecimenChanges {
   changes: { id: string; revision: number | null }[];
 }
 
+/**
+ * How much change history a catalog keeps for `changedSince`. Entries older
+ * than the last `kept` change numbers are pruned (once every `pruneEvery`
+ * writes), so the history stays bounded however many specimens come and go;
+ * a reader whose marker is older than what is kept gets `reset` and reloads,
+ * never a list that silently misses a deletion.
+ */
+export interface ChangeHistoryOptions {
+  kept: number;
+  pruneEvery: number;
+}
+
+export const DEFAULT_CHANGE_HISTORY: Readonly<ChangeHistoryOptions> = Object.freeze({ kept: 65536, pruneEvery: 1024 });
+
+/** The options as given, checked (both whole numbers, at least 1). */
+export function changeHistoryOptions(given: Partial<ChangeHistoryOptions> | undefined): ChangeHistoryOptions {
+  const o = { ...DEFAULT_CHANGE_HISTORY, ...given };
+  for (const [name, v] of Object.entries(o)) if (!Number.isInteger(v) || v < 1) throw new RangeError(`changeHistory.${name} must be a whole number ≥ 1`);
+  return o;
+}
+
 export interface SpecimenRepository {
   /** Inserts a new specimen as given (the service sets id, revision 1 and timestamps). CONFLICT if the id exists. */
   create(specimen: Specimen): Promise<Specimen>;
@@ -137,7 +158,8 @@ export interface SpecimenRepository {
    * The specimens created, replaced or deleted after `marker` (from a previous
    * answer; -1 asks only for the current marker, with `reset` true). Cheap when
    * nothing changed, so a process can ask before every use of an in-memory
-   * copy of the catalogue.
+   * copy of the catalogue. The history behind it is bounded
+   * (`ChangeHistoryOptions`): a marker older than it answers `reset`.
    */
   changedSince(marker: number): Promise<SpecimenChanges>;
 }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { allPages, describeCatalogContract, expectError } from './catalog.contract';
 import { fixtureSpecimens, syntheticSpecimens } from './catalog.fixtures';
+import type { ChangeHistoryOptions } from './catalog.port';
 import { SqliteCatalogStore } from './catalog.sqlite';
 
 const dirs: string[] = [];
@@ -17,13 +18,13 @@ afterAll(async () => {
   await Promise.all(dirs.map((d) => fs.rm(d, { recursive: true, force: true })));
 });
 
-async function openStore(file: string): Promise<SqliteCatalogStore> {
-  const store = new SqliteCatalogStore({ file });
+async function openStore(file: string, changeHistory?: ChangeHistoryOptions): Promise<SqliteCatalogStore> {
+  const store = new SqliteCatalogStore({ file, changeHistory });
   await store.init();
   return store;
 }
 
-describeCatalogContract('sqlite', async () => openStore(await tempFile()));
+describeCatalogContract('sqlite', async (options) => openStore(await tempFile(), options?.changeHistory));
 
 describe('SqliteCatalogStore on a shared file', () => {
   it('sets WAL, foreign keys and the schema version, and migrates once', async () => {
@@ -97,6 +98,27 @@ describe('SqliteCatalogStore on a shared file', () => {
     expect((await a.specimens.search({})).items.map((s) => s.id)).toEqual([s1!.id]);
     await a.close();
     await b.close();
+  });
+
+  it('keeps its change log bounded however many specimens come and go', async () => {
+    const file = await tempFile();
+    const history = { kept: 16, pruneEvery: 4 };
+    const store = await openStore(file, history);
+    const [a] = fixtureSpecimens();
+    for (let i = 0; i < 40; i++) {
+      await store.specimens.create({ ...a!, id: `churn${String(i).padStart(8, '0')}` });
+      await store.specimens.delete(`churn${String(i).padStart(8, '0')}`);
+    }
+    const raw = new Database(file, { readonly: true });
+    try {
+      const { rows, oldest, newest } = raw.prepare('SELECT count(*) AS rows, min(seq) AS oldest, max(seq) AS newest FROM changes').get() as { rows: number; oldest: number; newest: number };
+      expect(newest).toBe(80);
+      expect(rows).toBeLessThanOrEqual(history.kept + history.pruneEvery);
+      expect(oldest).toBeGreaterThan(newest - history.kept - history.pruneEvery);
+    } finally {
+      raw.close();
+      await store.close();
+    }
   });
 
   it('rebuilds its index when the change log it needs was pruned', async () => {

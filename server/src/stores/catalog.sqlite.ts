@@ -13,6 +13,8 @@
  * - `changes` logs every specimen write; a process brings its in-memory
  *   search index (catalog.sqlite-index.ts) up to date from it before each
  *   search, so a write by any process is seen by the next search of every one.
+ *   Only the last `changeHistory.kept` entries are kept: the floor in `meta`
+ *   says how far back it reaches, and a reader behind it reloads.
  * - `jobs` is the work queue (jobs.sqlite.ts).
  *
  * Migrations are numbered by `PRAGMA user_version` and run in one IMMEDIATE
@@ -23,7 +25,7 @@ import type { Specimen } from '@exemplar/specimens-schema';
 import { AUDIT_SCHEMA_V1, SqliteAuditLog } from '../audit/audit.sqlite';
 import type { AuditLog } from '../audit/audit.port';
 import { ExemplarError, notFound } from '../errors';
-import type { CatalogStore, JobRepository, SpecimenChanges, SpecimenPage, SpecimenQuery, SpecimenRepository } from './catalog.port';
+import { changeHistoryOptions, type CatalogStore, type ChangeHistoryOptions, type JobRepository, type SpecimenChanges, type SpecimenPage, type SpecimenQuery, type SpecimenRepository } from './catalog.port';
 import { currentYear, encodeCursor, indexFields, normalizeQuery, type ValueFacet } from './catalog.search';
 import { SpecimenIndex, type IndexEntry } from './catalog.sqlite-index';
 import { JOBS_SCHEMA_V1, SqliteJobRepository } from './jobs.sqlite';
@@ -66,9 +68,6 @@ const MIGRATIONS: readonly string[] = [
   `ALTER TABLE changes ADD COLUMN specimen_id TEXT;`,
 ];
 
-/** The change log keeps this many entries; a process further behind rebuilds its index. */
-const CHANGES_KEPT = 65536;
-const CHANGES_PRUNE_EVERY = 1024;
 const PAGE = 1000;
 const TEXT_CACHE_ENTRIES = 16;
 const INDEX_LOAD_SLICE = 2000;
@@ -84,6 +83,8 @@ export interface SqliteCatalogOptions {
   now?: () => number;
   /** Rows per slice of the first, sliced load of the search index. */
   indexLoadSlice?: number;
+  /** How much of the change log is kept (a process further behind rebuilds its indexes); DEFAULT_CHANGE_HISTORY when absent. */
+  changeHistory?: Partial<ChangeHistoryOptions> | undefined;
 }
 
 interface SpecimenRow {
@@ -131,9 +132,11 @@ export class SqliteCatalogStore implements CatalogStore {
   private indexSeq = -1;
   private indexLoading: Promise<void> | null = null;
   private readonly textCache = new Map<string, Uint8Array>();
+  private readonly history: ChangeHistoryOptions;
 
   constructor(private readonly options: SqliteCatalogOptions) {
     this.now = options.now ?? Date.now;
+    this.history = changeHistoryOptions(options.changeHistory);
     this.db = new Database(options.file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 10_000))}`);
@@ -268,9 +271,10 @@ export class SqliteCatalogStore implements CatalogStore {
   private logChange(rid: number, id: string): void {
     const st = this.ready();
     const seq = Number(st.logChange.run(rid, id).lastInsertRowid);
-    if (seq % CHANGES_PRUNE_EVERY === 0 && seq > CHANGES_KEPT) {
-      st.pruneChanges.run(seq - CHANGES_KEPT);
-      st.raiseFloor.run(seq - CHANGES_KEPT);
+    const { kept, pruneEvery } = this.history;
+    if (seq % pruneEvery === 0 && seq > kept) {
+      st.pruneChanges.run(seq - kept);
+      st.raiseFloor.run(seq - kept);
     }
   }
 
