@@ -27,7 +27,10 @@
  * family (the imitated genuine and its other frauds); another holder's
  * genuine document of the same design is not in the family.
  *
- *     npx tsc -b scripts && node scripts/dist/bench/identify.js [--seeds 1,2] [--distractors 0,100,450]
+ *     npx tsc -b scripts && node scripts/dist/bench/identify.js [--seeds 1,2] [--distractors 0,100,450] [--dump answers.jsonl]
+ *
+ * `--dump` writes every answer (candidates by title and page, with scores),
+ * one JSON line per query, so two builds can be shown to rank alike.
  *
  * Timings depend on how busy the machine is: the JSON records the load average.
  */
@@ -52,6 +55,8 @@ export interface IdentifyBenchOptions {
   /** Queries timed at each distractor step after the first (default 12). */
   scaleQueries?: number;
   log?: (line: string) => void;
+  /** A file to write every answer to, one JSON line per query (specimen ids differ between runs; titles do not). */
+  dump?: string;
 }
 
 interface CatalogueEntry {
@@ -290,6 +295,10 @@ export async function benchIdentify(options: IdentifyBenchOptions = {}) {
       const result = await ctx.services.identify.identifyFile(q.file, { k: 5 }, actor);
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
       const used = process.cpuUsage(cpu);
+      if (options.dump) {
+        const answer = result.candidates.map(({ title, page, lightSource, verified, inliers, similarity, score }) => ({ title, page, lightSource, verified, inliers, similarity, score }));
+        await fs.appendFile(options.dump, `${JSON.stringify({ query: q.id, catalogueImages: images, searched: result.searched, verified: result.verified, candidates: answer })}\n`);
+      }
       const first = result.candidates[0];
       let descriptorRank: number | null = null;
       if (q.expected) {
@@ -365,7 +374,10 @@ function listArg(name: string): number[] | undefined {
 if (require.main === module) {
   const distractors = listArg('--distractors');
   if (distractors && distractors.some((v, i) => i > 0 && v < distractors[i - 1]!)) throw new Error('--distractors counts must not decrease');
-  benchIdentify({ seeds: listArg('--seeds'), distractors })
+  const dumpAt = process.argv.indexOf('--dump');
+  const dump = dumpAt < 0 ? undefined : process.argv[dumpAt + 1];
+  if (dumpAt >= 0 && !dump) throw new Error('--dump takes a file name');
+  benchIdentify({ seeds: listArg('--seeds'), distractors, dump })
     .then((r) => process.stdout.write(`${JSON.stringify(r, null, 2)}\n`))
     .catch((err: unknown) => {
       process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
