@@ -263,6 +263,11 @@ export const ALTERED_BIRTH_DATE_FINDINGS: ComparisonFinding[] = [
       [1, 43],
     ],
     lines: ALTERED_BIRTH_DATE_MRZ,
+    checks: [
+      { field: 'birthDate', data: '840314', printed: '5', expected: 6, position: [1, 19] },
+      { field: 'composite', data: 'U23C41897684031453106017870314T2205<<<1', printed: '0', expected: 7, position: [1, 43] },
+    ],
+    lightSource: 'white',
   },
   {
     kind: 'mrz-characters-misaligned',
@@ -271,6 +276,8 @@ export const ALTERED_BIRTH_DATE_FINDINGS: ComparisonFinding[] = [
     box: { x: 1080, y: 1215, width: 40, height: 50 },
     characters: [[1, 14]],
     lines: ALTERED_BIRTH_DATE_MRZ,
+    characterFields: ['birthDate'],
+    lightSource: 'white',
   },
 ];
 

@@ -5,7 +5,6 @@ import userEvent from '@testing-library/user-event';
 import type { ComparisonFinding } from '@exemplar/specimens-schema';
 import { MemoryRouter } from 'react-router-dom';
 import { ApiProvider } from '../../shared/api/api-context';
-import { mrzCheckDigit, mrzFieldAt, readMrzCheck } from '../../shared/mrz';
 import { padRect } from '../../shared/viewer/view-channel';
 import { ALTERED_BIRTH_DATE_FINDINGS, ALTERED_BIRTH_DATE_MRZ, makeViewerLight } from '../../test/fixtures';
 import { createTestApi } from '../../test/test-api';
@@ -18,43 +17,52 @@ import type { Comparison } from './types';
 const ALTERED_MRZ = ALTERED_BIRTH_DATE_MRZ;
 const [checkFailed, overtyped] = ALTERED_BIRTH_DATE_FINDINGS as [ComparisonFinding, ComparisonFinding];
 
-describe('MRZ check digits', () => {
-  it('computes the ICAO 9303 check digits of the specimen MRZ (Doc 9303 part 4 appendix)', () => {
-    const icao = ['P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<', 'L898902C36UTO7408122F1204159ZE184226B<<<<<10'];
-    for (const name of ['documentNumber', 'birthDate', 'expirationDate', 'personalNumber', 'composite'] as const) {
-      const reading = readMrzCheck(icao, name)!;
-      expect([name, reading.expected]).toEqual([name, Number(reading.read)]);
-    }
-    expect(readMrzCheck(icao, 'birthDate')).toEqual({ name: 'birthDate', data: '740812', read: '2', expected: 2 });
-    // TD1 (3 × 30), with the composite over both first lines.
-    const td1 = ['I<UTOD231458907<<<<<<<<<<<<<<<', '7408122F1204159UTO<<<<<<<<<<<6', 'ERIKSSON<<ANNA<MARIA<<<<<<<<<<'];
-    for (const name of ['documentNumber', 'birthDate', 'expirationDate', 'composite'] as const) expect(readMrzCheck(td1, name)?.expected).toBe(Number(readMrzCheck(td1, name)?.read));
-    expect(mrzCheckDigit('<<<')).toBe(0);
-  });
-
-  it('names the field a character belongs to', () => {
-    expect(mrzFieldAt(ALTERED_MRZ, [1, 14])).toBe('birthDate');
-    expect(mrzFieldAt(ALTERED_MRZ, [1, 3])).toBe('documentNumber');
-    expect(mrzFieldAt(ALTERED_MRZ, [0, 3])).toBeNull();
-  });
-});
-
 describe('describeFindings', () => {
-  it('says which check digit fails, with the digit printed and the one its data give', () => {
+  it('says which check digit fails, with the digit printed and the one its data give, as the comparison recorded them', () => {
     const [failed, overtype] = describeFindings([checkFailed, overtyped]);
     expect(failed).toMatchObject({ id: 'm1', kind: 'mrz-check-failed', title: 'MRZ check digits fail: date of birth, composite', box: checkFailed.box });
     // 840314 gives 6; the 5 printed is the genuine 870314's digit.
     expect(failed!.details[0]).toBe('Date of birth 840314 (YYMMDD): check digit read as 5, but the data as read give 6.');
-    expect(failed!.details[1]).toMatch(/^The composite check digit .*: check digit read as 0, but the data as read give \d\.$/);
+    expect(failed!.details[1]).toBe('The composite check digit (over the document number, dates and optional data): check digit read as 0, but the data as read give 7.');
+    expect(failed!.details.at(-1)).toBe('MRZ read under white light.');
     expect(failed!.mrz).toEqual({ lines: ALTERED_MRZ, marked: [[1, 19], [1, 43]] });
     expect(overtype).toMatchObject({ id: 'm2', title: 'Overtyping in the MRZ: 1 character out of line (date of birth)' });
     expect(overtype!.details[0]).toBe('In the date of birth: “4” at line 2, position 15.');
   });
 
-  it('still says which field fails when the finding carries no MRZ lines', () => {
-    const [f] = describeFindings([{ ...checkFailed, lines: undefined, fields: ['documentNumber'] } as ComparisonFinding]);
+  it('takes the digits from the record, never from the MRZ lines: a recorded digit is shown as recorded', () => {
+    // Lines and record disagree on purpose: what the pipeline checked is what the examiner is told.
+    const [f] = describeFindings([{ ...checkFailed, fields: ['birthDate'], checks: [{ field: 'birthDate', data: '840314', printed: '5', expected: 3, position: [1, 19] }] }]);
+    expect(f!.details[0]).toBe('Date of birth 840314 (YYMMDD): check digit read as 5, but the data as read give 3.');
+  });
+
+  it('says so where the data give no digit for sure (a continued TD1 document number), and names the light read under', () => {
+    const [f] = describeFindings([
+      { ...checkFailed, fields: ['documentNumber'], characters: [[0, 18]], checks: [{ field: 'documentNumber', data: '000590240601', printed: '4', expected: null, position: [0, 18] }], lightSource: 'ir-870' },
+    ]);
+    expect(f!.details).toEqual(['Document number 000590240601: check digit read as 4, which does not match its data.', 'The MRZ was altered without recomputing its check digits, or misprinted.', 'MRZ read under IR 870 nm.']);
+  });
+
+  it('shows a comparison made before the digits were recorded without inventing them: the digit printed, and that the expected one was not recorded', () => {
+    const old: ComparisonFinding[] = [checkFailed, overtyped].map(({ checks: _c, characterFields: _f, lightSource: _l, ...f }) => f);
+    const [failed, overtype] = describeFindings(old);
+    expect(failed!.title).toBe('MRZ check digits fail: date of birth, composite');
+    expect(failed!.details).toEqual([
+      'Date of birth: check digit read as 5; the digit its data give was not recorded with this comparison.',
+      'The composite check digit (over the document number, dates and optional data): check digit read as 0; the digit its data give was not recorded with this comparison.',
+      'The MRZ was altered without recomputing its check digits, or misprinted.',
+    ]);
+    expect(failed!.details.join(' ')).not.toMatch(/give \d/);
+    expect(failed!.mrz).toEqual({ lines: ALTERED_MRZ, marked: [[1, 19], [1, 43]] });
+    // No field recorded per character: the character is still placed, in the MRZ as a whole.
+    expect(overtype!.title).toBe('Overtyping in the MRZ: 1 character out of line');
+    expect(overtype!.details[0]).toBe('In the MRZ: “4” at line 2, position 15.');
+  });
+
+  it('still says which field fails when the finding carries neither digits nor MRZ lines', () => {
+    const [f] = describeFindings([{ kind: 'mrz-check-failed', message: checkFailed.message, zoneId: checkFailed.zoneId, box: checkFailed.box, fields: ['documentNumber'] }]);
     expect(f!.title).toBe('MRZ check digit fails: document number');
-    expect(f!.details[0]).toBe('Document number: the check digit does not match its data.');
+    expect(f!.details[0]).toBe('Document number: the check digit does not match its data (the digit it should be was not recorded with this comparison).');
     expect(f!.mrz).toBeUndefined();
   });
 

@@ -199,3 +199,23 @@ test('a linked comparison shows its findings in words; one the user may not read
   expect(screen.getByRole('link', { name: 'Comparison cmp0404' })).toHaveAttribute('href', '/comparisons/cmp0404');
   expect(screen.queryByLabelText('Findings of comparison cmp0404')).toBeNull();
 });
+
+test('a comparison stored before findings carried their check digits still reads, saying the expected digit was not recorded', async () => {
+  const r = makeVerificationRequest({ id: 'vr0012', status: 'answered', comparisons: ['cmp0002'] });
+  const current = makeComparisonWithFindings({ id: 'cmp0002' });
+  // As stored then: no digits, no field per character, no light read under.
+  const stored = {
+    ...current,
+    result: {
+      ...current.result!,
+      lights: current.result!.lights.map((l) => ({ ...l, ...(l.findings && { findings: l.findings.map(({ checks: _c, characterFields: _f, lightSource: _l, ...f }) => f) }) })),
+    },
+  };
+  const api = createTestApi(on('GET', '/api/verification-requests/vr0012', ok(r)), on('GET', '/api/comparisons/cmp0002', ok(stored)));
+  renderApp(api, '/verification/vr0012');
+  const summary = await screen.findByLabelText('Findings of comparison cmp0002');
+  expect(within(summary).getAllByRole('listitem').map((li) => li.querySelector('strong')?.textContent)).toEqual(['MRZ check digits fail: date of birth, composite', 'Overtyping in the MRZ: 1 character out of line']);
+  expect(summary).toHaveTextContent('Date of birth: check digit read as 5; the digit its data give was not recorded with this comparison.');
+  expect(summary.textContent).not.toMatch(/data as read give \d/);
+  expect(summary.textContent).not.toContain('MRZ read under');
+});
