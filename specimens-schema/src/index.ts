@@ -8,3 +8,4 @@ export * from './schemas';
 export * from './vocabularies';
 export * from './validation';
 export * from './rules';
+export * from './identification';

@@ -5,7 +5,7 @@
  * workers load the compiled pipeline).
  */
 import { createHash } from 'node:crypto';
-import type { Capture, Specimen } from '@exemplar/specimens-schema';
+import { closerKnownFrauds, type Capture, type Specimen } from '@exemplar/specimens-schema';
 import { buildTestApp, multipartBody, type TestApp } from '../../server/src/test-helpers';
 import { catalogue, DESIGNS, HOLDERS, overlapShare, renderCapture, waitForComparison, type RenderedCapture } from './comparison-fixtures';
 
@@ -312,5 +312,25 @@ describe('reference `auto`', () => {
     expect(done.reference).toEqual({ specimenId: specimen.id, captureId: capture.id });
     expect(done.identification.candidates[0]).toMatchObject({ specimenId: specimen.id, captureId: capture.id, verified: true });
     expect(done.result.lights.map((l: any) => l.lightSource)).toEqual(['white']);
+  });
+});
+
+describe('known-fraud check', () => {
+  it('with a chosen reference, identification still runs and names a catalogued forgery the questioned document matches more closely', async () => {
+    // Catalogued last: the tests above expect the genuine specimen to be the only one of its design.
+    // A known forgery of another holder's passport (its date of birth altered), catalogued as a fraud sample.
+    const forged = (noiseSeed: number) => renderCapture(DESIGNS.passport, HOLDERS.passportB, { dpi: DPI, lights: ['white'] as never, noiseSeed, variant: { alterFields: { dateOfBirth: '1979-11-27' } } });
+    const forgery = await catalogue(t, { title: 'Utopia passport, 2019 series (forged date of birth)', status: 'forgery', forgeryMethods: ['data-alteration'] }, [{ page: 'data-page', capture: await forged(5) }]);
+    // That forged document presented again (a new capture), compared with the genuine reference the officer chose.
+    const suspect = await waitForComparison(t, (await submit(await forged(6), { reference: { specimenId: specimen.id, captureId: capture.id } }, ['white'])).json().id);
+    expect(suspect.status).toBe('done');
+    expect(suspect.reference).toEqual({ specimenId: specimen.id, captureId: capture.id });
+    expect(closerKnownFrauds(suspect.identification).map((c) => c.specimenId)).toEqual([forgery.specimen.id]);
+
+    // The genuine document of the reference's holder: the forgery shares its design, yet is not the closer match.
+    const genuine = await waitForComparison(t, (await submit(genuineAgain, { reference: { specimenId: specimen.id, captureId: capture.id } }, ['white'])).json().id);
+    expect(genuine.status).toBe('done');
+    expect(genuine.identification.candidates.map((c: { specimenId: string }) => c.specimenId)).toEqual(expect.arrayContaining([specimen.id, forgery.specimen.id]));
+    expect(closerKnownFrauds(genuine.identification)).toEqual([]);
   });
 });

@@ -46,6 +46,8 @@ import { describesLight, type IdentifyService } from './identify.service';
 
 /** Statuses a reference chosen by `auto` may have: reference material, never a known fraud. */
 const REFERENCE_STATUSES: readonly string[] = ['genuine', 'specimen'];
+/** Candidates identification returns for a comparison: the chosen reference and the closest look-alikes, frauds among them. */
+const IDENTIFY_K = 5;
 
 export interface RunnerLog {
   info(obj: object, msg: string): void;
@@ -309,15 +311,31 @@ export class ComparisonRunner {
     // The reference: as requested, or the best reference-status candidate of identification.
     let reference: ComparisonReference;
     let identification: IdentificationResult | null = null;
+    const identifyLight = chooseAnchorLight(questionedLights.filter(describesLight), questionedLights.filter(describesLight));
+    const identify = (light: string) =>
+      this.withQueueRetry(signal, () => this.d.identify.identifyFile(questionedFiles[light]!, { filter: payload.request.identify, k: IDENTIFY_K, signal, classifications: payload.classifications }, RUNNER_ACTOR));
     if (payload.request.reference === 'auto') {
       setProgress('identify', 0.02);
-      const light = chooseAnchorLight(questionedLights.filter(describesLight), questionedLights.filter(describesLight));
-      if (!light) throw new JobFailure('NO_VISIBLE_LIGHT', 'identification (`auto`) needs a questioned image under reflected visible light (white, coaxial …)');
-      identification = await this.withQueueRetry(signal, () => this.d.identify.identifyFile(questionedFiles[light]!, { filter: payload.request.identify, k: 5, signal, classifications: payload.classifications }, RUNNER_ACTOR));
+      if (!identifyLight) throw new JobFailure('NO_VISIBLE_LIGHT', 'identification (`auto`) needs a questioned image under reflected visible light (white, coaxial …)');
+      identification = await identify(identifyLight);
       const chosen = identification.candidates.find((c) => c.verified && REFERENCE_STATUSES.includes(c.status));
       if (!chosen) throw new JobFailure('NO_CANDIDATE', `identification found no genuine reference capture matching the questioned image (${identification.searched} images searched)`);
       reference = { specimenId: chosen.specimenId, captureId: chosen.captureId };
-    } else reference = payload.request.reference;
+    } else {
+      reference = payload.request.reference;
+      // With a chosen reference, identification still tells whether the questioned
+      // document looks more like a known fraud in the library. It is advice: the
+      // comparison goes on without it.
+      if (identifyLight) {
+        setProgress('identify', 0.02);
+        try {
+          identification = await identify(identifyLight);
+        } catch (err) {
+          if (signal.aborted) throw err;
+          this.log.warn({ err, jobId: job.id }, 'comparison runner: identification for the known-fraud check failed; comparing without it');
+        }
+      }
+    }
 
     const specimen = await this.d.catalog.specimens.get(reference.specimenId);
     const capture: Capture | undefined = specimen?.captures.find((c) => c.id === reference.captureId);
