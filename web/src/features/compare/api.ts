@@ -44,10 +44,13 @@ export function startComparison(
   return api.upload<ApiComparison>('/api/comparisons', form, onProgress, signal ? { signal } : {});
 }
 
-/** Runs a comparison again on the questioned images it already stored (after a timeout, say). */
-export function repeatComparison(api: ApiClient, previous: ApiComparison): Promise<ApiComparison> {
+/**
+ * Runs a comparison again on the questioned images it already stored: after
+ * a timeout, say, or against another reference (a library match).
+ */
+export function repeatComparison(api: ApiClient, previous: ApiComparison, reference: ReferenceChoice = previous.request.reference): Promise<ApiComparison> {
   const images = Object.fromEntries(Object.entries(previous.questioned).flatMap(([light, image]) => (image ? [[light, image.sha256]] : [])));
-  const body: ComparisonRequest = { ...previous.request, questioned: { images } };
+  const body: ComparisonRequest = { ...previous.request, reference, questioned: { images } };
   return api.post<ApiComparison>('/api/comparisons', body);
 }
 

@@ -8,6 +8,7 @@ import { useDocumentTitle } from '../../shared/ui/use-document-title';
 import { getSpecimen } from '../specimen/api';
 import { getComparison, repeatComparison, stageLabel, toComparison, type ApiComparison } from './api';
 import { ComparisonViewer } from './comparison-viewer';
+import { LibraryMatches } from './library-matches';
 import { RegisterHitsBanner } from '../register/register-hits';
 
 /** How often a running comparison is asked for its progress. */
@@ -151,6 +152,7 @@ export function ComparisonPage() {
         </Link>
       </header>
       <RegisterHitsBanner hits={raw.registerHits} />
+      <LibraryMatches job={raw} />
       <ComparisonViewer comparison={comparison} initialMode={params.get('mode') ?? undefined} initialLight={params.get('light') ?? undefined} onModeChange={onMode} onLightChange={onLight} />
     </div>
   );
