@@ -40,7 +40,7 @@ export function custodyEntries(contents: AuditEntryContent[]): AuditEntry[] {
 }
 
 /** The MRZ as read on the questioned image: the year of birth overtyped (87 → 84), check digits as printed for 870314. */
-export const FIXTURE_MRZ = ['P<UTOMULLER<<HANS<<<<<<<<<<<<<<<<<<<<<<<<<<<', 'X1234567<4UTO8403145M3106017<<<<<<<<<<<<<<02'];
+export const FIXTURE_MRZ = ['P<UTOMULLER<<HANS<<<<<<<<<<<<<<<<<<<<<<<<<<<', 'X1234567<7UTO8403145M3106017<<<<<<<<<<<<<<06'];
 
 const MRZ_FINDINGS: ExhibitFinding[] = [
   {
@@ -54,6 +54,12 @@ const MRZ_FINDINGS: ExhibitFinding[] = [
       [1, 43],
     ],
     lines: FIXTURE_MRZ,
+    // As the pipeline checked them (ICAO 7-3-1 sums: 840314 gives 6, the composite over the altered data 3).
+    checks: [
+      { field: 'birthDate', data: '840314', printed: '5', expected: 6, position: [1, 19] },
+      { field: 'composite', data: 'X1234567<784031453106017<<<<<<<<<<<<<<0', printed: '6', expected: 3, position: [1, 43] },
+    ],
+    lightSource: 'white',
   },
   {
     kind: 'mrz-characters-misaligned',
@@ -62,6 +68,8 @@ const MRZ_FINDINGS: ExhibitFinding[] = [
     box: { x: 290, y: 382, width: 14, height: 18 },
     characters: [[1, 14]],
     lines: FIXTURE_MRZ,
+    characterFields: ['birthDate'],
+    lightSource: 'white',
   },
 ];
 

@@ -128,6 +128,13 @@ describe('buildExhibit', () => {
       ],
       [],
     ]);
+    // With the facts the comparison recorded: each failing digit printed and expected, the light the MRZ was read under.
+    const [failed, misaligned] = record.comparisons[0]!.lights[0]!.findings!;
+    expect(failed!.checks).toEqual([
+      { field: 'birthDate', data: '840314', printed: '5', expected: 6, position: [1, 19] },
+      { field: 'composite', data: 'X1234567<784031453106017<<<<<<<<<<<<<<0', printed: '6', expected: 3, position: [1, 43] },
+    ]);
+    expect([failed!.lightSource, misaligned!.lightSource, misaligned!.characterFields]).toEqual(['white', 'white', ['birthDate']]);
   });
 
   it('keeps the report small by reducing large images', async () => {
@@ -195,6 +202,10 @@ describe('buildExhibit', () => {
     expect(table).toEqual(expect.arrayContaining(['M1', 'mrz-check-failed', 'birthDate, composite', '250', '380', '95', '22', 'M2', 'mrz-characters-misaligned', 'line 2, pos. 15', '290', '14']));
     expect(table.join(' ').replace(/\s+/g, ' ')).toContain('MRZ check digits of the date of birth, composite fields fail');
     expect(table).toEqual(expect.arrayContaining(FIXTURE_MRZ));
+    // Each failing digit as recorded (never worked out by the report), and the light the MRZ was read under.
+    const words = table.join(' ').replace(/\s+/g, ' ');
+    expect(words).toContain('Check digits, as recorded by the comparison: M1 — birthDate 840314: printed 5, its data give 6. M1 — composite: printed 6, its data give 3.');
+    expect(words).toContain('MRZ as read on the questioned image under White light (white) (M1, M2):');
     // Drawn over the reference and the heatmap: the labels, twice each.
     expect(runs.slice(white, regions).filter((r) => r === 'M1')).toHaveLength(2);
     expect(runs.slice(white, regions)).toContain('Heatmap: regions (red), findings (M, magenta)');
@@ -214,10 +225,36 @@ describe('buildExhibit', () => {
     expect(runs.filter((r) => r.startsWith('Not recorded: the record of this comparison holds no document checks'))).toHaveLength(2);
     expect(runs).not.toContain('mrz-check-failed');
     expect(runs.join('')).toContain('2 light sources with no document checks on record');
+    expect(runs.join(' ')).not.toContain('Check digits, as recorded');
     expect(report.equals(built.report)).toBe(false);
     const moved = structuredClone(fx.input);
     moved.comparisons[0]!.lights[0]!.findings![0]!.box.x += 1;
     expect((await buildExhibitReport(moved, fx.load)).equals(built.report)).toBe(false);
+  });
+
+  it('says the expected digits were not recorded for findings made before they were, without working them out', async () => {
+    const input = structuredClone(fx.input);
+    for (const f of input.comparisons[0]!.lights[0]!.findings!) {
+      delete f.checks;
+      delete f.characterFields;
+      delete f.lightSource;
+    }
+    const runs = pdfTextRuns(await buildExhibitReport(input, fx.load));
+    const words = runs.join(' ').replace(/\s+/g, ' ');
+    expect(words).toContain('M1 — birthDate, composite: the digits their data give were not recorded with this comparison.');
+    expect(words).not.toMatch(/its data give \d/);
+    expect(words).toContain('MRZ as read on the questioned image (M1, M2):');
+    expect(runs).toEqual(expect.arrayContaining(['M1', 'mrz-check-failed', 'birthDate, composite']));
+  });
+
+  it('refuses a recorded check digit that is no digit', async () => {
+    const input = structuredClone(fx.input);
+    input.comparisons[0]!.lights[0]!.findings![0]!.checks![0]!.expected = 12;
+    const err = await buildExhibit(input, fx.load).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect((err as { details: { problems: string[] } }).details.problems).toEqual([
+      "comparisons[0].lights[0].findings[0].checks must list each check digit's field, data, digit printed and expected digit (0–9, or null)",
+    ]);
   });
 
   it('refuses a finding without a usable box', async () => {

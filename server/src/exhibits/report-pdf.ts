@@ -400,14 +400,43 @@ function writeFindings(r: ReportWriter, light: ExhibitComparisonLight): void {
     ],
     light.findings.map((f, i) => [`M${i + 1}`, f.kind, findingSubject(f), fmt(f.box.x, 1), fmt(f.box.y, 1), fmt(f.box.width, 1), fmt(f.box.height, 1), f.message ?? '']),
   );
+  writeCheckDigits(r, light.findings);
   // The MRZ as read, once per distinct reading, for the court to compare with the document.
   const readings = [...new Set(light.findings.filter((f) => f.lines?.length).map((f) => f.lines!.join('\n')))];
   for (const lines of readings) {
-    const used = light.findings.flatMap((f, i) => (f.lines?.join('\n') === lines ? [`M${i + 1}`] : []));
-    r.paragraph(`MRZ as read on the questioned image (${used.join(', ')}):`, { size: 8, colour: GREY });
+    const using = light.findings.filter((f) => f.lines?.join('\n') === lines);
+    const used = light.findings.flatMap((f, i) => (using.includes(f) ? [`M${i + 1}`] : []));
+    const under = [...new Set(using.map((f) => f.lightSource))];
+    const readUnder = under.length === 1 && under[0] ? ` under ${lightLabel(under[0])}` : '';
+    r.paragraph(`MRZ as read on the questioned image${readUnder} (${used.join(', ')}):`, { size: 8, colour: GREY });
     r.paragraph(lines, { size: 8, font: FONT.mono });
     r.doc.moveDown(0.4);
   }
+}
+
+/**
+ * Each failing check digit as the comparison recorded it: the digit printed
+ * and the one its data give. A comparison recorded before the digits were
+ * says so; the report never works them out itself.
+ */
+function writeCheckDigits(r: ReportWriter, findings: readonly ExhibitFinding[]): void {
+  const lines: string[] = [];
+  findings.forEach((f, i) => {
+    if (f.kind !== 'mrz-check-failed') return;
+    if (!f.checks?.length) {
+      lines.push(`M${i + 1} — ${f.fields?.join(', ') || 'check digits'}: the digits their data give were not recorded with this comparison.`);
+      return;
+    }
+    for (const c of f.checks) {
+      const data = c.field === 'composite' ? '' : ` ${c.data}`;
+      const gives = c.expected === null ? 'its data give no single digit (a long document number, checked two ways)' : `its data give ${c.expected}`;
+      lines.push(`M${i + 1} — ${c.field}${data}: printed ${c.printed}, ${gives}.`);
+    }
+  });
+  if (!lines.length) return;
+  r.paragraph('Check digits, as recorded by the comparison:', { size: 8, colour: GREY });
+  for (const l of lines) r.paragraph(l, { size: 8 });
+  r.doc.moveDown(0.4);
 }
 
 function drawFindings(doc: Doc, findings: readonly ExhibitFinding[], rect: { x: number; y: number; w: number; h: number }, reference: LoadedImage): void {

@@ -66,6 +66,12 @@ export function validateExhibitInput(input: ExhibitInput): void {
         const b = f?.box;
         need(!!b && [b.x, b.y, b.width, b.height].every((v) => typeof v === 'number' && Number.isFinite(v)) && b.width >= 0 && b.height >= 0, `${fat}.box must have finite x, y and non-negative width, height`);
         need(f?.fields === undefined || (Array.isArray(f.fields) && f.fields.every((n) => typeof n === 'string')), `${fat}.fields must be a list of names`);
+        need(
+          f?.checks === undefined ||
+            (Array.isArray(f.checks) &&
+              f.checks.every((c) => typeof c?.field === 'string' && typeof c.data === 'string' && typeof c.printed === 'string' && (c.expected === null || (Number.isInteger(c.expected) && c.expected >= 0 && c.expected <= 9)))),
+          `${fat}.checks must list each check digit's field, data, digit printed and expected digit (0–9, or null)`,
+        );
       });
     });
     try {
