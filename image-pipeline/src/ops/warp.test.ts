@@ -1,5 +1,7 @@
+import { loadOpenCv, withMats } from '../cv/opencv';
 import { invertHomography } from './geometry';
-import { validityMask, warpToReference, type PixelImage } from './warp';
+import { u8ToMat } from './planes';
+import { validityMask, warpBilinear, warpToReference, type PixelImage } from './warp';
 
 /** A deterministic textured grey image: smooth gradients plus a sharp grid, so bilinear errors show. */
 function texture(width: number, height: number): PixelImage {
@@ -80,6 +82,53 @@ describe('warpToReference', () => {
     const q = texture(8, 8);
     await expect(warpToReference(q, [1, 0, 0, 0, 1, 0, 0, 0], 8, 8)).rejects.toThrow(/9 finite numbers/);
     await expect(warpToReference({ ...q, data: new Uint8Array(10) }, [1, 0, 0, 0, 1, 0, 0, 0, 1], 8, 8)).rejects.toThrow(/width × height × channels/);
+  });
+});
+
+describe('warpBilinear', () => {
+  /** What warpToReference used to run: OpenCV's own warp. */
+  async function openCvWarp(img: PixelImage, h: number[], width: number, height: number): Promise<Uint8Array> {
+    const cv = await loadOpenCv();
+    return withMats((track) => {
+      const src = track(u8ToMat(cv, img.data, img.width, img.height, img.channels));
+      const dst = track(new cv.Mat());
+      const m = track(cv.matFromArray(3, 3, cv.CV_64F, h));
+      cv.warpPerspective(src, dst, m, new cv.Size(width, height), cv.INTER_LINEAR | cv.WARP_INVERSE_MAP, cv.BORDER_REPLICATE, new cv.Scalar());
+      return new Uint8Array(dst.data);
+    });
+  }
+
+  it('gives the bytes of cv.warpPerspective (bilinear, inverse map, replicated border) for scales, shears, perspective and sizes', async () => {
+    let seed = 11;
+    const rnd = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    let differing = 0;
+    let outside = 0;
+    for (let t = 0; t < 40; t++) {
+      const channels = t % 2 ? 3 : 1;
+      const [w, hgt] = [20 + Math.floor(rnd() * 200), 10 + Math.floor(rnd() * 150)];
+      const data = new Uint8Array(w * hgt * channels);
+      for (let i = 0; i < data.length; i++) data[i] = Math.floor(rnd() * 256);
+      const img: PixelImage = { data, width: w, height: hgt, channels };
+      // Output sizes below and above the 16-row bands and 64-column blocks OpenCV computes coordinates in.
+      const [ow, oh] = [5 + Math.floor(rnd() * 200), 3 + Math.floor(rnd() * 150)];
+      const s = 0.3 + rnd() * 3;
+      const h =
+        t === 0
+          ? [1, 0, 0, 0, 1, 0, 0, 0, 1]
+          : t === 1
+            ? [1 / 64, 0, 0.75, 0, 1 / 64, 0.5, 0, 0, 1] // source points on half of a 1/32 step: rounding ties
+            : [s * (1 + 0.1 * (rnd() - 0.5)), 0.2 * (rnd() - 0.5), (rnd() - 0.5) * 40, 0.2 * (rnd() - 0.5), s * (1 + 0.1 * (rnd() - 0.5)), (rnd() - 0.5) * 40, t % 3 ? (rnd() - 0.5) * 0.004 : 0, t % 3 ? (rnd() - 0.5) * 0.004 : 0, 1];
+      const expected = await openCvWarp(img, h, ow, oh);
+      const got = warpBilinear(img, h, ow, oh);
+      if (!Buffer.from(got).equals(Buffer.from(expected))) differing++;
+      if (validityMask(h, ow, oh, w, hgt).includes(0)) outside++;
+    }
+    expect(differing).toBe(0);
+    // Many cases sample outside the questioned image (the replicated border matters).
+    expect(outside).toBeGreaterThan(20);
   });
 });
 
