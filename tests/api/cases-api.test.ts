@@ -213,6 +213,11 @@ describe('/api/cases', () => {
     expect(table).toEqual(expect.arrayContaining(['M1', 'mrz-check-failed', 'birthDate, composite']));
     const failed = white.findings.find((f: { kind: string }) => f.kind === 'mrz-check-failed');
     expect(table).toEqual(expect.arrayContaining([String(failed.box.x), String(failed.box.y), String(failed.box.width), String(failed.box.height)]));
+    // The digits as the comparison recorded them, and the light the MRZ was read under.
+    const birth = failed.checks.find((c: { field: string }) => c.field === 'birthDate');
+    const words = table.join(' ').replace(/\s+/g, ' ');
+    expect(words).toContain(`M1 — birthDate ${birth.data}: printed ${birth.printed}, its data give ${birth.expected}.`);
+    expect(words).toContain('MRZ as read on the questioned image under White light (white)');
     expect(runs).not.toContain('Not recorded: the record of this comparison holds no document checks (MRZ check digits).');
   });
 
