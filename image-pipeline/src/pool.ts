@@ -27,6 +27,7 @@ import type { CompareParams, CompareResult, CompareVersions } from './ops/compar
 import { DESCRIBE_LONG_EDGE, type ImageDescription, type KeypointSet } from './ops/descriptor';
 import { applyHomography, composeHomographies, invertHomography, resampleMatrix } from './ops/geometry';
 import type { VerifyCandidate, VerifyOptions, VerifyVerdict } from './ops/identify';
+import type { VoteSelection } from './shared-votes';
 import { chooseAnchorLight, DEFAULT_LIGHT_REFINE_OPTIONS, homographyForLight, type LightRefineOptions, type LightRegistration } from './ops/multispectral';
 import { lightProfileFor, LIGHT_PROFILES } from './ops/normalise';
 import { chooseMrzLight, mrzInspectionOf, mrzReadingFindings, mrzZonesFor, zoneOfReading, type ComparisonFinding, type MrzInspection } from './ops/mrz-findings';
@@ -180,6 +181,8 @@ export interface PipelinePool {
   describeFile(file: string, options?: { maxPixels?: number | undefined }, run?: RunOptions): Promise<ImageDescription>;
   /** Geometric verification of identification candidates. */
   identifyVerify(questioned: KeypointSet, candidates: readonly VerifyCandidate[], options?: Partial<VerifyOptions>, run?: RunOptions): Promise<VerifyVerdict[]>;
+  /** Votes of catalogue images kept in shared memory (`SharedVoteKeypoints.select`), per entry; the descriptors are read in place. */
+  identifyVotes(questioned: KeypointSet, candidates: VoteSelection, options?: { voteMaxDistance?: number | undefined }, run?: RunOptions): Promise<Int32Array>;
   stats(): PoolStats;
   /** Starts the worker threads now instead of at the first task: each loads OpenCV (and renders the MRZ glyph templates) at once. */
   warmUp(): void;
@@ -407,6 +410,12 @@ class Pool implements PipelinePool {
     const cs = candidates.map((c) => ({ ...c, keypoints: keypointBuffers(c.keypoints) }));
     const transfer = [q.xy.buffer, q.descriptors.buffer, ...cs.flatMap((c) => [c.keypoints.xy.buffer, c.keypoints.descriptors.buffer])] as ArrayBuffer[];
     return this.run({ op: 'verify', questioned: q, candidates: cs, options }, transfer, run);
+  }
+
+  async identifyVotes(questioned: KeypointSet, candidates: VoteSelection, options: { voteMaxDistance?: number | undefined } = {}, run?: RunOptions): Promise<Int32Array> {
+    const q = keypointBuffers(questioned);
+    const entries = new Int32Array(candidates.entries);
+    return this.run({ op: 'vote', questioned: q, segments: candidates.segments, entries, voteMaxDistance: options.voteMaxDistance }, [q.xy.buffer, q.descriptors.buffer, entries.buffer] as ArrayBuffer[], run);
   }
 
   async compareCapture(input: CaptureComparisonInput, run: CaptureRunOptions = {}): Promise<CaptureComparisonResult> {

@@ -45,7 +45,7 @@ export const MAX_KEYPOINTS = 2000;
 const LSH_TABLES = 4;
 const LSH_BITS = 8;
 export const GLOBAL_DESCRIPTOR_LENGTH = LSH_TABLES << LSH_BITS;
-const ORB_BYTES = 32;
+export const ORB_BYTES = 32;
 
 /** Bit indices (0..255) per table: fixed forever for a method version, chosen once from a seeded generator. */
 const LSH_BIT_INDICES: readonly (readonly number[])[] = (() => {

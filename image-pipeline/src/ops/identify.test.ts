@@ -8,7 +8,7 @@ import { robustHomography } from './align-homography';
 import { matchMutualRatio } from './align-match';
 import type { GreyImage } from './align-types';
 import { describeImage, strongestKeypoints, type KeypointSet } from './descriptor';
-import { verifyCandidates } from './identify';
+import { descriptorWords, verifyCandidates, voteCandidates } from './identify';
 
 jest.setTimeout(120_000);
 
@@ -70,5 +70,9 @@ describe('candidate verification and votes', () => {
     // A stricter distance counts fewer votes: only close matches count.
     const [, strict] = await verifyCandidates(photo, voters, { geometry: false, voteMaxDistance: 20 });
     expect(strict!.matches).toBeLessThan(forPassport!.matches);
+    // Voting on descriptor words read in place counts the same.
+    const words = voters.map((v) => ({ words: descriptorWords(v.keypoints), count: v.keypoints.count }));
+    expect([...voteCandidates(photo, words)]).toEqual([forCard!.matches, forPassport!.matches]);
+    expect([...voteCandidates(photo, words, 20)]).toEqual([expect.any(Number), strict!.matches]);
   });
 });

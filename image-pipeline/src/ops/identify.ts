@@ -164,8 +164,15 @@ function nearMatches(m: MatchSet, maxDistance: number): MatchSet {
   return { count: keep.length, reference: pick(m.reference), questioned: pick(m.questioned), distance: pick(m.distance) };
 }
 
+/** Votes of one candidate: its matches within `maxDistance` bits. */
+function countVotes(m: MatchSet, maxDistance: number): number {
+  let votes = 0;
+  for (let i = 0; i < m.count; i++) if (m.distance[i]! <= maxDistance) votes++;
+  return votes;
+}
+
 /** ORB's 32 bytes as 8 little-endian 32-bit words (copied: the source may sit at any offset). */
-function descriptorWords(k: KeypointSet): Int32Array {
+export function descriptorWords(k: KeypointSet): Int32Array {
   const bytes = new Uint8Array(k.count * 32);
   bytes.set(k.descriptors.subarray(0, k.count * 32));
   return new Int32Array(bytes.buffer);
@@ -198,7 +205,7 @@ export async function verifyCandidates(questioned: KeypointSet, candidates: read
     if (ref.count < 4 || questioned.count < 4) continue;
     const all = matchHashed(descriptorWords(ref), ref.count, table);
     if (!cv) {
-      for (let i = 0; i < all.count; i++) if (all.distance[i]! <= o.voteMaxDistance) verdict.matches++;
+      verdict.matches = countVotes(all, o.voteMaxDistance);
       continue;
     }
     // The second best is sought among the pairs sharing a piece only, so the ratio test lets through
@@ -234,4 +241,24 @@ export async function verifyCandidates(questioned: KeypointSet, candidates: read
       implausibleWarp(fit.homography, ref.width, ref.height) === null;
   }
   return out;
+}
+
+/** A candidate that only votes: its descriptors as 8 words per keypoint (`descriptorWords`), read in place (e.g. in shared memory). */
+export interface VoteCandidate {
+  words: Int32Array;
+  count: number;
+}
+
+/**
+ * The votes of each candidate (as `verifyCandidates` with `geometry: false`
+ * counts them), in the candidates' order. Deterministic.
+ */
+export function voteCandidates(questioned: KeypointSet, candidates: readonly VoteCandidate[], voteMaxDistance = DEFAULT_VERIFY_OPTIONS.voteMaxDistance): Int32Array {
+  const votes = new Int32Array(candidates.length);
+  if (questioned.count < 4) return votes;
+  const table = buildQueryTable(descriptorWords(questioned), questioned.count);
+  candidates.forEach((c, i) => {
+    if (c.count >= 4) votes[i] = countVotes(matchHashed(c.words, c.count, table), voteMaxDistance);
+  });
+  return votes;
 }

@@ -8,12 +8,12 @@ import { alignImages } from '../ops/align';
 import type { GreyImage } from '../ops/align-types';
 import { compareImages } from '../ops/compare';
 import { describeImage } from '../ops/descriptor';
-import { verifyCandidates } from '../ops/identify';
+import { verifyCandidates, voteCandidates, type VoteCandidate } from '../ops/identify';
 import { refineLightHomography, type LightRegistration } from '../ops/multispectral';
 import { checkPixelImage, type PixelImage } from '../ops/warp';
 import { glyphTemplates } from '../mrz/glyph-templates';
 import { readMrzFromGrey } from '../mrz/read';
-import type { AlignTask, CompareLightTask, DescribeTask, ReadMrzTask, TaskValues, VerifyTask, WorkerTask } from './protocol';
+import type { AlignTask, CompareLightTask, DescribeTask, ReadMrzTask, TaskValues, VerifyTask, VoteTask, WorkerTask } from './protocol';
 
 function pixelImage(name: string, img: PixelImage): PixelImage {
   const out = { data: img.data, width: img.width, height: img.height, channels: img.channels };
@@ -70,6 +70,26 @@ async function verify(task: VerifyTask): Promise<TaskValues['verify']> {
   return verifyCandidates(task.questioned, task.candidates, task.options);
 }
 
+const WORDS_PER_DESCRIPTOR = 8;
+
+function vote(task: VoteTask): TaskValues['vote'] {
+  const segments = task.segments.map((s) => new Int32Array(s));
+  const { entries } = task;
+  const candidates: VoteCandidate[] = [];
+  for (let i = 0; i + 2 < entries.length; i += 3) {
+    const segment = segments[entries[i]!];
+    const offset = entries[i + 1]!;
+    const count = entries[i + 2]!;
+    if (count <= 0) {
+      candidates.push({ words: new Int32Array(0), count: 0 });
+      continue;
+    }
+    if (!segment || offset < 0 || offset + count * WORDS_PER_DESCRIPTOR > segment.length) throw new RangeError(`vote entry ${i / 3} lies outside the shared segments`);
+    candidates.push({ words: segment.subarray(offset, offset + count * WORDS_PER_DESCRIPTOR), count });
+  }
+  return voteCandidates(task.questioned, candidates, task.voteMaxDistance);
+}
+
 async function readMrz(task: ReadMrzTask): Promise<TaskValues['read-mrz']> {
   const grey = await toGrey(pixelImage('image', task.image));
   return readMrzFromGrey(grey, await glyphTemplates());
@@ -85,6 +105,8 @@ export async function runTask(task: WorkerTask): Promise<unknown> {
       return describe(task);
     case 'verify':
       return verify(task);
+    case 'vote':
+      return vote(task);
     case 'read-mrz':
       return readMrz(task);
     default:

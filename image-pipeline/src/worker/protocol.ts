@@ -54,7 +54,17 @@ export interface VerifyTask {
   options: Partial<VerifyOptions>;
 }
 
-export type WorkerTask = AlignTask | CompareLightTask | DescribeTask | VerifyTask | ReadMrzTask;
+/** Votes over catalogue images whose descriptors sit in shared memory (shared-votes.ts): only the query and the entries travel. */
+export interface VoteTask {
+  op: 'vote';
+  questioned: KeypointSet;
+  segments: readonly SharedArrayBuffer[];
+  /** Per candidate: segment, word offset, keypoint count. */
+  entries: Int32Array;
+  voteMaxDistance?: number | undefined;
+}
+
+export type WorkerTask = AlignTask | CompareLightTask | DescribeTask | VerifyTask | VoteTask | ReadMrzTask;
 
 export interface CompareLightValue {
   registration: LightRegistration;
@@ -66,6 +76,8 @@ export interface TaskValues {
   'compare-light': CompareLightValue;
   describe: ImageDescription;
   verify: VerifyVerdict[];
+  /** Votes per candidate, in the entries' order. */
+  vote: Int32Array;
   'read-mrz': MrzReadResult;
 }
 

@@ -85,6 +85,7 @@ export class IdentifyIndex {
   private readonly specimens = new Map<string, IndexedSpecimen>();
   /** The catalog's change marker the index reflects (-1: never built). */
   private marker = -1;
+  private changes = 0;
   private refreshing: Promise<void> | undefined;
 
   constructor(private readonly catalog: CatalogStore) {}
@@ -118,6 +119,11 @@ export class IdentifyIndex {
     return this.specimens.size;
   }
 
+  /** Grows whenever the indexed specimens change (what a cache of per-image data compares to drop what left). */
+  get version(): number {
+    return this.changes;
+  }
+
   /** Indexed images, over every specimen. */
   get imageCount(): number {
     let n = 0;
@@ -136,17 +142,19 @@ export class IdentifyIndex {
       // The marker is read before the scan: a write landing during it is listed again next time.
       await this.rebuild();
       this.marker = changed.marker;
+      this.changes++;
       return;
     }
     for (const { id, revision } of changed.changes) {
       if (revision === null) {
-        this.specimens.delete(id);
+        if (this.specimens.delete(id)) this.changes++;
         continue;
       }
       if (this.specimens.get(id)?.revision === revision) continue;
       const s = await this.catalog.specimens.get(id);
       if (s) this.specimens.set(id, indexSpecimen(s));
       else this.specimens.delete(id);
+      this.changes++;
     }
     this.marker = changed.marker;
   }

@@ -3,11 +3,24 @@
  * the worker pool): what a query may see, and that its in-memory index
  * follows the catalogue between queries — a specimen catalogued after the
  * first query is found by the next, a specimen made confidential disappears
- * for roles that may not see it, a deleted one disappears for everyone.
+ * for roles that may not see it, a deleted one disappears for everyone; with
+ * more candidates than one shortlist, the keypoint votes (in shared memory)
+ * follow the catalogue the same way.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { HOLDERS, renderDocument, simulatePhoto, UTOPIA_ID_CARD_2021_FRONT, UTOPIA_PASSPORT_2019, type DocumentDesign, type Holder } from '@exemplar/image-pipeline';
+import {
+  HOLDERS,
+  renderDocument,
+  simulatePhoto,
+  UTOPIA_ID_CARD_2021_BACK,
+  UTOPIA_ID_CARD_2021_FRONT,
+  UTOPIA_PASSPORT_2019,
+  UTOPIA_RESIDENCE_PERMIT_2020_BACK,
+  UTOPIA_RESIDENCE_PERMIT_2020_FRONT,
+  type DocumentDesign,
+  type Holder,
+} from '@exemplar/image-pipeline';
 import type { AppContext } from '../context';
 import { MINIMAL_SPECIMEN, openTestContext } from '../test-helpers';
 import { LOCAL_ACTOR, type Actor } from './actor';
@@ -89,4 +102,38 @@ it('a comparison job’s classifications narrow the candidates further', async (
   expect(all.candidates.map((c) => c.specimenId)).toContain(restricted.specimenId);
   const publicOnly = await context.services.identify.identifyFile(photo, { k: 5, classifications: ['public'] }, EXAMINER);
   expect(publicOnly.candidates.map((c) => c.specimenId)).not.toContain(restricted.specimenId);
+});
+
+// Runs the vote path (shared-memory votes, pruned as the index follows deletions) end to end. With this few
+// candidates both shortlists cover them all, so the ranking does not hinge on the votes: shared-votes.test.ts
+// shows the votes equal those counted on copied keypoints, and the identify bench's --dump whole answers.
+it('answers through the shared-memory votes over more candidates than one shortlist, before and after deletions', async () => {
+  const designs = [UTOPIA_PASSPORT_2019, UTOPIA_ID_CARD_2021_FRONT, UTOPIA_ID_CARD_2021_BACK, UTOPIA_RESIDENCE_PERMIT_2020_FRONT, UTOPIA_RESIDENCE_PERMIT_2020_BACK];
+  const holders = [HOLDERS.passportA, HOLDERS.idCard, HOLDERS.residencePermit];
+  const catalogued: { specimenId: string; captureId: string; file: string }[] = [];
+  for (const [d, design] of designs.entries()) {
+    for (const [h, holder] of holders.entries()) {
+      const file = await writeDocument(design, holder);
+      catalogued.push({ ...(await catalogue(file, { title: `votes ${d}/${h}`, issuingState: 'ISL' })), file });
+    }
+  }
+  const filter = { issuingState: 'ISL' } as const;
+  const target = catalogued[3]!;
+  // Small and tilted: the kind of photo the votes are for.
+  const photo = await simulatePhoto(await fs.readFile(target.file), { seed: 21, maxTiltDeg: 25, scale: [0.45, 0.55] });
+  const photoFile = path.join(dataDir, 'votes-photo.jpg');
+  await fs.writeFile(photoFile, photo.image);
+
+  const first = await context.services.identify.identifyFile(photoFile, { k: 3, filter }, EXAMINER);
+  expect(first.searched).toBe(catalogued.length);
+  expect(first.candidates[0]).toMatchObject({ specimenId: target.specimenId, captureId: target.captureId, verified: true });
+  // The same answer again, from votes already in memory.
+  expect(await context.services.identify.identifyFile(photoFile, { k: 3, filter }, EXAMINER)).toEqual(first);
+
+  // Deleted specimens leave the votes too: the rest still rank as before.
+  for (const c of catalogued.slice(0, 3)) await context.services.specimens.delete(c.specimenId, undefined, LOCAL_ACTOR);
+  const after = await context.services.identify.identifyFile(photoFile, { k: 3, filter }, EXAMINER);
+  expect(after.searched).toBe(catalogued.length - 3);
+  expect(after.candidates[0]).toEqual(first.candidates[0]);
+  expect(after.candidates.map((c) => c.specimenId)).not.toEqual(expect.arrayContaining([catalogued[0]!.specimenId]));
 });

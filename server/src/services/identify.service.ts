@@ -32,11 +32,11 @@ import {
   encodeKeypoints,
   isImageError,
   isPipelineError,
+  SharedVoteKeypoints,
   strongestKeypoints,
   type KeypointSet,
   type PipelinePool,
   type VerifyCandidate,
-  type VerifyOptions,
   type VerifyVerdict,
 } from '@exemplar/image-pipeline';
 import { getLightSource, type IdentificationCandidate, type IdentificationResult, type IdentifyFilter, type ImageIdentification } from '@exemplar/specimens-schema';
@@ -126,8 +126,13 @@ export class IdentifyService {
   private readonly limits: LimitsConfig;
   /** Keypoint objects never change (their key names the image and the method): a small LRU. */
   private readonly keypointCache = new Map<string, KeypointSet>();
-  /** The vote keypoints of every indexed image, by keypoint object key (null: the object is missing or damaged). */
-  private readonly voteKeypoints = new Map<string, KeypointSet | null>();
+  /**
+   * The vote keypoints of every indexed image, by keypoint object key, in shared memory the workers read in place:
+   * loaded when a query first needs them, dropped when their image leaves the index.
+   */
+  private readonly votes = new SharedVoteKeypoints();
+  /** The index version `votes` was last pruned at. */
+  private votesVersion = -1;
   private readonly index: IdentifyIndex;
 
   constructor(deps: IdentifyServiceDeps) {
@@ -175,6 +180,7 @@ export class IdentifyService {
 
     // Hidden specimens are never candidates: a title or id in the answer would reveal them.
     await this.index.refresh();
+    this.pruneVotes();
     const images: CandidateImage[] = [];
     const queryNorm = descriptorNorm(questioned.global);
     for (const specimen of this.index.candidates({ classifications, issuingState: options.filter?.issuingState, documentCode: options.filter?.documentCode })) {
@@ -187,13 +193,11 @@ export class IdentifyService {
     const batch = Math.max(VERIFY_SHORTLIST, k);
     // Votes only matter when the first shortlist by descriptor leaves candidates out.
     if (images.length > batch) {
-      await this.loadVoteKeypoints(images.map((c) => c.image.keypoints));
-      const voters: VerifyCandidate[] = [];
-      images.forEach((c, i) => {
-        const keypoints = this.voteKeypoints.get(c.image.keypoints);
-        if (keypoints) voters.push({ key: String(i), keypoints });
-      });
-      for (const v of await this.verify(pool, questioned.keypoints, voters, { geometry: false }, options.signal, false)) images[Number(v.key)]!.votes = v.matches;
+      const keys = images.map((c) => c.image.keypoints);
+      // The descriptor shortlists are verified whatever the votes say: their keypoints, read here for the votes, are kept for that.
+      await this.loadVoteKeypoints(keys, new Set(keys.slice(0, batch * VERIFY_ROUNDS)));
+      const votes = await this.vote(pool, questioned.keypoints, keys, options.signal);
+      images.forEach((c, i) => (c.votes = votes[i]!));
     }
     const byVotes = images.map((_, i) => i).sort((a, b) => images[b]!.votes - images[a]!.votes || a - b);
 
@@ -211,7 +215,7 @@ export class IdentifyService {
           if (keypoints) candidates.push({ key: String(i), keypoints });
         }
       }
-      const found = await this.verify(pool, questioned.keypoints, candidates, {}, options.signal, true);
+      const found = await this.verify(pool, questioned.keypoints, candidates, options.signal);
       verdicts.push(...found);
       if (found.some((v) => v.verified && v.inliers >= CONVINCING_INLIERS)) break;
     }
@@ -252,45 +256,58 @@ export class IdentifyService {
     };
   }
 
-  /**
-   * One task per worker thread, so a query uses every core. Verification deals the candidates round-robin
-   * (their costs vary with their matches); votes cost alike, and go in contiguous parts.
-   */
-  private async verify(
-    pool: PipelinePool,
-    questioned: KeypointSet,
-    candidates: readonly VerifyCandidate[],
-    verifyOptions: Partial<VerifyOptions>,
-    signal: AbortSignal | undefined,
-    roundRobin: boolean,
-  ): Promise<VerifyVerdict[]> {
+  /** One task per worker thread, so a query uses every core; candidates are dealt round-robin (their costs vary with their matches). */
+  private async verify(pool: PipelinePool, questioned: KeypointSet, candidates: readonly VerifyCandidate[], signal: AbortSignal | undefined): Promise<VerifyVerdict[]> {
     if (candidates.length === 0) return [];
     const tasks = Math.max(1, Math.min(pool.stats().threads, candidates.length));
-    const size = Math.ceil(candidates.length / tasks);
-    const parts = Array.from({ length: tasks }, (_, t) => (roundRobin ? candidates.filter((_c, i) => i % tasks === t) : candidates.slice(t * size, (t + 1) * size)));
+    const parts = Array.from({ length: tasks }, (_, t) => candidates.filter((_c, i) => i % tasks === t));
     try {
-      return (await Promise.all(parts.map((p) => pool.identifyVerify(questioned, p, verifyOptions, { signal })))).flat();
+      return (await Promise.all(parts.map((p) => pool.identifyVerify(questioned, p, {}, { signal })))).flat();
     } catch (err) {
       throw pipelineFailure(err, 'identification');
     }
   }
 
-  /** Reads the vote keypoints of images not seen before (a few objects at a time); forgets those of images no longer indexed. */
-  private async loadVoteKeypoints(keys: readonly string[]): Promise<void> {
-    const missing = [...new Set(keys.filter((key) => !this.voteKeypoints.has(key)))];
+  /** Votes per key (0 for an image without vote keypoints), one task per worker thread: votes cost alike, and go in contiguous parts. */
+  private async vote(pool: PipelinePool, questioned: KeypointSet, keys: readonly string[], signal: AbortSignal | undefined): Promise<Int32Array> {
+    const tasks = Math.max(1, Math.min(pool.stats().threads, keys.length));
+    const size = Math.ceil(keys.length / tasks);
+    const parts = Array.from({ length: tasks }, (_, t) => keys.slice(t * size, (t + 1) * size));
+    let answers: Int32Array[];
+    try {
+      answers = await Promise.all(parts.map((p) => pool.identifyVotes(questioned, this.votes.select(p), {}, { signal })));
+    } catch (err) {
+      throw pipelineFailure(err, 'identification');
+    }
+    const votes = new Int32Array(keys.length);
+    answers.forEach((a, t) => votes.set(a, t * size));
+    return votes;
+  }
+
+  /**
+   * Reads the vote keypoints of images not seen before (a few objects at a time). The whole keypoints of those
+   * in `verifyLater` go to the keypoint cache, so verification does not read them again.
+   */
+  private async loadVoteKeypoints(keys: readonly string[], verifyLater: ReadonlySet<string>): Promise<void> {
+    const missing = [...new Set(keys.filter((key) => !this.votes.has(key)))];
     for (let i = 0; i < missing.length; i += KEYPOINT_READS) {
       await Promise.all(
         missing.slice(i, i + KEYPOINT_READS).map(async (key) => {
-          const k = await this.readKeypoints(key);
-          this.voteKeypoints.set(key, k ? voteKeypointsOf(k) : null);
+          const k = verifyLater.has(key) ? await this.keypoints(key) : await this.readKeypoints(key);
+          // Reading through the cache may have filed them already.
+          if (!this.votes.has(key)) this.votes.set(key, k ? strongestKeypoints(k, VOTE_KEYPOINTS) : null);
         }),
       );
     }
-    const indexed = this.index.imageCount;
-    if (this.voteKeypoints.size > indexed + KEYPOINT_CACHE_ENTRIES) {
-      const live = new Set(this.index.keypointKeys());
-      for (const key of [...this.voteKeypoints.keys()]) if (!live.has(key)) this.voteKeypoints.delete(key);
-    }
+  }
+
+  /** Drops the vote keypoints of images that left the index since the last look. */
+  private pruneVotes(): void {
+    if (this.index.version === this.votesVersion) return;
+    this.votesVersion = this.index.version;
+    if (this.votes.size === 0) return;
+    const live = new Set(this.index.keypointKeys());
+    for (const key of [...this.votes.keys()]) if (!live.has(key)) this.votes.delete(key);
   }
 
   /** A keypoint object, decoded; undefined when it is missing or damaged. */
@@ -315,16 +332,10 @@ export class IdentifyService {
     const k = await this.readKeypoints(key);
     if (!k) return undefined;
     this.keypointCache.set(key, k);
-    if (!this.voteKeypoints.has(key)) this.voteKeypoints.set(key, voteKeypointsOf(k));
+    if (!this.votes.has(key)) this.votes.set(key, strongestKeypoints(k, VOTE_KEYPOINTS));
     while (this.keypointCache.size > KEYPOINT_CACHE_ENTRIES) this.keypointCache.delete(this.keypointCache.keys().next().value!);
     return k;
   }
-}
-
-/** The strongest keypoints that vote, copied to own their memory (a subset would keep the whole object's arrays alive). */
-function voteKeypointsOf(all: KeypointSet): KeypointSet {
-  const k = strongestKeypoints(all, VOTE_KEYPOINTS);
-  return { ...k, xy: new Float32Array(k.xy), descriptors: new Uint8Array(k.descriptors) };
 }
 
 /** Verified first, by inliers; then by descriptor similarity; ids last, so the order is total. */
