@@ -121,6 +121,18 @@ describe('compareImages on PNG/JPEG pairs of the same specimen', () => {
     expect(a.alignedPng.equals(b.alignedPng)).toBe(true);
     const json = (r: typeof a) => JSON.stringify({ ...r, heatmapPng: undefined, alignedPng: undefined });
     expect(json(a)).toBe(json(b));
+    // Comparisons in flight together in one thread (the full-size buffers are reused between calls), one of another size.
+    const other = await rgb(path.join(SPECIMENS, 'passport-td3.jpg'));
+    const [c, , d] = await Promise.all([
+      compareImages(input),
+      compareImages({ reference: other, questioned: other, homography: [1, 0, 3.5, 0, 1, -2, 0, 0, 1], lightSource: 'white' }),
+      compareImages(input),
+    ]);
+    for (const r of [c, d]) {
+      expect(r.heatmapPng.equals(a.heatmapPng)).toBe(true);
+      expect(r.alignedPng.equals(a.alignedPng)).toBe(true);
+      expect(json(r)).toBe(json(a));
+    }
     expect(a.parameters.threshold).toBe(0.45);
     expect(a.parameters.profile.id).toBe('white');
     expect(a.versions.opencvJs).toBe('4.12.0-release.1');

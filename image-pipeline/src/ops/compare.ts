@@ -15,9 +15,9 @@ import { isHomography, normalizeHomography, type Homography } from './geometry';
 import { differenceScore, type DifferenceLevel } from './difference';
 import { LIGHT_PROFILES, lightProfileFor, normaliseToReference, type LightProfile, type LightProfileId, type NormaliseStats } from './normalise';
 import { mrzFindings, type ComparisonFinding, type MrzInspection } from './mrz-findings';
-import { dilateMask, erodeMask, makePlane, u8ToMat, type Plane } from './planes';
+import { dilateMask, erodeMask, makePlane, ReusableBytes, u8ToMat, type Plane } from './planes';
 import { extractRegions, rasterisePolygons, type DifferenceRegion, type WorkingFrame } from './regions';
-import { checkPixelImage, validityMask, warpToReference, type PixelImage } from './warp';
+import { checkPixelImage, validityMask, warpToReference, type PixelImage, type WarpResult } from './warp';
 import { zoneShowsIn, zoneVerdicts, type ComparisonZone, type ZoneVerdict } from './zone-verdicts';
 
 /** Bumped whenever a change to this stage can change its output for the same inputs. */
@@ -367,8 +367,18 @@ function rawInput(data: Uint8Array, width: number, height: number, channels: 1 |
   return sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), { raw: { width, height, channels } });
 }
 
+/*
+ * Full-size buffers of one comparison, reused by the next in this thread
+ * (see ReusableBytes): the warped questioned image, its validity and the
+ * heatmap's pixels. None outlives compareImages: the PNGs are encoded from
+ * them before it returns.
+ */
+const WARPED_PIXELS = new ReusableBytes();
+const WARPED_VALIDITY = new ReusableBytes();
+const HEATMAP_PIXELS = new ReusableBytes();
+
 /** The heatmap's pixels before outlines; a plain function, not part of the async renderer (see splitPlanes). */
-function blendHeatmap(base: Uint8Array, c: number, score: Plane, valid: Uint8Array, outW: number, outH: number): Uint8Array {
+function blendHeatmap(rgb: Uint8Array, base: Uint8Array, c: number, score: Plane, valid: Uint8Array, outW: number, outH: number): void {
   // Output pixel centres on the working grid: bilinear weights for the score, nearest cell for validity.
   const sw = score.width;
   const sh = score.height;
@@ -401,7 +411,7 @@ function blendHeatmap(base: Uint8Array, c: number, score: Plane, valid: Uint8Arr
       if (S[o]! > 0.2 || S[o + colStep]! > 0.2 || S[o + rowStep]! > 0.2 || S[o + rowStep + colStep]! > 0.2) hot[o] = 1;
     }
   }
-  const rgb = new Uint8Array(outW * outH * 3);
+  // Every pixel is written: a reused buffer needs no clearing.
   for (let y = 0, i = 0, k = 0; y < outH; y++) {
     const r0 = ay.i0[y]! * sw;
     const r1 = r0 + rowStep;
@@ -437,7 +447,6 @@ function blendHeatmap(base: Uint8Array, c: number, score: Plane, valid: Uint8Arr
       rgb[k + 2] = Math.round(g + alpha * (col[2] - g));
     }
   }
-  return rgb;
 }
 
 /**
@@ -459,11 +468,31 @@ async function renderHeatmap(
     outW === reference.width && outH === reference.height
       ? reference.data
       : await rawInput(reference.data, reference.width, reference.height, c).resize(outW, outH, { fit: 'fill', kernel: 'lanczos3' }).raw().toBuffer();
-  const rgb = blendHeatmap(base, c, score, valid, outW, outH);
+  const rgb = HEATMAP_PIXELS.take(outW * outH * 3);
+  try {
+    return await drawHeatmap(rgb, base, c, score, valid, outW, outH, reference.width, outlines, compression);
+  } finally {
+    HEATMAP_PIXELS.giveBack(rgb);
+  }
+}
+
+async function drawHeatmap(
+  rgb: Uint8Array,
+  base: Uint8Array,
+  c: number,
+  score: Plane,
+  valid: Uint8Array,
+  outW: number,
+  outH: number,
+  referenceWidth: number,
+  outlines: readonly Outline[],
+  compression: number,
+): Promise<Buffer> {
+  blendHeatmap(rgb, base, c, score, valid, outW, outH);
   if (outlines.length > 0) {
     // Outlines drawn by OpenCV on the blended pixels: cheaper than rasterising an SVG the size of the page and compositing it.
     const cv = await loadOpenCv();
-    const scale = outW / reference.width;
+    const scale = outW / referenceWidth;
     await withMats((track) => {
       const m = track(u8ToMat(cv, rgb, outW, outH, 3));
       for (const o of outlines) {
@@ -495,14 +524,34 @@ export async function compareImages(input: CompareInput): Promise<CompareResult>
   if (!isHomography(input.homography)) throw new TypeError('homography must be 9 finite numbers (row-major 3×3)');
   const profileId: LightProfileId | undefined = lightProfileFor(lightSource);
   if (!profileId) throw new RangeError(`unknown light source: ${lightSource}`);
-  const profile = LIGHT_PROFILES[profileId];
   const params = resolveParams(input.params);
   const homography = normalizeHomography(input.homography);
   const zones = input.zones ?? [];
 
   const W = reference.width;
   const H = reference.height;
-  const warped = await warpToReference(questioned, homography, W, H);
+  const lent = { image: WARPED_PIXELS.take(W * H * questioned.channels), valid: WARPED_VALIDITY.take(W * H) };
+  try {
+    return await compareWarped(input, params, profileId, homography, zones, await warpToReference(questioned, homography, W, H, lent));
+  } finally {
+    WARPED_PIXELS.giveBack(lent.image);
+    WARPED_VALIDITY.giveBack(lent.valid);
+  }
+}
+
+/** compareImages once the questioned image is in the reference frame. */
+async function compareWarped(
+  input: CompareInput,
+  params: CompareParams,
+  profileId: LightProfileId,
+  homography: number[],
+  zones: readonly ComparisonZone[],
+  warped: WarpResult,
+): Promise<CompareResult> {
+  const { reference, questioned, lightSource } = input;
+  const profile = LIGHT_PROFILES[profileId];
+  const W = reference.width;
+  const H = reference.height;
   const mrz = (input.readMrz ?? true) ? await mrzFindings(warped.image, warped.valid, zones, lightSource) : { findings: [], inspections: [] };
 
   const s = Math.min(1, params.workingLongEdge / Math.max(W, H));

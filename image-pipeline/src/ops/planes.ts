@@ -168,6 +168,31 @@ function gaussianBlurSmall(p: Plane, k: Float32Array): Plane {
   return makePlane(w, h, out);
 }
 
+/**
+ * A large byte buffer kept from one call to the next in this thread (each
+ * worker has its own module state): a fresh multi-megabyte array costs a
+ * page fault for every 4 KiB on first touch, and the garbage collector's
+ * attention, more than many of the passes that fill it. `take` lends it with
+ * its old bytes in place, or a fresh zeroed array while it is lent (a second
+ * call in flight in the same thread); `give back` the view taken when done
+ * with it. Only for buffers that do not outlive the call that took them.
+ */
+export class ReusableBytes {
+  private buffer = new Uint8Array(0);
+  private lent = false;
+
+  take(length: number): Uint8Array {
+    if (this.lent) return new Uint8Array(length);
+    this.lent = true;
+    if (this.buffer.length < length) this.buffer = new Uint8Array(length);
+    return this.buffer.subarray(0, length);
+  }
+
+  giveBack(view: Uint8Array): void {
+    if (view.buffer === this.buffer.buffer) this.lent = false;
+  }
+}
+
 export type Interpolation = 'area' | 'linear' | 'cubic';
 
 export function resizePlane(p: Plane, width: number, height: number, interpolation: Interpolation): Promise<Plane> {

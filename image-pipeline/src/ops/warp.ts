@@ -69,8 +69,10 @@ function validityWithCount(
   qWidth: number,
   qHeight: number,
   grid: { width: number; height: number },
+  into?: Uint8Array,
 ): { mask: Uint8Array; count: number } {
-  const out = new Uint8Array(grid.width * grid.height);
+  if (into && into.length !== grid.width * grid.height) throw new RangeError(`validity mask has ${into.length} bytes, expected ${grid.width * grid.height}`);
+  const out = into ? into.fill(0) : new Uint8Array(grid.width * grid.height);
   const side = Math.sign(homographyDenominator(h, (refWidth - 1) / 2, (refHeight - 1) / 2)) || 1;
   const [a, b, c, d, e, f, g, i, j] = h as [number, number, number, number, number, number, number, number, number];
   const xMax = qWidth - 1;
@@ -127,10 +129,12 @@ const TAB = 32;
  * edge. It spares the copies of the image into the WebAssembly heap and
  * back, and runs faster than the WebAssembly build's scalar loops.
  */
-export function warpBilinear(src: PixelImage, h: readonly number[], width: number, height: number): Uint8Array {
+export function warpBilinear(src: PixelImage, h: readonly number[], width: number, height: number, into?: Uint8Array): Uint8Array {
   const { width: sw, height: sh, channels: cn, data: S } = src;
   const [m0, m1, m2, m3, m4, m5, m6, m7, m8] = h as [number, number, number, number, number, number, number, number, number];
-  const out = new Uint8Array(width * height * cn);
+  if (into && into.length !== width * height * cn) throw new RangeError(`warp output has ${into.length} bytes, expected ${width * height * cn}`);
+  // Every byte is written: a reused buffer needs no clearing.
+  const out = into ?? new Uint8Array(width * height * cn);
   const bandRows = Math.min(16, height);
   const blockCols = Math.min(Math.floor(1024 / bandRows), width);
   const lastX = sw - 1;
@@ -195,16 +199,26 @@ export function warpBilinear(src: PixelImage, h: readonly number[], width: numbe
   return out;
 }
 
-/** Resamples `questioned` onto the reference grid of refWidth × refHeight through H (reference → questioned). */
-export async function warpToReference(questioned: PixelImage, homography: Homography, refWidth: number, refHeight: number): Promise<WarpResult> {
+/**
+ * Resamples `questioned` onto the reference grid of refWidth × refHeight
+ * through H (reference → questioned). `into` may lend the buffers of the
+ * image (refWidth × refHeight × channels bytes) and of the mask.
+ */
+export async function warpToReference(
+  questioned: PixelImage,
+  homography: Homography,
+  refWidth: number,
+  refHeight: number,
+  into: { image?: Uint8Array; valid?: Uint8Array } = {},
+): Promise<WarpResult> {
   checkPixelImage('questioned', questioned);
   if (!isHomography(homography)) throw new TypeError('homography must be 9 finite numbers (row-major 3×3)');
   const h = normalizeHomography(homography);
   const [cx, cy] = applyHomography(h, (refWidth - 1) / 2, (refHeight - 1) / 2);
   if (!Number.isFinite(cx) || !Number.isFinite(cy)) throw new RangeError('homography sends the reference centre to infinity');
   // Replicated borders keep the bilinear weights of edge pixels from mixing in black; those pixels are masked anyway.
-  const data = warpBilinear(questioned, h, refWidth, refHeight);
-  const { mask: valid, count } = validityWithCount(h, refWidth, refHeight, questioned.width, questioned.height, { width: refWidth, height: refHeight });
+  const data = warpBilinear(questioned, h, refWidth, refHeight, into.image);
+  const { mask: valid, count } = validityWithCount(h, refWidth, refHeight, questioned.width, questioned.height, { width: refWidth, height: refHeight }, into.valid);
   return {
     image: { data, width: refWidth, height: refHeight, channels: questioned.channels },
     valid,
