@@ -124,13 +124,6 @@ export class IdentifyIndex {
     return this.changes;
   }
 
-  /** Indexed images, over every specimen. */
-  get imageCount(): number {
-    let n = 0;
-    for (const s of this.specimens.values()) n += s.images.length;
-    return n;
-  }
-
   /** The keypoint object key of every indexed image. */
   *keypointKeys(): Generator<string> {
     for (const s of this.specimens.values()) for (const image of s.images) yield image.keypoints;
