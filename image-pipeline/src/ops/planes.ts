@@ -331,13 +331,19 @@ export function shrinkMask(mask: Uint8Array, width: number, height: number, outW
  * counts as unset: the same masks as cv.dilate / cv.erode with a (2r+1)²
  * MORPH_RECT and a constant 0 border.
  */
-function squareMorphology(mask: Uint8Array, width: number, height: number, radius: number, dilate: boolean): Uint8Array {
+function squareMorphology(mask: Uint8Array, width: number, height: number, radius: number, dilate: boolean, into?: Uint8Array): Uint8Array {
   const r = radius;
   const n = width * height;
   // Rows padded to whole words for the column pass.
   const stride = (width + 3) & ~3;
   const wordsPerRow = stride >> 2;
-  const across = new Uint8Array(stride * height);
+  const k = 2 * r + 1;
+  const padded = height + 2 * r;
+  const rowWords = height * wordsPerRow;
+  const bandWords = padded * wordsPerRow;
+  const words = morphologyScratch(2 * rowWords + 2 * bandWords);
+  const src = words.subarray(0, rowWords);
+  const across = new Uint8Array(src.buffer, src.byteOffset, rowWords * 4).fill(0);
   const aligned = (mask.byteOffset & 3) === 0;
   const maskWords = aligned ? new Uint32Array(mask.buffer, mask.byteOffset, n >> 2) : null;
   let i = 0;
@@ -345,15 +351,15 @@ function squareMorphology(mask: Uint8Array, width: number, height: number, radiu
   let rowStart = 0;
   while (i < n) {
     if (maskWords && (i & 3) === 0) {
-      let k = i >> 2;
-      while (k < maskWords.length && maskWords[k] === 0) k++;
-      i = Math.max(i, k << 2);
+      let w = i >> 2;
+      while (w < maskWords.length && maskWords[w] === 0) w++;
+      i = Math.max(i, w << 2);
     }
     while (i < n && !mask[i]) i++;
     if (i >= n) break;
     const start = i;
     while (i < n && mask[i]) {
-      if (maskWords && (i & 3) === 0 && (i >> 2) < maskWords.length && maskWords[i >> 2] === 0xffffffff) i += 4;
+      if (maskWords && (i & 3) === 0 && i >> 2 < maskWords.length && maskWords[i >> 2] === 0xffffffff) i += 4;
       else i++;
     }
     // The run [start, i) of the flat mask, cut at row ends.
@@ -373,22 +379,23 @@ function squareMorphology(mask: Uint8Array, width: number, height: number, radiu
     }
   }
   // Columns: windows of k rows over the rows padded by r unset rows at either end.
-  const k = 2 * r + 1;
-  const padded = height + 2 * r;
-  const src = new Uint32Array(across.buffer);
-  const prefix = new Uint32Array(padded * wordsPerRow);
-  const suffix = new Uint32Array(padded * wordsPerRow);
+  const prefix = words.subarray(rowWords, rowWords + bandWords);
+  const suffix = words.subarray(rowWords + bandWords, rowWords + 2 * bandWords);
+  const outWords = words.subarray(rowWords + 2 * bandWords, 2 * rowWords + 2 * bandWords);
   for (let p = 0; p < padded; p++) {
     const y = p - r;
     const at = p * wordsPerRow;
     const from = y * wordsPerRow;
     const inside = y >= 0 && y < height;
     if (p % k === 0) {
-      if (inside) for (let c = 0; c < wordsPerRow; c++) prefix[at + c] = src[from + c]!;
+      if (inside) prefix.set(src.subarray(from, from + wordsPerRow), at);
+      else prefix.fill(0, at, at + wordsPerRow);
     } else if (inside) {
       for (let c = 0; c < wordsPerRow; c++) prefix[at + c] = dilate ? prefix[at - wordsPerRow + c]! | src[from + c]! : prefix[at - wordsPerRow + c]! & src[from + c]!;
     } else if (dilate) {
       prefix.copyWithin(at, at - wordsPerRow, at);
+    } else {
+      prefix.fill(0, at, at + wordsPerRow);
     }
   }
   for (let p = padded - 1; p >= 0; p--) {
@@ -397,14 +404,16 @@ function squareMorphology(mask: Uint8Array, width: number, height: number, radiu
     const from = y * wordsPerRow;
     const inside = y >= 0 && y < height;
     if (p % k === k - 1 || p === padded - 1) {
-      if (inside) for (let c = 0; c < wordsPerRow; c++) suffix[at + c] = src[from + c]!;
+      if (inside) suffix.set(src.subarray(from, from + wordsPerRow), at);
+      else suffix.fill(0, at, at + wordsPerRow);
     } else if (inside) {
       for (let c = 0; c < wordsPerRow; c++) suffix[at + c] = dilate ? suffix[at + wordsPerRow + c]! | src[from + c]! : suffix[at + wordsPerRow + c]! & src[from + c]!;
     } else if (dilate) {
       suffix.copyWithin(at, at + wordsPerRow, at + 2 * wordsPerRow);
+    } else {
+      suffix.fill(0, at, at + wordsPerRow);
     }
   }
-  const outWords = new Uint32Array(height * wordsPerRow);
   for (let y = 0; y < height; y++) {
     // Window rows y − r … y + r are padded rows y … y + k − 1.
     const s = y * wordsPerRow;
@@ -413,12 +422,27 @@ function squareMorphology(mask: Uint8Array, width: number, height: number, radiu
     if (dilate) for (let c = 0; c < wordsPerRow; c++) outWords[at + c] = suffix[s + c]! | prefix[e + c]!;
     else for (let c = 0; c < wordsPerRow; c++) outWords[at + c] = suffix[s + c]! & prefix[e + c]!;
   }
-  const outBytes = new Uint8Array(outWords.buffer);
-  if (stride === width) return outBytes;
-  const out = new Uint8Array(n);
-  for (let y = 0; y < height; y++) out.set(outBytes.subarray(y * stride, y * stride + width), y * width);
+  const outBytes = new Uint8Array(outWords.buffer, outWords.byteOffset, rowWords * 4);
+  const out = into ?? new Uint8Array(n);
+  if (stride === width) out.set(outBytes.subarray(0, n));
+  else for (let y = 0; y < height; y++) out.set(outBytes.subarray(y * stride, y * stride + width), y * width);
   return out;
 }
+
+let morphologyWords = new Uint32Array(0);
+
+/**
+ * The working words of squareMorphology, kept between calls (it is
+ * synchronous, and each thread has its own module state): fresh arrays
+ * would fault in every page, which costs more than the passes themselves.
+ * Every word is written before it is read.
+ */
+function morphologyScratch(length: number): Uint32Array {
+  if (morphologyWords.length < length) morphologyWords = new Uint32Array(length);
+  return morphologyWords.subarray(0, length);
+}
+
+let closingBytes = new Uint8Array(0);
 
 /** Binary dilation of a 0/255 mask by a (2r+1)² square (a copy for r ≤ 0). */
 export function dilateMask(mask: Uint8Array, width: number, height: number, radius: number): Uint8Array {
@@ -434,5 +458,10 @@ export function erodeMask(mask: Uint8Array, width: number, height: number, radiu
 
 /** Binary closing (dilation, then erosion with the outside unset) of a 0/255 mask by a (2r+1)² square. */
 export function closeMask(mask: Uint8Array, width: number, height: number, radius: number): Uint8Array {
-  return erodeMask(dilateMask(mask, width, height, radius), width, height, radius);
+  if (radius <= 0) return erodeMask(mask, width, height, radius);
+  if (mask.length !== width * height) throw new RangeError(`mask has ${mask.length} values, expected ${width * height}`);
+  // The dilated mask only feeds the erosion: it is kept between calls, like the working words.
+  if (closingBytes.length < mask.length) closingBytes = new Uint8Array(mask.length);
+  const dilated = squareMorphology(mask, width, height, radius, true, closingBytes.subarray(0, mask.length));
+  return squareMorphology(dilated, width, height, radius, false);
 }

@@ -6,7 +6,7 @@
  * back to reference pixels.
  */
 import { loadOpenCv, withMats } from '../cv/opencv';
-import { closeMask, u8ToMat, type Plane } from './planes';
+import { closeMask, ReusableBytes, u8ToMat, type Plane } from './planes';
 
 export interface RegionBox {
   x: number;
@@ -57,15 +57,18 @@ function find(parent: Int32Array, i: number): number {
 }
 
 /** Pixels of the mask scoring at or above the threshold (255), and the mask's area; a plain function: a loop in an async function body cannot be optimised while it runs. */
-function flagScores(score: Float32Array, mask: Uint8Array, threshold: number): { flagged: Uint8Array; maskCount: number } {
-  const flagged = new Uint8Array(score.length);
+function flagScores(flagged: Uint8Array, score: Float32Array, mask: Uint8Array, threshold: number): number {
   let maskCount = 0;
   for (let i = 0; i < flagged.length; i++) {
-    if (mask[i]) maskCount++;
-    if (mask[i] && score[i]! >= threshold) flagged[i] = 255;
+    const on = mask[i] !== 0;
+    if (on) maskCount++;
+    flagged[i] = on && score[i]! >= threshold ? 255 : 0;
   }
-  return { flagged, maskCount };
+  return maskCount;
 }
+
+/** The flagged pixels of extractRegions, reused from one call to the next (see ReusableBytes). */
+const FLAGGED = new ReusableBytes();
 
 /**
  * Regions of `score` ≥ threshold within `mask` (0/255). `comparedArea` (working
@@ -75,7 +78,24 @@ function flagScores(score: Float32Array, mask: Uint8Array, threshold: number): {
 export async function extractRegions(score: Plane, mask: Uint8Array, frame: WorkingFrame, params: RegionParams, comparedArea?: number): Promise<DifferenceRegion[]> {
   const { width: w, height: h } = score;
   const cv = await loadOpenCv();
-  const { flagged, maskCount } = flagScores(score.data, mask, params.threshold);
+  const flagged = FLAGGED.take(w * h);
+  try {
+    return await regionsOfFlagged(cv, score, flagged, flagScores(flagged, score.data, mask, params.threshold), frame, params, comparedArea);
+  } finally {
+    FLAGGED.giveBack(flagged);
+  }
+}
+
+function regionsOfFlagged(
+  cv: Awaited<ReturnType<typeof loadOpenCv>>,
+  score: Plane,
+  flagged: Uint8Array,
+  maskCount: number,
+  frame: WorkingFrame,
+  params: RegionParams,
+  comparedArea: number | undefined,
+): Promise<DifferenceRegion[]> {
+  const { width: w, height: h } = score;
   const merge = Math.max(3, Math.round(params.mergeDistance * Math.max(w, h)));
   const minArea = Math.max(4, params.minAreaFraction * (comparedArea ?? maskCount));
 
