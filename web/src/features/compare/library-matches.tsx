@@ -79,14 +79,14 @@ export function LibraryMatches({ job }: { job: ApiComparison }) {
                 <Link to={`/specimens/${encodeURIComponent(c.specimenId)}`}>
                   {c.title}
                 </Link>{' '}
-                <StatusBadge status={c.status} /> — {matchText(c)}
+                <StatusBadge status={c.status} /> — {matchText(c)} {canCompare && <CompareWith job={job} candidate={c} />}
               </li>
             ))}
           </ul>
-          <p className="register-banner__notes">It may be that same document, or come from the same source. Compare it with the fraud sample below, and look for the defects recorded for it.</p>
+          <p className="register-banner__notes">It may be that same document, or come from the same source: compare it with the fraud sample, and look for the defects recorded for it.</p>
         </div>
       )}
-      <details className="library-matches" open={frauds.length > 0}>
+      <details className="library-matches">
         <summary>
           {auto && chosen
             ? `Reference chosen automatically: the closest genuine match among ${identification.searched} library images — ${matchText(chosen)}`
