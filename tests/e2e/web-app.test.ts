@@ -244,7 +244,7 @@ test('search → specimen → light switch keeps the view → upload questioned 
   expect(flaggedPerLight['uv-365']).toBeGreaterThan(0);
 });
 
-test('the altered date of birth: the comparison lists the failing MRZ check digits in words and boxes them in every viewer', async () => {
+test('the altered date of birth: the comparison names the known forgery it matches, lists the failing MRZ check digits in words and boxes them in every viewer', async () => {
   // The forgery's white image against the genuine reference, named by its stored hash (no upload: the upload flow is covered above).
   const white = altered.captures[0]!.images.find((i) => i.lightSource === 'white')!;
   const { id } = await apiJson<{ id: string }>('/api/comparisons', {
@@ -255,6 +255,11 @@ test('the altered date of birth: the comparison lists the failing MRZ check digi
   await page.locator('.compare, .state--error').first().waitFor({ timeout: JOB_WAIT_MS });
   const failure = page.locator('.state--error');
   if (await failure.count()) throw new Error(`the comparison did not finish: ${await failure.textContent()}`);
+
+  // The questioned image is the catalogued forgery's own: identification names that known fraud as the closer match.
+  const fraudMatch = page.getByRole('alert', { name: 'Known fraud match' });
+  await fraudMatch.waitFor();
+  expect(await fraudMatch.getByRole('link').allTextContents()).toEqual([altered.title]);
 
   const checks = page.getByRole('region', { name: /^Document checks/ });
   await checks.waitFor();
