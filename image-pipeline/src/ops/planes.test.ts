@@ -65,6 +65,20 @@ describe('square-kernel mask morphology', () => {
     });
   }
 
+  it.each([1, 4, 13])('matches OpenCV on empty and sparse masks (a few rows set), radius %i', async (radius) => {
+    const [width, height] = [150, 120];
+    const sparse = new Uint8Array(width * height);
+    for (let y = 50; y < 62; y++) sparse.fill(255, y * width + 30, y * width + 70);
+    sparse[55 * width + 100] = 255;
+    sparse[3 * width + 5] = 255;
+    for (const mask of [new Uint8Array(width * height), sparse]) {
+      for (const op of ['dilate', 'erode', 'close'] as const) {
+        const expected = await withOpenCv(op, mask, width, height, radius);
+        expect(Buffer.from(ours[op](mask, width, height, radius)).equals(Buffer.from(expected))).toBe(true);
+      }
+    }
+  });
+
   it('erodes from the image border (the outside counts as unset) and leaves the input untouched', () => {
     const full = new Uint8Array(10 * 6).fill(255);
     const eroded = erodeMask(full, 10, 6, 2);

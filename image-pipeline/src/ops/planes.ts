@@ -349,6 +349,8 @@ function squareMorphology(mask: Uint8Array, width: number, height: number, radiu
   let i = 0;
   let row = 0;
   let rowStart = 0;
+  let firstRow = height;
+  let lastRow = -1;
   while (i < n) {
     if (maskWords && (i & 3) === 0) {
       let w = i >> 2;
@@ -375,14 +377,25 @@ function squareMorphology(mask: Uint8Array, width: number, height: number, radiu
       const base = row * stride;
       if (dilate) across.fill(255, base + Math.max(0, x0 - r), base + Math.min(width, x1 + r));
       else if (x1 - x0 > 2 * r) across.fill(255, base + x0 + r, base + x1 - r);
+      if (row < firstRow) firstRow = row;
+      lastRow = row;
       a = b;
     }
   }
-  // Columns: windows of k rows over the rows padded by r unset rows at either end.
+  const out = into ? into.fill(0) : new Uint8Array(n);
+  // Only rows within r of a set row can be set (dilation), or rows r inside the set ones (erosion): a sparse
+  // mask, the usual case (flagged pixels), costs its band of rows only.
+  const top = dilate ? Math.max(0, firstRow - r) : firstRow + r;
+  const bottom = dilate ? Math.min(height - 1, lastRow + r) : lastRow - r;
+  if (top > bottom) return out;
+  // Columns: windows of k rows over the rows padded by r unset rows at either end; output row y reads
+  // padded rows y … y + 2r, and prefix and suffix combinations restart at every k-th padded row.
+  const pFrom = top - (top % k);
+  const pTo = Math.min(padded - 1, bottom + 2 * r + (k - 1 - ((bottom + 2 * r) % k)));
   const prefix = words.subarray(rowWords, rowWords + bandWords);
   const suffix = words.subarray(rowWords + bandWords, rowWords + 2 * bandWords);
   const outWords = words.subarray(rowWords + 2 * bandWords, 2 * rowWords + 2 * bandWords);
-  for (let p = 0; p < padded; p++) {
+  for (let p = pFrom; p <= pTo; p++) {
     const y = p - r;
     const at = p * wordsPerRow;
     const from = y * wordsPerRow;
@@ -391,30 +404,34 @@ function squareMorphology(mask: Uint8Array, width: number, height: number, radiu
       if (inside) prefix.set(src.subarray(from, from + wordsPerRow), at);
       else prefix.fill(0, at, at + wordsPerRow);
     } else if (inside) {
-      for (let c = 0; c < wordsPerRow; c++) prefix[at + c] = dilate ? prefix[at - wordsPerRow + c]! | src[from + c]! : prefix[at - wordsPerRow + c]! & src[from + c]!;
+      const prev = at - wordsPerRow;
+      if (dilate) for (let c = 0; c < wordsPerRow; c++) prefix[at + c] = prefix[prev + c]! | src[from + c]!;
+      else for (let c = 0; c < wordsPerRow; c++) prefix[at + c] = prefix[prev + c]! & src[from + c]!;
     } else if (dilate) {
       prefix.copyWithin(at, at - wordsPerRow, at);
     } else {
       prefix.fill(0, at, at + wordsPerRow);
     }
   }
-  for (let p = padded - 1; p >= 0; p--) {
+  for (let p = pTo; p >= pFrom; p--) {
     const y = p - r;
     const at = p * wordsPerRow;
     const from = y * wordsPerRow;
     const inside = y >= 0 && y < height;
-    if (p % k === k - 1 || p === padded - 1) {
+    if (p % k === k - 1 || p === pTo) {
       if (inside) suffix.set(src.subarray(from, from + wordsPerRow), at);
       else suffix.fill(0, at, at + wordsPerRow);
     } else if (inside) {
-      for (let c = 0; c < wordsPerRow; c++) suffix[at + c] = dilate ? suffix[at + wordsPerRow + c]! | src[from + c]! : suffix[at + wordsPerRow + c]! & src[from + c]!;
+      const next = at + wordsPerRow;
+      if (dilate) for (let c = 0; c < wordsPerRow; c++) suffix[at + c] = suffix[next + c]! | src[from + c]!;
+      else for (let c = 0; c < wordsPerRow; c++) suffix[at + c] = suffix[next + c]! & src[from + c]!;
     } else if (dilate) {
       suffix.copyWithin(at, at + wordsPerRow, at + 2 * wordsPerRow);
     } else {
       suffix.fill(0, at, at + wordsPerRow);
     }
   }
-  for (let y = 0; y < height; y++) {
+  for (let y = top; y <= bottom; y++) {
     // Window rows y − r … y + r are padded rows y … y + k − 1.
     const s = y * wordsPerRow;
     const e = (y + k - 1) * wordsPerRow;
@@ -423,9 +440,7 @@ function squareMorphology(mask: Uint8Array, width: number, height: number, radiu
     else for (let c = 0; c < wordsPerRow; c++) outWords[at + c] = suffix[s + c]! & prefix[e + c]!;
   }
   const outBytes = new Uint8Array(outWords.buffer, outWords.byteOffset, rowWords * 4);
-  const out = into ?? new Uint8Array(n);
-  if (stride === width) out.set(outBytes.subarray(0, n));
-  else for (let y = 0; y < height; y++) out.set(outBytes.subarray(y * stride, y * stride + width), y * width);
+  for (let y = top; y <= bottom; y++) out.set(outBytes.subarray(y * stride, y * stride + width), y * width);
   return out;
 }
 

@@ -119,13 +119,15 @@ function regionsOfFlagged(
     const half = merge / 2;
     let changed = true;
     const groupBox = boxes.map((b) => [...b] as [number, number, number, number]);
+    const alive: number[] = [];
+    for (let l = 1; l < n; l++) if (live(l)) alive.push(l);
     while (changed) {
       changed = false;
-      for (let a = 1; a < n; a++) {
-        if (!live(a)) continue;
+      for (let ia = 0; ia < alive.length; ia++) {
+        const a = alive[ia]!;
         const ra = find(parent, a);
-        for (let b = a + 1; b < n; b++) {
-          if (!live(b)) continue;
+        for (let ib = ia + 1; ib < alive.length; ib++) {
+          const b = alive[ib]!;
           const rb = find(parent, b);
           if (ra === rb) continue;
           const A = groupBox[ra]!;
