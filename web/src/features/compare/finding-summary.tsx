@@ -1,8 +1,9 @@
-import type { Comparison as ApiComparison } from '@exemplar/specimens-schema';
+import { closerKnownFrauds, type Comparison as ApiComparison } from '@exemplar/specimens-schema';
 import { Link } from 'react-router-dom';
 import { useApi } from '../../shared/api/api-context';
 import { useResource } from '../../shared/api/use-resource';
 import { useCan } from '../../shared/auth/session';
+import { StatusBadge } from '../../shared/ui/status-badge';
 import { lightLabel } from '../../shared/vocabulary';
 import { getComparison } from './api';
 import { describeFindings } from './findings';
@@ -49,7 +50,25 @@ export function LinkedComparison({ id }: { id: string }) {
     <li>
       <Link to={`/comparisons/${id}`}>Comparison {id}</Link>
       {loaded && loaded.status !== 'done' && <span className="muted"> ({loaded.status})</span>}
+      {loaded && <KnownFraudSummary comparison={loaded} />}
       {loaded && <FindingSummary comparison={loaded} />}
     </li>
+  );
+}
+
+/** The known frauds the comparison's questioned image matched more closely than any genuine reference (see LibraryMatches). */
+function KnownFraudSummary({ comparison }: { comparison: ApiComparison }) {
+  const frauds = comparison.identification ? closerKnownFrauds(comparison.identification) : [];
+  if (frauds.length === 0) return null;
+  return (
+    <p className="finding-summary finding-summary--fraud" aria-label={`Known fraud match of comparison ${comparison.id}`}>
+      <strong>⚠ Closer to a known fraud in the library than to any genuine reference:</strong>{' '}
+      {frauds.map((c, i) => (
+        <span key={`${c.specimenId}/${c.captureId}`}>
+          {i > 0 && '; '}
+          <Link to={`/specimens/${encodeURIComponent(c.specimenId)}`}>{c.title}</Link> <StatusBadge status={c.status} /> ({c.inliers} points agree)
+        </span>
+      ))}
+    </p>
   );
 }

@@ -1,6 +1,6 @@
 /** @jest-environment jsdom */
 import '../../test/dom-setup';
-import type { VerificationRequest } from '@exemplar/specimens-schema';
+import type { IdentificationCandidate, VerificationRequest } from '@exemplar/specimens-schema';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { makeComparisonWithFindings, makeRegisterEntry, makeVerificationRequest } from '../../test/fixtures';
@@ -218,4 +218,32 @@ test('a comparison stored before findings carried their check digits still reads
   expect(summary).toHaveTextContent('Date of birth: check digit read as 5; the digit its data give was not recorded with this comparison.');
   expect(summary.textContent).not.toMatch(/data as read give \d/);
   expect(summary.textContent).not.toContain('MRZ read under');
+});
+
+test('a linked comparison whose questioned image matched a known fraud better than any genuine reference says so', async () => {
+  const r = makeVerificationRequest({ id: 'vr0013', status: 'answered', comparisons: ['cmp0003'] });
+  const candidate = (specimenId: string, title: string, status: 'genuine' | 'counterfeit', inliers: number): IdentificationCandidate => ({
+    specimenId,
+    captureId: `cap${specimenId.slice(4)}`,
+    lightSource: 'white',
+    score: 0.8,
+    inliers,
+    similarity: 0.8,
+    verified: true,
+    title,
+    status,
+    issuingState: 'UTO',
+    page: 'data-page',
+  });
+  const compared = makeComparisonWithFindings({
+    id: 'cmp0003',
+    identification: { method: 'orb-lsh-v2', searched: 9, verified: 2, candidates: [candidate('spec000007', 'Utopia passport — counterfeit of batch 7', 'counterfeit', 250), candidate('spec000001', 'Utopia passport — genuine', 'genuine', 80)] },
+  });
+  const api = createTestApi(on('GET', '/api/verification-requests/vr0013', ok(r)), on('GET', '/api/comparisons/cmp0003', ok(compared)));
+  renderApp(api, '/verification/vr0013');
+  const note = await screen.findByLabelText('Known fraud match of comparison cmp0003');
+  expect(within(note).getByRole('link', { name: 'Utopia passport — counterfeit of batch 7' })).toHaveAttribute('href', '/specimens/spec000007');
+  expect(note).toHaveTextContent('(250 points agree)');
+  // The genuine candidate matched less well: only the counterfeit is named.
+  expect(within(note).getAllByRole('link')).toHaveLength(1);
 });
