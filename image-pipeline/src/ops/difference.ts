@@ -313,15 +313,17 @@ export async function differenceScore(
     // Chroma joins from the second level on: cameras record colour at half resolution (Bayer
     // mosaics, JPEG 4:2:0), so full-resolution chroma holds little but interpolation.
     const lumaOnly = level === 0 && params.levels > 1;
-    const a = (lumaOnly ? [luminanceOf(refIn)] : comparisonChannels(refIn, profile)).map((p) => gaussianBlur(p, params.preBlur));
-    const b = (lumaOnly ? [luminanceOf(qryIn)] : comparisonChannels(qryIn, profile)).map((p) => gaussianBlur(p, params.preBlur));
+    // Channels derived here are blurred in place; a grey input plane is passed through as it is, and must not be.
+    const blurred = (inputs: readonly Plane[], channels: readonly Plane[]) => channels.map((p) => gaussianBlur(p, params.preBlur, inputs.includes(p) ? undefined : p.data));
+    const a = blurred(refIn, lumaOnly ? [luminanceOf(refIn)] : comparisonChannels(refIn, profile));
+    const b = blurred(qryIn, lumaOnly ? [luminanceOf(qryIn)] : comparisonChannels(qryIn, profile));
     const noise = flatNoise(a[0]!, b[0]!, levelStats);
     const diff = new Float32Array(lw * lh);
     const scratch = params.envelopeRadius === 1 ? [] : [0, 1, 2, 3].map(() => new Float32Array(lw * lh));
     // A difference a quarter of the lowest threshold scores at most 0.06: not worth its neighbourhood.
     const skipBelow = 0.25 * Math.min(...profile.thresholds);
     for (let c = 0; c < a.length; c++) envelopeDifference(a[c]!, b[c]!, params.envelopeRadius, diff, scratch, skipBelow);
-    const pooled = gaussianBlur(makePlane(lw, lh, diff), params.poolBlur);
+    const pooled = gaussianBlur(makePlane(lw, lh, diff), params.poolBlur, diff);
     const base = profile.thresholds[Math.min(level, profile.thresholds.length - 1)]!;
     const levelAmp = amp && (amp.width !== lw || amp.height !== lh) ? await resizePlane(amp, lw, lh, 'area') : amp;
     const s = levelScore(pooled.data, levelValid, base, profile.noiseFactor * noise, levelAmp ? levelAmp.data : null);

@@ -579,8 +579,10 @@ export async function matchSharpness(referenceIn: Plane, questionedIn: Plane, va
   const scale = blurRef ? 1 : a;
   const target = blurRef ? sQ : sRef;
   let best = { sigma: 0, err: Math.abs(Math.log((blurRef ? sRef : sQ) / target)) };
+  // Each trial blur is measured and dropped: one buffer serves them all.
+  const trial = new Float32Array(sharper.data.length);
   for (const sigma of BLUR_STEPS) {
-    const s = sharpness(gaussianBlur(sharper, sigma), valid) * scale;
+    const s = sharpness(gaussianBlur(sharper, sigma, trial), valid) * scale;
     const err = Math.abs(Math.log(s / target));
     if (err < best.err) best = { sigma, err };
     if (s <= target) break; // steepness only falls with sigma: the match has been passed

@@ -1,5 +1,5 @@
 import { loadOpenCv, withMats } from '../cv/opencv';
-import { closeMask, dilateMask, erodeMask, u8ToMat } from './planes';
+import { closeMask, dilateMask, erodeMask, gaussianBlur, makePlane, u8ToMat } from './planes';
 
 /** A deterministic 0/255 mask: blobs and specks, so that windows are full, empty and mixed. */
 function randomMask(width: number, height: number, seed: number, density: number): Uint8Array {
@@ -95,5 +95,25 @@ describe('square-kernel mask morphology', () => {
     expect(d).toEqual(m);
     expect(d).not.toBe(m);
     expect(() => erodeMask(m, 9, 8, 1)).toThrow(RangeError);
+  });
+});
+
+describe('gaussianBlur into a given buffer', () => {
+  it.each([
+    [64, 48, 1],
+    [64, 48, 0.8],
+    [5, 40, 2.5], // narrower than the kernel
+  ])('gives the same values in place and into another array as into a fresh one (%i×%i, sigma %f)', (width, height, sigma) => {
+    const data = Float32Array.from({ length: width * height }, (_, i) => ((i * 2654435761) % 1000) / 4);
+    const fresh = gaussianBlur(makePlane(width, height, data), sigma);
+    const other = new Float32Array(width * height);
+    expect(gaussianBlur(makePlane(width, height, data), sigma, other).data).toBe(other);
+    expect(other).toEqual(fresh.data);
+    const own = new Float32Array(data);
+    expect(gaussianBlur(makePlane(width, height, own), sigma, own).data).toBe(own);
+    expect(own).toEqual(fresh.data);
+    // The blur did something, and the input given a separate output is untouched.
+    expect(fresh.data).not.toEqual(data);
+    expect(data[7]).toBe(((7 * 2654435761) % 1000) / 4);
   });
 });
