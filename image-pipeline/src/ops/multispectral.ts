@@ -16,6 +16,7 @@ import { getLightSource } from '@exemplar/specimens-schema';
 import { loadOpenCv, withMats, type Mat } from '../cv/opencv';
 import type { GreyImage } from './align-types';
 import { composeHomographies, invertHomography, isHomography, normalizeHomography, resampleMatrix, type Homography } from './geometry';
+import { nearestFootprint } from './warp';
 
 /**
  * Preference order for the light whose homography the others reuse:
@@ -167,16 +168,14 @@ export async function refineLightHomography(
     const qWork = track(new cv.Mat());
     // Area-like pre-filtering matters little here: gradients are smoothed below.
     cv.warpPerspective(qFull, qWork, m, new cv.Size(ww, wh), cv.INTER_LINEAR | cv.WARP_INVERSE_MAP, cv.BORDER_CONSTANT, new cv.Scalar(0));
-    const ones = track(new cv.Mat(questioned.height, questioned.width, cv.CV_8UC1, new cv.Scalar(255)));
-    const validWork = track(new cv.Mat());
-    cv.warpPerspective(ones, validWork, m, new cv.Size(ww, wh), cv.INTER_NEAREST | cv.WARP_INVERSE_MAP, cv.BORDER_CONSTANT, new cv.Scalar(0));
+    // Where the questioned image has pixels on that grid (as OpenCV's nearest-pixel warp of an all-white image would show).
+    const v = nearestFootprint(toQuestioned, ww, wh, questioned.width, questioned.height);
 
     // Bounding box of the fully valid area, shrunk by the search margin: the template.
     let x0 = ww;
     let y0 = wh;
     let x1 = -1;
     let y1 = -1;
-    const v = validWork.data;
     for (let y = 0; y < wh; y++) {
       for (let x = 0; x < ww; x++) {
         if (v[y * ww + x] === 255) {

@@ -1,7 +1,7 @@
 import { loadOpenCv, withMats } from '../cv/opencv';
 import { invertHomography } from './geometry';
 import { u8ToMat } from './planes';
-import { validityMask, warpBilinear, warpToReference, type PixelImage } from './warp';
+import { nearestFootprint, validityMask, warpBilinear, warpToReference, type PixelImage } from './warp';
 
 /** A deterministic textured grey image: smooth gradients plus a sharp grid, so bilinear errors show. */
 function texture(width: number, height: number): PixelImage {
@@ -129,6 +129,40 @@ describe('warpBilinear', () => {
     expect(differing).toBe(0);
     // Many cases sample outside the questioned image (the replicated border matters).
     expect(outside).toBeGreaterThan(20);
+  });
+});
+
+describe('nearestFootprint', () => {
+  it('marks the pixels where OpenCV’s nearest-pixel warp of an all-white image is white', async () => {
+    const cv = await loadOpenCv();
+    let seed = 5;
+    const rnd = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    let differing = 0;
+    let partial = 0;
+    for (let t = 0; t < 40; t++) {
+      const [sw, sh] = [10 + Math.floor(rnd() * 200), 10 + Math.floor(rnd() * 150)];
+      const [ow, oh] = [5 + Math.floor(rnd() * 220), 3 + Math.floor(rnd() * 160)];
+      const s = 0.3 + rnd() * 2;
+      const h =
+        t === 0
+          ? [2, 0, 0.5, 0, 2, -0.5, 0, 0, 1] // source points on half pixels: rounding ties
+          : [s * (1 + 0.1 * (rnd() - 0.5)), 0.2 * (rnd() - 0.5), (rnd() - 0.5) * 60, 0.2 * (rnd() - 0.5), s * (1 + 0.1 * (rnd() - 0.5)), (rnd() - 0.5) * 60, t % 3 ? (rnd() - 0.5) * 0.004 : 0, t % 3 ? (rnd() - 0.5) * 0.004 : 0, 1];
+      const expected = await withMats((track) => {
+        const ones = track(new cv.Mat(sh, sw, cv.CV_8UC1, new cv.Scalar(255)));
+        const dst = track(new cv.Mat());
+        const m = track(cv.matFromArray(3, 3, cv.CV_64F, h));
+        cv.warpPerspective(ones, dst, m, new cv.Size(ow, oh), cv.INTER_NEAREST | cv.WARP_INVERSE_MAP, cv.BORDER_CONSTANT, new cv.Scalar(0));
+        return new Uint8Array(dst.data);
+      });
+      const got = nearestFootprint(h, ow, oh, sw, sh);
+      if (!Buffer.from(got).equals(Buffer.from(expected))) differing++;
+      if (expected.includes(0) && expected.includes(255)) partial++;
+    }
+    expect(differing).toBe(0);
+    expect(partial).toBeGreaterThan(20);
   });
 });
 

@@ -200,6 +200,46 @@ export function warpBilinear(src: PixelImage, h: readonly number[], width: numbe
 }
 
 /**
+ * Where cv.warpPerspective(INTER_NEAREST | WARP_INVERSE_MAP, BORDER_CONSTANT)
+ * of a source of sw × sh finds a source pixel, to the pixel: 255 there, 0
+ * elsewhere (what warping an all-255 image would give, without making one).
+ * Same coordinate arithmetic as OpenCV's (see warpBilinear), rounded half to
+ * even to whole pixels.
+ */
+export function nearestFootprint(h: readonly number[], width: number, height: number, sw: number, sh: number): Uint8Array {
+  const [m0, m1, m2, m3, m4, m5, m6, m7, m8] = h as [number, number, number, number, number, number, number, number, number];
+  const out = new Uint8Array(width * height);
+  const bandRows = Math.min(16, height);
+  const blockCols = Math.min(Math.floor(1024 / bandRows), width);
+  for (let y = 0; y < height; y++) {
+    let o = y * width;
+    for (let bx = 0; bx < width; bx += blockCols) {
+      const X0 = m0 * bx + m1 * y + m2;
+      const Y0 = m3 * bx + m4 * y + m5;
+      const W0 = m6 * bx + m7 * y + m8;
+      const bw = Math.min(blockCols, width - bx);
+      for (let x1 = 0; x1 < bw; x1++, o++) {
+        let w = W0 + m6 * x1;
+        w = w ? 1 / w : 0;
+        let fx = (X0 + m0 * x1) * w;
+        let fy = (Y0 + m3 * x1) * w;
+        if (!(fx > -2147483648)) fx = -2147483648;
+        else if (fx > 2147483647) fx = 2147483647;
+        if (!(fy > -2147483648)) fy = -2147483648;
+        else if (fy > 2147483647) fy = 2147483647;
+        const rx = Math.round(fx);
+        const ry = Math.round(fy);
+        const X = rx - fx === 0.5 && (rx & 1) !== 0 ? rx - 1 : rx;
+        const Y = ry - fy === 0.5 && (ry & 1) !== 0 ? ry - 1 : ry;
+        // Saturation to 16 bits cannot bring a coordinate inside the image.
+        if (X >= 0 && X < sw && Y >= 0 && Y < sh) out[o] = 255;
+      }
+    }
+  }
+  return out;
+}
+
+/**
  * Resamples `questioned` onto the reference grid of refWidth × refHeight
  * through H (reference → questioned). `into` may lend the buffers of the
  * image (refWidth × refHeight × channels bytes) and of the mask.
