@@ -185,15 +185,15 @@ export function pipelineVersions(): CompareVersions {
 
 /** Resizes interleaved 8-bit pixels (area averaging) and splits them into float planes; grey when `colour` is false. */
 async function toPlanes(img: PixelImage, width: number, height: number, colour: boolean): Promise<Plane[]> {
+  if (width === img.width && height === img.height) return splitPlanes(img.data, img.channels, width, height, colour);
   const cv = await loadOpenCv();
-  const data = await withMats((track) => {
+  return withMats((track) => {
     const src = track(u8ToMat(cv, img.data, img.width, img.height, img.channels));
-    if (width === img.width && height === img.height) return new Uint8Array(src.data);
     const dst = track(new cv.Mat());
     cv.resize(src, dst, new cv.Size(width, height), 0, 0, cv.INTER_AREA);
-    return new Uint8Array(dst.data);
+    // Split straight from the WebAssembly heap: the planes are the only copy made.
+    return splitPlanes(dst.data, img.channels, width, height, colour);
   });
-  return splitPlanes(data, img.channels, width, height, colour);
 }
 
 /*

@@ -192,14 +192,28 @@ function clearWhere(mask: Uint8Array, where: Uint8Array): void {
   for (let w = 0; w < mask.length; w++) if (where[w]) mask[w] = 0;
 }
 
+/*
+ * The judged pixels and zone scores of a window, kept from one zone to the next
+ * (windows of page-wide zones are as large as the page, and fresh arrays fault
+ * in every page). Safe because a zone's verdict is reached synchronously from
+ * judgeWindow on: nothing else runs while they are in use.
+ */
+let judgedScratch = new Uint8Array(0);
+let scoresScratch = new Float32Array(0);
+
 /**
  * The judged pixels of a window (compared, and not personal data), and over
  * the zone: its pixel count, those compared, the scores of those judged and
  * how many of them are flagged.
  */
 function judgeWindow(win: Window, width: number, mask: Uint8Array, valid: Uint8Array, personal: Uint8Array | undefined, score: Float32Array, threshold: number) {
-  const judgedPx = new Uint8Array(win.width * win.height);
-  const scores = new Float32Array(win.width * win.height);
+  const n = win.width * win.height;
+  if (judgedScratch.length < n) {
+    judgedScratch = new Uint8Array(n);
+    scoresScratch = new Float32Array(n);
+  }
+  const judgedPx = judgedScratch.subarray(0, n).fill(0);
+  const scores = scoresScratch.subarray(0, n);
   let total = 0;
   let seen = 0;
   let covered = 0;
