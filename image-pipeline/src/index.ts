@@ -12,8 +12,8 @@ export { chooseAnchorLight, homographyForLight, refineLightHomography, DEFAULT_L
 export type { LightRefineOptions, LightRegistration, LightRegistrationOutcome } from './ops/multispectral';
 export { describeImage, decodeKeypoints, encodeKeypoints, descriptorSimilarity, globalDescriptor, strongestKeypoints, DESCRIPTOR_METHOD, DESCRIBE_LONG_EDGE, GLOBAL_DESCRIPTOR_LENGTH } from './ops/descriptor';
 export type { ImageDescription, KeypointSet } from './ops/descriptor';
-export { verifyCandidates, voteCandidates, DEFAULT_VERIFY_OPTIONS } from './ops/identify';
-export type { VerifyCandidate, VerifyOptions, VerifyVerdict, VoteCandidate } from './ops/identify';
+export { verifyCandidates, voteCandidates, voteCounts, weightedVotes, DEFAULT_VERIFY_OPTIONS } from './ops/identify';
+export type { VerifyCandidate, VerifyOptions, VerifyVerdict, VoteCandidate, VoteSets } from './ops/identify';
 export { SharedVoteKeypoints } from './shared-votes';
 export type { VoteSelection } from './shared-votes';
 export { compareImages, pipelineVersions, DEFAULT_COMPARE_PARAMS, DIFFERENCE_STAGE_VERSION } from './ops/compare';

@@ -26,7 +26,7 @@ import type { AlignOptions, AlignResult, AlignTimings, GreyImage } from './ops/a
 import type { CompareParams, CompareResult, CompareVersions } from './ops/compare';
 import { DESCRIBE_LONG_EDGE, type ImageDescription, type KeypointSet } from './ops/descriptor';
 import { applyHomography, composeHomographies, invertHomography, resampleMatrix } from './ops/geometry';
-import type { VerifyCandidate, VerifyOptions, VerifyVerdict } from './ops/identify';
+import type { VerifyCandidate, VerifyOptions, VerifyVerdict, VoteSets } from './ops/identify';
 import type { VoteSelection } from './shared-votes';
 import { chooseAnchorLight, DEFAULT_LIGHT_REFINE_OPTIONS, homographyForLight, type LightRefineOptions, type LightRegistration } from './ops/multispectral';
 import { lightProfileFor, LIGHT_PROFILES } from './ops/normalise';
@@ -182,7 +182,7 @@ export interface PipelinePool {
   /** Geometric verification of identification candidates. */
   identifyVerify(questioned: KeypointSet, candidates: readonly VerifyCandidate[], options?: Partial<VerifyOptions>, run?: RunOptions): Promise<VerifyVerdict[]>;
   /** Votes of catalogue images kept in shared memory (`SharedVoteKeypoints.select`), per entry; the descriptors are read in place. */
-  identifyVotes(questioned: KeypointSet, candidates: VoteSelection, options?: { voteMaxDistance?: number | undefined }, run?: RunOptions): Promise<Int32Array>;
+  identifyVotes(questioned: KeypointSet, candidates: VoteSelection, options?: { voteMaxDistance?: number | undefined }, run?: RunOptions): Promise<VoteSets>;
   stats(): PoolStats;
   /** Starts the worker threads now instead of at the first task: each loads OpenCV (and renders the MRZ glyph templates) at once. */
   warmUp(): void;
@@ -412,7 +412,7 @@ class Pool implements PipelinePool {
     return this.run({ op: 'verify', questioned: q, candidates: cs, options }, transfer, run);
   }
 
-  async identifyVotes(questioned: KeypointSet, candidates: VoteSelection, options: { voteMaxDistance?: number | undefined } = {}, run?: RunOptions): Promise<Int32Array> {
+  async identifyVotes(questioned: KeypointSet, candidates: VoteSelection, options: { voteMaxDistance?: number | undefined } = {}, run?: RunOptions): Promise<VoteSets> {
     const q = keypointBuffers(questioned);
     const entries = new Int32Array(candidates.entries);
     return this.run({ op: 'vote', questioned: q, segments: candidates.segments, entries, voteMaxDistance: options.voteMaxDistance }, [q.xy.buffer, q.descriptors.buffer, entries.buffer] as ArrayBuffer[], run);

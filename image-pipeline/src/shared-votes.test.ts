@@ -7,7 +7,7 @@
  */
 import sharp from 'sharp';
 import { describeImage, strongestKeypoints, type KeypointSet } from './ops/descriptor';
-import { descriptorWords, verifyCandidates } from './ops/identify';
+import { descriptorWords, verifyCandidates, voteCounts } from './ops/identify';
 import { createPipelinePool } from './pool';
 import { SharedVoteKeypoints, type VoteSelection } from './shared-votes';
 import { UTOPIA_ID_CARD_2021_FRONT, UTOPIA_PASSPORT_2019, UTOPIA_RESIDENCE_PERMIT_2020_FRONT } from './synth/designs';
@@ -104,9 +104,9 @@ describe('votes over shared memory in the pool', () => {
 
     const pool = createPipelinePool({ threads: 1, maxQueue: 4, taskTimeoutMs: 60_000 });
     try {
-      expect([...(await pool.identifyVotes(photo, store.select(keys)))]).toEqual(expected);
+      expect([...voteCounts(await pool.identifyVotes(photo, store.select(keys)))]).toEqual(expected);
       // A stricter distance counts fewer.
-      const strict = await pool.identifyVotes(photo, store.select(keys), { voteMaxDistance: 20 });
+      const strict = voteCounts(await pool.identifyVotes(photo, store.select(keys), { voteMaxDistance: 20 }));
       expect(strict[2]).toBeLessThan(expected[2]!);
       // An entry outside the segments is refused, not read.
       const bad = store.select(['passport']);

@@ -8,7 +8,7 @@ import { robustHomography } from './align-homography';
 import { matchMutualRatio } from './align-match';
 import type { GreyImage } from './align-types';
 import { describeImage, strongestKeypoints, type KeypointSet } from './descriptor';
-import { descriptorWords, verifyCandidates, voteCandidates } from './identify';
+import { descriptorWords, verifyCandidates, voteCandidates, voteCounts, voteSets, weightedVotes, type VoteSets } from './identify';
 
 jest.setTimeout(120_000);
 
@@ -74,5 +74,42 @@ describe('candidate verification and votes', () => {
     const words = voters.map((v) => ({ words: descriptorWords(v.keypoints), count: v.keypoints.count }));
     expect([...voteCandidates(photo, words)]).toEqual([forCard!.matches, forPassport!.matches]);
     expect([...voteCandidates(photo, words, 20)]).toEqual([expect.any(Number), strict!.matches]);
+    // The voters themselves: questioned keypoints, each voting at most once for a candidate.
+    const sets = voteSets(photo, words);
+    for (let i = 0; i < 2; i++) {
+      const voters = [...sets.voters.subarray(sets.offsets[i]!, sets.offsets[i + 1]!)];
+      expect(new Set(voters).size).toBe(voters.length);
+      expect(voters.every((q) => q >= 0 && q < photo.count)).toBe(true);
+    }
+  });
+});
+
+describe('weightedVotes', () => {
+  const sets = (...voters: number[][]): VoteSets => {
+    const offsets = new Int32Array(voters.length + 1);
+    voters.forEach((v, i) => (offsets[i + 1] = offsets[i]! + v.length));
+    return { offsets, voters: Int32Array.from(voters.flat()) };
+  };
+
+  it('weighs a vote by how few candidates the questioned keypoint votes for', () => {
+    // Keypoints 0–3 vote for the first two candidates, keypoint 0 for the third too (shared captions);
+    // keypoints 4 and 5 only for the third.
+    const generic = [0, 1, 2, 3];
+    const votes = sets(generic, generic, [0, 4, 5]);
+    // Counted plainly, the third would rank last.
+    expect([...voteCounts(votes)]).toEqual([4, 4, 3]);
+    const weighted = weightedVotes([votes], 6);
+    expect(weighted[0]).toBeCloseTo(3 * Math.log(3 / 2));
+    expect(weighted[1]).toBeCloseTo(weighted[0]!);
+    expect(weighted[2]).toBeCloseTo(2 * Math.log(3));
+    expect(weighted[2]).toBeGreaterThan(weighted[0]!);
+  });
+
+  it('gives the same weights whatever the split of the candidates into parts', () => {
+    const all = [[0, 3], [1], [0, 1, 2], [], [3, 4]];
+    const whole = weightedVotes([sets(...all)], 5);
+    const split = weightedVotes([sets(...all.slice(0, 2)), sets(...all.slice(2))], 5);
+    expect([...split]).toEqual([...whole]);
+    expect(whole[3]).toBe(0);
   });
 });

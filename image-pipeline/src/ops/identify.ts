@@ -250,15 +250,69 @@ export interface VoteCandidate {
 }
 
 /**
- * The votes of each candidate (as `verifyCandidates` with `geometry: false`
- * counts them), in the candidates' order. Deterministic.
+ * Which questioned keypoints vote for each candidate, in the candidates'
+ * order: candidate `i`'s voters are `voters[offsets[i]] … voters[offsets[i + 1] - 1]`
+ * (questioned keypoint indices, each at most once per candidate).
  */
-export function voteCandidates(questioned: KeypointSet, candidates: readonly VoteCandidate[], voteMaxDistance = DEFAULT_VERIFY_OPTIONS.voteMaxDistance): Int32Array {
-  const votes = new Int32Array(candidates.length);
-  if (questioned.count < 4) return votes;
-  const table = buildQueryTable(descriptorWords(questioned), questioned.count);
+export interface VoteSets {
+  offsets: Int32Array;
+  voters: Int32Array;
+}
+
+/**
+ * The questioned keypoints that vote for each candidate (close, mutual
+ * matches, as `verifyCandidates` with `geometry: false` counts them).
+ * Deterministic.
+ */
+export function voteSets(questioned: KeypointSet, candidates: readonly VoteCandidate[], voteMaxDistance = DEFAULT_VERIFY_OPTIONS.voteMaxDistance): VoteSets {
+  const offsets = new Int32Array(candidates.length + 1);
+  const voters: number[] = [];
+  const table = questioned.count >= 4 ? buildQueryTable(descriptorWords(questioned), questioned.count) : null;
   candidates.forEach((c, i) => {
-    if (c.count >= 4) votes[i] = countVotes(matchHashed(c.words, c.count, table), voteMaxDistance);
+    if (table && c.count >= 4) {
+      const m = matchHashed(c.words, c.count, table);
+      for (let j = 0; j < m.count; j++) if (m.distance[j]! <= voteMaxDistance) voters.push(m.questioned[j]!);
+    }
+    offsets[i + 1] = voters.length;
   });
-  return votes;
+  return { offsets, voters: Int32Array.from(voters) };
+}
+
+/** The number of votes of each candidate. */
+export function voteCounts(sets: VoteSets): Int32Array {
+  const n = sets.offsets.length - 1;
+  const counts = new Int32Array(n);
+  for (let i = 0; i < n; i++) counts[i] = sets.offsets[i + 1]! - sets.offsets[i]!;
+  return counts;
+}
+
+/** The votes of each candidate, in the candidates' order. */
+export function voteCandidates(questioned: KeypointSet, candidates: readonly VoteCandidate[], voteMaxDistance = DEFAULT_VERIFY_OPTIONS.voteMaxDistance): Int32Array {
+  return voteCounts(voteSets(questioned, candidates, voteMaxDistance));
+}
+
+/**
+ * Votes weighted by how distinctive each questioned keypoint is across the
+ * catalogue (inverse document frequency, as in text retrieval): a keypoint
+ * on a glyph or a corner that many catalogue images share votes for all of
+ * them and tells them apart from none, so its vote weighs ln(N / n) where
+ * n of the N candidates received it. `parts` are the vote sets of
+ * consecutive candidate ranges (one per worker task), in order.
+ */
+export function weightedVotes(parts: readonly VoteSets[], questionedCount: number): Float64Array {
+  const total = parts.reduce((n, p) => n + p.offsets.length - 1, 0);
+  const received = new Int32Array(questionedCount);
+  for (const p of parts) for (let j = 0; j < p.voters.length; j++) received[p.voters[j]!]!++;
+  const weight = new Float64Array(questionedCount);
+  for (let q = 0; q < questionedCount; q++) if (received[q]! > 0) weight[q] = Math.log(total / received[q]!);
+  const out = new Float64Array(total);
+  let at = 0;
+  for (const p of parts) {
+    for (let i = 0; i + 1 < p.offsets.length; i++, at++) {
+      let w = 0;
+      for (let j = p.offsets[i]!; j < p.offsets[i + 1]!; j++) w += weight[p.voters[j]!]!;
+      out[at] = w;
+    }
+  }
+  return out;
 }

@@ -8,7 +8,7 @@ import { alignImages } from '../ops/align';
 import type { GreyImage } from '../ops/align-types';
 import { compareImages } from '../ops/compare';
 import { describeImage } from '../ops/descriptor';
-import { verifyCandidates, voteCandidates, type VoteCandidate } from '../ops/identify';
+import { verifyCandidates, voteSets, type VoteCandidate } from '../ops/identify';
 import { refineLightHomography, type LightRegistration } from '../ops/multispectral';
 import { checkPixelImage, type PixelImage } from '../ops/warp';
 import { glyphTemplates } from '../mrz/glyph-templates';
@@ -87,7 +87,7 @@ function vote(task: VoteTask): TaskValues['vote'] {
     if (!segment || offset < 0 || offset + count * WORDS_PER_DESCRIPTOR > segment.length) throw new RangeError(`vote entry ${i / 3} lies outside the shared segments`);
     candidates.push({ words: segment.subarray(offset, offset + count * WORDS_PER_DESCRIPTOR), count });
   }
-  return voteCandidates(task.questioned, candidates, task.voteMaxDistance);
+  return voteSets(task.questioned, candidates, task.voteMaxDistance);
 }
 
 async function readMrz(task: ReadMrzTask): Promise<TaskValues['read-mrz']> {

@@ -7,7 +7,7 @@
 import type { AlignOptions, AlignResult } from '../ops/align-types';
 import type { CompareParams, CompareResult } from '../ops/compare';
 import type { ImageDescription, KeypointSet } from '../ops/descriptor';
-import type { VerifyCandidate, VerifyOptions, VerifyVerdict } from '../ops/identify';
+import type { VerifyCandidate, VerifyOptions, VerifyVerdict, VoteSets } from '../ops/identify';
 import type { LightRefineOptions, LightRegistration } from '../ops/multispectral';
 import type { MrzReadResult } from '../mrz/read';
 import type { PixelImage } from '../ops/warp';
@@ -76,8 +76,8 @@ export interface TaskValues {
   'compare-light': CompareLightValue;
   describe: ImageDescription;
   verify: VerifyVerdict[];
-  /** Votes per candidate, in the entries' order. */
-  vote: Int32Array;
+  /** The questioned keypoints voting for each candidate, in the entries' order. */
+  vote: VoteSets;
   'read-mrz': MrzReadResult;
 }
 

@@ -17,7 +17,8 @@
  * global descriptor against an in-memory index of the catalogue
  * (identify-index.ts, brought up to date before each query), and by votes —
  * close, distinctive matches of the questioned keypoints with each
- * candidate's strongest few hundred (identify.ts). The global descriptor
+ * candidate's strongest few hundred (identify.ts), each vote weighted by how
+ * few candidates that questioned keypoint votes for. The global descriptor
  * ranks well a document filling the frame; the votes one seen small or
  * steeply tilted on a textured background, which the bag of words ranks
  * among unrelated documents. The best of both rankings are verified
@@ -34,6 +35,7 @@ import {
   isPipelineError,
   SharedVoteKeypoints,
   strongestKeypoints,
+  weightedVotes,
   type KeypointSet,
   type PipelinePool,
   type VerifyCandidate,
@@ -97,6 +99,7 @@ interface CandidateImage {
   specimen: IndexedSpecimen;
   image: IndexedImage;
   similarity: number;
+  /** Weighted votes (`weightedVotes`). */
   votes: number;
 }
 
@@ -268,20 +271,20 @@ export class IdentifyService {
     }
   }
 
-  /** Votes per key (0 for an image without vote keypoints), one task per worker thread: votes cost alike, and go in contiguous parts. */
-  private async vote(pool: PipelinePool, questioned: KeypointSet, keys: readonly string[], signal: AbortSignal | undefined): Promise<Int32Array> {
+  /**
+   * Votes per key (0 for an image without vote keypoints), weighted by how distinctive each voting
+   * keypoint of the query is across the keys (`weightedVotes`); one task per worker thread: votes
+   * cost alike, and go in contiguous parts.
+   */
+  private async vote(pool: PipelinePool, questioned: KeypointSet, keys: readonly string[], signal: AbortSignal | undefined): Promise<Float64Array> {
     const tasks = Math.max(1, Math.min(pool.stats().threads, keys.length));
     const size = Math.ceil(keys.length / tasks);
     const parts = Array.from({ length: tasks }, (_, t) => keys.slice(t * size, (t + 1) * size));
-    let answers: Int32Array[];
     try {
-      answers = await Promise.all(parts.map((p) => pool.identifyVotes(questioned, this.votes.select(p), {}, { signal })));
+      return weightedVotes(await Promise.all(parts.map((p) => pool.identifyVotes(questioned, this.votes.select(p), {}, { signal }))), questioned.count);
     } catch (err) {
       throw pipelineFailure(err, 'identification');
     }
-    const votes = new Int32Array(keys.length);
-    answers.forEach((a, t) => votes.set(a, t * size));
-    return votes;
   }
 
   /**
