@@ -219,6 +219,10 @@ describe('/api/cases', () => {
     expect(words).toContain(`M1 — birthDate ${birth.data}: printed ${birth.printed}, its data give ${birth.expected}.`);
     expect(words).toContain('MRZ as read on the questioned image under White light (white)');
     expect(runs).not.toContain('Not recorded: the record of this comparison holds no document checks (MRZ check digits).');
+    // The library matches recorded with the comparison (its reference was named): in the record as the API gave them, and in the report.
+    expect(done.identification).not.toBeNull();
+    expect(exhibited.identification).toEqual({ referenceChosenBy: 'submitter', method: done.identification.method, searched: done.identification.searched, candidates: done.identification.candidates });
+    expect(runs.join(' ').replace(/\s+/g, ' ')).toContain(`The reference was named by the submitter; the questioned image was also ranked against ${done.identification.searched} library images`);
   });
 
   it('gives a new exhibit after a change, whose custody log holds the earlier downloads', async () => {

@@ -168,6 +168,17 @@ export async function makeExhibitFixture(): Promise<ExhibitFixture> {
         })),
         parameters: { alignment: { method: 'akaze', pyramidLevels: 3, ransacThreshold: 3.5 }, difference: { coarseThreshold: 18, tile: 64 }, analysisSize: [1000, 656] },
         versions: { exemplar: '0.1.0', 'difference-stage': '3', 'opencv-js': '4.12.0', sharp: '0.35.5', libvips: '8.17.0' },
+        // The examiner named the reference; identification found a counterfeit sample in the library that matches better.
+        identification: {
+          referenceChosenBy: 'submitter',
+          method: 'orb-lsh-v2',
+          searched: 120,
+          candidates: [
+            { specimenId: 'spec-9', captureId: 'cap-9', lightSource: 'white', score: 0.894, inliers: 210, similarity: 0.91, verified: true, title: 'Utopia passport 2019, counterfeit of the Port North batch', status: 'counterfeit', issuingState: 'UTO', documentCode: 'P', page: 'data-page' },
+            { specimenId: 'spec-1', captureId: 'cap-1', lightSource: 'white', score: 0.737, inliers: 70, similarity: 0.88, verified: true, title: 'Utopia passport 2019', status: 'genuine', issuingState: 'UTO', documentCode: 'P', page: 'data-page' },
+            { specimenId: 'spec-4', captureId: 'cap-4', lightSource: 'white', score: 0, inliers: 6, similarity: 0.8, verified: false, title: 'Utopia identity card 2021', status: 'genuine', issuingState: 'UTO', documentCode: 'ID', page: 'front' },
+          ],
+        },
       },
     ],
     softwareVersion: '0.1.0',

@@ -257,6 +257,44 @@ describe('buildExhibit', () => {
     ]);
   });
 
+  it('reports the library matches: who chose the reference, the known fraud that matched better than any genuine reference, each candidate', async () => {
+    const words = pdfTextRuns(built.report).join(' ').replace(/\s+/g, ' ');
+    expect(words).toContain('Comparison cmp-1 — library matches, parameters and software');
+    expect(words).toContain('The reference was named by the submitter; the questioned image was also ranked against 120 library images');
+    // The cover names the match, so it is read first.
+    expect(words).toContain('Known-fraud match cmp-1: closer to the known fraud sample spec-9 (counterfeit, 210 agreeing keypoints) than to any genuine reference');
+    expect(words).toContain(
+      'The questioned image matches the known fraud sample spec-9 (Utopia passport 2019, counterfeit of the Port North batch; counterfeit; 210 agreeing keypoints) more closely than any genuine reference in the library (at most 70 agreeing keypoints).',
+    );
+    expect(words).toContain('spec-4 / cap-4, front, White light');
+    // Chosen by identification, with the genuine reference ahead: no fraud is named.
+    const input = structuredClone(fx.input);
+    const id = input.comparisons[0]!.identification!;
+    id.referenceChosenBy = 'identification';
+    id.candidates = [id.candidates[1]!, { ...id.candidates[0]!, inliers: 80 }, id.candidates[2]!];
+    const chosen = pdfTextRuns(await buildExhibitReport(input, fx.load)).join(' ').replace(/\s+/g, ' ');
+    expect(chosen).toContain('The reference was chosen by identification: the best verified genuine or specimen capture among 120 library images');
+    expect(chosen).not.toContain('known fraud');
+  });
+
+  it('says identification was not recorded for a comparison that holds none', async () => {
+    const input = structuredClone(fx.input);
+    delete input.comparisons[0]!.identification;
+    const words = pdfTextRuns(await buildExhibitReport(input, fx.load)).join(' ').replace(/\s+/g, ' ');
+    expect(words).toContain('Not recorded: the record of this comparison holds no identification of the questioned image against the library.');
+    expect(words).not.toContain('spec-9');
+  });
+
+  it('refuses library matches without their specimen, status or inliers', async () => {
+    const input = structuredClone(fx.input);
+    (input.comparisons[0]!.identification!.candidates[0] as { inliers: number }).inliers = -1;
+    const err = await buildExhibit(input, fx.load).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect((err as { details: { problems: string[] } }).details.problems).toEqual([
+      "comparisons[0].identification.candidates must list each candidate's specimen, title, status, verification and inliers",
+    ]);
+  });
+
   it('refuses a finding without a usable box', async () => {
     const input = structuredClone(fx.input);
     input.comparisons[0]!.lights[0]!.findings![1]!.box = { x: 1, y: Number.NaN, width: 3, height: 4 };

@@ -11,7 +11,7 @@
  * record itself, with exact text, travels in the bundle as exhibit.json.
  */
 import PDFDocument from 'pdfkit';
-import { getLightSource } from '@exemplar/specimens-schema';
+import { closerKnownFrauds, getLightSource, isFraudStatus, specimenStatuses } from '@exemplar/specimens-schema';
 import type { AuditEntry, JsonValue } from './chain';
 import { reportImage, type LoadedImage } from './images';
 import { OPINION_LABELS, OPINION_SCALE, type ExhibitComparison, type ExhibitComparisonLight, type ExhibitFinding, type ExhibitInput } from './types';
@@ -243,6 +243,8 @@ function writeCover(r: ReportWriter, input: ExhibitInput): void {
   r.field('References', input.references.map((s) => `${s.id}: ${s.title}`).join('\n') || '(none)');
   r.field('Comparisons', String(input.comparisons.length));
   r.field('Findings', findingsSummary(input));
+  const fraudMatches = input.comparisons.flatMap((c) => (c.identification ? closerKnownFrauds(c.identification).map((f) => `${c.id}: closer to the known fraud sample ${f.specimenId} (${statusLabel(f.status).toLowerCase()}, ${f.inliers} agreeing keypoints) than to any genuine reference`) : []));
+  if (fraudMatches.length > 0) r.field('Known-fraud match', fraudMatches.join('\n'));
   r.field('Generated', input.generatedAt);
   r.field('Software', `Exemplar ${input.softwareVersion}`);
   doc.moveDown(2);
@@ -488,9 +490,59 @@ function flatten(value: JsonValue, prefix: string, out: [string, string][]): voi
   } else out.push([prefix, typeof value === 'string' ? value : JSON.stringify(value)]);
 }
 
+const statusLabel = (status: string) => specimenStatuses.find((e) => e.id === status)?.label ?? status;
+
+/**
+ * What identification found in the library for the questioned image: who
+ * chose the reference, the candidates as recorded and, above all, a known
+ * fraud sample that matched better than any genuine reference.
+ */
+function writeIdentification(r: ReportWriter, comparison: ExhibitComparison): void {
+  r.heading('Library matches of the questioned image', 11);
+  const id = comparison.identification;
+  if (!id) {
+    r.paragraph('Not recorded: the record of this comparison holds no identification of the questioned image against the library.', { size: 9, colour: GREY });
+    r.doc.moveDown(0.5);
+    return;
+  }
+  r.paragraph(
+    id.referenceChosenBy === 'identification'
+      ? `The reference was chosen by identification: the best verified genuine or specimen capture among ${id.searched} library images (method ${id.method}).`
+      : `The reference was named by the submitter; the questioned image was also ranked against ${id.searched} library images (method ${id.method}).`,
+    { size: 9 },
+  );
+  const frauds = closerKnownFrauds(id);
+  if (frauds.length > 0) {
+    const genuine = Math.max(0, ...id.candidates.filter((c) => c.verified && !isFraudStatus(c.status)).map((c) => c.inliers));
+    r.paragraph(
+      `The questioned image matches ${frauds.map((c) => `the known fraud sample ${c.specimenId} (${c.title}; ${statusLabel(c.status).toLowerCase()}; ${c.inliers} agreeing keypoints)`).join(' and ')} more closely than any genuine reference in the library (${genuine > 0 ? `at most ${genuine} agreeing keypoints` : 'none verified'}). It may be that document, or come from the same source.`,
+      { size: 9, font: FONT.bold },
+    );
+  }
+  r.doc.moveDown(0.3);
+  if (id.candidates.length === 0) {
+    r.paragraph('No library image matched.', { size: 9, colour: GREY });
+    return;
+  }
+  r.table(
+    [
+      { header: '#', width: 4, align: 'right' },
+      { header: 'Specimen', width: 44 },
+      { header: 'Status', width: 16 },
+      { header: 'Verified', width: 10 },
+      { header: 'Agreeing keypoints', width: 14, align: 'right' },
+      { header: 'Score', width: 8, align: 'right' },
+    ],
+    id.candidates.map((c, i) => [String(i + 1), `${c.title}\n${c.specimenId} / ${c.captureId}, ${c.page}, ${lightLabel(c.lightSource)}`, statusLabel(c.status), c.verified ? 'yes' : 'no', String(c.inliers), fmt(c.score, 2)]),
+  );
+}
+
 function writeParameters(r: ReportWriter, comparison: ExhibitComparison): void {
   r.newPage();
-  r.heading(`Comparison ${comparison.id} — parameters and software`, 13);
+  r.heading(`Comparison ${comparison.id} — library matches, parameters and software`, 13);
+  writeIdentification(r, comparison);
+  r.doc.moveDown(0.5);
+  r.heading('Parameters', 11);
   const params: [string, string][] = [];
   flatten(comparison.parameters, '', params);
   r.table([{ header: 'Parameter', width: 45 }, { header: 'Value', width: 55, mono: true }], params);

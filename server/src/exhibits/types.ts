@@ -4,7 +4,7 @@
  * the same report and bundle bytes. Images are named by object-store key and
  * expected SHA-256; their bytes come from the loader given to the builder.
  */
-import type { ComparisonFinding, DifferenceRegion, ZoneVerdict } from '@exemplar/specimens-schema';
+import type { ComparisonFinding, DifferenceRegion, IdentificationCandidate, ZoneVerdict } from '@exemplar/specimens-schema';
 import type { AuditEntry, JsonValue } from './chain';
 
 /**
@@ -136,6 +136,21 @@ export interface ExhibitComparisonLight {
   findings?: ExhibitFinding[];
 }
 
+/**
+ * The questioned image ranked against the library, as recorded with the
+ * comparison: how the reference was chosen, and whether a known fraud sample
+ * matched it better than any genuine reference.
+ */
+export interface ExhibitIdentification {
+  /** `identification` when the submitter asked for the best genuine match (`auto`); `submitter` when they named the reference. */
+  referenceChosenBy: 'identification' | 'submitter';
+  method: string;
+  /** Library images ranked. */
+  searched: number;
+  /** Best first, as recorded. */
+  candidates: IdentificationCandidate[];
+}
+
 export interface ExhibitComparison {
   id: string;
   submissionId: string;
@@ -147,6 +162,8 @@ export interface ExhibitComparison {
   parameters: { [key: string]: JsonValue };
   /** Library versions that produced it (OpenCV.js, sharp, libvips, difference stage …). */
   versions: Record<string, string>;
+  /** Absent when the comparison recorded none (made before identification ran for every comparison, or without a visible-light questioned image). */
+  identification?: ExhibitIdentification;
 }
 
 export interface ExhibitInput {

@@ -57,6 +57,16 @@ export function validateExhibitInput(input: ExhibitInput): void {
     need(specimens.has(x.specimenId), `${at}.specimenId ${x.specimenId} is not among references`);
     time(x.finishedAt, `${at}.finishedAt`);
     unique(x.lights.map((l) => l.lightSource), `${at}.lights`);
+    if (x.identification !== undefined) {
+      const id = x.identification;
+      need(id?.referenceChosenBy === 'identification' || id?.referenceChosenBy === 'submitter', `${at}.identification.referenceChosenBy must be identification or submitter`);
+      need(Number.isInteger(id?.searched) && id.searched >= 0, `${at}.identification.searched must be a count`);
+      need(
+        Array.isArray(id?.candidates) &&
+          id.candidates.every((c) => typeof c?.specimenId === 'string' && typeof c.title === 'string' && typeof c.status === 'string' && typeof c.verified === 'boolean' && Number.isInteger(c.inliers) && c.inliers >= 0),
+        `${at}.identification.candidates must list each candidate's specimen, title, status, verification and inliers`,
+      );
+    }
     x.lights.forEach((l, j) => {
       for (const name of ['questioned', 'reference', 'aligned', 'heatmap'] as const) image(l[name], `${at}.lights[${j}].${name}`);
       if (l.findings !== undefined && !Array.isArray(l.findings)) problems.push(`${at}.lights[${j}].findings must be an array`);

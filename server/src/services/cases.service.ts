@@ -314,6 +314,14 @@ export class CaseService {
         }),
         parameters: JSON.parse(JSON.stringify(result.parameters ?? {})) as ExhibitComparison['parameters'],
         versions: Object.fromEntries(Object.entries(result.versions ?? {}).map(([k, v]) => [k, String(v)])),
+        ...(view.identification && {
+          identification: {
+            referenceChosenBy: view.request.reference === 'auto' ? 'identification' : 'submitter',
+            method: view.identification.method,
+            searched: view.identification.searched,
+            candidates: view.identification.candidates,
+          },
+        }),
       });
     }
 
