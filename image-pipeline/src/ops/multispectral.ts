@@ -117,6 +117,32 @@ function parabolicOffset(left: number, centre: number, right: number): number {
 }
 
 /**
+ * Bounding box of the set pixels of a mask (x1 < x0 when none): each row
+ * is scanned from either end to its first set pixel, so a footprint
+ * covering most of the grid costs its margins only. A plain function: a
+ * loop in an async function body cannot be optimised while it runs.
+ */
+function footprintBox(v: Uint8Array, w: number, h: number): { x0: number; y0: number; x1: number; y1: number } {
+  let x0 = w;
+  let y0 = h;
+  let x1 = -1;
+  let y1 = -1;
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    let a = 0;
+    while (a < w && v[row + a] === 0) a++;
+    if (a === w) continue;
+    let b = w - 1;
+    while (v[row + b] === 0) b--;
+    if (a < x0) x0 = a;
+    if (b > x1) x1 = b;
+    if (y < y0) y0 = y;
+    y1 = y;
+  }
+  return { x0, y0, x1, y1 };
+}
+
+/**
  * Refines `homography` (reference → questioned pixels of this light) by the
  * translation of the reference frame that best correlates the two images'
  * gradients, when that translation is within `maxShiftPx` and measurably
@@ -172,20 +198,7 @@ export async function refineLightHomography(
     const v = nearestFootprint(toQuestioned, ww, wh, questioned.width, questioned.height);
 
     // Bounding box of the fully valid area, shrunk by the search margin: the template.
-    let x0 = ww;
-    let y0 = wh;
-    let x1 = -1;
-    let y1 = -1;
-    for (let y = 0; y < wh; y++) {
-      for (let x = 0; x < ww; x++) {
-        if (v[y * ww + x] === 255) {
-          if (x < x0) x0 = x;
-          if (x > x1) x1 = x;
-          if (y < y0) y0 = y;
-          if (y > y1) y1 = y;
-        }
-      }
-    }
+    const { x0, y0, x1, y1 } = footprintBox(v, ww, wh);
     const tx = x0 + margin;
     const ty = y0 + margin;
     const tw = x1 - margin - tx + 1;
