@@ -146,7 +146,7 @@ export function stageLabel(stage: string): string {
   if (light) return `Comparing under ${lightLabel(light)}`;
   const words: Record<string, string> = {
     queued: 'Waiting for a worker',
-    identify: 'Finding the reference',
+    identify: 'Searching the library for matching documents',
     decode: 'Reading the images',
     align: 'Aligning the questioned document to the reference',
     store: 'Saving the results',
