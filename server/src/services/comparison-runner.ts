@@ -321,25 +321,23 @@ export class ComparisonRunner {
       const chosen = identification.candidates.find((c) => c.verified && REFERENCE_STATUSES.includes(c.status));
       if (!chosen) throw new JobFailure('NO_CANDIDATE', `identification found no genuine reference capture matching the questioned image (${identification.searched} images searched)`);
       reference = { specimenId: chosen.specimenId, captureId: chosen.captureId };
-    } else {
-      reference = payload.request.reference;
-      // With a chosen reference, identification still tells whether the questioned
-      // document looks more like a known fraud in the library. It is advice: the
-      // comparison goes on without it.
-      if (identifyLight) {
-        setProgress('identify', 0.02);
-        try {
-          identification = await identify(identifyLight);
-        } catch (err) {
-          if (signal.aborted) throw err;
-          this.log.warn({ err, jobId: job.id }, 'comparison runner: identification for the known-fraud check failed; comparing without it');
-        }
-      }
-    }
+    } else reference = payload.request.reference;
 
     const specimen = await this.d.catalog.specimens.get(reference.specimenId);
     const capture: Capture | undefined = specimen?.captures.find((c) => c.id === reference.captureId);
     if (!specimen || !capture) throw new JobFailure('REFERENCE_NOT_FOUND', `the reference capture ${reference.captureId} of specimen ${reference.specimenId} no longer exists`);
+    // With a chosen reference (known to exist: a job failing on it pays for no search), identification still
+    // tells whether the questioned document looks more like a known fraud in the library. It is advice: the
+    // comparison goes on without it.
+    if (payload.request.reference !== 'auto' && identifyLight) {
+      setProgress('identify', 0.02);
+      try {
+        identification = await identify(identifyLight);
+      } catch (err) {
+        if (signal.aborted) throw err;
+        this.log.warn({ err, jobId: job.id }, 'comparison runner: identification for the known-fraud check failed; comparing without it');
+      }
+    }
     setProgress('fetch', 0.08);
     // Only the images both sides have are fetched; the others are reported as skipped.
     const referenceLights = capture.images.map((i) => i.lightSource as string);
