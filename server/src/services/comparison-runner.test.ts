@@ -2,7 +2,9 @@
  * The comparison job loop on the real SQLite queue and object folder, with
  * the pipeline's worker threads (compiled: run `npx tsc -b` first): a job
  * left running by a dead process is taken over once its lease expires, a
- * cancelled job stops and keeps nothing, several runners share one queue.
+ * cancelled job stops and keeps nothing, several runners share one queue,
+ * a failing known-fraud identification leaves a chosen-reference comparison
+ * to run without it.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -109,6 +111,34 @@ describe('ComparisonRunner', () => {
     const left: string[] = [];
     for await (const stat of ctx.objects.list(objectKeys.comparisonPrefix(submitted.id))) left.push(stat.key);
     expect(left).toEqual([]);
+  });
+
+  it('with a chosen reference, compares without the known-fraud identification when it fails, and does not search for a reference that is gone', async () => {
+    let searches = 0;
+    const failing = {
+      identifyFile: async () => {
+        searches++;
+        throw new ExemplarError('INTERNAL', 'identification broke');
+      },
+    } as unknown as AppContext['services']['identify'];
+    const runner = new ComparisonRunner({ catalog: ctx.catalog, objects: ctx.objects, identify: failing, pipeline: () => ctx.pipeline, limits: ctx.config.limits, tmpDir: ctx.config.tmpDir, version: 'test', concurrency: 1, leaseMs: LEASE_MS, pollMs: 50, workerId: 'runner-no-identify' });
+
+    const advised = await submit();
+    expect(await runner.runOnce()).toBe(true);
+    expect(await ctx.catalog.jobs.get(advised.id)).toMatchObject({ status: 'done' });
+    expect(searches).toBe(1);
+    const view = await ctx.services.comparisons.get(advised.id, LOCAL_ACTOR);
+    expect(view.identification).toBeNull();
+    expect(view.result!.lights.map((l) => l.lightSource)).toEqual(['white']);
+
+    // A reference deleted after the submission: the job fails on it before any library search.
+    const gone = await ctx.services.specimens.create({ ...MINIMAL_SPECIMEN }, LOCAL_ACTOR);
+    const goneCapture = await ctx.services.ingest.addCapture(gone.id, { page: 'data-page' }, [{ lightSource: 'white', path: path.join(dataDir, 'fixtures', 'white.png') }], LOCAL_ACTOR);
+    const orphan = await ctx.services.comparisons.submitUpload({ reference: { specimenId: gone.id, captureId: goneCapture.id } }, [{ lightSource: 'white', path: path.join(questionedDir, 'white.png') }], LOCAL_ACTOR);
+    await ctx.services.specimens.delete(gone.id, undefined, LOCAL_ACTOR);
+    expect(await runner.runOnce()).toBe(true);
+    expect(await ctx.catalog.jobs.get(orphan.id)).toMatchObject({ status: 'failed', error: { code: 'REFERENCE_NOT_FOUND' } });
+    expect(searches).toBe(1);
   });
 
   it('shares one queue between runners (as in several processes): each job runs once', async () => {
