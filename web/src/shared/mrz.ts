@@ -1,3 +1,5 @@
+import type { MrzCheckRecord } from '@exemplar/specimens-schema';
+
 /** MRZ lines as typed: one per line, upper case, spaces dropped (the MRZ has none; '<' is the filler). */
 export function mrzLinesOf(text: string): string[] {
   return text
@@ -15,7 +17,8 @@ export function mrzLineCountProblem(lines: string[]): string | null {
 // The check digits themselves are the pipeline's: comparisons record them in their findings, and the MRZ tool
 // gets them from the server. Only the names an examiner reads are kept here.
 
-export type MrzCheckName = 'documentNumber' | 'birthDate' | 'expirationDate' | 'personalNumber' | 'composite';
+/** The check-digit fields, as comparisons record them. */
+export type MrzCheckName = MrzCheckRecord['field'];
 
 /** [line, column], both from 0. */
 export type MrzPosition = [number, number];
