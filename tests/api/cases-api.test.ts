@@ -268,4 +268,32 @@ describe('/api/cases', () => {
     expect(reopened.json()).toMatchObject({ status: 'open', title: 'Seizure at border post 7 (reopened)' });
     expect((await examiner.inject({ method: 'GET', url: '/api/cases?status=closed' })).json().total).toBe(0);
   });
+
+  it('leaves out of the exhibit a library match classified above what its readers may see, saying so', async () => {
+    const examiner = await as('examiner');
+    const setClassification = async (classification: string) => {
+      const current = (await examiner.inject({ method: 'GET', url: `/api/specimens/${specimenId}` })).json();
+      const res = await examiner.inject({ method: 'PATCH', url: `/api/specimens/${specimenId}`, payload: { revision: current.revision, classification } });
+      expect(res.statusCode).toBe(200);
+    };
+    const exhibited = async () => {
+      const files = await unzipBundle((await (await as('examiner')).inject({ method: 'GET', url: `/api/cases/${caseId}/exhibit.zip` })).rawPayload);
+      const record = JSON.parse(files.get('exhibit.json')!.toString('utf8')) as ExhibitInput;
+      return { identification: record.comparisons.find((c) => c.id === comparisonId)!.identification!, words: pdfTextRuns(files.get('report.pdf')!).join(' ').replace(/\s+/g, ' ') };
+    };
+    // The only match recorded is the case's own reference specimen: public, it is named.
+    const open = await exhibited();
+    expect(open.identification.candidates.map((c) => c.specimenId)).toEqual([specimenId]);
+    expect(open.identification.withheld).toBeUndefined();
+    // Confidential, the examiner who ran the comparison could see it; a prosecutor reading the exhibit may not.
+    await setClassification('confidential');
+    try {
+      const closed = await exhibited();
+      expect(closed.identification.candidates).toEqual([]);
+      expect(closed.identification.withheld).toBe(1);
+      expect(closed.words).toContain('1 recorded match is left out: classified above what every reader of this exhibit may see, or deleted since.');
+    } finally {
+      await setClassification('public');
+    }
+  });
 });

@@ -519,6 +519,9 @@ function writeIdentification(r: ReportWriter, comparison: ExhibitComparison): vo
       { size: 9, font: FONT.bold },
     );
   }
+  if (id.withheld) {
+    r.paragraph(`${id.withheld} recorded ${id.withheld === 1 ? 'match is' : 'matches are'} left out: classified above what every reader of this exhibit may see, or deleted since.`, { size: 9, colour: GREY });
+  }
   r.doc.moveDown(0.3);
   if (id.candidates.length === 0) {
     r.paragraph('No library image matched.', { size: 9, colour: GREY });

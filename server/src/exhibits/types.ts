@@ -147,8 +147,10 @@ export interface ExhibitIdentification {
   method: string;
   /** Library images ranked. */
   searched: number;
-  /** Best first, as recorded. */
+  /** Best first, as recorded, less those withheld. */
   candidates: IdentificationCandidate[];
+  /** Recorded candidates left out: classified above what every reader of the exhibit may see, or deleted since. */
+  withheld?: number;
 }
 
 export interface ExhibitComparison {

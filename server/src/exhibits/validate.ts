@@ -61,6 +61,7 @@ export function validateExhibitInput(input: ExhibitInput): void {
       const id = x.identification;
       need(id?.referenceChosenBy === 'identification' || id?.referenceChosenBy === 'submitter', `${at}.identification.referenceChosenBy must be identification or submitter`);
       need(Number.isInteger(id?.searched) && id.searched >= 0, `${at}.identification.searched must be a count`);
+      need(id?.withheld === undefined || (Number.isInteger(id.withheld) && id.withheld > 0), `${at}.identification.withheld must be a positive count when present`);
       need(
         Array.isArray(id?.candidates) &&
           id.candidates.every((c) => typeof c?.specimenId === 'string' && typeof c.title === 'string' && typeof c.status === 'string' && typeof c.verified === 'boolean' && Number.isInteger(c.inliers) && c.inliers >= 0),

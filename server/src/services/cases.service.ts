@@ -20,7 +20,7 @@ import { validate, type Case, type CaseConclusionSet, type CaseCreate, type Case
 import type { AuditService } from '../audit/audit.service';
 import type { StoredAuditEntry } from '../audit/audit.port';
 import type { AuthService } from '../auth/auth.service';
-import { assertCan, can, READ_CASES } from '../auth/policy';
+import { assertCan, can, READ_CASES, ROLE_CLASSIFICATIONS, ROLE_PERMISSIONS } from '../auth/policy';
 import { ExemplarError, isExemplarError, notFound } from '../errors';
 import { readStream } from '../read-stream';
 import {
@@ -319,7 +319,7 @@ export class CaseService {
             referenceChosenBy: view.request.reference === 'auto' ? 'identification' : 'submitter',
             method: view.identification.method,
             searched: view.identification.searched,
-            candidates: view.identification.candidates,
+            ...(await readableByEveryExhibitReader(view.identification.candidates, (sid) => this.catalog.specimens.get(sid))),
           },
         }),
       });
@@ -500,4 +500,35 @@ function summaryOf(c: Case): CaseSummary {
 function safeFileStem(reference: string): string {
   const stem = reference.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '').slice(0, 80);
   return stem || 'case';
+}
+
+/**
+ * Classifications every role that may read exhibits may also see: one exhibit
+ * serves them all (its bytes depend on the records only), so it names no
+ * library specimen classified above the least cleared of them.
+ */
+const EXHIBIT_CLASSIFICATIONS: ReadonlySet<string> = new Set(
+  (Object.keys(ROLE_PERMISSIONS) as (keyof typeof ROLE_PERMISSIONS)[])
+    .filter((role) => ROLE_PERMISSIONS[role].has('exhibits:read'))
+    .map((role) => ROLE_CLASSIFICATIONS[role])
+    .reduce((common, levels) => common.filter((c) => levels.includes(c))),
+);
+
+/**
+ * The library matches recorded with a comparison that an exhibit may name:
+ * identification ran with the submitter's clearance, which may exceed the
+ * exhibit readers'. A specimen deleted since is left out too (its
+ * classification can no longer be told).
+ */
+async function readableByEveryExhibitReader<C extends { specimenId: string }>(
+  candidates: readonly C[],
+  specimen: (id: string) => Promise<Specimen | null | undefined>,
+): Promise<{ candidates: C[]; withheld?: number }> {
+  const out: C[] = [];
+  for (const c of candidates) {
+    const s = await specimen(c.specimenId);
+    if (s && EXHIBIT_CLASSIFICATIONS.has(s.classification)) out.push(c);
+  }
+  const withheld = candidates.length - out.length;
+  return { candidates: out, ...(withheld > 0 && { withheld }) };
 }
