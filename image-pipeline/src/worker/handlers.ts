@@ -7,7 +7,7 @@ import { loadOpenCv, withMats } from '../cv/opencv';
 import { alignImages } from '../ops/align';
 import type { GreyImage } from '../ops/align-types';
 import { compareImages } from '../ops/compare';
-import { describeImage } from '../ops/descriptor';
+import { describeImage, ORB_BYTES } from '../ops/descriptor';
 import { verifyCandidates, voteSets, type VoteCandidate } from '../ops/identify';
 import { refineLightHomography, type LightRegistration } from '../ops/multispectral';
 import { checkPixelImage, type PixelImage } from '../ops/warp';
@@ -70,7 +70,7 @@ async function verify(task: VerifyTask): Promise<TaskValues['verify']> {
   return verifyCandidates(task.questioned, task.candidates, task.options);
 }
 
-const WORDS_PER_DESCRIPTOR = 8;
+const WORDS_PER_DESCRIPTOR = ORB_BYTES / 4;
 
 function vote(task: VoteTask): TaskValues['vote'] {
   const segments = task.segments.map((s) => new Int32Array(s));
