@@ -198,6 +198,8 @@ export async function benchIdentify(options: IdentifyBenchOptions = {}) {
   const seeds = options.seeds ?? [1, 2];
   const steps = options.distractors ?? [0];
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  // Answers are appended query by query: an earlier run's must not stay in the file two builds are compared by.
+  if (options.dump) await fs.writeFile(options.dump, '');
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'exemplar-bench-identify-'));
   const work = path.join(dir, 'bench-files');
   await fs.mkdir(work, { recursive: true });
