@@ -494,14 +494,15 @@ class Pool implements PipelinePool {
     const anchorH = toOriginal(aligned.homography, refA.scale, qA.scale);
     const anchorSizes = { reference: [refA.width / refA.scale, refA.height / refA.scale] as [number, number], questioned: [qA.width / qA.scale, qA.height / qA.scale] as [number, number] };
     // The comparisons do not wait for the MRZ: only the result of the light it is read under takes its findings, when
-    // it is assembled. `h` maps that light's reference pixels to its questioned originals, read at `qScale`.
+    // it is assembled. `h` maps that light's reference pixels to its questioned originals, read at `qScale`;
+    // the findings are clipped to the reference's original size, in whole pixels.
     const placeMrz = (read: MrzReadResult, light: string, h: number[], qScale: number, [rw, rh]: [number, number]): { findings: ComparisonFinding[]; inspections: MrzInspection[] } => {
       const toReference = invertHomography(h);
       const map = (x: number, y: number) => applyHomography(toReference, x / qScale, y / qScale) as [number, number];
       const zone = read.found && read.reading ? zoneOfReading(mrzZones, read.reading.quad.map(([x, y]) => map(x, y))) : undefined;
       // A reading outside the reference's MRZ zone is some other text: not this document's MRZ.
       if (!zone || !read.reading) return { findings: [], inspections: mrzZones.map((z) => mrzInspectionOf(z.id, light, null)) };
-      return { findings: mrzReadingFindings(read.reading, zone.id, light, map, Math.round(rw), Math.round(rh)), inspections: [mrzInspectionOf(zone.id, light, read.reading)] };
+      return { findings: mrzReadingFindings(read.reading, zone.id, light, map, rw, rh), inspections: [mrzInspectionOf(zone.id, light, read.reading)] };
     };
     progress('compare', 0.35);
 
@@ -532,7 +533,7 @@ class Pool implements PipelinePool {
       const c = value.compare;
       const { homography: analysisH, ...registration } = value.registration;
       const homography = toOriginal(analysisH, ref.scale, q.scale);
-      const mrz = light === mrzLight && mrzRead ? placeMrz(await mrzRead, light, light === anchor ? anchorH : homography, q.scale, light === anchor ? anchorSizes.reference : refSize) : undefined;
+      const mrz = light === mrzLight && mrzRead ? placeMrz(await mrzRead, light, light === anchor ? anchorH : homography, q.scale, refSize) : undefined;
       done++;
       progress(`compare:${light}`, 0.35 + (0.65 * done) / lights.length);
       return {
