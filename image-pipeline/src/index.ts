@@ -12,7 +12,7 @@ export { chooseAnchorLight, homographyForLight, refineLightHomography, DEFAULT_L
 export type { LightRefineOptions, LightRegistration, LightRegistrationOutcome } from './ops/multispectral';
 export { describeImage, decodeKeypoints, encodeKeypoints, descriptorSimilarity, globalDescriptor, strongestKeypoints, DESCRIPTOR_METHOD, DESCRIBE_LONG_EDGE, GLOBAL_DESCRIPTOR_LENGTH } from './ops/descriptor';
 export type { ImageDescription, KeypointSet } from './ops/descriptor';
-export { verifyCandidates, voteCandidates, voteCounts, weightedVotes, DEFAULT_VERIFY_OPTIONS } from './ops/identify';
+export { verifyCandidates, voteCounts, weightedVotes, DEFAULT_VERIFY_OPTIONS } from './ops/identify';
 export type { VerifyCandidate, VerifyOptions, VerifyVerdict, VoteCandidate, VoteSets } from './ops/identify';
 export { SharedVoteKeypoints } from './shared-votes';
 export type { VoteSelection } from './shared-votes';

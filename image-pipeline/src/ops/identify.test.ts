@@ -8,7 +8,7 @@ import { robustHomography } from './align-homography';
 import { matchMutualRatio } from './align-match';
 import type { GreyImage } from './align-types';
 import { describeImage, strongestKeypoints, type KeypointSet } from './descriptor';
-import { descriptorWords, verifyCandidates, voteCandidates, voteCounts, voteSets, weightedVotes, type VoteSets } from './identify';
+import { descriptorWords, verifyCandidates, voteCounts, voteSets, weightedVotes, type VoteSets } from './identify';
 
 jest.setTimeout(120_000);
 
@@ -72,8 +72,8 @@ describe('candidate verification and votes', () => {
     expect(strict!.matches).toBeLessThan(forPassport!.matches);
     // Voting on descriptor words read in place counts the same.
     const words = voters.map((v) => ({ words: descriptorWords(v.keypoints), count: v.keypoints.count }));
-    expect([...voteCandidates(photo, words)]).toEqual([forCard!.matches, forPassport!.matches]);
-    expect([...voteCandidates(photo, words, 20)]).toEqual([expect.any(Number), strict!.matches]);
+    expect([...voteCounts(voteSets(photo, words))]).toEqual([forCard!.matches, forPassport!.matches]);
+    expect([...voteCounts(voteSets(photo, words, 20))]).toEqual([expect.any(Number), strict!.matches]);
     // The voters themselves: questioned keypoints, each voting at most once for a candidate.
     const sets = voteSets(photo, words);
     for (let i = 0; i < 2; i++) {

@@ -286,11 +286,6 @@ export function voteCounts(sets: VoteSets): Int32Array {
   return counts;
 }
 
-/** The votes of each candidate, in the candidates' order. */
-export function voteCandidates(questioned: KeypointSet, candidates: readonly VoteCandidate[], voteMaxDistance = DEFAULT_VERIFY_OPTIONS.voteMaxDistance): Int32Array {
-  return voteCounts(voteSets(questioned, candidates, voteMaxDistance));
-}
-
 /**
  * Votes weighted by how distinctive each questioned keypoint is across the
  * catalogue (inverse document frequency, as in text retrieval): a keypoint
