@@ -2,13 +2,14 @@
  * Photometric normalisation of the (warped) questioned image to the
  * reference, per light source, before anything is compared:
  *
- * 1. illumination — a smooth multiplicative field (phone photos lit unevenly,
+ * 1. sharpness — the sharper image is blurred until both have the same edge
+ *    steepness (99th percentile of gradient magnitude), so a blurrier photo
+ *    does not differ from a crisp scan at every edge, and the lighting is
+ *    then learnt from images of equal resolution;
+ * 2. illumination — a smooth multiplicative field (phone photos lit unevenly,
  *    vignetting) from tile medians of the relative lighting: a robust cubic
  *    surface (Tukey-weighted, so altered areas do not pull it) plus a
  *    median-filtered residual for what a cubic cannot follow;
- * 2. sharpness — the sharper image is blurred until both have the same edge
- *    steepness (99th percentile of gradient magnitude), so a blurrier photo
- *    does not differ from a crisp scan at every edge;
  * 3. tone — exposure, white balance, contrast, gamma and colour rendering:
  *    for white light and IR a robust pixel-to-pixel transform (quadratic in
  *    R, G, B; cubic in grey): cameras and scanners render colour differently
@@ -636,6 +637,15 @@ export async function normaliseToReference(
   let amplification: Plane | null = null;
   let illumination: [number, number] = [1, 1];
 
+  // Sharpness first: the illumination field is learnt by comparing the two images tile by tile, and
+  // against a sharper reference the fine print and high-contrast lettering bias it.
+  const sharp = await matchSharpness(refLum, luminance(q), valid);
+  if (sharp.blurred === 'reference') {
+    ref = ref.map((p) => gaussianBlur(p, sharp.sigma));
+    refLum = luminance(ref);
+  }
+  if (sharp.blurred === 'questioned') q = q.map((p) => gaussianBlur(p, sharp.sigma));
+
   if (profile.illuminationField) {
     const field = await illuminationField(luminance(q), refLum, learn, params.illuminationTile);
     q = q.map((p) => applyGain(p, field));
@@ -645,13 +655,6 @@ export async function normaliseToReference(
       amplification = gains.amplification;
     }
   }
-
-  const sharp = await matchSharpness(refLum, luminance(q), valid);
-  if (sharp.blurred === 'reference') {
-    ref = ref.map((p) => gaussianBlur(p, sharp.sigma));
-    refLum = luminance(ref);
-  }
-  if (sharp.blurred === 'questioned') q = q.map((p) => gaussianBlur(p, sharp.sigma));
 
   let toneResidual = 0;
   if (profile.tone === 'fit') {
