@@ -150,18 +150,9 @@ export function warpBilinear(src: PixelImage, h: readonly number[], width: numbe
       for (let x1 = 0; x1 < bw; x1++, o += cn) {
         let w = W0 + m6 * x1;
         w = w ? TAB / w : 0;
-        let fx = (X0 + m0 * x1) * w;
-        let fy = (Y0 + m3 * x1) * w;
-        if (!(fx > -2147483648)) fx = -2147483648;
-        else if (fx > 2147483647) fx = 2147483647;
-        if (!(fy > -2147483648)) fy = -2147483648;
-        else if (fy > 2147483647) fy = 2147483647;
-        // Rounded half to even, as OpenCV's cvRound (lrint).
-        const rx = Math.round(fx);
-        const ry = Math.round(fy);
-        // int32 from here on (the coordinates were bounded above), which keeps the loads below on the fast path.
-        const X = (rx - fx === 0.5 && (rx & 1) !== 0 ? rx - 1 : rx) | 0;
-        const Y = (ry - fy === 0.5 && (ry & 1) !== 0 ? ry - 1 : ry) | 0;
+        // int32 from here on, which keeps the loads below on the fast path.
+        const X = cvRound((X0 + m0 * x1) * w);
+        const Y = cvRound((Y0 + m3 * x1) * w);
         const ax = X & (TAB - 1);
         const ay = Y & (TAB - 1);
         let ix = X >> 5;
@@ -200,6 +191,18 @@ export function warpBilinear(src: PixelImage, h: readonly number[], width: numbe
 }
 
 /**
+ * OpenCV's saturate_cast<int>(v): clamped to int32 (NaN to its minimum), then
+ * rounded half to even as cvRound (lrint) does. One small function both warp
+ * loops share; V8 inlines it.
+ */
+function cvRound(v: number): number {
+  if (!(v > -2147483648)) v = -2147483648;
+  else if (v > 2147483647) v = 2147483647;
+  const r = Math.round(v);
+  return (r - v === 0.5 && (r & 1) !== 0 ? r - 1 : r) | 0;
+}
+
+/**
  * Where cv.warpPerspective(INTER_NEAREST | WARP_INVERSE_MAP, BORDER_CONSTANT)
  * of a source of sw × sh finds a source pixel, to the pixel: 255 there, 0
  * elsewhere (what warping an all-255 image would give, without making one).
@@ -221,16 +224,8 @@ export function nearestFootprint(h: readonly number[], width: number, height: nu
       for (let x1 = 0; x1 < bw; x1++, o++) {
         let w = W0 + m6 * x1;
         w = w ? 1 / w : 0;
-        let fx = (X0 + m0 * x1) * w;
-        let fy = (Y0 + m3 * x1) * w;
-        if (!(fx > -2147483648)) fx = -2147483648;
-        else if (fx > 2147483647) fx = 2147483647;
-        if (!(fy > -2147483648)) fy = -2147483648;
-        else if (fy > 2147483647) fy = 2147483647;
-        const rx = Math.round(fx);
-        const ry = Math.round(fy);
-        const X = rx - fx === 0.5 && (rx & 1) !== 0 ? rx - 1 : rx;
-        const Y = ry - fy === 0.5 && (ry & 1) !== 0 ? ry - 1 : ry;
+        const X = cvRound((X0 + m0 * x1) * w);
+        const Y = cvRound((Y0 + m3 * x1) * w);
         // Saturation to 16 bits cannot bring a coordinate inside the image.
         if (X >= 0 && X < sw && Y >= 0 && Y < sh) out[o] = 255;
       }
