@@ -1,6 +1,7 @@
 import { loadOpenCv, withMats } from '../cv/opencv';
 import { invertHomography } from './geometry';
 import { u8ToMat } from './planes';
+import { createRng } from '../synth/prng';
 import { nearestFootprint, validityMask, warpBilinear, warpToReference, type PixelImage } from './warp';
 
 /** A deterministic textured grey image: smooth gradients plus a sharp grid, so bilinear errors show. */
@@ -99,11 +100,7 @@ describe('warpBilinear', () => {
   }
 
   it('gives the bytes of cv.warpPerspective (bilinear, inverse map, replicated border) for scales, shears, perspective and sizes', async () => {
-    let seed = 11;
-    const rnd = () => {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      return seed / 2147483648;
-    };
+    const rnd = createRng(11);
     let differing = 0;
     let outside = 0;
     for (let t = 0; t < 40; t++) {
@@ -135,11 +132,7 @@ describe('warpBilinear', () => {
 describe('nearestFootprint', () => {
   it('marks the pixels where OpenCV’s nearest-pixel warp of an all-white image is white', async () => {
     const cv = await loadOpenCv();
-    let seed = 5;
-    const rnd = () => {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      return seed / 2147483648;
-    };
+    const rnd = createRng(5);
     let differing = 0;
     let partial = 0;
     for (let t = 0; t < 40; t++) {
