@@ -16,7 +16,7 @@ import type { Cv } from '../cv/opencv';
 import { withMats } from '../cv/opencv';
 import { irlsHomography, reprojectionErrors, robustHomography } from './align-homography';
 import type { BlurEqualisation, GreyImage, RefinementLevel, ZoneRect } from './align-types';
-import { applyHomography, convexHull, homographyFromLevel, homographyToLevel, polygonArea } from './geometry';
+import { applyHomography, convexHull, homographyDenominator, homographyFromLevel, homographyToLevel, polygonArea } from './geometry';
 import type { Homography, Point } from './geometry';
 
 /** A resampled image and its actual per-axis scale relative to the original. */
@@ -69,8 +69,10 @@ export interface RefineResult {
   /** RMS reprojection error of the final inliers, in questioned full-resolution pixels. */
   rmse: number;
   levels: RefinementLevel[];
-  /** Area of the convex hull of the final inliers over the reference area: how much of the document supports the result. */
+  /** Area of the convex hull of the final inliers over the area of the reference the questioned image shows: how much of what can be seen supports the result. */
   coverage: number;
+  /** Share of the reference area the questioned image shows (1 for a whole, or nearly whole, document in the frame; less for a close-up or a zoomed view). */
+  visible: number;
   message: string;
 }
 
@@ -463,6 +465,53 @@ export function centralScale(h: Homography, width: number, height: number): numb
 }
 
 /**
+ * The part of a reference level that the questioned image shows through a
+ * homography: a close-up of part of a document, or a zoomed view, shows only
+ * some of the reference, and patches elsewhere cannot be found.
+ */
+export interface Visibility {
+  /** Share of the reference area shown (0–1). */
+  readonly share: number;
+  /** Whether the patch centred on (x, y) maps wholly inside the questioned image. */
+  shows(x: number, y: number): boolean;
+}
+
+/** Grid points per axis used to measure the visible share. */
+const VISIBILITY_GRID = 64;
+/**
+ * From this share on, the view counts as whole: the few patches that fall off
+ * the questioned image just fail to track, and the patches stay where they
+ * would be for the whole reference.
+ */
+const WHOLE_VIEW = 0.9;
+
+/**
+ * Visibility of the reference level (`width` × `height`) in a questioned
+ * level of `qw` × `qh` through `h` (reference → questioned, level pixels),
+ * for patches of radius `r`; null when (nearly) all of the reference is
+ * shown (`WHOLE_VIEW`).
+ */
+export function referenceVisibility(h: Homography, width: number, height: number, qw: number, qh: number, r: number): Visibility | null {
+  const inside = (x: number, y: number) => {
+    if (!(homographyDenominator(h, x, y) > 0)) return false;
+    const [qx, qy] = applyHomography(h, x, y);
+    return qx >= 0 && qy >= 0 && qx <= qw - 1 && qy <= qh - 1;
+  };
+  let shown = 0;
+  for (let j = 0; j < VISIBILITY_GRID; j++) {
+    for (let i = 0; i < VISIBILITY_GRID; i++) {
+      if (inside(((i + 0.5) * width) / VISIBILITY_GRID - 0.5, ((j + 0.5) * height) / VISIBILITY_GRID - 0.5)) shown++;
+    }
+  }
+  const share = shown / (VISIBILITY_GRID * VISIBILITY_GRID);
+  if (share >= WHOLE_VIEW) return null;
+  return {
+    share,
+    shows: (x, y) => inside(x - r, y - r) && inside(x + r, y - r) && inside(x - r, y + r) && inside(x + r, y + r),
+  };
+}
+
+/**
  * Patch centres spread evenly over the reference level: the image is cut
  * into cells of about equal area and each cell contributes its most
  * trackable pixel (largest smaller eigenvalue of the patch structure
@@ -470,7 +519,14 @@ export function centralScale(h: Homography, width: number, height: number): numb
  * corner strength: where the points lie decides how a homography fitted to
  * a slightly non-planar or lens-distorted view behaves at the borders.
  */
-export function selectPatchCentres(image: GreyImage, r: number, targetCount: number, zones: readonly ZoneRect[], minEigen: number): Point[] {
+export function selectPatchCentres(
+  image: GreyImage,
+  r: number,
+  targetCount: number,
+  zones: readonly ZoneRect[],
+  minEigen: number,
+  visibility: Visibility | null = null,
+): Point[] {
   const { width: w, height: h, data } = image;
   const m = r + 1;
   if (w <= 2 * m + 1 || h <= 2 * m + 1) return [];
@@ -508,7 +564,8 @@ export function selectPatchCentres(image: GreyImage, r: number, targetCount: num
     const y1 = y + r + 1;
     return a[y1 * iw + x1]! - a[y0 * iw + x1]! - a[y1 * iw + x0]! + a[y0 * iw + x0]!;
   };
-  const cell = Math.max(r, Math.sqrt(((w - 2 * m) * (h - 2 * m)) / Math.max(1, targetCount)));
+  // With only part of the image visible, cells shrink so that about `targetCount` fall on that part.
+  const cell = Math.max(r, Math.sqrt(((w - 2 * m) * (h - 2 * m) * (visibility?.share ?? 1)) / Math.max(1, targetCount)));
   const nx = Math.max(1, Math.round((w - 2 * m) / cell));
   const ny = Math.max(1, Math.round((h - 2 * m) / cell));
   const cw = (w - 2 * m) / nx;
@@ -531,7 +588,7 @@ export function selectPatchCentres(image: GreyImage, r: number, targetCount: num
           const c = box(syy, x, y);
           const t = (a + c) / 2;
           const lmin = t - Math.sqrt(Math.max(0, t * t - (a * c - b * b)));
-          if (lmin > best && !(zones.length > 0 && inZone(x, y, r, zones))) {
+          if (lmin > best && !(zones.length > 0 && inZone(x, y, r, zones)) && (!visibility || visibility.shows(x, y))) {
             best = lmin;
             bx = x;
             by = y;
@@ -548,17 +605,25 @@ export function selectPatchCentres(image: GreyImage, r: number, targetCount: num
 const SELECT_MAX_PIXELS = 1_000_000;
 
 /** Patch centres for a level, chosen on the level itself or, for large images, on a reduced copy and scaled up. */
-async function levelCentres(pyramid: ImagePyramid, level: ScaledImage, r: number, count: number, zones: readonly ZoneRect[]): Promise<Point[]> {
+async function levelCentres(
+  pyramid: ImagePyramid,
+  level: ScaledImage,
+  r: number,
+  count: number,
+  zones: readonly ZoneRect[],
+  visibility: Visibility | null,
+): Promise<Point[]> {
   const pixels = level.width * level.height;
-  if (pixels <= SELECT_MAX_PIXELS) return selectPatchCentres(level, r, count, zones, MIN_EIGEN);
+  if (pixels <= SELECT_MAX_PIXELS) return selectPatchCentres(level, r, count, zones, MIN_EIGEN, visibility);
   const reduced = await pyramid.at(level.sx * Math.sqrt(SELECT_MAX_PIXELS / pixels));
   const kx = level.sx / reduced.sx;
   const ky = level.sy / reduced.sy;
   const scaledZones = zones.map((z) => ({ x: z.x / kx, y: z.y / ky, width: z.width / kx, height: z.height / ky }));
   const out: Point[] = [];
-  for (const [x, y] of selectPatchCentres(reduced, r, count, scaledZones, MIN_EIGEN)) {
-    const lx = Math.round((x + 0.5) * kx - 0.5);
-    const ly = Math.round((y + 0.5) * ky - 0.5);
+  const toLevel = (x: number, y: number): Point => [Math.round((x + 0.5) * kx - 0.5), Math.round((y + 0.5) * ky - 0.5)];
+  const reducedVisibility: Visibility | null = visibility && { share: visibility.share, shows: (x, y) => visibility.shows(...toLevel(x, y)) };
+  for (const [x, y] of selectPatchCentres(reduced, r, count, scaledZones, MIN_EIGEN, reducedVisibility)) {
+    const [lx, ly] = toLevel(x, y);
     if (lx > r && ly > r && lx < level.width - r - 1 && ly < level.height - r - 1 && !(zones.length > 0 && inZone(lx, ly, r, zones))) out.push([lx, ly]);
   }
   return out;
@@ -586,6 +651,7 @@ export async function refineHomography(
   let inliers = 0;
   let rmse = Number.NaN;
   let coverage = 0;
+  let visible = 1;
   let blur: BlurEqualisation | null = null;
   for (let li = 0; li < schedule.length; li++) {
     const { ref: rs, qry: qs } = schedule[li]!;
@@ -594,7 +660,9 @@ export async function refineHomography(
     const zones = o.ignoreZones.map((z) => ({ x: z.x * refL.sx, y: z.y * refL.sy, width: z.width * refL.sx, height: z.height * refL.sy }));
     const finest = li === schedule.length - 1;
     const passes = finest ? 1 + o.finalPasses : 1;
-    const centres = await levelCentres(refPyramid, refL, r, o.pointsPerLevel, zones);
+    const visibility = referenceVisibility(homographyToLevel(h, [refL.sx, refL.sy], [qryL.sx, qryL.sy]), refL.width, refL.height, qryL.width, qryL.height, r);
+    visible = visibility?.share ?? 1;
+    const centres = await levelCentres(refPyramid, refL, r, o.pointsPerLevel, zones, visibility);
     const flat = new Uint8Array(centres.length);
     for (let pass = 0; pass < passes; pass++) {
       const hL = homographyToLevel(h, [refL.sx, refL.sy], [qryL.sx, qryL.sy]);
@@ -615,17 +683,17 @@ export async function refineHomography(
         tracks.push(tr);
       }
       const tracked = src.length / 2;
-      const level: RefinementLevel = { referenceScale: refL.sx, questionedScale: qryL.sx, pass, points, tracked, inliers: 0, rmse: Number.NaN, coverage: 0 };
+      const level: RefinementLevel = { referenceScale: refL.sx, questionedScale: qryL.sx, pass, points, tracked, inliers: 0, rmse: Number.NaN, coverage: 0, visible };
       levels.push(level);
       const fit = await robustHomography(cv, src, dst, tracked, o.consensusThreshold, 'ransac');
       if (!fit || fit.inliers < 8) {
-        return { ok: false, blur, homography: h, inliers: fit?.inliers ?? 0, rmse: Number.NaN, levels, coverage: 0, message: `refinement at scale ${refL.sx.toFixed(3)}: ${fit?.inliers ?? 0} of ${tracked} tracked points agree` };
+        return { ok: false, blur, homography: h, inliers: fit?.inliers ?? 0, rmse: Number.NaN, levels, coverage: 0, visible, message: `refinement at scale ${refL.sx.toFixed(3)}: ${fit?.inliers ?? 0} of ${tracked} tracked points agree` };
       }
       // RANSAC above picks the consistent majority; IRLS then settles on the one
       // robust optimum near it.
       const irls = irlsHomography(fit.homography, src, dst, tracked, o.minSigma);
       if (!irls) {
-        return { ok: false, blur, homography: h, inliers: 0, rmse: Number.NaN, levels, coverage: 0, message: `refinement at scale ${refL.sx.toFixed(3)}: robust fit did not converge` };
+        return { ok: false, blur, homography: h, inliers: 0, rmse: Number.NaN, levels, coverage: 0, visible, message: `refinement at scale ${refL.sx.toFixed(3)}: robust fit did not converge` };
       }
       const polished = irls.homography;
       const inSrc: number[] = [];
@@ -646,7 +714,7 @@ export async function refineHomography(
       level.rmse = rmse;
       const hull: Point[] = [];
       for (let i = 0; i < inSrc.length; i += 2) hull.push([inSrc[i]!, inSrc[i + 1]!]);
-      coverage = Math.abs(polygonArea(convexHull(hull))) / (refL.width * refL.height);
+      coverage = Math.min(1, Math.abs(polygonArea(convexHull(hull))) / (refL.width * refL.height * visible));
       level.coverage = coverage;
       h = homographyFromLevel(polished, [refL.sx, refL.sy], [qryL.sx, qryL.sy]);
       // The first pass at the finest level has placed every patch to a fraction of a
@@ -660,5 +728,5 @@ export async function refineHomography(
       }
     }
   }
-  return { ok: true, blur, homography: h, inliers, rmse, levels, coverage, message: '' };
+  return { ok: true, blur, homography: h, inliers, rmse, levels, coverage, visible, message: '' };
 }

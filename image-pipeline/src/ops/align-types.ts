@@ -75,8 +75,10 @@ export interface RefinementLevel {
   tracked: number;
   inliers: number;
   rmse: number;
-  /** Convex hull of the inliers over the reference area. */
+  /** Convex hull of the inliers over the area of the reference the questioned image shows (`visible`). */
   coverage: number;
+  /** Share of the reference area that the questioned image shows through the level's starting homography (1: all or nearly all of it). */
+  visible: number;
 }
 
 /** Extra Gaussian blur given to the sharper image at the finest refinement level so that both have the same point spread. */

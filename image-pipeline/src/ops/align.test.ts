@@ -9,6 +9,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { loadOpenCv, withMats } from '../cv/opencv';
 import { alignImages, refineAlignment } from './align';
+import { referenceVisibility } from './align-refine';
 import type { AlignResult, GreyImage } from './align-types';
 import {
   applyHomography,
@@ -202,6 +203,28 @@ describe('alignImages', () => {
     expect(r.diagnostics.chosen).toMatch(/tilt/);
   });
 
+  it.each([
+    ['2.5×, turned 20°', 2.5, 20, /^orb/],
+    ['4×, turned −150°', 4, -150, /^orb-zoom-in$/],
+  ])('aligns a close-up (%s) of part of the document, on the part it shows', async (_name, zoom, degrees, method) => {
+    // The close-up is centred on the field block; at 4× it shows a tenth of the document.
+    const a = (degrees * Math.PI) / 180;
+    const truth = composeHomographies(
+      [zoom * Math.cos(a), -zoom * Math.sin(a), 640, zoom * Math.sin(a), zoom * Math.cos(a), 480, 0, 0, 1],
+      [1, 0, -560, 0, 1, -300, 0, 0, 1],
+    );
+    const photo = await photograph(doc, truth, 1280, 960, 12);
+    const r = await alignImages(doc, photo);
+    // The document's corners lie far outside the close-up: the error there is the extrapolation of a small view.
+    expectAligned(r, truth, doc, 0.25 * zoom);
+    expect(r.diagnostics.chosen).toMatch(method);
+    const visible = r.diagnostics.refinement[r.diagnostics.refinement.length - 1]!.visible;
+    const shown = (1280 * 960) / (zoom * zoom) / (doc.width * doc.height);
+    expect(visible).toBeGreaterThan(0.95 * shown);
+    expect(visible).toBeLessThan(1.05 * shown);
+    expect(r.diagnostics.message).toMatch(/shows \d+ % of the reference/);
+  });
+
   it('is deterministic', async () => {
     const truth = cameraHomography(doc, { scale: 0.9, degrees: 25, px: 1e-4, py: 1e-4, cx: 640, cy: 480 });
     const photo = await photograph(doc, truth, 1280, 960, 3);
@@ -257,6 +280,22 @@ describe('alignImages', () => {
 
   it('rejects malformed pixel buffers', async () => {
     await expect(alignImages({ data: new Uint8Array(10), width: 4, height: 4 }, doc)).rejects.toThrow(TypeError);
+  });
+});
+
+describe('referenceVisibility', () => {
+  it('measures the part of the reference a zoomed view shows and which patches fall inside it', () => {
+    expect(referenceVisibility(IDENTITY, 400, 300, 400, 300, 5)).toBeNull();
+    // 2× about the centre: the questioned image shows the middle quarter of the reference.
+    const zoom = [2, 0, -199.5, 0, 2, -149.5, 0, 0, 1];
+    const v = referenceVisibility(zoom, 400, 300, 400, 300, 5);
+    expect(v).not.toBeNull();
+    expect(v!.share).toBeCloseTo(0.25, 2);
+    expect(v!.shows(200, 150)).toBe(true);
+    expect(v!.shows(10, 10)).toBe(false);
+    // A patch straddling the visible part's border is not whole in the questioned image.
+    expect(v!.shows(104, 150)).toBe(false);
+    expect(v!.shows(106, 150)).toBe(true);
   });
 });
 

@@ -64,14 +64,29 @@ const AKAZE_TILTS = [
 /** Retry ORB on a finer questioned image only when it holds markedly more detail than the working resolution. */
 const FINE_RETRY_FACTOR = 1.75;
 /**
+ * A close-up or zoomed view magnifies part of the reference beyond what ORB's
+ * pyramid (8 levels of 1.2×) matches at equal working sizes. The zoom-in
+ * attempt takes the reference at `ZOOM_LARGER`× the working long edge
+ * (resampled up if need be: ORB's patch is fixed in pixels) and the
+ * questioned image at `ZOOM_LARGER / ZOOM_FACTOR`× it, so magnifications of
+ * about 1.5–7× fall back inside the pyramid's range. (The converse, a wide
+ * view in which the reference is small, is the fine retry's case.)
+ */
+const ZOOM_LARGER = 2;
+const ZOOM_FACTOR = 3;
+/**
  * Fewest refined correspondences accepted, their least share of the patches
- * tried, and the least part of the reference their convex hull must cover.
- * Look-alike documents (same template text, different layout) can agree on
- * a strip such as the MRZ; a genuine pair agrees almost everywhere.
+ * tried, and the least part of the visible reference (all of it for a whole
+ * document in the frame; the part a close-up or zoomed view shows) their
+ * convex hull must cover. Look-alike documents (same template text,
+ * different layout) can agree on a strip such as the MRZ; a genuine pair
+ * agrees almost everywhere it can be seen.
  */
 const MIN_REFINED_INLIERS = 12;
 const MIN_REFINED_SHARE = 0.25;
 const MIN_COVERAGE = 0.2;
+/** Least share of the reference the questioned image must show (a 7× close-up shows 2 %). */
+const MIN_VISIBLE = 0.02;
 
 function checkImage(name: string, img: GreyImage): void {
   if (!Number.isInteger(img.width) || !Number.isInteger(img.height) || img.width < 1 || img.height < 1) {
@@ -198,7 +213,9 @@ interface Working {
  *    the features — a photo where the document fills a small part of the
  *    frame (or a busy background takes most keypoints);
  * 3. ORB on simulated foreshortened views of the reference (steep angles);
- * 4. AKAZE at the working resolution (blur, dim light), then on
+ * 4. ORB across a large magnification: a close-up of part of the
+ *    reference (`ZOOM_FACTOR`);
+ * 5. AKAZE at the working resolution (blur, dim light), then on
  *    foreshortened views.
  */
 function coarseAlignment(cv: Cv, reference: GreyImage, questioned: GreyImage, opts: Required<Omit<AlignOptions, 'ignoreZones'>>, zones: readonly ZoneRect[], run: AlignRun): Promise<CoarseOutcome> {
@@ -207,13 +224,14 @@ function coarseAlignment(cv: Cv, reference: GreyImage, questioned: GreyImage, op
     let t = performance.now();
     const fullRef = track(toMat(cv, reference));
     const fullQry = track(toMat(cv, questioned));
-    const working = (full: Mat, img: GreyImage, longEdge: number): Working => {
-      const s = Math.min(1, longEdge / Math.max(img.width, img.height));
-      if (s >= 1) return { mat: full, scale: [1, 1] };
+    const working = (full: Mat, img: GreyImage, longEdge: number, upsample = false): Working => {
+      // Enlarged only on request (ORB's patch is fixed in pixels); otherwise at most full resolution.
+      const s = longEdge / Math.max(img.width, img.height);
+      if (s === 1 || (s > 1 && !upsample)) return { mat: full, scale: [1, 1] };
       const w = Math.max(1, Math.round(img.width * s));
       const h = Math.max(1, Math.round(img.height * s));
       const out = track(new cv.Mat());
-      cv.resize(full, out, new cv.Size(w, h), 0, 0, cv.INTER_AREA);
+      cv.resize(full, out, new cv.Size(w, h), 0, 0, s > 1 ? cv.INTER_LINEAR : cv.INTER_AREA);
       return { mat: out, scale: [w / img.width, h / img.height] };
     };
     const ref = working(fullRef, reference, opts.coarseLongEdge);
@@ -229,7 +247,7 @@ function coarseAlignment(cv: Cv, reference: GreyImage, questioned: GreyImage, op
     times.prepare += performance.now() - t;
     const refSize: [number, number] = [ref.mat.cols, ref.mat.rows];
     const candidates: Candidate[] = [];
-    const done = (chosen: Candidate | null, q: Working = qry): CoarseOutcome => ({ candidates, chosen, refScale: ref.scale, qryScale: q.scale });
+    const done = (chosen: Candidate | null, q: Working = qry, r: Working = ref): CoarseOutcome => ({ candidates, chosen, refScale: r.scale, qryScale: q.scale });
     const features = async (image: Working, kind: DetectorKind, max: number, m: Mat | null) => {
       const t1 = performance.now();
       const f = await detectFeatures(cv, image.mat, kind, max, m);
@@ -279,6 +297,27 @@ function coarseAlignment(cv: Cv, reference: GreyImage, questioned: GreyImage, op
       if (c) return done(c);
     }
 
+    // A close-up (or zoomed view) of part of the reference.
+    {
+      t = performance.now();
+      const refZoom = working(fullRef, reference, ZOOM_LARGER * opts.coarseLongEdge, true);
+      const qryZoom = working(fullQry, questioned, (ZOOM_LARGER / ZOOM_FACTOR) * opts.coarseLongEdge);
+      const zoomZones = zones.map((z) => ({ x: z.x * refZoom.scale[0], y: z.y * refZoom.scale[1], width: z.width * refZoom.scale[0], height: z.height * refZoom.scale[1] }));
+      const zoomMask = zoneMask(cv, track, refZoom.mat.cols, refZoom.mat.rows, zoomZones);
+      times.prepare += performance.now() - t;
+      const c = await estimateCoarse(
+        cv,
+        'orb-zoom-in',
+        await features(refZoom, 'orb', ZOOM_LARGER * opts.maxFeatures, zoomMask),
+        await features(qryZoom, 'orb', opts.maxFeatures, null),
+        [refZoom.mat.cols, refZoom.mat.rows],
+        opts.minInliers,
+        times,
+      );
+      candidates.push(c);
+      if (!c.failure) return done(c, qryZoom, refZoom);
+    }
+
     const qryAkaze = await features(qry, 'akaze', opts.maxFeatures, null);
     const akaze = await estimateCoarse(cv, 'akaze', await features(ref, 'akaze', opts.maxFeatures, mask), qryAkaze, refSize, opts.minInliers, times);
     candidates.push(akaze);
@@ -312,12 +351,17 @@ async function refineAndGate(
   if (refined.inliers < MIN_REFINED_INLIERS || refined.inliers < MIN_REFINED_SHARE * last.points) {
     return run.refuse('refinement-failed', `only ${refined.inliers} of ${last.points} refinement patches agree on one homography`);
   }
+  if (refined.visible < MIN_VISIBLE) {
+    return run.refuse('refinement-failed', `the questioned image shows only ${(refined.visible * 100).toFixed(1)} % of the reference`);
+  }
   if (refined.coverage < MIN_COVERAGE) {
-    return run.refuse('refinement-failed', `the agreeing patches cover only ${(refined.coverage * 100).toFixed(0)} % of the reference`);
+    const of = refined.visible < 0.99 ? `the ${(refined.visible * 100).toFixed(0)} % of the reference the questioned image shows` : 'the reference';
+    return run.refuse('refinement-failed', `the agreeing patches cover only ${(refined.coverage * 100).toFixed(0)} % of ${of}`);
   }
   const why = implausibleWarp(refined.homography, reference.width, reference.height);
   if (why) return run.refuse('implausible-warp', why);
-  return run.accept(refined.homography, refined.inliers, refined.rmse, `${note}; refined on ${refined.inliers} of ${last.points} patches`);
+  const shown = refined.visible < 0.99 ? `; the questioned image shows ${(refined.visible * 100).toFixed(0)} % of the reference` : '';
+  return run.accept(refined.homography, refined.inliers, refined.rmse, `${note}; refined on ${refined.inliers} of ${last.points} patches${shown}`);
 }
 
 /**
