@@ -16,7 +16,7 @@ import type { Cv } from '../cv/opencv';
 import { withMats } from '../cv/opencv';
 import { irlsHomography, reprojectionErrors, robustHomography } from './align-homography';
 import type { BlurEqualisation, GreyImage, RefinementLevel, ZoneRect } from './align-types';
-import { applyHomography, convexHull, homographyDenominator, homographyFromLevel, homographyToLevel, polygonArea } from './geometry';
+import { applyHomography, convexHull, homographyDenominator, homographyFromLevel, homographyToLevel, maxCornerShift, polygonArea } from './geometry';
 import type { Homography, Point } from './geometry';
 
 /** A resampled image and its actual per-axis scale relative to the original. */
@@ -266,7 +266,7 @@ function trackPatch(
  * Candidate extra blurs (standard deviation, level px). Gaussian blurs
  * compose in quadrature, so the steps grow geometrically.
  */
-const BLUR_STEPS = [0.5, 0.8, 1.2, 1.7, 2.4, 3.4, 4.8] as const;
+const BLUR_STEPS = [0.5, 0.8, 1.2, 1.7, 2.4, 3.4, 4.8, 6.8] as const;
 /** Tracked patches sampled to estimate the relative blur. */
 const BLUR_SAMPLE = 32;
 /** Least gain in mean correlation for a blur to be applied: below it the images are as sharp as each other. */
@@ -629,6 +629,23 @@ async function levelCentres(
   return out;
 }
 
+/**
+ * After the sharpness of the two images is equalised, a patch spans at
+ * least this many standard deviations of the blur each way: a patch not
+ * much larger than the point spread holds too little structure to lock onto
+ * (heavy defocus), and its position drifts by a pixel or more.
+ */
+const PATCH_RADIUS_PER_SIGMA = 5;
+/** Extra passes at the finest level once patches have been widened, at most … */
+const WIDER_PATCH_PASSES = 4;
+/** … stopping when a pass moves the reference corners by less than this (full-resolution pixels). */
+const SETTLED_PX = 0.05;
+
+function patchBuffers(r: number): { t: Float64Array; gx: Float64Array; gy: Float64Array; w: Float64Array } {
+  const n = (2 * r + 1) * (2 * r + 1);
+  return { t: new Float64Array(n), gx: new Float64Array(n), gy: new Float64Array(n), w: new Float64Array(n) };
+}
+
 /** Refines `initial` (reference → questioned, full resolution). */
 export async function refineHomography(
   cv: Cv,
@@ -639,8 +656,9 @@ export async function refineHomography(
 ): Promise<RefineResult> {
   const o: RefineOptions = { ...DEFAULT_REFINE_OPTIONS, ...options };
   const r = o.patchRadius;
-  const side = 2 * r + 1;
-  const buf = { t: new Float64Array(side * side), gx: new Float64Array(side * side), gy: new Float64Array(side * side), w: new Float64Array(side * side) };
+  let radius = r;
+  let tracking = o;
+  let buf = patchBuffers(r);
   const sigma = centralScale(initial, reference.width, reference.height);
   const schedule = levelScales(reference, sigma, o.coarseLongEdge);
   const refPyramid = new ImagePyramid(cv, reference);
@@ -659,7 +677,7 @@ export async function refineHomography(
     let qryL = await qryPyramid.at(qs);
     const zones = o.ignoreZones.map((z) => ({ x: z.x * refL.sx, y: z.y * refL.sy, width: z.width * refL.sx, height: z.height * refL.sy }));
     const finest = li === schedule.length - 1;
-    const passes = finest ? 1 + o.finalPasses : 1;
+    let passes = finest ? 1 + o.finalPasses : 1;
     const visibility = referenceVisibility(homographyToLevel(h, [refL.sx, refL.sy], [qryL.sx, qryL.sy]), refL.width, refL.height, qryL.width, qryL.height, r);
     visible = visibility?.share ?? 1;
     const centres = await levelCentres(refPyramid, refL, r, o.pointsPerLevel, zones, visibility);
@@ -672,9 +690,11 @@ export async function refineHomography(
       let points = 0;
       for (let c = 0; c < centres.length; c++) {
         const [x, y] = centres[c]!;
+        // Centres chosen for the smaller patch whose larger one leaves the image or enters an ignored zone sit out.
+        if (radius > r && !(x > radius && y > radius && x < refL.width - radius - 1 && y < refL.height - radius - 1 && !(zones.length > 0 && inZone(x, y, radius, zones)))) continue;
         points++;
         if (flat[c]) continue;
-        const tr = trackPatch(refL, qryL, hL, x, y, o, buf, blur?.image === 'reference');
+        const tr = trackPatch(refL, qryL, hL, x, y, tracking, buf, blur?.image === 'reference');
         if (tr === 'flat') flat[c] = 1;
         if (!tr || tr === 'flat' || tr.correlation < o.minCorrelation) continue;
         const [qx, qy] = applyHomography(hL, tr.x + tr.dx, tr.y + tr.dy);
@@ -716,15 +736,28 @@ export async function refineHomography(
       for (let i = 0; i < inSrc.length; i += 2) hull.push([inSrc[i]!, inSrc[i + 1]!]);
       coverage = Math.min(1, Math.abs(polygonArea(convexHull(hull))) / (refL.width * refL.height * visible));
       level.coverage = coverage;
+      const before = h;
       h = homographyFromLevel(polished, [refL.sx, refL.sy], [qryL.sx, qryL.sy]);
+      // Extra passes with widened patches stop once the homography has settled.
+      if (pass > o.finalPasses && maxCornerShift(before, h, reference.width, reference.height) < SETTLED_PX) break;
       // The first pass at the finest level has placed every patch to a fraction of a
       // pixel: enough to measure which image is softer and by how much, so that the
-      // last pass matches equally sharp images.
+      // last passes match equally sharp images.
       if (finest && pass === 0 && passes > 1 && o.equaliseBlur) {
         const inlierTracks = tracks.filter((_, i) => irls.weights[i]! > 0);
         blur = estimateRelativeBlur(refL, qryL, hL, inlierTracks, r);
         if (blur?.image === 'reference') refL = await gaussianBlurred(cv, refL, blur.sigma);
         else if (blur) qryL = await gaussianBlurred(cv, qryL, blur.sigma * centralScale(hL, refL.width, refL.height));
+        const wider = blur ? Math.ceil(PATCH_RADIUS_PER_SIGMA * blur.sigma) : 0;
+        if (wider > r) {
+          radius = wider;
+          tracking = { ...o, patchRadius: radius };
+          buf = patchBuffers(radius);
+          // Flatness was judged on the smaller, sharper patch.
+          flat.fill(0);
+          // The passes so far, with patches too small for the blur, may have left the homography pixels off.
+          passes += WIDER_PATCH_PASSES;
+        }
       }
     }
   }

@@ -194,6 +194,31 @@ describe('alignImages', () => {
     expect(r.diagnostics.blur?.sigma).toBeLessThan(3.4);
   });
 
+  it('aligns a heavily defocused photo, with patches wider than the point spread', async () => {
+    const truth = cameraHomography(doc, { scale: 0.95, degrees: -8, px: 8e-5, py: 6e-5, cx: 640, cy: 480 });
+    const sharp = await photograph(doc, truth, 1280, 960, 15);
+    const cv = await loadOpenCv();
+    // Defocus: a uniform disk of radius 10 px (a Gaussian of σ ≈ 5), far wider than the default 21-px patch.
+    const defocused = await withMats((track) => {
+      const src = track(new cv.Mat(sharp.height, sharp.width, cv.CV_8UC1));
+      src.data.set(sharp.data);
+      const radius = 10;
+      const side = 2 * radius + 1;
+      const disk = new Float32Array(side * side);
+      for (let y = -radius; y <= radius; y++) for (let x = -radius; x <= radius; x++) if (x * x + y * y <= radius * radius) disk[(y + radius) * side + x + radius] = 1;
+      const sum = disk.reduce((a, b) => a + b, 0);
+      const kernel = track(cv.matFromArray(side, side, cv.CV_32F, Array.from(disk, (v) => v / sum)));
+      const out = track(new cv.Mat());
+      cv.filter2D(src, out, -1, kernel);
+      return { data: new Uint8Array(out.data), width: sharp.width, height: sharp.height };
+    });
+    const r = await alignImages(doc, defocused);
+    // With the default patches throughout, the result was 12 px off.
+    expectAligned(r, truth, doc, 1);
+    expect(r.diagnostics.blur?.image).toBe('reference');
+    expect(r.diagnostics.blur?.sigma).toBeGreaterThan(4);
+  });
+
   it('recovers a steep oblique view through the simulated-tilt fallback', async () => {
     // About 60° out of plane about the vertical axis: the document's width is foreshortened to half.
     const truth = composeHomographies([1, 0, 80, 0, 1, 120, 0, 0, 1], [0.5, 0, 0, 0, 1, 0, 3e-4, 0, 1]);
