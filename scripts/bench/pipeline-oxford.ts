@@ -46,13 +46,13 @@ interface PairSpec {
   truth: number[];
 }
 
-interface SideResult {
+export interface SideResult {
   error: number | null;
   ms: number;
   inliers: number;
 }
 
-interface OursResult extends SideResult {
+export interface OursResult extends SideResult {
   /**
    * Corner error after refining *from the published homography* (untimed):
    * where our refinement objective puts the optimum. Far from 0 means the
@@ -97,7 +97,7 @@ export interface OxfordBenchReport {
   pairs: { sequence: string; pair: string; ours: OursResult; nativeOrb?: SideResult; nativeAkaze?: SideResult }[];
 }
 
-function repoRoot(): string {
+export function repoRoot(): string {
   for (let dir = __dirname; ; dir = path.dirname(dir)) {
     const pkg = path.join(dir, 'package.json');
     if (existsSync(pkg) && 'workspaces' in (JSON.parse(readFileSync(pkg, 'utf8')) as object)) return dir;
@@ -136,7 +136,7 @@ function loadPairs(data: string): PairSpec[] {
   return out;
 }
 
-function summarize(rows: readonly SideResult[]): MethodSummary {
+export function summarize(rows: readonly SideResult[]): MethodSummary {
   const errs = rows.map((r) => r.error).filter((e): e is number => e !== null);
   const acc = (t: number) => round(rows.filter((r) => r.error !== null && r.error <= t).length / rows.length);
   const ms = rows.map((r) => r.ms);
