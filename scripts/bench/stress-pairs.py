@@ -3,8 +3,11 @@
 exact homographies, written in the Oxford `pairs.json` layout so that
 pipeline-oxford.ts (`--data DIR`) measures them:
 
-- zoomrot-*:   zoom 1.3-3.6x with rotation (bark-like), on two natural photos
-               and a brick wall;
+- zoomrot-*:   zoom 1.3-3.6x with rotation, on two natural photos and a
+               brick wall;
+- zoomout-*:   the converse (bark-like): the reference is a detail at full
+               resolution, the questioned image a wider, turned view in which
+               it appears 1.3-4x smaller, on bark-like and foliage texture;
 - viewpoint-*: out-of-plane rotation 20-60 deg (wall-like), on a brick wall
                (repetitive texture) and a natural photo;
 - blur-*:      defocus (disk kernel, radius 2-11 px) with a small camera
@@ -51,6 +54,18 @@ def foliage(w, h):
                     float(rng.uniform(0, 180)), 0, 360, float(rng.normal(110, 45)), -1)
     img += cv2.resize(rng.normal(0, 1, (h // 32 + 1, w // 32 + 1)).astype(np.float32), (w, h)) * 25
     return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def bark(w, h):
+    """Vertical ridges and furrows at several widths, with lichen patches."""
+    img = np.full((h, w), 120, np.float32)
+    for width, amp in ((3, 20), (10, 30), (32, 40)):
+        ridges = cv2.resize(rng.normal(0, 1, (h // (8 * width) + 2, w // width + 2)).astype(np.float32), (w, h), interpolation=cv2.INTER_CUBIC)
+        img += amp * np.tanh(1.5 * ridges)
+    img += cv2.resize(rng.normal(0, 1, (h // 4 + 1, w // 4 + 1)).astype(np.float32), (w, h)) * 10
+    for _ in range(w * h // 6000):
+        cv2.circle(img, (int(rng.integers(0, w)), int(rng.integers(0, h))), int(rng.integers(3, 25)), float(rng.normal(200, 20)), -1)
+    return np.clip(img + rng.normal(0, 4, img.shape), 0, 255).astype(np.uint8)
 
 
 def natural(name):
@@ -130,6 +145,26 @@ def sequence(name, src, views):
     sequences[name] = {'image_size_wh': {'img1.png': [w, h]}, 'pairs': pairs}
 
 
+def zoomout_sequence(name, src, w, h, views):
+    """The reference: the middle w x h of `src` at full resolution; img2..: the whole source reduced by each scale and turned."""
+    hs, ws = src.shape
+    x0, y0 = (ws - w) // 2, (hs - h) // 2
+    ref = src[y0:y0 + h, x0:x0 + w].copy()
+    folder = os.path.join(args.out, name)
+    os.makedirs(folder, exist_ok=True)
+    cv2.imwrite(os.path.join(folder, 'img1.png'), ref)
+    to_src = np.array([[1, 0, x0], [0, 1, y0], [0, 0, 1]], np.float64)
+    pairs = []
+    for i, (s, deg) in enumerate(views, start=2):
+        g = zoomrot(w, h, s, deg)  # reference -> questioned (about the reference centre)
+        # The source is band-limited before it is reduced, as a camera's optics would.
+        soft = cv2.GaussianBlur(src, (0, 0), 0.5 / s) if s < 1 else src
+        q = cv2.warpPerspective(soft, g @ np.linalg.inv(to_src), (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+        cv2.imwrite(os.path.join(folder, f'img{i}.png'), capture(q))
+        pairs.append({'ref': 'img1.png', 'query': f'img{i}.png', 'H': (g / g[2, 2]).tolist()})
+    sequences[name] = {'image_size_wh': {'img1.png': [w, h]}, 'pairs': pairs}
+
+
 def size_of(src):
     return reference_of(src)[0].shape[::-1]
 
@@ -155,5 +190,9 @@ sequence('blur-foliage', src, [(shake(w, h), r) for r in (2, 4, 6, 8, 11)])
 src = natural('graf')
 w, h = size_of(src)
 sequence('blur-graf', src, [(shake(w, h), r) for r in (2, 4, 6, 8, 11)])
+for name, make in (('bark', bark), ('foliage', foliage)):
+    sign = 1 if rng.random() < 0.5 else -1
+    zoomout_sequence(f'zoomout-{name}', make(3200, 2200), 800, 560,
+                     [(1 / s, sign * a + rng.uniform(-5, 5)) for s, a in ((1.3, 10), (1.8, 35), (2.4, 60), (3.1, 95), (4.0, 175))])
 with open(os.path.join(args.out, 'pairs.json'), 'w') as fh:
     json.dump({'seed': args.seed, 'sequences': sequences}, fh, indent=1)

@@ -42,7 +42,7 @@ function prng(seed: number): () => number {
 }
 
 /** A document-like page: guilloche rosettes and waves, printed fields, a portrait box, MRZ-like lines. */
-async function renderDocument(seed: number, width = 1100, height = 700): Promise<GreyImage> {
+async function renderDocument(seed: number, width = 1100, height = 700, zoom = 1): Promise<GreyImage> {
   const rnd = prng(seed);
   const parts: string[] = [`<rect width="${width}" height="${height}" fill="#efe9da"/>`];
   for (let k = 0; k < 5; k++) {
@@ -82,7 +82,7 @@ async function renderDocument(seed: number, width = 1100, height = 700): Promise
     parts.push(`<text x="50" y="${height - 95 + k * 46}" font-family="DejaVu Sans Mono, monospace" font-size="31" fill="#000">${word(44).replace(/[AEIOU]/g, '&lt;')}</text>`);
   }
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${parts.join('')}</svg>`;
-  return decodeGrey(Buffer.from(svg));
+  return decodeGrey(zoom === 1 ? Buffer.from(svg) : await sharp(Buffer.from(svg), { density: 72 * zoom }).png().toBuffer());
 }
 
 /**
@@ -248,6 +248,23 @@ describe('alignImages', () => {
     expect(visible).toBeGreaterThan(0.95 * shown);
     expect(visible).toBeLessThan(1.05 * shown);
     expect(r.diagnostics.message).toMatch(/shows \d+ % of the reference/);
+  });
+
+  it('aligns a sharp detail of the document to a wider photo in which it appears four times smaller', async () => {
+    // The same page drawn at 3× the resolution; the reference is a 960×720 detail of it (fields and guilloche).
+    const fine = await renderDocument(11, 1100, 700, 3);
+    expect(fine.width).toBe(3300);
+    const [x0, y0, w, h] = [1140, 600, 960, 720];
+    const data = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++) data.set(fine.data.subarray((y0 + y) * fine.width + x0, (y0 + y) * fine.width + x0 + w), y * w);
+    const detail: GreyImage = { data, width: w, height: h };
+    // Detail pixel centres → page pixel centres (a page pixel spans 3 detail pixels).
+    const toPage = [1 / 3, 0, (x0 + 0.5) / 3 - 0.5, 0, 1 / 3, (y0 + 0.5) / 3 - 0.5, 0, 0, 1];
+    const camera = cameraHomography(doc, { scale: 0.75, degrees: 30, px: 5e-5, py: -5e-5, cx: 430, cy: 320 });
+    const photo = await photograph(doc, camera, 860, 640, 16);
+    const r = await alignImages(detail, photo);
+    expectAligned(r, composeHomographies(camera, toPage), detail, 0.5);
+    expect(r.diagnostics.chosen).toBe('orb-zoom-out');
   });
 
   it('is deterministic', async () => {

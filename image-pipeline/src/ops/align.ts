@@ -64,13 +64,13 @@ const AKAZE_TILTS = [
 /** Retry ORB on a finer questioned image only when it holds markedly more detail than the working resolution. */
 const FINE_RETRY_FACTOR = 1.75;
 /**
- * A close-up or zoomed view magnifies part of the reference beyond what ORB's
- * pyramid (8 levels of 1.2×) matches at equal working sizes. The zoom-in
- * attempt takes the reference at `ZOOM_LARGER`× the working long edge
- * (resampled up if need be: ORB's patch is fixed in pixels) and the
- * questioned image at `ZOOM_LARGER / ZOOM_FACTOR`× it, so magnifications of
- * about 1.5–7× fall back inside the pyramid's range. (The converse, a wide
- * view in which the reference is small, is the fine retry's case.)
+ * A close-up magnifies part of the reference, and a wider view shrinks it,
+ * beyond what ORB's pyramid (8 levels of 1.2×) matches at equal working
+ * sizes. The zoom-in attempt takes the reference at `ZOOM_LARGER`× the
+ * working long edge (resampled up if need be: ORB's patch is fixed in
+ * pixels) and the questioned image at `ZOOM_LARGER / ZOOM_FACTOR`× it, so
+ * magnifications of about 1.5–7× fall back inside the pyramid's range;
+ * zoom-out swaps the two sizes for reductions of the same range.
  */
 const ZOOM_LARGER = 2;
 const ZOOM_FACTOR = 3;
@@ -213,8 +213,8 @@ interface Working {
  *    the features — a photo where the document fills a small part of the
  *    frame (or a busy background takes most keypoints);
  * 3. ORB on simulated foreshortened views of the reference (steep angles);
- * 4. ORB across a large magnification: a close-up of part of the
- *    reference (`ZOOM_FACTOR`);
+ * 4. ORB across a large change of scale: a close-up of part of the
+ *    reference, or a wider view in which it is small (`ZOOM_FACTOR`);
  * 5. AKAZE at the working resolution (blur, dim light), then on
  *    foreshortened views.
  */
@@ -297,19 +297,21 @@ function coarseAlignment(cv: Cv, reference: GreyImage, questioned: GreyImage, op
       if (c) return done(c);
     }
 
-    // A close-up (or zoomed view) of part of the reference.
-    {
+    // A close-up of part of the reference (zoom in), and the converse: a wider
+    // view in which the reference appears small (zoom out).
+    for (const direction of ['in', 'out'] as const) {
       t = performance.now();
-      const refZoom = working(fullRef, reference, ZOOM_LARGER * opts.coarseLongEdge, true);
-      const qryZoom = working(fullQry, questioned, (ZOOM_LARGER / ZOOM_FACTOR) * opts.coarseLongEdge);
+      const [refEdge, qryEdge] = direction === 'in' ? [ZOOM_LARGER, ZOOM_LARGER / ZOOM_FACTOR] : [ZOOM_LARGER / ZOOM_FACTOR, ZOOM_LARGER];
+      const refZoom = working(fullRef, reference, refEdge * opts.coarseLongEdge, true);
+      const qryZoom = working(fullQry, questioned, qryEdge * opts.coarseLongEdge, true);
       const zoomZones = zones.map((z) => ({ x: z.x * refZoom.scale[0], y: z.y * refZoom.scale[1], width: z.width * refZoom.scale[0], height: z.height * refZoom.scale[1] }));
       const zoomMask = zoneMask(cv, track, refZoom.mat.cols, refZoom.mat.rows, zoomZones);
       times.prepare += performance.now() - t;
       const c = await estimateCoarse(
         cv,
-        'orb-zoom-in',
-        await features(refZoom, 'orb', ZOOM_LARGER * opts.maxFeatures, zoomMask),
-        await features(qryZoom, 'orb', opts.maxFeatures, null),
+        `orb-zoom-${direction}`,
+        await features(refZoom, 'orb', Math.max(1, refEdge) * opts.maxFeatures, zoomMask),
+        await features(qryZoom, 'orb', Math.max(1, qryEdge) * opts.maxFeatures, null),
         [refZoom.mat.cols, refZoom.mat.rows],
         opts.minInliers,
         times,
