@@ -66,14 +66,13 @@ const FINE_RETRY_FACTOR = 1.75;
 /**
  * A close-up magnifies part of the reference, and a wider view shrinks it,
  * beyond what ORB's pyramid (8 levels of 1.2×) matches at equal working
- * sizes. The zoom-in attempt takes the reference at `ZOOM_LARGER`× the
- * working long edge (resampled up if need be: ORB's patch is fixed in
- * pixels) and the questioned image at `ZOOM_LARGER / ZOOM_FACTOR`× it, so
- * magnifications of about 1.5–7× fall back inside the pyramid's range;
- * zoom-out swaps the two sizes for reductions of the same range.
+ * sizes. The zoom attempts enlarge the image that shows the common part
+ * smaller to `ZOOM`× the working long edge (resampling up if need be: ORB's
+ * patch is fixed in pixels) against the other at the working size, so that
+ * changes of scale of about 1.5–7× fall back inside the pyramid's range.
+ * Neither image goes below the working size, where detail would be lost.
  */
-const ZOOM_LARGER = 2;
-const ZOOM_FACTOR = 3;
+const ZOOM = 3;
 /**
  * Fewest refined correspondences accepted, their least share of the patches
  * tried, and the least part of the visible reference (all of it for a whole
@@ -213,8 +212,8 @@ interface Working {
  *    the features — a photo where the document fills a small part of the
  *    frame (or a busy background takes most keypoints);
  * 3. ORB on simulated foreshortened views of the reference (steep angles);
- * 4. ORB across a large change of scale: a close-up of part of the
- *    reference, or a wider view in which it is small (`ZOOM_FACTOR`);
+ * 4. ORB across a large change of scale: a wider view in which the
+ *    reference is small, or a close-up of part of it (`ZOOM`);
  * 5. AKAZE at the working resolution (blur, dim light), then on
  *    foreshortened views.
  */
@@ -297,27 +296,23 @@ function coarseAlignment(cv: Cv, reference: GreyImage, questioned: GreyImage, op
       if (c) return done(c);
     }
 
-    // A close-up of part of the reference (zoom in), and the converse: a wider
-    // view in which the reference appears small (zoom out).
-    for (const direction of ['in', 'out'] as const) {
+    // A wider view in which the reference appears small (zoom out; a camera
+    // stepping back or zooming out from the reference's view), and the converse,
+    // a close-up of part of the reference (zoom in). The image that shows the
+    // common part smaller is enlarged; the other keeps its working features.
+    for (const direction of ['out', 'in'] as const) {
       t = performance.now();
-      const [refEdge, qryEdge] = direction === 'in' ? [ZOOM_LARGER, ZOOM_LARGER / ZOOM_FACTOR] : [ZOOM_LARGER / ZOOM_FACTOR, ZOOM_LARGER];
-      const refZoom = working(fullRef, reference, refEdge * opts.coarseLongEdge, true);
-      const qryZoom = working(fullQry, questioned, qryEdge * opts.coarseLongEdge, true);
-      const zoomZones = zones.map((z) => ({ x: z.x * refZoom.scale[0], y: z.y * refZoom.scale[1], width: z.width * refZoom.scale[0], height: z.height * refZoom.scale[1] }));
-      const zoomMask = zoneMask(cv, track, refZoom.mat.cols, refZoom.mat.rows, zoomZones);
+      const enlarged = direction === 'in' ? working(fullRef, reference, ZOOM * opts.coarseLongEdge, true) : working(fullQry, questioned, ZOOM * opts.coarseLongEdge, true);
+      const zoomMask =
+        direction === 'in'
+          ? zoneMask(cv, track, enlarged.mat.cols, enlarged.mat.rows, zones.map((z) => ({ x: z.x * enlarged.scale[0], y: z.y * enlarged.scale[1], width: z.width * enlarged.scale[0], height: z.height * enlarged.scale[1] })))
+          : null;
       times.prepare += performance.now() - t;
-      const c = await estimateCoarse(
-        cv,
-        `orb-zoom-${direction}`,
-        await features(refZoom, 'orb', Math.max(1, refEdge) * opts.maxFeatures, zoomMask),
-        await features(qryZoom, 'orb', Math.max(1, qryEdge) * opts.maxFeatures, null),
-        [refZoom.mat.cols, refZoom.mat.rows],
-        opts.minInliers,
-        times,
-      );
+      const more = await features(enlarged, 'orb', ZOOM * opts.maxFeatures, zoomMask);
+      const [rf, qf, r, q] = direction === 'in' ? [more, qryOrb, enlarged, qry] : [refOrb, more, ref, enlarged];
+      const c = await estimateCoarse(cv, `orb-zoom-${direction}`, rf, qf, [r.mat.cols, r.mat.rows], opts.minInliers, times);
       candidates.push(c);
-      if (!c.failure) return done(c, qryZoom, refZoom);
+      if (!c.failure) return done(c, q, r);
     }
 
     const qryAkaze = await features(qry, 'akaze', opts.maxFeatures, null);
