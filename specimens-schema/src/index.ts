@@ -9,3 +9,4 @@ export * from './vocabularies';
 export * from './validation';
 export * from './rules';
 export * from './identification';
+export * from './alignment';
