@@ -123,6 +123,7 @@ export function toComparison(api: ApiClient, raw: ApiComparison, reference: Spec
       // Results made before findings existed have none.
       findings: describeFindings(l.findings ?? []),
       ...(mrz ? { mrz } : {}),
+      registration: l.registration,
     };
   });
   return {
@@ -137,6 +138,7 @@ export function toComparison(api: ApiClient, raw: ApiComparison, reference: Spec
     questioned: { title: questionedTitle(raw) },
     lights,
     skipped: (raw.result?.skipped ?? []).map((s) => ({ lightSource: s.lightSource, reason: SKIP_REASONS[s.reason] ?? s.reason })),
+    ...(raw.result ? { alignment: { ...raw.result.alignment, anchorLight: raw.result.anchorLight } } : {}),
   };
 }
 

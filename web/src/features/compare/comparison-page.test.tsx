@@ -145,3 +145,48 @@ test('the MRZ findings of the API answer are listed in words under their light, 
   await user.keyboard('2');
   await waitFor(() => expect(screen.queryByRole('region', { name: /Document checks/ })).toBeNull());
 });
+
+test('the alignment the differences rest on is stated: method, points agreeing, RMSE, the share a close-up shows, and each light\'s registration', async () => {
+  const closeUp = makeApiComparison({
+    ...done,
+    result: {
+      ...done.result!,
+      alignment: {
+        homography: [0.5012, 0.0021, -412.5, -0.0018, 0.4987, -230.25, 0.0000012, -0.0000008, 1],
+        inliers: 118,
+        rmse: 0.318,
+        method: 'orb-tilt2-x',
+        message: 'orb-tilt2-x: 64 feature inliers; refined on 118 of 130 patches; the questioned image shows 38 % of the reference',
+      },
+      lights: [
+        makeLightResult('white'),
+        makeLightResult('uv-365', { registration: { outcome: 'refined', anchorLight: 'white', shift: [0.3, -0.4], correlation: { anchor: 0.61, best: 0.7 } } }),
+      ],
+    },
+  });
+  const api = createTestApi(on('GET', '/api/comparisons/cmp0001', ok(closeUp)), on('GET', `/api/specimens/${reference.id}`, ok(reference)));
+  renderApp(api, '/comparisons/cmp0001');
+  const block = await screen.findByRole('group', { name: 'Alignment' });
+  const summary = block.querySelector('summary')!;
+  expect(summary).toHaveTextContent('Alignment: features (ORB), simulated tilt · 118 of 130 refinement points agree · RMSE 0.32 px · the questioned image shows 38 % of the reference (only that part was compared)');
+  const lights = block.querySelector('dl')!;
+  expect(lights).toHaveAccessibleName('Registration per light source');
+  expect([...lights.querySelectorAll('dt')].map((t) => [t.textContent, t.nextElementSibling?.textContent])).toEqual([
+    ['White light', 'aligned on its own features'],
+    ['UV 365 nm', 'reused the alignment under White light, refined by 0.50 px'],
+  ]);
+  expect(within(block).getByLabelText('Homography')).toHaveTextContent('0.5012 0.002100 -412.50 -0.001800 0.4987 -230.25 1.200e-6 -8.000e-7 1.000');
+  expect(block).toHaveTextContent('As recorded: orb-tilt2-x: 64 feature inliers');
+  // The user opens it to read the registrations; the summary stays the control.
+  const user = userEvent.setup();
+  await user.click(summary);
+  expect(block).toHaveAttribute('open');
+});
+
+test('a comparison of the whole reference says nothing of a share, and takes the points from the record when the message gives none', async () => {
+  const api = createTestApi(on('GET', '/api/comparisons/cmp0001', ok(done)), on('GET', `/api/specimens/${reference.id}`, ok(reference)));
+  renderApp(api, '/comparisons/cmp0001');
+  const block = await screen.findByRole('group', { name: 'Alignment' });
+  expect(block.querySelector('summary')).toHaveTextContent(/^Alignment: features \(AKAZE\) · 420 refinement points agree · RMSE 0\.40 px$/);
+  expect(block).not.toHaveTextContent('% of the reference');
+});

@@ -6,6 +6,7 @@ import { errorMessage, isAbort, isApiError } from '../../shared/api/client';
 import { EmptyState, ErrorState, LoadingState } from '../../shared/ui/states';
 import { useDocumentTitle } from '../../shared/ui/use-document-title';
 import { getSpecimen } from '../specimen/api';
+import { AlignmentSummary } from './alignment-summary';
 import { getComparison, repeatComparison, stageLabel, toComparison, type ApiComparison } from './api';
 import { ComparisonViewer } from './comparison-viewer';
 import { LibraryMatches } from './library-matches';
@@ -153,6 +154,7 @@ export function ComparisonPage() {
       </header>
       <RegisterHitsBanner hits={raw.registerHits} />
       <LibraryMatches job={raw} />
+      <AlignmentSummary comparison={comparison} />
       <ComparisonViewer comparison={comparison} initialMode={params.get('mode') ?? undefined} initialLight={params.get('light') ?? undefined} onModeChange={onMode} onLightChange={onLight} />
     </div>
   );

@@ -5,7 +5,15 @@
  * reference capture, outputs become image sources. Coordinates are pixels of
  * the reference image, the frame every output of a light source is drawn in.
  */
-import type { ComparisonFindingKind, ComparisonStatus, DifferenceRegion, ZoneVerdict as ApiZoneVerdict, ZoneVerdictKind } from '@exemplar/specimens-schema';
+import type {
+  ComparisonAlignment,
+  ComparisonFindingKind,
+  ComparisonStatus,
+  DifferenceRegion,
+  LightRegistrationRecord,
+  ZoneVerdict as ApiZoneVerdict,
+  ZoneVerdictKind,
+} from '@exemplar/specimens-schema';
 import type { ImageSource } from '../../shared/api/images';
 
 export type { ComparisonFindingKind, ComparisonStatus, ZoneVerdictKind };
@@ -59,6 +67,8 @@ export interface ComparisonLight {
   zoneVerdicts: ZoneVerdict[];
   findings: Finding[];
   mrz?: MrzOutcome;
+  /** How this light's homography was obtained (aligned on its features, or the anchor light's reused and perhaps shifted). */
+  registration?: LightRegistrationRecord;
 }
 
 export interface ComparisonSide {
@@ -77,4 +87,6 @@ export interface Comparison {
   lights: ComparisonLight[];
   /** Light sources that could not be compared, and why (in words). */
   skipped: { lightSource: string; reason: string }[];
+  /** The feature alignment of the anchor light the differences rest on, as recorded (absent until there is a result). */
+  alignment?: ComparisonAlignment & { anchorLight: string };
 }
