@@ -355,7 +355,25 @@ function zncc(a: Float64Array, b: Float64Array): number {
  * (refined by a parabola through its neighbours).
  */
 function estimateRelativeBlur(ref: GreyImage, qry: GreyImage, h: Homography, tracks: readonly Track[], r: number): BlurEqualisation | null {
-  const maxSigma = BLUR_STEPS[BLUR_STEPS.length - 1]!;
+  // The widest step needs wider sample windows, which leave out patches near
+  // the border and so shift every estimate a little: it is measured only when
+  // the blur reaches the step below it, so that milder blurs are measured on
+  // the same samples as before the step was added.
+  const below = blurOverSteps(ref, qry, h, tracks, r, BLUR_STEPS.slice(0, -1));
+  return below.onLastStep ? blurOverSteps(ref, qry, h, tracks, r, BLUR_STEPS).blur : below.blur;
+}
+
+/** `estimateRelativeBlur` over the candidate blurs `blurSteps`; `onLastStep`: the best is the widest of them. */
+function blurOverSteps(
+  ref: GreyImage,
+  qry: GreyImage,
+  h: Homography,
+  tracks: readonly Track[],
+  r: number,
+  blurSteps: readonly number[],
+): { blur: BlurEqualisation | null; onLastStep: boolean } {
+  const none = { blur: null, onLastStep: false };
+  const maxSigma = blurSteps[blurSteps.length - 1]!;
   const margin = Math.ceil(3 * maxSigma);
   const R = r + margin;
   const side = 2 * R + 1;
@@ -373,7 +391,7 @@ function estimateRelativeBlur(ref: GreyImage, qry: GreyImage, h: Homography, tra
     for (let v = -R, k = 0; v <= R; v++) for (let u = -R; u <= R; u++, k++) rwin[k] = rd[(t.y + v) * rw + t.x + u]!;
     samples.push({ ref: rwin, qry: qwin });
   }
-  if (samples.length < 8) return null;
+  if (samples.length < 8) return none;
   const tmp = new Float64Array((ps + 2 * margin) * ps);
   const a = new Float64Array(ps * ps);
   const b = new Float64Array(ps * ps);
@@ -391,22 +409,22 @@ function estimateRelativeBlur(ref: GreyImage, qry: GreyImage, h: Homography, tra
   const base = score(null, null);
   // The first step on each side tells which image is the softer one; only the
   // other side is then blurred further.
-  const first = gaussianKernel(BLUR_STEPS[0]);
+  const first = gaussianKernel(blurSteps[0]!);
   const onReference = score(first, null);
   const onQuestioned = score(null, first);
   const image = onReference >= onQuestioned ? 'reference' : 'questioned';
   // Scores along the chosen side's steps, with no blur as step 0.
   const curve = [base, Math.max(onReference, onQuestioned)];
-  for (let j = 1; j < BLUR_STEPS.length; j++) {
+  for (let j = 1; j < blurSteps.length; j++) {
     // Past the peak: more blur only loses detail.
     if (curve[curve.length - 1]! < curve[curve.length - 2]!) break;
-    const k = gaussianKernel(BLUR_STEPS[j]!);
+    const k = gaussianKernel(blurSteps[j]!);
     curve.push(image === 'reference' ? score(k, null) : score(null, k));
   }
   let i = 0;
   for (let j = 1; j < curve.length; j++) if (curve[j]! > curve[i]!) i = j;
-  if (i === 0 || curve[i]! < base + BLUR_MIN_GAIN) return null;
-  const steps = [0, ...BLUR_STEPS];
+  if (i === 0 || curve[i]! < base + BLUR_MIN_GAIN) return none;
+  const steps = [0, ...blurSteps];
   let sigma = steps[i]!;
   if (i + 1 < curve.length) {
     // Parabola through the peak and its neighbours, in σ² (the variable blurs add in).
@@ -417,7 +435,7 @@ function estimateRelativeBlur(ref: GreyImage, qry: GreyImage, h: Homography, tra
     const curvature = (d2 - d1) / (x2 - x0);
     if (curvature < 0) sigma = Math.sqrt(Math.min(x2, Math.max(x0, (x0 + x1) / 2 - d1 / (2 * curvature))));
   }
-  return { image, sigma };
+  return { blur: { image, sigma }, onLastStep: i === blurSteps.length };
 }
 
 /** A copy of `image` blurred by a Gaussian of standard deviation `sigma` (px). */
