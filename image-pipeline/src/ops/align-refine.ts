@@ -7,8 +7,11 @@
  * small residual shift remains), by inverse-compositional Lucas–Kanade on
  * zero-mean, unit-variance patches (insensitive to exposure and contrast).
  * The homography is then re-estimated from the refined correspondences.
- * Before the last pass at the finest level, the sharper of the two images
- * is blurred to the other's sharpness (`estimateRelativeBlur`).
+ * When the questioned image shows only part of the reference (a close-up),
+ * the patches are chosen on that part (`referenceVisibility`). After the
+ * first pass at the finest level, the sharper of the two images is blurred
+ * to the other's sharpness (`estimateRelativeBlur`) for the passes that
+ * follow, and under a strong blur the patches widen to span it.
  * Sampling only the patches keeps the cost independent of image size, unlike
  * full-image ECC or warping.
  */
@@ -39,11 +42,11 @@ export interface RefineOptions {
   /** Extra passes at the finest level (each re-samples patches through the improved homography). */
   finalPasses: number;
   ignoreZones: readonly ZoneRect[];
-  /** Patches tried per level (spread over the reference). */
+  /** Patches tried per level (spread over the part of the reference the questioned image shows). */
   pointsPerLevel: number;
   /** Floor of the robust residual scale, pixels of the level (LK on clean images is more precise than the model). */
   minSigma: number;
-  /** Equalise the sharpness of the two images before the last pass at the finest level (see `estimateRelativeBlur`). */
+  /** Equalise the sharpness of the two images after the first pass at the finest level, for the passes that follow (see `estimateRelativeBlur`). */
   equaliseBlur: boolean;
 }
 
