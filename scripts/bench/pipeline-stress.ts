@@ -41,7 +41,12 @@ export async function benchStress(opts: StressBenchOptions = {}) {
   for (const seed of seeds) {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'exemplar-stress-'));
     try {
-      await run(python, [generator, dir, String(seed)], { maxBuffer: 16 * 1024 * 1024 });
+      await run(python, [generator, dir, String(seed)], { maxBuffer: 16 * 1024 * 1024 }).catch((err: unknown) => {
+        const e = err as NodeJS.ErrnoException & { stderr?: string };
+        if (e.code === 'ENOENT') throw new Error(`${python} not found: the pair generator needs Python 3 with OpenCV (Debian: apt-get install python3-opencv)`);
+        // The generator's own message (missing OpenCV, missing ../shared images) is its last line of stderr.
+        throw new Error(e.stderr?.trim().split('\n').pop() || e.message);
+      });
       const report = await benchOxford({ data: dir, repeat: opts.repeat ?? 1, native: opts.native, python, log: opts.log });
       meta = report.meta;
       for (const p of report.pairs) rows.push({ ...p, seed });
@@ -69,8 +74,13 @@ function parseArgs(argv: readonly string[]): StressBenchOptions {
   const opts: { seeds?: number[]; repeat?: number; native?: boolean } = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--seeds') opts.seeds = argv[++i]!.split(',').map(Number);
-    else if (a === '--repeat') opts.repeat = Number(argv[++i]);
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--seeds') opts.seeds = value().split(',').map(Number);
+    else if (a === '--repeat') opts.repeat = Number(value());
     else if (a === '--no-native') opts.native = false;
     else throw new Error(`unknown argument ${a} (use --seeds 1,2, --repeat N, --no-native)`);
   }
@@ -79,7 +89,8 @@ function parseArgs(argv: readonly string[]): StressBenchOptions {
 }
 
 if (require.main === module) {
-  benchStress(parseArgs(process.argv.slice(2)))
+  Promise.resolve()
+    .then(() => benchStress(parseArgs(process.argv.slice(2))))
     .then((report) => process.stdout.write(`${JSON.stringify(report, null, 1)}\n`))
     .catch((err: unknown) => {
       process.stderr.write(`pipeline-stress: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -22,7 +22,10 @@ used). Seeded: the same seed writes the same files.
     /usr/bin/python3 scripts/bench/stress-pairs.py OUTDIR [SEED] [--oxford DIR]
 """
 import argparse, json, math, os
-import numpy as np, cv2
+try:
+    import numpy as np, cv2
+except ImportError as e:
+    raise SystemExit(f'stress-pairs: needs NumPy and OpenCV for Python ({e}); on Debian: apt-get install python3-opencv')
 
 ap = argparse.ArgumentParser()
 ap.add_argument('out')
