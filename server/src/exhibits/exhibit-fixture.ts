@@ -73,6 +73,11 @@ const MRZ_FINDINGS: ExhibitFinding[] = [
   },
 ];
 
+/** The fixture comparison's white-light homography, reference → questioned pixels. */
+export const FIXTURE_HOMOGRAPHY = [1.0823, 0.0112, 4.75, -0.0098, 1.0791, 6.125, 0.0000134, -0.0000071, 1];
+/** The same, moved by the UV light's registration shift (0.31, -0.22) reference pixels. */
+const FIXTURE_UV_HOMOGRAPHY = [1.0823, 0.0112, 5.083, -0.0098, 1.0791, 5.8846, 0.0000134, -0.0000071, 1];
+
 export async function makeExhibitFixture(): Promise<ExhibitFixture> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'exhibit-'));
   const objects = new FsObjectStore(path.join(dir, 'objects'));
@@ -149,8 +154,25 @@ export async function makeExhibitFixture(): Promise<ExhibitFixture> {
         submissionId: 'sub-1',
         specimenId: 'spec-1',
         finishedAt: '2026-03-02T09:01:30.000Z',
+        // A close-up photo, slightly turned and tilted: the questioned image shows part of the reference.
+        anchorLight: 'white',
+        alignment: {
+          homography: FIXTURE_HOMOGRAPHY,
+          inliers: 118,
+          rmse: 0.318,
+          method: 'orb-zoom-in',
+          message: 'orb-zoom-in: 212 feature inliers; refined on 118 of 130 patches; the questioned image shows 86 % of the reference',
+        },
         lights: lights.map((lightSource, i) => ({
           lightSource,
+          // UV reuses the white-light homography, moved by a fraction of a pixel.
+          homography: i === 0 ? FIXTURE_HOMOGRAPHY : FIXTURE_UV_HOMOGRAPHY,
+          registration:
+            i === 0
+              ? { outcome: 'aligned' as const, anchorLight: 'white' as const, shift: [0, 0], correlation: { anchor: null, best: null } }
+              : { outcome: 'refined' as const, anchorLight: 'white' as const, shift: [0.31, -0.22], correlation: { anchor: 0.612, best: 0.704 } },
+          referenceSize: [640, 420] as [number, number],
+          questionedSize: [700, 460] as [number, number],
           reference: reference[i]!,
           questioned: questioned[i]!,
           aligned: aligned[i]!,

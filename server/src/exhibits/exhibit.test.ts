@@ -217,6 +217,79 @@ describe('buildExhibit', () => {
     expect(runs.slice(0, white).join('')).toContain('cmp-1, White light (white): mrz-check-failed (birthDate, composite); mrz-characters-misaligned');
   });
 
+  it('states on each light page the alignment the differences rest on: method, points agreeing, RMSE, share of the reference shown, message, registration and homography', async () => {
+    const runs = pdfTextRuns(built.report);
+    const at = (text: string, from = 0) => runs.findIndex((r, i) => i >= from && r === text);
+    const section = (title: string) => {
+      const page = at(title);
+      expect(page).toBeGreaterThan(0);
+      const from = at('Alignment', page);
+      const to = at('Regions of difference', page);
+      expect(from).toBeGreaterThan(page);
+      expect(to).toBeGreaterThan(from);
+      return runs.slice(from, to);
+    };
+    const alignment = fx.input.comparisons[0]!.alignment;
+    for (const [title, light] of [
+      ['Comparison cmp-1 — White light (white)', fx.input.comparisons[0]!.lights[0]!],
+      ['Comparison cmp-1 — UV 365 nm (uv-365)', fx.input.comparisons[0]!.lights[1]!],
+    ] as const) {
+      const runsOf = section(title);
+      const words = runsOf.join(' ').replace(/\s+/g, ' ');
+      expect(words).toContain('features (ORB), close-up (orb-zoom-in)');
+      expect(words).toContain('118 of 130 agree on the homography');
+      expect(words).toContain('0.318 px (reprojection error of the agreeing points, questioned pixels)');
+      expect(words).toContain('The questioned image shows 86 % of the reference: only that part was compared.');
+      expect(words).toContain(alignment.message);
+      expect(words).toContain('reference pixels (640 x 420) to questioned pixels (700 x 460)');
+      // The light's homography, every number as recorded, row by row.
+      const table = runsOf.slice(runsOf.indexOf("x'"));
+      expect(table.filter((r) => /^[-0-9.e]+$/.test(r))).toEqual(light.homography.map(String));
+    }
+    expect(section('Comparison cmp-1 — White light (white)').join(' ')).toContain('White light aligned on its own features (aligned)');
+    expect(section('Comparison cmp-1 — White light (white)').join(' ')).toContain('1.0823');
+    const uv = section('Comparison cmp-1 — UV 365 nm (uv-365)').join(' ').replace(/\s+/g, ' ');
+    expect(uv).toContain("UV 365 nm reused the alignment under White light, refined by 0.38 px (refined); shift (0.31, -0.22) reference px; correlation 0.612 at the anchor's position, 0.704 at the best");
+    expect(uv).toContain('5.083');
+  });
+
+  it('carries the alignment and each light\'s registration in the bundle record, and a report without a share says none', async () => {
+    const files = await unzip(built.bundle);
+    const record = JSON.parse(files.get('exhibit.json')!.toString('utf8')) as typeof fx.input;
+    expect(record.comparisons[0]!.alignment).toEqual(fx.input.comparisons[0]!.alignment);
+    expect(record.comparisons[0]!.anchorLight).toBe('white');
+    expect(record.comparisons[0]!.lights.map((l) => [l.lightSource, l.homography, l.registration])).toEqual(fx.input.comparisons[0]!.lights.map((l) => [l.lightSource, l.homography, l.registration]));
+
+    const whole = structuredClone(fx.input);
+    whole.comparisons[0]!.alignment = { ...whole.comparisons[0]!.alignment, rmse: 0.41, method: 'akaze', message: 'akaze: 300 feature inliers; refined on 96 of 96 patches' };
+    const words = pdfTextRuns(await buildExhibitReport(whole, fx.load)).join(' ').replace(/\s+/g, ' ');
+    expect(words).toContain('features (AKAZE) (akaze)');
+    expect(words).toContain('0.41 px');
+    expect(words).not.toContain('% of the reference');
+  });
+
+  it('refuses a record whose alignment or registration is missing or malformed', async () => {
+    const input = structuredClone(fx.input);
+    input.comparisons[0]!.alignment.homography = [1, 0, 0, 0, 1, 0, 0, 0];
+    (input.comparisons[0]!.alignment as { rmse: unknown }).rmse = 'small';
+    (input.comparisons[0]!.lights[1]!.registration as { outcome: string }).outcome = 'guessed';
+    delete (input.comparisons[0]!.lights[0] as { registration?: unknown }).registration;
+    const err = await buildExhibit(input, fx.load).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'VALIDATION_FAILED' });
+    const problems = (err as { details: { problems: string[] } }).details.problems;
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'comparisons[0].alignment.homography must be 9 finite numbers (row-major 3×3, reference → questioned pixels)',
+        'comparisons[0].alignment.rmse must be a non-negative number',
+        'comparisons[0].lights[1].registration.outcome must be one of aligned, refined, anchor, anchor-unverified',
+        'comparisons[0].lights[0].registration.outcome must be one of aligned, refined, anchor, anchor-unverified',
+      ]),
+    );
+    const missing = structuredClone(fx.input);
+    delete (missing.comparisons[0] as { alignment?: unknown }).alignment;
+    await expect(buildExhibit(missing, fx.load)).rejects.toMatchObject({ details: { problems: ['comparisons[0].alignment is missing'] } });
+  });
+
   it('says findings were not recorded for a comparison made before they existed, and changes the report with them', async () => {
     const input = structuredClone(fx.input);
     for (const l of input.comparisons[0]!.lights) delete l.findings;

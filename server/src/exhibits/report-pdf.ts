@@ -11,7 +11,16 @@
  * record itself, with exact text, travels in the bundle as exhibit.json.
  */
 import PDFDocument from 'pdfkit';
-import { closerKnownFrauds, getLightSource, isFraudStatus, specimenStatuses } from '@exemplar/specimens-schema';
+import {
+  alignmentMethodLabel,
+  closerKnownFrauds,
+  getLightSource,
+  isFraudStatus,
+  referenceShareShown,
+  refinementAgreement,
+  registrationLabel,
+  specimenStatuses,
+} from '@exemplar/specimens-schema';
 import type { AuditEntry, JsonValue } from './chain';
 import { reportImage, type LoadedImage } from './images';
 import { OPINION_LABELS, OPINION_SCALE, type ExhibitComparison, type ExhibitComparisonLight, type ExhibitFinding, type ExhibitInput } from './types';
@@ -118,7 +127,8 @@ class ReportWriter {
   }
 
   heading(text: string, size = 15): void {
-    this.ensure(size * 3);
+    // Room for the first lines of what it heads (a table's header and first row), so that no heading ends a page alone.
+    this.ensure(size * 3 + 30);
     this.doc.moveDown(0.4);
     this.doc.font(FONT.bold).fontSize(size).fillColor('black').text(toWinAnsi(text), PAGE.margin, this.doc.y, { width: CONTENT_WIDTH });
     this.doc.moveDown(0.3);
@@ -327,6 +337,7 @@ async function writeComparisonLight(
   doc.x = PAGE.margin;
   doc.y = y + boxH + 28;
 
+  writeAlignment(r, comparison, light);
   r.heading('Regions of difference', 11);
   r.table(
     [
@@ -354,6 +365,47 @@ async function writeComparisonLight(
       { header: 'coverage', width: 7, align: 'right' },
     ],
     light.zoneVerdicts.map((z) => [z.zoneId, z.label ?? '', z.type ?? '', z.verdict, fmt(z.score), fmt(z.flaggedShare), fmt(z.coverage)]),
+  );
+}
+
+/**
+ * The geometry this light's differences rest on: the feature alignment of
+ * the anchor light as recorded (method, refinement points agreeing, RMSE, the
+ * pipeline's message with the share of the reference a close-up shows), how
+ * this light was registered, and the homography its images were compared
+ * with, every number as recorded.
+ */
+function writeAlignment(r: ReportWriter, comparison: ExhibitComparison, light: ExhibitComparisonLight): void {
+  const a = comparison.alignment;
+  r.heading('Alignment', 11);
+  const others = comparison.lights.length > 1 ? '; the other lights reuse that alignment' : '';
+  r.paragraph(`The questioned image was aligned to the reference on their ${lightLabel(comparison.anchorLight)} images${others}.`, { size: 9, colour: GREY });
+  r.doc.moveDown(0.2);
+  r.field('Method', `${alignmentMethodLabel(a.method)}${a.method ? ` (${a.method})` : ''}`);
+  const agreement = refinementAgreement(a.message);
+  r.field('Refinement points', agreement ? `${agreement.agreeing} of ${agreement.of} agree on the homography` : `${a.inliers} agree on the homography`);
+  r.field('RMSE', `${fmt(a.rmse)} px (reprojection error of the agreeing points, questioned pixels)`);
+  const share = referenceShareShown(a.message);
+  if (share !== null) r.field('Reference shown', `The questioned image shows ${Math.round(share * 100)} % of the reference: only that part was compared.`);
+  r.field('Message', a.message);
+  const reg = light.registration;
+  const detail =
+    reg.outcome === 'aligned'
+      ? ''
+      : `; shift (${fmt(reg.shift[0])}, ${fmt(reg.shift[1])}) reference px; correlation ${reg.correlation.anchor === null ? 'n/a' : fmt(reg.correlation.anchor)} at the anchor's position, ${reg.correlation.best === null ? 'n/a' : fmt(reg.correlation.best)} at the best`;
+  r.field(`${getLightSource(light.lightSource)?.label ?? light.lightSource}`, `${registrationLabel(reg)} (${reg.outcome})${detail}`);
+  const [rw, rh] = light.referenceSize;
+  const [qw, qh] = light.questionedSize;
+  r.paragraph(`Homography of this light (row-major), reference pixels (${rw} x ${rh}) to questioned pixels (${qw} x ${qh}), pixel centres at integers; questioned x = x'/w, y = y'/w:`, { size: 8, colour: GREY });
+  const h = light.homography;
+  r.table(
+    [
+      { header: '', width: 10 },
+      { header: '× reference x', width: 30, mono: true, align: 'right' },
+      { header: '× reference y', width: 30, mono: true, align: 'right' },
+      { header: '× 1', width: 30, mono: true, align: 'right' },
+    ],
+    ["x'", "y'", 'w'].map((name, row) => [name, ...[0, 1, 2].map((col) => String(h[3 * row + col]))]),
   );
 }
 

@@ -4,7 +4,7 @@
  * the same report and bundle bytes. Images are named by object-store key and
  * expected SHA-256; their bytes come from the loader given to the builder.
  */
-import type { ComparisonFinding, DifferenceRegion, IdentificationCandidate, ZoneVerdict } from '@exemplar/specimens-schema';
+import type { ComparisonAlignment, ComparisonFinding, DifferenceRegion, IdentificationCandidate, LightRegistrationRecord, ZoneVerdict } from '@exemplar/specimens-schema';
 import type { AuditEntry, JsonValue } from './chain';
 
 /**
@@ -117,8 +117,28 @@ export type ExhibitZoneVerdict = Pick<ZoneVerdict, 'zoneId' | 'verdict' | 'score
  */
 export type ExhibitFinding = Pick<ComparisonFinding, 'kind' | 'box'> & Partial<Omit<ComparisonFinding, 'kind' | 'box'>>;
 
+/**
+ * The feature alignment of the anchor light's images, as the comparison
+ * recorded it: the homography (row-major 3×3, reference pixel coordinates →
+ * questioned pixel coordinates, pixel centres at integers), the refinement
+ * points that agreed on it, their reprojection RMSE (questioned pixels), the
+ * method code and the pipeline's message (which states, for a close-up, the
+ * share of the reference the questioned image shows: only that part was
+ * compared).
+ */
+export type ExhibitAlignment = ComparisonAlignment;
+
+/** How one light's homography was obtained from the anchor light's alignment (shift in reference pixels). */
+export type ExhibitRegistration = LightRegistrationRecord;
+
 export interface ExhibitComparisonLight {
   lightSource: string;
+  /** The homography this light's images were compared with, reference → questioned pixels (row-major 3×3). */
+  homography: number[];
+  registration: ExhibitRegistration;
+  /** [width, height] of the reference and questioned images the homography is in. */
+  referenceSize: [number, number];
+  questionedSize: [number, number];
   reference: ExhibitImageRef;
   questioned: ExhibitImageRef;
   /** Questioned image warped onto the reference. */
@@ -159,6 +179,10 @@ export interface ExhibitComparison {
   specimenId: string;
   /** When the comparison finished. */
   finishedAt: string;
+  /** The light whose images were feature-aligned; the others reuse its homography. */
+  anchorLight: string;
+  /** The alignment the differences rest on (every stored result records one). */
+  alignment: ExhibitAlignment;
   lights: ExhibitComparisonLight[];
   /** Every parameter the result depends on. */
   parameters: { [key: string]: JsonValue };

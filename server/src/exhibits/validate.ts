@@ -3,11 +3,19 @@
  * fails with one VALIDATION_FAILED listing every problem instead of a
  * half-rendered report.
  */
+import { getSchema } from '@exemplar/specimens-schema';
 import { ExemplarError } from '../errors';
 import { canonicalJson, verifyAuditChain } from './chain';
 import { OPINION_SCALE, type ExhibitImageRef, type ExhibitInput } from './types';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
+/** The registration outcomes the comparison schema allows (read from it: the schema is the one list). */
+const REGISTRATION_OUTCOMES: readonly string[] = (() => {
+  const defs = getSchema('comparison')['definitions'] as { lightResult?: { properties?: { registration?: { properties?: { outcome?: { enum?: unknown } } } } } } | undefined;
+  const values = defs?.lightResult?.properties?.registration?.properties?.outcome?.enum;
+  if (!Array.isArray(values)) throw new Error('comparison schema: lightResult.registration.outcome has no enum');
+  return Object.freeze(values.map(String));
+})();
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
 
 export function validateExhibitInput(input: ExhibitInput): void {
@@ -22,6 +30,10 @@ export function validateExhibitInput(input: ExhibitInput): void {
     nonEmpty(ref.key, `${at}.key`);
     need(typeof ref.sha256 === 'string' && SHA256_HEX.test(ref.sha256), `${at}.sha256 must be 64 lowercase hex digits`);
   };
+  const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+  const numbers = (v: unknown, n: number, at: string, what: string) => need(Array.isArray(v) && v.length === n && v.every(finite), `${at} must be ${what}`);
+  const homography = (v: unknown, at: string) => numbers(v, 9, at, '9 finite numbers (row-major 3×3, reference → questioned pixels)');
+  const size = (v: unknown, at: string) => need(Array.isArray(v) && v.length === 2 && v.every((x) => Number.isInteger(x) && (x as number) > 0), `${at} must be [width, height] in pixels`);
   const unique = (ids: string[], at: string) => {
     const seen = new Set<string>();
     for (const id of ids) {
@@ -57,6 +69,16 @@ export function validateExhibitInput(input: ExhibitInput): void {
     need(specimens.has(x.specimenId), `${at}.specimenId ${x.specimenId} is not among references`);
     time(x.finishedAt, `${at}.finishedAt`);
     unique(x.lights.map((l) => l.lightSource), `${at}.lights`);
+    nonEmpty(x.anchorLight, `${at}.anchorLight`);
+    const al = x.alignment;
+    if (!al || typeof al !== 'object') problems.push(`${at}.alignment is missing`);
+    else {
+      homography(al.homography, `${at}.alignment.homography`);
+      need(Number.isInteger(al.inliers) && al.inliers >= 0, `${at}.alignment.inliers must be a count`);
+      need(finite(al.rmse) && al.rmse >= 0, `${at}.alignment.rmse must be a non-negative number`);
+      need(al.method === null || typeof al.method === 'string', `${at}.alignment.method must be a string or null`);
+      need(typeof al.message === 'string', `${at}.alignment.message must be a string`);
+    }
     if (x.identification !== undefined) {
       const id = x.identification;
       need(id?.referenceChosenBy === 'identification' || id?.referenceChosenBy === 'submitter', `${at}.identification.referenceChosenBy must be identification or submitter`);
@@ -70,6 +92,18 @@ export function validateExhibitInput(input: ExhibitInput): void {
     }
     x.lights.forEach((l, j) => {
       for (const name of ['questioned', 'reference', 'aligned', 'heatmap'] as const) image(l[name], `${at}.lights[${j}].${name}`);
+      const lat = `${at}.lights[${j}]`;
+      homography(l.homography, `${lat}.homography`);
+      size(l.referenceSize, `${lat}.referenceSize`);
+      size(l.questionedSize, `${lat}.questionedSize`);
+      const reg = l.registration;
+      need(!!reg && REGISTRATION_OUTCOMES.includes(reg.outcome), `${lat}.registration.outcome must be one of ${REGISTRATION_OUTCOMES.join(', ')}`);
+      nonEmpty(reg?.anchorLight, `${lat}.registration.anchorLight`);
+      numbers(reg?.shift, 2, `${lat}.registration.shift`, 'two finite numbers (reference pixels)');
+      need(
+        !!reg?.correlation && [reg.correlation.anchor, reg.correlation.best].every((c) => c === null || finite(c)),
+        `${lat}.registration.correlation must give anchor and best (numbers, or null)`,
+      );
       if (l.findings !== undefined && !Array.isArray(l.findings)) problems.push(`${at}.lights[${j}].findings must be an array`);
       (Array.isArray(l.findings) ? l.findings : []).forEach((f, k) => {
         const fat = `${at}.lights[${j}].findings[${k}]`;

@@ -296,12 +296,30 @@ export class CaseService {
         submissionId: cid,
         specimenId: ref.id,
         finishedAt: view.finishedAt ?? view.updatedAt,
+        anchorLight: result.anchorLight,
+        // Named fields only: what the report states is what the schema records.
+        alignment: {
+          homography: [...result.alignment.homography],
+          inliers: result.alignment.inliers,
+          rmse: result.alignment.rmse,
+          method: result.alignment.method,
+          message: result.alignment.message,
+        },
         lights: result.lights.map((light) => {
           const refImage = capture.images.find((i) => i.lightSource === light.lightSource);
           const q = payload.questioned[light.lightSource];
           if (!refImage || !q) throw new ExemplarError('CONFLICT', `comparison ${cid} refers to a ${light.lightSource} image that is gone`, { reason: 'IMAGE_MISSING', comparisonId: cid });
           return {
             lightSource: light.lightSource,
+            homography: [...light.homography],
+            registration: {
+              outcome: light.registration.outcome,
+              anchorLight: light.registration.anchorLight,
+              shift: [...light.registration.shift],
+              correlation: { anchor: light.registration.correlation.anchor, best: light.registration.correlation.best },
+            },
+            referenceSize: [light.referenceSize[0]!, light.referenceSize[1]!],
+            questionedSize: [light.questionedSize[0]!, light.questionedSize[1]!],
             reference: { key: objectKeys.original(refImage.sha256), sha256: refImage.sha256, ...(refImage.originalName !== undefined && { originalName: refImage.originalName }) },
             questioned: { key: q.key, sha256: q.sha256, ...(q.originalName !== undefined && { originalName: q.originalName }) },
             aligned: { key: objectKeys.comparison(cid, light.outputs.aligned.name), sha256: light.outputs.aligned.sha256 },
