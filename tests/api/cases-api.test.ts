@@ -225,6 +225,32 @@ describe('/api/cases', () => {
     expect(runs.join(' ').replace(/\s+/g, ' ')).toContain(`The reference was named by the submitter; the questioned image was also ranked against ${done.identification.searched} library images`);
   });
 
+  it('puts the alignment the differences rest on in the bundle record and on the light\'s page of the PDF, as the comparison recorded it', async () => {
+    const done = (await (await as('examiner')).inject({ method: 'GET', url: `/api/comparisons/${comparisonId}` })).json();
+    const zip = await (await as('prosecutor')).inject({ method: 'GET', url: `/api/cases/${caseId}/exhibit.zip` });
+    const files = await unzipBundle(zip.rawPayload);
+    const record = JSON.parse(files.get('exhibit.json')!.toString('utf8')) as ExhibitInput;
+    const exhibited = record.comparisons.find((c) => c.id === comparisonId)!;
+    expect(exhibited.anchorLight).toBe(done.result.anchorLight);
+    expect(exhibited.alignment).toEqual(done.result.alignment);
+    type Light = { lightSource: string; homography: number[]; registration: unknown; referenceSize: number[]; questionedSize: number[] };
+    const pick = (l: Light) => [l.lightSource, l.homography, l.registration, l.referenceSize, l.questionedSize];
+    expect(exhibited.lights.map(pick)).toEqual(done.result.lights.map(pick));
+
+    const runs = pdfTextRuns(files.get('report.pdf')!);
+    const page = runs.indexOf('Alignment');
+    expect(page).toBeGreaterThan(0);
+    const section = runs.slice(page, runs.indexOf('Regions of difference', page));
+    const words = section.join(' ').replace(/\s+/g, ' ');
+    expect(words).toContain(`${Number(done.result.alignment.rmse.toFixed(3))} px (reprojection error of the agreeing points, questioned pixels)`);
+    expect(words).toContain(done.result.alignment.message.replace(/\s+/g, ' '));
+    expect(words).toContain('White light aligned on its own features (aligned)');
+    // The white light's homography (the anchor's), every number as recorded.
+    const white = done.result.lights.find((l: Light) => l.lightSource === 'white') as Light;
+    expect(white.homography).toEqual(done.result.alignment.homography);
+    expect(section.slice(section.indexOf("x'"))).toEqual(expect.arrayContaining(white.homography.map(String)));
+  });
+
   it('gives a new exhibit after a change, whose custody log holds the earlier downloads', async () => {
     const before = await (await as('prosecutor')).inject({ method: 'GET', url: `/api/cases/${caseId}/exhibit.zip` });
     const examiner = await as('examiner');
