@@ -9,9 +9,11 @@ function entry(v: number): string {
   return m >= 100 ? v.toFixed(2) : m < 1e-3 ? v.toExponential(3) : v.toPrecision(4);
 }
 
-/** Row-major 3×3, rounded for reading (the full numbers stay in the API record and the exhibit). */
+/** Row-major 3×3, rounded for reading (the full numbers stay in the API record and the exhibit), columns right-aligned. */
 function homographyRows(h: readonly number[]): string[] {
-  return [0, 1, 2].map((r) => h.slice(3 * r, 3 * r + 3).map(entry).join('  '));
+  const rows = [0, 1, 2].map((r) => h.slice(3 * r, 3 * r + 3).map(entry));
+  const widths = [0, 1, 2].map((c) => Math.max(...rows.map((row) => row[c]?.length ?? 0)));
+  return rows.map((row) => row.map((v, c) => v.padStart(widths[c] ?? 0)).join('  '));
 }
 
 /**
