@@ -513,8 +513,10 @@ const WHOLE_VIEW = 0.9;
  * shown (`WHOLE_VIEW`).
  */
 export function referenceVisibility(h: Homography, width: number, height: number, qw: number, qh: number, r: number): Visibility | null {
+  // In front of the camera is the side of the reference's centre (a homography is defined up to sign).
+  const front = Math.sign(homographyDenominator(h, (width - 1) / 2, (height - 1) / 2));
   const inside = (x: number, y: number) => {
-    if (!(homographyDenominator(h, x, y) > 0)) return false;
+    if (!(homographyDenominator(h, x, y) * front > 0)) return false;
     const [qx, qy] = applyHomography(h, x, y);
     return qx >= 0 && qy >= 0 && qx <= qw - 1 && qy <= qh - 1;
   };

@@ -337,6 +337,8 @@ describe('referenceVisibility', () => {
     expect(v!.share).toBeCloseTo(0.25, 2);
     expect(v!.shows(200, 150)).toBe(true);
     expect(v!.shows(10, 10)).toBe(false);
+    // A homography is defined up to sign: the negated matrix shows the same part.
+    expect(referenceVisibility(zoom.map((x) => -x), 400, 300, 400, 300, 5)!.share).toBe(v!.share);
     // A patch straddling the visible part's border is not whole in the questioned image.
     expect(v!.shows(104, 150)).toBe(false);
     expect(v!.shows(106, 150)).toBe(true);
