@@ -163,6 +163,10 @@ export interface CaptureComparisonResult {
     /** Which detector produced the accepted coarse homography (e.g. `orb`, `akaze`). */
     method: string | null;
     message: string;
+    /** Patches tried at the finest refinement level (`inliers` of them agree). */
+    refinementPoints: number;
+    /** Share of the reference area the questioned image shows (1: all, or nearly all, of it). */
+    referenceShown: number;
     elapsedMs: AlignTimings;
   };
   lights: LightComparison[];
@@ -565,9 +569,19 @@ class Pool implements PipelinePool {
     this.shared.release(used);
     const tCompared = performance.now();
     const a = aligned;
+    const finest = a.diagnostics.refinement[a.diagnostics.refinement.length - 1];
     return {
       anchorLight: anchor,
-      alignment: { homography: anchorH, inliers: a.inliers, rmse: a.rmse, method: a.diagnostics.chosen, message: a.diagnostics.message, elapsedMs: a.elapsedMs },
+      alignment: {
+        homography: anchorH,
+        inliers: a.inliers,
+        rmse: a.rmse,
+        method: a.diagnostics.chosen,
+        message: a.diagnostics.message,
+        refinementPoints: finest?.points ?? a.inliers,
+        referenceShown: Math.round((finest?.visible ?? 1) * 1e4) / 1e4,
+        elapsedMs: a.elapsedMs,
+      },
       lights: results,
       skipped,
       versions: results[0]!.versions,

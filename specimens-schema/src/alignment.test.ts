@@ -15,13 +15,22 @@ describe('alignment wording', () => {
     expect(alignmentMethodLabel(method)).toBe(label);
   });
 
-  it('reads the share of the reference a close-up shows, and nothing when the message states none', () => {
-    const closeUp = 'orb-zoom-in: 64 feature inliers; refined on 118 of 130 patches; the questioned image shows 38 % of the reference';
+  it('reads the recorded share of the reference and the refinement points', () => {
+    const closeUp = { inliers: 118, refinementPoints: 130, referenceShown: 0.3812, message: 'orb-zoom-in: 64 feature inliers' };
+    expect(referenceShareShown(closeUp)).toBeCloseTo(0.3812, 6);
+    expect(refinementAgreement(closeUp)).toEqual({ agreeing: 118, of: 130 });
+    // A whole document: no share to state, whatever the message says.
+    expect(referenceShareShown({ ...closeUp, referenceShown: 1, message: 'the questioned image shows 38 % of the reference' })).toBeNull();
+    expect(refinementAgreement({ ...closeUp, refinementPoints: 100 })).toBeNull();
+  });
+
+  it('reads both from the message of a result stored before they were recorded, and nothing when it states none', () => {
+    const closeUp = { inliers: 118, message: 'orb-zoom-in: 64 feature inliers; refined on 118 of 130 patches; the questioned image shows 38 % of the reference' };
     expect(referenceShareShown(closeUp)).toBeCloseTo(0.38, 6);
     expect(refinementAgreement(closeUp)).toEqual({ agreeing: 118, of: 130 });
-    expect(referenceShareShown('orb: 300 feature inliers; refined on 96 of 96 patches')).toBeNull();
-    expect(referenceShareShown('the questioned image shows 180 % of the reference')).toBeNull();
-    expect(refinementAgreement('ok')).toBeNull();
+    expect(referenceShareShown({ inliers: 96, message: 'orb: 300 feature inliers; refined on 96 of 96 patches' })).toBeNull();
+    expect(referenceShareShown({ inliers: 1, message: 'the questioned image shows 180 % of the reference' })).toBeNull();
+    expect(refinementAgreement({ inliers: 1, message: 'ok' })).toBeNull();
   });
 
   it('says how each light was registered', () => {

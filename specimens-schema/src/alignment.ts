@@ -5,12 +5,13 @@
  * shows, and how each light source was registered.
  *
  * The pipeline's method codes are `<detector>[-<view>]` (`orb`, `orb-fine`,
- * `orb-tilt2-x`, `orb-zoom-in`, `akaze-tilt2-y` …); its message is free text
- * of which two clauses are read here. Both are read defensively: an unknown
- * code is shown as recorded, a clause that is absent gives null, never a
- * guess.
+ * `orb-tilt2-x`, `orb-zoom-in`, `akaze-tilt2-y` …). The refinement points
+ * and the share of the reference shown are recorded as numbers; results
+ * stored before that carry them only as clauses of the free-text message,
+ * which are then read. All is read defensively: an unknown code is shown as
+ * recorded, a fact that is absent gives null, never a guess.
  */
-import type { LightRegistrationRecord } from './generated/types';
+import type { ComparisonAlignment, LightRegistrationRecord } from './generated/types';
 import { getLightSource } from './vocabularies';
 
 const DETECTORS: Readonly<Record<string, string>> = { orb: 'ORB', akaze: 'AKAZE' };
@@ -33,21 +34,28 @@ export function alignmentMethodLabel(method: string | null | undefined): string 
   return m[2] ? `features (${detector}), ${viewLabel(m[2])}` : `features (${detector})`;
 }
 
+/** The parts of an alignment record the wording reads (results stored before the structured fields carry only the message). */
+export type AlignmentFacts = Pick<ComparisonAlignment, 'inliers' | 'message' | 'refinementPoints' | 'referenceShown'>;
+
 /**
- * The share (0–1] of the reference the questioned image shows, as the
- * alignment message states it for a close-up; null when it states none
- * (the questioned image shows the whole reference).
+ * The share (0–1] of the reference the questioned image shows, when it shows
+ * only part of it (a close-up); null for a whole document. Read from
+ * `referenceShown`, or for results stored before it, from the message.
  */
-export function referenceShareShown(message: string | null | undefined): number | null {
-  const m = /questioned image shows (?:only )?(\d+(?:\.\d+)?) ?% of the reference/.exec(message ?? '');
+export function referenceShareShown(alignment: AlignmentFacts): number | null {
+  if (alignment.referenceShown !== undefined) return alignment.referenceShown > 0 && alignment.referenceShown < 1 ? alignment.referenceShown : null;
+  const m = /questioned image shows (?:only )?(\d+(?:\.\d+)?) ?% of the reference/.exec(alignment.message ?? '');
   if (!m) return null;
   const percent = Number(m[1]);
   return Number.isFinite(percent) && percent > 0 && percent <= 100 ? percent / 100 : null;
 }
 
-/** The refinement points that agreed on the homography, of those tried, as the alignment message states them; null when it does not. */
-export function refinementAgreement(message: string | null | undefined): { agreeing: number; of: number } | null {
-  const m = /refined on (\d+) of (\d+) patches/.exec(message ?? '');
+/** The refinement points that agreed on the homography, of those tried: from `refinementPoints`, or for older results from the message; null when neither says. */
+export function refinementAgreement(alignment: AlignmentFacts): { agreeing: number; of: number } | null {
+  if (alignment.refinementPoints !== undefined) {
+    return alignment.refinementPoints > 0 && alignment.inliers <= alignment.refinementPoints ? { agreeing: alignment.inliers, of: alignment.refinementPoints } : null;
+  }
+  const m = /refined on (\d+) of (\d+) patches/.exec(alignment.message ?? '');
   if (!m) return null;
   const agreeing = Number(m[1]);
   const of = Number(m[2]);

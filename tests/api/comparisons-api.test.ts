@@ -83,6 +83,10 @@ describe('POST /api/comparisons (multipart) → GET /api/comparisons/:id', () =>
     const h: number[] = r.alignment.homography;
     expect(Math.abs(h[2]!)).toBeLessThan(2);
     expect(Math.abs(h[5]!)).toBeLessThan(2);
+    // The whole reference is in view, and the agreeing refinement points are counted among those tried.
+    expect(r.alignment.referenceShown).toBe(1);
+    expect(r.alignment.refinementPoints).toBeGreaterThanOrEqual(r.alignment.inliers);
+    expect(r.alignment.inliers).toBeGreaterThan(0.25 * r.alignment.refinementPoints);
 
     const white = r.lights.find((l: any) => l.lightSource === 'white');
     expect(white.registration).toMatchObject({ outcome: 'aligned', anchorLight: 'white' });

@@ -382,10 +382,10 @@ function writeAlignment(r: ReportWriter, comparison: ExhibitComparison, light: E
   r.paragraph(`The questioned image was aligned to the reference on their ${lightLabel(comparison.anchorLight)} images${others}.`, { size: 9, colour: GREY });
   r.doc.moveDown(0.2);
   r.field('Method', `${alignmentMethodLabel(a.method)}${a.method ? ` (${a.method})` : ''}`);
-  const agreement = refinementAgreement(a.message);
+  const agreement = refinementAgreement(a);
   r.field('Refinement points', agreement ? `${agreement.agreeing} of ${agreement.of} agree on the homography` : `${a.inliers} agree on the homography`);
   r.field('RMSE', `${fmt(a.rmse)} px (reprojection error of the agreeing points, questioned pixels)`);
-  const share = referenceShareShown(a.message);
+  const share = referenceShareShown(a);
   if (share !== null) r.field('Reference shown', `The questioned image shows ${Math.round(share * 100)} % of the reference: only that part was compared.`);
   r.field('Message', a.message);
   const reg = light.registration;

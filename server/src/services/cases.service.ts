@@ -304,6 +304,8 @@ export class CaseService {
           rmse: result.alignment.rmse,
           method: result.alignment.method,
           message: result.alignment.message,
+          ...(result.alignment.refinementPoints === undefined ? {} : { refinementPoints: result.alignment.refinementPoints }),
+          ...(result.alignment.referenceShown === undefined ? {} : { referenceShown: result.alignment.referenceShown }),
         },
         lights: result.lights.map((light) => {
           const refImage = capture.images.find((i) => i.lightSource === light.lightSource);

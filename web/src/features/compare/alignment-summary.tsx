@@ -26,8 +26,8 @@ function homographyRows(h: readonly number[]): string[] {
 export function AlignmentSummary({ comparison }: { comparison: Comparison }) {
   const a = comparison.alignment;
   if (!a) return null;
-  const agreement = refinementAgreement(a.message);
-  const share = referenceShareShown(a.message);
+  const agreement = refinementAgreement(a);
+  const share = referenceShareShown(a);
   const points = agreement ? `${agreement.agreeing} of ${agreement.of} refinement points agree` : `${a.inliers} refinement points agree`;
   const registered = comparison.lights.flatMap((l) => (l.registration ? [{ lightSource: l.lightSource, registration: l.registration }] : []));
   return (
