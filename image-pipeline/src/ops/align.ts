@@ -236,13 +236,10 @@ function coarseAlignment(cv: Cv, reference: GreyImage, questioned: GreyImage, op
     const ref = working(fullRef, reference, opts.coarseLongEdge);
     const qry = working(fullQry, questioned, opts.coarseLongEdge);
     run.diagnostics.coarseScale = { reference: ref.scale[0], questioned: qry.scale[0] };
-    const mask = zoneMask(
-      cv,
-      track,
-      ref.mat.cols,
-      ref.mat.rows,
-      zones.map((z) => ({ x: z.x * ref.scale[0], y: z.y * ref.scale[1], width: z.width * ref.scale[0], height: z.height * ref.scale[1] })),
-    );
+    // The reference's ignored zones at the size of one of its working images.
+    const maskAt = (image: Working) =>
+      zoneMask(cv, track, image.mat.cols, image.mat.rows, zones.map((z) => ({ x: z.x * image.scale[0], y: z.y * image.scale[1], width: z.width * image.scale[0], height: z.height * image.scale[1] })));
+    const mask = maskAt(ref);
     times.prepare += performance.now() - t;
     const refSize: [number, number] = [ref.mat.cols, ref.mat.rows];
     const candidates: Candidate[] = [];
@@ -303,10 +300,7 @@ function coarseAlignment(cv: Cv, reference: GreyImage, questioned: GreyImage, op
     for (const direction of ['out', 'in'] as const) {
       t = performance.now();
       const enlarged = direction === 'in' ? working(fullRef, reference, ZOOM * opts.coarseLongEdge, true) : working(fullQry, questioned, ZOOM * opts.coarseLongEdge, true);
-      const zoomMask =
-        direction === 'in'
-          ? zoneMask(cv, track, enlarged.mat.cols, enlarged.mat.rows, zones.map((z) => ({ x: z.x * enlarged.scale[0], y: z.y * enlarged.scale[1], width: z.width * enlarged.scale[0], height: z.height * enlarged.scale[1] })))
-          : null;
+      const zoomMask = direction === 'in' ? maskAt(enlarged) : null;
       times.prepare += performance.now() - t;
       const more = await features(enlarged, 'orb', ZOOM * opts.maxFeatures, zoomMask);
       const [rf, qf, r, q] = direction === 'in' ? [more, qryOrb, enlarged, qry] : [refOrb, more, ref, enlarged];
@@ -352,12 +346,12 @@ async function refineAndGate(
     return run.refuse('refinement-failed', `the questioned image shows only ${(refined.visible * 100).toFixed(1)} % of the reference`);
   }
   if (refined.coverage < MIN_COVERAGE) {
-    const of = refined.visible < 0.99 ? `the ${(refined.visible * 100).toFixed(0)} % of the reference the questioned image shows` : 'the reference';
+    const of = refined.visible < 1 ? `the ${(refined.visible * 100).toFixed(0)} % of the reference the questioned image shows` : 'the reference';
     return run.refuse('refinement-failed', `the agreeing patches cover only ${(refined.coverage * 100).toFixed(0)} % of ${of}`);
   }
   const why = implausibleWarp(refined.homography, reference.width, reference.height);
   if (why) return run.refuse('implausible-warp', why);
-  const shown = refined.visible < 0.99 ? `; the questioned image shows ${(refined.visible * 100).toFixed(0)} % of the reference` : '';
+  const shown = refined.visible < 1 ? `; the questioned image shows ${(refined.visible * 100).toFixed(0)} % of the reference` : '';
   return run.accept(refined.homography, refined.inliers, refined.rmse, `${note}; refined on ${refined.inliers} of ${last.points} patches${shown}`);
 }
 
