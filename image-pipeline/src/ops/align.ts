@@ -299,7 +299,9 @@ function coarseAlignment(cv: Cv, reference: GreyImage, questioned: GreyImage, op
     // common part smaller is enlarged; the other keeps its working features.
     for (const direction of ['out', 'in'] as const) {
       t = performance.now();
-      const enlarged = direction === 'in' ? working(fullRef, reference, ZOOM * opts.coarseLongEdge, true) : working(fullQry, questioned, ZOOM * opts.coarseLongEdge, true);
+      const [full, img] = direction === 'in' ? [fullRef, reference] : [fullQry, questioned];
+      // At most ZOOM× its own resolution: a tiny image enlarged further holds nothing new to match.
+      const enlarged = working(full, img, ZOOM * Math.min(opts.coarseLongEdge, Math.max(img.width, img.height)), true);
       const zoomMask = direction === 'in' ? maskAt(enlarged) : null;
       times.prepare += performance.now() - t;
       const more = await features(enlarged, 'orb', ZOOM * opts.maxFeatures, zoomMask);
