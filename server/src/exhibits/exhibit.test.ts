@@ -288,6 +288,13 @@ describe('buildExhibit', () => {
     const missing = structuredClone(fx.input);
     delete (missing.comparisons[0] as { alignment?: unknown }).alignment;
     await expect(buildExhibit(missing, fx.load)).rejects.toMatchObject({ details: { problems: ['comparisons[0].alignment is missing'] } });
+    const recorded = structuredClone(fx.input);
+    Object.assign(recorded.comparisons[0]!.alignment, { refinementPoints: 2, referenceShown: 1.5 });
+    await expect(buildExhibit(recorded, fx.load)).rejects.toMatchObject({
+      details: {
+        problems: ['comparisons[0].alignment.refinementPoints must be a count of at least inliers', 'comparisons[0].alignment.referenceShown must be a share in (0, 1]'],
+      },
+    });
   });
 
   it('says findings were not recorded for a comparison made before they existed, and changes the report with them', async () => {

@@ -78,6 +78,9 @@ export function validateExhibitInput(input: ExhibitInput): void {
       need(finite(al.rmse) && al.rmse >= 0, `${at}.alignment.rmse must be a non-negative number`);
       need(al.method === null || typeof al.method === 'string', `${at}.alignment.method must be a string or null`);
       need(typeof al.message === 'string', `${at}.alignment.message must be a string`);
+      // Recorded since the share of the reference shown was stored as a number; absent in older results.
+      if (al.refinementPoints !== undefined) need(Number.isInteger(al.refinementPoints) && al.refinementPoints >= al.inliers, `${at}.alignment.refinementPoints must be a count of at least inliers`);
+      if (al.referenceShown !== undefined) need(finite(al.referenceShown) && al.referenceShown > 0 && al.referenceShown <= 1, `${at}.alignment.referenceShown must be a share in (0, 1]`);
     }
     if (x.identification !== undefined) {
       const id = x.identification;
