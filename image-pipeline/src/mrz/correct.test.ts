@@ -13,7 +13,9 @@ interface Vector {
   format: MrzFormat;
   check_digits_valid_independent: Record<string, boolean | string>;
 }
-const vectors = (JSON.parse(fs.readFileSync(VECTORS, 'utf8')) as { vectors: Vector[] }).vectors;
+/** ../shared is not part of a clone: the tests on the vectors are skipped without it. */
+const HAVE_VECTORS = fs.existsSync(VECTORS);
+const vectors = HAVE_VECTORS ? (JSON.parse(fs.readFileSync(VECTORS, 'utf8')) as { vectors: Vector[] }).vectors : [];
 
 /** Candidates as a reader would give them: the printed character first, the rest far behind. */
 function confident(lines: readonly string[]): CharCandidate[][][] {
@@ -53,11 +55,14 @@ describe('ICAO check digit', () => {
     expect(checkDigitDetails(LAYOUTS.TD1, belgian)[0]).toMatchObject({ valid: true, expected: null });
   });
 
-  it.each(vectors.map((v) => [v.id, v] as const))('%s: every check digit as computed independently', (_id, v) => {
+  const everyCheckDigit = (v: Vector) => {
     const results = verifyCheckDigits(LAYOUTS[v.format], v.lines);
     const expected = Object.fromEntries(Object.entries(v.check_digits_valid_independent).filter(([, x]) => typeof x === 'boolean'));
     expect(Object.fromEntries(results.map((r) => [r.name, r.valid]))).toEqual(expected);
-  });
+  };
+  // jest refuses an empty table: without the vectors the test is listed once, skipped.
+  if (HAVE_VECTORS) it.each(vectors.map((v) => [v.id, v] as const))('%s: every check digit as computed independently', (_id, v) => everyCheckDigit(v));
+  else it.skip('each MRZ vector: every check digit as computed independently', () => vectors.forEach(everyCheckDigit));
 });
 
 describe('check-digit-driven correction', () => {

@@ -17,7 +17,10 @@ interface Vector {
   ocr_noisy_lines?: string[];
   check_digits_valid_independent: Record<string, boolean | string>;
 }
-const vectors = (JSON.parse(fs.readFileSync(VECTORS, 'utf8')) as { vectors: Vector[] }).vectors;
+/** ../shared is not part of a clone: the tests on the vectors are skipped without it. */
+const HAVE_VECTORS = fs.existsSync(VECTORS);
+const vectors = HAVE_VECTORS ? (JSON.parse(fs.readFileSync(VECTORS, 'utf8')) as { vectors: Vector[] }).vectors : [];
+const describeWithVectors = HAVE_VECTORS ? describe : describe.skip;
 
 const CHECKS_OF_FORMAT: Record<string, MrzCheckName[]> = {
   TD1: ['documentNumber', 'birthDate', 'expirationDate', 'composite'],
@@ -27,12 +30,13 @@ const CHECKS_OF_FORMAT: Record<string, MrzCheckName[]> = {
   MRVB: ['documentNumber', 'birthDate', 'expirationDate'],
 };
 
-describe('MRZ vectors (cheminfo/mrz test suite, ICAO Doc 9303 and PRADO specimens)', () => {
+describeWithVectors('MRZ vectors (cheminfo/mrz test suite, ICAO Doc 9303 and PRADO specimens)', () => {
   it('covers all five formats', () => {
     expect(new Set(vectors.map((v) => v.format))).toEqual(new Set(['TD1', 'TD2', 'TD3', 'MRVA', 'MRVB']));
   });
 
-  describe.each(vectors.map((v) => [v.id, v] as const))('%s', (_id, v) => {
+  // Without the vectors there is nothing to name a test after, and jest refuses an empty table.
+  if (HAVE_VECTORS) describe.each(vectors.map((v) => [v.id, v] as const))('%s', (_id, v) => {
     const r = parseMrz(v.lines);
 
     it('has the format, the fields and the verdict the vector expects', () => {
