@@ -472,6 +472,11 @@ function inZone(x: number, y: number, r: number, zones: readonly ZoneRect[]): bo
   return zones.some((z) => x + r >= z.x && x - r <= z.x + z.width && y + r >= z.y && y - r <= z.y + z.height);
 }
 
+/** Whether the patch of radius r centred on (x, y) lies inside a `width` × `height` level (gradients included) and outside every ignored zone. */
+function patchFits(x: number, y: number, r: number, width: number, height: number, zones: readonly ZoneRect[]): boolean {
+  return x > r && y > r && x < width - r - 1 && y < height - r - 1 && !(zones.length > 0 && inZone(x, y, r, zones));
+}
+
 /** Local scale (questioned px per reference px) of H at the reference centre. */
 export function centralScale(h: Homography, width: number, height: number): number {
   const cx = (width - 1) / 2;
@@ -647,7 +652,7 @@ async function levelCentres(
   const reducedVisibility: Visibility | null = visibility && { share: visibility.share, shows: (x, y) => visibility.shows(...toLevel(x, y)) };
   for (const [x, y] of selectPatchCentres(reduced, r, count, scaledZones, MIN_EIGEN, reducedVisibility)) {
     const [lx, ly] = toLevel(x, y);
-    if (lx > r && ly > r && lx < level.width - r - 1 && ly < level.height - r - 1 && !(zones.length > 0 && inZone(lx, ly, r, zones))) out.push([lx, ly]);
+    if (patchFits(lx, ly, r, level.width, level.height, zones)) out.push([lx, ly]);
   }
   return out;
 }
@@ -679,7 +684,7 @@ export async function refineHomography(
 ): Promise<RefineResult> {
   const o: RefineOptions = { ...DEFAULT_REFINE_OPTIONS, ...options };
   const r = o.patchRadius;
-  let radius = r;
+  // Options for tracking; their patch radius grows past `r` after a strong blur is equalised.
   let tracking = o;
   let buf = patchBuffers(r);
   const sigma = centralScale(initial, reference.width, reference.height);
@@ -714,7 +719,7 @@ export async function refineHomography(
       for (let c = 0; c < centres.length; c++) {
         const [x, y] = centres[c]!;
         // Centres chosen for the smaller patch whose larger one leaves the image or enters an ignored zone sit out.
-        if (radius > r && !(x > radius && y > radius && x < refL.width - radius - 1 && y < refL.height - radius - 1 && !(zones.length > 0 && inZone(x, y, radius, zones)))) continue;
+        if (tracking.patchRadius > r && !patchFits(x, y, tracking.patchRadius, refL.width, refL.height, zones)) continue;
         points++;
         if (flat[c]) continue;
         const tr = trackPatch(refL, qryL, hL, x, y, tracking, buf, blur?.image === 'reference');
@@ -773,9 +778,8 @@ export async function refineHomography(
         else if (blur) qryL = await gaussianBlurred(cv, qryL, blur.sigma * centralScale(hL, refL.width, refL.height));
         const wider = blur ? Math.ceil(PATCH_RADIUS_PER_SIGMA * blur.sigma) : 0;
         if (wider > r) {
-          radius = wider;
-          tracking = { ...o, patchRadius: radius };
-          buf = patchBuffers(radius);
+          tracking = { ...o, patchRadius: wider };
+          buf = patchBuffers(wider);
           // Flatness was judged on the smaller, sharper patch.
           flat.fill(0);
           // The passes so far, with patches too small for the blur, may have left the homography pixels off.
