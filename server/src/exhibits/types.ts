@@ -122,9 +122,9 @@ export type ExhibitFinding = Pick<ComparisonFinding, 'kind' | 'box'> & Partial<O
  * recorded it: the homography (row-major 3×3, reference pixel coordinates →
  * questioned pixel coordinates, pixel centres at integers), the refinement
  * points that agreed on it, their reprojection RMSE (questioned pixels), the
- * method code and the pipeline's message (which states, for a close-up, the
- * share of the reference the questioned image shows: only that part was
- * compared).
+ * method code, the pipeline's message, and (recorded since close-ups are
+ * aligned) the refinement points tried and the share of the reference the
+ * questioned image shows: only that part was compared.
  */
 export type ExhibitAlignment = ComparisonAlignment;
 
