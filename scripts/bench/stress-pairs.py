@@ -78,9 +78,15 @@ def natural(name):
     return img
 
 
-def reference_of(src):
+def reference_size(src):
+    """The reference's (w, h): the middle CROP of the source."""
     hs, ws = src.shape
-    w, h = int(ws * CROP), int(hs * CROP)
+    return int(ws * CROP), int(hs * CROP)
+
+
+def reference_of(src, w, h):
+    """The middle w x h of the source, and the map from source to reference pixels."""
+    hs, ws = src.shape
     x0, y0 = (ws - w) // 2, (hs - h) // 2
     to_ref = np.array([[1, 0, -x0], [0, 1, -y0], [0, 0, 1]], np.float64)
     return src[y0:y0 + h, x0:x0 + w].copy(), to_ref
@@ -133,69 +139,51 @@ def capture(img, disk=0):
 sequences = {}
 
 
-def sequence(name, src, views):
-    """views: (homography reference -> questioned, blur disk radius) for img2..imgN."""
-    ref, to_ref = reference_of(src)
-    h, w = ref.shape
+def sequence(name, src, w, h, views):
+    """The reference is the middle w x h of `src`; views: (homography reference -> questioned, image it views, blur disk radius) for img2..imgN."""
+    ref, to_ref = reference_of(src, w, h)
     folder = os.path.join(args.out, name)
     os.makedirs(folder, exist_ok=True)
     cv2.imwrite(os.path.join(folder, 'img1.png'), ref)
     pairs = []
-    for i, (g, disk) in enumerate(views, start=2):
-        q = cv2.warpPerspective(src, g @ to_ref, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    for i, (g, seen, disk) in enumerate(views, start=2):
+        q = cv2.warpPerspective(seen, g @ to_ref, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
         cv2.imwrite(os.path.join(folder, f'img{i}.png'), capture(q, disk))
         pairs.append({'ref': 'img1.png', 'query': f'img{i}.png', 'H': (g / g[2, 2]).tolist()})
     sequences[name] = {'image_size_wh': {'img1.png': [w, h]}, 'pairs': pairs}
 
 
-def zoomout_sequence(name, src, w, h, views):
-    """The reference: the middle w x h of `src` at full resolution; img2..: the whole source reduced by each scale and turned."""
-    hs, ws = src.shape
-    x0, y0 = (ws - w) // 2, (hs - h) // 2
-    ref = src[y0:y0 + h, x0:x0 + w].copy()
-    folder = os.path.join(args.out, name)
-    os.makedirs(folder, exist_ok=True)
-    cv2.imwrite(os.path.join(folder, 'img1.png'), ref)
-    to_src = np.array([[1, 0, x0], [0, 1, y0], [0, 0, 1]], np.float64)
-    pairs = []
-    for i, (s, deg) in enumerate(views, start=2):
-        g = zoomrot(w, h, s, deg)  # reference -> questioned (about the reference centre)
-        # The source is band-limited before it is reduced, as a camera's optics would.
-        soft = cv2.GaussianBlur(src, (0, 0), 0.5 / s) if s < 1 else src
-        q = cv2.warpPerspective(soft, g @ np.linalg.inv(to_src), (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
-        cv2.imwrite(os.path.join(folder, f'img{i}.png'), capture(q))
-        pairs.append({'ref': 'img1.png', 'query': f'img{i}.png', 'H': (g / g[2, 2]).tolist()})
-    sequences[name] = {'image_size_wh': {'img1.png': [w, h]}, 'pairs': pairs}
-
-
-def size_of(src):
-    return reference_of(src)[0].shape[::-1]
+def reduced(src, s):
+    """The source band-limited before a reduction by s < 1, as a camera's optics would."""
+    return cv2.GaussianBlur(src, (0, 0), 0.5 / s) if s < 1 else src
 
 
 W, H = 1300, 950
 for name in ('boat', 'leuven'):
     src = natural(name)
-    w, h = size_of(src)
+    w, h = reference_size(src)
     sign = 1 if rng.random() < 0.5 else -1
-    sequence(f'zoomrot-{name}', src, [(zoomrot(w, h, s, sign * a + rng.uniform(-5, 5)), 0) for s, a in ((1.3, 15), (1.7, 40), (2.2, 70), (2.8, 100), (3.6, 170))])
+    sequence(f'zoomrot-{name}', src, w, h, [(zoomrot(w, h, s, sign * a + rng.uniform(-5, 5)), src, 0) for s, a in ((1.3, 15), (1.7, 40), (2.2, 70), (2.8, 100), (3.6, 170))])
 src = brick_wall(W, H)
-w, h = size_of(src)
-sequence('zoomrot-wall', src, [(zoomrot(w, h, s, a), 0) for s, a in ((1.4, 20), (1.8, 45), (2.3, -60), (2.9, 90), (3.5, -150))])
+w, h = reference_size(src)
+sequence('zoomrot-wall', src, w, h, [(zoomrot(w, h, s, a), src, 0) for s, a in ((1.4, 20), (1.8, 45), (2.3, -60), (2.9, 90), (3.5, -150))])
 src = brick_wall(W, H)
-w, h = size_of(src)
-sequence('viewpoint-wall', src, [(viewpoint(w, h, a, 'y'), 0) for a in (20, 30, 40, 50, 60)])
+w, h = reference_size(src)
+sequence('viewpoint-wall', src, w, h, [(viewpoint(w, h, a, 'y'), src, 0) for a in (20, 30, 40, 50, 60)])
 src = natural('bikes')
-w, h = size_of(src)
-sequence('viewpoint-bikes', src, [(viewpoint(w, h, a, 'x' if i % 2 else 'y'), 0) for i, a in enumerate((20, 30, 40, 50, 60))])
+w, h = reference_size(src)
+sequence('viewpoint-bikes', src, w, h, [(viewpoint(w, h, a, 'x' if i % 2 else 'y'), src, 0) for i, a in enumerate((20, 30, 40, 50, 60))])
 src = foliage(W, H)
-w, h = size_of(src)
-sequence('blur-foliage', src, [(shake(w, h), r) for r in (2, 4, 6, 8, 11)])
+w, h = reference_size(src)
+sequence('blur-foliage', src, w, h, [(shake(w, h), src, r) for r in (2, 4, 6, 8, 11)])
 src = natural('graf')
-w, h = size_of(src)
-sequence('blur-graf', src, [(shake(w, h), r) for r in (2, 4, 6, 8, 11)])
+w, h = reference_size(src)
+sequence('blur-graf', src, w, h, [(shake(w, h), src, r) for r in (2, 4, 6, 8, 11)])
+# The converse of a close-up: a sharp 800 x 560 detail of a large texture, then the whole texture reduced and turned.
 for name, make in (('bark', bark), ('foliage', foliage)):
     sign = 1 if rng.random() < 0.5 else -1
-    zoomout_sequence(f'zoomout-{name}', make(3200, 2200), 800, 560,
-                     [(1 / s, sign * a + rng.uniform(-5, 5)) for s, a in ((1.3, 10), (1.8, 35), (2.4, 60), (3.1, 95), (4.0, 175))])
+    src = make(3200, 2200)
+    sequence(f'zoomout-{name}', src, 800, 560,
+             [(zoomrot(800, 560, 1 / s, sign * a + rng.uniform(-5, 5)), reduced(src, 1 / s), 0) for s, a in ((1.3, 10), (1.8, 35), (2.4, 60), (3.1, 95), (4.0, 175))])
 with open(os.path.join(args.out, 'pairs.json'), 'w') as fh:
     json.dump({'seed': args.seed, 'sequences': sequences}, fh, indent=1)
