@@ -23,7 +23,7 @@ import type { Capture, Specimen } from '@exemplar/specimens-schema';
 import { systemActor, ROLES, type Role } from '../../server/src/services/actor';
 import { buildTestApp, makeTestImage, MINIMAL_SPECIMEN, multipartBody, type LoggedIn, type TestApp } from '../../server/src/test-helpers';
 
-type Outcome = 'ok' | 'passes' | 401 | 403 | 404 | 409;
+type Outcome = 'ok' | 'passes' | 400 | 401 | 403 | 404 | 409;
 type Expectations = Record<Role, Outcome>;
 
 interface Fixture {

@@ -12,7 +12,7 @@ import { getSchema } from '@exemplar/specimens-schema';
 import { OPINION_SCALE, verifyBundle, type ExhibitInput } from '../../server/src/exhibits';
 import { unzipBundle } from '../../server/src/exhibits/exhibit-fixture';
 import { pdfTextRuns } from '../../server/src/exhibits/pdf-text';
-import { buildTestApp, sha256, type TestApp } from '../../server/src/test-helpers';
+import { buildTestApp, multipartBody, sha256, type TestApp } from '../../server/src/test-helpers';
 import { catalogue, DESIGNS, HOLDERS, renderCapture, waitForComparison } from './comparison-fixtures';
 
 // A real comparison through the pipeline on a shared machine: slowness is not a failure.
@@ -28,7 +28,6 @@ beforeAll(async () => {
   const questioned = await renderCapture(DESIGNS.passport, HOLDERS.passportA, { dpi: 100, lights: ['white'], noiseSeed: 2, variant: { alterFields: { dateOfBirth: '1984-03-14' } } });
   const made = await catalogue(t, { title: 'Utopia passport, 2019 series (case reference)' }, [{ page: 'data-page', capture: reference }]);
   specimenId = made.specimen.id;
-  const { multipartBody } = await import('../../server/src/test-helpers');
   const upload = multipartBody([
     { name: 'comparison', value: JSON.stringify({ reference: { specimenId, captureId: made.captures[0]!.id } }) },
     { name: 'white', filename: 'seized-white.png', data: questioned.images.white!, contentType: 'image/png' },
@@ -181,7 +180,7 @@ describe('/api/cases', () => {
     expect(verified.problems).toEqual([]);
     expect(verified.ok).toBe(true);
     expect(verified.case).toMatchObject({ id: caseId });
-    expect(verified.custodyLog.entries).toBeGreaterThan(0);
+    expect(verified.custodyLog!.entries).toBeGreaterThan(0);
 
     const downloads = (await auditOf(`case:${caseId}`)).filter((e) => e.action === 'exhibit.download');
     expect(downloads.map((e) => [e.actor, e.details.format])).toEqual([
@@ -262,7 +261,7 @@ describe('/api/cases', () => {
     const full = await auditOf(`case:${caseId}`);
     const lastWrite = full.map((e) => e.action).lastIndexOf('case.note');
     // Every entry about the case up to the note (downloads included) is in the bundle's custody log.
-    expect(verified.custodyLog.entries).toBeGreaterThanOrEqual(lastWrite + 1);
+    expect(verified.custodyLog!.entries).toBeGreaterThanOrEqual(lastWrite + 1);
   });
 
   it('makes an exhibit of a case without comparisons (reference specimens only)', async () => {

@@ -204,7 +204,7 @@ describe('import', () => {
       const zip = await tampered((name, data) => {
         if (!name.startsWith('originals/')) return data;
         const copy = Buffer.from(data);
-        copy[copy.length >> 1] ^= 0xff;
+        copy[copy.length >> 1]! ^= 0xff;
         return copy;
       });
       const res = await upload(labB, zip);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { AUDIT_GENESIS_HASH, auditEntryHash, canonicalJson, chainAuditEntry, verifyAuditChain, type AuditEntry, type AuditEntryContent } from './chain';
 
-const contents: AuditEntryContent[] = [1, 2, 3, 4, 5].map((seq) => ({
+const contents: AuditEntryContent[] = [1, 2, 3, 4, 5].map((seq): AuditEntryContent => ({
   seq,
   time: `2026-01-0${seq}T10:00:00.000Z`,
   actor: `user-${seq % 2}`,
