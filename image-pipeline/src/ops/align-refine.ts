@@ -699,10 +699,21 @@ export async function refineHomography(
   let coverage = 0;
   let visible = 1;
   let blur: BlurEqualisation | null = null;
+  // A blur measured at the coarsest level that the default patches cannot span at the finest (σ in full-resolution reference pixels).
+  let strongBlur: BlurEqualisation | null = null;
   for (let li = 0; li < schedule.length; li++) {
     const { ref: rs, qry: qs } = schedule[li]!;
-    let refL = await refPyramid.at(rs);
-    let qryL = await qryPyramid.at(qs);
+    const refOriginal = await refPyramid.at(rs);
+    const qryOriginal = await qryPyramid.at(qs);
+    let refL = refOriginal;
+    let qryL = qryOriginal;
+    // The blur applied to this level's images (σ in reference pixels of the level).
+    let applied = null as BlurEqualisation | null;
+    if (tracking.patchRadius !== r) {
+      // Patches widened for the blur at the level before, which this level's images do not carry.
+      tracking = o;
+      buf = patchBuffers(r);
+    }
     const zones = o.ignoreZones.map((z) => ({ x: z.x * refL.sx, y: z.y * refL.sy, width: z.width * refL.sx, height: z.height * refL.sy }));
     const finest = li === schedule.length - 1;
     let passes = finest ? 1 + o.finalPasses : 1;
@@ -710,6 +721,20 @@ export async function refineHomography(
     visible = visibility?.share ?? 1;
     const centres = await levelCentres(refPyramid, refL, r, o.pointsPerLevel, zones, visibility);
     const flat = new Uint8Array(centres.length);
+    /** Blurs the sharper image of the level by `b` (from the originals) and widens the patches to span it. */
+    const equalise = async (b: BlurEqualisation | null, hL: Homography): Promise<void> => {
+      applied = b;
+      refL = b?.image === 'reference' ? await gaussianBlurred(cv, refOriginal, b.sigma) : refOriginal;
+      qryL = b?.image === 'questioned' ? await gaussianBlurred(cv, qryOriginal, b.sigma * centralScale(hL, refL.width, refL.height)) : qryOriginal;
+      const wider = b ? Math.ceil(PATCH_RADIUS_PER_SIGMA * b.sigma) : 0;
+      const radius = Math.max(r, wider);
+      if (radius !== tracking.patchRadius) {
+        tracking = radius > r ? { ...o, patchRadius: radius } : o;
+        buf = patchBuffers(radius);
+        // Flatness was judged on a patch of another size and sharpness.
+        flat.fill(0);
+      }
+    };
     for (let pass = 0; pass < passes; pass++) {
       const hL = homographyToLevel(h, [refL.sx, refL.sy], [qryL.sx, qryL.sy]);
       const src: number[] = [];
@@ -722,7 +747,7 @@ export async function refineHomography(
         if (tracking.patchRadius > r && !patchFits(x, y, tracking.patchRadius, refL.width, refL.height, zones)) continue;
         points++;
         if (flat[c]) continue;
-        const tr = trackPatch(refL, qryL, hL, x, y, tracking, buf, blur?.image === 'reference');
+        const tr = trackPatch(refL, qryL, hL, x, y, tracking, buf, applied?.image === 'reference');
         if (tr === 'flat') flat[c] = 1;
         if (!tr || tr === 'flat' || tr.correlation < o.minCorrelation) continue;
         const [qx, qy] = applyHomography(hL, tr.x + tr.dx, tr.y + tr.dy);
@@ -734,14 +759,21 @@ export async function refineHomography(
       const level: RefinementLevel = { referenceScale: refL.sx, questionedScale: qryL.sx, pass, points, tracked, inliers: 0, rmse: Number.NaN, coverage: 0, visible };
       levels.push(level);
       const fit = await robustHomography(cv, src, dst, tracked, o.consensusThreshold, 'ransac');
-      if (!fit || fit.inliers < 8) {
-        return { ok: false, blur, homography: h, inliers: fit?.inliers ?? 0, rmse: Number.NaN, levels, coverage: 0, visible, message: `refinement at scale ${refL.sx.toFixed(3)}: ${fit?.inliers ?? 0} of ${tracked} tracked points agree` };
-      }
-      // RANSAC above picks the consistent majority; IRLS then settles on the one
+      // RANSAC picks the consistent majority; IRLS then settles on the one
       // robust optimum near it.
-      const irls = irlsHomography(fit.homography, src, dst, tracked, o.minSigma);
+      const irls = fit && fit.inliers >= 8 ? irlsHomography(fit.homography, src, dst, tracked, o.minSigma) : null;
       if (!irls) {
-        return { ok: false, blur, homography: h, inliers: 0, rmse: Number.NaN, levels, coverage: 0, visible, message: `refinement at scale ${refL.sx.toFixed(3)}: robust fit did not converge` };
+        // A blur too wide for the default patches can leave too few of them
+        // tracked at a finer level to measure it there: the pass is tried again
+        // with the images equalised by the blur measured at the coarsest level.
+        if (strongBlur && !applied) {
+          await equalise({ image: strongBlur.image, sigma: strongBlur.sigma * refL.sx }, hL);
+          pass--;
+          continue;
+        }
+        const agree = !fit || fit.inliers < 8 ? (fit?.inliers ?? 0) : null;
+        const message = agree === null ? 'robust fit did not converge' : `${agree} of ${tracked} tracked points agree`;
+        return { ok: false, blur, homography: h, inliers: agree ?? 0, rmse: Number.NaN, levels, coverage: 0, visible, message: `refinement at scale ${refL.sx.toFixed(3)}: ${message}` };
       }
       const polished = irls.homography;
       const inSrc: number[] = [];
@@ -768,23 +800,20 @@ export async function refineHomography(
       h = homographyFromLevel(polished, [refL.sx, refL.sy], [qryL.sx, qryL.sy]);
       // Extra passes with widened patches stop once the homography has settled.
       if (pass > o.finalPasses && maxCornerShift(before, h, reference.width, reference.height) < SETTLED_PX) break;
+      const inlierTracks = (): Track[] => tracks.filter((_, i) => irls.weights[i]! > 0);
+      // Measured at the coarsest level, where it spans fewer pixels, in case a finer level needs it (see the rescue above).
+      if (li === 0 && !finest && pass === 0 && o.equaliseBlur) {
+        const coarse = estimateRelativeBlur(refOriginal, qryOriginal, hL, inlierTracks(), r);
+        if (coarse && Math.ceil((PATCH_RADIUS_PER_SIGMA * coarse.sigma) / refL.sx) > r) strongBlur = { image: coarse.image, sigma: coarse.sigma / refL.sx };
+      }
       // The first pass at the finest level has placed every patch to a fraction of a
       // pixel: enough to measure which image is softer and by how much, so that the
       // last passes match equally sharp images.
       if (finest && pass === 0 && passes > 1 && o.equaliseBlur) {
-        const inlierTracks = tracks.filter((_, i) => irls.weights[i]! > 0);
-        blur = estimateRelativeBlur(refL, qryL, hL, inlierTracks, r);
-        if (blur?.image === 'reference') refL = await gaussianBlurred(cv, refL, blur.sigma);
-        else if (blur) qryL = await gaussianBlurred(cv, qryL, blur.sigma * centralScale(hL, refL.width, refL.height));
-        const wider = blur ? Math.ceil(PATCH_RADIUS_PER_SIGMA * blur.sigma) : 0;
-        if (wider > r) {
-          tracking = { ...o, patchRadius: wider };
-          buf = patchBuffers(wider);
-          // Flatness was judged on the smaller, sharper patch.
-          flat.fill(0);
-          // The passes so far, with patches too small for the blur, may have left the homography pixels off.
-          passes += WIDER_PATCH_PASSES;
-        }
+        blur = estimateRelativeBlur(refOriginal, qryOriginal, hL, inlierTracks(), r);
+        await equalise(blur, hL);
+        // The passes so far, with patches too small for the blur, may have left the homography pixels off.
+        if (tracking.patchRadius > r) passes += WIDER_PATCH_PASSES;
       }
     }
   }
