@@ -11,7 +11,9 @@
  * the patches are chosen on that part (`referenceVisibility`). After the
  * first pass at the finest level, the sharper of the two images is blurred
  * to the other's sharpness (`estimateRelativeBlur`) for the passes that
- * follow, and under a strong blur the patches widen to span it.
+ * follow, and under a strong blur the patches widen to span it. A blur so
+ * strong that a finer level tracks too few patches to fit is equalised at
+ * that level from its measure at the coarsest one.
  * Sampling only the patches keeps the cost independent of image size, unlike
  * full-image ECC or warping.
  */
