@@ -5,7 +5,6 @@
  */
 import type { Cv, Mat } from '../cv/opencv';
 import { withMats } from '../cv/opencv';
-import type { ZoneRect } from './align-types';
 
 export type DetectorKind = 'orb' | 'akaze';
 
@@ -44,25 +43,11 @@ const ORB_FAST_THRESHOLD = 12;
 /** AKAZE's default detector threshold; kept so results compare with the native anchor. */
 const AKAZE_THRESHOLD = 0.001;
 
-/** A detection mask (255 = usable) with `zones` (already in image coordinates) cleared, or null when there is nothing to mask. */
-export function zoneMask(cv: Cv, track: <M extends { delete(): void }>(m: M) => M, width: number, height: number, zones: readonly ZoneRect[]): Mat | null {
-  if (zones.length === 0) return null;
-  const mask = track(new cv.Mat(height, width, cv.CV_8UC1, new cv.Scalar(255)));
-  for (const z of zones) {
-    const x0 = Math.max(0, Math.floor(z.x));
-    const y0 = Math.max(0, Math.floor(z.y));
-    const x1 = Math.min(width, Math.ceil(z.x + z.width));
-    const y1 = Math.min(height, Math.ceil(z.y + z.height));
-    for (let y = y0; y < y1; y++) mask.data.fill(0, y * width + x0, y * width + Math.max(x0, x1));
-  }
-  return mask;
-}
-
 /**
  * Detects and describes up to `maxFeatures` keypoints (strongest first) of an
  * 8-bit single-channel Mat.
  */
-export function detectFeatures(cv: Cv, image: Mat, kind: DetectorKind, maxFeatures: number, mask: Mat | null): Promise<FeatureSet> {
+export function detectFeatures(cv: Cv, image: Mat, kind: DetectorKind, maxFeatures: number): Promise<FeatureSet> {
   return withMats((track) => {
     let detector: Pick<AkazeDetector, 'detectAndCompute'>;
     if (kind === 'orb') {
@@ -74,7 +59,7 @@ export function detectFeatures(cv: Cv, image: Mat, kind: DetectorKind, maxFeatur
     }
     const keypoints = track(new cv.KeyPointVector());
     const descriptors = track(new cv.Mat());
-    const noMask = mask ?? track(new cv.Mat());
+    const noMask = track(new cv.Mat());
     detector.detectAndCompute(image, noMask, keypoints, descriptors, false);
     const n = keypoints.size();
     if (n === 0 || descriptors.rows !== n) return EMPTY_FEATURES;
@@ -119,7 +104,6 @@ export function detectTiltedFeatures(
   axis: 'x' | 'y',
   kind: DetectorKind,
   maxFeatures: number,
-  mask: Mat | null,
 ): Promise<FeatureSet> {
   return withMats(async (track) => {
     const w = axis === 'x' ? Math.max(1, Math.round(image.cols / tilt)) : image.cols;
@@ -127,12 +111,7 @@ export function detectTiltedFeatures(
     const view = track(new cv.Mat());
     // INTER_AREA averages along the compressed axis, which is the anti-aliasing the simulated view needs.
     cv.resize(image, view, new cv.Size(w, h), 0, 0, cv.INTER_AREA);
-    let viewMask: Mat | null = null;
-    if (mask) {
-      viewMask = track(new cv.Mat());
-      cv.resize(mask, viewMask, new cv.Size(w, h), 0, 0, cv.INTER_NEAREST);
-    }
-    const f = await detectFeatures(cv, view, kind, maxFeatures, viewMask);
+    const f = await detectFeatures(cv, view, kind, maxFeatures);
     const sx = w / image.cols;
     const sy = h / image.rows;
     for (let i = 0; i < f.count; i++) {

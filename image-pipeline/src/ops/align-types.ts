@@ -18,8 +18,11 @@ export interface ZoneRect {
 export interface AlignOptions {
   /**
    * Reference zones whose content legitimately differs between documents
-   * (holder photo, personalised fields): no feature or refinement point is
-   * taken inside them.
+   * (holder photo, personalised fields): no refinement patch is taken inside
+   * them. Feature matching still uses them: a match there that agrees with
+   * the rest of the page is right, one that does not is dropped by the robust
+   * fit, and on a data page these fields hold much of the distinctive detail
+   * (masking them left a photo of another holder's passport too few matches).
    */
   readonly ignoreZones?: readonly ZoneRect[];
   /** Long edge (px) of the working resolution for feature matching. */

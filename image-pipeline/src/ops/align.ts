@@ -14,7 +14,7 @@
  */
 import { loadOpenCv, withMats } from '../cv/opencv';
 import type { Cv, Mat } from '../cv/opencv';
-import { detectFeatures, detectTiltedFeatures, EMPTY_FEATURES, zoneMask } from './align-features';
+import { detectFeatures, detectTiltedFeatures, EMPTY_FEATURES } from './align-features';
 import type { DetectorKind, FeatureSet } from './align-features';
 import { robustHomography } from './align-homography';
 import { matchMutualRatio } from './align-match';
@@ -217,7 +217,7 @@ interface Working {
  * 5. AKAZE at the working resolution (blur, dim light), then on
  *    foreshortened views.
  */
-function coarseAlignment(cv: Cv, reference: GreyImage, questioned: GreyImage, opts: Required<Omit<AlignOptions, 'ignoreZones'>>, zones: readonly ZoneRect[], run: AlignRun): Promise<CoarseOutcome> {
+function coarseAlignment(cv: Cv, reference: GreyImage, questioned: GreyImage, opts: Required<Omit<AlignOptions, 'ignoreZones'>>, run: AlignRun): Promise<CoarseOutcome> {
   const times = run.times;
   return withMats(async (track) => {
     let t = performance.now();
@@ -236,28 +236,24 @@ function coarseAlignment(cv: Cv, reference: GreyImage, questioned: GreyImage, op
     const ref = working(fullRef, reference, opts.coarseLongEdge);
     const qry = working(fullQry, questioned, opts.coarseLongEdge);
     run.diagnostics.coarseScale = { reference: ref.scale[0], questioned: qry.scale[0] };
-    // The reference's ignored zones at the size of one of its working images.
-    const maskAt = (image: Working) =>
-      zoneMask(cv, track, image.mat.cols, image.mat.rows, zones.map((z) => ({ x: z.x * image.scale[0], y: z.y * image.scale[1], width: z.width * image.scale[0], height: z.height * image.scale[1] })));
-    const mask = maskAt(ref);
     times.prepare += performance.now() - t;
     const refSize: [number, number] = [ref.mat.cols, ref.mat.rows];
     const candidates: Candidate[] = [];
     const done = (chosen: Candidate | null, q: Working = qry, r: Working = ref): CoarseOutcome => ({ candidates, chosen, refScale: r.scale, qryScale: q.scale });
-    const features = async (image: Working, kind: DetectorKind, max: number, m: Mat | null) => {
+    const features = async (image: Working, kind: DetectorKind, max: number) => {
       const t1 = performance.now();
-      const f = await detectFeatures(cv, image.mat, kind, max, m);
+      const f = await detectFeatures(cv, image.mat, kind, max);
       times.features += performance.now() - t1;
       return f;
     };
 
-    const refOrb = await features(ref, 'orb', opts.maxFeatures, mask);
+    const refOrb = await features(ref, 'orb', opts.maxFeatures);
     // Nothing to match on the reference: no detector or view will find more.
     if (refOrb.count < MIN_FEATURES) {
       candidates.push(await estimateCoarse(cv, 'orb', refOrb, EMPTY_FEATURES, refSize, opts.minInliers, times));
       return done(null);
     }
-    const qryOrb = await features(qry, 'orb', opts.maxFeatures, null);
+    const qryOrb = await features(qry, 'orb', opts.maxFeatures);
     const orb = await estimateCoarse(cv, 'orb', refOrb, qryOrb, refSize, opts.minInliers, times);
     candidates.push(orb);
     if (!orb.failure) return done(orb);
@@ -266,7 +262,7 @@ function coarseAlignment(cv: Cv, reference: GreyImage, questioned: GreyImage, op
       t = performance.now();
       const fine = working(fullQry, questioned, 2 * opts.coarseLongEdge);
       times.prepare += performance.now() - t;
-      const c = await estimateCoarse(cv, 'orb-fine', refOrb, await features(fine, 'orb', 2 * opts.maxFeatures, null), refSize, opts.minInliers, times);
+      const c = await estimateCoarse(cv, 'orb-fine', refOrb, await features(fine, 'orb', 2 * opts.maxFeatures), refSize, opts.minInliers, times);
       candidates.push(c);
       if (!c.failure) return done(c, fine);
     }
@@ -278,7 +274,7 @@ function coarseAlignment(cv: Cv, reference: GreyImage, questioned: GreyImage, op
       const clock = { match: 0, estimate: 0 };
       try {
         for (const [tilt, axis] of tilts) {
-          const fr = await detectTiltedFeatures(cv, ref.mat, tilt, axis, kind, opts.maxFeatures, mask);
+          const fr = await detectTiltedFeatures(cv, ref.mat, tilt, axis, kind, opts.maxFeatures);
           const c = await estimateCoarse(cv, `${kind}-tilt${tilt}-${axis}`, fr, qf, refSize, opts.minInliers, clock);
           candidates.push(c);
           if (!c.failure) return c;
@@ -302,17 +298,16 @@ function coarseAlignment(cv: Cv, reference: GreyImage, questioned: GreyImage, op
       const [full, img] = direction === 'in' ? [fullRef, reference] : [fullQry, questioned];
       // At most ZOOM× its own resolution: a tiny image enlarged further holds nothing new to match.
       const enlarged = working(full, img, ZOOM * Math.min(opts.coarseLongEdge, Math.max(img.width, img.height)), true);
-      const zoomMask = direction === 'in' ? maskAt(enlarged) : null;
       times.prepare += performance.now() - t;
-      const more = await features(enlarged, 'orb', ZOOM * opts.maxFeatures, zoomMask);
+      const more = await features(enlarged, 'orb', ZOOM * opts.maxFeatures);
       const [rf, qf, r, q] = direction === 'in' ? [more, qryOrb, enlarged, qry] : [refOrb, more, ref, enlarged];
       const c = await estimateCoarse(cv, `orb-zoom-${direction}`, rf, qf, [r.mat.cols, r.mat.rows], opts.minInliers, times);
       candidates.push(c);
       if (!c.failure) return done(c, q, r);
     }
 
-    const qryAkaze = await features(qry, 'akaze', opts.maxFeatures, null);
-    const akaze = await estimateCoarse(cv, 'akaze', await features(ref, 'akaze', opts.maxFeatures, mask), qryAkaze, refSize, opts.minInliers, times);
+    const qryAkaze = await features(qry, 'akaze', opts.maxFeatures);
+    const akaze = await estimateCoarse(cv, 'akaze', await features(ref, 'akaze', opts.maxFeatures), qryAkaze, refSize, opts.minInliers, times);
     candidates.push(akaze);
     if (!akaze.failure) return done(akaze);
     if (opts.tiltFallback && qryAkaze.count >= MIN_FEATURES) {
@@ -376,7 +371,7 @@ export async function alignImages(reference: GreyImage, questioned: GreyImage, o
   const cv = await loadOpenCv();
   const run = new AlignRun(reference, questioned);
 
-  const coarse = await coarseAlignment(cv, reference, questioned, opts, zones, run);
+  const coarse = await coarseAlignment(cv, reference, questioned, opts, run);
   run.diagnostics.attempts = coarse.candidates.map((c) => c.attempt);
   const chosen = coarse.chosen;
   if (!chosen?.homography) {

@@ -195,7 +195,7 @@ export async function describeImage(image: GreyImage): Promise<ImageDescription>
       work = track(new cv.Mat());
       cv.resize(full, work, new cv.Size(width, height), 0, 0, s < 1 ? cv.INTER_AREA : cv.INTER_LINEAR);
     }
-    return detectFeatures(cv, work, 'orb', MAX_KEYPOINTS, null);
+    return detectFeatures(cv, work, 'orb', MAX_KEYPOINTS);
   });
   const count = features.count;
   const xy = Float32Array.from(features.xy);
