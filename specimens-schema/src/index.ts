@@ -10,3 +10,4 @@ export * from './validation';
 export * from './rules';
 export * from './identification';
 export * from './alignment';
+export * from './overexposure';

@@ -1,0 +1,35 @@
+import { lightOverexposedNote, lightOverexposedSentence, lightOverexposedShare, overexposedPercent, regionOverexposedNote, regionOverexposedShare } from './overexposure';
+
+describe('blown-out (overexposed) wording', () => {
+  it('notes a region mostly blown out in the questioned image, and says nothing of a little or unrecorded glare', () => {
+    expect(regionOverexposedNote({ overexposed: 0.76 })).toBe('questioned image blown out (glare) over 76 % of this region — the difference may be the light');
+    expect(regionOverexposedNote({ overexposed: 0.05 })).toBe('questioned image blown out (glare) over 5.0 % of this region — the difference may be the light');
+    expect(regionOverexposedNote({ overexposed: 0.049 })).toBeNull();
+    expect(regionOverexposedNote({ overexposed: 0 })).toBeNull();
+    // Results made before the share was recorded.
+    expect(regionOverexposedNote({})).toBeNull();
+    expect(regionOverexposedShare({})).toBeNull();
+    expect(regionOverexposedShare({ overexposed: 0 })).toBe(0);
+  });
+
+  it('states the blown-out share of a light from its open stats, when recorded and worth stating', () => {
+    expect(lightOverexposedNote({ comparedShare: 0.97, overexposedShare: 0.054 })).toBe(
+      'The questioned image is blown out (glare or overexposure) over 5.4 % of the compared area; those pixels show no detail.',
+    );
+    expect(lightOverexposedNote({ overexposedShare: 0.004 })).toBeNull();
+    expect(lightOverexposedNote({ comparedShare: 0.97 })).toBeNull();
+    expect(lightOverexposedShare({ comparedShare: 0.97 })).toBeNull();
+    expect(lightOverexposedShare({ overexposedShare: '0.2' })).toBeNull();
+    expect(lightOverexposedShare(undefined)).toBeNull();
+    expect(lightOverexposedShare({ overexposedShare: 0 })).toBe(0);
+    expect(lightOverexposedSentence(0)).toBe('The questioned image is blown out nowhere in the compared area.');
+  });
+
+  it('never rounds a share that is not nothing to 0 %, nor one that is not all to 100 %', () => {
+    expect(overexposedPercent(0.0004)).toBe('0.1');
+    expect(overexposedPercent(0)).toBe('0');
+    expect(overexposedPercent(0.234)).toBe('23');
+    expect(overexposedPercent(0.998)).toBe('99');
+    expect(overexposedPercent(1)).toBe('100');
+  });
+});

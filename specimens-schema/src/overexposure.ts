@@ -1,0 +1,68 @@
+/**
+ * Where the questioned image is blown out (glare off a laminate,
+ * overexposure), in words, the same for the web viewer and the court report.
+ * A blown-out pixel shows no detail: a difference there may be the light, not
+ * the document. The difference stage records the share per region
+ * (`region.overexposed`) and per light (`stats.overexposedShare`); results
+ * made before it recorded them carry neither, and are read as "not recorded",
+ * never as "none".
+ */
+import type { DifferenceRegion } from './generated/types';
+
+/** A region's blown-out share from which the examiner is told of it: below it, glare cannot account for the difference. */
+export const REGION_OVEREXPOSED_NOTE = 0.05;
+
+/** A light's blown-out share of the compared area from which it is stated on the page (a few specular pixels say nothing). */
+export const LIGHT_OVEREXPOSED_NOTE = 0.005;
+
+/**
+ * A share as a percentage for reading: one decimal below 10 %, whole above;
+ * never 0 % for a share that is not nothing, nor 100 % for one that is not all.
+ */
+export function overexposedPercent(share: number): string {
+  const percent = share * 100;
+  if (percent < 10) return (share > 0 ? Math.max(0.1, Math.round(percent * 10) / 10) : 0).toFixed(share > 0 ? 1 : 0);
+  return String(share < 1 ? Math.min(99, Math.round(percent)) : 100);
+}
+
+/** The share of a region's differing pixels where the questioned image is blown out; null when the result did not record it. */
+export function regionOverexposedShare(region: Pick<DifferenceRegion, 'overexposed'>): number | null {
+  const share = region.overexposed;
+  return typeof share === 'number' && Number.isFinite(share) && share >= 0 && share <= 1 ? share : null;
+}
+
+/**
+ * The clause a listed region carries when much of it is blown out in the
+ * questioned image: `questioned image blown out (glare) over 76 % of this
+ * region — the difference may be the light`; null below the note level or
+ * when not recorded.
+ */
+export function regionOverexposedNote(region: Pick<DifferenceRegion, 'overexposed'>): string | null {
+  const share = regionOverexposedShare(region);
+  if (share === null || share < REGION_OVEREXPOSED_NOTE) return null;
+  return `questioned image blown out (glare) over ${overexposedPercent(share)} % of this region — the difference may be the light`;
+}
+
+/** The share of a light's compared area where the questioned image is blown out, read from its `stats` (open); null when not recorded. */
+export function lightOverexposedShare(stats: unknown): number | null {
+  if (!stats || typeof stats !== 'object') return null;
+  const share = (stats as { overexposedShare?: unknown }).overexposedShare;
+  return typeof share === 'number' && Number.isFinite(share) && share >= 0 && share <= 1 ? share : null;
+}
+
+/**
+ * The sentence stating how much of the compared area is blown out in the
+ * questioned image, for any recorded share: `The questioned image is blown
+ * out (glare or overexposure) over 5.4 % of the compared area; those pixels
+ * show no detail.`
+ */
+export function lightOverexposedSentence(share: number): string {
+  if (share <= 0) return 'The questioned image is blown out nowhere in the compared area.';
+  return `The questioned image is blown out (glare or overexposure) over ${overexposedPercent(share)} % of the compared area; those pixels show no detail.`;
+}
+
+/** The sentence for a light when it is worth the examiner's attention (at least the note level); null otherwise or when not recorded. */
+export function lightOverexposedNote(stats: unknown): string | null {
+  const share = lightOverexposedShare(stats);
+  return share === null || share < LIGHT_OVEREXPOSED_NOTE ? null : lightOverexposedSentence(share);
+}
