@@ -12,6 +12,7 @@ import { HOLDERS, renderDocument, simulatePhoto, UTOPIA_PASSPORT_2019 } from '..
 import type { Polygon } from '../synth';
 import { personalisedZonesFromAnnotations, type FieldQuads } from './annotated-zones';
 import { compareImages } from './compare';
+import { invertHomography } from './geometry';
 import type { DifferenceRegion, RegionBox } from './regions';
 import { warpToReference, type PixelImage } from './warp';
 import type { ComparisonZone } from './zone-verdicts';
@@ -226,6 +227,39 @@ describe('compareImages on synthetic documents', () => {
     expect(absent?.verdict).toBe('absent');
     expect(absent!.score).toBeGreaterThan(0.6);
     expect(present?.verdict).toBe('consistent');
+  });
+
+  it('keeps the page round a glare clean, and says where the photo is blown out', async () => {
+    const genuine = await renderDocument(design, holder, 'white', { noiseSeed: 1 });
+    const reference = await decodeBuffer(genuine.image);
+    const zones = genuine.zones as ComparisonZone[];
+    const doc = await renderDocument(design, holder, 'white', { noiseSeed: 2 });
+    const photo = await simulatePhoto(doc.image, { seed: 5 });
+    // Light reflected off the laminate: an elliptical highlight, in reference pixels, blown out in its core.
+    const glare = { x: 0.62 * reference.width, y: 0.45 * reference.height, rx: 180, ry: 100 };
+    const questioned = await decodeBuffer(photo.image);
+    const [a, b, c, d, e, f, g, h] = invertHomography(photo.homography);
+    for (let y = 0, k = 0; y < questioned.height; y++) {
+      for (let x = 0; x < questioned.width; x++, k += questioned.channels) {
+        const w = g! * x + h! * y + 1;
+        const u = ((a! * x + b! * y + c!) / w - glare.x) / glare.rx;
+        const v = ((d! * x + e! * y + f!) / w - glare.y) / glare.ry;
+        const add = 330 * Math.exp(-(u * u + v * v));
+        if (add >= 1) for (let ch = 0; ch < questioned.channels; ch++) questioned.data[k + ch] = Math.min(255, questioned.data[k + ch]! + add);
+      }
+    }
+    const res = await compareImages({ reference, questioned, homography: photo.homography, lightSource: 'white', zones });
+    expect(res.stats.overexposedShare).toBeGreaterThan(0.02);
+    const all = [...res.regions, ...res.personalisedRegions];
+    expect(all.length).toBeGreaterThan(0);
+    // Learnt with the glare, the light field and tone curve raised differences far from it (a band along the right edge).
+    for (const r of all) {
+      const u = (r.box.x + r.box.width / 2 - glare.x) / glare.rx;
+      const v = (r.box.y + r.box.height / 2 - glare.y) / glare.ry;
+      expect(Math.hypot(u, v)).toBeLessThan(2);
+    }
+    expect(Math.max(...all.map((r) => r.overexposed ?? 0))).toBeGreaterThan(0.3);
+    for (const r of all) expect(r.overexposed).toBeGreaterThanOrEqual(0);
   });
 
   it.each(['white', 'ir-870'] as const)('keeps a hand-held photo of the genuine clean and finds the altered date (%s)', async (light) => {

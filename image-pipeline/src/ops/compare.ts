@@ -21,7 +21,7 @@ import { checkPixelImage, validityMask, warpToReference, type PixelImage, type W
 import { zoneShowsIn, zoneVerdicts, type ComparisonZone, type ZoneVerdict } from './zone-verdicts';
 
 /** Bumped whenever a change to this stage can change its output for the same inputs. */
-export const DIFFERENCE_STAGE_VERSION = '1.0.0';
+export const DIFFERENCE_STAGE_VERSION = '1.1.0';
 
 export interface CompareParams {
   /** Long edge (px) of the working resolution the differences are computed at (never enlarged). */
@@ -122,7 +122,9 @@ export interface CompareStats {
   levels: DifferenceLevel[];
   /** Share of compared pixels scoring at or above the threshold. */
   flaggedShare: number;
-  /** Zones that get no verdict because the questioned image does not cover them. */
+  /** Share of compared pixels where the questioned image is blown out (glare, overexposure; see `OVEREXPOSED_LEVEL`). */
+  overexposedShare: number;
+  /** Zones that get no verdict because the questioned image does not cover them (or is blown out over them). */
   uncoveredZones: string[];
   /** MRZ zones read on the questioned image (empty when none was read under this light). */
   mrz: MrzInspection[];
@@ -216,6 +218,36 @@ function splitPlanes(data: Uint8Array, channels: number, width: number, height: 
   const lum = new Float32Array(n);
   for (let i = 0; i < n; i++) lum[i] = (planes[0]![i]! + planes[1]![i]! + planes[2]![i]!) / 3;
   return [makePlane(width, height, lum)];
+}
+
+/**
+ * A pixel of the questioned image is blown out (glare off a laminate,
+ * overexposure) when every channel is at least this high at the working
+ * resolution: it holds no detail and no tone to learn from.
+ */
+const OVEREXPOSED_LEVEL = 250;
+
+/** The compared pixels at which every questioned plane is blown out (0/255), and how many. */
+function overexposedPixels(qs: readonly Plane[], valid: Uint8Array): { mask: Uint8Array; count: number } {
+  const mask = new Uint8Array(valid.length);
+  let count = 0;
+  for (let i = 0; i < mask.length; i++) {
+    if (!valid[i]) continue;
+    let blown = true;
+    for (let c = 0; c < qs.length && blown; c++) if (qs[c]!.data[i]! < OVEREXPOSED_LEVEL) blown = false;
+    if (blown) {
+      mask[i] = 255;
+      count++;
+    }
+  }
+  return { mask, count };
+}
+
+/** `mask` without the pixels set in `cut` (a copy). */
+function without(mask: Uint8Array, cut: Uint8Array): Uint8Array {
+  const out = new Uint8Array(mask);
+  for (let i = 0; i < out.length; i++) if (cut[i]) out[i] = 0;
+  return out;
 }
 
 /** Clears `valid` where `background` is set; how many pixels were background. */
@@ -595,17 +627,32 @@ async function compareWarped(
   }
 
   const tile = Math.max(4, Math.round(Math.max(ww, wh) / params.illuminationTiles));
-  const norm = await normaliseToReference(refPlanes, qPlanes, { valid, learn }, profile, { illuminationTile: tile });
+  // Blown-out pixels, and the brightened halo round them (a tile wide), teach the
+  // normalisation nothing true: glare would bend the tone curve and the light
+  // field of the whole page, and raise false differences far from it.
+  const overexposed = overexposedPixels(qPlanes, valid);
+  let normValid = valid;
+  if (overexposed.count > 0) {
+    const halo = dilateMask(overexposed.mask, ww, wh, tile);
+    const kept = without(valid, halo);
+    // Unless the glare is nearly everything: then the rest is all there is to learn from.
+    if (countSet(kept) >= 0.2 * validCount) {
+      normValid = kept;
+      learn = without(learn, halo);
+    }
+  }
+  const norm = await normaliseToReference(refPlanes, qPlanes, { valid: normValid, learn }, profile, { illuminationTile: tile });
   fillInvalid(norm.questioned, norm.reference, valid);
 
   const diff = await differenceScore(norm.reference, norm.questioned, valid, profile, norm.noiseAmplification, params, learn);
 
   // Split at the pixel level: a changed security feature crossed by a name line stays a finding outside the line.
-  const regions = await extractRegions(diff.score, outside, frame, params, validCount);
-  const personalisedRegions = inside ? await extractRegions(diff.score, inside, frame, params, validCount) : [];
+  const regions = await extractRegions(diff.score, outside, frame, params, validCount, overexposed.mask);
+  const personalisedRegions = inside ? await extractRegions(diff.score, inside, frame, params, validCount, overexposed.mask) : [];
 
   const zoneResult = await zoneVerdicts(
-    { zones, lightSource, reference: norm.reference, questioned: norm.questioned, score: diff.score, valid, frame, profile, personalisedMask },
+    // A zone is seen where the questioned image covers it and is not blown out.
+    { zones, lightSource, reference: norm.reference, questioned: norm.questioned, score: diff.score, valid: overexposed.count > 0 ? without(valid, overexposed.mask) : valid, frame, profile, personalisedMask },
     {
       threshold: params.threshold,
       absentRatio: params.absentRatio,
@@ -658,6 +705,7 @@ async function compareWarped(
       learnedShare: round4(learnCount / valid.length),
       levels: diff.levels.map((l) => ({ noise: round4(l.noise), threshold: l.threshold })),
       flaggedShare: round4(validCount > 0 ? flagged / validCount : 0),
+      overexposedShare: round4(validCount > 0 ? overexposed.count / validCount : 0),
       uncoveredZones: zoneResult.uncovered,
       mrz: mrz.inspections,
     },

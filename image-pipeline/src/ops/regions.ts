@@ -26,6 +26,13 @@ export interface DifferenceRegion {
   score: number;
   /** Highest score in the region. */
   peak: number;
+  /**
+   * Share of the region's differing pixels where the questioned image is
+   * blown out (glare, overexposure): it shows no detail there, so the
+   * difference may be the light rather than the document. Present when the
+   * caller gave the blown-out pixels.
+   */
+  overexposed?: number;
 }
 
 export interface RegionParams {
@@ -75,12 +82,19 @@ const FLAGGED = new ReusableBytes();
  * pixels, default: the mask's area) is what `minAreaFraction` refers to, so
  * that regions found in part of the image obey the same minimum.
  */
-export async function extractRegions(score: Plane, mask: Uint8Array, frame: WorkingFrame, params: RegionParams, comparedArea?: number): Promise<DifferenceRegion[]> {
+export async function extractRegions(
+  score: Plane,
+  mask: Uint8Array,
+  frame: WorkingFrame,
+  params: RegionParams,
+  comparedArea?: number,
+  overexposed?: Uint8Array,
+): Promise<DifferenceRegion[]> {
   const { width: w, height: h } = score;
   const cv = await loadOpenCv();
   const flagged = FLAGGED.take(w * h);
   try {
-    return await regionsOfFlagged(cv, score, flagged, flagScores(flagged, score.data, mask, params.threshold), frame, params, comparedArea);
+    return await regionsOfFlagged(cv, score, flagged, flagScores(flagged, score.data, mask, params.threshold), frame, params, comparedArea, overexposed);
   } finally {
     FLAGGED.giveBack(flagged);
   }
@@ -94,6 +108,7 @@ function regionsOfFlagged(
   frame: WorkingFrame,
   params: RegionParams,
   comparedArea: number | undefined,
+  overexposed: Uint8Array | undefined,
 ): Promise<DifferenceRegion[]> {
   const { width: w, height: h } = score;
   const merge = Math.max(3, Math.round(params.mergeDistance * Math.max(w, h)));
@@ -146,6 +161,7 @@ function regionsOfFlagged(
     const hot = new Float64Array(n);
     const hotSum = new Float64Array(n);
     const peak = new Float64Array(n);
+    const blown = new Float64Array(n);
     for (let i = 0; i < labels.length; i++) {
       const l = labels[i]!;
       if (l === 0) continue;
@@ -157,6 +173,7 @@ function regionsOfFlagged(
         hot[g]!++;
         hotSum[g]! += s;
         if (s > peak[g]!) peak[g] = s;
+        if (overexposed?.[i]) blown[g]!++;
       }
     }
 
@@ -177,6 +194,7 @@ function regionsOfFlagged(
         area: Math.round(area[g]! / (frame.sx * frame.sy)),
         score: round4(hotSum[g]! / hot[g]!),
         peak: round4(peak[g]!),
+        ...(overexposed && { overexposed: round4(blown[g]! / hot[g]!) }),
       });
     }
     regions.sort((a, b) => b.score - a.score || b.area - a.area || a.box.y - b.box.y || a.box.x - b.box.x);

@@ -36,7 +36,7 @@ export interface ZoneVerdict {
   flaggedShare: number;
   /** Feature signal (grey levels) in the reference and in the questioned image. */
   signal: { reference: number; questioned: number };
-  /** Share of the zone inside the compared area (the questioned image covers it). */
+  /** Share of the zone inside the compared area (the questioned image covers it and is not blown out there). */
   coverage: number;
   /** Share of the zone judged: compared and outside personalised zones. */
   judgedShare: number;
