@@ -96,6 +96,10 @@ describe('POST /api/comparisons (multipart) → GET /api/comparisons/:id', () =>
     const flagged = [...white.regions, ...white.personalisedRegions];
     const dateOfBirth = altered[0]!.polygon;
     expect(flagged.some((reg: any) => overlapShare(reg.box, dateOfBirth) > 0.3)).toBe(true);
+    // Where the questioned image is blown out (glare) is recorded per region and per light, for the page and the exhibit.
+    for (const reg of flagged) expect(reg.overexposed).toEqual(expect.any(Number));
+    for (const reg of flagged) expect(reg.overexposed).toBeLessThanOrEqual(1);
+    expect(white.stats.overexposedShare).toEqual(expect.any(Number));
 
     const ir = r.lights.find((l: any) => l.lightSource === 'ir-870');
     expect(ir.registration.anchorLight).toBe('white');

@@ -177,10 +177,12 @@ export async function makeExhibitFixture(): Promise<ExhibitFixture> {
           questioned: questioned[i]!,
           aligned: aligned[i]!,
           heatmap: heatmaps[i]!,
+          // Glare off the laminate in the white photo: most of region 1 is blown out there.
           regions: [
-            { box: { x: 70 + i * 40, y: 90, width: 100, height: 100 }, score: 0.81, peak: 0.97, area: 7850, polygon: [] },
-            { box: { x: 400, y: 260, width: 90, height: 40 }, score: 0.42, peak: 0.6, area: 3600 },
+            { box: { x: 70 + i * 40, y: 90, width: 100, height: 100 }, score: 0.81, peak: 0.97, area: 7850, polygon: [], overexposed: i === 0 ? 0.76 : 0 },
+            { box: { x: 400, y: 260, width: 90, height: 40 }, score: 0.42, peak: 0.6, area: 3600, overexposed: 0 },
           ],
+          overexposedShare: i === 0 ? 0.054 : 0,
           zoneVerdicts: [
             { zoneId: 'zone-guilloche', label: 'Guilloche background', type: 'guilloche', verdict: i === 0 ? 'different' : 'consistent', score: 0.7, flaggedShare: 0.4, coverage: 1, signal: { reference: 0.5, questioned: 0.2 } },
             { zoneId: 'zone-uv', label: 'UV fibres', type: 'uv-fibres', verdict: i === 1 ? 'absent' : 'consistent', score: 0.1, flaggedShare: 0.02, coverage: 0.9, signal: { reference: 0.3, questioned: 0.01 } },

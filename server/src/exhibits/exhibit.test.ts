@@ -269,6 +269,55 @@ describe('buildExhibit', () => {
     expect(words).not.toContain('% of the reference');
   });
 
+  it('states where the questioned image is blown out: over each light\'s compared area and per region, and carries both in the bundle record', async () => {
+    const runs = pdfTextRuns(built.report);
+    const at = (text: string, from = 0) => runs.findIndex((r, i) => i >= from && r === text);
+    const section = (title: string) => {
+      const page = at(title);
+      expect(page).toBeGreaterThan(0);
+      return runs.slice(at('Regions of difference', page), at('Document-check findings', page));
+    };
+    const white = section('Comparison cmp-1 — White light (white)');
+    const words = white.join(' ').replace(/\s+/g, ' ');
+    expect(words).toContain('The questioned image is blown out (glare or overexposure) over 5.4 % of the compared area; those pixels show no detail.');
+    expect(words).toContain('Region 1: questioned image blown out (glare) over 76 % of this region — the difference may be the light.');
+    expect(words).not.toContain('Region 2:');
+    // The table's column: the share per region, as recorded.
+    expect(white).toEqual(expect.arrayContaining(['blown out', '76 %', '0 %']));
+    const uv = section('Comparison cmp-1 — UV 365 nm (uv-365)').join(' ').replace(/\s+/g, ' ');
+    expect(uv).toContain('The questioned image is blown out nowhere in the compared area.');
+    expect(uv).not.toContain('the difference may be the light');
+
+    const record = JSON.parse((await unzip(built.bundle)).get('exhibit.json')!.toString('utf8')) as typeof fx.input;
+    expect(record.comparisons[0]!.lights.map((l) => [l.overexposedShare, l.regions.map((g) => g.overexposed)])).toEqual([
+      [0.054, [0.76, 0]],
+      [0, [0, 0]],
+    ]);
+  });
+
+  it('says blown-out areas were not recorded for a comparison made before they were measured, never that there were none', async () => {
+    const input = structuredClone(fx.input);
+    for (const l of input.comparisons[0]!.lights) {
+      delete l.overexposedShare;
+      for (const g of l.regions) delete g.overexposed;
+    }
+    const runs = pdfTextRuns(await buildExhibitReport(input, fx.load));
+    const words = runs.join(' ').replace(/\s+/g, ' ');
+    expect(words.split('Blown-out areas of the questioned image (glare, overexposure) were not recorded with this comparison.')).toHaveLength(3);
+    expect(words).not.toContain('blown out nowhere');
+    expect(runs).not.toContain('blown out');
+  });
+
+  it('refuses a blown-out share outside [0, 1]', async () => {
+    const input = structuredClone(fx.input);
+    input.comparisons[0]!.lights[0]!.overexposedShare = 5.4;
+    input.comparisons[0]!.lights[1]!.regions[0]!.overexposed = -0.1;
+    await expect(buildExhibit(input, fx.load)).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: { problems: ['comparisons[0].lights[0].overexposedShare must be a share in [0, 1]', 'comparisons[0].lights[1].regions[0].overexposed must be a share in [0, 1]'] },
+    });
+  });
+
   it('refuses a record whose alignment or registration is missing or malformed', async () => {
     const input = structuredClone(fx.input);
     input.comparisons[0]!.alignment.homography = [1, 0, 0, 0, 1, 0, 0, 0];

@@ -16,7 +16,11 @@ import {
   closerKnownFrauds,
   getLightSource,
   isFraudStatus,
+  lightOverexposedSentence,
+  overexposedPercent,
   referenceShareShown,
+  regionOverexposedNote,
+  regionOverexposedShare,
   refinementAgreement,
   registrationLabel,
   specimenStatuses,
@@ -338,20 +342,7 @@ async function writeComparisonLight(
   doc.y = y + boxH + 28;
 
   writeAlignment(r, comparison, light);
-  r.heading('Regions of difference', 11);
-  r.table(
-    [
-      { header: '#', width: 4, align: 'right' },
-      { header: 'x', width: 8, align: 'right' },
-      { header: 'y', width: 8, align: 'right' },
-      { header: 'width', width: 8, align: 'right' },
-      { header: 'height', width: 8, align: 'right' },
-      { header: 'area', width: 9, align: 'right' },
-      { header: 'score', width: 8, align: 'right' },
-      { header: 'peak', width: 8, align: 'right' },
-    ],
-    light.regions.map((g, i) => [String(i + 1), fmt(g.box.x, 1), fmt(g.box.y, 1), fmt(g.box.width, 1), fmt(g.box.height, 1), fmt(g.area, 0), fmt(g.score), fmt(g.peak)]),
-  );
+  writeRegions(r, light);
   writeFindings(r, light);
   r.heading('Zone verdicts', 11);
   r.table(
@@ -407,6 +398,53 @@ function writeAlignment(r: ReportWriter, comparison: ExhibitComparison, light: E
     ],
     ["x'", "y'", 'w'].map((name, row) => [name, ...[0, 1, 2].map((col) => String(h[3 * row + col]))]),
   );
+}
+
+/**
+ * The regions of difference as recorded, with where the questioned image is
+ * blown out (glare, overexposure): over the compared area of this light, and
+ * per region (a difference there may be the light, not the document). A
+ * comparison made before that was measured says it was not recorded.
+ */
+function writeRegions(r: ReportWriter, light: ExhibitComparisonLight): void {
+  r.heading('Regions of difference', 11);
+  const share = light.overexposedShare;
+  r.paragraph(
+    share === undefined
+      ? 'Blown-out areas of the questioned image (glare, overexposure) were not recorded with this comparison.'
+      : lightOverexposedSentence(share),
+    { size: 9, colour: GREY },
+  );
+  r.doc.moveDown(0.3);
+  // The column only where the comparison recorded it: an empty cell would read as none.
+  const blown = light.regions.some((g) => regionOverexposedShare(g) !== null);
+  r.table(
+    [
+      { header: '#', width: 4, align: 'right' },
+      { header: 'x', width: 8, align: 'right' },
+      { header: 'y', width: 8, align: 'right' },
+      { header: 'width', width: 8, align: 'right' },
+      { header: 'height', width: 8, align: 'right' },
+      { header: 'area', width: 9, align: 'right' },
+      { header: 'score', width: 8, align: 'right' },
+      { header: 'peak', width: 8, align: 'right' },
+      ...(blown ? [{ header: 'blown out', width: 9, align: 'right' as const }] : []),
+    ],
+    light.regions.map((g, i) => {
+      const row = [String(i + 1), fmt(g.box.x, 1), fmt(g.box.y, 1), fmt(g.box.width, 1), fmt(g.box.height, 1), fmt(g.area, 0), fmt(g.score), fmt(g.peak)];
+      if (!blown) return row;
+      const s = regionOverexposedShare(g);
+      return [...row, s === null ? 'not recorded' : `${overexposedPercent(s)} %`];
+    }),
+  );
+  const notes = light.regions.flatMap((g, i) => {
+    const note = regionOverexposedNote(g);
+    return note ? [`Region ${i + 1}: ${note}.`] : [];
+  });
+  if (notes.length > 0) {
+    r.paragraph(notes.join('\n'), { size: 9 });
+    r.doc.moveDown(0.5);
+  }
 }
 
 function drawRegions(doc: Doc, light: ExhibitComparisonLight, rect: { x: number; y: number; w: number; h: number }, reference: LoadedImage): void {

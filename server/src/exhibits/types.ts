@@ -145,8 +145,15 @@ export interface ExhibitComparisonLight {
   aligned: ExhibitImageRef;
   /** Difference heatmap in the reference frame (PNG). */
   heatmap: ExhibitImageRef;
+  /** Each region's `overexposed` (share of its differing pixels where the questioned image is blown out) is carried when recorded. */
   regions: ExhibitRegion[];
   zoneVerdicts: ExhibitZoneVerdict[];
+  /**
+   * Share of the compared area where the questioned image is blown out (glare,
+   * overexposure), from the result's stats. Absent when the comparison did not
+   * record it (difference stages before 1.1.0): the report then says so.
+   */
+  overexposedShare?: number;
   /**
    * Findings of this light (failing MRZ check digits, overtyped characters).
    * Absent when the comparison's record holds none (results made before

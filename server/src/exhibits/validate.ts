@@ -107,6 +107,12 @@ export function validateExhibitInput(input: ExhibitInput): void {
         !!reg?.correlation && [reg.correlation.anchor, reg.correlation.best].every((c) => c === null || finite(c)),
         `${lat}.registration.correlation must give anchor and best (numbers, or null)`,
       );
+      const share = (v: unknown) => finite(v) && v >= 0 && v <= 1;
+      // Both recorded since the difference stage reports glare; absent in older results.
+      if (l.overexposedShare !== undefined) need(share(l.overexposedShare), `${lat}.overexposedShare must be a share in [0, 1]`);
+      (Array.isArray(l.regions) ? l.regions : []).forEach((g, k) => {
+        if (g?.overexposed !== undefined) need(share(g.overexposed), `${lat}.regions[${k}].overexposed must be a share in [0, 1]`);
+      });
       if (l.findings !== undefined && !Array.isArray(l.findings)) problems.push(`${at}.lights[${j}].findings must be an array`);
       (Array.isArray(l.findings) ? l.findings : []).forEach((f, k) => {
         const fat = `${at}.lights[${j}].findings[${k}]`;

@@ -16,7 +16,7 @@
  * the same bytes while nothing changes.
  */
 import { Buffer } from 'node:buffer';
-import { validate, type Case, type CaseConclusionSet, type CaseCreate, type CasePatch, type Specimen } from '@exemplar/specimens-schema';
+import { lightOverexposedShare, validate, type Case, type CaseConclusionSet, type CaseCreate, type CasePatch, type Specimen } from '@exemplar/specimens-schema';
 import type { AuditService } from '../audit/audit.service';
 import type { StoredAuditEntry } from '../audit/audit.port';
 import type { AuthService } from '../auth/auth.service';
@@ -311,6 +311,7 @@ export class CaseService {
           const refImage = capture.images.find((i) => i.lightSource === light.lightSource);
           const q = payload.questioned[light.lightSource];
           if (!refImage || !q) throw new ExemplarError('CONFLICT', `comparison ${cid} refers to a ${light.lightSource} image that is gone`, { reason: 'IMAGE_MISSING', comparisonId: cid });
+          const overexposed = lightOverexposedShare(light.stats);
           return {
             lightSource: light.lightSource,
             homography: [...light.homography],
@@ -328,6 +329,8 @@ export class CaseService {
             heatmap: { key: objectKeys.comparison(cid, light.outputs.heatmap.name), sha256: light.outputs.heatmap.sha256 },
             regions: light.regions,
             zoneVerdicts: light.zoneVerdicts,
+            // Absent in results made before the difference stage measured glare: the report then says it was not recorded.
+            ...(overexposed !== null && { overexposedShare: overexposed }),
             // Absent only in results made before findings existed: the report then says they were not recorded.
             ...(light.findings && { findings: light.findings }),
           };

@@ -481,7 +481,15 @@ type Verdict = CaptureComparisonResult['lights'][number]['zoneVerdicts'][number]
 
 /** The fields of the API contract only (comparison.schema.json), whatever else the difference stage reports. */
 function regionRecord(r: Region): LightComparisonResult['regions'][number] {
-  return { box: { x: r.box.x, y: r.box.y, width: r.box.width, height: r.box.height }, polygon: r.polygon, area: r.area, score: r.score, peak: r.peak };
+  return {
+    box: { x: r.box.x, y: r.box.y, width: r.box.width, height: r.box.height },
+    polygon: r.polygon,
+    area: r.area,
+    score: r.score,
+    peak: r.peak,
+    // Reported by difference stages from 1.1.0 on; absent in older results, never made up as 0.
+    ...(r.overexposed !== undefined && { overexposed: r.overexposed }),
+  };
 }
 
 function verdictRecord(v: Verdict): LightComparisonResult['zoneVerdicts'][number] {
