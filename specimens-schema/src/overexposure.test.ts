@@ -13,11 +13,12 @@ describe('blown-out (overexposed) wording', () => {
   });
 
   it('states the blown-out share of a light from its open stats, when recorded and worth stating', () => {
-    expect(lightOverexposedNote({ comparedShare: 0.97, overexposedShare: 0.054 })).toBe(
+    expect(lightOverexposedNote(lightOverexposedShare({ comparedShare: 0.97, overexposedShare: 0.054 }))).toBe(
       'The questioned image is blown out (glare or overexposure) over 5.4 % of the compared area; those pixels show no detail.',
     );
-    expect(lightOverexposedNote({ overexposedShare: 0.004 })).toBeNull();
-    expect(lightOverexposedNote({ comparedShare: 0.97 })).toBeNull();
+    expect(lightOverexposedNote(0.004)).toBeNull();
+    expect(lightOverexposedNote(lightOverexposedShare({ comparedShare: 0.97 }))).toBeNull();
+    expect(lightOverexposedNote(undefined)).toBeNull();
     expect(lightOverexposedShare({ comparedShare: 0.97 })).toBeNull();
     expect(lightOverexposedShare({ overexposedShare: '0.2' })).toBeNull();
     expect(lightOverexposedShare(undefined)).toBeNull();

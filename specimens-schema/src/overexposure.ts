@@ -61,8 +61,7 @@ export function lightOverexposedSentence(share: number): string {
   return `The questioned image is blown out (glare or overexposure) over ${overexposedPercent(share)} % of the compared area; those pixels show no detail.`;
 }
 
-/** The sentence for a light when it is worth the examiner's attention (at least the note level); null otherwise or when not recorded. */
-export function lightOverexposedNote(stats: unknown): string | null {
-  const share = lightOverexposedShare(stats);
-  return share === null || share < LIGHT_OVEREXPOSED_NOTE ? null : lightOverexposedSentence(share);
+/** The sentence for a light's blown-out share when it is worth the examiner's attention (at least the note level); null otherwise or when not recorded. */
+export function lightOverexposedNote(share: number | null | undefined): string | null {
+  return share === null || share === undefined || !(share >= LIGHT_OVEREXPOSED_NOTE) ? null : lightOverexposedSentence(share);
 }

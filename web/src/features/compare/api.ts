@@ -3,13 +3,14 @@
  * specimens-schema's comparison, comparison-request and identification
  * schemas) and the translation of a comparison into the viewer's model.
  */
-import type {
-  Comparison as ApiComparison,
-  ComparisonRequest,
-  DifferenceRegion,
-  IdentificationResult,
-  IdentifyFilter,
-  Specimen,
+import {
+  lightOverexposedShare,
+  type Comparison as ApiComparison,
+  type ComparisonRequest,
+  type DifferenceRegion,
+  type IdentificationResult,
+  type IdentifyFilter,
+  type Specimen,
 } from '@exemplar/specimens-schema';
 import type { ApiClient, UploadProgress } from '../../shared/api/client';
 import { captureImageSource, type ImageSource } from '../../shared/api/images';
@@ -80,6 +81,7 @@ function regionsOf(raw: DifferenceRegion[], personalised: boolean): FlaggedRegio
     box: r.box,
     polygon: r.polygon.map((p) => [p[0] ?? 0, p[1] ?? 0] as [number, number]),
     score: r.score,
+    ...(r.overexposed !== undefined && { overexposed: r.overexposed }),
     personalised,
   }));
 }
@@ -108,6 +110,7 @@ export function toComparison(api: ApiClient, raw: ApiComparison, reference: Spec
   const lights: ComparisonLight[] = (raw.result?.lights ?? []).map((l) => {
     const image = capture?.images.find((i) => i.lightSource === l.lightSource);
     const mrz = mrzOutcomeOf(l);
+    const overexposedShare = lightOverexposedShare(l.stats);
     const zoneVerdicts: ZoneVerdict[] = l.zoneVerdicts.map((v) => {
       const polygon = outlines.get(v.zoneId);
       return { zoneId: v.zoneId, type: v.type, verdict: v.verdict, score: v.score, ...(v.label ? { label: v.label } : {}), ...(polygon ? { polygon } : {}) };
@@ -124,6 +127,7 @@ export function toComparison(api: ApiClient, raw: ApiComparison, reference: Spec
       findings: describeFindings(l.findings ?? []),
       ...(mrz ? { mrz } : {}),
       registration: l.registration,
+      ...(overexposedShare !== null && { overexposedShare }),
     };
   });
   return {

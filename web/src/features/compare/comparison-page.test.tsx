@@ -190,3 +190,28 @@ test('a comparison of the whole reference says nothing of a share, and takes the
   expect(block.querySelector('summary')).toHaveTextContent(/^Alignment: features \(AKAZE\) · 420 refinement points agree · RMSE 0\.40 px$/);
   expect(block).not.toHaveTextContent('% of the reference');
 });
+
+test('where the questioned image is blown out (glare) the page says so: for the light, and for each region mostly blown out', async () => {
+  const glare = { ...region, box: { x: 300, y: 200, width: 160, height: 90 }, polygon: [[300, 200], [460, 200], [460, 290]], score: 0.71, overexposed: 0.76 };
+  const slight = { ...region, box: { x: 900, y: 700, width: 60, height: 30 }, polygon: [[900, 700], [960, 700], [960, 730]], score: 0.55, overexposed: 0.02 };
+  const white = makeLightResult('white', { regions: [glare, slight], stats: { comparedShare: 0.98, overexposedShare: 0.054 } });
+  // UV: hardly any glare, and a region from a result made before glare was recorded.
+  const uv = makeLightResult('uv-365', { regions: [region], stats: { overexposedShare: 0.002 } });
+  const glared = makeApiComparison({ ...done, result: { ...done.result!, lights: [white, uv] } });
+  const api = createTestApi(on('GET', '/api/comparisons/cmp0001', ok(glared)), on('GET', `/api/specimens/${reference.id}`, ok(reference)));
+  renderApp(api, '/comparisons/cmp0001?light=white');
+
+  const list = await screen.findByRole('region', { name: 'Flagged regions (2)' });
+  expect(list).toHaveTextContent('The questioned image is blown out (glare or overexposure) over 5.4 % of the compared area; those pixels show no detail.');
+  const first = within(list).getByRole('button', { name: /^Zoom to region 1, score 0.71/ });
+  expect(first).toHaveTextContent('Questioned image blown out (glare) over 76 % of this region — the difference may be the light');
+  expect(first).toHaveAccessibleName(/; questioned image blown out \(glare\) over 76 % of this region — the difference may be the light$/);
+  // 2 % of a region blown out cannot account for its difference: nothing is said.
+  const second = within(list).getByRole('button', { name: /^Zoom to region 2, score 0.55/ });
+  expect(second).not.toHaveTextContent(/blown out/);
+
+  const user = userEvent.setup();
+  await user.keyboard('2');
+  const uvList = await screen.findByRole('region', { name: 'Flagged regions (1)' });
+  expect(uvList).not.toHaveTextContent(/blown out/);
+});

@@ -199,7 +199,7 @@ export function ComparisonViewer({ comparison, initialMode, initialLight, onMode
         </div>
         <aside className="compare__side">
           <FindingList findings={light.findings} mrz={light.mrz} store={store} />
-          <RegionList regions={light.regions} store={store} />
+          <RegionList regions={light.regions} overexposedShare={light.overexposedShare} store={store} />
           <ZoneVerdicts verdicts={light.zoneVerdicts} store={store} />
           {comparison.skipped.length > 0 && (
             <section className="panel" aria-labelledby="skipped-heading">

@@ -20,7 +20,7 @@ export type { ComparisonFindingKind, ComparisonStatus, ZoneVerdictKind };
 
 export type Box = DifferenceRegion['box'];
 
-export type FlaggedRegion = Pick<DifferenceRegion, 'box' | 'score'> & {
+export type FlaggedRegion = Pick<DifferenceRegion, 'box' | 'score' | 'overexposed'> & {
   /** Stable within a light source: `r1`, `r2` … in score order; personalised ones `p1` … */
   id: string;
   polygon: [number, number][];
@@ -69,6 +69,8 @@ export interface ComparisonLight {
   mrz?: MrzOutcome;
   /** How this light's homography was obtained (aligned on its features, or the anchor light's reused and perhaps shifted). */
   registration?: LightRegistrationRecord;
+  /** Share of the compared area where the questioned image is blown out (glare, overexposure); absent when the result did not record it. */
+  overexposedShare?: number;
 }
 
 export interface ComparisonSide {
