@@ -227,15 +227,22 @@ function splitPlanes(data: Uint8Array, channels: number, width: number, height: 
  */
 const OVEREXPOSED_LEVEL = 250;
 
-/** The compared pixels at which every questioned plane is blown out (0/255), and how many. */
-function overexposedPixels(qs: readonly Plane[], valid: Uint8Array): { mask: Uint8Array; count: number } {
+function allAtLeast(planes: readonly Plane[], i: number, level: number): boolean {
+  for (let c = 0; c < planes.length; c++) if (planes[c]!.data[i]! < level) return false;
+  return true;
+}
+
+/**
+ * The compared pixels at which the questioned image is blown out and the
+ * reference is not (where both are white, as blank paper may be in two
+ * scans, nothing is lost), as a 0/255 mask, and how many.
+ */
+function overexposedPixels(qs: readonly Plane[], refs: readonly Plane[], valid: Uint8Array): { mask: Uint8Array; count: number } {
   const mask = new Uint8Array(valid.length);
   let count = 0;
   for (let i = 0; i < mask.length; i++) {
     if (!valid[i]) continue;
-    let blown = true;
-    for (let c = 0; c < qs.length && blown; c++) if (qs[c]!.data[i]! < OVEREXPOSED_LEVEL) blown = false;
-    if (blown) {
+    if (allAtLeast(qs, i, OVEREXPOSED_LEVEL) && !allAtLeast(refs, i, OVEREXPOSED_LEVEL)) {
       mask[i] = 255;
       count++;
     }
@@ -630,7 +637,7 @@ async function compareWarped(
   // Blown-out pixels, and the brightened halo round them (a tile wide), teach the
   // normalisation nothing true: glare would bend the tone curve and the light
   // field of the whole page, and raise false differences far from it.
-  const overexposed = overexposedPixels(qPlanes, valid);
+  const overexposed = overexposedPixels(qPlanes, refPlanes, valid);
   let normValid = valid;
   if (overexposed.count > 0) {
     const halo = dilateMask(overexposed.mask, ww, wh, tile);
