@@ -262,6 +262,39 @@ describe('compareImages on synthetic documents', () => {
     for (const r of all) expect(r.overexposed).toBeGreaterThanOrEqual(0);
   });
 
+  it('leaves a glare on a one-plane IR image out of what it learns from and of the zone it hides', async () => {
+    const grey = async (buf: Buffer): Promise<PixelImage> => {
+      const { data, info } = await sharp(buf).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+      return { data: new Uint8Array(data), width: info.width, height: info.height, channels: 1 };
+    };
+    const genuine = await renderDocument(design, holder, 'ir-870', { noiseSeed: 1 });
+    const reference = await grey(genuine.image);
+    // The IR-absorbing star of the arms, no personalised zone: everything compared is learnt from but the glare.
+    const star = (genuine.zones as ComparisonZone[]).filter((z) => z.id === 'zone-arms-ir-star');
+    expect(star).toHaveLength(1);
+    const questioned = await grey((await renderDocument(design, holder, 'ir-870', { noiseSeed: 2 })).image);
+    expect(questioned.channels).toBe(1);
+    // Light off the laminate, blown out over the whole star.
+    const box = boxOf(star[0]!.polygon as Polygon);
+    const [cx, cy] = [box.x + box.width / 2, box.y + box.height / 2];
+    for (let y = 0; y < questioned.height; y++) {
+      for (let x = 0; x < questioned.width; x++) {
+        const add = 330 * Math.exp(-((x - cx) ** 2 + (y - cy) ** 2) / 110 ** 2);
+        const k = y * questioned.width + x;
+        if (add >= 1) questioned.data[k] = Math.min(255, questioned.data[k]! + add);
+      }
+    }
+    const res = await compareImages({ reference, questioned, homography: IDENTITY, lightSource: 'ir-870', zones: star });
+    const { comparedShare, overexposedShare, learnedShare } = res.stats;
+    expect(overexposedShare).toBeGreaterThan(0.01);
+    // The blown-out pixels and a halo round them are not learnt from, and the share learnt says so.
+    expect(learnedShare).toBeLessThan(comparedShare * (1 - overexposedShare));
+    expect(learnedShare).toBeGreaterThan(0.5 * comparedShare);
+    // Blown out, the star cannot be seen: no verdict rather than "absent".
+    expect(res.stats.uncoveredZones).toEqual(['zone-arms-ir-star']);
+    expect(res.zoneVerdicts).toEqual([]);
+  });
+
   it.each(['white', 'ir-870'] as const)('keeps a hand-held photo of the genuine clean and finds the altered date (%s)', async (light) => {
     const genuine = await renderDocument(design, holder, light, { noiseSeed: 1 });
     const reference = await decodeBuffer(genuine.image);

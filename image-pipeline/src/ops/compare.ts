@@ -21,7 +21,7 @@ import { checkPixelImage, validityMask, warpToReference, type PixelImage, type W
 import { zoneShowsIn, zoneVerdicts, type ComparisonZone, type ZoneVerdict } from './zone-verdicts';
 
 /** Bumped whenever a change to this stage can change its output for the same inputs. */
-export const DIFFERENCE_STAGE_VERSION = '1.1.0';
+export const DIFFERENCE_STAGE_VERSION = '1.1.1';
 
 export interface CompareParams {
   /** Long edge (px) of the working resolution the differences are computed at (never enlarged). */
@@ -116,7 +116,7 @@ export interface CompareStats {
   comparedShare: number;
   /** Share of the reference excluded as background round the document. */
   backgroundShare: number;
-  /** Share of the reference the photometric statistics were learnt from (compared, outside personalised zones). */
+  /** Share of the reference the photometric statistics and the noise were learnt from (compared, outside personalised zones and away from blown-out pixels). */
   learnedShare: number;
   normalisation: NormaliseStats;
   levels: DifferenceLevel[];
@@ -635,8 +635,8 @@ async function compareWarped(
 
   const tile = Math.max(4, Math.round(Math.max(ww, wh) / params.illuminationTiles));
   // Blown-out pixels, and the brightened halo round them (a tile wide), teach the
-  // normalisation nothing true: glare would bend the tone curve and the light
-  // field of the whole page, and raise false differences far from it.
+  // normalisation and the noise measure nothing true: glare would bend the tone
+  // curve and the light field of the whole page, and raise false differences far from it.
   const overexposed = overexposedPixels(qPlanes, refPlanes, valid);
   let normValid = valid;
   if (overexposed.count > 0) {
@@ -646,6 +646,7 @@ async function compareWarped(
     if (countSet(kept) >= 0.2 * validCount) {
       normValid = kept;
       learn = without(learn, halo);
+      learnCount = countSet(learn);
     }
   }
   const norm = await normaliseToReference(refPlanes, qPlanes, { valid: normValid, learn }, profile, { illuminationTile: tile });
