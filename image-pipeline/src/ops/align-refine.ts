@@ -48,7 +48,10 @@ export interface RefineOptions {
   pointsPerLevel: number;
   /** Floor of the robust residual scale, pixels of the level (LK on clean images is more precise than the model). */
   minSigma: number;
-  /** Equalise the sharpness of the two images after the first pass at the finest level, for the passes that follow (see `estimateRelativeBlur`). */
+  /**
+   * Equalise the sharpness of the two images after the first pass at the finest level, for the passes that follow
+   * (see `estimateRelativeBlur`); also measures the blur at the coarsest level, to retry a finer pass that tracks too few patches.
+   */
   equaliseBlur: boolean;
 }
 

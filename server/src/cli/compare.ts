@@ -97,7 +97,7 @@ async function readZones(file: string): Promise<ComparisonZone[]> {
   });
 }
 
-/** Bounding boxes of the personalised zones: alignment takes no features there. */
+/** Bounding boxes of the personalised zones: alignment takes no refinement patch there (features are still matched there, see `AlignOptions.ignoreZones`). */
 function ignoreZonesOf(zones: readonly ComparisonZone[]): ZoneRect[] {
   return zones
     .filter((z) => z.personalised)
