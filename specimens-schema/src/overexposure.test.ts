@@ -30,6 +30,9 @@ describe('blown-out (overexposed) wording', () => {
     expect(overexposedPercent(0.0004)).toBe('0.1');
     expect(overexposedPercent(0)).toBe('0');
     expect(overexposedPercent(0.234)).toBe('23');
+    // One decimal below 10 %, whole from 10 % on, 10 % included once rounded.
+    expect(overexposedPercent(0.0994)).toBe('9.9');
+    expect(overexposedPercent(0.0996)).toBe('10');
     expect(overexposedPercent(0.998)).toBe('99');
     expect(overexposedPercent(1)).toBe('100');
   });

@@ -21,7 +21,9 @@ export const LIGHT_OVEREXPOSED_NOTE = 0.005;
  */
 export function overexposedPercent(share: number): string {
   const percent = share * 100;
-  if (percent < 10) return (share > 0 ? Math.max(0.1, Math.round(percent * 10) / 10) : 0).toFixed(share > 0 ? 1 : 0);
+  // Compared once rounded: 9.96 % reads as 10, not 10.0.
+  const tenths = Math.round(percent * 10) / 10;
+  if (tenths < 10) return share > 0 ? Math.max(0.1, tenths).toFixed(1) : '0';
   return String(share < 1 ? Math.min(99, Math.round(percent)) : 100);
 }
 
