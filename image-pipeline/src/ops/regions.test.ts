@@ -76,6 +76,23 @@ describe('extractRegions', () => {
     expect(await extractRegions(score, right, FRAME, PARAMS, W * H)).toHaveLength(0);
     expect(await extractRegions(score, new Uint8Array(W * H), FRAME, PARAMS)).toEqual([]);
   });
+
+  it('records the share of a region’s differing pixels that are blown out, only when given them', async () => {
+    const score = scoreWith([
+      [50, 50, 40, 20, 0.9],
+      [300, 150, 40, 20, 0.8],
+    ]);
+    // Glare over the left half of the first change and the unchanged page round it (which is not a differing pixel).
+    const blown = new Uint8Array(W * H);
+    for (let y = 30; y < 90; y++) for (let x = 30; x < 70; x++) blown[y * W + x] = 255;
+    const regions = await extractRegions(score, valid(), FRAME, PARAMS, undefined, blown);
+    expect(regions.map((r) => [r.box.x, r.overexposed])).toEqual([
+      [100, 0.5],
+      [600, 0],
+    ]);
+    // Without the blown-out pixels (an older caller), nothing is said, not 0.
+    for (const r of await extractRegions(score, valid(), FRAME, PARAMS)) expect(r).not.toHaveProperty('overexposed');
+  });
 });
 
 describe('rasterisePolygons', () => {
