@@ -61,6 +61,8 @@ const AKAZE_TILTS = [
   [2, 'x'],
   [2, 'y'],
 ] as const;
+/** Features per image of the dense ORB attempt, as a multiple of `maxFeatures`. */
+const DENSE = 2;
 /** Retry ORB on a finer questioned image only when it holds markedly more detail than the working resolution. */
 const FINE_RETRY_FACTOR = 1.75;
 /**
@@ -207,7 +209,8 @@ interface Working {
 /**
  * Feature matching at the working resolution, trying detectors and views
  * until one is accepted:
- * 1. ORB, both images at the working resolution;
+ * 1. ORB, both images at the working resolution, then with twice the
+ *    features (another holder's document: the shared template's corners);
  * 2. ORB against the questioned image at twice that resolution with twice
  *    the features — a photo where the document fills a small part of the
  *    frame (or a busy background takes most keypoints);
@@ -257,6 +260,22 @@ function coarseAlignment(cv: Cv, reference: GreyImage, questioned: GreyImage, op
     const orb = await estimateCoarse(cv, 'orb', refOrb, qryOrb, refSize, opts.minInliers, times);
     candidates.push(orb);
     if (!orb.failure) return done(orb);
+
+    // Two documents of one design but different holders share only the
+    // template (labels, guilloche, emblems, MRZ fillers): most of the strongest
+    // corners fall on the personal data, and the template's own come after the
+    // budget is spent. More features on both sides reach them.
+    const dense = await estimateCoarse(
+      cv,
+      'orb-dense',
+      await features(ref, 'orb', DENSE * opts.maxFeatures),
+      await features(qry, 'orb', DENSE * opts.maxFeatures),
+      refSize,
+      opts.minInliers,
+      times,
+    );
+    candidates.push(dense);
+    if (!dense.failure) return done(dense);
 
     if (Math.max(questioned.width, questioned.height) >= FINE_RETRY_FACTOR * opts.coarseLongEdge) {
       t = performance.now();
