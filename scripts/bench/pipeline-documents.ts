@@ -16,6 +16,9 @@
  *   alignment (target: median ≤ 0.5 px; native ORB alone reaches about
  *   0.8 px on such photos), then the genuine photo compared with its own
  *   document, personalised zones marked: regions left outside them;
+ * - the same for photos of another holder's genuine against the reference
+ *   (the demo passport's holder B against A, MIDV-2020 01 against 00): the
+ *   border post's case, where only the design is shared;
  * - the time of one full comparison (warp, MRZ reading under white light,
  *   normalisation, differences, regions, zone verdicts, both PNGs) of a
  *   2000 × 1400 capture in this process, after a warm-up run, per light
@@ -129,7 +132,9 @@ export interface PhotoCaseResult {
   aligned: boolean;
   /** Mean distance of the document's four corners mapped by our homography and by the true one, photo pixels (null when refused). */
   cornerErrorPx: number | null;
-  /** Regions outside personalised zones when the photo is compared with its own document (false alarms). */
+  /** The coarse attempt that was accepted (`orb`, `orb-dense`, `akaze` …), null when refused. */
+  method: string | null;
+  /** Regions outside personalised zones when the photo is compared with its reference, a genuine of the same design (false alarms). */
   falseRegions: number | null;
   falseRegionBoxes: DifferenceRegion['box'][];
   /** Findings (MRZ checks) on the genuine photo: false alarms when not empty. */
@@ -313,15 +318,15 @@ interface PhotoSource {
   id: string;
   /** The document as the reference capture (encoded). */
   reference: Buffer;
-  /** Another capture of the same document (encoded), photographed. */
+  /** Another capture of the same document, or a genuine of the same design with another holder (encoded), photographed. */
   recapture: Buffer;
   zones: ComparisonZone[];
   cornerRadiusPx: number;
 }
 
-async function demoSource(id: string, design: DocumentDesign, holder: Holder): Promise<PhotoSource> {
+async function demoSource(id: string, design: DocumentDesign, holder: Holder, photographed: Holder = holder): Promise<PhotoSource> {
   const r = await renderDocument(design, holder, 'white', { format: 'jpeg', quality: 92, noiseSeed: 1 });
-  const q = await renderDocument(design, holder, 'white', { format: 'png', noiseSeed: 2 });
+  const q = await renderDocument(design, photographed, 'white', { format: 'png', noiseSeed: 2 });
   return { id, reference: r.image, recapture: q.image, zones: r.zones, cornerRadiusPx: design.cornerRadiusMm * pxPerMm(design) };
 }
 
@@ -339,6 +344,16 @@ async function photoCases(MIDV: string, seeds: readonly number[], log: (line: st
     const zones = await personalisedZones(path.join(MIDV, `annotations/alb_${k}_id.json`));
     sources.push({ id: `MIDV-2020 alb_id ${k === '0' ? '00' : '01'}`, reference: image, recapture: image, zones, cornerRadiusPx: 0 });
   }
+  // The border post's case: a photo of one holder's document against the reference of another
+  // holder's, which share only the design (their personal data are personalised zones).
+  sources.push(await demoSource('demo passport 2019, holder B against holder A', UTOPIA_PASSPORT_2019, HOLDERS.passportA, HOLDERS.passportB));
+  sources.push({
+    id: 'MIDV-2020 alb_id 01 against 00',
+    reference: await fs.readFile(path.join(MIDV, '00.jpg')),
+    recapture: await fs.readFile(path.join(MIDV, '01.jpg')),
+    zones: await personalisedZones(path.join(MIDV, 'annotations/alb_0_id.json'), path.join(MIDV, 'annotations/alb_1_id.json')),
+    cornerRadiusPx: 0,
+  });
   const out: PhotoCaseResult[] = [];
   for (const src of sources) {
     const reference = await decodeBuffer(src.reference);
@@ -355,6 +370,7 @@ async function photoCases(MIDV: string, seeds: readonly number[], log: (line: st
         rotationDeg: round4(photo.params.rotationDeg),
         scale: round4(photo.params.scale),
         aligned: al.ok,
+        method: al.ok ? al.diagnostics.chosen : null,
         cornerErrorPx: al.ok ? round4(cornerError(al.homography, photo.homography, reference.width, reference.height)) : null,
         falseRegions: null,
         falseRegionBoxes: [],
@@ -369,7 +385,7 @@ async function photoCases(MIDV: string, seeds: readonly number[], log: (line: st
         result.findings = res.findings.map((f) => f.kind);
         result.compareMs = ms;
       }
-      log(`${result.id}: ${al.ok ? `corner error ${result.cornerErrorPx} px, ${result.falseRegions} false region(s), findings [${result.findings.join(', ')}]` : `refused (${al.reason})`}, align ${alignMs} ms`);
+      log(`${result.id}: ${al.ok ? `${result.method}, corner error ${result.cornerErrorPx} px, ${result.falseRegions} false region(s), findings [${result.findings.join(', ')}]` : `refused (${al.reason})`}, align ${alignMs} ms`);
       out.push(result);
     }
   }
