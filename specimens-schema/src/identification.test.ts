@@ -1,5 +1,5 @@
 import type { IdentificationCandidate } from './generated/types';
-import { closerKnownFrauds, KNOWN_FRAUD_MARGIN } from './identification';
+import { closerKnownFrauds, KNOWN_FRAUD_MARGIN, KNOWN_FRAUD_MIN_GAP } from './identification';
 
 let next = 0;
 function candidate(status: IdentificationCandidate['status'], inliers: number, verified = true): IdentificationCandidate {
@@ -32,6 +32,14 @@ describe('closerKnownFrauds', () => {
     const genuine = candidate('genuine', 100);
     expect(closerKnownFrauds({ candidates: [candidate('counterfeit', Math.floor(KNOWN_FRAUD_MARGIN * 100) - 1), genuine] })).toEqual([]);
     expect(closerKnownFrauds({ candidates: [candidate('counterfeit', KNOWN_FRAUD_MARGIN * 100), genuine] })).toHaveLength(1);
+  });
+
+  it('names nothing when every candidate matches as weakly as a look-alike (a genuine of a holder the library lacks)', () => {
+    // Counts from a photo of a third holder's demo passport: frauds of holder A ahead of A by chance.
+    expect(closerKnownFrauds({ candidates: [candidate('counterfeit', 23), candidate('counterfeit', 20), candidate('forgery', 19), candidate('genuine', 15)] })).toEqual([]);
+    expect(closerKnownFrauds({ candidates: [candidate('counterfeit', KNOWN_FRAUD_MIN_GAP - 1), candidate('genuine', 0, false)] })).toEqual([]);
+    const clear = candidate('counterfeit', 15 + KNOWN_FRAUD_MIN_GAP);
+    expect(closerKnownFrauds({ candidates: [clear, candidate('genuine', 15)] })).toEqual([clear]);
   });
 
   it('counts only verified candidates, on both sides', () => {
