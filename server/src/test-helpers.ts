@@ -185,7 +185,7 @@ export async function makeTestImage(options: TestImageOptions = {}): Promise<Buf
 }
 
 export type MultipartPart =
-  | { name: string; value: string }
+  | { name: string; value: string; contentType?: string }
   | { name: string; filename: string; data: Buffer; contentType?: string };
 
 /** A multipart/form-data body as a browser or curl sends it. */
@@ -202,7 +202,8 @@ export function multipartBody(parts: readonly MultipartPart[]): { payload: Buffe
         Buffer.from('\r\n'),
       );
     } else {
-      chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${part.name}"\r\n\r\n${part.value}\r\n`));
+      const type = part.contentType ? `Content-Type: ${part.contentType}\r\n` : '';
+      chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${part.name}"\r\n${type}\r\n${part.value}\r\n`));
     }
   }
   chunks.push(Buffer.from(`--${boundary}--\r\n`));

@@ -284,6 +284,12 @@ describe('refused submissions leave nothing behind', () => {
     const before = await t.objectKeys();
     await expectRefused(await submit(fraud, { reference: { specimenId: specimen.id, captureId: 'NoSuchCapture00' } }), 404, 'CAPTURE_NOT_FOUND', before);
     await expectRefused(await submit(fraud, { reference: { specimenId: 'NoSuchSpecimen0', captureId: capture.id } }), 404, 'SPECIMEN_NOT_FOUND', before);
+    // The request part sent as application/json (as HTTP client libraries label it) is read as the same JSON.
+    const typed = multipartBody([
+      { name: 'comparison', value: JSON.stringify({ reference: { specimenId: specimen.id, captureId: 'NoSuchCapture00' } }), contentType: 'application/json' },
+      { name: 'white', filename: 'q-white.png', data: fraud.images.white!, contentType: 'image/png' },
+    ]);
+    await expectRefused(await (await t.login('examiner')).inject({ method: 'POST', url: '/api/comparisons', ...typed }), 404, 'CAPTURE_NOT_FOUND', before);
     const named = await (await t.login('examiner')).inject({ method: 'POST', url: '/api/comparisons', payload: { reference: 'auto', questioned: { images: { white: 'a'.repeat(64) } } } });
     await expectRefused(named, 404, 'IMAGE_NOT_FOUND', before);
     const none = await (await t.login('examiner')).inject({ method: 'POST', url: '/api/comparisons', payload: { reference: 'auto' } });

@@ -84,7 +84,8 @@ export async function withSpooledUpload<T>(
         if (fields.has(part.fieldname)) throw new ExemplarError('BAD_REQUEST', `The ${part.fieldname} field is given twice`);
         if (part.type === 'file') fields.set(part.fieldname, await readSmallPart(part.file, part.fieldname));
         else if (part.valueTruncated) throw fieldTooLarge(part.fieldname)();
-        else fields.set(part.fieldname, String(part.value));
+        // @fastify/multipart hands a part sent as application/json over already parsed.
+        else fields.set(part.fieldname, typeof part.value === 'string' ? part.value : JSON.stringify(part.value));
         continue;
       }
       if (part.type !== 'file') {
