@@ -23,7 +23,7 @@ describe('blown-out (overexposed) wording', () => {
     expect(lightOverexposedShare({ overexposedShare: '0.2' })).toBeNull();
     expect(lightOverexposedShare(undefined)).toBeNull();
     expect(lightOverexposedShare({ overexposedShare: 0 })).toBe(0);
-    expect(lightOverexposedSentence(0)).toBe('The questioned image is blown out nowhere in the compared area.');
+    expect(lightOverexposedSentence(0)).toBe('No blown-out area (glare or overexposure) was found in the questioned image over the compared area.');
   });
 
   it('never rounds a share that is not nothing to 0 %, nor one that is not all to 100 %', () => {

@@ -56,10 +56,12 @@ export function lightOverexposedShare(stats: unknown): number | null {
  * The sentence stating how much of the compared area is blown out in the
  * questioned image, for any recorded share: `The questioned image is blown
  * out (glare or overexposure) over 5.4 % of the compared area; those pixels
- * show no detail.`
+ * show no detail.` A share of 0 is what the difference stage found (at its
+ * working resolution, where the reference is not white too), not a
+ * guarantee that no pixel is saturated: it is said as not found.
  */
 export function lightOverexposedSentence(share: number): string {
-  if (share <= 0) return 'The questioned image is blown out nowhere in the compared area.';
+  if (share <= 0) return 'No blown-out area (glare or overexposure) was found in the questioned image over the compared area.';
   return `The questioned image is blown out (glare or overexposure) over ${overexposedPercent(share)} % of the compared area; those pixels show no detail.`;
 }
 

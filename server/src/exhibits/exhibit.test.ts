@@ -285,7 +285,7 @@ describe('buildExhibit', () => {
     // The table's column: the share per region, as recorded.
     expect(white).toEqual(expect.arrayContaining(['blown out', '76 %', '0 %']));
     const uv = section('Comparison cmp-1 — UV 365 nm (uv-365)').join(' ').replace(/\s+/g, ' ');
-    expect(uv).toContain('The questioned image is blown out nowhere in the compared area.');
+    expect(uv).toContain('No blown-out area (glare or overexposure) was found in the questioned image over the compared area.');
     expect(uv).not.toContain('the difference may be the light');
 
     const record = JSON.parse((await unzip(built.bundle)).get('exhibit.json')!.toString('utf8')) as typeof fx.input;
@@ -304,7 +304,7 @@ describe('buildExhibit', () => {
     const runs = pdfTextRuns(await buildExhibitReport(input, fx.load));
     const words = runs.join(' ').replace(/\s+/g, ' ');
     expect(words.split('Blown-out areas of the questioned image (glare, overexposure) were not recorded with this comparison.')).toHaveLength(3);
-    expect(words).not.toContain('blown out nowhere');
+    expect(words).not.toContain('No blown-out area');
     expect(runs).not.toContain('blown out');
   });
 
