@@ -262,13 +262,14 @@ describe('compareImages on synthetic documents', () => {
     for (const r of all) expect(r.overexposed).toBeGreaterThanOrEqual(0);
   });
 
-  it('leaves a glare on a one-plane IR image out of what it learns from and of the zone it hides', async () => {
-    const grey = async (buf: Buffer): Promise<PixelImage> => {
+  /** The IR star of the arms compared under a glare that blows it out; `paperGain` brightens the reference scan (1.25: its paper saturates). */
+  async function irStarUnderGlare(paperGain: number) {
+    const grey = async (buf: Buffer, gain = 1): Promise<PixelImage> => {
       const { data, info } = await sharp(buf).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
-      return { data: new Uint8Array(data), width: info.width, height: info.height, channels: 1 };
+      return { data: Uint8Array.from(data, (v) => Math.min(255, Math.round(v * gain))), width: info.width, height: info.height, channels: 1 };
     };
     const genuine = await renderDocument(design, holder, 'ir-870', { noiseSeed: 1 });
-    const reference = await grey(genuine.image);
+    const reference = await grey(genuine.image, paperGain);
     // The IR-absorbing star of the arms, no personalised zone: everything compared is learnt from but the glare.
     const star = (genuine.zones as ComparisonZone[]).filter((z) => z.id === 'zone-arms-ir-star');
     expect(star).toHaveLength(1);
@@ -284,7 +285,11 @@ describe('compareImages on synthetic documents', () => {
         if (add >= 1) questioned.data[k] = Math.min(255, questioned.data[k]! + add);
       }
     }
-    const res = await compareImages({ reference, questioned, homography: IDENTITY, lightSource: 'ir-870', zones: star });
+    return compareImages({ reference, questioned, homography: IDENTITY, lightSource: 'ir-870', zones: star });
+  }
+
+  it('leaves a glare on a one-plane IR image out of what it learns from and of the zone it hides', async () => {
+    const res = await irStarUnderGlare(1);
     const { comparedShare, overexposedShare, learnedShare } = res.stats;
     expect(overexposedShare).toBeGreaterThan(0.01);
     // The blown-out pixels and a halo round them are not learnt from, and the share learnt says so.
@@ -293,6 +298,16 @@ describe('compareImages on synthetic documents', () => {
     // Blown out, the star cannot be seen: no verdict rather than "absent".
     expect(res.stats.uncoveredZones).toEqual(['zone-arms-ir-star']);
     expect(res.zoneVerdicts).toEqual([]);
+  });
+
+  it('judges no zone under a glare where the reference paper is white too, and marks the region blown out', async () => {
+    const res = await irStarUnderGlare(1.25);
+    // Counted only where the reference has content, the blown-out pixels left the star seen, and it was judged "different".
+    expect(res.stats.uncoveredZones).toEqual(['zone-arms-ir-star']);
+    expect(res.zoneVerdicts).toEqual([]);
+    expect(Math.max(...res.regions.map((r) => r.overexposed ?? 0))).toBeGreaterThan(0.5);
+    // White on white loses nothing: the light's blown-out share counts only what the glare hides.
+    expect(res.stats.overexposedShare).toBeLessThan(0.005);
   });
 
   it.each(['white', 'ir-870'] as const)('keeps a hand-held photo of the genuine clean and finds the altered date (%s)', async (light) => {

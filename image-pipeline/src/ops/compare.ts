@@ -21,7 +21,7 @@ import { checkPixelImage, validityMask, warpToReference, type PixelImage, type W
 import { zoneShowsIn, zoneVerdicts, type ComparisonZone, type ZoneVerdict } from './zone-verdicts';
 
 /** Bumped whenever a change to this stage can change its output for the same inputs. */
-export const DIFFERENCE_STAGE_VERSION = '1.1.1';
+export const DIFFERENCE_STAGE_VERSION = '1.1.2';
 
 export interface CompareParams {
   /** Long edge (px) of the working resolution the differences are computed at (never enlarged). */
@@ -122,7 +122,7 @@ export interface CompareStats {
   levels: DifferenceLevel[];
   /** Share of compared pixels scoring at or above the threshold. */
   flaggedShare: number;
-  /** Share of compared pixels where the questioned image is blown out (glare, overexposure; see `OVEREXPOSED_LEVEL`). */
+  /** Share of compared pixels where the questioned image is blown out (glare, overexposure; see `OVEREXPOSED_LEVEL`) and the reference is not white too. */
   overexposedShare: number;
   /** Zones that get no verdict because the questioned image does not cover them (or is blown out over them). */
   uncoveredZones: string[];
@@ -233,21 +233,25 @@ function allAtLeast(planes: readonly Plane[], i: number, level: number): boolean
 }
 
 /**
- * The compared pixels at which the questioned image is blown out and the
- * reference is not (where both are white, as blank paper may be in two
- * scans, nothing is lost), as a 0/255 mask, and how many.
+ * The compared pixels at which the questioned image is blown out (`blown`,
+ * 0/255; nothing can be judged there), and among them those where the
+ * reference is not white too (`lost`, and how many): where both are white,
+ * as blank paper may be in two scans, the pixels agree and no content is
+ * lost, so they neither bend the normalisation nor count as glare.
  */
-function overexposedPixels(qs: readonly Plane[], refs: readonly Plane[], valid: Uint8Array): { mask: Uint8Array; count: number } {
-  const mask = new Uint8Array(valid.length);
-  let count = 0;
-  for (let i = 0; i < mask.length; i++) {
-    if (!valid[i]) continue;
-    if (allAtLeast(qs, i, OVEREXPOSED_LEVEL) && !allAtLeast(refs, i, OVEREXPOSED_LEVEL)) {
-      mask[i] = 255;
-      count++;
+function overexposedPixels(qs: readonly Plane[], refs: readonly Plane[], valid: Uint8Array): { blown: Uint8Array; lost: Uint8Array; lostCount: number } {
+  const blown = new Uint8Array(valid.length);
+  const lost = new Uint8Array(valid.length);
+  let lostCount = 0;
+  for (let i = 0; i < blown.length; i++) {
+    if (!valid[i] || !allAtLeast(qs, i, OVEREXPOSED_LEVEL)) continue;
+    blown[i] = 255;
+    if (!allAtLeast(refs, i, OVEREXPOSED_LEVEL)) {
+      lost[i] = 255;
+      lostCount++;
     }
   }
-  return { mask, count };
+  return { blown, lost, lostCount };
 }
 
 /** `mask` without the pixels set in `cut` (a copy). */
@@ -639,8 +643,8 @@ async function compareWarped(
   // curve and the light field of the whole page, and raise false differences far from it.
   const overexposed = overexposedPixels(qPlanes, refPlanes, valid);
   let normValid = valid;
-  if (overexposed.count > 0) {
-    const halo = dilateMask(overexposed.mask, ww, wh, tile);
+  if (overexposed.lostCount > 0) {
+    const halo = dilateMask(overexposed.lost, ww, wh, tile);
     const kept = without(valid, halo);
     // Unless the glare is nearly everything: then the rest is all there is to learn from.
     if (countSet(kept) >= 0.2 * validCount) {
@@ -655,12 +659,13 @@ async function compareWarped(
   const diff = await differenceScore(norm.reference, norm.questioned, valid, profile, norm.noiseAmplification, params, learn);
 
   // Split at the pixel level: a changed security feature crossed by a name line stays a finding outside the line.
-  const regions = await extractRegions(diff.score, outside, frame, params, validCount, overexposed.mask);
-  const personalisedRegions = inside ? await extractRegions(diff.score, inside, frame, params, validCount, overexposed.mask) : [];
+  const regions = await extractRegions(diff.score, outside, frame, params, validCount, overexposed.blown);
+  const personalisedRegions = inside ? await extractRegions(diff.score, inside, frame, params, validCount, overexposed.blown) : [];
 
   const zoneResult = await zoneVerdicts(
-    // A zone is seen where the questioned image covers it and is not blown out.
-    { zones, lightSource, reference: norm.reference, questioned: norm.questioned, score: diff.score, valid: overexposed.count > 0 ? without(valid, overexposed.mask) : valid, frame, profile, personalisedMask },
+    // A zone is seen where the questioned image covers it and is not blown out (over white reference paper too:
+    // a feature faded at the edge of a glare is judged only with the glare's whole extent known).
+    { zones, lightSource, reference: norm.reference, questioned: norm.questioned, score: diff.score, valid: without(valid, overexposed.blown), frame, profile, personalisedMask },
     {
       threshold: params.threshold,
       absentRatio: params.absentRatio,
@@ -713,7 +718,7 @@ async function compareWarped(
       learnedShare: round4(learnCount / valid.length),
       levels: diff.levels.map((l) => ({ noise: round4(l.noise), threshold: l.threshold })),
       flaggedShare: round4(validCount > 0 ? flagged / validCount : 0),
-      overexposedShare: round4(validCount > 0 ? overexposed.count / validCount : 0),
+      overexposedShare: round4(validCount > 0 ? overexposed.lostCount / validCount : 0),
       uncoveredZones: zoneResult.uncovered,
       mrz: mrz.inspections,
     },
