@@ -3,7 +3,10 @@ import { lightOverexposedNote, lightOverexposedSentence, lightOverexposedShare, 
 describe('blown-out (overexposed) wording', () => {
   it('notes a region mostly blown out in the questioned image, and says nothing of a little or unrecorded glare', () => {
     expect(regionOverexposedNote({ overexposed: 0.76 })).toBe('questioned image blown out (glare) over 76 % of this region — the difference may be the light');
-    expect(regionOverexposedNote({ overexposed: 0.05 })).toBe('questioned image blown out (glare) over 5.0 % of this region — the difference may be the light');
+    expect(regionOverexposedNote({ overexposed: 0.5 })).toBe('questioned image blown out (glare) over 50 % of this region — the difference may be the light');
+    // Mostly showing detail, a region is not to be discounted for its blown-out part.
+    expect(regionOverexposedNote({ overexposed: 0.49 })).toBe('questioned image blown out (glare) over 49 % of this region — the rest of it shows detail');
+    expect(regionOverexposedNote({ overexposed: 0.05 })).toBe('questioned image blown out (glare) over 5.0 % of this region — the rest of it shows detail');
     expect(regionOverexposedNote({ overexposed: 0.049 })).toBeNull();
     expect(regionOverexposedNote({ overexposed: 0 })).toBeNull();
     // Results made before the share was recorded.

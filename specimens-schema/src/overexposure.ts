@@ -34,15 +34,24 @@ export function regionOverexposedShare(region: Pick<DifferenceRegion, 'overexpos
 }
 
 /**
+ * From this blown-out share of a region, the light may account for its
+ * difference; below it, most of the region shows detail and differs there.
+ */
+export const REGION_MOSTLY_OVEREXPOSED = 0.5;
+
+/**
  * The clause a listed region carries when much of it is blown out in the
  * questioned image: `questioned image blown out (glare) over 76 % of this
- * region — the difference may be the light`; null below the note level or
- * when not recorded.
+ * region — the difference may be the light`, or, for a region mostly showing
+ * detail, `… over 12 % of this region — the rest of it shows detail`; null
+ * below the note level or when not recorded. A partly blown-out region is
+ * not to be discounted for it.
  */
 export function regionOverexposedNote(region: Pick<DifferenceRegion, 'overexposed'>): string | null {
   const share = regionOverexposedShare(region);
   if (share === null || share < REGION_OVEREXPOSED_NOTE) return null;
-  return `questioned image blown out (glare) over ${overexposedPercent(share)} % of this region — the difference may be the light`;
+  const reading = share >= REGION_MOSTLY_OVEREXPOSED ? 'the difference may be the light' : 'the rest of it shows detail';
+  return `questioned image blown out (glare) over ${overexposedPercent(share)} % of this region — ${reading}`;
 }
 
 /** The share of a light's compared area where the questioned image is blown out, read from its `stats` (open); null when not recorded. */
