@@ -184,6 +184,49 @@ export function mrzReadingFindings(
   return out;
 }
 
+/**
+ * A character matched more poorly than this (clean OCR-B reads, photos
+ * included, match every character at 0.69 or more) …
+ */
+const MIN_SURE_CONFIDENCE = 0.5;
+/**
+ * … is washed out by glare when its cell is blown out (its median pixel at
+ * least `BLOWN_LEVEL`) and holds no dark ink (its darkest tenth lighter than
+ * `WASHED_INK_LEVEL`): light off the laminate lifts the ink by 200 grey levels
+ * and more and saturates the paper. A character changed in an ink the light
+ * does not show, which matches as poorly, leaves paper of its usual shade; one
+ * overtyped in another font leaves dark ink.
+ */
+const BLOWN_LEVEL = 250;
+const WASHED_INK_LEVEL = 150;
+
+/** Whether cell (line, column) of `reading` is washed out in `grey`, the image it was read on. */
+function washedOut(grey: GreyImage, reading: MrzImageReading, pos: MrzPos): boolean {
+  const corners = cellCorners(reading.quad, reading.lines.length, reading.lines[0]?.length ?? 0, pos);
+  const b = boxOf(corners, 0, grey.width, grey.height);
+  const values: number[] = [];
+  for (let y = b.y; y < b.y + b.height; y++) for (let x = b.x; x < b.x + b.width; x++) values.push(grey.data[y * grey.width + x]!);
+  if (values.length === 0) return false;
+  values.sort((a, c) => a - c);
+  const at = (q: number) => values[Math.floor(q * (values.length - 1))]!;
+  return at(0.5) >= BLOWN_LEVEL && at(0.1) >= WASHED_INK_LEVEL;
+}
+
+/**
+ * Whether `reading` was read for sure from `grey`: no character both matched
+ * poorly and washed out by glare. One that was not would have its failing
+ * check digits say "altered" of a genuine document, so it counts as not read.
+ */
+export function readForSure(grey: GreyImage, reading: MrzImageReading): boolean {
+  for (let line = 0; line < reading.confidence.length; line++) {
+    const row = reading.confidence[line]!;
+    for (let column = 0; column < row.length; column++) {
+      if (row[column]! < MIN_SURE_CONFIDENCE && washedOut(grey, reading, [line, column])) return false;
+    }
+  }
+  return true;
+}
+
 /** The summary of a reading kept with the comparison's statistics. */
 export function mrzInspectionOf(zoneId: string, lightSource: string, reading: MrzImageReading | null): MrzInspection {
   if (!reading) return { zoneId, lightSource, found: false, format: null, lines: null, checkDigitsValid: null, meanConfidence: null };
@@ -270,8 +313,9 @@ export async function mrzFindings(
       continue;
     }
     // Upright only: the image is in the reference frame, where the MRZ reads left to right.
-    const read = readMrzFromGrey(cutGrey(warped, box), templates, { rotations: false });
-    const r = read.found ? read.reading : null;
+    const grey = cutGrey(warped, box);
+    const read = readMrzFromGrey(grey, templates, { rotations: false });
+    const r = read.found && read.reading && readForSure(grey, read.reading) ? read.reading : null;
     inspections.push(mrzInspectionOf(zone.id, lightSource, r));
     if (!r) continue;
     findings.push(...mrzReadingFindings(r, zone.id, lightSource, (x, y) => [x + box.x, y + box.y], W, H));
