@@ -3,6 +3,7 @@ import { alignmentMethodLabel, referenceShareShown, refinementAgreement, registr
 describe('alignment wording', () => {
   it.each([
     ['orb', 'features (ORB)'],
+    ['orb-dense', 'features (ORB), twice the features'],
     ['orb-fine', 'features (ORB), finer questioned image'],
     ['orb-tilt2.8-y', 'features (ORB), simulated tilt'],
     ['orb-zoom-in', 'features (ORB), close-up'],

@@ -4,8 +4,8 @@
  * refinement points agreed, how much of the reference the questioned image
  * shows, and how each light source was registered.
  *
- * The pipeline's method codes are `<detector>[-<view>]` (`orb`, `orb-fine`,
- * `orb-tilt2-x`, `orb-zoom-in`, `akaze-tilt2-y` …). The refinement points
+ * The pipeline's method codes are `<detector>[-<view>]` (`orb`, `orb-dense`,
+ * `orb-fine`, `orb-tilt2-x`, `orb-zoom-in`, `akaze-tilt2-y` …). The refinement points
  * and the share of the reference shown are recorded as numbers; results
  * stored before that carry them only as clauses of the free-text message,
  * which are then read. All is read defensively: an unknown code is shown as
@@ -18,6 +18,7 @@ const DETECTORS: Readonly<Record<string, string>> = { orb: 'ORB', akaze: 'AKAZE'
 
 /** Views of the images a method may have matched on, beyond the working images as they are. */
 function viewLabel(view: string): string {
+  if (view === 'dense') return 'twice the features';
   if (view === 'fine') return 'finer questioned image';
   if (view === 'zoom-in') return 'close-up';
   if (view === 'zoom-out') return 'wider view';
