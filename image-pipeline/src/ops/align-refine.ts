@@ -704,8 +704,9 @@ export async function refineHomography(
   let coverage = 0;
   let visible = 1;
   let blur: BlurEqualisation | null = null;
-  // A blur measured at the coarsest level that the default patches cannot span at the finest (σ in full-resolution reference pixels).
-  let strongBlur: BlurEqualisation | null = null;
+  // Measures, once and only when a finer level needs it, a blur at the coarsest level that the default
+  // patches cannot span at the finest (σ in full-resolution reference pixels; null when there is none).
+  let strongBlur: (() => BlurEqualisation | null) | null = null;
   for (let li = 0; li < schedule.length; li++) {
     const { ref: rs, qry: qs } = schedule[li]!;
     const refOriginal = await refPyramid.at(rs);
@@ -764,21 +765,22 @@ export async function refineHomography(
       const level: RefinementLevel = { referenceScale: refL.sx, questionedScale: qryL.sx, pass, points, tracked, inliers: 0, rmse: Number.NaN, coverage: 0, visible };
       levels.push(level);
       const fit = await robustHomography(cv, src, dst, tracked, o.consensusThreshold, 'ransac');
+      const agreed = fit !== null && fit.inliers >= 8;
       // RANSAC picks the consistent majority; IRLS then settles on the one
       // robust optimum near it.
-      const irls = fit && fit.inliers >= 8 ? irlsHomography(fit.homography, src, dst, tracked, o.minSigma) : null;
+      const irls = agreed ? irlsHomography(fit.homography, src, dst, tracked, o.minSigma) : null;
       if (!irls) {
         // A blur too wide for the default patches can leave too few of them
         // tracked at a finer level to measure it there: the pass is tried again
         // with the images equalised by the blur measured at the coarsest level.
-        if (strongBlur && !applied) {
-          await equalise({ image: strongBlur.image, sigma: strongBlur.sigma * refL.sx }, hL);
+        const strong = applied ? null : strongBlur?.();
+        if (strong) {
+          await equalise({ image: strong.image, sigma: strong.sigma * refL.sx }, hL);
           pass--;
           continue;
         }
-        const agree = !fit || fit.inliers < 8 ? (fit?.inliers ?? 0) : null;
-        const message = agree === null ? 'robust fit did not converge' : `${agree} of ${tracked} tracked points agree`;
-        return { ok: false, blur, homography: h, inliers: agree ?? 0, rmse: Number.NaN, levels, coverage: 0, visible, message: `refinement at scale ${refL.sx.toFixed(3)}: ${message}` };
+        const message = agreed ? 'robust fit did not converge' : `${fit?.inliers ?? 0} of ${tracked} tracked points agree`;
+        return { ok: false, blur, homography: h, inliers: agreed ? 0 : (fit?.inliers ?? 0), rmse: Number.NaN, levels, coverage: 0, visible, message: `refinement at scale ${refL.sx.toFixed(3)}: ${message}` };
       }
       const polished = irls.homography;
       const inSrc: number[] = [];
@@ -806,10 +808,17 @@ export async function refineHomography(
       // Extra passes with widened patches stop once the homography has settled.
       if (pass > o.finalPasses && maxCornerShift(before, h, reference.width, reference.height) < SETTLED_PX) break;
       const inlierTracks = (): Track[] => tracks.filter((_, i) => irls.weights[i]! > 0);
-      // Measured at the coarsest level, where it spans fewer pixels, in case a finer level needs it (see the rescue above).
+      // At the coarsest level, where a blur spans fewer pixels, kept to be measured should a finer level need it (see the rescue above).
       if (li === 0 && !finest && pass === 0 && o.equaliseBlur) {
-        const coarse = estimateRelativeBlur(refOriginal, qryOriginal, hL, inlierTracks(), r);
-        if (coarse && Math.ceil((PATCH_RADIUS_PER_SIGMA * coarse.sigma) / refL.sx) > r) strongBlur = { image: coarse.image, sigma: coarse.sigma / refL.sx };
+        const [refC, qryC, hC] = [refOriginal, qryOriginal, hL];
+        let measured: BlurEqualisation | null | undefined;
+        strongBlur = () => {
+          if (measured === undefined) {
+            const coarse = estimateRelativeBlur(refC, qryC, hC, inlierTracks(), r);
+            measured = coarse && Math.ceil((PATCH_RADIUS_PER_SIGMA * coarse.sigma) / refC.sx) > r ? { image: coarse.image, sigma: coarse.sigma / refC.sx } : null;
+          }
+          return measured;
+        };
       }
       // The first pass at the finest level has placed every patch to a fraction of a
       // pixel: enough to measure which image is softer and by how much, so that the
