@@ -17,7 +17,8 @@ import type { GreyImage } from './align-types';
 import { glyphTemplates } from '../mrz/glyph-templates';
 import { checkDigitDetails } from '../mrz/correct';
 import { LAYOUTS, type CheckName, type MrzFormat, type MrzLayout, type MrzPos } from '../mrz/layouts';
-import { readMrzFromGrey, type MrzImageReading } from '../mrz/read';
+import type { GlyphTemplates } from '../mrz/glyphs';
+import { readMrzFromGrey, type MrzImageReading, type MrzReadOptions, type MrzReadResult } from '../mrz/read';
 import type { RegionBox } from './regions';
 import type { PixelImage } from './warp';
 import { zoneShowsIn, type ComparisonZone } from './zone-verdicts';
@@ -212,12 +213,8 @@ function washedOut(grey: GreyImage, reading: MrzImageReading, pos: MrzPos): bool
   return at(0.5) >= BLOWN_LEVEL && at(0.1) >= WASHED_INK_LEVEL;
 }
 
-/**
- * Whether `reading` was read for sure from `grey`: no character both matched
- * poorly and washed out by glare. One that was not would have its failing
- * check digits say "altered" of a genuine document, so it counts as not read.
- */
-export function readForSure(grey: GreyImage, reading: MrzImageReading): boolean {
+/** Whether `reading` was read for sure from `grey`: no character both matched poorly and washed out by glare. */
+function readForSure(grey: GreyImage, reading: MrzImageReading): boolean {
   for (let line = 0; line < reading.confidence.length; line++) {
     const row = reading.confidence[line]!;
     for (let column = 0; column < row.length; column++) {
@@ -225,6 +222,16 @@ export function readForSure(grey: GreyImage, reading: MrzImageReading): boolean 
     }
   }
   return true;
+}
+
+/**
+ * `readMrzFromGrey` for a comparison: a reading washed out in part by glare
+ * counts as none, since its failing check digits would say "altered" of a
+ * genuine document.
+ */
+export function readMrzForSure(grey: GreyImage, templates: GlyphTemplates, options?: MrzReadOptions): MrzReadResult {
+  const read = readMrzFromGrey(grey, templates, options);
+  return read.reading && !readForSure(grey, read.reading) ? { ...read, found: false, reading: null } : read;
 }
 
 /** The summary of a reading kept with the comparison's statistics. */
@@ -313,9 +320,8 @@ export async function mrzFindings(
       continue;
     }
     // Upright only: the image is in the reference frame, where the MRZ reads left to right.
-    const grey = cutGrey(warped, box);
-    const read = readMrzFromGrey(grey, templates, { rotations: false });
-    const r = read.found && read.reading && readForSure(grey, read.reading) ? read.reading : null;
+    const read = readMrzForSure(cutGrey(warped, box), templates, { rotations: false });
+    const r = read.found ? read.reading : null;
     inspections.push(mrzInspectionOf(zone.id, lightSource, r));
     if (!r) continue;
     findings.push(...mrzReadingFindings(r, zone.id, lightSource, (x, y) => [x + box.x, y + box.y], W, H));

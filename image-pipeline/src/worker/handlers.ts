@@ -10,10 +10,9 @@ import { compareImages } from '../ops/compare';
 import { describeImage, ORB_BYTES } from '../ops/descriptor';
 import { verifyCandidates, voteSets, type VoteCandidate } from '../ops/identify';
 import { refineLightHomography, type LightRegistration } from '../ops/multispectral';
-import { readForSure } from '../ops/mrz-findings';
+import { readMrzForSure } from '../ops/mrz-findings';
 import { checkPixelImage, type PixelImage } from '../ops/warp';
 import { glyphTemplates } from '../mrz/glyph-templates';
-import { readMrzFromGrey } from '../mrz/read';
 import type { AlignTask, CompareLightTask, DescribeTask, ReadMrzTask, TaskValues, VerifyTask, VoteTask, WorkerTask } from './protocol';
 
 function pixelImage(name: string, img: PixelImage): PixelImage {
@@ -93,9 +92,7 @@ function vote(task: VoteTask): TaskValues['vote'] {
 
 async function readMrz(task: ReadMrzTask): Promise<TaskValues['read-mrz']> {
   const grey = await toGrey(pixelImage('image', task.image));
-  const read = readMrzFromGrey(grey, await glyphTemplates());
-  // A reading washed out in part by glare is no reading: its failing digits would accuse a genuine document.
-  return read.reading && !readForSure(grey, read.reading) ? { ...read, found: false, reading: null } : read;
+  return readMrzForSure(grey, await glyphTemplates());
 }
 
 export async function runTask(task: WorkerTask): Promise<unknown> {
