@@ -27,10 +27,14 @@ export function overexposedPercent(share: number): string {
   return String(share < 1 ? Math.min(99, Math.round(percent)) : 100);
 }
 
+/** `value` when it is a share in [0, 1]; null otherwise (not recorded). */
+function recordedShare(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= 1 ? value : null;
+}
+
 /** The share of a region's differing pixels where the questioned image is blown out; null when the result did not record it. */
 export function regionOverexposedShare(region: Pick<DifferenceRegion, 'overexposed'>): number | null {
-  const share = region.overexposed;
-  return typeof share === 'number' && Number.isFinite(share) && share >= 0 && share <= 1 ? share : null;
+  return recordedShare(region.overexposed);
 }
 
 /**
@@ -57,8 +61,7 @@ export function regionOverexposedNote(region: Pick<DifferenceRegion, 'overexpose
 /** The share of a light's compared area where the questioned image is blown out, read from its `stats` (open); null when not recorded. */
 export function lightOverexposedShare(stats: unknown): number | null {
   if (!stats || typeof stats !== 'object') return null;
-  const share = (stats as { overexposedShare?: unknown }).overexposedShare;
-  return typeof share === 'number' && Number.isFinite(share) && share >= 0 && share <= 1 ? share : null;
+  return recordedShare((stats as { overexposedShare?: unknown }).overexposedShare);
 }
 
 /**
