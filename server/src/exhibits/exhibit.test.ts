@@ -37,6 +37,12 @@ async function tampered(edit: (files: Map<string, Buffer>) => void | Promise<voi
   return verifyBundle(await rezip(files));
 }
 
+/** The report's text runs, and where the first run equal to `text` at or after `from` is (-1 when none). */
+function reportRuns(report: Parameters<typeof pdfTextRuns>[0]): { runs: string[]; at: (text: string, from?: number) => number } {
+  const runs = pdfTextRuns(report);
+  return { runs, at: (text, from = 0) => runs.findIndex((r, i) => i >= from && r === text) };
+}
+
 const failedChecks = (r: Awaited<ReturnType<typeof verifyBundle>>) => r.checks.filter((c) => !c.ok).map((c) => c.check);
 
 describe('buildExhibit', () => {
@@ -188,8 +194,7 @@ describe('buildExhibit', () => {
   });
 
   it('reports each comparison light\'s findings next to its regions: code, fields, box, and the MRZ as read', async () => {
-    const runs = pdfTextRuns(built.report);
-    const at = (text: string, from = 0) => runs.findIndex((r, i) => i >= from && r === text);
+    const { runs, at } = reportRuns(built.report);
     // The white light's page: regions, then findings, then zone verdicts.
     const white = at('Comparison cmp-1 — White light (white)');
     expect(white).toBeGreaterThan(0);
@@ -219,8 +224,7 @@ describe('buildExhibit', () => {
   });
 
   it('states on each light page the alignment the differences rest on: method, points agreeing, RMSE, share of the reference shown, message, registration and homography', async () => {
-    const runs = pdfTextRuns(built.report);
-    const at = (text: string, from = 0) => runs.findIndex((r, i) => i >= from && r === text);
+    const { runs, at } = reportRuns(built.report);
     const section = (title: string) => {
       const page = at(title);
       expect(page).toBeGreaterThan(0);
@@ -270,8 +274,7 @@ describe('buildExhibit', () => {
   });
 
   it('states where the questioned image is blown out: over each light\'s compared area and per region, and carries both in the bundle record', async () => {
-    const runs = pdfTextRuns(built.report);
-    const at = (text: string, from = 0) => runs.findIndex((r, i) => i >= from && r === text);
+    const { runs, at } = reportRuns(built.report);
     const section = (title: string) => {
       const page = at(title);
       expect(page).toBeGreaterThan(0);
