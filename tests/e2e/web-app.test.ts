@@ -308,6 +308,8 @@ test('a prosecutor logs in, opens an assigned case and downloads its exhibit rep
     await prosecutorPage.waitForURL('**/cases');
     // Only what a prosecutor may use is offered.
     const nav = prosecutorPage.getByRole('navigation', { name: 'Main' });
+    // The links render once the session is known: read them after the first shows (allTextContents does not wait).
+    await nav.getByRole('link', { name: 'Cases' }).waitFor();
     expect(await nav.getByRole('link').allTextContents()).toEqual(['Library', 'Cases']);
 
     await prosecutorPage.getByRole('link', { name: 'E2E-2026-1' }).click();
