@@ -95,6 +95,22 @@ describe('check-digit-driven correction', () => {
     ]);
   });
 
+  it('leaves an altered field failing with the composite, not "explained" by rewriting a character of another field', () => {
+    // The demo fraud: the year of birth overtyped 87 → 84, the check digits left (birth date and composite fail).
+    const printed = ['P<UTOLINDQVIST<<ASTRID<ELENA<<<<<<<<<<<<<<<<', 'U23C418976UTO8403145F3106017870314T2205<<<10'];
+    const c = confident(printed);
+    // A photo reads two zeros of the personal number as O (allowed there) and has B close behind its 8.
+    confuse(c, 1, 30, 'O', 0.038);
+    confuse(c, 1, 37, 'O', 0.038);
+    c[1]![28] = [{ char: '8', score: 0.9 }, { char: 'B', score: 0.834 }, ...c[1]![28]!.slice(1).filter((x) => x.char !== 'B')];
+    const r = correctMrz(LAYOUTS.TD3, c);
+    expect(r.lines).toEqual(printed);
+    expect(verifyCheckDigits(LAYOUTS.TD3, r.lines).filter((x) => !x.valid).map((x) => x.name)).toEqual(['birthDate', 'composite']);
+    // Weighing the composite as a field, 8 → B (the composite then holding, the personal number failing) was the cheaper story.
+    const asField = correctMrz(LAYOUTS.TD3, c, { failedCompositePenalty: 1 });
+    expect(asField.lines[1]![28]).toBe('B');
+  });
+
   it('leaves a genuinely wrong check digit failing instead of rewriting the field', () => {
     const printed = [TD3[0]!, TD3[1]!.slice(0, 19) + '5' + TD3[1]!.slice(20)]; // birth date check digit 2 → 5
     const r = correctMrz(LAYOUTS.TD3, confident(printed));

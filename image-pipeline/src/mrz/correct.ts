@@ -25,9 +25,17 @@ export interface CorrectionOptions {
   minAlternativeScore: number;
   /** Cost of a check digit left failing, in score units. */
   failedCheckPenalty: number;
+  /**
+   * Cost of the composite check digit left failing. A character misread or
+   * altered in a field fails that field's check and the composite together:
+   * at a field's full penalty, one error would weigh as two, and the
+   * corrector could as well "explain" it by rewriting a character elsewhere
+   * so that the composite holds and another field fails.
+   */
+  failedCompositePenalty: number;
 }
 
-export const DEFAULT_CORRECTION_OPTIONS: CorrectionOptions = { maxScoreLoss: 0.15, maxAlternatives: 4, minAlternativeScore: 0.5, failedCheckPenalty: 1 };
+export const DEFAULT_CORRECTION_OPTIONS: CorrectionOptions = { maxScoreLoss: 0.15, maxAlternatives: 4, minAlternativeScore: 0.5, failedCheckPenalty: 1, failedCompositePenalty: 0.5 };
 
 export interface Correction {
   line: number;
@@ -102,7 +110,7 @@ const STATES = 200;
 const state = (g: number, c: number, f: number) => g * 20 + c * 2 + f;
 
 /** Minimum-cost choice along the steps; returns the chosen option index per step and the cost. */
-function solve(steps: readonly Step[], penalty: number): { choice: number[]; cost: number } {
+function solve(steps: readonly Step[], penalty: number, compositePenalty: number): { choice: number[]; cost: number } {
   let cost = new Float64Array(STATES).fill(Infinity);
   cost[state(0, 0, 1)] = 0;
   const back: { prev: Int16Array; opt: Int8Array }[] = [];
@@ -133,7 +141,7 @@ function solve(steps: readonly Step[], penalty: number): { choice: number[]; cos
         }
         let nc = c;
         if (step.compositeWeight !== null) nc = (c + o.value * step.compositeWeight) % 10;
-        if (step.compositeCheck && !(digit && o.value === c)) extra += penalty;
+        if (step.compositeCheck && !(digit && o.value === c)) extra += compositePenalty;
         const ns = state(ng, nc, nf);
         if (base + extra < next[ns]!) {
           next[ns] = base + extra;
@@ -198,7 +206,7 @@ export function correctMrz(layout: MrzLayout, candidates: readonly (readonly (re
       return o;
     };
     const steps = buildSteps(v.groups, optionsOf);
-    const { choice, cost } = solve(steps, opts.failedCheckPenalty);
+    const { choice, cost } = solve(steps, opts.failedCheckPenalty, opts.failedCompositePenalty);
     const lines = best.map((l) => [...l]);
     let total = cost;
     steps.forEach((st, i) => {
