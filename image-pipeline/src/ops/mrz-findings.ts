@@ -195,39 +195,66 @@ const MIN_SURE_CONFIDENCE = 0.5;
  * least `BLOWN_LEVEL`) and holds no dark ink (its darkest tenth lighter than
  * `WASHED_INK_LEVEL`): light off the laminate lifts the ink by 200 grey levels
  * and more and saturates the paper. A character changed in an ink the light
- * does not show, which matches as poorly, leaves paper of its usual shade; one
- * overtyped in another font leaves dark ink.
+ * does not show, which matches as poorly, leaves paper of its usual shade (a
+ * blank cell, below); one overtyped in another font leaves dark ink.
  */
 const BLOWN_LEVEL = 250;
 const WASHED_INK_LEVEL = 150;
 
-/** Whether cell (line, column) of `reading` is washed out in `grey`, the image it was read on. */
-function washedOut(grey: GreyImage, reading: MrzImageReading, pos: MrzPos): boolean {
+/** The grey levels of cell (line, column) of `reading` in `grey`, the image it was read on, darkest first. */
+function cellValues(grey: GreyImage, reading: MrzImageReading, pos: MrzPos): number[] {
   const corners = cellCorners(reading.quad, reading.lines.length, reading.lines[0]?.length ?? 0, pos);
   const b = boxOf(corners, 0, grey.width, grey.height);
   const values: number[] = [];
   for (let y = b.y; y < b.y + b.height; y++) for (let x = b.x; x < b.x + b.width; x++) values.push(grey.data[y * grey.width + x]!);
-  if (values.length === 0) return false;
-  values.sort((a, c) => a - c);
-  const at = (q: number) => values[Math.floor(q * (values.length - 1))]!;
-  return at(0.5) >= BLOWN_LEVEL && at(0.1) >= WASHED_INK_LEVEL;
+  return values.sort((a, c) => a - c);
 }
 
-/** Whether `reading` was read for sure from `grey`: no character both matched poorly and washed out by glare. */
-function readForSure(grey: GreyImage, reading: MrzImageReading): boolean {
-  for (let line = 0; line < reading.confidence.length; line++) {
-    const row = reading.confidence[line]!;
-    for (let column = 0; column < row.length; column++) {
-      if (row[column]! < MIN_SURE_CONFIDENCE && washedOut(grey, reading, [line, column])) return false;
-    }
-  }
-  return true;
+const quantile = (sorted: readonly number[], q: number) => sorted[Math.floor(q * (sorted.length - 1))]!;
+
+/** Whether a cell (its grey levels, darkest first) is washed out by glare. */
+function washedOut(values: readonly number[]): boolean {
+  return values.length > 0 && quantile(values, 0.5) >= BLOWN_LEVEL && quantile(values, 0.1) >= WASHED_INK_LEVEL;
+}
+
+/** How far the darkest twentieth of a cell lies below its median: the depth of its ink. */
+function inkDepth(values: readonly number[]): number {
+  return values.length > 0 ? quantile(values, 0.5) - quantile(values, 0.05) : 0;
 }
 
 /**
- * `readMrzFromGrey` for a comparison: a reading washed out in part by glare
- * counts as none, since its failing check digits would say "altered" of a
- * genuine document.
+ * A cell holds no character when its ink is less than this share of the
+ * MRZ's usual ink depth: every MRZ position prints something (a filler
+ * included), so a blank cell is a character that does not show in this light
+ * — printed in an ink it does not see (an alteration, under IR), erased or
+ * covered. Its best "reading" is chance.
+ */
+const BLANK_INK_SHARE = 0.25;
+
+/**
+ * Whether `reading` was read for sure from `grey`: no character matched
+ * poorly where its cell is washed out by glare or shows no character at all.
+ */
+function readForSure(grey: GreyImage, reading: MrzImageReading): boolean {
+  const poor: { pos: MrzPos; values: number[] }[] = [];
+  const depths: number[] = [];
+  reading.confidence.forEach((row, line) =>
+    row.forEach((confidence, column) => {
+      const values = cellValues(grey, reading, [line, column]);
+      depths.push(inkDepth(values));
+      if (confidence < MIN_SURE_CONFIDENCE) poor.push({ pos: [line, column], values });
+    }),
+  );
+  if (poor.length === 0) return true;
+  const usualDepth = [...depths].sort((a, b) => a - b)[Math.floor(depths.length / 2)]!;
+  return !poor.some(({ values }) => washedOut(values) || inkDepth(values) < BLANK_INK_SHARE * usualDepth);
+}
+
+/**
+ * `readMrzFromGrey` for a comparison: a reading washed out in part by glare,
+ * or with a character that does not show, counts as none: its check digits
+ * would be chance, saying "altered" of a genuine document or "valid" of an
+ * altered one.
  */
 export function readMrzForSure(grey: GreyImage, templates: GlyphTemplates, options?: MrzReadOptions): MrzReadResult {
   const read = readMrzFromGrey(grey, templates, options);

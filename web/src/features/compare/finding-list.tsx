@@ -6,7 +6,7 @@ import type { Finding, MrzOutcome } from './types';
 const OUTCOME_TEXT: Record<MrzOutcome, string> = {
   valid: 'The MRZ of the questioned document was read: every check digit holds.',
   invalid: 'The MRZ of the questioned document was read.',
-  'not-read': 'No MRZ could be read for sure on the questioned document here (covered, cut off, washed out by glare or too blurred).',
+  'not-read': 'No MRZ could be read for sure on the questioned document here (covered, cut off, washed out by glare, too blurred, or a character that does not show under this light).',
 };
 
 /** The MRZ as read, the characters a finding concerns marked. */
