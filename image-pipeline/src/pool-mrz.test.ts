@@ -30,7 +30,8 @@ const inside = ([x, y]: readonly [number, number], b: { x: number; y: number; wi
 
 test('without white light, the MRZ is read under infrared, not under the anchor light, and its findings say so', async () => {
   const design = { ...UTOPIA_PASSPORT_2019, dpi: 240 };
-  const altered = { alterFields: { dateOfBirth: '1984-03-14' } };
+  // Retyped in laser toner, which absorbs IR like the original print: the altered year reads under IR too.
+  const altered = { alterFields: { dateOfBirth: '1984-03-14' }, alterInk: 'toner' as const };
   // The renderer draws white, UV and IR. Its white image stands in for a coaxial one (visible reflected light, the
   // anchor here), and the reference marks no MRZ under it; the IR image carries the MRZ.
   const files: Record<'reference' | 'questioned', Record<string, string>> = { reference: {}, questioned: {} };

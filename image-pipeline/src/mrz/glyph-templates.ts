@@ -1,6 +1,6 @@
 /**
- * OCR-B glyph templates for the MRZ reader, rendered from the installed font
- * (Debian fonts-ocr-b, fontconfig family "OCR B") by sharp/librsvg. Each of
+ * OCR-B glyph templates for the MRZ reader, rendered by sharp/librsvg from
+ * the OCR-B outlines carried in ocr-b-outlines.ts (no installed font). Each of
  * the 37 MRZ characters is drawn in its advance box on a fixed baseline,
  * oversampled and box-filtered down to a small cell, in a few stroke weights
  * (printing and scanning make strokes thinner or bolder), each stored
@@ -8,7 +8,8 @@
  */
 import sharp from 'sharp';
 import { MRZ_ALPHABET } from './check-digit';
-import { BASELINE, CAP_PER_EM, CELL_HEIGHT, CELL_WIDTH, EM, FONT_FAMILY, PAD_X, type GlyphTemplate, type GlyphTemplates, type GlyphVariant } from './glyphs';
+import { BASELINE, CELL_HEIGHT, CELL_WIDTH, EM, PAD_X, type GlyphTemplate, type GlyphTemplates, type GlyphVariant } from './glyphs';
+import { ocrBTextSvg } from './ocr-b-svg';
 
 const OVERSAMPLE = 8;
 
@@ -17,14 +18,13 @@ export const STROKE_VARIANTS = [-0.022, 0, 0.03] as const;
 
 function svgFor(char: string, strokeEm: number): string {
   const S = OVERSAMPLE;
-  const em = EM * S;
-  const text = char === '<' ? '&lt;' : char;
   // A white stroke eats into the filled outline, a black one thickens it.
-  const stroke = strokeEm === 0 ? '' : ` stroke="${strokeEm < 0 ? '#fff' : '#000'}" stroke-width="${(Math.abs(strokeEm) * 2 * em).toFixed(3)}" stroke-linejoin="round"`;
+  const stroke = strokeEm === 0 ? undefined : { colour: strokeEm < 0 ? '#fff' : '#000', widthEm: Math.abs(strokeEm) * 2 };
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${CELL_WIDTH * S}" height="${CELL_HEIGHT * S}">` +
     `<rect width="100%" height="100%" fill="#fff"/>` +
-    `<text x="${PAD_X * S}" y="${BASELINE * S}" font-family="${FONT_FAMILY}" font-size="${em.toFixed(3)}" fill="#000"${stroke} xml:space="preserve">${text}</text></svg>`
+    ocrBTextSvg(char, { x: PAD_X * S, y: BASELINE * S, fontSize: EM * S, fill: '#000', ...(stroke ? { stroke } : {}) }) +
+    `</svg>`
   );
 }
 
@@ -124,10 +124,7 @@ const TEMPLATE_BLUR = 0.7;
 
 let cached: Promise<GlyphTemplates> | undefined;
 
-/**
- * The templates (rendered once per process). Fails if the OCR-B font is not
- * installed: a fallback font would silently make every read worse.
- */
+/** The templates (rendered once per process). */
 export function glyphTemplates(): Promise<GlyphTemplates> {
   cached ??= (async () => {
     const glyphs: GlyphTemplate[] = [];
@@ -141,20 +138,10 @@ export function glyphTemplates(): Promise<GlyphTemplates> {
       }
       glyphs.push({ char, variants, ink: ink! });
     }
-    checkFont(glyphs);
     return { glyphs, cellWidth: CELL_WIDTH, cellHeight: CELL_HEIGHT };
   })();
   cached.catch(() => {
     cached = undefined;
   });
   return cached;
-}
-
-/** OCR-B's capitals stand CAP_PER_EM tall on the baseline; another font would not. */
-function checkFont(glyphs: readonly GlyphTemplate[]): void {
-  const h = glyphs.find((g) => g.char === 'H')!.ink;
-  const cap = (h.y1 - h.y0) / EM;
-  if (Math.abs(h.y1 - BASELINE) > 1 || Math.abs(cap - CAP_PER_EM) > 0.05) {
-    throw new Error(`the "${FONT_FAMILY}" font (Debian package fonts-ocr-b) does not seem to be installed: H rendered ${cap.toFixed(2)} em tall`);
-  }
 }

@@ -19,8 +19,6 @@ export const CELL_WIDTH = ADVANCE + 2 * PAD_X;
 export const BASELINE = 29;
 export const CELL_HEIGHT = 35;
 
-export const FONT_FAMILY = 'OCR B';
-
 export interface GlyphVariant {
   /** Stroke change in em units (negative = thinner). */
   strokeEm: number;

@@ -9,7 +9,7 @@ export type { CheckGroup as MrzCheckGroup, CheckName as MrzCheckName, MrzFormat 
 export { checkMrzLines, correctMrz, checkDigitDetails as mrzCheckDigitDetails, verifyCheckDigits as verifyMrzCheckDigits, DEFAULT_CORRECTION_OPTIONS as DEFAULT_MRZ_CORRECTION_OPTIONS } from './correct';
 export type { CharCandidate as MrzCharCandidate, CheckDetail as MrzCheckDetail, CheckResult as MrzCheckResult, Correction as MrzCorrection, CorrectionOptions as MrzCorrectionOptions } from './correct';
 export { glyphTemplates as mrzGlyphTemplates } from './glyph-templates';
-export { FONT_FAMILY as MRZ_FONT_FAMILY } from './glyphs';
+export { ocrBTextSvg, type OcrBTextOptions } from './ocr-b-svg';
 export type { GlyphTemplates as MrzGlyphTemplates } from './glyphs';
 export { readMrzFromGrey } from './read';
 export type { MrzImageReading, MrzReadOptions, MrzReadResult } from './read';

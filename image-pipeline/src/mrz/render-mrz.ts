@@ -5,7 +5,7 @@
  * the richer input; this one isolates the MRZ.
  */
 import sharp from 'sharp';
-import { FONT_FAMILY } from './glyphs';
+import { ocrBTextSvg } from './ocr-b-svg';
 
 export interface RenderMrzOptions {
   /** Pixels per MRZ character (10 per inch in print). */
@@ -64,11 +64,11 @@ export async function renderMrzImage(lines: readonly string[], options: RenderMr
     .map((l, i) => {
       // An overtyped position is left blank in the line and printed on its own.
       const shown = [...l].map((c, col) => (overtype.some((o) => o.line === i && o.column === col) ? ' ' : c)).join('');
-      return `<text x="${margin}" y="${baseline(i).toFixed(2)}" font-family="${FONT_FAMILY}" font-size="${fontSize.toFixed(3)}" fill="${grey(ink)}" xml:space="preserve">${escape(shown)}</text>`;
+      return ocrBTextSvg(shown, { x: margin, y: baseline(i), fontSize, fill: grey(ink) });
     })
     .join('');
   const overtyped = overtype
-    .map((o) => `<text x="${(margin + (o.column + o.dx) * pitch).toFixed(2)}" y="${(baseline(o.line) + o.dy * pitch).toFixed(2)}" font-family="${FONT_FAMILY}" font-size="${fontSize.toFixed(3)}" fill="${grey(ink)}">${escape(o.char)}</text>`)
+    .map((o) => ocrBTextSvg(o.char, { x: margin + (o.column + o.dx) * pitch, y: baseline(o.line) + o.dy * pitch, fontSize, fill: grey(ink) }))
     .join('');
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="${grey(paper)}"/>${caption}${text}${overtyped}</svg>`;
 

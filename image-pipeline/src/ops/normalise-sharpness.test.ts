@@ -10,6 +10,7 @@
  */
 import sharp from 'sharp';
 import { FONTS, formatTd3Mrz, HOLDERS, simulatePhoto, type SimulatePhotoOptions } from '../synth';
+import { ocrBTextSvg } from '../mrz/ocr-b-svg';
 import { escapeXml } from '../synth/compose';
 import { rosettePath, waveFieldPath } from '../synth/guilloche';
 import { faceFromSeed, portraitSvg } from '../synth/portrait';
@@ -51,7 +52,7 @@ function visaLikeSvg(seed: number, lettering = 'VISA'): string {
   }
   const h = HOLDERS.passportA;
   const mrz = formatTd3Mrz({ documentCode: 'V', issuingState: 'UTO', surname: h.surname, givenNames: h.givenNames, documentNumber: h.documentNumber, nationality: h.nationality, dateOfBirth: h.dateOfBirth, sex: h.sex, dateOfExpiry: h.dateOfExpiry });
-  mrz.forEach((line, i) => parts.push(`<text x="24" y="${430 + i * 34}" font-family="${FONTS.mrz}" font-size="25" fill="#111111">${escapeXml(line)}</text>`));
+  mrz.forEach((line, i) => parts.push(ocrBTextSvg(line, { x: 24, y: 430 + i * 34, fontSize: 25, fill: '#111111' })));
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}">${parts.join('')}</svg>`;
 }
 

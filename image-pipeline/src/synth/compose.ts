@@ -9,6 +9,7 @@ import { boundsOf, boxPolygon, rectPolygon, type Box, type Point, type Polygon }
 import { circlePolygon, framePath, n, rosetteExtent, rosettePath, waveFieldPath } from './guilloche';
 import { formatVizDate, type Holder } from './holders';
 import { carbonPrintIr, greyHex, inkColour, irGrey, luminance, mixColour, PAPER_IR, type Ink, type Layer, type SynthLight } from './light';
+import { ocrBTextSvg } from '../mrz/ocr-b-svg';
 import { formatTd1Mrz, formatTd3Mrz, type MrzData, type MrzSex } from './mrz';
 import { faceFromSeed, portraitSvg, PORTRAIT_ASPECT, signaturePath, type PortraitPaint } from './portrait';
 import { createRng, hashSeed, pick, uniform } from './prng';
@@ -18,7 +19,6 @@ export const FONTS = {
   label: 'DejaVu Sans Condensed',
   value: 'DejaVu Sans',
   header: 'DejaVu Serif',
-  mrz: 'OCR B',
 } as const;
 
 /** How a fraud departs from the genuine document. */
@@ -26,10 +26,12 @@ export interface DocumentVariant {
   /** Photo substitution: another face on photo paper glued over the original, slightly off. */
   substitutePhoto?: { faceSeed: number; sex: MrzSex; offsetMm: [number, number]; rotationDeg: number };
   /**
-   * Data alteration: the values are erased and reprinted with an IR-transparent ink; the
-   * same characters are overtyped in the MRZ without recomputing its check digits.
+   * Data alteration: the values are erased and reprinted in the forger's ink (`alterInk`); the
+   * same characters are overtyped in the MRZ, off the printer's grid, without recomputing its check digits.
    */
   alterFields?: Partial<Pick<Holder, 'dateOfBirth' | 'documentNumber' | 'dateOfExpiry'>>;
+  /** The forger's ink for `alterFields`: inkjet (the default) vanishes in IR; laser toner is carbon black and absorbs IR like the original print. */
+  alterInk?: 'inkjet' | 'toner';
   /** Counterfeit without the UV-fluorescent emblem. */
   omitUvEmblem?: boolean;
   /** Counterfeit on paper without fluorescent fibres. */
@@ -43,6 +45,10 @@ export interface DocumentVariant {
 const PERSONALISATION: Ink = { white: '#1b1b24', ir: 0.95 };
 /** Office or inkjet ink of a forger: looks black, vanishes in IR. */
 const FORGER_INK: Ink = { white: '#24232b', ir: 0.06 };
+/** Laser toner of a forger: carbon black, dark in IR too. */
+const FORGER_TONER: Ink = { white: '#222128', ir: 0.92 };
+/** How far right of the printer's grid the forger's retyped MRZ characters land, in pitches (a fifth: off the grid, as re-registered type is). */
+const FORGER_SHIFT_PITCH = 0.2;
 const SIGNATURE_INK: Ink = { white: '#1d2a5c', ir: 0.85 };
 
 const FIELD_ZONE: Partial<Record<FieldKey, SynthFeatureType>> = {
@@ -523,6 +529,7 @@ export function composeScene(design: DocumentDesign, holder: Holder, variant: Do
 
   // --- Personal data ----------------------------------------------------------------------------
   const alteredHolder: Holder = { ...holder, ...variant.alterFields };
+  const forgerInk = variant.alterInk === 'toner' ? FORGER_TONER : FORGER_INK;
   for (const f of design.fields) {
     const x = mm(f.x);
     const baseline = mm(f.y + design.valueGap);
@@ -546,7 +553,7 @@ export function composeScene(design: DocumentDesign, holder: Holder, variant: Do
         if (light === 'uv-365') return e('#6a70c8', 0.2) + `<rect x="${n(stain.x + mm(0.4))}" y="${n(stain.y + mm(0.3))}" width="${n(stain.width - mm(0.8))}" height="${n(stain.height - mm(0.6))}" rx="${n(mm(0.6))}" fill="#7a80d8" fill-opacity="0.35"/>`;
         return '';
       });
-      overlay.push(inkLayer(FORGER_INK, (c) => textEl(c, forged, mm(0.09), 0.985)));
+      overlay.push(inkLayer(forgerInk, (c) => textEl(c, forged, mm(0.09), 0.985)));
       addAltered(['white', 'uv-365', 'ir-870'], boxPolygon(stain, 3), `${FIELD_LABEL[f.key]} erased and reprinted`);
     }
     if (variant.substituteFont?.keys.includes(f.key)) {
@@ -608,14 +615,14 @@ export function composeScene(design: DocumentDesign, holder: Holder, variant: Do
     const pitch = mm(m.pitch);
     const left = mm(m.left);
     const size = mm(m.fontSize);
-    const xs = (count: number) => Array.from({ length: count }, (_, i) => n(left + i * pitch)).join(' ');
+    const xs = (count: number) => Array.from({ length: count }, (_, i) => left + i * pitch);
     overlay.push(
       inkLayer(PERSONALISATION, (c) =>
         original
           .map((line, li) => {
             // Overtyped characters are drawn by the forger's layer; leave their cells empty here.
             const shown = [...line].map((ch, i) => (changed.some((x) => x.line === li && x.index === i) ? ' ' : ch)).join('');
-            return `<text x="${xs(line.length)}" y="${n(mm(m.baselines[li]!))}" font-family="${FONTS.mrz}" font-size="${n(size)}" fill="${c}" xml:space="preserve">${escapeXml(shown)}</text>`;
+            return ocrBTextSvg(shown, { x: xs(line.length), y: mm(m.baselines[li]!), fontSize: size, fill: c });
           })
           .join(''),
       ),
@@ -627,8 +634,8 @@ export function composeScene(design: DocumentDesign, holder: Holder, variant: Do
         return cells.map((b) => `<rect x="${n(b.x)}" y="${n(b.y)}" width="${n(b.width)}" height="${n(b.height)}" rx="${n(pitch * 0.2)}" fill="#7a80d8" fill-opacity="0.35"/>`).join('');
       });
       overlay.push(
-        inkLayer(FORGER_INK, (c) =>
-          changed.map((ch) => `<text x="${n(left + ch.index * pitch + mm(0.05))}" y="${n(mm(m.baselines[ch.line]!) + mm(0.07))}" font-family="${FONTS.mrz}" font-size="${n(size)}" fill="${c}">${escapeXml(ch.char)}</text>`).join(''),
+        inkLayer(forgerInk, (c) =>
+          changed.map((ch) => ocrBTextSvg(ch.char, { x: left + (ch.index + FORGER_SHIFT_PITCH) * pitch, y: mm(m.baselines[ch.line]!) + mm(0.07), fontSize: size, fill: c })).join(''),
         ),
       );
       const byLine = new Map<number, Box[]>();
