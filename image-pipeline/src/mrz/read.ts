@@ -4,6 +4,8 @@
  * per row), match every cell against OCR-B glyph templates (match.ts), refit
  * the geometry from the recognised characters' known shapes and match again,
  * then choose among the candidates so that check digits hold (correct.ts).
+ * A row whose first or last cell matches nothing is read again a slot either
+ * way (a card edge past the MRZ taken for a character).
  * Turned images are handled: rows at any small angle directly, and the image
  * is re-read turned by 180° and 90° when no valid MRZ was found upright.
  */
@@ -424,13 +426,42 @@ interface CandidateRead {
   rank: number;
 }
 
+type SlotFit = { row: TextRow } & ReturnType<typeof fitSlots>;
+
 function readCandidate(img: GreyImage, cand: MrzCandidate, templates: GlyphTemplates, options: Partial<CorrectionOptions>): CandidateRead | null {
-  const length = cand.lineLength;
   const fits = cand.rows.map((row) => ({ row, ...fitSlots(row) }));
   const firsts = chooseWindows(
     fits.map((f) => ({ row: f.row, along: f.along, occ: occupancy(f.row, f.along, f.slots) })),
-    length,
+    cand.lineLength,
   );
+  const read = readWindows(img, cand, fits, firsts, templates, options);
+  if (!read) return null;
+  // The ink window can be a slot off: an edge or mark just past a row taken for a character (a card's edge in a
+  // photo), or a thin first character missed. Then a row's first or last cell matches nothing: read one slot
+  // either way, all rows together (when check digits fail), then each row alone; the better read (mean match,
+  // then check digits) wins. A forged MRZ still reads best where it stands: a slot off, a whole column matches nothing.
+  let best: { read: CandidateRead; firsts: readonly number[] } = { read, firsts };
+  const tryFirsts = (moved: readonly number[]) => {
+    const r = readWindows(img, cand, fits, moved, templates, options);
+    if (r && r.rank > best.read.rank) best = { read: r, firsts: moved };
+  };
+  // Only for a read that is an MRZ but for its edges: text of another font, or noise, gains nothing from more tries.
+  if (!edgeUnmatched(read) || read.reading.meanConfidence < GOOD_MEAN_CONFIDENCE) return read;
+  if (!read.reading.checkDigitsValid) for (const d of [-1, 1]) tryFirsts(firsts.map((f) => f + d));
+  for (let row = 0; row < firsts.length; row++) {
+    const start = best.firsts;
+    for (const d of [-1, 1]) tryFirsts(start.map((f, r) => (r === row ? f + d : f)));
+  }
+  return best.read;
+}
+
+/** A row's first or last character matching worse than this matches nothing: the row's window is likely a slot off. */
+const EDGE_UNMATCHED = 0.4;
+const edgeUnmatched = (read: CandidateRead) => read.reading.confidence.some((row) => row[0]! < EDGE_UNMATCHED || row[row.length - 1]! < EDGE_UNMATCHED);
+
+/** Reads the candidate with each row's first character at slot `firsts[row]` of its fit. */
+function readWindows(img: GreyImage, cand: MrzCandidate, fits: readonly SlotFit[], firsts: readonly number[], templates: GlyphTemplates, options: Partial<CorrectionOptions>): CandidateRead | null {
+  const length = cand.lineLength;
   const memberCols = fits.map((f, r) => {
     const cols = new Map<LineMember, number>();
     for (const [m, s] of f.slots) if (s - firsts[r]! >= 0 && s - firsts[r]! < length) cols.set(m, s - firsts[r]!);
