@@ -762,7 +762,7 @@ export async function refineHomography(
         tracks.push(tr);
       }
       const tracked = src.length / 2;
-      const level: RefinementLevel = { referenceScale: refL.sx, questionedScale: qryL.sx, pass, points, tracked, inliers: 0, rmse: Number.NaN, coverage: 0, visible };
+      const level: RefinementLevel = { referenceScale: refL.sx, questionedScale: qryL.sx, pass, points, tracked, inliers: 0, rmse: Number.NaN, coverage: 0, visible, ...(applied ? { equalised: { ...applied } } : {}) };
       levels.push(level);
       const fit = await robustHomography(cv, src, dst, tracked, o.consensusThreshold, 'ransac');
       const agreed = fit !== null && fit.inliers >= 8;
@@ -775,6 +775,7 @@ export async function refineHomography(
         // with the images equalised by the blur measured at the coarsest level.
         const strong = applied ? null : strongBlur?.();
         if (strong) {
+          level.retried = true;
           await equalise({ image: strong.image, sigma: strong.sigma * refL.sx }, hL);
           pass--;
           continue;

@@ -82,6 +82,10 @@ export interface RefinementLevel {
   coverage: number;
   /** Share of the reference area that the questioned image shows through the level's starting homography (1: all or nearly all of it). */
   visible: number;
+  /** The blur the pass's sharper image was given to match the other (σ in pixels of the level's reference image); absent when none. */
+  equalised?: BlurEqualisation;
+  /** Set when the pass tracked too few patches to fit and was tried again with the images equalised by the blur measured at the coarsest level (the next entry). */
+  retried?: true;
 }
 
 /** Extra Gaussian blur given to the sharper image at the finest refinement level so that both have the same point spread. */

@@ -236,6 +236,15 @@ describe('alignImages', () => {
     const r = await alignImages(doc, defocused, { ignoreZones: [{ x: 50, y: 130, width: 260, height: 330 }] });
     // Equalised only at the finest level, the blur left 4 patches tracked there and the pair was refused.
     expectAligned(r, truth, doc, 1);
+    // The diagnostics say which pass was tried again, and with what blur.
+    const levels = r.diagnostics.refinement;
+    const retried = levels.findIndex((l) => l.retried);
+    expect(retried).toBeGreaterThan(0);
+    expect(levels[retried]!.equalised).toBeUndefined();
+    const again = levels[retried + 1]!;
+    expect([again.referenceScale, again.pass]).toEqual([levels[retried]!.referenceScale, levels[retried]!.pass]);
+    expect(again.equalised?.image).toBe('reference');
+    expect(again.inliers).toBeGreaterThan(levels[retried]!.inliers);
   });
 
   it('recovers a steep oblique view through the simulated-tilt fallback', async () => {
