@@ -103,6 +103,33 @@ afterAll(async () => {
     expect(full.personalisedRegions).toHaveLength(1);
   });
 
+  it('says in its text summary where the questioned image is blown out by glare', async () => {
+    // A glare off the laminate over the portrait and the printed labels beside it.
+    const { data, info } = await sharp(TD3_PNG).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const [cx, cy, rx, ry] = [0.3 * info.width, 0.45 * info.height, 0.12 * info.width, 0.16 * info.height];
+    for (let y = 0; y < info.height; y++) {
+      for (let x = 0; x < info.width; x++) {
+        const add = 400 * Math.exp(-(((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2));
+        if (add < 1) continue;
+        for (let c = 0; c < info.channels; c++) {
+          const i = (y * info.width + x) * info.channels + c;
+          data[i] = Math.min(255, data[i]! + add);
+        }
+      }
+    }
+    const glared = path.join(tmp, 'glared.jpg');
+    await sharp(data, { raw: info }).jpeg({ quality: 92 }).toFile(glared);
+    const r = await runCompare(['--reference', TD3_PNG, '--questioned', glared, '--homography', '[1,0,0,0,1,0,0,0,1]', '--out', path.join(tmp, 'glared')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^The questioned image is blown out \(glare or overexposure\) over \d+(\.\d)? % of the compared area; those pixels show no detail\.$/m);
+    const regionLines = r.stdout.split('\n').filter((l) => l.startsWith('  region '));
+    expect(regionLines.length).toBeGreaterThan(0);
+    expect(regionLines.some((l) => / \(questioned image blown out \(glare\) over \d+ % of this region — the difference may be the light\)$/.test(l))).toBe(true);
+    // Without glare, the summary says nothing of it.
+    const clean = await runCompare(['--reference', TD3_PNG, '--questioned', TD3_JPG, '--homography', '[1,0,0,0,1,0,0,0,1]', '--out', path.join(tmp, 'unglared')]);
+    expect(clean.stdout).not.toMatch(/blown out/);
+  });
+
   it('exits 2 with {ok: false, reason} when the images do not align', async () => {
     const other = path.join(SPECIMENS, '100_id-rou.jpg');
     const out = path.join(tmp, 'refused');

@@ -25,7 +25,7 @@ import {
   type PixelImage,
   type ZoneRect,
 } from '@exemplar/image-pipeline';
-import { isLightSourceId, validate } from '@exemplar/specimens-schema';
+import { isLightSourceId, lightOverexposedNote, lightOverexposedShare, regionOverexposedNote, validate } from '@exemplar/specimens-schema';
 import { ExemplarError } from '../errors';
 import { ALIGN_REFUSED_EXIT } from './align';
 import { CliExit, processIo, type CliIo } from './output';
@@ -143,7 +143,12 @@ function formatHuman(homography: number[], result: CompareResult, files: Written
     `compared under ${result.lightSource}: ${result.regions.length} region(s), ${result.personalisedRegions.length} in personalised zones`,
     `homography, reference → questioned pixels: ${homography.map((v) => v.toPrecision(6)).join(' ')}`,
   ];
-  for (const r of result.regions) lines.push(`  region x=${r.box.x} y=${r.box.y} w=${r.box.width} h=${r.box.height} score=${r.score}`);
+  const glare = lightOverexposedNote(lightOverexposedShare(result.stats));
+  if (glare) lines.push(glare);
+  for (const r of result.regions) {
+    const note = regionOverexposedNote(r);
+    lines.push(`  region x=${r.box.x} y=${r.box.y} w=${r.box.width} h=${r.box.height} score=${r.score}${note ? ` (${note})` : ''}`);
+  }
   for (const v of result.zoneVerdicts) if (v.verdict !== 'consistent') lines.push(`  zone ${v.zoneId} (${v.type}): ${v.verdict}, score ${v.score}`);
   lines.push(`heatmap: ${files.heatmap}`, `aligned: ${files.aligned}`, `result:  ${files.result}`, '');
   return lines.join('\n');
