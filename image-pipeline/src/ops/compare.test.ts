@@ -263,6 +263,21 @@ describe('compareImages on synthetic documents', () => {
     }
     expect(Math.max(...all.map((r) => r.overexposed ?? 0))).toBeGreaterThan(0.3);
     for (const r of all) expect(r.overexposed).toBeGreaterThanOrEqual(0);
+    // The heatmap hatches the blown-out area in white (nothing else on it is pure white): at the glare's core, not far from it.
+    const heat = await sharp(res.heatmapPng).raw().toBuffer({ resolveWithObject: true });
+    const sx = heat.info.width / reference.width;
+    const whiteNear = (cx: number, cy: number, radius: number) => {
+      let n = 0;
+      for (let y = Math.round((cy - radius) * sx); y < Math.round((cy + radius) * sx); y++) {
+        for (let x = Math.round((cx - radius) * sx); x < Math.round((cx + radius) * sx); x++) {
+          const k = (y * heat.info.width + x) * heat.info.channels;
+          if (heat.data[k] === 255 && heat.data[k + 1] === 255 && heat.data[k + 2] === 255) n++;
+        }
+      }
+      return n;
+    };
+    expect(whiteNear(glare.x, glare.y, 40)).toBeGreaterThan(50);
+    expect(whiteNear(0.2 * reference.width, 0.5 * reference.height, 40)).toBe(0);
   });
 
   /** The IR star of the arms compared under a glare that blows it out; `paperGain` brightens the reference scan (1.25: its paper saturates). */

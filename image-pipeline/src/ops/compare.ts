@@ -420,8 +420,15 @@ const WARPED_PIXELS = new ReusableBytes();
 const WARPED_VALIDITY = new ReusableBytes();
 const HEATMAP_PIXELS = new ReusableBytes();
 
-/** The heatmap's pixels before outlines; a plain function, not part of the async renderer (see splitPlanes). */
-function blendHeatmap(rgb: Uint8Array, base: Uint8Array, c: number, score: Plane, valid: Uint8Array, outW: number, outH: number): void {
+/** Period and width, in output pixels, of the white diagonal hatching over what the questioned image shows blown out. */
+const BLOWN_HATCH_PERIOD = 8;
+const BLOWN_HATCH_WIDTH = 2;
+
+/**
+ * The heatmap's pixels before outlines; a plain function, not part of the async renderer (see splitPlanes).
+ * `lost` (working grid, optional): where the questioned image is blown out over reference content, hatched in white.
+ */
+function blendHeatmap(rgb: Uint8Array, base: Uint8Array, c: number, score: Plane, valid: Uint8Array, outW: number, outH: number, lost?: Uint8Array): void {
   // Output pixel centres on the working grid: bilinear weights for the score, nearest cell for validity.
   const sw = score.width;
   const sh = score.height;
@@ -490,11 +497,19 @@ function blendHeatmap(rgb: Uint8Array, base: Uint8Array, c: number, score: Plane
       rgb[k + 2] = Math.round(g + alpha * (col[2] - g));
     }
   }
+  if (!lost) return;
+  for (let y = 0, k = 0; y < outH; y++) {
+    const vrow = ay.near[y]! * sw;
+    for (let x = 0; x < outW; x++, k += 3) {
+      if ((x + y) % BLOWN_HATCH_PERIOD < BLOWN_HATCH_WIDTH && lost[vrow + ax.near[x]!] && valid[vrow + ax.near[x]!]) rgb[k] = rgb[k + 1] = rgb[k + 2] = 255;
+    }
+  }
 }
 
 /**
  * Reference in dimmed grey, the score as a colour ramp where it is notable,
- * pixels not compared shaded dark, outlines on top. The blend is one pass in
+ * pixels not compared shaded dark, what the questioned image shows blown out
+ * (glare) over reference content hatched in white, outlines on top. The blend is one pass in
  * JavaScript at the output size; libvips only encodes.
  */
 async function renderHeatmap(
@@ -505,6 +520,7 @@ async function renderHeatmap(
   outH: number,
   outlines: readonly Outline[],
   compression: number,
+  lost?: Uint8Array,
 ): Promise<Buffer> {
   const c = reference.channels;
   const base =
@@ -513,7 +529,7 @@ async function renderHeatmap(
       : await rawInput(reference.data, reference.width, reference.height, c).resize(outW, outH, { fit: 'fill', kernel: 'lanczos3' }).raw().toBuffer();
   const rgb = HEATMAP_PIXELS.take(outW * outH * 3);
   try {
-    return await drawHeatmap(rgb, base, c, score, valid, outW, outH, reference.width, outlines, compression);
+    return await drawHeatmap(rgb, base, c, score, valid, outW, outH, reference.width, outlines, compression, lost);
   } finally {
     HEATMAP_PIXELS.giveBack(rgb);
   }
@@ -530,8 +546,9 @@ async function drawHeatmap(
   referenceWidth: number,
   outlines: readonly Outline[],
   compression: number,
+  lost: Uint8Array | undefined,
 ): Promise<Buffer> {
-  blendHeatmap(rgb, base, c, score, valid, outW, outH);
+  blendHeatmap(rgb, base, c, score, valid, outW, outH, lost);
   if (outlines.length > 0) {
     // Outlines drawn by OpenCV on the blended pixels: cheaper than rasterising an SVG the size of the page and compositing it.
     const cv = await loadOpenCv();
@@ -693,7 +710,7 @@ async function compareWarped(
   for (const r of personalisedRegions) outlines.push({ polygon: r.polygon, colour: [0, 229, 255], width: stroke });
   for (const r of regions) outlines.push({ polygon: r.polygon, colour: [255, 0, 255], width: stroke });
   const [heatmapPng, alignedPng] = await Promise.all([
-    renderHeatmap(reference, diff.score, valid, outW, outH, outlines, params.pngCompression),
+    renderHeatmap(reference, diff.score, valid, outW, outH, outlines, params.pngCompression, overexposed.lostCount > 0 ? overexposed.lost : undefined),
     renderAligned(warped.image, warped.valid, outW, outH, params.pngCompression),
   ]);
 

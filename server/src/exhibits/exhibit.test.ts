@@ -214,10 +214,13 @@ describe('buildExhibit', () => {
     expect(words).toContain('MRZ as read on the questioned image under White light (white) (M1, M2):');
     // Drawn over the reference and the heatmap: the labels, twice each.
     expect(runs.slice(white, regions).filter((r) => r === 'M1')).toHaveLength(2);
-    expect(runs.slice(white, regions)).toContain('Heatmap: regions (red), findings (M, magenta)');
+    // The white light is 5.4 % blown out: the caption says how the heatmap shows it.
+    expect(runs.slice(white, regions).join('')).toContain('Heatmap: regions (red), findings (M, magenta); white hatching: blown out (glare)');
     // UV: the MRZ is read under white light only; none is said as none.
     const uv = at('Comparison cmp-1 — UV 365 nm (uv-365)');
     const uvFindings = at('Document-check findings', uv);
+    // Nothing blown out under UV: its heatmap caption says nothing of hatching.
+    expect(runs.slice(uv, uvFindings).join('')).not.toContain('hatching');
     expect(runs[uvFindings + 1 + 8]).toBe('(none)');
     // The cover names them too.
     expect(runs.slice(0, white).join('')).toContain('cmp-1, White light (white): mrz-check-failed (birthDate, composite); mrz-characters-misaligned');

@@ -331,7 +331,8 @@ async function writeComparisonLight(
   y += boxH + 28;
   await captioned(get(light.aligned.sha256), 'Questioned aligned to the reference', PAGE.margin, y);
   const findings = light.findings ?? [];
-  const heatCaption = findings.length ? 'Heatmap: regions (red), findings (M, magenta)' : 'Difference heatmap with regions';
+  const blown = (light.overexposedShare ?? 0) > 0 ? '; white hatching: blown out (glare)' : '';
+  const heatCaption = (findings.length ? 'Heatmap: regions (red), findings (M, magenta)' : 'Difference heatmap with regions') + blown;
   const heatRect = await captioned(get(light.heatmap.sha256), heatCaption, PAGE.margin + boxW + gap, y);
   // Regions and findings are in reference pixels; the heatmap is drawn in the reference frame.
   for (const rect of [refRect, heatRect]) {

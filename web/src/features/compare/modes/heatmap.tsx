@@ -47,6 +47,9 @@ function HeatmapControls({ store }: ModeControlsProps) {
       <span className="heat-legend" aria-hidden="true">
         <span className="heat-legend__bar" /> stronger difference →
       </span>
+      <span className="heat-legend" aria-hidden="true">
+        <span className="heat-legend__blown" /> blown out (glare): no detail
+      </span>
     </div>
   );
 }
