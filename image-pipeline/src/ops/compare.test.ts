@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { decodeForAnalysis } from '../derivatives/decode-for-analysis';
-import { HOLDERS, renderDocument, simulatePhoto, UTOPIA_PASSPORT_2019 } from '../synth';
+import { HOLDERS, renderDocument, simulatePhoto, UTOPIA_ID_CARD_2021_BACK, UTOPIA_PASSPORT_2019 } from '../synth';
 import type { Polygon } from '../synth';
 import { personalisedZonesFromAnnotations, type FieldQuads } from './annotated-zones';
 import { compareImages } from './compare';
@@ -165,6 +165,22 @@ describeWithBenchdata('compareImages on PNG/JPEG pairs of the same specimen', ()
     expect([aligned.info.width, aligned.info.height]).toEqual([reference.width, reference.height]);
   });
 
+  it('flags nothing on a half-resolution JPEG of a card printed on white (no glare read into its text)', async () => {
+    // Beside the black print, JPEG ringing leaves thin white seams over the reference's anti-aliased edges. Taken
+    // for glare, each seam's halo took the text out of the normalisation, the sharpness match blurred the
+    // reference by σ 3.3 and the whole card was flagged.
+    const reference = await decodeBuffer(await sharp(path.join(SPECIMENS, '77_card-cmw.png')).flatten({ background: '#ffffff' }).png().toBuffer());
+    const half = await sharp(Buffer.from(reference.data), { raw: { width: reference.width, height: reference.height, channels: reference.channels } })
+      .resize({ width: Math.round(reference.width / 2) })
+      .png()
+      .toBuffer();
+    const questioned = await decodeBuffer(await sharp(half).resize({ width: reference.width, height: reference.height, fit: 'fill' }).jpeg({ quality: 85 }).toBuffer());
+    const res = await compareImages({ reference, questioned, homography: IDENTITY, lightSource: 'white' });
+    expect(res.regions).toEqual([]);
+    expect(res.stats.overexposedShare).toBe(0);
+    expect(res.stats.normalisation.sharpness.sigma).toBeLessThan(1.5);
+  });
+
   it('marks what the questioned image does not cover as transparent and never flags it', async () => {
     const reference = await rgb(path.join(SPECIMENS, 'passport-td3.png'));
     const questioned = await rgb(path.join(SPECIMENS, 'passport-td3.jpg'));
@@ -230,6 +246,18 @@ describe('compareImages on synthetic documents', () => {
     expect(absent?.verdict).toBe('absent');
     expect(absent!.score).toBeGreaterThan(0.6);
     expect(present?.verdict).toBe('consistent');
+  });
+
+  it('says nothing is blown out on a lower-resolution JPEG of the document', async () => {
+    // White seams of JPEG ringing beside the print are no glare: the page and the report would have stated
+    // "blown out over 1.0 % of the compared area" of a plain half-resolution copy.
+    const doc = await renderDocument({ ...UTOPIA_ID_CARD_2021_BACK, dpi: 150 }, HOLDERS.idCard, 'white', { format: 'png', noiseSeed: 1 });
+    const reference = await decodeBuffer(doc.image);
+    const half = await sharp(doc.image).resize({ width: Math.round(reference.width / 2) }).png().toBuffer();
+    const questioned = await decodeBuffer(await sharp(half).resize({ width: reference.width, height: reference.height, fit: 'fill' }).jpeg({ quality: 85 }).toBuffer());
+    const res = await compareImages({ reference, questioned, homography: IDENTITY, lightSource: 'white', zones: doc.zones as ComparisonZone[] });
+    expect(res.stats.overexposedShare).toBe(0);
+    expect(res.regions).toEqual([]);
   });
 
   it('keeps the page round a glare clean, and says where the photo is blown out', async () => {

@@ -226,6 +226,8 @@ function splitPlanes(data: Uint8Array, channels: number, width: number, height: 
  * resolution: it holds no detail and no tone to learn from.
  */
 const OVEREXPOSED_LEVEL = 250;
+/** Radius, working pixels, of the opening that keeps patches of lost content and drops seams two or three pixels wide. */
+const GLARE_OPENING_RADIUS = 2;
 
 function allAtLeast(planes: readonly Plane[], i: number, level: number): boolean {
   for (let c = 0; c < planes.length; c++) if (planes[c]!.data[i]! < level) return false;
@@ -237,20 +239,27 @@ function allAtLeast(planes: readonly Plane[], i: number, level: number): boolean
  * 0/255; nothing can be judged there), and among them those where the
  * reference is not white too (`lost`, and how many): where both are white,
  * as blank paper may be in two scans, the pixels agree and no content is
- * lost, so they neither bend the normalisation nor count as glare.
+ * lost, so they neither bend the normalisation nor count as glare. Content
+ * is lost only in patches (an opening by `GLARE_OPENING_RADIUS`): beside
+ * dark print, JPEG ringing and a softer rendering leave thin white seams
+ * over the reference's anti-aliased edges, and a halo round each would take
+ * every line of text out of the normalisation.
  */
-function overexposedPixels(qs: readonly Plane[], refs: readonly Plane[], valid: Uint8Array): { blown: Uint8Array; lost: Uint8Array; lostCount: number } {
+function overexposedPixels(qs: readonly Plane[], refs: readonly Plane[], valid: Uint8Array, width: number, height: number): { blown: Uint8Array; lost: Uint8Array; lostCount: number } {
   const blown = new Uint8Array(valid.length);
-  const lost = new Uint8Array(valid.length);
-  let lostCount = 0;
+  let lost: Uint8Array = new Uint8Array(valid.length);
+  let any = false;
   for (let i = 0; i < blown.length; i++) {
     if (!valid[i] || !allAtLeast(qs, i, OVEREXPOSED_LEVEL)) continue;
     blown[i] = 255;
     if (!allAtLeast(refs, i, OVEREXPOSED_LEVEL)) {
       lost[i] = 255;
-      lostCount++;
+      any = true;
     }
   }
+  if (any) lost = dilateMask(erodeMask(lost, width, height, GLARE_OPENING_RADIUS), width, height, GLARE_OPENING_RADIUS);
+  let lostCount = 0;
+  for (const v of lost) if (v) lostCount++;
   return { blown, lost, lostCount };
 }
 
@@ -658,7 +667,7 @@ async function compareWarped(
   // Blown-out pixels, and the brightened halo round them (a tile wide), teach the
   // normalisation and the noise measure nothing true: glare would bend the tone
   // curve and the light field of the whole page, and raise false differences far from it.
-  const overexposed = overexposedPixels(qPlanes, refPlanes, valid);
+  const overexposed = overexposedPixels(qPlanes, refPlanes, valid, ww, wh);
   let normValid = valid;
   if (overexposed.lostCount > 0) {
     const halo = dilateMask(overexposed.lost, ww, wh, tile);
