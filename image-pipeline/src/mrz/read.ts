@@ -438,26 +438,31 @@ function readCandidate(img: GreyImage, cand: MrzCandidate, templates: GlyphTempl
   if (!read) return null;
   // The ink window can be a slot off: an edge or mark just past a row taken for a character (a card's edge in a
   // photo), or a thin first character missed. Then a row's first or last cell matches nothing: read one slot
-  // either way, all rows together (when check digits fail), then each row alone; the better read (mean match,
-  // then check digits) wins. A forged MRZ still reads best where it stands: a slot off, a whole column matches nothing.
+  // either way, all rows together (when check digits fail), then each row alone. A move counts only when it
+  // leaves fewer row ends matching nothing than the read it moves from, and then the better read (`rank`) wins.
+  // A cell that prints nothing at a row's end (a character in an ink this light does not see, erased or covered)
+  // stays unmatched whichever way the row moves: the row is read where it stands, not a slot off with every
+  // character wrong and, for a row with check digits, a correction that may make them hold by chance.
   let best: { read: CandidateRead; firsts: readonly number[] } = { read, firsts };
-  const tryFirsts = (moved: readonly number[]) => {
+  const tryFirsts = (moved: readonly number[], from: CandidateRead) => {
     const r = readWindows(img, cand, fits, moved, templates, options);
-    if (r && r.rank > best.read.rank) best = { read: r, firsts: moved };
+    if (r && r.rank > best.read.rank && unmatchedEnds(r) < unmatchedEnds(from)) best = { read: r, firsts: moved };
   };
   // Only for a read that is an MRZ but for its edges: text of another font, or noise, gains nothing from more tries.
-  if (!edgeUnmatched(read) || read.reading.meanConfidence < GOOD_MEAN_CONFIDENCE) return read;
-  if (!read.reading.checkDigitsValid) for (const d of [-1, 1]) tryFirsts(firsts.map((f) => f + d));
+  if (unmatchedEnds(read) === 0 || read.reading.meanConfidence < GOOD_MEAN_CONFIDENCE) return read;
+  if (!read.reading.checkDigitsValid) for (const d of [-1, 1]) tryFirsts(firsts.map((f) => f + d), read);
   for (let row = 0; row < firsts.length; row++) {
-    const start = best.firsts;
-    for (const d of [-1, 1]) tryFirsts(start.map((f, r) => (r === row ? f + d : f)));
+    const start = best;
+    for (const d of [-1, 1]) tryFirsts(start.firsts.map((f, r) => (r === row ? f + d : f)), start.read);
   }
   return best.read;
 }
 
 /** A row's first or last character matching worse than this matches nothing: the row's window is likely a slot off. */
 const EDGE_UNMATCHED = 0.4;
-const edgeUnmatched = (read: CandidateRead) => read.reading.confidence.some((row) => row[0]! < EDGE_UNMATCHED || row[row.length - 1]! < EDGE_UNMATCHED);
+/** How many row ends (first and last characters) of a read match nothing. */
+const unmatchedEnds = (read: CandidateRead) =>
+  read.reading.confidence.reduce((n, row) => n + (row[0]! < EDGE_UNMATCHED ? 1 : 0) + (row[row.length - 1]! < EDGE_UNMATCHED ? 1 : 0), 0);
 
 /** Reads the candidate with each row's first character at slot `firsts[row]` of its fit. */
 function readWindows(img: GreyImage, cand: MrzCandidate, fits: readonly SlotFit[], firsts: readonly number[], templates: GlyphTemplates, options: Partial<CorrectionOptions>): CandidateRead | null {
