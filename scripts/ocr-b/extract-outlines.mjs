@@ -5,9 +5,12 @@
  * MRZ reader's templates and the demo documents' MRZ are drawn in true OCR-B
  * on any machine, with or without the font installed.
  *
- * Source: Matthew Skala's OCR-B (public domain; Debian package fonts-ocr-b,
+ * Source: Matthew Skala's OCR-B (Debian package fonts-ocr-b,
  * /usr/share/fonts/opentype/ocr-b/OCRB.otf, the face fontconfig gives for
- * "OCR B"). Run only to regenerate the file, on a machine with that package:
+ * "OCR B"), drawn from Norbert Schwarz's METAFONT sources (free to use,
+ * modify and distribute without limitation; Skala's work public domain; see
+ * /usr/share/doc/fonts-ocr-b/copyright). Run only to regenerate the file, on
+ * a machine with that package:
  *
  *   npm install --no-save opentype.js@1.3.4
  *   node scripts/ocr-b/extract-outlines.mjs [path/to/OCRB.otf]
@@ -45,8 +48,10 @@ const source = `/**
  * (y down, origin on the baseline at the left of the advance box).
  *
  * Extracted by scripts/ocr-b/extract-outlines.mjs from Matthew Skala's OCR-B
- * (released to the public domain by its author; the Debian package
- * fonts-ocr-b, ${path.basename(fontFile)}, family "${font.names.fontFamily.en.trim()}"). Carried here so that
+ * (the Debian package fonts-ocr-b, ${path.basename(fontFile)}, family "${font.names.fontFamily.en.trim()}"). Its glyphs come
+ * from Norbert Schwarz's METAFONT sources, which anyone "may freely use,
+ * modify and/or distribute ... without limitation"; Skala's own work on them
+ * is in the public domain. Carried here so that
  * the MRZ reader and the demo documents never depend on an installed font.
  */
 

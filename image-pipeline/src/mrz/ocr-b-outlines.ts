@@ -3,8 +3,10 @@
  * (y down, origin on the baseline at the left of the advance box).
  *
  * Extracted by scripts/ocr-b/extract-outlines.mjs from Matthew Skala's OCR-B
- * (released to the public domain by its author; the Debian package
- * fonts-ocr-b, OCRB.otf, family "OCR B"). Carried here so that
+ * (the Debian package fonts-ocr-b, OCRB.otf, family "OCR B"). Its glyphs come
+ * from Norbert Schwarz's METAFONT sources, which anyone "may freely use,
+ * modify and/or distribute ... without limitation"; Skala's own work on them
+ * is in the public domain. Carried here so that
  * the MRZ reader and the demo documents never depend on an installed font.
  */
 
