@@ -49,7 +49,7 @@ async function handle(task: WorkerTask): Promise<WorkerResponse> {
 }
 
 // The MRZ glyph templates are rendered while OpenCV compiles, so the first comparison that reads an MRZ does not
-// wait for them. Not awaited: without the OCR-B font only MRZ reading fails (and says why), not every task.
+// wait for them. Not awaited: should rendering them fail, only MRZ reading fails (and says why), not every task.
 glyphTemplates().catch(() => undefined);
 
 // Ready only once warm: a task waiting for the warm-up would cost no more than running cold, and later ones far less.
