@@ -452,6 +452,8 @@ function readCandidate(img: GreyImage, cand: MrzCandidate, templates: GlyphTempl
   if (unmatchedEnds(read) === 0 || read.reading.meanConfidence < GOOD_MEAN_CONFIDENCE) return read;
   if (!read.reading.checkDigitsValid) for (const d of [-1, 1]) tryFirsts(firsts.map((f) => f + d), read);
   for (let row = 0; row < firsts.length; row++) {
+    // Every row end matched: no move can leave fewer unmatched.
+    if (unmatchedEnds(best.read) === 0) break;
     const start = best;
     for (const d of [-1, 1]) tryFirsts(start.firsts.map((f, r) => (r === row ? f + d : f)), start.read);
   }
