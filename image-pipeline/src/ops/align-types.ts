@@ -84,7 +84,7 @@ export interface RefinementLevel {
   visible: number;
   /** The blur the pass's sharper image was given to match the other (σ in pixels of the level's reference image); absent when none. */
   equalised?: BlurEqualisation;
-  /** Set when the pass tracked too few patches to fit and was tried again with the images equalised by the blur measured at the coarsest level (the next entry). */
+  /** Set when the pass's patches gave no robust fit (too few tracked or agreeing, or no convergence) and it was tried again with the images equalised by the blur measured at the coarsest level (the next entry). */
   retried?: true;
 }
 

@@ -718,8 +718,10 @@ async function compareWarped(
   // Outline colours stay clear of the heat ramp (blue → yellow → red): findings magenta, personal data cyan.
   for (const r of personalisedRegions) outlines.push({ polygon: r.polygon, colour: [0, 229, 255], width: stroke });
   for (const r of regions) outlines.push({ polygon: r.polygon, colour: [255, 0, 255], width: stroke });
+  const overexposedShare = round4(validCount > 0 ? overexposed.lostCount / validCount : 0);
   const [heatmapPng, alignedPng] = await Promise.all([
-    renderHeatmap(reference, diff.score, valid, outW, outH, outlines, params.pngCompression, overexposed.lostCount > 0 ? overexposed.lost : undefined),
+    // Hatched exactly when the recorded share says there is something blown out (the report's caption follows that share).
+    renderHeatmap(reference, diff.score, valid, outW, outH, outlines, params.pngCompression, overexposedShare > 0 ? overexposed.lost : undefined),
     renderAligned(warped.image, warped.valid, outW, outH, params.pngCompression),
   ]);
 
@@ -744,7 +746,7 @@ async function compareWarped(
       learnedShare: round4(learnCount / valid.length),
       levels: diff.levels.map((l) => ({ noise: round4(l.noise), threshold: l.threshold })),
       flaggedShare: round4(validCount > 0 ? flagged / validCount : 0),
-      overexposedShare: round4(validCount > 0 ? overexposed.lostCount / validCount : 0),
+      overexposedShare,
       uncoveredZones: zoneResult.uncovered,
       mrz: mrz.inspections,
     },

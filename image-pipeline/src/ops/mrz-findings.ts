@@ -206,7 +206,9 @@ function cellValues(grey: GreyImage, reading: MrzImageReading, pos: MrzPos): num
   const corners = cellCorners(reading.quad, reading.lines.length, reading.lines[0]?.length ?? 0, pos);
   const b = boxOf(corners, 0, grey.width, grey.height);
   const values: number[] = [];
-  for (let y = b.y; y < b.y + b.height; y++) for (let x = b.x; x < b.x + b.width; x++) values.push(grey.data[y * grey.width + x]!);
+  // A cell wholly off the image has no pixels (its box is clamped to a sliver of the edge): it shows no character.
+  const [yEnd, xEnd] = [Math.min(grey.height, b.y + b.height), Math.min(grey.width, b.x + b.width)];
+  for (let y = b.y; y < yEnd; y++) for (let x = b.x; x < xEnd; x++) values.push(grey.data[y * grey.width + x]!);
   return values.sort((a, c) => a - c);
 }
 

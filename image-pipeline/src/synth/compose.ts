@@ -628,7 +628,8 @@ export function composeScene(design: DocumentDesign, holder: Holder, variant: Do
       ),
     );
     if (changed.length > 0) {
-      const cells = changed.map((ch) => ({ x: left + ch.index * pitch - pitch * 0.1, y: mm(m.baselines[ch.line]!) - size * 0.78, width: pitch, height: size * 0.9 }));
+      // The altered area spans the emptied cell and the retyped character, which stands off the grid.
+      const cells = changed.map((ch) => ({ x: left + ch.index * pitch - pitch * 0.1, y: mm(m.baselines[ch.line]!) - size * 0.78, width: pitch * (1 + FORGER_SHIFT_PITCH), height: size * 0.9 }));
       overlay.push((light) => {
         if (light !== 'uv-365') return '';
         return cells.map((b) => `<rect x="${n(b.x)}" y="${n(b.y)}" width="${n(b.width)}" height="${n(b.height)}" rx="${n(pitch * 0.2)}" fill="#7a80d8" fill-opacity="0.35"/>`).join('');

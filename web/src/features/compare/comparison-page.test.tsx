@@ -191,6 +191,22 @@ test('a comparison of the whole reference says nothing of a share, and takes the
   expect(block).not.toHaveTextContent('% of the reference');
 });
 
+test('the heatmap legend shows the white hatching of blown-out areas only for a light that recorded some', async () => {
+  const white = makeLightResult('white', { regions: [region], stats: { overexposedShare: 0.054 } });
+  const uv = makeLightResult('uv-365', { regions: [region], stats: { overexposedShare: 0 } });
+  const glared = makeApiComparison({ ...done, result: { ...done.result!, lights: [white, uv] } });
+  const api = createTestApi(on('GET', '/api/comparisons/cmp0001', ok(glared)), on('GET', `/api/specimens/${reference.id}`, ok(reference)));
+  const { container } = renderApp(api, '/comparisons/cmp0001?light=white');
+  await screen.findByRole('region', { name: 'Flagged regions (1)' });
+  const user = userEvent.setup();
+  await user.keyboard('h');
+  await waitFor(() => expect(container.querySelector('.compare')).toHaveAttribute('data-mode', 'heatmap'));
+  expect(container.querySelector('.mode-controls')).toHaveTextContent('blown out (glare): no detail');
+  await user.keyboard('2');
+  await waitFor(() => expect(container.querySelector('.compare')).toHaveAttribute('data-light', 'uv-365'));
+  expect(container.querySelector('.mode-controls')).not.toHaveTextContent(/blown out/);
+});
+
 test('where the questioned image is blown out (glare) the page says so: for the light, and for each region mostly blown out', async () => {
   const glare = { ...region, box: { x: 300, y: 200, width: 160, height: 90 }, polygon: [[300, 200], [460, 200], [460, 290]], score: 0.71, overexposed: 0.76 };
   const slight = { ...region, box: { x: 900, y: 700, width: 60, height: 30 }, polygon: [[900, 700], [960, 700], [960, 730]], score: 0.55, overexposed: 0.02 };

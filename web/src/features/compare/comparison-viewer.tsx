@@ -195,7 +195,7 @@ export function ComparisonViewer({ comparison, initialMode, initialLight, onMode
             </span>
           </div>
           <View key={mode.id} light={light} store={store} overlay={overlay} reference={comparison.reference} questioned={comparison.questioned} />
-          {Controls && <Controls store={store} />}
+          {Controls && <Controls store={store} light={light} />}
         </div>
         <aside className="compare__side">
           <FindingList findings={light.findings} mrz={light.mrz} store={store} />

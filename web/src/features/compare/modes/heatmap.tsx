@@ -27,7 +27,7 @@ function HeatmapView({ light, store, overlay, reference, questioned }: ModeViewP
   );
 }
 
-function HeatmapControls({ store }: ModeControlsProps) {
+function HeatmapControls({ store, light }: ModeControlsProps) {
   const opacity = useStoreSelector(store, (s) => s.heatmapOpacity);
   const id = useId();
   return (
@@ -47,9 +47,11 @@ function HeatmapControls({ store }: ModeControlsProps) {
       <span className="heat-legend" aria-hidden="true">
         <span className="heat-legend__bar" /> stronger difference →
       </span>
-      <span className="heat-legend" aria-hidden="true">
-        <span className="heat-legend__blown" /> blown out (glare): no detail
-      </span>
+      {(light.overexposedShare ?? 0) > 0 && (
+        <span className="heat-legend" aria-hidden="true">
+          <span className="heat-legend__blown" /> blown out (glare): no detail
+        </span>
+      )}
     </div>
   );
 }

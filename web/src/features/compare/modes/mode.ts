@@ -19,6 +19,8 @@ export interface ModeViewProps {
 
 export interface ModeControlsProps {
   store: CompareStore;
+  /** The light shown (its legend may depend on what its result recorded). */
+  light: ComparisonLight;
 }
 
 export interface CompareMode {
