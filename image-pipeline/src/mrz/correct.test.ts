@@ -111,6 +111,31 @@ describe('check-digit-driven correction', () => {
     expect(asField.lines[1]![28]).toBe('B');
   });
 
+  it('reads a state code as the known code its candidates give (UTD for UTO), and says so', () => {
+    const c = confident(TD3);
+    confuse(c, 0, 4, 'D'); // issuing state UT[O→D]
+    confuse(c, 1, 12, 'D'); // nationality UT[O→D]
+    const r = correctMrz(LAYOUTS.TD3, c);
+    expect(r.lines).toEqual(TD3);
+    expect(r.corrections.map((x) => [x.line, x.column, x.from, x.to])).toEqual([
+      [0, 4, 'D', 'O'],
+      [1, 12, 'D', 'O'],
+    ]);
+  });
+
+  it('makes up no state code: a fantasy state printed clearly, or digits where the code stands, stay as read', () => {
+    const fantasy = [TD3[0]!.replace('P<UTO', 'P<XYZ'), TD3[1]!];
+    expect(correctMrz(LAYOUTS.TD3, confident(fantasy)).lines).toEqual(fantasy);
+    // A specimen printing 132 in its nationality: the layout forces letters (I S Z), and ISR (a known code) is
+    // within reach of their second candidates, but the cells matched digits best.
+    const c = confident(TD3);
+    const at = (column: number, list: CharCandidate[]) => (c[1]![column] = [...list, ...c[1]![column]!.filter((x) => !list.some((y) => y.char === x.char))]);
+    at(10, [{ char: '1', score: 0.9 }, { char: 'I', score: 0.7 }]);
+    at(11, [{ char: '3', score: 0.9 }, { char: 'S', score: 0.7 }]);
+    at(12, [{ char: '2', score: 0.9 }, { char: 'Z', score: 0.72 }, { char: 'R', score: 0.66 }]);
+    expect(correctMrz(LAYOUTS.TD3, c).lines[1]!.slice(10, 13)).toBe('ISZ');
+  });
+
   it('leaves a genuinely wrong check digit failing instead of rewriting the field', () => {
     const printed = [TD3[0]!, TD3[1]!.slice(0, 19) + '5' + TD3[1]!.slice(20)]; // birth date check digit 2 → 5
     const r = correctMrz(LAYOUTS.TD3, confident(printed));

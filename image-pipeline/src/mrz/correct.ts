@@ -8,6 +8,7 @@
  * then reported as wrong, not "corrected" by rewriting several characters.
  */
 import { MRZ_FILLER, computeMrzCheckDigit, mrzCharValue, mrzWeight } from './check-digit';
+import { issuingStates } from '@exemplar/specimens-schema';
 import { CLASS_CHARS, formatsFor, LAYOUTS, type CheckGroup, type CheckName, type MrzFormat, type MrzLayout, type MrzPos } from './layouts';
 
 export interface CharCandidate {
@@ -223,6 +224,7 @@ export function correctMrz(layout: MrzLayout, candidates: readonly (readonly (re
     if (!winner || total < winner.cost - 1e-9) winner = { lines, cost: total, rule: v.rule };
   }
   const chosen = winner!;
+  for (const field of layout.codes) chosen.cost += chooseKnownCode(field, chosen.lines, candidates, opts.maxScoreLoss, opts.minAlternativeScore);
   const corrections: Correction[] = [];
   chosen.lines.forEach((line, l) =>
     line.forEach((o, c) => {
@@ -237,6 +239,53 @@ export function correctMrz(layout: MrzLayout, candidates: readonly (readonly (re
     cost: chosen.cost,
     documentNumberRule: chosen.rule,
   };
+}
+
+/** Every issuing state and nationality code an MRZ may hold, as its three positions read (fillers padding a shorter code). */
+const KNOWN_CODES: readonly string[] = issuingStates.map((e) => e.id.padEnd(3, MRZ_FILLER));
+const KNOWN_CODE_SET: ReadonlySet<string> = new Set(KNOWN_CODES);
+
+/**
+ * A state or nationality code read as no known code (UTD for UTO, at a low
+ * resolution where O and D blur together) is replaced by the known code its
+ * candidates give at the smallest loss, when that loss is at most
+ * `maxLoss` for the whole code and each letter put in matches at least
+ * `minScore`. Only letters read as letters are replaced: where a cell
+ * matched a digit best (a specimen printing digits there, forced to letters
+ * by the layout) no code is made up. A fantasy state printed clearly, whose
+ * letters match nothing else, stays as printed (the server's parse reports
+ * it). Code positions lie outside every check digit, so nothing else moves.
+ * Returns the loss taken.
+ */
+function chooseKnownCode(
+  field: readonly MrzPos[],
+  lines: Option[][],
+  candidates: readonly (readonly (readonly CharCandidate[])[])[],
+  maxLoss: number,
+  minScore: number,
+): number {
+  const read = field.map(([l, c]) => lines[l]![c]!);
+  if (KNOWN_CODE_SET.has(read.map((o) => o.char).join(''))) return 0;
+  if (field.some(([l, c], i) => candidates[l]?.[c]?.[0]?.char !== read[i]!.char)) return 0;
+  let best: { code: string; loss: number } | null = null;
+  for (const code of KNOWN_CODES) {
+    let loss = 0;
+    for (let i = 0; i < field.length && loss <= maxLoss; i++) {
+      if (code[i] === read[i]!.char) continue;
+      const [l, c] = field[i]!;
+      const cand = candidates[l]?.[c]?.find((x) => x.char === code[i]);
+      loss += cand && cand.score >= minScore ? read[i]!.score - cand.score : Number.POSITIVE_INFINITY;
+    }
+    if (loss <= maxLoss && (!best || loss < best.loss)) best = { code, loss };
+  }
+  if (!best) return 0;
+  field.forEach(([l, c], i) => {
+    const char = best.code[i]!;
+    if (char === read[i]!.char) return;
+    const score = candidates[l]![c]!.find((x) => x.char === char)!.score;
+    lines[l]![c] = { char, value: mrzCharValue(char), cost: read[i]!.cost + (read[i]!.score - score), score };
+  });
+  return best.loss;
 }
 
 export interface CheckResult {

@@ -29,6 +29,8 @@ export interface MrzLayout {
   /** Per line, one class code per position (see CLASS_CHARS). */
   classes: string[];
   groups: CheckGroup[];
+  /** The issuing state's and the nationality's code (three positions each; a shorter code is padded with fillers). */
+  codes: MrzPos[][];
 }
 
 /**
@@ -50,6 +52,9 @@ const span = (line: number, from: number, to: number): MrzPos[] => Array.from({ 
 /** Line 2 of the two-line formats up to the expiry check digit (TD2, TD3, MRV-A, MRV-B share it). */
 const LINE2_HEAD = `${rep('X', 9)}N${rep('A', 3)}${rep('N', 6)}NS${rep('N', 6)}N`;
 
+/** Issuing state on line 1 and nationality on line 2 of the two-line formats. */
+const TWO_LINE_CODES: MrzPos[][] = [span(0, 2, 4), span(1, 10, 12)];
+
 const headGroups = (line: number): CheckGroup[] => [
   { name: 'documentNumber', data: span(line, 0, 8), check: [line, 9] },
   { name: 'birthDate', data: span(line, 13, 18), check: [line, 19] },
@@ -69,6 +74,7 @@ export const LAYOUTS: Record<MrzFormat, MrzLayout> = {
       { name: 'expirationDate', data: span(1, 8, 13), check: [1, 14] },
       { name: 'composite', data: [...span(0, 5, 29), ...span(1, 0, 6), ...span(1, 8, 14), ...span(1, 18, 28)], check: [1, 29] },
     ],
+    codes: [span(0, 2, 4), span(1, 15, 17)],
   },
   TD2: {
     format: 'TD2',
@@ -76,6 +82,7 @@ export const LAYOUTS: Record<MrzFormat, MrzLayout> = {
     lineLength: 36,
     classes: [rep('A', 36), `${LINE2_HEAD}${rep('X', 7)}N`],
     groups: [...headGroups(1), { name: 'composite', data: [...span(1, 0, 9), ...span(1, 13, 19), ...span(1, 21, 34)], check: [1, 35] }],
+    codes: TWO_LINE_CODES,
   },
   TD3: {
     format: 'TD3',
@@ -87,9 +94,10 @@ export const LAYOUTS: Record<MrzFormat, MrzLayout> = {
       { name: 'personalNumber', data: span(1, 28, 41), check: [1, 42], fillerWhenEmpty: true },
       { name: 'composite', data: [...span(1, 0, 9), ...span(1, 13, 19), ...span(1, 21, 42)], check: [1, 43] },
     ],
+    codes: TWO_LINE_CODES,
   },
-  MRVA: { format: 'MRVA', lineCount: 2, lineLength: 44, classes: [rep('A', 44), `${LINE2_HEAD}${rep('X', 16)}`], groups: headGroups(1) },
-  MRVB: { format: 'MRVB', lineCount: 2, lineLength: 36, classes: [rep('A', 36), `${LINE2_HEAD}${rep('X', 8)}`], groups: headGroups(1) },
+  MRVA: { format: 'MRVA', lineCount: 2, lineLength: 44, classes: [rep('A', 44), `${LINE2_HEAD}${rep('X', 16)}`], groups: headGroups(1), codes: TWO_LINE_CODES },
+  MRVB: { format: 'MRVB', lineCount: 2, lineLength: 36, classes: [rep('A', 36), `${LINE2_HEAD}${rep('X', 8)}`], groups: headGroups(1), codes: TWO_LINE_CODES },
 };
 
 /** Formats with this many lines of this length, the visa format first when the document code is a V. */
