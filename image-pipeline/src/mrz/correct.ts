@@ -7,8 +7,8 @@
  * fixed penalty instead of being impossible: a genuinely wrong check digit is
  * then reported as wrong, not "corrected" by rewriting several characters.
  */
-import { MRZ_FILLER, computeMrzCheckDigit, mrzCharValue, mrzWeight } from './check-digit';
 import { issuingStates } from '@exemplar/specimens-schema';
+import { MRZ_FILLER, computeMrzCheckDigit, mrzCharValue, mrzWeight } from './check-digit';
 import { CLASS_CHARS, formatsFor, LAYOUTS, type CheckGroup, type CheckName, type MrzFormat, type MrzLayout, type MrzPos } from './layouts';
 
 export interface CharCandidate {

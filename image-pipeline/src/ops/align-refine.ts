@@ -811,12 +811,11 @@ export async function refineHomography(
       const inlierTracks = (): Track[] => tracks.filter((_, i) => irls.weights[i]! > 0);
       // At the coarsest level, where a blur spans fewer pixels, kept to be measured should a finer level need it (see the rescue above).
       if (li === 0 && !finest && pass === 0 && o.equaliseBlur) {
-        const [refC, qryC, hC] = [refOriginal, qryOriginal, hL];
         let measured: BlurEqualisation | null | undefined;
         strongBlur = () => {
           if (measured === undefined) {
-            const coarse = estimateRelativeBlur(refC, qryC, hC, inlierTracks(), r);
-            measured = coarse && Math.ceil((PATCH_RADIUS_PER_SIGMA * coarse.sigma) / refC.sx) > r ? { image: coarse.image, sigma: coarse.sigma / refC.sx } : null;
+            const coarse = estimateRelativeBlur(refOriginal, qryOriginal, hL, inlierTracks(), r);
+            measured = coarse && Math.ceil((PATCH_RADIUS_PER_SIGMA * coarse.sigma) / refOriginal.sx) > r ? { image: coarse.image, sigma: coarse.sigma / refOriginal.sx } : null;
           }
           return measured;
         };

@@ -258,9 +258,7 @@ function overexposedPixels(qs: readonly Plane[], refs: readonly Plane[], valid: 
     }
   }
   if (any) lost = dilateMask(erodeMask(lost, width, height, GLARE_OPENING_RADIUS), width, height, GLARE_OPENING_RADIUS);
-  let lostCount = 0;
-  for (const v of lost) if (v) lostCount++;
-  return { blown, lost, lostCount };
+  return { blown, lost, lostCount: any ? countSet(lost) : 0 };
 }
 
 /** `mask` without the pixels set in `cut` (a copy). */
@@ -510,7 +508,8 @@ function blendHeatmap(rgb: Uint8Array, base: Uint8Array, c: number, score: Plane
   for (let y = 0, k = 0; y < outH; y++) {
     const vrow = ay.near[y]! * sw;
     for (let x = 0; x < outW; x++, k += 3) {
-      if ((x + y) % BLOWN_HATCH_PERIOD < BLOWN_HATCH_WIDTH && lost[vrow + ax.near[x]!] && valid[vrow + ax.near[x]!]) rgb[k] = rgb[k + 1] = rgb[k + 2] = 255;
+      // `lost` lies within the compared pixels: no validity test is needed.
+      if ((x + y) % BLOWN_HATCH_PERIOD < BLOWN_HATCH_WIDTH && lost[vrow + ax.near[x]!]) rgb[k] = rgb[k + 1] = rgb[k + 2] = 255;
     }
   }
 }

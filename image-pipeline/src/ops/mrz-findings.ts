@@ -206,7 +206,7 @@ function cellValues(grey: GreyImage, reading: MrzImageReading, pos: MrzPos): num
   const corners = cellCorners(reading.quad, reading.lines.length, reading.lines[0]?.length ?? 0, pos);
   const b = boxOf(corners, 0, grey.width, grey.height);
   const values: number[] = [];
-  // A cell wholly off the image has no pixels (its box is clamped to a sliver of the edge): it shows no character.
+  // A cell wholly off the image has no pixels (boxOf clamps only its far edges): it shows no character.
   const [yEnd, xEnd] = [Math.min(grey.height, b.y + b.height), Math.min(grey.width, b.x + b.width)];
   for (let y = b.y; y < yEnd; y++) for (let x = b.x; x < xEnd; x++) values.push(grey.data[y * grey.width + x]!);
   return values.sort((a, c) => a - c);
@@ -238,18 +238,18 @@ const BLANK_INK_SHARE = 0.25;
  * poorly where its cell is washed out by glare or shows no character at all.
  */
 function readForSure(grey: GreyImage, reading: MrzImageReading): boolean {
-  const poor: { pos: MrzPos; values: number[] }[] = [];
+  const poor: number[][] = [];
   const depths: number[] = [];
   reading.confidence.forEach((row, line) =>
     row.forEach((confidence, column) => {
       const values = cellValues(grey, reading, [line, column]);
       depths.push(inkDepth(values));
-      if (confidence < MIN_SURE_CONFIDENCE) poor.push({ pos: [line, column], values });
+      if (confidence < MIN_SURE_CONFIDENCE) poor.push(values);
     }),
   );
   if (poor.length === 0) return true;
-  const usualDepth = [...depths].sort((a, b) => a - b)[Math.floor(depths.length / 2)]!;
-  return !poor.some(({ values }) => washedOut(values) || inkDepth(values) < BLANK_INK_SHARE * usualDepth);
+  const usualDepth = depths.sort((a, b) => a - b)[depths.length >> 1]!;
+  return !poor.some((values) => washedOut(values) || inkDepth(values) < BLANK_INK_SHARE * usualDepth);
 }
 
 /**
