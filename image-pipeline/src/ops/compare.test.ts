@@ -8,11 +8,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { decodeForAnalysis } from '../derivatives/decode-for-analysis';
-import { HOLDERS, renderDocument, simulatePhoto, UTOPIA_ID_CARD_2021_BACK, UTOPIA_PASSPORT_2019 } from '../synth';
+import { addGlare, HOLDERS, renderDocument, simulatePhoto, UTOPIA_ID_CARD_2021_BACK, UTOPIA_PASSPORT_2019 } from '../synth';
 import type { Polygon } from '../synth';
 import { personalisedZonesFromAnnotations, type FieldQuads } from './annotated-zones';
 import { compareImages } from './compare';
-import { invertHomography } from './geometry';
+import { applyHomography, invertHomography } from './geometry';
 import type { DifferenceRegion, RegionBox } from './regions';
 import { warpToReference, type PixelImage } from './warp';
 import type { ComparisonZone } from './zone-verdicts';
@@ -31,6 +31,12 @@ const rgb = (file: string) => decodeForAnalysis(file, { channels: 'rgb' });
 async function decodeBuffer(buf: Buffer): Promise<PixelImage> {
   const { data, info } = await sharp(buf).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   return { data: new Uint8Array(data), width: info.width, height: info.height, channels: info.channels as 1 | 3 };
+}
+
+/** A lower-resolution capture of the page in `png`: halved, brought back to `width` × `height` and saved as JPEG. */
+async function halfResolutionJpeg(png: Buffer, width: number, height: number): Promise<PixelImage> {
+  const half = await sharp(png).resize({ width: Math.round(width / 2) }).png().toBuffer();
+  return decodeBuffer(await sharp(half).resize({ width, height, fit: 'fill' }).jpeg({ quality: 85 }).toBuffer());
 }
 
 async function mask(file: string): Promise<{ data: Buffer; width: number; area: number }> {
@@ -169,12 +175,9 @@ describeWithBenchdata('compareImages on PNG/JPEG pairs of the same specimen', ()
     // Beside the black print, JPEG ringing leaves thin white seams over the reference's anti-aliased edges. Taken
     // for glare, each seam's halo took the text out of the normalisation, the sharpness match blurred the
     // reference by σ 3.3 and the whole card was flagged.
-    const reference = await decodeBuffer(await sharp(path.join(SPECIMENS, '77_card-cmw.png')).flatten({ background: '#ffffff' }).png().toBuffer());
-    const half = await sharp(Buffer.from(reference.data), { raw: { width: reference.width, height: reference.height, channels: reference.channels } })
-      .resize({ width: Math.round(reference.width / 2) })
-      .png()
-      .toBuffer();
-    const questioned = await decodeBuffer(await sharp(half).resize({ width: reference.width, height: reference.height, fit: 'fill' }).jpeg({ quality: 85 }).toBuffer());
+    const card = await sharp(path.join(SPECIMENS, '77_card-cmw.png')).flatten({ background: '#ffffff' }).png().toBuffer();
+    const reference = await decodeBuffer(card);
+    const questioned = await halfResolutionJpeg(card, reference.width, reference.height);
     const res = await compareImages({ reference, questioned, homography: IDENTITY, lightSource: 'white' });
     expect(res.regions).toEqual([]);
     expect(res.stats.overexposedShare).toBe(0);
@@ -253,8 +256,7 @@ describe('compareImages on synthetic documents', () => {
     // "blown out over 1.0 % of the compared area" of a plain half-resolution copy.
     const doc = await renderDocument({ ...UTOPIA_ID_CARD_2021_BACK, dpi: 150 }, HOLDERS.idCard, 'white', { format: 'png', noiseSeed: 1 });
     const reference = await decodeBuffer(doc.image);
-    const half = await sharp(doc.image).resize({ width: Math.round(reference.width / 2) }).png().toBuffer();
-    const questioned = await decodeBuffer(await sharp(half).resize({ width: reference.width, height: reference.height, fit: 'fill' }).jpeg({ quality: 85 }).toBuffer());
+    const questioned = await halfResolutionJpeg(doc.image, reference.width, reference.height);
     const res = await compareImages({ reference, questioned, homography: IDENTITY, lightSource: 'white', zones: doc.zones as ComparisonZone[] });
     expect(res.stats.overexposedShare).toBe(0);
     expect(res.regions).toEqual([]);
@@ -267,26 +269,18 @@ describe('compareImages on synthetic documents', () => {
     const doc = await renderDocument(design, holder, 'white', { noiseSeed: 2 });
     const photo = await simulatePhoto(doc.image, { seed: 5 });
     // Light reflected off the laminate: an elliptical highlight, in reference pixels, blown out in its core.
-    const glare = { x: 0.62 * reference.width, y: 0.45 * reference.height, rx: 180, ry: 100 };
+    const glare = { cx: 0.62 * reference.width, cy: 0.45 * reference.height, rx: 180, ry: 100, peak: 330 };
     const questioned = await decodeBuffer(photo.image);
-    const [a, b, c, d, e, f, g, h] = invertHomography(photo.homography);
-    for (let y = 0, k = 0; y < questioned.height; y++) {
-      for (let x = 0; x < questioned.width; x++, k += questioned.channels) {
-        const w = g! * x + h! * y + 1;
-        const u = ((a! * x + b! * y + c!) / w - glare.x) / glare.rx;
-        const v = ((d! * x + e! * y + f!) / w - glare.y) / glare.ry;
-        const add = 330 * Math.exp(-(u * u + v * v));
-        if (add >= 1) for (let ch = 0; ch < questioned.channels; ch++) questioned.data[k + ch] = Math.min(255, questioned.data[k + ch]! + add);
-      }
-    }
+    const toReference = invertHomography(photo.homography);
+    addGlare(questioned, glare, (x, y) => applyHomography(toReference, x, y));
     const res = await compareImages({ reference, questioned, homography: photo.homography, lightSource: 'white', zones });
     expect(res.stats.overexposedShare).toBeGreaterThan(0.02);
     const all = [...res.regions, ...res.personalisedRegions];
     expect(all.length).toBeGreaterThan(0);
     // Learnt with the glare, the light field and tone curve raised differences far from it (a band along the right edge).
     for (const r of all) {
-      const u = (r.box.x + r.box.width / 2 - glare.x) / glare.rx;
-      const v = (r.box.y + r.box.height / 2 - glare.y) / glare.ry;
+      const u = (r.box.x + r.box.width / 2 - glare.cx) / glare.rx;
+      const v = (r.box.y + r.box.height / 2 - glare.cy) / glare.ry;
       expect(Math.hypot(u, v)).toBeLessThan(2);
     }
     expect(Math.max(...all.map((r) => r.overexposed ?? 0))).toBeGreaterThan(0.3);
@@ -304,7 +298,7 @@ describe('compareImages on synthetic documents', () => {
       }
       return n;
     };
-    expect(whiteNear(glare.x, glare.y, 40)).toBeGreaterThan(50);
+    expect(whiteNear(glare.cx, glare.cy, 40)).toBeGreaterThan(50);
     expect(whiteNear(0.2 * reference.width, 0.5 * reference.height, 40)).toBe(0);
   });
 
@@ -323,14 +317,7 @@ describe('compareImages on synthetic documents', () => {
     expect(questioned.channels).toBe(1);
     // Light off the laminate, blown out over the whole star.
     const box = boxOf(star[0]!.polygon as Polygon);
-    const [cx, cy] = [box.x + box.width / 2, box.y + box.height / 2];
-    for (let y = 0; y < questioned.height; y++) {
-      for (let x = 0; x < questioned.width; x++) {
-        const add = 330 * Math.exp(-((x - cx) ** 2 + (y - cy) ** 2) / 110 ** 2);
-        const k = y * questioned.width + x;
-        if (add >= 1) questioned.data[k] = Math.min(255, questioned.data[k]! + add);
-      }
-    }
+    addGlare(questioned, { cx: box.x + box.width / 2, cy: box.y + box.height / 2, rx: 110, ry: 110, peak: 330 });
     return compareImages({ reference, questioned, homography: IDENTITY, lightSource: 'ir-870', zones: star });
   }
 

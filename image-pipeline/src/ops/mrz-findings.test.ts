@@ -3,6 +3,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { readMrzFromFile } from '../mrz/read-file';
 import { UTOPIA_PASSPORT_2019 } from '../synth/designs';
+import { addGlare } from '../synth/glare';
 import { HOLDERS } from '../synth/holders';
 import { renderDocument } from '../synth/render';
 import { compareImages } from './compare';
@@ -105,13 +106,7 @@ describe('mrzFindings', () => {
     const img = await pixels(doc.image);
     // Light off the laminate over the dates of the second line.
     const mrz = zoneBox(doc.zones.find((z) => z.id === 'zone-mrz')!.polygon);
-    const [cx, cy, rx, ry] = [mrz.x + 0.45 * mrz.width, mrz.y + 0.75 * mrz.height, 0.08 * mrz.width, 0.5 * mrz.height];
-    for (let y = 0; y < img.height; y++) {
-      for (let x = 0; x < img.width; x++) {
-        const add = 330 * Math.exp(-(((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2));
-        if (add >= 1) for (let c = 0; c < 3; c++) img.data[(y * img.width + x) * 3 + c] = Math.min(255, img.data[(y * img.width + x) * 3 + c]! + add);
-      }
-    }
+    addGlare(img, { cx: mrz.x + 0.45 * mrz.width, cy: mrz.y + 0.75 * mrz.height, rx: 0.08 * mrz.width, ry: 0.5 * mrz.height, peak: 330 });
     const glared = await mrzFindings(img, new Uint8Array(img.width * img.height).fill(255), doc.zones, 'white');
     // Read as it stood, the washed-out digits failed their checks: "the MRZ was altered or misprinted".
     expect(glared.findings).toEqual([]);

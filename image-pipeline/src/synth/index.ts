@@ -26,6 +26,8 @@ export type { SynthLight } from './light';
 export type { AlteredRegion, Scene, SynthFeatureType, SynthFeatureZone } from './scene';
 export { formatTd1Mrz, formatTd3Mrz, mrzCheckDigit, toMrzDate, toMrzName } from './mrz';
 export type { MrzData, MrzSex } from './mrz';
+export { addGlare } from './glare';
+export type { Glare } from './glare';
 export { planPhoto, simulatePhoto } from './photo';
 export type { BackgroundKind, PhotoPlan, SimulatedPhoto, SimulatePhotoOptions } from './photo';
 // applyHomography / invertHomography come from ops/geometry at the package root (same convention).

@@ -9,6 +9,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
+import { addGlare } from '@exemplar/image-pipeline';
 import sharp from 'sharp';
 import { runCli } from './program';
 
@@ -106,17 +107,7 @@ afterAll(async () => {
   it('says in its text summary where the questioned image is blown out by glare', async () => {
     // A glare off the laminate over the portrait and the printed labels beside it.
     const { data, info } = await sharp(TD3_PNG).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-    const [cx, cy, rx, ry] = [0.3 * info.width, 0.45 * info.height, 0.12 * info.width, 0.16 * info.height];
-    for (let y = 0; y < info.height; y++) {
-      for (let x = 0; x < info.width; x++) {
-        const add = 400 * Math.exp(-(((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2));
-        if (add < 1) continue;
-        for (let c = 0; c < info.channels; c++) {
-          const i = (y * info.width + x) * info.channels + c;
-          data[i] = Math.min(255, data[i]! + add);
-        }
-      }
-    }
+    addGlare({ data, width: info.width, height: info.height, channels: info.channels }, { cx: 0.3 * info.width, cy: 0.45 * info.height, rx: 0.12 * info.width, ry: 0.16 * info.height, peak: 400 });
     const glared = path.join(tmp, 'glared.jpg');
     await sharp(data, { raw: info }).jpeg({ quality: 92 }).toFile(glared);
     const r = await runCompare(['--reference', TD3_PNG, '--questioned', glared, '--homography', '[1,0,0,0,1,0,0,0,1]', '--out', path.join(tmp, 'glared')]);
