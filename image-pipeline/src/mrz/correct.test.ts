@@ -29,6 +29,17 @@ function confuse(cands: CharCandidate[][][], line: number, column: number, wrong
   cands[line]![column] = [{ char: wrong, score: 0.9 }, { char: right, score: 0.9 - gap }, ...list.filter((c) => c.char !== wrong && c.char !== right)];
 }
 
+/** Puts `list` first among the candidates of a position, the others after it in their order. */
+function lead(cands: CharCandidate[][][], line: number, column: number, list: CharCandidate[]): void {
+  cands[line]![column] = [...list, ...cands[line]![column]!.filter((x) => !list.some((y) => y.char === x.char))];
+}
+
+/** A correction's position and characters, for comparing. */
+const correctionsOf = (r: ReturnType<typeof correctMrz>) => r.corrections.map((x) => [x.line, x.column, x.from, x.to]);
+
+/** The names of the TD3 check digits that fail on `lines`. */
+const failingTd3Checks = (lines: readonly string[]) => verifyCheckDigits(LAYOUTS.TD3, lines).filter((x) => !x.valid).map((x) => x.name);
+
 describe('ICAO check digit', () => {
   it('weights 7-3-1 with fillers as 0 and letters from 10', () => {
     expect(computeMrzCheckDigit('L898902C3')).toBe(6);
@@ -89,7 +100,7 @@ describe('check-digit-driven correction', () => {
     confuse(c, 1, 16, '3'); // birth date 740[8→3]12
     const r = correctMrz(LAYOUTS.TD3, c);
     expect(r.lines).toEqual(TD3);
-    expect(r.corrections.map((x) => [x.line, x.column, x.from, x.to])).toEqual([
+    expect(correctionsOf(r)).toEqual([
       [1, 2, '3', '9'],
       [1, 16, '3', '8'],
     ]);
@@ -102,10 +113,10 @@ describe('check-digit-driven correction', () => {
     // A photo reads two zeros of the personal number as O (allowed there) and has B close behind its 8.
     confuse(c, 1, 30, 'O', 0.038);
     confuse(c, 1, 37, 'O', 0.038);
-    c[1]![28] = [{ char: '8', score: 0.9 }, { char: 'B', score: 0.834 }, ...c[1]![28]!.slice(1).filter((x) => x.char !== 'B')];
+    lead(c, 1, 28, [{ char: '8', score: 0.9 }, { char: 'B', score: 0.834 }]);
     const r = correctMrz(LAYOUTS.TD3, c);
     expect(r.lines).toEqual(printed);
-    expect(verifyCheckDigits(LAYOUTS.TD3, r.lines).filter((x) => !x.valid).map((x) => x.name)).toEqual(['birthDate', 'composite']);
+    expect(failingTd3Checks(r.lines)).toEqual(['birthDate', 'composite']);
     // Weighing the composite as a field, 8 → B (the composite then holding, the personal number failing) was the cheaper story.
     const asField = correctMrz(LAYOUTS.TD3, c, { failedCompositePenalty: 1 });
     expect(asField.lines[1]![28]).toBe('B');
@@ -117,7 +128,7 @@ describe('check-digit-driven correction', () => {
     confuse(c, 1, 12, 'D'); // nationality UT[O→D]
     const r = correctMrz(LAYOUTS.TD3, c);
     expect(r.lines).toEqual(TD3);
-    expect(r.corrections.map((x) => [x.line, x.column, x.from, x.to])).toEqual([
+    expect(correctionsOf(r)).toEqual([
       [0, 4, 'D', 'O'],
       [1, 12, 'D', 'O'],
     ]);
@@ -129,10 +140,9 @@ describe('check-digit-driven correction', () => {
     // A specimen printing 132 in its nationality: the layout forces letters (I S Z), and ISR (a known code) is
     // within reach of their second candidates, but the cells matched digits best.
     const c = confident(TD3);
-    const at = (column: number, list: CharCandidate[]) => (c[1]![column] = [...list, ...c[1]![column]!.filter((x) => !list.some((y) => y.char === x.char))]);
-    at(10, [{ char: '1', score: 0.9 }, { char: 'I', score: 0.7 }]);
-    at(11, [{ char: '3', score: 0.9 }, { char: 'S', score: 0.7 }]);
-    at(12, [{ char: '2', score: 0.9 }, { char: 'Z', score: 0.72 }, { char: 'R', score: 0.66 }]);
+    lead(c, 1, 10, [{ char: '1', score: 0.9 }, { char: 'I', score: 0.7 }]);
+    lead(c, 1, 11, [{ char: '3', score: 0.9 }, { char: 'S', score: 0.7 }]);
+    lead(c, 1, 12, [{ char: '2', score: 0.9 }, { char: 'Z', score: 0.72 }, { char: 'R', score: 0.66 }]);
     expect(correctMrz(LAYOUTS.TD3, c).lines[1]!.slice(10, 13)).toBe('ISZ');
   });
 
@@ -140,7 +150,7 @@ describe('check-digit-driven correction', () => {
     const printed = [TD3[0]!, TD3[1]!.slice(0, 19) + '5' + TD3[1]!.slice(20)]; // birth date check digit 2 → 5
     const r = correctMrz(LAYOUTS.TD3, confident(printed));
     expect(r.lines).toEqual(printed);
-    expect(verifyCheckDigits(LAYOUTS.TD3, r.lines).filter((x) => !x.valid).map((x) => x.name)).toEqual(['birthDate', 'composite']);
+    expect(failingTd3Checks(r.lines)).toEqual(['birthDate', 'composite']);
   });
 
   it('does not make a check hold with candidates that match poorly', () => {
