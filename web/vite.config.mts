@@ -1,5 +1,6 @@
+import { precompiledValidatorsModule } from '@exemplar/specimens-schema/dist/standalone';
 import react from '@vitejs/plugin-react';
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 
 /** Module-id patterns of each vendor chunk; the workspace schema package resolves to its real path, not node_modules. */
 const vendorGroups = [
@@ -9,12 +10,28 @@ const vendorGroups = [
 ];
 
 /**
+ * The schemas the app validates in the browser (the catalogue editor's forms).
+ * The app's Content-Security-Policy forbids eval, so Ajv cannot compile them
+ * there: they are compiled here, at build time, into `virtual:schema-validators`.
+ */
+const BROWSER_VALIDATED = ['specimen-create', 'specimen-patch', 'capture-create', 'feature-zone', 'feature-zone-create'] as const;
+
+function schemaValidators(): Plugin {
+  const id = 'virtual:schema-validators';
+  return {
+    name: 'exemplar-schema-validators',
+    resolveId: (source) => (source === id ? `\0${id}` : undefined),
+    load: (source) => (source === `\0${id}` ? precompiledValidatorsModule(BROWSER_VALIDATED) : undefined),
+  };
+}
+
+/**
  * Built into web/dist, which the API server serves at `/`. In development
  * (`npm run dev -w web`) the same-origin /api calls are proxied to the API
  * server, so the app never needs to know where the API lives.
  */
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), schemaValidators()],
   // specimens-schema is a workspace package compiled to CommonJS; pre-bundling
   // converts it for the dev server (the production build handles CommonJS itself).
   optimizeDeps: { include: ['@exemplar/specimens-schema'] },

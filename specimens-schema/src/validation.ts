@@ -2,7 +2,7 @@
  * Ajv set up with every schema, and a `validate` that answers with clean
  * JSON-pointer paths instead of Ajv's raw error list.
  */
-import Ajv, { type ErrorObject, type KeywordDefinition, type Options as AjvOptions } from 'ajv';
+import Ajv, { type ErrorObject, type KeywordDefinition, type Options as AjvOptions, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { SchemaTypes } from './generated/types';
 import {
@@ -91,6 +91,18 @@ function sharedAjv(): Ajv {
   return defaultAjv;
 }
 
+let precompiled: ReadonlyMap<string, ValidateFunction> = new Map();
+
+/**
+ * Makes `validate` use validators compiled ahead of time (by `$id`, as
+ * written by `precompiledValidatorsModule` in `standalone`) instead of
+ * compiling them: where a Content-Security-Policy forbids eval, Ajv cannot
+ * compile. A schema not among them is still compiled on first use.
+ */
+export function installPrecompiledValidators(validators: Readonly<Record<string, ValidateFunction>>): void {
+  precompiled = new Map(Object.entries(validators));
+}
+
 function resolveId(nameOrId: string): string {
   return nameOrId.startsWith(SCHEMA_ID_BASE) ? nameOrId : schemaId(nameOrId as SchemaName);
 }
@@ -103,7 +115,7 @@ export function validate<N extends SchemaName>(name: N, data: unknown): Validati
 export function validate(nameOrId: string, data: unknown): ValidationResult<unknown>;
 export function validate(nameOrId: string, data: unknown): ValidationResult<unknown> {
   const id = resolveId(nameOrId);
-  const fn = sharedAjv().getSchema(id);
+  const fn = precompiled.get(id) ?? sharedAjv().getSchema(id);
   if (!fn) throw new Error(`unknown schema "${nameOrId}"`);
   if (fn(data)) return { ok: true, value: data };
   return { ok: false, errors: formatValidationErrors(fn.errors ?? [], schemaNameOf(id)) };
