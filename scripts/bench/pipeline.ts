@@ -7,9 +7,10 @@
  *   CPU 0 (`taskset`), where the bench also pins its native Python child.
  * - A full 3-light capture comparison (2000×1400) through the worker pool on
  *   both cores, as a flat scan and as a perspective photo.
- * - The difference stage on documents (MIDV-2020/SIDTD forgeries, a genuine
- *   pair of two holders, PNG/JPEG pairs, perspective photos of synthetic
- *   documents with a known homography) and its time per light source.
+ * - The difference stage on documents (MIDV-2020/SIDTD forgeries and more
+ *   generated from the same template, as scans and photos; a genuine pair of
+ *   two holders, PNG/JPEG pairs, perspective photos of synthetic documents
+ *   with a known homography) and its time per light source.
  */
 import { execFile } from 'node:child_process';
 import path from 'node:path';
