@@ -146,17 +146,20 @@ export function toComparison(api: ApiClient, raw: ApiComparison, reference: Spec
   };
 }
 
-/** Words for a progress stage (queued, identify, decode, align, compare:<light>, store). */
+/** Words for a progress stage (queued, start, identify, fetch, decode, align, compare, compare:<light>, store). */
 export function stageLabel(stage: string): string {
   const light = /^compare:(.+)$/.exec(stage)?.[1];
   if (light) return `Comparing under ${lightLabel(light)}`;
   const words: Record<string, string> = {
     queued: 'Waiting for a worker',
+    running: 'Starting',
+    start: 'Starting',
     identify: 'Searching the library for matching documents',
+    fetch: 'Fetching the images',
     decode: 'Reading the images',
     align: 'Aligning the questioned document to the reference',
+    compare: 'Comparing the light sources',
     store: 'Saving the results',
-    running: 'Starting',
   };
   return words[stage] ?? stage;
 }

@@ -5,6 +5,7 @@ import userEvent from '@testing-library/user-event';
 import type { Comparison as ApiComparison } from '@exemplar/specimens-schema';
 import { ALTERED_BIRTH_DATE_FINDINGS, ALTERED_BIRTH_DATE_MRZ, makeApiComparison, makeCapture, makeImage, makeLightResult, makeSpecimen, makeZone } from '../../test/fixtures';
 import { createTestApi, ok, on, renderApp } from '../../test/test-api';
+import { stageLabel } from './api';
 
 const emblem = makeZone({ type: 'uv-fluorescent-ink', label: 'Sun emblem', lightSources: ['uv-365'], polygon: [[1200, 300], [1500, 300], [1500, 600], [1200, 600]] });
 const capture = makeCapture({ id: 'cap000001', images: [makeImage('white'), makeImage('uv-365')], zones: [emblem] });
@@ -32,6 +33,13 @@ const done = makeApiComparison({
     versions: {},
     elapsedMs: { total: 1800 },
   },
+});
+
+test('every stage a comparison job reports is named in words, never by its id', () => {
+  // The runner's stages (server comparison-runner) and the pipeline's (image-pipeline pool), in the order a job passes them.
+  const stages = ['queued', 'start', 'identify', 'fetch', 'decode', 'align', 'compare', 'compare:uv-365', 'store'];
+  for (const stage of stages) expect(stageLabel(stage)).not.toContain(stage);
+  expect(stageLabel('compare')).toBe('Comparing the light sources');
 });
 
 test('a running comparison shows live progress, then opens the viewer with the result', async () => {

@@ -211,7 +211,7 @@ export function UploadComparePage() {
               Notes (optional)
             </label>
             <input id={notesId} type="text" value={notes} onChange={(e) => setNotes(e.target.value)} placeholder="e.g. case 2024-117, passport presented at gate 4" disabled={sending} />
-            <span className="field__hint">The first line names the questioned document in the viewer.</span>
+            <span className="field__hint">They name the questioned document in the viewer.</span>
           </div>
           <MrzLinesField input={mrz} label="MRZ lines (optional)" rows={2} disabled={sending} hint="As printed, one line per row: the document is checked against the lost/stolen register." />
         </div>
