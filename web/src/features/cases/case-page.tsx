@@ -114,11 +114,14 @@ function CaseDetail({ record, onChange, onReload }: { record: Case; onChange: (c
             <h2 id="linked-heading">Linked material</h2>
             <h3>Questioned submissions (comparisons)</h3>
             {record.comparisons.length ? (
-              <ul className="id-list" aria-label="Comparisons">
-                {record.comparisons.map((id) => (
-                  <LinkedComparison key={id} id={id} />
-                ))}
-              </ul>
+              <>
+                <ul className="id-list" aria-label="Comparisons">
+                  {record.comparisons.map((id) => (
+                    <LinkedComparison key={id} id={id} />
+                  ))}
+                </ul>
+                {!can('comparisons:read-all') && !can('comparisons:submit') && <p className="muted">Their images and results are in the exhibit bundle.</p>}
+              </>
             ) : (
               <p className="muted">None linked.</p>
             )}

@@ -202,8 +202,10 @@ test('a prosecutor reads an assigned case, cannot change it, and downloads the e
   expect(result).toHaveTextContent(digest);
   expect(result).toHaveTextContent('matches the server’s digest');
   expect(saved).toEqual(['PN-2026-17-exhibit.pdf']);
-  // A prosecutor may not read comparisons: the linked ones stay links, none is asked for.
-  expect(screen.getByRole('link', { name: 'Comparison cmp0001' })).toBeInTheDocument();
+  // A prosecutor may not read comparisons: none is asked for, and none is a link to a page that would refuse them; the bundle holds them.
+  expect(screen.getByText('Comparison cmp0001')).toBeInTheDocument();
+  expect(screen.queryByRole('link', { name: 'Comparison cmp0001' })).not.toBeInTheDocument();
+  expect(screen.getByText('Their images and results are in the exhibit bundle.')).toBeInTheDocument();
   expect(api.requests.filter((r) => r.url.pathname.startsWith('/api/comparisons'))).toEqual([]);
 
   // A copy whose bytes do not hash to what the server announced is flagged, not silently kept.

@@ -103,6 +103,15 @@ test('an unknown comparison is a clear dead end with a way out', async () => {
   expect(screen.getByRole('link', { name: 'Start a comparison' })).toBeInTheDocument();
 });
 
+test('a comparison the user may not open says why and offers no retry that could not help', async () => {
+  renderApp(
+    createTestApi(on('GET', '/api/comparisons/cmp0009', { status: 403, body: { code: 'FORBIDDEN', message: 'your role (prosecutor) may not do this', details: {} } })),
+    '/comparisons/cmp0009',
+  );
+  expect(await screen.findByText('your role (prosecutor) may not do this')).toBeInTheDocument();
+  expect(screen.queryByRole('button', { name: 'Try again' })).not.toBeInTheDocument();
+});
+
 test('a comparison that timed out runs again on the images it already stored', async () => {
   const failed = makeApiComparison({ status: 'failed', progress: null, error: { code: 'TIMEOUT', message: 'took too long' }, request: { reference: { specimenId: reference.id, captureId: capture.id }, notes: 'Case 9' } });
   const api = createTestApi(

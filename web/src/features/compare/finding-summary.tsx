@@ -39,16 +39,19 @@ export function FindingSummary({ comparison }: { comparison: ApiComparison }) {
  * A comparison linked from another record (a verification request, a case),
  * with what it found on the document's own terms, so the strongest evidence
  * reads without opening the viewer. Only users who may read every comparison
- * load it; for the others, and for one gone, it stays a link.
+ * load it; for submitters, who may open their own, and for one gone, it stays
+ * a link. Users who may open none (prosecutors) get its id as text: a link
+ * would lead them only to a refusal.
  */
 export function LinkedComparison({ id }: { id: string }) {
   const api = useApi();
-  const readable = useCan()('comparisons:read-all');
+  const can = useCan();
+  const readable = can('comparisons:read-all');
   const found = useResource(readable ? id : null, (signal) => getComparison(api, id, signal));
   const loaded = readable && found.status !== 'loading' ? found.data : undefined;
   return (
     <li>
-      <Link to={`/comparisons/${id}`}>Comparison {id}</Link>
+      {readable || can('comparisons:submit') ? <Link to={`/comparisons/${id}`}>Comparison {id}</Link> : <span>Comparison {id}</span>}
       {loaded && loaded.status !== 'done' && <span className="muted"> ({loaded.status})</span>}
       {loaded && <KnownFraudSummary comparison={loaded} />}
       {loaded && <FindingSummary comparison={loaded} />}

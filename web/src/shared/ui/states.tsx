@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import { errorMessage } from '../api/client';
+import { errorMessage, isApiError } from '../api/client';
 
 /** Announced to screen readers; `label` says what is loading. */
 export function LoadingState({ label }: { label: string }) {
@@ -11,13 +11,15 @@ export function LoadingState({ label }: { label: string }) {
   );
 }
 
+/** `onRetry` is offered unless the server refused the user (403): trying again cannot change their role. */
 export function ErrorState({ title, error, onRetry, children }: { title: string; error: unknown; onRetry?: () => void; children?: ReactNode }) {
+  const refused = isApiError(error) && error.status === 403;
   return (
     <div className="state state--error" role="alert">
       <strong>{title}</strong>
       <p>{errorMessage(error)}</p>
       {children}
-      {onRetry && (
+      {onRetry && !refused && (
         <button type="button" className="button" onClick={onRetry}>
           Try again
         </button>
