@@ -112,6 +112,19 @@ test('a comparison the user may not open says why and offers no retry that could
   expect(screen.queryByRole('button', { name: 'Try again' })).not.toBeInTheDocument();
 });
 
+test('an automatic reference that found no genuine match says what to do, and offers no run that would fail the same way', async () => {
+  const failed = makeApiComparison({
+    status: 'failed',
+    progress: null,
+    error: { code: 'NO_CANDIDATE', message: 'identification found no genuine reference capture matching the questioned image (12 images searched)' },
+    request: { reference: 'auto' },
+  });
+  renderApp(createTestApi(on('GET', '/api/comparisons/cmp0001', ok(failed))), '/comparisons/cmp0001');
+  expect(await screen.findByText(/Choose the reference yourself/)).toBeInTheDocument();
+  expect(screen.queryByRole('button', { name: 'Run it again' })).not.toBeInTheDocument();
+  expect(screen.getByRole('link', { name: 'Start another comparison' })).toHaveAttribute('href', '/compare');
+});
+
 test('a comparison that timed out runs again on the images it already stored', async () => {
   const failed = makeApiComparison({ status: 'failed', progress: null, error: { code: 'TIMEOUT', message: 'took too long' }, request: { reference: { specimenId: reference.id, captureId: capture.id }, notes: 'Case 9' } });
   const api = createTestApi(

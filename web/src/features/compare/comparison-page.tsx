@@ -160,6 +160,9 @@ export function ComparisonPage() {
   );
 }
 
+/** Failures that the same images and request meet again: running the job again cannot help. */
+const SAME_AGAIN = new Set(['ALIGNMENT_FAILED', 'NO_CANDIDATE', 'NO_VISIBLE_LIGHT', 'REFERENCE_NOT_FOUND']);
+
 function FailedComparison({ job }: { job: ApiComparison }) {
   const api = useApi();
   const navigate = useNavigate();
@@ -187,9 +190,12 @@ function FailedComparison({ job }: { job: ApiComparison }) {
       {job.error?.code === 'ALIGNMENT_FAILED' && (
         <p>The questioned images could not be matched to the reference. Check that the reference is the same document type and page, and that the whole page is in the picture.</p>
       )}
+      {job.error?.code === 'NO_CANDIDATE' && (
+        <p>No genuine reference in the library matched the questioned image. Choose the reference yourself, or check that the whole page is in the picture under white light.</p>
+      )}
       {error !== null && <p>It could not be run again: {errorMessage(error)}</p>}
       <div className="button-row">
-        {job.error?.code !== 'ALIGNMENT_FAILED' && Object.keys(job.questioned).length > 0 && (
+        {!(job.error && SAME_AGAIN.has(job.error.code)) && Object.keys(job.questioned).length > 0 && (
           <button type="button" className="button" disabled={busy} onClick={() => void again()}>
             {busy ? 'Starting…' : 'Run it again'}
           </button>
