@@ -12,6 +12,17 @@ import { issuingStateShortLabel } from '../../shared/vocabulary';
 import { createEntry, deleteEntry, REGISTER_PAGE_SIZE, REGISTER_STATUSES, registerStatusLabel, searchRegister } from './api';
 import { RegisterImport } from './register-import';
 
+/** The add form's labels by API field, to name the fields the server refused. */
+const ENTRY_FIELD_LABELS: Record<string, string> = {
+  issuingState: 'Issuing state',
+  documentNumber: 'Document number',
+  documentCode: 'Document code',
+  status: 'Entry status',
+  date: 'Date',
+  source: 'Source',
+  notes: 'Entry notes',
+};
+
 export function RegisterPage() {
   useDocumentTitle('Lost and stolen documents');
   const api = useApi();
@@ -199,6 +210,11 @@ function AddEntryForm({ onAdded }: { onAdded: () => void }) {
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
+    setAdded(null);
+    if (!entry.issuingState.trim() || !entry.documentNumber.trim() || !entry.source.trim()) {
+      setError(new Error('An entry needs an issuing state, a document number and a source.'));
+      return;
+    }
     const body = {
       issuingState: entry.issuingState.trim().toUpperCase(),
       documentNumber: entry.documentNumber.trim(),
@@ -265,12 +281,12 @@ function AddEntryForm({ onAdded }: { onAdded: () => void }) {
         <div className="field--wide">
           {error !== null && (
             <div className="field__error" role="alert">
-              {isApiError(error, 'CONFLICT') ? 'This document is already in the register.' : errorMessage(error)}
+              {isApiError(error, 'CONFLICT') ? 'This document is already in the register.' : issues.length > 0 ? 'The entry was not added:' : errorMessage(error)}
               {issues.length > 0 && (
                 <ul>
                   {issues.map((i) => (
                     <li key={i.path}>
-                      {i.path.replace(/^\//, '')}: {i.message}
+                      {ENTRY_FIELD_LABELS[i.path.replace(/^\//, '')] ?? i.path.replace(/^\//, '')} {i.message}
                     </li>
                   ))}
                 </ul>

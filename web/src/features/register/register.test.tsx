@@ -58,6 +58,35 @@ test('an examiner adds an entry; a duplicate is refused with a plain message', a
   expect(await w.findByRole('alert')).toHaveTextContent('already in the register');
 });
 
+test('an incomplete or refused entry is explained in the words of the form, field by field', async () => {
+  const api = createTestApi(
+    on('GET', '/api/register', page([])),
+    on('POST', '/api/register', {
+      status: 400,
+      body: {
+        code: 'VALIDATION_FAILED',
+        message: 'Invalid body: /issuingState is not a known issuing state code',
+        details: { errors: [{ path: '/issuingState', message: 'is not a known issuing state code', keyword: 'enum' }] },
+      },
+    }),
+  );
+  renderApp(api, '/register');
+  const user = userEvent.setup();
+  const form = (await screen.findByRole('heading', { name: 'Add an entry' })).closest('section')!;
+  const w = within(form);
+  // Nothing is sent without the required fields.
+  await user.click(w.getByRole('button', { name: 'Add to the register' }));
+  expect(await w.findByRole('alert')).toHaveTextContent('An entry needs an issuing state, a document number and a source.');
+  expect(api.calls('POST', '/api/register')).toHaveLength(0);
+
+  await user.type(w.getByRole('textbox', { name: 'Issuing state *' }), 'XQZ');
+  await user.type(w.getByRole('textbox', { name: 'Document number *' }), 'AB123');
+  await user.type(w.getByRole('textbox', { name: 'Source *' }), 'Passport office');
+  await user.click(w.getByRole('button', { name: 'Add to the register' }));
+  await waitFor(() => expect(w.getByRole('alert')).toHaveTextContent('The entry was not added:Issuing state is not a known issuing state code'));
+  expect(w.getByRole('alert')).not.toHaveTextContent('Invalid body');
+});
+
 test('a CSV import shows the per-row report; an all-or-nothing refusal shows the same report with nothing imported', async () => {
   const report = {
     mode: 'valid-rows',
