@@ -18,7 +18,7 @@ const genuine = makeSpecimen({
   issued: { from: 2019 },
   provenance: { source: 'Utopia Ministry of Interior', caseReference: 'REF-1' },
   tags: ['demo', 'td3'],
-  captures: [makeCapture({ images: [white, uv, ir], zones: [guilloche, uvFibres, photo], device: 'VSC 8000', dpi: 600 })],
+  captures: [makeCapture({ images: [white, uv, ir], zones: [guilloche, uvFibres, photo], device: 'VSC 8000', dpi: 600, capturedAt: '2024-05-06T09:30:00.000Z' })],
 });
 const counterfeit = makeSpecimen({
   title: 'Counterfeit Utopia passport (wrong guilloche)',
@@ -54,6 +54,8 @@ test('shows the metadata, the original with its SHA-256 and a download link', as
   const download = within(original).getByRole('link', { name: 'Download original' });
   expect(download).toHaveAttribute('href', `/api/images/${white.sha256}`);
   expect(download).toHaveAttribute('download', 'utopia-white.png');
+  // The capture's time reads like every other time on the page.
+  expect(screen.getByRole('region', { name: 'Capture' })).toHaveTextContent('Captured6 May 2024, 09:30 UTC');
 });
 
 test('number keys and buttons switch the light source; zones not shown in that light are dimmed', async () => {

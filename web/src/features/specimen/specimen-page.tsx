@@ -6,6 +6,7 @@ import { isApiError } from '../../shared/api/client';
 import { useCan } from '../../shared/auth/session';
 import { imagePaths } from '../../shared/api/images';
 import { useResource } from '../../shared/api/use-resource';
+import { formatTimestamp } from '../../shared/ui/format';
 import { StatusBadge } from '../../shared/ui/status-badge';
 import { EmptyState, ErrorState, LoadingState } from '../../shared/ui/states';
 import { useDocumentTitle } from '../../shared/ui/use-document-title';
@@ -148,7 +149,7 @@ function SpecimenDetail({ specimen }: { specimen: Specimen }) {
                 {capture.capturedAt && (
                   <>
                     <dt>Captured</dt>
-                    <dd>{capture.capturedAt}</dd>
+                    <dd>{formatTimestamp(capture.capturedAt)}</dd>
                   </>
                 )}
               </dl>
