@@ -413,13 +413,16 @@ describe('bad uploads leave no trace', () => {
       expect(big.length).toBeGreaterThan(20000);
       const body = await expectRefused([capture, { name: 'white', filename: 'small.jpg', data: await makeTestImage({ width: 60, height: 40 }) }, { name: 'uv-365', filename: 'big.png', data: big }], 413, 'IMAGE_TOO_LARGE', small, target);
       expect(body.details).toMatchObject({ lightSource: 'uv-365', maxBytes: 20000 });
+      // Said as a person names the image and reads a size.
+      expect(body.message).toBe('The UV 365 nm image is larger than 20,000 bytes');
     });
 
     it('over the pixel limit → 413', async () => {
       // Flat colour: few bytes, many pixels.
       const wide = await sharp({ create: { width: 500, height: 210, channels: 3, background: '#d0c8b0' } }).jpeg().toBuffer();
       expect(wide.length).toBeLessThan(20000);
-      await expectRefused([capture, { name: 'white', filename: 'wide.jpg', data: wide }], 413, 'IMAGE_TOO_LARGE', small, target);
+      const body = await expectRefused([capture, { name: 'white', filename: 'wide.jpg', data: wide }], 413, 'IMAGE_TOO_LARGE', small, target);
+      expect(body.message).toBe('White light image: Image is 500 × 210 px (105,000 pixels); at most 100,000 pixels are accepted');
     });
   });
 });

@@ -59,7 +59,8 @@ export function probeHeader(meta: Metadata & { format: AcceptedFormat }, limits:
   }
   const { width, height } = meta;
   if (width * height > limits.maxPixels) {
-    throw new ImageError('IMAGE_TOO_LARGE', `Image has ${width * height} pixels; at most ${limits.maxPixels} are accepted`, {
+    const grouped = (n: number) => n.toLocaleString('en-US');
+    throw new ImageError('IMAGE_TOO_LARGE', `Image is ${width} × ${height} px (${grouped(width * height)} pixels); at most ${grouped(limits.maxPixels)} pixels are accepted`, {
       width,
       height,
       pixels: width * height,

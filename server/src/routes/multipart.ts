@@ -13,7 +13,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Config } from '../config';
 import { ExemplarError } from '../errors';
 import { readStream } from '../read-stream';
-import { validationFailed } from '../services/common';
+import { formatByteCount, imageNamed, validationFailed } from '../services/common';
 
 /** A JSON or text field is small; this bounds what a client can make the server parse. */
 export const MAX_FIELD_BYTES = 1024 * 1024;
@@ -46,7 +46,7 @@ export interface SpoolOptions {
 }
 
 const imageTooLarge = (field: string, maxBytes: number) =>
-  new ExemplarError('IMAGE_TOO_LARGE', `The ${field} image is larger than ${maxBytes} bytes`, { field, maxBytes });
+  new ExemplarError('IMAGE_TOO_LARGE', `The ${imageNamed(field)} is larger than ${formatByteCount(maxBytes)}`, { field, maxBytes });
 
 const fieldTooLarge = (field: string) => () =>
   new ExemplarError('PAYLOAD_TOO_LARGE', `The ${field} field is larger than ${MAX_FIELD_BYTES} bytes`, { maxBytes: MAX_FIELD_BYTES });

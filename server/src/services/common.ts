@@ -7,8 +7,19 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import type { ValidationIssue, ValidationResult } from '@exemplar/specimens-schema';
+import { getLightSource, type ValidationIssue, type ValidationResult } from '@exemplar/specimens-schema';
 import { ExemplarError } from '../errors';
+
+/** An uploaded image as a person names it: `White light image` for the part `white` (an unknown part keeps its name). */
+export function imageNamed(part: string): string {
+  return `${getLightSource(part)?.label ?? part} image`;
+}
+
+/** A size in bytes for a person: exact and grouped, with MiB beside it from 1 MiB on (`629,145,600 bytes (600 MiB)`). */
+export function formatByteCount(bytes: number): string {
+  const mib = bytes / 2 ** 20;
+  return `${bytes.toLocaleString('en-US')} bytes${mib >= 1 ? ` (${Number(mib.toFixed(1))} MiB)` : ''}`;
+}
 
 /** 16 URL-safe characters (96 random bits); matches the schema's recordId. */
 export function newRecordId(): string {

@@ -28,7 +28,7 @@ import type { LimitsConfig } from '../config';
 import { ExemplarError, isExemplarError } from '../errors';
 import { objectKeys, type ObjectStore } from '../stores/objects.port';
 import type { Actor } from './actor';
-import { KeyLocks, newRecordId, sha256OfFile, timestamp, validationFailed, valueOrThrow } from './common';
+import { formatByteCount, imageNamed, KeyLocks, newRecordId, sha256OfFile, timestamp, validationFailed, valueOrThrow } from './common';
 import { DERIVATIVE_NAMES, isKnownDerivativeName } from './derivative-names';
 import { mapSettled, WorkLimiter } from './ingest-work';
 import type { SpecimenService } from './specimens.service';
@@ -210,7 +210,7 @@ export class IngestService {
   private async checkSize(file: IngestFile): Promise<number> {
     const { size } = await fs.stat(file.path);
     if (size > this.limits.maxUploadBytes) {
-      throw new ExemplarError('IMAGE_TOO_LARGE', `The ${file.lightSource} image has ${size} bytes; at most ${this.limits.maxUploadBytes} are accepted`, {
+      throw new ExemplarError('IMAGE_TOO_LARGE', `The ${imageNamed(file.lightSource)} has ${formatByteCount(size)}; at most ${formatByteCount(this.limits.maxUploadBytes)} are accepted`, {
         lightSource: file.lightSource,
         bytes: size,
         maxBytes: this.limits.maxUploadBytes,
@@ -348,7 +348,7 @@ function assertExpectedManifest(manifest: DerivativeManifest): void {
 
 function asExemplarError(err: unknown, lightSource: string): unknown {
   if (!isImageError(err)) return err;
-  return new ExemplarError(err.code, `${lightSource} image: ${err.message}`, { ...err.details, lightSource }, { cause: err });
+  return new ExemplarError(err.code, `${imageNamed(lightSource)}: ${err.message}`, { ...err.details, lightSource }, { cause: err });
 }
 
 /** The client's file name, reduced to a plain name that fits the record. */

@@ -9,6 +9,7 @@
 import { lightSources } from '@exemplar/specimens-schema';
 import type { FastifyInstance } from 'fastify';
 import { ExemplarError } from '../../errors';
+import { formatByteCount, imageNamed } from '../../services/common';
 import { checkLightSourceField, type IngestFile } from '../../services/ingest.service';
 import { errorResponses, ref } from '../api-schemas';
 import { parseJsonField, withSpooledUpload } from '../multipart';
@@ -63,7 +64,7 @@ export default async function captureRoutes(app: FastifyInstance) {
           fields: [CAPTURE_FIELD],
           maxFiles: limits.maxImagesPerCapture,
           checkFileField: (name) => void checkLightSourceField(name, seen),
-          fileTooLarge: (lightSource, maxBytes) => new ExemplarError('IMAGE_TOO_LARGE', `The ${lightSource} image is larger than ${maxBytes} bytes`, { lightSource, maxBytes }),
+          fileTooLarge: (lightSource, maxBytes) => new ExemplarError('IMAGE_TOO_LARGE', `The ${imageNamed(lightSource)} is larger than ${formatByteCount(maxBytes)}`, { lightSource, maxBytes }),
           notMultipart: 'A capture is uploaded as multipart/form-data',
           unexpectedFieldHint: `images are file parts, metadata goes in ${CAPTURE_FIELD}`,
           // Refused before a byte of the upload is spooled.
