@@ -359,6 +359,11 @@ describe('bad uploads leave no trace', () => {
     await expectRefused([capture, { name: 'white', filename: 'ok.jpg', data: good }, { name: 'uv-365', filename: 'x.gif', data: gif, contentType: 'image/jpeg' }], 415, 'IMAGE_UNSUPPORTED');
   });
 
+  it('an empty file → 415, saying it is empty', async () => {
+    const body = await expectRefused([capture, { name: 'white', filename: 'ok.jpg', data: good }, { name: 'ir-870', filename: 'scan.jpg', data: Buffer.alloc(0) }], 415, 'IMAGE_UNSUPPORTED');
+    expect(body.message).toBe('The IR 870 nm image file is empty');
+  });
+
   it('SVG → 415, whatever its declared type', async () => {
     const svg = Buffer.from('<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script></svg>');
     await expectRefused([capture, { name: 'white', filename: 'x.png', data: svg, contentType: 'image/png' }], 415, 'IMAGE_UNSUPPORTED');

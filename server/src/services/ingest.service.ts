@@ -206,9 +206,10 @@ export class IngestService {
     return checkedFile(file, bytes, probe);
   }
 
-  /** The file's size in bytes, or 413 beyond the upload limit. */
+  /** The file's size in bytes, or 413 beyond the upload limit (415 for an empty file: no image at all). */
   private async checkSize(file: IngestFile): Promise<number> {
     const { size } = await fs.stat(file.path);
+    if (size === 0) throw new ExemplarError('IMAGE_UNSUPPORTED', `The ${imageNamed(file.lightSource)} file is empty`, { lightSource: file.lightSource, bytes: 0 });
     if (size > this.limits.maxUploadBytes) {
       throw new ExemplarError('IMAGE_TOO_LARGE', `The ${imageNamed(file.lightSource)} has ${formatByteCount(size)}; at most ${formatByteCount(this.limits.maxUploadBytes)} are accepted`, {
         lightSource: file.lightSource,
