@@ -22,7 +22,7 @@ export function checkSpecimenRules(record: Specimen | SpecimenCreate): Validatio
 
   const { issued } = record;
   if (issued?.from !== undefined && issued.to !== undefined && issued.from > issued.to) {
-    issue('/issued/to', 'must not be earlier than issued.from', 'issuedRange');
+    issue('/issued/to', 'must not be earlier than the year of first issue', 'issuedRange');
   }
   if ('id' in record && record.imitates !== undefined && record.imitates === record.id) {
     issue('/imitates', 'must not be the specimen itself', 'imitatesSelf');

@@ -35,7 +35,7 @@ test('the schema, not the form, decides what is wrong, and each message lands on
   expect(errors.seizedAt?.[0]).toMatch(/format "date"/);
   // Field comparisons are rules beside the schema; they run once the schema passes.
   const range = checkDraft({ ...emptyDraft, title: 'x', issuingState: 'UTO', issuedFrom: '2020', issuedTo: '2015' });
-  expect(range.errors.issuedTo).toEqual(['must not be earlier than issued.from']);
+  expect(range.errors.issuedTo).toEqual(['must not be earlier than the year of first issue']);
   const year = checkDraft({ ...emptyDraft, title: 'x', issuingState: 'UTO', issuedFrom: 'soon' });
   expect(year.errors.issuedFrom).toEqual(['must be integer']);
 });
