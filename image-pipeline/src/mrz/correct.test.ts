@@ -162,6 +162,42 @@ describe('check-digit-driven correction', () => {
     expect(verifyCheckDigits(LAYOUTS.TD3, r.lines).find((x) => x.name === 'birthDate')!.valid).toBe(false);
   });
 
+  it('changes no character to make a check hold over a cell that matches nothing (its checks are unknown)', () => {
+    // The last filler of a TD1's first row does not show (blank cell): its best "glyph" is noise, which the
+    // composite check digit, read clearly, then contradicts.
+    const c = confident(TD1);
+    const blank = [...MRZ_ALPHABET].find((ch) => {
+      const lines = [TD1[0]!.slice(0, 29) + ch, TD1[1]!, TD1[2]!];
+      return verifyCheckDigits(LAYOUTS.TD1, lines).find((x) => x.name === 'composite')!.valid === false;
+    })!;
+    const lines = [TD1[0]!.slice(0, 29) + blank, TD1[1]!, TD1[2]!];
+    const wanted = [...'0123456789'].find((d) => verifyCheckDigits(LAYOUTS.TD1, [lines[0]!, lines[1]!.slice(0, 29) + d, lines[2]!]).every((x) => x.valid))!;
+    c[0]![29] = [{ char: blank, score: 0.2 }, ...Array.from(MRZ_ALPHABET.replace(blank, ''), (ch) => ({ char: ch, score: 0.18 }))];
+    lead(c, 1, 29, [{ char: '6', score: 0.95 }, { char: wanted, score: 0.86 }]);
+    const r = correctMrz(LAYOUTS.TD1, c);
+    expect(r.lines[1]![29]).toBe('6');
+    expect(r.corrections).toEqual([]);
+    // Over a cell that was read, the same composite would be made to hold.
+    lead(c, 0, 29, [{ char: blank, score: 0.9 }]);
+    expect(correctMrz(LAYOUTS.TD1, c).lines[1]![29]).toBe(wanted);
+  });
+
+  it('reads the digit 0 in a document number where the letter O matches about as well, and a clear O as O', () => {
+    // Zeros in positions whose weights sum to 15: read as O, the check digit holds all the same.
+    const zeros = [TD3[0]!, 'U20A000006UTO7408122F1204159ZE184226B<<<<<10'];
+    expect(failingTd3Checks(zeros)).toEqual([]);
+    const asO = zeros[1]!.slice(0, 2) + 'O' + zeros[1]![3] + 'OOOO' + zeros[1]!.slice(8);
+    expect(failingTd3Checks([zeros[0]!, asO])).toEqual([]);
+    const close = confident(zeros);
+    for (const col of [2, 4, 5, 6, 7]) confuse(close, 1, col, 'O', 0.015);
+    const r = correctMrz(LAYOUTS.TD3, close);
+    expect(r.lines).toEqual(zeros);
+    expect(correctionsOf(r)).toEqual([2, 4, 5, 6, 7].map((col) => [1, col, 'O', '0']));
+    const clear = confident(zeros);
+    for (const col of [2, 4, 5, 6, 7]) confuse(clear, 1, col, 'O', 0.1);
+    expect(correctMrz(LAYOUTS.TD3, clear).lines[1]).toBe(asO);
+  });
+
   it('accepts a filler as the personal-number check digit of an empty personal number', () => {
     const lines = ['P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<', 'L898902C36UTO7408122F1204159<<<<<<<<<<<<<<<8'];
     expect(verifyCheckDigits(LAYOUTS.TD3, lines).every((x) => x.valid)).toBe(true);

@@ -34,9 +34,26 @@ export interface CorrectionOptions {
    * so that the composite holds and another field fails.
    */
   failedCompositePenalty: number;
+  /**
+   * Cost of reading the letter O in a document number, where the digit 0 is
+   * a candidate too. Their shapes differ by a few per cent of height, which a
+   * small image blurs away, and the check digit cannot tell them apart in
+   * general: O counts 24, 0 counts 0, so swapping them in positions whose
+   * weights sum to a multiple of 5 leaves it holding. Issuing states commonly
+   * keep the letter O out of document numbers for this very confusion, so
+   * the O must match clearly better to be read.
+   */
+  letterOInNumberCost: number;
 }
 
-export const DEFAULT_CORRECTION_OPTIONS: CorrectionOptions = { maxScoreLoss: 0.15, maxAlternatives: 4, minAlternativeScore: 0.5, failedCheckPenalty: 1, failedCompositePenalty: 0.5 };
+export const DEFAULT_CORRECTION_OPTIONS: CorrectionOptions = {
+  maxScoreLoss: 0.15,
+  maxAlternatives: 4,
+  minAlternativeScore: 0.5,
+  failedCheckPenalty: 1,
+  failedCompositePenalty: 0.5,
+  letterOInNumberCost: 0.03,
+};
 
 export interface Correction {
   line: number;
@@ -69,8 +86,11 @@ interface Step {
   pos: MrzPos;
   options: Option[];
   compositeWeight: number | null;
-  groupRole: { role: 'data'; weight: number } | { role: 'check'; fillerWhenEmpty: boolean } | null;
+  /** `unread`: a position of the group matched no glyph, so its check can neither fail nor be made to hold. */
+  groupRole: { role: 'data'; weight: number } | { role: 'check'; fillerWhenEmpty: boolean; unread: boolean } | null;
   compositeCheck: boolean;
+  /** On the composite's check step: a position it covers matched no glyph. */
+  compositeUnread: boolean;
 }
 
 const key = (p: MrzPos) => p[0] * 100 + p[1];
@@ -87,13 +107,14 @@ function optionsAt(cands: readonly CharCandidate[], cls: string, opts: Correctio
     .map((c) => ({ char: c.char, value: mrzCharValue(c.char), cost: best - c.score, score: c.score }));
 }
 
-function buildSteps(groups: readonly CheckGroup[], optionsOf: (p: MrzPos) => Option[]): Step[] {
+function buildSteps(groups: readonly CheckGroup[], optionsOf: (p: MrzPos) => Option[], unread: (p: MrzPos) => boolean): Step[] {
   const composite = groups.find((g) => g.name === 'composite');
   const fields = groups.filter((g) => g.name !== 'composite');
   const role = new Map<number, Step['groupRole']>();
+  const anyUnread = (g: CheckGroup) => g.data.some(unread) || unread(g.check);
   for (const g of fields) {
     g.data.forEach((p, i) => role.set(key(p), { role: 'data', weight: mrzWeight(i) }));
-    role.set(key(g.check), { role: 'check', fillerWhenEmpty: Boolean(g.fillerWhenEmpty) });
+    role.set(key(g.check), { role: 'check', fillerWhenEmpty: Boolean(g.fillerWhenEmpty), unread: anyUnread(g) });
   }
   const order: MrzPos[] = composite ? [...composite.data] : fields.flatMap((g) => [...g.data, g.check]);
   const steps: Step[] = order.map((pos, i) => ({
@@ -102,8 +123,11 @@ function buildSteps(groups: readonly CheckGroup[], optionsOf: (p: MrzPos) => Opt
     compositeWeight: composite ? mrzWeight(i) : null,
     groupRole: role.get(key(pos)) ?? null,
     compositeCheck: false,
+    compositeUnread: false,
   }));
-  if (composite) steps.push({ pos: composite.check, options: optionsOf(composite.check), compositeWeight: null, groupRole: null, compositeCheck: true });
+  if (composite) {
+    steps.push({ pos: composite.check, options: optionsOf(composite.check), compositeWeight: null, groupRole: null, compositeCheck: true, compositeUnread: anyUnread(composite) });
+  }
   return steps;
 }
 
@@ -136,13 +160,13 @@ function solve(steps: readonly Step[], penalty: number, compositePenalty: number
           nf = f && o.char === MRZ_FILLER ? 1 : 0;
         } else if (r?.role === 'check') {
           const ok = (digit && o.value === g) || (r.fillerWhenEmpty && o.char === MRZ_FILLER && f === 1);
-          if (!ok) extra += penalty;
+          if (!ok && !r.unread) extra += penalty;
           ng = 0;
           nf = 1;
         }
         let nc = c;
         if (step.compositeWeight !== null) nc = (c + o.value * step.compositeWeight) % 10;
-        if (step.compositeCheck && !(digit && o.value === c)) extra += compositePenalty;
+        if (step.compositeCheck && !step.compositeUnread && !(digit && o.value === c)) extra += compositePenalty;
         const ns = state(ng, nc, nf);
         if (base + extra < next[ns]!) {
           next[ns] = base + extra;
@@ -184,7 +208,17 @@ function longNumberGroups(layout: MrzLayout, checkAt: number, includeFiller: boo
 export function correctMrz(layout: MrzLayout, candidates: readonly (readonly (readonly CharCandidate[])[])[], options: Partial<CorrectionOptions> = {}): CorrectedMrz {
   const opts = { ...DEFAULT_CORRECTION_OPTIONS, ...options };
   const allOptions = layout.classes.map((cls, l) => Array.from(cls, (cc, col) => optionsAt(candidates[l]?.[col] ?? [], cc, opts)));
+  for (const g of layout.groups) {
+    if (g.name !== 'documentNumber') continue;
+    for (const [l, c] of g.data) {
+      const o = allOptions[l]![c]!;
+      if (o.some((x) => x.char === '0')) allOptions[l]![c] = o.map((x) => (x.char === 'O' ? { ...x, cost: x.cost + opts.letterOInNumberCost } : x));
+    }
+  }
   const best = allOptions.map((line) => line.map((o) => o[0]!));
+  // A cell that matches no glyph (blank: an ink this light does not show, erased, covered, lost to glare) could hold
+  // any character: the checks over it are unknown, so no other character is changed to make them hold.
+  const unread = (p: MrzPos) => best[p[0]]![p[1]]!.score < opts.minAlternativeScore;
 
   const variants: { rule: CorrectedMrz['documentNumberRule']; groups: CheckGroup[]; forceFillerAt14: boolean }[] = [{ rule: 'standard', groups: layout.groups, forceFillerAt14: false }];
   if (layout.format === 'TD1') {
@@ -206,7 +240,7 @@ export function correctMrz(layout: MrzLayout, candidates: readonly (readonly (re
       // The long-number check digit sits in the optional data: it must be a digit there.
       return o;
     };
-    const steps = buildSteps(v.groups, optionsOf);
+    const steps = buildSteps(v.groups, optionsOf, unread);
     const { choice, cost } = solve(steps, opts.failedCheckPenalty, opts.failedCompositePenalty);
     const lines = best.map((l) => [...l]);
     let total = cost;
