@@ -8,7 +8,7 @@
  */
 import sharp from 'sharp';
 import { MRZ_ALPHABET } from './check-digit';
-import { BASELINE, CELL_HEIGHT, CELL_WIDTH, EM, PAD_X, type GlyphTemplate, type GlyphTemplates, type GlyphVariant } from './glyphs';
+import { BASELINE, blurCell, CELL_HEIGHT, CELL_WIDTH, EM, normaliseCell, PAD_X, type GlyphTemplate, type GlyphTemplates, type GlyphVariant } from './glyphs';
 import { ocrBTextSvg } from './ocr-b-svg';
 
 const OVERSAMPLE = 8;
@@ -42,54 +42,6 @@ function downsample(data: Uint8Array, S: number): Float32Array {
       out[y * CELL_WIDTH + x] = sum / (S * S);
     }
   }
-  return out;
-}
-
-/** Separable Gaussian blur of a cell (printing and optics never give razor edges). */
-export function blurCell(src: Float32Array, width: number, height: number, sigma: number): Float32Array {
-  if (sigma <= 0) return src;
-  const r = Math.ceil(2.5 * sigma);
-  const k: number[] = [];
-  let ks = 0;
-  for (let i = -r; i <= r; i++) {
-    const v = Math.exp((-i * i) / (2 * sigma * sigma));
-    k.push(v);
-    ks += v;
-  }
-  const kernel = k.map((v) => v / ks);
-  const tmp = new Float32Array(width * height);
-  const out = new Float32Array(width * height);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      let s = 0;
-      for (let i = -r; i <= r; i++) s += kernel[i + r]! * src[y * width + Math.min(width - 1, Math.max(0, x + i))]!;
-      tmp[y * width + x] = s;
-    }
-  }
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      let s = 0;
-      for (let i = -r; i <= r; i++) s += kernel[i + r]! * tmp[Math.min(height - 1, Math.max(0, y + i)) * width + x]!;
-      out[y * width + x] = s;
-    }
-  }
-  return out;
-}
-
-/** Subtracts the mean and scales to unit norm (a blank cell stays all zero). */
-export function normaliseCell(px: Float32Array): Float32Array {
-  let mean = 0;
-  for (const v of px) mean += v;
-  mean /= px.length;
-  let norm = 0;
-  const out = new Float32Array(px.length);
-  for (let i = 0; i < px.length; i++) {
-    const d = px[i]! - mean;
-    out[i] = d;
-    norm += d * d;
-  }
-  norm = Math.sqrt(norm);
-  if (norm > 1e-6) for (let i = 0; i < out.length; i++) out[i] = out[i]! / norm;
   return out;
 }
 

@@ -39,3 +39,75 @@ export interface GlyphTemplates {
   cellHeight: number;
 }
 
+/** Separable Gaussian blur of a cell (printing and optics never give razor edges). */
+export function blurCell(src: Float32Array, width: number, height: number, sigma: number): Float32Array {
+  if (sigma <= 0) return src;
+  const r = Math.ceil(2.5 * sigma);
+  const k: number[] = [];
+  let ks = 0;
+  for (let i = -r; i <= r; i++) {
+    const v = Math.exp((-i * i) / (2 * sigma * sigma));
+    k.push(v);
+    ks += v;
+  }
+  const kernel = k.map((v) => v / ks);
+  const tmp = new Float32Array(width * height);
+  const out = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let s = 0;
+      for (let i = -r; i <= r; i++) s += kernel[i + r]! * src[y * width + Math.min(width - 1, Math.max(0, x + i))]!;
+      tmp[y * width + x] = s;
+    }
+  }
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let s = 0;
+      for (let i = -r; i <= r; i++) s += kernel[i + r]! * tmp[Math.min(height - 1, Math.max(0, y + i)) * width + x]!;
+      out[y * width + x] = s;
+    }
+  }
+  return out;
+}
+
+/** Subtracts the mean and scales to unit norm (a blank cell stays all zero). */
+export function normaliseCell(px: Float32Array): Float32Array {
+  let mean = 0;
+  for (const v of px) mean += v;
+  mean /= px.length;
+  let norm = 0;
+  const out = new Float32Array(px.length);
+  for (let i = 0; i < px.length; i++) {
+    const d = px[i]! - mean;
+    out[i] = d;
+    norm += d * d;
+  }
+  norm = Math.sqrt(norm);
+  if (norm > 1e-6) for (let i = 0; i < out.length; i++) out[i] = out[i]! / norm;
+  return out;
+}
+
+const blurredCache = new WeakMap<GlyphTemplates, Map<number, GlyphTemplates>>();
+
+/**
+ * The templates blurred by a further Gaussian of `sigma` template pixels and
+ * normalised again (ink bounds unchanged), made once per templates object.
+ * A character imaged at fewer pixels than the template has (a small photo)
+ * is softer than the template; matched with the sharp one, glyphs with more
+ * ink win — 0 read as O, 8 as B, H as M.
+ */
+export function blurredTemplates(templates: GlyphTemplates, sigma: number): GlyphTemplates {
+  if (sigma <= 0) return templates;
+  let bySigma = blurredCache.get(templates);
+  if (!bySigma) blurredCache.set(templates, (bySigma = new Map()));
+  let out = bySigma.get(sigma);
+  if (!out) {
+    const glyphs = templates.glyphs.map((g) => ({
+      ...g,
+      variants: g.variants.map((v) => ({ ...v, pixels: normaliseCell(blurCell(v.pixels, templates.cellWidth, templates.cellHeight, sigma)) })),
+    }));
+    out = { ...templates, glyphs };
+    bySigma.set(sigma, out);
+  }
+  return out;
+}

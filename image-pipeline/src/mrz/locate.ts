@@ -276,7 +276,9 @@ export function groupMrzCandidates(rows: readonly TextRow[]): MrzCandidate[] {
   const compatible = (p: TextRow, q: TextRow): boolean => {
     const cross = Math.abs(p.dir[0] * q.dir[1] - p.dir[1] * q.dir[0]);
     if (cross > 0.09) return false;
-    if (Math.max(p.height, q.height) > 1.3 * Math.min(p.height, q.height)) return false;
+    // Rows differ in measured height: OCR-B's digits stand 1.24× its fillers, and in a small image a name row of
+    // letters and fillers can measure the fillers' height (a pixel of rounding takes them into its tall characters).
+    if (Math.max(p.height, q.height) > 1.4 * Math.min(p.height, q.height)) return false;
     if (Math.max(p.pitch, q.pitch) > 1.25 * Math.min(p.pitch, q.pitch)) return false;
     const { across, startShift } = rowOffset(p, q);
     const h = (p.height + q.height) / 2;

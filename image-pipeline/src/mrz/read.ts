@@ -11,11 +11,11 @@
  */
 import type { GreyImage } from '../ops/align-types';
 import { correctMrz, verifyCheckDigits, type CharCandidate, type CheckResult, type Correction, type CorrectionOptions } from './correct';
-import { ADVANCE, BASELINE, CAP_PER_EM, CELL_WIDTH, EM, type GlyphTemplates } from './glyphs';
+import { ADVANCE, BASELINE, blurredTemplates, CAP_PER_EM, CELL_WIDTH, EM, type GlyphTemplates } from './glyphs';
 import { CLASS_CHARS, formatsFor, LAYOUTS, type MrzFormat } from './layouts';
 import { evalPoly, median, polySlope, robustLinear, robustPoly, type Poly } from './fit';
 import { findTextRows, groupMrzCandidates, type LineMember, type MrzCandidate, type TextRow } from './locate';
-import { bestScoresAtShifts, matchCell, sampleCell, shiftsAround, type CellGeometry, type CellMatch } from './match';
+import { bestScoresAtShifts, matchCell, sampleCell, SHIFT_MARGIN, shiftsAround, type CellGeometry, type CellMatch } from './match';
 import { rotateQuarter, sampleBilinear, unrotatePoint } from './raster';
 
 export interface MrzReadOptions {
@@ -336,6 +336,10 @@ function estimateShear(img: GreyImage, model: RowModel, length: number): number 
 
 /** Row shift searched first (template pixels), then around it per cell; weak cells of a well-read row search wider. */
 const ROW_SHIFT = 2;
+/** Further template blurs (template pixels) tried per row, beyond the templates' own slight softness. */
+const EXTRA_BLURS = [0.8, 1.4, 2, 2.8, 3.6];
+/** Factors tried on a row's vertical scale. */
+const SCALE_FACTORS = [0.88, 0.91, 0.94, 0.97, 1.03];
 const WIDE_SHIFT: [number, number] = [5, 3];
 /** A cell this far off the row (template pixels) is reported as out of line. */
 const MISALIGNED_SHIFT = 3;
@@ -352,16 +356,60 @@ interface RowMatch {
  * matches poorly is searched again over a quarter pitch (a character printed
  * out of line, as an overtyped one often is).
  */
-function matchRow(img: GreyImage, model: RowModel, length: number, templates: GlyphTemplates): RowMatch {
-  const cells = Array.from({ length }, (_, col) => sampleCell(img, cellGeometry(model, col)));
-  const regular = templates.glyphs.flatMap((g) => g.variants.filter((v) => v.strokeEm === 0).map((v) => v.pixels));
+const regularOf = (t: GlyphTemplates) => t.glyphs.flatMap((g) => g.variants.filter((v) => v.strokeEm === 0).map((v) => v.pixels));
+/** The cells that choose a row's shift, blur and scale: every fourth. */
+const SAMPLED_COLUMNS = (length: number) => Array.from({ length: Math.ceil((length - 1) / 4) }, (_, i) => 1 + 4 * i);
+
+/** The shift of a whole row (template pixels) at which its sampled cells match their best glyphs best, with that total. */
+function rowShift(cells: readonly Float32Array[], regular: readonly Float32Array[]): { shift: [number, number]; total: number } {
   const all = shiftsAround(0, 0, ROW_SHIFT);
   const totals = new Array<number>(all.length).fill(0);
-  for (let k = 1; k < length; k += 4) {
-    const best = bestScoresAtShifts(cells[k]!, regular, all);
+  for (const cell of cells) {
+    const best = bestScoresAtShifts(cell, regular, all);
     for (let i = 0; i < all.length; i++) totals[i]! += best[i]!;
   }
-  const [gx, gy] = all[totals.indexOf(Math.max(...totals))]!;
+  const total = Math.max(...totals);
+  return { shift: all[totals.indexOf(total)]!, total };
+}
+
+/**
+ * The row's vertical scale corrected by template matching. The scale comes
+ * from the heights of ink blobs, and the blobs of small, soft characters
+ * come out tall (their blur is taken for ink): a few per cent too tall a
+ * cell makes OCR-B's 0 (taller than its O) match the O better.
+ */
+function fitVerticalScale(img: GreyImage, model: RowModel, length: number, templates: GlyphTemplates): RowModel {
+  const regular = regularOf(templates);
+  const columns = SAMPLED_COLUMNS(length);
+  const scaled = (f: number): RowModel => (f === 1 ? model : { ...model, vscale: model.vscale.map((c) => c * f) });
+  const { shift, total } = rowShift(columns.map((col) => sampleCell(img, cellGeometry(model, col))), regular);
+  // The baseline stays where it is; the row's shift may move a pixel up or down with the scale.
+  const shifts = [-1, 0, 1].map((d): [number, number] => [shift[0], shift[1] + d]).filter(([, y]) => Math.abs(y) <= SHIFT_MARGIN);
+  let best = { f: 1, total };
+  for (const f of SCALE_FACTORS) {
+    const m = scaled(f);
+    let t = 0;
+    for (const col of columns) t += Math.max(...bestScoresAtShifts(sampleCell(img, cellGeometry(m, col)), regular, shifts));
+    if (t > best.total) best = { f, total: t };
+  }
+  return scaled(best.f);
+}
+
+function matchRow(img: GreyImage, model: RowModel, length: number, crisp: GlyphTemplates): RowMatch {
+  const cells = Array.from({ length }, (_, col) => sampleCell(img, cellGeometry(model, col)));
+  const sampled = SAMPLED_COLUMNS(length).map((col) => cells[col]!);
+  const { shift, total: crispTotal } = rowShift(sampled, regularOf(crisp));
+  const [gx, gy] = shift;
+  // The templates as soft as this row's characters: the blur whose best glyphs match the same cells best.
+  let templates = crisp;
+  let bestTotal = crispTotal;
+  for (const sigma of EXTRA_BLURS) {
+    const soft = blurredTemplates(crisp, sigma);
+    const reg = regularOf(soft);
+    let total = 0;
+    for (const cell of sampled) total += bestScoresAtShifts(cell, reg, [[gx, gy]])[0]!;
+    if (total > bestTotal) [templates, bestTotal] = [soft, total];
+  }
   const matches = cells.map((cell) => matchCell(cell, templates, shiftsAround(gx, gy, 1)));
   const mean = matches.reduce((s, m) => s + m.candidates[0]!.score, 0) / length;
   if (mean >= 0.75) {
@@ -498,7 +546,7 @@ function readWindows(img: GreyImage, cand: MrzCandidate, fits: readonly SlotFit[
     models = models.map((m, r) => ({ ...m, shear: shears[r]!, along: unslanted[r]! }));
   }
   let matches = models.map((m) => matchRow(img, m, length, templates));
-  const refined = refineModels(models, matches, memberCols, templates);
+  const refined = refineModels(models, matches, memberCols, templates).map((m) => fitVerticalScale(img, m, length, templates));
   if (refined.some((m, i) => m !== models[i])) {
     models = refined;
     matches = models.map((m) => matchRow(img, m, length, templates));
