@@ -117,7 +117,7 @@ function CaseForm({ existing }: { existing?: Case }) {
         <Field label="Prosecutors" hint={`User names of prosecutors who may read the case and its exhibits. ${listHint}`} errors={errors.prosecutors}>
           {(p) => <input {...p} value={draft.prosecutors} onChange={set('prosecutors')} disabled={busy} autoCapitalize="none" spellCheck={false} />}
         </Field>
-        <Field label="Comparisons" hint={`Comparison ids (the questioned submissions). ${listHint}`} errors={errors.comparisons}>
+        <Field label="Comparisons" hint={`Comparison ids (the questioned submissions), as each comparison page shows them. ${listHint}`} errors={errors.comparisons}>
           {(p) => <input {...p} value={draft.comparisons} onChange={set('comparisons')} disabled={busy} spellCheck={false} />}
         </Field>
         <Field label="Reference specimens" hint={`Specimen ids. ${listHint}`} errors={errors.specimens}>

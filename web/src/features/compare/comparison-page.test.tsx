@@ -63,6 +63,8 @@ test('a running comparison shows live progress, then opens the viewer with the r
   expect(reg).toHaveAttribute('href', `/specimens/${reference.id}`);
   // The notes' first line names the questioned document.
   expect(screen.getByText(/Questioned: Case 2024-117/)).toBeInTheDocument();
+  // Its id shows, for linking it to a case.
+  expect(reg.closest('p')).toHaveTextContent(`id ${done.id}`);
 
   await user.keyboard('2');
   await waitFor(() => expect(location.current.search).toContain('light=uv-365'));

@@ -146,6 +146,9 @@ export function ComparisonPage() {
           ) : (
             'Reference'
           )}
+          {' · '}
+          {/* Cases and verification answers link comparisons by this id. */}
+          id <code>{raw.id}</code>
         </p>
         <span className="spacer" />
         <Link className="button button--small" to="/compare">
