@@ -68,7 +68,8 @@ test('a running comparison shows live progress, then opens the viewer with the r
 
   await user.keyboard('2');
   await waitFor(() => expect(location.current.search).toContain('light=uv-365'));
-  expect(screen.getByRole('region', { name: 'Flagged regions (1)' })).toBeInTheDocument();
+  // A region's numbers say what they are: its score, its box in reference pixels.
+  expect(screen.getByRole('region', { name: 'Flagged regions (1)' })).toHaveTextContent('score 0.83280 × 280 px at x 1210, y 310 (reference)');
   // The zone verdict is placed with the outline of the reference's zone.
   const verdicts = screen.getByRole('region', { name: 'Security features (1)' });
   expect(within(verdicts).getByRole('button', { name: 'Zoom to UV-fluorescent ink — Sun emblem' })).toBeInTheDocument();

@@ -4,7 +4,7 @@ import type { CompareStore } from './store';
 import type { FlaggedRegion } from './types';
 
 function describe(r: FlaggedRegion): string {
-  return `${Math.round(r.box.width)} × ${Math.round(r.box.height)} px at ${Math.round(r.box.x)}, ${Math.round(r.box.y)}`;
+  return `${Math.round(r.box.width)} × ${Math.round(r.box.height)} px at x ${Math.round(r.box.x)}, y ${Math.round(r.box.y)} (reference)`;
 }
 
 /**
@@ -31,7 +31,7 @@ export function RegionList({ regions, overexposedShare, store }: { regions: Flag
         >
           <span className="region-item__number">{label}</span>
           <span className="region-item__score">
-            <meter min={0} max={1} value={r.score} aria-hidden="true" /> {r.score.toFixed(2)}
+            <meter min={0} max={1} value={r.score} aria-hidden="true" /> score {r.score.toFixed(2)}
           </span>
           <span className="region-item__where">{describe(r)}</span>
           {glare && <span className="region-item__glare">{glare[0]!.toUpperCase() + glare.slice(1)}</span>}
