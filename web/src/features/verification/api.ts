@@ -24,6 +24,20 @@ const STATUS_LABELS: Record<VerificationStatus, string> = {
 };
 export const verificationStatusLabel = (s: string) => STATUS_LABELS[s as VerificationStatus] ?? s;
 
+const ACTION_LABELS: Record<VerificationRequest['history'][number]['action'], string> = {
+  submit: 'Submitted',
+  claim: 'Claimed',
+  release: 'Released',
+  return: 'Returned with a question',
+  reply: 'Replied',
+  answer: 'Answered',
+  close: 'Closed',
+  withdraw: 'Withdrawn',
+  'link-comparison': 'Comparison linked',
+};
+/** A history entry's action in words ("Submitted", not `submit`). */
+export const verificationActionLabel = (a: string) => ACTION_LABELS[a as keyof typeof ACTION_LABELS] ?? a;
+
 export const CONCLUSIONS: { id: VerificationAnswer['conclusion']; label: string }[] = [
   { id: 'genuine', label: 'Genuine' },
   { id: 'fraudulent', label: 'Fraudulent' },

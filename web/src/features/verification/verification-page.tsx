@@ -24,6 +24,7 @@ import {
   linkComparison,
   questionedImagePath,
   urgencyLabel,
+  verificationActionLabel,
   verificationStatusLabel,
 } from './api';
 import { useNow } from './verification-list-page';
@@ -171,7 +172,7 @@ function RequestDetail({ request: r, onChange, onReload }: { request: Verificati
                     {formatTimestamp(h.at)} · {h.actor}
                   </p>
                   <p>
-                    {h.action} → {verificationStatusLabel(h.to)}
+                    {verificationActionLabel(h.action)} → {verificationStatusLabel(h.to)}
                   </p>
                   {h.message && <p className="prose">{h.message}</p>}
                 </li>

@@ -150,6 +150,9 @@ test('the submitter answers a question from the examiner', async () => {
   renderApp(api, '/verification/vr0011');
   const user = userEvent.setup();
   expect(await screen.findByText(/Please send the UV 254 image\./, { selector: '.notice *, .notice' })).toBeInTheDocument();
+  // The history tells what happened in words.
+  expect(screen.getByRole('list', { name: 'History' })).toHaveTextContent('Submitted → Waiting for an examiner');
+  expect(screen.getByRole('list', { name: 'History' })).toHaveTextContent('Returned with a question → Question for the submitter');
   await user.type(screen.getByRole('textbox', { name: 'Your reply' }), 'No UV 254 lamp at this post.');
   await user.click(screen.getByRole('button', { name: 'Send reply' }));
   expect(await screen.findByRole('heading', { level: 1, name: 'Waiting for an examiner' })).toBeInTheDocument();
