@@ -10,7 +10,7 @@ import { EmptyState, ErrorState, LoadingState } from '../../shared/ui/states';
 import { useDocumentTitle } from '../../shared/ui/use-document-title';
 import { categoryLabel, issuingStateShortLabel } from '../../shared/vocabulary';
 import { getSpecimen } from '../specimen/api';
-import { alertAction, alertStatusLabel, authorsOf, deleteAlert, getAlert, severityLabel } from './api';
+import { alertAction, alertActionLabel, alertStatusLabel, authorsOf, deleteAlert, getAlert, severityLabel } from './api';
 import { CheckImage } from './alert-images';
 
 export function AlertPage() {
@@ -222,7 +222,7 @@ function ApprovalPanel({ alert: a, onChange, onReload }: { alert: Alert; onChang
               {formatTimestamp(h.at)} · {h.actor}
             </p>
             <p>
-              {h.action}
+              {alertActionLabel(h.action)}
               {h.note ? `: ${h.note}` : ''}
             </p>
           </li>

@@ -72,6 +72,9 @@ test('four eyes: the drafter cannot approve their own alert; a second examiner c
   const first = renderApp(own, `/alerts/${pending.id}`);
   expect(await screen.findByText('You drafted or edited this alert, so another examiner must approve it.')).toBeInTheDocument();
   expect(screen.getByRole('button', { name: 'Approve and publish' })).toBeDisabled();
+  // The history says what happened in words.
+  expect(screen.getByRole('list', { name: 'Alert history' })).toHaveTextContent('Drafted');
+  expect(screen.getByRole('list', { name: 'Alert history' })).not.toHaveTextContent('create');
   first.unmount();
 
   const second = createTestApi(sessionAs('examiner', { username: 'otto', displayName: 'Otto Second' }), ...alertApi);

@@ -22,6 +22,17 @@ const STATUS_LABELS: Record<AlertStatus, string> = {
 };
 export const alertStatusLabel = (s: string) => STATUS_LABELS[s as AlertStatus] ?? s;
 
+const ACTION_LABELS: Record<Alert['history'][number]['action'], string> = {
+  create: 'Drafted',
+  edit: 'Edited',
+  submit: 'Submitted for approval',
+  reject: 'Rejected (back to draft)',
+  approve: 'Approved and published',
+  withdraw: 'Withdrawn',
+};
+/** A history entry's action in words ("Drafted", not `create`). */
+export const alertActionLabel = (a: string) => ACTION_LABELS[a as keyof typeof ACTION_LABELS] ?? a;
+
 export interface AlertPage {
   items: Alert[];
   total: number;
