@@ -6,7 +6,7 @@ import { glyphTemplates } from './glyph-templates';
 import { readMrzFromGrey } from './read';
 import { readMrzFromFile } from './read-file';
 import { renderMrzImage, type RenderMrzOptions } from './render-mrz';
-import { UTOPIA_ID_CARD_2021_BACK, UTOPIA_PASSPORT_2019 } from '../synth/designs';
+import { pxPerMm, UTOPIA_ID_CARD_2021_BACK, UTOPIA_PASSPORT_2019 } from '../synth/designs';
 import { HOLDERS } from '../synth/holders';
 import { simulatePhoto } from '../synth/photo';
 import { renderDocument } from '../synth/render';
@@ -129,6 +129,20 @@ describe('reading an MRZ from an image', () => {
       expect({ dpi, seed, lines: r.reading?.lines, valid: r.reading?.checkDigitsValid }).toEqual({ dpi, seed, lines: doc.mrz, valid: true });
     }
   }, 180_000);
+
+  it('moves rows that start two slots early (the card edge read as a character, the gap before the text as a blank)', async () => {
+    // Photos of the ID card's back at 100 dpi: every row read 'I' + blank + the MRZ less its last two characters;
+    // with seed 2 the check digits were then made to hold on the wrong reading.
+    for (const seed of [2, 6]) {
+      const design = { ...UTOPIA_ID_CARD_2021_BACK, dpi: 100 };
+      const doc = await renderDocument(design, HOLDERS.passportA, 'white', { format: 'jpeg', quality: 90 });
+      const shot = await simulatePhoto(doc.image, { seed, maxTiltDeg: 25, maxRotationDeg: 20, scale: [0.7, 1.0], cornerRadiusPx: design.cornerRadiusMm * pxPerMm(design) });
+      const file = path.join(dir, `id-back-two-slots-${seed}.jpg`);
+      await fs.writeFile(file, shot.image);
+      const r = await readMrzFromFile(file);
+      expect({ seed, lines: r.reading?.lines, valid: r.reading?.checkDigitsValid }).toEqual({ seed, lines: doc.mrz, valid: true });
+    }
+  }, 120_000);
 
   it('reads small scans exactly, the zeros of a document number as zeros (passport at 100 and 120 dpi)', async () => {
     // A holder whose number is mostly zeros, and whose name row is mostly fillers. At 120 dpi the cells were sampled a

@@ -484,35 +484,37 @@ function readCandidate(img: GreyImage, cand: MrzCandidate, templates: GlyphTempl
   );
   const read = readWindows(img, cand, fits, firsts, templates, options);
   if (!read) return null;
-  // The ink window can be a slot off: an edge or mark just past a row taken for a character (a card's edge in a
-  // photo), or a thin first character missed. Then a row's first or last cell matches nothing: read one slot
-  // either way, all rows together (when check digits fail), then each row alone. A move counts only when it
-  // leaves fewer row ends matching nothing than the read it moves from, and then the better read (`rank`) wins.
-  // A cell that prints nothing at a row's end (a character in an ink this light does not see, erased or covered)
-  // stays unmatched whichever way the row moves: the row is read where it stands, not a slot off with every
-  // character wrong and, for a row with check digits, a correction that may make them hold by chance.
+  // The ink window can be a slot or two off: an edge or mark just past a row taken for a character (a card's edge in
+  // a photo, with the gap before the text as a blank cell), or a thin first character missed. Then cells of the row
+  // match nothing, and a row of an MRZ prints a character in every cell, fillers included. Read a slot or two
+  // either way, all rows together (when check digits fail), then each row alone. A move counts only when it leaves
+  // fewer cells matching nothing than the read it moves from, and then the better read (`rank`) wins. A cell that
+  // prints nothing (a character in an ink this light does not see, erased or covered) stays unmatched whichever way
+  // the row moves: the row is read where it stands, not moved with every character wrong and, for a row with check
+  // digits, a correction that may make them hold by chance.
   let best: { read: CandidateRead; firsts: readonly number[] } = { read, firsts };
   const tryFirsts = (moved: readonly number[], from: CandidateRead) => {
     const r = readWindows(img, cand, fits, moved, templates, options);
-    if (r && r.rank > best.read.rank && unmatchedEnds(r) < unmatchedEnds(from)) best = { read: r, firsts: moved };
+    if (r && r.rank > best.read.rank && unmatchedCells(r) < unmatchedCells(from)) best = { read: r, firsts: moved };
   };
-  // Only for a read that is an MRZ but for its edges: text of another font, or noise, gains nothing from more tries.
-  if (unmatchedEnds(read) === 0 || read.reading.meanConfidence < GOOD_MEAN_CONFIDENCE) return read;
-  if (!read.reading.checkDigitsValid) for (const d of [-1, 1]) tryFirsts(firsts.map((f) => f + d), read);
+  // Only for a read that is an MRZ but for some cells: text of another font, or noise, gains nothing from more tries.
+  if (unmatchedCells(read) === 0 || read.reading.meanConfidence < GOOD_MEAN_CONFIDENCE) return read;
+  if (!read.reading.checkDigitsValid) for (const d of WINDOW_MOVES) tryFirsts(firsts.map((f) => f + d), read);
   for (let row = 0; row < firsts.length; row++) {
-    // Every row end matched: no move can leave fewer unmatched.
-    if (unmatchedEnds(best.read) === 0) break;
+    // Every cell matched: no move can leave fewer unmatched.
+    if (unmatchedCells(best.read) === 0) break;
     const start = best;
-    for (const d of [-1, 1]) tryFirsts(start.firsts.map((f, r) => (r === row ? f + d : f)), start.read);
+    for (const d of WINDOW_MOVES) tryFirsts(start.firsts.map((f, r) => (r === row ? f + d : f)), start.read);
   }
   return best.read;
 }
 
-/** A row's first or last character matching worse than this matches nothing: the row's window is likely a slot off. */
-const EDGE_UNMATCHED = 0.4;
-/** How many row ends (first and last characters) of a read match nothing. */
-const unmatchedEnds = (read: CandidateRead) =>
-  read.reading.confidence.reduce((n, row) => n + (row[0]! < EDGE_UNMATCHED ? 1 : 0) + (row[row.length - 1]! < EDGE_UNMATCHED ? 1 : 0), 0);
+/** Slots a row's window is moved by when cells of the row match nothing. */
+const WINDOW_MOVES = [-1, 1, -2, 2];
+/** A cell matching worse than this matches nothing: blank, or not a character. */
+const UNMATCHED = 0.4;
+/** How many cells of a read match nothing. */
+const unmatchedCells = (read: CandidateRead) => read.reading.confidence.reduce((n, row) => n + row.filter((c) => c < UNMATCHED).length, 0);
 
 /** Reads the candidate with each row's first character at slot `firsts[row]` of its fit. */
 function readWindows(img: GreyImage, cand: MrzCandidate, fits: readonly SlotFit[], firsts: readonly number[], templates: GlyphTemplates, options: Partial<CorrectionOptions>): CandidateRead | null {
