@@ -68,6 +68,16 @@ test('a questioned document closer to a known fraud than to any genuine referenc
   });
 });
 
+test('compared with the fraud sample itself, the banner names it as this comparison\'s reference rather than offering the same comparison again', async () => {
+  const fraudRef = { specimenId: forgery.specimenId, captureId: forgery.captureId };
+  const job = doneWith({ method: 'orb-lsh-v2', searched: 9, verified: 3, candidates: [forgery, counterfeit, genuineA] }, { reference: fraudRef, request: { reference: fraudRef } });
+  const fraudSpecimen = makeSpecimen({ id: forgery.specimenId, title: forgery.title, status: 'forgery', forgeryMethods: ['mrz-alteration'], captures: [makeCapture({ id: forgery.captureId, images: [makeImage('white')] })] });
+  renderApp(createTestApi(on('GET', '/api/comparisons/cmp0001', ok(job)), on('GET', `/api/specimens/${forgery.specimenId}`, ok(fraudSpecimen))), '/comparisons/cmp0001');
+  const banner = await screen.findByRole('alert', { name: 'Known fraud match' });
+  expect(within(banner).queryByRole('button', { name: `Compare with ${forgery.title}` })).toBeNull();
+  expect(banner).toHaveTextContent('the reference of this comparison');
+});
+
 test('an automatic reference says why it was chosen; look-alike frauds of the design raise no alarm', async () => {
   // A genuine questioned document: the frauds of its design verify too, with far fewer points.
   const candidates = [candidate(reference.id, capture.id, reference.title, 'genuine', 228), { ...counterfeit, inliers: 91 }, { ...forgery, inliers: 73 }];

@@ -79,7 +79,8 @@ export function LibraryMatches({ job }: { job: ApiComparison }) {
                 <Link to={`/specimens/${encodeURIComponent(c.specimenId)}`}>
                   {c.title}
                 </Link>{' '}
-                <StatusBadge status={c.status} /> — {matchText(c)} {canCompare && <CompareWith job={job} candidate={c} />}
+                <StatusBadge status={c.status} /> — {matchText(c)}{' '}
+                {sameCapture(c, job.reference) ? <span>· the reference of this comparison</span> : canCompare && <CompareWith job={job} candidate={c} />}
               </li>
             ))}
           </ul>
