@@ -280,6 +280,19 @@ describe('refused submissions leave nothing behind', () => {
     }
   });
 
+  it('422 for `auto` without a questioned image under visible light: identification would have nothing to search with', async () => {
+    const before = await t.objectKeys();
+    const jobsBefore = (await (await t.login('examiner')).inject({ method: 'GET', url: '/api/comparisons?limit=100' })).json().items.length;
+    const irOnly = await submit(fraud, { reference: 'auto' }, ['ir-870']);
+    await expectRefused(irOnly, 422, 'UNPROCESSABLE', before);
+    expect(irOnly.json().message).toMatch(/white/);
+    // The same for stored images named by sha256 (here the reference's own IR original).
+    const ir = capture.images.find((i) => i.lightSource === 'ir-870')!;
+    const named = await (await t.login('examiner')).inject({ method: 'POST', url: '/api/comparisons', payload: { reference: 'auto', questioned: { images: { 'ir-870': ir.sha256 } } } });
+    await expectRefused(named, 422, 'UNPROCESSABLE', before);
+    expect((await (await t.login('examiner')).inject({ method: 'GET', url: '/api/comparisons?limit=100' })).json().items.length).toBe(jobsBefore);
+  });
+
   it('404 for a reference capture or a named image that does not exist, 400 for a request without questioned images', async () => {
     const before = await t.objectKeys();
     await expectRefused(await submit(fraud, { reference: { specimenId: specimen.id, captureId: 'NoSuchCapture00' } }), 404, 'CAPTURE_NOT_FOUND', before);

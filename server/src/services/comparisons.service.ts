@@ -36,6 +36,7 @@ import { objectKeys, type ObjectStat, type ObjectStore } from '../stores/objects
 import type { Actor } from './actor';
 import { KeyLocks, newRecordId, validationFailed, valueOrThrow } from './common';
 import { storeQuestionedImages, type StoredQuestionedFile } from './questioned-images';
+import { describesLight } from './identify.service';
 import { checkLightSourceField, type IngestFile, type IngestService } from './ingest.service';
 import type { SpecimenService } from './specimens.service';
 import type { AuditService } from '../audit/audit.service';
@@ -160,7 +161,7 @@ export class ComparisonService {
     }
     const seen = new Set<string>();
     for (const f of files) checkLightSourceField(f.lightSource, seen);
-    await this.checkReference(request, actor);
+    await this.checkReference(request, [...seen], actor);
     await this.checkQueue();
     const deps = { objects: this.objects, ingest: this.ingest, locks: this.imageLocks, onCleanupError: this.onCleanupError };
     const comparison = await storeQuestionedImages(deps, files, async (stored) => {
@@ -180,7 +181,7 @@ export class ComparisonService {
     if (!named || Object.keys(named).length === 0) {
       throw validationFailed('comparison', [{ path: '/questioned', message: 'names the questioned images (sha256 per light source); or upload them as multipart/form-data', keyword: 'required' }]);
     }
-    await this.checkReference(request, actor);
+    await this.checkReference(request, Object.keys(named), actor);
     await this.checkQueue();
     const questioned: ComparisonJobPayload['questioned'] = {};
     for (const [lightSource, sha256] of Object.entries(named) as [LightSourceId, string][]) {
@@ -270,9 +271,17 @@ export class ComparisonService {
     return valueOrThrow(validate('comparison-request', body), 'comparison');
   }
 
-  /** The named reference capture must exist and hold at least one image. */
-  private async checkReference(request: ComparisonRequest, actor: Actor): Promise<void> {
-    if (request.reference === 'auto') return;
+  /**
+   * The named reference capture must exist and hold at least one image; `auto`
+   * needs a questioned image that identification can search the library with.
+   */
+  private async checkReference(request: ComparisonRequest, lightSources: readonly string[], actor: Actor): Promise<void> {
+    if (request.reference === 'auto') {
+      if (!lightSources.some(describesLight)) {
+        throw new ExemplarError('UNPROCESSABLE', 'Choosing the reference automatically needs a questioned image under white light (or another reflected visible light): choose the reference, or add a white-light image', { lightSources: [...lightSources] });
+      }
+      return;
+    }
     const { specimenId, captureId } = request.reference;
     const specimen = await this.specimens.get(specimenId, actor);
     const capture = specimen.captures.find((c) => c.id === captureId);

@@ -81,7 +81,7 @@ export default async function comparisonRoutes(app: FastifyInstance) {
         tags: ['comparisons'],
         summary: 'Submit a comparison of a questioned capture with a reference capture (or `auto`)',
         description:
-          'Either multipart/form-data (questioned images as file parts named by light source, validated like a capture upload: 415 unsupported type, 413 too large, 422 corrupt; nothing is stored on error), or JSON naming stored images by sha256. Answers 202 with the queued comparison; follow it at its URL. 503 QUEUE_FULL when too many comparisons are waiting.',
+          'Either multipart/form-data (questioned images as file parts named by light source, validated like a capture upload: 415 unsupported type, 413 too large, 422 corrupt; nothing is stored on error), or JSON naming stored images by sha256. Answers 202 with the queued comparison; follow it at its URL. 422 UNPROCESSABLE for `auto` without a questioned image under reflected visible light (identification searches with it). 503 QUEUE_FULL when too many comparisons are waiting.',
         consumes: ['application/json', 'multipart/form-data'],
         body: {
           content: {
