@@ -100,7 +100,9 @@ function CaseForm({ existing }: { existing?: Case }) {
           <p>
             {isApiError(error, 'REVISION_CONFLICT')
               ? 'Someone else changed this case meanwhile. Reload it to see their changes, then edit again.'
-              : errorMessage(error)}
+              : Object.keys(errors).length > 0
+                ? 'Check the fields marked below.'
+                : errorMessage(error)}
           </p>
         </div>
       )}

@@ -76,6 +76,30 @@ test('an empty list says why, for a prosecutor without assignments', async () =>
   expect(screen.queryByRole('link', { name: 'New case' })).not.toBeInTheDocument();
 });
 
+test('a case the server refuses field by field is explained at the fields, not in the API\'s words at the top', async () => {
+  const api = createTestApi(
+    on('POST', '/api/cases', {
+      status: 400,
+      body: {
+        code: 'VALIDATION_FAILED',
+        message: 'Invalid case: /prosecutors/0 no user nobody-here',
+        details: { errors: [{ path: '/prosecutors/0', message: 'no user nobody-here', keyword: 'exists' }] },
+      },
+    }),
+    specimenHandler,
+  );
+  renderApp(api, '/cases/new');
+  const user = userEvent.setup();
+  await user.type(await screen.findByRole('textbox', { name: /^Title/ }), 'Forged passport at Port North');
+  await user.type(screen.getByRole('textbox', { name: /^Reference( \*)?$/ }), 'PN-2026-17');
+  await user.type(screen.getByRole('textbox', { name: /^Prosecutors/ }), 'nobody-here');
+  await user.click(screen.getByRole('button', { name: 'Create case' }));
+  const alert = await screen.findByRole('alert');
+  expect(alert).toHaveTextContent('Check the fields marked below.');
+  expect(alert).not.toHaveTextContent('/prosecutors/0');
+  expect(screen.getByText('Prosecutors no user nobody-here')).toBeInTheDocument();
+});
+
 test('creating a case sends the lists; names the API does not know are shown at their field', async () => {
   let attempt = 0;
   const api = createTestApi(
