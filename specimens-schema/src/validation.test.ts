@@ -95,6 +95,11 @@ describe('validate', () => {
     ]);
   });
 
+  it('says what a record id looks like, for any kind of record', () => {
+    const result = validate('case-create', { title: 'Port North', reference: 'PN-1', comparisons: ['nope'] });
+    expect(result.ok ? [] : result.errors.map((e) => [e.path, e.message])).toEqual([['/comparisons/0', 'must match pattern: Server-generated record identifier (of a specimen, capture, zone, comparison, case …): 6 to 64 letters, digits, _ or -.']]);
+  });
+
   it('escapes property names in paths', () => {
     const result = validate('specimen-create', { ...minimal, 'a/b~c': 1 });
     expect(result.ok ? [] : result.errors.map((e) => e.path)).toEqual(['/a~1b~0c']);
