@@ -1,26 +1,28 @@
-import { ApiError, CLIENT_ERROR_CODES } from '../api/client';
-import { afterFailedUpload, emptySlot, type SlotState } from './image-slot';
+import { assignFiles, emptySlot, slotForFileName, USUAL_LIGHTS } from './image-slot';
 
-const uploading = (): SlotState[] => ['white', 'uv-365', 'ir-870'].map((l) => ({ ...emptySlot(l), progress: 0.4 }));
+const file = (name: string) => new File([new Uint8Array([1, 2, 3])], name, { type: 'image/jpeg' });
+const filled = (files: string[], slots: readonly string[] = USUAL_LIGHTS) =>
+  Object.fromEntries(assignFiles(slots.map(emptySlot), files.map(file)).map((s) => [s.light, s.file?.name ?? null]));
 
-test('a failed upload clears progress and marks the slot its error names, by light source or by part name', () => {
-  const byLight = afterFailedUpload(new ApiError(422, 'IMAGE_CORRUPT', 'The uv-365 image is truncated', { lightSource: 'uv-365' }))(uploading());
-  expect(byLight.map((s) => [s.light, s.progress, s.error])).toEqual([
-    ['white', 0, null],
-    ['uv-365', 0, 'The uv-365 image is truncated'],
-    ['ir-870', 0, null],
-  ]);
-  const byPart = afterFailedUpload(new ApiError(413, 'PAYLOAD_TOO_LARGE', 'too large', { field: 'ir-870' }))(uploading());
-  expect(byPart.find((s) => s.error)?.light).toBe('ir-870');
+test('a light-source id in the name finds its slot', () => {
+  expect(slotForFileName('page1_uv-365.tif', [...USUAL_LIGHTS])).toBe('uv-365');
+  expect(slotForFileName('page1_IR-870.JPG', [...USUAL_LIGHTS])).toBe('ir-870');
 });
 
-test('a cancelled or unattributed failure marks no slot', () => {
-  for (const err of [new ApiError(0, CLIENT_ERROR_CODES.aborted, 'cancelled', { lightSource: 'white' }), new ApiError(500, 'INTERNAL', 'boom'), new Error('offline')]) {
-    const after = afterFailedUpload(err)(uploading());
-    expect(after.map((s) => [s.progress, s.error])).toEqual([
-      [0, null],
-      [0, null],
-      [0, null],
-    ]);
-  }
+test('the short names scanners and people use find the slot when only one slot can be meant', () => {
+  const slots = [...USUAL_LIGHTS];
+  expect(slotForFileName('passport_UV.jpg', slots)).toBe('uv-365');
+  expect(slotForFileName('passport_ir.jpg', slots)).toBe('ir-870');
+  expect(slotForFileName('passport UV365.jpg', slots)).toBe('uv-365');
+  expect(slotForFileName('passport_vis.jpg', slots)).toBe('white');
+  // Two UV slots: "uv" alone cannot say which.
+  expect(slotForFileName('passport_uv.jpg', [...slots, 'uv-254'])).toBeUndefined();
+  // Words inside other words are not light names.
+  expect(slotForFileName('irina_visa.jpg', slots)).toBeUndefined();
+});
+
+test('several files dropped at once: named files take their slots first, so none lands in another light or is dropped', () => {
+  expect(filled(['doc_IR.jpg', 'doc_UV.jpg', 'doc_white.jpg'])).toEqual({ white: 'doc_white.jpg', 'uv-365': 'doc_UV.jpg', 'ir-870': 'doc_IR.jpg' });
+  // An unnamed file takes a slot no named file claims, and never replaces one.
+  expect(filled(['scan.jpg', 'scan_white.jpg'])).toEqual({ white: 'scan_white.jpg', 'uv-365': 'scan.jpg', 'ir-870': null });
 });

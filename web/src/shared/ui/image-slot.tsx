@@ -19,10 +19,29 @@ export function formatBytes(bytes: number): string {
   return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
 }
 
-/** The slot a file belongs to, from its name ("page1_uv-365.tif" → uv-365); the longest id wins so "ir-870" beats "ir". */
+/**
+ * The slot a file belongs to, from its name ("page1_uv-365.tif" → uv-365); the
+ * longest id wins so "ir-870" beats "ir". Failing an id, the short names
+ * scanners and people use, as whole words: "uv365" → uv-365, "uv" or "ir" →
+ * the one UV or IR slot (none when several could be meant), "vis" or
+ * "visible" → white.
+ */
 export function slotForFileName(name: string, slots: string[]): string | undefined {
   const lower = name.toLowerCase();
-  return [...slots].sort((a, b) => b.length - a.length).find((id) => lower.includes(id));
+  const byId = [...slots].sort((a, b) => b.length - a.length).find((id) => lower.includes(id));
+  if (byId) return byId;
+  const words = lower.replace(/\.[a-z0-9]+$/, '').split(/[^a-z0-9]+/);
+  const only = (prefix: string) => {
+    const matching = slots.filter((id) => id.startsWith(prefix));
+    return matching.length === 1 ? matching[0] : undefined;
+  };
+  for (const word of words) {
+    const withBand = /^(uv|ir)(\d{3})$/.exec(word);
+    if (withBand && slots.includes(`${withBand[1]}-${withBand[2]}`)) return `${withBand[1]}-${withBand[2]}`;
+    if (word === 'uv' || word === 'ir') return only(`${word}-`);
+    if ((word === 'vis' || word === 'visible') && slots.includes('white')) return 'white';
+  }
+  return undefined;
 }
 
 export interface SlotState {
@@ -35,14 +54,28 @@ export interface SlotState {
 
 export const emptySlot = (light: string): SlotState => ({ light, file: null, progress: 0, error: null });
 
-/** Assigns files to slots: by the light-source id in the name, else the first empty slot; `target` forces one slot. */
+/**
+ * Assigns files to slots: by the light source their name names, then the
+ * others to slots still empty (so an unnamed file never takes a slot a named
+ * one claims, nor replaces a file); `target` forces one slot.
+ */
 export function assignFiles(slots: SlotState[], files: File[], target?: string): SlotState[] {
   const next = slots.map((s) => ({ ...s }));
-  for (const file of target ? files.slice(0, 1) : files) {
-    const light = target ?? slotForFileName(file.name, next.map((s) => s.light)) ?? next.find((s) => !s.file)?.light;
+  const put = (light: string | undefined, file: File) => {
     const slot = next.find((s) => s.light === light);
     if (slot) Object.assign(slot, { file, progress: 0, error: null });
+  };
+  if (target) {
+    if (files[0]) put(target, files[0]);
+    return next;
   }
+  const unnamed: File[] = [];
+  for (const file of files) {
+    const light = slotForFileName(file.name, next.map((s) => s.light));
+    if (light) put(light, file);
+    else unnamed.push(file);
+  }
+  for (const file of unnamed) put(next.find((s) => !s.file)?.light, file);
   return next;
 }
 
