@@ -198,6 +198,18 @@ describe('check-digit-driven correction', () => {
     expect(correctMrz(LAYOUTS.TD3, clear).lines[1]).toBe(asO);
   });
 
+  it("weighs a line's score gaps at its loss scale (scores from softened templates lie closer together)", () => {
+    // The birth date's 8 read as a 6 with the 8 0.12 behind: within reach on the sharp scale, not at 1.5 times it.
+    const c = confident(TD3);
+    confuse(c, 1, 16, '6', 0.12);
+    expect(correctionsOf(correctMrz(LAYOUTS.TD3, c))).toEqual([[1, 16, '6', '8']]);
+    const r = correctMrz(LAYOUTS.TD3, c, {}, [1, 1.5]);
+    expect(r.corrections).toEqual([]);
+    expect(failingTd3Checks(r.lines)).toEqual(['birthDate', 'composite']);
+    // The name line's scale does not touch the second line.
+    expect(correctionsOf(correctMrz(LAYOUTS.TD3, c, {}, [1.5, 1]))).toEqual([[1, 16, '6', '8']]);
+  });
+
   it('accepts a filler as the personal-number check digit of an empty personal number', () => {
     const lines = ['P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<', 'L898902C36UTO7408122F1204159<<<<<<<<<<<<<<<8'];
     expect(verifyCheckDigits(LAYOUTS.TD3, lines).every((x) => x.valid)).toBe(true);

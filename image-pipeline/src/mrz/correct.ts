@@ -95,16 +95,16 @@ interface Step {
 
 const key = (p: MrzPos) => p[0] * 100 + p[1];
 
-/** Allowed candidates of a position, best first, with their cost relative to the best allowed one. */
-function optionsAt(cands: readonly CharCandidate[], cls: string, opts: CorrectionOptions): Option[] {
+/** Allowed candidates of a position, best first, with their cost relative to the best allowed one (score gaps times `lossScale`). */
+function optionsAt(cands: readonly CharCandidate[], cls: string, opts: CorrectionOptions, lossScale: number): Option[] {
   const allowed = CLASS_CHARS[cls] ?? CLASS_CHARS.X!;
   const list = cands.filter((c) => allowed.includes(c.char));
   if (list.length === 0) return [{ char: MRZ_FILLER, value: 0, cost: 0, score: 0 }];
   const best = list[0]!.score;
   return list
-    .filter((c, i) => i === 0 || (best - c.score <= opts.maxScoreLoss && c.score >= opts.minAlternativeScore))
+    .filter((c, i) => i === 0 || ((best - c.score) * lossScale <= opts.maxScoreLoss && c.score >= opts.minAlternativeScore))
     .slice(0, opts.maxAlternatives)
-    .map((c) => ({ char: c.char, value: mrzCharValue(c.char), cost: best - c.score, score: c.score }));
+    .map((c) => ({ char: c.char, value: mrzCharValue(c.char), cost: (best - c.score) * lossScale, score: c.score }));
 }
 
 function buildSteps(groups: readonly CheckGroup[], optionsOf: (p: MrzPos) => Option[], unread: (p: MrzPos) => boolean): Step[] {
@@ -203,16 +203,27 @@ function longNumberGroups(layout: MrzLayout, checkAt: number, includeFiller: boo
 /**
  * Chooses one character per position: within each position's class, the
  * best candidate unless a slightly worse one makes check digits hold.
- * `candidates[line][column]` is ranked best first.
+ * `candidates[line][column]` is ranked best first. `lossScales[line]`
+ * (default 1) multiplies that line's score gaps before they are weighed:
+ * scores from softened templates lie closer together (see
+ * `templateSeparation`), and the losses, penalties and costs here are
+ * meant on the sharp templates' scale.
  */
-export function correctMrz(layout: MrzLayout, candidates: readonly (readonly (readonly CharCandidate[])[])[], options: Partial<CorrectionOptions> = {}): CorrectedMrz {
+export function correctMrz(
+  layout: MrzLayout,
+  candidates: readonly (readonly (readonly CharCandidate[])[])[],
+  options: Partial<CorrectionOptions> = {},
+  lossScales: readonly number[] = [],
+): CorrectedMrz {
   const opts = { ...DEFAULT_CORRECTION_OPTIONS, ...options };
-  const allOptions = layout.classes.map((cls, l) => Array.from(cls, (cc, col) => optionsAt(candidates[l]?.[col] ?? [], cc, opts)));
+  const scaleOf = (l: number) => lossScales[l] ?? 1;
+  const allOptions = layout.classes.map((cls, l) => Array.from(cls, (cc, col) => optionsAt(candidates[l]?.[col] ?? [], cc, opts, scaleOf(l))));
   for (const g of layout.groups) {
     if (g.name !== 'documentNumber') continue;
     for (const [l, c] of g.data) {
       const o = allOptions[l]![c]!;
-      if (o.some((x) => x.char === '0')) allOptions[l]![c] = o.map((x) => (x.char === 'O' ? { ...x, cost: x.cost + opts.letterOInNumberCost } : x));
+      // In the row's own score units, not brought to the sharp scale: the O must match better in the scores it was read with.
+      if (o.some((x) => x.char === '0')) allOptions[l]![c] = o.map((x) => (x.char === 'O' ? { ...x, cost: x.cost + opts.letterOInNumberCost * scaleOf(l) } : x));
     }
   }
   const best = allOptions.map((line) => line.map((o) => o[0]!));
@@ -258,7 +269,7 @@ export function correctMrz(layout: MrzLayout, candidates: readonly (readonly (re
     if (!winner || total < winner.cost - 1e-9) winner = { lines, cost: total, rule: v.rule };
   }
   const chosen = winner!;
-  for (const field of layout.codes) chosen.cost += chooseKnownCode(field, chosen.lines, candidates, opts.maxScoreLoss, opts.minAlternativeScore);
+  for (const field of layout.codes) chosen.cost += chooseKnownCode(field, chosen.lines, candidates, opts.maxScoreLoss, opts.minAlternativeScore, scaleOf);
   const corrections: Correction[] = [];
   chosen.lines.forEach((line, l) =>
     line.forEach((o, c) => {
@@ -297,6 +308,7 @@ function chooseKnownCode(
   candidates: readonly (readonly (readonly CharCandidate[])[])[],
   maxLoss: number,
   minScore: number,
+  lossScale: (line: number) => number,
 ): number {
   const read = field.map(([l, c]) => lines[l]![c]!);
   if (KNOWN_CODE_SET.has(read.map((o) => o.char).join(''))) return 0;
@@ -308,7 +320,7 @@ function chooseKnownCode(
       if (code[i] === read[i]!.char) continue;
       const [l, c] = field[i]!;
       const cand = candidates[l]?.[c]?.find((x) => x.char === code[i]);
-      loss += cand && cand.score >= minScore ? read[i]!.score - cand.score : Number.POSITIVE_INFINITY;
+      loss += cand && cand.score >= minScore ? (read[i]!.score - cand.score) * lossScale(l) : Number.POSITIVE_INFINITY;
     }
     if (loss <= maxLoss && (!best || loss < best.loss)) best = { code, loss };
   }
@@ -317,7 +329,7 @@ function chooseKnownCode(
     const char = best.code[i]!;
     if (char === read[i]!.char) return;
     const score = candidates[l]![c]!.find((x) => x.char === char)!.score;
-    lines[l]![c] = { char, value: mrzCharValue(char), cost: read[i]!.cost + (read[i]!.score - score), score };
+    lines[l]![c] = { char, value: mrzCharValue(char), cost: read[i]!.cost + (read[i]!.score - score) * lossScale(l), score };
   });
   return best.loss;
 }

@@ -112,6 +112,20 @@ describe('reading an MRZ from an image', () => {
     expect(r.reading!.misaligned).toEqual([{ line: 1, column: 16, dx: expect.closeTo(0.2, 1), dy: expect.closeTo(0, 1) }]);
   });
 
+  it('reads a forged character in small, soft print as printed: softened templates do not let the check digits rewrite it', async () => {
+    // The birth date's 8 retyped as a 6 in its place. Matched with templates softened to the print, a clear 6 (0.96)
+    // had the 8 within the corrector's reach (0.14 below; 0.26 apart when sharp), which made every check hold.
+    const forged = [TD3[0]!, TD3[1]!.slice(0, 16) + '6' + TD3[1]!.slice(17)];
+    for (const [pitch, blurSigma] of [
+      [11, 0.8],
+      [15, 1.2],
+    ] as const) {
+      const r = await readRendered(forged, { pitch, blurSigma, noiseSigma: 4, seed: 8, jpegQuality: 85 }, `td3-forged-soft-${pitch}`);
+      expect({ pitch, lines: r.reading?.lines, corrections: r.reading?.corrections }).toEqual({ pitch, lines: forged, corrections: [] });
+      expect(r.reading!.checks.filter((c) => !c.valid).map((c) => c.name)).toEqual(['birthDate', 'composite']);
+    }
+  });
+
   it('places each row at its first character when a card edge past the MRZ looks like one more (ID card photos)', async () => {
     // Small hand-held photos of the demo ID card's back: the card's edge just right of the MRZ, on a grey desk, was
     // read as a character and every row started a slot late (seeds 4 and 5), or the name row alone stood a slot off.

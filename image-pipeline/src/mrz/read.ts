@@ -4,14 +4,14 @@
  * per row), match every cell against OCR-B glyph templates (match.ts), refit
  * the geometry from the recognised characters' known shapes and match again,
  * then choose among the candidates so that check digits hold (correct.ts).
- * A row whose first or last cell matches nothing is read again a slot either
+ * A row with cells that match nothing is read again one or two slots either
  * way (a card edge past the MRZ taken for a character).
  * Turned images are handled: rows at any small angle directly, and the image
  * is re-read turned by 180° and 90° when no valid MRZ was found upright.
  */
 import type { GreyImage } from '../ops/align-types';
 import { correctMrz, verifyCheckDigits, type CharCandidate, type CheckResult, type Correction, type CorrectionOptions } from './correct';
-import { ADVANCE, BASELINE, blurredTemplates, CAP_PER_EM, CELL_WIDTH, EM, type GlyphTemplates } from './glyphs';
+import { ADVANCE, BASELINE, blurredTemplates, CAP_PER_EM, CELL_WIDTH, EM, templateSeparation, type GlyphTemplates } from './glyphs';
 import { CLASS_CHARS, formatsFor, LAYOUTS, type MrzFormat } from './layouts';
 import { evalPoly, median, polySlope, robustLinear, robustPoly, type Poly } from './fit';
 import { findTextRows, groupMrzCandidates, type LineMember, type MrzCandidate, type TextRow } from './locate';
@@ -348,14 +348,10 @@ interface RowMatch {
   cells: CellMatch[];
   /** The shift of the whole row; a cell's own shift relative to it tells a character printed out of line. */
   shift: [number, number];
+  /** Brings the row's score gaps to the sharp templates' scale (1 when matched with them): see `templateSeparation`. */
+  lossScale: number;
 }
 
-/**
- * Matches every cell of a row: one shift for the whole row first (from a
- * quarter of its cells), then ±1 per cell; in a row read well, a cell that
- * matches poorly is searched again over a quarter pitch (a character printed
- * out of line, as an overtyped one often is).
- */
 const regularOf = (t: GlyphTemplates) => t.glyphs.flatMap((g) => g.variants.filter((v) => v.strokeEm === 0).map((v) => v.pixels));
 /** The cells that choose a row's shift, blur and scale: every fourth. */
 const SAMPLED_COLUMNS = (length: number) => Array.from({ length: Math.ceil((length - 1) / 4) }, (_, i) => 1 + 4 * i);
@@ -395,6 +391,13 @@ function fitVerticalScale(img: GreyImage, model: RowModel, length: number, templ
   return scaled(best.f);
 }
 
+/**
+ * Matches every cell of a row: one shift for the whole row first (from a
+ * quarter of its cells), then the template blur those cells match best at,
+ * then ±1 per cell; in a row read well, a cell that matches poorly is
+ * searched again over a quarter pitch (a character printed out of line, as
+ * an overtyped one often is).
+ */
 function matchRow(img: GreyImage, model: RowModel, length: number, crisp: GlyphTemplates): RowMatch {
   const cells = Array.from({ length }, (_, col) => sampleCell(img, cellGeometry(model, col)));
   const sampled = SAMPLED_COLUMNS(length).map((col) => cells[col]!);
@@ -419,7 +422,7 @@ function matchRow(img: GreyImage, model: RowModel, length: number, crisp: GlyphT
       if (wide.candidates[0]!.score > m.candidates[0]!.score) matches[k] = wide;
     });
   }
-  return { cells: matches, shift: [gx, gy] };
+  return { cells: matches, shift: [gx, gy], lossScale: templateSeparation(crisp) / templateSeparation(templates) };
 }
 
 /**
@@ -559,7 +562,7 @@ function readWindows(img: GreyImage, cand: MrzCandidate, fits: readonly SlotFit[
   const formats = formatsFor(cand.rows.length, length, rawLines[0]?.[0]);
   let best: { format: MrzFormat; corrected: ReturnType<typeof correctMrz>; checks: CheckResult[] } | undefined;
   for (const format of formats) {
-    const corrected = correctMrz(LAYOUTS[format], candidates, options);
+    const corrected = correctMrz(LAYOUTS[format], candidates, options, matches.map((m) => m.lossScale));
     const checks = verifyCheckDigits(LAYOUTS[format], corrected.lines);
     // The document code decides between a travel document and a visa of the same size.
     const codeFits = format.startsWith('MRV') === (corrected.lines[0]![0] === 'V');
