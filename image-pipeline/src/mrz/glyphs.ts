@@ -112,6 +112,32 @@ export function blurredTemplates(templates: GlyphTemplates, sigma: number): Glyp
   return out;
 }
 
+/** Every glyph's regular stroke weight, in glyph order. */
+export const regularWeights = (templates: GlyphTemplates): Float32Array[] =>
+  templates.glyphs.map((g) => (g.variants.find((v) => v.strokeEm === 0) ?? g.variants[0]!).pixels);
+
+const regularsCache = new WeakMap<GlyphTemplates, Map<number, Float32Array[]>>();
+
+/**
+ * The regular weight of every glyph blurred as `blurredTemplates` blurs it
+ * (the same numbers), alone: enough to choose a row's blur, at a third of
+ * the cost of every weight at every blur tried. The reader's worker gets
+ * its templates afresh with each request, so this runs once per read.
+ */
+export function blurredRegulars(templates: GlyphTemplates, sigma: number): Float32Array[] {
+  if (sigma <= 0) return regularWeights(templates);
+  const done = blurredCache.get(templates)?.get(sigma);
+  if (done) return regularWeights(done);
+  let bySigma = regularsCache.get(templates);
+  if (!bySigma) regularsCache.set(templates, (bySigma = new Map()));
+  let out = bySigma.get(sigma);
+  if (!out) {
+    out = regularWeights(templates).map((px) => normaliseCell(blurCell(px, templates.cellWidth, templates.cellHeight, sigma)));
+    bySigma.set(sigma, out);
+  }
+  return out;
+}
+
 const separationCache = new WeakMap<GlyphTemplates, number>();
 
 /**
@@ -125,7 +151,7 @@ const separationCache = new WeakMap<GlyphTemplates, number>();
 export function templateSeparation(templates: GlyphTemplates): number {
   let out = separationCache.get(templates);
   if (out === undefined) {
-    const regular = templates.glyphs.map((g) => (g.variants.find((v) => v.strokeEm === 0) ?? g.variants[0]!).pixels);
+    const regular = regularWeights(templates);
     const nearest = regular.map((a, i) => {
       let best = -1;
       regular.forEach((b, j) => {

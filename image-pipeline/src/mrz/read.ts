@@ -11,7 +11,7 @@
  */
 import type { GreyImage } from '../ops/align-types';
 import { correctMrz, verifyCheckDigits, type CharCandidate, type CheckResult, type Correction, type CorrectionOptions } from './correct';
-import { ADVANCE, BASELINE, blurredTemplates, CAP_PER_EM, CELL_WIDTH, EM, templateSeparation, type GlyphTemplates } from './glyphs';
+import { ADVANCE, BASELINE, blurredRegulars, blurredTemplates, CAP_PER_EM, CELL_WIDTH, EM, regularWeights, templateSeparation, type GlyphTemplates } from './glyphs';
 import { CLASS_CHARS, formatsFor, LAYOUTS, type MrzFormat } from './layouts';
 import { evalPoly, median, polySlope, robustLinear, robustPoly, type Poly } from './fit';
 import { findTextRows, groupMrzCandidates, type LineMember, type MrzCandidate, type TextRow } from './locate';
@@ -352,7 +352,6 @@ interface RowMatch {
   lossScale: number;
 }
 
-const regularOf = (t: GlyphTemplates) => t.glyphs.flatMap((g) => g.variants.filter((v) => v.strokeEm === 0).map((v) => v.pixels));
 /** The cells that choose a row's shift, blur and scale: every fourth. */
 const SAMPLED_COLUMNS = (length: number) => Array.from({ length: Math.ceil((length - 1) / 4) }, (_, i) => 1 + 4 * i);
 
@@ -375,7 +374,7 @@ function rowShift(cells: readonly Float32Array[], regular: readonly Float32Array
  * cell makes OCR-B's 0 (taller than its O) match the O better.
  */
 function fitVerticalScale(img: GreyImage, model: RowModel, length: number, templates: GlyphTemplates): RowModel {
-  const regular = regularOf(templates);
+  const regular = regularWeights(templates);
   const columns = SAMPLED_COLUMNS(length);
   const scaled = (f: number): RowModel => (f === 1 ? model : { ...model, vscale: model.vscale.map((c) => c * f) });
   const { shift, total } = rowShift(columns.map((col) => sampleCell(img, cellGeometry(model, col))), regular);
@@ -401,18 +400,18 @@ function fitVerticalScale(img: GreyImage, model: RowModel, length: number, templ
 function matchRow(img: GreyImage, model: RowModel, length: number, crisp: GlyphTemplates): RowMatch {
   const cells = Array.from({ length }, (_, col) => sampleCell(img, cellGeometry(model, col)));
   const sampled = SAMPLED_COLUMNS(length).map((col) => cells[col]!);
-  const { shift, total: crispTotal } = rowShift(sampled, regularOf(crisp));
+  const { shift, total: crispTotal } = rowShift(sampled, regularWeights(crisp));
   const [gx, gy] = shift;
   // The templates as soft as this row's characters: the blur whose best glyphs match the same cells best.
-  let templates = crisp;
+  let chosen = 0;
   let bestTotal = crispTotal;
   for (const sigma of EXTRA_BLURS) {
-    const soft = blurredTemplates(crisp, sigma);
-    const reg = regularOf(soft);
+    const reg = blurredRegulars(crisp, sigma);
     let total = 0;
     for (const cell of sampled) total += bestScoresAtShifts(cell, reg, [[gx, gy]])[0]!;
-    if (total > bestTotal) [templates, bestTotal] = [soft, total];
+    if (total > bestTotal) [chosen, bestTotal] = [sigma, total];
   }
+  const templates = blurredTemplates(crisp, chosen);
   const matches = cells.map((cell) => matchCell(cell, templates, shiftsAround(gx, gy, 1)));
   const mean = matches.reduce((s, m) => s + m.candidates[0]!.score, 0) / length;
   if (mean >= 0.75) {
