@@ -126,6 +126,15 @@ describe('reading an MRZ from an image', () => {
     }
   });
 
+  it('reports an overtyped character out of line in small, soft print too', async () => {
+    // The 8 overtyped as a 6 a seventh of a pitch forward, at an 11-px pitch: templates softened to the print scored
+    // the cell well enough at its row's shift that the wider search for a character out of line never ran.
+    const file = path.join(dir, 'td3-overtyped-soft.jpg');
+    await fs.writeFile(file, await renderMrzImage(TD3, { pitch: 11, blurSigma: 1.2, noiseSigma: 4, seed: 8, jpegQuality: 85, overtype: [{ line: 1, column: 16, char: '6', dx: 0.15, dy: 0 }] }));
+    const r = await readMrzFromFile(file);
+    expect(r.reading!.misaligned).toEqual([{ line: 1, column: 16, dx: expect.closeTo(0.15, 1), dy: expect.closeTo(0, 1) }]);
+  });
+
   it('places each row at its first character when a card edge past the MRZ looks like one more (ID card photos)', async () => {
     // Small hand-held photos of the demo ID card's back: the card's edge just right of the MRZ, on a grey desk, was
     // read as a character and every row started a slot late (seeds 4 and 5), or the name row alone stood a slot off.
