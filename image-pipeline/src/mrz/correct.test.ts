@@ -210,6 +210,15 @@ describe('check-digit-driven correction', () => {
     expect(correctionsOf(correctMrz(LAYOUTS.TD3, c, {}, [1.5, 1]))).toEqual([[1, 16, '6', '8']]);
   });
 
+  it('keeps a character seen out of line as read, whatever the check digits want', () => {
+    const c = confident(TD3);
+    confuse(c, 1, 16, '6', 0.05);
+    expect(correctionsOf(correctMrz(LAYOUTS.TD3, c))).toEqual([[1, 16, '6', '8']]);
+    const r = correctMrz(LAYOUTS.TD3, c, {}, [], new Set([1 * 100 + 16]));
+    expect(r.lines[1]![16]).toBe('6');
+    expect(failingTd3Checks(r.lines)).toEqual(['birthDate', 'composite']);
+  });
+
   it('accepts a filler as the personal-number check digit of an empty personal number', () => {
     const lines = ['P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<', 'L898902C36UTO7408122F1204159<<<<<<<<<<<<<<<8'];
     expect(verifyCheckDigits(LAYOUTS.TD3, lines).every((x) => x.valid)).toBe(true);

@@ -207,17 +207,25 @@ function longNumberGroups(layout: MrzLayout, checkAt: number, includeFiller: boo
  * (default 1) multiplies that line's score gaps before they are weighed:
  * scores from softened templates lie closer together (see
  * `templateSeparation`), and the losses, penalties and costs here are
- * meant on the sharp templates' scale.
+ * meant on the sharp templates' scale. Positions in `asPrinted`
+ * (`line * 100 + column`) keep their best candidate: a character seen out
+ * of line is what was printed there.
  */
 export function correctMrz(
   layout: MrzLayout,
   candidates: readonly (readonly (readonly CharCandidate[])[])[],
   options: Partial<CorrectionOptions> = {},
   lossScales: readonly number[] = [],
+  asPrinted: ReadonlySet<number> = new Set(),
 ): CorrectedMrz {
   const opts = { ...DEFAULT_CORRECTION_OPTIONS, ...options };
   const scaleOf = (l: number) => lossScales[l] ?? 1;
-  const allOptions = layout.classes.map((cls, l) => Array.from(cls, (cc, col) => optionsAt(candidates[l]?.[col] ?? [], cc, opts, scaleOf(l))));
+  const allOptions = layout.classes.map((cls, l) =>
+    Array.from(cls, (cc, col) => {
+      const o = optionsAt(candidates[l]?.[col] ?? [], cc, opts, scaleOf(l));
+      return asPrinted.has(l * 100 + col) ? o.slice(0, 1) : o;
+    }),
+  );
   for (const g of layout.groups) {
     if (g.name !== 'documentNumber') continue;
     for (const [l, c] of g.data) {

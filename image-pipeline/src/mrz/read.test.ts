@@ -126,13 +126,22 @@ describe('reading an MRZ from an image', () => {
     }
   });
 
-  it('reports an overtyped character out of line in small, soft print too', async () => {
+  it('reports an overtyped character out of line in small, soft print too, and reads it as printed', async () => {
+    const forged = [TD3[0]!, TD3[1]!.slice(0, 16) + '6' + TD3[1]!.slice(17)];
     // The 8 overtyped as a 6 a seventh of a pitch forward, at an 11-px pitch: templates softened to the print scored
     // the cell well enough at its row's shift that the wider search for a character out of line never ran.
     const file = path.join(dir, 'td3-overtyped-soft.jpg');
     await fs.writeFile(file, await renderMrzImage(TD3, { pitch: 11, blurSigma: 1.2, noiseSigma: 4, seed: 8, jpegQuality: 85, overtype: [{ line: 1, column: 16, char: '6', dx: 0.15, dy: 0 }] }));
     const r = await readMrzFromFile(file);
     expect(r.reading!.misaligned).toEqual([{ line: 1, column: 16, dx: expect.closeTo(0.15, 1), dy: expect.closeTo(0, 1) }]);
+    // Seen out of line, the 6 is what was printed there: the check digits may not rewrite it into the 8 they want
+    // (they did at 0.3 pitch off, at 13 and 22 px, reported out of line and read valid all the same).
+    for (const pitch of [13, 22]) {
+      const shifted = path.join(dir, `td3-overtyped-${pitch}.jpg`);
+      await fs.writeFile(shifted, await renderMrzImage(TD3, { pitch, noiseSigma: 4, seed: 8, jpegQuality: 85, overtype: [{ line: 1, column: 16, char: '6', dx: 0.3, dy: 0 }] }));
+      const s = await readMrzFromFile(shifted);
+      expect({ pitch, lines: s.reading?.lines, valid: s.reading?.checkDigitsValid, outOfLine: s.reading?.misaligned.map((m) => [m.line, m.column]) }).toEqual({ pitch, lines: forged, valid: false, outOfLine: [[1, 16]] });
+    }
   });
 
   it('places each row at its first character when a card edge past the MRZ looks like one more (ID card photos)', async () => {

@@ -558,12 +558,26 @@ function readWindows(img: GreyImage, cand: MrzCandidate, fits: readonly SlotFit[
     matches = models.map((m) => matchRow(img, m, length, templates));
   }
 
+  const misaligned: MrzImageReading['misaligned'] = [];
+  matches.forEach((row, line) =>
+    row.cells.forEach((m, column) => {
+      const dx = m.shift[0] - row.shift[0];
+      const dy = m.shift[1] - row.shift[1];
+      if ((Math.abs(dx) >= MISALIGNED_SHIFT || Math.abs(dy) >= MISALIGNED_SHIFT) && m.candidates[0]!.score >= 0.6) {
+        misaligned.push({ line, column, dx: Math.round((dx / ADVANCE) * 100) / 100, dy: Math.round((dy / ADVANCE) * 100) / 100 });
+      }
+    }),
+  );
+  // A character printed out of line is what was printed there (overtyped, pasted in): the check digits may not
+  // rewrite it, or they would hide the alteration they fail on.
+  const asPrinted = new Set(misaligned.map((m) => m.line * 100 + m.column));
+
   const candidates = matches.map((row) => row.cells.map((m) => m.candidates));
   const rawLines = candidates.map((row) => row.map((c) => c[0]!.char).join(''));
   const formats = formatsFor(cand.rows.length, length, rawLines[0]?.[0]);
   let best: { format: MrzFormat; corrected: ReturnType<typeof correctMrz>; checks: CheckResult[] } | undefined;
   for (const format of formats) {
-    const corrected = correctMrz(LAYOUTS[format], candidates, options, matches.map((m) => m.lossScale));
+    const corrected = correctMrz(LAYOUTS[format], candidates, options, matches.map((m) => m.lossScale), asPrinted);
     const checks = verifyCheckDigits(LAYOUTS[format], corrected.lines);
     // The document code decides between a travel document and a visa of the same size.
     const codeFits = format.startsWith('MRV') === (corrected.lines[0]![0] === 'V');
@@ -581,17 +595,6 @@ function readWindows(img: GreyImage, cand: MrzCandidate, fits: readonly SlotFit[
   let agreeing = 0;
   rawLines.forEach((line, l) => [...line].forEach((c, i) => (agreeing += CLASS_CHARS[classes[l]![i]!]!.includes(c) ? 1 : 0)));
   const layoutAgreement = agreeing / (length * rawLines.length);
-  const misaligned: MrzImageReading['misaligned'] = [];
-  matches.forEach((row, line) =>
-    row.cells.forEach((m, column) => {
-      const dx = m.shift[0] - row.shift[0];
-      const dy = m.shift[1] - row.shift[1];
-      if ((Math.abs(dx) >= MISALIGNED_SHIFT || Math.abs(dy) >= MISALIGNED_SHIFT) && m.candidates[0]!.score >= 0.6) {
-        misaligned.push({ line, column, dx: Math.round((dx / ADVANCE) * 100) / 100, dy: Math.round((dy / ADVANCE) * 100) / 100 });
-      }
-    }),
-  );
-
   const corner = (model: RowModel, col: number, side: -1 | 1, top: boolean): [number, number] => {
     const g = cellGeometry(model, col);
     const u = (side * ADVANCE) / 2;
