@@ -304,8 +304,12 @@ const logForgery = (r: ForgedCaseResult) =>
  * files relative to the folder or absolute). Genuine cases take the
  * personalised quads of both annotation files as personalised zones.
  */
+async function readCases(folder: string): Promise<MidvCase[]> {
+  return (JSON.parse(await fs.readFile(path.join(folder, 'cases.json'), 'utf8')) as { cases: MidvCase[] }).cases;
+}
+
 async function midvCases(MIDV: string, log: (line: string) => void): Promise<(ForgedCaseResult | GenuineCaseResult)[]> {
-  const { cases } = JSON.parse(await fs.readFile(path.join(MIDV, 'cases.json'), 'utf8')) as { cases: MidvCase[] };
+  const cases = await readCases(MIDV);
   const out: (ForgedCaseResult | GenuineCaseResult)[] = [];
   for (const c of cases) {
     const reference = await rgb(path.resolve(MIDV, c.reference));
@@ -343,20 +347,27 @@ async function midvCases(MIDV: string, log: (line: string) => void): Promise<(Fo
  * and compared with it; the regions are scored as for the scan.
  */
 async function forgedPhotoCases(folder: string, seed: number, log: (line: string) => void): Promise<ForgedCaseResult[]> {
-  const { cases } = JSON.parse(await fs.readFile(path.join(folder, 'cases.json'), 'utf8')) as { cases: MidvCase[] };
   const out: ForgedCaseResult[] = [];
-  for (const c of cases) {
+  // Every forgery is of one reference: decoded once.
+  const references = new Map<string, { image: PixelImage; grey: GreyImage }>();
+  for (const c of await readCases(folder)) {
     if (c.label !== 'forged' || !c.mask_fieldquad || !c.mask_pixeldiff) continue;
-    const reference = await rgb(path.resolve(folder, c.reference));
+    const file = path.resolve(folder, c.reference);
+    let ref = references.get(file);
+    if (!ref) {
+      const image = await rgb(file);
+      references.set(file, (ref = { image, grey: await greyOf(image) }));
+    }
+    const reference = ref.image;
+    const masks = { quad: await maskFromFile(path.resolve(folder, c.mask_fieldquad)), pixel: await maskFromFile(path.resolve(folder, c.mask_pixeldiff)) };
     const photo = await simulatePhoto(await fs.readFile(path.resolve(folder, c.questioned)), { seed });
     const questioned = await decodeBuffer(photo.image);
     const t0 = performance.now();
-    const al = await alignImages(await greyOf(reference), await greyOf(questioned));
-    const masks = { quad: await maskFromFile(path.resolve(folder, c.mask_fieldquad)), pixel: await maskFromFile(path.resolve(folder, c.mask_pixeldiff)) };
+    const al = await alignImages(ref.grey, await greyOf(questioned));
+    // Refused, the photo has no regions and so is not flagged.
     const regions = al.ok ? (await compareImages({ reference, questioned, homography: al.homography, lightSource: 'white' })).regions : [];
     const result = await scoreForgery(`${c.id}, photo seed ${seed}`, c.manipulated_fields ?? [], regions, masks, Math.round(performance.now() - t0));
     result.photo = { seed, cornerErrorPx: al.ok ? round4(cornerError(al.homography, photo.homography, reference.width, reference.height)) : null };
-    if (!al.ok) result.flagged = false;
     log(`${logForgery(result)}${al.ok ? `, corner error ${result.photo.cornerErrorPx} px` : `, refused (${al.reason})`}`);
     out.push(result);
   }
