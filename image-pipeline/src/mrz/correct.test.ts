@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { computeMrzCheckDigit, isValidMrzCheckDigit, MRZ_ALPHABET } from './check-digit';
-import { checkDigitDetails, correctMrz, verifyCheckDigits, type CharCandidate } from './correct';
+import { checkDigitDetails, correctMrz, mrzPosKey, verifyCheckDigits, type CharCandidate } from './correct';
 import { LAYOUTS, type MrzFormat } from './layouts';
 
 /** Shared benchmark data lives next to the repository (../shared/benchdata from its root). */
@@ -214,7 +214,7 @@ describe('check-digit-driven correction', () => {
     const c = confident(TD3);
     confuse(c, 1, 16, '6', 0.05);
     expect(correctionsOf(correctMrz(LAYOUTS.TD3, c))).toEqual([[1, 16, '6', '8']]);
-    const r = correctMrz(LAYOUTS.TD3, c, {}, [], new Set([1 * 100 + 16]));
+    const r = correctMrz(LAYOUTS.TD3, c, {}, [], new Set([mrzPosKey([1, 16])]));
     expect(r.lines[1]![16]).toBe('6');
     expect(failingTd3Checks(r.lines)).toEqual(['birthDate', 'composite']);
   });

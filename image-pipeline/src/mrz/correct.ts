@@ -93,7 +93,8 @@ interface Step {
   compositeUnread: boolean;
 }
 
-const key = (p: MrzPos) => p[0] * 100 + p[1];
+/** One number per MRZ position (`line * 100 + column`), for sets and maps of positions. */
+export const mrzPosKey = (p: MrzPos) => p[0] * 100 + p[1];
 
 /** Allowed candidates of a position, best first, with their cost relative to the best allowed one (score gaps times `lossScale`). */
 function optionsAt(cands: readonly CharCandidate[], cls: string, opts: CorrectionOptions, lossScale: number): Option[] {
@@ -113,15 +114,15 @@ function buildSteps(groups: readonly CheckGroup[], optionsOf: (p: MrzPos) => Opt
   const role = new Map<number, Step['groupRole']>();
   const anyUnread = (g: CheckGroup) => g.data.some(unread) || unread(g.check);
   for (const g of fields) {
-    g.data.forEach((p, i) => role.set(key(p), { role: 'data', weight: mrzWeight(i) }));
-    role.set(key(g.check), { role: 'check', fillerWhenEmpty: Boolean(g.fillerWhenEmpty), unread: anyUnread(g) });
+    g.data.forEach((p, i) => role.set(mrzPosKey(p), { role: 'data', weight: mrzWeight(i) }));
+    role.set(mrzPosKey(g.check), { role: 'check', fillerWhenEmpty: Boolean(g.fillerWhenEmpty), unread: anyUnread(g) });
   }
   const order: MrzPos[] = composite ? [...composite.data] : fields.flatMap((g) => [...g.data, g.check]);
   const steps: Step[] = order.map((pos, i) => ({
     pos,
     options: optionsOf(pos),
     compositeWeight: composite ? mrzWeight(i) : null,
-    groupRole: role.get(key(pos)) ?? null,
+    groupRole: role.get(mrzPosKey(pos)) ?? null,
     compositeCheck: false,
     compositeUnread: false,
   }));
@@ -208,7 +209,7 @@ function longNumberGroups(layout: MrzLayout, checkAt: number, includeFiller: boo
  * scores from softened templates lie closer together (see
  * `templateSeparation`), and the losses, penalties and costs here are
  * meant on the sharp templates' scale. Positions in `asPrinted`
- * (`line * 100 + column`) keep their best candidate: a character seen out
+ * (`mrzPosKey`) keep their best candidate: a character seen out
  * of line is what was printed there.
  */
 export function correctMrz(
@@ -223,7 +224,7 @@ export function correctMrz(
   const allOptions = layout.classes.map((cls, l) =>
     Array.from(cls, (cc, col) => {
       const o = optionsAt(candidates[l]?.[col] ?? [], cc, opts, scaleOf(l));
-      return asPrinted.has(l * 100 + col) ? o.slice(0, 1) : o;
+      return asPrinted.has(mrzPosKey([l, col])) ? o.slice(0, 1) : o;
     }),
   );
   for (const g of layout.groups) {

@@ -10,7 +10,7 @@
  * is re-read turned by 180° and 90° when no valid MRZ was found upright.
  */
 import type { GreyImage } from '../ops/align-types';
-import { correctMrz, verifyCheckDigits, type CharCandidate, type CheckResult, type Correction, type CorrectionOptions } from './correct';
+import { correctMrz, mrzPosKey, verifyCheckDigits, type CharCandidate, type CheckResult, type Correction, type CorrectionOptions } from './correct';
 import { ADVANCE, BASELINE, blurredRegulars, blurredTemplates, CAP_PER_EM, CELL_WIDTH, EM, regularWeights, templateSeparation, type GlyphTemplates } from './glyphs';
 import { CLASS_CHARS, formatsFor, LAYOUTS, type MrzFormat } from './layouts';
 import { evalPoly, median, polySlope, robustLinear, robustPoly, type Poly } from './fit';
@@ -570,7 +570,7 @@ function readWindows(img: GreyImage, cand: MrzCandidate, fits: readonly SlotFit[
   );
   // A character printed out of line is what was printed there (overtyped, pasted in): the check digits may not
   // rewrite it, or they would hide the alteration they fail on.
-  const asPrinted = new Set(misaligned.map((m) => m.line * 100 + m.column));
+  const asPrinted = new Set(misaligned.map((m) => mrzPosKey([m.line, m.column])));
 
   const candidates = matches.map((row) => row.cells.map((m) => m.candidates));
   const rawLines = candidates.map((row) => row.map((c) => c[0]!.char).join(''));
