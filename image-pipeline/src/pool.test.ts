@@ -160,6 +160,24 @@ describe('compareCapture', () => {
     }
   });
 
+  it('names in its progress the light being compared, while it is compared, not once it is done', async () => {
+    const page = path.join(dir, 'reference.png');
+    const images = { white: page, 'ir-870': page, 'uv-365': page };
+    // One thread: the lights are compared one after another, so the fraction says how many are done.
+    const pool = createPipelinePool({ threads: 1, maxQueue: 4, taskTimeoutMs: 300_000 });
+    const events: { stage: string; fraction: number }[] = [];
+    try {
+      const result = await pool.compareCapture({ reference: { images }, questioned: { images }, decode: { maxLongEdge: 400 } }, { onProgress: (p) => events.push(p) });
+      const perLight = events.filter((e) => e.stage.startsWith('compare:'));
+      expect(perLight.map((e) => e.stage)).toEqual(result.lights.map((l) => `compare:${l.lightSource}`));
+      // Each light is named when its comparison starts: with none of its own work counted yet.
+      perLight.forEach((e, done) => expect(e.fraction).toBeCloseTo(0.35 + (0.65 * done) / 3, 5));
+      expect(events[events.length - 1]).toEqual({ stage: 'compare', fraction: 1 });
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('gives a capture compared after another (its shared pixel buffers reused) the results it gets alone', async () => {
     const design = { ...UTOPIA_PASSPORT_2019, dpi: 120 };
     const capture = async (name: string, seed: number, alter: boolean) => {

@@ -510,9 +510,14 @@ class Pool implements PipelinePool {
     };
     progress('compare', 0.35);
 
+    // The stage names a light while it is being compared (the latest started when several run at once), so
+    // every light is named from its start and a label never names a light already done.
     let done = 0;
+    const comparing: string[] = [];
     const compareOne = async (light: string, used: AnalysisImage[]): Promise<LightComparison> => {
       const t = performance.now();
+      comparing.push(light);
+      progress(`compare:${light}`, 0.35 + (0.65 * done) / lights.length);
       const [ref, q] = await takeDecoded(light);
       used.push(ref, q);
       const refSize: [number, number] = [Math.round(ref.width / ref.scale), Math.round(ref.height / ref.scale)];
@@ -539,7 +544,10 @@ class Pool implements PipelinePool {
       const homography = toOriginal(analysisH, ref.scale, q.scale);
       const mrz = light === mrzLight && mrzRead ? placeMrz(await mrzRead, light, light === anchor ? anchorH : homography, q.scale, refSize) : undefined;
       done++;
-      progress(`compare:${light}`, 0.35 + (0.65 * done) / lights.length);
+      comparing.splice(comparing.indexOf(light), 1);
+      // With no light running, the next one to start (if any) reports the same fraction under its own name.
+      if (comparing.length > 0) progress(`compare:${comparing[comparing.length - 1]!}`, 0.35 + (0.65 * done) / lights.length);
+      else if (done === lights.length) progress('compare', 1);
       return {
         lightSource: light,
         homography,
