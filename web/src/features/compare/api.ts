@@ -90,12 +90,15 @@ function outputSource(api: ApiClient, url: string, size: number[]): ImageSource 
   return { kind: 'image', url: api.url(url), width: size[0] ?? 1, height: size[1] ?? 1 };
 }
 
-/** What to call the questioned document: the examiner's notes (first line), else the white image's file name. */
-export function questionedTitle(raw: ApiComparison): string {
+/**
+ * What to call the questioned document: the examiner's notes (first line), else an image's file name — under a
+ * given light that light's own image (another light's file would misname the picture shown), else the white one's.
+ */
+export function questionedTitle(raw: ApiComparison, lightSource?: string): string {
   const note = raw.request.notes?.split('\n')[0]?.trim();
   if (note) return note.length > 80 ? `${note.slice(0, 77)}…` : note;
   const images = Object.values(raw.questioned).filter((i) => i !== undefined);
-  const named = raw.questioned['white']?.originalName ?? images.find((i) => i.originalName)?.originalName;
+  const named = lightSource ? raw.questioned[lightSource]?.originalName : (raw.questioned['white']?.originalName ?? images.find((i) => i.originalName)?.originalName);
   return named ? `Questioned (${named})` : 'Questioned document';
 }
 
@@ -117,6 +120,7 @@ export function toComparison(api: ApiClient, raw: ApiComparison, reference: Spec
     });
     return {
       lightSource: l.lightSource,
+      questionedTitle: questionedTitle(raw, l.lightSource),
       frame: { width: l.referenceSize[0] ?? 1, height: l.referenceSize[1] ?? 1 },
       reference: image ? captureImageSource(api, image) : outputSource(api, l.outputs.heatmap.url, l.outputSize),
       questioned: outputSource(api, l.outputs.aligned.url, l.outputSize),

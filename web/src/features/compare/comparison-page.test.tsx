@@ -83,6 +83,29 @@ test('a running comparison shows live progress, then opens the viewer with the r
   expect(viewer).toHaveAttribute('data-layers', 'reference heatmap');
 });
 
+test('the questioned image shown under each light is named by that light\'s own file', async () => {
+  const image = (light: string, name: string) => ({ sha256: `${light.length}`.padEnd(64, 'a'), bytes: 1000, width: 1900, height: 1350, format: 'jpeg' as const, url: `/api/comparisons/cmp0001/questioned/${light}`, originalName: name });
+  const unnamed = makeApiComparison({
+    ...done,
+    request: { reference: done.request.reference },
+    questioned: { white: image('white', 'gate4-white.jpg'), 'uv-365': image('uv-365', 'gate4-uv365.jpg') },
+  });
+  const api = createTestApi(on('GET', '/api/comparisons/cmp0001', ok(unnamed)), on('GET', `/api/specimens/${reference.id}`, ok(reference)));
+  const { container } = renderApp(api, '/comparisons/cmp0001?light=white&mode=side-by-side');
+  const caption = () => container.querySelector('.compare__caption')!;
+  const questionedViewer = () => screen.getByRole('group', { name: /^Questioned: / });
+  await screen.findByRole('link', { name: reference.title });
+  expect(caption()).toHaveTextContent('Questioned: Questioned (gate4-white.jpg)');
+  expect(questionedViewer()).toHaveAccessibleName(/^Questioned: Questioned \(gate4-white\.jpg\), White light/);
+
+  const user = userEvent.setup();
+  await user.keyboard('2');
+  await waitFor(() => expect(container.querySelector('.compare')).toHaveAttribute('data-light', 'uv-365'));
+  expect(caption()).toHaveTextContent('Questioned: Questioned (gate4-uv365.jpg)');
+  expect(questionedViewer()).toHaveAccessibleName(/^Questioned: Questioned \(gate4-uv365\.jpg\), UV 365 nm/);
+  expect(container.querySelector('.compare')).not.toHaveTextContent('gate4-white.jpg');
+});
+
 test('a shared link opens the same mode and light', async () => {
   const api = createTestApi(on('GET', '/api/comparisons/cmp0001', ok(done)), on('GET', `/api/specimens/${reference.id}`, ok(reference)));
   const { container } = renderApp(api, '/comparisons/cmp0001?mode=swipe&light=uv-365');

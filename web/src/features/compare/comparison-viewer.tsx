@@ -128,6 +128,7 @@ export function ComparisonViewer({ comparison, initialMode, initialLight, onMode
 
   if (!light) return <p className="muted">This comparison produced no light source to show.</p>;
   const { View, Controls } = mode;
+  const questioned = light.questionedTitle ? { ...comparison.questioned, title: light.questionedTitle } : comparison.questioned;
 
   return (
     <div className="compare" data-mode={mode.id} data-light={light.lightSource}>
@@ -179,7 +180,7 @@ export function ComparisonViewer({ comparison, initialMode, initialLight, onMode
                   ·{' '}
                 </>
               )}
-              <span className="side-dot side-dot--questioned" aria-hidden="true" /> {SIDE_LABELS.questioned}: {comparison.questioned.title} ·{' '}
+              <span className="side-dot side-dot--questioned" aria-hidden="true" /> {SIDE_LABELS.questioned}: {questioned.title} ·{' '}
               <span className="side-dot side-dot--reference" aria-hidden="true" /> {SIDE_LABELS.reference}: {comparison.reference.title}
             </p>
             <span className="compare__tools">
@@ -194,7 +195,7 @@ export function ComparisonViewer({ comparison, initialMode, initialLight, onMode
               </button>
             </span>
           </div>
-          <View key={mode.id} light={light} store={store} overlay={overlay} reference={comparison.reference} questioned={comparison.questioned} />
+          <View key={mode.id} light={light} store={store} overlay={overlay} reference={comparison.reference} questioned={questioned} />
           {Controls && <Controls store={store} light={light} />}
         </div>
         <aside className="compare__side">

@@ -56,6 +56,8 @@ export type MrzOutcome = 'valid' | 'invalid' | 'not-read';
 
 export interface ComparisonLight {
   lightSource: string;
+  /** What the questioned image under this light is called (its own file's name, not another light's); the comparison's questioned title when absent. */
+  questionedTitle?: string;
   /** The reference frame (reference pixels). */
   frame: { width: number; height: number };
   reference: ImageSource;
