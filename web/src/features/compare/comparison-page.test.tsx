@@ -113,14 +113,34 @@ test('a shared link opens the same mode and light', async () => {
   expect(container.querySelector('.compare')).toHaveAttribute('data-light', 'uv-365');
 });
 
-test('a failed alignment says why and offers a new comparison', async () => {
-  const failed = makeApiComparison({ status: 'failed', progress: null, error: { code: 'ALIGNMENT_FAILED', message: 'Too few matching points (12)' } });
+test('a failed alignment says why in plain words, keeps the technical reason as detail for the examiner, and offers a new comparison', async () => {
+  const technical = 'the white images could not be aligned (too-few-inliers): akaze: 12 feature inliers, 4 agreeing after refinement';
+  const failed = makeApiComparison({ status: 'failed', progress: null, error: { code: 'ALIGNMENT_FAILED', message: technical } });
   renderApp(createTestApi(on('GET', '/api/comparisons/cmp0001', ok(failed))), '/comparisons/cmp0001');
   const alert = await screen.findByRole('alert');
   expect(alert).toHaveTextContent('The comparison failed');
-  expect(alert).toHaveTextContent('Too few matching points (12)');
-  expect(alert).toHaveTextContent('could not be matched to the reference');
+  // The words come first, outside the detail; the pipeline's reason and code are in the detail, closed until asked for.
+  const detail = alert.querySelector('details')!;
+  expect(detail).not.toBeNull();
+  expect(detail).not.toHaveAttribute('open');
+  expect(detail.querySelector('summary')).toHaveTextContent('Technical detail');
+  expect(detail).toHaveTextContent(technical);
+  expect(detail).toHaveTextContent('ALIGNMENT_FAILED');
+  const primary = [...alert.querySelectorAll('p')].filter((p) => !detail.contains(p));
+  expect(primary.map((p) => p.textContent).join(' ')).toContain('could not be matched to the reference');
+  expect(primary.map((p) => p.textContent).join(' ')).not.toContain('too-few-inliers');
+  const user = userEvent.setup();
+  await user.click(within(detail).getByText('Technical detail'));
+  expect(detail).toHaveAttribute('open');
   expect(within(alert).getByRole('link', { name: 'Start another comparison' })).toHaveAttribute('href', '/compare');
+});
+
+test('a failure with no explanation of its own shows its message as the text, with its code', async () => {
+  const failed = makeApiComparison({ status: 'failed', progress: null, error: { code: 'TIMEOUT', message: 'the comparison took longer than 600 s' } });
+  renderApp(createTestApi(on('GET', '/api/comparisons/cmp0001', ok(failed))), '/comparisons/cmp0001');
+  const alert = await screen.findByRole('alert');
+  expect(alert).toHaveTextContent('the comparison took longer than 600 s (TIMEOUT)');
+  expect(alert.querySelector('details')).toBeNull();
 });
 
 test('an unknown comparison is a clear dead end with a way out', async () => {
@@ -147,6 +167,7 @@ test('an automatic reference that found no genuine match says what to do, and of
   });
   renderApp(createTestApi(on('GET', '/api/comparisons/cmp0001', ok(failed))), '/comparisons/cmp0001');
   expect(await screen.findByText(/Choose the reference yourself/)).toBeInTheDocument();
+  expect(screen.getByRole('alert').querySelector('details')).toHaveTextContent('identification found no genuine reference capture matching the questioned image (12 images searched) (NO_CANDIDATE)');
   expect(screen.queryByRole('button', { name: 'Run it again' })).not.toBeInTheDocument();
   expect(screen.getByRole('link', { name: 'Start another comparison' })).toHaveAttribute('href', '/compare');
 });

@@ -166,11 +166,19 @@ export function ComparisonPage() {
 /** Failures that the same images and request meet again: running the job again cannot help. */
 const SAME_AGAIN = new Set(['ALIGNMENT_FAILED', 'NO_CANDIDATE', 'NO_VISIBLE_LIGHT', 'REFERENCE_NOT_FOUND']);
 
+/** Failures whose recorded reason is technical, said in words (the reason itself is kept as detail). */
+const EXPLANATIONS: Record<string, string> = {
+  ALIGNMENT_FAILED:
+    'The questioned images could not be matched to the reference. Check that the reference is the same document type and page, and that the whole page is in the picture.',
+  NO_CANDIDATE: 'No genuine reference in the library matched the questioned image. Choose the reference yourself, or check that the whole page is in the picture under white light.',
+};
+
 function FailedComparison({ job }: { job: ApiComparison }) {
   const api = useApi();
   const navigate = useNavigate();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  const explained = job.error ? EXPLANATIONS[job.error.code] : undefined;
   const again = async () => {
     setBusy(true);
     setError(null);
@@ -185,16 +193,22 @@ function FailedComparison({ job }: { job: ApiComparison }) {
   return (
     <div className="state state--error" role="alert">
       <strong>{job.status === 'failed' ? 'The comparison failed' : 'The comparison was cancelled'}</strong>
-      {job.error && (
+      {job.error && explained && (
+        <>
+          <p>{explained}</p>
+          {/* The pipeline's own reason (points found, method) is for the examiner, not the first thing a user reads. */}
+          <details className="failure-detail">
+            <summary>Technical detail</summary>
+            <p>
+              {job.error.message} <span className="muted">({job.error.code})</span>
+            </p>
+          </details>
+        </>
+      )}
+      {job.error && !explained && (
         <p>
           {job.error.message} <span className="muted">({job.error.code})</span>
         </p>
-      )}
-      {job.error?.code === 'ALIGNMENT_FAILED' && (
-        <p>The questioned images could not be matched to the reference. Check that the reference is the same document type and page, and that the whole page is in the picture.</p>
-      )}
-      {job.error?.code === 'NO_CANDIDATE' && (
-        <p>No genuine reference in the library matched the questioned image. Choose the reference yourself, or check that the whole page is in the picture under white light.</p>
       )}
       {error !== null && <p>It could not be run again: {errorMessage(error)}</p>}
       <div className="button-row">
