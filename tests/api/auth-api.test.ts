@@ -5,6 +5,7 @@
  * restart of the app on the same store), and that no route but the public
  * ones answers without a credential.
  */
+import { systemActor } from '../../server/src/services/actor';
 import { buildTestApp, MINIMAL_SPECIMEN, type TestApp } from '../../server/src/test-helpers';
 
 let t: TestApp;
@@ -134,5 +135,30 @@ describe('login and sessions', () => {
     const locked = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password } });
     expect({ status: locked.statusCode, code: locked.json().code }).toEqual({ status: 429, code: 'RATE_LIMITED' });
     expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
+  it('checks no more passwords than the lock allows when the guesses arrive at once', async () => {
+    const username = 'burst-target';
+    const password = 'burst target password';
+    await t.context.services.auth.createUser({ username, role: 'viewer', password }, systemActor('test'));
+    const guesses = await Promise.all(
+      Array.from({ length: 15 }, (_, i) =>
+        t.app.inject({ method: 'POST', url: '/api/auth/login', remoteAddress: '192.0.2.77', payload: { username, password: `guess number ${i}` } }),
+      ),
+    );
+    const statuses = guesses.map((g) => g.statusCode);
+    // Five failures lock a name: the other guesses are refused without their password being checked.
+    expect(statuses.filter((s) => s === 401)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(10);
+    const right = await t.app.inject({ method: 'POST', url: '/api/auth/login', remoteAddress: '192.0.2.78', payload: { username, password } });
+    expect(right.statusCode).toBe(429);
+  });
+
+  it('a successful login gives back what it counted against its address', async () => {
+    const { username, password } = await t.credentials('admin');
+    // More successful logins from one address than the failures that lock it (20).
+    for (let i = 0; i < 22; i++) {
+      expect((await t.app.inject({ method: 'POST', url: '/api/auth/login', remoteAddress: '192.0.2.90', payload: { username, password } })).statusCode).toBe(200);
+    }
   });
 });

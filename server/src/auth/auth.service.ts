@@ -10,7 +10,9 @@
  *   change or a disabled account takes effect at the next request.
  * - Failed logins are counted per user name and per client address in the
  *   store (a restart does not reset them); past a threshold the name or the
- *   address is locked for a while and login answers RATE_LIMITED.
+ *   address is locked for a while and login answers RATE_LIMITED. Each
+ *   attempt is counted before its password is checked (and given back when
+ *   it succeeds), so concurrent attempts cannot outrun the count.
  */
 import { randomBytes } from 'node:crypto';
 import { ExemplarError } from '../errors';
@@ -125,6 +127,8 @@ const USERNAME = /^[a-z0-9][a-z0-9._@-]{0,63}$/;
 const MAX_DISPLAY_NAME = 120;
 const MAX_TOKEN_NAME = 80;
 const MAX_TOKENS_PER_USER = 50;
+/** Writes of one login-attempts entry that lose a race are retried this often before the login is refused. */
+const ATTEMPT_WRITE_RETRIES = 50;
 /** Names shown in lists and logs stay on one line and print as typed. */
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
@@ -320,11 +324,12 @@ export class AuthService {
     const username = USERNAME.test(raw) ? raw : undefined;
     const keys = [`ip:${attemptKeyPart(client.ip)}`, ...(username ? [`user:${username}`] : [])];
     await this.assertNotLocked(keys);
+    const reserved = await this.reserveAttempt(keys);
 
     const user = username ? await this.users.get(username) : null;
     const ok = user ? await verifyPassword(password, user.password) : (await verifyPassword(password, await decoyHash(this.passwordCost)), false);
     if (!ok || !user || user.disabled) {
-      await this.countFailure(keys);
+      // The failure was counted by reserveAttempt.
       // Nobody is authenticated: the server's login check is the actor, the claimed name the target.
       const checker: Actor = { ...LOGIN_ACTOR, ...(client.requestId && { requestId: client.requestId }) };
       await this.record(checker, 'user.login-failed', username ?? '(invalid name)', { ip: client.ip, ...(user?.disabled && { disabled: true }) });
@@ -332,6 +337,7 @@ export class AuthService {
     }
     const actor: Actor = { id: user.username, role: user.role, ...(client.requestId && { requestId: client.requestId }) };
     await this.attempts.delete(`user:${user.username}`);
+    await this.releaseAttempt(keys[0]!, reserved.get(keys[0]!) ?? null);
     if (needsRehash(user.password, this.passwordCost)) {
       await this.users.replace(user.id, user.revision, { ...user, password: await hashPassword(password, this.passwordCost) }).catch(() => undefined);
     }
@@ -453,32 +459,75 @@ export class AuthService {
     }
   }
 
-  private async countFailure(keys: readonly string[]): Promise<void> {
+  /**
+   * Counts this attempt as a failure of every key before the password is
+   * looked at, and refuses it (RATE_LIMITED) while a key is locked. Counted
+   * only after the check, concurrent guesses all passed the lock check before
+   * the first of them was counted, so a burst of requests had every one of
+   * its passwords checked. The attempt that reaches a key's threshold locks
+   * it in the same write, so at most that many are checked at once. A
+   * successful login gives its count back (`releaseAttempt`). Answers the
+   * lock each key got from this attempt (null: none), for the release.
+   */
+  private async reserveAttempt(keys: readonly string[]): Promise<Map<string, string | null>> {
     const nowDate = this.now();
     const now = nowDate.getTime();
+    const reserved = new Map<string, string | null>();
     for (const key of keys) {
       const threshold = key.startsWith('user:') ? this.limits.userFailures : this.limits.addressFailures;
-      // Concurrent failures of the same key race on the revision; a few retries settle it.
-      for (let attempt = 0; attempt < 5; attempt++) {
-        const entry = await this.attempts.get(key);
+      let lockedUntil = 0;
+      let lockSet: string | null = null;
+      const counted = await this.changeAttempts(key, (entry) => {
+        lockedUntil = entry?.lockedUntil ? Date.parse(entry.lockedUntil) : 0;
+        lockSet = null;
+        if (lockedUntil > now) return null;
         const fresh = !entry || now - Date.parse(entry.windowStart) > this.limits.windowMs;
-        const failures = fresh ? 1 : entry.failures + 1;
-        const next: LoginAttemptsRecord = {
-          id: key,
-          revision: entry?.revision ?? 1,
-          failures,
-          windowStart: fresh ? timestamp(nowDate) : entry.windowStart,
-          lockedUntil: failures >= threshold ? timestamp(new Date(now + this.limits.lockMs)) : (entry?.lockedUntil ?? null),
-        };
-        try {
-          if (entry) await this.attempts.replace(key, entry.revision, next);
-          else await this.attempts.insert(next);
-          break;
-        } catch (err) {
-          if (!(err instanceof ExemplarError) || (err.code !== 'REVISION_CONFLICT' && err.code !== 'CONFLICT')) throw err;
-        }
+        const failures = (fresh ? 0 : entry.failures) + 1;
+        if (failures >= threshold) lockSet = timestamp(new Date(now + this.limits.lockMs));
+        return { failures, windowStart: fresh ? timestamp(nowDate) : entry.windowStart, lockedUntil: lockSet ?? entry?.lockedUntil ?? null };
+      });
+      // Not counted because other attempts kept changing the entry: refused, as a lock would be.
+      const refusedUntil = lockedUntil > now ? lockedUntil : counted ? 0 : now + 1000;
+      if (refusedUntil > 0) {
+        for (const [k, lock] of reserved) await this.releaseAttempt(k, lock);
+        const retryAfterSeconds = Math.max(1, Math.ceil((refusedUntil - now) / 1000));
+        throw new ExemplarError('RATE_LIMITED', `too many failed logins; try again in ${retryAfterSeconds} s`, { retryAfterSeconds });
+      }
+      reserved.set(key, lockSet);
+    }
+    return reserved;
+  }
+
+  /** Gives back the failure `reserveAttempt` counted for a key, and the lock it set (`lockSet`), when the login succeeded. */
+  private async releaseAttempt(key: string, lockSet: string | null): Promise<void> {
+    await this.changeAttempts(key, (entry) => {
+      if (!entry || entry.failures === 0) return null;
+      return { failures: entry.failures - 1, windowStart: entry.windowStart, lockedUntil: lockSet !== null && entry.lockedUntil === lockSet ? null : entry.lockedUntil };
+    });
+  }
+
+  /**
+   * Read–change–replace of a key's entry at its revision, retried when another
+   * request changed it meanwhile; `change` answers null to leave it as it is.
+   * False when it could not be written for the races.
+   */
+  private async changeAttempts(
+    key: string,
+    change: (entry: LoginAttemptsRecord | null) => Omit<LoginAttemptsRecord, 'id' | 'revision'> | null,
+  ): Promise<boolean> {
+    for (let attempt = 0; attempt < ATTEMPT_WRITE_RETRIES; attempt++) {
+      const entry = await this.attempts.get(key);
+      const next = change(entry);
+      if (next === null) return true;
+      try {
+        if (entry) await this.attempts.replace(key, entry.revision, { id: key, revision: entry.revision, ...next });
+        else await this.attempts.insert({ id: key, revision: 1, ...next });
+        return true;
+      } catch (err) {
+        if (!(err instanceof ExemplarError) || (err.code !== 'REVISION_CONFLICT' && err.code !== 'CONFLICT')) throw err;
       }
     }
+    return false;
   }
 
   private async record(actor: Actor, action: string, id: string, details?: Record<string, unknown>): Promise<void> {
