@@ -174,6 +174,23 @@ describe('import', () => {
     await expectUntouched(labB, 0, []);
   });
 
+  it('refuses the lab\'s own package as its own (not as an unknown signer), writing nothing; a changed copy of it fails its signature', async () => {
+    const specimensBefore = await count(labA);
+    const keysBefore = await labA.objectKeys();
+    const res = await upload(labA, pkg);
+    expect(res.statusCode).toBe(422);
+    const body = res.json<{ code: string; message: string; details: Record<string, unknown> }>();
+    expect(body).toMatchObject({ code: 'UNTRUSTED_SIGNER', details: { fingerprint: keyA.fingerprint, labId: 'lab-a', own: true, revoked: false } });
+    expect(body.message).toMatch(/made by this lab/);
+    expect(body.message).not.toMatch(/trusted partner/);
+    // Only a package this lab's key really signed is called its own.
+    const changed = await tampered((name, data) => (name === 'manifest.json' ? Buffer.from(data.toString().replace('Counterfeit of the 2019 series', 'Counterfeit of the 2020 series')) : data));
+    const forged = await upload(labA, changed);
+    expect(forged.statusCode).toBe(422);
+    expect(forged.json().code).toBe('SIGNATURE_INVALID');
+    await expectUntouched(labA, specimensBefore, keysBefore);
+  });
+
   it('trusts partner keys added by an administrator only; duplicates and non-Ed25519 keys are refused', async () => {
     const examiner = await labB.login('examiner');
     expect((await examiner.inject({ method: 'POST', url: '/api/partners', payload: { name: 'Lab A', publicKey: keyA.publicKey } })).statusCode).toBe(403);

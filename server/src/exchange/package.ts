@@ -200,6 +200,8 @@ export interface TrustedSigner {
 export interface ReadPackageOptions {
   /** The trusted, unrevoked partner key with this fingerprint; `revoked` when it is listed but revoked. */
   findSigner: (fingerprint: string) => Promise<TrustedSigner | 'revoked' | null>;
+  /** This lab's own key: a package it signed is refused as the lab's own, not as an unknown signer's. */
+  ownKey?: { fingerprint: string; publicKey: KeyObject } | undefined;
   /** Scratch folder for the extracted originals (created; the caller removes it). */
   scratchDir: string;
   maxPackageBytes: number;
@@ -249,6 +251,23 @@ export async function readExchangePackage(zipPath: string, options: ReadPackageO
   const lab = isObject(parsed) && isObject(parsed.lab) ? parsed.lab : {};
   const fingerprint = typeof lab.fingerprint === 'string' ? lab.fingerprint : '';
   const labId = typeof lab.id === 'string' ? lab.id : undefined;
+  const signed = manifestBytes;
+  const signatureB64 = signatureText.trim();
+  const signatureValid = (publicKey: KeyObject) => /^[A-Za-z0-9+/]+={0,2}$/.test(signatureB64) && verify(null, signed, publicKey, Buffer.from(signatureB64, 'base64'));
+  const signatureInvalid = (name: string) =>
+    new ExemplarError('SIGNATURE_INVALID', `the signature of ${MANIFEST_ENTRY} does not verify with ${name}'s key: the package was changed or not signed by them`, {
+      fingerprint,
+      partner: name,
+    });
+  if (options.ownKey && fingerprint === options.ownKey.fingerprint) {
+    // Named as the lab's own only when its key really signed it; a forgery naming the lab's key fails as any other.
+    if (!signatureValid(options.ownKey.publicKey)) throw signatureInvalid('this lab');
+    throw new ExemplarError(
+      'UNTRUSTED_SIGNER',
+      `the package was made by this lab${labId ? ` (${labId})` : ''} and signed with its own key: there is nothing to import from it; import packages from partner labs`,
+      { fingerprint, ...(labId ? { labId } : {}), own: true, revoked: false },
+    );
+  }
   const signer = fingerprint ? await options.findSigner(fingerprint) : null;
   if (signer === null || signer === 'revoked') {
     throw new ExemplarError(
@@ -259,13 +278,7 @@ export async function readExchangePackage(zipPath: string, options: ReadPackageO
       { fingerprint, ...(labId ? { labId } : {}), revoked: signer === 'revoked' },
     );
   }
-  const signature = Buffer.from(signatureText.trim(), 'base64');
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(signatureText.trim()) || !verify(null, manifestBytes, signer.publicKey, signature)) {
-    throw new ExemplarError('SIGNATURE_INVALID', `the signature of ${MANIFEST_ENTRY} does not verify with ${signer.name}'s key: the package was changed or not signed by them`, {
-      fingerprint,
-      partner: signer.name,
-    });
-  }
+  if (!signatureValid(signer.publicKey)) throw signatureInvalid(signer.name);
   const checked = validate('exchange-manifest', parsed);
   if (!checked.ok) throw invalid(`${MANIFEST_ENTRY} does not follow the exchange format`, { errors: checked.errors });
   const manifest = checked.value;

@@ -163,7 +163,9 @@ export class ExchangeService {
     await fs.mkdir(ctx.config.tmpDir, { recursive: true });
     const scratch = await fs.mkdtemp(path.join(ctx.config.tmpDir, 'exchange-import-'));
     try {
+      const own = await this.labKey();
       const pkg = await readExchangePackage(zipPath, {
+        ownKey: { fingerprint: own.fingerprint, publicKey: own.publicKey },
         scratchDir: scratch,
         maxPackageBytes: ctx.config.exchange.maxPackageBytes,
         maxOriginalBytes: ctx.config.limits.maxUploadBytes,

@@ -193,7 +193,10 @@ function ImportPanel() {
   };
 
   const refusal = (err: unknown) => {
-    if (isApiError(err, 'UNTRUSTED_SIGNER')) return `Refused: the package is signed by a key that is not a trusted partner (or was revoked). ${err.message}`;
+    // The server's message already says whose key it is and why it is not trusted: said once, not prefixed with the same words.
+    if (isApiError(err, 'UNTRUSTED_SIGNER') && err.details['own'] === true)
+      return 'This package was made by this lab (it is signed with our own key), so there is nothing in it to import. Import packages that partner labs send you.';
+    if (isApiError(err, 'UNTRUSTED_SIGNER')) return `Refused: ${err.message}.`;
     if (isApiError(err, 'SIGNATURE_INVALID')) return `Refused: the signature does not match the package. ${err.message}`;
     if (isApiError(err, 'PACKAGE_INVALID')) return `Refused: the package is damaged or incomplete. ${err.message}`;
     return errorMessage(err);

@@ -49,7 +49,16 @@ test('importing: a dry run reports what would happen; an untrusted signer is ref
   const api = createTestApi(
     keyHandler,
     on('POST', '/api/exchange/import', () =>
-      ++n === 1 ? ok(report) : { status: 422, body: { code: 'UNTRUSTED_SIGNER', message: 'unknown key e1e1', details: {} } },
+      ++n === 1
+        ? ok(report)
+        : {
+            status: 422,
+            body: {
+              code: 'UNTRUSTED_SIGNER',
+              message: `the package is signed by the key ${'e1'.repeat(32)} of lab-n, which is not a trusted partner key (an administrator adds partner keys)`,
+              details: { fingerprint: 'e1'.repeat(32), labId: 'lab-n', revoked: false },
+            },
+          },
     ),
   );
   renderApp(api, '/exchange');
@@ -65,7 +74,35 @@ test('importing: a dry run reports what would happen; an untrusted signer is ref
   await u.click(screen.getByRole('checkbox', { name: 'Check only (write nothing)' }));
   await u.click(screen.getByRole('radio', { name: 'Import it under a new id' }));
   await u.click(screen.getByRole('button', { name: 'Import the package' }));
-  expect(await screen.findByRole('alert')).toHaveTextContent('not a trusted partner');
+  const refused = await screen.findByRole('alert');
+  // Said once: whose key, and that it is not a trusted partner's.
+  expect(refused.textContent!.match(/trusted partner/g)).toHaveLength(1);
+  expect(refused).toHaveTextContent(`Refused: the package is signed by the key ${'e1'.repeat(32)} of lab-n, which is not a trusted partner key`);
   const second = api.calls('POST', '/api/exchange/import')[1]!.url.searchParams;
   expect([second.get('dryRun'), second.get('onConflict')]).toEqual(['false', 'new-id']);
+});
+
+test('importing a package this lab made says so once, in words, and not that a partner is untrusted', async () => {
+  const own = 'c'.repeat(64);
+  const api = createTestApi(
+    keyHandler,
+    on('POST', '/api/exchange/import', {
+      status: 422,
+      // As the server answers for a package signed with the lab's own key.
+      body: {
+        code: 'UNTRUSTED_SIGNER',
+        message: 'the package was made by this lab (lab-a) and signed with its own key: there is nothing to import from it; import packages from partner labs',
+        details: { fingerprint: own, labId: 'lab-a', own: true, revoked: false },
+      },
+    }),
+  );
+  renderApp(api, '/exchange');
+  const u = userEvent.setup();
+  await u.upload(await screen.findByLabelText('Package (.zip)'), new File(['PK'], 'exemplar-lab-a-2026-11-28.zip', { type: 'application/zip' }));
+  await u.click(screen.getByRole('button', { name: 'Check the package' }));
+  const alerts = await screen.findAllByRole('alert');
+  expect(alerts).toHaveLength(1);
+  expect(alerts[0]!.textContent!.match(/made by this lab/g)).toHaveLength(1);
+  expect(alerts[0]).toHaveTextContent('This package was made by this lab (it is signed with our own key), so there is nothing in it to import.');
+  expect(alerts[0]).not.toHaveTextContent(/trusted partner/);
 });
