@@ -24,6 +24,8 @@ const SNIFF_BYTES = 16;
 
 export interface StoredImage {
   readonly key: string;
+  /** The SHA-256 the bytes must have (originals); derivatives have none recorded. */
+  readonly sha256?: string;
   readonly bytes: number;
   readonly contentType: string;
   readonly lastModified: Date;
@@ -68,7 +70,8 @@ export class ImagesService {
     await this.assertVisible(sha256, actor);
     const image = await this.image(objectKeys.original(sha256), { sha256 });
     await this.audit?.record({ actor, action: 'image.read-original', target: { kind: 'image', id: sha256 }, hashes: { original: sha256 } });
-    return image;
+    // Named by its hash: sent whole, it is checked against it.
+    return { ...image, sha256 };
   }
 
   /** The thumbnail or preview derived from an original (visibility as for the original). */

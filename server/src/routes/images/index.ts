@@ -6,6 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorBody } from '../../plugins/app/error-handler';
 import type { StoredImage } from '../../services/images.service';
+import { verifiedRead, type IntegrityFailure } from '../../services/verified-read';
 import { downloadHeaders, downloadResponses, ref } from '../api-schemas';
 import { decideRange, ifRangeAllows, matchesIfNoneMatch } from './http-ranges';
 
@@ -30,8 +31,12 @@ interface ShaParams {
   sha256: string;
 }
 
-/** Sends a stored object with validators, ranges and headers that keep a browser from interpreting it as anything active. */
-export async function sendStored(request: FastifyRequest, reply: FastifyReply, image: StoredImage, etag: string) {
+/**
+ * Sends a stored object with validators, ranges and headers that keep a browser from interpreting it as anything active.
+ * An object with a recorded `sha256` (evidence and what was derived from it) is checked against it when sent whole
+ * (services/verified-read.ts); a mismatch breaks off the download and is recorded in the audit trail.
+ */
+export async function sendStored(request: FastifyRequest, reply: FastifyReply, image: StoredImage & { sha256?: string }, etag: string) {
   void reply
     .header('etag', etag)
     .header('accept-ranges', 'bytes')
@@ -68,8 +73,23 @@ export async function sendStored(request: FastifyRequest, reply: FastifyReply, i
       .header('content-length', end - start + 1)
       .send(stream);
   }
-  const stream = await image.open();
+  const { sha256 } = image;
+  const stream = sha256 === undefined ? await image.open() : verifiedRead(await image.open(), { key: image.key, sha256 }, (failure) => reportIntegrityFailure(request, failure));
   return reply.status(200).header('content-length', image.bytes).send(stream);
+}
+
+/** Logged and recorded in the audit trail (against the image, so that custody logs show it). */
+function reportIntegrityFailure(request: FastifyRequest, failure: IntegrityFailure): void {
+  request.log.error({ integrity: failure }, 'a stored object does not hash to its recorded SHA-256');
+  request.server.exemplar.services.audit
+    .record({
+      actor: request.actor,
+      action: 'image.integrity-failed',
+      target: { kind: 'image', id: failure.expectedSha256 },
+      hashes: { expected: failure.expectedSha256, actual: failure.actualSha256 },
+      details: { key: failure.key, bytes: failure.bytes },
+    })
+    .catch((err: unknown) => request.log.error({ err }, 'could not record an integrity failure in the audit trail'));
 }
 
 export default async function imageRoutes(app: FastifyInstance) {
