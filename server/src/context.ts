@@ -92,7 +92,9 @@ export async function openContext(config: Config, options: OpenContextOptions = 
   const audit = new AuditService({ log: catalog.audit });
   // One lock table for everything that stores or removes images, so a clean-up never removes an object an ingest is re-using.
   const imageLocks = new KeyLocks();
-  const specimens = new SpecimenService({ catalog, objects, imageLocks, audit });
+  // Cases are built further down (they need the comparisons); the specimens ask them what a delete would take from a case.
+  let evidence: CaseService | undefined;
+  const specimens = new SpecimenService({ catalog, objects, imageLocks, audit, evidence: () => evidence });
   // OpenCV runs only in the pool's worker threads, started on first use (or now, with warmPipeline).
   const pool = createPipelinePool(config.pipeline);
   if (options.warmPipeline) pool.warmUp();
@@ -135,6 +137,7 @@ export async function openContext(config: Config, options: OpenContextOptions = 
 
   const auth = new AuthService({ records: catalog.records, audit: () => audit, passwordCost: config.passwordCost });
   const cases = new CaseService({ records: catalog.records, catalog, objects, audit, auth, comparisons, version: EXEMPLAR_VERSION });
+  evidence = cases;
 
   const register = new RegisterService({ records: catalog.records, audit });
   const { webhookUrl, webhookSecret, webhookRetryMs } = config.verification;

@@ -12,7 +12,7 @@ import { getSchema } from '@exemplar/specimens-schema';
 import { OPINION_SCALE, verifyBundle, type ExhibitInput } from '../../server/src/exhibits';
 import { unzipBundle } from '../../server/src/exhibits/exhibit-fixture';
 import { pdfTextRuns } from '../../server/src/exhibits/pdf-text';
-import { buildTestApp, multipartBody, sha256, type TestApp } from '../../server/src/test-helpers';
+import { buildTestApp, MINIMAL_SPECIMEN, multipartBody, sha256, type TestApp } from '../../server/src/test-helpers';
 import { catalogue, DESIGNS, HOLDERS, renderCapture, waitForComparison } from './comparison-fixtures';
 
 // A real comparison through the pipeline on a shared machine: slowness is not a failure.
@@ -320,5 +320,44 @@ describe('/api/cases', () => {
     } finally {
       await setClassification('public');
     }
+  });
+});
+
+describe('evidence a case relies on', () => {
+  it('keeps the reference capture and specimen of a comparison in a case: deleting them is refused and the original stays', async () => {
+    const examiner = await as('examiner');
+    const specimen = (await examiner.inject({ method: 'GET', url: `/api/specimens/${specimenId}` })).json();
+    const capture = specimen.captures[0];
+    const original = capture.images[0].sha256;
+
+    const deleteCapture = await examiner.inject({ method: 'DELETE', url: `/api/specimens/${specimenId}/captures/${capture.id}?revision=${specimen.revision}` });
+    expect(deleteCapture.statusCode).toBe(409);
+    expect(deleteCapture.json()).toMatchObject({ code: 'CONFLICT', details: { reason: 'EVIDENCE', comparisons: [comparisonId] } });
+    expect(deleteCapture.json().details.cases.length).toBeGreaterThan(0);
+
+    const deleteSpecimen = await (await as('admin')).inject({ method: 'DELETE', url: `/api/specimens/${specimenId}` });
+    expect(deleteSpecimen.statusCode).toBe(409);
+    expect(deleteSpecimen.json()).toMatchObject({ code: 'CONFLICT', details: { reason: 'EVIDENCE', comparisons: [comparisonId] } });
+
+    const after = (await examiner.inject({ method: 'GET', url: `/api/specimens/${specimenId}` })).json();
+    expect({ revision: after.revision, captures: after.captures.map((c: { id: string }) => c.id) }).toEqual({ revision: specimen.revision, captures: [capture.id] });
+    const download = await examiner.inject({ method: 'GET', url: `/api/images/${original}` });
+    expect(download.statusCode).toBe(200);
+    expect(sha256(download.rawPayload)).toBe(original);
+  });
+
+  it('keeps a reference specimen a case lists until the case no longer lists it', async () => {
+    const examiner = await as('examiner');
+    const listed = (await examiner.inject({ method: 'POST', url: '/api/specimens', payload: { ...MINIMAL_SPECIMEN, title: 'Listed in a case only' } })).json();
+    const opened = await examiner.inject({ method: 'POST', url: '/api/cases', payload: { title: 'Reference kept', reference: 'CR-2026/0077', specimens: [listed.id] } });
+    expect(opened.statusCode).toBe(201);
+
+    const refused = await examiner.inject({ method: 'DELETE', url: `/api/specimens/${listed.id}` });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json()).toMatchObject({ details: { reason: 'EVIDENCE', cases: [opened.json().id], comparisons: [] } });
+
+    const unlisted = await examiner.inject({ method: 'PATCH', url: `/api/cases/${opened.json().id}`, payload: { revision: opened.json().revision, specimens: [] } });
+    expect(unlisted.statusCode).toBe(200);
+    expect((await examiner.inject({ method: 'DELETE', url: `/api/specimens/${listed.id}` })).statusCode).toBe(204);
   });
 });

@@ -83,6 +83,17 @@ export interface CaseServiceDeps {
   now?: () => Date;
 }
 
+/** What keeps a specimen or capture as evidence (CaseService.evidenceUses); at most MAX_LISTED_EVIDENCE ids each. */
+export interface EvidenceUses {
+  cases: string[];
+  comparisons: string[];
+}
+
+/** Cases read at once when looking for the comparisons that use a specimen. */
+const EVIDENCE_SCAN_PAGE = 1000;
+/** Ids named in a refusal. */
+const MAX_LISTED_EVIDENCE = 20;
+
 /** Actions that only read: entries after the last write do not (yet) belong to an exhibit's custody log. */
 const READ_ACTIONS = new Set(['case.read', 'case.list', 'exhibit.download', 'image.read-original']);
 
@@ -406,6 +417,34 @@ export class CaseService {
       custodyLog,
       generatedAt,
     };
+  }
+
+  /**
+   * What keeps a specimen, or one capture of it, as evidence: the cases that
+   * list the specimen as a reference, and the comparisons linked to a case
+   * whose reference it is (or that capture is). An exhibit is rebuilt from
+   * them on every download, so deleting them would leave the case without
+   * its reference images. Every case is read: deleting is rare.
+   */
+  async evidenceUses(specimenId: string, captureId?: string): Promise<EvidenceUses> {
+    const listing = captureId === undefined ? await this.cases.find({ filter: { specimens: { $has: specimenId } }, sort: [{ field: 'id', direction: 1 }], limit: MAX_LISTED_EVIDENCE }) : [];
+    const casesOf = new Map<string, string[]>();
+    for (let offset = 0; ; offset += EVIDENCE_SCAN_PAGE) {
+      const page = await this.cases.find({ sort: [{ field: 'id', direction: 1 }], limit: EVIDENCE_SCAN_PAGE, offset });
+      for (const c of page) for (const cid of c.comparisons) casesOf.set(cid, [...(casesOf.get(cid) ?? []), c.id]);
+      if (page.length < EVIDENCE_SCAN_PAGE) break;
+    }
+    const comparisons: string[] = [];
+    const cases = new Set(listing.map((c) => c.id));
+    for (const [cid, caseIds] of casesOf) {
+      const job = await this.catalog.jobs.get(cid);
+      if (!job || job.kind !== COMPARISON_JOB_KIND) continue;
+      const reference = this.comparisons.view(job).reference;
+      if (!reference || reference.specimenId !== specimenId || (captureId !== undefined && reference.captureId !== captureId)) continue;
+      comparisons.push(cid);
+      for (const id of caseIds) cases.add(id);
+    }
+    return { cases: [...cases].sort().slice(0, MAX_LISTED_EVIDENCE), comparisons: comparisons.sort().slice(0, MAX_LISTED_EVIDENCE) };
   }
 
   // ---------------------------------------------------------------- internals

@@ -28,6 +28,7 @@ import {
 } from '@exemplar/specimens-schema';
 import type { ValidateFunction } from 'ajv';
 import type { AuditService } from '../audit/audit.service';
+import type { EvidenceUses } from './cases.service';
 import { assertCan, canSee, visibleClassifications } from '../auth/policy';
 import { ExemplarError, isExemplarError, notFound } from '../errors';
 import { FACETS, type CatalogStore, type SpecimenPage, type SpecimenQuery } from '../stores/catalog.port';
@@ -43,6 +44,8 @@ export interface SpecimenServiceDeps {
   imageLocks: KeyLocks;
   /** Every write is recorded in the audit trail once it is committed. */
   audit?: AuditService;
+  /** What keeps a specimen or a capture as evidence (CaseService, built after this service); nothing when absent. */
+  evidence?: () => { evidenceUses(specimenId: string, captureId?: string): Promise<EvidenceUses> } | undefined;
   now?: () => Date;
 }
 
@@ -79,6 +82,7 @@ export class SpecimenService {
   private readonly objects: ObjectStore;
   private readonly imageLocks: KeyLocks;
   private readonly audit: AuditService | undefined;
+  private readonly evidence: NonNullable<SpecimenServiceDeps['evidence']>;
   private readonly now: () => Date;
 
   constructor(deps: SpecimenServiceDeps) {
@@ -86,6 +90,7 @@ export class SpecimenService {
     this.objects = deps.objects;
     this.imageLocks = deps.imageLocks;
     this.audit = deps.audit;
+    this.evidence = deps.evidence ?? (() => undefined);
     this.now = deps.now ?? (() => new Date());
   }
 
@@ -160,7 +165,7 @@ export class SpecimenService {
    * Deletes the record, then the objects of its images that no other record
    * references. Without `revision` the current one is used (and the delete is
    * retried if the record changes meanwhile). CONFLICT while other specimens
-   * imitate this one.
+   * imitate this one, and while a case relies on it (assertNotEvidence).
    */
   async delete(id: string, revision: number | undefined, actor: Actor): Promise<void> {
     assertCan(actor, 'specimens:write');
@@ -168,6 +173,7 @@ export class SpecimenService {
       const current = await this.get(id, actor);
       if (revision !== undefined && current.revision !== revision) throw revisionConflict(id, current.revision);
       await this.assertNotImitated(id);
+      await this.assertNotEvidence(id);
       try {
         await this.catalog.specimens.delete(id, current.revision);
       } catch (err) {
@@ -195,8 +201,11 @@ export class SpecimenService {
     );
   }
 
-  /** Removes a capture, then the objects of its images no record references any more. */
+  /** Removes a capture, then the objects of its images no record references any more. CONFLICT while a case relies on it. */
   async deleteCapture(id: string, captureId: string, revision: number, actor: Actor): Promise<Specimen> {
+    assertCan(actor, 'specimens:write');
+    await this.get(id, actor);
+    await this.assertNotEvidence(id, captureId);
     let removed: Capture | undefined;
     const next = await this.change(id, actor, revision, (current) => {
       removed = findCapture(current, captureId);
@@ -338,6 +347,20 @@ export class SpecimenService {
     if (!(await this.catalog.specimens.get(target))) {
       throw validationFailed('specimen', [{ path: '/imitates', message: `refers to no specimen (${target})`, keyword: 'imitatesExists' }]);
     }
+  }
+
+  /**
+   * CONFLICT while a case relies on the specimen (or the capture): its
+   * exhibit is rebuilt from the reference images on every download, and
+   * deleting them would also delete the originals. Unlinking the comparison
+   * or the specimen from the case (an audited change) lifts it.
+   */
+  private async assertNotEvidence(id: string, captureId?: string): Promise<void> {
+    const uses = await this.evidence()?.evidenceUses(id, captureId);
+    if (!uses || (uses.cases.length === 0 && uses.comparisons.length === 0)) return;
+    const what = captureId === undefined ? `Specimen ${id}` : `Capture ${captureId} of specimen ${id}`;
+    const how = uses.comparisons.length > 0 ? `the reference of comparison(s) ${uses.comparisons.join(', ')} in case(s) ${uses.cases.join(', ')}` : `a reference specimen of case(s) ${uses.cases.join(', ')}`;
+    throw new ExemplarError('CONFLICT', `${what} is evidence: ${how}. Remove it from the case first`, { reason: 'EVIDENCE', ...uses });
   }
 
   private async assertNotImitated(id: string): Promise<void> {
