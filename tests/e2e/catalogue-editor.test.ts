@@ -123,6 +123,23 @@ test('an examiner creates a specimen, uploads white, UV and IR images, marks a z
     await page.mouse.click(box.x + box.width * x, box.y + box.height * y);
   }
   await page.keyboard.press('Enter');
+
+  // Unsaved, the zone is not lost by an in-app link or the back button: the app asks, and staying keeps it.
+  const editUrl = page.url();
+  const leave = page.getByRole('alertdialog', { name: 'Leave without saving your zones?' });
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Library' }).click();
+  await leave.waitFor();
+  await page.screenshot({ path: path.join(ARTIFACTS, 'editor-leave-unsaved.png') });
+  await leave.getByRole('button', { name: 'Stay and keep editing' }).click();
+  await leave.waitFor({ state: 'detached' });
+  expect(page.url()).toBe(editUrl);
+  await page.goBack();
+  await leave.waitFor();
+  await leave.getByRole('button', { name: 'Stay and keep editing' }).click();
+  await leave.waitFor({ state: 'detached' });
+  expect(page.url()).toBe(editUrl);
+  expect(await page.getByRole('button', { name: 'Save zones' }).isEnabled()).toBe(true);
+
   await page.getByRole('button', { name: 'Save zones' }).click();
   await page.getByText(/^Zones saved/).waitFor();
 
@@ -134,5 +151,26 @@ test('an examiner creates a specimen, uploads white, UV and IR images, marks a z
   expect(await page.getByRole('heading', { name: 'Feature zones (1)' }).count()).toBe(1);
   for (const light of ['White light', 'UV 365 nm', 'IR 870 nm']) await page.getByRole('button', { name: new RegExp(light) }).first().waitFor();
   await page.screenshot({ path: path.join(ARTIFACTS, 'editor-specimen.png') });
+  expect(pageErrors).toEqual([]);
+});
+
+test("an examiner who imports the lab's own package is told so once, in words", async () => {
+  // Logged in by the test above; the specimen it made is exported and the package given back to the same lab.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Exchange' }).click();
+  await page.getByRole('searchbox', { name: 'Find specimens to export' }).fill('driving licence');
+  await page.getByRole('button', { name: `Add ${TITLE}` }).click();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download signed package' }).click()]);
+  const pkg = path.join(dataDir, download.suggestedFilename());
+  await download.saveAs(pkg);
+
+  await page.getByLabel('Package (.zip)').setInputFiles(pkg);
+  await page.getByRole('button', { name: 'Check the package' }).click();
+  const alert = page.getByRole('alert').filter({ hasText: 'made by this lab' });
+  await alert.waitFor();
+  await page.screenshot({ path: path.join(ARTIFACTS, 'exchange-own-package.png') });
+  const texts = await page.getByRole('alert').allTextContents();
+  expect(texts).toHaveLength(1);
+  expect(texts[0]!.match(/made by this lab/g)).toHaveLength(1);
+  expect(texts[0]).not.toMatch(/trusted partner/);
   expect(pageErrors).toEqual([]);
 });

@@ -13,6 +13,25 @@ if (typeof globalThis.TextEncoder === 'undefined') {
   Object.assign(globalThis, { TextEncoder, TextDecoder });
 }
 
+// The app's data router describes every navigation as a fetch Request (for route loaders: the app has none, so
+// only its url, method, headers and signal are read); jsdom has no fetch API. A browser's Request has these too.
+if (typeof globalThis.Request !== 'function') {
+  class RequestStandIn {
+    readonly url: string;
+    readonly method: string;
+    readonly headers: Headers;
+    readonly signal: AbortSignal;
+    constructor(input: string | URL | RequestStandIn, init: { method?: string; headers?: HeadersInit; signal?: AbortSignal | null } = {}) {
+      const from = input instanceof RequestStandIn ? input : undefined;
+      this.url = new URL(from ? from.url : String(input), window.location.href).href;
+      this.method = (init.method ?? from?.method ?? 'GET').toUpperCase();
+      this.headers = new Headers(init.headers ?? from?.headers);
+      this.signal = init.signal ?? from?.signal ?? new AbortController().signal;
+    }
+  }
+  Object.assign(globalThis, { Request: RequestStandIn });
+}
+
 if (typeof window.matchMedia !== 'function') {
   window.matchMedia = (query: string): MediaQueryList =>
     ({

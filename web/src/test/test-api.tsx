@@ -6,8 +6,8 @@
  * end to end by tests/e2e in Chromium.)
  */
 import { render } from '@testing-library/react';
-import { MemoryRouter, useLocation, type Location } from 'react-router-dom';
-import { AppRoutes } from '../app/app';
+import { createMemoryRouter, Outlet, RouterProvider, useLocation, type Location } from 'react-router-dom';
+import { appRoutes } from '../app/app';
 import { ApiProvider } from '../shared/api/api-context';
 import type { Role } from '../shared/auth/permissions';
 import type { SessionUser } from '../shared/auth/session';
@@ -136,12 +136,23 @@ function LocationProbe({ into }: { into: { current: Location | null } }) {
 /** Renders the whole app (its real routes) at a URL; `location.current` is where the app is now. */
 export function renderApp(api: TestApi, url: string) {
   const location: { current: Location | null } = { current: null };
+  const router = createMemoryRouter(
+    [
+      {
+        element: (
+          <>
+            <Outlet />
+            <LocationProbe into={location} />
+          </>
+        ),
+        children: appRoutes,
+      },
+    ],
+    { initialEntries: [url] },
+  );
   const utils = render(
     <ApiProvider client={api.client}>
-      <MemoryRouter initialEntries={[url]}>
-        <AppRoutes />
-        <LocationProbe into={location} />
-      </MemoryRouter>
+      <RouterProvider router={router} />
     </ApiProvider>,
   );
   return { ...utils, location: location as { current: Location } };

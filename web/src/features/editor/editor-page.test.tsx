@@ -236,3 +236,59 @@ test('zones are drawn on the image, given a type and light sources, and saved al
     },
   ]);
 });
+
+test('leaving by an in-app link with unsaved zones asks first: staying keeps them, leaving discards them', async () => {
+  const capture = makeCapture({ zones: [makeZone({ type: 'guilloche', lightSources: ['white'] })] });
+  const specimen = makeSpecimen({ revision: 2, captures: [capture] });
+  const api = createTestApi(on('GET', `/api/specimens/${specimen.id}`, ok(specimen)), on('GET', '/api/specimens', ok(makePage([]))));
+  const { location } = renderApp(api, `/specimens/${specimen.id}/edit`);
+  const user = userEvent.setup();
+  const canvas = await screen.findByRole('application', { name: /Zone drawing area/ });
+  canvas.getBoundingClientRect = () => ({ left: 0, top: 0, width: 1000, height: 700, right: 1000, bottom: 700, x: 0, y: 0, toJSON: () => ({}) });
+  await user.click(screen.getByRole('button', { name: 'Draw a zone' }));
+  const background = canvas.querySelector('rect') as SVGRectElement;
+  for (const [x, y] of [
+    [100, 100],
+    [300, 100],
+    [300, 250],
+  ]) fireEvent.pointerDown(background, { button: 0, clientX: x, clientY: y, pointerId: 1 });
+  fireEvent.keyDown(canvas, { key: 'Enter' });
+  expect(await screen.findByText('new')).toBeInTheDocument();
+
+  const library = () => within(screen.getByRole('navigation', { name: 'Main' })).getByRole('link', { name: 'Library' });
+  await user.click(library());
+  const dialog = await screen.findByRole('alertdialog', { name: 'Leave without saving your zones?' });
+  expect(dialog).toHaveTextContent('The zone changes you have not saved will be lost.');
+  expect(location.current.pathname).toBe(`/specimens/${specimen.id}/edit`);
+  // Staying is the safe answer and the one focused.
+  expect(within(dialog).getByRole('button', { name: 'Stay and keep editing' })).toHaveFocus();
+  await user.click(within(dialog).getByRole('button', { name: 'Stay and keep editing' }));
+  expect(screen.queryByRole('alertdialog')).toBeNull();
+  expect(location.current.pathname).toBe(`/specimens/${specimen.id}/edit`);
+  expect(screen.getByText('new')).toBeInTheDocument();
+  expect(screen.getByRole('button', { name: 'Save zones' })).toBeEnabled();
+
+  // Escape also stays.
+  await user.click(library());
+  await screen.findByRole('alertdialog', { name: 'Leave without saving your zones?' });
+  await user.keyboard('{Escape}');
+  await waitFor(() => expect(screen.queryByRole('alertdialog')).toBeNull());
+  expect(location.current.pathname).toBe(`/specimens/${specimen.id}/edit`);
+
+  await user.click(library());
+  await user.click(within(await screen.findByRole('alertdialog')).getByRole('button', { name: 'Leave and discard the changes' }));
+  await waitFor(() => expect(location.current.pathname).toBe('/'));
+  expect(api.calls('PUT', `/api/specimens/${specimen.id}/captures/${capture.id}/zones`)).toHaveLength(0);
+});
+
+test('with every zone saved, an in-app link leaves the editor without asking', async () => {
+  const capture = makeCapture({ zones: [makeZone({ type: 'guilloche', lightSources: ['white'] })] });
+  const specimen = makeSpecimen({ revision: 2, captures: [capture] });
+  const api = createTestApi(on('GET', `/api/specimens/${specimen.id}`, ok(specimen)), on('GET', '/api/specimens', ok(makePage([]))));
+  const { location } = renderApp(api, `/specimens/${specimen.id}/edit`);
+  const user = userEvent.setup();
+  await screen.findByRole('application', { name: /Zone drawing area/ });
+  await user.click(within(screen.getByRole('navigation', { name: 'Main' })).getByRole('link', { name: 'Library' }));
+  await waitFor(() => expect(location.current.pathname).toBe('/'));
+  expect(screen.queryByRole('alertdialog')).toBeNull();
+});

@@ -4,6 +4,7 @@ import { fireEvent, render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { Specimen } from '@exemplar/specimens-schema';
 import { useState } from 'react';
+import { createMemoryRouter, RouterProvider } from 'react-router-dom';
 import { ApiProvider } from '../../shared/api/api-context';
 import { makeCapture, makeSpecimen, makeZone } from '../../test/fixtures';
 import { createTestApi, ok, on, type TestApi } from '../../test/test-api';
@@ -26,9 +27,11 @@ function renderEditor(): TestApi {
       return ok({ ...specimen, revision: 4, captures: [{ ...capture, zones: zones.map((z, i) => ({ id: `zsaved${i}`, ...z })) }] });
     }),
   );
+  // The editor holds in-app navigation while zones are unsaved, which takes a data router.
+  const router = createMemoryRouter([{ path: '/', element: <Host initial={specimen} /> }]);
   render(
     <ApiProvider client={api.client}>
-      <Host initial={specimen} />
+      <RouterProvider router={router} />
     </ApiProvider>,
   );
   const canvas = screen.getByRole('application', { name: /Zone drawing area/ });

@@ -11,6 +11,7 @@ import { useEffect, useId, useLayoutEffect, useMemo, useReducer, useRef, useStat
 import { useApi } from '../../shared/api/api-context';
 import { errorMessage, isApiError } from '../../shared/api/client';
 import { imagePaths } from '../../shared/api/images';
+import { UnsavedChangesGuard } from '../../shared/ui/unsaved-changes-guard';
 import { featureTypeLabel, featureTypes, lightLabel, lightSources } from '../../shared/vocabulary';
 import { captureFrame, orderedImages } from '../specimen/capture-view';
 import { LightSwitcher } from '../specimen/light-switcher';
@@ -88,14 +89,6 @@ export function ZoneEditor({ specimen, capture, onSaved, onReload }: { specimen:
     ro.observe(svg);
     return () => ro.disconnect();
   }, [view]);
-
-  // Unsaved zones are not lost by closing the tab by accident.
-  useEffect(() => {
-    if (!state.dirty) return;
-    const warn = (e: BeforeUnloadEvent) => e.preventDefault();
-    window.addEventListener('beforeunload', warn);
-    return () => window.removeEventListener('beforeunload', warn);
-  }, [state.dirty]);
 
   const toFrame = (e: { clientX: number; clientY: number }): Point => {
     const svg = svgRef.current;
@@ -391,6 +384,8 @@ export function ZoneEditor({ specimen, capture, onSaved, onReload }: { specimen:
         </aside>
       </div>
 
+      {/* Unsaved zones are not lost by a link, the back button or closing the tab without the user choosing it. */}
+      <UnsavedChangesGuard when={state.dirty} title="Leave without saving your zones?" message="The zone changes you have not saved will be lost. Stay to save them with Save zones." />
       {conflict && (
         <div className="state state--error" role="alertdialog" aria-labelledby={`${panelId}-conflict`}>
           <strong id={`${panelId}-conflict`}>Someone else changed this specimen</strong>
