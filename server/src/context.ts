@@ -136,7 +136,8 @@ export async function openContext(config: Config, options: OpenContextOptions = 
   });
 
   const auth = new AuthService({ records: catalog.records, audit: () => audit, passwordCost: config.passwordCost });
-  const cases = new CaseService({ records: catalog.records, catalog, objects, audit, auth, comparisons, version: EXEMPLAR_VERSION });
+  let verificationRequests: VerificationService | undefined;
+  const cases = new CaseService({ records: catalog.records, catalog, objects, audit, auth, comparisons, version: EXEMPLAR_VERSION, verificationRequests: () => verificationRequests });
   evidence = cases;
 
   const register = new RegisterService({ records: catalog.records, audit });
@@ -154,6 +155,7 @@ export async function openContext(config: Config, options: OpenContextOptions = 
     ...(webhook && { webhook }),
     ...(options.onCleanupError && { onCleanupError: options.onCleanupError }),
   });
+  verificationRequests = verification;
 
   const alerts = new AlertsService({ catalog, audit });
   // Import runs through this context's specimen and ingest services, so the service reaches the context once it exists.

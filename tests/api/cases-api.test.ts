@@ -21,6 +21,8 @@ jest.setTimeout(900_000);
 let t: TestApp;
 let specimenId: string;
 let comparisonId: string;
+/** The questioned white image the comparison was submitted with. */
+let questionedWhite: Buffer;
 
 beforeAll(async () => {
   t = await buildTestApp({ EXEMPLAR_PIPELINE_THREADS: '1' });
@@ -28,6 +30,7 @@ beforeAll(async () => {
   const questioned = await renderCapture(DESIGNS.passport, HOLDERS.passportA, { dpi: 100, lights: ['white'], noiseSeed: 2, variant: { alterFields: { dateOfBirth: '1984-03-14' } } });
   const made = await catalogue(t, { title: 'Utopia passport, 2019 series (case reference)' }, [{ page: 'data-page', capture: reference }]);
   specimenId = made.specimen.id;
+  questionedWhite = questioned.images.white!;
   const upload = multipartBody([
     { name: 'comparison', value: JSON.stringify({ reference: { specimenId, captureId: made.captures[0]!.id } }) },
     { name: 'white', filename: 'seized-white.png', data: questioned.images.white!, contentType: 'image/png' },
@@ -326,6 +329,8 @@ describe('/api/cases', () => {
 describe('evidence a case relies on', () => {
   it('keeps the reference capture and specimen of a comparison in a case: deleting them is refused and the original stays', async () => {
     const examiner = await as('examiner');
+    const opened = await examiner.inject({ method: 'POST', url: '/api/cases', payload: { title: 'Reference capture kept', reference: 'CR-2026/0076', comparisons: [comparisonId] } });
+    expect(opened.statusCode).toBe(201);
     const specimen = (await examiner.inject({ method: 'GET', url: `/api/specimens/${specimenId}` })).json();
     const capture = specimen.captures[0];
     const original = capture.images[0].sha256;
@@ -333,7 +338,7 @@ describe('evidence a case relies on', () => {
     const deleteCapture = await examiner.inject({ method: 'DELETE', url: `/api/specimens/${specimenId}/captures/${capture.id}?revision=${specimen.revision}` });
     expect(deleteCapture.statusCode).toBe(409);
     expect(deleteCapture.json()).toMatchObject({ code: 'CONFLICT', details: { reason: 'EVIDENCE', comparisons: [comparisonId] } });
-    expect(deleteCapture.json().details.cases.length).toBeGreaterThan(0);
+    expect(deleteCapture.json().details.cases).toContain(opened.json().id);
 
     const deleteSpecimen = await (await as('admin')).inject({ method: 'DELETE', url: `/api/specimens/${specimenId}` });
     expect(deleteSpecimen.statusCode).toBe(409);
@@ -359,5 +364,46 @@ describe('evidence a case relies on', () => {
     const unlisted = await examiner.inject({ method: 'PATCH', url: `/api/cases/${opened.json().id}`, payload: { revision: opened.json().revision, specimens: [] } });
     expect(unlisted.statusCode).toBe(200);
     expect((await examiner.inject({ method: 'DELETE', url: `/api/specimens/${listed.id}` })).statusCode).toBe(204);
+  });
+});
+
+describe('a questioned document that came in through a verification request', () => {
+  it("puts the request's submission and the reads of its images in the custody log of a case built on the linked comparison", async () => {
+    const officer = await as('border-officer');
+    const examiner = await as('examiner');
+    const prosecutor = await as('prosecutor');
+    const { payload, headers } = multipartBody([
+      { name: 'request', value: JSON.stringify({ urgency: 'routine', location: 'Port 3' }) },
+      { name: 'white', filename: 'seized-white.png', data: questionedWhite, contentType: 'image/png' },
+    ]);
+    const submitted = await officer.inject({ method: 'POST', url: '/api/verification-requests', payload, headers });
+    expect(submitted.statusCode).toBe(201);
+    const request = submitted.json();
+    // The same bytes as the comparison's questioned image: the examiner reads them and links the comparison.
+    expect(request.questioned.white.sha256).toBe(sha256(questionedWhite));
+    expect((await examiner.inject({ method: 'POST', url: `/api/verification-requests/${request.id}/claim`, payload: {} })).statusCode).toBe(200);
+    expect((await examiner.inject({ method: 'GET', url: request.questioned.white.url })).statusCode).toBe(200);
+    const linked = await examiner.inject({ method: 'POST', url: `/api/verification-requests/${request.id}/comparisons`, payload: { comparisonId } });
+    expect(linked.statusCode).toBe(200);
+
+    const opened = await examiner.inject({ method: 'POST', url: '/api/cases', payload: { title: 'Seizure at port 3', reference: 'CR-2026/0078', prosecutors: ['prosecutor'], comparisons: [comparisonId] } });
+    expect(opened.statusCode).toBe(201);
+    const concluded = await examiner.inject({
+      method: 'PUT',
+      url: `/api/cases/${opened.json().id}/conclusion`,
+      payload: { revision: opened.json().revision, opinion: 'probably-did-not', statement: 'Altered date of birth.' },
+    });
+    expect(concluded.statusCode).toBe(200);
+    const zip = await prosecutor.inject({ method: 'GET', url: `/api/cases/${opened.json().id}/exhibit.zip` });
+    expect(zip.statusCode).toBe(200);
+    const custody = JSON.parse((await unzipBundle(zip.rawPayload)).get('custody-log.json')!.toString('utf8')) as Array<Record<string, any>>;
+    const aboutRequest = custody.filter((e) => e.target === `verification-request:${request.id}`).map((e) => [e.action, e.actor]);
+    expect(aboutRequest).toEqual(expect.arrayContaining([
+      ['verification.submit', 'border-officer'],
+      ['verification.claim', 'examiner'],
+      ['image.read-original', 'examiner'],
+      ['verification.link-comparison', 'examiner'],
+    ]));
+    expect((await verifyBundle(zip.rawPayload)).ok).toBe(true);
   });
 });

@@ -10,7 +10,8 @@
  *
  * An exhibit is a pure function of the records: the case, its comparisons,
  * the reference specimens' images and the custody log — the audit entries
- * about the case, its comparisons, specimens and images up to the last write
+ * about the case, its comparisons, specimens and images (and the verification
+ * requests a comparison is linked to, where the questioned images came in) up to the last write
  * among them. Reads after that write (an exhibit download among them) join
  * the custody log at the next write, so downloading an exhibit twice gives
  * the same bytes while nothing changes.
@@ -80,6 +81,8 @@ export interface CaseServiceDeps {
   comparisons: ComparisonService;
   /** Exemplar version printed in exhibits. */
   version: string;
+  /** The verification requests linking a comparison (VerificationService, built after this service): their entries join the custody log. */
+  verificationRequests?: () => { linking(comparisonIds: readonly string[]): Promise<string[]> } | undefined;
   now?: () => Date;
 }
 
@@ -113,6 +116,7 @@ export class CaseService {
   private readonly auth: AuthService;
   private readonly comparisons: ComparisonService;
   private readonly version: string;
+  private readonly verificationRequests: NonNullable<CaseServiceDeps['verificationRequests']>;
   private readonly now: () => Date;
 
   constructor(deps: CaseServiceDeps) {
@@ -123,6 +127,7 @@ export class CaseService {
     this.auth = deps.auth;
     this.comparisons = deps.comparisons;
     this.version = deps.version;
+    this.verificationRequests = deps.verificationRequests ?? (() => undefined);
     this.now = deps.now ?? (() => new Date());
   }
 
@@ -390,9 +395,12 @@ export class CaseService {
     }
 
     const imageHashes = [...questioned.flatMap((q) => q.images), ...references.flatMap((r) => r.images)].map((i) => i.sha256);
+    // A questioned document that came in through a verification request: its submission (who brought the images, when) and the reads there.
+    const requests = (await this.verificationRequests()?.linking(record.comparisons)) ?? [];
     const targets = unique([
       `case:${record.id}`,
       ...record.comparisons.map((c) => `comparison:${c}`),
+      ...requests.map((r) => `verification-request:${r}`),
       ...referenceIds.map((s) => `specimen:${s}`),
       ...imageHashes.map((h) => `image:${h}`),
     ]);

@@ -118,6 +118,20 @@ export class VerificationService {
     });
   }
 
+  /**
+   * The requests an examiner linked any of these comparisons to, by id: their
+   * audit entries (who submitted the questioned images, who read them) belong
+   * in the custody log of a case built on the comparisons. No permission
+   * check: it names records, the exhibit's readers are checked by the case.
+   */
+  async linking(comparisonIds: readonly string[]): Promise<string[]> {
+    const ids = new Set<string>();
+    for (const cid of new Set(comparisonIds)) {
+      for (const r of await this.requests.find({ filter: { comparisons: { $has: cid } }, sort: [{ field: 'id', direction: 1 }] })) ids.add(r.id);
+    }
+    return [...ids].sort();
+  }
+
   /** A new request from uploaded questioned images (files on disk, one per light source; only read). */
   async submit(actor: Actor, body: unknown, files: readonly IngestFile[]): Promise<VerificationRequest> {
     assertCan(actor, 'verification:submit');
