@@ -28,7 +28,7 @@ import {
   type LightSourceId,
   type QuestionedImage,
 } from '@exemplar/specimens-schema';
-import { assertCan, can, READ_COMPARISONS, visibleClassifications } from '../auth/policy';
+import { assertCan, can, canSee, READ_COMPARISONS, visibleClassifications } from '../auth/policy';
 import type { LimitsConfig } from '../config';
 import { ExemplarError, notFound } from '../errors';
 import type { CatalogStore, Job, JobStatus } from '../stores/catalog.port';
@@ -111,6 +111,8 @@ export function isComparisonPayload(p: unknown): p is ComparisonJobPayload {
 
 /** Recent jobs looked through for an actor's own submissions. */
 const OWN_LIST_SCAN = 1000;
+/** Specimens looked at to decide whether a named original is one the actor may see (one is enough). */
+const NAMED_REFERENCES_CHECKED = 50;
 
 /** Submitters read their own comparisons; `comparisons:read-all` every one. */
 function assertCanReadComparisons(actor: Actor): void {
@@ -185,6 +187,7 @@ export class ComparisonService {
     await this.checkQueue();
     const questioned: ComparisonJobPayload['questioned'] = {};
     for (const [lightSource, sha256] of Object.entries(named) as [LightSourceId, string][]) {
+      await this.assertMayName(sha256, actor);
       questioned[lightSource] = await this.describeStored(lightSource, sha256);
     }
     const comparison = await this.enqueue(request, questioned, actor);
@@ -294,6 +297,26 @@ export class ComparisonService {
     if (queued.length >= this.maxQueued) {
       throw new ExemplarError('QUEUE_FULL', `${queued.length} comparisons are waiting already; retry later`, { queued: queued.length, maxQueued: this.maxQueued });
     }
+  }
+
+  /**
+   * A hash is not a permission. Without `comparisons:read-all` an image may
+   * be named only when the actor may read it already: an original of a
+   * specimen they may see, or a questioned image of one of their own
+   * comparisons (run again with another reference). Otherwise naming the
+   * SHA-256 of a confidential specimen's original, or of another officer's
+   * seized document, handed over its bytes through the comparison's
+   * questioned download. IMAGE_NOT_FOUND, as for an image that is not stored.
+   */
+  private async assertMayName(sha256: string, actor: Actor): Promise<void> {
+    if (can(actor, 'comparisons:read-all')) return;
+    for (const id of await this.catalog.specimens.referencingSpecimens(objectKeys.original(sha256), NAMED_REFERENCES_CHECKED)) {
+      const specimen = await this.catalog.specimens.get(id);
+      if (specimen && canSee(actor, specimen.classification)) return;
+    }
+    const recent = await this.catalog.jobs.list({ kind: COMPARISON_JOB_KIND, limit: OWN_LIST_SCAN });
+    const own = recent.some((j) => isComparisonPayload(j.payload) && j.payload.createdBy === actor.id && Object.values(j.payload.questioned).some((q) => q?.sha256 === sha256));
+    if (!own) throw notFound('IMAGE_NOT_FOUND', `Image ${sha256}`, { sha256 });
   }
 
   /** Metadata of a stored original named by sha256: a questioned upload first, else a catalogued original (probed from a temp copy). */

@@ -1,0 +1,85 @@
+/**
+ * Naming stored images in a comparison (`questioned.images`: SHA-256 per
+ * light source) reaches only images the submitter may read already. The
+ * comparison's questioned download hands the named bytes back, so a hash
+ * alone must never be enough. Real HTTP (inject) on the real app and a real
+ * SQLite file; comparisons are only queued (nothing here needs them to run).
+ */
+import type { Capture, Specimen } from '@exemplar/specimens-schema';
+import { systemActor } from '../../server/src/services/actor';
+import { buildTestApp, injectWith, makeTestImage, MINIMAL_SPECIMEN, multipartBody, sha256, type LoggedIn, type TestApp } from '../../server/src/test-helpers';
+
+let t: TestApp;
+let officer: LoggedIn;
+let otherOfficer: LoggedIn;
+let examiner: LoggedIn;
+let reference: { specimenId: string; captureId: string };
+let publicSha: string;
+let confidentialSha: string;
+
+async function catalogued(classification: string, seed: number): Promise<{ specimen: Specimen; capture: Capture }> {
+  const created = await examiner.inject({ method: 'POST', url: '/api/specimens', payload: { ...MINIMAL_SPECIMEN, classification, title: `${classification} sample` } });
+  expect(created.statusCode).toBe(201);
+  const { payload, headers } = multipartBody([
+    { name: 'capture', value: JSON.stringify({ page: 'data-page' }) },
+    { name: 'white', filename: 'white.jpg', data: await makeTestImage({ seed }), contentType: 'image/jpeg' },
+  ]);
+  const uploaded = await examiner.inject({ method: 'POST', url: `/api/specimens/${created.json().id}/captures`, payload, headers });
+  expect(uploaded.statusCode).toBe(201);
+  return { specimen: created.json(), capture: uploaded.json() };
+}
+
+beforeAll(async () => {
+  t = await buildTestApp({ EXEMPLAR_SERVER_COMPARISONS: '0' });
+  officer = await t.login('border-officer');
+  examiner = await t.login('examiner');
+  const password = 'another-officer-password';
+  await t.context.services.auth.createUser({ username: 'officer2', role: 'border-officer', password }, systemActor('test'));
+  const res = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'officer2', password } });
+  const headers = { authorization: `Bearer ${res.json().token}` };
+  otherOfficer = { username: 'officer2', role: 'border-officer', headers, token: res.json().token, csrfToken: res.json().csrfToken, inject: injectWith(t.app, headers) };
+
+  const pub = await catalogued('public', 21);
+  reference = { specimenId: pub.specimen.id, captureId: pub.capture.id };
+  publicSha = pub.capture.images[0]!.sha256;
+  confidentialSha = (await catalogued('confidential', 22)).capture.images[0]!.sha256;
+});
+
+afterAll(async () => {
+  await t?.close();
+});
+
+const named = (who: LoggedIn, sha: string) => who.inject({ method: 'POST', url: '/api/comparisons', payload: { reference, questioned: { images: { white: sha } } } });
+
+describe('naming questioned images by SHA-256', () => {
+  it('refuses a border officer the original of a confidential specimen, as if it were not stored, and queues nothing', async () => {
+    expect((await officer.inject({ method: 'GET', url: `/api/images/${confidentialSha}` })).statusCode).toBe(404);
+    const refused = await named(officer, confidentialSha);
+    expect(refused.statusCode).toBe(404);
+    expect(refused.json()).toMatchObject({ code: 'IMAGE_NOT_FOUND' });
+    expect((await officer.inject({ method: 'GET', url: '/api/comparisons' })).json().items).toEqual([]);
+  });
+
+  it("lets a border officer name a library original they may see, and their own questioned image again; not another officer's", async () => {
+    expect((await named(officer, publicSha)).statusCode).toBe(202);
+
+    const seized = await makeTestImage({ seed: 23 });
+    const { payload, headers } = multipartBody([
+      { name: 'comparison', value: JSON.stringify({ reference }) },
+      { name: 'white', filename: 'seized.jpg', data: seized, contentType: 'image/jpeg' },
+    ]);
+    const uploaded = await officer.inject({ method: 'POST', url: '/api/comparisons', payload, headers });
+    expect(uploaded.statusCode).toBe(202);
+    expect(uploaded.json().questioned.white.sha256).toBe(sha256(seized));
+
+    const again = await named(officer, sha256(seized));
+    expect(again.statusCode).toBe(202);
+    const theirs = await named(otherOfficer, sha256(seized));
+    expect(theirs.statusCode).toBe(404);
+    expect(theirs.json()).toMatchObject({ code: 'IMAGE_NOT_FOUND' });
+  });
+
+  it('lets an examiner name any stored image', async () => {
+    expect((await named(examiner, confidentialSha)).statusCode).toBe(202);
+  });
+});
