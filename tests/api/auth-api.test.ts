@@ -154,6 +154,21 @@ describe('login and sessions', () => {
     expect(right.statusCode).toBe(429);
   });
 
+  it('counts wrong current passwords of a password change as failed logins: a session cannot try passwords without limit', async () => {
+    const username = 'guessed-by-session';
+    const password = 'the real password 1';
+    await t.context.services.auth.createUser({ username, role: 'examiner', password }, systemActor('test'));
+    const login = await t.app.inject({ method: 'POST', url: '/api/auth/login', remoteAddress: '192.0.2.81', payload: { username, password } });
+    const headers = { authorization: `Bearer ${login.json().token}` };
+    const change = (currentPassword: string) =>
+      t.app.inject({ method: 'POST', url: `/api/users/${username}/password`, headers, payload: { password: 'a new password 22', currentPassword } });
+    for (let i = 0; i < 5; i++) expect((await change(`guess ${i} of the password`)).statusCode).toBe(403);
+    // The right one is refused now, as a login of the name is.
+    const locked = await change(password);
+    expect({ status: locked.statusCode, code: locked.json().code }).toEqual({ status: 429, code: 'RATE_LIMITED' });
+    expect((await t.app.inject({ method: 'POST', url: '/api/auth/login', remoteAddress: '192.0.2.82', payload: { username, password } })).statusCode).toBe(429);
+  });
+
   it('a successful login gives back what it counted against its address', async () => {
     const { username, password } = await t.credentials('admin');
     // More successful logins from one address than the failures that lock it (20).

@@ -286,8 +286,9 @@ export class AuthService {
 
   /**
    * Sets a password: admins for anyone, a user for themselves with their
-   * current password. Ends every session of the user (their other browsers
-   * must log in again); API tokens stay.
+   * current password (a wrong one counts as a failed login of the name, so
+   * the lock-out holds here too: RATE_LIMITED). Ends every session of the
+   * user (their other browsers must log in again); API tokens stay.
    */
   async setPassword(username: string, input: { password: unknown; currentPassword?: unknown }, actor: Actor): Promise<void> {
     const self = actor.id === username && actor.role !== 'system';
@@ -295,9 +296,15 @@ export class AuthService {
     checkPassword(input.password);
     const current = await this.requireUser(username);
     if (self && !(actor.role === 'admin')) {
+      // Guesses of the current password count against the name as failed logins do: a session is not a licence to try passwords.
+      const keys = [`user:${username}`];
+      await this.assertNotLocked(keys);
+      await this.reserveAttempt(keys);
       if (typeof input.currentPassword !== 'string' || !(await verifyPassword(input.currentPassword, current.password))) {
+        await this.record(actor, 'user.password-check-failed', username);
         throw new ExemplarError('FORBIDDEN', 'the current password is wrong');
       }
+      await this.attempts.delete(keys[0]!);
     }
     const at = timestamp(this.now());
     await this.users.replace(current.id, current.revision, { ...current, password: await hashPassword(input.password, this.passwordCost), passwordChangedAt: at, updatedAt: at });

@@ -98,7 +98,7 @@ export default async function userRoutes(app: FastifyInstance) {
       onRequest: selfOrUserManager,
       schema: {
         tags: ['users'],
-        summary: "Set a user's password (admins; or oneself with currentPassword). Ends the user's sessions.",
+        summary: "Set a user's password (admins; or oneself with currentPassword, whose wrong guesses count as failed logins). Ends the user's sessions.",
         params: usernameParams,
         body: {
           type: 'object',
@@ -106,7 +106,7 @@ export default async function userRoutes(app: FastifyInstance) {
           additionalProperties: false,
           properties: { password, currentPassword: { type: 'string', maxLength: MAX_PASSWORD_LENGTH } },
         },
-        response: { 204: { type: 'null' }, ...errorResponses(400, 401, 403, 404) },
+        response: { 204: { type: 'null' }, ...errorResponses(400, 401, 403, 404, 429) },
       },
     },
     async (request, reply) => {
