@@ -407,3 +407,28 @@ describe('a questioned document that came in through a verification request', ()
     expect((await verifyBundle(zip.rawPayload)).ok).toBe(true);
   });
 });
+
+describe('outputs of a comparison a case is built on', () => {
+  it('records who downloaded one, with its hash, in the custody log of the case', async () => {
+    const examiner = await as('examiner');
+    const prosecutor = await as('prosecutor');
+    const done = (await examiner.inject({ method: 'GET', url: `/api/comparisons/${comparisonId}` })).json();
+    const heatmap = done.result.lights.find((l: { lightSource: string }) => l.lightSource === 'white').outputs.heatmap;
+    const got = await examiner.inject({ method: 'GET', url: heatmap.url });
+    expect(got.statusCode).toBe(200);
+    expect(sha256(got.rawPayload)).toBe(heatmap.sha256);
+    const entries = await auditOf(`comparison:${comparisonId}`);
+    expect(entries[entries.length - 1]).toMatchObject({ action: 'comparison.read-output', actor: 'examiner', hashes: { output: heatmap.sha256 }, details: { name: heatmap.name } });
+
+    // A read joins the custody log at the case's next write, and never changes the exhibit on its own.
+    const opened = await examiner.inject({ method: 'POST', url: '/api/cases', payload: { title: 'Outputs read', reference: 'CR-2026/0079', prosecutors: ['prosecutor'], comparisons: [comparisonId] } });
+    const concluded = await examiner.inject({ method: 'PUT', url: `/api/cases/${opened.json().id}/conclusion`, payload: { revision: opened.json().revision, opinion: 'no-conclusion', statement: 'Outputs only.' } });
+    expect(concluded.statusCode).toBe(200);
+    const first = await prosecutor.inject({ method: 'GET', url: `/api/cases/${opened.json().id}/exhibit.zip` });
+    const custody = JSON.parse((await unzipBundle(first.rawPayload)).get('custody-log.json')!.toString('utf8')) as Array<Record<string, any>>;
+    expect(custody).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'comparison.read-output', actor: 'examiner', target: `comparison:${comparisonId}` })]));
+    expect((await examiner.inject({ method: 'GET', url: heatmap.url })).statusCode).toBe(200);
+    const second = await prosecutor.inject({ method: 'GET', url: `/api/cases/${opened.json().id}/exhibit.zip` });
+    expect(sha256(second.rawPayload)).toBe(sha256(first.rawPayload));
+  });
+});

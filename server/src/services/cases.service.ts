@@ -98,7 +98,7 @@ const EVIDENCE_SCAN_PAGE = 1000;
 const MAX_LISTED_EVIDENCE = 20;
 
 /** Actions that only read: entries after the last write do not (yet) belong to an exhibit's custody log. */
-const READ_ACTIONS = new Set(['case.read', 'case.list', 'exhibit.download', 'image.read-original']);
+const READ_ACTIONS = new Set(['case.read', 'case.list', 'exhibit.download', 'image.read-original', 'comparison.read-output']);
 
 /** Assembling an exhibit reads comparisons and specimens whatever the reader's own rights on them: the case grants them. */
 const EXHIBIT_ACTOR = systemActor('exhibit');

@@ -81,7 +81,7 @@ export interface ComparisonServiceDeps {
   /** Told after a job is enqueued (wakes an idle runner in this process). */
   onEnqueued?: () => void;
   onCleanupError?: (key: string, err: unknown) => void;
-  /** Submissions, cancellations and reads of questioned originals are recorded in the audit trail. */
+  /** Submissions, cancellations, reads of questioned originals and of outputs are recorded in the audit trail. */
   audit?: AuditService;
   /** The per-key locks of everything that stores or removes images (context.ts); a private table when absent. */
   imageLocks?: KeyLocks;
@@ -243,6 +243,8 @@ export class ComparisonService {
     const key = objectKeys.comparison(id, name);
     const stat = await this.objects.stat(key);
     if (!stat) throw notFound('OBJECT_NOT_FOUND', `Output ${name} of comparison ${id}`, { id, name });
+    // What the comparison derived from the evidence (an exhibit carries it): who took it, and when, belongs in the custody log.
+    await this.audit?.record({ actor, action: 'comparison.read-output', target: { kind: 'comparison', id }, hashes: { output: out.sha256 }, details: { name } });
     return this.stored(stat, out.sha256, out.contentType);
   }
 
