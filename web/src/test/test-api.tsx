@@ -133,8 +133,11 @@ function LocationProbe({ into }: { into: { current: Location | null } }) {
   return null;
 }
 
-/** Renders the whole app (its real routes) at a URL; `location.current` is where the app is now. */
-export function renderApp(api: TestApi, url: string) {
+/**
+ * Renders the whole app (its real routes) at a URL, or at the last of several history entries (so the back button has
+ * somewhere to go); `location.current` is where the app is now, `router` drives its history.
+ */
+export function renderApp(api: TestApi, url: string | string[]) {
   const location: { current: Location | null } = { current: null };
   const router = createMemoryRouter(
     [
@@ -148,12 +151,12 @@ export function renderApp(api: TestApi, url: string) {
         children: appRoutes,
       },
     ],
-    { initialEntries: [url] },
+    { initialEntries: typeof url === 'string' ? [url] : url },
   );
   const utils = render(
     <ApiProvider client={api.client}>
       <RouterProvider router={router} />
     </ApiProvider>,
   );
-  return { ...utils, location: location as { current: Location } };
+  return { ...utils, location: location as { current: Location }, router };
 }

@@ -1,6 +1,6 @@
 /** @jest-environment jsdom */
 import '../../test/dom-setup';
-import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { Capture, Specimen } from '@exemplar/specimens-schema';
 import { makeCapture, makeImage, makePage, makeSpecimen, makeZone } from '../../test/fixtures';
@@ -291,4 +291,145 @@ test('with every zone saved, an in-app link leaves the editor without asking', a
   await user.click(within(screen.getByRole('navigation', { name: 'Main' })).getByRole('link', { name: 'Library' }));
   await waitFor(() => expect(location.current.pathname).toBe('/'));
   expect(screen.queryByRole('alertdialog')).toBeNull();
+});
+
+/** Draws a three-corner zone in the zone editor on screen (it shows as "new" until saved). */
+async function drawUnsavedZone() {
+  const canvas = await screen.findByRole('application', { name: /Zone drawing area/ });
+  canvas.getBoundingClientRect = () => ({ left: 0, top: 0, width: 1000, height: 700, right: 1000, bottom: 700, x: 0, y: 0, toJSON: () => ({}) });
+  fireEvent.click(screen.getByRole('button', { name: 'Draw a zone' }));
+  const background = canvas.querySelector('rect') as SVGRectElement;
+  for (const [x, y] of [
+    [100, 100],
+    [300, 100],
+    [300, 250],
+  ]) fireEvent.pointerDown(background, { button: 0, clientX: x, clientY: y, pointerId: 1 });
+  fireEvent.keyDown(canvas, { key: 'Enter' });
+  expect(await screen.findByText('new')).toBeInTheDocument();
+}
+
+/** The "Edit zones" button of the capture listed under this page label. */
+const editZonesOf = (page: string) => {
+  const item = within(screen.getByRole('region', { name: /^Captures/ })).getByText(page, { selector: 'strong' }).closest('li') as HTMLElement;
+  return within(item).getByRole('button', { name: 'Edit zones' });
+};
+
+/** Whether the page asks the browser to confirm a reload or closing the tab. */
+const reloadIsHeld = () => !window.dispatchEvent(new Event('beforeunload', { cancelable: true }));
+
+test('opening another capture in the zone editor with unsaved zones asks first: staying keeps them, discarding opens the other capture', async () => {
+  const dataPage = makeCapture({ page: 'data-page', zones: [makeZone({ type: 'guilloche', lightSources: ['white'] })] });
+  const back = makeCapture({ page: 'back', zones: [] });
+  const specimen = makeSpecimen({ revision: 2, captures: [dataPage, back] });
+  const api = createTestApi(on('GET', `/api/specimens/${specimen.id}`, ok(specimen)), on('GET', '/api/specimens', ok(makePage([]))));
+  const { location } = renderApp(api, `/specimens/${specimen.id}/edit`);
+  const user = userEvent.setup();
+  const zonesHeading = () => screen.getByRole('heading', { name: /^Feature zones:/ });
+
+  // Nothing unsaved: another capture opens at once.
+  await screen.findByRole('application', { name: /Zone drawing area/ });
+  await user.click(editZonesOf('Back'));
+  expect(zonesHeading()).toHaveTextContent('Feature zones: Back');
+  await user.click(editZonesOf('Data page'));
+  expect(zonesHeading()).toHaveTextContent('Feature zones: Data page');
+  expect(screen.queryByRole('alertdialog')).toBeNull();
+
+  await drawUnsavedZone();
+  await user.click(editZonesOf('Back'));
+  const dialog = await screen.findByRole('alertdialog', { name: 'Open another capture without saving your zones?' });
+  expect(dialog).toHaveTextContent('The zone changes you have not saved on this capture (Data page) will be lost.');
+  expect(within(dialog).getByRole('button', { name: 'Stay and keep editing' })).toHaveFocus();
+  await user.click(within(dialog).getByRole('button', { name: 'Stay and keep editing' }));
+  expect(screen.queryByRole('alertdialog')).toBeNull();
+  expect(zonesHeading()).toHaveTextContent('Feature zones: Data page');
+  expect(screen.getByText('new')).toBeInTheDocument();
+  expect(screen.getByRole('button', { name: 'Save zones' })).toBeEnabled();
+
+  // Escape also stays.
+  await user.click(editZonesOf('Back'));
+  await screen.findByRole('alertdialog', { name: 'Open another capture without saving your zones?' });
+  await user.keyboard('{Escape}');
+  await waitFor(() => expect(screen.queryByRole('alertdialog')).toBeNull());
+  expect(zonesHeading()).toHaveTextContent('Feature zones: Data page');
+  expect(screen.getByText('new')).toBeInTheDocument();
+
+  await user.click(editZonesOf('Back'));
+  await user.click(within(await screen.findByRole('alertdialog')).getByRole('button', { name: 'Open the other capture and discard the changes' }));
+  expect(zonesHeading()).toHaveTextContent('Feature zones: Back');
+  expect(screen.queryByText('new')).toBeNull();
+  expect(editZonesOf('Back')).toHaveAttribute('aria-pressed', 'true');
+  // The discarded zones are not saved, and nothing is left to hold a link back.
+  expect(api.calls('PUT', `/api/specimens/${specimen.id}/captures/${dataPage.id}/zones`)).toHaveLength(0);
+  await user.click(within(screen.getByRole('navigation', { name: 'Main' })).getByRole('link', { name: 'Library' }));
+  await waitFor(() => expect(location.current.pathname).toBe('/'));
+  expect(screen.queryByRole('alertdialog')).toBeNull();
+});
+
+test('unsaved changes in the specimen form hold a link, the back button and a reload until the user chooses; saved, they hold nothing', async () => {
+  let stored = makeSpecimen({
+    revision: 3,
+    series: '2019',
+    tags: ['demo', 'td3'],
+    issued: { from: 2019, to: 2029 },
+    provenance: { source: 'Border police', seizedAt: '2024-02-01', caseReference: 'BP-17' },
+    description: 'Stored text',
+  });
+  const api = createTestApi(
+    on('GET', `/api/specimens/${stored.id}`, () => ok(stored)),
+    on('GET', '/api/specimens', ok(makePage([]))),
+    on('PATCH', `/api/specimens/${stored.id}`, (req) => {
+      stored = { ...stored, ...(req.body as object), revision: stored.revision + 1 } as Specimen;
+      return ok(stored);
+    }),
+  );
+  const { location, router } = renderApp(api, ['/', `/specimens/${stored.id}/edit`]);
+  const user = userEvent.setup();
+  const editPath = `/specimens/${stored.id}/edit`;
+  const description = await screen.findByRole('textbox', { name: /^Description/ });
+  // The form as loaded holds nothing.
+  expect(reloadIsHeld()).toBe(false);
+
+  await user.type(description, ', checked under UV');
+  expect(reloadIsHeld()).toBe(true);
+  await user.click(within(screen.getByRole('navigation', { name: 'Main' })).getByRole('link', { name: 'Library' }));
+  const dialog = await screen.findByRole('alertdialog', { name: 'Leave without saving your changes to the specimen?' });
+  expect(dialog).toHaveTextContent('The changes to the specimen you have not saved will be lost. Stay to save them with Save changes.');
+  expect(within(dialog).getByRole('button', { name: 'Stay and keep editing' })).toHaveFocus();
+  await user.click(within(dialog).getByRole('button', { name: 'Stay and keep editing' }));
+  expect(location.current.pathname).toBe(editPath);
+  expect(screen.getByRole('textbox', { name: /^Description/ })).toHaveValue('Stored text, checked under UV');
+
+  // The back button is held the same way.
+  await act(() => router.navigate(-1));
+  await screen.findByRole('alertdialog', { name: 'Leave without saving your changes to the specimen?' });
+  await user.keyboard('{Escape}');
+  await waitFor(() => expect(screen.queryByRole('alertdialog')).toBeNull());
+  expect(location.current.pathname).toBe(editPath);
+  expect(screen.getByRole('textbox', { name: /^Description/ })).toHaveValue('Stored text, checked under UV');
+
+  await user.click(screen.getByRole('button', { name: 'Save changes' }));
+  expect(await screen.findByText('Saved (revision 4).')).toBeInTheDocument();
+  await waitFor(() => expect(reloadIsHeld()).toBe(false));
+  await act(() => router.navigate(-1));
+  await waitFor(() => expect(location.current.pathname).toBe('/'));
+  expect(screen.queryByRole('alertdialog')).toBeNull();
+});
+
+test('unsaved specimen changes and unsaved zones together: one question names both, and leaving discards both', async () => {
+  const capture = makeCapture({ zones: [] });
+  const specimen = makeSpecimen({ revision: 2, captures: [capture] });
+  const api = createTestApi(on('GET', `/api/specimens/${specimen.id}`, ok(specimen)), on('GET', '/api/specimens', ok(makePage([]))));
+  const { location } = renderApp(api, `/specimens/${specimen.id}/edit`);
+  const user = userEvent.setup();
+  await user.type(await screen.findByRole('textbox', { name: /^Notes/ }), 'Compare with BP-17');
+  await drawUnsavedZone();
+
+  await user.click(within(screen.getByRole('navigation', { name: 'Main' })).getByRole('link', { name: 'Library' }));
+  const dialog = await screen.findByRole('alertdialog', { name: 'Leave without saving your changes?' });
+  expect(dialog).toHaveTextContent('The changes to the specimen and the zone changes you have not saved will be lost. Stay to save them with Save changes and Save zones.');
+  expect(screen.getAllByRole('alertdialog')).toHaveLength(1);
+  await user.click(within(dialog).getByRole('button', { name: 'Leave and discard the changes' }));
+  await waitFor(() => expect(location.current.pathname).toBe('/'));
+  expect(api.calls('PATCH', `/api/specimens/${specimen.id}`)).toHaveLength(0);
+  expect(api.calls('PUT', `/api/specimens/${specimen.id}/captures/${capture.id}/zones`)).toHaveLength(0);
 });

@@ -1,11 +1,12 @@
 import type { Specimen } from '@exemplar/specimens-schema';
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { Link, useLocation, useNavigate, useParams } from 'react-router-dom';
 import { useApi } from '../../shared/api/api-context';
 import { isApiError } from '../../shared/api/client';
 import { imagePaths } from '../../shared/api/images';
 import { useResource } from '../../shared/api/use-resource';
 import { StatusBadge } from '../../shared/ui/status-badge';
+import { UnsavedChangesDialog, UnsavedChangesGuard } from '../../shared/ui/unsaved-changes-guard';
 import { EmptyState, ErrorState, LoadingState } from '../../shared/ui/states';
 import { useDocumentTitle } from '../../shared/ui/use-document-title';
 import { lightLabel, pageLabel } from '../../shared/vocabulary';
@@ -61,6 +62,11 @@ function SpecimenEditor({ specimen, onChange, onReload }: { specimen: Specimen; 
   const captures = specimen.captures;
   const [zoneCaptureId, setZoneCaptureId] = useState<string | null>(null);
   const zoneCapture = captures.find((c) => c.id === zoneCaptureId) ?? captures.find((c) => c.images.length > 0);
+  const [formDirty, setFormDirty] = useState(false);
+  const [zonesDirty, setZonesDirty] = useState(false);
+  // Another capture asked for while the zone editor holds unsaved zones: it opens only if the user discards them.
+  const [askToOpen, setAskToOpen] = useState<string | null>(null);
+  const stayOnZones = useCallback(() => setAskToOpen(null), []);
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [actionError, setActionError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -68,6 +74,12 @@ function SpecimenEditor({ specimen, onChange, onReload }: { specimen: Specimen; 
   useEffect(() => {
     if (location.hash === '#captures') document.getElementById('captures')?.scrollIntoView({ block: 'start' });
   }, [location.hash]);
+
+  const openZones = (captureId: string) => {
+    if (captureId === zoneCapture?.id) return;
+    if (zonesDirty) setAskToOpen(captureId);
+    else setZoneCaptureId(captureId);
+  };
 
   const removeSpecimen = async () => {
     setBusy(true);
@@ -136,7 +148,22 @@ function SpecimenEditor({ specimen, onChange, onReload }: { specimen: Specimen; 
         />
       )}
 
-      <SpecimenForm specimen={specimen} onSaved={(s) => onChange(s)} onReload={onReload} />
+      {/* One guard for the page (a router heeds one): it names whatever is unsaved, the form, the zones or both. */}
+      <UnsavedChangesGuard when={formDirty || zonesDirty} {...leaveQuestion(formDirty, zonesDirty)} />
+      {askToOpen !== null && zoneCapture && (
+        <UnsavedChangesDialog
+          title="Open another capture without saving your zones?"
+          message={`The zone changes you have not saved on this capture (${pageLabel(zoneCapture.page)}) will be lost. Stay to save them with Save zones.`}
+          discardLabel="Open the other capture and discard the changes"
+          onStay={stayOnZones}
+          onDiscard={() => {
+            setZoneCaptureId(askToOpen);
+            setAskToOpen(null);
+          }}
+        />
+      )}
+
+      <SpecimenForm specimen={specimen} onSaved={(s) => onChange(s)} onReload={onReload} onDirtyChange={setFormDirty} />
 
       <CaptureUpload specimenId={specimen.id} onUploaded={() => onReload()} />
 
@@ -156,7 +183,7 @@ function SpecimenEditor({ specimen, onChange, onReload }: { specimen: Specimen; 
                     {c.images.map((i) => lightLabel(i.lightSource)).join(', ')} · {c.zones.length} zone{c.zones.length === 1 ? '' : 's'}
                   </span>
                 </span>
-                <button type="button" className="button button--small" onClick={() => setZoneCaptureId(c.id)} aria-pressed={zoneCapture?.id === c.id} disabled={c.images.length === 0}>
+                <button type="button" className="button button--small" onClick={() => openZones(c.id)} aria-pressed={zoneCapture?.id === c.id} disabled={c.images.length === 0}>
                   Edit zones
                 </button>
                 <button
@@ -177,9 +204,23 @@ function SpecimenEditor({ specimen, onChange, onReload }: { specimen: Specimen; 
       {zoneCapture && (
         <section className="panel" aria-labelledby="zones-editor-heading">
           <h2 id="zones-editor-heading">Feature zones: {pageLabel(zoneCapture.page)}</h2>
-          <ZoneEditor key={zoneCapture.id} specimen={specimen} capture={zoneCapture} onSaved={onChange} onReload={onReload} />
+          <ZoneEditor key={zoneCapture.id} specimen={specimen} capture={zoneCapture} onSaved={onChange} onReload={onReload} onDirtyChange={setZonesDirty} />
         </section>
       )}
     </div>
   );
+}
+
+/** What leaving the editor would lose, asked in the guard's words. */
+function leaveQuestion(form: boolean, zones: boolean): { title: string; message: string } {
+  if (form && zones) {
+    return {
+      title: 'Leave without saving your changes?',
+      message: 'The changes to the specimen and the zone changes you have not saved will be lost. Stay to save them with Save changes and Save zones.',
+    };
+  }
+  if (form) {
+    return { title: 'Leave without saving your changes to the specimen?', message: 'The changes to the specimen you have not saved will be lost. Stay to save them with Save changes.' };
+  }
+  return { title: 'Leave without saving your zones?', message: 'The zone changes you have not saved will be lost. Stay to save them with Save zones.' };
 }

@@ -85,6 +85,15 @@ export function draftFromSpecimen(s: Specimen): SpecimenDraft {
   };
 }
 
+/** Whether a draft holds anything other than `base` (what is stored, or the empty form): what leaving would lose. */
+export function draftDiffers(draft: SpecimenDraft, base: SpecimenDraft): boolean {
+  return (Object.keys(base) as DraftField[]).some((field) => {
+    const a = draft[field];
+    const b = base[field];
+    return Array.isArray(a) && Array.isArray(b) ? a.length !== b.length || a.some((x, i) => x !== b[i]) : a !== b;
+  });
+}
+
 /** A year as a number when it is one; otherwise the text, for the schema to refuse. */
 function yearValue(text: string): number | string {
   return /^-?\d+$/.test(text) ? Number(text) : text;

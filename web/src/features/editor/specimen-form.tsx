@@ -15,6 +15,7 @@ import { ImitatesPicker } from './imitates-picker';
 import {
   checkDraft,
   checkPatch,
+  draftDiffers,
   draftFromSpecimen,
   emptyDraft,
   errorsByField,
@@ -53,11 +54,13 @@ export interface SpecimenFormProps {
   onSaved: (specimen: Specimen, created: boolean) => void;
   /** Called when the user asks to reload after a conflict. */
   onReload?: () => void;
+  /** Told whether the form holds changes that are not saved (false again once it is gone). */
+  onDirtyChange?: (dirty: boolean) => void;
 }
 
 type Conflict = { currentRevision: number | undefined } | null;
 
-export function SpecimenForm({ specimen, onSaved, onReload }: SpecimenFormProps) {
+export function SpecimenForm({ specimen, onSaved, onReload, onDirtyChange }: SpecimenFormProps) {
   const api = useApi();
   const [draft, setDraft] = useState<SpecimenDraft>(() => (specimen ? draftFromSpecimen(specimen) : emptyDraft));
   const [errors, setErrors] = useState<FieldErrors>({});
@@ -67,6 +70,12 @@ export function SpecimenForm({ specimen, onSaved, onReload }: SpecimenFormProps)
   const [conflict, setConflict] = useState<Conflict>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const summaryRef = useRef<HTMLDivElement>(null);
+
+  const dirty = draftDiffers(draft, specimen ? draftFromSpecimen(specimen) : emptyDraft);
+  const dirtyListener = useRef(onDirtyChange);
+  dirtyListener.current = onDirtyChange;
+  useEffect(() => dirtyListener.current?.(dirty), [dirty]);
+  useEffect(() => () => dirtyListener.current?.(false), []);
 
   // A reloaded specimen (new revision) resets the form to what is stored.
   const revision = specimen?.revision;

@@ -11,7 +11,6 @@ import { useEffect, useId, useLayoutEffect, useMemo, useReducer, useRef, useStat
 import { useApi } from '../../shared/api/api-context';
 import { errorMessage, isApiError } from '../../shared/api/client';
 import { imagePaths } from '../../shared/api/images';
-import { UnsavedChangesGuard } from '../../shared/ui/unsaved-changes-guard';
 import { featureTypeLabel, featureTypes, lightLabel, lightSources } from '../../shared/vocabulary';
 import { captureFrame, orderedImages } from '../specimen/capture-view';
 import { LightSwitcher } from '../specimen/light-switcher';
@@ -48,11 +47,31 @@ const GROUP_LABELS: Record<string, string> = {
   construction: 'Construction',
 };
 
-/** Draws and edits the feature zones of one capture, then saves them all at once. */
-export function ZoneEditor({ specimen, capture, onSaved, onReload }: { specimen: Specimen; capture: Capture; onSaved: (s: Specimen) => void; onReload: () => void }) {
+/**
+ * Draws and edits the feature zones of one capture, then saves them all at once.
+ * Whether zones are unsaved is told through `onDirtyChange` (false again once it
+ * is gone), so the page that holds the editor can keep them from being dropped.
+ */
+export function ZoneEditor({
+  specimen,
+  capture,
+  onSaved,
+  onReload,
+  onDirtyChange,
+}: {
+  specimen: Specimen;
+  capture: Capture;
+  onSaved: (s: Specimen) => void;
+  onReload: () => void;
+  onDirtyChange?: (dirty: boolean) => void;
+}) {
   const api = useApi();
   const frame = captureFrame(capture);
   const [state, dispatch] = useReducer(zoneEditorReducer, undefined, () => initialZoneState(capture.zones, frame));
+  const dirtyListener = useRef(onDirtyChange);
+  dirtyListener.current = onDirtyChange;
+  useEffect(() => dirtyListener.current?.(state.dirty), [state.dirty]);
+  useEffect(() => () => dirtyListener.current?.(false), []);
   const images = orderedImages(capture);
   const [light, setLight] = useState<string>(images[0]?.lightSource ?? 'white');
   const image = images.find((i) => i.lightSource === light) ?? images[0];
@@ -384,8 +403,6 @@ export function ZoneEditor({ specimen, capture, onSaved, onReload }: { specimen:
         </aside>
       </div>
 
-      {/* Unsaved zones are not lost by a link, the back button or closing the tab without the user choosing it. */}
-      <UnsavedChangesGuard when={state.dirty} title="Leave without saving your zones?" message="The zone changes you have not saved will be lost. Stay to save them with Save zones." />
       {conflict && (
         <div className="state state--error" role="alertdialog" aria-labelledby={`${panelId}-conflict`}>
           <strong id={`${panelId}-conflict`}>Someone else changed this specimen</strong>
