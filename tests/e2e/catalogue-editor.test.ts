@@ -143,6 +143,18 @@ test('an examiner creates a specimen, uploads white, UV and IR images, marks a z
   await page.getByRole('button', { name: 'Save zones' }).click();
   await page.getByText(/^Zones saved/).waitFor();
 
+  // Unsaved details of the specimen are held the same way, until they are saved.
+  await page.getByRole('textbox', { name: /^Description/ }).fill('Guilloche rosette, fine-line check');
+  const leaveForm = page.getByRole('alertdialog', { name: 'Leave without saving your changes to the specimen?' });
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Library' }).click();
+  await leaveForm.waitFor();
+  await leaveForm.getByRole('button', { name: 'Stay and keep editing' }).click();
+  await leaveForm.waitFor({ state: 'detached' });
+  expect(page.url()).toBe(editUrl);
+  expect(await page.getByRole('textbox', { name: /^Description/ }).inputValue()).toBe('Guilloche rosette, fine-line check');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await page.getByText(/^Saved \(revision \d+\)\./).waitFor();
+
   // Found again by search, with its three lights and the zone.
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Library' }).click();
   await page.getByRole('searchbox', { name: 'Search specimens' }).fill('driving licence 2024');
