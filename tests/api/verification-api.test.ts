@@ -8,7 +8,7 @@ import { createHash, createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { systemActor } from '../../server/src/services/actor';
-import { buildTestApp, injectWith, makeTestImage, multipartBody, type LoggedIn, type TestApp } from '../../server/src/test-helpers';
+import { buildTestApp, injectWith, makeTestImage, MINIMAL_SPECIMEN, multipartBody, type LoggedIn, type TestApp } from '../../server/src/test-helpers';
 
 /** The ICAO Doc 9303 specimen passport (issuing state UTO, number L898902C3). */
 const TD3 = ['P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<', 'L898902C36UTO7408122F1204159ZE184226B<<<<<10'];
@@ -241,6 +241,30 @@ describe('verification requests', () => {
     const audit = await t.context.services.audit.list(systemActor('test'), { target: `verification-request:${request.id}` });
     const actions = audit.items.map((e: { action: string }) => e.action);
     for (const a of ['verification.submit', 'verification.claim', 'verification.answer', 'verification.close', 'image.read-original']) expect(actions).toContain(a);
+  });
+
+  it("keeps the reference capture of a comparison linked to a request: deleting it is refused (409 EVIDENCE)", async () => {
+    const specimen = await examiner.inject({ method: 'POST', url: '/api/specimens', payload: { ...MINIMAL_SPECIMEN, title: 'Reference of a linked comparison' } });
+    const { payload, headers } = multipartBody([
+      { name: 'capture', value: JSON.stringify({ page: 'data-page' }) },
+      { name: 'white', filename: 'white.jpg', data: await makeTestImage({ width: 320, height: 220, seed: 31 }), contentType: 'image/jpeg' },
+    ]);
+    const capture = (await examiner.inject({ method: 'POST', url: `/api/specimens/${specimen.json().id}/captures`, payload, headers })).json();
+    const fresh = (await submit(officer, { urgency: 'routine' }, { white })).json();
+    expect((await examiner.inject({ method: 'POST', url: `/api/verification-requests/${fresh.id}/claim`, payload: {} })).statusCode).toBe(200);
+    const comparison = await examiner.inject({
+      method: 'POST',
+      url: '/api/comparisons',
+      payload: { reference: { specimenId: specimen.json().id, captureId: capture.id }, questioned: { images: { white: fresh.questioned.white.sha256 } } },
+    });
+    expect(comparison.statusCode).toBe(202);
+    expect((await examiner.inject({ method: 'POST', url: `/api/verification-requests/${fresh.id}/comparisons`, payload: { comparisonId: comparison.json().id } })).statusCode).toBe(200);
+
+    const current = (await examiner.inject({ method: 'GET', url: `/api/specimens/${specimen.json().id}` })).json();
+    const refused = await examiner.inject({ method: 'DELETE', url: `/api/specimens/${current.id}/captures/${capture.id}?revision=${current.revision}` });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json()).toMatchObject({ details: { reason: 'EVIDENCE', verificationRequests: [fresh.id], comparisons: [comparison.json().id], cases: [] } });
+    expect((await examiner.inject({ method: 'DELETE', url: `/api/specimens/${current.id}` })).statusCode).toBe(409);
   });
 });
 

@@ -82,13 +82,14 @@ export interface CaseServiceDeps {
   /** Exemplar version printed in exhibits. */
   version: string;
   /** The verification requests linking a comparison (VerificationService, built after this service): their entries join the custody log. */
-  verificationRequests?: () => { linking(comparisonIds: readonly string[]): Promise<string[]> } | undefined;
+  verificationRequests?: () => { linking(comparisonIds: readonly string[]): Promise<string[]>; linkedComparisons(): Promise<Map<string, string[]>> } | undefined;
   now?: () => Date;
 }
 
 /** What keeps a specimen or capture as evidence (CaseService.evidenceUses); at most MAX_LISTED_EVIDENCE ids each. */
 export interface EvidenceUses {
   cases: string[];
+  verificationRequests: string[];
   comparisons: string[];
 }
 
@@ -429,10 +430,11 @@ export class CaseService {
 
   /**
    * What keeps a specimen, or one capture of it, as evidence: the cases that
-   * list the specimen as a reference, and the comparisons linked to a case
-   * whose reference it is (or that capture is). An exhibit is rebuilt from
-   * them on every download, so deleting them would leave the case without
-   * its reference images. Every case is read: deleting is rare.
+   * list the specimen as a reference, and the comparisons linked to a case or
+   * a verification request whose reference it is (or that capture is). An
+   * exhibit is rebuilt from them on every download, so deleting them would
+   * leave the case without its reference images. Every case and request is
+   * read: deleting is rare.
    */
   async evidenceUses(specimenId: string, captureId?: string): Promise<EvidenceUses> {
     const listing = captureId === undefined ? await this.cases.find({ filter: { specimens: { $has: specimenId } }, sort: [{ field: 'id', direction: 1 }], limit: MAX_LISTED_EVIDENCE }) : [];
@@ -442,17 +444,22 @@ export class CaseService {
       for (const c of page) for (const cid of c.comparisons) casesOf.set(cid, [...(casesOf.get(cid) ?? []), c.id]);
       if (page.length < EVIDENCE_SCAN_PAGE) break;
     }
+    // An answered verification request rests on its linked comparisons as a case does.
+    const requestsOf = (await this.verificationRequests()?.linkedComparisons()) ?? new Map<string, string[]>();
     const comparisons: string[] = [];
     const cases = new Set(listing.map((c) => c.id));
-    for (const [cid, caseIds] of casesOf) {
+    const requests = new Set<string>();
+    for (const cid of new Set([...casesOf.keys(), ...requestsOf.keys()])) {
       const job = await this.catalog.jobs.get(cid);
       if (!job || job.kind !== COMPARISON_JOB_KIND) continue;
       const reference = this.comparisons.view(job).reference;
       if (!reference || reference.specimenId !== specimenId || (captureId !== undefined && reference.captureId !== captureId)) continue;
       comparisons.push(cid);
-      for (const id of caseIds) cases.add(id);
+      for (const id of casesOf.get(cid) ?? []) cases.add(id);
+      for (const id of requestsOf.get(cid) ?? []) requests.add(id);
     }
-    return { cases: [...cases].sort().slice(0, MAX_LISTED_EVIDENCE), comparisons: comparisons.sort().slice(0, MAX_LISTED_EVIDENCE) };
+    const listed = (ids: Iterable<string>) => [...ids].sort().slice(0, MAX_LISTED_EVIDENCE);
+    return { cases: listed(cases), verificationRequests: listed(requests), comparisons: listed(comparisons) };
   }
 
   // ---------------------------------------------------------------- internals

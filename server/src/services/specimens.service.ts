@@ -352,15 +352,20 @@ export class SpecimenService {
   /**
    * CONFLICT while a case relies on the specimen (or the capture): its
    * exhibit is rebuilt from the reference images on every download, and
-   * deleting them would also delete the originals. Unlinking the comparison
-   * or the specimen from the case (an audited change) lifts it.
+   * deleting them would also delete the originals; an answered verification
+   * request rests on its comparisons the same way. Unlinking the comparison
+   * or the specimen from the case (an audited change) lifts it for a case.
    */
   private async assertNotEvidence(id: string, captureId?: string): Promise<void> {
     const uses = await this.evidence()?.evidenceUses(id, captureId);
     if (!uses || (uses.cases.length === 0 && uses.comparisons.length === 0)) return;
     const what = captureId === undefined ? `Specimen ${id}` : `Capture ${captureId} of specimen ${id}`;
-    const how = uses.comparisons.length > 0 ? `the reference of comparison(s) ${uses.comparisons.join(', ')} in case(s) ${uses.cases.join(', ')}` : `a reference specimen of case(s) ${uses.cases.join(', ')}`;
-    throw new ExemplarError('CONFLICT', `${what} is evidence: ${how}. Remove it from the case first`, { reason: 'EVIDENCE', ...uses });
+    const where = [
+      ...(uses.cases.length > 0 ? [`case(s) ${uses.cases.join(', ')}`] : []),
+      ...(uses.verificationRequests.length > 0 ? [`verification request(s) ${uses.verificationRequests.join(', ')}`] : []),
+    ].join(' and ');
+    const how = uses.comparisons.length > 0 ? `the reference of comparison(s) ${uses.comparisons.join(', ')} in ${where}` : `a reference specimen of ${where}`;
+    throw new ExemplarError('CONFLICT', `${what} is evidence: ${how}; it is kept while they rest on it`, { reason: 'EVIDENCE', ...uses });
   }
 
   private async assertNotImitated(id: string): Promise<void> {

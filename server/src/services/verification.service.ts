@@ -100,6 +100,9 @@ export interface VerificationServiceDeps {
 
 export const questionedImageUrl = (id: string, lightSource: string) => `/api/verification-requests/${id}/questioned/${lightSource}`;
 
+/** Requests read at once when listing every linked comparison. */
+const LINKED_SCAN_PAGE = 1000;
+
 /** The register check runs with the service's own rights: its answer is part of the request every party sees. */
 const REGISTER_CHECKER = systemActor('verification-register-check');
 
@@ -130,6 +133,16 @@ export class VerificationService {
       for (const r of await this.requests.find({ filter: { comparisons: { $has: cid } }, sort: [{ field: 'id', direction: 1 }] })) ids.add(r.id);
     }
     return [...ids].sort();
+  }
+
+  /** Every linked comparison with the requests it is linked to (what keeps a reference as evidence; no permission check). */
+  async linkedComparisons(): Promise<Map<string, string[]>> {
+    const requestsOf = new Map<string, string[]>();
+    for (let offset = 0; ; offset += LINKED_SCAN_PAGE) {
+      const page = await this.requests.find({ filter: { comparisons: { $exists: true } }, sort: [{ field: 'id', direction: 1 }], limit: LINKED_SCAN_PAGE, offset });
+      for (const r of page) for (const cid of r.comparisons) requestsOf.set(cid, [...(requestsOf.get(cid) ?? []), r.id]);
+      if (page.length < LINKED_SCAN_PAGE) return requestsOf;
+    }
   }
 
   /** A new request from uploaded questioned images (files on disk, one per light source; only read). */
