@@ -433,3 +433,31 @@ test('unsaved specimen changes and unsaved zones together: one question names bo
   expect(api.calls('PATCH', `/api/specimens/${specimen.id}`)).toHaveLength(0);
   expect(api.calls('PUT', `/api/specimens/${specimen.id}/captures/${capture.id}/zones`)).toHaveLength(0);
 });
+
+test('a new specimen typed but not created holds a link and a reload until the user chooses; created, it leads to its upload without asking', async () => {
+  const api = createTestApi(
+    on('POST', '/api/specimens', (req) => ok(makeSpecimen({ ...(req.body as object), id: 'newspec2', captures: [] } as Partial<Specimen>), 201)),
+    on('GET', '/api/specimens/newspec2', ok(makeSpecimen({ id: 'newspec2', captures: [] }))),
+    on('GET', '/api/specimens', ok(makePage([]))),
+  );
+  const { location } = renderApp(api, '/specimens/new');
+  const user = userEvent.setup();
+  const title = await screen.findByRole('textbox', { name: /^Title/ });
+  expect(reloadIsHeld()).toBe(false);
+
+  await user.type(title, 'Utopia identity card');
+  expect(reloadIsHeld()).toBe(true);
+  await user.click(within(screen.getByRole('navigation', { name: 'Main' })).getByRole('link', { name: 'Library' }));
+  const dialog = await screen.findByRole('alertdialog', { name: 'Leave without creating the specimen?' });
+  expect(dialog).toHaveTextContent('What you have entered will be lost. Stay to keep it and create the specimen with Create specimen.');
+  await user.click(within(dialog).getByRole('button', { name: 'Stay and keep editing' }));
+  expect(location.current.pathname).toBe('/specimens/new');
+  expect(screen.getByRole('textbox', { name: /^Title/ })).toHaveValue('Utopia identity card');
+
+  await user.type(screen.getByRole('combobox', { name: /^Issuing state/ }), 'UTO');
+  await user.click(screen.getByRole('button', { name: 'Create specimen' }));
+  await waitFor(() => expect(location.current.pathname).toBe('/specimens/newspec2/edit'));
+  expect(screen.queryByRole('alertdialog')).toBeNull();
+  expect(await screen.findByText('Specimen created. Upload its images below.')).toBeInTheDocument();
+  expect(reloadIsHeld()).toBe(false);
+});

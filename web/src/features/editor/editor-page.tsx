@@ -20,13 +20,25 @@ import { ZoneEditor } from './zone-editor';
 export function NewSpecimenPage() {
   const navigate = useNavigate();
   useDocumentTitle('New specimen');
+  const [dirty, setDirty] = useState(false);
+  const [created, setCreated] = useState<Specimen | null>(null);
+  // Created: the form's content is stored, so the guard lets go first and the upload opens on the next render (a
+  // navigation in the same handler would still meet the guard as it was).
+  useEffect(() => {
+    if (created) navigate(`/specimens/${created.id}/edit#captures`, { state: { created: true } });
+  }, [created, navigate]);
   return (
     <div className="editor">
       <header className="editor__header">
         <h1>New specimen</h1>
         <p className="muted">Describe the document first; its images are uploaded next, one capture (page) at a time.</p>
       </header>
-      <SpecimenForm specimen={null} onSaved={(s) => navigate(`/specimens/${s.id}/edit#captures`, { state: { created: true } })} />
+      <UnsavedChangesGuard
+        when={dirty && !created}
+        title="Leave without creating the specimen?"
+        message="What you have entered will be lost. Stay to keep it and create the specimen with Create specimen."
+      />
+      <SpecimenForm specimen={null} onSaved={setCreated} onDirtyChange={setDirty} />
     </div>
   );
 }
