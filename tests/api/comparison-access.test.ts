@@ -9,6 +9,9 @@ import type { Capture, Specimen } from '@exemplar/specimens-schema';
 import { systemActor } from '../../server/src/services/actor';
 import { buildTestApp, injectWith, makeTestImage, MINIMAL_SPECIMEN, multipartBody, sha256, type LoggedIn, type TestApp } from '../../server/src/test-helpers';
 
+// Uploads go through the real ingest (decode, derivatives, identification descriptor) on a shared machine: slowness is not a failure.
+jest.setTimeout(300_000);
+
 let t: TestApp;
 let officer: LoggedIn;
 let otherOfficer: LoggedIn;

@@ -16,6 +16,9 @@ import { systemActor } from '../../server/src/services/actor';
 import { objectKeys } from '../../server/src/stores/objects.port';
 import { buildTestApp, makeTestImage, MINIMAL_SPECIMEN, multipartBody, type TestApp } from '../../server/src/test-helpers';
 
+// Uploads go through the real ingest (decode, derivatives, identification descriptor) on a shared machine: slowness is not a failure.
+jest.setTimeout(300_000);
+
 let t: TestApp;
 let base: string;
 beforeAll(async () => {
