@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { decodeForAnalysis } from '../derivatives/decode-for-analysis';
-import { addGlare, HOLDERS, renderDocument, simulatePhoto, UTOPIA_ID_CARD_2021_BACK, UTOPIA_PASSPORT_2019 } from '../synth';
+import { addGlare, HOLDERS, renderDocument, simulatePhoto, UTOPIA_ID_CARD_2021_BACK, UTOPIA_ID_CARD_2021_FRONT, UTOPIA_PASSPORT_2019 } from '../synth';
 import type { Polygon } from '../synth';
 import { personalisedZonesFromAnnotations, type FieldQuads } from './annotated-zones';
 import { compareImages } from './compare';
@@ -232,6 +232,32 @@ describe('compareImages on synthetic documents', () => {
     const whiteAlterations = altered.altered.filter((a) => a.lightSource === 'white');
     expect(whiteAlterations.length).toBeGreaterThanOrEqual(2);
     for (const a of whiteAlterations) expect(anyOverlap(res.personalisedRegions, boxOf(a.polygon))).toBe(true);
+  });
+
+  it('finds one changed digit of a card imaged 500 px wide, and nothing on another capture of the genuine', async () => {
+    // Published specimens and old scans are often this small: the digits are about 8 px tall, and at the reference's
+    // own resolution the measure's one-pixel tolerances swallowed the change (the working image is enlarged 1.5×).
+    const card = UTOPIA_ID_CARD_2021_FRONT;
+    const person = HOLDERS.idCard;
+    const last = person.documentNumber.slice(-1);
+    const documentNumber = person.documentNumber.slice(0, -1) + (last === '7' ? '1' : '7');
+    const genuine = await renderDocument(card, person, 'white', { noiseSeed: 1 });
+    const width = 500;
+    const height = Math.round((width * genuine.height) / genuine.width);
+    const small = async (image: Buffer, quality: number) => decodeBuffer(await sharp(image).resize({ width, height, fit: 'fill' }).jpeg({ quality }).toBuffer());
+    const reference = await small(genuine.image, 95);
+    const recapture = await renderDocument(card, person, 'white', { noiseSeed: 2, format: 'jpeg', quality: 90 });
+    const clean = await compareImages({ reference, questioned: await small(recapture.image, 85), homography: IDENTITY, lightSource: 'white' });
+    expect(clean.regions).toEqual([]);
+    // Enlarged 1.5× (towards the 1000-px working long edge, no further).
+    expect(clean.stats.workingSize).toEqual([Math.round(1.5 * width), Math.round(1.5 * height)]);
+
+    const altered = await renderDocument(card, person, 'white', { noiseSeed: 2, format: 'jpeg', quality: 90, variant: { alterFields: { documentNumber } } });
+    const res = await compareImages({ reference, questioned: await small(altered.image, 85), homography: IDENTITY, lightSource: 'white' });
+    const s = width / genuine.width;
+    const changed = altered.altered.filter((a) => a.lightSource === 'white').map((a) => boxOf(a.polygon.map(([x, y]) => [x * s, y * s] as [number, number])));
+    expect(changed.length).toBeGreaterThanOrEqual(1);
+    for (const box of changed) expect(anyOverlap(res.regions, box)).toBe(true);
   });
 
   it('judges a UV feature absent when the counterfeit lacks it', async () => {

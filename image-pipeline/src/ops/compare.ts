@@ -21,11 +21,27 @@ import { checkPixelImage, validityMask, warpToReference, type PixelImage, type W
 import { zoneShowsIn, zoneVerdicts, type ComparisonZone, type ZoneVerdict } from './zone-verdicts';
 
 /** Bumped whenever a change to this stage can change its output for the same inputs. */
-export const DIFFERENCE_STAGE_VERSION = '1.1.2';
+export const DIFFERENCE_STAGE_VERSION = '1.2.0';
 
 export interface CompareParams {
-  /** Long edge (px) of the working resolution the differences are computed at (never enlarged). */
+  /**
+   * Long edge (px) of the working resolution the differences are computed
+   * at. A smaller reference is enlarged towards it, by at most
+   * `maxEnlargement`: the measure's tolerances are in working pixels (a
+   * pixel of envelope, the blurs), and in a document a few hundred pixels
+   * wide they would swallow a character's change (a 2 made into a 3 in an
+   * MRZ of 8-px characters).
+   */
   workingLongEdge: number;
+  /**
+   * Largest enlargement of a small reference to the working resolution (1:
+   * never enlarged). Enlarging further also shrinks the tolerances below
+   * what a lower-resolution capture needs: at 2× a half-resolution JPEG of
+   * a 500-px card showed eight regions along its print, at 1.5× none, while
+   * a digit copied over another in a 600-px specimen's MRZ is found from
+   * 1.5× (not at 1×).
+   */
+  maxEnlargement: number;
   /** Tiles along the long edge sampling the illumination field. */
   illuminationTiles: number;
   /** Pyramid levels of the difference measure. */
@@ -70,6 +86,7 @@ export interface CompareParams {
 
 export const DEFAULT_COMPARE_PARAMS: Readonly<CompareParams> = Object.freeze({
   workingLongEdge: 1000,
+  maxEnlargement: 1.5,
   illuminationTiles: 48,
   levels: 3,
   preBlur: 0.8,
@@ -167,6 +184,7 @@ function resolveParams(overrides: Partial<CompareParams> | undefined): ComparePa
     (p as unknown as Record<string, number>)[key] = value;
   }
   if (p.workingLongEdge < 64) throw new RangeError('workingLongEdge must be at least 64');
+  if (p.maxEnlargement < 1 || p.maxEnlargement > 4) throw new RangeError('maxEnlargement must be from 1 to 4');
   if (!Number.isInteger(p.levels) || p.levels < 1 || p.levels > 5) throw new RangeError('levels must be an integer from 1 to 5');
   if (!Number.isInteger(p.envelopeRadius) || p.envelopeRadius > 4) throw new RangeError('envelopeRadius must be an integer from 0 to 4');
   if (p.threshold <= 0 || p.threshold >= 1) throw new RangeError('threshold must be in (0, 1)');
@@ -185,14 +203,14 @@ export function pipelineVersions(): CompareVersions {
   return versionsCache;
 }
 
-/** Resizes interleaved 8-bit pixels (area averaging) and splits them into float planes; grey when `colour` is false. */
+/** Resizes interleaved 8-bit pixels (area averaging down, bilinear up) and splits them into float planes; grey when `colour` is false. */
 async function toPlanes(img: PixelImage, width: number, height: number, colour: boolean): Promise<Plane[]> {
   if (width === img.width && height === img.height) return splitPlanes(img.data, img.channels, width, height, colour);
   const cv = await loadOpenCv();
   return withMats((track) => {
     const src = track(u8ToMat(cv, img.data, img.width, img.height, img.channels));
     const dst = track(new cv.Mat());
-    cv.resize(src, dst, new cv.Size(width, height), 0, 0, cv.INTER_AREA);
+    cv.resize(src, dst, new cv.Size(width, height), 0, 0, width > img.width ? cv.INTER_LINEAR : cv.INTER_AREA);
     // Split straight from the WebAssembly heap: the planes are the only copy made.
     return splitPlanes(dst.data, img.channels, width, height, colour);
   });
@@ -622,7 +640,7 @@ async function compareWarped(
   const H = reference.height;
   const mrz = (input.readMrz ?? true) ? await mrzFindings(warped.image, warped.valid, zones, lightSource) : { findings: [], inspections: [] };
 
-  const s = Math.min(1, params.workingLongEdge / Math.max(W, H));
+  const s = Math.min(params.maxEnlargement, params.workingLongEdge / Math.max(W, H));
   const ww = Math.max(16, Math.round(W * s));
   const wh = Math.max(16, Math.round(H * s));
   const frame: WorkingFrame = { sx: ww / W, sy: wh / H, referenceWidth: W, referenceHeight: H };
