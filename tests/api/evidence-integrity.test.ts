@@ -105,4 +105,21 @@ describe('originals served whole are checked against their SHA-256', () => {
     expect(page.items).toHaveLength(1);
     expect(page.items[0]).toMatchObject({ actor: 'prosecutor', hashes: { expected: sha, actual: sha256(altered) } });
   });
+
+  it('checks a byte range that is the whole original (bytes=0-) as it checks a full download', async () => {
+    const { sha, bytes } = await uploadedOriginal(13);
+    const intact = await download(`/api/images/${sha}`, { ...(await t.login('examiner')).headers, range: 'bytes=0-' });
+    expect({ status: intact.status, brokenOff: intact.brokenOff, sha: sha256(intact.received) }).toEqual({ status: 206, brokenOff: false, sha: sha });
+
+    const file = path.join(t.config.dataDir, 'objects', objectKeys.original(sha));
+    const altered = Buffer.from(bytes);
+    altered[100] = altered[100]! ^ 0xff;
+    await fs.writeFile(file, altered);
+    const got = await download(`/api/images/${sha}`, { ...(await t.login('prosecutor')).headers, range: 'bytes=0-' });
+    expect(got.status).toBe(206);
+    expect(got.brokenOff).toBe(true);
+    expect(got.received.length).toBeLessThan(bytes.length);
+    const page = await t.context.services.audit.list(systemActor('test'), { target: `image:${sha}`, action: 'image.integrity-failed' });
+    expect(page.items).toHaveLength(1);
+  });
 });

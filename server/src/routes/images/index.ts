@@ -66,7 +66,11 @@ export async function sendStored(request: FastifyRequest, reply: FastifyReply, i
   void reply.header('content-disposition', image.contentType.startsWith('image/') ? 'inline' : 'attachment');
   if (decision.kind === 'partial') {
     const { start, end } = decision.range;
-    const stream = await image.open({ start, end });
+    // A range that is the whole object (`bytes=0-`) is the whole evidence: checked as a full download is.
+    const whole = start === 0 && end === image.bytes - 1 && image.sha256 !== undefined;
+    const stream = whole
+      ? verifiedRead(await image.open(), { key: image.key, sha256: image.sha256! }, (failure) => reportIntegrityFailure(request, failure))
+      : await image.open({ start, end });
     return reply
       .status(206)
       .header('content-range', `bytes ${start}-${end}/${image.bytes}`)
