@@ -23,7 +23,7 @@
  *   (target: none);
  * - perspective photos (seeded `simulatePhoto`: tilt, rotation, table,
  *   uneven light, blur, noise, JPEG) of the demo specimens and of the two
- *   MIDV-2020 templates, with the exact homography: corner error of our
+ *   MIDV-2020 templates and of the published specimens, with the exact homography: corner error of our
  *   alignment (target: median ≤ 0.5 px; native ORB alone reaches about
  *   0.8 px on such photos), then the genuine photo compared with its own
  *   document, personalised zones marked: regions left outside them;
@@ -125,6 +125,8 @@ export interface ForgedCaseResult {
   regions: number;
   /** Regions not touching the field quad. */
   regionsElsewhere: number;
+  /** Area of the largest region's box over the document's: a region flagging a forgery should not be the whole page. */
+  largestRegionShare: number;
   /** For a perspective photo of the forgery: its seed and the corner error of our alignment, px (null when refused, and then not flagged). */
   photo?: { seed: number; cornerErrorPx: number | null };
   ms: number;
@@ -190,7 +192,7 @@ export interface DocumentsBenchResult {
   benchmark: 'pipeline-documents';
   cases: (ForgedCaseResult | GenuineCaseResult | IdentityCaseResult | PhotoCaseResult)[];
   /** Every forged case, SIDTD's and generated, scans and photos: how many were flagged, and the most regions one left elsewhere. */
-  forgeries: { count: number; flagged: number; photos: number; regionsElsewhereMax: number };
+  forgeries: { count: number; flagged: number; photos: number; regionsElsewhereMax: number; largestRegionShareMax: number };
   photos: { count: number; aligned: number; cornerErrorMedianPx: number | null; cornerErrorMaxPx: number | null; acc1px: number; falseRegionsMax: number | null; photosWithFindings: number };
   targets: {
     everyForgedFieldFlagged: boolean;
@@ -300,6 +302,7 @@ async function scoreForgery(
     pixelIoU: round4(iou(predicted, masks.pixel.data)),
     regions: regions.length,
     regionsElsewhere: coverage.filter((s) => s === 0).length,
+    largestRegionShare: round4(Math.max(0, ...regions.map((r) => r.box.width * r.box.height)) / (masks.quad.width * masks.quad.height)),
     ms,
   };
 }
@@ -548,6 +551,12 @@ async function photoCases(MIDV: string, seeds: readonly number[], log: (line: st
     zones: await personalisedZones(path.join(MIDV, 'annotations/alb_0_id.json'), path.join(MIDV, 'annotations/alb_1_id.json')),
     cornerRadiusPx: 0,
   });
+  // Published specimens of other designs and sizes (most about 600 px wide), each photographed against itself.
+  const specimens = path.join(path.dirname(path.dirname(MIDV)), 'passporteye-specimens');
+  for (const file of (await fs.readdir(specimens)).filter((f) => /\.(png|jpe?g)$/i.test(f)).sort()) {
+    const image = await fs.readFile(path.join(specimens, file));
+    sources.push({ id: `specimen ${file}`, reference: image, recapture: image, zones: [], cornerRadiusPx: 0 });
+  }
   const out: PhotoCaseResult[] = [];
   for (const src of sources) {
     const reference = await decodeBuffer(src.reference);
@@ -637,6 +646,7 @@ export async function benchDocuments(options: DocumentsBenchOptions = {}): Promi
       flagged: forged.filter((c) => c.flagged).length,
       photos: forged.filter((c) => c.photo).length,
       regionsElsewhereMax: Math.max(0, ...forged.map((c) => c.regionsElsewhere)),
+      largestRegionShareMax: Math.max(0, ...forged.map((c) => c.largestRegionShare)),
     },
     photos: {
       count: photos.length,
