@@ -169,6 +169,85 @@ describe('login and sessions', () => {
     expect((await t.app.inject({ method: 'POST', url: '/api/auth/login', remoteAddress: '192.0.2.82', payload: { username, password } })).statusCode).toBe(429);
   });
 
+  it("an administrator's password reset ends every session and revokes every API token of the user, and says so in the audit trail", async () => {
+    const username = 'reset-by-admin';
+    const password = 'the password before reset';
+    await t.context.services.auth.createUser({ username, role: 'examiner', password }, systemActor('test'));
+    const login = async () => (await t.app.inject({ method: 'POST', url: '/api/auth/login', remoteAddress: '192.0.2.101', payload: { username, password } })).json() as { token: string; csrfToken: string };
+    const browser = await login();
+    const script = await login();
+    const apiToken = await t.app.inject({ method: 'POST', url: '/api/auth/tokens', headers: { authorization: `Bearer ${script.token}` }, payload: { name: 'nightly import' } });
+    expect(apiToken.statusCode).toBe(201);
+    const { token, id: tokenId } = apiToken.json<{ token: string; id: string }>();
+    const works = async (headers: Record<string, string>) => (await t.app.inject({ method: 'GET', url: '/api/specimens', headers })).statusCode;
+    const cookie = `exemplar_session=${browser.token}`;
+    expect([await works({ cookie }), await works({ authorization: `Bearer ${script.token}` }), await works({ authorization: `Bearer ${token}` })]).toEqual([200, 200, 200]);
+
+    const admin = await t.login('admin');
+    const reset = await admin.inject({ method: 'POST', url: `/api/users/${username}/password`, payload: { password: 'the password after reset' } });
+    expect(reset.statusCode).toBe(204);
+    expect([await works({ cookie }), await works({ authorization: `Bearer ${script.token}` }), await works({ authorization: `Bearer ${token}` })]).toEqual([401, 401, 401]);
+    // The administrator's own session goes on.
+    expect((await admin.inject({ method: 'GET', url: '/api/specimens' })).statusCode).toBe(200);
+    const relogin = await t.app.inject({ method: 'POST', url: '/api/auth/login', remoteAddress: '192.0.2.101', payload: { username, password: 'the password after reset' } });
+    expect((await t.app.inject({ method: 'GET', url: '/api/auth/tokens', headers: { authorization: `Bearer ${relogin.json().token}` } })).json().items).toEqual([]);
+
+    const entries = async (target: string) =>
+      ((await admin.inject({ method: 'GET', url: `/api/audit?order=asc&target=${encodeURIComponent(target)}` })).json().items as Array<Record<string, unknown>>);
+    expect((await entries(`user:${username}`)).filter((e) => e.action === 'user.set-password')).toEqual([
+      expect.objectContaining({ actor: 'admin', actorRole: 'admin', details: { sessionsEnded: 2, sessionKept: false, apiTokensRevoked: [tokenId] } }),
+    ]);
+    expect((await entries(`api-token:${tokenId}`)).map((e) => [e.action, e.actor, e.details])).toEqual([
+      ['token.create', username, { name: 'nightly import' }],
+      ['token.revoke', 'admin', { owner: username, reason: 'password-reset' }],
+    ]);
+  });
+
+  it("a user's own password change keeps the session it was made in, ends the others and revokes their API tokens", async () => {
+    const username = 'changes-own';
+    const password = 'my password before change';
+    await t.context.services.auth.createUser({ username, role: 'examiner', password }, systemActor('test'));
+    const login = async () => (await t.app.inject({ method: 'POST', url: '/api/auth/login', remoteAddress: '192.0.2.102', payload: { username, password } })).json() as { token: string; csrfToken: string };
+    const here = await login();
+    const elsewhere = await login();
+    const hereCookie = `exemplar_session=${here.token}`;
+    const made = await t.app.inject({ method: 'POST', url: '/api/auth/tokens', headers: { cookie: hereCookie, 'x-csrf-token': here.csrfToken }, payload: { name: 'laptop script' } });
+    const { token, id: tokenId } = made.json<{ token: string; id: string }>();
+
+    const change = await t.app.inject({
+      method: 'POST',
+      url: `/api/users/${username}/password`,
+      headers: { cookie: hereCookie, 'x-csrf-token': here.csrfToken },
+      payload: { password: 'my password after change', currentPassword: password },
+    });
+    expect(change.statusCode).toBe(204);
+    const status = async (headers: Record<string, string>) => (await t.app.inject({ method: 'GET', url: '/api/auth/session', headers })).statusCode;
+    expect(await status({ cookie: hereCookie })).toBe(200);
+    expect(await status({ cookie: `exemplar_session=${elsewhere.token}` })).toBe(401);
+    expect(await status({ authorization: `Bearer ${token}` })).toBe(401);
+    // The kept session still changes things (its CSRF token is unchanged).
+    const again = await t.app.inject({ method: 'POST', url: '/api/auth/tokens', headers: { cookie: hereCookie, 'x-csrf-token': here.csrfToken }, payload: { name: 'new script' } });
+    expect(again.statusCode).toBe(201);
+    expect(await status({ authorization: `Bearer ${again.json().token}` })).toBe(200);
+
+    const admin = await t.login('admin');
+    const audit = (await admin.inject({ method: 'GET', url: `/api/audit?order=asc&target=${encodeURIComponent(`api-token:${tokenId}`)}` })).json().items as Array<Record<string, unknown>>;
+    expect(audit.at(-1)).toMatchObject({ action: 'token.revoke', actor: username, details: { owner: username, reason: 'password-change' } });
+    const own = (await admin.inject({ method: 'GET', url: `/api/audit?order=asc&action=user.set-password&target=${encodeURIComponent(`user:${username}`)}` })).json().items as Array<Record<string, unknown>>;
+    expect(own).toEqual([expect.objectContaining({ actor: username, details: { sessionsEnded: 1, sessionKept: true, apiTokensRevoked: [tokenId] } })]);
+  });
+
+  it('a password change made with an API token revokes that token too, and every session', async () => {
+    const username = 'changes-by-token';
+    const password = 'token user password 1';
+    await t.context.services.auth.createUser({ username, role: 'examiner', password }, systemActor('test'));
+    const session = (await t.app.inject({ method: 'POST', url: '/api/auth/login', remoteAddress: '192.0.2.103', payload: { username, password } })).json().token as string;
+    const token = (await t.app.inject({ method: 'POST', url: '/api/auth/tokens', headers: { authorization: `Bearer ${session}` }, payload: { name: 'cli' } })).json().token as string;
+    const change = await t.app.inject({ method: 'POST', url: `/api/users/${username}/password`, headers: { authorization: `Bearer ${token}` }, payload: { password: 'token user password 2', currentPassword: password } });
+    expect(change.statusCode).toBe(204);
+    for (const secret of [session, token]) expect((await t.app.inject({ method: 'GET', url: '/api/auth/session', headers: { authorization: `Bearer ${secret}` } })).statusCode).toBe(401);
+  });
+
   it('a successful login gives back what it counted against its address', async () => {
     const { username, password } = await t.credentials('admin');
     // More successful logins from one address than the failures that lock it (20).

@@ -7,6 +7,7 @@ import fs from 'node:fs/promises';
 import type { AppContext } from '../context';
 import { ExemplarError } from '../errors';
 import { systemActor, type Actor } from '../services/actor';
+import type { CollectionSpec, RecordCollection, RecordStore, StoredRecord } from '../stores/records.port';
 import { openTestContext } from '../test-helpers';
 import { AuthService, SESSION_LIFETIME_MS, SESSION_SWEEP_INTERVAL_MS } from './auth.service';
 
@@ -128,6 +129,51 @@ it('only admins manage users; users change their own password with the current o
   const root: Actor = { id: 'root', role: 'admin' };
   expect(await codeOf(auth.updateUser('root', { disabled: true }, root))).toBe('CONFLICT');
   expect(await codeOf(auth.createUser({ username: 'Not Valid!', role: 'viewer', password: 'long enough pw' }, root))).toBe('VALIDATION_FAILED');
+});
+
+/**
+ * A RecordStore whose `collection` write `insert` first runs `meanwhile` once:
+ * what another request does between a check and its write, made to happen
+ * there every time.
+ */
+function interleaved(records: RecordStore, collection: string, meanwhile: () => Promise<unknown>): RecordStore {
+  let pending: (() => Promise<unknown>) | null = meanwhile;
+  return {
+    collection<T extends StoredRecord>(spec: CollectionSpec): RecordCollection<T> {
+      const real = records.collection<T>(spec);
+      if (spec.name !== collection) return real;
+      return Object.assign(Object.create(real) as RecordCollection<T>, {
+        insert: async (record: T) => {
+          const run = pending;
+          pending = null;
+          if (run) await run();
+          return real.insert(record);
+        },
+      });
+    },
+  };
+}
+
+describe('a password change while a session or token is being issued', () => {
+  it('a login that checked the old password but wrote its session after an administrator reset it never authenticates', async () => {
+    const auth = restarted();
+    await auth.createUser({ username: 'grace', role: 'examiner', password: 'grace password 1' }, OPERATOR);
+    const racing = new AuthService({ records: interleaved(context.catalog.records, 'sessions', () => auth.setPassword('grace', { password: 'grace password 2' }, OPERATOR)), limits, now: () => clock, passwordCost: 10 });
+    const late = await racing.login({ username: 'grace', password: 'grace password 1' }, { ip: '192.0.2.70' });
+    expect(await auth.authenticate(late.token)).toBeNull();
+    expect((await auth.authenticate((await auth.login({ username: 'grace', password: 'grace password 2' }, { ip: '192.0.2.70' })).token))?.user.username).toBe('grace');
+  });
+
+  it('a token made through a session that a reset is ending never authenticates', async () => {
+    const auth = restarted();
+    await auth.createUser({ username: 'heidi', role: 'examiner', password: 'heidi password 1' }, OPERATOR);
+    const { token: session } = await auth.login({ username: 'heidi', password: 'heidi password 1' }, { ip: '192.0.2.71' });
+    const authentication = (await auth.authenticate(session))!;
+    const racing = new AuthService({ records: interleaved(context.catalog.records, 'api-tokens', () => auth.setPassword('heidi', { password: 'heidi password 2' }, OPERATOR)), limits, now: () => clock, passwordCost: 10 });
+    const made = await racing.createToken({ name: 'slipped in' }, { id: 'heidi', role: 'examiner' }, authentication);
+    expect(await auth.authenticate(made.token)).toBeNull();
+    expect(await auth.authenticate(session)).toBeNull();
+  });
 });
 
 it('keeps the scrypt parameters with each hash and upgrades a weaker one at the next login', async () => {

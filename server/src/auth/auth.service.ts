@@ -8,6 +8,16 @@
  *   replayed as credentials.
  * - Every request resolves its credential to the user record again, so a role
  *   change or a disabled account takes effect at the next request.
+ * - A new password revokes what the old one opened: an administrator's reset
+ *   (or the operator's) ends every session and revokes every API token of the
+ *   user; a user's own change ends their other sessions and revokes their API
+ *   tokens (a changed password usually means a suspected compromise, and a
+ *   token made by whoever knew the old one must not outlive it), keeping only
+ *   the session that made the change. Each session and token carries the
+ *   user's `passwordVersion` at issue and is refused once it differs, so one
+ *   issued while the password was being changed (a login that checked the old
+ *   password, a token made through a session being ended) cannot slip past
+ *   the deletion.
  * - Failed logins are counted per user name and per client address in the
  *   store (a restart does not reset them); past a threshold the name or the
  *   address is locked for a while and login answers RATE_LIMITED. Each
@@ -34,6 +44,8 @@ export interface UserRecord extends StoredRecord {
   readonly createdBy: string;
   readonly updatedAt: string;
   readonly passwordChangedAt: string;
+  /** Counts password changes (absent: none since this was recorded); sessions and tokens issued under another are refused. */
+  readonly passwordVersion?: number;
 }
 
 /** What the API shows of a user. */
@@ -54,6 +66,8 @@ export interface SessionRecord extends StoredRecord {
   readonly csrfToken: string;
   readonly createdAt: string;
   readonly expiresAt: string;
+  /** The user's passwordVersion when the session was opened (absent on sessions opened before it was recorded). */
+  readonly passwordVersion?: number;
 }
 
 export interface ApiTokenRecord extends StoredRecord {
@@ -65,6 +79,8 @@ export interface ApiTokenRecord extends StoredRecord {
   readonly name: string;
   readonly createdAt: string;
   readonly expiresAt: string | null;
+  /** The user's passwordVersion when the token was made (absent on tokens made before it was recorded). */
+  readonly passwordVersion?: number;
 }
 
 /** What the API shows of an API token (never the secret after creation). */
@@ -91,6 +107,8 @@ export interface Authentication {
   readonly sessionId?: string;
   readonly csrfToken?: string;
   readonly tokenId?: string;
+  /** The user's password version the credential was issued under (what a token made with it carries). */
+  readonly passwordVersion: number;
 }
 
 export interface LoginResult {
@@ -287,10 +305,13 @@ export class AuthService {
   /**
    * Sets a password: admins for anyone, a user for themselves with their
    * current password (a wrong one counts as a failed login of the name, so
-   * the lock-out holds here too: RATE_LIMITED). Ends every session of the
-   * user (their other browsers must log in again); API tokens stay.
+   * the lock-out holds here too: RATE_LIMITED). Revokes the user's API tokens
+   * and ends their sessions, all of them after a reset by someone else, all
+   * but `keepSessionId` (the session making the change) when users change
+   * their own. Recorded as user.set-password (how many sessions ended, which
+   * tokens were revoked) and one token.revoke per token.
    */
-  async setPassword(username: string, input: { password: unknown; currentPassword?: unknown }, actor: Actor): Promise<void> {
+  async setPassword(username: string, input: { password: unknown; currentPassword?: unknown }, actor: Actor, options: { keepSessionId?: string } = {}): Promise<void> {
     const self = actor.id === username && actor.role !== 'system';
     if (!self) assertCan(actor, 'users:manage');
     checkPassword(input.password);
@@ -307,9 +328,24 @@ export class AuthService {
       await this.attempts.delete(keys[0]!);
     }
     const at = timestamp(this.now());
-    await this.users.replace(current.id, current.revision, { ...current, password: await hashPassword(input.password, this.passwordCost), passwordChangedAt: at, updatedAt: at });
-    await this.sessions.deleteMany({ username });
-    await this.record(actor, 'user.set-password', username);
+    const passwordVersion = (current.passwordVersion ?? 0) + 1;
+    await this.users.replace(current.id, current.revision, { ...current, password: await hashPassword(input.password, this.passwordCost), passwordChangedAt: at, passwordVersion, updatedAt: at });
+    // From here every session and token issued under the old password is refused (authenticate); what follows deletes them.
+    const kept = self ? await this.keepSession(options.keepSessionId, username, passwordVersion) : null;
+    const sessionsEnded = await this.sessions.deleteMany({ username, ...(kept && { id: { $ne: kept } }) });
+    const revoked = await this.tokens.find({ filter: { username }, sort: [{ field: 'createdAt', direction: 1 }], limit: 10_000 });
+    for (const token of revoked) await this.tokens.delete(token.id);
+    const reason = self ? 'password-change' : 'password-reset';
+    await this.record(actor, 'user.set-password', username, { sessionsEnded, sessionKept: kept !== null, apiTokensRevoked: revoked.map((t) => t.tokenId) });
+    for (const token of revoked) await this.record(actor, 'token.revoke', token.tokenId, { owner: username, reason });
+  }
+
+  /** The session making a user's own password change goes on under the new password; null when there is none (an API token made the change). */
+  private async keepSession(sessionId: string | undefined, username: string, passwordVersion: number): Promise<string | null> {
+    const session = sessionId === undefined ? null : await this.sessions.get(sessionId);
+    if (!session || session.username !== username) return null;
+    await this.sessions.replace(session.id, session.revision, { ...session, passwordVersion });
+    return session.id;
   }
 
   async countUsers(): Promise<number> {
@@ -358,6 +394,8 @@ export class AuthService {
       csrfToken: randomBytes(32).toString('base64url'),
       createdAt: timestamp(nowDate),
       expiresAt: timestamp(new Date(nowDate.getTime() + SESSION_LIFETIME_MS)),
+      // The version whose password was checked: if it changed meanwhile, this session never authenticates.
+      passwordVersion: user.passwordVersion ?? 0,
     };
     await this.sessions.insert(session);
     await this.record(actor, 'user.login', user.username, { ip: client.ip });
@@ -380,15 +418,15 @@ export class AuthService {
       const session = await this.sessions.get(id);
       if (!session || session.expiresAt <= now) return null;
       const user = await this.users.get(session.username);
-      if (!user || user.disabled) return null;
-      return { user: publicUser(user), via: 'session', sessionId: session.id, csrfToken: session.csrfToken };
+      if (!user || user.disabled || !issuedUnderCurrentPassword(session, user)) return null;
+      return { user: publicUser(user), via: 'session', sessionId: session.id, csrfToken: session.csrfToken, passwordVersion: user.passwordVersion ?? 0 };
     }
     if (secret.startsWith(API_TOKEN_PREFIX)) {
       const token = await this.tokens.get(id);
       if (!token || (token.expiresAt !== null && token.expiresAt <= now)) return null;
       const user = await this.users.get(token.username);
-      if (!user || user.disabled) return null;
-      return { user: publicUser(user), via: 'api-token', tokenId: token.tokenId };
+      if (!user || user.disabled || !issuedUnderCurrentPassword(token, user)) return null;
+      return { user: publicUser(user), via: 'api-token', tokenId: token.tokenId, passwordVersion: user.passwordVersion ?? 0 };
     }
     return null;
   }
@@ -400,8 +438,13 @@ export class AuthService {
 
   // ------------------------------------------------------------------ personal API tokens
 
-  /** A new token for the actor; the secret is in the answer and nowhere else. */
-  async createToken(input: { name: unknown; expiresInDays?: unknown }, actor: Actor): Promise<ApiTokenInfo & { token: string }> {
+  /**
+   * A new token for the actor; the secret is in the answer and nowhere else.
+   * It carries the password version of the credential that asked for it
+   * (`issuedUnder`, else the user's current one), so a token made through a
+   * session that a password change is ending does not outlive the change.
+   */
+  async createToken(input: { name: unknown; expiresInDays?: unknown }, actor: Actor, issuedUnder?: Pick<Authentication, 'passwordVersion'>): Promise<ApiTokenInfo & { token: string }> {
     if (actor.role === 'system') throw new ExemplarError('FORBIDDEN', 'API tokens belong to users');
     const name = typeof input.name === 'string' ? input.name.trim() : '';
     if (name === '' || name.length > MAX_TOKEN_NAME || CONTROL_CHARACTER.test(name)) {
@@ -414,6 +457,7 @@ export class AuthService {
     if ((await this.tokens.count({ username: actor.id })) >= MAX_TOKENS_PER_USER) {
       throw new ExemplarError('CONFLICT', `a user has at most ${MAX_TOKENS_PER_USER} API tokens; revoke one first`);
     }
+    const passwordVersion = issuedUnder?.passwordVersion ?? (await this.requireUser(actor.id)).passwordVersion ?? 0;
     const nowDate = this.now();
     const token = newSecret(API_TOKEN_PREFIX);
     const record: ApiTokenRecord = {
@@ -424,6 +468,7 @@ export class AuthService {
       name,
       createdAt: timestamp(nowDate),
       expiresAt: timestamp(new Date(nowDate.getTime() + days * 86_400_000)),
+      passwordVersion,
     };
     await this.tokens.insert(record);
     await this.record(actor, 'token.create', record.tokenId, { name });
@@ -540,6 +585,11 @@ export class AuthService {
   private async record(actor: Actor, action: string, id: string, details?: Record<string, unknown>): Promise<void> {
     await this.audit()?.record({ actor, action, target: { kind: action.startsWith('token.') ? 'api-token' : 'user', id }, ...(details && { details }) });
   }
+}
+
+/** Credentials from before passwordVersion was recorded carry none and are ended by the next password change, as they always were. */
+function issuedUnderCurrentPassword(credential: { passwordVersion?: number }, user: UserRecord): boolean {
+  return credential.passwordVersion === undefined || credential.passwordVersion === (user.passwordVersion ?? 0);
 }
 
 /** Record ids allow `[A-Za-z0-9_.:@-]`: IPv4 and IPv6 addresses fit; anything else (a zone suffix) is folded. */

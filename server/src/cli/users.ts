@@ -81,7 +81,7 @@ export function registerUsersCommand(program: Command, io: CliIo): void {
 
   users
     .command('passwd <username>')
-    .description("set a user's password from stdin (their sessions end)")
+    .description("set a user's password from stdin (their sessions end and their API tokens are revoked)")
     .option('--password-stdin', 'read the new password from the first line of stdin')
     .action(async (username: string, opts: { passwordStdin?: boolean }, cmd: Command) => {
       requireStdinFlag(opts.passwordStdin);

@@ -125,7 +125,7 @@ export default async function authRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const created = await auth.createToken(request.body, request.actor);
+      const created = await auth.createToken(request.body, request.actor, request.authentication ?? undefined);
       return reply.status(201).header('cache-control', 'no-store').send(created);
     },
   );

@@ -98,7 +98,7 @@ export default async function userRoutes(app: FastifyInstance) {
       onRequest: selfOrUserManager,
       schema: {
         tags: ['users'],
-        summary: "Set a user's password (admins; or oneself with currentPassword, whose wrong guesses count as failed logins). Ends the user's sessions.",
+        summary: "Set a user's password (admins; or oneself with currentPassword, whose wrong guesses count as failed logins). Revokes the user's API tokens and ends their sessions (but the one making their own change).",
         params: usernameParams,
         body: {
           type: 'object',
@@ -110,7 +110,8 @@ export default async function userRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      await auth.setPassword(request.params.username, request.body, request.actor);
+      // A user changing their own password keeps the session they did it in; every other session and token of the user ends.
+      await auth.setPassword(request.params.username, request.body, request.actor, { ...(request.authentication?.sessionId !== undefined && { keepSessionId: request.authentication.sessionId }) });
       return reply.status(204).send();
     },
   );

@@ -124,7 +124,7 @@ function UserRow({ user: u, onChange }: { user: User; onChange: (u: User) => voi
                   await setPassword(api, u.username, password);
                   setPasswordText('');
                   setResetting(false);
-                }, `New password set for ${u.username}; their sessions have ended.`);
+                }, `New password set for ${u.username}; their sessions have ended and their API tokens are revoked.`);
               }}
             >
               <label className="field">
