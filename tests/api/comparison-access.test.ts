@@ -7,6 +7,7 @@
  */
 import type { Capture, Specimen } from '@exemplar/specimens-schema';
 import { systemActor } from '../../server/src/services/actor';
+import { COMPARISON_JOB_KIND } from '../../server/src/services/comparisons.service';
 import { buildTestApp, injectWith, makeTestImage, MINIMAL_SPECIMEN, multipartBody, sha256, type LoggedIn, type TestApp } from '../../server/src/test-helpers';
 
 // Uploads go through the real ingest (decode, derivatives, identification descriptor) on a shared machine: slowness is not a failure.
@@ -54,6 +55,15 @@ afterAll(async () => {
 
 const named = (who: LoggedIn, sha: string) => who.inject({ method: 'POST', url: '/api/comparisons', payload: { reference, questioned: { images: { white: sha } } } });
 
+/** A comparison of a seized document uploaded as its white-light image. */
+function upload(who: LoggedIn, white: Buffer) {
+  const { payload, headers } = multipartBody([
+    { name: 'comparison', value: JSON.stringify({ reference }) },
+    { name: 'white', filename: 'seized.jpg', data: white, contentType: 'image/jpeg' },
+  ]);
+  return who.inject({ method: 'POST', url: '/api/comparisons', payload, headers });
+}
+
 describe('naming questioned images by SHA-256', () => {
   it('refuses a border officer the original of a confidential specimen, as if it were not stored, and queues nothing', async () => {
     expect((await officer.inject({ method: 'GET', url: `/api/images/${confidentialSha}` })).statusCode).toBe(404);
@@ -67,11 +77,7 @@ describe('naming questioned images by SHA-256', () => {
     expect((await named(officer, publicSha)).statusCode).toBe(202);
 
     const seized = await makeTestImage({ seed: 23 });
-    const { payload, headers } = multipartBody([
-      { name: 'comparison', value: JSON.stringify({ reference }) },
-      { name: 'white', filename: 'seized.jpg', data: seized, contentType: 'image/jpeg' },
-    ]);
-    const uploaded = await officer.inject({ method: 'POST', url: '/api/comparisons', payload, headers });
+    const uploaded = await upload(officer, seized);
     expect(uploaded.statusCode).toBe(202);
     expect(uploaded.json().questioned.white.sha256).toBe(sha256(seized));
 
@@ -84,5 +90,38 @@ describe('naming questioned images by SHA-256', () => {
 
   it('lets an examiner name any stored image', async () => {
     expect((await named(examiner, confidentialSha)).statusCode).toBe(202);
+  });
+});
+
+describe("a border officer's own comparisons, however many others came since", () => {
+  it('lists an older comparison and lets its questioned image be named again after 1000 newer ones by another officer', async () => {
+    const seized = await makeTestImage({ seed: 24 });
+    const older = await upload(officer, seized);
+    expect(older.statusCode).toBe(202);
+
+    // A busy lab: another officer's comparisons, as the service records them, written straight to the job store so the test stays fast.
+    // They are cancelled, so they do not fill the queue.
+    for (let i = 0; i < 1000; i++) {
+      const sha = sha256(Buffer.from(`other seizure ${i}`));
+      const id = `busy-lab-${String(i).padStart(4, '0')}`;
+      const key = `questioned/${sha}`;
+      await t.context.catalog.jobs.enqueue({
+        id,
+        kind: COMPARISON_JOB_KIND,
+        payload: { v: 1, request: { reference }, questioned: { white: { sha256: sha, key, bytes: 1, width: 1, height: 1, format: 'jpeg' } }, createdBy: 'officer2' },
+        createdBy: 'officer2',
+        inputs: [key],
+      });
+      await t.context.catalog.jobs.cancel(id);
+    }
+
+    const listed = await officer.inject({ method: 'GET', url: '/api/comparisons?limit=100' });
+    expect(listed.statusCode).toBe(200);
+    expect(listed.json().items.map((c: { id: string }) => c.id)).toContain(older.json().id);
+    expect((await officer.inject({ method: 'GET', url: '/api/comparisons?status=queued&limit=100' })).json().items.map((c: { id: string }) => c.id)).toContain(older.json().id);
+    const again = await named(officer, sha256(seized));
+    expect(again.statusCode).toBe(202);
+    expect(again.json().questioned.white.sha256).toBe(sha256(seized));
+    expect((await named(otherOfficer, sha256(seized))).statusCode).toBe(404);
   });
 });

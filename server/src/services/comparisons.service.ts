@@ -9,8 +9,9 @@
  * form stays where it is), and a submission that fails part way removes
  * the objects it created and enqueues nothing.
  *
- * Jobs record who submitted them (`createdBy`), so that access control can
- * later restrict a border officer to their own submissions.
+ * Jobs record who submitted them (`createdBy`, in the payload and to the job
+ * store, which finds a submitter's jobs however many others came since), so
+ * that a border officer reads only their own submissions.
  */
 import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -109,8 +110,6 @@ export function isComparisonPayload(p: unknown): p is ComparisonJobPayload {
   return typeof p === 'object' && p !== null && (p as { v?: unknown }).v === 1 && typeof (p as { request?: unknown }).request === 'object';
 }
 
-/** Recent jobs looked through for an actor's own submissions. */
-const OWN_LIST_SCAN = 1000;
 /** Specimens looked at to decide whether a named original is one the actor may see (one is enough). */
 const NAMED_REFERENCES_CHECKED = 50;
 
@@ -214,13 +213,9 @@ export class ComparisonService {
     assertCanReadComparisons(actor);
     const limit = query.limit ?? DEFAULT_LIST_LIMIT;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) throw new ExemplarError('BAD_REQUEST', `limit must be an integer from 1 to ${MAX_LIST_LIMIT}`, { limit });
-    const all = can(actor, 'comparisons:read-all');
-    // The job store cannot filter by submitter: own submissions are looked for among the most recent jobs.
-    const jobs = await this.catalog.jobs.list({ kind: COMPARISON_JOB_KIND, limit: all ? limit : OWN_LIST_SCAN, ...(query.status && { status: query.status }) });
-    return jobs
-      .filter((j) => all || (isComparisonPayload(j.payload) && j.payload.createdBy === actor.id))
-      .slice(0, limit)
-      .map((j) => this.view(j));
+    const own = !can(actor, 'comparisons:read-all');
+    const jobs = await this.catalog.jobs.list({ kind: COMPARISON_JOB_KIND, limit, ...(query.status && { status: query.status }), ...(own && { createdBy: actor.id }) });
+    return jobs.filter((j) => isComparisonPayload(j.payload)).map((j) => this.view(j));
   }
 
   /** Cancels a queued or running comparison (its worker stops at its next heartbeat); a finished one is returned unchanged. Its submitter, or `comparisons:manage`. */
@@ -316,9 +311,11 @@ export class ComparisonService {
       const specimen = await this.catalog.specimens.get(id);
       if (specimen && canSee(actor, specimen.classification)) return;
     }
-    const recent = await this.catalog.jobs.list({ kind: COMPARISON_JOB_KIND, limit: OWN_LIST_SCAN });
-    const own = recent.some((j) => isComparisonPayload(j.payload) && j.payload.createdBy === actor.id && Object.values(j.payload.questioned).some((q) => q?.sha256 === sha256));
-    if (!own) throw notFound('IMAGE_NOT_FOUND', `Image ${sha256}`, { sha256 });
+    // A questioned image of theirs was stored under either key (describeStored): a job of theirs reads it.
+    for (const input of [objectKeys.questioned(sha256), objectKeys.original(sha256)]) {
+      if ((await this.catalog.jobs.list({ kind: COMPARISON_JOB_KIND, createdBy: actor.id, input, limit: 1 })).length > 0) return;
+    }
+    throw notFound('IMAGE_NOT_FOUND', `Image ${sha256}`, { sha256 });
   }
 
   /** Metadata of a stored original named by sha256: a questioned upload first, else a catalogued original (probed from a temp copy). */
@@ -343,7 +340,8 @@ export class ComparisonService {
   private async enqueue(request: ComparisonRequest, questioned: ComparisonJobPayload['questioned'], actor: Actor): Promise<Comparison> {
     const { questioned: _named, ...record } = request;
     const payload: ComparisonJobPayload = { v: 1, request: record, questioned, createdBy: actor.id, classifications: [...visibleClassifications(actor)] };
-    const job = await this.catalog.jobs.enqueue({ id: newRecordId(), kind: COMPARISON_JOB_KIND, payload });
+    const inputs = Object.values(questioned).flatMap((q) => (q ? [q.key] : []));
+    const job = await this.catalog.jobs.enqueue({ id: newRecordId(), kind: COMPARISON_JOB_KIND, payload, createdBy: actor.id, inputs });
     this.onEnqueued();
     return this.view(job);
   }

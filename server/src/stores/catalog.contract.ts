@@ -10,7 +10,7 @@
  */
 import type { Specimen } from '@exemplar/specimens-schema';
 import { isExemplarError, type ErrorCode } from '../errors';
-import { FACETS, SORTS, type CatalogStore, type ChangeHistoryOptions, type FacetCount, type FacetName, type SpecimenPage, type SpecimenQuery, type SpecimenSort } from './catalog.port';
+import { FACETS, SORTS, type CatalogStore, type ChangeHistoryOptions, type FacetCount, type FacetName, type JobListQuery, type SpecimenPage, type SpecimenQuery, type SpecimenSort } from './catalog.port';
 import { fixtureSpecimens, syntheticSpecimens } from './catalog.fixtures';
 import { currentYear, tokenize } from './catalog.search';
 import { objectKeys } from './objects.port';
@@ -696,6 +696,44 @@ export function describeCatalogContract(name: string, open: OpenCatalog, options
         expect((await store.jobs.list({ kind: 'compare', limit: 1 })).map((j) => j.id)).toEqual(['job-list-3']);
         expect((await store.jobs.list({ status: 'running', kind: 'identify' })).map((j) => j.id)).toEqual(['job-list-2']);
         await expectError(store.jobs.list({ limit: 0 }), 'BAD_REQUEST');
+      });
+
+      it("lists a submitter's jobs, and the jobs reading an object, however many others came since", async () => {
+        const ids = async (q: JobListQuery) => (await store.jobs.list(q)).map((j) => j.id);
+        const old = await store.jobs.enqueue({ id: 'job-own-old', kind: 'compare', payload: {}, createdBy: 'alice', inputs: ['questioned/b', 'questioned/a', 'questioned/b'] });
+        expect(old).toMatchObject({ createdBy: 'alice', inputs: ['questioned/a', 'questioned/b'] });
+        expect(await store.jobs.get('job-own-old')).toEqual(old);
+        await sleep(2);
+        for (let i = 0; i < 12; i++) await store.jobs.enqueue({ id: `job-others-${String(i).padStart(2, '0')}`, kind: 'compare', payload: {}, createdBy: 'bob', inputs: [`questioned/${i}`] });
+        await sleep(2);
+        expect(await store.jobs.enqueue({ id: 'job-anonymous', kind: 'compare', payload: {} })).toMatchObject({ createdBy: null, inputs: [] });
+        await sleep(2);
+        await store.jobs.enqueue({ id: 'job-own-new', kind: 'identify', payload: {}, createdBy: 'alice', inputs: ['questioned/a'] });
+
+        expect(await ids({ limit: 10 })).not.toContain('job-own-old');
+        expect(await ids({ createdBy: 'alice' })).toEqual(['job-own-new', 'job-own-old']);
+        expect(await ids({ createdBy: 'alice', limit: 1 })).toEqual(['job-own-new']);
+        expect(await ids({ createdBy: 'alice', kind: 'compare' })).toEqual(['job-own-old']);
+        expect(await ids({ createdBy: 'carol' })).toEqual([]);
+        expect(await ids({ input: 'questioned/a' })).toEqual(['job-own-new', 'job-own-old']);
+        expect(await ids({ input: 'questioned/b' })).toEqual(['job-own-old']);
+        expect(await ids({ input: 'questioned/3' })).toEqual(['job-others-03']);
+        expect(await ids({ input: 'questioned/3', createdBy: 'alice' })).toEqual([]);
+        expect(await ids({ input: 'questioned/a', createdBy: 'alice', kind: 'compare' })).toEqual(['job-own-old']);
+
+        // Transitions keep them.
+        expect(await store.jobs.claim('w1', 60_000, ['identify'])).toMatchObject({ id: 'job-own-new', createdBy: 'alice', inputs: ['questioned/a'] });
+        expect(await ids({ createdBy: 'alice', status: 'queued' })).toEqual(['job-own-old']);
+        expect(await ids({ input: 'questioned/a', createdBy: 'alice', status: 'running' })).toEqual(['job-own-new']);
+        expect(await store.jobs.complete('job-own-new', 'w1', null)).toMatchObject({ createdBy: 'alice', inputs: ['questioned/a'] });
+        expect(await ids({ createdBy: 'alice', status: 'done' })).toEqual(['job-own-new']);
+
+        await expectError(store.jobs.list({ createdBy: '' }), 'BAD_REQUEST');
+        await expectError(store.jobs.list({ input: '' }), 'BAD_REQUEST');
+        await expectError(store.jobs.enqueue({ id: 'job-bad-owner', kind: 'compare', payload: {}, createdBy: '' }), 'BAD_REQUEST');
+        await expectError(store.jobs.enqueue({ id: 'job-bad-input', kind: 'compare', payload: {}, inputs: ['questioned/a', ''] }), 'BAD_REQUEST');
+        await expectError(store.jobs.enqueue({ id: 'job-bad-inputs', kind: 'compare', payload: {}, inputs: 'questioned/a' as unknown as string[] }), 'BAD_REQUEST');
+        expect(await store.jobs.get('job-bad-input')).toBeNull();
       });
     });
   });

@@ -51,3 +51,48 @@ describe('MongoSpecimenRepository change history on the stand-in', () => {
     expect(() => new MongoSpecimenRepository(new MingoCollection() as unknown as Collection<SpecimenDocument>, changes as unknown as Collection<ChangeDocument>, { kept: 16, lookBack: 16 })).toThrow(RangeError);
   });
 });
+
+describe('MongoJobRepository on the stand-in, with jobs written before it kept a submitter', () => {
+  it("fills in the submitter and questioned keys of comparison jobs from their payload, once", async () => {
+    const jobs = new MingoCollection();
+    const repo = new MongoJobRepository(jobs as unknown as Collection<JobDocument>, Date.now);
+    const questioned = { white: { sha256: 'a'.repeat(64), key: `questioned/${'a'.repeat(64)}` }, 'uv-365': { sha256: 'b'.repeat(64), key: `originals/${'b'.repeat(64)}` } };
+    const earlier = (id: string, kind: string, payload: unknown, at: number) => jobs.insertOne(earlierJobDocument(id, kind, JSON.stringify(payload), at));
+    await earlier('job-earlier-1', 'comparison', { v: 1, request: {}, questioned, createdBy: 'officer' }, 1);
+    await earlier('job-earlier-2', 'comparison', 7, 2);
+    await earlier('job-earlier-3', 'comparison', { questioned: ['x'], createdBy: 3 }, 3);
+    await earlier('job-earlier-4', 'other', { questioned, createdBy: 'officer' }, 4);
+    await repo.enqueue({ id: 'job-current', kind: 'comparison', payload: { questioned, createdBy: 'officer' }, createdBy: 'examiner', inputs: [] });
+
+    expect(await repo.adoptEarlierJobs()).toBe(4);
+    expect(await repo.adoptEarlierJobs()).toBe(0);
+    expect((await repo.list({ createdBy: 'officer' })).map((j) => j.id)).toEqual(['job-earlier-1']);
+    expect((await repo.list({ input: questioned['uv-365'].key })).map((j) => j.id)).toEqual(['job-earlier-1']);
+    expect(await repo.get('job-earlier-1')).toMatchObject({ createdBy: 'officer', inputs: [questioned['uv-365'].key, questioned.white.key] });
+    for (const id of ['job-earlier-2', 'job-earlier-3', 'job-earlier-4']) expect(await repo.get(id)).toMatchObject({ createdBy: null, inputs: [] });
+    expect(await repo.get('job-current')).toMatchObject({ createdBy: 'examiner', inputs: [] });
+  });
+});
+
+/** A finished job as the adapter wrote it before it kept a submitter: no `createdBy`, no `inputs`. */
+function earlierJobDocument(id: string, kind: string, payload: string, at: number): JobDocument {
+  return {
+    _id: id,
+    kind,
+    status: 'done',
+    priority: 0,
+    payload,
+    result: null,
+    error: null,
+    progress: null,
+    attempts: 1,
+    maxAttempts: 3,
+    workerId: 'w',
+    leaseMs: null,
+    leaseExpiresAt: null,
+    createdAt: new Date(at),
+    updatedAt: new Date(at),
+    startedAt: new Date(at),
+    finishedAt: new Date(at),
+  };
+}

@@ -256,6 +256,7 @@ export class MongoCatalogStore implements CatalogStore {
     await jobs.createIndexes(JOB_INDEXES);
     this.specimenRepo = new MongoSpecimenRepository(specimens, changes, this.options.changeHistory);
     this.jobRepo = new MongoJobRepository(jobs, this.now);
+    await this.jobRepo.adoptEarlierJobs();
     this.auditLog = await MongoAuditLog.open(db);
     this.recordStore = new MongoRecordStore(db);
   }

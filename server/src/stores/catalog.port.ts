@@ -188,6 +188,10 @@ export interface NewJob {
   priority?: number;
   /** Claims allowed before a job whose lease keeps expiring is failed; default 3. */
   maxAttempts?: number;
+  /** Who submitted it (a user id, 1..200 characters); `list({createdBy})` finds every job of theirs, however old. */
+  createdBy?: string;
+  /** Object keys the job reads (at most 100, each 1..1024 characters); `list({input})` finds the jobs reading one. */
+  inputs?: readonly string[];
 }
 
 export interface Job {
@@ -204,6 +208,10 @@ export interface Job {
   maxAttempts: number;
   /** The worker holding (or last holding) the lease. */
   workerId: string | null;
+  /** The submitter given at enqueue; null when none was. */
+  createdBy: string | null;
+  /** The object keys given at enqueue, without repeats, sorted. */
+  inputs: string[];
   leaseExpiresAt: string | null;
   createdAt: string;
   updatedAt: string;
@@ -214,6 +222,10 @@ export interface Job {
 export interface JobListQuery {
   status?: JobStatus;
   kind?: string;
+  /** Only the jobs of this submitter (indexed: no limit on how far back they are found). */
+  createdBy?: string;
+  /** Only the jobs reading this object key (indexed). */
+  input?: string;
   /** 1..1000, default 50. Newest first. */
   limit?: number;
 }

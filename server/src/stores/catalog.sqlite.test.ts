@@ -7,6 +7,7 @@ import { allPages, describeCatalogContract, expectError } from './catalog.contra
 import { fixtureSpecimens, syntheticSpecimens } from './catalog.fixtures';
 import type { ChangeHistoryOptions } from './catalog.port';
 import { SqliteCatalogStore } from './catalog.sqlite';
+import { jobListSql } from './jobs.sqlite';
 
 const dirs: string[] = [];
 async function tempFile(): Promise<string> {
@@ -35,7 +36,7 @@ describe('SqliteCatalogStore on a shared file', () => {
     const raw = new Database(file, { readonly: true });
     try {
       expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
-      expect(raw.pragma('user_version', { simple: true })).toBe(4);
+      expect(raw.pragma('user_version', { simple: true })).toBe(5);
     } finally {
       raw.close();
     }
@@ -65,6 +66,48 @@ describe('SqliteCatalogStore on a shared file', () => {
       expect(await again.specimens.changedSince(head.marker - 1)).toEqual({ marker: head.marker, reset: false, changes: [{ id: b!.id, revision: null }] });
     } finally {
       await again.close();
+    }
+  });
+
+  it("gives the comparison jobs of a file from schema 4 their submitter and questioned keys, from the payload", async () => {
+    const file = await tempFile();
+    const store = await openStore(file);
+    const questioned = { white: { sha256: 'a'.repeat(64), key: `questioned/${'a'.repeat(64)}` }, 'uv-365': { sha256: 'b'.repeat(64), key: `originals/${'b'.repeat(64)}` } };
+    await store.jobs.enqueue({ id: 'job-earlier-1', kind: 'comparison', payload: { v: 1, request: {}, questioned, createdBy: 'officer' } });
+    await store.jobs.enqueue({ id: 'job-earlier-2', kind: 'comparison', payload: { v: 1, request: {}, questioned: {}, createdBy: 'someone-else' } });
+    await store.jobs.enqueue({ id: 'job-earlier-3', kind: 'comparison', payload: 7 });
+    await store.jobs.enqueue({ id: 'job-earlier-4', kind: 'comparison', payload: { questioned: ['not', 'an', 'object'], createdBy: 3 } });
+    await store.jobs.enqueue({ id: 'job-earlier-5', kind: 'other', payload: { questioned, createdBy: 'officer' } });
+    await store.close();
+    // As schema 4 wrote them: no submitter column, no inputs table.
+    const raw = new Database(file);
+    raw.exec('DROP TABLE job_inputs; DROP INDEX jobs_created_by; ALTER TABLE jobs DROP COLUMN created_by; PRAGMA user_version = 4;');
+    raw.close();
+    const again = await openStore(file);
+    try {
+      expect((await again.jobs.list({ createdBy: 'officer' })).map((j) => j.id)).toEqual(['job-earlier-1']);
+      expect((await again.jobs.list({ input: questioned['uv-365'].key })).map((j) => j.id)).toEqual(['job-earlier-1']);
+      expect(await again.jobs.get('job-earlier-1')).toMatchObject({ createdBy: 'officer', inputs: [questioned['uv-365'].key, questioned.white.key] });
+      expect(await again.jobs.get('job-earlier-2')).toMatchObject({ createdBy: 'someone-else', inputs: [] });
+      for (const id of ['job-earlier-3', 'job-earlier-4', 'job-earlier-5']) expect(await again.jobs.get(id)).toMatchObject({ createdBy: null, inputs: [] });
+    } finally {
+      await again.close();
+    }
+  });
+
+  it("finds a submitter's jobs and the jobs reading an object through indexes, not by scanning the queue", async () => {
+    const file = await tempFile();
+    await (await openStore(file)).close();
+    const raw = new Database(file, { readonly: true });
+    try {
+      const plan = (by: { createdBy: boolean; input: boolean }) =>
+        (raw.prepare(`EXPLAIN QUERY PLAN ${jobListSql(by)}`).all({ status: null, kind: 'comparison', createdBy: 'officer', input: 'questioned/x', limit: 20 }) as { detail: string }[]).map((r) => r.detail);
+      expect(plan({ createdBy: true, input: false })).toEqual(['SEARCH jobs USING INDEX jobs_created_by (created_by=?)']);
+      for (const createdBy of [false, true]) {
+        expect(plan({ createdBy, input: true })).toEqual(['SEARCH job_inputs USING PRIMARY KEY (key=?)', 'SEARCH jobs USING INTEGER PRIMARY KEY (rowid=?)']);
+      }
+    } finally {
+      raw.close();
     }
   });
 

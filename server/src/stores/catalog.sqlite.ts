@@ -15,7 +15,8 @@
  *   search, so a write by any process is seen by the next search of every one.
  *   Only the last `changeHistory.kept` entries are kept: the floor in `meta`
  *   says how far back it reaches, and a reader behind it reloads.
- * - `jobs` is the work queue (jobs.sqlite.ts).
+ * - `jobs` is the work queue (jobs.sqlite.ts), with `job_inputs` listing the
+ *   object keys each job reads.
  *
  * Migrations are numbered by `PRAGMA user_version` and run in one IMMEDIATE
  * transaction, so concurrent starts apply each exactly once.
@@ -28,7 +29,7 @@ import { ExemplarError, notFound } from '../errors';
 import { changeHistoryOptions, type CatalogStore, type ChangeHistoryOptions, type JobRepository, type SpecimenChanges, type SpecimenPage, type SpecimenQuery, type SpecimenRepository } from './catalog.port';
 import { currentYear, encodeCursor, indexFields, normalizeQuery, type ValueFacet } from './catalog.search';
 import { SpecimenIndex, type IndexEntry } from './catalog.sqlite-index';
-import { JOBS_SCHEMA_V1, SqliteJobRepository } from './jobs.sqlite';
+import { JOBS_SCHEMA_V1, JOBS_SCHEMA_V2, SqliteJobRepository } from './jobs.sqlite';
 import type { RecordStore } from './records.port';
 import { RECORDS_SCHEMA_V1, SqliteRecordStore } from './records.sqlite';
 
@@ -66,6 +67,7 @@ const MIGRATIONS: readonly string[] = [
   AUDIT_SCHEMA_V1,
   // The id survives the row, so `changedSince` can name deleted specimens; entries logged before have none.
   `ALTER TABLE changes ADD COLUMN specimen_id TEXT;`,
+  JOBS_SCHEMA_V2,
 ];
 
 const PAGE = 1000;

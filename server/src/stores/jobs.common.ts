@@ -15,12 +15,18 @@ const MAX_LEASE_MS = 7 * 24 * 3600 * 1000;
 const bad = (message: string, details: Record<string, unknown> = {}, cause?: unknown) =>
   new ExemplarError('BAD_REQUEST', message, details, cause === undefined ? undefined : { cause });
 
+export const MAX_JOB_INPUTS = 100;
+const MAX_CREATED_BY = 200;
+const MAX_INPUT_KEY = 1024;
+
 export interface ValidNewJob {
   id: string;
   kind: string;
   payloadJson: string;
   priority: number;
   maxAttempts: number;
+  createdBy: string | null;
+  inputs: string[];
 }
 
 export function validateNewJob(job: NewJob): ValidNewJob {
@@ -30,7 +36,20 @@ export function validateNewJob(job: NewJob): ValidNewJob {
   if (!Number.isSafeInteger(priority)) throw bad('job priority must be an integer', { priority });
   const maxAttempts = job.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   if (!Number.isSafeInteger(maxAttempts) || maxAttempts < 1) throw bad('job maxAttempts must be a positive integer', { maxAttempts });
-  return { id: job.id, kind: job.kind, payloadJson: toJson(job.payload, 'payload'), priority, maxAttempts };
+  const createdBy = job.createdBy ?? null;
+  if (createdBy !== null) validateCreatedBy(createdBy);
+  const inputs = job.inputs ?? [];
+  if (!Array.isArray(inputs) || inputs.length > MAX_JOB_INPUTS) throw bad(`job inputs must be a list of at most ${MAX_JOB_INPUTS} object keys`, { inputs: job.inputs });
+  for (const key of inputs) validateInput(key);
+  return { id: job.id, kind: job.kind, payloadJson: toJson(job.payload, 'payload'), priority, maxAttempts, createdBy, inputs: [...new Set(inputs)].sort() };
+}
+
+function validateCreatedBy(createdBy: unknown): asserts createdBy is string {
+  if (typeof createdBy !== 'string' || createdBy.length === 0 || createdBy.length > MAX_CREATED_BY) throw bad(`createdBy must be a string of 1 to ${MAX_CREATED_BY} characters`, { createdBy });
+}
+
+function validateInput(key: unknown): asserts key is string {
+  if (typeof key !== 'string' || key.length === 0 || key.length > MAX_INPUT_KEY) throw bad(`an input must be an object key of 1 to ${MAX_INPUT_KEY} characters`, { input: key });
 }
 
 export function toJson(value: unknown, what: string): string {
@@ -72,11 +91,39 @@ export function validateKinds(kinds: readonly string[] | undefined): string[] | 
   return [...new Set(kinds)];
 }
 
-export function validateListQuery(q: JobListQuery): { status: JobStatus | null; kind: string | null; limit: number } {
+export interface ValidListQuery {
+  status: JobStatus | null;
+  kind: string | null;
+  createdBy: string | null;
+  input: string | null;
+  limit: number;
+}
+
+export function validateListQuery(q: JobListQuery): ValidListQuery {
   const limit = q.limit ?? DEFAULT_JOB_LIST_LIMIT;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_JOB_LIST_LIMIT) throw bad(`limit must be an integer from 1 to ${MAX_JOB_LIST_LIMIT}`, { limit });
   if (q.status !== undefined && !(JOB_STATUSES as readonly string[]).includes(q.status)) throw bad('unknown job status', { status: q.status });
-  return { status: q.status ?? null, kind: q.kind ?? null, limit };
+  if (q.createdBy !== undefined) validateCreatedBy(q.createdBy);
+  if (q.input !== undefined) validateInput(q.input);
+  return { status: q.status ?? null, kind: q.kind ?? null, createdBy: q.createdBy ?? null, input: q.input ?? null, limit };
+}
+
+/**
+ * The submitter and inputs of a job written before the store kept them: a
+ * comparison job had both in its payload, as the comparison service wrote it
+ * (`{createdBy, questioned: {<light>: {key}}}`); any other job has none.
+ * (JOBS_SCHEMA_V2 reads the same from SQL.)
+ */
+export function earlierSubmission(kind: string, payloadJson: string): { createdBy: string | null; inputs: string[] } {
+  if (kind !== 'comparison') return { createdBy: null, inputs: [] };
+  const payload = JSON.parse(payloadJson) as { createdBy?: unknown; questioned?: unknown } | null;
+  const createdBy = typeof payload?.createdBy === 'string' ? payload.createdBy : null;
+  const questioned = payload?.questioned;
+  const keys =
+    typeof questioned === 'object' && questioned !== null && !Array.isArray(questioned)
+      ? Object.values(questioned).flatMap((q: unknown) => (typeof (q as { key?: unknown } | null)?.key === 'string' ? [(q as { key: string }).key] : []))
+      : [];
+  return { createdBy, inputs: [...new Set(keys)].sort() };
 }
 
 export const jobNotFound = (id: string) => new ExemplarError('JOB_NOT_FOUND', 'job not found', { id });

@@ -9,6 +9,7 @@ import { MongoServerError, type Collection, type Filter, type IndexDescription }
 import { ExemplarError } from '../errors';
 import { JOB_LEASE_EXPIRED, type Job, type JobError, type JobListQuery, type JobProgress, type JobRepository, type JobStatus, type NewJob } from './catalog.port';
 import {
+  earlierSubmission,
   jobNotFound,
   leaseLost,
   toJson,
@@ -33,6 +34,9 @@ export interface JobDocument {
   attempts: number;
   maxAttempts: number;
   workerId: string | null;
+  /** Absent in documents written before jobs kept a submitter, until `adoptEarlierJobs` fills it in. */
+  createdBy?: string | null;
+  inputs?: string[];
   leaseMs: number | null;
   leaseExpiresAt: Date | null;
   createdAt: Date;
@@ -45,6 +49,8 @@ export const JOB_INDEXES: IndexDescription[] = [
   { key: { status: 1, priority: -1, createdAt: 1, _id: 1 }, name: 'claim' },
   { key: { status: 1, leaseExpiresAt: 1 }, name: 'lease' },
   { key: { createdAt: -1, _id: -1 }, name: 'recent' },
+  { key: { createdBy: 1, createdAt: -1, _id: -1 }, name: 'submitter' },
+  { key: { inputs: 1, createdAt: -1, _id: -1 }, name: 'inputs' },
 ];
 
 const iso = (d: Date | null) => (d === null ? null : d.toISOString());
@@ -62,6 +68,8 @@ function toJob(d: JobDocument): Job {
     attempts: d.attempts,
     maxAttempts: d.maxAttempts,
     workerId: d.workerId,
+    createdBy: d.createdBy ?? null,
+    inputs: d.inputs ?? [],
     leaseExpiresAt: iso(d.leaseExpiresAt),
     createdAt: iso(d.createdAt)!,
     updatedAt: iso(d.updatedAt)!,
@@ -91,6 +99,8 @@ export class MongoJobRepository implements JobRepository {
       attempts: 0,
       maxAttempts: v.maxAttempts,
       workerId: null,
+      createdBy: v.createdBy,
+      inputs: v.inputs,
       leaseMs: null,
       leaseExpiresAt: null,
       createdAt: at,
@@ -193,8 +203,26 @@ export class MongoJobRepository implements JobRepository {
     const filter: Filter<JobDocument> = {};
     if (q.status) filter.status = q.status;
     if (q.kind) filter.kind = q.kind;
+    if (q.createdBy !== null) filter.createdBy = q.createdBy;
+    if (q.input !== null) filter.inputs = q.input;
     const docs = await this.jobs.find(filter).sort({ createdAt: -1, _id: -1 }).limit(q.limit).toArray();
     return docs.map(toJob);
+  }
+
+  /**
+   * Fills in the submitter and inputs of jobs written before the store kept
+   * them (from the payload, `earlierSubmission`), so that their submitters
+   * keep finding them. Idempotent: the catalog runs it at every start, and it
+   * touches only documents without the field.
+   */
+  async adoptEarlierJobs(): Promise<number> {
+    let adopted = 0;
+    for await (const d of this.jobs.find({ createdBy: { $exists: false } })) {
+      const { createdBy, inputs } = earlierSubmission(d.kind, d.payload);
+      const { modifiedCount } = await this.jobs.updateOne({ _id: d._id, createdBy: { $exists: false } }, { $set: { createdBy, inputs } });
+      adopted += modifiedCount;
+    }
+    return adopted;
   }
 
   private async lost(id: string, workerId: string): Promise<never> {

@@ -17,6 +17,7 @@ import {
   validateNewJob,
   validateProgress,
   validateWorker,
+  type ValidNewJob,
 } from './jobs.common';
 
 export const JOBS_SCHEMA_V1 = `
@@ -44,6 +45,29 @@ CREATE INDEX jobs_claim ON jobs (status, priority DESC, seq);
 CREATE INDEX jobs_lease ON jobs (status, lease_expires_at);
 `;
 
+/**
+ * Each job's submitter and the object keys it reads, indexed, so that a
+ * user's jobs (or the jobs reading an object) are found however many others
+ * came since. Comparison jobs enqueued before kept both only in their payload,
+ * as the comparison service wrote it (`{createdBy, questioned: {<light>:
+ * {key}}}`): they are taken from there once, so existing files keep finding them.
+ */
+export const JOBS_SCHEMA_V2 = `
+ALTER TABLE jobs ADD COLUMN created_by TEXT;
+CREATE INDEX jobs_created_by ON jobs (created_by, seq);
+CREATE TABLE job_inputs (
+  key TEXT NOT NULL,
+  seq INTEGER NOT NULL REFERENCES jobs (seq) ON DELETE CASCADE,
+  PRIMARY KEY (key, seq)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX job_inputs_seq ON job_inputs (seq);
+UPDATE jobs SET created_by = json_extract(payload, '$.createdBy')
+  WHERE kind = 'comparison' AND json_type(payload, '$.createdBy') = 'text';
+INSERT OR IGNORE INTO job_inputs (key, seq)
+  SELECT json_extract(q.value, '$.key'), jobs.seq FROM jobs, json_each(jobs.payload, '$.questioned') AS q
+  WHERE jobs.kind = 'comparison' AND json_type(jobs.payload, '$.questioned') = 'object' AND json_type(q.value, '$.key') = 'text';
+`;
+
 interface JobRow {
   seq: number;
   id: string;
@@ -63,11 +87,12 @@ interface JobRow {
   updated_at: number;
   started_at: number | null;
   finished_at: number | null;
+  created_by: string | null;
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-function toJob(r: JobRow): Job {
+function toJob(r: JobRow, inputs: string[]): Job {
   return {
     id: r.id,
     kind: r.kind,
@@ -80,6 +105,8 @@ function toJob(r: JobRow): Job {
     attempts: r.attempts,
     maxAttempts: r.max_attempts,
     workerId: r.worker_id,
+    createdBy: r.created_by,
+    inputs,
     leaseExpiresAt: iso(r.lease_expires_at),
     createdAt: iso(r.created_at)!,
     updatedAt: iso(r.updated_at)!,
@@ -88,11 +115,28 @@ function toJob(r: JobRow): Job {
   };
 }
 
+/**
+ * The listing for a query's shape. A submitter or an input is looked up in
+ * its index (newest first along it), so how many other jobs there are does
+ * not matter; status and kind only filter.
+ */
+export function jobListSql(by: { createdBy: boolean; input: boolean }): string {
+  const filters = `(@status IS NULL OR jobs.status = @status) AND (@kind IS NULL OR jobs.kind = @kind)`;
+  if (by.input) {
+    return `SELECT jobs.* FROM job_inputs JOIN jobs ON jobs.seq = job_inputs.seq
+            WHERE job_inputs.key = @input AND ${by.createdBy ? 'jobs.created_by = @createdBy' : 'TRUE'} AND ${filters}
+            ORDER BY job_inputs.seq DESC LIMIT @limit`;
+  }
+  return `SELECT * FROM jobs WHERE ${by.createdBy ? 'created_by = @createdBy' : 'TRUE'} AND ${filters} ORDER BY seq DESC LIMIT @limit`;
+}
+
 const EXHAUSTED_ERROR = JSON.stringify({ code: JOB_LEASE_EXPIRED, message: 'the worker lease expired on every allowed attempt' } satisfies JobError);
 const CLAIMABLE_KIND = `(@kinds IS NULL OR kind IN (SELECT value FROM json_each(@kinds)))`;
 
 export class SqliteJobRepository implements JobRepository {
   private readonly s: Record<string, Statement>;
+  private readonly lists: Statement[];
+  private readonly insertTx: (v: ValidNewJob, now: number) => JobRow;
   private readonly claimTx: (workerId: string, leaseMs: number, kinds: string[] | null) => JobRow | undefined;
 
   constructor(
@@ -101,8 +145,10 @@ export class SqliteJobRepository implements JobRepository {
   ) {
     const p = (sql: string) => db.prepare(sql);
     this.s = {
-      insert: p(`INSERT INTO jobs (id, kind, status, priority, payload, max_attempts, created_at, updated_at)
-                 VALUES (@id, @kind, 'queued', @priority, @payload, @maxAttempts, @now, @now) RETURNING *`),
+      insert: p(`INSERT INTO jobs (id, kind, status, priority, payload, max_attempts, created_by, created_at, updated_at)
+                 VALUES (@id, @kind, 'queued', @priority, @payload, @maxAttempts, @createdBy, @now, @now) RETURNING *`),
+      insertInput: p(`INSERT INTO job_inputs (key, seq) VALUES (?, ?)`),
+      inputs: p(`SELECT key FROM job_inputs WHERE seq = ?`),
       get: p(`SELECT * FROM jobs WHERE id = ?`),
       exhaust: p(`UPDATE jobs SET status = 'failed', error = @error, lease_expires_at = NULL, finished_at = @now, updated_at = @now
                   WHERE status = 'running' AND lease_expires_at <= @now AND attempts >= max_attempts`),
@@ -117,8 +163,14 @@ export class SqliteJobRepository implements JobRepository {
                  WHERE id = @id AND status = 'running' AND worker_id = @workerId RETURNING *`),
       cancel: p(`UPDATE jobs SET status = 'cancelled', lease_expires_at = NULL, finished_at = @now, updated_at = @now
                  WHERE id = @id AND status IN ('queued', 'running') RETURNING *`),
-      list: p(`SELECT * FROM jobs WHERE (@status IS NULL OR status = @status) AND (@kind IS NULL OR kind = @kind) ORDER BY seq DESC LIMIT @limit`),
     };
+    // Indexed by [createdBy given, input given].
+    this.lists = [false, true].flatMap((input) => [false, true].map((createdBy) => p(jobListSql({ createdBy, input }))));
+    this.insertTx = db.transaction((v: ValidNewJob, now: number) => {
+      const row = this.s.insert!.get({ id: v.id, kind: v.kind, priority: v.priority, payload: v.payloadJson, maxAttempts: v.maxAttempts, createdBy: v.createdBy, now }) as JobRow;
+      for (const key of v.inputs) this.s.insertInput!.run(key, row.seq);
+      return row;
+    }).immediate;
     this.claimTx = db.transaction((workerId: string, leaseMs: number, kinds: string[] | null) => {
       const now = this.now();
       const kindsJson = kinds === null ? null : JSON.stringify(kinds);
@@ -136,8 +188,7 @@ export class SqliteJobRepository implements JobRepository {
   async enqueue(job: NewJob): Promise<Job> {
     const v = validateNewJob(job);
     try {
-      const row = this.s.insert!.get({ id: v.id, kind: v.kind, priority: v.priority, payload: v.payloadJson, maxAttempts: v.maxAttempts, now: this.now() });
-      return toJob(row as JobRow);
+      return this.toJob(this.insertTx(v, this.now()));
     } catch (err) {
       if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new ExemplarError('CONFLICT', 'a job with this id exists', { id: v.id });
       throw err;
@@ -148,48 +199,53 @@ export class SqliteJobRepository implements JobRepository {
     validateWorker(workerId);
     validateLease(leaseMs);
     const row = this.claimTx(workerId, leaseMs, validateKinds(kinds));
-    return row ? toJob(row) : null;
+    return row ? this.toJob(row) : null;
   }
 
   async heartbeat(id: string, workerId: string, progress: JobProgress): Promise<Job> {
     const p = validateProgress(progress);
     const row = this.s.heartbeat!.get({ id, workerId, progress: JSON.stringify(p), now: this.now() }) as JobRow | undefined;
-    return row ? toJob(row) : this.lost(id, workerId);
+    return row ? this.toJob(row) : this.lost(id, workerId);
   }
 
   async complete(id: string, workerId: string, result: unknown): Promise<Job> {
     const json = toJson(result ?? null, 'result');
     const row = this.s.finish!.get({ id, workerId, status: 'done', result: json, error: null, now: this.now() }) as JobRow | undefined;
-    return row ? toJob(row) : this.lost(id, workerId);
+    return row ? this.toJob(row) : this.lost(id, workerId);
   }
 
   async fail(id: string, workerId: string, error: JobError): Promise<Job> {
     const e = validateJobError(error);
     const row = this.s.finish!.get({ id, workerId, status: 'failed', result: null, error: JSON.stringify(e), now: this.now() }) as JobRow | undefined;
-    return row ? toJob(row) : this.lost(id, workerId);
+    return row ? this.toJob(row) : this.lost(id, workerId);
   }
 
   async cancel(id: string): Promise<Job> {
     const row = this.s.cancel!.get({ id, now: this.now() }) as JobRow | undefined;
-    if (row) return toJob(row);
+    if (row) return this.toJob(row);
     const current = this.s.get!.get(id) as JobRow | undefined;
     if (!current) throw jobNotFound(id);
-    return toJob(current);
+    return this.toJob(current);
   }
 
   async get(id: string): Promise<Job | null> {
     const row = this.s.get!.get(id) as JobRow | undefined;
-    return row ? toJob(row) : null;
+    return row ? this.toJob(row) : null;
   }
 
   async list(query: JobListQuery = {}): Promise<Job[]> {
     const q = validateListQuery(query);
-    return (this.s.list!.all(q) as JobRow[]).map(toJob);
+    const list = this.lists[(q.input === null ? 0 : 2) + (q.createdBy === null ? 0 : 1)]!;
+    return (list.all(q) as JobRow[]).map((r) => this.toJob(r));
+  }
+
+  private toJob(row: JobRow): Job {
+    return toJob(row, (this.s.inputs!.all(row.seq) as { key: string }[]).map((r) => r.key).sort());
   }
 
   private lost(id: string, workerId: string): never {
     const current = this.s.get!.get(id) as JobRow | undefined;
     if (!current) throw jobNotFound(id);
-    throw leaseLost(toJob(current), workerId);
+    throw leaseLost(this.toJob(current), workerId);
   }
 }

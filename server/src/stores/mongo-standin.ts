@@ -150,6 +150,10 @@ export class MingoCollection {
     return chain;
   }
 
+  async updateOne(filter: Criteria, update: Modifier): Promise<{ matchedCount: number; modifiedCount: number }> {
+    return updateOne(this.docs, filter, update);
+  }
+
   async updateMany(filter: Criteria, update: Modifier): Promise<{ matchedCount: number; modifiedCount: number }> {
     return updateMany(this.docs, filter, update);
   }
