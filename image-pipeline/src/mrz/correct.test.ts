@@ -242,4 +242,27 @@ describe('check-digit-driven correction', () => {
     confuse(c, 0, 16, '8'); // the 3 of the continued number read as 8
     expect(correctMrz(LAYOUTS.TD1, c).lines).toEqual(icaoSample);
   });
+
+  it('reads the digit 0 in the continuation of a long TD1 document number where the letter O matches about as well', () => {
+    // Zeros at columns 16, 17 and 20 of a 15-character number: their weights sum to 5 (mod 5) in both the number's
+    // check (7-3-1 from column 5, the filler at 14 skipped) and the composite, so read as O every check holds all the same.
+    const number = 'D23145890' + '100230';
+    const line1 = `I<UTO${number.slice(0, 9)}<${number.slice(9)}${computeMrzCheckDigit(number)}`.padEnd(30, '<');
+    const line2 = '3407127M9507122UTO<<<<<<<<<<<';
+    const composite = (l1: string) => computeMrzCheckDigit(l1.slice(5, 30) + line2.slice(0, 7) + line2.slice(8, 15) + line2.slice(18, 29));
+    const zeros = [line1, line2 + composite(line1), 'STEVENSON<<PETER<JOHN<<<<<<<<<'];
+    const asO = [...zeros];
+    asO[0] = [...line1].map((ch, col) => ([16, 17, 20].includes(col) ? 'O' : ch)).join('');
+    expect(computeMrzCheckDigit(asO[0].slice(5, 14) + asO[0].slice(15, 21))).toBe(computeMrzCheckDigit(number));
+    expect(composite(asO[0])).toBe(composite(line1));
+    const close = confident(zeros);
+    for (const col of [16, 17, 20]) confuse(close, 0, col, 'O', 0.015);
+    const r = correctMrz(LAYOUTS.TD1, close);
+    expect(r).toMatchObject({ lines: zeros, documentNumberRule: 'long-icao' });
+    expect(correctionsOf(r)).toEqual([16, 17, 20].map((col) => [0, col, 'O', '0']));
+    // A clear O is read as O.
+    const clear = confident(zeros);
+    for (const col of [16, 17, 20]) confuse(clear, 0, col, 'O', 0.1);
+    expect(correctMrz(LAYOUTS.TD1, clear).lines[0]).toBe(asO[0]);
+  });
 });

@@ -227,14 +227,9 @@ export function correctMrz(
       return asPrinted.has(mrzPosKey([l, col])) ? o.slice(0, 1) : o;
     }),
   );
-  for (const g of layout.groups) {
-    if (g.name !== 'documentNumber') continue;
-    for (const [l, c] of g.data) {
-      const o = allOptions[l]![c]!;
-      // In the row's own score units, not brought to the sharp scale: the O must match better in the scores it was read with.
-      if (o.some((x) => x.char === '0')) allOptions[l]![c] = o.map((x) => (x.char === 'O' ? { ...x, cost: x.cost + opts.letterOInNumberCost * scaleOf(l) } : x));
-    }
-  }
+  // In the row's own score units, not brought to the sharp scale: the O must match better in the scores it was read with.
+  const withLetterOCost = (o: Option[], l: number): Option[] =>
+    o.some((x) => x.char === '0') ? o.map((x) => (x.char === 'O' ? { ...x, cost: x.cost + opts.letterOInNumberCost * scaleOf(l) } : x)) : o;
   const best = allOptions.map((line) => line.map((o) => o[0]!));
   // A cell that matches no glyph (blank: an ink this light does not show, erased, covered, lost to glare) could hold
   // any character: the checks over it are unknown, so no other character is changed to make them hold.
@@ -254,11 +249,12 @@ export function correctMrz(
 
   let winner: { lines: Option[][]; cost: number; rule: CorrectedMrz['documentNumberRule'] } | undefined;
   for (const v of variants) {
+    // The document number as this rule reads it: a long TD1 number's continuation in the optional data is part of it.
+    const numberAt = new Set(v.groups.filter((g) => g.name === 'documentNumber').flatMap((g) => g.data.map(mrzPosKey)));
     const optionsOf = (p: MrzPos): Option[] => {
       const o = allOptions[p[0]]![p[1]]!;
       if (v.forceFillerAt14 && p[0] === 0 && p[1] === 14) return o.filter((x) => x.char === MRZ_FILLER);
-      // The long-number check digit sits in the optional data: it must be a digit there.
-      return o;
+      return numberAt.has(mrzPosKey(p)) ? withLetterOCost(o, p[0]) : o;
     };
     const steps = buildSteps(v.groups, optionsOf, unread);
     const { choice, cost } = solve(steps, opts.failedCheckPenalty, opts.failedCompositePenalty);
