@@ -443,20 +443,7 @@ export async function specimenForgeries(
       if (seed !== seeds[0]) continue;
       const { reencoded: pairs } = JSON.parse(await fs.readFile(path.join(dir, 'cases.json'), 'utf8')) as { reencoded: { id: string; reference: string; questioned: string }[] };
       for (const pair of pairs) {
-        const reference = await rgb(path.resolve(dir, pair.reference));
-        const questioned = await rgb(path.resolve(dir, pair.questioned));
-        const { value: res, ms } = await timed(() => compareImages({ reference, questioned, homography: [1, 0, 0, 0, 1, 0, 0, 0, 1], lightSource: 'white' }));
-        const result: IdentityCaseResult = {
-          kind: 'identity',
-          id: pair.id,
-          size: [reference.width, reference.height],
-          regions: res.regions.length,
-          flaggedShare: res.stats.flaggedShare,
-          meetsTarget: res.regions.length === 0,
-          ms,
-        };
-        log(`${result.id}: ${result.regions} region(s), ${ms} ms`);
-        reencoded.push(result);
+        reencoded.push(await identityCase(pair.id, path.resolve(dir, pair.reference), path.resolve(dir, pair.questioned), [1, 0, 0, 0, 1, 0, 0, 0, 1], log));
       }
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
@@ -478,23 +465,28 @@ async function identityCases(SPECIMENS: string, log: (line: string) => void): Pr
   const { identity_pairs: pairs } = JSON.parse(await fs.readFile(path.join(SPECIMENS, 'expected.json'), 'utf8')) as { identity_pairs: { reference: string; questioned: string; H_ref_to_questioned: number[][] }[] };
   const out: IdentityCaseResult[] = [];
   for (const pair of pairs) {
-    const reference = await rgb(path.join(SPECIMENS, pair.reference));
-    const questioned = await rgb(path.join(SPECIMENS, pair.questioned));
-    const homography = flatten(pair.H_ref_to_questioned);
-    const { value: res, ms } = await timed(() => compareImages({ reference, questioned, homography, lightSource: 'white' }));
-    const result: IdentityCaseResult = {
-      kind: 'identity',
-      id: `${pair.reference} vs ${pair.questioned}`,
-      size: [reference.width, reference.height],
-      regions: res.regions.length,
-      flaggedShare: res.stats.flaggedShare,
-      meetsTarget: res.regions.length === 0,
-      ms,
-    };
-    log(`${result.id}: ${result.regions} region(s), ${ms} ms`);
-    out.push(result);
+    const id = `${pair.reference} vs ${pair.questioned}`;
+    out.push(await identityCase(id, path.join(SPECIMENS, pair.reference), path.join(SPECIMENS, pair.questioned), flatten(pair.H_ref_to_questioned), log));
   }
   return out;
+}
+
+/** One pair of the same image (re-encoded, perhaps moved by a known homography): the target is no region at all. */
+async function identityCase(id: string, referenceFile: string, questionedFile: string, homography: number[], log: (line: string) => void): Promise<IdentityCaseResult> {
+  const reference = await rgb(referenceFile);
+  const questioned = await rgb(questionedFile);
+  const { value: res, ms } = await timed(() => compareImages({ reference, questioned, homography, lightSource: 'white' }));
+  const result: IdentityCaseResult = {
+    kind: 'identity',
+    id,
+    size: [reference.width, reference.height],
+    regions: res.regions.length,
+    flaggedShare: res.stats.flaggedShare,
+    meetsTarget: res.regions.length === 0,
+    ms,
+  };
+  log(`${result.id}: ${result.regions} region(s), ${ms} ms`);
+  return result;
 }
 
 async function decodeBuffer(buf: Buffer): Promise<PixelImage> {
