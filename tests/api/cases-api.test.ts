@@ -431,4 +431,30 @@ describe('outputs of a comparison a case is built on', () => {
     const second = await prosecutor.inject({ method: 'GET', url: `/api/cases/${opened.json().id}/exhibit.zip` });
     expect(sha256(second.rawPayload)).toBe(sha256(first.rawPayload));
   });
+
+  it('records a download only when the output is sent: a conditional GET answered 304, or a HEAD, records nothing', async () => {
+    const examiner = await as('examiner');
+    const done = (await examiner.inject({ method: 'GET', url: `/api/comparisons/${comparisonId}` })).json();
+    const aligned = done.result.lights.find((l: { lightSource: string }) => l.lightSource === 'white').outputs.aligned;
+    const reads = async () => (await auditOf(`comparison:${comparisonId}`)).filter((e) => e.action === 'comparison.read-output');
+    const before = (await reads()).length;
+
+    const notModified = await examiner.inject({ method: 'GET', url: aligned.url, headers: { 'if-none-match': `"${aligned.sha256}"` } });
+    expect(notModified.statusCode).toBe(304);
+    expect(notModified.rawPayload.length).toBe(0);
+    const head = await examiner.inject({ method: 'HEAD', url: aligned.url });
+    expect(head.statusCode).toBe(200);
+    expect(head.rawPayload.length).toBe(0);
+    expect(await reads()).toHaveLength(before);
+
+    const got = await examiner.inject({ method: 'GET', url: aligned.url });
+    expect(got.statusCode).toBe(200);
+    expect(sha256(got.rawPayload)).toBe(aligned.sha256);
+    const afterGet = await reads();
+    expect(afterGet).toHaveLength(before + 1);
+    expect(afterGet[afterGet.length - 1]).toMatchObject({ actor: 'examiner', hashes: { output: aligned.sha256 }, details: { name: aligned.name } });
+    const part = await examiner.inject({ method: 'GET', url: aligned.url, headers: { range: 'bytes=0-99' } });
+    expect(part.statusCode).toBe(206);
+    expect(await reads()).toHaveLength(before + 2);
+  });
 });

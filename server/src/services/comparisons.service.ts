@@ -16,7 +16,6 @@
 import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   validate,
@@ -39,6 +38,7 @@ import { KeyLocks, newRecordId, validationFailed, valueOrThrow } from './common'
 import { storeQuestionedImages, type StoredQuestionedFile } from './questioned-images';
 import { describesLight } from './identify.service';
 import { checkLightSourceField, type IngestFile, type IngestService } from './ingest.service';
+import type { StoredImage } from './images.service';
 import type { SpecimenService } from './specimens.service';
 import type { AuditService } from '../audit/audit.service';
 
@@ -94,13 +94,8 @@ export interface ListQuery {
 }
 
 /** A stored output to stream (an object never rewritten once the job is done). */
-export interface StoredOutput {
-  key: string;
-  sha256: string;
-  bytes: number;
-  contentType: string;
-  lastModified: Date;
-  open(range?: { start: number; end?: number }): Promise<Readable>;
+export interface StoredOutput extends StoredImage {
+  readonly sha256: string;
 }
 
 export const outputUrl = (id: string, name: string) => `/api/comparisons/${id}/outputs/${name}`;
@@ -238,9 +233,13 @@ export class ComparisonService {
     const key = objectKeys.comparison(id, name);
     const stat = await this.objects.stat(key);
     if (!stat) throw notFound('OBJECT_NOT_FOUND', `Output ${name} of comparison ${id}`, { id, name });
-    // What the comparison derived from the evidence (an exhibit carries it): who took it, and when, belongs in the custody log.
-    await this.audit?.record({ actor, action: 'comparison.read-output', target: { kind: 'comparison', id }, hashes: { output: out.sha256 }, details: { name } });
-    return this.stored(stat, out.sha256, out.contentType);
+    return {
+      ...this.stored(stat, out.sha256, out.contentType),
+      // What the comparison derived from the evidence (an exhibit carries it): who took it, and when, belongs in the custody log.
+      recordRead: async () => {
+        await this.audit?.record({ actor, action: 'comparison.read-output', target: { kind: 'comparison', id }, hashes: { output: out.sha256 }, details: { name } });
+      },
+    };
   }
 
   /** A questioned original of a comparison, by light source. */

@@ -31,6 +31,12 @@ export interface StoredImage {
   readonly lastModified: Date;
   /** The whole object, or the inclusive `range` of it. RANGE_NOT_SATISFIABLE outside the object. */
   open(range?: ByteRange): Promise<Readable>;
+  /**
+   * Records the read in the audit trail, for a read that counts as one.
+   * Called by whoever sends the bytes, once they go out (a 200 or a 206),
+   * not for an answer that sends none (304, 416, HEAD).
+   */
+  readonly recordRead?: () => Promise<void>;
 }
 
 export interface ImagesServiceDeps {

@@ -35,6 +35,8 @@ interface ShaParams {
  * Sends a stored object with validators, ranges and headers that keep a browser from interpreting it as anything active.
  * An object with a recorded `sha256` (evidence and what was derived from it) is checked against it when sent whole
  * (services/verified-read.ts); a mismatch breaks off the download and is recorded in the audit trail.
+ * A read the service audits (`recordRead`) is recorded once the bytes are sent (200 or 206), before the body:
+ * a 304, a 416 or a HEAD sends none and records nothing.
  */
 export async function sendStored(request: FastifyRequest, reply: FastifyReply, image: StoredImage & { sha256?: string }, etag: string) {
   void reply
@@ -61,6 +63,7 @@ export async function sendStored(request: FastifyRequest, reply: FastifyReply, i
     };
     return reply.status(416).header('content-range', `bytes */${image.bytes}`).type('application/json; charset=utf-8').send(body);
   }
+  if (request.method !== 'HEAD') await image.recordRead?.();
   void reply.type(image.contentType);
   // Raster images may show inline; anything else (bytes that did not sniff as an image) is only ever a download.
   void reply.header('content-disposition', image.contentType.startsWith('image/') ? 'inline' : 'attachment');
