@@ -40,8 +40,10 @@ export interface AppOptions {
 const JSON_BODY_LIMIT = 4 * 1024 * 1024;
 
 /** Options for the Fastify instance the app is registered on (what a plugin cannot set itself). */
-export function serverOptions(config: Pick<Config, 'logLevel'>): FastifyServerOptions {
+export function serverOptions(config: Pick<Config, 'logLevel' | 'trustProxy'>): FastifyServerOptions {
   return {
+    // request.ip (login lock-out, audit entries), .protocol and .host follow X-Forwarded-* only from the configured proxies.
+    trustProxy: trustProxyOption(config.trustProxy),
     logger: {
       level: config.logLevel,
       redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
@@ -53,6 +55,14 @@ export function serverOptions(config: Pick<Config, 'logLevel'>): FastifyServerOp
     bodyLimit: JSON_BODY_LIMIT,
     // Fastify's default Ajv is replaced by the specimens-schema one (plugins/app/schemas.ts).
   };
+}
+
+function trustProxyOption(trust: Config['trustProxy']): FastifyServerOptions['trustProxy'] {
+  if (trust === false) return false;
+  if ('addresses' in trust) return [...trust.addresses];
+  // Fastify's own hop count believes no header at all (it cannot check the peer); the count as proxy-addr reads it: the peer and the next hops - 1 addresses are proxies.
+  const { hops } = trust;
+  return (_address: string, hop: number) => hop < hops;
 }
 
 export default async function exemplarApp(app: FastifyInstance, opts: AppOptions): Promise<void> {

@@ -34,6 +34,12 @@ describe('loadConfig', () => {
     expect(config.objects).toMatchObject({ kind: 's3', endPoint: 'minio.lab.example', port: 9000, useSSL: false, bucket: 'exemplar', region: 'us-east-1' });
   });
 
+  it('believes no proxy unless told which: addresses and ranges, or a number of hops', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ EXEMPLAR_TRUST_PROXY: '10.0.0.5, 192.168.0.0/16,fd00::/8,loopback' }).trustProxy).toEqual({ addresses: ['10.0.0.5', '192.168.0.0/16', 'fd00::/8', 'loopback'] });
+    expect(loadConfig({ EXEMPLAR_TRUST_PROXY: '2' }).trustProxy).toEqual({ hops: 2 });
+  });
+
   it('treats empty values as unset', () => {
     expect(loadConfig({ MONGODB_URI: '', PORT: ' ' }).catalog.kind).toBe('sqlite');
   });
@@ -49,6 +55,10 @@ describe('loadConfig', () => {
     [{ EXEMPLAR_MAX_IMAGE_PIXELS: '1.5' }, 'EXEMPLAR_MAX_IMAGE_PIXELS'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ EXEMPLAR_SEED_DEMO: 'always' }, 'EXEMPLAR_SEED_DEMO'],
+    [{ EXEMPLAR_TRUST_PROXY: 'true' }, 'EXEMPLAR_TRUST_PROXY'],
+    [{ EXEMPLAR_TRUST_PROXY: '0' }, 'EXEMPLAR_TRUST_PROXY'],
+    [{ EXEMPLAR_TRUST_PROXY: '10.0.0.0/33' }, 'EXEMPLAR_TRUST_PROXY'],
+    [{ EXEMPLAR_TRUST_PROXY: '10.0.0.1, proxy.lab.example' }, 'EXEMPLAR_TRUST_PROXY'],
   ])('refuses %j naming %s', (env, variable) => {
     let error: unknown;
     try {

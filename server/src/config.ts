@@ -4,6 +4,7 @@
  * switched on NODE_ENV: a setting changes behaviour only when it is named in
  * `SETTINGS`, which README and `.env.example` document.
  */
+import { isIP } from 'node:net';
 import path from 'node:path';
 import Ajv from 'ajv';
 import { ExemplarError } from './errors';
@@ -126,6 +127,12 @@ export const SETTINGS: readonly SettingInfo[] = Object.freeze([
     description: 'Wait before retrying a failed webhook call, doubled for each further try (6 tries in all).',
   },
   {
+    name: 'EXEMPLAR_TRUST_PROXY',
+    default: undefined,
+    description:
+      'Reverse proxies whose X-Forwarded-For (and -Proto, -Host) are believed: comma-separated addresses or CIDR ranges of the proxies (`loopback`, `linklocal` and `uniquelocal` name those ranges), or a whole number of proxy hops in front of the server. Unset: the headers are ignored and every client is the address that connected (a forged header changes nothing).',
+  },
+  {
     name: 'EXEMPLAR_COOKIE_SECURE',
     default: '0',
     description: '`1` marks the session cookie Secure (only sent over https); set it when a TLS proxy is in front. Requests that arrive over https get Secure anyway.',
@@ -151,6 +158,8 @@ export const SETTINGS: readonly SettingInfo[] = Object.freeze([
     description: 'Largest exchange package (zip) accepted for import, in bytes.',
   },
 ]);
+
+export type TrustProxy = false | { readonly hops: number } | { readonly addresses: readonly string[] };
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -223,6 +232,8 @@ export interface Config {
   readonly verification: VerificationConfig;
   /** Session cookies marked Secure regardless of the request's protocol. */
   readonly cookieSecure: boolean;
+  /** Whose X-Forwarded-* headers are believed: nobody's (false), the proxies at these addresses or ranges, or this many hops. */
+  readonly trustProxy: TrustProxy;
   /** log2 of scrypt's N for new password hashes. */
   readonly passwordCost: number;
 }
@@ -260,6 +271,7 @@ interface Env {
   EXEMPLAR_VERIFICATION_WEBHOOK_SECRET?: string;
   EXEMPLAR_VERIFICATION_WEBHOOK_RETRY_MS: number;
   EXEMPLAR_COOKIE_SECURE: '0' | '1';
+  EXEMPLAR_TRUST_PROXY?: string;
   EXEMPLAR_PASSWORD_COST: number;
 }
 
@@ -301,6 +313,8 @@ const envSchema = {
     EXEMPLAR_VERIFICATION_WEBHOOK_SECRET: { type: 'string', minLength: 16 },
     EXEMPLAR_VERIFICATION_WEBHOOK_RETRY_MS: { type: 'integer', minimum: 1, maximum: 3600000 },
     EXEMPLAR_COOKIE_SECURE: { enum: ['0', '1'] },
+    // Checked entry by entry after the schema (parseTrustProxy): addresses and prefix lengths need more than a pattern.
+    EXEMPLAR_TRUST_PROXY: { type: 'string', minLength: 1 },
     EXEMPLAR_PASSWORD_COST: { type: 'integer', minimum: 10, maximum: 20 },
   },
   required: SETTINGS.filter((s) => s.default !== undefined).map((s) => s.name),
@@ -351,6 +365,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     throw new ExemplarError('VALIDATION_FAILED', `Invalid configuration: ${errors.map((e) => e.message).join('; ')}`, { errors });
   }
   const e = raw as unknown as Env;
+  const trustProxy = parseTrustProxy(e.EXEMPLAR_TRUST_PROXY);
+  if (typeof trustProxy === 'string') {
+    const errors: ConfigError[] = [{ variable: 'EXEMPLAR_TRUST_PROXY', message: `EXEMPLAR_TRUST_PROXY must be ${trustProxy} (got ${JSON.stringify(given.EXEMPLAR_TRUST_PROXY)})` }];
+    throw new ExemplarError('VALIDATION_FAILED', `Invalid configuration: ${errors[0]!.message}`, { errors });
+  }
   const dataDir = path.resolve(cwd, e.EXEMPLAR_DATA_DIR);
   const writeConcern = e.MONGODB_WRITE_CONCERN === 'majority' ? 'majority' : Number(e.MONGODB_WRITE_CONCERN);
 
@@ -398,6 +417,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       maxPackageBytes: e.EXEMPLAR_MAX_PACKAGE_BYTES,
     },
     cookieSecure: e.EXEMPLAR_COOKIE_SECURE === '1',
+    trustProxy,
     passwordCost: e.EXEMPLAR_PASSWORD_COST,
     verification: {
       webhookUrl: e.EXEMPLAR_VERIFICATION_WEBHOOK_URL,
@@ -406,6 +426,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     },
   };
   return deepFreeze(config);
+}
+
+/** The ranges proxy-addr knows by name. */
+const NAMED_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+const TRUST_PROXY_EXPECTED = 'a whole number of hops (1 to 10) or comma-separated IP addresses or CIDR ranges (a.b.c.d/n, x:y::/n) of the proxies, or loopback, linklocal, uniquelocal';
+
+/** The setting as given, or what it must be (a string) when it is not that. */
+function parseTrustProxy(value: string | undefined): TrustProxy | string {
+  if (value === undefined) return false;
+  if (/^[0-9]+$/.test(value)) {
+    const hops = Number(value);
+    return hops >= 1 && hops <= 10 ? { hops } : TRUST_PROXY_EXPECTED;
+  }
+  const addresses = value.split(',').map((a) => a.trim());
+  for (const entry of addresses) {
+    if (NAMED_RANGES.has(entry)) continue;
+    const [address = '', prefix, extra] = entry.split('/');
+    const family = isIP(address);
+    if (family === 0 || extra !== undefined) return TRUST_PROXY_EXPECTED;
+    if (prefix !== undefined && !(/^[0-9]{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128))) return TRUST_PROXY_EXPECTED;
+  }
+  return { addresses };
 }
 
 function describeAjvError(keyword: string, message: string | undefined, params: Record<string, unknown>): string {

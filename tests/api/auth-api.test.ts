@@ -5,6 +5,9 @@
  * restart of the app on the same store), and that no route but the public
  * ones answers without a credential.
  */
+import Fastify from 'fastify';
+import { serverOptions } from '../../server/src/app';
+import { loadConfig } from '../../server/src/config';
 import { systemActor } from '../../server/src/services/actor';
 import { buildTestApp, MINIMAL_SPECIMEN, type TestApp } from '../../server/src/test-helpers';
 
@@ -22,6 +25,53 @@ function cookieOf(setCookie: string | string[] | undefined): string {
   if (!m?.[1]) throw new Error(`no session cookie in ${String(header)}`);
   return m[1];
 }
+
+describe('behind a reverse proxy (EXEMPLAR_TRUST_PROXY)', () => {
+  let proxied: TestApp;
+  const PROXY = '10.20.0.5';
+  beforeAll(async () => {
+    proxied = await buildTestApp({ EXEMPLAR_TRUST_PROXY: `${PROXY},10.30.0.0/16` });
+  });
+  afterAll(async () => {
+    await proxied.close();
+  });
+  const login = (remoteAddress: string, forwardedFor: string | undefined, payload: { username: string; password: string }) =>
+    proxied.app.inject({ method: 'POST', url: '/api/auth/login', remoteAddress, headers: forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor }, payload });
+
+  it('locks out the clients behind a trusted proxy one by one, and records their own addresses', async () => {
+    for (let i = 0; i < 20; i++) expect((await login(PROXY, '198.51.100.7', { username: `prober-${i}`, password: 'a guess' })).statusCode).toBe(401);
+    const creds = await proxied.credentials('examiner');
+    expect((await login(PROXY, '198.51.100.7', creds)).statusCode).toBe(429);
+    // Another client through the same proxy (and through a proxy of the trusted range) is not locked with it.
+    expect((await login(PROXY, '198.51.100.8', creds)).statusCode).toBe(200);
+    expect((await login('10.30.4.4', '198.51.100.9', creds)).statusCode).toBe(200);
+    // A client that forges the header on its way through the proxy is still the address the proxy saw.
+    expect((await login(PROXY, '198.51.100.8, 198.51.100.7', creds)).statusCode).toBe(429);
+
+    const admin = await proxied.login('admin');
+    const failed = (await admin.inject({ method: 'GET', url: '/api/audit?action=user.login-failed&target=user:prober-0' })).json().items as Array<{ details: { ip: string } }>;
+    expect(failed.map((e) => e.details.ip)).toEqual(['198.51.100.7']);
+  });
+
+  it('believes no X-Forwarded-For from an address that is not a trusted proxy', async () => {
+    for (let i = 0; i < 20; i++) expect((await login('192.0.2.140', `203.0.113.${i}`, { username: `direct-${i}`, password: 'a guess' })).statusCode).toBe(401);
+    const creds = await proxied.credentials('viewer');
+    expect((await login('192.0.2.140', '203.0.113.250', creds)).statusCode).toBe(429);
+  });
+
+  it('with a number of hops, takes the client from that far back in X-Forwarded-For', async () => {
+    // The server options alone (what the app's requests get their address from), on a bare Fastify: a whole app costs seconds to open.
+    const bare = Fastify(serverOptions(loadConfig({ EXEMPLAR_TRUST_PROXY: '2', LOG_LEVEL: 'silent' })));
+    bare.get('/ip', async (request) => ({ ip: request.ip }));
+    try {
+      const res = await bare.inject({ method: 'GET', url: '/ip', remoteAddress: '10.40.0.1', headers: { 'x-forwarded-for': '198.51.100.66, 198.51.100.50, 10.40.0.2' } });
+      // The peer and 10.40.0.2 are the two proxies; what the nearer one was told is the client (anything before it is the client's say).
+      expect(res.json()).toEqual({ ip: '198.51.100.50' });
+    } finally {
+      await bare.close();
+    }
+  });
+});
 
 describe('login and sessions', () => {
   it('sets an httpOnly SameSite=Strict cookie and returns the token, the CSRF token and the user', async () => {
@@ -246,6 +296,17 @@ describe('login and sessions', () => {
     const change = await t.app.inject({ method: 'POST', url: `/api/users/${username}/password`, headers: { authorization: `Bearer ${token}` }, payload: { password: 'token user password 2', currentPassword: password } });
     expect(change.statusCode).toBe(204);
     for (const secret of [session, token]) expect((await t.app.inject({ method: 'GET', url: '/api/auth/session', headers: { authorization: `Bearer ${secret}` } })).statusCode).toBe(401);
+  });
+
+  it('ignores X-Forwarded-For unless a proxy is configured: a forged header does not escape the lock of the address', async () => {
+    // Twenty wrong logins (of unknown names, so no name is locked) from one address, each claiming another client.
+    for (let i = 0; i < 20; i++) {
+      const res = await t.app.inject({ method: 'POST', url: '/api/auth/login', remoteAddress: '192.0.2.120', headers: { 'x-forwarded-for': `203.0.113.${i}` }, payload: { username: `forger-${i}`, password: 'a guess' } });
+      expect(res.statusCode).toBe(401);
+    }
+    const { username, password } = await t.credentials('viewer');
+    const next = await t.app.inject({ method: 'POST', url: '/api/auth/login', remoteAddress: '192.0.2.120', headers: { 'x-forwarded-for': '203.0.113.200' }, payload: { username, password } });
+    expect({ status: next.statusCode, code: next.json().code }).toEqual({ status: 429, code: 'RATE_LIMITED' });
   });
 
   it('a successful login gives back what it counted against its address', async () => {
