@@ -78,7 +78,7 @@ test('a forgery needs its methods and can name the genuine it imitates', async (
   expect(api.calls('POST', '/api/specimens')[0]!.body).toMatchObject({ status: 'forgery', forgeryMethods: ['photo-substitution'], imitates: genuine.id });
 });
 
-test('editing sends only the changes with the revision; a conflict offers a reload that brings the current version', async () => {
+test('editing sends only the changes with the revision; a conflict offers a reload that brings the current version and keeps what was typed', async () => {
   let stored = makeSpecimen({ revision: 3, series: '2019' });
   const api = createTestApi(
     on('GET', `/api/specimens/${stored.id}`, () => ok(stored)),
@@ -105,12 +105,67 @@ test('editing sends only the changes with the revision; a conflict offers a relo
   await user.type(screen.getByRole('textbox', { name: /^Description/ }), 'Security thread checked');
   await user.click(screen.getByRole('button', { name: 'Save changes' }));
   const dialog = await screen.findByRole('alertdialog', { name: 'Someone else changed this specimen' });
-  expect(dialog).toHaveTextContent('now revision 5; you started from revision 4');
+  expect(dialog).toHaveTextContent('now revision 5; your changes are based on revision 4');
+  expect(dialog).toHaveTextContent('Your changes were not saved; they stay in the form.');
 
   await user.click(within(dialog).getByRole('button', { name: 'Reload the specimen' }));
   await waitFor(() => expect(screen.getByRole('textbox', { name: /^Title/ })).toHaveValue('Renamed elsewhere'));
   expect(screen.queryByRole('alertdialog')).not.toBeInTheDocument();
   expect(screen.getByText('Revision 5')).toBeInTheDocument();
+  expect(screen.getByRole('textbox', { name: /^Description/ })).toHaveValue('Security thread checked');
+  expect(screen.queryByRole('region', { name: 'Also changed by someone else' })).toBeNull();
+
+  // Saved again, on the revision it was merged with: only the typed field is sent.
+  await user.click(screen.getByRole('button', { name: 'Save changes' }));
+  expect(await screen.findByText('Saved (revision 6).')).toBeInTheDocument();
+  expect(api.calls('PATCH', `/api/specimens/${stored.id}`)[2]!.body).toEqual({ revision: 5, description: 'Security thread checked' });
+  expect(stored).toMatchObject({ title: 'Renamed elsewhere', description: 'Security thread checked' });
+});
+
+test('a new revision loaded under the form (after an upload) keeps what was typed; a field changed on both sides waits for the user to choose', async () => {
+  let stored = makeSpecimen({ revision: 3, captures: [], series: '2019', notes: 'Stored notes' });
+  const api = createTestApi(
+    on('GET', `/api/specimens/${stored.id}`, () => ok(stored)),
+    on('GET', '/api/specimens', ok(makePage([]))),
+    on('POST', `/api/specimens/${stored.id}/captures`, () => {
+      const capture = makeCapture({ images: [makeImage('white')] });
+      // Meanwhile another examiner changed the series and the notes: the upload's reload brings revision 5.
+      stored = { ...stored, revision: 5, series: '2020', notes: 'Their notes', captures: [capture] };
+      return ok(capture, 201);
+    }),
+    on('PATCH', `/api/specimens/${stored.id}`, (req) => {
+      const patch = req.body as { revision: number };
+      if (patch.revision !== stored.revision) return conflict(stored.revision);
+      stored = { ...stored, ...(req.body as object), revision: stored.revision + 1 } as Specimen;
+      return ok(stored);
+    }),
+  );
+  renderApp(api, `/specimens/${stored.id}/edit`);
+  const user = userEvent.setup();
+  await user.type(await screen.findByRole('textbox', { name: /^Description/ }), 'Typed before the upload');
+  await user.clear(screen.getByRole('textbox', { name: /^Notes/ }));
+  await user.type(screen.getByRole('textbox', { name: /^Notes/ }), 'My notes');
+
+  await user.upload(screen.getByLabelText('Image for White light'), new File([new Uint8Array(10)], 'white.png', { type: 'image/png' }));
+  await user.click(screen.getByRole('button', { name: 'Upload capture (1 image)' }));
+  await screen.findByRole('region', { name: /Captures \(1\)/ });
+  expect(screen.getByRole('textbox', { name: /^Description/ })).toHaveValue('Typed before the upload');
+  expect(screen.getByRole('textbox', { name: /^Series/ })).toHaveValue('2020');
+  expect(screen.getByRole('textbox', { name: /^Notes/ })).toHaveValue('My notes');
+  const clashes = screen.getByRole('region', { name: 'Also changed by someone else' });
+  expect(clashes).toHaveTextContent('Notes: yours “My notes”, stored “Their notes”');
+
+  // Saving waits for the choice.
+  await user.click(screen.getByRole('button', { name: 'Save changes' }));
+  expect(await screen.findByText('Choose first which value to keep for the field changed on both sides.')).toBeInTheDocument();
+  expect(api.calls('PATCH', `/api/specimens/${stored.id}`)).toHaveLength(0);
+
+  await user.click(within(clashes).getByRole('button', { name: 'Take the stored value: Notes' }));
+  expect(screen.queryByRole('region', { name: 'Also changed by someone else' })).toBeNull();
+  expect(screen.getByRole('textbox', { name: /^Notes/ })).toHaveValue('Their notes');
+  await user.click(screen.getByRole('button', { name: 'Save changes' }));
+  expect(await screen.findByText('Saved (revision 6).')).toBeInTheDocument();
+  expect(api.calls('PATCH', `/api/specimens/${stored.id}`)[0]!.body).toEqual({ revision: 5, description: 'Typed before the upload' });
 });
 
 test('a capture is uploaded as one multipart request: capture JSON plus one file part per light source, with progress', async () => {

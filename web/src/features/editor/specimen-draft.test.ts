@@ -1,7 +1,7 @@
 import { validate } from '@exemplar/specimens-schema';
 import { makeSpecimen } from '../../test/fixtures';
 import { fileProgress } from './api';
-import { checkDraft, draftFromSpecimen, draftToBody, emptyDraft, errorsByField, patchFrom } from './specimen-draft';
+import { checkDraft, draftFromSpecimen, draftToBody, emptyDraft, errorsByField, patchFrom, rebaseDraft } from './specimen-draft';
 
 test('a filled draft becomes the minimal create body of the contract', () => {
   const body = draftToBody({
@@ -53,6 +53,25 @@ test('an edit sends only what changed, null for cleared fields, and the revision
   expect(patch).toEqual({ revision: 4, series: null, title: 'New title', provenance: { source: 'Embassy' } });
   expect(validate('specimen-patch', patch).ok).toBe(true);
   expect(patchFrom(stored, draftToBody(draftFromSpecimen(stored)))).toEqual({ revision: 4 });
+});
+
+test('unsaved edits carried over to a newer stored copy: untouched fields take it, typed ones stay, both changed is a clash', () => {
+  const base = { ...emptyDraft, title: 'Stored title', series: '2019', notes: 'Stored notes', status: 'forgery', forgeryMethods: ['photo-substitution'] };
+  const draft = { ...base, title: 'Typed title', notes: 'Typed notes', description: 'Typed description', forgeryMethods: ['photo-substitution', 'data-alteration'] };
+  const stored = { ...base, title: 'Their title', series: '2020', description: 'Typed description', forgeryMethods: ['page-substitution'] };
+  const { draft: next, clashes } = rebaseDraft(draft, base, stored);
+  // Series was not touched: the stored value. Notes typed, unchanged in store: kept. Description typed as stored: no clash.
+  expect(next).toEqual({ ...stored, title: 'Typed title', notes: 'Typed notes', forgeryMethods: ['photo-substitution', 'data-alteration'] });
+  expect(clashes).toEqual([
+    { field: 'title', stored: 'Their title' },
+    { field: 'forgeryMethods', stored: ['page-substitution'] },
+  ]);
+
+  // Nothing stored moved: nothing to settle, the draft is as typed.
+  expect(rebaseDraft(draft, base, base)).toEqual({ draft, clashes: [] });
+  // A clash still open stays open through a later copy that leaves the field alone, until the values agree.
+  expect(rebaseDraft(next, stored, { ...stored, series: '2021' }, ['title']).clashes).toEqual([{ field: 'title', stored: 'Their title' }]);
+  expect(rebaseDraft(next, stored, { ...stored, title: 'Typed title' }, ['title']).clashes).toEqual([]);
 });
 
 test('server validation issues map to the same fields', () => {

@@ -85,13 +85,48 @@ export function draftFromSpecimen(s: Specimen): SpecimenDraft {
   };
 }
 
+function sameValue(a: SpecimenDraft[DraftField], b: SpecimenDraft[DraftField]): boolean {
+  return Array.isArray(a) && Array.isArray(b) ? a.length === b.length && a.every((x, i) => x === b[i]) : a === b;
+}
+
 /** Whether a draft holds anything other than `base` (what is stored, or the empty form): what leaving would lose. */
 export function draftDiffers(draft: SpecimenDraft, base: SpecimenDraft): boolean {
-  return (Object.keys(base) as DraftField[]).some((field) => {
-    const a = draft[field];
-    const b = base[field];
-    return Array.isArray(a) && Array.isArray(b) ? a.length !== b.length || a.some((x, i) => x !== b[i]) : a !== b;
-  });
+  return (Object.keys(base) as DraftField[]).some((field) => !sameValue(draft[field], base[field]));
+}
+
+/** A field the user changed that the stored specimen now holds another value for. */
+export interface FieldClash {
+  field: DraftField;
+  /** The stored value, as the form shows it. */
+  stored: SpecimenDraft[DraftField];
+}
+
+/**
+ * Carries unsaved edits over to a newer stored copy of the specimen. `base` is
+ * the stored copy the draft was made from, `stored` the newer one. A field the
+ * user left as it was in `base` takes the stored value; a changed one keeps
+ * what the user typed. Where the stored value moved too, to something else
+ * than the user's, the field is a clash for the user to settle; so is a clash
+ * still open from before (`open`) while the stored value differs from theirs.
+ */
+export function rebaseDraft(
+  draft: SpecimenDraft,
+  base: SpecimenDraft,
+  stored: SpecimenDraft,
+  open: readonly DraftField[] = [],
+): { draft: SpecimenDraft; clashes: FieldClash[] } {
+  const next = { ...draft };
+  const clashes: FieldClash[] = [];
+  for (const field of Object.keys(stored) as DraftField[]) {
+    const edited = !sameValue(draft[field], base[field]);
+    if (!edited) {
+      (next as Record<DraftField, SpecimenDraft[DraftField]>)[field] = stored[field];
+      continue;
+    }
+    const movedUnder = !sameValue(stored[field], base[field]) || open.includes(field);
+    if (movedUnder && !sameValue(draft[field], stored[field])) clashes.push({ field, stored: stored[field] });
+  }
+  return { draft: next, clashes };
 }
 
 /** A year as a number when it is one; otherwise the text, for the schema to refuse. */

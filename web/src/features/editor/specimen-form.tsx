@@ -4,11 +4,15 @@ import { useApi } from '../../shared/api/api-context';
 import { errorMessage, isApiError } from '../../shared/api/client';
 import { Field } from '../../shared/ui/field';
 import {
+  categoryLabel,
+  classificationLabel,
   classifications,
   documentCategories,
+  forgeryMethodLabel,
   forgeryMethods,
   issuingStates,
   specimenStatuses,
+  statusLabel,
 } from '../../shared/vocabulary';
 import { createSpecimen, patchSpecimen } from './api';
 import { ImitatesPicker } from './imitates-picker';
@@ -21,7 +25,9 @@ import {
   errorsByField,
   hasChanges,
   patchFrom,
+  rebaseDraft,
   type DraftField,
+  type FieldClash,
   type FieldErrors,
   type SpecimenDraft,
 } from './specimen-draft';
@@ -48,11 +54,25 @@ const FIELD_LABELS: Record<DraftField, string> = {
   caseReference: 'Case reference',
 };
 
+/** A field's value in the words of the form, to show the user beside theirs. */
+function shownValue(field: DraftField, value: SpecimenDraft[DraftField]): string {
+  if (Array.isArray(value)) return value.length ? value.map((m) => forgeryMethodLabel(m)).join(', ') : '(none)';
+  if (!value) return '(empty)';
+  if (field === 'status') return statusLabel(value);
+  if (field === 'documentCategory') return categoryLabel(value);
+  if (field === 'classification') return classificationLabel(value);
+  return value;
+}
+
 export interface SpecimenFormProps {
-  /** The stored specimen when editing; null to create one. */
+  /**
+   * The stored specimen when editing; null to create one. A newer revision of
+   * it (after an upload, a zone save, another user's save) does not reset the
+   * form: unsaved edits are carried over to it.
+   */
   specimen: Specimen | null;
   onSaved: (specimen: Specimen, created: boolean) => void;
-  /** Called when the user asks to reload after a conflict. */
+  /** Called when the user asks to reload after a conflict; the reloaded specimen comes back as `specimen`. */
   onReload?: () => void;
   /** Told whether the form holds changes that are not saved (false again once it is gone). */
   onDirtyChange?: (dirty: boolean) => void;
@@ -63,6 +83,9 @@ type Conflict = { currentRevision: number | undefined } | null;
 export function SpecimenForm({ specimen, onSaved, onReload, onDirtyChange }: SpecimenFormProps) {
   const api = useApi();
   const [draft, setDraft] = useState<SpecimenDraft>(() => (specimen ? draftFromSpecimen(specimen) : emptyDraft));
+  // The stored copy the draft is based on: its revision is the one a save sends.
+  const [base, setBase] = useState<Specimen | null>(specimen);
+  const [clashes, setClashes] = useState<FieldClash[]>([]);
   const [errors, setErrors] = useState<FieldErrors>({});
   const [submitted, setSubmitted] = useState(false);
   const [saving, setSaving] = useState(false);
@@ -70,20 +93,35 @@ export function SpecimenForm({ specimen, onSaved, onReload, onDirtyChange }: Spe
   const [conflict, setConflict] = useState<Conflict>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const summaryRef = useRef<HTMLDivElement>(null);
+  const clashRef = useRef<HTMLElement>(null);
 
-  const dirty = draftDiffers(draft, specimen ? draftFromSpecimen(specimen) : emptyDraft);
+  // A newer stored copy (an upload, a zone save or another user's save) is taken in while rendering, so no render
+  // shows the new revision with the old base: untouched fields take its values, typed ones stay, clashes are listed.
+  if (specimen && (!base || specimen.id !== base.id)) {
+    setBase(specimen);
+    setDraft(draftFromSpecimen(specimen));
+    setClashes([]);
+    setConflict(null);
+  } else if (specimen && base && specimen.revision > base.revision) {
+    const rebased = rebaseDraft(draft, draftFromSpecimen(base), draftFromSpecimen(specimen), clashes.map((c) => c.field));
+    setBase(specimen);
+    setDraft(rebased.draft);
+    setClashes(rebased.clashes);
+    setConflict(null);
+  }
+
+  const dirty = draftDiffers(draft, base ? draftFromSpecimen(base) : emptyDraft);
   const dirtyListener = useRef(onDirtyChange);
   dirtyListener.current = onDirtyChange;
   useEffect(() => dirtyListener.current?.(dirty), [dirty]);
   useEffect(() => () => dirtyListener.current?.(false), []);
 
-  // A reloaded specimen (new revision) resets the form to what is stored.
-  const revision = specimen?.revision;
-  useEffect(() => {
-    if (specimen) setDraft(draftFromSpecimen(specimen));
-    setConflict(null);
-    // Only a new revision means new stored content.
-  }, [specimen?.id, revision]);
+  const settle = (field: DraftField, keep: 'mine' | 'stored') => {
+    const clash = clashes.find((c) => c.field === field);
+    if (!clash) return;
+    if (keep === 'stored') update(field, clash.stored);
+    setClashes(clashes.filter((c) => c !== clash));
+  };
 
   const update = <K extends DraftField>(field: K, value: SpecimenDraft[K]) => {
     setNotice(null);
@@ -97,6 +135,12 @@ export function SpecimenForm({ specimen, onSaved, onReload, onDirtyChange }: Spe
     setSubmitted(true);
     setSaveError(null);
     setNotice(null);
+    if (clashes.length) {
+      setNotice(clashes.length === 1 ? 'Choose first which value to keep for the field changed on both sides.' : 'Choose first which values to keep for the fields changed on both sides.');
+      requestAnimationFrame(() => clashRef.current?.focus());
+      return;
+    }
+    const sent = draft;
     const checked = checkDraft(draft);
     if (!checked.ok) {
       setErrors(checked.errors);
@@ -106,11 +150,11 @@ export function SpecimenForm({ specimen, onSaved, onReload, onDirtyChange }: Spe
     setErrors({});
     setSaving(true);
     try {
-      if (!specimen) {
+      if (!base) {
         onSaved(await createSpecimen(api, checked.body), true);
         return;
       }
-      const patch = patchFrom(specimen, checked.body);
+      const patch = patchFrom(base, checked.body);
       if (!hasChanges(patch)) {
         setNotice('Nothing to save: no field was changed.');
         return;
@@ -120,7 +164,10 @@ export function SpecimenForm({ specimen, onSaved, onReload, onDirtyChange }: Spe
         setErrors(errorsByField(patchIssues, checked.body));
         return;
       }
-      const saved = await patchSpecimen(api, specimen.id, patch);
+      const saved = await patchSpecimen(api, base.id, patch);
+      // What was typed while the save was on its way stays; the rest shows what was stored.
+      setDraft((current) => rebaseDraft(current, sent, draftFromSpecimen(saved)).draft);
+      setBase(saved);
       setNotice(`Saved (revision ${saved.revision}).`);
       onSaved(saved, false);
     } catch (err) {
@@ -160,7 +207,8 @@ export function SpecimenForm({ specimen, onSaved, onReload, onDirtyChange }: Spe
     <form
       className="specimen-form"
       noValidate
-      aria-label={specimen ? 'Edit specimen' : 'New specimen'}
+      aria-label={base ? 'Edit specimen' : 'New specimen'}
+      data-revision={base?.revision}
       onSubmit={(ev) => {
         ev.preventDefault();
         void submit();
@@ -184,18 +232,44 @@ export function SpecimenForm({ specimen, onSaved, onReload, onDirtyChange }: Spe
           <strong id="conflict-title">Someone else changed this specimen</strong>
           <p id="conflict-text">
             It was saved by another user while you were editing
-            {conflict.currentRevision ? ` (now revision ${conflict.currentRevision}; you started from revision ${specimen?.revision})` : ''}. Your
-            changes were not saved. Reload to see the current version, then make your changes again.
+            {conflict.currentRevision ? ` (now revision ${conflict.currentRevision}; your changes are based on revision ${base?.revision})` : ''}. Your
+            changes were not saved; they stay in the form. Reload the specimen: the fields you did not change take the stored values, and any field
+            you both changed is shown for you to choose.
           </p>
           <div className="button-row">
             <button type="button" className="button button--primary" onClick={() => onReload?.()}>
               Reload the specimen
             </button>
             <button type="button" className="button" onClick={() => setConflict(null)}>
-              Keep my edits on screen
+              Not now
             </button>
           </div>
         </div>
+      )}
+
+      {clashes.length > 0 && (
+        <section className="state state--warn clashes" aria-labelledby="clashes-title" tabIndex={-1} ref={clashRef}>
+          <strong id="clashes-title">Also changed by someone else</strong>
+          <p>
+            Revision {base?.revision} was saved with other values for {clashes.length === 1 ? 'a field' : 'fields'} you changed. Choose what to keep; your
+            other changes stay as they are.
+          </p>
+          <ul className="clashes__list">
+            {clashes.map(({ field, stored }) => (
+              <li key={field}>
+                <strong>{FIELD_LABELS[field]}</strong>: yours “{shownValue(field, draft[field])}”, stored “{shownValue(field, stored)}”
+                <span className="button-row">
+                  <button type="button" className="button button--small" aria-label={`Keep mine: ${FIELD_LABELS[field]}`} onClick={() => settle(field, 'mine')}>
+                    Keep mine
+                  </button>
+                  <button type="button" className="button button--small" aria-label={`Take the stored value: ${FIELD_LABELS[field]}`} onClick={() => settle(field, 'stored')}>
+                    Take the stored value
+                  </button>
+                </span>
+              </li>
+            ))}
+          </ul>
+        </section>
       )}
 
       <fieldset className="form-section">
@@ -329,7 +403,7 @@ export function SpecimenForm({ specimen, onSaved, onReload, onDirtyChange }: Spe
       )}
       <div className="button-row">
         <button type="submit" className="button button--primary" disabled={saving}>
-          {saving ? 'Saving…' : specimen ? 'Save changes' : 'Create specimen'}
+          {saving ? 'Saving…' : base ? 'Save changes' : 'Create specimen'}
         </button>
       </div>
     </form>
