@@ -7,6 +7,7 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
 import Ajv from 'ajv';
+import { DEFAULT_PASSWORD_COST } from './auth/passwords';
 import { ExemplarError } from './errors';
 
 export interface SettingInfo {
@@ -139,8 +140,8 @@ export const SETTINGS: readonly SettingInfo[] = Object.freeze([
   },
   {
     name: 'EXEMPLAR_PASSWORD_COST',
-    default: '15',
-    description: "scrypt cost of new password hashes as log2 of N (memory about 2^cost KiB per hash; r=8, p=1). Each hash keeps its own parameters; a login upgrades a weaker one. Values below 14 are for tests only.",
+    default: String(DEFAULT_PASSWORD_COST),
+    description: "scrypt cost of new password hashes as log2 of N (r=8, p=1; memory 2^cost KiB per hash, 128 MiB at the default, OWASP's minimum; at most two hashes at once per process). Each hash keeps its own parameters; a login upgrades a weaker one. Values below 14 are for tests only.",
   },
   {
     name: 'EXEMPLAR_LAB_ID',

@@ -8,6 +8,8 @@
 import Fastify from 'fastify';
 import { serverOptions } from '../../server/src/app';
 import { loadConfig } from '../../server/src/config';
+import { AuthService } from '../../server/src/auth/auth.service';
+import type { PasswordHash } from '../../server/src/auth/passwords';
 import { systemActor } from '../../server/src/services/actor';
 import { buildTestApp, MINIMAL_SPECIMEN, type TestApp } from '../../server/src/test-helpers';
 
@@ -117,14 +119,33 @@ describe('login and sessions', () => {
     expect((await t.app.inject({ method: 'GET', url: '/api/specimens', headers: { authorization: `Bearer ${body.token}` } })).statusCode).toBe(401);
   });
 
-  it('marks the cookie Secure when EXEMPLAR_COOKIE_SECURE=1', async () => {
-    const secure = await buildTestApp({ EXEMPLAR_COOKIE_SECURE: '1' });
-    try {
+  describe('on an app with EXEMPLAR_COOKIE_SECURE=1 and the default password cost', () => {
+    // One app for both (opening one takes seconds); '' is unset, so the password cost is the default, not the tests' low one.
+    let secure: TestApp;
+    beforeAll(async () => {
+      secure = await buildTestApp({ EXEMPLAR_COOKIE_SECURE: '1', EXEMPLAR_PASSWORD_COST: '' });
+    });
+    afterAll(async () => {
+      await secure.close();
+    });
+
+    it('marks the cookie Secure', async () => {
       const res = await secure.app.inject({ method: 'POST', url: '/api/auth/login', payload: await secure.credentials('viewer') });
       expect(String(res.headers['set-cookie'])).toMatch(/; Secure/);
-    } finally {
-      await secure.close();
-    }
+    });
+
+    it("hashes at OWASP's scrypt cost (N 2^17, r 8, p 1), still verifies a hash of the old default and upgrades it at login", async () => {
+      const users = secure.context.catalog.records.collection<{ id: string; revision: number; password: PasswordHash }>({ name: 'users' });
+      expect((await users.get((await secure.credentials('viewer')).username))!.password).toMatchObject({ algorithm: 'scrypt', N: 2 ** 17, r: 8, p: 1 });
+      // A user whose hash the previous default (2^15) made, as a server before this version stored it.
+      await new AuthService({ records: secure.context.catalog.records, passwordCost: 15 }).createUser({ username: 'hashed-at-15', role: 'viewer', password: 'made at cost fifteen' }, systemActor('test'));
+      expect((await users.get('hashed-at-15'))!.password.N).toBe(2 ** 15);
+      const login = (password: string) => secure.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'hashed-at-15', password } });
+      expect((await login('made at cost fifteen')).statusCode).toBe(200);
+      expect((await users.get('hashed-at-15'))!.password).toMatchObject({ algorithm: 'scrypt', N: 2 ** 17, r: 8, p: 1 });
+      expect((await login('made at cost fifteen')).statusCode).toBe(200);
+      expect((await login('made at cost sixteen')).statusCode).toBe(401);
+    });
   });
 
   it('answers 401 without a credential, with a malformed or unknown one, and keeps health and login public', async () => {

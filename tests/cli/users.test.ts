@@ -14,6 +14,9 @@ import { loadConfig } from '../../server/src/config';
 import { openContext } from '../../server/src/context';
 import { tempDir } from './helpers';
 
+// The CLI reads its settings from the environment: hashes at the lowest cost, as the API tests make them (the default costs over a second of shared CPU each, and this test hashes a dozen times).
+process.env.EXEMPLAR_PASSWORD_COST = '10';
+
 let dataDir: string;
 beforeAll(async () => {
   dataDir = await tempDir('users');
@@ -32,7 +35,7 @@ async function users(args: string[], stdinText = ''): Promise<{ code: number; st
 }
 
 async function login(username: string, password: string): Promise<number> {
-  const config = loadConfig({ EXEMPLAR_DATA_DIR: dataDir, LOG_LEVEL: 'silent', EXEMPLAR_SEED_DEMO: 'never' });
+  const config = loadConfig({ EXEMPLAR_DATA_DIR: dataDir, LOG_LEVEL: 'silent', EXEMPLAR_SEED_DEMO: 'never', EXEMPLAR_PASSWORD_COST: '10' });
   const context = await openContext(config);
   const app = Fastify(serverOptions(config));
   try {

@@ -2,8 +2,14 @@
  * Password hashing with scrypt (node:crypto). Each hash records its own
  * parameters and salt, so raising the cost later leaves existing hashes
  * verifiable (and `needsRehash` says when to upgrade one at the next login).
+ *
+ * A hash at the default cost holds 128 MiB for its duration and one of
+ * libuv's four threads, which file reads and sharp share: at most
+ * PASSWORD_HASHES_AT_ONCE run at once per process (the rest wait their
+ * turn), so a burst of logins neither takes a gigabyte nor stalls storage.
  */
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { WorkLimiter } from '../services/ingest-work';
 
 export interface PasswordHash {
   readonly algorithm: 'scrypt';
@@ -18,8 +24,11 @@ export interface PasswordHash {
   readonly hash: string;
 }
 
-/** The cost (log2 of N) by default. OWASP's scrypt minimum (2^17, 8, 1) needs 128 MiB per hash; 2^15 keeps concurrent logins within memory at about 32 MiB each. */
-export const DEFAULT_PASSWORD_COST = 15;
+/** The cost (log2 of N) by default: OWASP's scrypt minimum (N 2^17, r 8, p 1), 128 MiB per hash. */
+export const DEFAULT_PASSWORD_COST = 17;
+/** Hashes computed at once per process (logins, password changes, the decoy). */
+export const PASSWORD_HASHES_AT_ONCE = 2;
+const derivations = new WorkLimiter(PASSWORD_HASHES_AT_ONCE);
 const SCRYPT_FIXED = Object.freeze({ r: 8, p: 1, keyLength: 64 });
 export const scryptParams = (cost: number = DEFAULT_PASSWORD_COST) => ({ N: 2 ** cost, ...SCRYPT_FIXED });
 const SALT_BYTES = 16;
@@ -28,10 +37,14 @@ export const MIN_PASSWORD_LENGTH = 10;
 export const MAX_PASSWORD_LENGTH = 1024;
 
 function derive(password: string, salt: Buffer, params: { N: number; r: number; p: number; keyLength: number }): Promise<Buffer> {
+  // scrypt needs 128·N·r bytes (and a little per p); Node refuses anything over 32 MiB unless told, and 2^15 was the most that fit.
   const options: ScryptOptions = { N: params.N, r: params.r, p: params.p, maxmem: 256 * params.N * params.r + 1024 * 1024 };
-  return new Promise((resolve, reject) => {
-    scrypt(password.normalize('NFC'), salt, params.keyLength, options, (err, key) => (err ? reject(err) : resolve(key)));
-  });
+  return derivations.run(
+    () =>
+      new Promise<Buffer>((resolve, reject) => {
+        scrypt(password.normalize('NFC'), salt, params.keyLength, options, (err, key) => (err ? reject(err) : resolve(key)));
+      }),
+  );
 }
 
 export async function hashPassword(password: string, cost: number = DEFAULT_PASSWORD_COST): Promise<PasswordHash> {
