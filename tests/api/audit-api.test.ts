@@ -107,6 +107,55 @@ describe('GET /api/audit', () => {
     ]);
   });
 
+  it('records a read of an original only when its bytes are sent: a conditional GET answered 304, or a HEAD, records nothing', async () => {
+    const examiner = await t.login('examiner');
+    const officer = await t.login('border-officer');
+    const admin = await t.login('admin');
+    const png = (seed: number) => makeTestImage({ width: 300, height: 200, format: 'png', seed });
+    const post = (who: typeof examiner, url: string, fields: { name: string; value?: string; data?: Buffer }[]) => {
+      const { payload, headers } = multipartBody(fields.map((f) => (f.data ? { name: f.name, filename: `${f.name}.png`, data: f.data, contentType: 'image/png' } : { name: f.name, value: f.value! })));
+      return who.inject({ method: 'POST', url, payload, headers });
+    };
+    const specimen = (await examiner.inject({ method: 'POST', url: '/api/specimens', payload: MINIMAL_SPECIMEN })).json();
+    const original = await png(31);
+    const capture = await post(examiner, `/api/specimens/${specimen.id}/captures`, [{ name: 'capture', value: JSON.stringify({ page: 'data-page' }) }, { name: 'white', data: original }]);
+    expect(capture.statusCode).toBe(201);
+    const seized = await png(32);
+    const comparison = await post(examiner, '/api/comparisons', [{ name: 'comparison', value: JSON.stringify({ reference: { specimenId: specimen.id, captureId: capture.json().id } }) }, { name: 'white', data: seized }]);
+    expect(comparison.statusCode).toBe(202);
+    const atBorder = await png(33);
+    const request = await post(officer, '/api/verification-requests', [{ name: 'request', value: JSON.stringify({ urgency: 'routine' }) }, { name: 'white', data: atBorder }]);
+    expect(request.statusCode).toBe(201);
+
+    const downloads = [
+      { url: `/api/images/${sha256(original)}`, target: `image:${sha256(original)}`, bytes: original },
+      { url: `/api/comparisons/${comparison.json().id}/questioned/white`, target: `image:${sha256(seized)}`, bytes: seized },
+      { url: `/api/verification-requests/${request.json().id}/questioned/white`, target: `verification-request:${request.json().id}`, bytes: atBorder },
+    ];
+    const reads = async (target: string) =>
+      ((await admin.inject({ method: 'GET', url: `/api/audit?order=asc&target=${encodeURIComponent(target)}` })).json().items as Array<Record<string, unknown>>).filter((e) => e.action === 'image.read-original');
+    const readsOfEach = async () => Object.fromEntries(await Promise.all(downloads.map(async (d) => [d.url, (await reads(d.target)).length] as const)));
+
+    for (const { url, bytes } of downloads) {
+      const notModified = await examiner.inject({ method: 'GET', url, headers: { 'if-none-match': `"${sha256(bytes)}"` } });
+      expect(notModified.statusCode).toBe(304);
+      expect(notModified.rawPayload.length).toBe(0);
+      const head = await examiner.inject({ method: 'HEAD', url });
+      expect(head.statusCode).toBe(200);
+      expect(head.rawPayload.length).toBe(0);
+    }
+    expect(await readsOfEach()).toEqual(Object.fromEntries(downloads.map((d) => [d.url, 0])));
+
+    for (const { url, target, bytes } of downloads) {
+      const got = await examiner.inject({ method: 'GET', url });
+      expect(got.statusCode).toBe(200);
+      expect(got.rawPayload.equals(bytes)).toBe(true);
+      expect(await reads(target)).toEqual([expect.objectContaining({ actor: 'examiner', actorRole: 'examiner' })]);
+      expect((await examiner.inject({ method: 'GET', url, headers: { range: 'bytes=0-9' } })).statusCode).toBe(206);
+    }
+    expect(await readsOfEach()).toEqual(Object.fromEntries(downloads.map((d) => [d.url, 2])));
+  });
+
   it('records specimen writes made through the API, by the user who made them', async () => {
     const examiner = await t.login('examiner');
     const created = await examiner.inject({ method: 'POST', url: '/api/specimens', payload: MINIMAL_SPECIMEN });
@@ -138,6 +187,28 @@ describe('when the audit trail cannot be written', () => {
       const stored = await t.context.catalog.specimens.get(specimen.id);
       expect(stored!.captures.map((c) => c.images.map((i) => i.sha256))).toEqual([[sha256(white)]]);
       expect(await t.objectKeys()).toContain(`originals/${sha256(white).slice(0, 2)}/${sha256(white)}`);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('refuses a download of an original whose read cannot be recorded: 500, none of its bytes sent', async () => {
+    const t = await buildTestApp({ EXEMPLAR_SERVER_COMPARISONS: '0' });
+    try {
+      const examiner = await t.login('examiner');
+      const specimen = (await examiner.inject({ method: 'POST', url: '/api/specimens', payload: MINIMAL_SPECIMEN })).json();
+      const white = await makeTestImage({ width: 300, height: 200, format: 'png', seed: 34 });
+      const upload = multipartBody([
+        { name: 'capture', value: JSON.stringify({ page: 'data-page' }) },
+        { name: 'white', filename: 'white.png', data: white, contentType: 'image/png' },
+      ]);
+      expect((await examiner.inject({ method: 'POST', url: `/api/specimens/${specimen.id}/captures`, payload: upload.payload, headers: upload.headers })).statusCode).toBe(201);
+      const db = new Database(path.join(t.config.dataDir, 'catalog.sqlite'));
+      db.exec("CREATE TRIGGER audit_log_refuse BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'disk full'); END;");
+      db.close();
+      const res = await examiner.inject({ method: 'GET', url: `/api/images/${sha256(white)}` });
+      expect(res.statusCode).toBe(500);
+      expect(res.rawPayload.includes(white.subarray(0, 64))).toBe(false);
     } finally {
       await t.close();
     }

@@ -82,7 +82,7 @@ export interface ComparisonServiceDeps {
   /** Told after a job is enqueued (wakes an idle runner in this process). */
   onEnqueued?: () => void;
   onCleanupError?: (key: string, err: unknown) => void;
-  /** Submissions, cancellations, reads of questioned originals and of outputs are recorded in the audit trail. */
+  /** Submissions, cancellations, reads of questioned originals and of outputs (when their bytes are sent) are recorded in the audit trail. */
   audit?: AuditService;
   /** The per-key locks of everything that stores or removes images (context.ts); a private table when absent. */
   imageLocks?: KeyLocks;
@@ -249,8 +249,12 @@ export class ComparisonService {
     if (!q) throw notFound('IMAGE_NOT_FOUND', `Questioned ${lightSource} image of comparison ${id}`, { id, lightSource });
     const stat = await this.objects.stat(q.key);
     if (!stat) throw notFound('OBJECT_NOT_FOUND', `Questioned ${lightSource} image of comparison ${id}`, { id, lightSource });
-    await this.audit?.record({ actor, action: 'image.read-original', target: { kind: 'image', id: q.sha256 }, hashes: { original: q.sha256 }, details: { comparisonId: id, lightSource } });
-    return this.stored(stat, q.sha256, `image/${q.format}`);
+    return {
+      ...this.stored(stat, q.sha256, `image/${q.format}`),
+      recordRead: async () => {
+        await this.audit?.record({ actor, action: 'image.read-original', target: { kind: 'image', id: q.sha256 }, hashes: { original: q.sha256 }, details: { comparisonId: id, lightSource } });
+      },
+    };
   }
 
   private stored(stat: ObjectStat, sha256: string, contentType: string): StoredOutput {

@@ -43,7 +43,7 @@ export interface ImagesServiceDeps {
   objects: ObjectStore;
   /** Which specimens reference an image decides who may see it. */
   catalog: CatalogStore;
-  /** Every read of an original is recorded in the audit trail. */
+  /** Every read of an original is recorded in the audit trail (when its bytes are sent). */
   audit?: AuditService;
 }
 
@@ -66,7 +66,7 @@ export class ImagesService {
   }
 
   /**
-   * The original as uploaded, read by `actor` (audited). FORBIDDEN without
+   * The original as uploaded, read by `actor` (audited once sent: `recordRead`). FORBIDDEN without
    * `images:read-original`; IMAGE_NOT_FOUND when no object has this hash or
    * no specimen the actor may see references it.
    */
@@ -75,9 +75,14 @@ export class ImagesService {
     assertCan(actor, 'images:read-original');
     await this.assertVisible(sha256, actor);
     const image = await this.image(objectKeys.original(sha256), { sha256 });
-    await this.audit?.record({ actor, action: 'image.read-original', target: { kind: 'image', id: sha256 }, hashes: { original: sha256 } });
     // Named by its hash: sent whole, it is checked against it.
-    return { ...image, sha256 };
+    return {
+      ...image,
+      sha256,
+      recordRead: async () => {
+        await this.audit?.record({ actor, action: 'image.read-original', target: { kind: 'image', id: sha256 }, hashes: { original: sha256 } });
+      },
+    };
   }
 
   /** The thumbnail or preview derived from an original (visibility as for the original). */

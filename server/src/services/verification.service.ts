@@ -38,6 +38,7 @@ import { objectKeys, type ObjectStore } from '../stores/objects.port';
 import type { RecordCollection, RecordFilter, RecordStore } from '../stores/records.port';
 import { systemActor, type Actor } from './actor';
 import { KeyLocks, newRecordId, timestamp, validationFailed, valueOrThrow } from './common';
+import type { StoredImage } from './images.service';
 import { checkLightSourceField, type IngestFile, type IngestService } from './ingest.service';
 import { parseMrz } from './mrz.service';
 import { storeQuestionedImages } from './questioned-images';
@@ -73,13 +74,8 @@ export interface VerificationPage {
   offset: number;
 }
 
-export interface StoredQuestionedImage {
-  key: string;
-  sha256: string;
-  bytes: number;
-  contentType: string;
-  lastModified: Date;
-  open(range?: { start: number; end?: number }): ReturnType<ObjectStore['get']>;
+export interface StoredQuestionedImage extends StoredImage {
+  readonly sha256: string;
 }
 
 export interface VerificationServiceDeps {
@@ -264,7 +260,6 @@ export class VerificationService {
     const key = objectKeys.questioned(q.sha256);
     const stat = await this.deps.objects.stat(key);
     if (!stat) throw new ExemplarError('OBJECT_NOT_FOUND', `Questioned ${lightSource} image of verification request ${id} not found`, { id, lightSource });
-    await this.deps.audit.record({ actor, action: 'image.read-original', target: { kind: 'verification-request', id }, hashes: [q.sha256], details: { lightSource } });
     return {
       key,
       sha256: q.sha256,
@@ -272,6 +267,9 @@ export class VerificationService {
       contentType: `image/${q.format}`,
       lastModified: stat.lastModified,
       open: (range) => this.deps.objects.get(key, range),
+      recordRead: async () => {
+        await this.deps.audit.record({ actor, action: 'image.read-original', target: { kind: 'verification-request', id }, hashes: [q.sha256], details: { lightSource } });
+      },
     };
   }
 
