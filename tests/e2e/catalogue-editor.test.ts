@@ -7,26 +7,17 @@
  * specimens-schema rules in the browser; the policy forbids eval, so Ajv
  * cannot compile validators there, and every step would do nothing.
  *
- * Needs `npm run build` (web/dist). Its images are drawn here by sharp.
+ * Needs `npm run build` (web/dist). Its images are drawn by sharp (helpers.ts).
  * Screenshots go to artifacts/e2e/ (not committed). Waits are on what the
  * page shows, never on time.
  */
-import fs from 'node:fs';
-import fsp from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import sharp from 'sharp';
-import { openContext } from '../../server/src/context';
-import { loadConfig } from '../../server/src/config';
-import { startServer, type RunningServer } from '../../server/src/server';
-import { systemActor } from '../../server/src/services/actor';
+import type { Browser, Page } from 'playwright-core';
+import type { RunningServer } from '../../server/src/server';
+import { ARTIFACTS, closeLab, drawZone, logIn, startEditorTests, uploadCapture } from './helpers';
 
 jest.setTimeout(600_000);
 
-const ROOT = path.resolve(__dirname, '../..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARTIFACTS = path.join(ROOT, 'artifacts', 'e2e');
 const WAIT_MS = 120_000;
 const EXAMINER = { username: 'e2e-editor', role: 'examiner', password: 'e2e editor password', displayName: 'Eda Editor' } as const;
 const TITLE = 'Utopia driving licence, 2024 series';
@@ -36,59 +27,18 @@ let server: RunningServer;
 let browser: Browser;
 let page: Page;
 /** Uncaught errors in the page (a refused eval is one). */
-const pageErrors: string[] = [];
+let pageErrors: string[];
 let images: string[];
 
-/** A card-like image per light source: the same layout, a different palette, named by light as a scanner would. */
-async function drawCapture(dir: string): Promise<string[]> {
-  const palettes = { white: ['#f3ead8', '#1d3557', '#2a9d8f'], 'uv-365': ['#1b1035', '#8ecae6', '#e9ff70'], 'ir-870': ['#8a8a8a', '#202020', '#9a9a9a'] };
-  const files: string[] = [];
-  for (const [light, [paper, ink, feature]] of Object.entries(palettes)) {
-    const rings = Array.from({ length: 12 }, (_, i) => `<circle cx="620" cy="230" r="${20 + i * 11}" fill="none" stroke="${feature}" stroke-width="3"/>`).join('');
-    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="900" height="570">
-      <rect width="900" height="570" rx="30" fill="${paper}"/>
-      <rect x="50" y="120" width="220" height="280" fill="${ink}" opacity="0.35"/>
-      <text x="50" y="80" font-size="40" font-family="DejaVu Sans" fill="${ink}">DRIVING LICENCE</text>
-      <text x="300" y="200" font-size="28" font-family="DejaVu Sans" fill="${ink}">SAMPLE</text>
-      <text x="300" y="260" font-size="28" font-family="DejaVu Sans" fill="${ink}">UTO 2024</text>${rings}</svg>`;
-    const file = path.join(dir, `licence_${light}.png`);
-    await sharp(Buffer.from(svg)).png().toFile(file);
-    files.push(file);
-  }
-  return files;
-}
-
 beforeAll(async () => {
-  if (!fs.existsSync(path.join(ROOT, 'web', 'dist', 'index.html'))) throw new Error('web/dist is missing: run `npm run build` first');
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (Debian package chromium; .ci/run installs it)`);
-  await fsp.mkdir(ARTIFACTS, { recursive: true });
-  dataDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'exemplar-e2e-editor-'));
-  const config = loadConfig({ EXEMPLAR_DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', EXEMPLAR_SEED_DEMO: 'never' });
-  const context = await openContext(config);
-  server = await startServer(config, { context, handleSignals: false });
-  await context.services.auth.createUser(EXAMINER, systemActor('test'));
-  images = await drawCapture(dataDir);
-
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.setDefaultTimeout(WAIT_MS);
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+  ({ dataDir, server, browser, page, pageErrors, images } = await startEditorTests('e2e-editor', [EXAMINER], WAIT_MS));
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  if (dataDir) await fsp.rm(dataDir, { recursive: true, force: true });
-});
+afterAll(() => closeLab(browser, server, dataDir));
 
 test('an examiner creates a specimen, uploads white, UV and IR images, marks a zone and finds the specimen by search', async () => {
   await page.goto(`${server.url}/`);
-  await page.getByLabel('User name').fill(EXAMINER.username);
-  await page.getByLabel('Password').fill(EXAMINER.password);
-  await page.getByRole('button', { name: 'Log in' }).click();
+  await logIn(page, EXAMINER);
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'New specimen' }).click();
 
   // An empty form is refused field by field, in the schema's words.
@@ -104,25 +54,16 @@ test('an examiner creates a specimen, uploads white, UV and IR images, marks a z
   await page.getByText('Specimen created.').waitFor();
 
   // One capture: the files fill the slots their names name.
-  await page.getByLabel('Add several image files').setInputFiles(images);
-  await page.getByRole('button', { name: 'Upload capture (3 images)' }).click();
-  await page.getByText('Capture stored: 3 images').waitFor();
+  await uploadCapture(page, images);
 
   // A guilloche zone, drawn corner by corner on the white-light image.
-  const area = page.getByLabel(/^Zone drawing area/);
   await page.getByLabel('New zone type').selectOption({ label: 'Guilloche' });
-  await page.getByRole('button', { name: 'Draw a zone' }).click();
-  await area.scrollIntoViewIfNeeded();
-  const box = (await area.boundingBox())!;
-  for (const [x, y] of [
+  await drawZone(page, [
     [0.6, 0.25],
     [0.8, 0.25],
     [0.8, 0.55],
     [0.6, 0.55],
-  ] as const) {
-    await page.mouse.click(box.x + box.width * x, box.y + box.height * y);
-  }
-  await page.keyboard.press('Enter');
+  ]);
 
   // Unsaved, the zone is not lost by an in-app link or the back button: the app asks, and staying keeps it.
   const editUrl = page.url();

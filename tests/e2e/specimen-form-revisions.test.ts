@@ -8,27 +8,18 @@
  * was changed by someone else too, so that nothing typed is lost and the
  * save that follows is based on the revision the edit was merged with.
  *
- * Needs `npm run build` (web/dist). Its images are drawn here by sharp.
+ * Needs `npm run build` (web/dist). Its images are drawn by sharp (helpers.ts).
  * Screenshots go to artifacts/e2e/ (not committed). Waits are on what the
  * page shows, never on time.
  */
-import fs from 'node:fs';
-import fsp from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import sharp from 'sharp';
+import type { Browser, Page } from 'playwright-core';
 import type { Specimen } from '@exemplar/specimens-schema';
-import { openContext } from '../../server/src/context';
-import { loadConfig } from '../../server/src/config';
-import { startServer, type RunningServer } from '../../server/src/server';
-import { systemActor } from '../../server/src/services/actor';
+import type { RunningServer } from '../../server/src/server';
+import { apiAuthorization, apiJson, ARTIFACTS, closeLab, drawZone, logIn, startEditorTests, uploadCapture } from './helpers';
 
 jest.setTimeout(600_000);
 
-const ROOT = path.resolve(__dirname, '../..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARTIFACTS = path.join(ROOT, 'artifacts', 'e2e');
 const WAIT_MS = 120_000;
 const EXAMINER = { username: 'e2e-form-editor', role: 'examiner', password: 'e2e form editor password', displayName: 'Fay Form' } as const;
 /** The other examiner, who saves the same specimen through the API meanwhile. */
@@ -39,53 +30,14 @@ let server: RunningServer;
 let browser: Browser;
 let page: Page;
 /** Uncaught errors in the page. */
-const pageErrors: string[] = [];
+let pageErrors: string[];
 let images: string[];
-/** `Authorization: Bearer …` of each examiner, for what the test does outside the browser. */
+/** `Authorization` of each examiner, for what the test does outside the browser. */
 let firstAuthorization: string;
 let secondAuthorization: string;
 
-/** A card-like image per light source: the same layout, a different palette, named by light as a scanner would. */
-async function drawCapture(dir: string): Promise<string[]> {
-  const palettes = { white: ['#f3ead8', '#1d3557', '#2a9d8f'], 'uv-365': ['#1b1035', '#8ecae6', '#e9ff70'], 'ir-870': ['#8a8a8a', '#202020', '#9a9a9a'] };
-  const files: string[] = [];
-  for (const [light, [paper, ink, feature]] of Object.entries(palettes)) {
-    const rings = Array.from({ length: 12 }, (_, i) => `<circle cx="620" cy="230" r="${20 + i * 11}" fill="none" stroke="${feature}" stroke-width="3"/>`).join('');
-    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="900" height="570">
-      <rect width="900" height="570" rx="30" fill="${paper}"/>
-      <rect x="50" y="120" width="220" height="280" fill="${ink}" opacity="0.35"/>
-      <text x="50" y="80" font-size="40" font-family="DejaVu Sans" fill="${ink}">DRIVING LICENCE</text>
-      <text x="300" y="200" font-size="28" font-family="DejaVu Sans" fill="${ink}">SAMPLE</text>
-      <text x="300" y="260" font-size="28" font-family="DejaVu Sans" fill="${ink}">UTO 2024</text>${rings}</svg>`;
-    const file = path.join(dir, `licence_${light}.png`);
-    await sharp(Buffer.from(svg)).png().toFile(file);
-    files.push(file);
-  }
-  return files;
-}
-
-async function tokenOf(account: { username: string; password: string }): Promise<string> {
-  const res = await fetch(`${server.url}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: account.username, password: account.password }),
-  });
-  if (!res.ok) throw new Error(`login of ${account.username}: HTTP ${res.status}`);
-  return `Bearer ${((await res.json()) as { token: string }).token}`;
-}
-
-async function apiJson<T>(authorization: string, url: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
-  const res = await fetch(`${server.url}${url}`, {
-    method: init.method ?? 'GET',
-    headers: { authorization, ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
-  });
-  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${url}: HTTP ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
-
 const createSpecimen = (title: string, fields: Record<string, unknown> = {}) =>
-  apiJson<Specimen>(firstAuthorization, '/api/specimens', {
+  apiJson<Specimen>(server, firstAuthorization, '/api/specimens', {
     method: 'POST',
     body: { title, status: 'genuine', issuingState: 'UTO', documentCategory: 'driving-licence', classification: 'public', tags: [], ...fields },
   });
@@ -102,41 +54,18 @@ async function openEditor(id: string) {
   const editor = page.getByRole('heading', { level: 1, name: /^Edit:/ });
   await Promise.race([login.waitFor(), editor.waitFor()]);
   if (await login.isVisible()) {
-    await page.getByLabel('User name').fill(EXAMINER.username);
-    await page.getByLabel('Password').fill(EXAMINER.password);
-    await page.getByRole('button', { name: 'Log in' }).click();
+    await logIn(page, EXAMINER);
     await editor.waitFor();
   }
 }
 
 beforeAll(async () => {
-  if (!fs.existsSync(path.join(ROOT, 'web', 'dist', 'index.html'))) throw new Error('web/dist is missing: run `npm run build` first');
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (Debian package chromium; .ci/run installs it)`);
-  await fsp.mkdir(ARTIFACTS, { recursive: true });
-  dataDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'exemplar-e2e-form-'));
-  const config = loadConfig({ EXEMPLAR_DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', EXEMPLAR_SEED_DEMO: 'never' });
-  const context = await openContext(config);
-  server = await startServer(config, { context, handleSignals: false });
-  await context.services.auth.createUser(EXAMINER, systemActor('test'));
-  await context.services.auth.createUser(SECOND_EXAMINER, systemActor('test'));
-  firstAuthorization = await tokenOf(EXAMINER);
-  secondAuthorization = await tokenOf(SECOND_EXAMINER);
-  images = await drawCapture(dataDir);
-
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.setDefaultTimeout(WAIT_MS);
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+  ({ dataDir, server, browser, page, pageErrors, images } = await startEditorTests('e2e-form', [EXAMINER, SECOND_EXAMINER], WAIT_MS));
+  firstAuthorization = await apiAuthorization(server, EXAMINER);
+  secondAuthorization = await apiAuthorization(server, SECOND_EXAMINER);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  if (dataDir) await fsp.rm(dataDir, { recursive: true, force: true });
-});
+afterAll(() => closeLab(browser, server, dataDir));
 
 test('what the examiner typed stays in the form through an upload and a zone save, and is then saved', async () => {
   const specimen = await createSpecimen('Utopia driving licence, typed through an upload', { series: '2019' });
@@ -147,9 +76,7 @@ test('what the examiner typed stays in the form through an upload and a zone sav
   await textbox('Series').fill('2024');
 
   // The upload stores a capture (revision 2) and the page reloads the specimen.
-  await page.getByLabel('Add several image files').setInputFiles(images);
-  await page.getByRole('button', { name: 'Upload capture (3 images)' }).click();
-  await page.getByText('Capture stored: 3 images').waitFor();
+  await uploadCapture(page, images);
   await page.getByRole('heading', { name: 'Captures (1)' }).waitFor();
   await formAt(2);
   expect(await textbox('Description').inputValue()).toBe('Typed before the upload: rosette checked under UV');
@@ -158,18 +85,11 @@ test('what the examiner typed stays in the form through an upload and a zone sav
   expect(await textbox('Title').inputValue()).toBe(specimen.title);
 
   // A zone saved on the new capture (revision 3) hands the page the stored specimen.
-  const area = page.getByLabel(/^Zone drawing area/);
-  await page.getByRole('button', { name: 'Draw a zone' }).click();
-  await area.scrollIntoViewIfNeeded();
-  const box = (await area.boundingBox())!;
-  for (const [x, y] of [
+  await drawZone(page, [
     [0.6, 0.25],
     [0.8, 0.25],
     [0.8, 0.55],
-  ] as const) {
-    await page.mouse.click(box.x + box.width * x, box.y + box.height * y);
-  }
-  await page.keyboard.press('Enter');
+  ]);
   await page.getByRole('button', { name: 'Save zones' }).click();
   await page.getByText('Zones saved (revision 3).').waitFor();
   await formAt(3);
@@ -178,7 +98,7 @@ test('what the examiner typed stays in the form through an upload and a zone sav
 
   await page.getByRole('button', { name: 'Save changes' }).click();
   await page.getByText('Saved (revision 4).').waitFor();
-  const stored = await apiJson<Specimen>(firstAuthorization, `/api/specimens/${specimen.id}`);
+  const stored = await apiJson<Specimen>(server, firstAuthorization, `/api/specimens/${specimen.id}`);
   expect(stored).toMatchObject({ revision: 4, description: 'Typed before the upload: rosette checked under UV', series: '2024' });
   expect(stored.captures).toHaveLength(1);
   expect(stored.captures[0]!.zones).toHaveLength(1);
@@ -196,7 +116,7 @@ test('a second examiner saves meanwhile: the refused save loses nothing, the rel
   await textbox('Notes').fill('Stored notes; compared with BP-17');
 
   // The other examiner changes the title (typed here too) and the series (not touched here).
-  await apiJson(secondAuthorization, `/api/specimens/${specimen.id}`, {
+  await apiJson(server, secondAuthorization, `/api/specimens/${specimen.id}`, {
     method: 'PATCH',
     body: { revision: specimen.revision, title: 'Utopia driving licence, title of the second examiner', series: '2020' },
   });
@@ -223,7 +143,7 @@ test('a second examiner saves meanwhile: the refused save loses nothing, the rel
 
   await page.getByRole('button', { name: 'Save changes' }).click();
   await page.getByText('Saved (revision 3).').waitFor();
-  const stored = await apiJson<Specimen>(firstAuthorization, `/api/specimens/${specimen.id}`);
+  const stored = await apiJson<Specimen>(server, firstAuthorization, `/api/specimens/${specimen.id}`);
   expect(stored).toMatchObject({ revision: 3, title: 'Utopia driving licence, title typed here', series: '2020', notes: 'Stored notes; compared with BP-17' });
   expect(pageErrors).toEqual([]);
 });

@@ -15,23 +15,17 @@
  * signals (the viewer's data-state and data-animating), never on time.
  */
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
 import fsp from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { Specimen } from '@exemplar/specimens-schema';
-import { openContext } from '../../server/src/context';
-import { loadConfig } from '../../server/src/config';
 import { seedDemoLibrary } from '../../server/src/demo/seed';
-import { startServer, type RunningServer } from '../../server/src/server';
+import type { RunningServer } from '../../server/src/server';
 import { systemActor } from '../../server/src/services/actor';
+import { apiAuthorization, apiJson as apiJsonAs, ARTIFACTS, closeLab, launchChromium, logIn, openLab, openPage, serveLab, type Account } from './helpers';
 
 jest.setTimeout(1_800_000);
 
-const ROOT = path.resolve(__dirname, '../..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARTIFACTS = path.join(ROOT, 'artifacts', 'e2e');
 const GENUINE = 'uto-passport-2019-a';
 /** A counterfeit faithful in white light and IR, but without the UV-only emblem. */
 const COUNTERFEIT = 'uto-passport-2019-missing-uv-emblem';
@@ -61,46 +55,24 @@ const OFFICER = { username: 'e2e-officer', role: 'border-officer', password: 'e2
 /** A prosecutor assigned to one case (issue 5: they download its exhibit from the web app). */
 const PROSECUTOR = { username: 'e2e-prosecutor', role: 'prosecutor', password: 'e2e prosecutor password', displayName: 'Pat Prosecutor' } as const;
 
-async function apiJson<T>(url: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
-  const res = await fetch(`${server.url}${url}`, {
-    method: init.method ?? 'GET',
-    headers: { authorization, ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
-  });
-  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
-  return (await res.json()) as T;
-}
+/** A JSON request as the examiner. */
+const apiJson = <T>(url: string, init: { method?: string; body?: unknown } = {}) => apiJsonAs<T>(server, authorization, url, init);
 
 beforeAll(async () => {
-  if (!fs.existsSync(path.join(ROOT, 'web', 'dist', 'index.html'))) throw new Error('web/dist is missing: run `npm run build` first');
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (Debian package chromium; .ci/run installs it)`);
-  await fsp.mkdir(ARTIFACTS, { recursive: true });
-
-  dataDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'exemplar-e2e-'));
-  const config = loadConfig({
-    EXEMPLAR_DATA_DIR: dataDir,
-    HOST: '127.0.0.1',
-    PORT: '0',
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    EXEMPLAR_SEED_DEMO: 'never',
+  const lab = await openLab('e2e', {
     // This test is about the app, not pipeline speed: on a busy shared machine a light source can take minutes.
     EXEMPLAR_PIPELINE_TASK_TIMEOUT_MS: String(JOB_WAIT_MS),
   });
-  const context = await openContext(config);
+  dataDir = lab.dataDir;
+  const { context } = lab;
   // The genuine passport and one counterfeit of it (seeding a key also seeds the genuine it imitates).
   const seeded = await seedDemoLibrary(context, { keys: [COUNTERFEIT, ALTERED_BIRTH_DATE] });
-  server = await startServer(config, { context, handleSignals: false });
+  server = await serveLab(lab);
   await context.services.auth.createUser(EXAMINER, systemActor('test'));
   await context.services.auth.createUser(PROSECUTOR, systemActor('test'));
   await context.services.auth.createUser(OFFICER, systemActor('test'));
   await context.services.auth.createUser(SECOND_EXAMINER, systemActor('test'));
-  const login = await fetch(`${server.url}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: EXAMINER.username, password: EXAMINER.password }),
-  });
-  if (!login.ok) throw new Error(`login: HTTP ${login.status}`);
-  authorization = `Bearer ${((await login.json()) as { token: string }).token}`;
+  authorization = await apiAuthorization(server, EXAMINER);
 
   const ids = new Map(seeded.created.map((c) => [c.key, c.id]));
   genuine = await apiJson<Specimen>(`/api/specimens/${ids.get(GENUINE)}`);
@@ -115,20 +87,12 @@ beforeAll(async () => {
     questionedFiles.push(file);
   }
 
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
   // The browser has no credential of its own: it logs in through the login page.
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.setDefaultTimeout(VIEW_WAIT_MS);
+  page = await openPage(browser, VIEW_WAIT_MS);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  if (dataDir) await fsp.rm(dataDir, { recursive: true, force: true });
-});
+afterAll(() => closeLab(browser, server, dataDir));
 
 /** Every viewer in `scope` has drawn all its layers and stands still. */
 async function viewersSettled(scope: string) {
@@ -162,9 +126,7 @@ test('search → specimen → light switch keeps the view → upload questioned 
   // 0. A logged-out visit lands on the login page; logging in leads to the library with the user's name and role shown.
   await page.goto(`${server.url}/`);
   await page.getByRole('heading', { name: 'Log in' }).waitFor();
-  await page.getByLabel('User name').fill(EXAMINER.username);
-  await page.getByLabel('Password').fill(EXAMINER.password);
-  await page.getByRole('button', { name: 'Log in' }).click();
+  await logIn(page, EXAMINER);
   await page.getByRole('button', { name: `User menu: ${EXAMINER.displayName}, Examiner` }).waitFor();
 
   // 1. Find the demo specimen in the library.
@@ -296,15 +258,11 @@ test('a prosecutor logs in, opens an assigned case and downloads its exhibit rep
   });
 
   // A browser of their own (no session cookie from the examiner's run).
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
-  const prosecutorPage = await context.newPage();
-  prosecutorPage.setDefaultTimeout(VIEW_WAIT_MS);
+  const prosecutorPage = await openPage(browser, VIEW_WAIT_MS, { acceptDownloads: true });
   try {
     await prosecutorPage.goto(`${server.url}/cases`);
     await prosecutorPage.getByRole('heading', { name: 'Log in' }).waitFor();
-    await prosecutorPage.getByLabel('User name').fill(PROSECUTOR.username);
-    await prosecutorPage.getByLabel('Password').fill(PROSECUTOR.password);
-    await prosecutorPage.getByRole('button', { name: 'Log in' }).click();
+    await logIn(prosecutorPage, PROSECUTOR);
     await prosecutorPage.waitForURL('**/cases');
     // Only what a prosecutor may use is offered.
     const nav = prosecutorPage.getByRole('navigation', { name: 'Main' });
@@ -334,19 +292,15 @@ test('a prosecutor logs in, opens an assigned case and downloads its exhibit rep
     expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
     await prosecutorPage.screenshot({ path: path.join(ARTIFACTS, 'prosecutor-case.png') });
   } finally {
-    await context.close();
+    await prosecutorPage.context().close();
   }
 });
 
 /** A page of its own (own cookies) logged in through the login page. */
-async function loggedInPage(account: { username: string; password: string }): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const p = await context.newPage();
-  p.setDefaultTimeout(VIEW_WAIT_MS);
+async function loggedInPage(account: Account): Promise<Page> {
+  const p = await openPage(browser, VIEW_WAIT_MS);
   await p.goto(`${server.url}/`);
-  await p.getByLabel('User name').fill(account.username);
-  await p.getByLabel('Password').fill(account.password);
-  await p.getByRole('button', { name: 'Log in' }).click();
+  await logIn(p, account);
   await p.getByRole('button', { name: /^User menu/ }).waitFor();
   return p;
 }

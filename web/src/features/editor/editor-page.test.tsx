@@ -4,9 +4,30 @@ import { act, fireEvent, screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event';
 import type { Capture, Specimen } from '@exemplar/specimens-schema';
 import { makeCapture, makeImage, makePage, makeSpecimen, makeZone } from '../../test/fixtures';
-import { createTestApi, ok, on, renderApp, type RecordedRequest } from '../../test/test-api';
+import { createTestApi, ok, on, renderApp, type Handler, type RecordedRequest } from '../../test/test-api';
 
 const conflict = (current: number) => ({ status: 409, body: { code: 'REVISION_CONFLICT', message: 'stale revision', details: { currentRevision: current } } });
+
+/**
+ * The API behind the editor of one specimen: GET answers what is stored (`store.specimen`, which a test may
+ * change as another user would), PATCH changes it at its current revision and refuses a stale one (409).
+ * `more` are the test's own handlers, given the store.
+ */
+function editorApi(initial: Specimen, more: (store: { specimen: Specimen }) => Handler[] = () => []) {
+  const store = { specimen: initial };
+  const api = createTestApi(
+    on('GET', `/api/specimens/${initial.id}`, () => ok(store.specimen)),
+    on('GET', '/api/specimens', ok(makePage([]))),
+    on('PATCH', `/api/specimens/${initial.id}`, (req) => {
+      const patch = req.body as { revision: number };
+      if (patch.revision !== store.specimen.revision) return conflict(store.specimen.revision);
+      store.specimen = { ...store.specimen, ...(req.body as object), revision: store.specimen.revision + 1 } as Specimen;
+      return ok(store.specimen);
+    }),
+    ...more(store),
+  );
+  return { api, store };
+}
 
 test('creating: the schema reports missing and bad fields at the fields; a valid form is posted and leads to the upload', async () => {
   const api = createTestApi(
@@ -79,18 +100,9 @@ test('a forgery needs its methods and can name the genuine it imitates', async (
 });
 
 test('editing sends only the changes with the revision; a conflict offers a reload that brings the current version and keeps what was typed', async () => {
-  let stored = makeSpecimen({ revision: 3, series: '2019' });
-  const api = createTestApi(
-    on('GET', `/api/specimens/${stored.id}`, () => ok(stored)),
-    on('GET', '/api/specimens', ok(makePage([]))),
-    on('PATCH', `/api/specimens/${stored.id}`, (req) => {
-      const patch = req.body as { revision: number };
-      if (patch.revision !== stored.revision) return conflict(stored.revision);
-      stored = { ...stored, ...(req.body as object), revision: stored.revision + 1 } as Specimen;
-      return ok(stored);
-    }),
-  );
-  renderApp(api, `/specimens/${stored.id}/edit`);
+  const { api, store } = editorApi(makeSpecimen({ revision: 3, series: '2019' }));
+  const { id } = store.specimen;
+  renderApp(api, `/specimens/${id}/edit`);
   const user = userEvent.setup();
 
   const series = await screen.findByRole('textbox', { name: /^Series/ });
@@ -98,10 +110,10 @@ test('editing sends only the changes with the revision; a conflict offers a relo
   await user.type(series, '2021');
   await user.click(screen.getByRole('button', { name: 'Save changes' }));
   expect(await screen.findByText('Saved (revision 4).')).toBeInTheDocument();
-  expect(api.calls('PATCH', `/api/specimens/${stored.id}`)[0]!.body).toEqual({ revision: 3, series: '2021' });
+  expect(api.calls('PATCH', `/api/specimens/${id}`)[0]!.body).toEqual({ revision: 3, series: '2021' });
 
   // Meanwhile another examiner saves: our next save is refused.
-  stored = { ...stored, title: 'Renamed elsewhere', revision: 5 };
+  store.specimen = { ...store.specimen, title: 'Renamed elsewhere', revision: 5 };
   await user.type(screen.getByRole('textbox', { name: /^Description/ }), 'Security thread checked');
   await user.click(screen.getByRole('button', { name: 'Save changes' }));
   const dialog = await screen.findByRole('alertdialog', { name: 'Someone else changed this specimen' });
@@ -118,29 +130,21 @@ test('editing sends only the changes with the revision; a conflict offers a relo
   // Saved again, on the revision it was merged with: only the typed field is sent.
   await user.click(screen.getByRole('button', { name: 'Save changes' }));
   expect(await screen.findByText('Saved (revision 6).')).toBeInTheDocument();
-  expect(api.calls('PATCH', `/api/specimens/${stored.id}`)[2]!.body).toEqual({ revision: 5, description: 'Security thread checked' });
-  expect(stored).toMatchObject({ title: 'Renamed elsewhere', description: 'Security thread checked' });
+  expect(api.calls('PATCH', `/api/specimens/${id}`)[2]!.body).toEqual({ revision: 5, description: 'Security thread checked' });
+  expect(store.specimen).toMatchObject({ title: 'Renamed elsewhere', description: 'Security thread checked' });
 });
 
 test('a new revision loaded under the form (after an upload) keeps what was typed; a field changed on both sides waits for the user to choose', async () => {
-  let stored = makeSpecimen({ revision: 3, captures: [], series: '2019', notes: 'Stored notes' });
-  const api = createTestApi(
-    on('GET', `/api/specimens/${stored.id}`, () => ok(stored)),
-    on('GET', '/api/specimens', ok(makePage([]))),
-    on('POST', `/api/specimens/${stored.id}/captures`, () => {
+  const specimen = makeSpecimen({ revision: 3, captures: [], series: '2019', notes: 'Stored notes' });
+  const { api } = editorApi(specimen, (store) => [
+    on('POST', `/api/specimens/${specimen.id}/captures`, () => {
       const capture = makeCapture({ images: [makeImage('white')] });
       // Meanwhile another examiner changed the series and the notes: the upload's reload brings revision 5.
-      stored = { ...stored, revision: 5, series: '2020', notes: 'Their notes', captures: [capture] };
+      store.specimen = { ...store.specimen, revision: 5, series: '2020', notes: 'Their notes', captures: [capture] };
       return ok(capture, 201);
     }),
-    on('PATCH', `/api/specimens/${stored.id}`, (req) => {
-      const patch = req.body as { revision: number };
-      if (patch.revision !== stored.revision) return conflict(stored.revision);
-      stored = { ...stored, ...(req.body as object), revision: stored.revision + 1 } as Specimen;
-      return ok(stored);
-    }),
-  );
-  renderApp(api, `/specimens/${stored.id}/edit`);
+  ]);
+  renderApp(api, `/specimens/${specimen.id}/edit`);
   const user = userEvent.setup();
   await user.type(await screen.findByRole('textbox', { name: /^Description/ }), 'Typed before the upload');
   await user.clear(screen.getByRole('textbox', { name: /^Notes/ }));
@@ -158,33 +162,30 @@ test('a new revision loaded under the form (after an upload) keeps what was type
   // Saving waits for the choice.
   await user.click(screen.getByRole('button', { name: 'Save changes' }));
   expect(await screen.findByText('Choose first which value to keep for the field changed on both sides.')).toBeInTheDocument();
-  expect(api.calls('PATCH', `/api/specimens/${stored.id}`)).toHaveLength(0);
+  expect(api.calls('PATCH', `/api/specimens/${specimen.id}`)).toHaveLength(0);
 
   await user.click(within(clashes).getByRole('button', { name: 'Take the stored value: Notes' }));
   expect(screen.queryByRole('region', { name: 'Also changed by someone else' })).toBeNull();
   expect(screen.getByRole('textbox', { name: /^Notes/ })).toHaveValue('Their notes');
   await user.click(screen.getByRole('button', { name: 'Save changes' }));
   expect(await screen.findByText('Saved (revision 6).')).toBeInTheDocument();
-  expect(api.calls('PATCH', `/api/specimens/${stored.id}`)[0]!.body).toEqual({ revision: 5, description: 'Typed before the upload' });
+  expect(api.calls('PATCH', `/api/specimens/${specimen.id}`)[0]!.body).toEqual({ revision: 5, description: 'Typed before the upload' });
 });
 
 test('a capture is uploaded as one multipart request: capture JSON plus one file part per light source, with progress', async () => {
   const specimen = makeSpecimen({ captures: [] });
-  let after: Specimen = specimen;
   let release: () => void = () => undefined;
   const released = new Promise<void>((r) => (release = r));
-  const api = createTestApi(
-    on('GET', `/api/specimens/${specimen.id}`, () => ok(after)),
-    on('GET', '/api/specimens', ok(makePage([]))),
+  const { api } = editorApi(specimen, (store) => [
     on('POST', `/api/specimens/${specimen.id}/captures`, async (req) => {
       await released;
       const form = req.body as FormData;
       const files = ['white', 'uv-365'].map((l) => form.get(l)).filter((f): f is File => f instanceof File);
       const capture: Capture = makeCapture({ images: [makeImage('white', { originalName: files[0]!.name }), makeImage('uv-365')] });
-      after = { ...specimen, revision: 2, captures: [capture] };
+      store.specimen = { ...specimen, revision: 2, captures: [capture] };
       return ok(capture, 201);
     }),
-  );
+  ]);
   renderApp(api, `/specimens/${specimen.id}/edit`);
   const user = userEvent.setup();
 
@@ -220,14 +221,12 @@ test('a capture is uploaded as one multipart request: capture JSON plus one file
 
 test('a refused image is reported at its slot and nothing is lost from the form', async () => {
   const specimen = makeSpecimen({ captures: [] });
-  const api = createTestApi(
-    on('GET', `/api/specimens/${specimen.id}`, ok(specimen)),
-    on('GET', '/api/specimens', ok(makePage([]))),
+  const { api } = editorApi(specimen, () => [
     on('POST', `/api/specimens/${specimen.id}/captures`, {
       status: 415,
       body: { code: 'IMAGE_UNSUPPORTED', message: 'The ir-870 image is not JPEG, PNG, TIFF or WebP', details: { lightSource: 'ir-870' } },
     }),
-  );
+  ]);
   renderApp(api, `/specimens/${specimen.id}/edit`);
   const user = userEvent.setup();
   await user.upload(await screen.findByLabelText('Image for IR 870 nm'), new File(['%PDF'], 'scan.pdf', { type: 'image/png' }));
@@ -241,14 +240,12 @@ test('zones are drawn on the image, given a type and light sources, and saved al
   const rosette = makeZone({ type: 'guilloche', lightSources: ['white'] });
   const capture = makeCapture({ zones: [rosette] });
   const specimen = makeSpecimen({ revision: 7, captures: [capture] });
-  const api = createTestApi(
-    on('GET', `/api/specimens/${specimen.id}`, ok(specimen)),
-    on('GET', '/api/specimens', ok(makePage([]))),
+  const { api } = editorApi(specimen, () => [
     on('PUT', `/api/specimens/${specimen.id}/captures/${capture.id}/zones`, (req) => {
       const { zones } = req.body as { zones: object[] };
       return ok({ ...specimen, revision: 8, captures: [{ ...capture, zones: zones.map((z, i) => ({ id: `zsaved${i}`, ...z })) }] });
     }),
-  );
+  ]);
   renderApp(api, `/specimens/${specimen.id}/edit`);
   const user = userEvent.setup();
 
@@ -295,20 +292,10 @@ test('zones are drawn on the image, given a type and light sources, and saved al
 test('leaving by an in-app link with unsaved zones asks first: staying keeps them, leaving discards them', async () => {
   const capture = makeCapture({ zones: [makeZone({ type: 'guilloche', lightSources: ['white'] })] });
   const specimen = makeSpecimen({ revision: 2, captures: [capture] });
-  const api = createTestApi(on('GET', `/api/specimens/${specimen.id}`, ok(specimen)), on('GET', '/api/specimens', ok(makePage([]))));
+  const { api } = editorApi(specimen);
   const { location } = renderApp(api, `/specimens/${specimen.id}/edit`);
   const user = userEvent.setup();
-  const canvas = await screen.findByRole('application', { name: /Zone drawing area/ });
-  canvas.getBoundingClientRect = () => ({ left: 0, top: 0, width: 1000, height: 700, right: 1000, bottom: 700, x: 0, y: 0, toJSON: () => ({}) });
-  await user.click(screen.getByRole('button', { name: 'Draw a zone' }));
-  const background = canvas.querySelector('rect') as SVGRectElement;
-  for (const [x, y] of [
-    [100, 100],
-    [300, 100],
-    [300, 250],
-  ]) fireEvent.pointerDown(background, { button: 0, clientX: x, clientY: y, pointerId: 1 });
-  fireEvent.keyDown(canvas, { key: 'Enter' });
-  expect(await screen.findByText('new')).toBeInTheDocument();
+  await drawUnsavedZone();
 
   const library = () => within(screen.getByRole('navigation', { name: 'Main' })).getByRole('link', { name: 'Library' });
   await user.click(library());
@@ -339,7 +326,7 @@ test('leaving by an in-app link with unsaved zones asks first: staying keeps the
 test('with every zone saved, an in-app link leaves the editor without asking', async () => {
   const capture = makeCapture({ zones: [makeZone({ type: 'guilloche', lightSources: ['white'] })] });
   const specimen = makeSpecimen({ revision: 2, captures: [capture] });
-  const api = createTestApi(on('GET', `/api/specimens/${specimen.id}`, ok(specimen)), on('GET', '/api/specimens', ok(makePage([]))));
+  const { api } = editorApi(specimen);
   const { location } = renderApp(api, `/specimens/${specimen.id}/edit`);
   const user = userEvent.setup();
   await screen.findByRole('application', { name: /Zone drawing area/ });
@@ -376,7 +363,7 @@ test('opening another capture in the zone editor with unsaved zones asks first: 
   const dataPage = makeCapture({ page: 'data-page', zones: [makeZone({ type: 'guilloche', lightSources: ['white'] })] });
   const back = makeCapture({ page: 'back', zones: [] });
   const specimen = makeSpecimen({ revision: 2, captures: [dataPage, back] });
-  const api = createTestApi(on('GET', `/api/specimens/${specimen.id}`, ok(specimen)), on('GET', '/api/specimens', ok(makePage([]))));
+  const { api } = editorApi(specimen);
   const { location } = renderApp(api, `/specimens/${specimen.id}/edit`);
   const user = userEvent.setup();
   const zonesHeading = () => screen.getByRole('heading', { name: /^Feature zones:/ });
@@ -421,7 +408,7 @@ test('opening another capture in the zone editor with unsaved zones asks first: 
 });
 
 test('unsaved changes in the specimen form hold a link, the back button and a reload until the user chooses; saved, they hold nothing', async () => {
-  let stored = makeSpecimen({
+  const specimen = makeSpecimen({
     revision: 3,
     series: '2019',
     tags: ['demo', 'td3'],
@@ -429,17 +416,10 @@ test('unsaved changes in the specimen form hold a link, the back button and a re
     provenance: { source: 'Border police', seizedAt: '2024-02-01', caseReference: 'BP-17' },
     description: 'Stored text',
   });
-  const api = createTestApi(
-    on('GET', `/api/specimens/${stored.id}`, () => ok(stored)),
-    on('GET', '/api/specimens', ok(makePage([]))),
-    on('PATCH', `/api/specimens/${stored.id}`, (req) => {
-      stored = { ...stored, ...(req.body as object), revision: stored.revision + 1 } as Specimen;
-      return ok(stored);
-    }),
-  );
-  const { location, router } = renderApp(api, ['/', `/specimens/${stored.id}/edit`]);
+  const { api } = editorApi(specimen);
+  const { location, router } = renderApp(api, ['/', `/specimens/${specimen.id}/edit`]);
   const user = userEvent.setup();
-  const editPath = `/specimens/${stored.id}/edit`;
+  const editPath = `/specimens/${specimen.id}/edit`;
   const description = await screen.findByRole('textbox', { name: /^Description/ });
   // The form as loaded holds nothing.
   expect(reloadIsHeld()).toBe(false);
@@ -473,7 +453,7 @@ test('unsaved changes in the specimen form hold a link, the back button and a re
 test('unsaved specimen changes and unsaved zones together: one question names both, and leaving discards both', async () => {
   const capture = makeCapture({ zones: [] });
   const specimen = makeSpecimen({ revision: 2, captures: [capture] });
-  const api = createTestApi(on('GET', `/api/specimens/${specimen.id}`, ok(specimen)), on('GET', '/api/specimens', ok(makePage([]))));
+  const { api } = editorApi(specimen);
   const { location } = renderApp(api, `/specimens/${specimen.id}/edit`);
   const user = userEvent.setup();
   await user.type(await screen.findByRole('textbox', { name: /^Notes/ }), 'Compare with BP-17');
