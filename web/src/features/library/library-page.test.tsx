@@ -1,6 +1,6 @@
 /** @jest-environment jsdom */
 import '../../test/dom-setup';
-import { screen, waitFor, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { makePage, makeSpecimen } from '../../test/fixtures';
 import { createTestApi, ok, on, renderApp } from '../../test/test-api';
@@ -82,6 +82,61 @@ test('typing searches after a pause and keeps the words in the URL', async () =>
   // One request for the words, not one per keystroke.
   expect(api.calls('GET', '/api/specimens').filter((r) => r.url.searchParams.has('q'))).toHaveLength(1);
 });
+
+/** Runs a test on jest's clock, so that what happens during the typing pause happens before it ends, however slow the machine. */
+async function onTestClock(run: () => Promise<void>) {
+  jest.useFakeTimers();
+  try {
+    await run();
+  } finally {
+    jest.useRealTimers();
+  }
+}
+
+/** Well past the typing pause. */
+const PAUSE_OVER_MS = 1000;
+
+test('a result chosen during the typing pause is where the user stays: the pending search does not follow them', () =>
+  onTestClock(async () => {
+    const api = createTestApi(on('GET', '/api/specimens', ok(makePage([genuine, fake]))), on('GET', `/api/specimens/${genuine.id}`, ok(genuine)));
+    const { location, router } = renderApp(api, '/');
+    const user = userEvent.setup({ advanceTimers: (ms) => jest.advanceTimersByTime(ms) });
+    const specimenPath = `/specimens/${genuine.id}`;
+
+    await user.type(await screen.findByRole('searchbox', { name: 'Search specimens' }), 'passport');
+    // The pause ends in the instant after the app has taken the click and before it has drawn the specimen page, as
+    // it may on a busy machine (the next page is drawn in a transition, the library meanwhile stays on screen).
+    let libraryShownAtPauseEnd: boolean | undefined;
+    const stopWatching = router.subscribe((state) => {
+      if (state.location.pathname !== specimenPath || libraryShownAtPauseEnd !== undefined) return;
+      libraryShownAtPauseEnd = screen.queryByRole('searchbox', { name: 'Search specimens' }) !== null;
+      jest.advanceTimersByTime(PAUSE_OVER_MS);
+    });
+    await user.click(within(screen.getByRole('list', { name: 'Search results' })).getByRole('link', { name: /Utopia passport, 2019 series/ }));
+    stopWatching();
+    expect(libraryShownAtPauseEnd).toBe(true);
+
+    expect(await screen.findByRole('heading', { level: 1, name: genuine.title })).toBeInTheDocument();
+    expect(location.current.pathname).toBe(specimenPath);
+    expect(location.current.search).toBe('');
+    expect(api.calls('GET', '/api/specimens').filter((r) => r.url.searchParams.has('q'))).toHaveLength(0);
+  }));
+
+test('a filter ticked during the typing pause is kept when the typed words are searched', () =>
+  onTestClock(async () => {
+    const api = createTestApi(on('GET', '/api/specimens', ok(makePage([genuine, fake], { facets }))));
+    const { location } = renderApp(api, '/');
+    const user = userEvent.setup({ advanceTimers: (ms) => jest.advanceTimersByTime(ms) });
+
+    await user.type(await screen.findByRole('searchbox', { name: 'Search specimens' }), 'utopia');
+    await user.click(screen.getByRole('checkbox', { name: /Counterfeit/ }));
+    expect(location.current.search).toBe('?status=counterfeit');
+    await act(async () => jest.advanceTimersByTime(PAUSE_OVER_MS));
+
+    await waitFor(() => expect(new URLSearchParams(location.current.search).get('q')).toBe('utopia'));
+    expect(new URLSearchParams(location.current.search).getAll('status')).toEqual(['counterfeit']);
+    expect(screen.getByRole('list', { name: 'Active filters' })).toHaveTextContent('Status: Counterfeit');
+  }));
 
 test('"load more" follows the cursor and appends the next page', async () => {
   const more = makeSpecimen({ title: 'Utopia identity card' });

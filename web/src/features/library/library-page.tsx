@@ -1,8 +1,9 @@
 import { useEffect, useId, useState } from 'react';
-import { Link, useSearchParams } from 'react-router-dom';
+import { Link, useLocation, useSearchParams } from 'react-router-dom';
 import { errorMessage } from '../../shared/api/client';
 import { EmptyState, ErrorState, LoadingState } from '../../shared/ui/states';
 import { useDocumentTitle } from '../../shared/ui/use-document-title';
+import { useLocationIsCurrent } from '../../shared/ui/use-location-is-current';
 import { SORTS, type ListFilter, type SortOrder, type SpecimenSearch } from './api';
 import { FacetPanel, facetTitle, facetValueLabel } from './facet-panel';
 import { hasFilters, paramsFromSearch, searchFromParams, toggleFilter } from './search-params';
@@ -26,6 +27,8 @@ const TYPING_PAUSE_MS = 350;
 export function LibraryPage() {
   const can = useCan();
   const [params, setParams] = useSearchParams();
+  const location = useLocation();
+  const isCurrent = useLocationIsCurrent();
   const search = searchFromParams(params);
   const result = useSpecimenSearch(search);
   const [text, setText] = useState(search.q ?? '');
@@ -41,10 +44,14 @@ export function LibraryPage() {
   useEffect(() => {
     const trimmed = text.trim();
     if (trimmed === (search.q ?? '')) return;
-    const timer = setTimeout(() => apply({ ...search, q: trimmed || undefined } as SpecimenSearch, true), TYPING_PAUSE_MS);
+    const timer = setTimeout(() => {
+      // Not once the user has left (a result chosen, a link, Back): the search would land on the page they went to.
+      if (isCurrent(location)) apply({ ...search, q: trimmed || undefined } as SpecimenSearch, true);
+    }, TYPING_PAUSE_MS);
     return () => clearTimeout(timer);
-    // Only typing schedules a search; URL changes are handled above.
-  }, [text]);
+    // Typing schedules a search; a new URL (a filter ticked during the pause) schedules it again on what the URL now
+    // holds, so the search keeps the filter. A URL with other words also sets the box (above), which ends the search.
+  }, [text, location.key]);
 
   const active: { name: ListFilter; value: string }[] = Object.entries(search.filters).flatMap(([name, values]) =>
     (values ?? []).map((value) => ({ name: name as ListFilter, value })),
