@@ -151,6 +151,7 @@ export async function openContext(config: Config, options: OpenContextOptions = 
     audit,
     limits: config.limits,
     checkComparison: async (id, actor) => void (await comparisons.get(id, actor)),
+    holdComparisonReferences: (requestId, holderRevision, comparisonIds, path) => cases.holdComparisonReferences(requestId, holderRevision, comparisonIds, path),
     imageLocks,
     ...(webhook && { webhook }),
     ...(options.onCleanupError && { onCleanupError: options.onCleanupError }),

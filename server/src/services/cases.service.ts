@@ -34,12 +34,13 @@ import {
   type ExhibitReferenceSpecimen,
   type ExhibitSubmission,
 } from '../exhibits';
-import type { CatalogStore, Job } from '../stores/catalog.port';
+import type { CatalogStore, EvidenceHold, Job } from '../stores/catalog.port';
 import { objectKeys, type ObjectStore } from '../stores/objects.port';
-import type { RecordCollection, RecordStore } from '../stores/records.port';
+import type { RecordCollection, RecordStore, StoredRecord } from '../stores/records.port';
 import { systemActor, type Actor } from './actor';
 import { newRecordId, timestamp, validationFailed, valueOrThrow } from './common';
 import { COMPARISON_JOB_KIND, type ComparisonJobPayload, type ComparisonService } from './comparisons.service';
+import { VERIFICATION_COLLECTION } from './verification.service';
 
 export const CASES_COLLECTION = 'cases';
 export const DEFAULT_CASE_LIST_LIMIT = 50;
@@ -93,6 +94,31 @@ export interface EvidenceUses {
   comparisons: string[];
 }
 
+/** A specimen (captureId null) or capture a case or request relies on, with the request path that named it. */
+interface Evidence {
+  specimenId: string;
+  captureId: string | null;
+  path: string;
+  /** How a refusal names it. */
+  what: string;
+}
+
+/** What `next` relies on that `current` did not. */
+const newEvidence = (current: readonly Evidence[], next: readonly Evidence[]) => {
+  const key = (e: Evidence) => `${e.specimenId}/${e.captureId ?? ''}`;
+  const had = new Set(current.map(key));
+  return next.filter((e) => !had.has(key(e)));
+};
+
+const CASE_HOLDER = 'case:';
+const VERIFICATION_HOLDER = 'verification-request:';
+/**
+ * How long a hold waits for the write it was taken for (a request writes
+ * within seconds of its hold); after it, the write failed and the hold is
+ * released. The grace `exemplar verify --repair` gives unreferenced objects.
+ */
+const HOLD_WRITE_GRACE_MS = 10 * 60_000;
+
 /** Cases read at once when looking for the comparisons that use a specimen. */
 const EVIDENCE_SCAN_PAGE = 1000;
 /** Ids named in a refusal. */
@@ -111,6 +137,8 @@ const EXAMINER_ROLES = new Set(['examiner', 'admin']);
 
 export class CaseService {
   private readonly cases: RecordCollection<Case>;
+  /** Read only for their revisions (liveHolds); VerificationService owns them. */
+  private readonly requests: RecordCollection<StoredRecord>;
   private readonly catalog: CatalogStore;
   private readonly objects: ObjectStore;
   private readonly audit: AuditService;
@@ -122,6 +150,7 @@ export class CaseService {
 
   constructor(deps: CaseServiceDeps) {
     this.cases = deps.records.collection<Case>({ name: CASES_COLLECTION, indexes: [{ fields: ['updatedAt'] }, { fields: ['reference'] }] });
+    this.requests = deps.records.collection<StoredRecord>({ name: VERIFICATION_COLLECTION });
     this.catalog = deps.catalog;
     this.objects = deps.objects;
     this.audit = deps.audit;
@@ -167,10 +196,11 @@ export class CaseService {
     const input: CaseCreate = valueOrThrow(validate('case-create', body), 'case');
     const examiners = unique([...(input.examiners ?? []), ...(EXAMINER_ROLES.has(actor.role) ? [actor.id] : [])]);
     await this.checkReferences({ ...input, examiners });
+    const id = newRecordId();
     const at = timestamp(this.now());
     const record: Case = valueOrThrow(
       validate('case', {
-        id: newRecordId(),
+        id,
         revision: 1,
         title: input.title,
         reference: input.reference,
@@ -187,6 +217,8 @@ export class CaseService {
       }),
       'case',
     );
+    // Held before the case exists: a delete that checked the cases before this one is written then meets the hold.
+    await this.holdEvidence(`${CASE_HOLDER}${id}`, 1, await this.evidenceOf({ comparisons: record.comparisons, specimens: record.specimens }));
     const created = await this.cases.insert(record);
     await this.audit.record({ actor, action: 'case.create', target: { kind: 'case', id: created.id }, details: { revision: 1, reference: created.reference } });
     return created;
@@ -198,10 +230,21 @@ export class CaseService {
     const patch: CasePatch = valueOrThrow(validate('case-patch', body), 'case patch');
     const { revision, ...fields } = patch;
     await this.checkReferences(fields);
-    return this.change(id, actor, revision, 'case.update', { fields: Object.keys(fields) }, (current) => {
-      if (current.status === 'closed' && fields.status !== 'open') throw closedCase(id);
-      return { ...current, ...fields };
-    });
+    return this.change(
+      id,
+      actor,
+      revision,
+      'case.update',
+      { fields: Object.keys(fields) },
+      (current) => {
+        if (current.status === 'closed' && fields.status !== 'open') throw closedCase(id);
+        return { ...current, ...fields };
+      },
+      // What this revision starts to rely on is held before it is written (what it relied on already is found by evidenceUses).
+      fields.comparisons === undefined && fields.specimens === undefined
+        ? undefined
+        : async (current, next) => this.holdEvidence(`${CASE_HOLDER}${id}`, next.revision, newEvidence(await this.evidenceOf(current), await this.evidenceOf(next))),
+    );
   }
 
   async addNote(id: string, body: unknown, actor: Actor): Promise<Case> {
@@ -462,6 +505,78 @@ export class CaseService {
     return { cases: listed(cases), verificationRequests: listed(requests), comparisons: listed(comparisons) };
   }
 
+  /**
+   * Holds the reference captures of these comparisons for a verification
+   * request's next revision (`verification-request:<id>`), before it links
+   * them; VALIDATION_FAILED (at `path`) when a reference is gone.
+   */
+  async holdComparisonReferences(requestId: string, holderRevision: number, comparisonIds: readonly string[], path: string): Promise<void> {
+    const evidence = (await this.evidenceOf({ comparisons: comparisonIds, specimens: [] })).map((e) => ({ ...e, path }));
+    await this.holdEvidence(`${VERIFICATION_HOLDER}${requestId}`, holderRevision, evidence, 'verification request');
+  }
+
+  /**
+   * The holds that still guard a write in progress. A hold is taken for one
+   * revision of its holder before that revision is written (the first, for a
+   * holder being created): once the holder is at that revision or past it,
+   * the write either happened (and what it links is found by evidenceUses) or
+   * lost to another, so the hold has done its work. A hold whose write has not
+   * come within HOLD_WRITE_GRACE_MS never will (its request failed or its
+   * process died) and is done too.
+   */
+  async liveHolds(holds: readonly EvidenceHold[]): Promise<EvidenceHold[]> {
+    const now = this.now().getTime();
+    const live: EvidenceHold[] = [];
+    for (const hold of holds) {
+      const holder = hold.holder.startsWith(CASE_HOLDER)
+        ? await this.cases.get(hold.holder.slice(CASE_HOLDER.length))
+        : hold.holder.startsWith(VERIFICATION_HOLDER)
+          ? await this.requests.get(hold.holder.slice(VERIFICATION_HOLDER.length))
+          : undefined;
+      // A holder of a kind this version does not know: kept, never released on a guess.
+      if (holder === undefined) live.push(hold);
+      else if ((holder === null || holder.revision < hold.holderRevision) && now - Date.parse(hold.at) < HOLD_WRITE_GRACE_MS) live.push(hold);
+    }
+    return live;
+  }
+
+  /** The specimens listed and the reference captures of the comparisons (those whose reference is known yet), with where each came from. */
+  private async evidenceOf(fields: { comparisons: readonly string[]; specimens: readonly string[] }): Promise<Evidence[]> {
+    const evidence: Evidence[] = fields.specimens.map((specimenId, i) => ({ specimenId, captureId: null, path: `/specimens/${i}`, what: `specimen ${specimenId}` }));
+    for (const [i, cid] of fields.comparisons.entries()) {
+      const job = await this.catalog.jobs.get(cid);
+      const reference = job && job.kind === COMPARISON_JOB_KIND ? this.comparisons.view(job).reference : null;
+      if (reference) evidence.push({ ...reference, path: `/comparisons/${i}`, what: `capture ${reference.captureId} of specimen ${reference.specimenId}, the reference of comparison ${cid}` });
+    }
+    return evidence;
+  }
+
+  /**
+   * Holds each piece of evidence for `holder` at `holderRevision`. A hold is
+   * stored only while the specimen (and capture) exists, atomically with that
+   * check in the catalog: VALIDATION_FAILED naming what no longer exists, so a
+   * case or request never comes to rely on deleted evidence.
+   */
+  private async holdEvidence(holder: string, holderRevision: number, evidence: readonly Evidence[], what = 'case'): Promise<void> {
+    const issues: { path: string; message: string; keyword: string }[] = [];
+    const at = timestamp(this.now());
+    const taken: Array<[string, EvidenceHold]> = [];
+    for (const e of evidence) {
+      const hold: EvidenceHold = { holder, holderRevision, captureId: e.captureId, at };
+      try {
+        await this.catalog.specimens.hold(e.specimenId, hold);
+        taken.push([e.specimenId, hold]);
+      } catch (err) {
+        if (!isExemplarError(err) || (err.code !== 'SPECIMEN_NOT_FOUND' && err.code !== 'CAPTURE_NOT_FOUND')) throw err;
+        issues.push({ path: e.path, message: `${e.what} no longer exists`, keyword: 'evidenceExists' });
+      }
+    }
+    if (issues.length === 0) return;
+    // The write they were for will not happen.
+    for (const [specimenId, hold] of taken) await this.catalog.specimens.releaseHold(specimenId, hold);
+    throw validationFailed(what, issues);
+  }
+
   // ---------------------------------------------------------------- internals
 
   private async readable(id: string, actor: Actor): Promise<Case> {
@@ -479,6 +594,7 @@ export class CaseService {
     action: string,
     details: Record<string, unknown>,
     mutate: (current: Case, at: string) => Case,
+    beforeWrite?: (current: Case, next: Case) => Promise<void>,
   ): Promise<Case> {
     for (let attempt = 1; ; attempt++) {
       const current = await this.cases.get(id);
@@ -493,6 +609,7 @@ export class CaseService {
         validate('case', { ...mutate(current, at), id, revision: current.revision + 1, createdBy: current.createdBy, createdAt: current.createdAt, updatedBy: actor.id, updatedAt: at }),
         'case',
       );
+      await beforeWrite?.(current, next);
       let written: Case;
       try {
         written = await this.cases.replace(id, current.revision, next);

@@ -31,7 +31,7 @@ import type { AuditService } from '../audit/audit.service';
 import type { EvidenceUses } from './cases.service';
 import { assertCan, canSee, visibleClassifications } from '../auth/policy';
 import { ExemplarError, isExemplarError, notFound } from '../errors';
-import { FACETS, type CatalogStore, type SpecimenPage, type SpecimenQuery } from '../stores/catalog.port';
+import { FACETS, heldBy, type CatalogStore, type EvidenceHold, type SpecimenPage, type SpecimenQuery } from '../stores/catalog.port';
 import { objectKeys, type ObjectStore } from '../stores/objects.port';
 import type { Actor } from './actor';
 import { KeyLocks, newRecordId, timestamp, validationFailed, valueOrThrow } from './common';
@@ -44,8 +44,8 @@ export interface SpecimenServiceDeps {
   imageLocks: KeyLocks;
   /** Every write is recorded in the audit trail once it is committed. */
   audit?: AuditService;
-  /** What keeps a specimen or a capture as evidence (CaseService, built after this service); nothing when absent. */
-  evidence?: () => { evidenceUses(specimenId: string, captureId?: string): Promise<EvidenceUses> } | undefined;
+  /** What keeps a specimen or a capture as evidence, and which holds still guard a write (CaseService, built after this service); nothing when absent. */
+  evidence?: () => { evidenceUses(specimenId: string, captureId?: string): Promise<EvidenceUses>; liveHolds(holds: readonly EvidenceHold[]): Promise<EvidenceHold[]> } | undefined;
   now?: () => Date;
 }
 
@@ -165,7 +165,8 @@ export class SpecimenService {
    * Deletes the record, then the objects of its images that no other record
    * references. Without `revision` the current one is used (and the delete is
    * retried if the record changes meanwhile). CONFLICT while other specimens
-   * imitate this one, and while a case relies on it (assertNotEvidence).
+   * imitate this one, and while a case relies on it (assertNotEvidence) or a
+   * case or request is being changed to rely on it (a hold, settleHolds).
    */
   async delete(id: string, revision: number | undefined, actor: Actor): Promise<void> {
     assertCan(actor, 'specimens:write');
@@ -175,10 +176,14 @@ export class SpecimenService {
       await this.assertNotImitated(id);
       await this.assertNotEvidence(id);
       try {
+        // Refused by the store while a hold stands: a link written after the check above was held first.
         await this.catalog.specimens.delete(id, current.revision);
       } catch (err) {
         if (revision === undefined && isRevisionConflict(err) && attempt < MAX_COMMIT_ATTEMPTS) continue;
-        throw err;
+        const holds = heldBy(err);
+        if (!holds || attempt >= MAX_COMMIT_ATTEMPTS) throw err;
+        await this.settleHolds(id, undefined, holds);
+        continue;
       }
       await this.audit?.record({
         actor,
@@ -201,18 +206,28 @@ export class SpecimenService {
     );
   }
 
-  /** Removes a capture, then the objects of its images no record references any more. CONFLICT while a case relies on it. */
+  /** Removes a capture, then the objects of its images no record references any more. CONFLICT while a case relies on it (or a hold stands, as for delete). */
   async deleteCapture(id: string, captureId: string, revision: number, actor: Actor): Promise<Specimen> {
     assertCan(actor, 'specimens:write');
-    await this.get(id, actor);
-    await this.assertNotEvidence(id, captureId);
-    let removed: Capture | undefined;
-    const next = await this.change(id, actor, revision, (current) => {
-      removed = findCapture(current, captureId);
-      return { ...current, captures: current.captures.filter((c) => c.id !== captureId) };
-    }, { action: 'capture.delete', details: { captureId } });
-    if (removed) await this.releaseImages(imageHashes([removed]));
-    return next;
+    for (let attempt = 1; ; attempt++) {
+      await this.get(id, actor);
+      await this.assertNotEvidence(id, captureId);
+      let removed: Capture | undefined;
+      let next: Specimen;
+      try {
+        next = await this.change(id, actor, revision, (current) => {
+          removed = findCapture(current, captureId);
+          return { ...current, captures: current.captures.filter((c) => c.id !== captureId) };
+        }, { action: 'capture.delete', details: { captureId } });
+      } catch (err) {
+        const holds = heldBy(err);
+        if (!holds || attempt >= MAX_COMMIT_ATTEMPTS) throw err;
+        await this.settleHolds(id, captureId, holds);
+        continue;
+      }
+      if (removed) await this.releaseImages(imageHashes([removed]));
+      return next;
+    }
   }
 
   /**
@@ -366,6 +381,26 @@ export class SpecimenService {
     ].join(' and ');
     const how = uses.comparisons.length > 0 ? `the reference of comparison(s) ${uses.comparisons.join(', ')} in ${where}` : `a reference specimen of ${where}`;
     throw new ExemplarError('CONFLICT', `${what} is evidence: ${how}; it is kept while they rest on it`, { reason: 'EVIDENCE', ...uses });
+  }
+
+  /**
+   * A delete met holds (catalog.port.ts EvidenceHold): those whose write is
+   * still to come answer CONFLICT (reason EVIDENCE, naming their cases and
+   * requests); the others have done their work (what their holder links is
+   * now found by assertNotEvidence) and are released, so that the caller can
+   * check again and try once more.
+   */
+  private async settleHolds(id: string, captureId: string | undefined, holds: readonly EvidenceHold[]): Promise<void> {
+    const evidence = this.evidence();
+    // Without the cases to ask, no hold can be judged done.
+    const live = evidence ? await evidence.liveHolds(holds) : [...holds];
+    for (const hold of holds) if (!live.includes(hold)) await this.catalog.specimens.releaseHold(id, hold);
+    if (live.length === 0) return;
+    const holders = (prefix: string) => [...new Set(live.filter((h) => h.holder.startsWith(prefix)).map((h) => h.holder.slice(prefix.length)))].sort();
+    const uses = { cases: holders('case:'), verificationRequests: holders('verification-request:'), comparisons: [] };
+    const what = captureId === undefined ? `Specimen ${id}` : `Capture ${captureId} of specimen ${id}`;
+    const where = [...(uses.cases.length > 0 ? [`case(s) ${uses.cases.join(', ')}`] : []), ...(uses.verificationRequests.length > 0 ? [`verification request(s) ${uses.verificationRequests.join(', ')}`] : [])];
+    throw new ExemplarError('CONFLICT', `${what} is evidence: ${where.join(' and ') || 'a record'} is being changed to rely on it; it is kept`, { reason: 'EVIDENCE', ...uses, holds: live });
   }
 
   private async assertNotImitated(id: string): Promise<void> {

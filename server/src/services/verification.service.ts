@@ -87,6 +87,13 @@ export interface VerificationServiceDeps {
   limits: LimitsConfig;
   /** Throws (NOT_FOUND) unless the comparison exists and the actor may see it. */
   checkComparison: (id: string, actor: Actor) => Promise<void>;
+  /**
+   * Holds the reference captures of comparisons for the request's revision
+   * about to link them (CaseService.holdComparisonReferences; VALIDATION_FAILED
+   * at `path` when one is gone), so that a delete that already checked the
+   * requests cannot take them away before the link is written.
+   */
+  holdComparisonReferences?: (requestId: string, holderRevision: number, comparisonIds: readonly string[], path: string) => Promise<void>;
   /** Told of every change (EXEMPLAR_VERIFICATION_WEBHOOK_URL). */
   webhook?: VerificationWebhook;
   onCleanupError?: (key: string, err: unknown) => void;
@@ -310,6 +317,7 @@ export class VerificationService {
         return { ...r, comparisons: [...r.comparisons, comparisonId] };
       },
       { comparisonId },
+      async (current) => this.deps.holdComparisonReferences?.(id, current.revision + 1, [comparisonId], '/comparisonId'),
     );
   }
 
@@ -399,6 +407,8 @@ export class VerificationService {
     action: Action,
     change: (current: VerificationRequest, at: string) => VerificationRequest | null,
     extra: { message?: string; comparisonId?: string } = {},
+    /** Runs before the replace of each attempt, with the record it replaces. */
+    beforeWrite?: (current: VerificationRequest) => Promise<void>,
   ): Promise<VerificationRequest> {
     for (let attempt = 0; ; attempt++) {
       const current = await this.visible(actor, id);
@@ -414,6 +424,7 @@ export class VerificationService {
         }),
         'verification request',
       );
+      await beforeWrite?.(current);
       try {
         const saved = await this.requests.replace(id, current.revision, next);
         await this.afterChange(actor, saved, action, { details: { from: current.status, to: saved.status, ...extra } });

@@ -10,7 +10,7 @@
  */
 import type { Specimen } from '@exemplar/specimens-schema';
 import { isExemplarError, type ErrorCode } from '../errors';
-import { FACETS, SORTS, type CatalogStore, type ChangeHistoryOptions, type FacetCount, type FacetName, type JobListQuery, type SpecimenPage, type SpecimenQuery, type SpecimenSort } from './catalog.port';
+import { EVIDENCE_HELD, FACETS, SORTS, type CatalogStore, type EvidenceHold, type ChangeHistoryOptions, type FacetCount, type FacetName, type JobListQuery, type SpecimenPage, type SpecimenQuery, type SpecimenSort } from './catalog.port';
 import { fixtureSpecimens, syntheticSpecimens } from './catalog.fixtures';
 import { currentYear, tokenize } from './catalog.search';
 import { objectKeys } from './objects.port';
@@ -227,6 +227,72 @@ export function describeCatalogContract(name: string, open: OpenCatalog, options
         expect(await store.specimens.count()).toBe(0);
         await expectError(store.specimens.delete(a!.id), 'SPECIMEN_NOT_FOUND');
         expect((await store.specimens.search({})).total).toBe(0);
+      });
+
+      it('keeps a specimen held as evidence, and a held capture, until the hold is released; holds leave the specimen as it is', async () => {
+        const [a, b] = fixtureSpecimens();
+        const first = a!.captures[0]!;
+        // A second capture, so that one can go while the other is held.
+        const spare = { ...first, id: 'cap-spare' };
+        const specimen = { ...a!, captures: [first, spare] };
+        await store.specimens.create(specimen);
+        await store.specimens.create(b!);
+        const marker = (await store.specimens.changedSince(-1)).marker;
+        const byCase: EvidenceHold = { holder: 'case:c1', holderRevision: 2, captureId: first.id, at: '2026-01-01T10:00:00.000Z' };
+        const byRequest: EvidenceHold = { holder: 'verification-request:r1', holderRevision: 3, captureId: null, at: '2026-01-01T10:00:01.000Z' };
+
+        // Nothing is held that is not there, and nothing is stored then.
+        await expectError(store.specimens.hold('missing-id', byRequest), 'SPECIMEN_NOT_FOUND');
+        await expectError(store.specimens.hold(specimen.id, { ...byCase, captureId: 'cap-missing' }), 'CAPTURE_NOT_FOUND');
+        expect(await store.specimens.holds(specimen.id)).toEqual([]);
+
+        await store.specimens.hold(specimen.id, byCase);
+        await store.specimens.hold(specimen.id, byCase);
+        await store.specimens.hold(specimen.id, byRequest);
+        expect(await store.specimens.holds(specimen.id)).toEqual([byCase, byRequest]);
+        expect(await store.specimens.holds('missing-id')).toEqual([]);
+        // Not part of the specimen: same record, same revision, no change listed, not in search.
+        expect(await store.specimens.get(specimen.id)).toEqual(specimen);
+        expect((await store.specimens.changedSince(marker)).changes).toEqual([]);
+        expect((await store.specimens.search({ q: 'Utopia passport 2019' })).items.find((s) => s.id === specimen.id)).toEqual(specimen);
+
+        // A held specimen is not deleted (a stale revision is still said first); a held capture is not dropped; the rest may change.
+        await expectError(store.specimens.delete(specimen.id, 7), 'REVISION_CONFLICT');
+        await expectError(store.specimens.delete(specimen.id), 'CONFLICT', { reason: EVIDENCE_HELD, holds: [byCase, byRequest] });
+        await expectError(store.specimens.delete(specimen.id, 1), 'CONFLICT', { reason: EVIDENCE_HELD });
+        await expectError(store.specimens.replace(specimen.id, 1, { ...specimen, revision: 2, captures: [spare] }), 'CONFLICT', { reason: EVIDENCE_HELD, holds: [byCase] });
+        const withoutSpare = { ...specimen, revision: 2, title: 'Kept as evidence', captures: [first] };
+        expect(await store.specimens.replace(specimen.id, 1, withoutSpare)).toEqual(withoutSpare);
+        expect(await store.specimens.get(specimen.id)).toEqual(withoutSpare);
+        // The holds outlive a replace.
+        expect(await store.specimens.holds(specimen.id)).toEqual([byCase, byRequest]);
+        await expectError(store.specimens.delete(specimen.id, 2), 'CONFLICT', { reason: EVIDENCE_HELD });
+
+        // Released one by one (by holder, revision and capture), then it goes.
+        expect(await store.specimens.releaseHold(specimen.id, { ...byCase, holderRevision: 1 })).toBe(false);
+        expect(await store.specimens.releaseHold(specimen.id, byCase)).toBe(true);
+        expect(await store.specimens.releaseHold(specimen.id, byCase)).toBe(false);
+        expect(await store.specimens.replace(specimen.id, 2, { ...withoutSpare, revision: 3, captures: [] })).toMatchObject({ captures: [] });
+        await expectError(store.specimens.delete(specimen.id, 3), 'CONFLICT', { reason: EVIDENCE_HELD, holds: [byRequest] });
+        expect(await store.specimens.releaseHold(specimen.id, byRequest)).toBe(true);
+        await store.specimens.delete(specimen.id, 3);
+        expect(await store.specimens.get(specimen.id)).toBeNull();
+        // Another specimen's holds were never in play.
+        expect(await store.specimens.holds(b!.id)).toEqual([]);
+        await store.specimens.delete(b!.id, 1);
+      });
+
+      it('lets a hold or a delete of the same specimen win, never both', async () => {
+        const [a] = fixtureSpecimens();
+        for (let round = 0; round < 5; round++) {
+          const id = `race-${round}`;
+          await store.specimens.create({ ...a!, id });
+          const hold: EvidenceHold = { holder: `case:race${round}`, holderRevision: 1, captureId: a!.captures[0]!.id, at: '2026-01-01T10:00:00.000Z' };
+          const [held, deleted] = await Promise.allSettled([store.specimens.hold(id, hold), store.specimens.delete(id, 1)]);
+          expect([held.status, deleted.status].filter((s) => s === 'fulfilled')).toHaveLength(1);
+          if (held.status === 'fulfilled') expect(await store.specimens.holds(id)).toEqual([hold]);
+          else expect(await store.specimens.get(id)).toBeNull();
+        }
       });
 
       it('lists the specimens written or deleted since a change marker, each with its current revision', async () => {

@@ -21,7 +21,7 @@
  */
 import type { Document, IndexDescription } from 'mongodb';
 import type { Specimen } from '@exemplar/specimens-schema';
-import { FACETS, type FacetCount, type FacetName, type SpecimenPage } from './catalog.port';
+import { FACETS, type EvidenceHold, type FacetCount, type FacetName, type SpecimenPage } from './catalog.port';
 import {
   emptyFacets,
   encodeCursor,
@@ -58,7 +58,8 @@ export interface SearchFields {
   changeSeq?: number;
 }
 
-export type SpecimenDocument = Omit<Specimen, 'id'> & { _id: string; id: string; _search: SearchFields };
+/** `_holds`: the evidence holds on the specimen (catalog.port.ts EvidenceHold), kept in its document so that a hold and a delete meet in one atomic write. */
+export type SpecimenDocument = Omit<Specimen, 'id'> & { _id: string; id: string; _search: SearchFields; _holds?: EvidenceHold[] };
 
 export function toSpecimenDocument(s: Specimen): SpecimenDocument {
   const f = indexFields(s);
@@ -82,7 +83,7 @@ export function toSpecimenDocument(s: Specimen): SpecimenDocument {
 }
 
 export function fromSpecimenDocument(doc: Document): Specimen {
-  const { _id, _search, _score, ...specimen } = doc;
+  const { _id, _search, _score, _holds, ...specimen } = doc;
   return specimen as Specimen;
 }
 

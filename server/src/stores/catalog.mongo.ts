@@ -3,7 +3,10 @@
  * `specimens` collection, one document each (see catalog.mongo-query.ts for
  * the document shape and the search translation); jobs in `jobs`
  * (jobs.mongo.ts). Revision checks are part of the write's filter, so a
- * stale write changes nothing. Writes use the configured write concern
+ * stale write changes nothing. Evidence holds live in the specimen's
+ * document (`_holds`): a hold is one update whose filter names the capture,
+ * a delete's filter requires no hold, and a replace's requires the holds it
+ * read, so each is one atomic single-document write against the others. Writes use the configured write concern
  * (`majority` by default: an acknowledged write survives a primary failover).
  *
  * A search runs two aggregations (the page and the facet counts); on a busy
@@ -14,7 +17,7 @@ import type { Specimen } from '@exemplar/specimens-schema';
 import { MongoAuditLog } from '../audit/audit.mongo';
 import type { AuditLog } from '../audit/audit.port';
 import { ExemplarError, notFound } from '../errors';
-import { changeHistoryOptions, type CatalogStore, type ChangeHistoryOptions, type JobRepository, type SpecimenChanges, type SpecimenPage, type SpecimenQuery, type SpecimenRepository } from './catalog.port';
+import { changeHistoryOptions, evidenceHeld, holdsDropped, type EvidenceHold, type CatalogStore, type ChangeHistoryOptions, type JobRepository, type SpecimenChanges, type SpecimenPage, type SpecimenQuery, type SpecimenRepository } from './catalog.port';
 import { fromSpecimenDocument, pageFromResults, planMongoSearch, SPECIMEN_INDEXES, toSpecimenDocument, type SpecimenDocument } from './catalog.mongo-query';
 import { currentYear, normalizeQuery } from './catalog.search';
 import { JOB_INDEXES, MongoJobRepository, type JobDocument } from './jobs.mongo';
@@ -61,6 +64,14 @@ export interface MongoChangeHistoryOptions extends ChangeHistoryOptions {
 }
 
 const COUNTER_ID = 'counter';
+/** Writes retried when only the holds changed under them (a hold or a release landed between the read and the write). */
+const HOLD_RACE_RETRIES = 8;
+
+/** A replace's filter: the holds are still exactly those it read (no hold is lost, none slips past the check). */
+const sameHolds = (holds: readonly EvidenceHold[]) => (holds.length === 0 ? { '_holds.0': { $exists: false } } : { _holds: holds });
+
+const holdOrder = (a: EvidenceHold, b: EvidenceHold) =>
+  a.at.localeCompare(b.at) || a.holder.localeCompare(b.holder) || a.holderRevision - b.holderRevision || (a.captureId ?? '').localeCompare(b.captureId ?? '');
 const DEFAULT_LOOK_BACK = 256;
 
 export const CHANGE_INDEXES: IndexDescription[] = [{ key: { seq: 1 }, name: 'seq' }];
@@ -138,17 +149,57 @@ export class MongoSpecimenRepository implements SpecimenRepository {
     if (!(next.revision > expectedRevision)) {
       throw new ExemplarError('BAD_REQUEST', 'the new revision must be greater than the expected one', { expectedRevision, revision: next.revision });
     }
-    const result = await this.coll.replaceOne({ _id: id, revision: expectedRevision }, await this.stamped(next));
-    if (result.matchedCount === 0) return this.missOrConflict(id, expectedRevision);
-    return next;
+    const doc = await this.stamped(next);
+    for (let attempt = 1; ; attempt++) {
+      const holds = await this.holdsBeforeWrite(id, expectedRevision);
+      const dropped = holdsDropped(holds, next);
+      if (dropped.length > 0) throw evidenceHeld(id, dropped);
+      const result = await this.coll.replaceOne({ _id: id, revision: expectedRevision, ...sameHolds(holds) }, holds.length > 0 ? { ...doc, _holds: holds } : doc);
+      if (result.matchedCount === 1) return next;
+      if (attempt >= HOLD_RACE_RETRIES) return this.missOrConflict(id, expectedRevision);
+    }
   }
 
   async delete(id: string, expectedRevision?: number): Promise<void> {
-    const filter = expectedRevision === undefined ? { _id: id } : { _id: id, revision: expectedRevision };
-    const result = await this.coll.deleteOne(filter);
-    if (result.deletedCount === 0) await this.missOrConflict(id, expectedRevision);
+    for (let attempt = 1; ; attempt++) {
+      const filter = { _id: id, ...(expectedRevision !== undefined && { revision: expectedRevision }), '_holds.0': { $exists: false } };
+      if ((await this.coll.deleteOne(filter)).deletedCount === 1) break;
+      const holds = await this.holdsBeforeWrite(id, expectedRevision);
+      if (holds.length > 0) throw evidenceHeld(id, holds);
+      // The holds were released since the delete was tried.
+      if (attempt >= HOLD_RACE_RETRIES) return this.missOrConflict(id, expectedRevision);
+    }
     const seq = await this.nextChange();
     await this.changes.insertOne({ _id: `deleted:${seq}`, seq, specimenId: id });
+  }
+
+  /** The stored holds, once the specimen is known to exist at the expected revision (else SPECIMEN_NOT_FOUND, REVISION_CONFLICT). */
+  private async holdsBeforeWrite(id: string, expectedRevision: number | undefined): Promise<EvidenceHold[]> {
+    const current = await this.coll.findOne({ _id: id }, { projection: { revision: 1, _holds: 1 } });
+    if (!current || (expectedRevision !== undefined && current.revision !== expectedRevision)) return this.missOrConflict(id, expectedRevision);
+    return current._holds ?? [];
+  }
+
+  async hold(id: string, hold: EvidenceHold): Promise<void> {
+    const same = { holder: hold.holder, holderRevision: hold.holderRevision, captureId: hold.captureId };
+    const where = { _id: id, ...(hold.captureId !== null && { 'captures.id': hold.captureId }), _holds: { $not: { $elemMatch: same } } };
+    if ((await this.coll.updateOne(where, { $push: { _holds: { ...same, at: hold.at } } })).matchedCount === 1) return;
+    // Not written: the specimen or the capture is gone, or the same hold is stored already.
+    const current = await this.coll.findOne({ _id: id }, { projection: { captures: 1 } });
+    if (!current) throw notFound('SPECIMEN_NOT_FOUND', 'specimen', { id });
+    if (hold.captureId !== null && !current.captures.some((c) => c.id === hold.captureId)) {
+      throw notFound('CAPTURE_NOT_FOUND', `capture ${hold.captureId} of specimen ${id}`, { id, captureId: hold.captureId });
+    }
+  }
+
+  async holds(id: string): Promise<EvidenceHold[]> {
+    const current = await this.coll.findOne({ _id: id }, { projection: { _holds: 1 } });
+    return [...(current?._holds ?? [])].sort(holdOrder);
+  }
+
+  async releaseHold(id: string, hold: EvidenceHold): Promise<boolean> {
+    const result = await this.coll.updateOne({ _id: id }, { $pull: { _holds: { holder: hold.holder, holderRevision: hold.holderRevision, captureId: hold.captureId } } });
+    return result.modifiedCount > 0;
   }
 
   async changedSince(marker: number): Promise<SpecimenChanges> {

@@ -9,6 +9,7 @@
  */
 import type { Specimen } from '@exemplar/specimens-schema';
 import type { AuditLog } from '../audit/audit.port';
+import { ExemplarError } from '../errors';
 import type { RecordStore } from './records.port';
 
 /** Facets counted by `search`. Each facet's counts apply every other filter
@@ -126,6 +127,46 @@ export function changeHistoryOptions(given: Partial<ChangeHistoryOptions> | unde
   return o;
 }
 
+/**
+ * A hold on a specimen, or on one of its captures, by a record that is about
+ * to rely on it as evidence (a case, a verification request), taken before
+ * that record is written. While a hold is stored the store refuses to delete
+ * the specimen, and to replace it without a held capture: CONFLICT with
+ * `details.reason` EVIDENCE_HELD and `details.holds`. Taking a hold checks
+ * that the specimen (and capture) exists in the same atomic step, so a hold
+ * and a delete can never both succeed: whichever comes second fails. Holds
+ * are not part of the specimen: they leave its revision and change history
+ * alone, and `get` and `search` do not show them.
+ */
+export interface EvidenceHold {
+  /** `<kind>:<id>` of the record relying on it, e.g. `case:<id>`, `verification-request:<id>`. */
+  holder: string;
+  /** The holder's revision whose write needs the hold: once the holder is at or past it, the hold has done its work. */
+  holderRevision: number;
+  /** The capture held; null holds the specimen itself (its captures may go, it may not). */
+  captureId: string | null;
+  /** When the hold was taken (ISO 8601). */
+  at: string;
+}
+
+export const EVIDENCE_HELD = 'EVIDENCE_HELD';
+
+/** The CONFLICT a delete or replace answers while holds stand in its way. */
+export function evidenceHeld(id: string, holds: readonly EvidenceHold[]): ExemplarError {
+  return new ExemplarError('CONFLICT', `specimen ${id} is held as evidence by ${[...new Set(holds.map((h) => h.holder))].join(', ')}`, { reason: EVIDENCE_HELD, id, holds });
+}
+
+/** The holds of a CONFLICT from `evidenceHeld`; null for any other error. */
+export function heldBy(err: unknown): EvidenceHold[] | null {
+  return err instanceof ExemplarError && err.code === 'CONFLICT' && err.details.reason === EVIDENCE_HELD ? (err.details.holds as EvidenceHold[]) : null;
+}
+
+/** The holds that stop `next` from replacing the stored specimen: those on a capture it no longer has. */
+export function holdsDropped(holds: readonly EvidenceHold[], next: Specimen): EvidenceHold[] {
+  const kept = new Set(next.captures.map((c) => c.id));
+  return holds.filter((h) => h.captureId !== null && !kept.has(h.captureId));
+}
+
 export interface SpecimenRepository {
   /** Inserts a new specimen as given (the service sets id, revision 1 and timestamps). CONFLICT if the id exists. */
   create(specimen: Specimen): Promise<Specimen>;
@@ -133,11 +174,23 @@ export interface SpecimenRepository {
   /**
    * Replaces the stored specimen when its revision equals `expectedRevision`;
    * the stored revision becomes `next.revision` (the service sets it to expected + 1).
-   * SPECIMEN_NOT_FOUND when absent, REVISION_CONFLICT (with `details.currentRevision`) when stale.
+   * SPECIMEN_NOT_FOUND when absent, REVISION_CONFLICT (with `details.currentRevision`) when stale,
+   * CONFLICT (EVIDENCE_HELD) when `next` lacks a capture that is held. Holds stay.
    */
   replace(id: string, expectedRevision: number, next: Specimen): Promise<Specimen>;
-  /** SPECIMEN_NOT_FOUND when absent; REVISION_CONFLICT when `expectedRevision` is given and stale. */
+  /** SPECIMEN_NOT_FOUND when absent; REVISION_CONFLICT when `expectedRevision` is given and stale; CONFLICT (EVIDENCE_HELD) while any hold is stored. */
   delete(id: string, expectedRevision?: number): Promise<void>;
+  /**
+   * Stores a hold (see EvidenceHold) if the specimen, and the capture named,
+   * exist at that moment: SPECIMEN_NOT_FOUND or CAPTURE_NOT_FOUND, and nothing
+   * stored, otherwise. A hold with the same holder, holder revision and
+   * capture as a stored one changes nothing.
+   */
+  hold(id: string, hold: EvidenceHold): Promise<void>;
+  /** The holds stored on a specimen ([] when none, or no specimen). */
+  holds(id: string): Promise<EvidenceHold[]>;
+  /** Removes the hold with that holder, holder revision and capture; false when there was none. */
+  releaseHold(id: string, hold: EvidenceHold): Promise<boolean>;
   search(query: SpecimenQuery): Promise<SpecimenPage>;
   /**
    * Every object key any specimen references (originals and derivatives), each

@@ -36,7 +36,7 @@ describe('SqliteCatalogStore on a shared file', () => {
     const raw = new Database(file, { readonly: true });
     try {
       expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
-      expect(raw.pragma('user_version', { simple: true })).toBe(5);
+      expect(raw.pragma('user_version', { simple: true })).toBe(6);
     } finally {
       raw.close();
     }

@@ -15,6 +15,9 @@
  *   search, so a write by any process is seen by the next search of every one.
  *   Only the last `changeHistory.kept` entries are kept: the floor in `meta`
  *   says how far back it reaches, and a reader behind it reloads.
+ * - `evidence_holds` lists the holds on each specimen (catalog.port.ts
+ *   EvidenceHold); a hold, and the delete or replace it stops, each check the
+ *   other inside one IMMEDIATE transaction.
  * - `jobs` is the work queue (jobs.sqlite.ts), with `job_inputs` listing the
  *   object keys each job reads.
  *
@@ -26,7 +29,7 @@ import type { Specimen } from '@exemplar/specimens-schema';
 import { AUDIT_SCHEMA_V1, SqliteAuditLog } from '../audit/audit.sqlite';
 import type { AuditLog } from '../audit/audit.port';
 import { ExemplarError, notFound } from '../errors';
-import { changeHistoryOptions, type CatalogStore, type ChangeHistoryOptions, type JobRepository, type SpecimenChanges, type SpecimenPage, type SpecimenQuery, type SpecimenRepository } from './catalog.port';
+import { changeHistoryOptions, evidenceHeld, holdsDropped, type EvidenceHold, type CatalogStore, type ChangeHistoryOptions, type JobRepository, type SpecimenChanges, type SpecimenPage, type SpecimenQuery, type SpecimenRepository } from './catalog.port';
 import { currentYear, encodeCursor, indexFields, normalizeQuery, type ValueFacet } from './catalog.search';
 import { SpecimenIndex, type IndexEntry } from './catalog.sqlite-index';
 import { JOBS_SCHEMA_V1, JOBS_SCHEMA_V2, SqliteJobRepository } from './jobs.sqlite';
@@ -68,6 +71,17 @@ const MIGRATIONS: readonly string[] = [
   // The id survives the row, so `changedSince` can name deleted specimens; entries logged before have none.
   `ALTER TABLE changes ADD COLUMN specimen_id TEXT;`,
   JOBS_SCHEMA_V2,
+  // capture_id '' holds the specimen itself (a key column cannot be null). IF NOT EXISTS: a file taken back to an earlier schema by hand may have it.
+  `
+  CREATE TABLE IF NOT EXISTS evidence_holds (
+    rid INTEGER NOT NULL REFERENCES specimens (rid) ON DELETE CASCADE,
+    holder TEXT NOT NULL,
+    holder_revision INTEGER NOT NULL,
+    capture_id TEXT NOT NULL,
+    at TEXT NOT NULL,
+    PRIMARY KEY (rid, holder, holder_revision, capture_id)
+  ) STRICT, WITHOUT ROWID;
+  `,
 ];
 
 const PAGE = 1000;
@@ -116,6 +130,15 @@ function entryOf(r: SpecimenRow): IndexEntry {
   };
 }
 
+interface HoldRow {
+  holder: string;
+  holder_revision: number;
+  capture_id: string;
+  at: string;
+}
+
+const holdOfRow = (r: HoldRow): EvidenceHold => ({ holder: r.holder, holderRevision: r.holder_revision, captureId: r.capture_id === '' ? null : r.capture_id, at: r.at });
+
 const ftsPrefixQuery = (terms: readonly string[]) =>
   // Terms contain only letters and digits (see tokenize), so quoting makes each a plain word.
   terms.map((t) => `"${t}"*`).join(' ');
@@ -149,6 +172,9 @@ export class SqliteCatalogStore implements CatalogStore {
       get: async (id) => this.get(id),
       replace: async (id, expected, next) => this.replace(id, expected, next),
       delete: async (id, expected) => this.remove(id, expected),
+      hold: async (id, hold) => this.hold(id, hold),
+      holds: async (id) => this.holdsOf(id),
+      releaseHold: async (id, hold) => this.releaseHold(id, hold),
       search: (q) => this.search(q),
       referencedObjectKeys: () => this.keysetPages('objectKeysAfter'),
       referencingSpecimens: async (key, limit) => this.referencingSpecimens(key, limit),
@@ -227,6 +253,12 @@ export class SqliteCatalogStore implements CatalogStore {
       // The (key, rid) primary key answers this without a scan.
       referencingIds: p(`SELECT s.id FROM specimen_objects o JOIN specimens s ON s.rid = o.rid WHERE o.key = ? ORDER BY s.id LIMIT ?`).pluck(),
       idsAfter: p(`SELECT id FROM specimens WHERE id > ? ORDER BY id LIMIT ?`).pluck(),
+      holdsOf: p(`SELECT holder, holder_revision, capture_id, at FROM evidence_holds WHERE rid = ? ORDER BY at, holder, holder_revision, capture_id`),
+      holdsOfId: p(`SELECT h.holder, h.holder_revision, h.capture_id, h.at FROM evidence_holds h JOIN specimens s ON s.rid = h.rid WHERE s.id = ?
+                    ORDER BY h.at, h.holder, h.holder_revision, h.capture_id`),
+      hasCapture: p(`SELECT 1 FROM json_each((SELECT doc FROM specimens WHERE rid = ?), '$.captures') WHERE json_extract(value, '$.id') = ?`).pluck(),
+      holdInsert: p(`INSERT OR IGNORE INTO evidence_holds (rid, holder, holder_revision, capture_id, at) VALUES (?, ?, ?, ?, ?)`),
+      holdDelete: p(`DELETE FROM evidence_holds WHERE rid = (SELECT rid FROM specimens WHERE id = ?) AND holder = ? AND holder_revision = ? AND capture_id = ?`),
     };
   }
 
@@ -327,6 +359,8 @@ export class SqliteCatalogStore implements CatalogStore {
     this.db
       .transaction(() => {
         const { rid } = this.checkRevision(id, expectedRevision);
+        const dropped = holdsDropped(this.holdsOfRow(rid), next);
+        if (dropped.length > 0) throw evidenceHeld(id, dropped);
         st.update.run({ ...params, rid });
         this.writeDependents(rid, id, f, true);
       })
@@ -339,11 +373,39 @@ export class SqliteCatalogStore implements CatalogStore {
     this.db
       .transaction(() => {
         const { rid } = this.checkRevision(id, expectedRevision);
+        const holds = this.holdsOfRow(rid);
+        if (holds.length > 0) throw evidenceHeld(id, holds);
         st.deleteRow.run(rid);
         st.textDelete.run(rid);
         this.logChange(rid, id);
       })
       .immediate();
+  }
+
+  /** The specimen (and capture) are looked up in the transaction that stores the hold: a delete cannot come in between. */
+  private hold(id: string, hold: EvidenceHold): void {
+    const st = this.ready();
+    this.db
+      .transaction(() => {
+        const { rid } = this.checkRevision(id, undefined);
+        if (hold.captureId !== null && st.hasCapture.get(rid, hold.captureId) === undefined) {
+          throw notFound('CAPTURE_NOT_FOUND', `capture ${hold.captureId} of specimen ${id}`, { id, captureId: hold.captureId });
+        }
+        st.holdInsert.run(rid, hold.holder, hold.holderRevision, hold.captureId ?? '', hold.at);
+      })
+      .immediate();
+  }
+
+  private releaseHold(id: string, hold: EvidenceHold): boolean {
+    return this.ready().holdDelete.run(id, hold.holder, hold.holderRevision, hold.captureId ?? '').changes > 0;
+  }
+
+  private holdsOf(id: string): EvidenceHold[] {
+    return (this.ready().holdsOfId.all(id) as HoldRow[]).map(holdOfRow);
+  }
+
+  private holdsOfRow(rid: number): EvidenceHold[] {
+    return (this.ready().holdsOf.all(rid) as HoldRow[]).map(holdOfRow);
   }
 
   // ------------------------------------------------------------ reads
