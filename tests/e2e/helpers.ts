@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import sharp from 'sharp';
+import type { Specimen } from '@exemplar/specimens-schema';
 import { loadConfig, type Config } from '../../server/src/config';
 import { openContext, type AppContext } from '../../server/src/context';
 import { startServer, type RunningServer } from '../../server/src/server';
@@ -186,4 +187,34 @@ export async function drawZone(page: Page, corners: readonly (readonly [number, 
   if (!box) throw new Error('the zone drawing area is not on the page');
   for (const [x, y] of corners) await page.mouse.click(box.x + box.width * x, box.y + box.height * y);
   await page.keyboard.press('Enter');
+}
+
+/** A specimen catalogued through the API: a public genuine UTO driving licence, unless `fields` say otherwise. */
+export function createSpecimenByApi(server: RunningServer, authorization: string, title: string, fields: Record<string, unknown> = {}): Promise<Specimen> {
+  return apiJson<Specimen>(server, authorization, '/api/specimens', {
+    method: 'POST',
+    body: { title, status: 'genuine', issuingState: 'UTO', documentCategory: 'driving-licence', classification: 'public', tags: [], ...fields },
+  });
+}
+
+/** Opens the editor of a specimen, logging in as `account` first when the browser has no session yet. */
+export async function openEditor(page: Page, server: RunningServer, account: Account, id: string): Promise<void> {
+  await page.goto(`${server.url}/specimens/${id}/edit`);
+  const login = page.getByRole('heading', { name: 'Log in' });
+  const editor = page.getByRole('heading', { level: 1, name: /^Edit:/ });
+  await Promise.race([login.waitFor(), editor.waitFor()]);
+  if (await login.isVisible()) {
+    await logIn(page, account);
+    await editor.waitFor();
+  }
+}
+
+/** The specimen form has taken in this revision of the specimen (its render signal): what it shows is based on it. */
+export function formAt(page: Page, revision: number): Promise<void> {
+  return page.locator(`form[aria-label="Edit specimen"][data-revision="${revision}"]`).waitFor();
+}
+
+/** The zone editor has taken in this revision of the specimen (its render signal): the zones it shows are based on it. */
+export function zoneEditorAt(page: Page, revision: number): Promise<void> {
+  return page.locator(`.zone-editor[data-revision="${revision}"]`).waitFor();
 }

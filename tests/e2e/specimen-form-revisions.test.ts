@@ -16,7 +16,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { Specimen } from '@exemplar/specimens-schema';
 import type { RunningServer } from '../../server/src/server';
-import { apiAuthorization, apiJson, ARTIFACTS, closeLab, drawZone, logIn, startEditorTests, uploadCapture } from './helpers';
+import { apiAuthorization, apiJson, ARTIFACTS, closeLab, createSpecimenByApi, drawZone, formAt, openEditor, startEditorTests, uploadCapture } from './helpers';
 
 jest.setTimeout(600_000);
 
@@ -36,28 +36,9 @@ let images: string[];
 let firstAuthorization: string;
 let secondAuthorization: string;
 
-const createSpecimen = (title: string, fields: Record<string, unknown> = {}) =>
-  apiJson<Specimen>(server, firstAuthorization, '/api/specimens', {
-    method: 'POST',
-    body: { title, status: 'genuine', issuingState: 'UTO', documentCategory: 'driving-licence', classification: 'public', tags: [], ...fields },
-  });
+const createSpecimen = (title: string, fields: Record<string, unknown> = {}) => createSpecimenByApi(server, firstAuthorization, title, fields);
 
 const textbox = (name: string) => page.getByRole('textbox', { name: new RegExp(`^${name}`) });
-
-/** The form has taken in this revision of the specimen (its render signal): what it shows is based on it. */
-const formAt = (revision: number) => page.locator(`form[aria-label="Edit specimen"][data-revision="${revision}"]`).waitFor();
-
-/** Opens the editor of a specimen, logging in first when the browser has no session yet. */
-async function openEditor(id: string) {
-  await page.goto(`${server.url}/specimens/${id}/edit`);
-  const login = page.getByRole('heading', { name: 'Log in' });
-  const editor = page.getByRole('heading', { level: 1, name: /^Edit:/ });
-  await Promise.race([login.waitFor(), editor.waitFor()]);
-  if (await login.isVisible()) {
-    await logIn(page, EXAMINER);
-    await editor.waitFor();
-  }
-}
 
 beforeAll(async () => {
   ({ dataDir, server, browser, page, pageErrors, images } = await startEditorTests('e2e-form', [EXAMINER, SECOND_EXAMINER], WAIT_MS));
@@ -69,8 +50,8 @@ afterAll(() => closeLab(browser, server, dataDir));
 
 test('what the examiner typed stays in the form through an upload and a zone save, and is then saved', async () => {
   const specimen = await createSpecimen('Utopia driving licence, typed through an upload', { series: '2019' });
-  await openEditor(specimen.id);
-  await formAt(1);
+  await openEditor(page, server, EXAMINER, specimen.id);
+  await formAt(page, 1);
 
   await textbox('Description').fill('Typed before the upload: rosette checked under UV');
   await textbox('Series').fill('2024');
@@ -78,7 +59,7 @@ test('what the examiner typed stays in the form through an upload and a zone sav
   // The upload stores a capture (revision 2) and the page reloads the specimen.
   await uploadCapture(page, images);
   await page.getByRole('heading', { name: 'Captures (1)' }).waitFor();
-  await formAt(2);
+  await formAt(page, 2);
   expect(await textbox('Description').inputValue()).toBe('Typed before the upload: rosette checked under UV');
   expect(await textbox('Series').inputValue()).toBe('2024');
   // A field not touched keeps showing the stored value.
@@ -92,7 +73,7 @@ test('what the examiner typed stays in the form through an upload and a zone sav
   ]);
   await page.getByRole('button', { name: 'Save zones' }).click();
   await page.getByText('Zones saved (revision 3).').waitFor();
-  await formAt(3);
+  await formAt(page, 3);
   expect(await textbox('Description').inputValue()).toBe('Typed before the upload: rosette checked under UV');
   expect(await textbox('Series').inputValue()).toBe('2024');
 
@@ -110,8 +91,8 @@ test('what the examiner typed stays in the form through an upload and a zone sav
 
 test('a second examiner saves meanwhile: the refused save loses nothing, the reload keeps what was typed and asks about the field both changed', async () => {
   const specimen = await createSpecimen('Utopia driving licence, edited twice', { series: '2019', notes: 'Stored notes' });
-  await openEditor(specimen.id);
-  await formAt(1);
+  await openEditor(page, server, EXAMINER, specimen.id);
+  await formAt(page, 1);
   await textbox('Title').fill('Utopia driving licence, title typed here');
   await textbox('Notes').fill('Stored notes; compared with BP-17');
 
@@ -128,7 +109,7 @@ test('a second examiner saves meanwhile: the refused save loses nothing, the rel
   expect(await textbox('Notes').inputValue()).toBe('Stored notes; compared with BP-17');
 
   await refused.getByRole('button', { name: 'Reload the specimen' }).click();
-  await formAt(2);
+  await formAt(page, 2);
   expect(await textbox('Series').inputValue()).toBe('2020');
   expect(await textbox('Notes').inputValue()).toBe('Stored notes; compared with BP-17');
   expect(await textbox('Title').inputValue()).toBe('Utopia driving licence, title typed here');

@@ -2,7 +2,7 @@
 import '../../test/dom-setup';
 import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import type { Capture, Specimen } from '@exemplar/specimens-schema';
+import type { Capture, FeatureZone, Specimen } from '@exemplar/specimens-schema';
 import { makeCapture, makeImage, makePage, makeSpecimen, makeZone } from '../../test/fixtures';
 import { createTestApi, ok, on, renderApp, type Handler, type RecordedRequest } from '../../test/test-api';
 
@@ -10,11 +10,13 @@ const conflict = (current: number) => ({ status: 409, body: { code: 'REVISION_CO
 
 /**
  * The API behind the editor of one specimen: GET answers what is stored (`store.specimen`, which a test may
- * change as another user would), PATCH changes it at its current revision and refuses a stale one (409).
- * `more` are the test's own handlers, given the store.
+ * change as another user would), PATCH changes it and PUT replaces a capture's zones (new zones get an id), each at
+ * its current revision, refusing a stale one (409). `more` are the test's own handlers, given the store; they come
+ * before the PUT.
  */
 function editorApi(initial: Specimen, more: (store: { specimen: Specimen }) => Handler[] = () => []) {
   const store = { specimen: initial };
+  let zoneIds = 0;
   const api = createTestApi(
     on('GET', `/api/specimens/${initial.id}`, () => ok(store.specimen)),
     on('GET', '/api/specimens', ok(makePage([]))),
@@ -25,6 +27,14 @@ function editorApi(initial: Specimen, more: (store: { specimen: Specimen }) => H
       return ok(store.specimen);
     }),
     ...more(store),
+    on('PUT', new RegExp(`^/api/specimens/${initial.id}/captures/[^/]+/zones$`), (req) => {
+      const { revision, zones } = req.body as { revision: number; zones: Omit<FeatureZone, 'id'>[] };
+      if (revision !== store.specimen.revision) return conflict(store.specimen.revision);
+      const captureId = req.url.pathname.split('/')[5];
+      const captures = store.specimen.captures.map((c) => (c.id === captureId ? { ...c, zones: zones.map((z) => ({ id: `zput${++zoneIds}`, ...z })) } : c));
+      store.specimen = { ...store.specimen, captures, revision: store.specimen.revision + 1 };
+      return ok(store.specimen);
+    }),
   );
   return { api, store };
 }
@@ -495,4 +505,117 @@ test('a new specimen typed but not created holds a link and a reload until the u
   expect(screen.queryByRole('alertdialog')).toBeNull();
   expect(await screen.findByText('Specimen created. Upload its images below.')).toBeInTheDocument();
   expect(reloadIsHeld()).toBe(false);
+});
+
+test('unsaved zones stay through a save of the specimen form and an upload, and are then saved on the latest revision', async () => {
+  const rosette = makeZone({ type: 'guilloche', lightSources: ['white'] });
+  const capture = makeCapture({ zones: [rosette] });
+  const specimen = makeSpecimen({ revision: 2, captures: [capture] });
+  const { api, store } = editorApi(specimen, (store) => [
+    on('POST', `/api/specimens/${specimen.id}/captures`, () => {
+      const back = makeCapture({ page: 'back', images: [makeImage('white')] });
+      store.specimen = { ...store.specimen, revision: store.specimen.revision + 1, captures: [...store.specimen.captures, back] };
+      return ok(back, 201);
+    }),
+  ]);
+  renderApp(api, `/specimens/${specimen.id}/edit`);
+  const user = userEvent.setup();
+  await drawUnsavedZone();
+
+  // The form is saved: the page takes the stored specimen (revision 3).
+  await user.type(screen.getByRole('textbox', { name: /^Description/ }), 'Rosette checked under UV');
+  await user.click(screen.getByRole('button', { name: 'Save changes' }));
+  expect(await screen.findByText('Saved (revision 3).')).toBeInTheDocument();
+  expect(screen.getByText('new')).toBeInTheDocument();
+  expect(screen.getByRole('button', { name: 'Save zones' })).toBeEnabled();
+
+  // Another capture is uploaded: the page reloads the specimen (revision 4).
+  await user.upload(screen.getByLabelText('Image for White light'), new File([new Uint8Array(10)], 'back-white.png', { type: 'image/png' }));
+  await user.click(screen.getByRole('button', { name: 'Upload capture (1 image)' }));
+  await screen.findByRole('region', { name: /Captures \(2\)/ });
+  expect(screen.getByRole('heading', { name: /^Feature zones:/ })).toHaveTextContent('Feature zones: Data page');
+  expect(screen.getByText('new')).toBeInTheDocument();
+  expect(reloadIsHeld()).toBe(true);
+
+  await user.click(screen.getByRole('button', { name: 'Save zones' }));
+  expect(await screen.findByText('Zones saved (revision 5).')).toBeInTheDocument();
+  const body = api.calls('PUT', `/api/specimens/${specimen.id}/captures/${capture.id}/zones`)[0]!.body as { revision: number; zones: object[] };
+  expect(body.revision).toBe(4);
+  expect(body.zones).toEqual([
+    { id: rosette.id, type: 'guilloche', polygon: rosette.polygon, lightSources: ['white'], personalised: false },
+    {
+      type: 'guilloche',
+      polygon: [
+        [200, 200],
+        [600, 200],
+        [600, 500],
+      ],
+      lightSources: ['white'],
+      personalised: false,
+    },
+  ]);
+  expect(store.specimen.captures[0]!.zones).toHaveLength(2);
+  expect(store.specimen.description).toBe('Rosette checked under UV');
+});
+
+test("zones another examiner saved meanwhile: the refused save keeps the user's zones; the reload takes theirs where nothing was changed here and asks about the zone both changed", async () => {
+  const rosette = makeZone({ type: 'guilloche', lightSources: ['white'], label: 'Rosette' });
+  const photo = makeZone({ type: 'photo', lightSources: ['white'], personalised: true });
+  const capture = makeCapture({ zones: [rosette, photo] });
+  const specimen = makeSpecimen({ revision: 2, captures: [capture] });
+  const { api, store } = editorApi(specimen);
+  const zonesPath = `/api/specimens/${specimen.id}/captures/${capture.id}/zones`;
+  renderApp(api, `/specimens/${specimen.id}/edit`);
+  const user = userEvent.setup();
+
+
+  // Here: the rosette gets another label and a zone is drawn.
+  await user.click(await screen.findByRole('button', { name: /^1\. Guilloche/ }));
+  const label = within(screen.getByLabelText('Selected zone')).getByRole('textbox', { name: 'Label' });
+  await user.clear(label);
+  await user.type(label, 'Rosette, fine lines');
+  await drawUnsavedZone();
+
+  // Meanwhile another examiner saves the zones (revision 3): the rosette's label too, the photo's corners, and an OVD.
+  const theirPhoto = { ...photo, polygon: photo.polygon.map(([x, y]) => [x + 50, y] as [number, number]) };
+  const ovd = makeZone({ type: 'ovd', lightSources: ['white'] });
+  store.specimen = { ...store.specimen, revision: 3, captures: [{ ...capture, zones: [{ ...rosette, label: 'Rosette (theirs)' }, theirPhoto, ovd] }] };
+
+  await user.click(screen.getByRole('button', { name: 'Save zones' }));
+  const dialog = await screen.findByRole('alertdialog', { name: 'Someone else changed this specimen' });
+  expect(dialog).toHaveTextContent('now revision 3; your zones are based on revision 2');
+  expect(dialog).toHaveTextContent('They stay on screen.');
+  expect(screen.getByText('new')).toBeInTheDocument();
+  expect(screen.getByRole('button', { name: /^1\. Guilloche — Rosette, fine lines/ })).toBeInTheDocument();
+
+  await user.click(within(dialog).getByRole('button', { name: 'Reload the specimen' }));
+  const clashes = await screen.findByRole('region', { name: 'Zones also changed by someone else' });
+  expect(screen.queryByRole('alertdialog')).toBeNull();
+  expect(clashes).toHaveTextContent('Zone 1 (Guilloche): changed here and by someone else');
+  expect(clashes).toHaveTextContent('label “Rosette (theirs)”');
+  // The photo, not changed here, takes their corners; their OVD is added; the drawn zone and the typed label stay.
+  const items = screen.getAllByRole('button', { name: /^\d+\. / }).map((b) => b.textContent);
+  expect(items).toEqual(['1. Guilloche — Rosette, fine lines', "2. Holder's photograph", '3. Guillochenew', '4. Optically variable device (OVD)']);
+  await user.click(screen.getByRole('button', { name: /^2\. Holder's photograph/ }));
+  expect(within(screen.getByLabelText('Selected zone')).getByRole('spinbutton', { name: 'Corner 1 x' })).toHaveValue(theirPhoto.polygon[0]![0]);
+
+
+  // Saving waits for the choice.
+  await user.click(screen.getByRole('button', { name: 'Save zones' }));
+  expect(await screen.findByText('Choose first which version to keep of the zone changed on both sides.')).toBeInTheDocument();
+  expect(api.calls('PUT', zonesPath)).toHaveLength(1);
+
+  await user.click(within(clashes).getByRole('button', { name: 'Keep mine: Zone 1 (Guilloche)' }));
+  expect(screen.queryByRole('region', { name: 'Zones also changed by someone else' })).toBeNull();
+  await user.click(screen.getByRole('button', { name: 'Save zones' }));
+  expect(await screen.findByText('Zones saved (revision 4).')).toBeInTheDocument();
+  const body = api.calls('PUT', zonesPath)[1]!.body as { revision: number; zones: Partial<FeatureZone>[] };
+  expect(body.revision).toBe(3);
+  expect(body.zones.map((z) => [z.id, z.type, z.label])).toEqual([
+    [rosette.id, 'guilloche', 'Rosette, fine lines'],
+    [photo.id, 'photo', undefined],
+    [undefined, 'guilloche', undefined],
+    [ovd.id, 'ovd', undefined],
+  ]);
+  expect(body.zones[1]!.polygon).toEqual(theirPhoto.polygon);
 });

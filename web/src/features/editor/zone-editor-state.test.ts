@@ -224,3 +224,87 @@ test('discarding changes is one undoable step; loading zones (a new capture, a s
   expect(canUndo(saved)).toBe(false);
   expect(canRedo(run(s, { type: 'undo' }, { type: 'reset', zones: [], frame }))).toBe(false);
 });
+
+test('a newer stored copy: zones not changed here take it, drawn and changed ones stay, and zones changed on both sides are clashes', () => {
+  const rosette = makeZone({ type: 'guilloche', label: 'Rosette' });
+  const photo = makeZone({ type: 'photo' });
+  const thread = makeZone({ type: 'security-thread' });
+  const chip = makeZone({ type: 'contactless-chip' });
+  const mrz = makeZone({ type: 'mrz' });
+  let s = run(
+    initialZoneState([rosette, photo, thread, chip, mrz], frame),
+    { type: 'updateZone', key: rosette.id, changes: { label: 'Rosette, fine lines' } },
+    { type: 'deleteZone', key: thread.id },
+    { type: 'updateZone', key: chip.id, changes: { notes: 'Antenna visible under IR' } },
+    ...triangle(900),
+  );
+  const drawn = s.zones.find((z) => !z.id)!;
+  const moved = (z: typeof photo) => ({ ...z, polygon: z.polygon.map(([x, y]) => [x + 40, y] as [number, number]) });
+  const hologram = makeZone({ type: 'hologram' });
+  // Stored meanwhile: the rosette's label, the photo and the thread moved, the chip and the MRZ deleted, a hologram added.
+  s = run(s, { type: 'rebase', zones: [{ ...rosette, label: 'Rosette (theirs)' }, moved(photo), moved(thread), hologram], frame });
+
+  expect(s.zones.map((z) => [z.key, z.id, z.label, z.notes])).toEqual([
+    [rosette.id, rosette.id, 'Rosette, fine lines', ''],
+    [photo.id, photo.id, '', ''],
+    // Changed here, deleted there: kept, to be saved as a new zone.
+    [chip.id, undefined, '', 'Antenna visible under IR'],
+    [drawn.key, undefined, '', ''],
+    [hologram.id, hologram.id, '', ''],
+  ]);
+  expect(s.zones[1]!.polygon).toEqual(moved(photo).polygon);
+  expect(s.clashes.map((c) => [c.kind, c.key])).toEqual([
+    ['changed', rosette.id],
+    ['deleted-there', chip.id],
+    // Deleted here, moved there: stays deleted until the user chooses.
+    ['deleted-here', thread.id],
+  ]);
+  expect(s.dirty).toBe(true);
+
+  // Choices: their label, their thread back where they keep it, my chip kept.
+  s = run(s, { type: 'settleClash', key: rosette.id, keep: 'stored' }, { type: 'settleClash', key: thread.id, keep: 'stored' }, { type: 'settleClash', key: chip.id, keep: 'mine' });
+  expect(s.clashes).toEqual([]);
+  expect(s.zones.map((z) => z.key)).toEqual([rosette.id, photo.id, thread.id, chip.id, drawn.key, hologram.id]);
+  expect(s.zones[0]!.label).toBe('Rosette (theirs)');
+  expect(s.zones[2]!.polygon).toEqual(moved(thread).polygon);
+  // Taking theirs is a change of its own: undone, the label is mine again.
+  expect(run(s, { type: 'undo' }, { type: 'undo' }).zones[0]!.label).toBe('Rosette, fine lines');
+  expect(zonesForSave(s.zones).map((z) => ('id' in z ? z.id : undefined))).toEqual([rosette.id, photo.id, thread.id, undefined, undefined, hologram.id]);
+});
+
+test('a newer stored copy with nothing changed here is taken as it is, and the history is carried over to it', () => {
+  const rosette = makeZone({ type: 'guilloche' });
+  const photo = makeZone({ type: 'photo' });
+  const untouched = run(initialZoneState([rosette], frame), { type: 'rebase', zones: [{ ...rosette, label: 'Theirs' }, photo], frame });
+  expect(untouched.dirty).toBe(false);
+  expect(untouched.zones).toBe(untouched.base);
+  expect(untouched.zones.map((z) => z.label)).toEqual(['Theirs', '']);
+
+  // A zone drawn and a drawing in progress survive; undoing back to the start shows the stored copy, not the old one.
+  let s = run(initialZoneState([rosette], frame), ...triangle(900), { type: 'startDrawing' }, { type: 'addDrawPoint', point: [5, 5] });
+  s = run(s, { type: 'rebase', zones: [{ ...rosette, label: 'Theirs' }], frame });
+  expect(s.zones.map((z) => z.label)).toEqual(['Theirs', '']);
+  expect(s.zones).toHaveLength(2);
+  expect(s.drawing).toEqual([[5, 5]]);
+  s = run(s, { type: 'cancelDrawing' }, { type: 'undo' });
+  expect(s.zones).toBe(s.base);
+  expect(s.zones[0]!.label).toBe('Theirs');
+  expect(s.dirty).toBe(false);
+  expect(run(s, { type: 'redo' }).zones).toHaveLength(2);
+});
+
+test('a clash left open stays open through the next stored copy while theirs still differs, and discarding the changes ends it', () => {
+  const rosette = makeZone({ type: 'guilloche' });
+  let s = run(initialZoneState([rosette], frame), { type: 'updateZone', key: rosette.id, changes: { label: 'Mine' } });
+  s = run(s, { type: 'rebase', zones: [{ ...rosette, label: 'Theirs' }], frame });
+  expect(s.clashes).toHaveLength(1);
+  // Another save that does not touch the rosette (the specimen form, an upload): the question is still open.
+  s = run(s, { type: 'rebase', zones: [{ ...rosette, label: 'Theirs' }], frame });
+  expect(s.clashes.map((c) => [c.kind, c.stored?.label])).toEqual([['changed', 'Theirs']]);
+  // They came round to the same label: nothing left to choose.
+  expect(run(s, { type: 'rebase', zones: [{ ...rosette, label: 'Mine' }], frame }).clashes).toEqual([]);
+  s = run(s, { type: 'revert' });
+  expect(s.clashes).toEqual([]);
+  expect(s.zones[0]!.label).toBe('Theirs');
+  expect(s.dirty).toBe(false);
+});

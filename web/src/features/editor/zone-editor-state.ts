@@ -7,6 +7,11 @@
  * can be undone. Zone sets are never mutated, so a history entry is the
  * array itself. A command may carry a `gesture`: consecutive changes of one
  * gesture (a drag, typing into one field) are one undo step.
+ *
+ * A newer stored copy of the zones (another examiner's save, arriving with a
+ * reload of the specimen) does not reset unsaved work: `rebase` carries it
+ * over (see rebaseZones), and the zones changed on both sides wait in
+ * `clashes` for the user to choose.
  */
 import { getFeatureType, type FeatureType, type FeatureZone, type FeatureZoneCreate, type LightSourceId } from '@exemplar/specimens-schema';
 
@@ -43,6 +48,24 @@ export interface ZoneEditorState {
   future: ZoneDraft[][];
   /** Gesture of the last change; a change of the same gesture joins its undo step. */
   gesture: string | null;
+  /** Zones changed here and, differently, in the stored copy taken in by the last `rebase`: the user chooses. */
+  clashes: ZoneClash[];
+}
+
+/**
+ * A zone changed on both sides: `changed` here and there, `deleted-here` (and
+ * changed there) or `deleted-there` (and changed here). Until the user chooses,
+ * the editor shows their own version (the zone changed there but deleted here
+ * stays deleted).
+ */
+export interface ZoneClash {
+  kind: 'changed' | 'deleted-here' | 'deleted-there';
+  /** The zone's key in the editor (its stored id). */
+  key: string;
+  /** The stored zone; null when it was deleted there. */
+  stored: ZoneDraft | null;
+  /** The zone as the user last had it (for `deleted-here`, as it was before they deleted it). */
+  mine: ZoneDraft;
 }
 
 /** Undo steps kept: a long session does not grow memory without bound. */
@@ -62,6 +85,10 @@ export type ZoneCommand =
   | { type: 'moveZone'; key: string; dx: number; dy: number; gesture?: string }
   | { type: 'deleteZone'; key: string }
   | { type: 'updateZone'; key: string; changes: Partial<Omit<ZoneDraft, 'key' | 'id' | 'polygon'>>; gesture?: string }
+  /** A newer stored copy of the zones: unsaved work is carried over to it (rebaseZones); the history too. */
+  | { type: 'rebase'; zones: FeatureZone[]; frame: { width: number; height: number } }
+  /** Settles a clash: the user's version stays, or the stored one is taken (an undoable change). */
+  | { type: 'settleClash'; key: string; keep: 'mine' | 'stored' }
   /** Back to the zones as loaded or saved; undoable, unlike `reset`. */
   | { type: 'revert' }
   /** While drawing: removes the last corner placed. */
@@ -90,7 +117,98 @@ export function draftFromZone(z: FeatureZone): ZoneDraft {
 /** A fresh editor on `zones`, with no history: used when the capture changes and after a save. */
 export function initialZoneState(zones: FeatureZone[], frame: { width: number; height: number }): ZoneEditorState {
   const drafts = zones.map(draftFromZone);
-  return { frame, zones: drafts, selected: null, selectedVertex: null, drawing: null, dirty: false, base: drafts, past: [], future: [], gesture: null };
+  return { frame, zones: drafts, selected: null, selectedVertex: null, drawing: null, dirty: false, base: drafts, past: [], future: [], gesture: null, clashes: [] };
+}
+
+const samePoints = (a: Point[], b: Point[]) => a.length === b.length && a.every((p, i) => p[0] === b[i]![0] && p[1] === b[i]![1]);
+
+/** Whether two drafts hold the same zone content (the local key aside). */
+export function sameZone(a: ZoneDraft, b: ZoneDraft): boolean {
+  return (
+    a.id === b.id &&
+    a.type === b.type &&
+    a.label === b.label &&
+    samePoints(a.polygon, b.polygon) &&
+    a.lightSources.length === b.lightSources.length &&
+    a.lightSources.every((l, i) => l === b.lightSources[i]) &&
+    a.personalised === b.personalised &&
+    a.expectedAppearance === b.expectedAppearance &&
+    a.notes === b.notes
+  );
+}
+
+const sameZones = (a: ZoneDraft[], b: ZoneDraft[]) => a.length === b.length && a.every((z, i) => sameZone(z, b[i]!));
+
+/** `base` itself when `zones` hold the same: `dirty` and the history compare zone sets by identity. */
+const asBaseIfSame = (zones: ZoneDraft[], base: ZoneDraft[]) => (zones !== base && sameZones(zones, base) ? base : zones);
+
+/** A zone kept although it was deleted in the store: saved again as a new zone (the store knows its id no more). */
+function asNewZone(zone: ZoneDraft): ZoneDraft {
+  const { id: _dropped, ...rest } = zone;
+  return rest;
+}
+
+/**
+ * Carries the user's zones over to a newer stored copy. `base` is the stored
+ * zone set they were made from, `stored` the newer one. A zone the user left
+ * as it was in `base` takes the stored version (or goes, if it was deleted
+ * there); a zone drawn here stays, and so does one changed here. Where the
+ * stored version moved too, to something else than the user's, the zone is a
+ * clash for the user to settle; so is a clash still open from before (`open`)
+ * while the stored version differs from theirs. A zone deleted here stays
+ * deleted, a clash if it was changed there. Zones added there come last.
+ */
+export function rebaseZones(
+  mine: ZoneDraft[],
+  base: ZoneDraft[],
+  stored: ZoneDraft[],
+  open: readonly ZoneClash[] = [],
+): { zones: ZoneDraft[]; clashes: ZoneClash[] } {
+  if (sameZones(mine, base) && !open.length) return { zones: stored, clashes: [] };
+  const byId = (zones: ZoneDraft[]) => new Map(zones.flatMap((z) => (z.id ? [[z.id, z] as const] : [])));
+  const baseById = byId(base);
+  const storedById = byId(stored);
+  const mineByKey = new Map(mine.map((z) => [z.key, z]));
+  const openByKey = new Map(open.map((c) => [c.key, c]));
+  const zones: ZoneDraft[] = [];
+  const clashes: ZoneClash[] = [];
+
+  for (const zone of mine) {
+    const was = zone.id ? baseById.get(zone.id) : undefined;
+    if (!was) {
+      // Drawn here (or kept here after the store deleted it): stays, and so does a clash about it.
+      zones.push(zone);
+      const clash = openByKey.get(zone.key);
+      if (clash?.kind === 'deleted-there') clashes.push({ ...clash, mine: zone });
+      continue;
+    }
+    const now = storedById.get(was.id!);
+    if (sameZone(zone, was)) {
+      if (now) zones.push(now);
+      continue;
+    }
+    if (!now) {
+      const kept = asNewZone(zone);
+      zones.push(kept);
+      clashes.push({ kind: 'deleted-there', key: zone.key, stored: null, mine: kept });
+      continue;
+    }
+    zones.push(zone);
+    const movedThere = !sameZone(now, was) || openByKey.has(zone.key);
+    if (movedThere && !sameZone(zone, now)) clashes.push({ kind: 'changed', key: zone.key, stored: now, mine: zone });
+  }
+
+  for (const was of base) {
+    if (!was.id || mineByKey.has(was.key)) continue;
+    const now = storedById.get(was.id);
+    // Deleted here; a change made there meanwhile (or one still waiting for the user) is a clash.
+    if (now && (!sameZone(now, was) || openByKey.get(was.key)?.kind === 'deleted-here')) {
+      clashes.push({ kind: 'deleted-here', key: was.key, stored: now, mine: openByKey.get(was.key)?.mine ?? was });
+    }
+  }
+
+  for (const now of stored) if (!baseById.has(now.id!) && !mineByKey.has(now.key)) zones.push(now);
+  return { zones: asBaseIfSame(zones, stored), clashes };
 }
 
 export function canUndo(state: ZoneEditorState): boolean {
@@ -133,12 +251,61 @@ export function zoneEditorReducer(state: ZoneEditorState, c: ZoneCommand): ZoneE
     }
     case 'revert':
       if (state.zones === state.base) return state;
-      return recordChange(state, { ...state, zones: state.base, selected: null, selectedVertex: null, drawing: null }, null);
+      return recordChange(state, { ...state, zones: state.base, selected: null, selectedVertex: null, drawing: null, clashes: [] }, null);
+    case 'rebase':
+      return rebaseState(state, c.zones.map(draftFromZone), c.frame);
+    case 'settleClash':
+      return settleClash(state, c.key, c.keep);
   }
   const next = applyEdit(state, c);
   if (next.zones !== state.zones) return recordChange(state, next, 'gesture' in c ? (c.gesture ?? null) : null);
   // A new selection ends a run of typing: the next edit is a step of its own.
   return c.type === 'select' && next.gesture !== null ? { ...next, gesture: null } : next;
+}
+
+/**
+ * The editor on a newer stored copy: the zones on screen and every zone set of
+ * the history are carried over to it, so undo never brings back a stored zone
+ * as it was before; a drawing in progress goes on.
+ */
+function rebaseState(state: ZoneEditorState, stored: ZoneDraft[], frame: { width: number; height: number }): ZoneEditorState {
+  const carried = rebaseZones(state.zones, state.base, stored, state.clashes);
+  const carry = (zones: ZoneDraft[]) => rebaseZones(zones, state.base, stored).zones;
+  const zones = carried.zones;
+  const selected = state.selected !== null && zones.some((z) => z.key === state.selected) ? state.selected : null;
+  return {
+    ...state,
+    frame,
+    base: stored,
+    zones,
+    past: state.past.map(carry),
+    future: state.future.map(carry),
+    selected,
+    selectedVertex: selected === state.selected ? state.selectedVertex : null,
+    gesture: null,
+    dirty: zones !== stored,
+    clashes: carried.clashes,
+  };
+}
+
+function settleClash(state: ZoneEditorState, key: string, keep: 'mine' | 'stored'): ZoneEditorState {
+  const clash = state.clashes.find((c) => c.key === key);
+  if (!clash) return state;
+  const clashes = state.clashes.filter((c) => c !== clash);
+  if (keep === 'mine') return { ...state, clashes };
+  let zones: ZoneDraft[];
+  if (clash.stored === null) zones = state.zones.filter((z) => z.key !== key);
+  else if (state.zones.some((z) => z.key === key)) zones = state.zones.map((z) => (z.key === key ? clash.stored! : z));
+  else {
+    // Deleted here: back where the store has it among the zones shown.
+    const at = state.base.findIndex((z) => z.key === key);
+    const before = new Set(state.base.slice(0, Math.max(at, 0)).map((z) => z.key));
+    const index = state.zones.filter((z) => before.has(z.key)).length;
+    zones = [...state.zones.slice(0, index), clash.stored, ...state.zones.slice(index)];
+  }
+  zones = asBaseIfSame(zones, state.base);
+  const selected = state.selected !== null && zones.some((z) => z.key === state.selected) ? state.selected : null;
+  return recordChange(state, { ...state, zones, clashes, selected, selectedVertex: null }, null);
 }
 
 function recordChange(before: ZoneEditorState, after: ZoneEditorState, gesture: string | null): ZoneEditorState {
@@ -158,7 +325,7 @@ function showZones(state: ZoneEditorState, zones: ZoneDraft[], past: ZoneDraft[]
   return { ...state, zones, past, future, selected, selectedVertex: null, gesture: null, dirty: zones !== state.base };
 }
 
-function applyEdit(state: ZoneEditorState, c: Exclude<ZoneCommand, { type: 'reset' | 'undo' | 'redo' | 'revert' }>): ZoneEditorState {
+function applyEdit(state: ZoneEditorState, c: Exclude<ZoneCommand, { type: 'reset' | 'undo' | 'redo' | 'revert' | 'rebase' | 'settleClash' }>): ZoneEditorState {
   switch (c.type) {
     case 'startDrawing':
       return { ...state, drawing: [], selected: null, selectedVertex: null };

@@ -24,6 +24,7 @@ import {
   zoneEditorReducer,
   zonesForSave,
   type Point,
+  type ZoneClash,
   type ZoneCommand,
   type ZoneDraft,
 } from './zone-editor-state';
@@ -51,6 +52,10 @@ const GROUP_LABELS: Record<string, string> = {
  * Draws and edits the feature zones of one capture, then saves them all at once.
  * Whether zones are unsaved is told through `onDirtyChange` (false again once it
  * is gone), so the page that holds the editor can keep them from being dropped.
+ * A newer revision of the specimen (the page reloads it after an upload, takes
+ * the stored copy after a save of the form, or brings zones another examiner
+ * saved) does not reset the editor: unsaved zones are carried over to it, and
+ * a zone changed on both sides is shown for the user to choose.
  */
 export function ZoneEditor({
   specimen,
@@ -84,15 +89,21 @@ export function ZoneEditor({
   const [unitPx, setUnitPx] = useState(1);
   const [saving, setSaving] = useState(false);
   const [problems, setProblems] = useState<string[]>([]);
-  const [conflict, setConflict] = useState(false);
+  const [conflict, setConflict] = useState<{ currentRevision: number | undefined } | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [newType, setNewType] = useState<FeatureType>('guilloche');
   const panelId = useId();
+  const clashRef = useRef<HTMLElement>(null);
 
-  // Saved zones arrive with the specimen's new revision: start again from them.
-  useEffect(() => {
-    dispatch({ type: 'reset', zones: capture.zones, frame: captureFrame(capture) });
-  }, [capture]);
+  // The stored revision the zones on screen are based on: the one a save sends.
+  const [baseRevision, setBaseRevision] = useState(specimen.revision);
+  // A newer stored copy is taken in while rendering, so no render shows it with the old base: zones not changed here
+  // take the stored ones, drawn and changed ones stay, clashes are listed.
+  if (specimen.revision > baseRevision) {
+    setBaseRevision(specimen.revision);
+    dispatch({ type: 'rebase', zones: capture.zones, frame: captureFrame(capture) });
+    setConflict(null);
+  }
 
   // Handles keep their screen size: frame units per screen pixel.
   useLayoutEffect(() => {
@@ -204,6 +215,15 @@ export function ZoneEditor({
   };
 
   const save = async () => {
+    if (state.clashes.length) {
+      setNotice(
+        state.clashes.length === 1
+          ? 'Choose first which version to keep of the zone changed on both sides.'
+          : 'Choose first which versions to keep of the zones changed on both sides.',
+      );
+      requestAnimationFrame(() => clashRef.current?.focus());
+      return;
+    }
     const body = zonesForSave(state.zones);
     const found: string[] = [];
     body.forEach((zone, i) => {
@@ -216,15 +236,18 @@ export function ZoneEditor({
     if (found.length) return;
     setSaving(true);
     try {
-      const saved = await replaceZones(api, specimen.id, capture.id, specimen.revision, body);
+      const saved = await replaceZones(api, specimen.id, capture.id, baseRevision, body);
       // The saved zones are the new starting point: undo cannot reach back past a save.
       const stored = saved.captures.find((c) => c.id === capture.id);
       if (stored) dispatch({ type: 'reset', zones: stored.zones, frame: captureFrame(stored) });
+      setBaseRevision(saved.revision);
       setNotice(`Zones saved (revision ${saved.revision}).`);
       onSaved(saved);
     } catch (err) {
-      if (isApiError(err, 'REVISION_CONFLICT')) setConflict(true);
-      else setProblems([`The zones were not saved: ${errorMessage(err)}`, ...(isApiError(err) ? err.issues.map((i) => `${i.path} ${i.message}`) : [])]);
+      if (isApiError(err, 'REVISION_CONFLICT')) {
+        const current = err.details['currentRevision'];
+        setConflict({ currentRevision: typeof current === 'number' ? current : undefined });
+      } else setProblems([`The zones were not saved: ${errorMessage(err)}`, ...(isApiError(err) ? err.issues.map((i) => `${i.path} ${i.message}`) : [])]);
     } finally {
       setSaving(false);
     }
@@ -238,7 +261,7 @@ export function ZoneEditor({
   if (!image) return <p className="muted">Upload images to this capture before marking zones.</p>;
 
   return (
-    <div className="zone-editor" onKeyDown={onEditorKeyDown}>
+    <div className="zone-editor" onKeyDown={onEditorKeyDown} data-revision={baseRevision}>
       <div className="zone-editor__toolbar" role="toolbar" aria-label="Zone tools">
         <LightSwitcher lights={lights} current={image.lightSource} onChange={setLight} label="Background light source" />
         <span className="spacer" />
@@ -375,6 +398,10 @@ export function ZoneEditor({
               </g>
             );
           })}
+          {/* Beside the user's own, the stored version of each zone changed on both sides (dashed). */}
+          {state.clashes.map((clash) =>
+            clash.stored ? <polygon key={`theirs-${clash.key}`} className="edit-zone__theirs" points={points(clash.stored.polygon)} /> : null,
+          )}
           {state.drawing && state.drawing.length > 0 && (
             <g className="draw-zone">
               <polyline points={points(state.drawing)} />
@@ -403,16 +430,35 @@ export function ZoneEditor({
         </aside>
       </div>
 
+      {state.clashes.length > 0 && (
+        <section className="state state--warn clashes" aria-labelledby={`${panelId}-clashes`} tabIndex={-1} ref={clashRef}>
+          <strong id={`${panelId}-clashes`}>Zones also changed by someone else</strong>
+          <p>
+            Revision {baseRevision} was saved with other versions of {state.clashes.length === 1 ? 'a zone' : 'zones'} you changed (theirs is outlined in
+            dashes). Choose what to keep; your other zones stay as they are.
+          </p>
+          <ul className="clashes__list">
+            {state.clashes.map((clash) => (
+              <ClashItem key={clash.key} clash={clash} zones={state.zones} dispatch={dispatch} />
+            ))}
+          </ul>
+        </section>
+      )}
       {conflict && (
         <div className="state state--error" role="alertdialog" aria-labelledby={`${panelId}-conflict`}>
           <strong id={`${panelId}-conflict`}>Someone else changed this specimen</strong>
-          <p>Your zones were not saved because the specimen changed since you opened it. Reload it and draw your changes again.</p>
+          <p>
+            Your zones were not saved: the specimen was saved by another user while you were editing
+            {conflict.currentRevision ? ` (now revision ${conflict.currentRevision}; your zones are based on revision ${baseRevision})` : ''}. They stay on
+            screen. Reload the specimen: the zones you did not change take the stored ones, yours stay, and any zone changed on both sides is listed for
+            you to choose.
+          </p>
           <div className="button-row">
             <button type="button" className="button button--primary" onClick={onReload}>
               Reload the specimen
             </button>
-            <button type="button" className="button" onClick={() => setConflict(false)}>
-              Keep my zones on screen
+            <button type="button" className="button" onClick={() => setConflict(null)}>
+              Not now
             </button>
           </div>
         </div>
@@ -441,6 +487,52 @@ export function ZoneEditor({
       </div>
     </div>
   );
+}
+
+/** One zone changed on both sides, in words, with the user's two choices. */
+function ClashItem({ clash, zones, dispatch }: { clash: ZoneClash; zones: ZoneDraft[]; dispatch: React.Dispatch<ZoneCommand> }) {
+  const index = zones.findIndex((z) => z.key === clash.key);
+  const mine = zones[index] ?? clash.mine;
+  const name =
+    index >= 0 ? `Zone ${index + 1} (${featureTypeLabel(mine.type)})` : `The ${featureTypeLabel(mine.type)} zone${mine.label ? ` “${mine.label}”` : ''}`;
+  const theirs = clash.stored ? zoneDifferences(clash.stored, mine) : [];
+  const said =
+    clash.kind === 'changed'
+      ? 'changed here and by someone else'
+      : clash.kind === 'deleted-here'
+        ? 'deleted here, changed by someone else'
+        : 'changed here, deleted by someone else (kept, it is saved as a new zone)';
+  const [mineLabel, storedLabel] =
+    clash.kind === 'changed' ? ['Keep mine', 'Take theirs'] : clash.kind === 'deleted-here' ? ['Keep it deleted', 'Take theirs'] : ['Keep mine', 'Delete it'];
+  const settle = (keep: 'mine' | 'stored') => dispatch({ type: 'settleClash', key: clash.key, keep });
+  return (
+    <li>
+      <strong>{name}</strong>: {said}.{theirs.length > 0 && ` Theirs has ${theirs.join(', ')}.`}
+      <span className="button-row">
+        <button type="button" className="button button--small" aria-label={`${mineLabel}: ${name}`} onClick={() => settle('mine')}>
+          {mineLabel}
+        </button>
+        <button type="button" className="button button--small" aria-label={`${storedLabel}: ${name}`} onClick={() => settle('stored')}>
+          {storedLabel}
+        </button>
+      </span>
+    </li>
+  );
+}
+
+/** What the stored version of a zone has that the user's has not, in the editor's words. */
+function zoneDifferences(theirs: ZoneDraft, mine: ZoneDraft): string[] {
+  const out: string[] = [];
+  if (theirs.type !== mine.type) out.push(`type ${featureTypeLabel(theirs.type)}`);
+  if (theirs.label !== mine.label) out.push(theirs.label ? `label “${theirs.label}”` : 'no label');
+  if (theirs.polygon.length !== mine.polygon.length || theirs.polygon.some(([x, y], i) => x !== mine.polygon[i]![0] || y !== mine.polygon[i]![1])) {
+    out.push('other corners');
+  }
+  if (theirs.lightSources.join() !== mine.lightSources.join()) out.push(`shown under ${theirs.lightSources.map((l) => lightLabel(l)).join(', ') || 'no light'}`);
+  if (theirs.personalised !== mine.personalised) out.push(theirs.personalised ? 'personalised' : 'not personalised');
+  if (theirs.expectedAppearance !== mine.expectedAppearance) out.push(theirs.expectedAppearance ? `expected appearance “${theirs.expectedAppearance}”` : 'no expected appearance');
+  if (theirs.notes !== mine.notes) out.push('other notes');
+  return out;
 }
 
 export function FeatureTypeSelect({ value, onChange, id }: { value: FeatureType; onChange: (t: FeatureType) => void; id?: string }) {
