@@ -30,6 +30,7 @@
  */
 import { getLightSource } from '@exemplar/specimens-schema';
 import { gaussianBlur, makePlane, medianBlur, quantiles, resizePlane, selectKth, type Plane } from './planes';
+import { applyTransfer, fitTransfer, TRANSFER_SIGMAS } from './transfer';
 
 export type LightProfileId = 'white' | 'uv' | 'ir' | 'other';
 
@@ -71,13 +72,24 @@ export function lightProfileFor(lightSource: string): LightProfileId | undefined
 export interface NormaliseParams {
   /** Side of the tiles whose medians sample the illumination field, working pixels. */
   illuminationTile: number;
+  /**
+   * Least share of the high-passed luminance the Gaussian equalisation leaves
+   * unexplained that a fitted transfer kernel (`fitTransfer`) must explain
+   * for it to be used instead (1: never fitted).
+   */
+  transferMinGain: number;
 }
 
 export interface NormaliseStats {
   /** Range of the illumination gain applied to the questioned image (1 = none). */
   illumination: [number, number];
-  /** Which image was blurred to equalise sharpness, and by what sigma (working pixels). */
-  sharpness: { blurred: 'reference' | 'questioned' | 'none'; sigma: number };
+  /**
+   * Which image was blurred to equalise sharpness, and by what sigma (working
+   * pixels); with `kernel`, by a fitted transfer kernel instead (weights of
+   * the identity and the `TRANSFER_SIGMAS` Gaussians), `sigma` then the root
+   * of its second moment (0 where its sharpening outweighs its blur).
+   */
+  sharpness: { blurred: 'reference' | 'questioned' | 'none'; sigma: number; kernel?: number[] };
   /** Tone model applied, and for `fit` its robust residual (grey levels, mean over channels). */
   tone: { model: LightProfile['tone']; residual: number };
 }
@@ -639,12 +651,28 @@ export async function normaliseToReference(
 
   // Sharpness first: the illumination field is learnt by comparing the two images tile by tile, and
   // against a sharper reference the fine print and high-contrast lettering bias it.
-  const sharp = await matchSharpness(refLum, luminance(q), valid);
-  if (sharp.blurred === 'reference') {
-    ref = ref.map((p) => gaussianBlur(p, sharp.sigma));
-    refLum = luminance(ref);
+  let sharp: NormaliseStats['sharpness'] = await matchSharpness(refLum, luminance(q), valid);
+  // Edge steepness is fooled by a sharpened capture (its strokes steep, its fine print gone): a fitted kernel is
+  // used where it explains clearly more of the capture than the Gaussian does.
+  const transfer = params.transferMinGain < 1 ? fitTransfer(refLum, luminance(q), learn, sharp) : null;
+  if (transfer && 1 - transfer.fit.correlation ** 2 <= (1 - params.transferMinGain) * (1 - transfer.gaussianCorrelation ** 2)) {
+    const { side, weights } = transfer.fit;
+    if (side === 'reference') {
+      ref = ref.map((p) => applyTransfer(p, weights));
+      refLum = luminance(ref);
+    } else {
+      q = q.map((p) => applyTransfer(p, weights));
+    }
+    const spread = Math.sqrt(Math.max(0, weights.reduce((s, w, i) => s + w * (i === 0 ? 0 : TRANSFER_SIGMAS[i - 1]! ** 2), 0)));
+    sharp = { blurred: side, sigma: Math.round(spread * 100) / 100, kernel: weights.map((w) => Math.round(w * 1e4) / 1e4) };
+  } else {
+    const { blurred, sigma } = sharp;
+    if (blurred === 'reference') {
+      ref = ref.map((p) => gaussianBlur(p, sigma));
+      refLum = luminance(ref);
+    }
+    if (blurred === 'questioned') q = q.map((p) => gaussianBlur(p, sigma));
   }
-  if (sharp.blurred === 'questioned') q = q.map((p) => gaussianBlur(p, sharp.sigma));
 
   if (profile.illuminationField) {
     const field = await illuminationField(luminance(q), refLum, learn, params.illuminationTile);
