@@ -23,13 +23,16 @@
  *   (target: none);
  * - perspective photos (seeded `simulatePhoto`: tilt, rotation, table,
  *   uneven light, blur, noise, JPEG) of the demo specimens and of the two
- *   MIDV-2020 templates and of the published specimens, with the exact homography: corner error of our
- *   alignment (target: median ≤ 0.5 px; native ORB alone reaches about
+ *   MIDV-2020 templates and of the published specimens, with the exact
+ *   homography: corner error of our alignment (target: median ≤ 0.5 px; native ORB alone reaches about
  *   0.8 px on such photos), then the genuine photo compared with its own
  *   document, personalised zones marked: regions left outside them;
  * - the same for photos of another holder's genuine against the reference
  *   (the demo passport's holder B against A, MIDV-2020 01 against 00): the
  *   border post's case, where only the design is shared;
+ * - the first seed's photos again, sharpened and saved again as a phone
+ *   does (unsharp mask, JPEG): their regions, reported apart from the
+ *   targets (`sharpenedPhotos`);
  * - the time of one full comparison (warp, MRZ reading under white light,
  *   normalisation, differences, regions, zone verdicts, both PNGs) of a
  *   2000 × 1400 capture in this process, after a warm-up run, per light
@@ -164,6 +167,8 @@ export interface PhotoCaseResult {
   rotationDeg: number;
   scale: number;
   aligned: boolean;
+  /** The photo was sharpened and saved again as a phone does (`PHONE_SHARPENING`). */
+  sharpened: boolean;
   /** Mean distance of the document's four corners mapped by our homography and by the true one, photo pixels (null when refused). */
   cornerErrorPx: number | null;
   /** The coarse attempt that was accepted (`orb`, `orb-dense`, `akaze` …), null when refused. */
@@ -194,6 +199,8 @@ export interface DocumentsBenchResult {
   /** Every forged case, SIDTD's and generated, scans and photos: how many were flagged, and the most regions one left elsewhere. */
   forgeries: { count: number; flagged: number; photos: number; regionsElsewhereMax: number; largestRegionShareMax: number };
   photos: { count: number; aligned: number; cornerErrorMedianPx: number | null; cornerErrorMaxPx: number | null; acc1px: number; falseRegionsMax: number | null; photosWithFindings: number };
+  /** The first seed's photos again, sharpened as a phone does: reported apart, beside the targets. */
+  sharpenedPhotos: { count: number; aligned: number; falseRegionsMax: number | null; falseRegionsTotal: number; photosWithFindings: number };
   targets: {
     everyForgedFieldFlagged: boolean;
     atMostOneFalseRegionPerGenuinePair: boolean;
@@ -519,11 +526,16 @@ async function demoSource(id: string, design: DocumentDesign, holder: Holder, ph
   return { id, reference: r.image, recapture: q.image, zones: r.zones, cornerRadiusPx: design.cornerRadiusMm * pxPerMm(design) };
 }
 
+/** A phone's sharpening of its JPEGs (unsharp mask, sharp's parameters), then saved again. */
+const PHONE_SHARPENING = { sigma: 1.2, m1: 1.5, m2: 3 };
+const phoneSharpened = (image: Buffer) => sharp(image).sharpen(PHONE_SHARPENING).jpeg({ quality: 88 }).toBuffer();
+
 /**
  * Perspective photos of documents with a known homography. Seeds are fixed
- * (the same photos every run); each source is photographed with several.
+ * (the same photos every run); each source is photographed with several;
+ * `sharpened`: each photo sharpened and saved again as a phone does.
  */
-async function photoCases(MIDV: string, seeds: readonly number[], log: (line: string) => void): Promise<PhotoCaseResult[]> {
+async function photoCases(MIDV: string, seeds: readonly number[], log: (line: string) => void, sharpened = false): Promise<PhotoCaseResult[]> {
   const sources: PhotoSource[] = [
     await demoSource('demo passport 2019', UTOPIA_PASSPORT_2019, HOLDERS.passportA),
     await demoSource('demo ID card 2021', UTOPIA_ID_CARD_2021_FRONT, HOLDERS.idCard),
@@ -555,16 +567,17 @@ async function photoCases(MIDV: string, seeds: readonly number[], log: (line: st
     const refGrey = await greyOf(reference);
     for (const seed of seeds) {
       const photo = await simulatePhoto(src.recapture, { seed, ...(src.cornerRadiusPx > 0 && { cornerRadiusPx: src.cornerRadiusPx }) });
-      const questioned = await decodeBuffer(photo.image);
+      const questioned = await decodeBuffer(sharpened ? await phoneSharpened(photo.image) : photo.image);
       const { value: al, ms: alignMs } = await timed(async () => alignImages(refGrey, await greyOf(questioned)));
       const result: PhotoCaseResult = {
         kind: 'photo',
-        id: `${src.id}, photo seed ${seed}`,
+        id: `${src.id}, photo seed ${seed}${sharpened ? ', sharpened' : ''}`,
         size: [reference.width, reference.height],
         tiltDeg: [round4(photo.params.tiltXDeg), round4(photo.params.tiltYDeg)],
         rotationDeg: round4(photo.params.rotationDeg),
         scale: round4(photo.params.scale),
         aligned: al.ok,
+        sharpened,
         method: al.ok ? al.diagnostics.chosen : null,
         cornerErrorPx: al.ok ? round4(cornerError(al.homography, photo.homography, reference.width, reference.height)) : null,
         falseRegions: null,
@@ -617,7 +630,10 @@ export async function benchDocuments(options: DocumentsBenchOptions = {}): Promi
   const data = options.benchData ?? DEFAULT_BENCH_DATA;
   const midv = await midvCases(path.join(data, 'midv2020-sidtd/alb_id'), log);
   const identity = await identityCases(path.join(data, 'passporteye-specimens'), log);
-  const photos = await photoCases(path.join(data, 'midv2020-sidtd/alb_id'), options.photoSeeds ?? [101, 102, 103], log);
+  const photoSeeds = options.photoSeeds ?? [101, 102, 103];
+  const photos = await photoCases(path.join(data, 'midv2020-sidtd/alb_id'), photoSeeds, log);
+  const sharpenedPhotos = await photoCases(path.join(data, 'midv2020-sidtd/alb_id'), photoSeeds.slice(0, 1), log, true);
+  const sharpenedFalse = sharpenedPhotos.map((p) => p.falseRegions).filter((n): n is number => n !== null);
   const python = options.python ?? '/usr/bin/python3';
   const generated = await generatedForgeries(path.join(data, 'midv2020-sidtd/alb_id'), options.forgerySeeds ?? [1, 2], python, log);
   const specimens = await specimenForgeries(path.join(data, 'passporteye-specimens'), options.specimenSeeds ?? [1, 2], python, log);
@@ -632,7 +648,7 @@ export async function benchDocuments(options: DocumentsBenchOptions = {}): Promi
   const photoMedian = allErrors.length > 0 ? median(allErrors) : null;
   return {
     benchmark: 'pipeline-documents',
-    cases: [...midv, ...generated, ...specimens.forged, ...identity, ...photos],
+    cases: [...midv, ...generated, ...specimens.forged, ...identity, ...photos, ...sharpenedPhotos],
     forgeries: {
       count: forged.length,
       flagged: forged.filter((c) => c.flagged).length,
@@ -648,6 +664,13 @@ export async function benchDocuments(options: DocumentsBenchOptions = {}): Promi
       acc1px: photos.length > 0 ? round4(errors.filter((e) => e <= 1).length / photos.length) : 0,
       falseRegionsMax: falseCounts.length > 0 ? Math.max(...falseCounts) : null,
       photosWithFindings: photos.filter((p) => p.findings.length > 0).length,
+    },
+    sharpenedPhotos: {
+      count: sharpenedPhotos.length,
+      aligned: sharpenedPhotos.filter((p) => p.aligned).length,
+      falseRegionsMax: sharpenedFalse.length > 0 ? Math.max(...sharpenedFalse) : null,
+      falseRegionsTotal: sharpenedFalse.reduce((a, b) => a + b, 0),
+      photosWithFindings: sharpenedPhotos.filter((p) => p.findings.length > 0).length,
     },
     targets: {
       photoCornerErrorMedianAtMostHalfPixel: photoMedian !== null && photoMedian <= 0.5,
