@@ -122,6 +122,30 @@ async function settledOrFailedOn(page: Page, done: Promise<unknown>) {
 /** The overlay's transform mirrors the viewport: equal transforms, equal zoom and pan. */
 const overlayTransform = (scope: string) => page.locator(`${scope} .viewer__overlay > g`).first().getAttribute('transform');
 
+/**
+ * The overlay's transform once a zoom has moved it from `before` and come to
+ * rest: OpenSeadragon marks its animation only from the next frame, so right
+ * after a click the viewer still reads as settled, and a busy machine caught
+ * the view mid-way. Waits until the viewers are settled and the transform
+ * has held for five frames.
+ */
+async function zoomedFrom(scope: string, before: string | null): Promise<string | null> {
+  await page.waitForFunction(
+    ([sel, prev]) => {
+      const memo = window as unknown as { zoomedFromLast?: string | null; zoomedFromFrames?: number };
+      const viewers = [...document.querySelectorAll(`${sel} .viewer`)];
+      const transform = document.querySelector(`${sel} .viewer__overlay > g`)?.getAttribute('transform') ?? null;
+      const settled = viewers.length > 0 && viewers.every((v) => v.getAttribute('data-state') === 'ready' && !v.hasAttribute('data-animating'));
+      memo.zoomedFromFrames = settled && transform !== prev && transform === memo.zoomedFromLast ? (memo.zoomedFromFrames ?? 0) + 1 : 0;
+      memo.zoomedFromLast = transform;
+      return memo.zoomedFromFrames >= 5;
+    },
+    [scope, before] as const,
+    { polling: 'raf' },
+  );
+  return overlayTransform(scope);
+}
+
 test('search → specimen → light switch keeps the view → upload questioned → compare → every mode shows the flagged regions', async () => {
   // 0. A logged-out visit lands on the login page; logging in leads to the library with the user's name and role shown.
   await page.goto(`${server.url}/`);
@@ -137,10 +161,10 @@ test('search → specimen → light switch keeps the view → upload questioned 
 
   // 2. Zoom in, then switch light source with a number key: the new image shows the same part of the page.
   await viewersSettled('.specimen');
+  const fitted = await overlayTransform('.specimen');
   await page.getByRole('button', { name: /^Zoom in/ }).click();
   await page.getByRole('button', { name: /^Zoom in/ }).click();
-  await viewersSettled('.specimen');
-  const zoomed = await overlayTransform('.specimen');
+  const zoomed = await zoomedFrom('.specimen', fitted);
   await page.keyboard.press('2');
   await page.waitForURL(/light=uv-365/);
   await page.getByRole('group', { name: /under UV 365 nm/ }).waitFor();
