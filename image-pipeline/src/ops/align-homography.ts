@@ -6,6 +6,7 @@
 import type { Cv } from '../cv/opencv';
 import { withMats } from '../cv/opencv';
 import { applyHomography, composeHomographies, invertHomography, isHomography, normalizeHomography } from './geometry';
+import { solveLinear } from './linear-solve';
 
 export interface HomographyFit {
   homography: number[];
@@ -85,32 +86,6 @@ function normaliser(xy: ArrayLike<number>, n: number): number[] {
   return [s, 0, -s * cx, 0, s, -s * cy, 0, 0, 1];
 }
 
-/** Solves the symmetric positive system A x = b (n×n, row-major) by Gaussian elimination with partial pivoting; null when singular. */
-function solve(a: Float64Array, b: Float64Array, n: number): Float64Array | null {
-  const m = Float64Array.from(a);
-  const x = Float64Array.from(b);
-  for (let c = 0; c < n; c++) {
-    let p = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs(m[r * n + c]!) > Math.abs(m[p * n + c]!)) p = r;
-    if (Math.abs(m[p * n + c]!) < 1e-12) return null;
-    if (p !== c) {
-      for (let k = 0; k < n; k++) [m[c * n + k], m[p * n + k]] = [m[p * n + k]!, m[c * n + k]!];
-      [x[c], x[p]] = [x[p]!, x[c]!];
-    }
-    for (let r = c + 1; r < n; r++) {
-      const f = m[r * n + c]! / m[c * n + c]!;
-      if (f === 0) continue;
-      for (let k = c; k < n; k++) m[r * n + k] = m[r * n + k]! - f * m[c * n + k]!;
-      x[r] = x[r]! - f * x[c]!;
-    }
-  }
-  for (let r = n - 1; r >= 0; r--) {
-    let s = x[r]!;
-    for (let k = r + 1; k < n; k++) s -= m[r * n + k]! * x[k]!;
-    x[r] = s / m[r * n + r]!;
-  }
-  return x;
-}
 
 export interface RobustRefit {
   homography: number[];
@@ -180,7 +155,7 @@ export function irlsHomography(initial: readonly number[], src: ArrayLike<number
       }
     }
     for (let a = 0; a < 8; a++) for (let b = 0; b < a; b++) ata[a * 8 + b] = ata[b * 8 + a]!;
-    const delta = solve(ata, atb, 8);
+    const delta = solveLinear(ata, atb, 8);
     if (!delta) return null;
     h = [h0 + delta[0]!, h1 + delta[1]!, h2 + delta[2]!, h3 + delta[3]!, h4 + delta[4]!, h5 + delta[5]!, h6 + delta[6]!, h7 + delta[7]!, 1];
   }

@@ -30,6 +30,7 @@
  */
 import { getLightSource } from '@exemplar/specimens-schema';
 import { gaussianBlur, makePlane, medianBlur, quantiles, resizePlane, selectKth, type Plane } from './planes';
+import { solveLinear } from './linear-solve';
 import { applyTransfer, fitTransfer, TRANSFER_SIGMAS } from './transfer';
 
 export type LightProfileId = 'white' | 'uv' | 'ir' | 'other';
@@ -116,31 +117,6 @@ function luminance(planes: readonly Plane[]): Plane {
   return makePlane(first.width, first.height, out);
 }
 
-/** Solves the n×n system M·x = v in place (Gaussian elimination, partial pivoting); null when singular. */
-function solve(m: Float64Array, v: Float64Array, n: number): Float64Array<ArrayBuffer> | null {
-  for (let col = 0; col < n; col++) {
-    let piv = col;
-    for (let r = col + 1; r < n; r++) if (Math.abs(m[r * n + col]!) > Math.abs(m[piv * n + col]!)) piv = r;
-    if (Math.abs(m[piv * n + col]!) < 1e-12) return null;
-    if (piv !== col) {
-      for (let c = 0; c < n; c++) [m[col * n + c], m[piv * n + c]] = [m[piv * n + c]!, m[col * n + c]!];
-      [v[col], v[piv]] = [v[piv]!, v[col]!];
-    }
-    for (let r = col + 1; r < n; r++) {
-      const f = m[r * n + col]! / m[col * n + col]!;
-      if (f === 0) continue;
-      for (let c = col; c < n; c++) m[r * n + c]! -= f * m[col * n + c]!;
-      v[r]! -= f * v[col]!;
-    }
-  }
-  const x = new Float64Array(n);
-  for (let r = n - 1; r >= 0; r--) {
-    let s = v[r]!;
-    for (let c = r + 1; c < n; c++) s -= m[r * n + c]! * x[c]!;
-    x[r] = s / m[r * n + r]!;
-  }
-  return x;
-}
 
 /** Monomials x^i·y^j with i + j ≤ degree, in a fixed order. */
 function monomials(x: number, y: number, degree: number, out: Float64Array): void {
@@ -177,7 +153,7 @@ function robustSurface(xs: Float64Array, ys: Float64Array, values: Float64Array,
       }
     }
     for (let a = 0; a < t; a++) m[a * t + a]! += 1e-9;
-    const solved = solve(m, v, t);
+    const solved = solveLinear(m, v, t);
     if (!solved) break;
     coeffs = solved;
     for (let s = 0; s < n; s++) {
@@ -473,7 +449,7 @@ function fitToneModel(rs: readonly Plane[], qs: readonly Plane[], w: number, h: 
         for (let b = 0; b < a; b++) m[a * terms + b] = m[b * terms + a]!;
         m[a * terms + a]! += 1e-6;
       }
-      const solved = solve(m, v, terms);
+      const solved = solveLinear(m, v, terms);
       if (!solved) break;
       coef = solved;
       for (let s = 0; s < n; s++) {

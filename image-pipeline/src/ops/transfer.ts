@@ -13,6 +13,7 @@
  * and it is learnt where both images should show the same thing; being one
  * kernel for the whole page, it cannot explain away a local change.
  */
+import { solveLinear } from './linear-solve';
 import { gaussianBlur, makePlane, type Plane } from './planes';
 
 /** Gaussian scales of the basis, working pixels, beside the identity. */
@@ -83,35 +84,6 @@ function basisOf(p: Plane): Plane[] {
   return out;
 }
 
-/** Solves the symmetric positive system `a x = b` (n × n, row-major) by Cholesky; null when it is not positive. */
-function solveSymmetric(a: Float64Array, b: Float64Array, n: number): Float64Array | null {
-  const l = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = a[i * n + j]!;
-      for (let k = 0; k < j; k++) s -= l[i * n + k]! * l[j * n + k]!;
-      if (i === j) {
-        if (!(s > 0)) return null;
-        l[i * n + i] = Math.sqrt(s);
-      } else {
-        l[i * n + j] = s / l[j * n + j]!;
-      }
-    }
-  }
-  const y = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let s = b[i]!;
-    for (let k = 0; k < i; k++) s -= l[i * n + k]! * y[k]!;
-    y[i] = s / l[i * n + i]!;
-  }
-  const x = new Float64Array(n);
-  for (let i = n - 1; i >= 0; i--) {
-    let s = y[i]!;
-    for (let k = i + 1; k < n; k++) s -= l[k * n + i]! * x[k]!;
-    x[i] = s / l[i * n + i]!;
-  }
-  return x;
-}
 
 /** Normal equations of a least-squares fit of a target on `n` basis responses, summed over samples. */
 interface NormalEquations {
@@ -164,7 +136,7 @@ function solveWeights(acc: NormalEquations): { weights: number[]; correlation: n
     trace += a[i * n + i]!;
   }
   for (let i = 0; i < n; i++) a[i * n + i]! += RIDGE * (trace / n);
-  const x = solveSymmetric(a, b, n);
+  const x = solveLinear(a, b, n);
   if (!x) return null;
   let explained = 0;
   for (let i = 0; i < n; i++) explained += x[i]! * b[i]!;
