@@ -627,10 +627,11 @@ export async function normaliseToReference(
 
   // Sharpness first: the illumination field is learnt by comparing the two images tile by tile, and
   // against a sharper reference the fine print and high-contrast lettering bias it.
-  let sharp: NormaliseStats['sharpness'] = await matchSharpness(refLum, luminance(q), valid);
+  const qLum = luminance(q);
+  let sharp: NormaliseStats['sharpness'] = await matchSharpness(refLum, qLum, valid);
   // Edge steepness is fooled by a sharpened capture (its strokes steep, its fine print gone): a fitted kernel is
   // used where it explains clearly more of the capture than the Gaussian does.
-  const transfer = params.transferMinGain < 1 ? fitTransfer(refLum, luminance(q), learn, sharp) : null;
+  const transfer = params.transferMinGain < 1 ? fitTransfer(refLum, qLum, learn, sharp) : null;
   if (transfer && 1 - transfer.fit.correlation ** 2 <= (1 - params.transferMinGain) * (1 - transfer.gaussianCorrelation ** 2)) {
     const { side, weights } = transfer.fit;
     if (side === 'reference') {

@@ -8,10 +8,10 @@
  * showed eight regions along its small labels). Here the sharper image's
  * luminance is fitted to the other's as a combination of the identity and
  * Gaussians: a blur, a blur followed by sharpening, a compression's
- * smoothing are in their span. Both are
- * high-passed first, so that the page's light field does not bend the fit,
- * and it is learnt where both images should show the same thing; being one
- * kernel for the whole page, it cannot explain away a local change.
+ * smoothing are in their span. Both are high-passed first, so that the
+ * page's light field does not bend the fit, and it is learnt where both
+ * images should show the same thing; being one kernel for the whole page,
+ * it cannot explain away a local change.
  */
 import { solveLinear } from './linear-solve';
 import { gaussianBlur, makePlane, type Plane } from './planes';
@@ -84,7 +84,6 @@ function basisOf(p: Plane): Plane[] {
   return out;
 }
 
-
 /** Normal equations of a least-squares fit of a target on `n` basis responses, summed over samples. */
 interface NormalEquations {
   n: number;
@@ -143,19 +142,11 @@ function solveWeights(acc: NormalEquations): { weights: number[]; correlation: n
   return { weights: Array.from(x), correlation: Math.sqrt(Math.min(1, Math.max(0, explained / tt))) };
 }
 
-/** A rectangle of a plane, as a plane of its own. */
-function cut(p: Plane, r: Rect): Plane {
+/** A rectangle of a row-major image `width` wide (a plane's values or a mask), as an array of its own. */
+function cut<T extends Float32Array | Uint8Array>(data: T, width: number, r: Rect): T {
   const w = r.x1 - r.x0;
-  const out = new Float32Array(w * (r.y1 - r.y0));
-  for (let y = r.y0; y < r.y1; y++) out.set(p.data.subarray(y * p.width + r.x0, y * p.width + r.x1), (y - r.y0) * w);
-  return makePlane(w, r.y1 - r.y0, out);
-}
-
-/** The same rectangle of a mask. */
-function cutMask(mask: Uint8Array, width: number, r: Rect): Uint8Array {
-  const w = r.x1 - r.x0;
-  const out = new Uint8Array(w * (r.y1 - r.y0));
-  for (let y = r.y0; y < r.y1; y++) out.set(mask.subarray(y * width + r.x0, y * width + r.x1), (y - r.y0) * w);
+  const out = new (data.constructor as new (length: number) => T)(w * (r.y1 - r.y0));
+  for (let y = r.y0; y < r.y1; y++) out.set(data.subarray(y * width + r.x0, y * width + r.x1), (y - r.y0) * w);
   return out;
 }
 
@@ -199,9 +190,10 @@ export function fitTransfer(
   let aa = 0;
   let bb = 0;
   for (const { outer, inner } of tiles(referenceLum.width, referenceLum.height)) {
-    const tr = cut(hr, outer);
-    const tq = cut(hq, outer);
-    const mask = cutMask(learn, referenceLum.width, outer);
+    const tileWidth = outer.x1 - outer.x0;
+    const tr = makePlane(tileWidth, outer.y1 - outer.y0, cut(hr.data, hr.width, outer));
+    const tq = makePlane(tileWidth, outer.y1 - outer.y0, cut(hq.data, hq.width, outer));
+    const mask = cut(learn, referenceLum.width, outer);
     accumulate(toQuestioned, basisOf(tr), tq, mask, inner);
     accumulate(toReference, basisOf(tq), tr, mask, inner);
     const from = gaussian.blurred === 'questioned' ? gaussianBlur(tq, gaussian.sigma) : gaussian.blurred === 'reference' ? gaussianBlur(tr, gaussian.sigma) : tr;
