@@ -39,7 +39,7 @@ import { objectKeys, type ObjectStore } from '../stores/objects.port';
 import type { RecordCollection, RecordStore, StoredRecord } from '../stores/records.port';
 import { systemActor, type Actor } from './actor';
 import { newRecordId, timestamp, validationFailed, valueOrThrow } from './common';
-import { COMPARISON_JOB_KIND, type ComparisonJobPayload, type ComparisonService } from './comparisons.service';
+import { COMPARISON_HOLDER, COMPARISON_JOB_KIND, type ComparisonJobPayload, type ComparisonService } from './comparisons.service';
 import { VERIFICATION_COLLECTION } from './verification.service';
 
 export const CASES_COLLECTION = 'cases';
@@ -516,18 +516,30 @@ export class CaseService {
   }
 
   /**
-   * The holds that still guard a write in progress. A hold is taken for one
-   * revision of its holder before that revision is written (the first, for a
-   * holder being created): once the holder is at that revision or past it,
-   * the write either happened (and what it links is found by evidenceUses) or
-   * lost to another, so the hold has done its work. A hold whose write has not
-   * come within HOLD_WRITE_GRACE_MS never will (its request failed or its
-   * process died) and is done too.
+   * The holds that still guard a write in progress. A hold of a case or
+   * request is taken for one revision of its holder before that revision is
+   * written (the first, for a holder being created): once the holder is at
+   * that revision or past it, the write either happened (and what it links is
+   * found by evidenceUses) or lost to another, so the hold has done its work.
+   * A hold whose write has not come within HOLD_WRITE_GRACE_MS never will (its
+   * request failed or its process died) and is done too.
+   *
+   * A comparison's hold (the reference its runner chose, comparison-runner.ts)
+   * guards the job's result, and stands while the job is queued or running,
+   * however long that takes: the queue completes a job only while it is
+   * running, so once it has ended nothing more is written (a finished job's
+   * reference is found by evidenceUses), and a stalled run that comes back
+   * still finds its hold. A job nobody will finish is cancelled to let go.
    */
   async liveHolds(holds: readonly EvidenceHold[]): Promise<EvidenceHold[]> {
     const now = this.now().getTime();
     const live: EvidenceHold[] = [];
     for (const hold of holds) {
+      if (hold.holder.startsWith(COMPARISON_HOLDER)) {
+        const job = await this.catalog.jobs.get(hold.holder.slice(COMPARISON_HOLDER.length));
+        if (job && (job.status === 'queued' || job.status === 'running')) live.push(hold);
+        continue;
+      }
       const holder = hold.holder.startsWith(CASE_HOLDER)
         ? await this.cases.get(hold.holder.slice(CASE_HOLDER.length))
         : hold.holder.startsWith(VERIFICATION_HOLDER)

@@ -12,7 +12,17 @@
  *   in the worker pool and removes the outputs this attempt stored;
  * - outputs (aligned PNG, heatmap PNG, regions JSON per light source) are
  *   stored under `comparisons/<job id>/` with their SHA-256 in the result; a
- *   new attempt first removes what an earlier one left.
+ *   new attempt first removes what an earlier one left;
+ * - a reference chosen by identification (`auto`) is held as evidence
+ *   (EvidenceHold, holder `comparison:<job id>`) from the moment it is
+ *   chosen: a case or request may have linked the comparison before it had a
+ *   reference, so nothing else keeps that capture from being deleted under
+ *   the job. The catalog takes the hold only while the capture exists (one
+ *   atomic step), so either the delete came first and the job fails with
+ *   REFERENCE_NOT_FOUND, or the delete is refused while the job runs
+ *   (CaseService.liveHolds). A job that ends without a result lets its hold
+ *   go; a finished one leaves it for a delete to settle, which then finds
+ *   what links the comparison.
  *
  * The result depends only on the inputs, the parameters and the software
  * versions it records (timings aside), so the same inputs give the same
@@ -38,10 +48,10 @@ import type { Capture, ComparisonOutput, ComparisonReference, ComparisonResult, 
 import type { AuditService } from '../audit/audit.service';
 import type { LimitsConfig } from '../config';
 import { isExemplarError } from '../errors';
-import type { CatalogStore, Job, JobError, JobProgress } from '../stores/catalog.port';
+import type { CatalogStore, EvidenceHold, Job, JobError, JobProgress } from '../stores/catalog.port';
 import { objectKeys, type ObjectStore } from '../stores/objects.port';
 import { systemActor } from './actor';
-import { COMPARISON_JOB_KIND, outputUrl, type ComparisonJobPayload, type ComparisonJobResult } from './comparisons.service';
+import { COMPARISON_HOLDER, COMPARISON_JOB_KIND, outputUrl, type ComparisonJobPayload, type ComparisonJobResult } from './comparisons.service';
 import { describesLight, type IdentifyService } from './identify.service';
 
 /** Statuses a reference chosen by `auto` may have: reference material, never a known fraud. */
@@ -96,6 +106,12 @@ class JobFailure extends Error {
 }
 
 const round = (v: number) => Math.round(v * 1e4) / 1e4;
+
+/** A hold this attempt took, with the specimen it is on. */
+interface HeldReference {
+  specimenId: string;
+  hold: EvidenceHold;
+}
 
 function jobError(err: unknown): JobError {
   if (err instanceof JobFailure) return { code: err.code, message: err.message };
@@ -238,11 +254,12 @@ export class ComparisonRunner {
     timer.unref();
     const work = path.join(this.d.tmpDir, `comparison-${job.id}-${randomUUID().slice(0, 8)}`);
     const stored: string[] = [];
+    const held: HeldReference[] = [];
     this.log.info({ jobId: job.id, attempt: job.attempts, workerId: this.workerId }, 'comparison started');
     try {
       if (job.attempts > 1) await this.removeOutputs(job.id);
       await fs.mkdir(work, { recursive: true });
-      const result = await this.compare(job, work, ac.signal, setProgress, stored);
+      const result = await this.compare(job, work, ac.signal, setProgress, stored, held);
       clearInterval(timer);
       await beating;
       if (ac.signal.aborted) throw ac.signal.reason;
@@ -256,12 +273,13 @@ export class ComparisonRunner {
       const interrupted = ac.signal.aborted ? (ac.signal.reason as unknown) : err;
       if (interrupted instanceof Interrupted) {
         this.log.info({ jobId: job.id, reason: interrupted.reason }, 'comparison interrupted');
-        // A cancelled job keeps nothing; a job taken over or abandoned belongs to its next attempt, which cleans up itself.
-        if (interrupted.reason === 'cancelled') await this.removeKeys(stored);
+        // A cancelled job keeps nothing; a job taken over or abandoned belongs to its next attempt, which cleans up itself
+        // (its holds stand while the job is running: this attempt might still be the one to finish it).
+        if (interrupted.reason === 'cancelled') await this.letGo(stored, held);
         return;
       }
       if (isExemplarError(err) && err.code === 'CONFLICT' && err.details.reason === 'LEASE_LOST') {
-        if (err.details.status === 'cancelled') await this.removeKeys(stored);
+        if (err.details.status === 'cancelled') await this.letGo(stored, held);
         return;
       }
       const e = jobError(err);
@@ -274,6 +292,7 @@ export class ComparisonRunner {
         this.log.warn({ err: failErr, jobId: job.id }, 'comparison runner: could not record the failure');
         return;
       }
+      await this.releaseHolds(held);
       await this.recordOutcome(job, 'comparison.fail', {}, { code: e.code });
     } finally {
       this.running.delete(job.id);
@@ -296,6 +315,7 @@ export class ComparisonRunner {
     signal: AbortSignal,
     setProgress: (stage: string, fraction: number) => void,
     stored: string[],
+    held: HeldReference[],
   ): Promise<ComparisonJobResult> {
     const payload = job.payload as ComparisonJobPayload;
     const questionedLights = Object.keys(payload.questioned);
@@ -321,6 +341,7 @@ export class ComparisonRunner {
       const chosen = identification.candidates.find((c) => c.verified && REFERENCE_STATUSES.includes(c.status));
       if (!chosen) throw new JobFailure('NO_CANDIDATE', `identification found no genuine reference capture matching the questioned image (${identification.searched} images searched)`);
       reference = { specimenId: chosen.specimenId, captureId: chosen.captureId };
+      held.push(await this.holdReference(job, reference));
     } else reference = payload.request.reference;
 
     const specimen = await this.d.catalog.specimens.get(reference.specimenId);
@@ -444,6 +465,43 @@ export class ComparisonRunner {
       questionedSize: l.questionedSize,
       stats: { ...l.stats, analysisScale: l.analysisScale, elapsedMs: l.elapsedMs },
     };
+  }
+
+  /**
+   * Holds the reference identification chose, for this attempt of the job
+   * (holder revision = the attempt), if the capture still exists: the catalog
+   * checks and stores in one atomic step. REFERENCE_NOT_FOUND when it was
+   * deleted since identification saw it.
+   */
+  private async holdReference(job: Job, reference: ComparisonReference): Promise<HeldReference> {
+    const hold: EvidenceHold = { holder: `${COMPARISON_HOLDER}${job.id}`, holderRevision: job.attempts, captureId: reference.captureId, at: new Date().toISOString() };
+    try {
+      await this.d.catalog.specimens.hold(reference.specimenId, hold);
+    } catch (err) {
+      if (!isExemplarError(err) || (err.code !== 'SPECIMEN_NOT_FOUND' && err.code !== 'CAPTURE_NOT_FOUND')) throw err;
+      throw new JobFailure(
+        'REFERENCE_NOT_FOUND',
+        `identification chose capture ${reference.captureId} of specimen ${reference.specimenId} as the reference, but it was deleted before the comparison could start; submit the comparison again`,
+      );
+    }
+    return { specimenId: reference.specimenId, hold };
+  }
+
+  /** A job that ended without a result links nothing: its holds have no write left to guard. A release that fails is left to the next delete, which settles it. */
+  private async releaseHolds(held: readonly HeldReference[]): Promise<void> {
+    for (const { specimenId, hold } of held) {
+      try {
+        await this.d.catalog.specimens.releaseHold(specimenId, hold);
+      } catch (err) {
+        this.log.warn({ err, specimenId, holder: hold.holder }, 'comparison runner: could not release a hold on the reference');
+      }
+    }
+  }
+
+  /** What a cancelled job leaves: nothing stored, nothing held. */
+  private async letGo(stored: readonly string[], held: readonly HeldReference[]): Promise<void> {
+    await this.removeKeys(stored);
+    await this.releaseHolds(held);
   }
 
   /** The pool is shared with API requests: a full queue means waiting a little, not failing the job. */

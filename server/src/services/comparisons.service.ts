@@ -43,6 +43,11 @@ import type { SpecimenService } from './specimens.service';
 import type { AuditService } from '../audit/audit.service';
 
 export const COMPARISON_JOB_KIND = 'comparison';
+/**
+ * How an `auto` comparison names itself in the evidence hold the runner takes
+ * on the reference it chooses (`comparison:<job id>`, EvidenceHold.holder).
+ */
+export const COMPARISON_HOLDER = 'comparison:';
 export const DEFAULT_LIST_LIMIT = 20;
 export const MAX_LIST_LIMIT = 100;
 /** Output names under /api/comparisons/:id/outputs/. */

@@ -385,8 +385,8 @@ export class SpecimenService {
 
   /**
    * A delete met holds (catalog.port.ts EvidenceHold): those whose write is
-   * still to come answer CONFLICT (reason EVIDENCE, naming their cases and
-   * requests); the others have done their work (what their holder links is
+   * still to come answer CONFLICT (reason EVIDENCE, naming their cases,
+   * requests and running comparisons); the others have done their work (what their holder links is
    * now found by assertNotEvidence) and are released, so that the caller can
    * check again and try once more.
    */
@@ -397,10 +397,15 @@ export class SpecimenService {
     for (const hold of holds) if (!live.includes(hold)) await this.catalog.specimens.releaseHold(id, hold);
     if (live.length === 0) return;
     const holders = (prefix: string) => [...new Set(live.filter((h) => h.holder.startsWith(prefix)).map((h) => h.holder.slice(prefix.length)))].sort();
-    const uses = { cases: holders('case:'), verificationRequests: holders('verification-request:'), comparisons: [] };
+    const uses = { cases: holders('case:'), verificationRequests: holders('verification-request:'), comparisons: holders('comparison:') };
     const what = captureId === undefined ? `Specimen ${id}` : `Capture ${captureId} of specimen ${id}`;
-    const where = [...(uses.cases.length > 0 ? [`case(s) ${uses.cases.join(', ')}`] : []), ...(uses.verificationRequests.length > 0 ? [`verification request(s) ${uses.verificationRequests.join(', ')}`] : [])];
-    throw new ExemplarError('CONFLICT', `${what} is evidence: ${where.join(' and ') || 'a record'} is being changed to rely on it; it is kept`, { reason: 'EVIDENCE', ...uses, holds: live });
+    const changing = [...(uses.cases.length > 0 ? [`case(s) ${uses.cases.join(', ')}`] : []), ...(uses.verificationRequests.length > 0 ? [`verification request(s) ${uses.verificationRequests.join(', ')}`] : [])];
+    const why = [
+      ...(changing.length > 0 ? [`${changing.join(' and ')} is being changed to rely on it`] : []),
+      // The reference an `auto` comparison was given (comparison-runner.ts): kept until the job ends.
+      ...(uses.comparisons.length > 0 ? [`comparison(s) ${uses.comparisons.join(', ')} is running with it as the reference (cancel it to let it go)`] : []),
+    ];
+    throw new ExemplarError('CONFLICT', `${what} is evidence: ${why.join('; ') || 'a record is being changed to rely on it'}; it is kept`, { reason: 'EVIDENCE', ...uses, holds: live });
   }
 
   private async assertNotImitated(id: string): Promise<void> {

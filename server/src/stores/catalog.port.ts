@@ -129,8 +129,9 @@ export function changeHistoryOptions(given: Partial<ChangeHistoryOptions> | unde
 
 /**
  * A hold on a specimen, or on one of its captures, by a record that is about
- * to rely on it as evidence (a case, a verification request), taken before
- * that record is written. While a hold is stored the store refuses to delete
+ * to rely on it as evidence (a case, a verification request, a comparison
+ * job given its reference by identification), taken before that record is
+ * written. While a hold is stored the store refuses to delete
  * the specimen, and to replace it without a held capture: CONFLICT with
  * `details.reason` EVIDENCE_HELD and `details.holds`. Taking a hold checks
  * that the specimen (and capture) exists in the same atomic step, so a hold
@@ -139,9 +140,9 @@ export function changeHistoryOptions(given: Partial<ChangeHistoryOptions> | unde
  * alone, and `get` and `search` do not show them.
  */
 export interface EvidenceHold {
-  /** `<kind>:<id>` of the record relying on it, e.g. `case:<id>`, `verification-request:<id>`. */
+  /** `<kind>:<id>` of the record relying on it, e.g. `case:<id>`, `verification-request:<id>`, `comparison:<job id>`. */
   holder: string;
-  /** The holder's revision whose write needs the hold: once the holder is at or past it, the hold has done its work. */
+  /** The holder's revision whose write needs the hold: once the holder is at or past it, the hold has done its work (for a comparison job, the attempt that took it; that hold stands while the job runs). */
   holderRevision: number;
   /** The capture held; null holds the specimen itself (its captures may go, it may not). */
   captureId: string | null;
