@@ -53,20 +53,24 @@ async function submitAuto(): Promise<string> {
 
 /**
  * Runs the queued comparison. `meanwhile` (another request) runs right after
- * identification has chosen the reference (`at: 'chosen'`), or right after
- * the runner has then read the chosen specimen (`at: 'read'`).
+ * identification has chosen the reference (`at: 'chosen'`), right after the
+ * runner has then read the chosen specimen (`at: 'read'`), or once the
+ * runner has fetched the images and hands them to the pipeline (`at:
+ * 'comparing'`).
  */
-async function runWith(at: 'chosen' | 'read', meanwhile: () => Promise<LightMyRequestResponse>): Promise<LightMyRequestResponse | undefined> {
+async function runWith(at: 'chosen' | 'read' | 'comparing', meanwhile: () => Promise<LightMyRequestResponse>): Promise<LightMyRequestResponse | undefined> {
   const identify = t.context.services.identify;
   const specimens = t.context.catalog.specimens;
+  const pool = t.context.pipeline;
   const identifyFile = identify.identifyFile;
   const get = specimens.get;
+  const compareCapture = pool.compareCapture;
   let response: LightMyRequestResponse | undefined;
   identify.identifyFile = async (...args) => {
     identify.identifyFile = identifyFile;
     const result = await identifyFile.apply(identify, args);
     if (at === 'chosen') response = await meanwhile();
-    else {
+    else if (at === 'read') {
       specimens.get = async (id) => {
         specimens.get = get;
         const found = await get.call(specimens, id);
@@ -76,11 +80,19 @@ async function runWith(at: 'chosen' | 'read', meanwhile: () => Promise<LightMyRe
     }
     return result;
   };
+  if (at === 'comparing') {
+    pool.compareCapture = async (...args) => {
+      pool.compareCapture = compareCapture;
+      response = await meanwhile();
+      return compareCapture.apply(pool, args);
+    };
+  }
   try {
     expect(await t.context.comparisonRunner.runOnce()).toBe(true);
   } finally {
     identify.identifyFile = identifyFile;
     specimens.get = get;
+    pool.compareCapture = compareCapture;
   }
   return response;
 }
@@ -136,6 +148,28 @@ describe('the reference an `auto` comparison is given while it is deleted', () =
     expect((await comparison(id)).status).toBe('cancelled');
     expect(await t.context.catalog.specimens.holds(specimen.id)).toEqual([]);
     expect((await deleteCapture(specimen.id, capture.id)).statusCode).toBe(200);
+  });
+
+  // Last of those that let identification choose: the request keeps its reference catalogued for good.
+  it('deleted while the pipeline works on it, the comparison linked to a request before it had a reference: the delete is refused, the job finishes on the kept capture', async () => {
+    const { specimen, capture } = await reference('Chosen by identification, deleted during the comparison', 9);
+    const id = await submitAuto();
+    const officer = await t.login('border-officer');
+    const { payload, headers } = multipartBody([
+      { name: 'request', value: JSON.stringify({ urgency: 'routine' }) },
+      { name: 'white', filename: 'white.png', data: questioned.images.white!, contentType: 'image/png' },
+    ]);
+    const request = (await officer.inject({ method: 'POST', url: '/api/verification-requests', payload, headers })).json();
+    expect((await examiner.inject({ method: 'POST', url: `/api/verification-requests/${request.id}/claim`, payload: {} })).statusCode).toBe(200);
+    expect((await examiner.inject({ method: 'POST', url: `/api/verification-requests/${request.id}/comparisons`, payload: { comparisonId: id } })).statusCode).toBe(200);
+
+    const removal = await runWith('comparing', () => deleteCapture(specimen.id, capture.id));
+    expect({ status: removal?.statusCode, reason: removal?.json().details?.reason, comparisons: removal?.json().details?.comparisons }).toEqual({ status: 409, reason: 'EVIDENCE', comparisons: [id] });
+    const done = await comparison(id);
+    expect({ status: done.status, reference: done.reference }).toEqual({ status: 'done', reference: { specimenId: specimen.id, captureId: capture.id } });
+    expect(await captureIds(specimen.id)).toEqual([capture.id]);
+    const refused = await deleteCapture(specimen.id, capture.id);
+    expect({ status: refused.statusCode, details: refused.json().details }).toMatchObject({ status: 409, details: { reason: 'EVIDENCE', verificationRequests: [request.id], comparisons: [id] } });
   });
 });
 
