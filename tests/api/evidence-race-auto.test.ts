@@ -118,14 +118,16 @@ describe('the reference an `auto` comparison is given while it is deleted', () =
     const done = await comparison(id);
     expect({ status: done.status, reference: done.reference }).toEqual({ status: 'done', reference: { specimenId: specimen.id, captureId: capture.id } });
     expect(await captureIds(specimen.id)).toEqual([capture.id]);
+    // Finished, the job has let its hold go (none piles up on a reference chosen again and again) ...
+    expect((await t.context.catalog.specimens.holds(specimen.id)).holds).toEqual([]);
 
-    // Finished, the comparison is evidence of the case as one with a chosen reference is.
+    // ... and the comparison is evidence of the case as one with a chosen reference is.
     const refused = await deleteCapture(specimen.id, capture.id);
     expect({ status: refused.statusCode, details: refused.json().details }).toMatchObject({ status: 409, details: { reason: 'EVIDENCE', cases: [kase.id], comparisons: [id] } });
-    // Let go by the case, nothing else keeps it (the runner's hold has done its work).
+    // Let go by the case, nothing else keeps it.
     expect((await examiner.inject({ method: 'PATCH', url: `/api/cases/${kase.id}`, payload: { revision: kase.revision, comparisons: [] } })).statusCode).toBe(200);
     expect((await deleteCapture(specimen.id, capture.id)).statusCode).toBe(200);
-    expect(await t.context.catalog.specimens.holds(specimen.id)).toEqual([]);
+    expect((await t.context.catalog.specimens.holds(specimen.id)).holds).toEqual([]);
   });
 
   it('deleted after identification chose it, before the runner held it: the job fails saying so, and stores nothing', async () => {
@@ -137,7 +139,7 @@ describe('the reference an `auto` comparison is given while it is deleted', () =
     expect({ status: failed.status, reference: failed.reference, code: failed.error?.code }).toEqual({ status: 'failed', reference: null, code: 'REFERENCE_NOT_FOUND' });
     expect(failed.error.message).toBe(`identification chose capture ${capture.id} of specimen ${specimen.id} as the reference, but it was deleted before the comparison could start; submit the comparison again`);
     expect((await t.objectKeys()).filter((k) => k.startsWith(`comparisons/${id}/`))).toEqual([]);
-    expect(await t.context.catalog.specimens.holds(specimen.id)).toEqual([]);
+    expect((await t.context.catalog.specimens.holds(specimen.id)).holds).toEqual([]);
   });
 
   it('cancelled after the runner held its reference: the hold goes with the job, and the capture may be deleted', async () => {
@@ -146,7 +148,7 @@ describe('the reference an `auto` comparison is given while it is deleted', () =
     const cancelled = await runWith('read', () => examiner.inject({ method: 'DELETE', url: `/api/comparisons/${id}` }));
     expect(cancelled?.json().status).toBe('cancelled');
     expect((await comparison(id)).status).toBe('cancelled');
-    expect(await t.context.catalog.specimens.holds(specimen.id)).toEqual([]);
+    expect((await t.context.catalog.specimens.holds(specimen.id)).holds).toEqual([]);
     expect((await deleteCapture(specimen.id, capture.id)).statusCode).toBe(200);
   });
 

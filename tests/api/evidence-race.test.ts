@@ -99,6 +99,26 @@ describe('a specimen listed by a case while it is deleted', () => {
     expect((await examiner.inject({ method: 'DELETE', url: `/api/specimens/${specimen}` })).statusCode).toBe(204);
   });
 
+  it('listed after the delete checked the cases, while a second delete lets the finished hold go: the first delete is still refused', async () => {
+    const specimen = await newSpecimen('Listed while deleted twice');
+    const kase = await newCase('RACE-5');
+    // Between the first delete's check of the cases and its delete, a second delete runs: the case is changed (held, then written)
+    // between the second delete's own check and its delete, so the second meets the hold, finds the case written and lets the hold go.
+    let second: LightMyRequestResponse | undefined;
+    const link = interleave('delete', async () => {
+      const linking = interleave('delete', () => examiner.inject({ method: 'PATCH', url: `/api/cases/${kase.id}`, payload: { revision: kase.revision, specimens: [specimen] } }));
+      second = await examiner.inject({ method: 'DELETE', url: `/api/specimens/${specimen}` });
+      return linking.response!;
+    });
+    const first = await examiner.inject({ method: 'DELETE', url: `/api/specimens/${specimen}` });
+    expect(link.response?.statusCode).toBe(200);
+    const outcome = (res: LightMyRequestResponse | undefined) => ({ status: res?.statusCode, ...(res?.body && { reason: res.json().details?.reason, cases: res.json().details?.cases }) });
+    expect(outcome(second)).toEqual({ status: 409, reason: 'EVIDENCE', cases: [kase.id] });
+    expect(outcome(first)).toEqual({ status: 409, reason: 'EVIDENCE', cases: [kase.id] });
+    expect(await specimenStatus(specimen)).toBe(200);
+    expect((await caseOf(kase.id)).specimens).toEqual([specimen]);
+  });
+
   it('deleted after the case change checked that it exists: the change is refused and the case lists nothing deleted', async () => {
     const specimen = await newSpecimen('Deleted while being listed');
     const kase = await newCase('RACE-2');

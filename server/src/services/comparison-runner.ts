@@ -20,9 +20,10 @@
  *   the job. The catalog takes the hold only while the capture exists (one
  *   atomic step), so either the delete came first and the job fails with
  *   REFERENCE_NOT_FOUND, or the delete is refused while the job runs
- *   (CaseService.liveHolds). A job that ends without a result lets its hold
- *   go; a finished one leaves it for a delete to settle, which then finds
- *   what links the comparison.
+ *   (CaseService.liveHolds). The job lets its hold go once it has ended:
+ *   finished, its reference is in its result, where a delete that judges the
+ *   holds after that looks (CaseService.evidenceUses), and a delete that
+ *   judged them before is refused by the store, as a hold was taken since.
  *
  * The result depends only on the inputs, the parameters and the software
  * versions it records (timings aside), so the same inputs give the same
@@ -264,6 +265,7 @@ export class ComparisonRunner {
       await beating;
       if (ac.signal.aborted) throw ac.signal.reason;
       await catalog.jobs.complete(job.id, this.workerId, result);
+      await this.releaseHolds(held);
       this.log.info({ jobId: job.id }, 'comparison done');
       const hashes = Object.fromEntries(result.result.lights.flatMap((l) => Object.entries(l.outputs).map(([kind, o]) => [`${l.lightSource}/${kind}`, o.sha256])));
       await this.recordOutcome(job, 'comparison.complete', hashes, { reference: result.reference });
@@ -487,7 +489,7 @@ export class ComparisonRunner {
     return { specimenId: reference.specimenId, hold };
   }
 
-  /** A job that ended without a result links nothing: its holds have no write left to guard. A release that fails is left to the next delete, which settles it. */
+  /** A job that has ended writes nothing more: its holds have no write left to guard. A release that fails is left to the next delete, which judges it done. */
   private async releaseHolds(held: readonly HeldReference[]): Promise<void> {
     for (const { specimenId, hold } of held) {
       try {

@@ -166,7 +166,7 @@ export class SpecimenService {
    * references. Without `revision` the current one is used (and the delete is
    * retried if the record changes meanwhile). CONFLICT while other specimens
    * imitate this one, and while a case relies on it (assertNotEvidence) or a
-   * case or request is being changed to rely on it (a hold, settleHolds).
+   * case, request or comparison is being changed to rely on it (a hold, judgeHolds).
    */
   async delete(id: string, revision: number | undefined, actor: Actor): Promise<void> {
     assertCan(actor, 'specimens:write');
@@ -174,16 +174,15 @@ export class SpecimenService {
       const current = await this.get(id, actor);
       if (revision !== undefined && current.revision !== revision) throw revisionConflict(id, current.revision);
       await this.assertNotImitated(id);
+      const holdsTaken = await this.judgeHolds(id, undefined);
       await this.assertNotEvidence(id);
       try {
-        // Refused by the store while a hold stands: a link written after the check above was held first.
-        await this.catalog.specimens.delete(id, current.revision);
+        // Refused by the store if a hold was taken since they were judged: a link written after the check above was held first.
+        await this.catalog.specimens.delete(id, current.revision, holdsTaken);
       } catch (err) {
         if (revision === undefined && isRevisionConflict(err) && attempt < MAX_COMMIT_ATTEMPTS) continue;
-        const holds = heldBy(err);
-        if (!holds || attempt >= MAX_COMMIT_ATTEMPTS) throw err;
-        await this.settleHolds(id, undefined, holds);
-        continue;
+        if (heldBy(err) && attempt < MAX_COMMIT_ATTEMPTS) continue;
+        throw err;
       }
       await this.audit?.record({
         actor,
@@ -211,6 +210,7 @@ export class SpecimenService {
     assertCan(actor, 'specimens:write');
     for (let attempt = 1; ; attempt++) {
       await this.get(id, actor);
+      const holdsTaken = await this.judgeHolds(id, captureId);
       await this.assertNotEvidence(id, captureId);
       let removed: Capture | undefined;
       let next: Specimen;
@@ -218,12 +218,10 @@ export class SpecimenService {
         next = await this.change(id, actor, revision, (current) => {
           removed = findCapture(current, captureId);
           return { ...current, captures: current.captures.filter((c) => c.id !== captureId) };
-        }, { action: 'capture.delete', details: { captureId } });
+        }, { action: 'capture.delete', details: { captureId } }, holdsTaken);
       } catch (err) {
-        const holds = heldBy(err);
-        if (!holds || attempt >= MAX_COMMIT_ATTEMPTS) throw err;
-        await this.settleHolds(id, captureId, holds);
-        continue;
+        if (heldBy(err) && attempt < MAX_COMMIT_ATTEMPTS) continue;
+        throw err;
       }
       if (removed) await this.releaseImages(imageHashes([removed]));
       return next;
@@ -285,6 +283,8 @@ export class SpecimenService {
    * that do not depend on what the client saw, such as appending a capture).
    * The result is validated as a whole before it is written, and the write
    * recorded in the audit trail with the hashes of the images it added.
+   * `holdsTaken`: as for the catalog's replace (deleteCapture, whose holds
+   * judgeHolds judged).
    */
   async change(
     id: string,
@@ -292,6 +292,7 @@ export class SpecimenService {
     expectedRevision: number | undefined,
     mutate: (current: Specimen) => Specimen,
     audit: SpecimenChangeAudit = { action: 'specimen.update' },
+    holdsTaken?: number,
   ): Promise<Specimen> {
     assertCan(actor, 'specimens:write');
     for (let attempt = 1; ; attempt++) {
@@ -313,7 +314,7 @@ export class SpecimenService {
       assertClassificationAllowed(actor, next.classification);
       let written: Specimen;
       try {
-        written = await this.catalog.specimens.replace(id, current.revision, next);
+        written = await this.catalog.specimens.replace(id, current.revision, next, holdsTaken);
       } catch (err) {
         if (expectedRevision === undefined && isRevisionConflict(err) && attempt < MAX_COMMIT_ATTEMPTS) continue;
         throw err;
@@ -384,18 +385,24 @@ export class SpecimenService {
   }
 
   /**
-   * A delete met holds (catalog.port.ts EvidenceHold): those whose write is
-   * still to come answer CONFLICT (reason EVIDENCE, naming their cases,
-   * requests and running comparisons); the others have done their work (what their holder links is
-   * now found by assertNotEvidence) and are released, so that the caller can
-   * check again and try once more.
+   * The holds (catalog.port.ts EvidenceHold) in the way of deleting the
+   * specimen, or that capture, judged before the caller looks for what relies
+   * on it: those whose write is still to come answer CONFLICT (reason
+   * EVIDENCE, naming their cases, requests and running comparisons); the
+   * others have done their work (what their holders wrote is found by
+   * assertNotEvidence, which runs after) and are released. Returns how many
+   * holds had been taken, for the store to refuse the delete if another is
+   * taken before it, whoever releases what meanwhile.
    */
-  private async settleHolds(id: string, captureId: string | undefined, holds: readonly EvidenceHold[]): Promise<void> {
+  private async judgeHolds(id: string, captureId: string | undefined): Promise<number> {
+    const { holds: all, taken } = await this.catalog.specimens.holds(id);
+    const holds = captureId === undefined ? all : all.filter((h) => h.captureId === captureId);
+    if (holds.length === 0) return taken;
     const evidence = this.evidence();
     // Without the cases to ask, no hold can be judged done.
     const live = evidence ? await evidence.liveHolds(holds) : [...holds];
     for (const hold of holds) if (!live.includes(hold)) await this.catalog.specimens.releaseHold(id, hold);
-    if (live.length === 0) return;
+    if (live.length === 0) return taken;
     const holders = (prefix: string) => [...new Set(live.filter((h) => h.holder.startsWith(prefix)).map((h) => h.holder.slice(prefix.length)))].sort();
     const uses = { cases: holders('case:'), verificationRequests: holders('verification-request:'), comparisons: holders('comparison:') };
     const what = captureId === undefined ? `Specimen ${id}` : `Capture ${captureId} of specimen ${id}`;

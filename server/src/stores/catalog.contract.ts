@@ -244,13 +244,14 @@ export function describeCatalogContract(name: string, open: OpenCatalog, options
         // Nothing is held that is not there, and nothing is stored then.
         await expectError(store.specimens.hold('missing-id', byRequest), 'SPECIMEN_NOT_FOUND');
         await expectError(store.specimens.hold(specimen.id, { ...byCase, captureId: 'cap-missing' }), 'CAPTURE_NOT_FOUND');
-        expect(await store.specimens.holds(specimen.id)).toEqual([]);
+        expect(await store.specimens.holds(specimen.id)).toEqual({ holds: [], taken: 0 });
 
         await store.specimens.hold(specimen.id, byCase);
         await store.specimens.hold(specimen.id, byCase);
         await store.specimens.hold(specimen.id, byRequest);
-        expect(await store.specimens.holds(specimen.id)).toEqual([byCase, byRequest]);
-        expect(await store.specimens.holds('missing-id')).toEqual([]);
+        // Stored once, counted each time.
+        expect(await store.specimens.holds(specimen.id)).toEqual({ holds: [byCase, byRequest], taken: 3 });
+        expect(await store.specimens.holds('missing-id')).toEqual({ holds: [], taken: 0 });
         // Not part of the specimen: same record, same revision, no change listed, not in search.
         expect(await store.specimens.get(specimen.id)).toEqual(specimen);
         expect((await store.specimens.changedSince(marker)).changes).toEqual([]);
@@ -264,8 +265,8 @@ export function describeCatalogContract(name: string, open: OpenCatalog, options
         const withoutSpare = { ...specimen, revision: 2, title: 'Kept as evidence', captures: [first] };
         expect(await store.specimens.replace(specimen.id, 1, withoutSpare)).toEqual(withoutSpare);
         expect(await store.specimens.get(specimen.id)).toEqual(withoutSpare);
-        // The holds outlive a replace.
-        expect(await store.specimens.holds(specimen.id)).toEqual([byCase, byRequest]);
+        // The holds, and their count, outlive a replace.
+        expect(await store.specimens.holds(specimen.id)).toEqual({ holds: [byCase, byRequest], taken: 3 });
         await expectError(store.specimens.delete(specimen.id, 2), 'CONFLICT', { reason: EVIDENCE_HELD });
 
         // Released one by one (by holder, revision and capture), then it goes.
@@ -278,7 +279,7 @@ export function describeCatalogContract(name: string, open: OpenCatalog, options
         await store.specimens.delete(specimen.id, 3);
         expect(await store.specimens.get(specimen.id)).toBeNull();
         // Another specimen's holds were never in play.
-        expect(await store.specimens.holds(b!.id)).toEqual([]);
+        expect(await store.specimens.holds(b!.id)).toEqual({ holds: [], taken: 0 });
         await store.specimens.delete(b!.id, 1);
       });
 
@@ -290,9 +291,57 @@ export function describeCatalogContract(name: string, open: OpenCatalog, options
           const hold: EvidenceHold = { holder: `case:race${round}`, holderRevision: 1, captureId: a!.captures[0]!.id, at: '2026-01-01T10:00:00.000Z' };
           const [held, deleted] = await Promise.allSettled([store.specimens.hold(id, hold), store.specimens.delete(id, 1)]);
           expect([held.status, deleted.status].filter((s) => s === 'fulfilled')).toHaveLength(1);
-          if (held.status === 'fulfilled') expect(await store.specimens.holds(id)).toEqual([hold]);
+          if (held.status === 'fulfilled') expect(await store.specimens.holds(id)).toEqual({ holds: [hold], taken: 1 });
           else expect(await store.specimens.get(id)).toBeNull();
         }
+      });
+
+      it('deletes, or drops a capture, over holds judged done, unless a hold was taken since they were read, even one released again', async () => {
+        const [a] = fixtureSpecimens();
+        const first = a!.captures[0]!;
+        const spare = { ...first, id: 'cap-spare' };
+        const specimen = { ...a!, captures: [first, spare] };
+        await store.specimens.create(specimen);
+        const done: EvidenceHold = { holder: 'case:done', holderRevision: 2, captureId: spare.id, at: '2026-01-01T10:00:00.000Z' };
+        const onFirst: EvidenceHold = { holder: 'case:other', holderRevision: 1, captureId: first.id, at: '2026-01-01T10:00:01.000Z' };
+        await store.specimens.hold(specimen.id, done);
+        await store.specimens.hold(specimen.id, onFirst);
+        const read = await store.specimens.holds(specimen.id);
+        expect(read.taken).toBe(2);
+
+        // A hold taken (and released again) after the read: the count has moved, so the write is refused.
+        const late: EvidenceHold = { holder: 'comparison:job-1', holderRevision: 1, captureId: spare.id, at: '2026-01-01T10:00:02.000Z' };
+        await store.specimens.hold(specimen.id, late);
+        expect(await store.specimens.releaseHold(specimen.id, late)).toBe(true);
+        const withoutSpare = { ...specimen, revision: 2, captures: [first] };
+        await expectError(store.specimens.replace(specimen.id, 1, withoutSpare, read.taken), 'CONFLICT', { reason: EVIDENCE_HELD });
+        await expectError(store.specimens.delete(specimen.id, 1, read.taken), 'CONFLICT', { reason: EVIDENCE_HELD });
+        expect(await store.specimens.get(specimen.id)).toEqual(specimen);
+
+        // Read again: the capture goes with its hold; the other holds stay, and so does the count.
+        const again = await store.specimens.holds(specimen.id);
+        expect(again).toEqual({ holds: [done, onFirst], taken: 3 });
+        // Without the count, a held capture is still not dropped.
+        await expectError(store.specimens.replace(specimen.id, 1, withoutSpare), 'CONFLICT', { reason: EVIDENCE_HELD, holds: [done] });
+        await expectError(store.specimens.replace(specimen.id, 1, withoutSpare, again.taken + 1), 'CONFLICT', { reason: EVIDENCE_HELD });
+        expect(await store.specimens.replace(specimen.id, 1, withoutSpare, again.taken)).toEqual(withoutSpare);
+        expect(await store.specimens.holds(specimen.id)).toEqual({ holds: [onFirst], taken: 3 });
+        // A later write without the count keeps the holds and the count as they are.
+        const renamed = { ...withoutSpare, revision: 3, title: 'Renamed' };
+        expect(await store.specimens.replace(specimen.id, 2, renamed)).toEqual(renamed);
+        expect(await store.specimens.holds(specimen.id)).toEqual({ holds: [onFirst], taken: 3 });
+
+        // The delete: a stale revision is still said first; without the count the hold stops it; with it the holds go too.
+        await expectError(store.specimens.delete(specimen.id, 2, 3), 'REVISION_CONFLICT');
+        await expectError(store.specimens.delete(specimen.id, 3), 'CONFLICT', { reason: EVIDENCE_HELD, holds: [onFirst] });
+        await store.specimens.delete(specimen.id, 3, 3);
+        expect(await store.specimens.get(specimen.id)).toBeNull();
+        expect(await store.specimens.holds(specimen.id)).toEqual({ holds: [], taken: 0 });
+        // Created again under the same id, it starts with no holds and none taken.
+        await store.specimens.create(specimen);
+        expect(await store.specimens.holds(specimen.id)).toEqual({ holds: [], taken: 0 });
+        await store.specimens.delete(specimen.id, 1, 0);
+        await expectError(store.specimens.delete(specimen.id, undefined, 0), 'SPECIMEN_NOT_FOUND');
       });
 
       it('lists the specimens written or deleted since a change marker, each with its current revision', async () => {

@@ -58,8 +58,11 @@ export interface SearchFields {
   changeSeq?: number;
 }
 
-/** `_holds`: the evidence holds on the specimen (catalog.port.ts EvidenceHold), kept in its document so that a hold and a delete meet in one atomic write. */
-export type SpecimenDocument = Omit<Specimen, 'id'> & { _id: string; id: string; _search: SearchFields; _holds?: EvidenceHold[] };
+/**
+ * `_holds`: the evidence holds on the specimen (catalog.port.ts EvidenceHold), kept in its document so that a hold and a delete meet
+ * in one atomic write; `_holdsTaken`: how many were taken (SpecimenHolds.taken; absent means 0).
+ */
+export type SpecimenDocument = Omit<Specimen, 'id'> & { _id: string; id: string; _search: SearchFields; _holds?: EvidenceHold[]; _holdsTaken?: number };
 
 export function toSpecimenDocument(s: Specimen): SpecimenDocument {
   const f = indexFields(s);
@@ -83,7 +86,7 @@ export function toSpecimenDocument(s: Specimen): SpecimenDocument {
 }
 
 export function fromSpecimenDocument(doc: Document): Specimen {
-  const { _id, _search, _score, _holds, ...specimen } = doc;
+  const { _id, _search, _score, _holds, _holdsTaken, ...specimen } = doc;
   return specimen as Specimen;
 }
 

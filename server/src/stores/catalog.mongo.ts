@@ -4,9 +4,11 @@
  * the document shape and the search translation); jobs in `jobs`
  * (jobs.mongo.ts). Revision checks are part of the write's filter, so a
  * stale write changes nothing. Evidence holds live in the specimen's
- * document (`_holds`): a hold is one update whose filter names the capture,
- * a delete's filter requires no hold, and a replace's requires the holds it
- * read, so each is one atomic single-document write against the others. Writes use the configured write concern
+ * document (`_holds`, with the count of holds taken in `_holdsTaken`): a hold
+ * is one update whose filter names the capture, a delete's filter requires no
+ * hold (or the count its caller read), and a replace's requires the holds and
+ * the count it read, so each is one atomic single-document write against the
+ * others. Writes use the configured write concern
  * (`majority` by default: an acknowledged write survives a primary failover).
  *
  * A search runs two aggregations (the page and the facet counts); on a busy
@@ -17,7 +19,7 @@ import type { Specimen } from '@exemplar/specimens-schema';
 import { MongoAuditLog } from '../audit/audit.mongo';
 import type { AuditLog } from '../audit/audit.port';
 import { ExemplarError, notFound } from '../errors';
-import { changeHistoryOptions, evidenceHeld, holdsDropped, type EvidenceHold, type CatalogStore, type ChangeHistoryOptions, type JobRepository, type SpecimenChanges, type SpecimenPage, type SpecimenQuery, type SpecimenRepository } from './catalog.port';
+import { changeHistoryOptions, evidenceHeld, holdsDropped, type EvidenceHold, type SpecimenHolds, type CatalogStore, type ChangeHistoryOptions, type JobRepository, type SpecimenChanges, type SpecimenPage, type SpecimenQuery, type SpecimenRepository } from './catalog.port';
 import { fromSpecimenDocument, pageFromResults, planMongoSearch, SPECIMEN_INDEXES, toSpecimenDocument, type SpecimenDocument } from './catalog.mongo-query';
 import { currentYear, normalizeQuery } from './catalog.search';
 import { JOB_INDEXES, MongoJobRepository, type JobDocument } from './jobs.mongo';
@@ -69,6 +71,8 @@ const HOLD_RACE_RETRIES = 8;
 
 /** A replace's filter: the holds are still exactly those it read (no hold is lost, none slips past the check). */
 const sameHolds = (holds: readonly EvidenceHold[]) => (holds.length === 0 ? { '_holds.0': { $exists: false } } : { _holds: holds });
+/** A write's filter: no hold taken since `taken` was read (a document that never had one has no count). */
+const takenIs = (taken: number) => ({ _holdsTaken: taken === 0 ? { $not: { $gt: 0 } } : taken });
 
 const holdOrder = (a: EvidenceHold, b: EvidenceHold) =>
   a.at.localeCompare(b.at) || a.holder.localeCompare(b.holder) || a.holderRevision - b.holderRevision || (a.captureId ?? '').localeCompare(b.captureId ?? '');
@@ -143,7 +147,7 @@ export class MongoSpecimenRepository implements SpecimenRepository {
     });
   }
 
-  async replace(id: string, expectedRevision: number, next: Specimen): Promise<Specimen> {
+  async replace(id: string, expectedRevision: number, next: Specimen, holdsTaken?: number): Promise<Specimen> {
     if (next.id !== id) throw new ExemplarError('BAD_REQUEST', 'a specimen id cannot change', { id, nextId: next.id });
     if (!Number.isInteger(expectedRevision)) throw new ExemplarError('BAD_REQUEST', 'expectedRevision must be an integer', { expectedRevision });
     if (!(next.revision > expectedRevision)) {
@@ -151,21 +155,32 @@ export class MongoSpecimenRepository implements SpecimenRepository {
     }
     const doc = await this.stamped(next);
     for (let attempt = 1; ; attempt++) {
-      const holds = await this.holdsBeforeWrite(id, expectedRevision);
+      const { holds, taken } = await this.holdsBeforeWrite(id, expectedRevision);
       const dropped = holdsDropped(holds, next);
-      if (dropped.length > 0) throw evidenceHeld(id, dropped);
-      const result = await this.coll.replaceOne({ _id: id, revision: expectedRevision, ...sameHolds(holds) }, holds.length > 0 ? { ...doc, _holds: holds } : doc);
+      if (holdsTaken === undefined) {
+        if (dropped.length > 0) throw evidenceHeld(id, dropped);
+      } else if (taken !== holdsTaken) throw evidenceHeld(id, holds);
+      const kept = holds.filter((h) => !dropped.includes(h));
+      // The holds and their count are written back as read, and only if they are still so: none is lost, none slips past.
+      const result = await this.coll.replaceOne(
+        { _id: id, revision: expectedRevision, ...sameHolds(holds), ...takenIs(taken) },
+        { ...doc, ...(kept.length > 0 && { _holds: kept }), ...(taken > 0 && { _holdsTaken: taken }) },
+      );
       if (result.matchedCount === 1) return next;
       if (attempt >= HOLD_RACE_RETRIES) return this.missOrConflict(id, expectedRevision);
     }
   }
 
-  async delete(id: string, expectedRevision?: number): Promise<void> {
+  async delete(id: string, expectedRevision?: number, holdsTaken?: number): Promise<void> {
     for (let attempt = 1; ; attempt++) {
-      const filter = { _id: id, ...(expectedRevision !== undefined && { revision: expectedRevision }), '_holds.0': { $exists: false } };
+      const filter = {
+        _id: id,
+        ...(expectedRevision !== undefined && { revision: expectedRevision }),
+        ...(holdsTaken === undefined ? { '_holds.0': { $exists: false } } : takenIs(holdsTaken)),
+      };
       if ((await this.coll.deleteOne(filter)).deletedCount === 1) break;
-      const holds = await this.holdsBeforeWrite(id, expectedRevision);
-      if (holds.length > 0) throw evidenceHeld(id, holds);
+      const { holds, taken } = await this.holdsBeforeWrite(id, expectedRevision);
+      if (holdsTaken === undefined ? holds.length > 0 : taken !== holdsTaken) throw evidenceHeld(id, holds);
       // The holds were released since the delete was tried.
       if (attempt >= HOLD_RACE_RETRIES) return this.missOrConflict(id, expectedRevision);
     }
@@ -173,28 +188,33 @@ export class MongoSpecimenRepository implements SpecimenRepository {
     await this.changes.insertOne({ _id: `deleted:${seq}`, seq, specimenId: id });
   }
 
-  /** The stored holds, once the specimen is known to exist at the expected revision (else SPECIMEN_NOT_FOUND, REVISION_CONFLICT). */
-  private async holdsBeforeWrite(id: string, expectedRevision: number | undefined): Promise<EvidenceHold[]> {
-    const current = await this.coll.findOne({ _id: id }, { projection: { revision: 1, _holds: 1 } });
+  /** The stored holds and their count, once the specimen is known to exist at the expected revision (else SPECIMEN_NOT_FOUND, REVISION_CONFLICT). */
+  private async holdsBeforeWrite(id: string, expectedRevision: number | undefined): Promise<SpecimenHolds> {
+    const current = await this.coll.findOne({ _id: id }, { projection: { revision: 1, _holds: 1, _holdsTaken: 1 } });
     if (!current || (expectedRevision !== undefined && current.revision !== expectedRevision)) return this.missOrConflict(id, expectedRevision);
-    return current._holds ?? [];
+    return { holds: current._holds ?? [], taken: current._holdsTaken ?? 0 };
   }
 
   async hold(id: string, hold: EvidenceHold): Promise<void> {
     const same = { holder: hold.holder, holderRevision: hold.holderRevision, captureId: hold.captureId };
-    const where = { _id: id, ...(hold.captureId !== null && { 'captures.id': hold.captureId }), _holds: { $not: { $elemMatch: same } } };
-    if ((await this.coll.updateOne(where, { $push: { _holds: { ...same, at: hold.at } } })).matchedCount === 1) return;
-    // Not written: the specimen or the capture is gone, or the same hold is stored already.
-    const current = await this.coll.findOne({ _id: id }, { projection: { captures: 1 } });
-    if (!current) throw notFound('SPECIMEN_NOT_FOUND', 'specimen', { id });
-    if (hold.captureId !== null && !current.captures.some((c) => c.id === hold.captureId)) {
-      throw notFound('CAPTURE_NOT_FOUND', `capture ${hold.captureId} of specimen ${id}`, { id, captureId: hold.captureId });
+    const capture = hold.captureId !== null && { 'captures.id': hold.captureId };
+    for (let attempt = 1; ; attempt++) {
+      // Stored, or (the same hold is stored already) counted again; the filter names the capture, so a delete cannot come in between.
+      if ((await this.coll.updateOne({ _id: id, ...capture, _holds: { $not: { $elemMatch: same } } }, { $push: { _holds: { ...same, at: hold.at } }, $inc: { _holdsTaken: 1 } })).matchedCount === 1) return;
+      if ((await this.coll.updateOne({ _id: id, ...capture, _holds: { $elemMatch: same } }, { $inc: { _holdsTaken: 1 } })).matchedCount === 1) return;
+      const current = await this.coll.findOne({ _id: id }, { projection: { captures: 1 } });
+      if (!current) throw notFound('SPECIMEN_NOT_FOUND', 'specimen', { id });
+      if (hold.captureId !== null && !current.captures.some((c) => c.id === hold.captureId)) {
+        throw notFound('CAPTURE_NOT_FOUND', `capture ${hold.captureId} of specimen ${id}`, { id, captureId: hold.captureId });
+      }
+      // The same hold was released between the two tries.
+      if (attempt >= HOLD_RACE_RETRIES) throw new ExemplarError('CONFLICT', `the holds on specimen ${id} keep changing; try again`, { id });
     }
   }
 
-  async holds(id: string): Promise<EvidenceHold[]> {
-    const current = await this.coll.findOne({ _id: id }, { projection: { _holds: 1 } });
-    return [...(current?._holds ?? [])].sort(holdOrder);
+  async holds(id: string): Promise<SpecimenHolds> {
+    const current = await this.coll.findOne({ _id: id }, { projection: { _holds: 1, _holdsTaken: 1 } });
+    return { holds: [...(current?._holds ?? [])].sort(holdOrder), taken: current?._holdsTaken ?? 0 };
   }
 
   async releaseHold(id: string, hold: EvidenceHold): Promise<boolean> {

@@ -138,6 +138,14 @@ export function changeHistoryOptions(given: Partial<ChangeHistoryOptions> | unde
  * and a delete can never both succeed: whichever comes second fails. Holds
  * are not part of the specimen: they leave its revision and change history
  * alone, and `get` and `search` do not show them.
+ *
+ * A delete may go ahead over holds its caller has judged done (their
+ * holders have written what they were for, and the caller checked what
+ * those writes link only after judging): it reads them with `holds`, and
+ * passes that read's `taken` to `delete` or `replace`, which then refuse only
+ * if a hold was taken since, in the same atomic step as the write. Releases
+ * do not count, so a holder may let its hold go once its write is done
+ * without a delete that judged the holds before that write slipping past.
  */
 export interface EvidenceHold {
   /** `<kind>:<id>` of the record relying on it, e.g. `case:<id>`, `verification-request:<id>`, `comparison:<job id>`. */
@@ -162,6 +170,13 @@ export function heldBy(err: unknown): EvidenceHold[] | null {
   return err instanceof ExemplarError && err.code === 'CONFLICT' && err.details.reason === EVIDENCE_HELD ? (err.details.holds as EvidenceHold[]) : null;
 }
 
+/** The holds on a specimen, read in one step. */
+export interface SpecimenHolds {
+  holds: EvidenceHold[];
+  /** How many times a hold was taken on the specimen (each `hold` that stored or repeated one); never goes down, releases leave it. */
+  taken: number;
+}
+
 /** The holds that stop `next` from replacing the stored specimen: those on a capture it no longer has. */
 export function holdsDropped(holds: readonly EvidenceHold[], next: Specimen): EvidenceHold[] {
   const kept = new Set(next.captures.map((c) => c.id));
@@ -177,19 +192,25 @@ export interface SpecimenRepository {
    * the stored revision becomes `next.revision` (the service sets it to expected + 1).
    * SPECIMEN_NOT_FOUND when absent, REVISION_CONFLICT (with `details.currentRevision`) when stale,
    * CONFLICT (EVIDENCE_HELD) when `next` lacks a capture that is held. Holds stay.
+   * With `holdsTaken` (the `taken` of a `holds` read whose holds the caller judged done):
+   * CONFLICT (EVIDENCE_HELD) only if a hold was taken since; the holds on a capture
+   * `next` lacks go with it.
    */
-  replace(id: string, expectedRevision: number, next: Specimen): Promise<Specimen>;
-  /** SPECIMEN_NOT_FOUND when absent; REVISION_CONFLICT when `expectedRevision` is given and stale; CONFLICT (EVIDENCE_HELD) while any hold is stored. */
-  delete(id: string, expectedRevision?: number): Promise<void>;
+  replace(id: string, expectedRevision: number, next: Specimen, holdsTaken?: number): Promise<Specimen>;
+  /**
+   * SPECIMEN_NOT_FOUND when absent; REVISION_CONFLICT when `expectedRevision` is given and stale; CONFLICT (EVIDENCE_HELD)
+   * while any hold is stored, or with `holdsTaken` (as for replace) only if a hold was taken since; the holds go with the specimen.
+   */
+  delete(id: string, expectedRevision?: number, holdsTaken?: number): Promise<void>;
   /**
    * Stores a hold (see EvidenceHold) if the specimen, and the capture named,
    * exist at that moment: SPECIMEN_NOT_FOUND or CAPTURE_NOT_FOUND, and nothing
    * stored, otherwise. A hold with the same holder, holder revision and
-   * capture as a stored one changes nothing.
+   * capture as a stored one is not stored twice (it still counts as taken).
    */
   hold(id: string, hold: EvidenceHold): Promise<void>;
-  /** The holds stored on a specimen ([] when none, or no specimen). */
-  holds(id: string): Promise<EvidenceHold[]>;
+  /** The holds stored on a specimen and how many were taken, in one read (none and 0 when no specimen). */
+  holds(id: string): Promise<SpecimenHolds>;
   /** Removes the hold with that holder, holder revision and capture; false when there was none. */
   releaseHold(id: string, hold: EvidenceHold): Promise<boolean>;
   search(query: SpecimenQuery): Promise<SpecimenPage>;

@@ -36,7 +36,7 @@ describe('SqliteCatalogStore on a shared file', () => {
     const raw = new Database(file, { readonly: true });
     try {
       expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
-      expect(raw.pragma('user_version', { simple: true })).toBe(6);
+      expect(raw.pragma('user_version', { simple: true })).toBe(7);
     } finally {
       raw.close();
     }
@@ -79,9 +79,9 @@ describe('SqliteCatalogStore on a shared file', () => {
     await store.jobs.enqueue({ id: 'job-earlier-4', kind: 'comparison', payload: { questioned: ['not', 'an', 'object'], createdBy: 3 } });
     await store.jobs.enqueue({ id: 'job-earlier-5', kind: 'other', payload: { questioned, createdBy: 'officer' } });
     await store.close();
-    // As schema 4 wrote them: no submitter column, no inputs table.
+    // As schema 4 wrote them: no submitter column, no inputs table (nor what later schemas added).
     const raw = new Database(file);
-    raw.exec('DROP TABLE job_inputs; DROP INDEX jobs_created_by; ALTER TABLE jobs DROP COLUMN created_by; PRAGMA user_version = 4;');
+    raw.exec('DROP TABLE job_inputs; DROP INDEX jobs_created_by; ALTER TABLE jobs DROP COLUMN created_by; DROP TABLE evidence_holds; ALTER TABLE specimens DROP COLUMN holds_taken; PRAGMA user_version = 4;');
     raw.close();
     const again = await openStore(file);
     try {

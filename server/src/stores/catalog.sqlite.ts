@@ -16,8 +16,9 @@
  *   Only the last `changeHistory.kept` entries are kept: the floor in `meta`
  *   says how far back it reaches, and a reader behind it reloads.
  * - `evidence_holds` lists the holds on each specimen (catalog.port.ts
- *   EvidenceHold); a hold, and the delete or replace it stops, each check the
- *   other inside one IMMEDIATE transaction.
+ *   EvidenceHold), and `specimens.holds_taken` counts the holds taken on it;
+ *   a hold, and the delete or replace it stops, each check the other inside
+ *   one IMMEDIATE transaction.
  * - `jobs` is the work queue (jobs.sqlite.ts), with `job_inputs` listing the
  *   object keys each job reads.
  *
@@ -29,7 +30,7 @@ import type { Specimen } from '@exemplar/specimens-schema';
 import { AUDIT_SCHEMA_V1, SqliteAuditLog } from '../audit/audit.sqlite';
 import type { AuditLog } from '../audit/audit.port';
 import { ExemplarError, notFound } from '../errors';
-import { changeHistoryOptions, evidenceHeld, holdsDropped, type EvidenceHold, type CatalogStore, type ChangeHistoryOptions, type JobRepository, type SpecimenChanges, type SpecimenPage, type SpecimenQuery, type SpecimenRepository } from './catalog.port';
+import { changeHistoryOptions, evidenceHeld, holdsDropped, type EvidenceHold, type SpecimenHolds, type CatalogStore, type ChangeHistoryOptions, type JobRepository, type SpecimenChanges, type SpecimenPage, type SpecimenQuery, type SpecimenRepository } from './catalog.port';
 import { currentYear, encodeCursor, indexFields, normalizeQuery, type ValueFacet } from './catalog.search';
 import { SpecimenIndex, type IndexEntry } from './catalog.sqlite-index';
 import { JOBS_SCHEMA_V1, JOBS_SCHEMA_V2, SqliteJobRepository } from './jobs.sqlite';
@@ -82,6 +83,8 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (rid, holder, holder_revision, capture_id)
   ) STRICT, WITHOUT ROWID;
   `,
+  // Holds taken on each specimen, releases aside: a delete that judged the holds it read goes ahead only if none was taken since.
+  `ALTER TABLE specimens ADD COLUMN holds_taken INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 const PAGE = 1000;
@@ -170,8 +173,8 @@ export class SqliteCatalogStore implements CatalogStore {
     this.specimens = {
       create: async (s) => this.create(s),
       get: async (id) => this.get(id),
-      replace: async (id, expected, next) => this.replace(id, expected, next),
-      delete: async (id, expected) => this.remove(id, expected),
+      replace: async (id, expected, next, holdsTaken) => this.replace(id, expected, next, holdsTaken),
+      delete: async (id, expected, holdsTaken) => this.remove(id, expected, holdsTaken),
       hold: async (id, hold) => this.hold(id, hold),
       holds: async (id) => this.holdsOf(id),
       releaseHold: async (id, hold) => this.releaseHold(id, hold),
@@ -254,8 +257,12 @@ export class SqliteCatalogStore implements CatalogStore {
       referencingIds: p(`SELECT s.id FROM specimen_objects o JOIN specimens s ON s.rid = o.rid WHERE o.key = ? ORDER BY s.id LIMIT ?`).pluck(),
       idsAfter: p(`SELECT id FROM specimens WHERE id > ? ORDER BY id LIMIT ?`).pluck(),
       holdsOf: p(`SELECT holder, holder_revision, capture_id, at FROM evidence_holds WHERE rid = ? ORDER BY at, holder, holder_revision, capture_id`),
-      holdsOfId: p(`SELECT h.holder, h.holder_revision, h.capture_id, h.at FROM evidence_holds h JOIN specimens s ON s.rid = h.rid WHERE s.id = ?
-                    ORDER BY h.at, h.holder, h.holder_revision, h.capture_id`),
+      // One statement: the holds and the count they go with are read at one moment.
+      holdsOfId: p(`SELECT s.holds_taken, h.holder, h.holder_revision, h.capture_id, h.at FROM specimens s LEFT JOIN evidence_holds h ON h.rid = s.rid
+                    WHERE s.id = ? ORDER BY h.at, h.holder, h.holder_revision, h.capture_id`),
+      holdsTaken: p(`SELECT holds_taken FROM specimens WHERE rid = ?`).pluck(),
+      countHold: p(`UPDATE specimens SET holds_taken = holds_taken + 1 WHERE rid = ?`),
+      dropCaptureHolds: p(`DELETE FROM evidence_holds WHERE rid = ? AND capture_id = ?`),
       hasCapture: p(`SELECT 1 FROM json_each((SELECT doc FROM specimens WHERE rid = ?), '$.captures') WHERE json_extract(value, '$.id') = ?`).pluck(),
       holdInsert: p(`INSERT OR IGNORE INTO evidence_holds (rid, holder, holder_revision, capture_id, at) VALUES (?, ?, ?, ?, ?)`),
       holdDelete: p(`DELETE FROM evidence_holds WHERE rid = (SELECT rid FROM specimens WHERE id = ?) AND holder = ? AND holder_revision = ? AND capture_id = ?`),
@@ -348,7 +355,7 @@ export class SqliteCatalogStore implements CatalogStore {
     return head;
   }
 
-  private replace(id: string, expectedRevision: number, next: Specimen): Specimen {
+  private replace(id: string, expectedRevision: number, next: Specimen, holdsTaken: number | undefined): Specimen {
     const st = this.ready();
     if (next.id !== id) throw new ExemplarError('BAD_REQUEST', 'a specimen id cannot change', { id, nextId: next.id });
     if (!Number.isInteger(expectedRevision)) throw new ExemplarError('BAD_REQUEST', 'expectedRevision must be an integer', { expectedRevision });
@@ -359,8 +366,14 @@ export class SqliteCatalogStore implements CatalogStore {
     this.db
       .transaction(() => {
         const { rid } = this.checkRevision(id, expectedRevision);
-        const dropped = holdsDropped(this.holdsOfRow(rid), next);
-        if (dropped.length > 0) throw evidenceHeld(id, dropped);
+        const holds = this.holdsOfRow(rid);
+        const dropped = holdsDropped(holds, next);
+        if (holdsTaken === undefined) {
+          if (dropped.length > 0) throw evidenceHeld(id, dropped);
+        } else {
+          this.checkNoHoldTaken(id, rid, holdsTaken, holds);
+          for (const h of dropped) st.dropCaptureHolds.run(rid, h.captureId);
+        }
         st.update.run({ ...params, rid });
         this.writeDependents(rid, id, f, true);
       })
@@ -368,13 +381,16 @@ export class SqliteCatalogStore implements CatalogStore {
     return next;
   }
 
-  private remove(id: string, expectedRevision: number | undefined): void {
+  private remove(id: string, expectedRevision: number | undefined, holdsTaken: number | undefined): void {
     const st = this.ready();
     this.db
       .transaction(() => {
         const { rid } = this.checkRevision(id, expectedRevision);
         const holds = this.holdsOfRow(rid);
-        if (holds.length > 0) throw evidenceHeld(id, holds);
+        if (holdsTaken === undefined) {
+          if (holds.length > 0) throw evidenceHeld(id, holds);
+        } else this.checkNoHoldTaken(id, rid, holdsTaken, holds);
+        // The holds go with the row (ON DELETE CASCADE).
         st.deleteRow.run(rid);
         st.textDelete.run(rid);
         this.logChange(rid, id);
@@ -392,16 +408,23 @@ export class SqliteCatalogStore implements CatalogStore {
           throw notFound('CAPTURE_NOT_FOUND', `capture ${hold.captureId} of specimen ${id}`, { id, captureId: hold.captureId });
         }
         st.holdInsert.run(rid, hold.holder, hold.holderRevision, hold.captureId ?? '', hold.at);
+        st.countHold.run(rid);
       })
       .immediate();
+  }
+
+  /** Inside a write's transaction: CONFLICT (EVIDENCE_HELD) if a hold was taken since the caller read `taken`. */
+  private checkNoHoldTaken(id: string, rid: number, taken: number, holds: readonly EvidenceHold[]): void {
+    if (this.ready().holdsTaken.get(rid) !== taken) throw evidenceHeld(id, holds);
   }
 
   private releaseHold(id: string, hold: EvidenceHold): boolean {
     return this.ready().holdDelete.run(id, hold.holder, hold.holderRevision, hold.captureId ?? '').changes > 0;
   }
 
-  private holdsOf(id: string): EvidenceHold[] {
-    return (this.ready().holdsOfId.all(id) as HoldRow[]).map(holdOfRow);
+  private holdsOf(id: string): SpecimenHolds {
+    const rows = this.ready().holdsOfId.all(id) as Array<{ holds_taken: number } & (HoldRow | { [K in keyof HoldRow]: null })>;
+    return { holds: rows.flatMap((r) => (r.holder === null ? [] : [holdOfRow(r as HoldRow)])), taken: rows[0]?.holds_taken ?? 0 };
   }
 
   private holdsOfRow(rid: number): EvidenceHold[] {
