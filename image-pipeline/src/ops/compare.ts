@@ -21,7 +21,7 @@ import { checkPixelImage, validityMask, warpToReference, type PixelImage, type W
 import { zoneShowsIn, zoneVerdicts, type ComparisonZone, type ZoneVerdict } from './zone-verdicts';
 
 /** Bumped whenever a change to this stage can change its output for the same inputs. */
-export const DIFFERENCE_STAGE_VERSION = '1.3.0';
+export const DIFFERENCE_STAGE_VERSION = '1.4.0';
 
 export interface CompareParams {
   /**
@@ -65,7 +65,7 @@ export interface CompareParams {
   poolBlur: number;
   /** Score at or above which a pixel is different. */
   threshold: number;
-  /** Smallest region, as a share of the compared area. */
+  /** Smallest region, as a share of the compared area (down to half of it for strong differences: see regions.ts). */
   minAreaFraction: number;
   /** Fragments closer than this share of the long edge merge into one region. */
   mergeDistance: number;

@@ -63,7 +63,8 @@ describe('extractRegions', () => {
   it('looks only inside the mask, with the minimum area taken from the whole compared area', async () => {
     const score = scoreWith([
       [50, 50, 40, 20, 0.9],
-      [300, 50, 3, 3, 0.9],
+      // At the threshold: the minimum area applies in full (see the next test).
+      [300, 50, 3, 3, 0.5],
     ]);
     const left = new Uint8Array(W * H);
     for (let y = 0; y < H; y++) for (let x = 0; x < 200; x++) left[y * W + x] = 255;
@@ -75,6 +76,21 @@ describe('extractRegions', () => {
     expect(await extractRegions(score, right, FRAME, PARAMS)).toHaveLength(1);
     expect(await extractRegions(score, right, FRAME, PARAMS, W * H)).toHaveLength(0);
     expect(await extractRegions(score, new Uint8Array(W * H), FRAME, PARAMS)).toEqual([]);
+  });
+
+  it('keeps a region smaller than the minimum area when its differences are strong, down to half of it', async () => {
+    // Minimum area 10 px (1e-4 of 100 000); each blob well apart from the others.
+    const score = scoreWith([
+      [40, 40, 2, 4, 0.9], // 8 px, far above the threshold: kept
+      [140, 40, 2, 4, 0.55], // 8 px, just above it: dropped
+      [240, 40, 2, 2, 1], // 4 px: below half the minimum, however strong
+      [340, 40, 2, 5, 0.6], // 10 px: the minimum area, kept at any score
+    ]);
+    const regions = await extractRegions(score, valid(), FRAME, PARAMS);
+    expect(regions.map((r) => r.box)).toEqual([
+      { x: 80, y: 80, width: 4, height: 8 },
+      { x: 680, y: 80, width: 4, height: 10 },
+    ]);
   });
 
   it('records the share of a region’s differing pixels that are blown out, only when given them', async () => {

@@ -2,7 +2,8 @@
  * From a score map to regions an examiner can look at: threshold, close the
  * gaps between fragments (the letters of a re-typed name become one region),
  * connected components, merge components whose boxes touch or nest, and drop
- * what is too small to matter relative to the image. Coordinates are mapped
+ * what is too small to matter relative to the image (strong differences may
+ * be smaller: see `strength`). Coordinates are mapped
  * back to reference pixels.
  */
 import { loadOpenCv, withMats } from '../cv/opencv';
@@ -38,7 +39,7 @@ export interface DifferenceRegion {
 export interface RegionParams {
   /** Score at or above which a pixel is different. */
   threshold: number;
-  /** Smallest region kept, as a share of the compared (valid) area. */
+  /** Smallest region kept, as a share of the compared (valid) area (down to half of it for strong differences). */
   minAreaFraction: number;
   /** Fragments closer than this share of the long edge are merged. */
   mergeDistance: number;
@@ -54,6 +55,25 @@ export interface WorkingFrame {
 
 const round1 = (v: number) => Math.round(v * 10) / 10;
 const round4 = (v: number) => Math.round(v * 1e4) / 1e4;
+
+/** Most a region's strength lowers the minimum area (a region half the minimum area is kept when its differences are strong enough). */
+const MAX_STRENGTH = 2;
+
+/**
+ * How far above the threshold a region's mean score lies, as a factor on the
+ * minimum area, from 1 (at the threshold) to MAX_STRENGTH. A score s stands
+ * for a difference d against the noise-derived threshold T with
+ * (d/T)² = s / (1 − s), and the evidence that a region is no chance
+ * arrangement of noise grows with its area times (d/T)²: a character
+ * re-shaped in a small or blurred capture flags fewer pixels than the
+ * minimum, but flags them well above the threshold, while the remnants of
+ * noise and of imperfect alignment that reach the minimum area hover just
+ * over it.
+ */
+function strength(meanScore: number, threshold: number): number {
+  const odds = (s: number) => s / Math.max(1e-6, 1 - s);
+  return Math.min(MAX_STRENGTH, Math.max(1, odds(meanScore) / odds(threshold)));
+}
 
 function find(parent: Int32Array, i: number): number {
   while (parent[i] !== i) {
@@ -179,7 +199,7 @@ function regionsOfFlagged(
 
     const regions: DifferenceRegion[] = [];
     for (let g = 1; g < n; g++) {
-      if (root[g] !== g || area[g]! < minArea || hot[g] === 0) continue;
+      if (root[g] !== g || hot[g] === 0 || area[g]! < minArea / strength(hotSum[g]! / hot[g]!, params.threshold)) continue;
       const [x0, y0, x1, y1] = groupBox[g]!;
       const polygon = outline(cv, track, labels, root, g, w, x0, y0, x1, y1).map(
         ([x, y]) => [round1((x + 0.5) / frame.sx - 0.5), round1((y + 0.5) / frame.sy - 0.5)] as [number, number],
