@@ -337,6 +337,22 @@ function mapLinear(p: Plane, a: number, b: number): Plane {
 }
 
 const TONE_SAMPLES = 8000;
+/**
+ * Least share of the tone samples a luminance band is weighed as holding,
+ * in the second of the two fits. Bands are balanced so that the paper white
+ * does not outvote the inks, but a band with a handful of samples then
+ * weighs as much as the paper: a sharpening kernel's overshoot on a few
+ * edges, a speck of glare. In sharpened phone photos of another holder's
+ * passport, the reference sharpened by the fitted transfer kernel to match
+ * had a dozen samples in its darkest two bands; the fit bent to them,
+ * leaving the questioned page 20 grey levels darker than the reference and
+ * one region over the whole page (7 of 12 photos). The floor alone is no
+ * cure: bands of edge samples (3×3 means across a stroke's border) hold
+ * few samples each and keep the curve in place between the inks and the
+ * paper when a large part of the content differs. Hence both fits, and the
+ * one that explains the samples better (the smaller robust residual) is kept.
+ */
+const TONE_BAND_FLOOR = 0.02;
 
 /** Terms of the tone model: a quadratic in RGB (10 terms) or a cubic in grey (4 terms); inputs scaled to [0, 1]. */
 function toneTerms(v: readonly number[], out: Float64Array, offset: number): void {
@@ -371,7 +387,8 @@ function toneTerms(v: readonly number[], out: Float64Array, offset: number): voi
  * unlike histogram matching does not bend the whole tone scale when part of
  * the content differs. Samples are taken on a regular grid of 3×3-averaged
  * images (a residual misalignment barely matters), weighted inversely to how
- * common their luminance is so the paper white does not outvote the inks.
+ * common their luminance is so the paper white does not outvote the inks
+ * (see TONE_BAND_FLOOR for rare luminances).
  */
 export async function fitToneTransform(reference: readonly Plane[], questioned: readonly Plane[], mask: Uint8Array): Promise<{ planes: Plane[]; residual: number }> {
   const channels = reference.length;
@@ -420,56 +437,82 @@ function fitToneModel(rs: readonly Plane[], qs: readonly Plane[], w: number, h: 
     bin[s] = Math.min(15, Math.max(0, Math.floor(lum / 16)));
     bins[bin[s]!]!++;
   }
-  const balance = Float64Array.from(bin, (b) => 1 / bins[b]!);
+  // Each luminance band weighs as much as the others. A band holding only a handful of samples then
+  // weighs as much as the paper, which can steer the whole fit: a second fit weighs bands as holding at
+  // least TONE_BAND_FLOOR of the samples, and per channel the fit with the smaller robust residual is kept.
+  const balanced = Float64Array.from(bin, (b) => 1 / bins[b]!);
+  const floor = TONE_BAND_FLOOR * n;
+  const floored = bins.some((count) => count > 0 && count < floor) ? Float64Array.from(bin, (b) => 1 / Math.max(bins[b]!, floor)) : null;
   const coeffs: Float64Array[] = [];
   let residualSum = 0;
-  const res = new Float32Array(n);
-  const scratch = new Float32Array(n);
+  const scratch = { res: new Float32Array(n), sorted: new Float32Array(n), weights: new Float64Array(n) };
   for (let c = 0; c < channels; c++) {
     const target = Float64Array.from(idx, (k) => rs[c]!.data[k]!);
-    const weights = new Float64Array(n).fill(1);
-    // Identity as the fallback should the system be singular.
-    let coef: Float64Array = Float64Array.from({ length: terms }, (_, t) => (t === c + 1 ? 255 : 0));
-    let scale = 0;
-    for (let iter = 0; iter < 4; iter++) {
-      const m = new Float64Array(terms * terms);
-      const v = new Float64Array(terms);
-      for (let s = 0; s < n; s++) {
-        const wt = weights[s]! * balance[s]!;
-        if (wt === 0) continue;
-        const o = s * terms;
-        const y = target[s]!;
-        for (let a = 0; a < terms; a++) {
-          const da = design[o + a]! * wt;
-          v[a]! += da * y;
-          for (let b = a; b < terms; b++) m[a * terms + b]! += da * design[o + b]!;
-        }
-      }
-      for (let a = 0; a < terms; a++) {
-        for (let b = 0; b < a; b++) m[a * terms + b] = m[b * terms + a]!;
-        m[a * terms + a]! += 1e-6;
-      }
-      const solved = solveLinear(m, v, terms);
-      if (!solved) break;
-      coef = solved;
-      for (let s = 0; s < n; s++) {
-        const o = s * terms;
-        let p = 0;
-        for (let a = 0; a < terms; a++) p += design[o + a]! * coef[a]!;
-        res[s] = Math.abs(target[s]! - p);
-      }
-      scratch.set(res);
-      scale = 1.4826 * selectKth(scratch, 0, n, n >> 1) + 1e-3;
-      const cut = 4.685 * scale;
-      for (let s = 0; s < n; s++) {
-        const u = res[s]! / cut;
-        weights[s] = u < 1 ? (1 - u * u) ** 2 : 0;
-      }
+    let best = tukeyFit(design, target, balanced, terms, c, scratch);
+    if (floored) {
+      const other = tukeyFit(design, target, floored, terms, c, scratch);
+      if (other.scale < best.scale) best = other;
     }
-    coeffs.push(coef);
-    residualSum += scale;
+    coeffs.push(best.coef);
+    residualSum += best.scale;
   }
   return { coeffs, residual: residualSum / channels };
+}
+
+/**
+ * Tukey-reweighted least squares of `target` on the tone terms (`design`, `terms` per sample), each
+ * sample's weight also multiplied by `balance`; returns the coefficients and the robust residual scale
+ * (grey levels). The identity for channel `c` stands should the system be singular.
+ */
+function tukeyFit(
+  design: Float64Array,
+  target: Float64Array,
+  balance: Float64Array,
+  terms: number,
+  c: number,
+  scratch: { res: Float32Array; sorted: Float32Array; weights: Float64Array },
+): { coef: Float64Array; scale: number } {
+  const n = target.length;
+  const { res, sorted, weights } = scratch;
+  weights.fill(1);
+  let coef: Float64Array = Float64Array.from({ length: terms }, (_, t) => (t === c + 1 ? 255 : 0));
+  let scale = 0;
+  for (let iter = 0; iter < 4; iter++) {
+    const m = new Float64Array(terms * terms);
+    const v = new Float64Array(terms);
+    for (let s = 0; s < n; s++) {
+      const wt = weights[s]! * balance[s]!;
+      if (wt === 0) continue;
+      const o = s * terms;
+      const y = target[s]!;
+      for (let a = 0; a < terms; a++) {
+        const da = design[o + a]! * wt;
+        v[a]! += da * y;
+        for (let b = a; b < terms; b++) m[a * terms + b]! += da * design[o + b]!;
+      }
+    }
+    for (let a = 0; a < terms; a++) {
+      for (let b = 0; b < a; b++) m[a * terms + b] = m[b * terms + a]!;
+      m[a * terms + a]! += 1e-6;
+    }
+    const solved = solveLinear(m, v, terms);
+    if (!solved) break;
+    coef = solved;
+    for (let s = 0; s < n; s++) {
+      const o = s * terms;
+      let p = 0;
+      for (let a = 0; a < terms; a++) p += design[o + a]! * coef[a]!;
+      res[s] = Math.abs(target[s]! - p);
+    }
+    sorted.set(res);
+    scale = 1.4826 * selectKth(sorted, 0, n, n >> 1) + 1e-3;
+    const cut = 4.685 * scale;
+    for (let s = 0; s < n; s++) {
+      const u = res[s]! / cut;
+      weights[s] = u < 1 ? (1 - u * u) ** 2 : 0;
+    }
+  }
+  return { coef, scale };
 }
 
 function applyToneTransform(questioned: readonly Plane[], coeffs: readonly Float64Array[]): Plane[] {
