@@ -308,3 +308,59 @@ test('a clash left open stays open through the next stored copy while theirs sti
   expect(s.zones[0]!.label).toBe('Theirs');
   expect(s.dirty).toBe(false);
 });
+
+test('a save that lands keeps the edits made while it was in flight, on the stored copy, with the ids the store gave', () => {
+  const rosette = makeZone({ type: 'guilloche' });
+  const photo = makeZone({ type: 'photo' });
+  let s = run(initialZoneState([rosette, photo], frame), { type: 'updateZone', key: rosette.id, changes: { label: ' Rosette ' } }, ...triangle(900));
+  const sent = s.zones;
+  const drawn = sent[2]!;
+  // The store trims text and gives the new zone an id, in the order sent.
+  const stored = zonesForSave(sent).map((z, i) => ('id' in z ? z : { id: `zsaved${i}`, ...z }));
+
+  // Nothing changed in flight: the stored copy, clean, with no history.
+  const clean = run(s, { type: 'saved', sent, zones: stored, frame });
+  expect(clean.zones).toBe(clean.base);
+  expect(clean.zones.map((z) => [z.key, z.id, z.label])).toEqual([
+    [rosette.id, rosette.id, 'Rosette'],
+    [photo.id, photo.id, ''],
+    ['zsaved2', 'zsaved2', ''],
+  ]);
+  expect(clean.dirty).toBe(false);
+  expect(canUndo(clean)).toBe(false);
+  // The selection follows the drawn zone to its stored key.
+  expect(clean.selected).toBe('zsaved2');
+
+  // In flight: the photo's notes, the drawn zone's label, a zone drawn, a drawing begun.
+  s = run(
+    s,
+    { type: 'updateZone', key: photo.id, changes: { notes: 'Edge worn' } },
+    { type: 'updateZone', key: drawn.key, changes: { label: 'Seal' } },
+    ...triangle(1200),
+    { type: 'startDrawing' },
+    { type: 'addDrawPoint', point: [5, 5] },
+  );
+  const landed = run(s, { type: 'saved', sent, zones: stored, frame });
+  expect(landed.zones.map((z) => [z.id, z.label, z.notes])).toEqual([
+    [rosette.id, 'Rosette', ''],
+    [photo.id, '', 'Edge worn'],
+    // Saved once: it has its id now, so the next save updates it instead of adding it twice.
+    ['zsaved2', 'Seal', ''],
+    [undefined, '', ''],
+  ]);
+  expect(landed.base.map((z) => z.id)).toEqual([rosette.id, photo.id, 'zsaved2']);
+  expect(landed.dirty).toBe(true);
+  expect(landed.drawing).toEqual([[5, 5]]);
+  expect(zonesForSave(landed.zones).map((z) => ('id' in z ? z.id : undefined))).toEqual([rosette.id, photo.id, 'zsaved2', undefined]);
+  // The edits made in flight are one undo step, back to the saved zones; none reaches past the save.
+  const undone = run(landed, { type: 'cancelDrawing' }, { type: 'undo' });
+  expect(undone.zones).toBe(undone.base);
+  expect(undone.dirty).toBe(false);
+  expect(canUndo(undone)).toBe(false);
+
+  // A zone deleted in flight stays deleted.
+  const before = initialZoneState([rosette, photo], frame);
+  const gone = run(before, { type: 'deleteZone', key: rosette.id }, { type: 'saved', sent: before.zones, zones: [rosette, photo], frame });
+  expect(gone.zones.map((z) => z.id)).toEqual([photo.id]);
+  expect(gone.dirty).toBe(true);
+});

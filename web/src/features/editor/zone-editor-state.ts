@@ -11,7 +11,9 @@
  * A newer stored copy of the zones (another examiner's save, arriving with a
  * reload of the specimen) does not reset unsaved work: `rebase` carries it
  * over (see rebaseZones), and the zones changed on both sides wait in
- * `clashes` for the user to choose.
+ * `clashes` for the user to choose. The user may go on editing while a save
+ * is in flight: `saved` takes in the stored copy it returns and keeps those
+ * edits (see savedState).
  */
 import { getFeatureType, type FeatureType, type FeatureZone, type FeatureZoneCreate, type LightSourceId } from '@exemplar/specimens-schema';
 
@@ -87,6 +89,12 @@ export type ZoneCommand =
   | { type: 'updateZone'; key: string; changes: Partial<Omit<ZoneDraft, 'key' | 'id' | 'polygon'>>; gesture?: string }
   /** A newer stored copy of the zones: unsaved work is carried over to it (rebaseZones); the history too. */
   | { type: 'rebase'; zones: FeatureZone[]; frame: { width: number; height: number } }
+  /**
+   * A save landed: `sent` are the zones it sent (the editor's zones when it started), `zones` the stored copy it
+   * returned. Zones left as sent take their stored version; edits made while the save was in flight stay, as
+   * unsaved changes on the stored copy (savedState).
+   */
+  | { type: 'saved'; sent: ZoneDraft[]; zones: FeatureZone[]; frame: { width: number; height: number } }
   /** Settles a clash: the user's version stays, or the stored one is taken (an undoable change). */
   | { type: 'settleClash'; key: string; keep: 'mine' | 'stored' }
   /** Back to the zones as loaded or saved; undoable, unlike `reset`. */
@@ -114,7 +122,7 @@ export function draftFromZone(z: FeatureZone): ZoneDraft {
   };
 }
 
-/** A fresh editor on `zones`, with no history: used when the capture changes and after a save. */
+/** A fresh editor on `zones`, with no history: used when the capture changes (a save lands through `saved`). */
 export function initialZoneState(zones: FeatureZone[], frame: { width: number; height: number }): ZoneEditorState {
   const drafts = zones.map(draftFromZone);
   return { frame, zones: drafts, selected: null, selectedVertex: null, drawing: null, dirty: false, base: drafts, past: [], future: [], gesture: null, clashes: [] };
@@ -254,6 +262,8 @@ export function zoneEditorReducer(state: ZoneEditorState, c: ZoneCommand): ZoneE
       return recordChange(state, { ...state, zones: state.base, selected: null, selectedVertex: null, drawing: null, clashes: [] }, null);
     case 'rebase':
       return rebaseState(state, c.zones.map(draftFromZone), c.frame);
+    case 'saved':
+      return savedState(state, c.sent, c.zones.map(draftFromZone), c.frame);
     case 'settleClash':
       return settleClash(state, c.key, c.keep);
   }
@@ -285,6 +295,47 @@ function rebaseState(state: ZoneEditorState, stored: ZoneDraft[], frame: { width
     gesture: null,
     dirty: zones !== stored,
     clashes: carried.clashes,
+  };
+}
+
+/**
+ * The editor once a save has landed. The store keeps the zones in the order
+ * sent and gives new ones an id, so `stored[i]` is what became of `sent[i]`
+ * (this revision was written over the one the save was based on: nobody
+ * else's change is in it). A zone still as sent takes its stored version; a
+ * zone changed while the save was in flight stays as it is now, with the id
+ * the store gave it, so the next save updates it; a zone drawn meanwhile
+ * stays new; one deleted meanwhile stays deleted. A drawing in progress goes
+ * on. Undo cannot reach back past the save: edits made in flight are one step,
+ * back to the saved zones.
+ */
+function savedState(state: ZoneEditorState, sent: ZoneDraft[], stored: ZoneDraft[], frame: { width: number; height: number }): ZoneEditorState {
+  const sentIndex = new Map(sent.map((z, i) => [z.key, i]));
+  const rekeyed = new Map<string, string>();
+  const carried = state.zones.map((zone) => {
+    const i = sentIndex.get(zone.key);
+    const now = i === undefined ? undefined : stored[i];
+    if (i === undefined || !now) return zone;
+    if (sameZone(zone, sent[i]!)) {
+      rekeyed.set(zone.key, now.key);
+      return now;
+    }
+    return zone.id === now.id ? zone : { ...zone, id: now.id };
+  });
+  const zones = asBaseIfSame(carried, stored);
+  const selectedKey = state.selected === null ? null : (rekeyed.get(state.selected) ?? state.selected);
+  const selected = selectedKey !== null && zones.some((z) => z.key === selectedKey) ? selectedKey : null;
+  return {
+    ...state,
+    frame,
+    base: stored,
+    zones,
+    past: zones === stored ? [] : [stored],
+    future: [],
+    selected,
+    selectedVertex: selected !== null ? state.selectedVertex : null,
+    gesture: null,
+    dirty: zones !== stored,
   };
 }
 
@@ -325,7 +376,7 @@ function showZones(state: ZoneEditorState, zones: ZoneDraft[], past: ZoneDraft[]
   return { ...state, zones, past, future, selected, selectedVertex: null, gesture: null, dirty: zones !== state.base };
 }
 
-function applyEdit(state: ZoneEditorState, c: Exclude<ZoneCommand, { type: 'reset' | 'undo' | 'redo' | 'revert' | 'rebase' | 'settleClash' }>): ZoneEditorState {
+function applyEdit(state: ZoneEditorState, c: Exclude<ZoneCommand, { type: 'reset' | 'undo' | 'redo' | 'revert' | 'rebase' | 'saved' | 'settleClash' }>): ZoneEditorState {
   switch (c.type) {
     case 'startDrawing':
       return { ...state, drawing: [], selected: null, selectedVertex: null };

@@ -20,9 +20,11 @@ function Host({ initial }: { initial: Specimen }) {
   return <ZoneEditor specimen={current} capture={current.captures[0]!} onSaved={setCurrent} onReload={() => undefined} />;
 }
 
-function renderEditor(): TestApi {
+/** `landing`: each save is answered once it resolves (a save in flight until then). */
+function renderEditor(landing?: Promise<void>): TestApi {
   const api = createTestApi(
-    on('PUT', `/api/specimens/${specimen.id}/captures/${capture.id}/zones`, (req) => {
+    on('PUT', `/api/specimens/${specimen.id}/captures/${capture.id}/zones`, async (req) => {
+      await landing;
       const { zones } = req.body as { zones: object[] };
       return ok({ ...specimen, revision: 4, captures: [{ ...capture, zones: zones.map((z, i) => ({ id: `zsaved${i}`, ...z })) }] });
     }),
@@ -153,4 +155,39 @@ test('after a save the history starts again: the saved zones cannot be undone', 
   expect(screen.getByRole('button', { name: 'Save zones' })).toBeDisabled();
   await user.click(screen.getByRole('button', { name: /^1\. Guilloche/ }));
   expect(uvBox()).toBeChecked();
+});
+
+test('edits made while a save is in flight stay on the saved zones, unsaved, and the next save sends them', async () => {
+  let land!: () => void;
+  const api = renderEditor(new Promise<void>((resolve) => (land = resolve)));
+  const user = userEvent.setup();
+  const zonesUrl = `/api/specimens/${specimen.id}/captures/${capture.id}/zones`;
+  await user.click(screen.getByRole('button', { name: /^1\. Guilloche/ }));
+  await user.click(uvBox());
+  await user.click(screen.getByRole('button', { name: 'Save zones' }));
+  expect(screen.getByRole('button', { name: 'Saving zones…' })).toBeDisabled();
+  // Still editing while the save is on its way.
+  await user.click(personalised());
+  land();
+  expect(await screen.findByText('Zones saved (revision 4); the changes made while saving are not saved yet.')).toBeInTheDocument();
+  expect(api.calls('PUT', zonesUrl)[0]!.body).toMatchObject({ revision: 3, zones: [{ id: rosette.id, personalised: false }] });
+
+  expect(uvBox()).toBeChecked();
+  expect(personalised()).toBeChecked();
+  const save = screen.getByRole('button', { name: 'Save zones' });
+  expect(save).toBeEnabled();
+  // One undo step back to the zones just saved.
+  await user.click(undoButton());
+  expect(personalised()).not.toBeChecked();
+  expect(uvBox()).toBeChecked();
+  expect(save).toBeDisabled();
+  expect(undoButton()).toBeDisabled();
+  await user.click(redoButton());
+
+  await user.click(save);
+  expect(await screen.findByText('Zones saved (revision 4).')).toBeInTheDocument();
+  const second = api.calls('PUT', zonesUrl)[1]!.body as { revision: number; zones: Array<{ id?: string; personalised: boolean; lightSources: string[] }> };
+  expect(second.revision).toBe(4);
+  expect(second.zones).toHaveLength(1);
+  expect(second.zones[0]).toMatchObject({ id: rosette.id, personalised: true, lightSources: expect.arrayContaining(['white', 'uv-365']) });
 });

@@ -73,6 +73,11 @@ export function ZoneEditor({
   const api = useApi();
   const frame = captureFrame(capture);
   const [state, dispatch] = useReducer(zoneEditorReducer, undefined, () => initialZoneState(capture.zones, frame));
+  // The latest state, for a save to tell on landing whether the zones changed while it was in flight.
+  const stateRef = useRef(state);
+  useLayoutEffect(() => {
+    stateRef.current = state;
+  });
   const dirtyListener = useRef(onDirtyChange);
   dirtyListener.current = onDirtyChange;
   useEffect(() => dirtyListener.current?.(state.dirty), [state.dirty]);
@@ -224,7 +229,9 @@ export function ZoneEditor({
       requestAnimationFrame(() => clashRef.current?.focus());
       return;
     }
-    const body = zonesForSave(state.zones);
+    // What this save sends: edits made while it is in flight are carried over to the stored copy it returns.
+    const sent = state.zones;
+    const body = zonesForSave(sent);
     const found: string[] = [];
     body.forEach((zone, i) => {
       const name = `Zone ${i + 1} (${featureTypeLabel(zone.type)})`;
@@ -239,9 +246,13 @@ export function ZoneEditor({
       const saved = await replaceZones(api, specimen.id, capture.id, baseRevision, body);
       // The saved zones are the new starting point: undo cannot reach back past a save.
       const stored = saved.captures.find((c) => c.id === capture.id);
-      if (stored) dispatch({ type: 'reset', zones: stored.zones, frame: captureFrame(stored) });
+      if (stored) dispatch({ type: 'saved', sent, zones: stored.zones, frame: captureFrame(stored) });
       setBaseRevision(saved.revision);
-      setNotice(`Zones saved (revision ${saved.revision}).`);
+      setNotice(
+        stateRef.current.zones === sent
+          ? `Zones saved (revision ${saved.revision}).`
+          : `Zones saved (revision ${saved.revision}); the changes made while saving are not saved yet.`,
+      );
       onSaved(saved);
     } catch (err) {
       if (isApiError(err, 'REVISION_CONFLICT')) {
