@@ -10,6 +10,7 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { makeTestImage, MINIMAL_SPECIMEN, multipartBody, buildTestApp, sha256, type LoggedIn, type TestApp } from '../../server/src/test-helpers';
 import type { SpecimenRepository } from '../../server/src/stores/catalog.port';
+import { objectKeys } from '../../server/src/stores/objects.port';
 
 let t: TestApp;
 let examiner: LoggedIn;
@@ -67,7 +68,7 @@ async function newCase(reference: string): Promise<{ id: string; revision: numbe
   return res.json();
 }
 
-/** A queued comparison of a questioned image with that reference capture. */
+/** A queued comparison of a questioned image with that reference capture (which it holds until it ends). */
 async function comparisonWith(specimenId: string, captureId: string, questioned: Buffer): Promise<string> {
   const { payload, headers } = multipartBody([
     { name: 'comparison', value: JSON.stringify({ reference: { specimenId, captureId } }) },
@@ -145,6 +146,8 @@ describe('the reference capture of a comparison linked while the capture is dele
     expect((await examiner.inject({ method: 'POST', url: `/api/verification-requests/${request.id}/claim`, payload: {} })).statusCode).toBe(200);
     const comparison = await examiner.inject({ method: 'POST', url: '/api/comparisons', payload: { reference: { specimenId: specimen, captureId: capture }, questioned: { images: { white: sha256(questioned) } } } });
     expect(comparison.statusCode).toBe(202);
+    // Ended, the comparison no longer holds its reference: only the request's link (and its hold) can keep it.
+    expect((await examiner.inject({ method: 'DELETE', url: `/api/comparisons/${comparison.json().id}` })).statusCode).toBe(200);
 
     const { revision } = (await examiner.inject({ method: 'GET', url: `/api/specimens/${specimen}` })).json();
     // The link is written between the capture delete's check and its write of the specimen.
@@ -163,6 +166,8 @@ describe('the reference capture of a comparison linked while the capture is dele
     const specimen = await newSpecimen('Reference deleted while linked to a case');
     const capture = await newCapture(specimen, 43);
     const comparison = await comparisonWith(specimen, capture, await makeTestImage({ width: 320, height: 220, seed: 44 }));
+    // Ended, the comparison no longer holds its reference: only the case's link (and its hold) can keep it.
+    expect((await examiner.inject({ method: 'DELETE', url: `/api/comparisons/${comparison}` })).statusCode).toBe(200);
     const kase = await newCase('RACE-4');
     const { revision } = (await examiner.inject({ method: 'GET', url: `/api/specimens/${specimen}` })).json();
     // The case change has checked the comparison; the capture delete then runs to the end before the change reads anything of the specimen.
@@ -186,6 +191,108 @@ describe('the reference capture of a comparison linked while the capture is dele
     } finally {
       jobs.get = getJob;
     }
+  });
+});
+
+describe('the reference and questioned images a comparison names', () => {
+  const holdsOn = async (specimenId: string) => (await t.context.catalog.specimens.holds(specimenId)).holds;
+  const deleteCapture = async (specimenId: string, captureId: string) => {
+    const { revision } = (await examiner.inject({ method: 'GET', url: `/api/specimens/${specimenId}` })).json();
+    return examiner.inject({ method: 'DELETE', url: `/api/specimens/${specimenId}/captures/${captureId}?revision=${revision}` });
+  };
+  const captureIds = async (specimenId: string) => (await examiner.inject({ method: 'GET', url: `/api/specimens/${specimenId}` })).json().captures.map((c: { id: string }) => c.id);
+
+  it('accepted, its reference is held until the job ends: a delete meanwhile is refused naming it, and the job, once cancelled, lets go', async () => {
+    const specimen = await newSpecimen('Named reference of a queued comparison');
+    const capture = await newCapture(specimen, 51);
+    const comparison = await comparisonWith(specimen, capture, await makeTestImage({ width: 320, height: 220, seed: 52 }));
+    const refused = await deleteCapture(specimen, capture);
+    expect({ status: refused.statusCode, details: refused.json().details }).toMatchObject({ status: 409, details: { reason: 'EVIDENCE', comparisons: [comparison] } });
+    expect((await examiner.inject({ method: 'DELETE', url: `/api/specimens/${specimen}` })).statusCode).toBe(409);
+    expect(await captureIds(specimen)).toEqual([capture]);
+
+    expect((await examiner.inject({ method: 'DELETE', url: `/api/comparisons/${comparison}` })).json().status).toBe('cancelled');
+    expect(await holdsOn(specimen)).toEqual([]);
+    expect((await deleteCapture(specimen, capture)).statusCode).toBe(200);
+  });
+
+  it('held while it runs, let go once it has ended', async () => {
+    const specimen = await newSpecimen('Named reference of a comparison that runs');
+    const capture = await newCapture(specimen, 53);
+    const comparison = await comparisonWith(specimen, capture, await makeTestImage({ width: 320, height: 220, seed: 53 }));
+    // Every other comparison of this file has ended: the runner takes this one.
+    expect((await t.context.catalog.jobs.list({ kind: 'comparison', status: 'queued' })).map((j) => j.id)).toEqual([comparison]);
+    // The delete comes while the runner works on the job (once it has read the reference).
+    const removal = interleave('get', () => deleteCapture(specimen, capture), 'after');
+    expect(await t.context.comparisonRunner.runOnce()).toBe(true);
+    expect({ status: removal.response?.statusCode, details: removal.response?.json().details }).toMatchObject({ status: 409, details: { reason: 'EVIDENCE', comparisons: [comparison] } });
+    const ended = (await examiner.inject({ method: 'GET', url: `/api/comparisons/${comparison}` })).json();
+    expect(['done', 'failed']).toContain(ended.status);
+    expect(ended.error?.code).not.toBe('REFERENCE_NOT_FOUND');
+    expect(await holdsOn(specimen)).toEqual([]);
+    expect((await deleteCapture(specimen, capture)).statusCode).toBe(200);
+  });
+
+  it('deleted after the submission checked that it exists: the submission is refused and nothing is queued or kept', async () => {
+    const specimen = await newSpecimen('Named reference deleted while submitted');
+    const capture = await newCapture(specimen, 55);
+    const questioned = await makeTestImage({ width: 320, height: 220, seed: 56 });
+    // The submission reads the reference (it exists), then the capture delete runs to the end, then the submission goes on.
+    const removal = interleave('get', () => deleteCapture(specimen, capture), 'after');
+    const { payload, headers } = multipartBody([
+      { name: 'comparison', value: JSON.stringify({ reference: { specimenId: specimen, captureId: capture } }) },
+      { name: 'white', filename: 'questioned.jpg', data: questioned, contentType: 'image/jpeg' },
+    ]);
+    const before = (await t.context.catalog.jobs.list({ kind: 'comparison', limit: 1000 })).length;
+    const submitted = await examiner.inject({ method: 'POST', url: '/api/comparisons', payload, headers });
+    expect(removal.response?.statusCode).toBe(200);
+    expect({ status: submitted.statusCode, code: submitted.json().code }).toEqual({ status: 404, code: 'CAPTURE_NOT_FOUND' });
+    expect((await t.context.catalog.jobs.list({ kind: 'comparison', limit: 1000 })).length).toBe(before);
+    expect(await t.objectKeys()).not.toContain(objectKeys.questioned(sha256(questioned)));
+    expect(await holdsOn(specimen)).toEqual([]);
+  });
+
+  it('submitted after the delete judged the holds: the delete is refused and the queued comparison keeps its reference', async () => {
+    const specimen = await newSpecimen('Named reference submitted while deleted');
+    const capture = await newCapture(specimen, 57);
+    const questioned = await makeTestImage({ width: 320, height: 220, seed: 58 });
+    const { payload, headers } = multipartBody([
+      { name: 'comparison', value: JSON.stringify({ reference: { specimenId: specimen, captureId: capture } }) },
+      { name: 'white', filename: 'questioned.jpg', data: questioned, contentType: 'image/jpeg' },
+    ]);
+    // The comparison is submitted between the capture delete's checks and its write of the specimen.
+    const submission = interleave('replace', () => examiner.inject({ method: 'POST', url: '/api/comparisons', payload, headers }));
+    const deleted = await deleteCapture(specimen, capture);
+    expect(submission.response?.statusCode).toBe(202);
+    const comparison = submission.response!.json().id as string;
+    expect({ status: deleted.statusCode, details: deleted.json().details }).toMatchObject({ status: 409, details: { reason: 'EVIDENCE', comparisons: [comparison] } });
+    expect(await captureIds(specimen)).toEqual([capture]);
+    expect((await examiner.inject({ method: 'DELETE', url: `/api/comparisons/${comparison}` })).statusCode).toBe(200);
+  });
+
+  it('a catalogued original named as the questioned image is held too: its capture is kept while the comparison is queued', async () => {
+    const reference = await newSpecimen('Reference of a comparison with a catalogued questioned image');
+    const referenceCapture = await newCapture(reference, 59);
+    const source = await newSpecimen('Catalogued image named as questioned');
+    const image = await makeTestImage({ width: 320, height: 220, seed: 60 });
+    const { payload, headers } = multipartBody([
+      { name: 'capture', value: JSON.stringify({ page: 'data-page' }) },
+      { name: 'white', filename: 'white.jpg', data: image, contentType: 'image/jpeg' },
+    ]);
+    const added = await examiner.inject({ method: 'POST', url: `/api/specimens/${source}/captures`, payload, headers });
+    expect(added.statusCode).toBe(201);
+    const sourceCapture = added.json().id as string;
+    const submitted = await examiner.inject({ method: 'POST', url: '/api/comparisons', payload: { reference: { specimenId: reference, captureId: referenceCapture }, questioned: { images: { white: sha256(image) } } } });
+    expect(submitted.statusCode).toBe(202);
+    const comparison = submitted.json().id as string;
+
+    const refused = await deleteCapture(source, sourceCapture);
+    expect({ status: refused.statusCode, details: refused.json().details }).toMatchObject({ status: 409, details: { reason: 'EVIDENCE', comparisons: [comparison] } });
+    expect(await t.objectKeys()).toContain(objectKeys.original(sha256(image)));
+    expect((await examiner.inject({ method: 'DELETE', url: `/api/comparisons/${comparison}` })).statusCode).toBe(200);
+    expect(await holdsOn(source)).toEqual([]);
+    expect(await holdsOn(reference)).toEqual([]);
+    expect((await deleteCapture(source, sourceCapture)).statusCode).toBe(200);
   });
 });
 

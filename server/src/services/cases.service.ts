@@ -524,12 +524,15 @@ export class CaseService {
    * A hold whose write has not come within HOLD_WRITE_GRACE_MS never will (its
    * request failed or its process died) and is done too.
    *
-   * A comparison's hold (the reference its runner chose, comparison-runner.ts)
-   * guards the job's result, and stands while the job is queued or running,
+   * A comparison's hold (what its submission named, or the reference its
+   * runner chose; comparisons.service.ts, comparison-runner.ts) guards the
+   * job's work and result, and stands while the job is queued or running,
    * however long that takes: the queue completes a job only while it is
    * running, so once it has ended nothing more is written (a finished job's
    * reference is found by evidenceUses), and a stalled run that comes back
    * still finds its hold. A job nobody will finish is cancelled to let go.
+   * A submission holds before it enqueues its job: a hold whose job does not
+   * exist yet stands for HOLD_WRITE_GRACE_MS, as a case's does.
    */
   async liveHolds(holds: readonly EvidenceHold[]): Promise<EvidenceHold[]> {
     const now = this.now().getTime();
@@ -537,7 +540,7 @@ export class CaseService {
     for (const hold of holds) {
       if (hold.holder.startsWith(COMPARISON_HOLDER)) {
         const job = await this.catalog.jobs.get(hold.holder.slice(COMPARISON_HOLDER.length));
-        if (job && (job.status === 'queued' || job.status === 'running')) live.push(hold);
+        if (job ? job.status === 'queued' || job.status === 'running' : now - Date.parse(hold.at) < HOLD_WRITE_GRACE_MS) live.push(hold);
         continue;
       }
       const holder = hold.holder.startsWith(CASE_HOLDER)

@@ -16,7 +16,7 @@ import { ExemplarError } from '../errors';
 import { objectKeys } from '../stores/objects.port';
 import { LOCAL_ACTOR } from './actor';
 import { ComparisonRunner } from './comparison-runner';
-import { COMPARISON_JOB_KIND } from './comparisons.service';
+import { COMPARISON_JOB_KIND, submissionHolds } from './comparisons.service';
 
 jest.setTimeout(900_000);
 
@@ -131,10 +131,13 @@ describe('ComparisonRunner', () => {
     expect(view.identification).toBeNull();
     expect(view.result!.lights.map((l) => l.lightSource)).toEqual(['white']);
 
-    // A reference deleted after the submission: the job fails on it before any library search.
+    // A reference deleted after the submission: the submission holds it, so only a job queued before submissions held their
+    // reference (here: its hold let go by hand) can meet it gone; the job fails on it before any library search.
     const gone = await ctx.services.specimens.create({ ...MINIMAL_SPECIMEN }, LOCAL_ACTOR);
     const goneCapture = await ctx.services.ingest.addCapture(gone.id, { page: 'data-page' }, [{ lightSource: 'white', path: path.join(dataDir, 'fixtures', 'white.png') }], LOCAL_ACTOR);
     const orphan = await ctx.services.comparisons.submitUpload({ reference: { specimenId: gone.id, captureId: goneCapture.id } }, [{ lightSource: 'white', path: path.join(questionedDir, 'white.png') }], LOCAL_ACTOR);
+    await expect(ctx.services.specimens.delete(gone.id, undefined, LOCAL_ACTOR)).rejects.toMatchObject({ code: 'CONFLICT', details: { reason: 'EVIDENCE', comparisons: [orphan.id] } });
+    for (const { specimenId, hold } of submissionHolds((await ctx.catalog.jobs.get(orphan.id))!)) expect(await ctx.catalog.specimens.releaseHold(specimenId, hold)).toBe(true);
     await ctx.services.specimens.delete(gone.id, undefined, LOCAL_ACTOR);
     expect(await runner.runOnce()).toBe(true);
     expect(await ctx.catalog.jobs.get(orphan.id)).toMatchObject({ status: 'failed', error: { code: 'REFERENCE_NOT_FOUND' } });

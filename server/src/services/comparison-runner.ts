@@ -13,14 +13,16 @@
  * - outputs (aligned PNG, heatmap PNG, regions JSON per light source) are
  *   stored under `comparisons/<job id>/` with their SHA-256 in the result; a
  *   new attempt first removes what an earlier one left;
- * - a reference chosen by identification (`auto`) is held as evidence
- *   (EvidenceHold, holder `comparison:<job id>`) from the moment it is
- *   chosen: a case or request may have linked the comparison before it had a
- *   reference, so nothing else keeps that capture from being deleted under
- *   the job. The catalog takes the hold only while the capture exists (one
- *   atomic step), so either the delete came first and the job fails with
- *   REFERENCE_NOT_FOUND, or the delete is refused while the job runs
- *   (CaseService.liveHolds). The job lets its hold go once it has ended:
+ * - what the job relies on in the catalogue is held as evidence
+ *   (EvidenceHold, holder `comparison:<job id>`): a named reference capture,
+ *   and the capture of a catalogued original named as a questioned image,
+ *   from the submission on (ComparisonService, listed in the payload); a
+ *   reference chosen by identification (`auto`) from the moment it is chosen,
+ *   by this attempt. The catalog takes a hold only while the capture exists
+ *   (one atomic step), so either the delete came first and the job fails
+ *   with REFERENCE_NOT_FOUND (the submission answered 404 for a named one),
+ *   or the delete is refused while the job is queued or running
+ *   (CaseService.liveHolds). The job lets its holds go once it has ended:
  *   finished, its reference is in its result, where a delete that judges the
  *   holds after that looks (CaseService.evidenceUses), and a delete that
  *   judged them before is refused by the store, as a hold was taken since.
@@ -52,7 +54,7 @@ import { isExemplarError } from '../errors';
 import type { CatalogStore, EvidenceHold, Job, JobError, JobProgress } from '../stores/catalog.port';
 import { objectKeys, type ObjectStore } from '../stores/objects.port';
 import { systemActor } from './actor';
-import { COMPARISON_HOLDER, COMPARISON_JOB_KIND, outputUrl, type ComparisonJobPayload, type ComparisonJobResult } from './comparisons.service';
+import { COMPARISON_HOLDER, COMPARISON_JOB_KIND, outputUrl, submissionHolds, type ComparisonJobPayload, type ComparisonJobResult } from './comparisons.service';
 import { describesLight, type IdentifyService } from './identify.service';
 
 /** Statuses a reference chosen by `auto` may have: reference material, never a known fraud. */
@@ -108,7 +110,7 @@ class JobFailure extends Error {
 
 const round = (v: number) => Math.round(v * 1e4) / 1e4;
 
-/** A hold this attempt took, with the specimen it is on. */
+/** A hold of the job (its submission's, or one this attempt took), with the specimen it is on. */
 interface HeldReference {
   specimenId: string;
   hold: EvidenceHold;
@@ -255,7 +257,8 @@ export class ComparisonRunner {
     timer.unref();
     const work = path.join(this.d.tmpDir, `comparison-${job.id}-${randomUUID().slice(0, 8)}`);
     const stored: string[] = [];
-    const held: HeldReference[] = [];
+    // The submission's holds stand for every attempt; whichever ends the job lets them go.
+    const held: HeldReference[] = submissionHolds(job);
     this.log.info({ jobId: job.id, attempt: job.attempts, workerId: this.workerId }, 'comparison started');
     try {
       if (job.attempts > 1) await this.removeOutputs(job.id);
@@ -346,6 +349,7 @@ export class ComparisonRunner {
       held.push(await this.holdReference(job, reference));
     } else reference = payload.request.reference;
 
+    // A named reference is held from the submission on; only a job submitted before submissions held anything can miss it.
     const specimen = await this.d.catalog.specimens.get(reference.specimenId);
     const capture: Capture | undefined = specimen?.captures.find((c) => c.id === reference.captureId);
     if (!specimen || !capture) throw new JobFailure('REFERENCE_NOT_FOUND', `the reference capture ${reference.captureId} of specimen ${reference.specimenId} no longer exists`);

@@ -12,6 +12,16 @@
  * Jobs record who submitted them (`createdBy`, in the payload and to the job
  * store, which finds a submitter's jobs however many others came since), so
  * that a border officer reads only their own submissions.
+ *
+ * What a comparison names in the catalogue is evidence it relies on until it
+ * ends: a named reference capture, and the capture of any catalogued original
+ * named as a questioned image, are held (EvidenceHold, holder
+ * `comparison:<job id>`, holder revision SUBMISSION_HOLD_REVISION) before the
+ * job is enqueued. The catalog takes a hold only while the capture exists, in
+ * one atomic step, so a delete either came first (the submission answers 404,
+ * nothing queued) or is refused while the job is queued or running
+ * (CaseService.liveHolds). The payload lists these holds; the runner lets
+ * them go when the job ends, and a cancellation when it cancels the job.
  */
 import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -30,11 +40,11 @@ import {
 } from '@exemplar/specimens-schema';
 import { assertCan, can, canSee, READ_COMPARISONS, visibleClassifications } from '../auth/policy';
 import type { LimitsConfig } from '../config';
-import { ExemplarError, notFound } from '../errors';
-import type { CatalogStore, Job, JobStatus } from '../stores/catalog.port';
+import { ExemplarError, isExemplarError, notFound } from '../errors';
+import type { CatalogStore, EvidenceHold, Job, JobStatus } from '../stores/catalog.port';
 import { objectKeys, type ObjectStat, type ObjectStore } from '../stores/objects.port';
 import type { Actor } from './actor';
-import { KeyLocks, newRecordId, validationFailed, valueOrThrow } from './common';
+import { KeyLocks, newRecordId, timestamp, validationFailed, valueOrThrow } from './common';
 import { storeQuestionedImages, type StoredQuestionedFile } from './questioned-images';
 import { describesLight } from './identify.service';
 import { checkLightSourceField, type IngestFile, type IngestService } from './ingest.service';
@@ -44,10 +54,17 @@ import type { AuditService } from '../audit/audit.service';
 
 export const COMPARISON_JOB_KIND = 'comparison';
 /**
- * How an `auto` comparison names itself in the evidence hold the runner takes
- * on the reference it chooses (`comparison:<job id>`, EvidenceHold.holder).
+ * How a comparison names itself in the evidence holds on what it relies on
+ * (`comparison:<job id>`, EvidenceHold.holder): those its submission takes,
+ * and the one the runner takes on the reference `auto` chooses.
  */
 export const COMPARISON_HOLDER = 'comparison:';
+/**
+ * The holder revision of the holds a submission takes (before the job exists,
+ * so before any attempt): they stand for every attempt, while the runner's
+ * hold on an `auto` reference names the attempt that took it (1 and up).
+ */
+export const SUBMISSION_HOLD_REVISION = 0;
 export const DEFAULT_LIST_LIMIT = 20;
 export const MAX_LIST_LIMIT = 100;
 /** Output names under /api/comparisons/:id/outputs/. */
@@ -65,6 +82,22 @@ export interface ComparisonJobPayload {
   createdBy: string;
   /** The classifications the submitter may see: an automatic reference is chosen only among them (absent: any). */
   classifications?: string[];
+  /** The captures the submission holds (SUBMISSION_HOLD_REVISION), let go when the job ends; absent in jobs submitted before submissions held anything. */
+  holds?: HeldCapture[];
+}
+
+/** A capture a comparison's submission holds as evidence. */
+export interface HeldCapture {
+  specimenId: string;
+  captureId: string;
+}
+
+const submissionHold = (jobId: string, captureId: string, at: string): EvidenceHold => ({ holder: `${COMPARISON_HOLDER}${jobId}`, holderRevision: SUBMISSION_HOLD_REVISION, captureId, at });
+
+/** The holds a job's submission took (their `at` does not identify them: the job's creation stands in for it). */
+export function submissionHolds(job: Job): Array<{ specimenId: string; hold: EvidenceHold }> {
+  const payload = job.payload as ComparisonJobPayload;
+  return (payload.holds ?? []).map(({ specimenId, captureId }) => ({ specimenId, hold: submissionHold(job.id, captureId, job.createdAt) }));
 }
 
 /** `result` of a finished comparison job. */
@@ -222,7 +255,10 @@ export class ComparisonService {
   async cancel(id: string, actor: Actor): Promise<Comparison> {
     const job = await this.job(id, actor);
     if ((job.payload as ComparisonJobPayload).createdBy !== actor.id) assertCan(actor, 'comparisons:manage');
-    const cancelled = this.view(await this.catalog.jobs.cancel(id));
+    const ended = await this.catalog.jobs.cancel(id);
+    // A cancelled job writes nothing more (its runner, if any, can no longer complete it): what it held is let go.
+    if (ended.status === 'cancelled') await this.releaseSubmissionHolds(ended);
+    const cancelled = this.view(ended);
     await this.audit?.record({ actor, action: 'comparison.cancel', target: { kind: 'comparison', id }, details: { status: cancelled.status } });
     return cancelled;
   }
@@ -347,11 +383,84 @@ export class ComparisonService {
 
   private async enqueue(request: ComparisonRequest, questioned: ComparisonJobPayload['questioned'], actor: Actor): Promise<Comparison> {
     const { questioned: _named, ...record } = request;
-    const payload: ComparisonJobPayload = { v: 1, request: record, questioned, createdBy: actor.id, classifications: [...visibleClassifications(actor)] };
+    const id = newRecordId();
+    const at = timestamp();
+    // Held before the job exists: a delete that judges the holds from now on finds the comparison (being) queued.
+    const holds = await this.holdEvidence(id, at, request, questioned);
+    const payload: ComparisonJobPayload = { v: 1, request: record, questioned, createdBy: actor.id, classifications: [...visibleClassifications(actor)], ...(holds.length > 0 && { holds }) };
     const inputs = Object.values(questioned).flatMap((q) => (q ? [q.key] : []));
-    const job = await this.catalog.jobs.enqueue({ id: newRecordId(), kind: COMPARISON_JOB_KIND, payload, createdBy: actor.id, inputs });
+    let job: Job;
+    try {
+      job = await this.catalog.jobs.enqueue({ id, kind: COMPARISON_JOB_KIND, payload, createdBy: actor.id, inputs });
+    } catch (err) {
+      await this.release(id, at, holds);
+      throw err;
+    }
     this.onEnqueued();
     return this.view(job);
+  }
+
+  /**
+   * Holds what the comparison names in the catalogue: the reference capture,
+   * and for each questioned image read from a catalogued original a capture
+   * holding it (one already held does; otherwise the first of the specimens
+   * referencing it). Each hold is taken only while its capture exists, so
+   * what is named cannot go between this check and the job's end. 404 (and
+   * nothing held) when the reference, or every capture holding a questioned
+   * original, was deleted since the request was checked.
+   */
+  private async holdEvidence(id: string, at: string, request: ComparisonRequest, questioned: ComparisonJobPayload['questioned']): Promise<HeldCapture[]> {
+    const taken: HeldCapture[] = [];
+    const take = async (specimenId: string, captureId: string): Promise<boolean> => {
+      try {
+        await this.catalog.specimens.hold(specimenId, submissionHold(id, captureId, at));
+      } catch (err) {
+        if (isExemplarError(err) && (err.code === 'SPECIMEN_NOT_FOUND' || err.code === 'CAPTURE_NOT_FOUND')) return false;
+        throw err;
+      }
+      taken.push({ specimenId, captureId });
+      return true;
+    };
+    try {
+      if (request.reference !== 'auto') {
+        const { specimenId, captureId } = request.reference;
+        if (!(await take(specimenId, captureId))) throw notFound('CAPTURE_NOT_FOUND', `Capture ${captureId} of specimen ${specimenId}`, { specimenId, captureId });
+      }
+      for (const [lightSource, q] of Object.entries(questioned)) {
+        if (!q || q.key !== objectKeys.original(q.sha256)) continue;
+        if (!(await this.holdCaptureOf(q.sha256, taken, take))) throw notFound('IMAGE_NOT_FOUND', `Image ${q.sha256}`, { lightSource, sha256: q.sha256 });
+      }
+    } catch (err) {
+      await this.release(id, at, taken);
+      throw err;
+    }
+    return taken;
+  }
+
+  /** Holds a capture whose images include this catalogued original (true), unless one held already does; false when no capture holds it any more. */
+  private async holdCaptureOf(sha256: string, held: readonly HeldCapture[], take: (specimenId: string, captureId: string) => Promise<boolean>): Promise<boolean> {
+    const candidates: HeldCapture[] = [];
+    for (const specimenId of await this.catalog.specimens.referencingSpecimens(objectKeys.original(sha256), NAMED_REFERENCES_CHECKED)) {
+      const specimen = await this.catalog.specimens.get(specimenId);
+      for (const c of specimen?.captures ?? []) if (c.images.some((i) => i.sha256 === sha256)) candidates.push({ specimenId, captureId: c.id });
+    }
+    if (candidates.some((c) => held.some((h) => h.specimenId === c.specimenId && h.captureId === c.captureId))) return true;
+    for (const c of candidates) if (await take(c.specimenId, c.captureId)) return true;
+    return false;
+  }
+
+  /** Lets go of the holds a submission that failed took: no job will rely on them. */
+  private async release(id: string, at: string, holds: readonly HeldCapture[]): Promise<void> {
+    for (const { specimenId, captureId } of holds) await this.catalog.specimens.releaseHold(specimenId, submissionHold(id, captureId, at));
+  }
+
+  /**
+   * Lets go of what a cancelled job's submission held. A release that fails
+   * is not the cancellation's failure: the next delete judges the holds of
+   * an ended job done and lets them go (CaseService.liveHolds).
+   */
+  private async releaseSubmissionHolds(job: Job): Promise<void> {
+    for (const { specimenId, hold } of submissionHolds(job)) await this.catalog.specimens.releaseHold(specimenId, hold).catch(() => false);
   }
 
   /** The API view of a job. */

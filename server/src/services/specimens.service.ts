@@ -174,8 +174,8 @@ export class SpecimenService {
       const current = await this.get(id, actor);
       if (revision !== undefined && current.revision !== revision) throw revisionConflict(id, current.revision);
       await this.assertNotImitated(id);
-      const holdsTaken = await this.judgeHolds(id, undefined);
-      await this.assertNotEvidence(id);
+      const { taken: holdsTaken, live } = await this.judgeHolds(id, undefined);
+      await this.assertNotEvidence(id, undefined, live);
       try {
         // Refused by the store if a hold was taken since they were judged: a link written after the check above was held first.
         await this.catalog.specimens.delete(id, current.revision, holdsTaken);
@@ -210,8 +210,8 @@ export class SpecimenService {
     assertCan(actor, 'specimens:write');
     for (let attempt = 1; ; attempt++) {
       await this.get(id, actor);
-      const holdsTaken = await this.judgeHolds(id, captureId);
-      await this.assertNotEvidence(id, captureId);
+      const { taken: holdsTaken, live } = await this.judgeHolds(id, captureId);
+      await this.assertNotEvidence(id, captureId, live);
       let removed: Capture | undefined;
       let next: Specimen;
       try {
@@ -366,53 +366,64 @@ export class SpecimenService {
   }
 
   /**
-   * CONFLICT while a case relies on the specimen (or the capture): its
-   * exhibit is rebuilt from the reference images on every download, and
-   * deleting them would also delete the originals; an answered verification
-   * request rests on its comparisons the same way. Unlinking the comparison
-   * or the specimen from the case (an audited change) lifts it for a case.
+   * CONFLICT (reason EVIDENCE) while anything relies on the specimen (or the
+   * capture): a case listing it, or a comparison with it as the reference
+   * that a case or an answered verification request links (an exhibit is
+   * rebuilt from the reference images on every download, and deleting them
+   * would also delete the originals); and the holders of the `live` holds
+   * (judgeHolds): a case or request being changed to rely on it, a comparison
+   * queued or running on it. Unlinking the comparison or the specimen from
+   * the case (an audited change) lifts it for a case; cancelling it, for a
+   * comparison. The details name them all.
    */
-  private async assertNotEvidence(id: string, captureId?: string): Promise<void> {
-    const uses = await this.evidence()?.evidenceUses(id, captureId);
-    if (!uses || (uses.cases.length === 0 && uses.comparisons.length === 0)) return;
+  private async assertNotEvidence(id: string, captureId: string | undefined, live: readonly EvidenceHold[]): Promise<void> {
+    const uses = (await this.evidence()?.evidenceUses(id, captureId)) ?? { cases: [], verificationRequests: [], comparisons: [] };
+    if (live.length === 0 && uses.cases.length === 0 && uses.comparisons.length === 0) return;
+    const holders = (prefix: string) => [...new Set(live.filter((h) => h.holder.startsWith(prefix)).map((h) => h.holder.slice(prefix.length)))].sort();
+    const held = { cases: holders('case:'), verificationRequests: holders('verification-request:'), comparisons: holders('comparison:') };
+    const why: string[] = [];
+    if (uses.cases.length > 0 || uses.comparisons.length > 0) {
+      const where = [
+        ...(uses.cases.length > 0 ? [`case(s) ${uses.cases.join(', ')}`] : []),
+        ...(uses.verificationRequests.length > 0 ? [`verification request(s) ${uses.verificationRequests.join(', ')}`] : []),
+      ].join(' and ');
+      why.push(uses.comparisons.length > 0 ? `the reference of comparison(s) ${uses.comparisons.join(', ')} in ${where}` : `a reference specimen of ${where}`);
+    }
+    const changing = [...(held.cases.length > 0 ? [`case(s) ${held.cases.join(', ')}`] : []), ...(held.verificationRequests.length > 0 ? [`verification request(s) ${held.verificationRequests.join(', ')}`] : [])];
+    if (changing.length > 0) why.push(`${changing.join(' and ')} is being changed to rely on it`);
+    // What a comparison's submission named, or the reference an `auto` one was given: kept until the job ends.
+    if (held.comparisons.length > 0) why.push(`comparison(s) ${held.comparisons.join(', ')} is queued or running on it (cancel it to let it go)`);
+    if (why.length === 0) why.push('a record is being changed to rely on it');
+    const union = (a: readonly string[], b: readonly string[]) => [...new Set([...a, ...b])].sort();
     const what = captureId === undefined ? `Specimen ${id}` : `Capture ${captureId} of specimen ${id}`;
-    const where = [
-      ...(uses.cases.length > 0 ? [`case(s) ${uses.cases.join(', ')}`] : []),
-      ...(uses.verificationRequests.length > 0 ? [`verification request(s) ${uses.verificationRequests.join(', ')}`] : []),
-    ].join(' and ');
-    const how = uses.comparisons.length > 0 ? `the reference of comparison(s) ${uses.comparisons.join(', ')} in ${where}` : `a reference specimen of ${where}`;
-    throw new ExemplarError('CONFLICT', `${what} is evidence: ${how}; it is kept while they rest on it`, { reason: 'EVIDENCE', ...uses });
+    throw new ExemplarError('CONFLICT', `${what} is evidence: ${why.join('; ')}; it is kept while they rest on it`, {
+      reason: 'EVIDENCE',
+      cases: union(uses.cases, held.cases),
+      verificationRequests: union(uses.verificationRequests, held.verificationRequests),
+      comparisons: union(uses.comparisons, held.comparisons),
+      ...(live.length > 0 && { holds: live }),
+    });
   }
 
   /**
    * The holds (catalog.port.ts EvidenceHold) in the way of deleting the
    * specimen, or that capture, judged before the caller looks for what relies
-   * on it: those whose write is still to come answer CONFLICT (reason
-   * EVIDENCE, naming their cases, requests and running comparisons); the
-   * others have done their work (what their holders wrote is found by
-   * assertNotEvidence, which runs after) and are released. Returns how many
-   * holds had been taken, for the store to refuse the delete if another is
-   * taken before it, whoever releases what meanwhile.
+   * on it: those whose write or job is still to come are `live` (the delete
+   * is refused, assertNotEvidence); the others have done their work (what
+   * their holders wrote is found by assertNotEvidence, which runs after) and
+   * are released. `taken` is how many holds had been taken, for the store to
+   * refuse the delete if another is taken before it, whoever releases what
+   * meanwhile.
    */
-  private async judgeHolds(id: string, captureId: string | undefined): Promise<number> {
+  private async judgeHolds(id: string, captureId: string | undefined): Promise<{ taken: number; live: EvidenceHold[] }> {
     const { holds: all, taken } = await this.catalog.specimens.holds(id);
     const holds = captureId === undefined ? all : all.filter((h) => h.captureId === captureId);
-    if (holds.length === 0) return taken;
+    if (holds.length === 0) return { taken, live: [] };
     const evidence = this.evidence();
     // Without the cases to ask, no hold can be judged done.
     const live = evidence ? await evidence.liveHolds(holds) : [...holds];
     for (const hold of holds) if (!live.includes(hold)) await this.catalog.specimens.releaseHold(id, hold);
-    if (live.length === 0) return taken;
-    const holders = (prefix: string) => [...new Set(live.filter((h) => h.holder.startsWith(prefix)).map((h) => h.holder.slice(prefix.length)))].sort();
-    const uses = { cases: holders('case:'), verificationRequests: holders('verification-request:'), comparisons: holders('comparison:') };
-    const what = captureId === undefined ? `Specimen ${id}` : `Capture ${captureId} of specimen ${id}`;
-    const changing = [...(uses.cases.length > 0 ? [`case(s) ${uses.cases.join(', ')}`] : []), ...(uses.verificationRequests.length > 0 ? [`verification request(s) ${uses.verificationRequests.join(', ')}`] : [])];
-    const why = [
-      ...(changing.length > 0 ? [`${changing.join(' and ')} is being changed to rely on it`] : []),
-      // The reference an `auto` comparison was given (comparison-runner.ts): kept until the job ends.
-      ...(uses.comparisons.length > 0 ? [`comparison(s) ${uses.comparisons.join(', ')} is running with it as the reference (cancel it to let it go)`] : []),
-    ];
-    throw new ExemplarError('CONFLICT', `${what} is evidence: ${why.join('; ') || 'a record is being changed to rely on it'}; it is kept`, { reason: 'EVIDENCE', ...uses, holds: live });
+    return { taken, live };
   }
 
   private async assertNotImitated(id: string): Promise<void> {

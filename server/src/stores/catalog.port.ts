@@ -130,8 +130,8 @@ export function changeHistoryOptions(given: Partial<ChangeHistoryOptions> | unde
 /**
  * A hold on a specimen, or on one of its captures, by a record that is about
  * to rely on it as evidence (a case, a verification request, a comparison
- * job given its reference by identification), taken before that record is
- * written. While a hold is stored the store refuses to delete
+ * job: what its submission named, or the reference identification gave it),
+ * taken before that record is written. While a hold is stored the store refuses to delete
  * the specimen, and to replace it without a held capture: CONFLICT with
  * `details.reason` EVIDENCE_HELD and `details.holds`. Taking a hold checks
  * that the specimen (and capture) exists in the same atomic step, so a hold
@@ -150,7 +150,7 @@ export function changeHistoryOptions(given: Partial<ChangeHistoryOptions> | unde
 export interface EvidenceHold {
   /** `<kind>:<id>` of the record relying on it, e.g. `case:<id>`, `verification-request:<id>`, `comparison:<job id>`. */
   holder: string;
-  /** The holder's revision whose write needs the hold: once the holder is at or past it, the hold has done its work (for a comparison job, the attempt that took it; that hold stands while the job runs). */
+  /** The holder's revision whose write needs the hold: once the holder is at or past it, the hold has done its work (for a comparison job, 0 for the holds its submission took, else the attempt that took it; they stand while the job is queued or running). */
   holderRevision: number;
   /** The capture held; null holds the specimen itself (its captures may go, it may not). */
   captureId: string | null;

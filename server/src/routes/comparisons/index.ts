@@ -81,7 +81,7 @@ export default async function comparisonRoutes(app: FastifyInstance) {
         tags: ['comparisons'],
         summary: 'Submit a comparison of a questioned capture with a reference capture (or `auto`)',
         description:
-          'Either multipart/form-data (questioned images as file parts named by light source, validated like a capture upload: 415 unsupported type, 413 too large, 422 corrupt; nothing is stored on error), or JSON naming stored images by sha256. Answers 202 with the queued comparison; follow it at its URL. 422 UNPROCESSABLE for `auto` without a questioned image under reflected visible light (identification searches with it). 503 QUEUE_FULL when too many comparisons are waiting.',
+          'Either multipart/form-data (questioned images as file parts named by light source, validated like a capture upload: 415 unsupported type, 413 too large, 422 corrupt; nothing is stored on error), or JSON naming stored images by sha256. Answers 202 with the queued comparison; follow it at its URL. From then until the job ends (done, failed or cancelled) the reference capture, and the capture of a catalogued original named as a questioned image, are held as evidence: deleting them answers 409 CONFLICT (details.reason EVIDENCE, naming the comparison). 404 CAPTURE_NOT_FOUND or IMAGE_NOT_FOUND when one was deleted before it could be held (nothing is queued). 422 UNPROCESSABLE for `auto` without a questioned image under reflected visible light (identification searches with it). 503 QUEUE_FULL when too many comparisons are waiting.',
         consumes: ['application/json', 'multipart/form-data'],
         body: {
           content: {
@@ -154,6 +154,7 @@ export default async function comparisonRoutes(app: FastifyInstance) {
       schema: {
         tags: ['comparisons'],
         summary: 'Cancel a queued or running comparison (a finished one is returned unchanged)',
+        description: 'A cancelled comparison lets go of the reference and catalogued images it held as evidence.',
         params: idParams,
         response: { 200: ref('comparison'), ...errorResponses(400, 404) },
       },
