@@ -4,11 +4,13 @@
  * 1. Both images are reduced to a working resolution (long edge
  *    `coarseLongEdge`); binary features are matched there (mutual nearest
  *    neighbours + ratio test) and a homography is estimated robustly
- *    (MAGSAC++). Cheap attempts come first and the first one accepted wins
- *    (see `coarseAlignment`).
- * 2. The accepted homography is refined coarse to fine up to full resolution
+ *    (MAGSAC++). Cheap attempts come first (see `coarseAlignment`).
+ * 2. An accepted homography is refined coarse to fine up to full resolution
  *    (`align-refine.ts`).
- * 3. A quality gate refuses rather than return a doubtful homography.
+ * 3. A quality gate refuses rather than return a doubtful homography. A
+ *    coarse estimate the refinement does not confirm (a false consensus of a
+ *    few features, say on another holder's data) does not end the search:
+ *    the next attempts go on, up to `MAX_REFINED_CANDIDATES` refinements.
  *
  * Deterministic: no step depends on anything but the pixels and the options.
  */
@@ -88,6 +90,12 @@ const MIN_REFINED_SHARE = 0.25;
 const MIN_COVERAGE = 0.2;
 /** Least share of the reference the questioned image must show (a 7× close-up shows 2 %). */
 const MIN_VISIBLE = 0.02;
+/**
+ * Coarse estimates refined at most: one the refinement refuses lets the
+ * search go on with the next attempts, but unrelated look-alikes must not
+ * cost every attempt's refinement before they are refused.
+ */
+const MAX_REFINED_CANDIDATES = 3;
 
 function checkImage(name: string, img: GreyImage): void {
   if (!Number.isInteger(img.width) || !Number.isInteger(img.height) || img.width < 1 || img.height < 1) {
@@ -193,13 +201,12 @@ async function estimateCoarse(
   return { attempt, homography: fit.homography, failure: null, message: '' };
 }
 
-interface CoarseOutcome {
-  candidates: Candidate[];
-  chosen: Candidate | null;
-  refScale: Point;
-  /** Scale of the questioned image the chosen candidate was matched at. */
-  qryScale: Point;
-}
+/**
+ * Offers an accepted coarse candidate (its homography at the working scales
+ * `refScale` and `qryScale`, the questioned one being that of the image it
+ * was matched at) for refinement: true ends the search.
+ */
+type Propose = (candidate: Candidate, refScale: Point, qryScale: Point) => Promise<boolean>;
 
 interface Working {
   mat: Mat;
@@ -208,7 +215,7 @@ interface Working {
 
 /**
  * Feature matching at the working resolution, trying detectors and views
- * until one is accepted:
+ * until `propose` takes an estimate; returns every attempt made:
  * 1. ORB, both images at the working resolution, then with twice the
  *    features (another holder's document: the shared template's corners);
  * 2. ORB against the questioned image at twice that resolution with twice
@@ -220,7 +227,14 @@ interface Working {
  * 5. AKAZE at the working resolution (blur, dim light), then on
  *    foreshortened views.
  */
-function coarseAlignment(cv: Cv, reference: GreyImage, questioned: GreyImage, opts: Required<Omit<AlignOptions, 'ignoreZones'>>, run: AlignRun): Promise<CoarseOutcome> {
+function coarseAlignment(
+  cv: Cv,
+  reference: GreyImage,
+  questioned: GreyImage,
+  opts: Required<Omit<AlignOptions, 'ignoreZones'>>,
+  run: AlignRun,
+  propose: Propose,
+): Promise<Candidate[]> {
   const times = run.times;
   return withMats(async (track) => {
     let t = performance.now();
@@ -242,7 +256,7 @@ function coarseAlignment(cv: Cv, reference: GreyImage, questioned: GreyImage, op
     times.prepare += performance.now() - t;
     const refSize: [number, number] = [ref.mat.cols, ref.mat.rows];
     const candidates: Candidate[] = [];
-    const done = (chosen: Candidate | null, q: Working = qry, r: Working = ref): CoarseOutcome => ({ candidates, chosen, refScale: r.scale, qryScale: q.scale });
+    const taken = async (c: Candidate, q: Working = qry, r: Working = ref) => !c.failure && (await propose(c, r.scale, q.scale));
     const features = async (image: Working, kind: DetectorKind, max: number) => {
       const t1 = performance.now();
       const f = await detectFeatures(cv, image.mat, kind, max);
@@ -254,12 +268,12 @@ function coarseAlignment(cv: Cv, reference: GreyImage, questioned: GreyImage, op
     // Nothing to match on the reference: no detector or view will find more.
     if (refOrb.count < MIN_FEATURES) {
       candidates.push(await estimateCoarse(cv, 'orb', refOrb, EMPTY_FEATURES, refSize, opts.minInliers, times));
-      return done(null);
+      return candidates;
     }
     const qryOrb = await features(qry, 'orb', opts.maxFeatures);
     const orb = await estimateCoarse(cv, 'orb', refOrb, qryOrb, refSize, opts.minInliers, times);
     candidates.push(orb);
-    if (!orb.failure) return done(orb);
+    if (await taken(orb)) return candidates;
 
     // Two documents of one design but different holders share only the
     // template (labels, guilloche, emblems, MRZ fillers): most of the strongest
@@ -275,7 +289,7 @@ function coarseAlignment(cv: Cv, reference: GreyImage, questioned: GreyImage, op
       times,
     );
     candidates.push(dense);
-    if (!dense.failure) return done(dense);
+    if (await taken(dense)) return candidates;
 
     if (Math.max(questioned.width, questioned.height) >= FINE_RETRY_FACTOR * opts.coarseLongEdge) {
       t = performance.now();
@@ -283,7 +297,7 @@ function coarseAlignment(cv: Cv, reference: GreyImage, questioned: GreyImage, op
       times.prepare += performance.now() - t;
       const c = await estimateCoarse(cv, 'orb-fine', refOrb, await features(fine, 'orb', 2 * opts.maxFeatures), refSize, opts.minInliers, times);
       candidates.push(c);
-      if (!c.failure) return done(c, fine);
+      if (await taken(c, fine)) return candidates;
     }
 
     // A frontal reference against an oblique photo: foreshorten the reference
@@ -296,16 +310,15 @@ function coarseAlignment(cv: Cv, reference: GreyImage, questioned: GreyImage, op
           const fr = await detectTiltedFeatures(cv, ref.mat, tilt, axis, kind, opts.maxFeatures);
           const c = await estimateCoarse(cv, `${kind}-tilt${tilt}-${axis}`, fr, qf, refSize, opts.minInliers, clock);
           candidates.push(c);
-          if (!c.failure) return c;
+          if (await taken(c)) return true;
         }
-        return null;
+        return false;
       } finally {
         times.fallback += performance.now() - t1;
       }
     };
     if (opts.tiltFallback) {
-      const c = await tilted('orb', qryOrb, ORB_TILTS);
-      if (c) return done(c);
+      if (await tilted('orb', qryOrb, ORB_TILTS)) return candidates;
     }
 
     // A wider view in which the reference appears small (zoom out; a camera
@@ -322,18 +335,17 @@ function coarseAlignment(cv: Cv, reference: GreyImage, questioned: GreyImage, op
       const [rf, qf, r, q] = direction === 'in' ? [more, qryOrb, enlarged, qry] : [refOrb, more, ref, enlarged];
       const c = await estimateCoarse(cv, `orb-zoom-${direction}`, rf, qf, [r.mat.cols, r.mat.rows], opts.minInliers, times);
       candidates.push(c);
-      if (!c.failure) return done(c, q, r);
+      if (await taken(c, q, r)) return candidates;
     }
 
     const qryAkaze = await features(qry, 'akaze', opts.maxFeatures);
     const akaze = await estimateCoarse(cv, 'akaze', await features(ref, 'akaze', opts.maxFeatures), qryAkaze, refSize, opts.minInliers, times);
     candidates.push(akaze);
-    if (!akaze.failure) return done(akaze);
+    if (await taken(akaze)) return candidates;
     if (opts.tiltFallback && qryAkaze.count >= MIN_FEATURES) {
-      const c = await tilted('akaze', qryAkaze, AKAZE_TILTS);
-      if (c) return done(c);
+      if (await tilted('akaze', qryAkaze, AKAZE_TILTS)) return candidates;
     }
-    return done(null);
+    return candidates;
   });
 }
 
@@ -390,23 +402,31 @@ export async function alignImages(reference: GreyImage, questioned: GreyImage, o
   const cv = await loadOpenCv();
   const run = new AlignRun(reference, questioned);
 
-  const coarse = await coarseAlignment(cv, reference, questioned, opts, run);
-  run.diagnostics.attempts = coarse.candidates.map((c) => c.attempt);
-  const chosen = coarse.chosen;
-  if (!chosen?.homography) {
-    // The most telling failure: no structure at all, else a consistent but impossible warp, else disagreement.
-    const failures = coarse.candidates.map((c) => c.failure);
-    const reason: AlignFailureReason = failures.every((f) => f === 'too-few-features')
-      ? 'too-few-features'
-      : failures.includes('implausible-warp')
-        ? 'implausible-warp'
-        : 'too-few-inliers';
-    return run.refuse(reason, coarse.candidates.map((c) => c.message).join('; '));
-  }
-  run.diagnostics.chosen = chosen.attempt.method;
-  const coarseH = homographyFromLevel(chosen.homography, coarse.refScale, coarse.qryScale);
-  run.diagnostics.coarseHomography = coarseH;
-  return refineAndGate(cv, reference, questioned, coarseH, opts.coarseLongEdge, zones, run, `${chosen.attempt.method}: ${chosen.attempt.inliers} feature inliers`);
+  // The result of the last refinement (accepted, or refused with the refusals before it), and those refusals.
+  const refined: { result: AlignResult | null; refusals: string[] } = { result: null, refusals: [] };
+  const candidates = await coarseAlignment(cv, reference, questioned, opts, run, async (chosen, refScale, qryScale) => {
+    const method = chosen.attempt.method;
+    run.diagnostics.chosen = method;
+    const coarseH = homographyFromLevel(chosen.homography!, refScale, qryScale);
+    run.diagnostics.coarseHomography = coarseH;
+    const after = refined.refusals.length ? ` (after ${refined.refusals.join('; ')})` : '';
+    const result = await refineAndGate(cv, reference, questioned, coarseH, opts.coarseLongEdge, zones, run, `${method}: ${chosen.attempt.inliers} feature inliers${after}`);
+    refined.result = result;
+    if (result.ok) return true;
+    refined.refusals.push(`${method}: ${result.diagnostics.message}`);
+    result.diagnostics.message = refined.refusals.join('; ');
+    return refined.refusals.length >= MAX_REFINED_CANDIDATES;
+  });
+  run.diagnostics.attempts = candidates.map((c) => c.attempt);
+  if (refined.result) return refined.result;
+  // No estimate to refine. The most telling failure: no structure at all, else a consistent but impossible warp, else disagreement.
+  const failures = candidates.map((c) => c.failure);
+  const reason: AlignFailureReason = failures.every((f) => f === 'too-few-features')
+    ? 'too-few-features'
+    : failures.includes('implausible-warp')
+      ? 'implausible-warp'
+      : 'too-few-inliers';
+  return run.refuse(reason, candidates.map((c) => c.message).join('; '));
 }
 
 /**
