@@ -32,7 +32,7 @@ afterAll(async () => {
  * request, made now), then does its work; `before` decides whether it runs
  * before or after the call's own read.
  */
-function interleave<M extends 'get' | 'delete' | 'replace'>(method: M, meanwhile: () => Promise<LightMyRequestResponse>, order: 'before' | 'after' = 'before') {
+function interleave<M extends 'get' | 'delete' | 'replace' | 'hold'>(method: M, meanwhile: () => Promise<LightMyRequestResponse>, order: 'before' | 'after' = 'before') {
   const port = t.context.catalog.specimens as SpecimenRepository;
   const original = port[method] as (...args: unknown[]) => Promise<unknown>;
   const done: { response?: LightMyRequestResponse } = {};
@@ -309,5 +309,83 @@ describe('holds left behind', () => {
     await t.context.catalog.specimens.releaseHold(specimen, { holder: 'case:not-yet-written', holderRevision: 1, captureId: null, at });
     await t.context.catalog.specimens.hold(specimen, { holder: 'case:never-written', holderRevision: 1, captureId: null, at: old });
     expect((await examiner.inject({ method: 'DELETE', url: `/api/specimens/${specimen}` })).statusCode).toBe(204);
+  });
+
+  const holdsOn = async (specimenId: string) => (await t.context.catalog.specimens.holds(specimenId)).holds;
+
+  it('a case lets its holds go once its change is written: however often it lists the specimen, none is left', async () => {
+    const specimen = await newSpecimen('Listed and let go again and again');
+    const created = await examiner.inject({ method: 'POST', url: '/api/cases', payload: { title: 'Listing at creation', reference: 'PILE-0', specimens: [specimen] } });
+    expect(created.statusCode).toBe(201);
+    expect(await holdsOn(specimen)).toEqual([]);
+    const kase = await newCase('PILE-1');
+    let revision = kase.revision;
+    for (let i = 0; i < 6; i++) {
+      for (const specimens of [[specimen], []]) {
+        const changed = await examiner.inject({ method: 'PATCH', url: `/api/cases/${kase.id}`, payload: { revision, specimens } });
+        expect(changed.statusCode).toBe(200);
+        revision = changed.json().revision;
+      }
+    }
+    expect(await holdsOn(specimen)).toEqual([]);
+    // What the holds guarded is found from the records: listed again, the specimen is kept.
+    expect((await examiner.inject({ method: 'PATCH', url: `/api/cases/${kase.id}`, payload: { revision, specimens: [specimen] } })).statusCode).toBe(200);
+    expect(await holdsOn(specimen)).toEqual([]);
+    const refused = await examiner.inject({ method: 'DELETE', url: `/api/specimens/${specimen}` });
+    expect({ status: refused.statusCode, reason: refused.json().details?.reason }).toEqual({ status: 409, reason: 'EVIDENCE' });
+    expect(refused.json().details.cases.sort()).toEqual([created.json().id, kase.id].sort());
+  });
+
+  it('a verification request lets its holds go once each link is written', async () => {
+    const specimen = await newSpecimen('Reference linked to a request again and again');
+    const capture = await newCapture(specimen, 61);
+    const questioned = await makeTestImage({ width: 320, height: 220, seed: 62 });
+    const { payload, headers } = multipartBody([
+      { name: 'request', value: JSON.stringify({ urgency: 'routine' }) },
+      { name: 'white', filename: 'white.jpg', data: questioned, contentType: 'image/jpeg' },
+    ]);
+    const request = (await officer.inject({ method: 'POST', url: '/api/verification-requests', payload, headers })).json();
+    expect((await examiner.inject({ method: 'POST', url: `/api/verification-requests/${request.id}/claim`, payload: {} })).statusCode).toBe(200);
+    const comparisons: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const comparison = await examiner.inject({ method: 'POST', url: '/api/comparisons', payload: { reference: { specimenId: specimen, captureId: capture }, questioned: { images: { white: sha256(questioned) } } } });
+      expect(comparison.statusCode).toBe(202);
+      comparisons.push(comparison.json().id);
+      // Ended, the comparison holds nothing itself: what is left is the request's.
+      expect((await examiner.inject({ method: 'DELETE', url: `/api/comparisons/${comparison.json().id}` })).statusCode).toBe(200);
+      expect((await examiner.inject({ method: 'POST', url: `/api/verification-requests/${request.id}/comparisons`, payload: { comparisonId: comparison.json().id } })).statusCode).toBe(200);
+    }
+    expect(await holdsOn(specimen)).toEqual([]);
+    const { revision } = (await examiner.inject({ method: 'GET', url: `/api/specimens/${specimen}` })).json();
+    const refused = await examiner.inject({ method: 'DELETE', url: `/api/specimens/${specimen}/captures/${capture}?revision=${revision}` });
+    expect({ status: refused.statusCode, details: refused.json().details }).toMatchObject({ status: 409, details: { reason: 'EVIDENCE', verificationRequests: [request.id], comparisons: comparisons.sort() } });
+  });
+
+  it('a case change that lost the race to another writer lets its hold go', async () => {
+    const specimen = await newSpecimen('Listed by a change that lost');
+    const kase = await newCase('PILE-2');
+    // Right after the listing change holds the specimen, another change of the case is written first.
+    const other = interleave('hold', () => examiner.inject({ method: 'PATCH', url: `/api/cases/${kase.id}`, payload: { revision: kase.revision, title: 'Renamed first' } }), 'after');
+    const lost = await examiner.inject({ method: 'PATCH', url: `/api/cases/${kase.id}`, payload: { revision: kase.revision, specimens: [specimen] } });
+    expect(other.response?.statusCode).toBe(200);
+    expect({ status: lost.statusCode, code: lost.json().code }).toEqual({ status: 409, code: 'REVISION_CONFLICT' });
+    expect((await caseOf(kase.id)).specimens).toEqual([]);
+    expect(await holdsOn(specimen)).toEqual([]);
+  });
+
+  it('a capture delete lets go of every hold on the specimen that has done its work, not only those on the capture', async () => {
+    const specimen = await newSpecimen('Stale holds beside the capture deleted');
+    const kept = await newCapture(specimen, 63);
+    const deleted = await newCapture(specimen, 64);
+    const old = new Date(Date.now() - 11 * 60_000).toISOString();
+    // Left by a case creation and a case change whose writes never came, and by a comparison that ended.
+    await t.context.catalog.specimens.hold(specimen, { holder: 'case:never-written-either', holderRevision: 1, captureId: null, at: old });
+    await t.context.catalog.specimens.hold(specimen, { holder: 'case:never-changed', holderRevision: 2, captureId: kept, at: old });
+    const ended = await comparisonWith(specimen, kept, await makeTestImage({ width: 320, height: 220, seed: 65 }));
+    await t.context.catalog.jobs.cancel(ended);
+    expect(await holdsOn(specimen)).toHaveLength(3);
+    const { revision } = (await examiner.inject({ method: 'GET', url: `/api/specimens/${specimen}` })).json();
+    expect((await examiner.inject({ method: 'DELETE', url: `/api/specimens/${specimen}/captures/${deleted}?revision=${revision}` })).statusCode).toBe(200);
+    expect(await holdsOn(specimen)).toEqual([]);
   });
 });

@@ -114,8 +114,9 @@ const CASE_HOLDER = 'case:';
 const VERIFICATION_HOLDER = 'verification-request:';
 /**
  * How long a hold waits for the write it was taken for (a request writes
- * within seconds of its hold); after it, the write failed and the hold is
- * released. The grace `exemplar verify --repair` gives unreferenced objects.
+ * within seconds of its hold, then lets it go); after it, the write failed
+ * and the next delete releases the hold. The grace `exemplar verify --repair`
+ * gives unreferenced objects.
  */
 const HOLD_WRITE_GRACE_MS = 10 * 60_000;
 
@@ -129,6 +130,11 @@ const READ_ACTIONS = new Set(['case.read', 'case.list', 'exhibit.download', 'ima
 
 /** Assembling an exhibit reads comparisons and specimens whatever the reader's own rights on them: the case grants them. */
 const EXHIBIT_ACTOR = systemActor('exhibit');
+
+/** Lets go of the holds one write took, once that write has landed or is known not to. */
+export type ReleaseEvidence = () => Promise<void>;
+
+const isRevisionConflict = (err: unknown) => isExemplarError(err) && err.code === 'REVISION_CONFLICT';
 
 /** Attempts of a change computed from a fresh read (a note) when another writer got in first. */
 const MAX_COMMIT_ATTEMPTS = 8;
@@ -218,8 +224,10 @@ export class CaseService {
       'case',
     );
     // Held before the case exists: a delete that checked the cases before this one is written then meets the hold.
-    await this.holdEvidence(`${CASE_HOLDER}${id}`, 1, await this.evidenceOf({ comparisons: record.comparisons, specimens: record.specimens }));
+    const release = await this.holdEvidence(`${CASE_HOLDER}${id}`, 1, await this.evidenceOf({ comparisons: record.comparisons, specimens: record.specimens }));
     const created = await this.cases.insert(record);
+    // Written, the case is found by evidenceUses: the holds have done their work. (A failed insert leaves them to the next delete.)
+    await release();
     await this.audit.record({ actor, action: 'case.create', target: { kind: 'case', id: created.id }, details: { revision: 1, reference: created.reference } });
     return created;
   }
@@ -508,11 +516,13 @@ export class CaseService {
   /**
    * Holds the reference captures of these comparisons for a verification
    * request's next revision (`verification-request:<id>`), before it links
-   * them; VALIDATION_FAILED (at `path`) when a reference is gone.
+   * them; VALIDATION_FAILED (at `path`) when a reference is gone. The request
+   * calls the release it gets once that revision is written, or once its
+   * write lost to another writer's (REVISION_CONFLICT).
    */
-  async holdComparisonReferences(requestId: string, holderRevision: number, comparisonIds: readonly string[], path: string): Promise<void> {
+  async holdComparisonReferences(requestId: string, holderRevision: number, comparisonIds: readonly string[], path: string): Promise<ReleaseEvidence> {
     const evidence = (await this.evidenceOf({ comparisons: comparisonIds, specimens: [] })).map((e) => ({ ...e, path }));
-    await this.holdEvidence(`${VERIFICATION_HOLDER}${requestId}`, holderRevision, evidence, 'verification request');
+    return this.holdEvidence(`${VERIFICATION_HOLDER}${requestId}`, holderRevision, evidence, 'verification request');
   }
 
   /**
@@ -522,7 +532,9 @@ export class CaseService {
    * that revision or past it, the write either happened (and what it links is
    * found by evidenceUses) or lost to another, so the hold has done its work.
    * A hold whose write has not come within HOLD_WRITE_GRACE_MS never will (its
-   * request failed or its process died) and is done too.
+   * request failed or its process died) and is done too. The holder itself
+   * lets its hold go as soon as it knows (holdEvidence's release): what is
+   * judged here is only what a failed request or a dead process left.
    *
    * A comparison's hold (what its submission named, or the reference its
    * runner chose; comparisons.service.ts, comparison-runner.ts) guards the
@@ -571,8 +583,17 @@ export class CaseService {
    * stored only while the specimen (and capture) exists, atomically with that
    * check in the catalog: VALIDATION_FAILED naming what no longer exists, so a
    * case or request never comes to rely on deleted evidence.
+   *
+   * Returns the release the holder calls once the write the holds were for
+   * has landed (a delete that judges the holds from then on finds what it
+   * links, and one that judged them before is refused by the store, which
+   * counts holds taken, not released) or is known not to land: a revision
+   * conflict. Until then, or if the holder never calls it (an error that may
+   * hide a write still on its way, a dead process), the holds stand and the
+   * next delete judges them (liveHolds). Releasing is best effort: a hold it
+   * misses is done all the same, and the next delete lets it go.
    */
-  private async holdEvidence(holder: string, holderRevision: number, evidence: readonly Evidence[], what = 'case'): Promise<void> {
+  private async holdEvidence(holder: string, holderRevision: number, evidence: readonly Evidence[], what = 'case'): Promise<ReleaseEvidence> {
     const issues: { path: string; message: string; keyword: string }[] = [];
     const at = timestamp(this.now());
     const taken: Array<[string, EvidenceHold]> = [];
@@ -586,9 +607,12 @@ export class CaseService {
         issues.push({ path: e.path, message: `${e.what} no longer exists`, keyword: 'evidenceExists' });
       }
     }
-    if (issues.length === 0) return;
+    const release = async () => {
+      for (const [specimenId, hold] of taken.splice(0)) await this.catalog.specimens.releaseHold(specimenId, hold).catch(() => false);
+    };
+    if (issues.length === 0) return release;
     // The write they were for will not happen.
-    for (const [specimenId, hold] of taken) await this.catalog.specimens.releaseHold(specimenId, hold);
+    await release();
     throw validationFailed(what, issues);
   }
 
@@ -609,7 +633,8 @@ export class CaseService {
     action: string,
     details: Record<string, unknown>,
     mutate: (current: Case, at: string) => Case,
-    beforeWrite?: (current: Case, next: Case) => Promise<void>,
+    /** Holds what `next` starts to rely on; its release is called once the write has landed or lost to another. */
+    beforeWrite?: (current: Case, next: Case) => Promise<ReleaseEvidence>,
   ): Promise<Case> {
     for (let attempt = 1; ; attempt++) {
       const current = await this.cases.get(id);
@@ -624,14 +649,17 @@ export class CaseService {
         validate('case', { ...mutate(current, at), id, revision: current.revision + 1, createdBy: current.createdBy, createdAt: current.createdAt, updatedBy: actor.id, updatedAt: at }),
         'case',
       );
-      await beforeWrite?.(current, next);
+      const release = await beforeWrite?.(current, next);
       let written: Case;
       try {
         written = await this.cases.replace(id, current.revision, next);
       } catch (err) {
-        if (expectedRevision === undefined && isExemplarError(err) && err.code === 'REVISION_CONFLICT' && attempt < MAX_COMMIT_ATTEMPTS) continue;
+        // Another writer's revision landed instead: this one never will.
+        if (isRevisionConflict(err)) await release?.();
+        if (expectedRevision === undefined && isRevisionConflict(err) && attempt < MAX_COMMIT_ATTEMPTS) continue;
         throw err;
       }
+      await release?.();
       await this.audit.record({ actor, action, target: { kind: 'case', id }, details: { ...details, revision: written.revision } });
       return written;
     }

@@ -406,24 +406,24 @@ export class SpecimenService {
   }
 
   /**
-   * The holds (catalog.port.ts EvidenceHold) in the way of deleting the
-   * specimen, or that capture, judged before the caller looks for what relies
-   * on it: those whose write or job is still to come are `live` (the delete
-   * is refused, assertNotEvidence); the others have done their work (what
+   * The holds (catalog.port.ts EvidenceHold) on the specimen, judged before
+   * the caller looks for what relies on it: those whose write or job is
+   * still to come are `live`, and those on the specimen or that capture stop
+   * the delete (assertNotEvidence); the others have done their work (what
    * their holders wrote is found by assertNotEvidence, which runs after) and
-   * are released. `taken` is how many holds had been taken, for the store to
-   * refuse the delete if another is taken before it, whoever releases what
-   * meanwhile.
+   * are released, wherever they are on the specimen, so that what failed
+   * writes and dead processes left does not pile up. `taken` is how many
+   * holds had been taken, for the store to refuse the delete if another is
+   * taken before it, whoever releases what meanwhile.
    */
   private async judgeHolds(id: string, captureId: string | undefined): Promise<{ taken: number; live: EvidenceHold[] }> {
-    const { holds: all, taken } = await this.catalog.specimens.holds(id);
-    const holds = captureId === undefined ? all : all.filter((h) => h.captureId === captureId);
+    const { holds, taken } = await this.catalog.specimens.holds(id);
     if (holds.length === 0) return { taken, live: [] };
     const evidence = this.evidence();
     // Without the cases to ask, no hold can be judged done.
     const live = evidence ? await evidence.liveHolds(holds) : [...holds];
     for (const hold of holds) if (!live.includes(hold)) await this.catalog.specimens.releaseHold(id, hold);
-    return { taken, live };
+    return { taken, live: captureId === undefined ? live : live.filter((h) => h.captureId === captureId) };
   }
 
   private async assertNotImitated(id: string): Promise<void> {

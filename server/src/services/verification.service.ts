@@ -91,9 +91,10 @@ export interface VerificationServiceDeps {
    * Holds the reference captures of comparisons for the request's revision
    * about to link them (CaseService.holdComparisonReferences; VALIDATION_FAILED
    * at `path` when one is gone), so that a delete that already checked the
-   * requests cannot take them away before the link is written.
+   * requests cannot take them away before the link is written. The release
+   * it answers is called once that revision is written or lost to another.
    */
-  holdComparisonReferences?: (requestId: string, holderRevision: number, comparisonIds: readonly string[], path: string) => Promise<void>;
+  holdComparisonReferences?: (requestId: string, holderRevision: number, comparisonIds: readonly string[], path: string) => Promise<() => Promise<void>>;
   /** Told of every change (EXEMPLAR_VERIFICATION_WEBHOOK_URL). */
   webhook?: VerificationWebhook;
   onCleanupError?: (key: string, err: unknown) => void;
@@ -407,8 +408,8 @@ export class VerificationService {
     action: Action,
     change: (current: VerificationRequest, at: string) => VerificationRequest | null,
     extra: { message?: string; comparisonId?: string } = {},
-    /** Runs before the replace of each attempt, with the record it replaces. */
-    beforeWrite?: (current: VerificationRequest) => Promise<void>,
+    /** Runs before the replace of each attempt, with the record it replaces; what it answers is called once that replace has landed or lost to another writer's. */
+    beforeWrite?: (current: VerificationRequest) => Promise<(() => Promise<void>) | undefined>,
   ): Promise<VerificationRequest> {
     for (let attempt = 0; ; attempt++) {
       const current = await this.visible(actor, id);
@@ -424,15 +425,20 @@ export class VerificationService {
         }),
         'verification request',
       );
-      await beforeWrite?.(current);
+      const release = await beforeWrite?.(current);
+      let saved: VerificationRequest;
       try {
-        const saved = await this.requests.replace(id, current.revision, next);
-        await this.afterChange(actor, saved, action, { details: { from: current.status, to: saved.status, ...extra } });
-        return saved;
+        saved = await this.requests.replace(id, current.revision, next);
       } catch (err) {
-        if (err instanceof ExemplarError && err.code === 'REVISION_CONFLICT' && attempt < MAX_RACE_RETRIES) continue;
+        const lost = err instanceof ExemplarError && err.code === 'REVISION_CONFLICT';
+        // Another writer's revision landed instead: this one never will.
+        if (lost) await release?.();
+        if (lost && attempt < MAX_RACE_RETRIES) continue;
         throw err;
       }
+      await release?.();
+      await this.afterChange(actor, saved, action, { details: { from: current.status, to: saved.status, ...extra } });
+      return saved;
     }
   }
 

@@ -145,7 +145,9 @@ export function changeHistoryOptions(given: Partial<ChangeHistoryOptions> | unde
  * passes that read's `taken` to `delete` or `replace`, which then refuse only
  * if a hold was taken since, in the same atomic step as the write. Releases
  * do not count, so a holder may let its hold go once its write is done
- * without a delete that judged the holds before that write slipping past.
+ * without a delete that judged the holds before that write slipping past
+ * (and holders do: a stored hold is one whose write is still to come, or
+ * one a failed write or a dead process left, which the next delete judges).
  */
 export interface EvidenceHold {
   /** `<kind>:<id>` of the record relying on it, e.g. `case:<id>`, `verification-request:<id>`, `comparison:<job id>`. */
