@@ -41,6 +41,13 @@ export const ERROR_STATUS = {
   PACKAGE_INVALID: 422,
   RATE_LIMITED: 429,
   QUEUE_FULL: 503,
+  /**
+   * Other writers kept taking and letting go of evidence holds on the specimen
+   * while a delete (or a hold) was checking them: nothing was found in its way,
+   * but it could not get a moment to write. Retryable: details.retryAfterSeconds
+   * (Retry-After).
+   */
+  SPECIMEN_BUSY: 503,
   INTEGRITY_FAILED: 500,
   INTERNAL: 500,
 } as const;

@@ -296,6 +296,96 @@ describe('the reference and questioned images a comparison names', () => {
   });
 });
 
+describe('a delete on a specimen others keep holding and letting go', () => {
+  /**
+   * Before each write of the delete, a case lists the specimen and then lets
+   * it go: a hold taken since the delete judged the holds (and released once
+   * the case is written), so the store refuses that write, though nothing
+   * holds the specimen when the delete looks again.
+   */
+  function churn(): { count: number; restore: () => void } {
+    const port = t.context.catalog.specimens;
+    const replace = port.replace;
+    const remove = port.delete;
+    const state = { count: 0, restore: () => Object.assign(port, { replace, delete: remove }) };
+    const listAndLetGo = async () => {
+      const n = state.count++;
+      const created = await examiner.inject({ method: 'POST', url: '/api/cases', payload: { title: `Busy ${n}`, reference: `BUSY-${n}`, specimens: [specimenOf.id] } });
+      expect(created.statusCode).toBe(201);
+      const letGo = await examiner.inject({ method: 'PATCH', url: `/api/cases/${created.json().id}`, payload: { revision: created.json().revision, specimens: [] } });
+      expect(letGo.statusCode).toBe(200);
+    };
+    port.replace = async (...args) => {
+      await listAndLetGo();
+      return replace.apply(port, args);
+    };
+    port.delete = async (...args) => {
+      await listAndLetGo();
+      return remove.apply(port, args);
+    };
+    return state;
+  }
+  const specimenOf = { id: '' };
+
+  it('a capture delete outrun at every attempt answers a retryable 503 (not that the capture is held), and goes ahead when tried again', async () => {
+    specimenOf.id = await newSpecimen('Busy specimen, capture deleted');
+    const capture = await newCapture(specimenOf.id, 71);
+    const { revision } = (await examiner.inject({ method: 'GET', url: `/api/specimens/${specimenOf.id}` })).json();
+    const busy = churn();
+    let refused: LightMyRequestResponse;
+    try {
+      refused = await examiner.inject({ method: 'DELETE', url: `/api/specimens/${specimenOf.id}/captures/${capture}?revision=${revision}` });
+    } finally {
+      busy.restore();
+    }
+    expect(busy.count).toBe(8);
+    expect({ status: refused.statusCode, code: refused.json().code, reason: refused.json().details.reason, retryAfter: refused.headers['retry-after'] }).toEqual({ status: 503, code: 'SPECIMEN_BUSY', reason: 'HOLDS_CHANGING', retryAfter: '1' });
+    const kept = (await examiner.inject({ method: 'GET', url: `/api/specimens/${specimenOf.id}` })).json();
+    expect({ revision: kept.revision, captures: kept.captures.map((c: { id: string }) => c.id) }).toEqual({ revision, captures: [capture] });
+    expect((await t.context.catalog.specimens.holds(specimenOf.id)).holds).toEqual([]);
+    expect((await examiner.inject({ method: 'DELETE', url: `/api/specimens/${specimenOf.id}/captures/${capture}?revision=${revision}` })).statusCode).toBe(200);
+  });
+
+  it('a specimen delete outrun at every attempt answers the same, and goes ahead when tried again', async () => {
+    specimenOf.id = await newSpecimen('Busy specimen, deleted');
+    const busy = churn();
+    let refused: LightMyRequestResponse;
+    try {
+      refused = await examiner.inject({ method: 'DELETE', url: `/api/specimens/${specimenOf.id}` });
+    } finally {
+      busy.restore();
+    }
+    expect(busy.count).toBe(8);
+    expect({ status: refused.statusCode, code: refused.json().code, reason: refused.json().details.reason, retryAfter: refused.headers['retry-after'] }).toEqual({ status: 503, code: 'SPECIMEN_BUSY', reason: 'HOLDS_CHANGING', retryAfter: '1' });
+    expect(await specimenStatus(specimenOf.id)).toBe(200);
+    expect((await examiner.inject({ method: 'DELETE', url: `/api/specimens/${specimenOf.id}` })).statusCode).toBe(204);
+  });
+
+  it('a delete outrun at every attempt by a hold that then stands answers that it is held', async () => {
+    specimenOf.id = await newSpecimen('Busy specimen, held at last');
+    const capture = await newCapture(specimenOf.id, 72);
+    const { revision } = (await examiner.inject({ method: 'GET', url: `/api/specimens/${specimenOf.id}` })).json();
+    const busy = churn();
+    const port = t.context.catalog.specimens;
+    const churning = port.replace;
+    let comparison: string | undefined;
+    // At the last attempt a comparison of the capture is submitted too: its hold stands.
+    port.replace = async (...args) => {
+      if (busy.count === 7) comparison = await comparisonWith(specimenOf.id, capture, await makeTestImage({ width: 320, height: 220, seed: 73 }));
+      return churning.apply(port, args);
+    };
+    let refused: LightMyRequestResponse;
+    try {
+      refused = await examiner.inject({ method: 'DELETE', url: `/api/specimens/${specimenOf.id}/captures/${capture}?revision=${revision}` });
+    } finally {
+      busy.restore();
+    }
+    expect(comparison).toBeDefined();
+    expect({ status: refused.statusCode, details: refused.json().details }).toMatchObject({ status: 409, details: { reason: 'EVIDENCE', comparisons: [comparison] } });
+    expect((await examiner.inject({ method: 'DELETE', url: `/api/comparisons/${comparison}` })).statusCode).toBe(200);
+  });
+});
+
 describe('holds left behind', () => {
   it('a hold of a case still being created keeps the specimen; one of a creation that never finished is let go', async () => {
     const specimen = await newSpecimen('Held by a case being created');

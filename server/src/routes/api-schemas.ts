@@ -179,6 +179,7 @@ export function errorResponses(...statuses: number[]): Record<number, { $ref: st
     415: 'Unsupported media type (not JPEG, PNG, TIFF or WebP)',
     416: 'Range not satisfiable',
     422: 'Corrupt or truncated image',
+    503: 'Try again later (QUEUE_FULL; SPECIMEN_BUSY): Retry-After says when, where known',
   };
   return Object.fromEntries(
     [...statuses, 500].map((s) => [s, { ...apiRef('error-response'), description: descriptions[s] ?? 'Internal error (details hidden)' }]),

@@ -31,7 +31,7 @@ import type { AuditService } from '../audit/audit.service';
 import type { EvidenceUses } from './cases.service';
 import { assertCan, canSee, visibleClassifications } from '../auth/policy';
 import { ExemplarError, isExemplarError, notFound } from '../errors';
-import { FACETS, heldBy, type CatalogStore, type EvidenceHold, type SpecimenPage, type SpecimenQuery } from '../stores/catalog.port';
+import { FACETS, heldBy, holdsChanging, type CatalogStore, type EvidenceHold, type SpecimenPage, type SpecimenQuery } from '../stores/catalog.port';
 import { objectKeys, type ObjectStore } from '../stores/objects.port';
 import type { Actor } from './actor';
 import { KeyLocks, newRecordId, timestamp, validationFailed, valueOrThrow } from './common';
@@ -167,6 +167,9 @@ export class SpecimenService {
    * retried if the record changes meanwhile). CONFLICT while other specimens
    * imitate this one, and while a case relies on it (assertNotEvidence) or a
    * case, request or comparison is being changed to rely on it (a hold, judgeHolds).
+   * SPECIMEN_BUSY (retryable) when holds taken since they were judged kept
+   * the store from deleting, attempt after attempt, though none stood
+   * (outrunByHolds).
    */
   async delete(id: string, revision: number | undefined, actor: Actor): Promise<void> {
     assertCan(actor, 'specimens:write');
@@ -176,12 +179,14 @@ export class SpecimenService {
       await this.assertNotImitated(id);
       const { taken: holdsTaken, live } = await this.judgeHolds(id, undefined);
       await this.assertNotEvidence(id, undefined, live);
+      outrunByHolds(id, attempt);
       try {
         // Refused by the store if a hold was taken since they were judged: a link written after the check above was held first.
         await this.catalog.specimens.delete(id, current.revision, holdsTaken);
       } catch (err) {
         if (revision === undefined && isRevisionConflict(err) && attempt < MAX_COMMIT_ATTEMPTS) continue;
-        if (heldBy(err) && attempt < MAX_COMMIT_ATTEMPTS) continue;
+        // Judged again: the hold may stand (409 EVIDENCE), or have done its work already.
+        if (heldBy(err)) continue;
         throw err;
       }
       await this.audit?.record({
@@ -205,13 +210,14 @@ export class SpecimenService {
     );
   }
 
-  /** Removes a capture, then the objects of its images no record references any more. CONFLICT while a case relies on it (or a hold stands, as for delete). */
+  /** Removes a capture, then the objects of its images no record references any more. CONFLICT while a case relies on it (or a hold stands, as for delete); SPECIMEN_BUSY as for delete. */
   async deleteCapture(id: string, captureId: string, revision: number, actor: Actor): Promise<Specimen> {
     assertCan(actor, 'specimens:write');
     for (let attempt = 1; ; attempt++) {
       await this.get(id, actor);
       const { taken: holdsTaken, live } = await this.judgeHolds(id, captureId);
       await this.assertNotEvidence(id, captureId, live);
+      outrunByHolds(id, attempt, captureId);
       let removed: Capture | undefined;
       let next: Specimen;
       try {
@@ -220,7 +226,8 @@ export class SpecimenService {
           return { ...current, captures: current.captures.filter((c) => c.id !== captureId) };
         }, { action: 'capture.delete', details: { captureId } }, holdsTaken);
       } catch (err) {
-        if (heldBy(err) && attempt < MAX_COMMIT_ATTEMPTS) continue;
+        // Judged again: the hold may stand (409 EVIDENCE), or have done its work already.
+        if (heldBy(err)) continue;
         throw err;
       }
       if (removed) await this.releaseImages(imageHashes([removed]));
@@ -436,6 +443,18 @@ export class SpecimenService {
       });
     }
   }
+}
+
+/**
+ * A delete's write refused by the store MAX_COMMIT_ATTEMPTS times because a
+ * hold had been taken since the holds were judged, and judged clear once more
+ * (`attempt` past them): nothing stands in its way, other writers keep
+ * holding the specimen and letting it go. That is contention, not evidence:
+ * SPECIMEN_BUSY (503, Retry-After), never EVIDENCE_HELD naming holds that
+ * have done their work, or none.
+ */
+function outrunByHolds(id: string, attempt: number, captureId?: string): void {
+  if (attempt > MAX_COMMIT_ATTEMPTS) throw holdsChanging(id, { ...(captureId !== undefined && { captureId }), attempts: MAX_COMMIT_ATTEMPTS });
 }
 
 function revisionConflict(id: string, currentRevision: number): ExemplarError {

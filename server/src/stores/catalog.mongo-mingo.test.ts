@@ -14,7 +14,7 @@ import { describeCatalogContract } from './catalog.contract';
 import { fixtureSpecimens } from './catalog.fixtures';
 import { MongoSpecimenRepository, type ChangeDocument } from './catalog.mongo';
 import type { SpecimenDocument } from './catalog.mongo-query';
-import type { CatalogStore, ChangeHistoryOptions } from './catalog.port';
+import { HOLDS_CHANGING, type CatalogStore, type ChangeHistoryOptions, type EvidenceHold } from './catalog.port';
 import { MongoJobRepository, type JobDocument } from './jobs.mongo';
 import { MingoCollection, MingoDb } from './mongo-standin';
 import { MongoRecordStore } from './records.mongo';
@@ -50,6 +50,53 @@ describe('MongoSpecimenRepository change history on the stand-in', () => {
     expect(entries.every((e) => e.seq > counter.floor!)).toBe(true);
     expect(() => new MongoSpecimenRepository(new MingoCollection() as unknown as Collection<SpecimenDocument>, changes as unknown as Collection<ChangeDocument>, { kept: 16, lookBack: 16 })).toThrow(RangeError);
   });
+});
+
+describe('MongoSpecimenRepository on the stand-in, while other writers hold the specimen and let it go', () => {
+  /**
+   * A repository whose `method` of the specimens collection first lets a hold
+   * be taken and released (or, with `releaseAfter`, taken before and released
+   * after it): the holds change under every conditional write, though none
+   * stands once it is done.
+   */
+  async function outrun(method: 'replaceOne' | 'deleteOne', releaseAfter = false) {
+    const coll = new MingoCollection();
+    const repo = new MongoSpecimenRepository(coll as unknown as Collection<SpecimenDocument>, new MingoCollection() as unknown as Collection<ChangeDocument>);
+    const [a] = fixtureSpecimens();
+    await repo.create(a!);
+    const original = (coll as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[method]!.bind(coll);
+    let writes = 0;
+    (coll as unknown as Record<string, unknown>)[method] = async (...args: unknown[]) => {
+      const hold: EvidenceHold = { holder: `case:busy-${writes++}`, holderRevision: 1, captureId: null, at: new Date().toISOString() };
+      await repo.hold(a!.id, hold);
+      if (!releaseAfter) await repo.releaseHold(a!.id, hold);
+      try {
+        return await original(...args);
+      } finally {
+        if (releaseAfter) await repo.releaseHold(a!.id, hold);
+      }
+    };
+    return { repo, specimen: a!, writes: () => writes };
+  }
+
+  it('a replace whose every try meets holds changed since its read answers SPECIMEN_BUSY, not a revision conflict', async () => {
+    const { repo, specimen, writes } = await outrun('replaceOne');
+    await expectBusy(repo.replace(specimen.id, 1, { ...specimen, revision: 2, title: 'Changed while busy' }), specimen.id);
+    expect(writes()).toBeGreaterThan(1);
+    expect(await repo.get(specimen.id)).toMatchObject({ revision: 1, title: specimen.title });
+  });
+
+  it('a delete whose every try meets a hold released right after answers SPECIMEN_BUSY, not a revision conflict', async () => {
+    const { repo, specimen, writes } = await outrun('deleteOne', true);
+    await expectBusy(repo.delete(specimen.id, 1), specimen.id);
+    expect(writes()).toBeGreaterThan(1);
+    expect(await repo.get(specimen.id)).toMatchObject({ revision: 1 });
+    expect((await repo.holds(specimen.id)).holds).toEqual([]);
+  });
+
+  async function expectBusy(write: Promise<unknown>, id: string): Promise<void> {
+    await expect(write).rejects.toMatchObject({ code: 'SPECIMEN_BUSY', status: 503, details: { reason: HOLDS_CHANGING, id, retryAfterSeconds: 1 } });
+  }
 });
 
 describe('MongoJobRepository on the stand-in, with jobs written before it kept a submitter', () => {

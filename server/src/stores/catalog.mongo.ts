@@ -19,7 +19,7 @@ import type { Specimen } from '@exemplar/specimens-schema';
 import { MongoAuditLog } from '../audit/audit.mongo';
 import type { AuditLog } from '../audit/audit.port';
 import { ExemplarError, notFound } from '../errors';
-import { changeHistoryOptions, evidenceHeld, holdsDropped, type EvidenceHold, type SpecimenHolds, type CatalogStore, type ChangeHistoryOptions, type JobRepository, type SpecimenChanges, type SpecimenPage, type SpecimenQuery, type SpecimenRepository } from './catalog.port';
+import { changeHistoryOptions, evidenceHeld, holdsChanging, holdsDropped, type EvidenceHold, type SpecimenHolds, type CatalogStore, type ChangeHistoryOptions, type JobRepository, type SpecimenChanges, type SpecimenPage, type SpecimenQuery, type SpecimenRepository } from './catalog.port';
 import { fromSpecimenDocument, pageFromResults, planMongoSearch, SPECIMEN_INDEXES, toSpecimenDocument, type SpecimenDocument } from './catalog.mongo-query';
 import { currentYear, normalizeQuery } from './catalog.search';
 import { JOB_INDEXES, MongoJobRepository, type JobDocument } from './jobs.mongo';
@@ -136,6 +136,18 @@ export class MongoSpecimenRepository implements SpecimenRepository {
     return doc ? fromSpecimenDocument(doc) : null;
   }
 
+  /**
+   * Why a write retried HOLD_RACE_RETRIES times matched nothing: the specimen
+   * is gone or at another revision, or else only the holds kept changing
+   * under it (SPECIMEN_BUSY, retryable; never a revision conflict at the
+   * revision asked for).
+   */
+  private async outrunByHolds(id: string, expectedRevision: number | undefined): Promise<never> {
+    const current = await this.coll.findOne({ _id: id }, { projection: { revision: 1 } });
+    if (!current || (expectedRevision !== undefined && current.revision !== expectedRevision)) return this.missOrConflict(id, expectedRevision);
+    throw holdsChanging(id, { attempts: HOLD_RACE_RETRIES });
+  }
+
   /** Why a revision-checked write matched nothing. */
   private async missOrConflict(id: string, expectedRevision: number | undefined): Promise<never> {
     const current = await this.coll.findOne({ _id: id }, { projection: { revision: 1 } });
@@ -167,7 +179,7 @@ export class MongoSpecimenRepository implements SpecimenRepository {
         { ...doc, ...(kept.length > 0 && { _holds: kept }), ...(taken > 0 && { _holdsTaken: taken }) },
       );
       if (result.matchedCount === 1) return next;
-      if (attempt >= HOLD_RACE_RETRIES) return this.missOrConflict(id, expectedRevision);
+      if (attempt >= HOLD_RACE_RETRIES) return this.outrunByHolds(id, expectedRevision);
     }
   }
 
@@ -182,7 +194,7 @@ export class MongoSpecimenRepository implements SpecimenRepository {
       const { holds, taken } = await this.holdsBeforeWrite(id, expectedRevision);
       if (holdsTaken === undefined ? holds.length > 0 : taken !== holdsTaken) throw evidenceHeld(id, holds);
       // The holds were released since the delete was tried.
-      if (attempt >= HOLD_RACE_RETRIES) return this.missOrConflict(id, expectedRevision);
+      if (attempt >= HOLD_RACE_RETRIES) return this.outrunByHolds(id, expectedRevision);
     }
     const seq = await this.nextChange();
     await this.changes.insertOne({ _id: `deleted:${seq}`, seq, specimenId: id });
@@ -208,7 +220,7 @@ export class MongoSpecimenRepository implements SpecimenRepository {
         throw notFound('CAPTURE_NOT_FOUND', `capture ${hold.captureId} of specimen ${id}`, { id, captureId: hold.captureId });
       }
       // The same hold was released between the two tries.
-      if (attempt >= HOLD_RACE_RETRIES) throw new ExemplarError('CONFLICT', `the holds on specimen ${id} keep changing; try again`, { id });
+      if (attempt >= HOLD_RACE_RETRIES) throw holdsChanging(id, { attempts: HOLD_RACE_RETRIES });
     }
   }
 

@@ -167,6 +167,23 @@ export function evidenceHeld(id: string, holds: readonly EvidenceHold[]): Exempl
   return new ExemplarError('CONFLICT', `specimen ${id} is held as evidence by ${[...new Set(holds.map((h) => h.holder))].join(', ')}`, { reason: EVIDENCE_HELD, id, holds });
 }
 
+export const HOLDS_CHANGING = 'HOLDS_CHANGING';
+
+/**
+ * The answer when holds on a specimen kept changing under a write that
+ * checks them, attempt after attempt, though none was found standing in its
+ * way: contention, not evidence (SPECIMEN_BUSY, 503 with Retry-After); the
+ * same write tried again a moment later goes ahead.
+ */
+export function holdsChanging(id: string, details: Record<string, unknown> = {}): ExemplarError {
+  return new ExemplarError('SPECIMEN_BUSY', `the evidence holds on specimen ${id} kept changing while this change checked them (other records are being linked to it and let go), though none was found in its way; try again in a moment`, {
+    reason: HOLDS_CHANGING,
+    id,
+    ...details,
+    retryAfterSeconds: 1,
+  });
+}
+
 /** The holds of a CONFLICT from `evidenceHeld`; null for any other error. */
 export function heldBy(err: unknown): EvidenceHold[] | null {
   return err instanceof ExemplarError && err.code === 'CONFLICT' && err.details.reason === EVIDENCE_HELD ? (err.details.holds as EvidenceHold[]) : null;

@@ -65,7 +65,7 @@ export function toErrorBody(err: unknown, requestId: string): { status: number; 
       if (code) known = new ExemplarError(code, err.message);
     }
   }
-  // 503 (a full queue) tells the client to retry later; it reveals nothing internal.
+  // 503 (a full queue, a specimen busy with holds) tells the client to retry later; it reveals nothing internal.
   if (known && (known.status < 500 || known.status === 503)) {
     return { status: known.status, body: { code: known.code, message: known.message, details: known.details }, internal: false };
   }

@@ -41,6 +41,14 @@ const revisionQuery = (required: boolean) =>
 
 const specimenResponse = { ...ref('specimen'), description: 'The specimen as stored' };
 
+/** What a delete of a specimen or a capture answers besides success, for the API docs. */
+const DELETE_EVIDENCE_ANSWERS =
+  'Evidence is kept: 409 CONFLICT with details.reason EVIDENCE (details.cases, verificationRequests and comparisons name them) while a case lists the specimen, ' +
+  'a case or an answered verification request links a comparison with it as the reference, a case or request is being changed to rely on it, ' +
+  'or a comparison is queued or running on it (cancel the comparison to let it go). 409 REVISION_CONFLICT when the revision given is stale. ' +
+  '503 SPECIMEN_BUSY (details.reason HOLDS_CHANGING, Retry-After) when other records kept linking to the specimen and letting it go while the delete checked them, ' +
+  'though none was found relying on it: nothing was deleted, and the same request tried again goes ahead.';
+
 interface IdParams {
   id: string;
 }
@@ -143,9 +151,10 @@ export default async function specimenRoutes(app: FastifyInstance) {
       schema: {
         tags: ['specimens'],
         summary: 'Delete a specimen and the images no other specimen uses',
+        description: DELETE_EVIDENCE_ANSWERS,
         params: idParams,
         querystring: revisionQuery(false),
-        response: { 204: { type: 'null', description: 'Deleted' }, ...errorResponses(400, 404, 409) },
+        response: { 204: { type: 'null', description: 'Deleted' }, ...errorResponses(400, 404, 409, 503) },
       },
     },
     async (request, reply) => {
@@ -176,9 +185,10 @@ export default async function specimenRoutes(app: FastifyInstance) {
       schema: {
         tags: ['captures'],
         summary: 'Remove a capture and the images no other specimen uses',
+        description: DELETE_EVIDENCE_ANSWERS,
         params: captureParams,
         querystring: revisionQuery(true),
-        response: { 200: specimenResponse, ...errorResponses(400, 404, 409) },
+        response: { 200: specimenResponse, ...errorResponses(400, 404, 409, 503) },
       },
     },
     async (request) => specimens.deleteCapture(request.params.id, request.params.captureId, request.query.revision, request.actor),
