@@ -13,4 +13,11 @@ module.exports = {
   modulePathIgnorePatterns: ['<rootDir>/.*/dist/.*\\.test\\.'],
   testTimeout: 60000,
   maxWorkers: 2,
+  // Time a worker has to exit once told to (jest's default is 500 ms; past it the worker is killed and
+  // "A worker process has failed to exit gracefully" printed). Our workers end with an empty event loop,
+  // but each holds 0.7–1.7 GB (per-file module registries, sharp, the pipeline's OpenCV worker threads),
+  // and tearing that down (V8's heap, then the kernel unmapping the address space) took 0.5–2.2 s on the
+  // shared 2-core test machine, both workers exiting at once on one busy core. A worker kept alive by a
+  // real leak (timer, socket, thread) never exits, so it is still killed and reported, only later.
+  workerGracefulExitTimeout: 10000,
 };
