@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { useApi } from '../../shared/api/api-context';
-import { errorMessage, isApiError } from '../../shared/api/client';
+import { errorMessage, isApiError, isNotFound } from '../../shared/api/client';
 import { useResource } from '../../shared/api/use-resource';
 import { useCan } from '../../shared/auth/session';
 import { formatTimestamp } from '../../shared/ui/format';
@@ -21,7 +21,7 @@ export function CasePage() {
 
   if (found.status === 'loading' && !found.data) return <LoadingState label="Loading the case…" />;
   if (found.status === 'error' && !found.data) {
-    if (isApiError(found.error) && found.error.status === 404)
+    if (isNotFound(found.error))
       return (
         <EmptyState title="No such case">
           <p>

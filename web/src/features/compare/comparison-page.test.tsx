@@ -149,6 +149,20 @@ test('an unknown comparison is a clear dead end with a way out', async () => {
   expect(screen.getByRole('link', { name: 'Start a comparison' })).toBeInTheDocument();
 });
 
+test('a mistyped comparison address (an id the API refuses as malformed) is the same dead end, not a validation message with a retry', async () => {
+  // What the server answers for /api/comparisons/nope: the id pattern is checked before any lookup.
+  const malformed = {
+    code: 'VALIDATION_FAILED',
+    message: 'Invalid params: /id must match pattern: Server-generated record identifier',
+    details: { in: 'params', errors: [{ path: '/id', message: 'must match pattern', keyword: 'pattern' }] },
+  };
+  renderApp(createTestApi(on('GET', '/api/comparisons/nope', { status: 400, body: malformed })), '/comparisons/nope');
+  expect(await screen.findByText('No such comparison')).toBeInTheDocument();
+  expect(screen.getByRole('link', { name: 'Start a comparison' })).toBeInTheDocument();
+  expect(screen.queryByText(/Invalid params/)).not.toBeInTheDocument();
+  expect(screen.queryByRole('button', { name: 'Try again' })).not.toBeInTheDocument();
+});
+
 test('a comparison the user may not open says why and offers no retry that could not help', async () => {
   renderApp(
     createTestApi(on('GET', '/api/comparisons/cmp0009', { status: 403, body: { code: 'FORBIDDEN', message: 'your role (prosecutor) may not do this', details: {} } })),

@@ -2,7 +2,7 @@ import type { Specimen } from '@exemplar/specimens-schema';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router-dom';
 import { useApi } from '../../shared/api/api-context';
-import { errorMessage, isAbort, isApiError } from '../../shared/api/client';
+import { errorMessage, isAbort, isApiError, isNotFound } from '../../shared/api/client';
 import { EmptyState, ErrorState, LoadingState } from '../../shared/ui/states';
 import { useDocumentTitle } from '../../shared/ui/use-document-title';
 import { getSpecimen } from '../specimen/api';
@@ -104,7 +104,7 @@ export function ComparisonPage() {
 
   if (job.status === 'loading') return <LoadingState label="Loading the comparison…" />;
   if (job.status === 'error') {
-    if (isApiError(job.error) && job.error.status === 404) {
+    if (isNotFound(job.error)) {
       return (
         <EmptyState title="No such comparison">
           <p>

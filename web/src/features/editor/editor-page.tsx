@@ -2,7 +2,7 @@ import type { Specimen } from '@exemplar/specimens-schema';
 import { useCallback, useEffect, useState } from 'react';
 import { Link, useLocation, useNavigate, useParams } from 'react-router-dom';
 import { useApi } from '../../shared/api/api-context';
-import { isApiError } from '../../shared/api/client';
+import { isApiError, isNotFound } from '../../shared/api/client';
 import { imagePaths } from '../../shared/api/images';
 import { useResource } from '../../shared/api/use-resource';
 import { StatusBadge } from '../../shared/ui/status-badge';
@@ -51,7 +51,7 @@ export function EditSpecimenPage() {
 
   if (specimen.status === 'loading' && !specimen.data) return <LoadingState label="Loading the specimen…" />;
   if (specimen.status === 'error' && !specimen.data) {
-    if (isApiError(specimen.error) && specimen.error.status === 404) {
+    if (isNotFound(specimen.error)) {
       return (
         <EmptyState title="No such specimen">
           <p>

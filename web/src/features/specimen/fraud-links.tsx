@@ -1,7 +1,7 @@
 import { isFraudStatus, type Specimen } from '@exemplar/specimens-schema';
 import { Link } from 'react-router-dom';
 import { useApi } from '../../shared/api/api-context';
-import { isApiError } from '../../shared/api/client';
+import { isNotFound } from '../../shared/api/client';
 import { useResource } from '../../shared/api/use-resource';
 import { StatusBadge } from '../../shared/ui/status-badge';
 import { ErrorState, LoadingState } from '../../shared/ui/states';
@@ -30,7 +30,7 @@ export function FraudLinks({ specimen }: { specimen: Specimen }) {
             </p>
           )}
           {genuine.status === 'error' &&
-            (isApiError(genuine.error) && genuine.error.status === 404 ? (
+            (isNotFound(genuine.error) ? (
               <p>The imitated specimen ({specimen.imitates}) is not in the library any more.</p>
             ) : (
               <ErrorState title="The imitated specimen could not be loaded" error={genuine.error} onRetry={genuine.reload} />

@@ -2,7 +2,7 @@ import type { Specimen } from '@exemplar/specimens-schema';
 import { useCallback, useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router-dom';
 import { useApi } from '../../shared/api/api-context';
-import { isApiError } from '../../shared/api/client';
+import { isNotFound } from '../../shared/api/client';
 import { useCan } from '../../shared/auth/session';
 import { imagePaths } from '../../shared/api/images';
 import { useResource } from '../../shared/api/use-resource';
@@ -26,7 +26,7 @@ export function SpecimenPage() {
 
   if (specimen.status === 'loading' && !specimen.data) return <LoadingState label="Loading the specimen…" />;
   if (specimen.status === 'error' && !specimen.data) {
-    if (isApiError(specimen.error) && specimen.error.status === 404) {
+    if (isNotFound(specimen.error)) {
       return (
         <EmptyState title="No such specimen">
           <p>

@@ -2,7 +2,7 @@ import type { ForgeryMethod, VerificationAnswer, VerificationRequest } from '@ex
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { useApi } from '../../shared/api/api-context';
-import { errorMessage, isApiError } from '../../shared/api/client';
+import { errorMessage, isApiError, isNotFound } from '../../shared/api/client';
 import { useResource } from '../../shared/api/use-resource';
 import { useCan, useUser } from '../../shared/auth/session';
 import { formatTimestamp } from '../../shared/ui/format';
@@ -36,7 +36,7 @@ export function VerificationPage() {
   useDocumentTitle(found.data ? `Verification request ${found.data.id}` : 'Verification request');
   if (found.status === 'loading' && !found.data) return <LoadingState label="Loading the request…" />;
   if (found.status === 'error' && !found.data) {
-    if (isApiError(found.error) && found.error.status === 404)
+    if (isNotFound(found.error))
       return (
         <EmptyState title="No such request">
           <p>

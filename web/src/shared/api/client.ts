@@ -49,6 +49,15 @@ export function isApiError(err: unknown, code?: string): err is ApiError {
   return err instanceof ApiError && (code === undefined || err.code === code);
 }
 
+/**
+ * The record a page's address names does not exist: a 404, or an identifier
+ * the API refuses as malformed (400 VALIDATION_FAILED in the path), which no
+ * record can have — a mistyped or truncated link, not an error to retry.
+ */
+export function isNotFound(err: unknown): err is ApiError {
+  return isApiError(err) && (err.status === 404 || (err.status === 400 && err.code === 'VALIDATION_FAILED' && err.details['in'] === 'params'));
+}
+
 export function isAbort(err: unknown): boolean {
   return isApiError(err, CLIENT_ERROR_CODES.aborted) || (err instanceof DOMException && err.name === 'AbortError');
 }
