@@ -39,7 +39,7 @@ import { objectKeys, type ObjectStore } from '../stores/objects.port';
 import type { RecordCollection, RecordStore, StoredRecord } from '../stores/records.port';
 import { systemActor, type Actor } from './actor';
 import { newRecordId, timestamp, validationFailed, valueOrThrow } from './common';
-import { COMPARISON_HOLDER, COMPARISON_JOB_KIND, type ComparisonJobPayload, type ComparisonService } from './comparisons.service';
+import { capturesKeeping, COMPARISON_HOLDER, COMPARISON_JOB_KIND, isCatalogued, type ComparisonJobPayload, type ComparisonService, type HeldCapture } from './comparisons.service';
 import { VERIFICATION_COLLECTION } from './verification.service';
 
 export const CASES_COLLECTION = 'cases';
@@ -96,7 +96,12 @@ export interface EvidenceUses {
 
 /** A specimen (captureId null) or capture a case or request relies on, with the request path that named it. */
 interface Evidence {
-  specimenId: string;
+  /**
+   * null (and captureId null): a catalogued original a comparison was given
+   * as a questioned image that no capture keeps any more. Nothing can hold
+   * it, and a new link to the comparison is refused, as for a deleted reference.
+   */
+  specimenId: string | null;
   captureId: string | null;
   path: string;
   /** How a refusal names it. */
@@ -105,7 +110,7 @@ interface Evidence {
 
 /** What `next` relies on that `current` did not. */
 const newEvidence = (current: readonly Evidence[], next: readonly Evidence[]) => {
-  const key = (e: Evidence) => `${e.specimenId}/${e.captureId ?? ''}`;
+  const key = (e: Evidence) => (e.specimenId === null ? `gone:${e.what}` : `${e.specimenId}/${e.captureId ?? ''}`);
   const had = new Set(current.map(key));
   return next.filter((e) => !had.has(key(e)));
 };
@@ -482,12 +487,19 @@ export class CaseService {
   /**
    * What keeps a specimen, or one capture of it, as evidence: the cases that
    * list the specimen as a reference, and the comparisons linked to a case or
-   * a verification request whose reference it is (or that capture is). An
-   * exhibit is rebuilt from them on every download, so deleting them would
-   * leave the case without its reference images. Every case and request is
-   * read: deleting is rare.
+   * a verification request that rest on it (comparisonEvidence): whose
+   * reference it is (or that capture is), or whose catalogued questioned
+   * original it keeps. An exhibit is rebuilt from them on every download, with
+   * the reference and questioned originals and their hashes, so deleting them
+   * would leave the case without its images (deleting the last capture of an
+   * original deletes the original). Every case and request is read: deleting
+   * is rare.
    */
   async evidenceUses(specimenId: string, captureId?: string): Promise<EvidenceUses> {
+    // Only a questioned original among these images can be kept by what is deleted.
+    const deleted = await this.catalog.specimens.get(specimenId);
+    const images = new Set((deleted?.captures ?? []).filter((c) => captureId === undefined || c.id === captureId).flatMap((c) => c.images.map((i) => i.sha256)));
+    const restsOnIt = (e: { specimenId: string | null; captureId: string | null }) => e.specimenId === specimenId && (captureId === undefined || e.captureId === captureId);
     const listing = captureId === undefined ? await this.cases.find({ filter: { specimens: { $has: specimenId } }, sort: [{ field: 'id', direction: 1 }], limit: MAX_LISTED_EVIDENCE }) : [];
     const casesOf = new Map<string, string[]>();
     for (let offset = 0; ; offset += EVIDENCE_SCAN_PAGE) {
@@ -503,8 +515,7 @@ export class CaseService {
     for (const cid of new Set([...casesOf.keys(), ...requestsOf.keys()])) {
       const job = await this.catalog.jobs.get(cid);
       if (!job || job.kind !== COMPARISON_JOB_KIND) continue;
-      const reference = this.comparisons.view(job).reference;
-      if (!reference || reference.specimenId !== specimenId || (captureId !== undefined && reference.captureId !== captureId)) continue;
+      if (!(await this.comparisonEvidence(cid, job, images)).some(restsOnIt)) continue;
       comparisons.push(cid);
       for (const id of casesOf.get(cid) ?? []) cases.add(id);
       for (const id of requestsOf.get(cid) ?? []) requests.add(id);
@@ -514,9 +525,10 @@ export class CaseService {
   }
 
   /**
-   * Holds the reference captures of these comparisons for a verification
-   * request's next revision (`verification-request:<id>`), before it links
-   * them; VALIDATION_FAILED (at `path`) when a reference is gone. The request
+   * Holds what these comparisons rest on (comparisonEvidence: the reference
+   * captures, and the captures keeping their catalogued questioned originals)
+   * for a verification request's next revision (`verification-request:<id>`),
+   * before it links them; VALIDATION_FAILED (at `path`) when one is gone. The request
    * calls the release it gets once that revision is written, or once its
    * write lost to another writer's (REVISION_CONFLICT).
    */
@@ -540,9 +552,9 @@ export class CaseService {
    * runner chose; comparisons.service.ts, comparison-runner.ts) guards the
    * job's work and result, and stands while the job is queued or running,
    * however long that takes: the queue completes a job only while it is
-   * running, so once it has ended nothing more is written (a finished job's
-   * reference is found by evidenceUses), and a stalled run that comes back
-   * still finds its hold. A job nobody will finish is cancelled to let go.
+   * running, so once it has ended nothing more is written (what a finished
+   * job rests on is found by evidenceUses while a case or request links
+   * it), and a stalled run that comes back still finds its hold. A job nobody will finish is cancelled to let go.
    * A submission holds before it enqueues its job: a hold whose job does not
    * exist yet stands for HOLD_WRITE_GRACE_MS, as a case's does.
    */
@@ -567,15 +579,56 @@ export class CaseService {
     return live;
   }
 
-  /** The specimens listed and the reference captures of the comparisons (those whose reference is known yet), with where each came from. */
+  /** The specimens listed and what the comparisons rest on (comparisonEvidence), with where each came from. */
   private async evidenceOf(fields: { comparisons: readonly string[]; specimens: readonly string[] }): Promise<Evidence[]> {
     const evidence: Evidence[] = fields.specimens.map((specimenId, i) => ({ specimenId, captureId: null, path: `/specimens/${i}`, what: `specimen ${specimenId}` }));
     for (const [i, cid] of fields.comparisons.entries()) {
       const job = await this.catalog.jobs.get(cid);
-      const reference = job && job.kind === COMPARISON_JOB_KIND ? this.comparisons.view(job).reference : null;
-      if (reference) evidence.push({ ...reference, path: `/comparisons/${i}`, what: `capture ${reference.captureId} of specimen ${reference.specimenId}, the reference of comparison ${cid}` });
+      if (!job || job.kind !== COMPARISON_JOB_KIND) continue;
+      for (const e of await this.comparisonEvidence(cid, job)) evidence.push({ ...e, path: `/comparisons/${i}` });
     }
     return evidence;
+  }
+
+  /**
+   * The catalogued captures a comparison's result rests on, which a case or
+   * request linking it relies on: its reference capture (once known), and for
+   * each questioned image read from a catalogued original (`originals/<sha>`)
+   * the capture keeping that original (keeperOf); one no capture keeps any
+   * more is listed with specimenId null. Questioned images uploaded with the
+   * comparison (`questioned/<sha>`) belong to it and are never removed.
+   * `only`: the questioned originals to look at (the others are left out),
+   * for a delete that can concern only these.
+   */
+  private async comparisonEvidence(cid: string, job: Job, only?: ReadonlySet<string>): Promise<Array<Omit<Evidence, 'path'>>> {
+    const evidence: Array<Omit<Evidence, 'path'>> = [];
+    const reference = this.comparisons.view(job).reference;
+    if (reference) evidence.push({ specimenId: reference.specimenId, captureId: reference.captureId, what: `capture ${reference.captureId} of specimen ${reference.specimenId}, the reference of comparison ${cid}` });
+    const payload = job.payload as ComparisonJobPayload;
+    for (const [lightSource, q] of Object.entries(payload.questioned)) {
+      if (!q || !isCatalogued(q) || (only && !only.has(q.sha256))) continue;
+      const original = `the catalogued original ${q.sha256}, the questioned ${lightSource} image of comparison ${cid}`;
+      const keeper = await this.keeperOf(q.sha256, payload);
+      evidence.push(keeper ? { ...keeper, what: `capture ${keeper.captureId} of specimen ${keeper.specimenId}, which keeps ${original}` } : { specimenId: null, captureId: null, what: original });
+    }
+    return evidence;
+  }
+
+  /**
+   * The capture that keeps a catalogued original for a comparison given it
+   * as a questioned image: the capture its submission held while the job ran
+   * (payload.holds), as long as it still holds the image, else the first of
+   * capturesKeeping; null when no capture holds it any more. A function of
+   * the catalogue as it stands, so the holds of a link (evidenceOf) and the
+   * check of a delete (evidenceUses) name the same capture; should that one
+   * go while nothing links the comparison, another holding the very same
+   * original takes its place. Other captures holding the original may be
+   * deleted: the one kept keeps the original.
+   */
+  private async keeperOf(sha256: string, payload: ComparisonJobPayload): Promise<HeldCapture | null> {
+    const candidates = await capturesKeeping(this.catalog, sha256);
+    const held = payload.holds ?? [];
+    return candidates.find((c) => held.some((h) => h.specimenId === c.specimenId && h.captureId === c.captureId)) ?? candidates[0] ?? null;
   }
 
   /**
@@ -598,6 +651,10 @@ export class CaseService {
     const at = timestamp(this.now());
     const taken: Array<[string, EvidenceHold]> = [];
     for (const e of evidence) {
+      if (e.specimenId === null) {
+        issues.push({ path: e.path, message: `${e.what} is no longer catalogued`, keyword: 'evidenceExists' });
+        continue;
+      }
       const hold: EvidenceHold = { holder, holderRevision, captureId: e.captureId, at };
       try {
         await this.catalog.specimens.hold(e.specimenId, hold);

@@ -22,6 +22,9 @@
  * nothing queued) or is refused while the job is queued or running
  * (CaseService.liveHolds). The payload lists these holds; the runner lets
  * them go when the job ends, and a cancellation when it cancels the job.
+ * From then on what a case or verification request linking the comparison
+ * relies on keeps them: the reference, and the capture keeping each
+ * catalogued questioned original (CaseService.evidenceOf, evidenceUses).
  */
 import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -98,6 +101,25 @@ const submissionHold = (jobId: string, captureId: string, at: string): EvidenceH
 export function submissionHolds(job: Job): Array<{ specimenId: string; hold: EvidenceHold }> {
   const payload = job.payload as ComparisonJobPayload;
   return (payload.holds ?? []).map(({ specimenId, captureId }) => ({ specimenId, hold: submissionHold(job.id, captureId, job.createdAt) }));
+}
+
+/** Whether a questioned image was read from a catalogued original (`originals/<sha>`) rather than stored with the comparison. */
+export const isCatalogued = (q: StoredQuestioned): boolean => q.key === objectKeys.original(q.sha256);
+
+/**
+ * The captures whose images include this catalogued original, in specimen id
+ * order then capture order (the specimens of the first
+ * NAMED_REFERENCES_CHECKED referencing it): those a comparison naming it as a
+ * questioned image may hold, and among which CaseService finds the one a
+ * case or request linking the comparison keeps.
+ */
+export async function capturesKeeping(catalog: CatalogStore, sha256: string): Promise<HeldCapture[]> {
+  const captures: HeldCapture[] = [];
+  for (const specimenId of await catalog.specimens.referencingSpecimens(objectKeys.original(sha256), NAMED_REFERENCES_CHECKED)) {
+    const specimen = await catalog.specimens.get(specimenId);
+    for (const c of specimen?.captures ?? []) if (c.images.some((i) => i.sha256 === sha256)) captures.push({ specimenId, captureId: c.id });
+  }
+  return captures;
 }
 
 /** `result` of a finished comparison job. */
@@ -427,7 +449,7 @@ export class ComparisonService {
         if (!(await take(specimenId, captureId))) throw notFound('CAPTURE_NOT_FOUND', `Capture ${captureId} of specimen ${specimenId}`, { specimenId, captureId });
       }
       for (const [lightSource, q] of Object.entries(questioned)) {
-        if (!q || q.key !== objectKeys.original(q.sha256)) continue;
+        if (!q || !isCatalogued(q)) continue;
         if (!(await this.holdCaptureOf(q.sha256, taken, take))) throw notFound('IMAGE_NOT_FOUND', `Image ${q.sha256}`, { lightSource, sha256: q.sha256 });
       }
     } catch (err) {
@@ -439,11 +461,7 @@ export class ComparisonService {
 
   /** Holds a capture whose images include this catalogued original (true), unless one held already does; false when no capture holds it any more. */
   private async holdCaptureOf(sha256: string, held: readonly HeldCapture[], take: (specimenId: string, captureId: string) => Promise<boolean>): Promise<boolean> {
-    const candidates: HeldCapture[] = [];
-    for (const specimenId of await this.catalog.specimens.referencingSpecimens(objectKeys.original(sha256), NAMED_REFERENCES_CHECKED)) {
-      const specimen = await this.catalog.specimens.get(specimenId);
-      for (const c of specimen?.captures ?? []) if (c.images.some((i) => i.sha256 === sha256)) candidates.push({ specimenId, captureId: c.id });
-    }
+    const candidates = await capturesKeeping(this.catalog, sha256);
     if (candidates.some((c) => held.some((h) => h.specimenId === c.specimenId && h.captureId === c.captureId))) return true;
     for (const c of candidates) if (await take(c.specimenId, c.captureId)) return true;
     return false;

@@ -374,10 +374,11 @@ export class SpecimenService {
 
   /**
    * CONFLICT (reason EVIDENCE) while anything relies on the specimen (or the
-   * capture): a case listing it, or a comparison with it as the reference
-   * that a case or an answered verification request links (an exhibit is
-   * rebuilt from the reference images on every download, and deleting them
-   * would also delete the originals); and the holders of the `live` holds
+   * capture): a case listing it, or a comparison that a case or a
+   * verification request links and that rests on it, as its reference or as
+   * the capture keeping a catalogued original it was given as a questioned
+   * image (an exhibit is rebuilt from these images on every download, and
+   * deleting them would also delete the originals); and the holders of the `live` holds
    * (judgeHolds): a case or request being changed to rely on it, a comparison
    * queued or running on it. Unlinking the comparison or the specimen from
    * the case (an audited change) lifts it for a case; cancelling it, for a
@@ -394,7 +395,7 @@ export class SpecimenService {
         ...(uses.cases.length > 0 ? [`case(s) ${uses.cases.join(', ')}`] : []),
         ...(uses.verificationRequests.length > 0 ? [`verification request(s) ${uses.verificationRequests.join(', ')}`] : []),
       ].join(' and ');
-      why.push(uses.comparisons.length > 0 ? `the reference of comparison(s) ${uses.comparisons.join(', ')} in ${where}` : `a reference specimen of ${where}`);
+      why.push(uses.comparisons.length > 0 ? `comparison(s) ${uses.comparisons.join(', ')} in ${where} rest on it (their reference, or a questioned original it keeps)` : `a reference specimen of ${where}`);
     }
     const changing = [...(held.cases.length > 0 ? [`case(s) ${held.cases.join(', ')}`] : []), ...(held.verificationRequests.length > 0 ? [`verification request(s) ${held.verificationRequests.join(', ')}`] : [])];
     if (changing.length > 0) why.push(`${changing.join(' and ')} is being changed to rely on it`);

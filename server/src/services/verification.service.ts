@@ -88,9 +88,10 @@ export interface VerificationServiceDeps {
   /** Throws (NOT_FOUND) unless the comparison exists and the actor may see it. */
   checkComparison: (id: string, actor: Actor) => Promise<void>;
   /**
-   * Holds the reference captures of comparisons for the request's revision
-   * about to link them (CaseService.holdComparisonReferences; VALIDATION_FAILED
-   * at `path` when one is gone), so that a delete that already checked the
+   * Holds what comparisons rest on (their reference captures, and the
+   * captures keeping their catalogued questioned originals) for the request's
+   * revision about to link them (CaseService.holdComparisonReferences;
+   * VALIDATION_FAILED at `path` when one is gone), so that a delete that already checked the
    * requests cannot take them away before the link is written. The release
    * it answers is called once that revision is written or lost to another.
    */

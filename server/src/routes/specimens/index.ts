@@ -44,7 +44,7 @@ const specimenResponse = { ...ref('specimen'), description: 'The specimen as sto
 /** What a delete of a specimen or a capture answers besides success, for the API docs. */
 const DELETE_EVIDENCE_ANSWERS =
   'Evidence is kept: 409 CONFLICT with details.reason EVIDENCE (details.cases, verificationRequests and comparisons name them) while a case lists the specimen, ' +
-  'a case or an answered verification request links a comparison with it as the reference, a case or request is being changed to rely on it, ' +
+  'a case or a verification request links a comparison with it as the reference or with a questioned image that is an original it keeps (named by SHA-256), a case or request is being changed to rely on it, ' +
   'or a comparison is queued or running on it (cancel the comparison to let it go). 409 REVISION_CONFLICT when the revision given is stale. ' +
   '503 SPECIMEN_BUSY (details.reason HOLDS_CHANGING, Retry-After) when other records kept linking to the specimen and letting it go while the delete checked them, ' +
   'though none was found relying on it: nothing was deleted, and the same request tried again goes ahead.';
