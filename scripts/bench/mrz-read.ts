@@ -38,8 +38,13 @@ export interface MrzReadBenchOptions {
 }
 
 export interface MrzReadBenchRow {
-  /** `synthetic-altered`: a forged birth date overtyped in the MRZ without recomputing its check digits — read exactly, it must fail them. */
-  set: 'passporteye-specimens' | 'synthetic' | 'synthetic-altered';
+  /**
+   * `synthetic-altered`: a forged birth date overtyped in the MRZ without recomputing its check digits — read exactly, it must fail them.
+   * `synthetic-altered-ir`: the same forgeries under reflected IR (870 nm), where the overtyping ink does not show and
+   * the erased digits are blank cells: a reading must not pass them as valid (no expected text: what the blanks are
+   * read as is not defined), and its time shows the cost of blank cells inside a row.
+   */
+  set: 'passporteye-specimens' | 'synthetic' | 'synthetic-altered' | 'synthetic-altered-ir';
   image: string;
   found: boolean;
   format: string | null;
@@ -181,6 +186,15 @@ export async function benchMrzRead(options: MrzReadBenchOptions = {}): Promise<M
       const file = path.join(workDir, `${doc.name}-altered-photo.jpg`);
       await fs.writeFile(file, photo.image);
       rows.push(await readOne('synthetic-altered', file, `${doc.name} altered birth date, photo`, [forged.mrz]));
+
+      const forgedIr = await renderDocument(doc.design, doc.holder, 'ir-870', { format: 'jpeg', quality: 90, noiseSeed: 2, variant: { alterFields: { dateOfBirth: '1984-06-14' } } });
+      const irScan = path.join(workDir, `${doc.name}-altered-ir-scan.jpg`);
+      await fs.writeFile(irScan, forgedIr.image);
+      rows.push(await readOne('synthetic-altered-ir', irScan, `${doc.name} altered birth date, IR 870 nm scan`, null));
+      const irPhoto = await simulatePhoto(forgedIr.image, { seed: 7, cornerRadiusPx: doc.design.cornerRadiusMm * pxPerMm(doc.design) });
+      const irFile = path.join(workDir, `${doc.name}-altered-ir-photo.jpg`);
+      await fs.writeFile(irFile, irPhoto.image);
+      rows.push(await readOne('synthetic-altered-ir', irFile, `${doc.name} altered birth date, IR 870 nm photo`, null));
     }
   } finally {
     if (!options.workDir) await fs.rm(workDir, { recursive: true, force: true });
@@ -195,6 +209,7 @@ export async function benchMrzRead(options: MrzReadBenchOptions = {}): Promise<M
       'passporteye-specimens': summarise(rows.filter((r) => r.set === 'passporteye-specimens')),
       synthetic: summarise(rows.filter((r) => r.set === 'synthetic')),
       'synthetic-altered': summarise(rows.filter((r) => r.set === 'synthetic-altered')),
+      'synthetic-altered-ir': summarise(rows.filter((r) => r.set === 'synthetic-altered-ir')),
     },
   };
 }

@@ -502,11 +502,14 @@ function readCandidate(img: GreyImage, cand: MrzCandidate, templates: GlyphTempl
     if (r && r.rank > best.read.rank && unmatchedCells(r) < unmatchedCells(from)) best = { read: r, firsts: moved };
   };
   // Only for a read that is an MRZ but for some cells: text of another font, or noise, gains nothing from more tries.
-  if (unmatchedCells(read) === 0 || read.reading.meanConfidence < GOOD_MEAN_CONFIDENCE) return read;
+  // And only for cells that match nothing at a row's ends, where a window a slot or two off leaves them: a blank cell
+  // inside a row is a character this light does not show, and no move brings it back.
+  if (unmatchedCells(read) === 0 || read.reading.meanConfidence < GOOD_MEAN_CONFIDENCE || !firsts.some((_, row) => unmatchedAtEnds(read, row))) return read;
   if (!read.reading.checkDigitsValid) for (const d of WINDOW_MOVES) tryFirsts(firsts.map((f) => f + d), read);
   for (let row = 0; row < firsts.length; row++) {
     // Every cell matched: no move can leave fewer unmatched.
     if (unmatchedCells(best.read) === 0) break;
+    if (!unmatchedAtEnds(best.read, row)) continue;
     const start = best;
     for (const d of WINDOW_MOVES) tryFirsts(start.firsts.map((f, r) => (r === row ? f + d : f)), start.read);
   }
@@ -519,6 +522,12 @@ const WINDOW_MOVES = [-1, 1, -2, 2];
 const UNMATCHED = 0.4;
 /** How many cells of a read match nothing. */
 const unmatchedCells = (read: CandidateRead) => read.reading.confidence.reduce((n, row) => n + row.filter((c) => c < UNMATCHED).length, 0);
+/** Whether a cell within the largest window move of either end of the row matches nothing. */
+const MOVE_REACH = Math.max(...WINDOW_MOVES.map(Math.abs));
+function unmatchedAtEnds(read: CandidateRead, row: number): boolean {
+  const cells = read.reading.confidence[row] ?? [];
+  return cells.some((c, i) => c < UNMATCHED && (i < MOVE_REACH || i >= cells.length - MOVE_REACH));
+}
 
 /** Reads the candidate with each row's first character at slot `firsts[row]` of its fit. */
 function readWindows(img: GreyImage, cand: MrzCandidate, fits: readonly SlotFit[], firsts: readonly number[], templates: GlyphTemplates, options: Partial<CorrectionOptions>): CandidateRead | null {
