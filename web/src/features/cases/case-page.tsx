@@ -90,8 +90,8 @@ function CaseDetail({ record, onChange, onReload }: { record: Case; onChange: (c
             <section className="panel" aria-labelledby="exhibits-heading">
               <h2 id="exhibits-heading">Court exhibits</h2>
               {!record.conclusion && <p className="muted">The exhibits can be produced once the case has a conclusion.</p>}
-              <VerifiedDownload path={exhibitPaths.pdf(record.id)} label="exhibit report (PDF)" shaHeader={EXHIBIT_SHA_HEADER} />
-              <VerifiedDownload path={exhibitPaths.zip(record.id)} label="exhibit bundle (zip)" shaHeader={EXHIBIT_SHA_HEADER} />
+              <VerifiedDownload path={exhibitPaths.pdf(record.id)} label="exhibit report (PDF)" shaHeader={EXHIBIT_SHA_HEADER} disabled={!record.conclusion} />
+              <VerifiedDownload path={exhibitPaths.zip(record.id)} label="exhibit bundle (zip)" shaHeader={EXHIBIT_SHA_HEADER} disabled={!record.conclusion} />
               <p className="muted small">
                 The bundle holds the originals, outputs, a manifest of SHA-256s, the custody log and the report; check it offline with <code>npx exemplar exhibit verify FILE</code>.
               </p>

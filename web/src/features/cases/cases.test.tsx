@@ -238,16 +238,14 @@ test('a prosecutor reads an assigned case, cannot change it, and downloads the e
   click.mockRestore();
 });
 
-test('an exhibit the API refuses (no conclusion yet) says why', async () => {
-  const api = createTestApi(
-    on('GET', '/api/cases/case000001', ok(makeCase())),
-    on('GET', '/api/cases/case000001/exhibit.pdf', { status: 409, body: { code: 'CONFLICT', message: 'the case has no conclusion yet', details: { reason: 'no-conclusion' } } }),
-    specimenHandler,
-  );
+test('before the case has a conclusion the exhibits cannot be asked for: no download that can only be refused, no dead link', async () => {
+  const api = createTestApi(on('GET', '/api/cases/case000001', ok(makeCase())), specimenHandler);
   renderApp(api, '/cases/case000001');
-  const user = userEvent.setup();
-  await user.click(await screen.findByRole('button', { name: 'Download exhibit report (PDF)' }));
-  expect(await screen.findByRole('alert')).toHaveTextContent('could not be downloaded: the case has no conclusion yet');
+  expect(await screen.findByText('The exhibits can be produced once the case has a conclusion.')).toBeInTheDocument();
+  expect(screen.getByRole('button', { name: 'Download exhibit report (PDF)' })).toBeDisabled();
+  expect(screen.getByRole('button', { name: 'Download exhibit bundle (zip)' })).toBeDisabled();
+  expect(screen.queryByRole('link', { name: /^Direct link to the exhibit/ })).not.toBeInTheDocument();
+  expect(api.calls('GET', '/api/cases/case000001/exhibit.pdf')).toEqual([]);
 });
 
 test('border officers have no cases', async () => {

@@ -39,9 +39,12 @@ export function VerifiedDownload({ path, label, shaHeader, disabled }: { path: s
         <button type="button" className="button" onClick={download} disabled={disabled || state.status === 'busy'}>
           {state.status === 'busy' ? `Preparing ${label}…` : `Download ${label}`}
         </button>
-        <a className="download__link" href={api.url(path)} aria-label={`Direct link to the ${label}`}>
-          direct link
-        </a>
+        {/* A disabled download has no link around it either: the link would only lead to the API's refusal. */}
+        {!disabled && (
+          <a className="download__link" href={api.url(path)} aria-label={`Direct link to the ${label}`}>
+            direct link
+          </a>
+        )}
       </div>
       {state.status === 'done' && (
         <div className="download__result" role="status" aria-label={`${label} downloaded`}>
