@@ -131,8 +131,16 @@ export interface FacetPanelProps {
 
 export function FacetPanel({ id, open = false, page, search, onToggle, onYears }: FacetPanelProps) {
   const facets = page?.facets;
+  // With no result and no filter ticked every group is empty: say so rather than show a blank box (or open one on a phone).
+  const nothingToFilter =
+    page !== undefined &&
+    !Object.values(facets ?? {}).some((counts) => counts.length > 0) &&
+    !Object.values(search.filters).some((values) => values && values.length > 0) &&
+    search.yearFrom === undefined &&
+    search.yearTo === undefined;
   return (
     <aside id={id} className={`facets ${open ? 'facets--open' : ''}`} aria-label="Filters">
+      {nothingToFilter && <p className="muted facets__empty">No filters for these results.</p>}
       {(Object.keys(FACET_TITLES) as FacetName[]).map((name) =>
         name === 'year' ? (
           <YearFacet key={name} counts={facets?.year ?? []} search={search} onYears={onYears} />

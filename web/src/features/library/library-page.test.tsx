@@ -178,4 +178,6 @@ test('empty and error states say what happened and offer a way on', async () => 
   fail = false;
   await user.click(within(alert).getByRole('button', { name: 'Try again' }));
   expect(await screen.findByText('No specimen matches this search')).toBeInTheDocument();
+  // The filter panel beside it is not a blank box: it says there is nothing to filter.
+  expect(within(screen.getByRole('complementary', { name: 'Filters' })).getByText('No filters for these results.')).toBeInTheDocument();
 });
