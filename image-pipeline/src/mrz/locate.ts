@@ -261,13 +261,14 @@ export function findTextRows(img: GreyImage, options: LocateOptions = {}): TextR
   return merged.map((r) => extendRow(ctx, r, pool, taken)).sort((p, q) => q.members.length - p.members.length);
 }
 
-/** Signed distance from row p's centre line to row q's centre (q below p is positive). */
-function rowOffset(p: TextRow, q: TextRow): { across: number; startShift: number } {
+/** Signed distance from row p's centre line to row q's centre (q below p is positive), and how far q's start and end lie from p's along it. */
+function rowOffset(p: TextRow, q: TextRow): { across: number; startShift: number; endShift: number } {
   const [qx, qy] = project(q, q.aStart);
   const a = qx * p.dir[0] + qy * p.dir[1];
   const n = qx * p.normal[0] + qy * p.normal[1];
   const mid = (evalPoly(p.base, a) + evalPoly(p.top, a)) / 2;
-  return { across: n - mid, startShift: a - p.aStart };
+  const [ex, ey] = project(q, q.aEnd);
+  return { across: n - mid, startShift: a - p.aStart, endShift: ex * p.dir[0] + ey * p.dir[1] - p.aEnd };
 }
 
 /** 2- and 3-row groups shaped like an MRZ, best first. */
@@ -280,9 +281,11 @@ export function groupMrzCandidates(rows: readonly TextRow[]): MrzCandidate[] {
     // letters and fillers can measure the fillers' height (a pixel of rounding takes them into its tall characters).
     if (Math.max(p.height, q.height) > 1.4 * Math.min(p.height, q.height)) return false;
     if (Math.max(p.pitch, q.pitch) > 1.25 * Math.min(p.pitch, q.pitch)) return false;
-    const { across, startShift } = rowOffset(p, q);
+    const { across, startShift, endShift } = rowOffset(p, q);
     const h = (p.height + q.height) / 2;
-    return across > 1.25 * h && across < 3.2 * h && Math.abs(startShift) < 3.5 * p.pitch;
+    // MRZ rows start level, and end level too (every row is full, fillers included). A row whose first characters
+    // do not show (printed in an ink this light does not see, erased) still ends level with the others.
+    return across > 1.25 * h && across < 3.2 * h && (Math.abs(startShift) < 3.5 * p.pitch || Math.abs(endShift) < 3.5 * p.pitch);
   };
   const below = (p: TextRow): TextRow[] =>
     usable.filter((q) => q !== p && compatible(p, q)).sort((q1, q2) => rowOffset(p, q1).across - rowOffset(p, q2).across);
