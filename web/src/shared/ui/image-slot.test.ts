@@ -26,3 +26,18 @@ test('several files dropped at once: named files take their slots first, so none
   // An unnamed file takes a slot no named file claims, and never replaces one.
   expect(filled(['scan.jpg', 'scan_white.jpg'])).toEqual({ white: 'scan_white.jpg', 'uv-365': 'scan.jpg', 'ir-870': null });
 });
+
+test('a file the browser knows is no accepted image is refused at its slot, which keeps what it had; dropped among others it takes no slot', () => {
+  const notes = new File(['notes'], 'notes.txt', { type: 'text/plain' });
+  const photo = file('doc_white.jpg');
+  const [white] = assignFiles([{ ...emptySlot('white'), file: photo }], [notes], 'white');
+  expect(white!.file).toBe(photo);
+  expect(white!.error).toBe('notes.txt is not an image the laboratory accepts: only JPEG, PNG, TIFF and WebP images are');
+  const dropped = assignFiles(USUAL_LIGHTS.map(emptySlot), [notes, file('scan.jpg')]);
+  expect(dropped.map((s) => s.file?.name ?? null)).toEqual(['scan.jpg', null, null]);
+  expect(dropped.every((s) => s.error === null)).toBe(true);
+  // A TIFF, and a file whose type the browser does not know, are left to the API (it reads the bytes).
+  const tiff = new File([new Uint8Array([1])], 'page_ir.tif', { type: 'image/tiff' });
+  const unknown = new File([new Uint8Array([1])], 'page_uv.raw', { type: '' });
+  expect(assignFiles(USUAL_LIGHTS.map(emptySlot), [tiff, unknown]).map((s) => s.file?.name ?? null)).toEqual([null, 'page_uv.raw', 'page_ir.tif']);
+});

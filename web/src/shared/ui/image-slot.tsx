@@ -63,7 +63,10 @@ export function assignFiles(slots: SlotState[], files: File[], target?: string):
   const next = slots.map((s) => ({ ...s }));
   const put = (light: string | undefined, file: File) => {
     const slot = next.find((s) => s.light === light);
-    if (slot) Object.assign(slot, { file, progress: 0, error: null });
+    if (!slot) return;
+    // A file the browser knows is no accepted image is refused at its slot now, not after the whole upload; the slot keeps what it had.
+    if (isRefusedType(file)) Object.assign(slot, { error: `${file.name} is not an image the laboratory accepts: only JPEG, PNG, TIFF and WebP images are` });
+    else Object.assign(slot, { file, progress: 0, error: null });
   };
   if (target) {
     if (files[0]) put(target, files[0]);
@@ -75,8 +78,16 @@ export function assignFiles(slots: SlotState[], files: File[], target?: string):
     if (light) put(light, file);
     else unnamed.push(file);
   }
-  for (const file of unnamed) put(next.find((s) => !s.file)?.light, file);
+  // An unnamed file that is no image takes no slot.
+  for (const file of unnamed) if (!isRefusedType(file)) put(next.find((s) => !s.file)?.light, file);
   return next;
+}
+
+const ACCEPTED_TYPES = new Set(['image/jpeg', 'image/png', 'image/tiff', 'image/webp']);
+
+/** The browser names the file's type and it is none the API takes (an empty type is left to the API, which sniffs the bytes). */
+function isRefusedType(file: File): boolean {
+  return file.type !== '' && !ACCEPTED_TYPES.has(file.type);
 }
 
 /** Sets each chosen slot's share of an upload's progress (`each[i]` for `lights[i]`); other slots stay. */
