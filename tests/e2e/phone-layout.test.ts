@@ -112,6 +112,9 @@ test('every comparison mode can be tapped on a phone', async () => {
   );
   expect(visible.length).toBeGreaterThanOrEqual(5);
   expect(visible.filter((v) => !v.tappable)).toEqual([]);
+  // The caption (mode, light, flagged regions, the two documents) wraps on a phone instead of being cut to "S…".
+  const caption = page.locator('.compare__caption p');
+  expect(await caption.evaluate((p) => ({ cut: p.scrollWidth > p.clientWidth + 1, text: p.textContent?.includes('flagged region') }))).toEqual({ cut: false, text: true });
   await modes.filter({ hasText: 'Heatmap' }).tap();
   await page.locator('.compare[data-mode="heatmap"]').waitFor();
   await page.screenshot({ path: path.join(ARTIFACTS, 'phone-comparison.png'), fullPage: true });
