@@ -142,6 +142,8 @@ export interface ImageSlotProps {
 export function ImageSlot({ slot, disabled, uploading, camera, removable, onFiles, onClear, onRemove }: ImageSlotProps) {
   const [over, setOver] = useState(false);
   const preview = usePreviewUrl(slot.file);
+  // The preview the browser could not draw: a damaged file, or not the image its name and type say.
+  const [unreadable, setUnreadable] = useState<string | null>(null);
   const name = lightLabel(slot.light);
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
@@ -162,7 +164,14 @@ export function ImageSlot({ slot, disabled, uploading, camera, removable, onFile
       data-light={slot.light}
     >
       <span className="slot__light">{name}</span>
-      {preview && <img className="slot__preview" src={preview} alt={`Chosen ${name} image`} />}
+      {preview &&
+        (unreadable === preview ? (
+          <span className="slot__warning" role="status">
+            No preview: this browser cannot read the file as an image (it may be damaged, or not the image its name says). The laboratory checks it when it is sent.
+          </span>
+        ) : (
+          <img className="slot__preview" src={preview} alt={`Chosen ${name} image`} onError={() => setUnreadable(preview)} />
+        ))}
       {slot.file ? (
         <span className="slot__file">
           {slot.file.name} <span className="muted">({formatBytes(slot.file.size)})</span>
