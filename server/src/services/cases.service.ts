@@ -39,7 +39,7 @@ import { objectKeys, type ObjectStore } from '../stores/objects.port';
 import type { RecordCollection, RecordStore, StoredRecord } from '../stores/records.port';
 import { systemActor, type Actor } from './actor';
 import { newRecordId, timestamp, validationFailed, valueOrThrow } from './common';
-import { capturesKeeping, COMPARISON_HOLDER, COMPARISON_JOB_KIND, isCatalogued, type ComparisonJobPayload, type ComparisonService, type HeldCapture } from './comparisons.service';
+import { capturesKeeping, COMPARISON_HOLDER, COMPARISON_JOB_KIND, isCatalogued, sameCapture, type ComparisonJobPayload, type ComparisonService, type HeldCapture } from './comparisons.service';
 import { VERIFICATION_COLLECTION } from './verification.service';
 
 export const CASES_COLLECTION = 'cases';
@@ -628,7 +628,7 @@ export class CaseService {
   private async keeperOf(sha256: string, payload: ComparisonJobPayload): Promise<HeldCapture | null> {
     const candidates = await capturesKeeping(this.catalog, sha256);
     const held = payload.holds ?? [];
-    return candidates.find((c) => held.some((h) => h.specimenId === c.specimenId && h.captureId === c.captureId)) ?? candidates[0] ?? null;
+    return candidates.find((c) => held.some((h) => sameCapture(h, c))) ?? candidates[0] ?? null;
   }
 
   /**

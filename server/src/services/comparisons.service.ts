@@ -103,6 +103,9 @@ export function submissionHolds(job: Job): Array<{ specimenId: string; hold: Evi
   return (payload.holds ?? []).map(({ specimenId, captureId }) => ({ specimenId, hold: submissionHold(job.id, captureId, job.createdAt) }));
 }
 
+/** Whether two references name the same capture. */
+export const sameCapture = (a: HeldCapture, b: HeldCapture): boolean => a.specimenId === b.specimenId && a.captureId === b.captureId;
+
 /** Whether a questioned image was read from a catalogued original (`originals/<sha>`) rather than stored with the comparison. */
 export const isCatalogued = (q: StoredQuestioned): boolean => q.key === objectKeys.original(q.sha256);
 
@@ -462,7 +465,7 @@ export class ComparisonService {
   /** Holds a capture whose images include this catalogued original (true), unless one held already does; false when no capture holds it any more. */
   private async holdCaptureOf(sha256: string, held: readonly HeldCapture[], take: (specimenId: string, captureId: string) => Promise<boolean>): Promise<boolean> {
     const candidates = await capturesKeeping(this.catalog, sha256);
-    if (candidates.some((c) => held.some((h) => h.specimenId === c.specimenId && h.captureId === c.captureId))) return true;
+    if (candidates.some((c) => held.some((h) => sameCapture(h, c)))) return true;
     for (const c of candidates) if (await take(c.specimenId, c.captureId)) return true;
     return false;
   }
