@@ -83,7 +83,8 @@ export function assignFiles(slots: SlotState[], files: File[], target?: string):
   return next;
 }
 
-const ACCEPTED_TYPES = new Set(['image/jpeg', 'image/png', 'image/tiff', 'image/webp']);
+/** The media types of IMAGE_ACCEPT (its other entries are file extensions). */
+const ACCEPTED_TYPES = new Set(IMAGE_ACCEPT.split(',').filter((t) => t.includes('/')));
 
 /** The browser names the file's type and it is none the API takes (an empty type is left to the API, which sniffs the bytes). */
 function isRefusedType(file: File): boolean {
