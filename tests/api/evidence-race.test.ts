@@ -62,6 +62,18 @@ async function newCapture(specimenId: string, seed: number): Promise<string> {
   return res.json().id as string;
 }
 
+/** A verification request sent by the officer with a white image made from `seed`, claimed by the examiner; and that image. */
+async function claimedRequest(seed: number): Promise<{ request: { id: string }; questioned: Buffer }> {
+  const questioned = await makeTestImage({ width: 320, height: 220, seed });
+  const { payload, headers } = multipartBody([
+    { name: 'request', value: JSON.stringify({ urgency: 'routine' }) },
+    { name: 'white', filename: 'white.jpg', data: questioned, contentType: 'image/jpeg' },
+  ]);
+  const request = (await officer.inject({ method: 'POST', url: '/api/verification-requests', payload, headers })).json();
+  expect((await examiner.inject({ method: 'POST', url: `/api/verification-requests/${request.id}/claim`, payload: {} })).statusCode).toBe(200);
+  return { request, questioned };
+}
+
 async function newCase(reference: string): Promise<{ id: string; revision: number }> {
   const res = await examiner.inject({ method: 'POST', url: '/api/cases', payload: { title: `Case ${reference}`, reference } });
   expect(res.statusCode).toBe(201);
@@ -137,13 +149,7 @@ describe('the reference capture of a comparison linked while the capture is dele
   it('linked to a verification request after the capture delete checked the requests: the delete is refused and the capture stays', async () => {
     const specimen = await newSpecimen('Reference linked through a request');
     const capture = await newCapture(specimen, 41);
-    const questioned = await makeTestImage({ width: 320, height: 220, seed: 42 });
-    const { payload, headers } = multipartBody([
-      { name: 'request', value: JSON.stringify({ urgency: 'routine' }) },
-      { name: 'white', filename: 'white.jpg', data: questioned, contentType: 'image/jpeg' },
-    ]);
-    const request = (await officer.inject({ method: 'POST', url: '/api/verification-requests', payload, headers })).json();
-    expect((await examiner.inject({ method: 'POST', url: `/api/verification-requests/${request.id}/claim`, payload: {} })).statusCode).toBe(200);
+    const { request, questioned } = await claimedRequest(42);
     const comparison = await examiner.inject({ method: 'POST', url: '/api/comparisons', payload: { reference: { specimenId: specimen, captureId: capture }, questioned: { images: { white: sha256(questioned) } } } });
     expect(comparison.statusCode).toBe(202);
     // Ended, the comparison no longer holds its reference: only the request's link (and its hold) can keep it.
@@ -429,13 +435,7 @@ describe('holds left behind', () => {
   it('a verification request lets its holds go once each link is written', async () => {
     const specimen = await newSpecimen('Reference linked to a request again and again');
     const capture = await newCapture(specimen, 61);
-    const questioned = await makeTestImage({ width: 320, height: 220, seed: 62 });
-    const { payload, headers } = multipartBody([
-      { name: 'request', value: JSON.stringify({ urgency: 'routine' }) },
-      { name: 'white', filename: 'white.jpg', data: questioned, contentType: 'image/jpeg' },
-    ]);
-    const request = (await officer.inject({ method: 'POST', url: '/api/verification-requests', payload, headers })).json();
-    expect((await examiner.inject({ method: 'POST', url: `/api/verification-requests/${request.id}/claim`, payload: {} })).statusCode).toBe(200);
+    const { request, questioned } = await claimedRequest(62);
     const comparisons: string[] = [];
     for (let i = 0; i < 4; i++) {
       const comparison = await examiner.inject({ method: 'POST', url: '/api/comparisons', payload: { reference: { specimenId: specimen, captureId: capture }, questioned: { images: { white: sha256(questioned) } } } });
