@@ -25,7 +25,7 @@
 import { loadOpenCv } from '../cv/opencv';
 import { robustHomography } from './align-homography';
 import { implausibleWarp } from './align-quality';
-import { POPCOUNT16, mutualRatioPairs, type MatchSet } from './align-match';
+import { hamming256, mutualRatioPairs, type MatchSet } from './align-match';
 import type { KeypointSet } from './descriptor';
 import { convexHull, polygonArea, type Point } from './geometry';
 
@@ -104,7 +104,6 @@ function buildQueryTable(descriptors: Int32Array, count: number): QueryTable {
 function matchHashed(refDescriptors: Int32Array, refCount: number, table: QueryTable): MatchSet {
   const b = table.descriptors;
   const a = refDescriptors;
-  const pc = POPCOUNT16;
   const best = new Int32Array(refCount);
   const second = new Int32Array(refCount);
   const bestIdx = new Int32Array(refCount).fill(-1);
@@ -124,12 +123,7 @@ function matchHashed(refDescriptors: Int32Array, refCount: number, table: QueryT
       for (let j = table.heads[c]![code]!; j >= 0; j = next[j]!) {
         if (seen[j] === stamp) continue;
         seen[j] = stamp;
-        const ob = j * WORDS;
-        let d = 0;
-        for (let k = 0; k < WORDS; k++) {
-          const x = a[oa + k]! ^ b[ob + k]!;
-          d += pc[x & 0xffff]! + pc[x >>> 16]!;
-        }
+        const d = hamming256(a, oa, b, j * WORDS);
         // Lowest index on ties, whichever piece found the pair first: the result depends on the inputs only.
         if (d < b1 || (d === b1 && j < bi)) {
           b2 = b1;
