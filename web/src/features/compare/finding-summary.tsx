@@ -1,6 +1,7 @@
 import { closerKnownFrauds, type Comparison as ApiComparison } from '@exemplar/specimens-schema';
 import { Link } from 'react-router-dom';
 import { useApi } from '../../shared/api/api-context';
+import { isNotFound } from '../../shared/api/client';
 import { useResource } from '../../shared/api/use-resource';
 import { useCan } from '../../shared/auth/session';
 import { StatusBadge } from '../../shared/ui/status-badge';
@@ -38,20 +39,26 @@ export function FindingSummary({ comparison }: { comparison: ApiComparison }) {
 /**
  * A comparison linked from another record (a verification request, a case),
  * with what it found on the document's own terms, so the strongest evidence
- * reads without opening the viewer. Only users who may read every comparison
- * load it; for submitters, who may open their own, and for one gone, it stays
- * a link. Users who may open none (prosecutors) get its id as text: a link
- * would lead them only to a refusal.
+ * reads without opening the viewer. Users who may read every comparison load
+ * it, and so do submitters, who may read their own: an examiner's comparison
+ * linked to an officer's request answers them 404, and a link would lead
+ * only to "No such comparison", so they get its id as text saying whose it
+ * is. For a reader of every comparison a 404 is one gone, and stays a link.
+ * Users who may open none (prosecutors) get its id as text: a link would lead
+ * them only to a refusal.
  */
 export function LinkedComparison({ id }: { id: string }) {
   const api = useApi();
   const can = useCan();
-  const readable = can('comparisons:read-all');
-  const found = useResource(readable ? id : null, (signal) => getComparison(api, id, signal));
-  const loaded = readable && found.status !== 'loading' ? found.data : undefined;
+  const readsAll = can('comparisons:read-all');
+  const readsOwn = !readsAll && can('comparisons:submit');
+  const found = useResource(readsAll || readsOwn ? id : null, (signal) => getComparison(api, id, signal));
+  const loaded = found.status !== 'loading' ? found.data : undefined;
+  const notOwn = readsOwn && found.status === 'error' && isNotFound(found.error);
   return (
     <li>
-      {readable || can('comparisons:submit') ? <Link to={`/comparisons/${id}`}>Comparison {id}</Link> : <span>Comparison {id}</span>}
+      {(readsAll || readsOwn) && !notOwn ? <Link to={`/comparisons/${id}`}>Comparison {id}</Link> : <span>Comparison {id}</span>}
+      {notOwn && <span className="muted"> — made in the laboratory; only examiners can open it</span>}
       {loaded && loaded.status !== 'done' && <span className="muted"> ({loaded.status})</span>}
       {loaded && <KnownFraudSummary comparison={loaded} />}
       {loaded && <FindingSummary comparison={loaded} />}

@@ -203,6 +203,24 @@ test('a linked comparison shows its findings in words; one the user may not read
   expect(screen.queryByLabelText('Findings of comparison cmp0404')).toBeNull();
 });
 
+test("an officer's request lists the examiner's comparison as text, not a link to a page that says it does not exist; their own is linked with its findings", async () => {
+  const r = makeVerificationRequest({ id: 'vr0014', status: 'answered', comparisons: ['cmp0001', 'cmp0777'] });
+  const api = createTestApi(
+    sessionAs('border-officer'),
+    on('GET', '/api/verification-requests/vr0014', ok(r)),
+    on('GET', '/api/comparisons/cmp0001', ok(makeComparisonWithFindings())),
+    // An examiner's comparison: a border officer may read only their own, and the API does not tell the two apart.
+    on('GET', '/api/comparisons/cmp0777', { status: 404, body: { code: 'JOB_NOT_FOUND', message: 'Comparison cmp0777 not found', details: { id: 'cmp0777' } } }),
+  );
+  renderApp(api, '/verification/vr0014');
+  const list = await screen.findByRole('list', { name: 'Linked comparisons' });
+  expect(within(list).getByRole('link', { name: 'Comparison cmp0001' })).toHaveAttribute('href', '/comparisons/cmp0001');
+  expect(await screen.findByLabelText('Findings of comparison cmp0001')).toHaveTextContent('MRZ check digits fail: date of birth, composite');
+  const other = await within(list).findByText(/made in the laboratory/);
+  expect(other.closest('li')).toHaveTextContent('Comparison cmp0777');
+  expect(within(list).queryByRole('link', { name: 'Comparison cmp0777' })).toBeNull();
+});
+
 test('a comparison stored before findings carried their check digits still reads, saying the expected digit was not recorded', async () => {
   const r = makeVerificationRequest({ id: 'vr0012', status: 'answered', comparisons: ['cmp0002'] });
   const current = makeComparisonWithFindings({ id: 'cmp0002' });
