@@ -1,5 +1,5 @@
 import type { Specimen } from '@exemplar/specimens-schema';
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useId, useMemo, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router-dom';
 import { useApi } from '../../shared/api/api-context';
 import { errorMessage, isAbort, isApiError, isNotFound } from '../../shared/api/client';
@@ -11,6 +11,8 @@ import { getComparison, repeatComparison, stageLabel, toComparison, type ApiComp
 import { ComparisonViewer } from './comparison-viewer';
 import { LibraryMatches } from './library-matches';
 import { RegisterHitsBanner } from '../register/register-hits';
+import { useCan } from '../../shared/auth/session';
+import { defaultCapture, ReferenceSearch } from './upload-compare-page';
 
 /** How often a running comparison is asked for its progress. */
 export const POLL_MS = 1000;
@@ -21,7 +23,6 @@ const POLL_RETRIES = 4;
 function transient(err: unknown): boolean {
   return isApiError(err) && (err.status === 0 || err.status >= 500);
 }
-
 
 type Load = { status: 'loading' } | { status: 'error'; error: unknown } | { status: 'ready'; job: ApiComparison; reference: Specimen | null };
 
@@ -178,6 +179,7 @@ function FailedComparison({ job }: { job: ApiComparison }) {
   const navigate = useNavigate();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  const can = useCan();
   const explained = job.error ? EXPLANATIONS[job.error.code] : undefined;
   const again = async () => {
     setBusy(true);
@@ -191,34 +193,74 @@ function FailedComparison({ job }: { job: ApiComparison }) {
     }
   };
   return (
-    <div className="state state--error" role="alert">
-      <strong>{job.status === 'failed' ? 'The comparison failed' : 'The comparison was cancelled'}</strong>
-      {job.error && explained && (
-        <>
-          <p>{explained}</p>
-          {/* The pipeline's own reason (points found, method) is for the examiner, not the first thing a user reads. */}
-          <details className="failure-detail">
-            <summary>Technical detail</summary>
-            <p>
-              {job.error.message} <span className="muted">({job.error.code})</span>
-            </p>
-          </details>
-        </>
-      )}
-      {job.error && !explained && (
-        <p>
-          {job.error.message} <span className="muted">({job.error.code})</span>
-        </p>
-      )}
-      {error !== null && <p>It could not be run again: {errorMessage(error)}</p>}
-      <div className="button-row">
-        {!(job.error && SAME_AGAIN.has(job.error.code)) && Object.keys(job.questioned).length > 0 && (
-          <button type="button" className="button" disabled={busy} onClick={() => void again()}>
-            {busy ? 'Starting…' : 'Run it again'}
-          </button>
+    <>
+      <div className="state state--error" role="alert">
+        <strong>{job.status === 'failed' ? 'The comparison failed' : 'The comparison was cancelled'}</strong>
+        {job.error && explained && (
+          <>
+            <p>{explained}</p>
+            {/* The pipeline's own reason (points found, method) is for the examiner, not the first thing a user reads. */}
+            <details className="failure-detail">
+              <summary>Technical detail</summary>
+              <p>
+                {job.error.message} <span className="muted">({job.error.code})</span>
+              </p>
+            </details>
+          </>
         )}
-        <Link to="/compare">Start another comparison</Link>
+        {job.error && !explained && (
+          <p>
+            {job.error.message} <span className="muted">({job.error.code})</span>
+          </p>
+        )}
+        {error !== null && <p>It could not be run again: {errorMessage(error)}</p>}
+        <div className="button-row">
+          {!(job.error && SAME_AGAIN.has(job.error.code)) && Object.keys(job.questioned).length > 0 && (
+            <button type="button" className="button" disabled={busy} onClick={() => void again()}>
+              {busy ? 'Starting…' : 'Run it again'}
+            </button>
+          )}
+          <Link to="/compare">Start another comparison</Link>
+        </div>
       </div>
-    </div>
+      {job.error && SAME_AGAIN.has(job.error.code) && Object.keys(job.questioned).length > 0 && can('comparisons:submit') && <OtherReference job={job} />}
+    </>
+  );
+}
+
+/**
+ * After a failure another reference can mend (none matched, the alignment
+ * refused this one, it is gone), the stored questioned images are compared
+ * with a reference the user picks: at a border post the document may be gone
+ * by the time they would have uploaded its images again.
+ */
+function OtherReference({ job }: { job: ApiComparison }) {
+  const api = useApi();
+  const navigate = useNavigate();
+  const headingId = useId();
+  const [state, setState] = useState<{ busy: boolean; error: unknown; refused: string | null }>({ busy: false, error: null, refused: null });
+  const pick = async (specimen: Specimen) => {
+    const captureId = defaultCapture(specimen);
+    if (!captureId) {
+      setState({ busy: false, error: null, refused: `${specimen.title} has no images to compare with.` });
+      return;
+    }
+    setState({ busy: true, error: null, refused: null });
+    try {
+      const next = await repeatComparison(api, job, { specimenId: specimen.id, captureId });
+      navigate(`/comparisons/${encodeURIComponent(next.id)}`);
+    } catch (error) {
+      setState({ busy: false, error, refused: null });
+    }
+  };
+  return (
+    <section className="panel other-reference" aria-labelledby={headingId}>
+      <h2 id={headingId}>Compare these images with another reference</h2>
+      <p>The questioned images are kept: pick the reference they claim to be and they are compared again, without uploading them.</p>
+      <ReferenceSearch label="Search the library for the reference" pickLabel={(s) => `Compare with ${s.title}`} onPick={(s) => void (state.busy ? undefined : pick(s))} />
+      {state.busy && <p role="status">Starting…</p>}
+      {state.refused !== null && <p className="field__error">{state.refused}</p>}
+      {state.error !== null && <p className="field__error">It could not be started: {errorMessage(state.error)}</p>}
+    </section>
   );
 }

@@ -73,7 +73,8 @@ function CandidateThumb({ candidate }: { candidate: IdentificationCandidate }) {
   return image ? <img src={api.url(imagePaths.thumbnail(image.sha256))} alt="" /> : <span className="candidate__no-image" />;
 }
 
-function ReferenceSearch({ onPick }: { onPick: (s: Specimen) => void }) {
+/** A library search whose results are picked as the reference (the upload page; a failed comparison's second try). */
+export function ReferenceSearch({ onPick, label = 'Or search the library', pickLabel }: { onPick: (s: Specimen) => void; label?: string; pickLabel?: (s: Specimen) => string }) {
   const api = useApi();
   const [text, setText] = useState('');
   const id = useId();
@@ -83,7 +84,7 @@ function ReferenceSearch({ onPick }: { onPick: (s: Specimen) => void }) {
   return (
     <div className="picker">
       <label htmlFor={id} className="field__label">
-        Or search the library
+        {label}
       </label>
       <input id={id} type="search" value={text} onChange={(e) => setText(e.target.value)} placeholder="Title, series…" autoComplete="off" />
       {text.trim().length >= 2 && results.status === 'error' && <span className="field__error">{errorMessage(results.error)}</span>}
@@ -92,7 +93,7 @@ function ReferenceSearch({ onPick }: { onPick: (s: Specimen) => void }) {
           {results.data.items.length === 0 && <li className="muted">No specimen matches.</li>}
           {results.data.items.map((s) => (
             <li key={s.id}>
-              <button type="button" className="link-button" onClick={() => onPick(s)}>
+              <button type="button" className="link-button" aria-label={pickLabel?.(s)} onClick={() => onPick(s)}>
                 {s.title}
               </button>{' '}
               <StatusBadge status={s.status} />
