@@ -7,7 +7,7 @@ export type { Homography } from './ops/geometry';
 export * from './derivatives';
 export * from './synth';
 export { createPipelinePool, isPipelineError, PipelineError, WORKER_FILE, DEFAULT_ANALYSIS_LONG_EDGE } from './pool';
-export type { PipelinePool, PipelinePoolOptions, PipelineErrorCode, RunOptions, PoolStats, CaptureComparisonInput, CaptureComparisonResult, CaptureImagePaths, CaptureProgress, CaptureRunOptions, LightComparison } from './pool';
+export type { AlignFilesInput, PipelinePool, PipelinePoolOptions, PipelineErrorCode, RunOptions, PoolStats, CaptureComparisonInput, CaptureComparisonResult, CaptureImagePaths, CaptureProgress, CaptureRunOptions, LightComparison } from './pool';
 export { chooseAnchorLight, homographyForLight, refineLightHomography, DEFAULT_LIGHT_REFINE_OPTIONS } from './ops/multispectral';
 export type { LightRefineOptions, LightRegistration, LightRegistrationOutcome } from './ops/multispectral';
 export { describeImage, decodeKeypoints, encodeKeypoints, descriptorSimilarity, globalDescriptor, strongestKeypoints, DESCRIPTOR_METHOD, DESCRIBE_LONG_EDGE, GLOBAL_DESCRIPTOR_LENGTH } from './ops/descriptor';

@@ -60,6 +60,17 @@ describe('pipeline pool', () => {
     expect(cornerError(r.homography, truth, reference.width, reference.height)).toBeLessThan(1.5);
   });
 
+  it('aligns two image files decoded as a capture comparison decodes them, the homography in original pixels', async () => {
+    const files = { reference: path.join(dir, 'reference.png'), questioned: path.join(dir, 'photo.jpg') };
+    // Reduced for analysis: the homography is mapped back to the originals.
+    const r = await pool.alignFiles({ ...files, lightSource: 'white', decode: { maxLongEdge: 600 } });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(Math.max(reference.width, reference.height)).toBeGreaterThan(600);
+    expect(cornerError(r.homography, truth, reference.width, reference.height)).toBeLessThan(3);
+    await expectPipelineError(pool.alignFiles({ ...files, lightSource: 'no-such-light' }), 'INVALID_INPUT');
+  });
+
   it('refuses a task whose input fails the checks, then keeps working with a fresh worker', async () => {
     const before = pool.stats().recycled;
     await expectPipelineError(pool.align({ data: new Uint8Array(10), width: 5, height: 5 }, copy(photo)), 'INVALID_INPUT');

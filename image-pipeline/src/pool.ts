@@ -117,6 +117,16 @@ export interface CaptureComparisonInput {
   decode?: { maxPixels?: number | undefined; maxLongEdge?: number | undefined } | undefined;
 }
 
+/** Two images of one light source, from their files (`PipelinePool.alignFiles`). */
+export interface AlignFilesInput {
+  reference: string;
+  questioned: string;
+  /** Their light source, which decides how they are decoded (grey or colour), as for a capture comparison. */
+  lightSource: string;
+  align?: AlignOptions | undefined;
+  decode?: CaptureComparisonInput['decode'];
+}
+
 export interface CaptureProgress {
   /** `decode`, `align`, or `compare:<light>`. */
   stage: string;
@@ -177,6 +187,11 @@ export interface CaptureComparisonResult {
 
 export interface PipelinePool {
   align(reference: PixelImage | GreyImage, questioned: PixelImage | GreyImage, options?: AlignOptions, run?: RunOptions): Promise<AlignResult>;
+  /**
+   * The alignment a capture comparison makes on its anchor light, from the two files decoded as `compareCapture`
+   * decodes them: whether it accepts the pair, before a comparison is started on it. A homography maps original pixels.
+   */
+  alignFiles(input: AlignFilesInput, run?: RunOptions): Promise<AlignResult>;
   /** The whole comparison of two multi-spectrum captures, from their files. */
   compareCapture(input: CaptureComparisonInput, run?: CaptureRunOptions): Promise<CaptureComparisonResult>;
   /** Identification descriptor of a decoded image. */
@@ -422,6 +437,22 @@ class Pool implements PipelinePool {
     return this.run({ op: 'vote', questioned: q, segments: candidates.segments, entries, voteMaxDistance: options.voteMaxDistance }, [q.xy.buffer, q.descriptors.buffer, entries.buffer] as ArrayBuffer[], run);
   }
 
+  /** An image decoded for the analysis of its light, in shared memory (read in place by every task given it). */
+  private async decodeShared(file: string, light: string, decode: CaptureComparisonInput['decode']): Promise<AnalysisImage> {
+    const profile = lightProfileFor(light);
+    if (!profile) throw new PipelineError('INVALID_INPUT', `unknown light source ${light}`, { lightSource: light });
+    const img = await decodeForAnalysis(file, { channels: LIGHT_PROFILES[profile].colour === 'grey' ? 'grey' : 'rgb', maxLongEdge: decode?.maxLongEdge ?? DEFAULT_ANALYSIS_LONG_EDGE, maxPixels: decode?.maxPixels });
+    return this.shared.share(img);
+  }
+
+  async alignFiles(input: AlignFilesInput, run: RunOptions = {}): Promise<AlignResult> {
+    const [ref, q] = await Promise.all([this.decodeShared(input.reference, input.lightSource, input.decode), this.decodeShared(input.questioned, input.lightSource, input.decode)]);
+    const aligned = await this.run({ op: 'align', reference: pixelsOf(ref), questioned: pixelsOf(q), options: input.align ?? {} }, [], run);
+    // Only a task that answered has stopped reading them; after a failure the buffers are left to the collector.
+    this.shared.release([ref, q]);
+    return aligned.ok ? { ...aligned, homography: toOriginal(aligned.homography, ref.scale, q.scale) } : aligned;
+  }
+
   async compareCapture(input: CaptureComparisonInput, run: CaptureRunOptions = {}): Promise<CaptureComparisonResult> {
     const t0 = performance.now();
     const refLights = Object.keys(input.reference.images);
@@ -445,9 +476,7 @@ class Pool implements PipelinePool {
     // The anchor first: its comparison matters most and it is ready first.
     lights.sort((a, b) => (a === anchor ? -1 : b === anchor ? 1 : 0));
     const progress = (stage: string, fraction: number) => run.onProgress?.({ stage, fraction: Math.min(1, Math.max(0, fraction)) });
-    const maxLongEdge = input.decode?.maxLongEdge ?? DEFAULT_ANALYSIS_LONG_EDGE;
-    const decodeOne = (file: string, light: string): Promise<AnalysisImage> =>
-      decodeForAnalysis(file, { channels: LIGHT_PROFILES[lightProfileFor(light)!].colour === 'grey' ? 'grey' : 'rgb', maxLongEdge, maxPixels: input.decode?.maxPixels }).then((img) => this.shared.share(img));
+    const decodeOne = (file: string, light: string): Promise<AnalysisImage> => this.decodeShared(file, light, input.decode);
 
     progress('decode', 0);
     // Decoded pixels are held only for the lights about to be compared: the anchor, and (during alignment,
