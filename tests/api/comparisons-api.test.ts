@@ -5,6 +5,7 @@
  * workers load the compiled pipeline).
  */
 import { createHash } from 'node:crypto';
+import sharp from 'sharp';
 import { closerKnownFrauds, type Capture, type Specimen } from '@exemplar/specimens-schema';
 import { buildTestApp, multipartBody, type TestApp } from '../../server/src/test-helpers';
 import { catalogue, DESIGNS, HOLDERS, overlapShare, renderCapture, waitForComparison, type RenderedCapture } from './comparison-fixtures';
@@ -339,6 +340,50 @@ describe('reference `auto`', () => {
     expect(done.reference).toEqual({ specimenId: specimen.id, captureId: capture.id });
     expect(done.identification.candidates[0]).toMatchObject({ specimenId: specimen.id, captureId: capture.id, verified: true });
     expect(done.result.lights.map((l: any) => l.lightSource)).toEqual(['white']);
+  });
+
+  describe('when identification verifies no genuine candidate, the best ranked are tried with the full alignment', () => {
+    let permit: { specimen: Specimen; captures: Capture[] };
+    beforeAll(async () => {
+      // A second genuine specimen of the issuer, of another design: identification ranks it too.
+      const back = await renderCapture(DESIGNS.permitBack, HOLDERS.residencePermit, { dpi: DPI, lights: ['white'] as never, noiseSeed: 7 });
+      permit = await catalogue(t, { title: 'Utopia residence permit, 2020 series', documentCategory: 'residence-permit', documentCode: 'IR', series: '2020' }, [{ page: 'back', capture: back }]);
+    });
+
+    it('takes the top-ranked capture that identification does not verify when the full alignment accepts it, and says so', async () => {
+      // A close-up of the data page's centre at 3× (a fresh rendering at three times the resolution, cropped to the
+      // reference's pixel size): it shows a ninth of the document, less than the share of a candidate that
+      // identification's quick verification needs its agreeing keypoints to cover, while the full alignment's zoom
+      // fallback aligns it.
+      const zoom = 3;
+      const page = await renderCapture(DESIGNS.passport, HOLDERS.passportA, { dpi: DPI * zoom, lights: ['white'] as never, noiseSeed: 2 });
+      const [w, h] = [Math.round(page.width / zoom), Math.round(page.height / zoom)];
+      const closeUp = await sharp(page.images.white!).extract({ left: Math.round(page.width * 0.3), top: Math.round(page.height * 0.3), width: w, height: h }).png().toBuffer();
+      const res = await submit({ ...page, images: { white: closeUp }, width: w, height: h }, { reference: 'auto' }, ['white']);
+      expect(res.statusCode).toBe(202);
+      const done = await waitForComparison(t, res.json().id);
+      expect(done.error).toBeNull();
+      expect(done.status).toBe('done');
+      expect(done.reference).toEqual({ specimenId: specimen.id, captureId: capture.id });
+      // Ranked first, not verified, confirmed by the full alignment (the one tried): the record says how the reference was chosen.
+      const candidates = done.identification.candidates as { specimenId: string; captureId: string; verified: boolean; fullAlignment?: string }[];
+      expect(candidates.map((c) => c.specimenId)).toEqual([specimen.id, permit.specimen.id]);
+      expect(candidates[0]).toMatchObject({ captureId: capture.id, verified: false, fullAlignment: 'accepted' });
+      expect(candidates[1]).toMatchObject({ verified: false });
+      expect(candidates[1]).not.toHaveProperty('fullAlignment');
+      expect(done.result.alignment.referenceShown).toBeLessThan(0.25);
+    });
+
+    it('still fails with NO_CANDIDATE for a questioned document unlike every catalogued one, saying how many candidates the full alignment refused', async () => {
+      // An identity card of the same issuer: it shares the other documents' palette and captions, not their layout.
+      const idCard = await renderCapture(DESIGNS.idFront, HOLDERS.idCard, { dpi: DPI, lights: ['white'] as never, noiseSeed: 4 });
+      const failed = await waitForComparison(t, (await submit(idCard, { reference: 'auto' }, ['white'])).json().id);
+      expect(failed.status).toBe('failed');
+      expect(failed.error.code).toBe('NO_CANDIDATE');
+      // Both catalogued captures are unverified candidates, each tried and refused.
+      expect(failed.error.message).toMatch(/\(2 images searched, none verified; 2 candidates tried by full alignment, none aligned\)$/);
+      expect(failed.reference).toBeNull();
+    });
   });
 });
 

@@ -47,7 +47,7 @@ import {
   type CaptureComparisonResult,
   type PipelinePool,
 } from '@exemplar/image-pipeline';
-import type { Capture, ComparisonOutput, ComparisonReference, ComparisonResult, IdentificationResult, LightComparisonResult, Specimen } from '@exemplar/specimens-schema';
+import type { Capture, ComparisonOutput, ComparisonReference, ComparisonResult, IdentificationCandidate, IdentificationResult, LightComparisonResult, Specimen } from '@exemplar/specimens-schema';
 import type { AuditService } from '../audit/audit.service';
 import type { LimitsConfig } from '../config';
 import { isExemplarError } from '../errors';
@@ -61,6 +61,13 @@ import { describesLight, type IdentifyService } from './identify.service';
 const REFERENCE_STATUSES: readonly string[] = ['genuine', 'specimen'];
 /** Candidates identification returns for a comparison: the chosen reference and the closest look-alikes, frauds among them. */
 const IDENTIFY_K = 5;
+/**
+ * Unverified reference-status candidates that `auto` tries with the full alignment when none verified. The right
+ * capture is then at the top of the ranking (a small or close-up view defeats the quick verification, not the
+ * ranking), and each try costs a worker as much as the comparison's own alignment: two also cover a capture ranked
+ * just below a look-alike of its design, while a questioned image unlike the whole library costs two tries, not five.
+ */
+const ALIGNMENT_FALLBACK_CANDIDATES = 2;
 
 export interface RunnerLog {
   info(obj: object, msg: string): void;
@@ -343,8 +350,19 @@ export class ComparisonRunner {
       setProgress('identify', 0.02);
       if (!identifyLight) throw new JobFailure('NO_VISIBLE_LIGHT', 'identification (`auto`) needs a questioned image under reflected visible light (white, coaxial …)');
       identification = await identify(identifyLight);
-      const chosen = identification.candidates.find((c) => c.verified && REFERENCE_STATUSES.includes(c.status));
-      if (!chosen) throw new JobFailure('NO_CANDIDATE', `identification found no genuine reference capture matching the questioned image (${identification.searched} images searched)`);
+      let chosen = identification.candidates.find((c) => c.verified && REFERENCE_STATUSES.includes(c.status));
+      if (!chosen) {
+        setProgress('confirm-reference', 0.04);
+        const confirmed = await this.confirmByAlignment(identification, { file: questionedFiles[identifyLight]!, light: identifyLight }, fetch, signal);
+        identification = confirmed.identification;
+        chosen = confirmed.chosen;
+        if (!chosen) {
+          throw new JobFailure(
+            'NO_CANDIDATE',
+            `identification found no genuine reference capture matching the questioned image (${identification.searched} images searched, none verified; ${confirmed.tried} ${confirmed.tried === 1 ? 'candidate' : 'candidates'} tried by full alignment${confirmed.tried > 0 ? ', none aligned' : ''})`,
+          );
+        }
+      }
       reference = { specimenId: chosen.specimenId, captureId: chosen.captureId };
       held.push(await this.holdReference(job, reference));
     } else reference = payload.request.reference;
@@ -471,6 +489,48 @@ export class ComparisonRunner {
       questionedSize: l.questionedSize,
       stats: { ...l.stats, analysisScale: l.analysisScale, elapsedMs: l.elapsedMs },
     };
+  }
+
+  /**
+   * When identification verified no reference-status candidate: the best few unverified ones (by rank) are
+   * tried with the full alignment a comparison makes (pyramids, zoom and tilt fallbacks, and a quality gate that
+   * refuses unrelated images), questioned image against the candidate capture's image under the same light (else
+   * the image identification ranked), in the worker pool. The first it accepts is the reference. Each candidate
+   * tried records the outcome (`fullAlignment`), so the stored identification says how the reference was chosen.
+   */
+  private async confirmByAlignment(
+    identification: IdentificationResult,
+    questioned: { file: string; light: string },
+    fetch: (key: string, name: string) => Promise<string>,
+    signal: AbortSignal,
+  ): Promise<{ identification: IdentificationResult; chosen: IdentificationCandidate | undefined; tried: number }> {
+    const outcomes = new Map<IdentificationCandidate, 'accepted' | 'refused'>();
+    const untried = identification.candidates.filter((c) => !c.verified && REFERENCE_STATUSES.includes(c.status)).slice(0, ALIGNMENT_FALLBACK_CANDIDATES);
+    let chosen: IdentificationCandidate | undefined;
+    for (const [i, c] of untried.entries()) {
+      const capture = (await this.d.catalog.specimens.get(c.specimenId))?.captures.find((x) => x.id === c.captureId);
+      // Deleted since identification saw it: nothing to align (nor to compare with).
+      const image = capture?.images.find((x) => x.lightSource === questioned.light) ?? capture?.images.find((x) => x.lightSource === c.lightSource);
+      if (!image) continue;
+      const file = await fetch(objectKeys.original(image.sha256), `candidate-${i}-${image.lightSource}`);
+      const aligned = await this.withQueueRetry(signal, () =>
+        this.d.pipeline().alignFiles(
+          { reference: file, questioned: questioned.file, lightSource: image.lightSource, decode: { maxPixels: this.d.limits.maxImagePixels, maxLongEdge: DEFAULT_ANALYSIS_LONG_EDGE } },
+          { signal },
+        ),
+      );
+      await fs.rm(file, { force: true });
+      outcomes.set(c, aligned.ok ? 'accepted' : 'refused');
+      if (aligned.ok) {
+        chosen = c;
+        break;
+      }
+    }
+    const candidates = identification.candidates.map((c) => {
+      const outcome = outcomes.get(c);
+      return outcome ? { ...c, fullAlignment: outcome } : c;
+    });
+    return { identification: { ...identification, candidates }, chosen: chosen && candidates[identification.candidates.indexOf(chosen)], tried: outcomes.size };
   }
 
   /**
