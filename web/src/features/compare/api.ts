@@ -150,7 +150,7 @@ export function toComparison(api: ApiClient, raw: ApiComparison, reference: Spec
   };
 }
 
-/** Words for a progress stage (queued, start, identify, fetch, decode, align, compare, compare:<light>, store). */
+/** Words for a progress stage (queued, start, identify, confirm-reference, fetch, decode, align, compare, compare:<light>, store). */
 export function stageLabel(stage: string): string {
   const light = /^compare:(.+)$/.exec(stage)?.[1];
   if (light) return `Comparing under ${lightLabel(light)}`;
@@ -159,6 +159,7 @@ export function stageLabel(stage: string): string {
     running: 'Starting',
     start: 'Starting',
     identify: 'Searching the library for matching documents',
+    'confirm-reference': 'Confirming the best library matches by full alignment',
     fetch: 'Fetching the images',
     decode: 'Reading the images',
     align: 'Aligning the questioned document to the reference',

@@ -37,7 +37,7 @@ const done = makeApiComparison({
 
 test('every stage a comparison job reports is named in words, never by its id', () => {
   // The runner's stages (server comparison-runner) and the pipeline's (image-pipeline pool), in the order a job passes them.
-  const stages = ['queued', 'start', 'identify', 'fetch', 'decode', 'align', 'compare', 'compare:uv-365', 'store'];
+  const stages = ['queued', 'start', 'identify', 'confirm-reference', 'fetch', 'decode', 'align', 'compare', 'compare:uv-365', 'store'];
   for (const stage of stages) expect(stageLabel(stage)).not.toContain(stage);
   expect(stageLabel('compare')).toBe('Comparing the light sources');
 });

@@ -87,6 +87,23 @@ test('an automatic reference says why it was chosen; look-alike frauds of the de
   expect(screen.queryByRole('alert', { name: 'Known fraud match' })).toBeNull();
 });
 
+test('an automatic reference that identification did not verify says it was confirmed by full alignment, and which candidate the alignment refused', async () => {
+  // A close-up of the passport: no candidate verified; the full alignment refused the ID card ranked first and accepted the passport.
+  const unverified = (c: IdentificationCandidate, inliers: number, fullAlignment: IdentificationCandidate['fullAlignment']): IdentificationCandidate => ({ ...c, verified: false, score: 0, inliers, ...(fullAlignment && { fullAlignment }) });
+  const idCard = candidate('spec000007', 'cap000007', 'Utopia identity card, 2021 series', 'genuine', 0);
+  const candidates = [unverified(idCard, 31, 'refused'), unverified(genuineA, 30, 'accepted'), unverified(counterfeit, 12, undefined)];
+  const job = doneWith({ method: 'orb-lsh-v2', searched: 9, verified: 9, candidates }, { request: { reference: 'auto' } });
+  renderApp(createTestApi(on('GET', '/api/comparisons/cmp0001', ok(job)), on('GET', `/api/specimens/${reference.id}`, ok(reference))), '/comparisons/cmp0001');
+  expect(
+    await screen.findByText('Reference chosen automatically: no genuine match among 9 library images was verified by identification; this one, among the best ranked, was confirmed by full alignment'),
+  ).toBeInTheDocument();
+  const items = within(screen.getByRole('list', { name: 'Library matches' })).getAllByRole('listitem');
+  expect(items[0]).toHaveTextContent('not verified; the full alignment refused it');
+  expect(items[1]).toHaveTextContent('not verified by identification; confirmed by full alignment · the reference of this comparison');
+  expect(items[2]).toHaveTextContent('· not verified');
+  expect(items[2]).not.toHaveTextContent('full alignment');
+});
+
 test('a comparison without identification (made before it, or without a visible-light image) shows no library matches', async () => {
   renderApp(createTestApi(on('GET', '/api/comparisons/cmp0001', ok(doneWith(null))), on('GET', `/api/specimens/${reference.id}`, ok(reference))), '/comparisons/cmp0001');
   expect(await screen.findByRole('link', { name: reference.title })).toBeInTheDocument();

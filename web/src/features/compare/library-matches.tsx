@@ -8,7 +8,13 @@ import { StatusBadge } from '../../shared/ui/status-badge';
 import { pageLabel } from '../../shared/vocabulary';
 import { repeatComparison, type ApiComparison } from './api';
 
-const matchText = (c: IdentificationCandidate) => (c.verified ? `match ${Math.round(c.score * 100)}% (${c.inliers} points agree)` : 'not verified');
+/** How identification (and, for an automatic reference none verified, the full alignment) judged a candidate. */
+function matchText(c: IdentificationCandidate): string {
+  if (c.verified) return `match ${Math.round(c.score * 100)}% (${c.inliers} points agree)`;
+  if (c.fullAlignment === 'accepted') return 'not verified by identification; confirmed by full alignment';
+  if (c.fullAlignment === 'refused') return 'not verified; the full alignment refused it';
+  return 'not verified';
+}
 const sameCapture = (c: IdentificationCandidate, ref: ApiComparison['reference']) => ref !== null && c.specimenId === ref.specimenId && c.captureId === ref.captureId;
 
 /** Starts the same comparison against another library capture and opens it. */
@@ -90,7 +96,9 @@ export function LibraryMatches({ job }: { job: ApiComparison }) {
       <details className="library-matches">
         <summary>
           {auto && chosen
-            ? `Reference chosen automatically: the closest genuine match among ${identification.searched} library images — ${matchText(chosen)}`
+            ? chosen.fullAlignment === 'accepted'
+              ? `Reference chosen automatically: no genuine match among ${identification.searched} library images was verified by identification; this one, among the best ranked, was confirmed by full alignment`
+              : `Reference chosen automatically: the closest genuine match among ${identification.searched} library images — ${matchText(chosen)}`
             : `Library matches of the questioned image (${identification.candidates.filter((c) => c.verified).length} verified of ${identification.searched} images searched)`}
         </summary>
         {identification.candidates.length === 0 ? (
