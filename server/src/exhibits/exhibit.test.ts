@@ -411,6 +411,16 @@ describe('buildExhibit', () => {
     const chosen = pdfTextRuns(await buildExhibitReport(input, fx.load)).join(' ').replace(/\s+/g, ' ');
     expect(chosen).toContain('The reference was chosen by identification: the best verified genuine or specimen capture among 120 library images');
     expect(chosen).not.toContain('known fraud');
+    // None verified: the full alignment refused the first genuine candidate and accepted the second, the reference.
+    id.referenceChosenBy = 'alignment';
+    id.candidates = [
+      { ...id.candidates[2]!, fullAlignment: 'refused' },
+      { ...id.candidates[0]!, verified: false, score: 0, inliers: 30, fullAlignment: 'accepted' },
+    ];
+    const aligned = pdfTextRuns(await buildExhibitReport(input, fx.load)).join(' ').replace(/\s+/g, ' ');
+    expect(aligned).toContain('The reference was chosen automatically and confirmed by full alignment: identification verified no genuine or specimen capture among 120 library images');
+    expect(aligned).toContain('no; full alignment refused');
+    expect(aligned).toContain('no; aligned in full');
   });
 
   it('says identification was not recorded for a comparison that holds none', async () => {

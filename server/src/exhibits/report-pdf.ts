@@ -27,7 +27,7 @@ import {
 } from '@exemplar/specimens-schema';
 import type { AuditEntry, JsonValue } from './chain';
 import { reportImage, type LoadedImage } from './images';
-import { OPINION_LABELS, OPINION_SCALE, type ExhibitComparison, type ExhibitComparisonLight, type ExhibitFinding, type ExhibitInput } from './types';
+import { OPINION_LABELS, OPINION_SCALE, type ExhibitComparison, type ExhibitComparisonLight, type ExhibitFinding, type ExhibitIdentification, type ExhibitInput } from './types';
 
 const PAGE = { width: 595.28, height: 841.89, margin: 48 } as const;
 const CONTENT_WIDTH = PAGE.width - 2 * PAGE.margin;
@@ -596,12 +596,12 @@ function writeIdentification(r: ReportWriter, comparison: ExhibitComparison): vo
     r.doc.moveDown(0.5);
     return;
   }
-  r.paragraph(
-    id.referenceChosenBy === 'identification'
-      ? `The reference was chosen by identification: the best verified genuine or specimen capture among ${id.searched} library images (method ${id.method}).`
-      : `The reference was named by the submitter; the questioned image was also ranked against ${id.searched} library images (method ${id.method}).`,
-    { size: 9 },
-  );
+  const chosenBy: Record<ExhibitIdentification['referenceChosenBy'], string> = {
+    identification: `The reference was chosen by identification: the best verified genuine or specimen capture among ${id.searched} library images (method ${id.method}).`,
+    alignment: `The reference was chosen automatically and confirmed by full alignment: identification verified no genuine or specimen capture among ${id.searched} library images (method ${id.method}), and the full alignment, with its quality gate, accepted the questioned image against one of the best ranked.`,
+    submitter: `The reference was named by the submitter; the questioned image was also ranked against ${id.searched} library images (method ${id.method}).`,
+  };
+  r.paragraph(chosenBy[id.referenceChosenBy], { size: 9 });
   const frauds = closerKnownFrauds(id);
   if (frauds.length > 0) {
     const genuine = Math.max(0, ...id.candidates.filter((c) => c.verified && !isFraudStatus(c.status)).map((c) => c.inliers));
@@ -627,8 +627,16 @@ function writeIdentification(r: ReportWriter, comparison: ExhibitComparison): vo
       { header: 'Agreeing keypoints', width: 14, align: 'right' },
       { header: 'Score', width: 8, align: 'right' },
     ],
-    id.candidates.map((c, i) => [String(i + 1), `${c.title}\n${c.specimenId} / ${c.captureId}, ${c.page}, ${lightLabel(c.lightSource)}`, statusLabel(c.status), c.verified ? 'yes' : 'no', String(c.inliers), fmt(c.score, 2)]),
+    id.candidates.map((c, i) => [String(i + 1), `${c.title}\n${c.specimenId} / ${c.captureId}, ${c.page}, ${lightLabel(c.lightSource)}`, statusLabel(c.status), verifiedText(c), String(c.inliers), fmt(c.score, 2)]),
   );
+}
+
+/** Identification's verdict on a candidate, and the full alignment's when an automatic reference was sought with it. */
+function verifiedText(c: ExhibitIdentification['candidates'][number]): string {
+  if (c.verified) return 'yes';
+  if (c.fullAlignment === 'accepted') return 'no; aligned in full';
+  if (c.fullAlignment === 'refused') return 'no; full alignment refused';
+  return 'no';
 }
 
 function writeParameters(r: ReportWriter, comparison: ExhibitComparison): void {

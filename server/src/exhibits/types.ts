@@ -169,8 +169,12 @@ export interface ExhibitComparisonLight {
  * matched it better than any genuine reference.
  */
 export interface ExhibitIdentification {
-  /** `identification` when the submitter asked for the best genuine match (`auto`); `submitter` when they named the reference. */
-  referenceChosenBy: 'identification' | 'submitter';
+  /**
+   * `identification` when the submitter asked for the best genuine match (`auto`) and identification verified it;
+   * `alignment` when none verified and the full alignment accepted one of the best unverified (its candidate's
+   * `fullAlignment`); `submitter` when they named the reference.
+   */
+  referenceChosenBy: 'identification' | 'alignment' | 'submitter';
   method: string;
   /** Library images ranked. */
   searched: number;

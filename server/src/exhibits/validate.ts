@@ -84,7 +84,7 @@ export function validateExhibitInput(input: ExhibitInput): void {
     }
     if (x.identification !== undefined) {
       const id = x.identification;
-      need(id?.referenceChosenBy === 'identification' || id?.referenceChosenBy === 'submitter', `${at}.identification.referenceChosenBy must be identification or submitter`);
+      need(['identification', 'alignment', 'submitter'].includes(id?.referenceChosenBy), `${at}.identification.referenceChosenBy must be identification, alignment or submitter`);
       need(Number.isInteger(id?.searched) && id.searched >= 0, `${at}.identification.searched must be a count`);
       need(id?.withheld === undefined || (Number.isInteger(id.withheld) && id.withheld > 0), `${at}.identification.withheld must be a positive count when present`);
       need(

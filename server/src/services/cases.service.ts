@@ -412,7 +412,8 @@ export class CaseService {
         versions: Object.fromEntries(Object.entries(result.versions ?? {}).map(([k, v]) => [k, String(v)])),
         ...(view.identification && {
           identification: {
-            referenceChosenBy: view.request.reference === 'auto' ? 'identification' : 'submitter',
+            // Read before candidates are withheld: the one the full alignment accepted may be hidden from a reader.
+            referenceChosenBy: view.request.reference !== 'auto' ? 'submitter' : view.identification.candidates.some((c) => c.fullAlignment === 'accepted') ? 'alignment' : 'identification',
             method: view.identification.method,
             searched: view.identification.searched,
             ...(await readableByEveryExhibitReader(view.identification.candidates, (sid) => this.catalog.specimens.get(sid))),
