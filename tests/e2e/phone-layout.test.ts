@@ -94,6 +94,21 @@ test('the compare page fits the phone screen, reference choice included', async 
   expect(await overflow(page)).toEqual({ excess: 0, culprits: [] });
 });
 
+test("the officer's verification request, its MRZ printed in full, fits the phone screen", async () => {
+  const [white] = await drawCapture(dataDir);
+  const form = new FormData();
+  const mrz = ['P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<', 'L898902C36UTO7408122F1204159ZE184226B<<<<<10'];
+  form.append('request', JSON.stringify({ urgency: 'immediate', notes: 'Laminate lifts at the corner', mrz: { lines: mrz } }));
+  form.append('white', new Blob([await fs.readFile(white!)], { type: 'image/png' }), 'gate4_white.png');
+  const sent = await fetch(`${server.url}/api/verification-requests`, { method: 'POST', headers: { authorization: await apiAuthorization(server, OFFICER) }, body: form });
+  if (sent.status !== 201) throw new Error(`verification request: HTTP ${sent.status} ${await sent.text()}`);
+  const { id } = (await sent.json()) as { id: string };
+  await page.goto(`${server.url}/verification/${id}`);
+  await page.getByText(mrz[1]!, { exact: false }).waitFor();
+  await page.screenshot({ path: path.join(ARTIFACTS, 'phone-verification.png'), fullPage: true });
+  expect(await overflow(page)).toEqual({ excess: 0, culprits: [] });
+});
+
 test('every comparison mode can be tapped on a phone', async () => {
   await page.goto(`${server.url}/comparisons/${comparisonId}`);
   await page.locator('.compare, .state--error, [role="alert"]').first().waitFor({ timeout: JOB_WAIT_MS });
