@@ -67,11 +67,94 @@ test('empty fields are refused without asking the server', async () => {
   expect(api.calls('POST', '/api/auth/login')).toHaveLength(0);
 });
 
-test('when the session ends mid-work (a 401), the app goes to the login page and keeps the page to return to', async () => {
-  const api = createTestApi(on('GET', '/api/specimens', { status: 401, body: { code: 'UNAUTHENTICATED', message: 'the session has ended; log in again', details: {} } }));
+const ended = { status: 401, body: { code: 'UNAUTHENTICATED', message: 'the session has ended; log in again', details: {} } } as const;
+
+/** An open case the examiner is writing a note on; the session ends before the note is sent, then the examiner logs in again (or someone else does). */
+function caseWhoseSessionEnds(loginAs: string) {
+  let sessionEnded = true;
+  const openCase = {
+    id: 'case000001',
+    revision: 1,
+    title: 'Forged passport at Port North',
+    reference: 'PN-2026-17',
+    status: 'open',
+    examiners: ['erin'],
+    prosecutors: [],
+    comparisons: [],
+    specimens: [],
+    notes: [],
+    createdBy: 'erin',
+    createdAt: '2026-11-01T08:00:00Z',
+    updatedBy: 'erin',
+    updatedAt: '2026-11-01T08:00:00Z',
+  };
+  return createTestApi(
+    sessionAs('examiner', { username: 'erin' }),
+    on('GET', '/api/cases/case000001', ok(openCase)),
+    on('POST', '/api/cases/case000001/notes', (req) =>
+      sessionEnded ? ended : ok({ ...openCase, revision: 2, notes: [{ id: 'note000001', author: 'erin', at: '2026-11-01T09:00:00Z', text: (req.body as { text: string }).text }] }),
+    ),
+    on('POST', '/api/auth/login', (req) => {
+      const { password } = req.body as { password: string };
+      if (password !== 'correct horse') return { status: 401, body: { code: 'UNAUTHENTICATED', message: 'wrong user name or password', details: {} } };
+      sessionEnded = false;
+      return ok(
+        sessionAnswer(testUser('examiner', { username: loginAs, displayName: loginAs === 'erin' ? 'Erin Examiner' : 'Eve Examiner' }), {
+          token: 't',
+          csrfToken: 'csrf-new',
+          expiresAt: '2030-01-01T00:00:00Z',
+        }),
+      );
+    }),
+  );
+}
+
+test('when the session ends mid-work (a 401), a login over the page keeps what was typed, and the same action then goes through', async () => {
+  const api = caseWhoseSessionEnds('erin');
+  const { location } = renderApp(api, '/cases/case000001');
+  const user = userEvent.setup();
+  const note = await screen.findByRole('textbox', { name: 'Add a note' });
+  await user.type(note, 'Microprint blurred under 10x magnification.');
+  await user.click(screen.getByRole('button', { name: 'Add note' }));
+
+  const dialog = await screen.findByRole('dialog', { name: 'Your session has ended' });
+  expect(location.current.pathname).toBe('/cases/case000001');
+  expect(within(dialog).getByLabelText('User name')).toHaveValue('erin');
+  await user.type(within(dialog).getByLabelText('Password'), 'wrong');
+  await user.click(within(dialog).getByRole('button', { name: 'Log in' }));
+  expect(await within(dialog).findByRole('alert')).toHaveTextContent('Wrong user name or password');
+  await user.type(within(dialog).getByLabelText('Password'), 'correct horse');
+  await user.click(within(dialog).getByRole('button', { name: 'Log in' }));
+
+  await waitFor(() => expect(screen.queryByRole('dialog', { name: 'Your session has ended' })).toBeNull());
+  expect(screen.getByRole('textbox', { name: 'Add a note' })).toHaveValue('Microprint blurred under 10x magnification.');
+  await user.click(screen.getByRole('button', { name: 'Add note' }));
+  expect(await screen.findByText('Microprint blurred under 10x magnification.', { selector: 'p, li, blockquote, div' })).toBeInTheDocument();
+  const sent = api.calls('POST', '/api/cases/case000001/notes');
+  expect(sent).toHaveLength(2);
+  expect(sent[1]!.headers['x-csrf-token']).toBe('csrf-new');
+});
+
+test('someone else logging in where a session ended does not get the page of the user before them', async () => {
+  const api = caseWhoseSessionEnds('eve');
+  renderApp(api, '/cases/case000001');
+  const user = userEvent.setup();
+  await user.type(await screen.findByRole('textbox', { name: 'Add a note' }), 'Draft of Erin');
+  await user.click(screen.getByRole('button', { name: 'Add note' }));
+  const dialog = await screen.findByRole('dialog', { name: 'Your session has ended' });
+  await user.clear(within(dialog).getByLabelText('User name'));
+  await user.type(within(dialog).getByLabelText('User name'), 'eve');
+  await user.type(within(dialog).getByLabelText('Password'), 'correct horse');
+  await user.click(within(dialog).getByRole('button', { name: 'Log in' }));
+  await waitFor(() => expect(screen.queryByRole('dialog', { name: 'Your session has ended' })).toBeNull());
+  expect(await screen.findByRole('textbox', { name: 'Add a note' })).toHaveValue('');
+  expect(await screen.findByRole('button', { name: 'User menu: Eve Examiner, Examiner' })).toBeInTheDocument();
+});
+
+test('a first visit without a session still goes to the login page, keeping the page to return to', async () => {
+  const api = createTestApi(loggedOut);
   const { location } = renderApp(api, '/?q=utopia');
   await screen.findByRole('heading', { name: 'Log in' });
-  expect(screen.getByRole('status')).toHaveTextContent('Your session has ended');
   expect(new URLSearchParams(location.current.search).get('next')).toBe('/?q=utopia');
 });
 
@@ -84,7 +167,9 @@ test.each([
   const api = createTestApi(sessionAs(role), emptyLibrary);
   renderApp(api, '/');
   const nav = await screen.findByRole('navigation', { name: 'Main' });
-  const labels = within(nav).getAllByRole('link').map((a) => a.textContent);
+  const labels = within(nav)
+    .getAllByRole('link')
+    .map((a) => a.textContent);
   for (const label of expected) expect(labels).toContain(label);
   for (const hidden of ['Compare', 'New specimen'].filter((l) => !(expected as readonly string[]).includes(l))) expect(labels).not.toContain(hidden);
 });
@@ -98,7 +183,9 @@ test('a page the role may not use explains so instead of failing', async () => {
 test('when the server cannot be reached the app says so and can try again', async () => {
   let calls = 0;
   const api = createTestApi(
-    on('GET', '/api/auth/session', () => (++calls === 1 ? { status: 503, body: { code: 'UNAVAILABLE', message: 'the catalog is not reachable', details: {} } } : ok(sessionAnswer(testUser('viewer'), { csrfToken: 'x', via: 'session' })))),
+    on('GET', '/api/auth/session', () =>
+      ++calls === 1 ? { status: 503, body: { code: 'UNAVAILABLE', message: 'the catalog is not reachable', details: {} } } : ok(sessionAnswer(testUser('viewer'), { csrfToken: 'x', via: 'session' })),
+    ),
     emptyLibrary,
   );
   renderApp(api, '/');

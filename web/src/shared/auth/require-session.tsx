@@ -2,9 +2,17 @@ import type { ReactNode } from 'react';
 import { Link, Navigate, useLocation } from 'react-router-dom';
 import { EmptyState, ErrorState, LoadingState } from '../ui/states';
 import { roleLabel, userCan, type Permission } from './permissions';
+import { SessionEndedDialog } from './session-ended-dialog';
 import { useSession, useUser } from './session';
 
-/** Pages behind a login: logged-out users go to the login page, which brings them back here. */
+/**
+ * Pages behind a login: logged-out users go to the login page, which brings
+ * them back here. When the session ends while a page is open, the page stays
+ * (inert) under a login dialog, so unsaved work (zones, a note, an answer)
+ * survives and the action can be repeated once logged in again. The pages
+ * are keyed by user: someone else logging in there gets them fresh, never
+ * what the user before them had open.
+ */
 export function RequireSession({ children }: { children: ReactNode }) {
   const { state, retry } = useSession();
   const location = useLocation();
@@ -15,7 +23,7 @@ export function RequireSession({ children }: { children: ReactNode }) {
         <ErrorState title="Exemplar could not check your session" error={state.error} onRetry={retry} />
       </div>
     );
-  if (state.status === 'anonymous') {
+  if (state.status === 'anonymous' && !state.previous) {
     const next = location.pathname + location.search + location.hash;
     const query = new URLSearchParams();
     if (next !== '/') query.set('next', next);
@@ -23,7 +31,16 @@ export function RequireSession({ children }: { children: ReactNode }) {
     const qs = query.toString();
     return <Navigate to={`/login${qs ? `?${qs}` : ''}`} replace />;
   }
-  return <>{children}</>;
+  const user = state.status === 'authenticated' ? state.user : state.previous!;
+  const ended = state.status === 'anonymous';
+  return (
+    <>
+      <div className="session-keeper" key={user.username} inert={ended}>
+        {children}
+      </div>
+      {ended && <SessionEndedDialog previous={user} />}
+    </>
+  );
 }
 
 /** A page for some roles only: others get a plain explanation and a way on, not a broken page. */

@@ -2,8 +2,10 @@
  * Who is logged in. At start the app asks GET /api/auth/session; the CSRF
  * token it answers goes to the API client, which sends it with every change.
  * Any 401 from the API (the session expired, was ended elsewhere, the user
- * was disabled) turns the app back to logged out, and the router then sends
- * the user to the login page with the page they wanted kept.
+ * was disabled) turns the app back to logged out. A user who was working
+ * keeps the page (and what they typed on it) under a login dialog
+ * (`previous`); without a session from the start, the router sends the user
+ * to the login page with the page they wanted kept.
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { useApi } from '../api/api-context';
@@ -21,7 +23,8 @@ export interface SessionUser {
 
 export type SessionState =
   | { status: 'loading' }
-  | { status: 'anonymous'; ended: boolean }
+  /** `previous`: whose session ended while the app was open; their page stays, under a login dialog. */
+  | { status: 'anonymous'; ended: boolean; previous?: SessionUser }
   | { status: 'authenticated'; user: SessionUser }
   | { status: 'error'; error: unknown };
 
@@ -69,7 +72,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     () =>
       api.onUnauthenticated(() => {
         api.setCsrfToken(null);
-        setState((s) => (s.status === 'authenticated' ? { status: 'anonymous', ended: true } : s));
+        setState((s) => (s.status === 'authenticated' ? { status: 'anonymous', ended: true, previous: s.user } : s));
       }),
     [api],
   );
@@ -106,11 +109,16 @@ export function useSession(): SessionApi {
   return session;
 }
 
-/** The logged-in user; only for pages behind <RequireSession>. */
+/**
+ * The logged-in user; only for pages behind <RequireSession>. While a login
+ * dialog covers a page whose session ended, the user it was shown to (the
+ * server refuses what they try until they log in again).
+ */
 export function useUser(): SessionUser {
   const { state } = useSession();
-  if (state.status !== 'authenticated') throw new Error('useUser outside a logged-in page');
-  return state.user;
+  if (state.status === 'authenticated') return state.user;
+  if (state.status === 'anonymous' && state.previous) return state.previous;
+  throw new Error('useUser outside a logged-in page');
 }
 
 /** Whether the logged-in user may use something (the server decides in the end). */
