@@ -28,7 +28,8 @@ const EXAMINER_VIEWS: View[] = [
 
 const SUBMITTER_VIEWS: View[] = [
   { id: 'open', label: 'Open', query: () => ({ status: OPEN, mine: true }) },
-  { id: 'answered', label: 'Answered', query: () => ({ status: ['answered'], mine: true }) },
+  // A closed request was answered first (submitted → claimed → answered → closed): its answer stays where the officer looks for it.
+  { id: 'answered', label: 'Answered', query: () => ({ status: ['answered', 'closed'], mine: true }) },
   { id: 'all', label: 'All', query: () => ({ mine: true }) },
 ];
 
@@ -79,9 +80,14 @@ export function VerificationListPage() {
       {list.status === 'loading' && !list.data && <LoadingState label="Loading requests…" />}
       {list.status === 'error' && <ErrorState title="The requests could not be loaded" error={list.error} onRetry={list.reload} />}
       {list.data && list.data.items.length === 0 && (
-        <EmptyState title="No requests here">
+        <EmptyState title={!examiner && view.id === 'open' ? 'No open requests' : 'No requests here'}>
           {!examiner && (
             <p>
+              {view.id === 'open' && (
+                <>
+                  Answers to your earlier requests are under <Link to="?view=answered">Answered</Link>.{' '}
+                </>
+              )}
               <Link to="/verification/new">Request a verification</Link> when a document looks suspect.
             </p>
           )}

@@ -75,6 +75,28 @@ test("an officer's list shows status, time left and the answer; a register hit i
   expect(screen.getByRole('heading', { name: 'My verification requests' })).toBeInTheDocument();
 });
 
+test("an officer's answered requests stay under Answered once closed, and an empty Open view points to them", async () => {
+  const closed = makeVerificationRequest({
+    id: 'vr0015',
+    status: 'closed',
+    notes: 'Seal under UV',
+    answer: { conclusion: 'genuine', message: 'Genuine.', answeredBy: 'erin', answeredAt: '2026-11-28T04:00:00Z' },
+  });
+  const api = createTestApi(
+    sessionAs('border-officer'),
+    on('GET', '/api/verification-requests', (req) => {
+      const status = req.url.searchParams.getAll('status').flatMap((s) => s.split(','));
+      const items = status.includes('closed') ? [closed] : [];
+      return ok({ items, total: items.length, limit: 50, offset: 0 });
+    }),
+  );
+  renderApp(api, '/verification');
+  expect(await screen.findByText('No open requests')).toBeInTheDocument();
+  const user = userEvent.setup();
+  await user.click(screen.getByRole('button', { name: 'Answered', pressed: false }));
+  expect((await screen.findByRole('link', { name: 'Seal under UV' })).closest('tr')).toHaveTextContent('Genuine');
+});
+
 test('the examiner queue asks for open requests in the server order; claiming and answering a fraud', async () => {
   let current = makeVerificationRequest({ id: 'vr0009', registerHits: [makeRegisterEntry({ status: 'stolen-blank', source: 'Interpol SLTD' })], document: { issuingState: 'UTO', documentNumber: 'L898902C3' } });
   const update = (req: RecordedRequest, patch: Partial<VerificationRequest>) => {
