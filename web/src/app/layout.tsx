@@ -19,6 +19,7 @@ export interface NavItem {
 export const NAV_ITEMS: NavItem[] = [
   { to: '/', label: 'Library', permissions: ['specimens:read'], end: true },
   { to: '/compare', label: 'Compare', permissions: ['comparisons:submit'] },
+  { to: '/comparisons', label: 'Comparisons', permissions: ['comparisons:read-all', 'comparisons:submit'] },
   { to: '/specimens/new', label: 'New specimen', permissions: ['specimens:write'] },
   { to: '/alerts', label: 'Alerts', permissions: ['alerts:read'], badge: { Component: NewAlertsBadge, unless: 'alerts:draft' } },
   { to: '/verification', label: 'Verification', permissions: ['verification:submit', 'verification:answer'] },

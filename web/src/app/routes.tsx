@@ -15,6 +15,7 @@ function lazyPage<M extends Record<string, unknown>, K extends keyof M & string>
 }
 
 const ComparisonPage = lazyPage(() => import('../features/compare/comparison-page'), 'ComparisonPage');
+const ComparisonListPage = lazyPage(() => import('../features/compare/comparison-list-page'), 'ComparisonListPage');
 const UploadComparePage = lazyPage(() => import('../features/compare/upload-compare-page'), 'UploadComparePage');
 const EditSpecimenPage = lazyPage(() => import('../features/editor/editor-page'), 'EditSpecimenPage');
 const NewSpecimenPage = lazyPage(() => import('../features/editor/editor-page'), 'NewSpecimenPage');
@@ -59,6 +60,7 @@ export const routes: RouteObject[] = [
       { path: 'specimens/:id', element: <SpecimenPage /> },
       { path: 'specimens/:id/edit', element: guard('specimens:write', <EditSpecimenPage />) },
       { path: 'compare', element: guard('comparisons:submit', <UploadComparePage />) },
+      { path: 'comparisons', element: guard(['comparisons:read-all', 'comparisons:submit'], <ComparisonListPage />) },
       { path: 'comparisons/:id', element: <ComparisonPage /> },
       { path: 'cases', element: guard(CASE_READERS, <CaseListPage />) },
       { path: 'cases/new', element: guard('cases:manage', <NewCasePage />) },

@@ -1,0 +1,136 @@
+import { closerKnownFrauds } from '@exemplar/specimens-schema';
+import { Link, useSearchParams } from 'react-router-dom';
+import { useApi } from '../../shared/api/api-context';
+import { useResource } from '../../shared/api/use-resource';
+import { useCan } from '../../shared/auth/session';
+import { formatTimestamp } from '../../shared/ui/format';
+import { EmptyState, ErrorState, LoadingState } from '../../shared/ui/states';
+import { useDocumentTitle } from '../../shared/ui/use-document-title';
+import { getSpecimen } from '../specimen/api';
+import { questionedTitle, type ApiComparison } from './api';
+
+/** The most the API lists (newest first); it has no paging. */
+const LIST_LIMIT = 100;
+
+const STATUS_FILTERS = [
+  { id: '', label: 'All', empty: 'No comparisons' },
+  { id: 'done', label: 'Finished', empty: 'No finished comparisons' },
+  { id: 'failed', label: 'Failed', empty: 'No failed comparisons' },
+] as const;
+
+const STATUS_LABELS: Record<ApiComparison['status'], string> = { queued: 'Waiting', running: 'Running', done: 'Finished', failed: 'Failed', cancelled: 'Cancelled' };
+
+function listComparisons(api: ReturnType<typeof useApi>, status: string, signal: AbortSignal) {
+  return api.get<{ items: ApiComparison[] }>('/api/comparisons', { query: { limit: LIST_LIMIT, status: status || undefined }, signal });
+}
+
+/** What a finished comparison found, in a few words (the comparison page has the details). */
+function outcome(c: ApiComparison): string {
+  if (c.status !== 'done') return STATUS_LABELS[c.status];
+  const findings = (c.result?.lights ?? []).reduce((n, l) => n + (l.findings?.length ?? 0), 0);
+  const regions = (c.result?.lights ?? []).reduce((n, l) => n + l.regions.length, 0);
+  const parts = [findings ? `${findings} finding${findings === 1 ? '' : 's'}` : '', regions ? `${regions} flagged region${regions === 1 ? '' : 's'}` : ''].filter(Boolean);
+  return `Finished${parts.length ? ` — ${parts.join(', ')}` : ' — nothing flagged'}`;
+}
+
+/** A reference by its title, loaded once per specimen for the whole list. */
+function useReferenceTitles(items: ApiComparison[] | undefined): Map<string, string> {
+  const api = useApi();
+  const ids = [...new Set((items ?? []).flatMap((c) => (c.reference ? [c.reference.specimenId] : [])))].sort();
+  const titles = useResource(ids.length ? ids.join(',') : null, async (signal) => {
+    const found = await Promise.all(ids.map((id) => getSpecimen(api, id, signal).then((s) => [id, s.title] as const, () => null)));
+    return new Map(found.filter((f): f is readonly [string, string] => f !== null));
+  });
+  return titles.data ?? new Map();
+}
+
+/**
+ * Comparisons made earlier, to open again (or to name in a case or a
+ * verification request): a border officer's own, an examiner's every one.
+ */
+export function ComparisonListPage() {
+  const api = useApi();
+  const can = useCan();
+  const all = can('comparisons:read-all');
+  useDocumentTitle(all ? 'Comparisons' : 'My comparisons');
+  const [params, setParams] = useSearchParams();
+  const filter = STATUS_FILTERS.find((f) => f.id === (params.get('status') ?? '')) ?? STATUS_FILTERS[0];
+  const list = useResource(`status=${filter.id}`, (signal) => listComparisons(api, filter.id, signal));
+  const titles = useReferenceTitles(list.data?.items);
+
+  return (
+    <div className="page">
+      <header className="page-head">
+        <div>
+          <h1>{all ? 'Comparisons' : 'My comparisons'}</h1>
+          <p className="muted">
+            {all ? 'Every comparison of the laboratory' : 'The comparisons you submitted'}, newest first (the last {LIST_LIMIT}).
+          </p>
+        </div>
+        {can('comparisons:submit') && (
+          <Link className="button button--primary" to="/compare">
+            New comparison
+          </Link>
+        )}
+      </header>
+      <div className="segmented" role="group" aria-label="Comparison status">
+        {STATUS_FILTERS.map((f) => (
+          <button key={f.id || 'all'} type="button" aria-pressed={f.id === filter.id} onClick={() => setParams(f.id ? { status: f.id } : {})}>
+            {f.label}
+          </button>
+        ))}
+      </div>
+      {list.status === 'loading' && !list.data && <LoadingState label="Loading comparisons…" />}
+      {list.status === 'error' && <ErrorState title="The comparisons could not be loaded" error={list.error} onRetry={list.reload} />}
+      {list.data && list.data.items.length === 0 && (
+        <EmptyState title={filter.empty}>
+          <p>
+            <Link to="/compare">Compare a questioned document</Link> with a reference of the library.
+          </p>
+        </EmptyState>
+      )}
+      {list.data && list.data.items.length > 0 && (
+        <div className="table-wrap">
+          <table className="data-table">
+            <caption className="visually-hidden">Comparisons ({list.data.items.length})</caption>
+            <thead>
+              <tr>
+                <th scope="col">Questioned document</th>
+                <th scope="col">Reference</th>
+                <th scope="col">Result</th>
+                <th scope="col">Submitted</th>
+                {all && <th scope="col">Submitted by</th>}
+                <th scope="col">Id</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.data.items.map((c) => (
+                <tr key={c.id}>
+                  <td>
+                    <Link to={`/comparisons/${encodeURIComponent(c.id)}`}>{questionedTitle(c)}</Link>
+                  </td>
+                  <td>
+                    {c.reference ? (
+                      <Link to={`/specimens/${encodeURIComponent(c.reference.specimenId)}`}>{titles.get(c.reference.specimenId) ?? c.reference.specimenId}</Link>
+                    ) : (
+                      <span className="muted">{c.request.reference === 'auto' ? 'chosen automatically' : 'none'}</span>
+                    )}
+                  </td>
+                  <td>
+                    <span className={c.status === 'failed' ? 'error-text' : undefined}>{outcome(c)}</span>
+                    {c.identification && closerKnownFrauds(c.identification).length > 0 && <span className="error-text"> · ⚠ closer to a known fraud</span>}
+                  </td>
+                  <td>{formatTimestamp(c.createdAt)}</td>
+                  {all && <td>{c.createdBy}</td>}
+                  <td>
+                    <code>{c.id}</code>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </div>
+  );
+}
