@@ -81,6 +81,7 @@ function SpecimenEditor({ specimen, onChange, onReload }: { specimen: Specimen; 
   const stayOnZones = useCallback(() => setAskToOpen(null), []);
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [actionError, setActionError] = useState<unknown>(null);
+  const [failedDelete, setFailedDelete] = useState<'specimen' | 'capture'>('specimen');
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
@@ -100,7 +101,10 @@ function SpecimenEditor({ specimen, onChange, onReload }: { specimen: Specimen; 
       await deleteSpecimen(api, specimen.id, specimen.revision);
       navigate('/', { replace: true });
     } catch (err) {
+      setFailedDelete('specimen');
       setActionError(err);
+      // Asking again cannot help while it is evidence; other failures keep the question open for another try.
+      if (evidenceHolders(err)) setConfirmDelete(false);
       setBusy(false);
     }
   };
@@ -111,6 +115,7 @@ function SpecimenEditor({ specimen, onChange, onReload }: { specimen: Specimen; 
     try {
       onChange(await deleteCapture(api, specimen.id, captureId, specimen.revision));
     } catch (err) {
+      setFailedDelete('capture');
       setActionError(err);
     } finally {
       setBusy(false);
@@ -152,7 +157,8 @@ function SpecimenEditor({ specimen, onChange, onReload }: { specimen: Specimen; 
           Specimen created. Upload its images below.
         </p>
       )}
-      {actionError !== null && (
+      {actionError !== null && evidenceHolders(actionError) && <EvidenceRefusal what={failedDelete} holders={evidenceHolders(actionError)!} />}
+      {actionError !== null && !evidenceHolders(actionError) && (
         <ErrorState
           title={isApiError(actionError, 'REVISION_CONFLICT') ? 'Someone else changed this specimen; reload it and try again' : 'That did not work'}
           error={actionError}
@@ -235,4 +241,45 @@ function leaveQuestion(form: boolean, zones: boolean): { title: string; message:
     return { title: 'Leave without saving your changes to the specimen?', message: 'The changes to the specimen you have not saved will be lost. Stay to save them with Save changes.' };
   }
   return { title: 'Leave without saving your zones?', message: 'The zone changes you have not saved will be lost. Stay to save them with Save zones.' };
+}
+
+interface EvidenceHolders {
+  cases: string[];
+  verificationRequests: string[];
+  comparisons: string[];
+}
+
+/** What a delete refused because records rest on the specimen or capture names (409 CONFLICT, reason EVIDENCE); null for any other failure. */
+function evidenceHolders(err: unknown): EvidenceHolders | null {
+  if (!isApiError(err, 'CONFLICT') || err.details['reason'] !== 'EVIDENCE') return null;
+  const ids = (key: string) => (Array.isArray(err.details[key]) ? (err.details[key] as unknown[]).filter((v): v is string => typeof v === 'string') : []);
+  return { cases: ids('cases'), verificationRequests: ids('verificationRequests'), comparisons: ids('comparisons') };
+}
+
+/**
+ * A delete refused because cases, verification requests or comparisons rest
+ * on what was to be deleted: what is evidence, and links to them. No retry:
+ * asking again fails the same way until they no longer rest on it.
+ */
+function EvidenceRefusal({ what, holders }: { what: 'specimen' | 'capture'; holders: EvidenceHolders }) {
+  const links = [
+    ...holders.cases.map((id) => ({ to: `/cases/${encodeURIComponent(id)}`, label: `Case ${id}` })),
+    ...holders.verificationRequests.map((id) => ({ to: `/verification/${encodeURIComponent(id)}`, label: `Verification request ${id}` })),
+    ...holders.comparisons.map((id) => ({ to: `/comparisons/${encodeURIComponent(id)}`, label: `Comparison ${id}` })),
+  ];
+  return (
+    <div className="state state--error" role="alert">
+      <strong>This {what} is evidence and cannot be deleted</strong>
+      <p>It is kept, byte for byte, while these rest on it (as a reference, or as questioned images they keep):</p>
+      {links.length > 0 && (
+        <ul>
+          {links.map((l) => (
+            <li key={l.to}>
+              <Link to={l.to}>{l.label}</Link>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
 }
