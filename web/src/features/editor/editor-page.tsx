@@ -80,6 +80,8 @@ function SpecimenEditor({ specimen, onChange, onReload }: { specimen: Specimen; 
   const [askToOpen, setAskToOpen] = useState<string | null>(null);
   const stayOnZones = useCallback(() => setAskToOpen(null), []);
   const [confirmDelete, setConfirmDelete] = useState(false);
+  // The capture whose deletion is being asked about (its images and zones go with it).
+  const [confirmCapture, setConfirmCapture] = useState<string | null>(null);
   const [actionError, setActionError] = useState<unknown>(null);
   const [failedDelete, setFailedDelete] = useState<'specimen' | 'capture'>('specimen');
   const [busy, setBusy] = useState(false);
@@ -112,6 +114,7 @@ function SpecimenEditor({ specimen, onChange, onReload }: { specimen: Specimen; 
   const removeCapture = async (captureId: string) => {
     setBusy(true);
     setActionError(null);
+    setConfirmCapture(null);
     try {
       onChange(await deleteCapture(api, specimen.id, captureId, specimen.revision));
     } catch (err) {
@@ -204,15 +207,33 @@ function SpecimenEditor({ specimen, onChange, onReload }: { specimen: Specimen; 
                 <button type="button" className="button button--small" onClick={() => openZones(c.id)} aria-pressed={zoneCapture?.id === c.id} disabled={c.images.length === 0}>
                   Edit zones
                 </button>
-                <button
-                  type="button"
-                  className="button button--small button--danger"
-                  disabled={busy}
-                  onClick={() => void removeCapture(c.id)}
-                  aria-label={`Delete the ${pageLabel(c.page)} capture`}
-                >
-                  Delete
-                </button>
+                {confirmCapture === c.id ? (
+                  <span className="confirm" role="group" aria-label={`Confirm deletion of the ${pageLabel(c.page)} capture`}>
+                    Delete this capture, its {c.images.length} image{c.images.length === 1 ? '' : 's'} and its zones?
+                    <button
+                      type="button"
+                      className="button button--small button--danger"
+                      disabled={busy}
+                      onClick={() => void removeCapture(c.id)}
+                      aria-label={`Yes, delete the ${pageLabel(c.page)} capture`}
+                    >
+                      Yes, delete
+                    </button>
+                    <button type="button" className="button button--small" onClick={() => setConfirmCapture(null)}>
+                      Cancel
+                    </button>
+                  </span>
+                ) : (
+                  <button
+                    type="button"
+                    className="button button--small button--danger"
+                    disabled={busy}
+                    onClick={() => setConfirmCapture(c.id)}
+                    aria-label={`Delete the ${pageLabel(c.page)} capture`}
+                  >
+                    Delete
+                  </button>
+                )}
               </li>
             );
           })}
