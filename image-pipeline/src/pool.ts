@@ -147,6 +147,8 @@ export interface LightComparison {
   /** Differences outside personalised zones, highest score first, in reference pixels. */
   regions: DifferenceRegion[];
   personalisedRegions: DifferenceRegion[];
+  /** Outside personalised zones, differences where the questioned image is mostly blown out: not judged (see `CompareResult.blownOutRegions`). */
+  blownOutRegions: DifferenceRegion[];
   zoneVerdicts: ZoneVerdict[];
   /** What the questioned document fails on its own terms (MRZ check digits …), in reference pixels. */
   findings: ComparisonFinding[];
@@ -583,6 +585,7 @@ class Pool implements PipelinePool {
         registration: { ...registration, shift: [registration.shift[0] / ref.scale, registration.shift[1] / ref.scale] },
         regions: c.regions.map((x) => scaleRegion(x, ref.scale)),
         personalisedRegions: c.personalisedRegions.map((x) => scaleRegion(x, ref.scale)),
+        blownOutRegions: c.blownOutRegions.map((x) => scaleRegion(x, ref.scale)),
         zoneVerdicts: c.zoneVerdicts,
         findings: mrz ? mrz.findings : c.findings.map((f) => scaleFinding(f, ref.scale)),
         heatmapPng: Buffer.from(c.heatmapPng.buffer, c.heatmapPng.byteOffset, c.heatmapPng.byteLength),

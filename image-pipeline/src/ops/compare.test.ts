@@ -301,8 +301,11 @@ describe('compareImages on synthetic documents', () => {
     addGlare(questioned, glare, (x, y) => applyHomography(toReference, x, y));
     const res = await compareImages({ reference, questioned, homography: photo.homography, lightSource: 'white', zones });
     expect(res.stats.overexposedShare).toBeGreaterThan(0.02);
-    const all = [...res.regions, ...res.personalisedRegions];
+    const all = [...res.regions, ...res.personalisedRegions, ...res.blownOutRegions];
     expect(all.length).toBeGreaterThan(0);
+    // What differs mostly where the photo is blown out is listed apart, not judged as a difference.
+    for (const r of res.regions) expect(r.overexposed).toBeLessThan(0.5);
+    for (const r of res.blownOutRegions) expect(r.overexposed).toBeGreaterThanOrEqual(0.5);
     // Learnt with the glare, the light field and tone curve raised differences far from it (a band along the right edge).
     for (const r of all) {
       const u = (r.box.x + r.box.width / 2 - glare.cx) / glare.rx;
@@ -364,7 +367,10 @@ describe('compareImages on synthetic documents', () => {
     // Counted only where the reference has content, the blown-out pixels left the star seen, and it was judged "different".
     expect(res.stats.uncoveredZones).toEqual(['zone-arms-ir-star']);
     expect(res.zoneVerdicts).toEqual([]);
-    expect(Math.max(...res.regions.map((r) => r.overexposed ?? 0))).toBeGreaterThan(0.5);
+    // The star's difference is the glare's: listed as blown out, not as a difference.
+    expect(res.blownOutRegions.length).toBeGreaterThan(0);
+    expect(Math.max(...res.blownOutRegions.map((r) => r.overexposed ?? 0))).toBeGreaterThan(0.5);
+    for (const r of res.regions) expect(r.overexposed).toBeLessThan(0.5);
     // White on white loses nothing: the light's blown-out share counts only what the glare hides.
     expect(res.stats.overexposedShare).toBeLessThan(0.005);
   });
@@ -386,5 +392,29 @@ describe('compareImages on synthetic documents', () => {
     expect(forged.altered.length).toBeGreaterThanOrEqual(1);
     for (const a of forged.altered) expect(anyOverlap([...forged.res.regions, ...forged.res.personalisedRegions], boxOf(a.polygon))).toBe(true);
     expect(forged.res.regions).toEqual([]);
+  });
+});
+
+describeWithBenchdata('compareImages on photos of published specimens', () => {
+  it('judges nothing where an overexposed photo has washed out the tint of the paper, and lists it as blown out', async () => {
+    // A photo of a published specimen (tinted security paper) overexposed towards its top edge: the band there
+    // saturates and loses the tint. Those pixels show no detail; they differ from the reference only by the light.
+    const file = path.join(SPECIMENS, '100_pass-cze.jpg');
+    const buf = fs.readFileSync(file);
+    const reference = await decodeBuffer(buf);
+    const photo = await simulatePhoto(buf, { seed: 7 });
+    const questioned = await decodeBuffer(photo.image);
+    for (let y = 0, k = 0; y < questioned.height; y++) {
+      const gain = 1 + 0.15 * (1 - y / questioned.height) ** 2;
+      for (let x = 0; x < questioned.width * questioned.channels; x++, k++) questioned.data[k] = Math.min(255, Math.round(questioned.data[k]! * gain));
+    }
+    const res = await compareImages({ reference, questioned, homography: photo.homography, lightSource: 'white' });
+    expect(res.stats.overexposedShare).toBeGreaterThan(0.005);
+    expect(res.regions).toEqual([]);
+    expect(res.blownOutRegions.length).toBeGreaterThan(0);
+    for (const r of res.blownOutRegions) {
+      expect(r.overexposed).toBeGreaterThanOrEqual(0.5);
+      expect(r.box.y + r.box.height).toBeLessThan(0.25 * reference.height);
+    }
   });
 });

@@ -10,6 +10,7 @@
  * depends on time or on the machine.
  */
 import sharp from 'sharp';
+import { REGION_MOSTLY_OVEREXPOSED } from '@exemplar/specimens-schema';
 import { loadOpenCv, withMats } from '../cv/opencv';
 import { isHomography, normalizeHomography, type Homography } from './geometry';
 import { differenceScore, type DifferenceLevel } from './difference';
@@ -21,7 +22,7 @@ import { checkPixelImage, validityMask, warpToReference, type PixelImage, type W
 import { zoneShowsIn, zoneVerdicts, type ComparisonZone, type ZoneVerdict } from './zone-verdicts';
 
 /** Bumped whenever a change to this stage can change its output for the same inputs. */
-export const DIFFERENCE_STAGE_VERSION = '1.4.0';
+export const DIFFERENCE_STAGE_VERSION = '1.5.0';
 
 export interface CompareParams {
   /**
@@ -172,6 +173,14 @@ export interface CompareResult {
   regions: DifferenceRegion[];
   /** Differences inside personalised zones (legitimate between holders). */
   personalisedRegions: DifferenceRegion[];
+  /**
+   * Outside personalised zones, what differs only where the questioned image
+   * is blown out (at least `REGION_MOSTLY_OVEREXPOSED` of a region's
+   * differing pixels): it shows no detail there, so the light may account for
+   * the difference. Not judged as differences; listed for the examiner, who
+   * may take another image.
+   */
+  blownOutRegions: DifferenceRegion[];
   zoneVerdicts: ZoneVerdict[];
   /** What the questioned document fails on its own terms (MRZ check digits, misplaced MRZ characters), reference pixels. */
   findings: ComparisonFinding[];
@@ -290,6 +299,15 @@ function overexposedPixels(qs: readonly Plane[], refs: readonly Plane[], valid: 
   }
   if (any) lost = dilateMask(erodeMask(lost, width, height, GLARE_OPENING_RADIUS), width, height, GLARE_OPENING_RADIUS);
   return { blown, lost, lostCount: any ? countSet(lost) : 0 };
+}
+
+/**
+ * A region whose differing pixels are mostly blown out in the questioned
+ * image: there it shows no detail (an overexposed band over tinted paper
+ * loses the tint), so the light may account for the difference.
+ */
+function mostlyBlownOut(r: DifferenceRegion): boolean {
+  return (r.overexposed ?? 0) >= REGION_MOSTLY_OVEREXPOSED;
 }
 
 /** `mask` without the pixels set in `cut` (a copy). */
@@ -715,7 +733,9 @@ async function compareWarped(
   const diff = await differenceScore(norm.reference, norm.questioned, valid, profile, norm.noiseAmplification, params, learn);
 
   // Split at the pixel level: a changed security feature crossed by a name line stays a finding outside the line.
-  const regions = await extractRegions(diff.score, outside, frame, params, validCount, overexposed.blown);
+  const outsideRegions = await extractRegions(diff.score, outside, frame, params, validCount, overexposed.blown);
+  const regions = outsideRegions.filter((r) => !mostlyBlownOut(r));
+  const blownOutRegions = outsideRegions.filter(mostlyBlownOut);
   const personalisedRegions = inside ? await extractRegions(diff.score, inside, frame, params, validCount, overexposed.blown) : [];
 
   const zoneResult = await zoneVerdicts(
@@ -759,6 +779,7 @@ async function compareWarped(
     lightSource,
     regions,
     personalisedRegions,
+    blownOutRegions,
     zoneVerdicts: zoneResult.verdicts,
     findings: mrz.findings,
     heatmapPng,

@@ -60,8 +60,8 @@ afterAll(async () => {
     const r = await runCompare(['--reference', TD3_PNG, '--questioned', TD3_JPG, '--homography', '[1,0,0,0,1,0,0,0,1]', '--out', out, '--json']);
     expect(r.code).toBe(0);
     const body = JSON.parse(r.stdout) as Record<string, unknown>;
-    expect(Object.keys(body).sort()).toEqual(['aligned', 'heatmap', 'homography', 'ok', 'regions']);
-    expect(body).toMatchObject({ ok: true, homography: [1, 0, 0, 0, 1, 0, 0, 0, 1], regions: [] });
+    expect(Object.keys(body).sort()).toEqual(['aligned', 'blownOutRegions', 'heatmap', 'homography', 'ok', 'regions']);
+    expect(body).toMatchObject({ ok: true, homography: [1, 0, 0, 0, 1, 0, 0, 0, 1], regions: [], blownOutRegions: [] });
     const heat = await sharp(body['heatmap'] as string).metadata();
     const aligned = await sharp(body['aligned'] as string).metadata();
     expect([heat.width, heat.height, aligned.width, aligned.height]).toEqual([1334, 880, 1334, 880]);
@@ -113,9 +113,16 @@ afterAll(async () => {
     const r = await runCompare(['--reference', TD3_PNG, '--questioned', glared, '--homography', '[1,0,0,0,1,0,0,0,1]', '--out', path.join(tmp, 'glared')]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^The questioned image is blown out \(glare or overexposure\) over \d+(\.\d)? % of the compared area; those pixels show no detail\.$/m);
-    const regionLines = r.stdout.split('\n').filter((l) => l.startsWith('  region '));
-    expect(regionLines.length).toBeGreaterThan(0);
-    expect(regionLines.some((l) => / \(questioned image blown out \(glare\) over \d+ % of this region — the difference may be the light\)$/.test(l))).toBe(true);
+    // What differs only where the photo is blown out is listed apart, as not judged, with the share in words.
+    const blownLines = r.stdout.split('\n').filter((l) => l.startsWith('  blown out, not judged: '));
+    expect(blownLines.length).toBeGreaterThan(0);
+    expect(blownLines.every((l) => / \(questioned image blown out \(glare\) over \d+ % of this region — the difference may be the light\)$/.test(l))).toBe(true);
+    expect(r.stdout).toMatch(/^compared under white: \d+ region\(s\), 0 in personalised zones, \d+ blown out \(not judged\)$/m);
+    for (const l of r.stdout.split('\n').filter((x) => x.startsWith('  region '))) expect(l).not.toMatch(/the difference may be the light/);
+    const json = await runCompare(['--reference', TD3_PNG, '--questioned', glared, '--homography', '[1,0,0,0,1,0,0,0,1]', '--out', path.join(tmp, 'glared-json'), '--json']);
+    const body = JSON.parse(json.stdout) as { regions: unknown[]; blownOutRegions: { x: number; y: number; width: number; height: number; score: number; overexposed: number }[] };
+    expect(body.blownOutRegions.length).toBe(blownLines.length);
+    for (const b of body.blownOutRegions) expect(b.overexposed).toBeGreaterThanOrEqual(0.5);
     // Without glare, the summary says nothing of it.
     const clean = await runCompare(['--reference', TD3_PNG, '--questioned', TD3_JPG, '--homography', '[1,0,0,0,1,0,0,0,1]', '--out', path.join(tmp, 'unglared')]);
     expect(clean.stdout).not.toMatch(/blown out/);

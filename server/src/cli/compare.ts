@@ -140,7 +140,7 @@ async function writeOutputs(outDir: string, light: string, homography: number[],
 
 function formatHuman(homography: number[], result: CompareResult, files: Written): string {
   const lines = [
-    `compared under ${result.lightSource}: ${result.regions.length} region(s), ${result.personalisedRegions.length} in personalised zones`,
+    `compared under ${result.lightSource}: ${result.regions.length} region(s), ${result.personalisedRegions.length} in personalised zones${result.blownOutRegions.length > 0 ? `, ${result.blownOutRegions.length} blown out (not judged)` : ''}`,
     `homography, reference → questioned pixels: ${homography.map((v) => v.toPrecision(6)).join(' ')}`,
   ];
   const glare = lightOverexposedNote(lightOverexposedShare(result.stats));
@@ -148,6 +148,9 @@ function formatHuman(homography: number[], result: CompareResult, files: Written
   for (const r of result.regions) {
     const note = regionOverexposedNote(r);
     lines.push(`  region x=${r.box.x} y=${r.box.y} w=${r.box.width} h=${r.box.height} score=${r.score}${note ? ` (${note})` : ''}`);
+  }
+  for (const r of result.blownOutRegions) {
+    lines.push(`  blown out, not judged: x=${r.box.x} y=${r.box.y} w=${r.box.width} h=${r.box.height} score=${r.score} (${regionOverexposedNote(r) ?? 'questioned image blown out'})`);
   }
   for (const v of result.zoneVerdicts) if (v.verdict !== 'consistent') lines.push(`  zone ${v.zoneId} (${v.type}): ${v.verdict}, score ${v.score}`);
   lines.push(`heatmap: ${files.heatmap}`, `aligned: ${files.aligned}`, `result:  ${files.result}`, '');
@@ -164,7 +167,7 @@ export function registerCompareCommand(program: Command, io: CliIo = processIo):
     .option('--zones <file>', 'reference feature zones (JSON: an array of FeatureZone, or an object with "zones")')
     .option('--light <id>', 'light source of both images', parseLight, 'white')
     .option('--homography <json>', 'skip alignment: 9 numbers, row-major, reference → questioned pixels', parseHomography)
-    .option('--json', 'print one JSON object: {ok, homography, regions: [{x, y, width, height, score}], heatmap, aligned} or {ok: false, reason}')
+    .option('--json', 'print one JSON object: {ok, homography, regions: [{x, y, width, height, score}], blownOutRegions: [… , overexposed], heatmap, aligned} or {ok: false, reason}')
     .action(async (opts: CompareCommandOptions) => {
       const zones = opts.zones ? await readZones(opts.zones) : [];
       const [reference, questioned] = await Promise.all([decodeRgb('reference', opts.reference), decodeRgb('questioned', opts.questioned)]);
@@ -180,8 +183,11 @@ export function registerCompareCommand(program: Command, io: CliIo = processIo):
       const result = await compareImages({ reference, questioned, homography, lightSource: opts.light, zones });
       const files = await writeOutputs(opts.out, opts.light, homography, result);
       if (opts.json) {
-        const regions = result.regions.map((r) => ({ x: r.box.x, y: r.box.y, width: r.box.width, height: r.box.height, score: r.score }));
-        io.stdout.write(`${JSON.stringify({ ok: true, homography, regions, heatmap: files.heatmap, aligned: files.aligned })}\n`);
+        const box = (r: CompareResult['regions'][number]) => ({ x: r.box.x, y: r.box.y, width: r.box.width, height: r.box.height, score: r.score });
+        const regions = result.regions.map(box);
+        // Where the questioned image is blown out: not differences, but the examiner is told where nothing could be judged.
+        const blownOutRegions = result.blownOutRegions.map((r) => ({ ...box(r), overexposed: r.overexposed }));
+        io.stdout.write(`${JSON.stringify({ ok: true, homography, regions, blownOutRegions, heatmap: files.heatmap, aligned: files.aligned })}\n`);
       } else {
         io.stdout.write(formatHuman(homography, result, files));
       }
