@@ -254,3 +254,17 @@ test('border officers have no cases', async () => {
   expect(await screen.findByText('This page is not available to your role')).toBeInTheDocument();
   expect(within(screen.getByRole('navigation', { name: 'Main' })).queryByRole('link', { name: 'Cases' })).not.toBeInTheDocument();
 });
+
+test('a case lists each comparison with the questioned document it examined, so several read apart', async () => {
+  const api = createTestApi(
+    on('GET', '/api/cases/case000001', ok(makeCase({ comparisons: ['cmp0001', 'cmp0002'], specimens: [] }))),
+    on('GET', '/api/comparisons/cmp0001', ok(makeComparisonWithFindings({ id: 'cmp0001', request: { reference: 'auto', notes: 'Passport seized at gate 4\nholder detained' } }))),
+    on('GET', '/api/comparisons/cmp0002', ok(makeComparisonWithFindings({ id: 'cmp0002' }))),
+  );
+  renderApp(api, '/cases/case000001');
+  const list = await screen.findByRole('list', { name: 'Comparisons' });
+  const items = within(list).getAllByRole('listitem').filter((li) => li.parentElement === list);
+  await waitFor(() => expect(items[0]).toHaveTextContent('Comparison cmp0001 — Passport seized at gate 4'));
+  expect(items[1]).toHaveTextContent('Comparison cmp0002 — Questioned (gate4-white.jpg)');
+});
+

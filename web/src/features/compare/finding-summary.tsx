@@ -6,7 +6,7 @@ import { useResource } from '../../shared/api/use-resource';
 import { useCan } from '../../shared/auth/session';
 import { StatusBadge } from '../../shared/ui/status-badge';
 import { lightLabel } from '../../shared/vocabulary';
-import { getComparison } from './api';
+import { getComparison, questionedTitle } from './api';
 import { describeFindings } from './findings';
 
 /**
@@ -59,6 +59,7 @@ export function LinkedComparison({ id }: { id: string }) {
     <li>
       {(readsAll || readsOwn) && !notOwn ? <Link to={`/comparisons/${id}`}>Comparison {id}</Link> : <span>Comparison {id}</span>}
       {notOwn && <span className="muted"> — made in the laboratory; only examiners can open it</span>}
+      {loaded && <span> — {questionedTitle(loaded)}</span>}
       {loaded && loaded.status !== 'done' && <span className="muted"> ({loaded.status})</span>}
       {loaded && <KnownFraudSummary comparison={loaded} />}
       {loaded && <FindingSummary comparison={loaded} />}
