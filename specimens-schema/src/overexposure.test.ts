@@ -1,4 +1,14 @@
-import { lightOverexposedNote, lightOverexposedSentence, lightOverexposedShare, overexposedPercent, regionOverexposedNote, regionOverexposedShare } from './overexposure';
+import {
+  BLOWN_OUT_REGIONS_HEADING,
+  blownOutRegionNote,
+  blownOutRegionsSentence,
+  lightOverexposedNote,
+  lightOverexposedSentence,
+  lightOverexposedShare,
+  overexposedPercent,
+  regionOverexposedNote,
+  regionOverexposedShare,
+} from './overexposure';
 
 describe('blown-out (overexposed) wording', () => {
   it('notes a region mostly blown out in the questioned image, and says nothing of a little or unrecorded glare', () => {
@@ -38,5 +48,18 @@ describe('blown-out (overexposed) wording', () => {
     expect(overexposedPercent(0.0996)).toBe('10');
     expect(overexposedPercent(0.998)).toBe('99');
     expect(overexposedPercent(1)).toBe('100');
+  });
+
+  it('words the areas listed apart as blown out and not judged, and an older result as not recorded', () => {
+    expect(BLOWN_OUT_REGIONS_HEADING).toBe('Blown out — not judged');
+    expect(blownOutRegionNote({ overexposed: 0.97 })).toBe('blown out in the questioned image (glare), over 97 % of this area — no detail shows there, not judged');
+    expect(blownOutRegionNote({ overexposed: 1 })).toBe('blown out in the questioned image (glare), over 100 % of this area — no detail shows there, not judged');
+    expect(blownOutRegionNote({})).toBe('blown out in the questioned image (glare), share not recorded — no detail shows there, not judged');
+    expect(blownOutRegionsSentence(undefined)).toMatch(/not recorded/);
+    expect(blownOutRegionsSentence(0)).toBe('No area differs only where the questioned image is blown out.');
+    expect(blownOutRegionsSentence(1)).toBe(
+      '1 area differs only where the questioned image is blown out (glare or overexposure): no detail shows there, so it is not judged or counted as a difference.',
+    );
+    expect(blownOutRegionsSentence(3)).toMatch(/^3 areas differ only where .* so they are not judged or counted as differences\.$/);
   });
 });

@@ -81,3 +81,35 @@ export function lightOverexposedSentence(share: number): string {
 export function lightOverexposedNote(share: number | null | undefined): string | null {
   return share === null || share === undefined || !(share >= LIGHT_OVEREXPOSED_NOTE) ? null : lightOverexposedSentence(share);
 }
+
+/**
+ * The heading of the areas a light lists apart from its differences: outside
+ * personalised zones, what differs only where the questioned image is
+ * blown out (`blownOutRegions`, at least `REGION_MOSTLY_OVEREXPOSED` of an
+ * area's differing pixels). No detail shows there, so they are not judged.
+ */
+export const BLOWN_OUT_REGIONS_HEADING = 'Blown out — not judged';
+
+/**
+ * What one blown-out area listed apart says: `blown out in the questioned
+ * image (glare) over 97 % of this area — no detail shows there, not judged`;
+ * the share as "not recorded" when the result lacks it, never made up.
+ */
+export function blownOutRegionNote(region: Pick<DifferenceRegion, 'overexposed'>): string {
+  const share = regionOverexposedShare(region);
+  const over = share === null ? 'share not recorded' : `over ${overexposedPercent(share)} % of this area`;
+  return `blown out in the questioned image (glare), ${over} — no detail shows there, not judged`;
+}
+
+/**
+ * The sentence introducing a light's blown-out areas, by how many the result
+ * records; `undefined` for a result made before they were listed apart
+ * (difference stages before 1.5.0), whose such areas are among its regions,
+ * each with its blown-out share: said as not recorded, never as none.
+ */
+export function blownOutRegionsSentence(count: number | undefined): string {
+  if (count === undefined) return 'Areas differing only where the questioned image is blown out were not listed apart with this comparison (not recorded): any are among its regions of difference, with their blown-out share.';
+  if (count === 0) return 'No area differs only where the questioned image is blown out.';
+  const areas = count === 1 ? '1 area differs' : `${count} areas differ`;
+  return `${areas} only where the questioned image is blown out (glare or overexposure): no detail shows there, so ${count === 1 ? 'it is not judged or counted as a difference' : 'they are not judged or counted as differences'}.`;
+}
