@@ -88,6 +88,16 @@ describe('naming questioned images by SHA-256', () => {
     expect(theirs.json()).toMatchObject({ code: 'IMAGE_NOT_FOUND' });
   });
 
+  it('keeps the file name a questioned image was uploaded under when it is named again (run with another reference)', async () => {
+    const seized = await makeTestImage({ seed: 24 });
+    const uploaded = await upload(officer, seized);
+    expect(uploaded.json().questioned.white.originalName).toBe('seized.jpg');
+    const again = await named(officer, sha256(seized));
+    expect(again.statusCode).toBe(202);
+    expect(again.json().questioned.white).toMatchObject({ sha256: sha256(seized), originalName: 'seized.jpg' });
+    expect((await officer.inject({ method: 'GET', url: `/api/comparisons/${again.json().id}` })).json().questioned.white.originalName).toBe('seized.jpg');
+  });
+
   it('lets an examiner name any stored image', async () => {
     expect((await named(examiner, confidentialSha)).statusCode).toBe(202);
   });

@@ -245,7 +245,9 @@ export class ComparisonService {
     const questioned: ComparisonJobPayload['questioned'] = {};
     for (const [lightSource, sha256] of Object.entries(named) as [LightSourceId, string][]) {
       await this.assertMayName(sha256, actor);
-      questioned[lightSource] = await this.describeStored(lightSource, sha256);
+      const stored = await this.describeStored(lightSource, sha256);
+      const originalName = await this.uploadedName(stored, actor);
+      questioned[lightSource] = { ...stored, ...(originalName !== undefined && { originalName }) };
     }
     const comparison = await this.enqueue(request, questioned, actor);
     await this.recordSubmit(comparison, actor);
@@ -385,6 +387,20 @@ export class ComparisonService {
       if ((await this.catalog.jobs.list({ kind: COMPARISON_JOB_KIND, createdBy: actor.id, input, limit: 1 })).length > 0) return;
     }
     throw notFound('IMAGE_NOT_FOUND', `Image ${sha256}`, { sha256 });
+  }
+
+  /**
+   * The file name a questioned image was uploaded under, from the latest
+   * comparison the actor may read that holds it: a comparison run again on
+   * the same images (another reference, a retry) names the document as the
+   * first did, in its viewer and in an exhibit. None for a catalogued
+   * original named directly.
+   */
+  private async uploadedName(stored: StoredQuestioned, actor: Actor): Promise<string | undefined> {
+    const own = !can(actor, 'comparisons:read-all');
+    const [job] = await this.catalog.jobs.list({ kind: COMPARISON_JOB_KIND, input: stored.key, limit: 1, ...(own && { createdBy: actor.id }) });
+    if (!job || !isComparisonPayload(job.payload)) return undefined;
+    return Object.values(job.payload.questioned).find((q) => q?.sha256 === stored.sha256 && q.originalName !== undefined)?.originalName;
   }
 
   /** Metadata of a stored original named by sha256: a questioned upload first, else a catalogued original (probed from a temp copy). */
