@@ -82,6 +82,7 @@ export function ComparisonPage() {
   const { id = '' } = useParams();
   const api = useApi();
   const [params, setParams] = useSearchParams();
+  const can = useCan();
   const job = useComparisonJob(id);
   useDocumentTitle(job.status === 'ready' && job.job.status === 'done' ? 'Comparison' : 'Comparing…');
   const comparison = useMemo(() => (job.status === 'ready' && job.job.status === 'done' ? toComparison(api, job.job, job.reference) : null), [api, job]);
@@ -152,6 +153,11 @@ export function ComparisonPage() {
           id <code>{raw.id}</code>
         </p>
         <span className="spacer" />
+        {can('verification:submit') && (
+          <Link className="button button--small" to={askLabPath(raw.id)}>
+            Ask the laboratory to verify
+          </Link>
+        )}
         <Link className="button button--small" to="/compare">
           New comparison
         </Link>
@@ -163,6 +169,9 @@ export function ComparisonPage() {
     </div>
   );
 }
+
+/** A verification request filled in from a comparison: its questioned images, notes and MRZ lines (RequestVerificationPage). */
+const askLabPath = (id: string) => `/verification/new?comparison=${encodeURIComponent(id)}`;
 
 /** Failures that the same images and request meet again: running the job again cannot help. */
 const SAME_AGAIN = new Set(['ALIGNMENT_FAILED', 'NO_CANDIDATE', 'NO_VISIBLE_LIGHT', 'REFERENCE_NOT_FOUND']);
@@ -221,6 +230,7 @@ function FailedComparison({ job }: { job: ApiComparison }) {
             </button>
           )}
           <Link to="/compare">Start another comparison</Link>
+          {Object.keys(job.questioned).length > 0 && can('verification:submit') && <Link to={askLabPath(job.id)}>Ask the laboratory to verify</Link>}
         </div>
       </div>
       {job.error && SAME_AGAIN.has(job.error.code) && Object.keys(job.questioned).length > 0 && can('comparisons:submit') && <OtherReference job={job} />}

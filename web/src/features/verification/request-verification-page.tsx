@@ -1,14 +1,34 @@
-import { useId, useRef, useState, type DragEvent, type FormEvent } from 'react';
-import { useNavigate } from 'react-router-dom';
+import { useEffect, useId, useRef, useState, type DragEvent, type FormEvent } from 'react';
+import { useNavigate, useSearchParams } from 'react-router-dom';
 import { useApi } from '../../shared/api/api-context';
-import { isAbort } from '../../shared/api/client';
+import { isAbort, type ApiClient } from '../../shared/api/client';
+import { useResource } from '../../shared/api/use-resource';
 import { afterFailedUpload, assignFiles, emptySlot, LightSlots, USUAL_LIGHTS, withProgress, type SlotState } from '../../shared/ui/image-slot';
 import { MrzLinesField, useMrzInput } from '../../shared/ui/mrz-field';
-import { ErrorState } from '../../shared/ui/states';
+import { ErrorState, LoadingState } from '../../shared/ui/states';
 import { useDocumentTitle } from '../../shared/ui/use-document-title';
+import { getComparison, type ApiComparison } from '../compare/api';
 import { fileProgress } from '../editor/api';
 import { MrzCheck } from '../mrz/mrz-check';
 import { submitRequest, URGENCIES, type NewRequest, type Urgency } from './api';
+
+/** A comparison's stored questioned images as files, to send with a request without choosing (or photographing) them again. */
+async function comparisonFiles(api: ApiClient, id: string, signal: AbortSignal): Promise<{ comparison: ApiComparison; files: { light: string; file: File }[] }> {
+  const comparison = await getComparison(api, id, signal);
+  const files = await Promise.all(
+    Object.entries(comparison.questioned).flatMap(([light, q]) =>
+      q
+        ? [
+            api.download(`/api/comparisons/${encodeURIComponent(comparison.id)}/questioned/${encodeURIComponent(light)}`, { signal }).then((d) => ({
+              light,
+              file: new File([d.bytes], q.originalName ?? `${light}.${q.format}`, { type: d.contentType }),
+            })),
+          ]
+        : [],
+    ),
+  );
+  return { comparison, files };
+}
 
 export function RequestVerificationPage() {
   useDocumentTitle('Request verification');
@@ -25,6 +45,21 @@ export function RequestVerificationPage() {
   const [progress, setProgress] = useState(0);
   const [error, setError] = useState<unknown>(null);
   const controller = useRef<AbortController | null>(null);
+  // From a comparison page: its images, notes and MRZ lines, filled in once (the user may change them after).
+  const [params] = useSearchParams();
+  const fromComparison = params.get('comparison');
+  const source = useResource(fromComparison, (signal) => comparisonFiles(api, fromComparison as string, signal));
+  const filledFrom = useRef<string | null>(null);
+  const setMrzText = mrz.setText;
+  useEffect(() => {
+    if (source.status !== 'ready' || filledFrom.current === source.data.comparison.id) return;
+    const { comparison, files } = source.data;
+    filledFrom.current = comparison.id;
+    const lights = [...new Set([...USUAL_LIGHTS, ...files.map((f) => f.light)])];
+    setSlots(lights.map((light) => ({ ...emptySlot(light), file: files.find((f) => f.light === light)?.file ?? null })));
+    setNotes([comparison.request.notes?.trim(), `Comparison ${comparison.id}`].filter(Boolean).join('\n'));
+    if (comparison.request.mrz) setMrzText(comparison.request.mrz.lines.join('\n'));
+  }, [source, setMrzText]);
 
   const chosen = slots.filter((s): s is SlotState & { file: File } => s.file !== null);
 
@@ -85,6 +120,13 @@ export function RequestVerificationPage() {
       <section className="panel" aria-labelledby="images-heading" onDragOver={(e) => e.preventDefault()} onDrop={onDrop}>
         <h2 id="images-heading">1. Images of the document</h2>
         <p className="field__hint">Drop files on a light source, choose them, or take them with the tablet camera. Files named after a light source (…_uv-365.jpg) find their slot.</p>
+        {fromComparison && source.status === 'loading' && <LoadingState label={`Loading the images of comparison ${fromComparison}…`} />}
+        {fromComparison && source.status === 'error' && <ErrorState title={`The images of comparison ${fromComparison} could not be loaded`} error={source.error} onRetry={source.reload} />}
+        {fromComparison && source.status === 'ready' && (
+          <p className="notice" role="status">
+            The images of comparison {source.data.comparison.id} are filled in below, with its notes and MRZ lines.
+          </p>
+        )}
         <LightSlots slots={slots} setSlots={setSlots} fixed={USUAL_LIGHTS} disabled={sending} camera listLabel="Images by light source" filesLabel="Add several image files" />
       </section>
 

@@ -44,6 +44,46 @@ test('a border officer sends images per light source with urgency, notes and MRZ
   expect(api.calls('POST', '/api/verification-requests')[0]!.headers['x-csrf-token']).toBe('csrf-border-officer');
 });
 
+test("an officer asks the laboratory about a comparison's document without choosing or photographing its images again", async () => {
+  const compared = makeComparisonWithFindings({
+    id: 'cmp0001',
+    request: { reference: 'auto', notes: 'Passport presented at gate 4', mrz: { lines: ['P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<', 'L898902C36UTO7408122F1204159ZE184226B<<<<<10'] } },
+  });
+  const jpeg = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4]);
+  const created = makeVerificationRequest({ id: 'vr0020', submittedBy: 'border.officer' });
+  const api = createTestApi(
+    sessionAs('border-officer'),
+    on('GET', '/api/comparisons/cmp0001', ok(compared)),
+    on('GET', '/api/comparisons/cmp0001/questioned/white', { status: 200, raw: jpeg, headers: { 'content-type': 'image/jpeg' } }),
+    on('POST', '/api/verification-requests', ok(created, 201)),
+    on('GET', '/api/verification-requests/vr0020', ok(created)),
+  );
+  renderApp(api, '/comparisons/cmp0001');
+  const user = userEvent.setup();
+  await user.click(await screen.findByRole('link', { name: 'Ask the laboratory to verify' }));
+
+  const slots = await screen.findByRole('list', { name: 'Images by light source' });
+  expect(await within(slots).findByText('gate4-white.jpg')).toBeInTheDocument();
+  expect(screen.getByRole('textbox', { name: 'Notes' })).toHaveValue('Passport presented at gate 4\nComparison cmp0001');
+  expect(screen.getByRole('textbox', { name: 'MRZ lines (if readable)' })).toHaveValue(compared.request.mrz!.lines.join('\n'));
+  await user.click(screen.getByRole('button', { name: 'Send request (1 image)' }));
+
+  await waitFor(() => expect(api.calls('POST', '/api/verification-requests')).toHaveLength(1));
+  const form = api.calls('POST', '/api/verification-requests')[0]!.body as FormData;
+  const white = form.get('white') as File;
+  expect(white.name).toBe('gate4-white.jpg');
+  // The bytes the comparison stored (jsdom's File has no arrayBuffer(): read it as a browser would).
+  const bytes = await new Promise<ArrayBuffer>((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(reader.result as ArrayBuffer);
+    reader.onerror = () => reject(reader.error);
+    reader.readAsArrayBuffer(white);
+  });
+  expect(new Uint8Array(bytes)).toEqual(jpeg);
+  expect(white.type).toBe('image/jpeg');
+  expect(JSON.parse(form.get('request') as string)).toMatchObject({ notes: 'Passport presented at gate 4\nComparison cmp0001', mrz: { lines: compared.request.mrz!.lines } });
+});
+
 test('a refused image is marked at its light source', async () => {
   const api = createTestApi(
     sessionAs('border-officer'),
