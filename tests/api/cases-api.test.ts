@@ -238,6 +238,10 @@ describe('/api/cases', () => {
     type Light = { lightSource: string; homography: number[]; registration: unknown; referenceSize: number[]; questionedSize: number[] };
     const pick = (l: Light) => [l.lightSource, l.homography, l.registration, l.referenceSize, l.questionedSize];
     expect(exhibited.lights.map(pick)).toEqual(done.result.lights.map(pick));
+    // The areas differing only where the questioned image is blown out, listed apart as the comparison recorded them.
+    const blownOut = (l: { lightSource: string; blownOutRegions?: unknown }) => [l.lightSource, l.blownOutRegions];
+    for (const l of done.result.lights) expect(l.blownOutRegions).toEqual(expect.any(Array));
+    expect(exhibited.lights.map(blownOut)).toEqual(done.result.lights.map(blownOut));
 
     const runs = pdfTextRuns(files.get('report.pdf')!);
     const page = runs.indexOf('Alignment');

@@ -6,7 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
-import { closerKnownFrauds, type Capture, type Specimen } from '@exemplar/specimens-schema';
+import { addGlare } from '@exemplar/image-pipeline';
+import { closerKnownFrauds, REGION_MOSTLY_OVEREXPOSED, type Capture, type Specimen } from '@exemplar/specimens-schema';
 import { buildTestApp, multipartBody, type TestApp } from '../../server/src/test-helpers';
 import { catalogue, DESIGNS, HOLDERS, overlapShare, renderCapture, waitForComparison, type RenderedCapture } from './comparison-fixtures';
 
@@ -185,6 +186,37 @@ describe('POST /api/comparisons (multipart) → GET /api/comparisons/:id', () =>
     expect(done.status).toBe('done');
     const white = done.result.lights.find((l: any) => l.lightSource === 'white');
     expect(white.regions.length + white.personalisedRegions.length).toBeLessThanOrEqual(1);
+  });
+
+  it('lists apart, as blown out and not judged, what differs only where glare blows out the questioned photo', async () => {
+    // Another genuine capture with a glare off the laminate over the printed header (no personalised zone there).
+    const { data, info } = await sharp(genuineAgain.images.white!).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const glare = { cx: 0.56 * info.width, cy: 0.1 * info.height, rx: 0.14 * info.width, ry: 0.09 * info.height, peak: 400 };
+    addGlare({ data, width: info.width, height: info.height, channels: info.channels }, glare);
+    const glared = await sharp(data, { raw: info }).png().toBuffer();
+    const res = await submit({ ...genuineAgain, images: { ...genuineAgain.images, white: glared } }, { reference: { specimenId: specimen.id, captureId: capture.id } }, ['white']);
+    expect(res.statusCode).toBe(202);
+    const done = await waitForComparison(t, res.json().id);
+    expect(done.status).toBe('done');
+    const white = done.result.lights.find((l: any) => l.lightSource === 'white');
+    expect(white.stats.overexposedShare).toBeGreaterThan(0.005);
+    // Recorded like the regions (the contract's fields, in reference pixels), each mostly blown out and under the glare.
+    expect(white.blownOutRegions.length).toBeGreaterThan(0);
+    for (const b of white.blownOutRegions) {
+      expect(Object.keys(b).sort()).toEqual(['area', 'box', 'overexposed', 'peak', 'polygon', 'score']);
+      expect(b.overexposed).toBeGreaterThanOrEqual(REGION_MOSTLY_OVEREXPOSED);
+      expect(b.overexposed).toBeLessThanOrEqual(1);
+      const u = (b.box.x + b.box.width / 2 - glare.cx) / glare.rx;
+      const v = (b.box.y + b.box.height / 2 - glare.cy) / glare.ry;
+      expect(Math.hypot(u, v)).toBeLessThan(1.5);
+    }
+    // Not differences: none of the regions is mostly blown out (a genuine pair: at most one false region).
+    for (const r of white.regions) expect(r.overexposed).toBeLessThan(REGION_MOSTLY_OVEREXPOSED);
+    expect(white.regions.length + white.personalisedRegions.length).toBeLessThanOrEqual(1);
+    // The light's regions JSON output carries them too.
+    const out = await (await t.login('examiner')).inject({ method: 'GET', url: white.outputs.regions.url });
+    expect(out.statusCode).toBe(200);
+    expect(JSON.parse(out.payload).blownOutRegions).toHaveLength(white.blownOutRegions.length);
   });
 
   it('gives the same result for the same inputs: JSON naming the stored questioned images reproduces every output byte for byte', async () => {

@@ -182,6 +182,8 @@ export async function makeExhibitFixture(): Promise<ExhibitFixture> {
             { box: { x: 70 + i * 40, y: 90, width: 100, height: 100 }, score: 0.81, peak: 0.97, area: 7850, polygon: [], overexposed: i === 0 ? 0.76 : 0 },
             { box: { x: 400, y: 260, width: 90, height: 40 }, score: 0.42, peak: 0.6, area: 3600, overexposed: 0 },
           ],
+          // Differing only where the glare blows the white photo out: listed apart, not judged.
+          blownOutRegions: i === 0 ? [{ box: { x: 300, y: 40, width: 120, height: 30 }, score: 0.66, peak: 0.9, area: 3100, polygon: [], overexposed: 0.97 }] : [],
           overexposedShare: i === 0 ? 0.054 : 0,
           zoneVerdicts: [
             { zoneId: 'zone-guilloche', label: 'Guilloche background', type: 'guilloche', verdict: i === 0 ? 'different' : 'consistent', score: 0.7, flaggedShare: 0.4, coverage: 1, signal: { reference: 0.5, questioned: 0.2 } },

@@ -293,12 +293,20 @@ describe('buildExhibit', () => {
     const uv = section('Comparison cmp-1 — UV 365 nm (uv-365)').join(' ').replace(/\s+/g, ' ');
     expect(uv).toContain('No blown-out area (glare or overexposure) was found in the questioned image over the compared area.');
     expect(uv).not.toContain('the difference may be the light');
+    // What differs only where the photo is blown out is listed apart from the regions, each with its box and share, as not judged.
+    expect(words).toContain('Blown out — not judged');
+    expect(words).toContain('1 area differs only where the questioned image is blown out (glare or overexposure): no detail shows there, so it is not judged or counted as a difference.');
+    expect(white).toEqual(expect.arrayContaining(['B1', '300', '40', '120', '30', '97 %']));
+    expect(words).toContain('B1: blown out in the questioned image (glare), over 97 % of this area — no detail shows there, not judged.');
+    expect(uv).toContain('No area differs only where the questioned image is blown out.');
+    expect(uv).not.toContain('B1');
 
     const record = JSON.parse((await unzip(built.bundle)).get('exhibit.json')!.toString('utf8')) as typeof fx.input;
     expect(record.comparisons[0]!.lights.map((l) => [l.overexposedShare, l.regions.map((g) => g.overexposed)])).toEqual([
       [0.054, [0.76, 0]],
       [0, [0, 0]],
     ]);
+    expect(record.comparisons[0]!.lights.map((l) => l.blownOutRegions?.map((g) => [g.box, g.overexposed]))).toEqual([[[{ x: 300, y: 40, width: 120, height: 30 }, 0.97]], []]);
   });
 
   it('says blown-out areas were not recorded for a comparison made before they were measured, never that there were none', async () => {
@@ -306,21 +314,33 @@ describe('buildExhibit', () => {
     for (const l of input.comparisons[0]!.lights) {
       delete l.overexposedShare;
       for (const g of l.regions) delete g.overexposed;
+      delete l.blownOutRegions;
     }
     const runs = pdfTextRuns(await buildExhibitReport(input, fx.load));
     const words = runs.join(' ').replace(/\s+/g, ' ');
     expect(words.split('Blown-out areas of the questioned image (glare, overexposure) were not recorded with this comparison.')).toHaveLength(3);
     expect(words).not.toContain('No blown-out area');
     expect(runs).not.toContain('blown out');
+    // Nor were the areas differing only where it is blown out listed apart: not recorded, not "none".
+    expect(words.split('were not listed apart with this comparison (not recorded)')).toHaveLength(3);
+    expect(words).not.toContain('No area differs only where');
+    expect(runs).not.toContain('B1');
   });
 
   it('refuses a blown-out share outside [0, 1]', async () => {
     const input = structuredClone(fx.input);
     input.comparisons[0]!.lights[0]!.overexposedShare = 5.4;
     input.comparisons[0]!.lights[1]!.regions[0]!.overexposed = -0.1;
+    input.comparisons[0]!.lights[0]!.blownOutRegions![0]!.overexposed = 97;
     await expect(buildExhibit(input, fx.load)).rejects.toMatchObject({
       code: 'VALIDATION_FAILED',
-      details: { problems: ['comparisons[0].lights[0].overexposedShare must be a share in [0, 1]', 'comparisons[0].lights[1].regions[0].overexposed must be a share in [0, 1]'] },
+      details: {
+        problems: [
+          'comparisons[0].lights[0].overexposedShare must be a share in [0, 1]',
+          'comparisons[0].lights[0].blownOutRegions[0].overexposed must be a share in [0, 1]',
+          'comparisons[0].lights[1].regions[0].overexposed must be a share in [0, 1]',
+        ],
+      },
     });
   });
 

@@ -13,6 +13,9 @@
 import PDFDocument from 'pdfkit';
 import {
   alignmentMethodLabel,
+  BLOWN_OUT_REGIONS_HEADING,
+  blownOutRegionNote,
+  blownOutRegionsSentence,
   closerKnownFrauds,
   getLightSource,
   isFraudStatus,
@@ -34,6 +37,8 @@ const CONTENT_WIDTH = PAGE.width - 2 * PAGE.margin;
 const FONT = { regular: 'Helvetica', bold: 'Helvetica-Bold', mono: 'Courier' } as const;
 const GREY = '#555555';
 const REGION_COLOUR = '#d40000';
+/** Blown-out areas, not judged: dashed grey, so they do not read as regions of difference. */
+const BLOWN_OUT_COLOUR = '#6b6b6b';
 /** Document-check findings: magenta as in the pipeline's heatmap outlines, on a dark halo so they stand apart from the red regions. */
 const FINDING_COLOUR = '#e000e0';
 const FINDING_HALO = '#200020';
@@ -332,7 +337,8 @@ async function writeComparisonLight(
   await captioned(get(light.aligned.sha256), 'Questioned aligned to the reference', PAGE.margin, y);
   const findings = light.findings ?? [];
   const blown = (light.overexposedShare ?? 0) > 0 ? '; white hatching: blown out (glare)' : '';
-  const heatCaption = (findings.length ? 'Heatmap: regions (red), findings (M, magenta)' : 'Difference heatmap with regions') + blown;
+  const blownAreas = (light.blownOutRegions?.length ?? 0) > 0 ? '; B: blown out, not judged (dashed)' : '';
+  const heatCaption = (findings.length ? 'Heatmap: regions (red), findings (M, magenta)' : 'Difference heatmap with regions') + blown + blownAreas;
   const heatRect = await captioned(get(light.heatmap.sha256), heatCaption, PAGE.margin + boxW + gap, y);
   // Regions and findings are in reference pixels; the heatmap is drawn in the reference frame.
   for (const rect of [refRect, heatRect]) {
@@ -344,6 +350,7 @@ async function writeComparisonLight(
 
   writeAlignment(r, comparison, light);
   writeRegions(r, light);
+  writeBlownOut(r, light);
   writeFindings(r, light);
   r.heading('Zone verdicts', 11);
   r.table(
@@ -448,6 +455,37 @@ function writeRegions(r: ReportWriter, light: ExhibitComparisonLight): void {
   }
 }
 
+/**
+ * The areas listed apart from the differences: what differs only where the
+ * questioned image is blown out, which shows no detail there and was not
+ * judged. Each with its box and blown-out share; a comparison made before
+ * they were listed apart says they were not recorded (any are then among the
+ * regions above, with their share).
+ */
+function writeBlownOut(r: ReportWriter, light: ExhibitComparisonLight): void {
+  const areas = light.blownOutRegions;
+  r.heading(BLOWN_OUT_REGIONS_HEADING, 11);
+  r.paragraph(blownOutRegionsSentence(areas?.length), { size: 9, colour: GREY });
+  r.doc.moveDown(0.3);
+  if (!areas?.length) return;
+  r.table(
+    [
+      { header: '#', width: 6, align: 'right' },
+      { header: 'x', width: 10, align: 'right' },
+      { header: 'y', width: 10, align: 'right' },
+      { header: 'width', width: 10, align: 'right' },
+      { header: 'height', width: 10, align: 'right' },
+      { header: 'blown out', width: 12, align: 'right' },
+    ],
+    areas.map((g, i) => {
+      const s = regionOverexposedShare(g);
+      return [`B${i + 1}`, fmt(g.box.x, 1), fmt(g.box.y, 1), fmt(g.box.width, 1), fmt(g.box.height, 1), s === null ? 'not recorded' : `${overexposedPercent(s)} %`];
+    }),
+  );
+  r.paragraph(areas.map((g, i) => `B${i + 1}: ${blownOutRegionNote(g)}.`).join('\n'), { size: 9 });
+  r.doc.moveDown(0.5);
+}
+
 function drawRegions(doc: Doc, light: ExhibitComparisonLight, rect: { x: number; y: number; w: number; h: number }, reference: LoadedImage): void {
   if (!reference.width || !reference.height) return;
   const sx = rect.w / reference.width;
@@ -459,6 +497,12 @@ function drawRegions(doc: Doc, light: ExhibitComparisonLight, rect: { x: number;
     const y = rect.y + g.box.y * sy;
     doc.rect(x, y, Math.max(1, g.box.width * sx), Math.max(1, g.box.height * sy)).lineWidth(0.8).strokeColor(REGION_COLOUR).stroke();
     doc.font(FONT.bold).fontSize(6).fillColor(REGION_COLOUR).text(String(i + 1), x + 1, Math.max(rect.y, y - 7), { lineBreak: false });
+  });
+  (light.blownOutRegions ?? []).forEach((g, i) => {
+    const x = rect.x + g.box.x * sx;
+    const y = rect.y + g.box.y * sy;
+    doc.rect(x, y, Math.max(1, g.box.width * sx), Math.max(1, g.box.height * sy)).lineWidth(0.8).dash(2, { space: 2 }).strokeColor(BLOWN_OUT_COLOUR).stroke().undash();
+    doc.font(FONT.bold).fontSize(6).fillColor(BLOWN_OUT_COLOUR).text(`B${i + 1}`, x + 1, Math.max(rect.y, y - 7), { lineBreak: false });
   });
   doc.restore();
 }

@@ -147,6 +147,14 @@ export interface ExhibitComparisonLight {
   heatmap: ExhibitImageRef;
   /** Each region's `overexposed` (share of its differing pixels where the questioned image is blown out) is carried when recorded. */
   regions: ExhibitRegion[];
+  /**
+   * Outside personalised zones, what differs only where the questioned image
+   * is blown out (each area's `overexposed` at least half): no detail shows
+   * there, so these are not differences and were not judged. Absent when the
+   * comparison did not list them apart (difference stages before 1.5.0, whose
+   * such areas are among `regions`): the report then says not recorded.
+   */
+  blownOutRegions?: ExhibitRegion[];
   zoneVerdicts: ExhibitZoneVerdict[];
   /**
    * Share of the compared area where the questioned image is blown out (glare,

@@ -113,6 +113,16 @@ export function validateExhibitInput(input: ExhibitInput): void {
       (Array.isArray(l.regions) ? l.regions : []).forEach((g, k) => {
         if (g?.overexposed !== undefined) need(share(g.overexposed), `${lat}.regions[${k}].overexposed must be a share in [0, 1]`);
       });
+      // Listed apart since difference stage 1.5.0; absent in older results (not recorded).
+      if (l.blownOutRegions !== undefined) need(Array.isArray(l.blownOutRegions), `${lat}.blownOutRegions must be an array`);
+      (Array.isArray(l.blownOutRegions) ? l.blownOutRegions : []).forEach((g, k) => {
+        const b = g?.box;
+        need(
+          !!b && [b.x, b.y, b.width, b.height].every(finite) && b.width >= 0 && b.height >= 0,
+          `${lat}.blownOutRegions[${k}].box must have finite x, y and non-negative width, height`,
+        );
+        need(g?.overexposed === undefined || share(g.overexposed), `${lat}.blownOutRegions[${k}].overexposed must be a share in [0, 1]`);
+      });
       if (l.findings !== undefined && !Array.isArray(l.findings)) problems.push(`${at}.lights[${j}].findings must be an array`);
       (Array.isArray(l.findings) ? l.findings : []).forEach((f, k) => {
         const fat = `${at}.lights[${j}].findings[${k}]`;

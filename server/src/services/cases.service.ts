@@ -401,6 +401,8 @@ export class CaseService {
             aligned: { key: objectKeys.comparison(cid, light.outputs.aligned.name), sha256: light.outputs.aligned.sha256 },
             heatmap: { key: objectKeys.comparison(cid, light.outputs.heatmap.name), sha256: light.outputs.heatmap.sha256 },
             regions: light.regions,
+            // Absent in results made before blown-out areas were listed apart: the report then says not recorded.
+            ...(light.blownOutRegions && { blownOutRegions: light.blownOutRegions }),
             zoneVerdicts: light.zoneVerdicts,
             // Absent in results made before the difference stage measured glare: the report then says it was not recorded.
             ...(overexposed !== null && { overexposedShare: overexposed }),

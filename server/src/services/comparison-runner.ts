@@ -456,6 +456,7 @@ export class ComparisonRunner {
           outputSize: l.outputSize,
           regions: l.regions,
           personalisedRegions: l.personalisedRegions,
+          blownOutRegions: l.blownOutRegions,
           zoneVerdicts: l.zoneVerdicts,
           findings: l.findings,
         },
@@ -481,6 +482,8 @@ export class ComparisonRunner {
       registration: { ...l.registration, anchorLight: l.registration.anchorLight as LightComparisonResult['lightSource'] },
       regions: l.regions.map(regionRecord),
       personalisedRegions: l.personalisedRegions.map(regionRecord),
+      // Not differences: where the questioned image is blown out, listed for the examiner as not judged.
+      blownOutRegions: l.blownOutRegions.map(regionRecord),
       zoneVerdicts: l.zoneVerdicts.map(verdictRecord),
       findings: l.findings.map(findingRecord),
       outputs,

@@ -139,7 +139,7 @@ export default async function comparisonRoutes(app: FastifyInstance) {
       config: { permission: READ_COMPARISONS },
       schema: {
         tags: ['comparisons'],
-        summary: 'A comparison: status, progress, error, and per light source the homography, regions, zone verdicts and outputs',
+        summary: 'A comparison: status, progress, error, and per light source the homography, regions, blown-out areas (not judged), zone verdicts and outputs',
         params: idParams,
         response: { 200: ref('comparison'), ...errorResponses(400, 404) },
       },
