@@ -70,6 +70,23 @@ test('a shared link reproduces the search: query, filters, years and sort reach 
   expect(screen.getByRole('checkbox', { name: /Forgery/ })).toBeChecked();
 });
 
+test('a link with a value no vocabulary knows (an old or mistyped link) searches with the rest instead of failing', async () => {
+  const api = createTestApi(
+    on('GET', '/api/specimens', (req) =>
+      req.url.searchParams.getAll('status').includes('bogus') || req.url.searchParams.has('lightSource')
+        ? { status: 400, body: { code: 'VALIDATION_FAILED', message: 'Invalid querystring: /status/0 is not a known specimen status', details: { in: 'querystring' } } }
+        : ok(makePage([fake], { facets })),
+    ),
+  );
+  renderApp(api, '/?status=bogus&status=counterfeit&lightSource=uv-999&documentCategory=passport');
+  await screen.findByRole('list', { name: 'Search results' });
+  const sent = api.calls('GET', '/api/specimens')[0]!.url.searchParams;
+  expect(sent.getAll('status')).toEqual(['counterfeit']);
+  expect(sent.has('lightSource')).toBe(false);
+  expect(sent.getAll('documentCategory')).toEqual(['passport']);
+  expect(screen.queryByText('The library could not be searched')).toBeNull();
+});
+
 test('typing searches after a pause and keeps the words in the URL', async () => {
   const api = createTestApi(on('GET', '/api/specimens', (req) => ({ status: 200, body: makePage(req.url.searchParams.get('q') ? [fake] : [genuine, fake]) })));
   const { location } = renderApp(api, '/');

@@ -3,7 +3,23 @@
  * `?q=utopia&status=counterfeit&status=forgery&yearFrom=2010&sort=title`.
  * Unknown or malformed parameters are ignored rather than shown as errors.
  */
+import { classifications, documentCategories, featureTypes, forgeryMethods, lightSources, specimenStatuses } from '../../shared/vocabulary';
 import { LIST_FILTERS, SORTS, type ListFilter, type SortOrder, type SpecimenSearch } from './api';
+
+/**
+ * The filters whose values form a closed vocabulary: the API refuses any other
+ * value (400), so one in a link (mistyped, or from an older vocabulary) is
+ * dropped like an unknown parameter. Issuing states, document codes and tags
+ * are open (or patterned) and go as they are.
+ */
+const VOCABULARIES: Partial<Record<ListFilter, ReadonlySet<string>>> = {
+  status: new Set(specimenStatuses.map((e) => e.id)),
+  documentCategory: new Set(documentCategories.map((e) => e.id)),
+  forgeryMethod: new Set(forgeryMethods.map((e) => e.id)),
+  featureType: new Set(featureTypes.map((e) => e.id)),
+  lightSource: new Set(lightSources.map((e) => e.id)),
+  classification: new Set(classifications.map((e) => e.id)),
+};
 
 function yearParam(value: string | null): number | undefined {
   if (value === null || !/^\d{4}$/.test(value)) return undefined;
@@ -13,7 +29,8 @@ function yearParam(value: string | null): number | undefined {
 export function searchFromParams(params: URLSearchParams): SpecimenSearch {
   const filters: Partial<Record<ListFilter, string[]>> = {};
   for (const name of LIST_FILTERS) {
-    const values = [...new Set(params.getAll(name).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean))];
+    const known = VOCABULARIES[name];
+    const values = [...new Set(params.getAll(name).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v && (!known || known.has(v))))];
     if (values.length) filters[name] = values;
   }
   const sort = params.get('sort');
