@@ -11,6 +11,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import sharp from 'sharp';
+import { addGlare } from '@exemplar/image-pipeline';
 import type { Specimen } from '@exemplar/specimens-schema';
 import type { RunningServer } from '../../server/src/server';
 import { systemActor } from '../../server/src/services/actor';
@@ -29,6 +31,8 @@ let server: RunningServer;
 let browser: Browser;
 let page: Page;
 let comparisonId: string;
+/** The same image with a glare over its rings: what differs only where it is blown out is listed apart. */
+let glaredId: string;
 
 beforeAll(async () => {
   const lab = await openLab('phone', { EXEMPLAR_PIPELINE_TASK_TIMEOUT_MS: String(JOB_WAIT_MS) });
@@ -55,6 +59,14 @@ beforeAll(async () => {
   const submitted = await fetch(`${server.url}/api/comparisons`, { method: 'POST', headers: { authorization: await apiAuthorization(server, OFFICER) }, body: questioned });
   if (submitted.status !== 202) throw new Error(`comparison: HTTP ${submitted.status} ${await submitted.text()}`);
   ({ id: comparisonId } = (await submitted.json()) as { id: string });
+  const { data, info } = await sharp(white!).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  addGlare({ data, width: info.width, height: info.height, channels: info.channels }, { cx: 620, cy: 230, rx: 110, ry: 90, peak: 400 });
+  const glared = new FormData();
+  glared.append('comparison', JSON.stringify({ reference: { specimenId: stored.id, captureId: capture.id } }));
+  glared.append('white', new Blob([await sharp(data, { raw: info }).png().toBuffer()], { type: 'image/png' }), 'glared.png');
+  const glaredSubmitted = await fetch(`${server.url}/api/comparisons`, { method: 'POST', headers: { authorization: await apiAuthorization(server, OFFICER) }, body: glared });
+  if (glaredSubmitted.status !== 202) throw new Error(`glared comparison: HTTP ${glaredSubmitted.status} ${await glaredSubmitted.text()}`);
+  ({ id: glaredId } = (await glaredSubmitted.json()) as { id: string });
 
   browser = await launchChromium();
   page = await openPage(browser, 60_000, PHONE);
@@ -133,4 +145,21 @@ test('every comparison mode can be tapped on a phone', async () => {
   await modes.filter({ hasText: 'Heatmap' }).tap();
   await page.locator('.compare[data-mode="heatmap"]').waitFor();
   await page.screenshot({ path: path.join(ARTIFACTS, 'phone-comparison.png'), fullPage: true });
+});
+
+test('the areas a glare blows out are listed apart from the differences, fit the phone screen and can be tapped', async () => {
+  await page.goto(`${server.url}/comparisons/${glaredId}`);
+  await page.locator('.compare, .state--error, [role="alert"]').first().waitFor({ timeout: JOB_WAIT_MS });
+  const failure = page.locator('.state--error, [role="alert"]');
+  if (await failure.count()) throw new Error(`the comparison did not finish: ${await failure.textContent()}`);
+  const apart = page.getByRole('region', { name: /^Blown out — not judged \(\d+\)$/ });
+  await apart.scrollIntoViewIfNeeded();
+  const first = apart.getByRole('button', { name: /^Zoom to blown-out area B1, / });
+  await first.tap();
+  expect(await first.getAttribute('aria-pressed')).toBe('true');
+  const box = (await first.boundingBox())!;
+  expect(box.x).toBeGreaterThanOrEqual(0);
+  expect(box.x + box.width).toBeLessThanOrEqual(390);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'phone-comparison-blown-out.png'), fullPage: true });
+  expect(await overflow(page)).toEqual({ excess: 0, culprits: [] });
 });

@@ -75,9 +75,11 @@ const SKIP_REASONS: Record<string, string> = {
   'not-in-questioned': 'no questioned image was given under this light',
 };
 
-function regionsOf(raw: DifferenceRegion[], personalised: boolean): FlaggedRegion[] {
+/** The viewer's regions of one list: differences (`r`), in personalised zones (`p`), or blown out and not judged (`b`). */
+function regionsOf(raw: DifferenceRegion[], list: 'r' | 'p' | 'b'): FlaggedRegion[] {
+  const personalised = list === 'p';
   return raw.map((r, i) => ({
-    id: `${personalised ? 'p' : 'r'}${i + 1}`,
+    id: `${list}${i + 1}`,
     box: r.box,
     polygon: r.polygon.map((p) => [p[0] ?? 0, p[1] ?? 0] as [number, number]),
     score: r.score,
@@ -125,7 +127,9 @@ export function toComparison(api: ApiClient, raw: ApiComparison, reference: Spec
       reference: image ? captureImageSource(api, image) : outputSource(api, l.outputs.heatmap.url, l.outputSize),
       questioned: outputSource(api, l.outputs.aligned.url, l.outputSize),
       heatmap: outputSource(api, l.outputs.heatmap.url, l.outputSize),
-      regions: [...regionsOf(l.regions, false), ...regionsOf(l.personalisedRegions, true)],
+      regions: [...regionsOf(l.regions, 'r'), ...regionsOf(l.personalisedRegions, 'p')],
+      // Apart from the regions: not differences. Absent in results made before they were listed apart.
+      ...(l.blownOutRegions && { blownOutRegions: regionsOf(l.blownOutRegions, 'b') }),
       zoneVerdicts,
       // Results made before findings existed have none.
       findings: describeFindings(l.findings ?? []),

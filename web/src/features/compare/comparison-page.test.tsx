@@ -322,3 +322,55 @@ test('where the questioned image is blown out (glare) the page says so: for the 
   const uvList = await screen.findByRole('region', { name: 'Flagged regions (1)' });
   expect(uvList).not.toHaveTextContent(/blown out/);
 });
+
+test('what differs only where the questioned image is blown out is listed apart, after the differences, as not judged and not counted with them', async () => {
+  // A difference partly blown out stays a difference with its note; two areas mostly blown out are listed apart.
+  const partly = { ...region, box: { x: 900, y: 700, width: 60, height: 30 }, polygon: [[900, 700], [960, 700], [960, 730]], score: 0.55, overexposed: 0.3 };
+  const band = { ...region, box: { x: 40, y: 20, width: 1800, height: 90 }, polygon: [[40, 20], [1840, 20], [1840, 110]], score: 0.62, overexposed: 0.97 };
+  const star = { ...region, box: { x: 300, y: 200, width: 160, height: 90 }, polygon: [[300, 200], [460, 200], [460, 290]], score: 0.48, overexposed: 0.64 };
+  const white = makeLightResult('white', { regions: [partly], blownOutRegions: [band, star], stats: { overexposedShare: 0.081 } });
+  // UV: a result made before blown-out areas were listed apart (no field): nothing is said of them.
+  const uv = makeLightResult('uv-365', { regions: [region], stats: { overexposedShare: 0.002 } });
+  const glared = makeApiComparison({ ...done, result: { ...done.result!, lights: [white, uv] } });
+  const api = createTestApi(on('GET', '/api/comparisons/cmp0001', ok(glared)), on('GET', `/api/specimens/${reference.id}`, ok(reference)));
+  const { container } = renderApp(api, '/comparisons/cmp0001?light=white');
+
+  // Counted apart: one flagged region, in the list and in the caption.
+  const list = await screen.findByRole('region', { name: 'Flagged regions (1)' });
+  expect(container.querySelector('.compare__caption')).toHaveTextContent('1 flagged region ·');
+  expect(within(list).getAllByRole('button', { name: /^Zoom to region / })).toHaveLength(1);
+  expect(within(list).getByRole('button', { name: /^Zoom to region 1, score 0.55/ })).toHaveTextContent(
+    'Questioned image blown out (glare) over 30 % of this region — the rest of it shows detail',
+  );
+  const apart = within(list).getByRole('region', { name: 'Blown out — not judged (2)' });
+  expect(apart).toHaveTextContent('2 areas differ only where the questioned image is blown out (glare or overexposure): no detail shows there, so they are not judged or counted as differences.');
+  const b1 = within(apart).getByRole('button', { name: 'Zoom to blown-out area B1, 1800 × 90 px at x 40, y 20 (reference); blown out in the questioned image (glare), over 97 % of this area — no detail shows there, not judged' });
+  const b2 = within(apart).getByRole('button', { name: /^Zoom to blown-out area B2, 160 × 90 px at x 300, y 200 \(reference\); .* over 64 % of this area/ });
+  // After the differences, in the panel's order; not scored, since not judged.
+  expect(list.querySelector('.region-list')!.compareDocumentPosition(apart) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+  expect(apart.querySelector('meter')).toBeNull();
+  // Outlined apart over the image, dashed and numbered B1, B2.
+  await waitFor(() => expect(container.querySelector('[data-region-id="b1"]')).toHaveClass('region--blown-out'));
+  expect(container.querySelector('[data-region-id="b2"] .region__label')).toHaveTextContent('B2');
+
+  // Focused by keyboard like a region: Enter on the item selects it and its outline.
+  const user = userEvent.setup();
+  b2.focus();
+  await user.keyboard('{Enter}');
+  expect(b2).toHaveAttribute('aria-pressed', 'true');
+  expect(b1).toHaveAttribute('aria-pressed', 'false');
+  expect(container.querySelector('[data-region-id="b2"]')).toHaveClass('region--selected');
+
+  // The heatmap legend names the dashed outlines.
+  b2.blur();
+  await user.keyboard('h');
+  await waitFor(() => expect(container.querySelector('.compare')).toHaveAttribute('data-mode', 'heatmap'));
+  expect(container.querySelector('.mode-controls')).toHaveTextContent('B: blown out, not judged');
+
+  await user.keyboard('2');
+  const uvList = await screen.findByRole('region', { name: 'Flagged regions (1)' });
+  await waitFor(() => expect(container.querySelector('.compare')).toHaveAttribute('data-light', 'uv-365'));
+  expect(uvList).not.toHaveTextContent(/not judged/);
+  expect(container.querySelector('.mode-controls')).not.toHaveTextContent(/not judged/);
+  expect(container.querySelector('[data-region-id^="b"]')).toBeNull();
+});

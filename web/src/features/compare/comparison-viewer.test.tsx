@@ -102,6 +102,25 @@ test('a click on a flagged region selects it and zooms every view to it; N and P
   expect(screen.getByText(/Differences in personalised zones \(1\)/)).toBeInTheDocument();
 });
 
+test('a blown-out area zooms every view to it like a region, and N steps through the differences only', async () => {
+  const band = { id: 'b1', box: { x: 40, y: 20, width: 1800, height: 90 }, polygon: [], score: 0.62, overexposed: 0.97, personalised: false };
+  const glared: Comparison = { ...comparison, lights: [makeViewerLight('white', { regions: [altered, stamp], blownOutRegions: [band] })] };
+  const store = createCompareStore();
+  const { container } = renderViewer({ comparison: glared, store });
+  const user = userEvent.setup();
+  const list = screen.getByRole('region', { name: 'Flagged regions (2)' });
+  await user.click(within(list).getByRole('button', { name: /^Zoom to blown-out area B1, / }));
+  expect(within(list).getByRole('button', { name: /^Zoom to blown-out area B1/ })).toHaveAttribute('aria-pressed', 'true');
+  expect(container.querySelector('[data-region-id="b1"]')).toHaveClass('region--selected');
+  expect(store.getState().view).toMatchObject({ rect: padRect(band.box), animate: true });
+  // Not a difference: N goes to the first flagged region, and back to it after the last.
+  await user.keyboard('n');
+  expect(store.getState().view.rect).toEqual(padRect(altered.box));
+  await user.keyboard('n');
+  await user.keyboard('n');
+  expect(store.getState().view.rect).toEqual(padRect(altered.box));
+});
+
 test('number keys switch the light source: regions, verdicts and images follow', async () => {
   const onLight = jest.fn();
   const { container } = renderViewer({ onLightChange: onLight, initialMode: 'overlay' });

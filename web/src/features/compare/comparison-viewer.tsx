@@ -119,7 +119,7 @@ export function ComparisonViewer({ comparison, initialMode, initialLight, onMode
   // Findings over the regions: they are few, small and the stronger evidence.
   const overlay = light ? (
     <>
-      <RegionOverlay regions={light.regions} selected={selected} visible={showRegions} />
+      <RegionOverlay regions={light.regions} blownOut={light.blownOutRegions} selected={selected} visible={showRegions} />
       <FindingOverlay findings={light.findings} store={store} />
     </>
   ) : null;
@@ -200,7 +200,7 @@ export function ComparisonViewer({ comparison, initialMode, initialLight, onMode
         </div>
         <aside className="compare__side">
           <FindingList findings={light.findings} mrz={light.mrz} store={store} />
-          <RegionList regions={light.regions} overexposedShare={light.overexposedShare} store={store} />
+          <RegionList regions={light.regions} blownOut={light.blownOutRegions} overexposedShare={light.overexposedShare} store={store} />
           <ZoneVerdicts verdicts={light.zoneVerdicts} store={store} />
           {comparison.skipped.length > 0 && (
             <section className="panel" aria-labelledby="skipped-heading">

@@ -21,7 +21,7 @@ export type { ComparisonFindingKind, ComparisonStatus, ZoneVerdictKind };
 export type Box = DifferenceRegion['box'];
 
 export type FlaggedRegion = Pick<DifferenceRegion, 'box' | 'score' | 'overexposed'> & {
-  /** Stable within a light source: `r1`, `r2` … in score order; personalised ones `p1` … */
+  /** Stable within a light source: `r1`, `r2` … in score order; personalised ones `p1` …; blown-out areas `b1` … */
   id: string;
   polygon: [number, number][];
   /** Inside a personalised zone (photo, name, number …): expected to differ between holders. */
@@ -66,6 +66,13 @@ export interface ComparisonLight {
   /** Differences drawn over the reference (reference frame). */
   heatmap: ImageSource;
   regions: FlaggedRegion[];
+  /**
+   * Outside personalised zones, what differs only where the questioned image
+   * is blown out (glare, overexposure): no detail shows there, so these are
+   * not differences, not judged and not counted with `regions`. Absent when
+   * the result did not list them apart (made before difference stage 1.5.0).
+   */
+  blownOutRegions?: FlaggedRegion[];
   zoneVerdicts: ZoneVerdict[];
   findings: Finding[];
   mrz?: MrzOutcome;

@@ -52,6 +52,11 @@ function HeatmapControls({ store, light }: ModeControlsProps) {
           <span className="heat-legend__blown" /> blown out (glare): no detail
         </span>
       )}
+      {(light.blownOutRegions?.length ?? 0) > 0 && (
+        <span className="heat-legend" aria-hidden="true">
+          <span className="heat-legend__blown-out-area" /> B: blown out, not judged
+        </span>
+      )}
     </div>
   );
 }
