@@ -172,7 +172,7 @@ function RequestDetail({ request: r, onChange, onReload }: { request: Verificati
                     {formatTimestamp(h.at)} · {h.actor}
                   </p>
                   <p>
-                    {verificationActionLabel(h.action)} → {verificationStatusLabel(h.to)}
+                    <HistoryStep step={h} linkComparisons={can('comparisons:read-all')} />
                   </p>
                   {h.message && <p className="prose">{h.message}</p>}
                 </li>
@@ -455,3 +455,28 @@ function SubmitterActions({ request: r, onChange }: { request: VerificationReque
     </section>
   );
 }
+
+/**
+ * One history entry in words: what was done and the status it led to; a
+ * linked comparison by its id (a link for those who may open any); the status
+ * left out where it adds nothing (unchanged, or the action's own word:
+ * "Answered", not "Answered → Answered").
+ */
+function HistoryStep({ step, linkComparisons }: { step: VerificationRequest['history'][number]; linkComparisons: boolean }) {
+  const action = verificationActionLabel(step.action);
+  const status = verificationStatusLabel(step.to);
+  const id = step.comparisonId;
+  return (
+    <>
+      {step.action === 'link-comparison' && id ? (
+        <>
+          Comparison {linkComparisons ? <Link to={`/comparisons/${encodeURIComponent(id)}`}>{id}</Link> : <code>{id}</code>} linked
+        </>
+      ) : (
+        action
+      )}
+      {step.from !== step.to && status !== action && <> → {status}</>}
+    </>
+  );
+}
+

@@ -84,6 +84,35 @@ test("an officer asks the laboratory about a comparison's document without choos
   expect(JSON.parse(form.get('request') as string)).toMatchObject({ notes: 'Passport presented at gate 4\nComparison cmp0001', mrz: { lines: compared.request.mrz!.lines } });
 });
 
+test('the history names the comparison each link added, and an answer reads once, not "Answered → Answered"', async () => {
+  const r = makeVerificationRequest({
+    id: 'vr0021',
+    status: 'answered',
+    comparisons: ['cmp0031', 'cmp0032'],
+    answer: { conclusion: 'genuine', message: 'Genuine.', answeredBy: 'erin', answeredAt: '2026-11-28T05:00:00Z' },
+    history: [
+      { at: '2026-11-28T03:00:00Z', actor: 'bo.officer', action: 'submit', to: 'submitted' },
+      { at: '2026-11-28T03:10:00Z', actor: 'erin', action: 'claim', from: 'submitted', to: 'claimed' },
+      { at: '2026-11-28T03:20:00Z', actor: 'erin', action: 'link-comparison', from: 'claimed', to: 'claimed', comparisonId: 'cmp0031' },
+      { at: '2026-11-28T03:30:00Z', actor: 'erin', action: 'link-comparison', from: 'claimed', to: 'claimed', comparisonId: 'cmp0032' },
+      { at: '2026-11-28T05:00:00Z', actor: 'erin', action: 'answer', from: 'claimed', to: 'answered', message: 'Genuine.' },
+    ],
+  });
+  const api = createTestApi(
+    on('GET', '/api/verification-requests/vr0021', ok(r)),
+    on('GET', /^\/api\/comparisons\/cmp003[12]$/, (req) => ok(makeComparisonWithFindings({ id: req.url.pathname.split('/').pop()! }))),
+  );
+  renderApp(api, '/verification/vr0021');
+  const history = await screen.findByRole('list', { name: 'History' });
+  const entries = within(history).getAllByRole('listitem');
+  expect(entries[2]).toHaveTextContent('Comparison cmp0031 linked');
+  expect(within(entries[2]!).getByRole('link', { name: 'cmp0031' })).toHaveAttribute('href', '/comparisons/cmp0031');
+  expect(entries[3]).toHaveTextContent('Comparison cmp0032 linked');
+  expect(entries[4]).toHaveTextContent('Answered');
+  expect(entries[4]).not.toHaveTextContent('Answered → Answered');
+  expect(entries[1]).toHaveTextContent('Claimed → Being examined');
+});
+
 test('a refused image is marked at its light source', async () => {
   const api = createTestApi(
     sessionAs('border-officer'),
