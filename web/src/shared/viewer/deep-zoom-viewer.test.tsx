@@ -28,3 +28,16 @@ test('OpenSeadragon is fetched when the first viewer mounts; until then the view
   expect(second.querySelector('.openseadragon-canvas')).not.toBeNull();
   expect(screen.queryByText('Loading the image viewer…')).toBeNull();
 });
+
+test("the viewer's keyboard focus stop (OpenSeadragon's canvas) is named after the image and says which keys move it", async () => {
+  const { rerender } = render(<DeepZoomViewer label="Data page under White light" frame={frame} layers={layers} />);
+  const viewer = screen.getByRole('group', { name: 'Data page under White light' });
+  await waitFor(() => expect(viewer.querySelector('.openseadragon-canvas')).not.toBeNull());
+  const canvas = viewer.querySelector('.openseadragon-canvas')!;
+  expect(canvas).toHaveAttribute('tabindex', '0');
+  expect(screen.getByRole('application', { name: /^Data page under White light/ })).toBe(canvas);
+  expect(canvas).toHaveAccessibleName('Data page under White light: arrow keys move the image, + and - zoom, 0 shows it whole');
+  // Another light in the same viewer: the name follows.
+  rerender(<DeepZoomViewer label="Data page under UV 365 nm" frame={frame} layers={layers} />);
+  expect(canvas).toHaveAccessibleName(/^Data page under UV 365 nm:/);
+});

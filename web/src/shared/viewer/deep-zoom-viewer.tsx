@@ -179,6 +179,8 @@ export function DeepZoomViewer({ label, frame, layers, channel, overlay, childre
     }
     viewerRef.current = viewer;
     setViewer(viewer);
+    // OpenSeadragon makes its canvas a keyboard focus stop (arrows pan, +/- zoom) but leaves it unnamed and without a role.
+    viewer.canvas.setAttribute('role', 'application');
 
     const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
     svg.setAttribute('class', 'viewer__overlay');
@@ -322,6 +324,11 @@ export function DeepZoomViewer({ label, frame, layers, channel, overlay, childre
   };
 
   // A layer whose source just changed is loading from this very render on (the world catches up in an effect).
+  // The focus stop is named after the image shown, which changes with the light in the same viewer.
+  useEffect(() => {
+    viewer?.canvas.setAttribute('aria-label', `${label}: arrow keys move the image, + and - zoom, 0 shows it whole`);
+  }, [viewer, label]);
+
   const shownState: ViewerState =
     state !== 'error' && layers.some((l) => itemsRef.current.get(l.id)?.url !== l.source.url) && viewerRef.current ? 'loading' : state;
 
