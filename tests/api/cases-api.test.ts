@@ -23,6 +23,8 @@ let specimenId: string;
 let comparisonId: string;
 /** The questioned white image the comparison was submitted with. */
 let questionedWhite: Buffer;
+/** How the submitter described the questioned document: the exhibit names it so. */
+const SUBMITTER_NOTES = 'Utopia passport presented by the holder at Gate 4; seized for a reprinted date of birth.\nHolder says it was renewed in 2024.';
 
 beforeAll(async () => {
   t = await buildTestApp({ EXEMPLAR_PIPELINE_THREADS: '1' });
@@ -32,7 +34,7 @@ beforeAll(async () => {
   specimenId = made.specimen.id;
   questionedWhite = questioned.images.white!;
   const upload = multipartBody([
-    { name: 'comparison', value: JSON.stringify({ reference: { specimenId, captureId: made.captures[0]!.id } }) },
+    { name: 'comparison', value: JSON.stringify({ reference: { specimenId, captureId: made.captures[0]!.id }, notes: SUBMITTER_NOTES }) },
     { name: 'white', filename: 'seized-white.png', data: questioned.images.white!, contentType: 'image/png' },
   ]);
   const submitted = await (await t.login('examiner')).inject({ method: 'POST', url: '/api/comparisons', payload: upload.payload, headers: upload.headers });
@@ -225,6 +227,33 @@ describe('/api/cases', () => {
     expect(done.identification).not.toBeNull();
     expect(exhibited.identification).toEqual({ referenceChosenBy: 'submitter', method: done.identification.method, searched: done.identification.searched, candidates: done.identification.candidates });
     expect(runs.join(' ').replace(/\s+/g, ' ')).toContain(`The reference was named by the submitter; the questioned image was also ranked against ${done.identification.searched} library images`);
+  });
+
+  it('names the questioned document as the submitter described it: notes, file name, submitter and time, beside its hash', async () => {
+    const done = (await (await as('examiner')).inject({ method: 'GET', url: `/api/comparisons/${comparisonId}` })).json();
+    const zip = await (await as('prosecutor')).inject({ method: 'GET', url: `/api/cases/${caseId}/exhibit.zip` });
+    const files = await unzipBundle(zip.rawPayload);
+    const record = JSON.parse(files.get('exhibit.json')!.toString('utf8')) as ExhibitInput;
+    const label = 'Utopia passport presented by the holder at Gate 4; seized for a reprinted date of birth. (uploaded as seized-white.png)';
+    expect(record.questioned).toEqual([
+      {
+        id: comparisonId,
+        label,
+        description: SUBMITTER_NOTES,
+        submittedBy: 'examiner',
+        submittedAt: done.createdAt,
+        images: [{ lightSource: 'white', key: expect.any(String), sha256: sha256(questionedWhite), originalName: 'seized-white.png' }],
+      },
+    ]);
+
+    const words = pdfTextRuns(files.get('report.pdf')!).join(' ').replace(/\s+/g, ' ');
+    expect(words).not.toContain('Questioned document of comparison');
+    // On the cover, in the case record and on the comparison's page.
+    expect(words.split(label).length - 1).toBeGreaterThanOrEqual(3);
+    expect(words).toContain(`Submitted examiner, ${done.createdAt}`);
+    expect(words).toContain(`Description ${SUBMITTER_NOTES.replace(/\s+/g, ' ')}`);
+    expect(words).toContain('White light (white) — seized-white.png');
+    expect(words).toContain(sha256(questionedWhite));
   });
 
   it('puts the alignment the differences rest on in the bundle record and on the light\'s page of the PDF, as the comparison recorded it', async () => {

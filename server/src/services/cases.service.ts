@@ -363,7 +363,7 @@ export class CaseService {
         sha256: q!.sha256,
         ...(q!.originalName !== undefined && { originalName: q!.originalName }),
       }));
-      questioned.push({ id: cid, label: `Questioned document of comparison ${cid}`, submittedBy: payload.createdBy, submittedAt: view.createdAt, images });
+      questioned.push({ id: cid, ...describeQuestioned(view.request.notes, images), submittedBy: payload.createdBy, submittedAt: view.createdAt, images });
       comparisons.push({
         id: cid,
         submissionId: cid,
@@ -791,6 +791,25 @@ function summaryOf(c: Case): CaseSummary {
     opinion: c.conclusion?.opinion ?? null,
     updatedAt: c.updatedAt,
   };
+}
+
+/** Longest label before it is cut: it heads the questioned document on the cover and on each comparison's page. */
+const MAX_QUESTIONED_LABEL = 160;
+
+/**
+ * The questioned document as its submitter described it: the first line of
+ * their notes and the file names it was uploaded under; the notes in full as
+ * its description when the label does not hold them all. Without either, the
+ * label says so rather than inventing a name.
+ */
+function describeQuestioned(notes: string | undefined, images: readonly ExhibitLightImage[]): Pick<ExhibitSubmission, 'label' | 'description'> {
+  const text = (notes ?? '').trim();
+  const firstLine = text.split(/\r?\n/, 1)[0]!.trim();
+  const headline = firstLine.length > MAX_QUESTIONED_LABEL ? `${firstLine.slice(0, MAX_QUESTIONED_LABEL - 1).trimEnd()}…` : firstLine;
+  const names = unique(images.flatMap((i) => (i.originalName ? [i.originalName] : [])));
+  const uploadedAs = names.length ? `uploaded as ${names.join(', ')}` : '';
+  const label = headline && uploadedAs ? `${headline} (${uploadedAs})` : headline || (uploadedAs ? `Questioned images ${uploadedAs}` : 'Questioned images (no notes or file names recorded)');
+  return { label, ...(text && text !== headline && { description: text }) };
 }
 
 /** A file name from the case reference: letters, digits, dot, dash and underscore only. */
