@@ -49,7 +49,8 @@ function AlertDetail({ alert: a, onChange, onReload }: { alert: Alert; onChange:
           <h1>{a.title}</h1>
           <p>
             <span className={`pill pill--${a.severity}`}>Severity: {severityLabel(a.severity)}</span> <span className={`pill pill--${a.status}`}>{alertStatusLabel(a.status)}</span>{' '}
-            {a.publishedAt && <span className="muted">published {formatTimestamp(a.publishedAt)}</span>}
+            {/* After the status pill: "Published since …", or "Withdrawn, was published …"; never "Published published". */}
+            {a.publishedAt && <span className="muted">{a.status === 'published' ? 'since' : 'was published'} {formatTimestamp(a.publishedAt)}</span>}
           </p>
         </div>
       </header>

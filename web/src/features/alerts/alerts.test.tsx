@@ -51,6 +51,10 @@ test('the alert page shows each check with its image and the zones it names', as
   expect(img).toHaveAttribute('src', `/api/images/${uv.sha256}/preview`);
   expect(container.querySelector(`[data-zone-id="${emblem.id}"]`)).not.toBeNull();
   expect(screen.getByText('Feel the intaglio.')).toBeInTheDocument();
+  // The status then when it took effect, each said once.
+  const status = screen.getByText('Published', { selector: '.pill' }).parentElement!;
+  expect(status).toHaveTextContent(/Published since \S/);
+  expect(status).not.toHaveTextContent(/published\s+published/i);
   // Viewers neither approve nor edit.
   expect(screen.queryByRole('heading', { name: 'Four-eyes approval' })).not.toBeInTheDocument();
 });
