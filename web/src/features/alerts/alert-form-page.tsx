@@ -238,24 +238,27 @@ function CheckEditor({
       <Field label={`Check ${n}`} errors={errors}>
         {(p) => <textarea {...p} rows={2} value={check.text} onChange={(e) => onChange({ ...check, text: e.target.value })} disabled={busy} />}
       </Field>
-      <label className="field">
-        <span className="field__label">Image for check {n}</span>
-        <select
-          value={check.image ? `${check.image.captureId}|${check.image.lightSource}` : ''}
-          onChange={(e) => {
-            const [captureId, lightSource] = e.target.value.split('|');
-            onChange(captureId && lightSource ? { text: check.text, image: { captureId, lightSource: lightSource as NonNullable<AlertCheck['image']>['lightSource'] } } : { text: check.text });
-          }}
-          disabled={busy || !specimen}
-        >
-          <option value="">{specimen ? 'No image' : 'Choose the specimen first'}</option>
-          {imageOptions.map((o) => (
-            <option key={o.value} value={o.value}>
-              {o.label}
-            </option>
-          ))}
-        </select>
-      </label>
+      {/* Labelled by id, not by wrapping: a wrapping label would add the chosen option's text to the control's name. */}
+      <Field label={`Image for check ${n}`}>
+        {(p) => (
+          <select
+            {...p}
+            value={check.image ? `${check.image.captureId}|${check.image.lightSource}` : ''}
+            onChange={(e) => {
+              const [captureId, lightSource] = e.target.value.split('|');
+              onChange(captureId && lightSource ? { text: check.text, image: { captureId, lightSource: lightSource as NonNullable<AlertCheck['image']>['lightSource'] } } : { text: check.text });
+            }}
+            disabled={busy || !specimen}
+          >
+            <option value="">{specimen ? 'No image' : 'Choose the specimen first'}</option>
+            {imageOptions.map((o) => (
+              <option key={o.value} value={o.value}>
+                {o.label}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
       {capture && capture.zones.length > 0 && (
         <fieldset className="checkbox-group">
           <legend className="field__label">Zones to mark on the image of check {n}</legend>

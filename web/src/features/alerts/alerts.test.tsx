@@ -124,7 +124,12 @@ test('an examiner drafts an alert from a fraudulent specimen with a check on one
   await user.click(await screen.findByRole('button', { name: /Counterfeit Utopia passport/ }));
   await waitFor(() => expect(screen.getByRole('textbox', { name: /^Issuing state/ })).toHaveValue('UTO'));
   await user.type(screen.getByRole('textbox', { name: /^Check 1/ }), 'Emblem under UV');
-  await user.selectOptions(screen.getByRole('combobox', { name: 'Image for check 1' }), `${capture.id}|uv-365`);
+  const imageChoice = screen.getByRole('combobox', { name: 'Image for check 1' }) as HTMLSelectElement;
+  // Its label names it alone: a label wrapping the select would make the browser read the chosen option into its name.
+  expect(imageChoice.closest('label')).toBeNull();
+  expect([...imageChoice.labels].map((l) => l.textContent)).toEqual(['Image for check 1']);
+  await user.selectOptions(imageChoice, `${capture.id}|uv-365`);
+  expect([...imageChoice.labels].map((l) => l.textContent)).toEqual(['Image for check 1']);
   await user.click(screen.getByRole('checkbox', { name: /UV emblem/ }));
   await user.selectOptions(screen.getByRole('combobox', { name: /^Severity/ }), 'critical');
   await user.click(screen.getByRole('button', { name: 'Create draft' }));
