@@ -175,10 +175,13 @@ export interface CompareResult {
   personalisedRegions: DifferenceRegion[];
   /**
    * Outside personalised zones, what differs only where the questioned image
-   * is blown out (at least `REGION_MOSTLY_OVEREXPOSED` of a region's
-   * differing pixels): it shows no detail there, so the light may account for
-   * the difference. Not judged as differences; listed for the examiner, who
-   * may take another image.
+   * is blown out over a faint tint of the reference (at least
+   * `REGION_MOSTLY_OVEREXPOSED` of a region's differing pixels): an
+   * overexposure washes tints out first, and the image shows no detail there.
+   * Not judged as differences; listed for the examiner, who may take another
+   * image. Print missing under a blown-out area (an erased character on white
+   * paper looks the same as print lost to glare) stays among `regions`, with
+   * its blown-out share.
    */
   blownOutRegions: DifferenceRegion[];
   zoneVerdicts: ZoneVerdict[];
@@ -301,13 +304,86 @@ function overexposedPixels(qs: readonly Plane[], refs: readonly Plane[], valid: 
   return { blown, lost, lostCount: any ? countSet(lost) : 0 };
 }
 
+/** Width of the ring round a blown-out area in which a glare's flank is looked for: a share of the working long edge. */
+const FLANK_SHARE = 0.012;
+/** Fewest pixels a mean below is taken over. */
+const MIN_LIGHT_PIXELS = 16;
 /**
- * A region whose differing pixels are mostly blown out in the questioned
- * image: there it shows no detail (an overexposed band over tinted paper
- * loses the tint), so the light may account for the difference.
+ * Least mean brightening of that ring (grey levels of the normalised images,
+ * questioned less reference) that tells a glare's flank.
  */
-function mostlyBlownOut(r: DifferenceRegion): boolean {
-  return (r.overexposed ?? 0) >= REGION_MOSTLY_OVEREXPOSED;
+const FLANK_BRIGHTENING = 6;
+/**
+ * Most the blown-out differing pixels of a region may exceed the reference
+ * on average (normalised grey levels) for the light to account for them:
+ * brought to the reference's light, a saturated pixel is then no brighter
+ * than the reference, so the light model itself saturates it there.
+ */
+const SATURATION_EXCESS = 4;
+
+const luminanceAt = (planes: readonly Plane[], i: number) => {
+  let v = 0;
+  for (const p of planes) v += p.data[i]!;
+  return v / planes.length;
+};
+
+/**
+ * Regions outside personalised zones that differ only by the light: most of
+ * their differing pixels (`REGION_MOSTLY_OVEREXPOSED`) are blown out in the
+ * questioned image, and the light accounts for it in one of two ways:
+ * - an overexposure the light field follows (a bright side of the page): at
+ *   those pixels the normalised questioned image is no brighter than the
+ *   reference (`SATURATION_EXCESS`), so saturation is what the model expects
+ *   and only the detail above it (a tint's pattern) is lost;
+ * - a glare, too local for the light field: round the blown-out area, where
+ *   the questioned image still shows detail, it is brighter than the
+ *   reference (`FLANK_BRIGHTENING`), the glare's flank.
+ * Paint or an erasure as white as the paper is blown out too, but is
+ * markedly brighter than the print it covers and stops at its edge: it stays
+ * a difference (with its blown-out share).
+ */
+function lightArtefactRegions(
+  regions: readonly DifferenceRegion[],
+  blown: Uint8Array,
+  valid: Uint8Array,
+  norm: { reference: readonly Plane[]; questioned: readonly Plane[] },
+  differing: { score: Plane; mask: Uint8Array; threshold: number },
+  frame: WorkingFrame,
+): Set<DifferenceRegion> {
+  const out = new Set<DifferenceRegion>();
+  const candidates = regions.filter((r) => (r.overexposed ?? 0) >= REGION_MOSTLY_OVEREXPOSED);
+  if (candidates.length === 0) return out;
+  const { width: w, height: h } = norm.reference[0]!;
+  const { score, mask, threshold } = differing;
+  const m = Math.max(3, Math.round(FLANK_SHARE * Math.max(w, h)));
+  const near = dilateMask(blown, w, h, m);
+  const core = dilateMask(blown, w, h, 1);
+  for (const r of candidates) {
+    const x0 = Math.max(0, Math.floor(r.box.x * frame.sx) - m);
+    const y0 = Math.max(0, Math.floor(r.box.y * frame.sy) - m);
+    const x1 = Math.min(w, Math.ceil((r.box.x + r.box.width) * frame.sx) + m);
+    const y1 = Math.min(h, Math.ceil((r.box.y + r.box.height) * frame.sy) + m);
+    let ring = 0;
+    let ringExcess = 0;
+    let inside = 0;
+    let insideExcess = 0;
+    for (let y = y0; y < y1; y++) {
+      for (let i = y * w + x0, x = x0; x < x1; x++, i++) {
+        if (!valid[i]) continue;
+        if (blown[i] && mask[i] && score.data[i]! >= threshold) {
+          inside++;
+          insideExcess += luminanceAt(norm.questioned, i) - luminanceAt(norm.reference, i);
+        } else if (near[i] && !core[i]) {
+          ring++;
+          ringExcess += luminanceAt(norm.questioned, i) - luminanceAt(norm.reference, i);
+        }
+      }
+    }
+    const saturationExpected = inside >= MIN_LIGHT_PIXELS && insideExcess / inside <= SATURATION_EXCESS;
+    const glareFlank = ring >= MIN_LIGHT_PIXELS && ringExcess / ring >= FLANK_BRIGHTENING;
+    if (saturationExpected || glareFlank) out.add(r);
+  }
+  return out;
 }
 
 /** `mask` without the pixels set in `cut` (a copy). */
@@ -734,8 +810,10 @@ async function compareWarped(
 
   // Split at the pixel level: a changed security feature crossed by a name line stays a finding outside the line.
   const outsideRegions = await extractRegions(diff.score, outside, frame, params, validCount, overexposed.blown);
-  const regions = outsideRegions.filter((r) => !mostlyBlownOut(r));
-  const blownOutRegions = outsideRegions.filter(mostlyBlownOut);
+  // What differs only where the light blows the questioned image out is not judged (it shows no detail there).
+  const byLight = lightArtefactRegions(outsideRegions, overexposed.blown, valid, norm, { score: diff.score, mask: outside, threshold: params.threshold }, frame);
+  const regions = outsideRegions.filter((r) => !byLight.has(r));
+  const blownOutRegions = outsideRegions.filter((r) => byLight.has(r));
   const personalisedRegions = inside ? await extractRegions(diff.score, inside, frame, params, validCount, overexposed.blown) : [];
 
   const zoneResult = await zoneVerdicts(
