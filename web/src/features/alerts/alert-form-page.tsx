@@ -4,6 +4,7 @@ import { Link, useNavigate, useParams } from 'react-router-dom';
 import { useApi } from '../../shared/api/api-context';
 import { errorMessage, isApiError } from '../../shared/api/client';
 import { useResource } from '../../shared/api/use-resource';
+import { useActionError } from '../../shared/auth/use-action-error';
 import { Field } from '../../shared/ui/field';
 import { ErrorState, LoadingState } from '../../shared/ui/states';
 import { useDocumentTitle } from '../../shared/ui/use-document-title';
@@ -67,7 +68,7 @@ function AlertForm({ existing }: { existing?: Alert }) {
   const navigate = useNavigate();
   const [draft, setDraft] = useState<Draft>(() => draftOf(existing));
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const [error, setError] = useActionError();
   const specimen = useResource(draft.specimenId || null, (signal) => getSpecimen(api, draft.specimenId, signal));
   const set = <K extends keyof Draft>(key: K, value: Draft[K]) => setDraft((d) => ({ ...d, [key]: value }));
 

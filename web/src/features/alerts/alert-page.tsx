@@ -5,6 +5,7 @@ import { useApi } from '../../shared/api/api-context';
 import { errorMessage, isApiError, isNotFound } from '../../shared/api/client';
 import { useResource } from '../../shared/api/use-resource';
 import { useCan, useUser } from '../../shared/auth/session';
+import { useActionError } from '../../shared/auth/use-action-error';
 import { formatTimestamp } from '../../shared/ui/format';
 import { EmptyState, ErrorState, LoadingState } from '../../shared/ui/states';
 import { useDocumentTitle } from '../../shared/ui/use-document-title';
@@ -99,7 +100,7 @@ function ApprovalPanel({ alert: a, onChange, onReload }: { alert: Alert; onChang
   const can = useCan();
   const navigate = useNavigate();
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const [error, setError] = useActionError();
   const [note, setNote] = useState('');
   if (!can('alerts:draft') && !can('alerts:approve')) return null;
   const authors = authorsOf(a);

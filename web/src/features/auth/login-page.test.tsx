@@ -119,6 +119,7 @@ test('when the session ends mid-work (a 401), a login over the page keeps what w
 
   const dialog = await screen.findByRole('dialog', { name: 'Your session has ended' });
   expect(location.current.pathname).toBe('/cases/case000001');
+  expect(screen.getByText(/^The note was not added:/)).toHaveTextContent('The note was not added: the session has ended; log in again');
   expect(within(dialog).getByLabelText('User name')).toHaveValue('erin');
   await user.type(within(dialog).getByLabelText('Password'), 'wrong');
   await user.click(within(dialog).getByRole('button', { name: 'Log in' }));
@@ -128,6 +129,8 @@ test('when the session ends mid-work (a 401), a login over the page keeps what w
 
   await waitFor(() => expect(screen.queryByRole('dialog', { name: 'Your session has ended' })).toBeNull());
   expect(screen.getByRole('textbox', { name: 'Add a note' })).toHaveValue('Microprint blurred under 10x magnification.');
+  // Logged in again, "log in" no longer holds: the failure is gone before the note is sent again.
+  expect(screen.queryByText(/The note was not added/)).toBeNull();
   await user.click(screen.getByRole('button', { name: 'Add note' }));
   expect(await screen.findByText('Microprint blurred under 10x magnification.', { selector: 'p, li, blockquote, div' })).toBeInTheDocument();
   const sent = api.calls('POST', '/api/cases/case000001/notes');

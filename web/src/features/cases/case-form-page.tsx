@@ -3,6 +3,7 @@ import { Link, useNavigate, useParams } from 'react-router-dom';
 import { useApi } from '../../shared/api/api-context';
 import { errorMessage, isApiError } from '../../shared/api/client';
 import { useResource } from '../../shared/api/use-resource';
+import { useActionError } from '../../shared/auth/use-action-error';
 import { Field } from '../../shared/ui/field';
 import { ErrorState, LoadingState } from '../../shared/ui/states';
 import { useDocumentTitle } from '../../shared/ui/use-document-title';
@@ -58,7 +59,7 @@ function CaseForm({ existing }: { existing?: Case }) {
   const navigate = useNavigate();
   const [draft, setDraft] = useState<Draft>(() => draftOf(existing));
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const [error, setError] = useActionError();
   const errors = fieldErrors(error);
   const set = (key: keyof Draft) => (e: { target: { value: string } }) => setDraft((d) => ({ ...d, [key]: e.target.value }));
 

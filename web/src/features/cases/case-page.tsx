@@ -4,6 +4,7 @@ import { useApi } from '../../shared/api/api-context';
 import { errorMessage, isApiError, isNotFound } from '../../shared/api/client';
 import { useResource } from '../../shared/api/use-resource';
 import { useCan } from '../../shared/auth/session';
+import { useActionError } from '../../shared/auth/use-action-error';
 import { formatTimestamp } from '../../shared/ui/format';
 import { EmptyState, ErrorState, LoadingState } from '../../shared/ui/states';
 import { useDocumentTitle } from '../../shared/ui/use-document-title';
@@ -39,7 +40,7 @@ function CaseDetail({ record, onChange, onReload }: { record: Case; onChange: (c
   const api = useApi();
   const can = useCan();
   const manage = can('cases:manage');
-  const [statusError, setStatusError] = useState<unknown>(null);
+  const [statusError, setStatusError] = useActionError();
   const [statusBusy, setStatusBusy] = useState(false);
 
   const toggleStatus = async () => {
@@ -174,7 +175,7 @@ function ConclusionPanel({ record, manage, onChange, onReload }: { record: Case;
   const [opinion, setOpinion] = useState<Opinion | ''>(record.conclusion?.opinion ?? '');
   const [statement, setStatement] = useState(record.conclusion?.statement ?? '');
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const [error, setError] = useActionError();
   const canConclude = manage && record.status === 'open';
 
   const submit = async (e: FormEvent) => {
@@ -253,7 +254,7 @@ function NotesPanel({ record, manage, onChange }: { record: Case; manage: boolea
   const api = useApi();
   const [text, setText] = useState('');
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const [error, setError] = useActionError();
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();

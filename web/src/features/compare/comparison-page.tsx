@@ -3,6 +3,7 @@ import { useCallback, useEffect, useId, useMemo, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router-dom';
 import { useApi } from '../../shared/api/api-context';
 import { errorMessage, isAbort, isApiError, isNotFound } from '../../shared/api/client';
+import { useActionError } from '../../shared/auth/use-action-error';
 import { EmptyState, ErrorState, LoadingState } from '../../shared/ui/states';
 import { useDocumentTitle } from '../../shared/ui/use-document-title';
 import { getSpecimen } from '../specimen/api';
@@ -187,7 +188,7 @@ function FailedComparison({ job }: { job: ApiComparison }) {
   const api = useApi();
   const navigate = useNavigate();
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const [error, setError] = useActionError();
   const can = useCan();
   const explained = job.error ? EXPLANATIONS[job.error.code] : undefined;
   const again = async () => {

@@ -5,6 +5,7 @@ import { useApi } from '../../shared/api/api-context';
 import { errorMessage, isAbort } from '../../shared/api/client';
 import { imagePaths } from '../../shared/api/images';
 import { useResource } from '../../shared/api/use-resource';
+import { useActionError } from '../../shared/auth/use-action-error';
 import { afterFailedUpload, assignFiles, emptySlot, LightSlots, USUAL_LIGHTS, withProgress, type SlotState } from '../../shared/ui/image-slot';
 import { MrzLinesField, useMrzInput } from '../../shared/ui/mrz-field';
 import { StatusBadge } from '../../shared/ui/status-badge';
@@ -130,7 +131,7 @@ export function UploadComparePage() {
   const [auto, setAuto] = useState(false);
   const [sending, setSending] = useState(false);
   const [progress, setProgress] = useState(0);
-  const [error, setError] = useState<unknown>(null);
+  const [error, setError] = useActionError();
   const controller = useRef<AbortController | null>(null);
   const notesId = useId();
   useDocumentTitle('Compare a questioned document');

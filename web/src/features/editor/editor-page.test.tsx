@@ -4,7 +4,7 @@ import { act, fireEvent, screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event';
 import type { Capture, FeatureZone, Specimen } from '@exemplar/specimens-schema';
 import { makeCapture, makeImage, makePage, makeSpecimen, makeZone } from '../../test/fixtures';
-import { createTestApi, ok, on, renderApp, type Handler, type RecordedRequest } from '../../test/test-api';
+import { createTestApi, ok, on, renderApp, sessionAnswer, testUser, type Handler, type RecordedRequest } from '../../test/test-api';
 
 const conflict = (current: number) => ({ status: 409, body: { code: 'REVISION_CONFLICT', message: 'stale revision', details: { currentRevision: current } } });
 
@@ -359,6 +359,38 @@ async function drawUnsavedZone() {
   fireEvent.keyDown(canvas, { key: 'Enter' });
   expect(await screen.findByText('new')).toBeInTheDocument();
 }
+
+test('zones whose save met an ended session stay after logging in again, without the stale "log in" failure, and then save', async () => {
+  const capture = makeCapture({ zones: [makeZone({ type: 'guilloche', lightSources: ['white'] })] });
+  const specimen = makeSpecimen({ revision: 2, captures: [capture] });
+  let sessionEnded = true;
+  const { api } = editorApi(specimen, () => [
+    // While the session has ended the save is refused; then editorApi's PUT stores it.
+    (req) => (sessionEnded && req.method === 'PUT' && req.url.pathname.endsWith('/zones') ? { status: 401, body: { code: 'UNAUTHENTICATED', message: 'log in first', details: {} } } : undefined),
+    on('POST', '/api/auth/login', () => {
+      sessionEnded = false;
+      return ok(sessionAnswer(testUser('examiner'), { token: 't', csrfToken: 'csrf-new', expiresAt: '2030-01-01T00:00:00Z' }));
+    }),
+  ]);
+  renderApp(api, `/specimens/${specimen.id}/edit`);
+  const user = userEvent.setup();
+  await drawUnsavedZone();
+  await user.click(screen.getByRole('button', { name: 'Save zones' }));
+
+  const dialog = await screen.findByRole('dialog', { name: 'Your session has ended' });
+  expect(screen.getByText('The zones were not saved: log in first')).toBeInTheDocument();
+  await user.type(within(dialog).getByLabelText('Password'), 'correct horse');
+  await user.click(within(dialog).getByRole('button', { name: 'Log in' }));
+  await waitFor(() => expect(screen.queryByRole('dialog', { name: 'Your session has ended' })).toBeNull());
+  expect(screen.queryByText(/The zones were not saved/)).toBeNull();
+  expect(screen.getByText('new')).toBeInTheDocument();
+
+  await user.click(screen.getByRole('button', { name: 'Save zones' }));
+  expect(await screen.findByText('Zones saved (revision 3).')).toBeInTheDocument();
+  const puts = api.calls('PUT', `/api/specimens/${specimen.id}/captures/${capture.id}/zones`);
+  expect(puts).toHaveLength(2);
+  expect((puts[1]!.body as { zones: unknown[] }).zones).toHaveLength(2);
+});
 
 /** The "Edit zones" button of the capture listed under this page label. */
 const editZonesOf = (page: string) => {

@@ -5,6 +5,7 @@ import { useApi } from '../../shared/api/api-context';
 import { isApiError, isNotFound } from '../../shared/api/client';
 import { imagePaths } from '../../shared/api/images';
 import { useResource } from '../../shared/api/use-resource';
+import { useActionError } from '../../shared/auth/use-action-error';
 import { StatusBadge } from '../../shared/ui/status-badge';
 import { UnsavedChangesDialog, UnsavedChangesGuard } from '../../shared/ui/unsaved-changes-guard';
 import { EmptyState, ErrorState, LoadingState } from '../../shared/ui/states';
@@ -82,7 +83,7 @@ function SpecimenEditor({ specimen, onChange, onReload }: { specimen: Specimen; 
   const [confirmDelete, setConfirmDelete] = useState(false);
   // The capture whose deletion is being asked about (its images and zones go with it).
   const [confirmCapture, setConfirmCapture] = useState<string | null>(null);
-  const [actionError, setActionError] = useState<unknown>(null);
+  const [actionError, setActionError] = useActionError();
   const [failedDelete, setFailedDelete] = useState<'specimen' | 'capture'>('specimen');
   const [busy, setBusy] = useState(false);
 

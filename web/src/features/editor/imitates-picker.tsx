@@ -3,6 +3,7 @@ import type { Specimen } from '@exemplar/specimens-schema';
 import { useApi } from '../../shared/api/api-context';
 import { errorMessage } from '../../shared/api/client';
 import { useResource } from '../../shared/api/use-resource';
+import { useActionError } from '../../shared/auth/use-action-error';
 import type { FieldControlProps } from '../../shared/ui/field';
 import { issuingStateShortLabel } from '../../shared/vocabulary';
 import { searchSpecimens } from '../library/api';
@@ -31,7 +32,7 @@ export function ImitatesPicker({
   const api = useApi();
   const [text, setText] = useState('');
   const [results, setResults] = useState<Specimen[] | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const [error, setError] = useActionError();
   const listId = useId();
   const chosen = useResource(value || null, (signal) => getSpecimen(api, value, signal));
 

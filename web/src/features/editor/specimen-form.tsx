@@ -2,6 +2,7 @@ import { isFraudStatus, type Specimen, type SpecimenStatus } from '@exemplar/spe
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { useApi } from '../../shared/api/api-context';
 import { errorMessage, isApiError } from '../../shared/api/client';
+import { useActionError } from '../../shared/auth/use-action-error';
 import { Field } from '../../shared/ui/field';
 import {
   categoryLabel,
@@ -89,7 +90,7 @@ export function SpecimenForm({ specimen, onSaved, onReload, onDirtyChange }: Spe
   const [errors, setErrors] = useState<FieldErrors>({});
   const [submitted, setSubmitted] = useState(false);
   const [saving, setSaving] = useState(false);
-  const [saveError, setSaveError] = useState<unknown>(null);
+  const [saveError, setSaveError] = useActionError();
   const [conflict, setConflict] = useState<Conflict>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const summaryRef = useRef<HTMLDivElement>(null);

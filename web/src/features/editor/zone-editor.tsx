@@ -11,6 +11,7 @@ import { useEffect, useId, useLayoutEffect, useMemo, useReducer, useRef, useStat
 import { useApi } from '../../shared/api/api-context';
 import { errorMessage, isApiError } from '../../shared/api/client';
 import { imagePaths } from '../../shared/api/images';
+import { useActionError } from '../../shared/auth/use-action-error';
 import { featureTypeLabel, featureTypes, lightLabel, lightSources } from '../../shared/vocabulary';
 import { captureFrame, orderedImages } from '../specimen/capture-view';
 import { LightSwitcher } from '../specimen/light-switcher';
@@ -94,6 +95,8 @@ export function ZoneEditor({
   const [unitPx, setUnitPx] = useState(1);
   const [saving, setSaving] = useState(false);
   const [problems, setProblems] = useState<string[]>([]);
+  /** The last save's failure (apart from a revision conflict); one for a session that had ended goes once the user logs in again. */
+  const [saveError, setSaveError] = useActionError();
   const [conflict, setConflict] = useState<{ currentRevision: number | undefined } | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [newType, setNewType] = useState<FeatureType>('guilloche');
@@ -239,6 +242,7 @@ export function ZoneEditor({
       if (!result.ok) for (const issue of result.errors) found.push(`${name}: ${issue.path.slice(1) || 'zone'} ${issue.message}`);
     });
     setProblems(found);
+    setSaveError(null);
     setNotice(null);
     if (found.length) return;
     setSaving(true);
@@ -258,11 +262,14 @@ export function ZoneEditor({
       if (isApiError(err, 'REVISION_CONFLICT')) {
         const current = err.details['currentRevision'];
         setConflict({ currentRevision: typeof current === 'number' ? current : undefined });
-      } else setProblems([`The zones were not saved: ${errorMessage(err)}`, ...(isApiError(err) ? err.issues.map((i) => `${i.path} ${i.message}`) : [])]);
+      } else setSaveError(err);
     } finally {
       setSaving(false);
     }
   };
+
+  const shownProblems =
+    saveError === null ? problems : [...problems, `The zones were not saved: ${errorMessage(saveError)}`, ...(isApiError(saveError) ? saveError.issues.map((i) => `${i.path} ${i.message}`) : [])];
 
   const lightKey = images.map((i) => i.lightSource).join(',');
   const lights = useMemo(() => lightKey.split(',').filter(Boolean), [lightKey]);
@@ -474,9 +481,9 @@ export function ZoneEditor({
           </div>
         </div>
       )}
-      {problems.length > 0 && (
+      {shownProblems.length > 0 && (
         <div className="state state--error" role="alert">
-          {problems.map((p, i) => (
+          {shownProblems.map((p, i) => (
             <p key={i}>{p}</p>
           ))}
         </div>

@@ -6,6 +6,7 @@ import { errorMessage, isApiError } from '../../shared/api/client';
 import { saveBytes, sha256Hex } from '../../shared/api/save-file';
 import { useResource } from '../../shared/api/use-resource';
 import { useCan } from '../../shared/auth/session';
+import { useActionError } from '../../shared/auth/use-action-error';
 import { formatBytes } from '../../shared/ui/image-slot';
 import { StatusBadge } from '../../shared/ui/status-badge';
 import { useDocumentTitle } from '../../shared/ui/use-document-title';
@@ -176,7 +177,7 @@ function ImportPanel() {
   const [busy, setBusy] = useState(false);
   const [progress, setProgress] = useState(0);
   const [report, setReport] = useState<ImportReport | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const [error, setError] = useActionError();
 
   const run = async () => {
     if (!file) return;

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useApi } from '../../shared/api/api-context';
 import { errorMessage, isApiError } from '../../shared/api/client';
+import { useActionError } from '../../shared/auth/use-action-error';
 import { importCsv, type ImportReport } from './api';
 
 /** The import report travels in the answer, or (all-or-nothing refused) in the 422's details. */
@@ -17,7 +18,7 @@ export function RegisterImport({ onImported }: { onImported: () => void }) {
   const [progress, setProgress] = useState(0);
   const [report, setReport] = useState<ImportReport | null>(null);
   const [refusedWhole, setRefusedWhole] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const [error, setError] = useActionError();
 
   const run = async () => {
     if (!file) return;

@@ -5,6 +5,7 @@ import { useApi } from '../../shared/api/api-context';
 import { errorMessage, isApiError } from '../../shared/api/client';
 import { useResource } from '../../shared/api/use-resource';
 import { useCan } from '../../shared/auth/session';
+import { useActionError } from '../../shared/auth/use-action-error';
 import { Pager } from '../../shared/ui/pager';
 import { EmptyState, ErrorState, LoadingState } from '../../shared/ui/states';
 import { useDocumentTitle } from '../../shared/ui/use-document-title';
@@ -204,7 +205,7 @@ function AddEntryForm({ onAdded }: { onAdded: () => void }) {
   const api = useApi();
   const [entry, setEntry] = useState(EMPTY_ENTRY);
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const [error, setError] = useActionError();
   const [added, setAdded] = useState<string | null>(null);
   const set = (k: keyof typeof EMPTY_ENTRY) => (e: { target: { value: string } }) => setEntry((x) => ({ ...x, [k]: e.target.value }));
 

@@ -3,6 +3,7 @@ import { useNavigate, useSearchParams } from 'react-router-dom';
 import { useApi } from '../../shared/api/api-context';
 import { isAbort, type ApiClient } from '../../shared/api/client';
 import { useResource } from '../../shared/api/use-resource';
+import { useActionError } from '../../shared/auth/use-action-error';
 import { afterFailedUpload, assignFiles, emptySlot, LightSlots, USUAL_LIGHTS, withProgress, type SlotState } from '../../shared/ui/image-slot';
 import { MrzLinesField, useMrzInput } from '../../shared/ui/mrz-field';
 import { ErrorState, LoadingState } from '../../shared/ui/states';
@@ -43,7 +44,7 @@ export function RequestVerificationPage() {
   const [doc, setDoc] = useState({ issuingState: '', documentCode: '', documentNumber: '' });
   const [sending, setSending] = useState(false);
   const [progress, setProgress] = useState(0);
-  const [error, setError] = useState<unknown>(null);
+  const [error, setError] = useActionError();
   const controller = useRef<AbortController | null>(null);
   // From a comparison page: its images, notes and MRZ lines, filled in once (the user may change them after).
   const [params] = useSearchParams();

@@ -5,6 +5,7 @@ import { useApi } from '../../shared/api/api-context';
 import { errorMessage, isApiError, isNotFound } from '../../shared/api/client';
 import { useResource } from '../../shared/api/use-resource';
 import { useCan, useUser } from '../../shared/auth/session';
+import { useActionError } from '../../shared/auth/use-action-error';
 import { formatTimestamp } from '../../shared/ui/format';
 import { formatBytes } from '../../shared/ui/image-slot';
 import { EmptyState, ErrorState, LoadingState } from '../../shared/ui/states';
@@ -205,7 +206,7 @@ function AnswerPanel({ answer }: { answer: NonNullable<VerificationRequest['answ
 /** Runs one request action; errors (a lost claim race, a stale state) are shown beside the buttons. */
 function useAction(onChange: (r: VerificationRequest) => void) {
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const [error, setError] = useActionError();
   const run = async (action: () => Promise<VerificationRequest>) => {
     setBusy(true);
     setError(null);

@@ -109,6 +109,11 @@ export function useSession(): SessionApi {
   return session;
 }
 
+/** The session if there is one above: for parts that also render alone (a component on its own in a test). */
+export function useOptionalSession(): SessionApi | null {
+  return useContext(SessionContext);
+}
+
 /**
  * The logged-in user; only for pages behind <RequireSession>. While a login
  * dialog covers a page whose session ended, the user it was shown to (the
