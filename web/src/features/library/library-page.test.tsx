@@ -54,6 +54,39 @@ test('ticking a facet puts the filter in the URL and asks the API for it', async
   await waitFor(() => expect(location.current.search).toBe(''));
 });
 
+test('a ticked or unticked box shows its new state at once, before the URL and the results follow', async () => {
+  const api = createTestApi(on('GET', '/api/specimens', ok(makePage([genuine], { facets }))));
+  const { location } = renderApp(api, '/');
+  const counterfeit = await screen.findByRole('checkbox', { name: /Counterfeit/ });
+  const genuineBox = screen.getByRole('checkbox', { name: /Genuine/ });
+
+  // Clicked as in a browser, outside act(): React then renders the router's navigation later, in a transition,
+  // as it does on the real page, instead of before the click returns.
+  const env = globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean };
+  const actEnvironment = env.IS_REACT_ACT_ENVIRONMENT;
+  env.IS_REACT_ACT_ENVIRONMENT = false;
+  try {
+    // Checked as the click returns (what a user and Playwright's check() see), not when the navigation lands.
+    counterfeit.click();
+    expect(counterfeit).toBeChecked();
+    // A second tick before the URL has caught up keeps the first.
+    genuineBox.click();
+    expect(genuineBox).toBeChecked();
+    expect(counterfeit).toBeChecked();
+    await waitFor(() => expect(new URLSearchParams(location.current.search).getAll('status').sort()).toEqual(['counterfeit', 'genuine']));
+    expect(screen.getByRole('checkbox', { name: /Counterfeit/ })).toBeChecked();
+
+    screen.getByRole('checkbox', { name: /Counterfeit/ }).click();
+    expect(screen.getByRole('checkbox', { name: /Counterfeit/ })).not.toBeChecked();
+    await waitFor(() => expect(location.current.search).toBe('?status=genuine'));
+    expect(screen.getByRole('checkbox', { name: /Counterfeit/ })).not.toBeChecked();
+    expect(screen.getByRole('checkbox', { name: /Genuine/ })).toBeChecked();
+    await waitFor(() => expect(api.calls('GET', '/api/specimens').at(-1)?.url.searchParams.getAll('status')).toEqual(['genuine']));
+  } finally {
+    env.IS_REACT_ACT_ENVIRONMENT = actEnvironment;
+  }
+});
+
 test('a shared link reproduces the search: query, filters, years and sort reach the API', async () => {
   const api = createTestApi(on('GET', '/api/specimens', ok(makePage([fake], { facets }))));
   renderApp(api, '/?q=utopia&status=counterfeit&status=forgery&yearFrom=2010&sort=title&bogus=1');

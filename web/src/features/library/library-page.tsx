@@ -29,14 +29,23 @@ export function LibraryPage() {
   const [params, setParams] = useSearchParams();
   const location = useLocation();
   const isCurrent = useLocationIsCurrent();
-  const search = searchFromParams(params);
+  // A change made here (a box ticked, a sort chosen) reaches the URL only when the router's navigation renders, in a
+  // transition: on a full library page that is a render or more later, and meanwhile a controlled checkbox would
+  // show its old state. So the page shows the change at once, until the location moves on (to the change, or
+  // elsewhere: Back), when the URL is the truth again; a second change before then builds on the first.
+  const [pending, setPending] = useState<{ from: string; search: SpecimenSearch } | null>(null);
+  if (pending && pending.from !== location.key) setPending(null);
+  const search = pending?.from === location.key ? pending.search : searchFromParams(params);
   const result = useSpecimenSearch(search);
   const [text, setText] = useState(search.q ?? '');
   const [filtersOpen, setFiltersOpen] = useState(false);
   const searchId = useId();
   useDocumentTitle(search.q ? `“${search.q}” in the library` : 'Library');
 
-  const apply = (next: SpecimenSearch, replace = false) => setParams(paramsFromSearch(next), { replace });
+  const apply = (next: SpecimenSearch, replace = false) => {
+    setPending({ from: location.key, search: next });
+    setParams(paramsFromSearch(next), { replace });
+  };
 
   // Back/forward and shared links change the URL: the box follows.
   useEffect(() => setText(search.q ?? ''), [search.q]);
