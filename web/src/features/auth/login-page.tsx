@@ -1,40 +1,17 @@
-import { useState, type FormEvent } from 'react';
 import { Navigate, useNavigate, useSearchParams } from 'react-router-dom';
-import { loginFailureMessage } from '../../shared/auth/login-failure';
 import { safeNext, useSession } from '../../shared/auth/session';
+import { useLoginForm } from '../../shared/auth/use-login-form';
 import { useDocumentTitle } from '../../shared/ui/use-document-title';
 
 export function LoginPage() {
   useDocumentTitle('Log in');
-  const { state, login } = useSession();
+  const { state } = useSession();
   const [params] = useSearchParams();
   const navigate = useNavigate();
   const next = safeNext(params.get('next'));
-  const [username, setUsername] = useState('');
-  const [password, setPassword] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [failure, setFailure] = useState<string | null>(null);
+  const { username, setUsername, password, setPassword, busy, failure, submit } = useLoginForm('', () => navigate(next, { replace: true }));
 
   if (state.status === 'authenticated' && !busy) return <Navigate to={next} replace />;
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    if (!username.trim() || !password) {
-      setFailure('Enter your user name and password.');
-      return;
-    }
-    setBusy(true);
-    setFailure(null);
-    try {
-      await login(username.trim(), password);
-      navigate(next, { replace: true });
-    } catch (err) {
-      setFailure(loginFailureMessage(err));
-      setPassword('');
-    } finally {
-      setBusy(false);
-    }
-  };
 
   return (
     <div className="login">

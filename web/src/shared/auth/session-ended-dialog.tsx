@@ -1,6 +1,6 @@
-import { useId, useState, type FormEvent } from 'react';
-import { loginFailureMessage } from './login-failure';
-import { useSession, type SessionUser } from './session';
+import { useId } from 'react';
+import type { SessionUser } from './session';
+import { useLoginForm } from './use-login-form';
 
 /**
  * Logging in again over a page whose session ended (see RequireSession). The
@@ -8,29 +8,8 @@ import { useSession, type SessionUser } from './session';
  * then gets the pages fresh.
  */
 export function SessionEndedDialog({ previous }: { previous: SessionUser }) {
-  const { login } = useSession();
   const id = useId();
-  const [username, setUsername] = useState(previous.username);
-  const [password, setPassword] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [failure, setFailure] = useState<string | null>(null);
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    if (!username.trim() || !password) {
-      setFailure('Enter your user name and password.');
-      return;
-    }
-    setBusy(true);
-    setFailure(null);
-    try {
-      await login(username.trim(), password);
-    } catch (err) {
-      setFailure(loginFailureMessage(err));
-      setPassword('');
-      setBusy(false);
-    }
-  };
+  const { username, setUsername, password, setPassword, busy, failure, submit } = useLoginForm(previous.username);
 
   return (
     <div className="leave-guard">
