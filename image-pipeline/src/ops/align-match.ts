@@ -88,14 +88,8 @@ export function matchMutualRatio(ref: FeatureSet, qry: FeatureSet, ratio = 0.8):
       let b1 = 0x7fffffff;
       let b2 = 0x7fffffff;
       let bi = -1;
-      const oa = i * w;
-      for (let j = 0, ob = 0; j < n2; j++, ob += w) {
-        let d: number;
-        if (w <= 31) {
-          let acc = 0;
-          for (let k = 0; k < w; k++) acc += byteCounts(a[oa + k]! ^ b[ob + k]!);
-          d = byteSum(acc);
-        } else d = hamming(a, i, b, j, w);
+      for (let j = 0; j < n2; j++) {
+        const d = hamming(a, i, b, j, w);
         if (d < b1) {
           b2 = b1;
           b1 = d;

@@ -174,14 +174,13 @@ export interface CompareResult {
   /** Differences inside personalised zones (legitimate between holders). */
   personalisedRegions: DifferenceRegion[];
   /**
-   * Outside personalised zones, what differs only where the questioned image
-   * is blown out over a faint tint of the reference (at least
-   * `REGION_MOSTLY_OVEREXPOSED` of a region's differing pixels): an
-   * overexposure washes tints out first, and the image shows no detail there.
-   * Not judged as differences; listed for the examiner, who may take another
-   * image. Print missing under a blown-out area (an erased character on white
-   * paper looks the same as print lost to glare) stays among `regions`, with
-   * its blown-out share.
+   * Outside personalised zones, what differs only because the light blew the
+   * questioned image out (at least `REGION_MOSTLY_OVEREXPOSED` of a region's
+   * differing pixels blown out, and an overexposure or a glare's flank to
+   * account for it: see `lightArtefactRegions`); the image shows no detail
+   * there. Not judged as differences; listed for the examiner, who may take
+   * another image. Paint or an erasure as white as the paper stays among
+   * `regions`, with its blown-out share.
    */
   blownOutRegions: DifferenceRegion[];
   zoneVerdicts: ZoneVerdict[];
@@ -370,12 +369,15 @@ function lightArtefactRegions(
     for (let y = y0; y < y1; y++) {
       for (let i = y * w + x0, x = x0; x < x1; x++, i++) {
         if (!valid[i]) continue;
-        if (blown[i] && mask[i] && score.data[i]! >= threshold) {
+        const hot = blown[i] && mask[i] && score.data[i]! >= threshold;
+        if (!hot && !(near[i] && !core[i])) continue;
+        const excess = luminanceAt(norm.questioned, i) - luminanceAt(norm.reference, i);
+        if (hot) {
           inside++;
-          insideExcess += luminanceAt(norm.questioned, i) - luminanceAt(norm.reference, i);
-        } else if (near[i] && !core[i]) {
+          insideExcess += excess;
+        } else {
           ring++;
-          ringExcess += luminanceAt(norm.questioned, i) - luminanceAt(norm.reference, i);
+          ringExcess += excess;
         }
       }
     }
