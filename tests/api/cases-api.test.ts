@@ -441,6 +441,39 @@ describe('a questioned document that came in through a verification request', ()
   });
 });
 
+describe('reads of the same image bytes outside the case', () => {
+  it('leaves out of the custody log a read made through a comparison the case does not link, keeping those made through its own', async () => {
+    const examiner = await as('examiner');
+    const prosecutor = await as('prosecutor');
+    const done = (await examiner.inject({ method: 'GET', url: `/api/comparisons/${comparisonId}` })).json();
+    // Another comparison of the very same bytes (content-addressed: the same stored object), cancelled at once: no work needed.
+    const other = multipartBody([
+      { name: 'comparison', value: JSON.stringify({ reference: done.request.reference, notes: 'Unrelated submission of the same image.' }) },
+      { name: 'white', filename: 'elsewhere.png', data: questionedWhite, contentType: 'image/png' },
+    ]);
+    const submitted = await examiner.inject({ method: 'POST', url: '/api/comparisons', payload: other.payload, headers: other.headers });
+    expect(submitted.statusCode).toBe(202);
+    const otherId = submitted.json().id as string;
+    expect((await examiner.inject({ method: 'DELETE', url: `/api/comparisons/${otherId}` })).statusCode).toBe(200);
+    expect((await examiner.inject({ method: 'GET', url: `/api/comparisons/${otherId}/questioned/white` })).statusCode).toBe(200);
+    expect((await examiner.inject({ method: 'GET', url: `/api/comparisons/${comparisonId}/questioned/white` })).statusCode).toBe(200);
+    const imageTarget = `image:${sha256(questionedWhite)}`;
+    expect((await auditOf(imageTarget)).map((e) => e.details?.comparisonId)).toEqual(expect.arrayContaining([otherId, comparisonId]));
+
+    const opened = await examiner.inject({ method: 'POST', url: '/api/cases', payload: { title: 'Same bytes elsewhere', reference: 'CR-2026/0080', prosecutors: ['prosecutor'], comparisons: [comparisonId] } });
+    const concluded = await examiner.inject({ method: 'PUT', url: `/api/cases/${opened.json().id}/conclusion`, payload: { revision: opened.json().revision, opinion: 'no-conclusion', statement: 'Custody only.' } });
+    expect(concluded.statusCode).toBe(200);
+    const zip = await prosecutor.inject({ method: 'GET', url: `/api/cases/${opened.json().id}/exhibit.zip` });
+    expect(zip.statusCode).toBe(200);
+    const custody = JSON.parse((await unzipBundle(zip.rawPayload)).get('custody-log.json')!.toString('utf8')) as Array<Record<string, any>>;
+    const reads = custody.filter((e) => e.target === imageTarget && e.action === 'image.read-original').map((e) => e.details?.comparisonId);
+    expect(reads).toContain(comparisonId);
+    expect(reads).not.toContain(otherId);
+    expect(JSON.stringify(custody)).not.toContain(otherId);
+    expect((await verifyBundle(zip.rawPayload)).ok).toBe(true);
+  });
+});
+
 describe('outputs of a comparison a case is built on', () => {
   it('records who downloaded one, with its hash, in the custody log of the case', async () => {
     const examiner = await as('examiner');

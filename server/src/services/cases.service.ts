@@ -12,7 +12,8 @@
  * the reference specimens' images and the custody log — the audit entries
  * about the case, its comparisons, specimens and images (and the verification
  * requests a comparison is linked to, where the questioned images came in) up to the last write
- * among them. Reads after that write (an exhibit download among them) join
+ * among them; of the entries about an image, only those that handled the
+ * exhibit's own objects (handlesExhibitObject), not the same bytes elsewhere. Reads after that write (an exhibit download among them) join
  * the custody log at the next write, so downloading an exhibit twice gives
  * the same bytes while nothing changes.
  */
@@ -464,7 +465,8 @@ export class CaseService {
       ...referenceIds.map((s) => `specimen:${s}`),
       ...imageHashes.map((h) => `image:${h}`),
     ]);
-    const custodyLog = custodyUpToLastWrite(await this.audit.entriesFor(targets));
+    const exhibitKeys = new Set([...questioned.flatMap((q) => q.images), ...references.flatMap((r) => r.images), ...comparisons.flatMap((c) => c.lights.flatMap((l) => [l.reference, l.questioned]))].map((i) => i.key));
+    const custodyLog = custodyUpToLastWrite((await this.audit.entriesFor(targets)).filter((e) => handlesExhibitObject(e, record.comparisons, exhibitKeys)));
     const lastEntry = custodyLog[custodyLog.length - 1];
     const generatedAt = lastEntry && lastEntry.time > record.updatedAt ? lastEntry.time : record.updatedAt;
 
@@ -767,6 +769,24 @@ export class CaseService {
 
 function assertMayReadCases(actor: Actor): void {
   assertCan(actor, READ_CASES);
+}
+
+/**
+ * Whether an entry about an image (`image:<sha256>`) is about this exhibit's
+ * evidence. Stored objects are content-addressed, so the same bytes submitted
+ * with an unrelated comparison are read under the same target: a read made
+ * through a comparison the case does not link, or of a stored object the
+ * exhibit does not hold, handled other evidence, and a court bundle given to
+ * this case's readers must neither claim it nor disclose that other work.
+ * Entries about anything else were selected by their target and all belong.
+ */
+export function handlesExhibitObject(entry: StoredAuditEntry, comparisons: readonly string[], exhibitKeys: ReadonlySet<string>): boolean {
+  if (!entry.target.startsWith('image:')) return true;
+  const details = entry.details ?? {};
+  if (typeof details.comparisonId === 'string') return comparisons.includes(details.comparisonId);
+  // A read of a catalogued original (ImageService) names no key: it is the one stored under its hash.
+  const key = typeof details.key === 'string' ? details.key : objectKeys.original(entry.target.slice('image:'.length));
+  return exhibitKeys.has(key);
 }
 
 /** The entries up to and including the last write (reads after it join at the next write). */
