@@ -11,3 +11,4 @@ export * from './rules';
 export * from './identification';
 export * from './alignment';
 export * from './overexposure';
+export * from './opinion-wording';

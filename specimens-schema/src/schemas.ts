@@ -58,6 +58,7 @@ export const verificationRequestSchema: JsonSchema = require('../schemas/verific
 export const verificationRequestCreateSchema: JsonSchema = require('../schemas/verification-request-create.schema.json');
 export const verificationAnswerSchema: JsonSchema = require('../schemas/verification-answer.schema.json');
 export const auditEntrySchema: JsonSchema = require('../schemas/audit-entry.schema.json');
+export const casePropositionSchema: JsonSchema = require('../schemas/case-proposition.schema.json');
 export const caseSchema: JsonSchema = require('../schemas/case.schema.json');
 export const caseCreateSchema: JsonSchema = require('../schemas/case-create.schema.json');
 export const casePatchSchema: JsonSchema = require('../schemas/case-patch.schema.json');
@@ -104,6 +105,7 @@ export const schemas: readonly JsonSchema[] = Object.freeze([
   verificationRequestCreateSchema,
   verificationAnswerSchema,
   auditEntrySchema,
+  casePropositionSchema,
   caseSchema,
   caseCreateSchema,
   casePatchSchema,

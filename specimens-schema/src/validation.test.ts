@@ -57,7 +57,7 @@ describe('createAjv', () => {
     // Validation never enters definitions.entries, so the records compile without the keywords…
     for (const s of schemas) expect(typeof plain.getSchema(s.$id)).toBe('function');
     const vocabularies = schemas.filter((s) => (s['definitions'] as { entries?: unknown } | undefined)?.entries !== undefined);
-    expect(vocabularies.length).toBe(8);
+    expect(vocabularies.length).toBe(9);
     for (const s of vocabularies) {
       // …but the entries themselves are checked against the annotation lists.
       expect(typeof ajv.getSchema(`${s.$id}#/definitions/entries`)).toBe('function');

@@ -46,6 +46,9 @@ export const annotationKeywords: readonly KeywordDefinition[] = Object.freeze([
   { keyword: 'x-fraud', metaSchema: { type: 'boolean' } },
   { keyword: 'x-rank', metaSchema: { type: 'integer', minimum: 0 } },
   { keyword: 'x-code-kind', metaSchema: definitionOf(issuingStateSchema, 'codeKind') },
+  // Wording of a case proposition: what the questioned document did, and the same denied (opinion-wording.ts).
+  { keyword: 'x-clause', metaSchema: { type: 'string', minLength: 1 } },
+  { keyword: 'x-clause-not', metaSchema: { type: 'string', minLength: 1 } },
   // Read by scripts/generate-types.js: the TypeScript type of a branch JSON Schema cannot state (`page-${number}`).
   { keyword: 'x-ts-type', metaSchema: { type: 'string' } },
 ]);

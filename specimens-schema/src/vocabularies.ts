@@ -4,6 +4,7 @@
  * the UI, the server and validation all share one list.
  */
 import type {
+  CaseProposition,
   Classification,
   DocumentCategory,
   FeatureGroup,
@@ -19,6 +20,7 @@ import type {
 } from './generated/types';
 import {
   capturePageSchema,
+  casePropositionSchema,
   classificationSchema,
   documentCategorySchema,
   featureTypeSchema,
@@ -135,6 +137,19 @@ export const classifications: readonly ClassificationEntry[] = vocabulary<Classi
     return { rank };
   },
 );
+
+export interface CasePropositionEntry extends VocabularyEntry<CaseProposition> {
+  /** What the questioned document did if the proposition holds: `was produced by the issuing authority's process (is genuine)`. */
+  readonly clause: string;
+  /** The same, denied: `was not produced by …`. */
+  readonly clauseNot: string;
+}
+
+/** The propositions an examiner's opinion on a case answers (see opinion-wording.ts). */
+export const casePropositions: readonly CasePropositionEntry[] = vocabulary<CaseProposition, CasePropositionEntry>(casePropositionSchema, (e) => ({
+  clause: str(e, 'x-clause', casePropositionSchema),
+  clauseNot: str(e, 'x-clause-not', casePropositionSchema),
+}));
 
 /** The fixed capture pages (`page-N` pages are open-ended and not listed). */
 export const capturePages: readonly VocabularyEntry<string>[] = vocabulary(capturePageSchema, () => ({}));

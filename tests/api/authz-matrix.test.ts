@@ -219,7 +219,7 @@ const ROWS: Row[] = [
   { route: 'POST /api/cases/:id/notes', when: (f) => ({ method: 'POST', url: `/api/cases/${f.caseId}/notes`, payload: { text: 'Matrix note' } }), expect: allow(WRITERS, 'ok', 403) },
   {
     route: 'PUT /api/cases/:id/conclusion',
-    when: (f) => ({ method: 'PUT', url: `/api/cases/${f.caseId}/conclusion`, payload: { revision: STALE, opinion: 'no-conclusion', statement: 'x' } }),
+    when: (f) => ({ method: 'PUT', url: `/api/cases/${f.caseId}/conclusion`, payload: { revision: STALE, opinion: 'no-conclusion', proposition: 'genuine', statement: 'x' } }),
     expect: allow(WRITERS, 409, 403),
   },
   // Without a conclusion every reader gets past authorisation to 409 NO_CONCLUSION.

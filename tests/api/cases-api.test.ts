@@ -150,18 +150,24 @@ describe('/api/cases', () => {
     expect(noted.statusCode).toBe(201);
     expect(noted.json().notes).toEqual([{ id: expect.any(String), author: 'examiner', at: noted.json().updatedAt, text: 'Date of birth reprinted over an erased field (white light).' }]);
     const revision = noted.json().revision;
-    const stale = await examiner.inject({ method: 'PUT', url: `/api/cases/${caseId}/conclusion`, payload: { revision: revision - 1, opinion: 'elimination', statement: 'x' } });
+    const stale = await examiner.inject({ method: 'PUT', url: `/api/cases/${caseId}/conclusion`, payload: { revision: revision - 1, opinion: 'elimination', proposition: 'genuine', statement: 'x' } });
     expect(stale.statusCode).toBe(409);
     expect(stale.json()).toMatchObject({ code: 'REVISION_CONFLICT', details: { currentRevision: revision } });
-    expect((await examiner.inject({ method: 'PUT', url: `/api/cases/${caseId}/conclusion`, payload: { revision, opinion: 'maybe', statement: 'x' } })).statusCode).toBe(400);
+    expect((await examiner.inject({ method: 'PUT', url: `/api/cases/${caseId}/conclusion`, payload: { revision, opinion: 'maybe', proposition: 'genuine', statement: 'x' } })).statusCode).toBe(400);
+    // An opinion answers a stated proposition ("did" what): without one, or with one not in the vocabulary, nothing is recorded.
+    const unstated = await examiner.inject({ method: 'PUT', url: `/api/cases/${caseId}/conclusion`, payload: { revision, opinion: 'probably-did-not', statement: 'x' } });
+    expect(unstated.statusCode).toBe(400);
+    expect(JSON.stringify(unstated.json())).toContain('proposition');
+    expect((await examiner.inject({ method: 'PUT', url: `/api/cases/${caseId}/conclusion`, payload: { revision, opinion: 'probably-did-not', proposition: 'forged', statement: 'x' } })).statusCode).toBe(400);
     const concluded = await examiner.inject({
       method: 'PUT',
       url: `/api/cases/${caseId}/conclusion`,
-      payload: { revision, opinion: 'probably-did-not', statement: 'The questioned passport was probably not issued as genuine with these personal data.' },
+      payload: { revision, opinion: 'probably-did-not', proposition: 'genuine', statement: 'The questioned passport was probably not issued as genuine with these personal data.' },
     });
     expect(concluded.statusCode).toBe(200);
-    expect(concluded.json().conclusion).toEqual({ opinion: 'probably-did-not', statement: expect.any(String), concludedBy: 'examiner', concludedAt: concluded.json().updatedAt });
+    expect(concluded.json().conclusion).toEqual({ opinion: 'probably-did-not', proposition: 'genuine', statement: expect.any(String), concludedBy: 'examiner', concludedAt: concluded.json().updatedAt });
     expect((await auditOf(`case:${caseId}`)).map((e) => e.action).slice(-2)).toEqual(['case.note', 'case.conclude']);
+    expect((await auditOf(`case:${caseId}`)).at(-1)!.details).toMatchObject({ opinion: 'probably-did-not', proposition: 'genuine' });
   });
 
   it('serves a deterministic PDF and bundle to the assigned prosecutor; the bundle verifies; downloads are audited', async () => {
@@ -174,6 +180,10 @@ describe('/api/cases', () => {
     expect(pdf1.headers['x-exhibit-sha256']).toBe(sha256(pdf1.rawPayload));
     const pdf2 = await (await as('examiner')).inject({ method: 'GET', url: `/api/cases/${caseId}/exhibit.pdf` });
     expect(Buffer.compare(pdf1.rawPayload, pdf2.rawPayload)).toBe(0);
+    // The conclusion in words: the scale's step applied to the proposition the examiner stated.
+    const words = pdfTextRuns(pdf1.rawPayload).join(' ').replace(/\s+/g, ' ');
+    expect(words).toContain("Proposition Genuine: produced by the issuing authority's process");
+    expect(words).toContain("The examiner's opinion is that the questioned document probably was not produced by the issuing authority's process (is not genuine).");
 
     const zip1 = await prosecutor.inject({ method: 'GET', url: `/api/cases/${caseId}/exhibit.zip` });
     expect(zip1.statusCode).toBe(200);
@@ -306,7 +316,7 @@ describe('/api/cases', () => {
     const concluded = await examiner.inject({
       method: 'PUT',
       url: `/api/cases/${created.json().id}/conclusion`,
-      payload: { revision: created.json().revision, opinion: 'no-conclusion', statement: 'No questioned material was submitted.' },
+      payload: { revision: created.json().revision, opinion: 'no-conclusion', proposition: 'common-origin', statement: 'No questioned material was submitted.' },
     });
     expect(concluded.statusCode).toBe(200);
     const zip = await examiner.inject({ method: 'GET', url: `/api/cases/${created.json().id}/exhibit.zip` });
@@ -424,7 +434,7 @@ describe('a questioned document that came in through a verification request', ()
     const concluded = await examiner.inject({
       method: 'PUT',
       url: `/api/cases/${opened.json().id}/conclusion`,
-      payload: { revision: opened.json().revision, opinion: 'probably-did-not', statement: 'Altered date of birth.' },
+      payload: { revision: opened.json().revision, opinion: 'probably-did-not', proposition: 'genuine', statement: 'Altered date of birth.' },
     });
     expect(concluded.statusCode).toBe(200);
     const zip = await prosecutor.inject({ method: 'GET', url: `/api/cases/${opened.json().id}/exhibit.zip` });
@@ -461,7 +471,7 @@ describe('reads of the same image bytes outside the case', () => {
     expect((await auditOf(imageTarget)).map((e) => e.details?.comparisonId)).toEqual(expect.arrayContaining([otherId, comparisonId]));
 
     const opened = await examiner.inject({ method: 'POST', url: '/api/cases', payload: { title: 'Same bytes elsewhere', reference: 'CR-2026/0080', prosecutors: ['prosecutor'], comparisons: [comparisonId] } });
-    const concluded = await examiner.inject({ method: 'PUT', url: `/api/cases/${opened.json().id}/conclusion`, payload: { revision: opened.json().revision, opinion: 'no-conclusion', statement: 'Custody only.' } });
+    const concluded = await examiner.inject({ method: 'PUT', url: `/api/cases/${opened.json().id}/conclusion`, payload: { revision: opened.json().revision, opinion: 'no-conclusion', proposition: 'genuine', statement: 'Custody only.' } });
     expect(concluded.statusCode).toBe(200);
     const zip = await prosecutor.inject({ method: 'GET', url: `/api/cases/${opened.json().id}/exhibit.zip` });
     expect(zip.statusCode).toBe(200);
@@ -488,7 +498,7 @@ describe('outputs of a comparison a case is built on', () => {
 
     // A read joins the custody log at the case's next write, and never changes the exhibit on its own.
     const opened = await examiner.inject({ method: 'POST', url: '/api/cases', payload: { title: 'Outputs read', reference: 'CR-2026/0079', prosecutors: ['prosecutor'], comparisons: [comparisonId] } });
-    const concluded = await examiner.inject({ method: 'PUT', url: `/api/cases/${opened.json().id}/conclusion`, payload: { revision: opened.json().revision, opinion: 'no-conclusion', statement: 'Outputs only.' } });
+    const concluded = await examiner.inject({ method: 'PUT', url: `/api/cases/${opened.json().id}/conclusion`, payload: { revision: opened.json().revision, opinion: 'no-conclusion', proposition: 'genuine', statement: 'Outputs only.' } });
     expect(concluded.statusCode).toBe(200);
     const first = await prosecutor.inject({ method: 'GET', url: `/api/cases/${opened.json().id}/exhibit.zip` });
     const custody = JSON.parse((await unzipBundle(first.rawPayload)).get('custody-log.json')!.toString('utf8')) as Array<Record<string, any>>;

@@ -278,7 +278,7 @@ test('a prosecutor logs in, opens an assigned case and downloads its exhibit rep
   });
   await apiJson(`/api/cases/${created.id}/conclusion`, {
     method: 'PUT',
-    body: { revision: created.revision, opinion: 'identification', statement: 'The passport is a genuine Utopia passport of the 2019 series.' },
+    body: { revision: created.revision, opinion: 'identification', proposition: 'genuine', statement: 'The passport is a genuine Utopia passport of the 2019 series.' },
   });
 
   // A browser of their own (no session cookie from the examiner's run).
@@ -297,6 +297,8 @@ test('a prosecutor logs in, opens an assigned case and downloads its exhibit rep
     await prosecutorPage.getByRole('link', { name: 'E2E-2026-1' }).click();
     await prosecutorPage.getByRole('heading', { level: 1, name: 'E2E passport at Port North' }).waitFor();
     expect(await prosecutorPage.getByRole('button', { name: 'Conclude' }).count()).toBe(0);
+    // The conclusion states what the opinion answers, worded as in the report.
+    await prosecutorPage.getByText("The examiner's opinion is that the questioned document was produced by the issuing authority's process (is genuine).").waitFor();
 
     for (const [label, ext] of [
       ['exhibit report (PDF)', 'pdf'],

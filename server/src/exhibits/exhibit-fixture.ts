@@ -105,7 +105,7 @@ export async function makeExhibitFixture(): Promise<ExhibitFixture> {
     { seq: 1, time: '2026-03-02T09:00:00.000Z', actor: 'officer-7', action: 'comparison.submit', target: 'comparison:cmp-1', requestId: 'req-1', hashes: { questioned: questioned[0]!.sha256 } },
     { seq: 2, time: '2026-03-02T09:05:00.000Z', actor: 'examiner-1', action: 'case.create', target: 'case:case-1', hashes: {} },
     { seq: 3, time: '2026-03-03T10:00:00.000Z', actor: 'examiner-1', action: 'original.read', target: `original:${reference[0]!.sha256}`, hashes: { original: reference[0]!.sha256 } },
-    { seq: 4, time: '2026-03-04T16:30:00.000Z', actor: 'examiner-1', action: 'case.conclude', target: 'case:case-1', hashes: {}, details: { opinion: 'elimination' } },
+    { seq: 4, time: '2026-03-04T16:30:00.000Z', actor: 'examiner-1', action: 'case.conclude', target: 'case:case-1', hashes: {}, details: { opinion: 'elimination', proposition: 'genuine' } },
     { seq: 5, time: '2026-03-05T08:00:00.000Z', actor: 'prosecutor-2', action: 'case.read', target: 'case:case-1', requestId: 'req-9', hashes: {} },
   ]);
 
@@ -120,6 +120,7 @@ export async function makeExhibitFixture(): Promise<ExhibitFixture> {
       ],
       conclusion: {
         opinion: 'elimination',
+        proposition: 'genuine',
         statement: 'The questioned data page was not produced by the issuing authority: the UV-365 fluorescence of the background is absent and the guilloche differs in white light.',
         concludedBy: 'examiner-1',
         concludedAt: '2026-03-04T16:30:00.000Z',

@@ -178,9 +178,31 @@ describe('buildExhibit', () => {
     await expect(buildExhibit(fx.input, load)).rejects.toMatchObject({ code: 'INTEGRITY_FAILED', details: { key } });
   });
 
+  it('states the proposition the opinion answers, on the cover and on the conclusion page in one sentence with the scale', async () => {
+    const words = pdfTextRuns(built.report).join(' ').replace(/\s+/g, ' ');
+    expect(words).toContain("Conclusion Elimination (definite conclusion of different origin) Proposition Genuine: produced by the issuing authority's process");
+    expect(words).toContain("Proposition Genuine: produced by the issuing authority's process Opinion scale (after ASTM E1658), on that proposition:");
+    expect(words).toContain("The examiner's opinion is that the questioned document was not produced by the issuing authority's process (is not genuine).");
+
+    const probably = structuredClone(fx.input);
+    probably.case.conclusion.opinion = 'probably-did';
+    probably.case.conclusion.proposition = 'altered';
+    const altered = pdfTextRuns(await buildExhibitReport(probably, fx.load)).join(' ').replace(/\s+/g, ' ');
+    expect(altered).toContain("The examiner's opinion is that the questioned document probably has been altered after it was produced.");
+  });
+
+  it('says "not recorded" for a conclusion recorded before the proposition was asked, and words no opinion sentence for it', async () => {
+    const older = structuredClone(fx.input);
+    delete older.case.conclusion.proposition;
+    const words = pdfTextRuns((await buildExhibit(older, fx.load)).report).join(' ').replace(/\s+/g, ' ');
+    expect(words).toContain('Proposition not recorded Opinion scale');
+    expect(words).not.toContain("The examiner's opinion is that");
+  });
+
   it('refuses a malformed record with every problem listed', async () => {
     const input = structuredClone(fx.input);
     (input.case.conclusion as { opinion: string }).opinion = 'maybe';
+    (input.case.conclusion as { proposition: string }).proposition = 'it is fake';
     input.generatedAt = '4 March 2026';
     input.comparisons[0]!.specimenId = 'spec-unknown';
     input.custodyLog[1] = { ...input.custodyLog[1]!, actor: 'intruder' };
@@ -188,6 +210,7 @@ describe('buildExhibit', () => {
     expect(err).toMatchObject({ code: 'VALIDATION_FAILED' });
     const problems = (err as { details: { problems: string[] } }).details.problems.join('\n');
     expect(problems).toMatch(/opinion must be one of identification/);
+    expect(problems).toMatch(/case\.conclusion\.proposition must be one of the case propositions/);
     expect(problems).toMatch(/generatedAt/);
     expect(problems).toMatch(/spec-unknown/);
     expect(problems).toMatch(/custodyLog: entry seq 2/);

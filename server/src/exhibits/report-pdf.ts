@@ -17,6 +17,9 @@ import {
   blownOutRegionNote,
   blownOutRegionsSentence,
   closerKnownFrauds,
+  conclusionSentence,
+  getCaseProposition,
+  PROPOSITION_NOT_RECORDED,
   getLightSource,
   isFraudStatus,
   lightOverexposedSentence,
@@ -256,6 +259,7 @@ function writeCover(r: ReportWriter, input: ExhibitInput): void {
   r.field('Case', c.id);
   r.field('Examiners', c.examiners.map((e) => `${e.name}${e.role ? ` (${e.role})` : ''}`).join('\n'));
   r.field('Conclusion', OPINION_LABELS[c.conclusion.opinion]);
+  r.field('Proposition', propositionLabel(c.conclusion.proposition));
   r.field('', c.conclusion.statement);
   r.field('Concluded', `${personName(input, c.conclusion.concludedBy)}, ${c.conclusion.concludedAt}`);
   r.field('Questioned', input.questioned.map((q) => `${q.id}: ${q.label}`).join('\n') || '(none)');
@@ -746,17 +750,30 @@ function writeCustodyLog(r: ReportWriter, log: AuditEntry[]): void {
   );
 }
 
+/** The proposition as the vocabulary names it; `not recorded` for a conclusion recorded before it was asked. */
+function propositionLabel(proposition: string | undefined): string {
+  return (proposition === undefined ? undefined : getCaseProposition(proposition)?.label) ?? PROPOSITION_NOT_RECORDED;
+}
+
 function writeConclusion(r: ReportWriter, input: ExhibitInput): void {
   const c = input.case.conclusion;
   r.newPage();
   r.heading('Conclusion');
-  r.paragraph('Opinion scale (after ASTM E1658):', { size: 10 });
+  r.field('Proposition', propositionLabel(c.proposition));
+  r.doc.moveDown(0.3);
+  r.paragraph('Opinion scale (after ASTM E1658), on that proposition:', { size: 10 });
   r.doc.moveDown(0.3);
   for (const opinion of OPINION_SCALE) {
     const chosen = opinion === c.opinion;
     r.paragraph(`${chosen ? '[X]' : '[  ]'}  ${OPINION_LABELS[opinion]}`, { font: chosen ? FONT.bold : FONT.regular, size: 10 });
   }
   r.doc.moveDown(0.8);
+  // Without a proposition the scale answers nothing stated: no sentence is made up for it.
+  const sentence = conclusionSentence(c.opinion, c.proposition);
+  if (sentence !== null) {
+    r.paragraph(sentence, { font: FONT.bold, size: 11 });
+    r.doc.moveDown(0.5);
+  }
   r.paragraph(c.statement, { size: 11 });
   r.doc.moveDown(0.8);
   r.field('Concluded by', personName(input, c.concludedBy));

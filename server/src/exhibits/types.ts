@@ -4,7 +4,7 @@
  * the same report and bundle bytes. Images are named by object-store key and
  * expected SHA-256; their bytes come from the loader given to the builder.
  */
-import type { ComparisonAlignment, ComparisonFinding, DifferenceRegion, IdentificationCandidate, LightRegistrationRecord, ZoneVerdict } from '@exemplar/specimens-schema';
+import type { CaseProposition, ComparisonAlignment, ComparisonFinding, DifferenceRegion, IdentificationCandidate, LightRegistrationRecord, ZoneVerdict } from '@exemplar/specimens-schema';
 import type { AuditEntry, JsonValue } from './chain';
 
 /**
@@ -64,6 +64,8 @@ export interface ExhibitNote {
 
 export interface ExhibitConclusion {
   opinion: Opinion;
+  /** What the opinion answers ("did" what); absent in conclusions recorded before it was asked, which the report says were not recorded. */
+  proposition?: CaseProposition;
   /** The examiner's wording of the conclusion. */
   statement: string;
   /** Examiner id (one of `case.examiners`). */

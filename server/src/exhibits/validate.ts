@@ -3,7 +3,7 @@
  * fails with one VALIDATION_FAILED listing every problem instead of a
  * half-rendered report.
  */
-import { getSchema } from '@exemplar/specimens-schema';
+import { getCaseProposition, getSchema } from '@exemplar/specimens-schema';
 import { ExemplarError } from '../errors';
 import { canonicalJson, verifyAuditChain } from './chain';
 import { OPINION_SCALE, type ExhibitImageRef, type ExhibitInput } from './types';
@@ -50,6 +50,8 @@ export function validateExhibitInput(input: ExhibitInput): void {
   need((OPINION_SCALE as readonly string[]).includes(c?.conclusion?.opinion), `case.conclusion.opinion must be one of ${OPINION_SCALE.join(', ')}`);
   if (c?.conclusion) {
     time(c.conclusion.concludedAt, 'case.conclusion.concludedAt');
+    const proposition: unknown = c.conclusion.proposition;
+    need(proposition === undefined || (typeof proposition === 'string' && getCaseProposition(proposition) !== undefined), 'case.conclusion.proposition must be one of the case propositions, or absent (not recorded)');
     need(c.examiners?.some((e) => e.id === c.conclusion.concludedBy) ?? false, 'case.conclusion.concludedBy must be one of case.examiners');
   }
   (c?.notes ?? []).forEach((n, i) => time(n.time, `case.notes[${i}].time`));

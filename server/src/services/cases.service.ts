@@ -271,16 +271,16 @@ export class CaseService {
     });
   }
 
-  /** Sets (or replaces) the conclusion; the concluding examiner joins the case's examiners. */
+  /** Sets (or replaces) the conclusion — the opinion, the proposition it answers and the statement; the concluding examiner joins the case's examiners. */
   async setConclusion(id: string, body: unknown, actor: Actor): Promise<Case> {
     assertCan(actor, 'cases:manage');
     const input: CaseConclusionSet = valueOrThrow(validate('case-conclusion-set', body), 'case conclusion');
-    return this.change(id, actor, input.revision, 'case.conclude', { opinion: input.opinion }, (current, at) => {
+    return this.change(id, actor, input.revision, 'case.conclude', { opinion: input.opinion, proposition: input.proposition }, (current, at) => {
       if (current.status === 'closed') throw closedCase(id);
       return {
         ...current,
         examiners: unique([...current.examiners, actor.id]),
-        conclusion: { opinion: input.opinion, statement: input.statement, concludedBy: actor.id, concludedAt: at },
+        conclusion: { opinion: input.opinion, proposition: input.proposition, statement: input.statement, concludedBy: actor.id, concludedAt: at },
       };
     });
   }

@@ -131,6 +131,7 @@ export default async function caseRoutes(app: FastifyInstance) {
       schema: {
         tags: ['cases'],
         summary: 'Set the conclusion on the ASTM E1658 opinion scale (examiners)',
+        description: 'The opinion, the proposition it answers (what the questioned document "did": e.g. was produced by the issuing authority\'s process) and the statement; the case page and the exhibit report word them as one sentence. Conclusions recorded before propositions were asked carry none and read "not recorded".',
         params: idParams,
         body: ref('case-conclusion-set'),
         response: { 200: ref('case'), ...errorResponses(400, 401, 403, 404, 409) },

@@ -2,7 +2,7 @@
  * The cases API (issue 5; /work/notes/api-cases.md): case records, examiner
  * notes, the conclusion on the opinion scale, and the court exhibits.
  */
-import type { Case, CaseConclusion, CaseNote, CaseOpinion } from '@exemplar/specimens-schema';
+import { casePropositions, type Case, type CaseConclusion, type CaseNote, type CaseOpinion, type CaseProposition } from '@exemplar/specimens-schema';
 import type { ApiClient } from '../../shared/api/client';
 
 export type { Case, CaseConclusion, CaseNote };
@@ -18,6 +18,9 @@ export const OPINIONS = [
   { id: 'elimination', label: 'Elimination', hint: 'The strongest negative opinion' },
 ] as const satisfies readonly { id: CaseOpinion; label: string; hint: string }[];
 export type Opinion = CaseOpinion;
+export type Proposition = CaseProposition;
+/** What an opinion answers ("did" what), from the schema's vocabulary; the form lists them in its order. */
+export const PROPOSITIONS = casePropositions;
 export const opinionLabel = (id: string) => OPINIONS.find((o) => o.id === id)?.label ?? id;
 
 export interface CaseSummary {
@@ -71,8 +74,8 @@ export function addNote(api: ApiClient, id: string, text: string) {
   return api.post<Case>(`${casePath(id)}/notes`, { text });
 }
 
-export function conclude(api: ApiClient, id: string, revision: number, opinion: Opinion, statement: string) {
-  return api.put<Case>(`${casePath(id)}/conclusion`, { revision, opinion, statement });
+export function conclude(api: ApiClient, id: string, revision: number, conclusion: { opinion: Opinion; proposition: Proposition; statement: string }) {
+  return api.put<Case>(`${casePath(id)}/conclusion`, { revision, ...conclusion });
 }
 
 /** "alice, bob  carol" → ['alice', 'bob', 'carol'] (names or ids typed in one box). */

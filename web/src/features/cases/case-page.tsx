@@ -11,7 +11,8 @@ import { useDocumentTitle } from '../../shared/ui/use-document-title';
 import { VerifiedDownload } from '../../shared/ui/verified-download';
 import { LinkedComparison } from '../compare/finding-summary';
 import { getSpecimen } from '../specimen/api';
-import { addNote, conclude, EXHIBIT_SHA_HEADER, exhibitPaths, getCase, OPINIONS, opinionLabel, updateCase, type Case, type Opinion } from './api';
+import { conclusionSentence, getCaseProposition, PROPOSITION_NOT_RECORDED } from '@exemplar/specimens-schema';
+import { addNote, conclude, EXHIBIT_SHA_HEADER, exhibitPaths, getCase, OPINIONS, opinionLabel, PROPOSITIONS, updateCase, type Case, type Opinion, type Proposition } from './api';
 import { OpinionScale } from './opinion-scale';
 
 export function CasePage() {
@@ -173,21 +174,24 @@ function ConclusionPanel({ record, manage, onChange, onReload }: { record: Case;
   const api = useApi();
   const [editing, setEditing] = useState(false);
   const [opinion, setOpinion] = useState<Opinion | ''>(record.conclusion?.opinion ?? '');
+  const [proposition, setProposition] = useState<Proposition | ''>(record.conclusion?.proposition ?? '');
   const [statement, setStatement] = useState(record.conclusion?.statement ?? '');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useActionError();
   const canConclude = manage && record.status === 'open';
+  // The scale's step applied to the proposition, worded as in the exhibit report; none for a conclusion recorded without one.
+  const sentence = record.conclusion ? conclusionSentence(record.conclusion.opinion, record.conclusion.proposition) : null;
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    if (!opinion || !statement.trim()) {
-      setError(new Error('Choose an opinion and write the statement.'));
+    if (!proposition || !opinion || !statement.trim()) {
+      setError(new Error('Choose the proposition and an opinion, and write the statement.'));
       return;
     }
     setBusy(true);
     setError(null);
     try {
-      onChange(await conclude(api, record.id, record.revision, opinion, statement.trim()));
+      onChange(await conclude(api, record.id, record.revision, { opinion, proposition, statement: statement.trim() }));
       setEditing(false);
     } catch (err) {
       setError(err);
@@ -201,10 +205,14 @@ function ConclusionPanel({ record, manage, onChange, onReload }: { record: Case;
       <h2 id="conclusion-heading">Conclusion</h2>
       {record.conclusion ? (
         <>
+          <p className="conclusion__proposition">
+            Proposition: {(record.conclusion.proposition && getCaseProposition(record.conclusion.proposition)?.label) ?? <span className="muted">{PROPOSITION_NOT_RECORDED}</span>}
+          </p>
           <p className="conclusion__opinion">
             <strong>{opinionLabel(record.conclusion.opinion)}</strong>
           </p>
           <OpinionScale opinion={record.conclusion.opinion} />
+          {sentence !== null && <p className="conclusion__sentence">{sentence}</p>}
           <p className="prose">{record.conclusion.statement}</p>
           <p className="timeline__meta">
             Concluded by {record.conclusion.concludedBy} on {formatTimestamp(record.conclusion.concludedAt)}
@@ -220,6 +228,17 @@ function ConclusionPanel({ record, manage, onChange, onReload }: { record: Case;
       )}
       {canConclude && editing && (
         <form className="stack-form" onSubmit={submit} aria-label="Conclusion" noValidate>
+          <fieldset className="checkbox-group">
+            <legend className="field__label">Proposition (what the opinion answers)</legend>
+            {PROPOSITIONS.map((p) => (
+              <label key={p.id} className="radio-row">
+                <input type="radio" name="proposition" value={p.id} checked={proposition === p.id} onChange={() => setProposition(p.id)} disabled={busy} />
+                <span>
+                  {p.label} <span className="muted">— the questioned document {p.clause}</span>
+                </span>
+              </label>
+            ))}
+          </fieldset>
           <fieldset className="checkbox-group">
             <legend className="field__label">Opinion</legend>
             {OPINIONS.map((o) => (

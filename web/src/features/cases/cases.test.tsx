@@ -144,8 +144,8 @@ test('the case page shows people, linked material and notes; an examiner adds a 
       return ok(current, 201);
     }),
     on('PUT', '/api/cases/case000001/conclusion', (req) => {
-      const { opinion, statement } = req.body as { opinion: 'probably-did-not'; statement: string };
-      current = { ...current, revision: current.revision + 1, conclusion: { opinion, statement, concludedBy: 'erin', concludedAt: '2026-11-02T11:00:00Z' } };
+      const { opinion, proposition, statement } = req.body as { opinion: 'probably-did-not'; proposition: 'genuine'; statement: string };
+      current = { ...current, revision: current.revision + 1, conclusion: { opinion, proposition, statement, concludedBy: 'erin', concludedAt: '2026-11-02T11:00:00Z' } };
       return ok(current);
     }),
     specimenHandler,
@@ -168,13 +168,21 @@ test('the case page shows people, linked material and notes; an examiner adds a 
 
   await user.click(screen.getByRole('button', { name: 'Conclude' }));
   await user.click(screen.getByRole('button', { name: 'Save conclusion' }));
-  expect(screen.getByRole('alert')).toHaveTextContent('Choose an opinion');
+  expect(screen.getByRole('alert')).toHaveTextContent('Choose the proposition and an opinion');
   await user.click(screen.getByRole('radio', { name: /^Probably did not/ }));
   await user.type(screen.getByRole('textbox', { name: 'Statement' }), 'The document is probably not genuine.');
+  // Without the proposition the opinion answers nothing stated: nothing is sent.
+  await user.click(screen.getByRole('button', { name: 'Save conclusion' }));
+  expect(screen.getByRole('alert')).toHaveTextContent('Choose the proposition');
+  expect(api.calls('PUT', '/api/cases/case000001/conclusion')).toHaveLength(0);
+  await user.click(within(screen.getByRole('group', { name: 'Proposition (what the opinion answers)' })).getByRole('radio', { name: /^Genuine: produced by the issuing authority's process/ }));
   await user.click(screen.getByRole('button', { name: 'Save conclusion' }));
   const scale = await screen.findByRole('list', { name: 'Opinion scale' });
   expect(within(scale).getByText('Probably did not').closest('li')).toHaveAttribute('aria-current', 'step');
-  expect(api.calls('PUT', '/api/cases/case000001/conclusion')[0]!.body).toEqual({ revision: 4, opinion: 'probably-did-not', statement: 'The document is probably not genuine.' });
+  expect(api.calls('PUT', '/api/cases/case000001/conclusion')[0]!.body).toEqual({ revision: 4, opinion: 'probably-did-not', proposition: 'genuine', statement: 'The document is probably not genuine.' });
+  const panel = screen.getByRole('region', { name: 'Conclusion' });
+  expect(panel).toHaveTextContent("Proposition: Genuine: produced by the issuing authority's process");
+  expect(panel).toHaveTextContent("The examiner's opinion is that the questioned document probably was not produced by the issuing authority's process (is not genuine).");
 });
 
 test('a stale revision on concluding offers to reload rather than overwrite', async () => {
@@ -187,6 +195,7 @@ test('a stale revision on concluding offers to reload rather than overwrite', as
   const user = userEvent.setup();
   await user.click(await screen.findByRole('button', { name: 'Conclude' }));
   await user.click(screen.getByRole('radio', { name: /^Elimination/ }));
+  await user.click(screen.getByRole('radio', { name: /^Altered after production/ }));
   await user.type(screen.getByRole('textbox', { name: 'Statement' }), 'x');
   await user.click(screen.getByRole('button', { name: 'Save conclusion' }));
   expect(await screen.findByText('Someone else changed this case meanwhile')).toBeInTheDocument();
@@ -216,6 +225,10 @@ test('a prosecutor reads an assigned case, cannot change it, and downloads the e
   renderApp(api, '/cases/case000001');
   const user = userEvent.setup();
   await screen.findByRole('heading', { level: 1, name: concluded.title });
+  // Concluded before propositions were asked: said so, and no sentence makes one up.
+  const conclusion = screen.getByRole('region', { name: 'Conclusion' });
+  expect(conclusion).toHaveTextContent('Proposition: not recorded');
+  expect(conclusion).not.toHaveTextContent("The examiner's opinion is that");
   expect(screen.queryByRole('link', { name: 'Edit case' })).not.toBeInTheDocument();
   expect(screen.queryByRole('button', { name: 'Conclude' })).not.toBeInTheDocument();
   expect(screen.queryByRole('textbox', { name: 'Add a note' })).not.toBeInTheDocument();
