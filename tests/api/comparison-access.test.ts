@@ -133,5 +133,40 @@ describe("a border officer's own comparisons, however many others came since", (
     expect(again.statusCode).toBe(202);
     expect(again.json().questioned.white.sha256).toBe(sha256(seized));
     expect((await named(otherOfficer, sha256(seized))).statusCode).toBe(404);
+
+    // Pages: the examiner reaches every comparison of the busy lab, each once, newest first; the officer only their own.
+    const pages = async (who: LoggedIn, query: string) => {
+      const items: { id: string; createdAt: string; createdBy: string }[] = [];
+      for (let cursor: string | null = null, n = 0; n === 0 || cursor !== null; n++) {
+        const res = await who.inject({ method: 'GET', url: `/api/comparisons?${query}${cursor ? `&cursor=${cursor}` : ''}` });
+        expect(res.statusCode).toBe(200);
+        items.push(...res.json().items);
+        cursor = res.json().nextCursor;
+        expect(n).toBeLessThan(1100);
+      }
+      return items;
+    };
+    const everything = await pages(examiner, 'limit=100');
+    const ids = everything.map((c) => c.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toEqual(expect.arrayContaining([older.json().id, again.json().id, 'busy-lab-0000', 'busy-lab-0999']));
+    expect(ids.indexOf('busy-lab-0999')).toBeLessThan(ids.indexOf('busy-lab-0000'));
+    const created = everything.map((c) => Date.parse(c.createdAt));
+    expect([...created].sort((a, b) => b - a)).toEqual(created);
+    const cancelled = await pages(examiner, 'status=cancelled&limit=70');
+    expect(cancelled.map((c) => c.id)).toEqual(ids.filter((id) => id.startsWith('busy-lab-')));
+
+    const own = await pages(officer, 'limit=1');
+    expect(own.map((c) => c.id)).toEqual(ids.filter((id) => everything.find((c) => c.id === id)!.createdBy === officer.username));
+    expect(own.map((c) => c.id)).toEqual(expect.arrayContaining([older.json().id, again.json().id]));
+
+    // Another officer's comparison, or an id never given, is no cursor for the officer; the examiner may go on from it.
+    for (const cursor of ['busy-lab-0500', 'never-listed-0001']) {
+      const refused = await officer.inject({ method: 'GET', url: `/api/comparisons?cursor=${cursor}` });
+      expect({ status: refused.statusCode, code: refused.json().code }).toEqual({ status: 400, code: 'BAD_REQUEST' });
+    }
+    expect((await officer.inject({ method: 'GET', url: '/api/comparisons?cursor=..%2Fx' })).statusCode).toBe(400);
+    const after = await examiner.inject({ method: 'GET', url: '/api/comparisons?cursor=busy-lab-0500&limit=2' });
+    expect(after.json()).toMatchObject({ items: [{ id: 'busy-lab-0499' }, { id: 'busy-lab-0498' }], nextCursor: 'busy-lab-0498' });
   });
 });

@@ -167,6 +167,18 @@ export const offsetPage = <T extends object>(item: T) =>
     },
   }) as const;
 
+/** A page of a list read newest first with a cursor: pass `nextCursor` as `cursor` for the next one. */
+export const cursorPage = <T extends object>(item: T) =>
+  ({
+    type: 'object',
+    required: ['items', 'nextCursor'],
+    additionalProperties: false,
+    properties: {
+      items: { type: 'array', items: item },
+      nextCursor: { type: ['string', 'null'], description: 'Pass as `cursor` (with the same filters) for the next page; null on the last page.' },
+    },
+  }) as const;
+
 export const apiSchemas: readonly { $id: string }[] = [errorResponseSchema, specimenPageSchema, zonesReplacementSchema, healthSchema];
 
 /** Error responses a route can give, each as ErrorResponse. */

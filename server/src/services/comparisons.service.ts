@@ -154,6 +154,15 @@ export interface ComparisonServiceDeps {
 export interface ListQuery {
   status?: JobStatus | undefined;
   limit?: number | undefined;
+  /** `nextCursor` of the previous page (with the same status). */
+  cursor?: string | undefined;
+}
+
+/** A page of comparisons, newest first. */
+export interface ComparisonPage {
+  items: Comparison[];
+  /** Pass as `cursor` for the next page; null on the last one. */
+  nextCursor: string | null;
 }
 
 /** A stored output to stream (an object never rewritten once the job is done). */
@@ -268,14 +277,38 @@ export class ComparisonService {
     return this.view(await this.job(id, actor));
   }
 
-  /** Newest first; without `comparisons:read-all` (border officers) only the actor's own submissions. */
-  async list(query: ListQuery, actor: Actor): Promise<Comparison[]> {
+  /**
+   * Newest first, a page at a time; without `comparisons:read-all` (border
+   * officers) only the actor's own submissions. The cursor is the id of the
+   * page's last comparison, so later pages neither repeat nor skip one
+   * however many are submitted meanwhile; one the actor could not have been
+   * given (another officer's comparison) is refused like a made-up one.
+   */
+  async list(query: ListQuery, actor: Actor): Promise<ComparisonPage> {
     assertCanReadComparisons(actor);
     const limit = query.limit ?? DEFAULT_LIST_LIMIT;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) throw new ExemplarError('BAD_REQUEST', `limit must be an integer from 1 to ${MAX_LIST_LIMIT}`, { limit });
     const own = !can(actor, 'comparisons:read-all');
-    const jobs = await this.catalog.jobs.list({ kind: COMPARISON_JOB_KIND, limit, ...(query.status && { status: query.status }), ...(own && { createdBy: actor.id }) });
-    return jobs.filter((j) => isComparisonPayload(j.payload)).map((j) => this.view(j));
+    const { cursor } = query;
+    if (cursor !== undefined) {
+      const last = await this.catalog.jobs.get(cursor);
+      if (!last || last.kind !== COMPARISON_JOB_KIND || (own && last.createdBy !== actor.id)) {
+        throw new ExemplarError('BAD_REQUEST', 'cursor is not one this API gave', { cursor: cursor.slice(0, 100) });
+      }
+    }
+    const jobs = await this.catalog.jobs.list({
+      kind: COMPARISON_JOB_KIND,
+      // One more than the page: whether there is a next page.
+      limit: limit + 1,
+      ...(query.status && { status: query.status }),
+      ...(own && { createdBy: actor.id }),
+      ...(cursor !== undefined && { after: cursor }),
+    });
+    const page = jobs.slice(0, limit);
+    return {
+      items: page.filter((j) => isComparisonPayload(j.payload)).map((j) => this.view(j)),
+      nextCursor: jobs.length > limit ? page[page.length - 1]!.id : null,
+    };
   }
 
   /** Cancels a queued or running comparison (its worker stops at its next heartbeat); a finished one is returned unchanged. Its submitter, or `comparisons:manage`. */

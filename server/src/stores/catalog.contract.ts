@@ -813,6 +813,58 @@ export function describeCatalogContract(name: string, open: OpenCatalog, options
         await expectError(store.jobs.list({ limit: 0 }), 'BAD_REQUEST');
       });
 
+      it('pages a listing after the last job of the previous page, without repeats or gaps, however many are enqueued meanwhile', async () => {
+        const ids = async (q: JobListQuery) => (await store.jobs.list(q)).map((j) => j.id);
+        /** Every page of `q`, `size` at a time; `between` runs after each page. */
+        const paged = async (q: JobListQuery, size: number, between?: (page: number) => Promise<void>) => {
+          const pages: string[][] = [];
+          for (let after: string | undefined; ; ) {
+            const page = await ids({ ...q, limit: size, ...(after !== undefined && { after }) });
+            if (page.length === 0) return pages;
+            pages.push(page);
+            if (pages.length > 40) throw new Error(`paging ${JSON.stringify(q)} does not end`);
+            after = page[page.length - 1];
+            await between?.(pages.length);
+          }
+        };
+        // Enqueued back to back, so several share a creation time: the order must still be total.
+        for (let i = 0; i < 11; i++) {
+          await store.jobs.enqueue({ id: `job-page-${String(i).padStart(2, '0')}`, kind: i % 3 === 0 ? 'identify' : 'compare', payload: {}, createdBy: i % 2 ? 'alice' : 'bob', inputs: [`questioned/${i % 4}`] });
+        }
+        const everything = await ids({ limit: 100 });
+        expect(everything).toHaveLength(11);
+        for (const size of [1, 3, 4, 11]) expect((await paged({}, size)).flat()).toEqual(everything);
+        expect((await paged({}, 4)).map((p) => p.length)).toEqual([4, 4, 3]);
+
+        // Each filter pages along its own listing.
+        for (const q of [{ createdBy: 'alice' }, { kind: 'compare' }, { input: 'questioned/1' }, { input: 'questioned/0', createdBy: 'bob' }, { createdBy: 'bob', kind: 'compare' }] satisfies JobListQuery[]) {
+          const whole = await ids({ ...q, limit: 100 });
+          expect(whole.length).toBeGreaterThan(1);
+          expect((await paged(q, 1)).flat()).toEqual(whole);
+          expect((await paged(q, 2)).flat()).toEqual(whole);
+        }
+
+        // A status filter pages on even when the job named by `after` has since left that status.
+        const queued = await ids({ status: 'queued', limit: 3 });
+        const claimed = (await store.jobs.claim('w1', 60_000))!;
+        await store.jobs.complete(claimed.id, 'w1', null);
+        const rest = await ids({ status: 'queued', limit: 100, after: queued[2]! });
+        expect(rest).toEqual(everything.slice(3).filter((id) => id !== claimed.id));
+
+        // Jobs enqueued while paging come before the first page: later pages neither repeat nor skip one.
+        let added = 0;
+        const whileEnqueuing = await paged({}, 3, async () => {
+          await sleep(2);
+          await store.jobs.enqueue({ id: `job-late-${added++}`, kind: 'compare', payload: {}, createdBy: 'alice' });
+        });
+        expect(whileEnqueuing.flat()).toEqual(everything);
+        expect(await ids({ limit: 100 })).toEqual([...Array.from({ length: added }, (_, i) => `job-late-${added - 1 - i}`), ...everything]);
+
+        await expectError(store.jobs.list({ after: 'job-never-was' }), 'BAD_REQUEST');
+        await expectError(store.jobs.list({ after: '../not an id' }), 'BAD_REQUEST');
+        await expectError(store.jobs.list({ after: '' }), 'BAD_REQUEST');
+      });
+
       it("lists a submitter's jobs, and the jobs reading an object, however many others came since", async () => {
         const ids = async (q: JobListQuery) => (await store.jobs.list(q)).map((j) => j.id);
         const old = await store.jobs.enqueue({ id: 'job-own-old', kind: 'compare', payload: {}, createdBy: 'alice', inputs: ['questioned/b', 'questioned/a', 'questioned/b'] });

@@ -322,6 +322,13 @@ export interface JobListQuery {
   input?: string;
   /** 1..1000, default 50. Newest first. */
   limit?: number;
+  /**
+   * The next page: only the jobs listed after this one (the id of the last
+   * job of the previous page). Jobs are kept for good and never move in the
+   * order, so pages neither repeat nor skip a job, however many are enqueued
+   * meanwhile. An unknown id → BAD_REQUEST.
+   */
+  after?: string;
 }
 
 /** The code a job gets when its lease expired `maxAttempts` times. */

@@ -95,16 +95,18 @@ describe('SqliteCatalogStore on a shared file', () => {
     }
   });
 
-  it("finds a submitter's jobs and the jobs reading an object through indexes, not by scanning the queue", async () => {
+  it("finds a submitter's jobs and the jobs reading an object, and each page of them, through indexes, not by scanning the queue", async () => {
     const file = await tempFile();
     await (await openStore(file)).close();
     const raw = new Database(file, { readonly: true });
     try {
       const plan = (by: { createdBy: boolean; input: boolean }) =>
-        (raw.prepare(`EXPLAIN QUERY PLAN ${jobListSql(by)}`).all({ status: null, kind: 'comparison', createdBy: 'officer', input: 'questioned/x', limit: 20 }) as { detail: string }[]).map((r) => r.detail);
-      expect(plan({ createdBy: true, input: false })).toEqual(['SEARCH jobs USING INDEX jobs_created_by (created_by=?)']);
+        (raw.prepare(`EXPLAIN QUERY PLAN ${jobListSql(by)}`).all({ status: null, kind: 'comparison', createdBy: 'officer', input: 'questioned/x', limit: 20, beforeSeq: 1000 }) as { detail: string }[]).map((r) => r.detail);
+      // A later page starts where the previous one ended, along the same index.
+      expect(plan({ createdBy: false, input: false })).toEqual(['SEARCH jobs USING INTEGER PRIMARY KEY (rowid<?)']);
+      expect(plan({ createdBy: true, input: false })).toEqual(['SEARCH jobs USING INDEX jobs_created_by (created_by=? AND seq<?)']);
       for (const createdBy of [false, true]) {
-        expect(plan({ createdBy, input: true })).toEqual(['SEARCH job_inputs USING PRIMARY KEY (key=?)', 'SEARCH jobs USING INTEGER PRIMARY KEY (rowid=?)']);
+        expect(plan({ createdBy, input: true })).toEqual(['SEARCH job_inputs USING PRIMARY KEY (key=? AND seq<?)', 'SEARCH jobs USING INTEGER PRIMARY KEY (rowid=?)']);
       }
     } finally {
       raw.close();

@@ -97,6 +97,7 @@ export interface ValidListQuery {
   createdBy: string | null;
   input: string | null;
   limit: number;
+  after: string | null;
 }
 
 export function validateListQuery(q: JobListQuery): ValidListQuery {
@@ -105,8 +106,12 @@ export function validateListQuery(q: JobListQuery): ValidListQuery {
   if (q.status !== undefined && !(JOB_STATUSES as readonly string[]).includes(q.status)) throw bad('unknown job status', { status: q.status });
   if (q.createdBy !== undefined) validateCreatedBy(q.createdBy);
   if (q.input !== undefined) validateInput(q.input);
-  return { status: q.status ?? null, kind: q.kind ?? null, createdBy: q.createdBy ?? null, input: q.input ?? null, limit };
+  if (q.after !== undefined && (typeof q.after !== 'string' || !JOB_ID.test(q.after))) throw unknownAfter(q.after);
+  return { status: q.status ?? null, kind: q.kind ?? null, createdBy: q.createdBy ?? null, input: q.input ?? null, limit, after: q.after ?? null };
 }
+
+/** `after` names no job: it is not the last job of an earlier page. */
+export const unknownAfter = (after: unknown) => bad('after must be the id of a job listed before', { after: typeof after === 'string' ? after.slice(0, 100) : after });
 
 /**
  * The submitter and inputs of a job written before the store kept them: a

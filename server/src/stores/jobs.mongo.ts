@@ -13,6 +13,7 @@ import {
   jobNotFound,
   leaseLost,
   toJson,
+  unknownAfter,
   validateJobError,
   validateKinds,
   validateLease,
@@ -205,6 +206,12 @@ export class MongoJobRepository implements JobRepository {
     if (q.kind) filter.kind = q.kind;
     if (q.createdBy !== null) filter.createdBy = q.createdBy;
     if (q.input !== null) filter.inputs = q.input;
+    if (q.after !== null) {
+      const last = await this.jobs.findOne({ _id: q.after }, { projection: { createdAt: 1 } });
+      if (!last) throw unknownAfter(q.after);
+      // After it in the order (createdAt, _id), both descending, which the indexes below follow.
+      filter.$or = [{ createdAt: { $lt: last.createdAt } }, { createdAt: last.createdAt, _id: { $lt: last._id } }];
+    }
     const docs = await this.jobs.find(filter).sort({ createdAt: -1, _id: -1 }).limit(q.limit).toArray();
     return docs.map(toJob);
   }

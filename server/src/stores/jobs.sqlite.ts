@@ -10,6 +10,7 @@ import {
   jobNotFound,
   leaseLost,
   toJson,
+  unknownAfter,
   validateJobError,
   validateKinds,
   validateLease,
@@ -118,17 +119,22 @@ function toJob(r: JobRow, inputs: string[]): Job {
 /**
  * The listing for a query's shape. A submitter or an input is looked up in
  * its index (newest first along it), so how many other jobs there are does
- * not matter; status and kind only filter.
+ * not matter; status and kind only filter. A page starts below `@beforeSeq`
+ * (the seq of the previous page's last job, or past every seq) as a range of
+ * that index, so a deep page costs what the first does.
  */
 export function jobListSql(by: { createdBy: boolean; input: boolean }): string {
   const filters = `(@status IS NULL OR jobs.status = @status) AND (@kind IS NULL OR jobs.kind = @kind)`;
   if (by.input) {
     return `SELECT jobs.* FROM job_inputs JOIN jobs ON jobs.seq = job_inputs.seq
-            WHERE job_inputs.key = @input AND ${by.createdBy ? 'jobs.created_by = @createdBy' : 'TRUE'} AND ${filters}
+            WHERE job_inputs.key = @input AND job_inputs.seq < @beforeSeq AND ${by.createdBy ? 'jobs.created_by = @createdBy' : 'TRUE'} AND ${filters}
             ORDER BY job_inputs.seq DESC LIMIT @limit`;
   }
-  return `SELECT * FROM jobs WHERE ${by.createdBy ? 'created_by = @createdBy' : 'TRUE'} AND ${filters} ORDER BY seq DESC LIMIT @limit`;
+  return `SELECT * FROM jobs WHERE ${by.createdBy ? 'created_by = @createdBy' : 'TRUE'} AND seq < @beforeSeq AND ${filters} ORDER BY seq DESC LIMIT @limit`;
 }
+
+/** `@beforeSeq` of a first page: above any seq. */
+const PAST_EVERY_SEQ = Number.MAX_SAFE_INTEGER;
 
 const EXHAUSTED_ERROR = JSON.stringify({ code: JOB_LEASE_EXPIRED, message: 'the worker lease expired on every allowed attempt' } satisfies JobError);
 const CLAIMABLE_KIND = `(@kinds IS NULL OR kind IN (SELECT value FROM json_each(@kinds)))`;
@@ -150,6 +156,7 @@ export class SqliteJobRepository implements JobRepository {
       insertInput: p(`INSERT INTO job_inputs (key, seq) VALUES (?, ?)`),
       inputs: p(`SELECT key FROM job_inputs WHERE seq = ?`),
       get: p(`SELECT * FROM jobs WHERE id = ?`),
+      seqOf: p(`SELECT seq FROM jobs WHERE id = ?`),
       exhaust: p(`UPDATE jobs SET status = 'failed', error = @error, lease_expires_at = NULL, finished_at = @now, updated_at = @now
                   WHERE status = 'running' AND lease_expires_at <= @now AND attempts >= max_attempts`),
       nextQueued: p(`SELECT * FROM jobs WHERE status = 'queued' AND ${CLAIMABLE_KIND} ORDER BY priority DESC, seq LIMIT 1`),
@@ -236,7 +243,13 @@ export class SqliteJobRepository implements JobRepository {
   async list(query: JobListQuery = {}): Promise<Job[]> {
     const q = validateListQuery(query);
     const list = this.lists[(q.input === null ? 0 : 2) + (q.createdBy === null ? 0 : 1)]!;
-    return (list.all(q) as JobRow[]).map((r) => this.toJob(r));
+    let beforeSeq = PAST_EVERY_SEQ;
+    if (q.after !== null) {
+      const row = this.s.seqOf!.get(q.after) as { seq: number } | undefined;
+      if (!row) throw unknownAfter(q.after);
+      beforeSeq = row.seq;
+    }
+    return (list.all({ ...q, beforeSeq }) as JobRow[]).map((r) => this.toJob(r));
   }
 
   private toJob(row: JobRow): Job {

@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { AUDIT_LIST_DEFAULT, AUDIT_LIST_MAX } from '../../audit/audit.port';
 import type { AuditListQuery } from '../../audit/audit.service';
-import { errorResponses, ref } from '../api-schemas';
+import { cursorPage, errorResponses, ref } from '../api-schemas';
 
 const listQuery = {
   type: 'object',
@@ -23,16 +23,6 @@ const listQuery = {
   },
 } as const;
 
-const pageResponse = {
-  type: 'object',
-  required: ['items', 'nextCursor'],
-  additionalProperties: false,
-  properties: {
-    items: { type: 'array', items: ref('audit-entry') },
-    nextCursor: { type: ['string', 'null'] },
-  },
-} as const;
-
 export default async function auditRoutes(app: FastifyInstance) {
   const { audit } = app.exemplar.services;
 
@@ -44,7 +34,7 @@ export default async function auditRoutes(app: FastifyInstance) {
         tags: ['audit'],
         summary: 'Audit trail entries (admins), newest first unless order=asc',
         querystring: listQuery,
-        response: { 200: pageResponse, ...errorResponses(400, 401, 403) },
+        response: { 200: cursorPage(ref('audit-entry')), ...errorResponses(400, 401, 403) },
       },
     },
     async (request) => audit.list(request.actor, request.query),

@@ -8,13 +8,13 @@ import type { Comparison } from '@exemplar/specimens-schema';
 import type { FastifyInstance } from 'fastify';
 import { READ_COMPARISONS } from '../../auth/policy';
 import { ExemplarError } from '../../errors';
-import { JOB_STATUSES, type JobStatus } from '../../stores/catalog.port';
+import { JOB_STATUSES } from '../../stores/catalog.port';
 import type { Actor } from '../../services/actor';
-import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from '../../services/comparisons.service';
+import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, type ListQuery } from '../../services/comparisons.service';
 import { parseMrz } from '../../services/mrz.service';
 import { mrzLinesIn } from '../../services/register.service';
 import { checkLightSourceField } from '../../services/ingest.service';
-import { downloadHeaders, downloadResponses, errorResponses, idParams, questionedImageParts, questionedParams, ref } from '../api-schemas';
+import { cursorPage, downloadHeaders, downloadResponses, errorResponses, idParams, questionedImageParts, questionedParams, ref } from '../api-schemas';
 import { sendStored } from '../images/index';
 import { parseJsonField, withSpooledUpload } from '../multipart';
 
@@ -47,14 +47,8 @@ const listQuery = {
   properties: {
     status: { enum: [...JOB_STATUSES] },
     limit: { type: 'integer', minimum: 1, maximum: MAX_LIST_LIMIT, default: DEFAULT_LIST_LIMIT },
+    cursor: { ...ref('common', '/definitions/recordId'), description: '`nextCursor` of the previous page' },
   },
-} as const;
-
-const listResponse = {
-  type: 'object',
-  required: ['items'],
-  additionalProperties: false,
-  properties: { items: { type: 'array', items: ref('comparison') } },
 } as const;
 
 export default async function comparisonRoutes(app: FastifyInstance) {
@@ -119,18 +113,20 @@ export default async function comparisonRoutes(app: FastifyInstance) {
     },
   );
 
-  app.get<{ Querystring: { status?: JobStatus; limit?: number } }>(
+  app.get<{ Querystring: ListQuery }>(
     '/api/comparisons',
     {
       config: { permission: READ_COMPARISONS },
       schema: {
         tags: ['comparisons'],
-        summary: 'List comparisons, newest first',
+        summary: 'List comparisons, newest first, a page at a time (border officers: their own)',
+        description:
+          'Pages follow `nextCursor`: a later page neither repeats nor skips a comparison, however many are submitted meanwhile. A cursor this API did not give the caller (another officer’s comparison, an unknown id) → 400 BAD_REQUEST.',
         querystring: listQuery,
-        response: { 200: listResponse, ...errorResponses(400) },
+        response: { 200: cursorPage(ref('comparison')), ...errorResponses(400) },
       },
     },
-    async (request) => ({ items: await comparisons.list({ status: request.query.status, limit: request.query.limit }, request.actor) }),
+    async (request) => comparisons.list(request.query, request.actor),
   );
 
   app.get<{ Params: { id: string } }>(

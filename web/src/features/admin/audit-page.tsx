@@ -1,9 +1,7 @@
-import type { AuditEntry } from '@exemplar/specimens-schema';
 import { useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { useApi } from '../../shared/api/api-context';
-import { errorMessage } from '../../shared/api/client';
-import { useResource } from '../../shared/api/use-resource';
+import { useCursorPages } from '../../shared/api/use-cursor-pages';
 import { formatTimestamp } from '../../shared/ui/format';
 import { EmptyState, ErrorState, LoadingState } from '../../shared/ui/states';
 import { useDocumentTitle } from '../../shared/ui/use-document-title';
@@ -17,25 +15,10 @@ export function AuditPage() {
   const api = useApi();
   const [params, setParams] = useSearchParams();
   const query: AuditQuery = Object.fromEntries(FILTERS.flatMap((f) => (params.get(f) ? [[f, params.get(f)!]] : [])));
-  const first = useResource(JSON.stringify(query), (signal) => listAudit(api, query, signal));
-  const [more, setMore] = useState<{ key: string; items: AuditEntry[]; cursor: string | null } | null>(null);
-  const [moreError, setMoreError] = useState<string | null>(null);
+  const { first, items, hasMore, loadingMore, moreError, loadMore } = useCursorPages(JSON.stringify(query), (cursor, signal) =>
+    listAudit(api, cursor ? { ...query, cursor } : query, signal),
+  );
   const [form, setForm] = useState(() => Object.fromEntries(FILTERS.map((f) => [f, params.get(f) ?? ''])) as Record<(typeof FILTERS)[number], string>);
-  const key = JSON.stringify(query);
-  const extra = more?.key === key ? more : null;
-  const items = [...(first.data?.items ?? []), ...(extra?.items ?? [])];
-  const cursor = extra ? extra.cursor : (first.data?.nextCursor ?? null);
-
-  const loadMore = async () => {
-    if (!cursor) return;
-    setMoreError(null);
-    try {
-      const page = await listAudit(api, { ...query, cursor });
-      setMore({ key, items: [...(extra?.items ?? []), ...page.items], cursor: page.nextCursor });
-    } catch (err) {
-      setMoreError(errorMessage(err));
-    }
-  };
 
   const filter = (e: FormEvent) => {
     e.preventDefault();
@@ -113,9 +96,9 @@ export function AuditPage() {
           {moreError}
         </p>
       )}
-      {cursor && (
+      {hasMore && (
         <div className="button-row">
-          <button type="button" className="button" onClick={() => void loadMore()}>
+          <button type="button" className="button" disabled={loadingMore} onClick={() => void loadMore()}>
             Older entries
           </button>
         </div>

@@ -1,9 +1,11 @@
 /** @jest-environment jsdom */
 import '../../test/dom-setup';
-import { screen, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { makeApiComparison, makeComparisonWithFindings, makeSpecimen } from '../../test/fixtures';
 import { createTestApi, ok, on, renderApp, sessionAs } from '../../test/test-api';
+import type { ApiComparison } from './api';
+import { COMPARISON_PAGE_SIZE } from './comparison-list-page';
 
 const reference = makeSpecimen({ id: 'spec000001', title: 'Utopia passport, 2019 series — holder A' });
 
@@ -42,7 +44,63 @@ test('a border officer finds their earlier comparisons again from the navigation
   expect(await within(rows[1]!).findByText('Utopia passport, 2019 series — holder A')).toBeInTheDocument();
   expect(rows[1]).toHaveTextContent('2 findings');
   expect(rows[1]).toHaveTextContent('cmp0001');
-  expect(api.calls('GET', '/api/comparisons')[0]!.url.searchParams.get('limit')).toBe('100');
+  expect(api.calls('GET', '/api/comparisons')[0]!.url.searchParams.get('limit')).toBe(String(COMPARISON_PAGE_SIZE));
+});
+
+test('older comparisons are appended page by page, following the cursor, under the status chosen', async () => {
+  const comparison = (n: number, status: 'done' | 'failed' = 'done') =>
+    makeApiComparison({ id: `cmp${String(n).padStart(4, '0')}`, status, createdBy: 'examiner', reference: null, request: { reference: 'auto', notes: `Seizure ${n}` } });
+  // Newest first: 5, 4 on the first page, 3, 2 on the second, 1 on the last; failed ones are 4 and 2.
+  const pages: Record<string, { items: ApiComparison[]; nextCursor: string | null }> = {
+    '': { items: [comparison(5), comparison(4, 'failed')], nextCursor: 'cmp0004' },
+    cmp0004: { items: [comparison(3), comparison(2, 'failed')], nextCursor: 'cmp0002' },
+    cmp0002: { items: [comparison(1)], nextCursor: null },
+  };
+  let failNext = false;
+  const api = createTestApi(
+    sessionAs('examiner'),
+    on('GET', '/api/comparisons', (req) => {
+      const cursor = req.url.searchParams.get('cursor') ?? '';
+      if (req.url.searchParams.get('status') === 'failed') {
+        return ok(cursor ? { items: [comparison(2, 'failed')], nextCursor: null } : { items: [comparison(4, 'failed')], nextCursor: 'cmp0004' });
+      }
+      if (failNext) {
+        failNext = false;
+        return { status: 500, body: { code: 'INTERNAL', message: 'The catalog is not reachable', details: {} } };
+      }
+      return ok(pages[cursor]!);
+    }),
+  );
+  renderApp(api, '/comparisons');
+  const user = userEvent.setup();
+  const names = () => within(screen.getByRole('table')).getAllByRole('link').map((a) => a.textContent);
+
+  await user.click(await screen.findByRole('button', { name: 'Older comparisons (2 shown)' }));
+  await screen.findByRole('link', { name: 'Seizure 2' });
+  expect(names()).toEqual(['Seizure 5', 'Seizure 4', 'Seizure 3', 'Seizure 2']);
+  expect(api.calls('GET', '/api/comparisons').at(-1)!.url.searchParams.get('cursor')).toBe('cmp0004');
+
+  // A page that fails to load says so, keeps what is shown, and can be asked again.
+  failNext = true;
+  await user.click(screen.getByRole('button', { name: 'Older comparisons (4 shown)' }));
+  expect(await screen.findByRole('alert')).toHaveTextContent('The catalog is not reachable');
+  expect(names()).toHaveLength(4);
+  await user.click(screen.getByRole('button', { name: 'Older comparisons (4 shown)' }));
+  await screen.findByRole('link', { name: 'Seizure 1' });
+  expect(names()).toEqual(['Seizure 5', 'Seizure 4', 'Seizure 3', 'Seizure 2', 'Seizure 1']);
+  expect(api.calls('GET', '/api/comparisons').at(-1)!.url.searchParams.get('cursor')).toBe('cmp0002');
+  expect(screen.queryByRole('alert')).toBeNull();
+  // The last page: nothing older.
+  expect(screen.queryByRole('button', { name: /Older comparisons/ })).toBeNull();
+
+  // Another status starts again from its own first page, and pages with its own filter.
+  await user.click(screen.getByRole('button', { name: 'Failed' }));
+  await waitFor(() => expect(names()).toEqual(['Seizure 4']));
+  await user.click(await screen.findByRole('button', { name: 'Older comparisons (1 shown)' }));
+  await screen.findByRole('link', { name: 'Seizure 2' });
+  expect(names()).toEqual(['Seizure 4', 'Seizure 2']);
+  const last = api.calls('GET', '/api/comparisons').at(-1)!.url.searchParams;
+  expect([last.get('status'), last.get('cursor'), last.get('limit')]).toEqual(['failed', 'cmp0004', String(COMPARISON_PAGE_SIZE)]);
 });
 
 test('an examiner sees who submitted each comparison, and can show only the failed ones', async () => {

@@ -1,6 +1,7 @@
 import { closerKnownFrauds } from '@exemplar/specimens-schema';
 import { Link, useSearchParams } from 'react-router-dom';
 import { useApi } from '../../shared/api/api-context';
+import { useCursorPages } from '../../shared/api/use-cursor-pages';
 import { useResource } from '../../shared/api/use-resource';
 import { useCan } from '../../shared/auth/session';
 import { formatTimestamp } from '../../shared/ui/format';
@@ -9,8 +10,8 @@ import { useDocumentTitle } from '../../shared/ui/use-document-title';
 import { getSpecimen } from '../specimen/api';
 import { questionedTitle, type ApiComparison } from './api';
 
-/** The most the API lists (newest first); it has no paging. */
-const LIST_LIMIT = 100;
+/** Comparisons per page (newest first); older ones are appended on demand. */
+export const COMPARISON_PAGE_SIZE = 50;
 
 const STATUS_FILTERS = [
   { id: '', label: 'All', empty: 'No comparisons' },
@@ -20,8 +21,11 @@ const STATUS_FILTERS = [
 
 const STATUS_LABELS: Record<ApiComparison['status'], string> = { queued: 'Waiting', running: 'Running', done: 'Finished', failed: 'Failed', cancelled: 'Cancelled' };
 
-function listComparisons(api: ReturnType<typeof useApi>, status: string, signal: AbortSignal) {
-  return api.get<{ items: ApiComparison[] }>('/api/comparisons', { query: { limit: LIST_LIMIT, status: status || undefined }, signal });
+function listComparisons(api: ReturnType<typeof useApi>, status: string, cursor: string | null, signal?: AbortSignal) {
+  return api.get<{ items: ApiComparison[]; nextCursor: string | null }>('/api/comparisons', {
+    query: { limit: COMPARISON_PAGE_SIZE, status: status || undefined, cursor: cursor ?? undefined },
+    ...(signal ? { signal } : {}),
+  });
 }
 
 /** What a finished comparison found, in a few words (the comparison page has the details). */
@@ -55,8 +59,10 @@ export function ComparisonListPage() {
   useDocumentTitle(all ? 'Comparisons' : 'My comparisons');
   const [params, setParams] = useSearchParams();
   const filter = STATUS_FILTERS.find((f) => f.id === (params.get('status') ?? '')) ?? STATUS_FILTERS[0];
-  const list = useResource(`status=${filter.id}`, (signal) => listComparisons(api, filter.id, signal));
-  const titles = useReferenceTitles(list.data?.items);
+  const { first: list, items, hasMore, loadingMore, moreError, loadMore } = useCursorPages(`status=${filter.id}`, (cursor, signal) =>
+    listComparisons(api, filter.id, cursor, signal),
+  );
+  const titles = useReferenceTitles(items);
 
   return (
     <div className="page">
@@ -64,7 +70,7 @@ export function ComparisonListPage() {
         <div>
           <h1>{all ? 'Comparisons' : 'My comparisons'}</h1>
           <p className="muted">
-            {all ? 'Every comparison of the laboratory' : 'The comparisons you submitted'}, newest first (the last {LIST_LIMIT}).
+            {all ? 'Every comparison of the laboratory' : 'The comparisons you submitted'}, newest first.
           </p>
         </div>
         {can('comparisons:submit') && (
@@ -82,17 +88,17 @@ export function ComparisonListPage() {
       </div>
       {list.status === 'loading' && !list.data && <LoadingState label="Loading comparisons…" />}
       {list.status === 'error' && <ErrorState title="The comparisons could not be loaded" error={list.error} onRetry={list.reload} />}
-      {list.data && list.data.items.length === 0 && (
+      {list.data && items.length === 0 && (
         <EmptyState title={filter.empty}>
           <p>
             <Link to="/compare">Compare a questioned document</Link> with a reference of the library.
           </p>
         </EmptyState>
       )}
-      {list.data && list.data.items.length > 0 && (
+      {items.length > 0 && (
         <div className="table-wrap">
           <table className="data-table">
-            <caption className="visually-hidden">Comparisons ({list.data.items.length})</caption>
+            <caption className="visually-hidden">Comparisons ({items.length})</caption>
             <thead>
               <tr>
                 <th scope="col">Questioned document</th>
@@ -104,7 +110,7 @@ export function ComparisonListPage() {
               </tr>
             </thead>
             <tbody>
-              {list.data.items.map((c) => (
+              {items.map((c) => (
                 <tr key={c.id}>
                   <td>
                     <Link to={`/comparisons/${encodeURIComponent(c.id)}`}>{questionedTitle(c)}</Link>
@@ -129,6 +135,18 @@ export function ComparisonListPage() {
               ))}
             </tbody>
           </table>
+        </div>
+      )}
+      {moreError && (
+        <p className="field__error" role="alert">
+          {moreError}
+        </p>
+      )}
+      {hasMore && (
+        <div className="button-row">
+          <button type="button" className="button" disabled={loadingMore} onClick={() => void loadMore()}>
+            {loadingMore ? 'Loading…' : `Older comparisons (${items.length} shown)`}
+          </button>
         </div>
       )}
     </div>
