@@ -8,6 +8,7 @@ import { Field } from '../../shared/ui/field';
 import { ErrorState, LoadingState } from '../../shared/ui/states';
 import { useDocumentTitle } from '../../shared/ui/use-document-title';
 import { createCase, getCase, splitList, updateCase, type Case, type CaseInput } from './api';
+import { ComparisonPicker, SpecimenPicker } from './case-link-pickers';
 
 export function NewCasePage() {
   useDocumentTitle('New case');
@@ -24,7 +25,17 @@ export function EditCasePage() {
   return found.data ? <CaseForm existing={found.data} /> : null;
 }
 
-type Draft = Record<keyof CaseInput, string>;
+/** The typed fields as typed; the linked comparisons and specimens as chosen, with ids pasted but not yet added. */
+interface Draft {
+  title: string;
+  reference: string;
+  examiners: string;
+  prosecutors: string;
+  comparisons: string[];
+  specimens: string[];
+  pastedComparisons: string;
+  pastedSpecimens: string;
+}
 
 function draftOf(c?: Case): Draft {
   return {
@@ -32,23 +43,28 @@ function draftOf(c?: Case): Draft {
     reference: c?.reference ?? '',
     examiners: c?.examiners.join(', ') ?? '',
     prosecutors: c?.prosecutors.join(', ') ?? '',
-    comparisons: c?.comparisons.join(', ') ?? '',
-    specimens: c?.specimens.join(', ') ?? '',
+    comparisons: c?.comparisons ?? [],
+    specimens: c?.specimens ?? [],
+    pastedComparisons: '',
+    pastedSpecimens: '',
   };
 }
 
+/** The chosen ids, then any pasted ones not added yet (typing ids and saving must not lose them). */
+const withPasted = (chosen: string[], pasted: string) => [...new Set([...chosen, ...splitList(pasted)])];
+
 /** Field errors from the API: schema issues by path, and names or ids it did not find (`details.unknown`). */
-function fieldErrors(err: unknown): Partial<Record<keyof Draft, string[]>> {
+function fieldErrors(err: unknown): Partial<Record<keyof CaseInput, string[]>> {
   if (!isApiError(err)) return {};
-  const out: Partial<Record<keyof Draft, string[]>> = {};
+  const out: Partial<Record<keyof CaseInput, string[]>> = {};
   for (const issue of err.issues) {
-    const key = issue.path.replace(/^\//, '').split('/')[0] as keyof Draft;
+    const key = issue.path.replace(/^\//, '').split('/')[0] as keyof CaseInput;
     (out[key] ??= []).push(issue.message);
   }
   const unknown = err.details['unknown'];
   if (unknown && typeof unknown === 'object') {
     for (const [key, values] of Object.entries(unknown as Record<string, unknown>)) {
-      if (Array.isArray(values) && values.length) (out[key as keyof Draft] ??= []).push(`not found: ${values.join(', ')}`);
+      if (Array.isArray(values) && values.length) (out[key as keyof CaseInput] ??= []).push(`not found: ${values.join(', ')}`);
     }
   }
   return out;
@@ -61,7 +77,8 @@ function CaseForm({ existing }: { existing?: Case }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useActionError();
   const errors = fieldErrors(error);
-  const set = (key: keyof Draft) => (e: { target: { value: string } }) => setDraft((d) => ({ ...d, [key]: e.target.value }));
+  const set = (key: 'title' | 'reference' | 'examiners' | 'prosecutors') => (e: { target: { value: string } }) => setDraft((d) => ({ ...d, [key]: e.target.value }));
+  const change = <K extends keyof Draft>(key: K) => (value: Draft[K]) => setDraft((d) => ({ ...d, [key]: value }));
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -74,8 +91,8 @@ function CaseForm({ existing }: { existing?: Case }) {
       reference: draft.reference.trim(),
       examiners: splitList(draft.examiners),
       prosecutors: splitList(draft.prosecutors),
-      comparisons: splitList(draft.comparisons),
-      specimens: splitList(draft.specimens),
+      comparisons: withPasted(draft.comparisons, draft.pastedComparisons),
+      specimens: withPasted(draft.specimens, draft.pastedSpecimens),
     };
     setBusy(true);
     setError(null);
@@ -120,12 +137,24 @@ function CaseForm({ existing }: { existing?: Case }) {
         <Field label="Prosecutors" hint={`User names of prosecutors who may read the case and its exhibits. ${listHint}`} errors={errors.prosecutors}>
           {(p) => <input {...p} value={draft.prosecutors} onChange={set('prosecutors')} disabled={busy} autoCapitalize="none" spellCheck={false} />}
         </Field>
-        <Field label="Comparisons" hint={`Comparison ids (the questioned submissions), as each comparison page shows them. ${listHint}`} errors={errors.comparisons}>
-          {(p) => <input {...p} value={draft.comparisons} onChange={set('comparisons')} disabled={busy} spellCheck={false} />}
-        </Field>
-        <Field label="Reference specimens" hint={`Specimen ids. ${listHint}`} errors={errors.specimens}>
-          {(p) => <input {...p} value={draft.specimens} onChange={set('specimens')} disabled={busy} spellCheck={false} />}
-        </Field>
+      </div>
+      <div className="panel stack-form">
+        <ComparisonPicker
+          chosen={draft.comparisons}
+          onChange={change('comparisons')}
+          pasted={draft.pastedComparisons}
+          onPasted={change('pastedComparisons')}
+          disabled={busy}
+          errors={errors.comparisons}
+        />
+        <SpecimenPicker
+          chosen={draft.specimens}
+          onChange={change('specimens')}
+          pasted={draft.pastedSpecimens}
+          onPasted={change('pastedSpecimens')}
+          disabled={busy}
+          errors={errors.specimens}
+        />
       </div>
       <div className="button-row">
         <button type="submit" className="button button--primary" disabled={busy}>

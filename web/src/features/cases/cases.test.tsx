@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { validate } from '@exemplar/specimens-schema';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { makeComparisonWithFindings, makeSpecimen } from '../../test/fixtures';
+import { makeApiComparison, makeComparisonWithFindings, makeSpecimen } from '../../test/fixtures';
 import { createTestApi, ok, on, renderApp, sessionAs } from '../../test/test-api';
 import type { Case, CaseSummary } from './api';
 
@@ -116,7 +116,8 @@ test('creating a case sends the lists; names the API does not know are shown at 
   await user.type(await screen.findByRole('textbox', { name: /^Title/ }), 'Forged passport at Port North');
   await user.type(screen.getByRole('textbox', { name: /^Reference( \*)?$/ }), 'PN-2026-17');
   await user.type(screen.getByRole('textbox', { name: /^Prosecutors/ }), 'patt, ');
-  await user.type(screen.getByRole('textbox', { name: /^Comparisons/ }), 'cmp0001 cmp0002');
+  // Ids pasted and not added with "Add ids" are linked all the same when the case is saved.
+  await user.type(screen.getByRole('textbox', { name: 'Paste comparison ids' }), 'cmp0001 cmp0002');
   await user.click(screen.getByRole('button', { name: 'Create case' }));
   expect(await screen.findByText(/Prosecutors not found: patt/)).toBeInTheDocument();
   expect(screen.getByRole('textbox', { name: /^Prosecutors/ })).toHaveAttribute('aria-invalid', 'true');
@@ -133,6 +134,106 @@ test('creating a case sends the lists; names the API does not know are shown at 
     comparisons: ['cmp0001', 'cmp0002'],
     specimens: [],
   });
+});
+
+test('an examiner links comparisons and specimens by choosing them by name, not by typing ids; pasted ids still work', async () => {
+  const reference = makeSpecimen({ id: 'spec000510', title: 'Utopia passport, 2019 series — holder A' });
+  const fake = makeSpecimen({ id: 'spec000511', title: 'Utopia ID card, counterfeit (Port North ring)', status: 'counterfeit' });
+  const cmp = (id: string, notes: string, createdAt: string) =>
+    makeApiComparison({ id, status: 'done', result: null, createdBy: 'bo.officer', createdAt, reference: { specimenId: reference.id, captureId: 'cap000001' }, request: { reference: { specimenId: reference.id, captureId: 'cap000001' }, notes } });
+  const gate4 = makeApiComparison({ ...cmp('cmp0104', 'Passport seized at gate 4', '2026-11-03T10:00:00Z'), status: 'failed', error: { code: 'NO_CANDIDATE', message: 'none' } });
+  const gate7 = cmp('cmp0107', 'ID card from gate 7', '2026-11-02T10:00:00Z');
+  const older = cmp('cmp0099', 'Visa sticker, lounge B', '2026-10-01T10:00:00Z');
+  const api = createTestApi(
+    sessionAs('examiner'),
+    on('GET', '/api/comparisons', (req) => ok(req.url.searchParams.get('cursor') === 'cmp0107' ? { items: [older], nextCursor: null } : { items: [gate4, gate7], nextCursor: 'cmp0107' })),
+    on('GET', '/api/specimens', (req) => ok({ items: (req.url.searchParams.get('q') ?? '').startsWith('utopia') ? [reference, fake] : [], facets: {}, total: 2, nextCursor: null })),
+    on('GET', `/api/specimens/${reference.id}`, ok(reference)),
+    on('GET', '/api/specimens/spec000099', { status: 404, body: { code: 'SPECIMEN_NOT_FOUND', message: 'no such specimen', details: {} } }),
+    on('POST', '/api/cases', (req) => ok(makeCase({ id: 'case000010', ...(req.body as object) }), 201)),
+    on('GET', '/api/cases/case000010', ok(makeCase({ id: 'case000010' }))),
+    specimenHandler,
+  );
+  const { location } = renderApp(api, '/cases/new');
+  const user = userEvent.setup();
+  await user.type(await screen.findByRole('textbox', { name: /^Title/ }), 'Port North ring');
+  await user.type(screen.getByRole('textbox', { name: /^Reference( \*)?$/ }), 'PN-2026-40');
+
+  // Comparisons: the list the examiner may read, newest first, named by what was examined, against what, when and how it ended.
+  await user.click(screen.getByRole('button', { name: 'Choose comparisons…' }));
+  const finder = await screen.findByRole('group', { name: 'Choose comparisons' });
+  const table = await within(finder).findByRole('table', { name: 'Comparisons to link' });
+  const rows = () => within(table).getAllByRole('row').slice(1);
+  expect(rows().map((r) => within(r).getAllByRole('cell')[0]!.textContent)).toEqual(['Passport seized at gate 4', 'ID card from gate 7']);
+  expect(rows()[0]).toHaveTextContent('Failed');
+  expect(rows()[0]).toHaveTextContent('bo.officer');
+  expect(await within(rows()[1]!).findByText('Utopia passport, 2019 series — holder A')).toBeInTheDocument();
+
+  // Filtered by what the rows show; linked with one click.
+  await user.type(within(finder).getByRole('searchbox', { name: 'Filter the comparisons shown' }), 'gate 7');
+  expect(rows()).toHaveLength(1);
+  await user.click(within(rows()[0]!).getByRole('button', { name: /^Link ID card from gate 7/ }));
+  expect(within(rows()[0]!).getByText('Linked')).toBeInTheDocument();
+  await user.clear(within(finder).getByRole('searchbox', { name: 'Filter the comparisons shown' }));
+  // Older ones a page further back.
+  await user.click(within(finder).getByRole('button', { name: 'Older comparisons (2 shown)' }));
+  await within(table).findByText('Visa sticker, lounge B');
+  expect(api.calls('GET', '/api/comparisons').at(-1)!.url.searchParams.get('cursor')).toBe('cmp0107');
+  await user.click(within(table).getByRole('button', { name: /^Link Visa sticker, lounge B/ }));
+  await user.click(within(finder).getByRole('button', { name: /^Link Passport seized at gate 4/ }));
+  const linked = screen.getByRole('list', { name: 'Linked comparisons' });
+  expect(within(linked).getAllByRole('listitem').map((li) => li.querySelector('strong')?.textContent)).toEqual(['ID card from gate 7', 'Visa sticker, lounge B', 'Passport seized at gate 4']);
+  await user.click(within(linked).getByRole('button', { name: /^Remove Visa sticker, lounge B/ }));
+  expect(within(linked).getAllByRole('listitem')).toHaveLength(2);
+
+  // Specimens: through the library search, shown by title.
+  await user.type(screen.getByRole('searchbox', { name: 'Search the library' }), 'utopia');
+  const found = await screen.findByRole('list', { name: 'Specimens found' });
+  await user.click(within(found).getByRole('button', { name: 'Add Utopia ID card, counterfeit (Port North ring)' }));
+  expect(within(found).getByRole('button', { name: 'Add Utopia ID card, counterfeit (Port North ring)' })).toBeDisabled();
+  const specimens = screen.getByRole('list', { name: 'Linked reference specimens' });
+  expect(within(specimens).getByText('Utopia ID card, counterfeit (Port North ring)')).toBeInTheDocument();
+  expect(api.calls('GET', '/api/specimens').at(-1)!.url.searchParams.get('q')).toBe('utopia');
+
+  // A pasted id is added with Enter (not saving the form) and named once the API answers; one that is not there says so.
+  await user.type(screen.getByRole('textbox', { name: 'Paste specimen ids' }), `${reference.id}, spec000099{Enter}`);
+  expect(api.calls('POST', '/api/cases')).toHaveLength(0);
+  expect(await within(specimens).findByText('Utopia passport, 2019 series — holder A')).toBeInTheDocument();
+  expect(await within(specimens).findByText(/no such specimen/)).toBeInTheDocument();
+  await user.click(within(specimens).getByRole('button', { name: 'Remove specimen spec000099' }));
+
+  await user.click(screen.getByRole('button', { name: 'Create case' }));
+  await waitFor(() => expect(location.current.pathname).toBe('/cases/case000010'));
+  expect(api.calls('POST', '/api/cases')[0]!.body).toEqual({
+    title: 'Port North ring',
+    reference: 'PN-2026-40',
+    examiners: [],
+    prosecutors: [],
+    comparisons: ['cmp0107', 'cmp0104'],
+    specimens: [fake.id, reference.id],
+  });
+});
+
+test('editing a case shows what it links by name, and saves it without what was removed', async () => {
+  const linked = makeComparisonWithFindings({ id: 'cmp0001', request: { reference: 'auto', notes: 'Passport seized at gate 4' } });
+  const api = createTestApi(
+    sessionAs('examiner'),
+    on('GET', '/api/cases/case000001', ok(makeCase({ comparisons: ['cmp0001'], specimens: [specimen.id] }))),
+    on('GET', '/api/comparisons/cmp0001', ok(linked)),
+    on('PATCH', '/api/cases/case000001', (req) => ok(makeCase({ ...(req.body as object), revision: 4 }))),
+    specimenHandler,
+  );
+  const { location } = renderApp(api, '/cases/case000001/edit');
+  const user = userEvent.setup();
+  const comparisons = await screen.findByRole('list', { name: 'Linked comparisons' });
+  expect(await within(comparisons).findByText('Passport seized at gate 4')).toBeInTheDocument();
+  const specimens = screen.getByRole('list', { name: 'Linked reference specimens' });
+  expect(await within(specimens).findByText('Utopia passport, 2019 series')).toBeInTheDocument();
+  await user.click(within(specimens).getByRole('button', { name: 'Remove Utopia passport, 2019 series' }));
+  expect(within(screen.getByRole('group', { name: /^Reference specimens/ })).getByText('None linked yet.')).toBeInTheDocument();
+  await user.click(screen.getByRole('button', { name: 'Save case' }));
+  await waitFor(() => expect(location.current.pathname).toBe('/cases/case000001'));
+  expect(api.calls('PATCH', '/api/cases/case000001')[0]!.body).toMatchObject({ comparisons: ['cmp0001'], specimens: [] });
 });
 
 test('the case page shows people, linked material and notes; an examiner adds a note and concludes on the scale', async () => {

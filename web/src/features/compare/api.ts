@@ -55,6 +55,28 @@ export function repeatComparison(api: ApiClient, previous: ApiComparison, refere
   return api.post<ApiComparison>('/api/comparisons', body);
 }
 
+/** Comparisons per page of a listing (newest first); older ones are appended on demand. */
+export const COMPARISON_PAGE_SIZE = 50;
+
+/** A page of the comparisons the user may read (a border officer's own), newest first; `cursor` is the previous page's `nextCursor`. */
+export function listComparisons(api: ApiClient, status: string, cursor: string | null, signal?: AbortSignal) {
+  return api.get<{ items: ApiComparison[]; nextCursor: string | null }>('/api/comparisons', {
+    query: { limit: COMPARISON_PAGE_SIZE, status: status || undefined, cursor: cursor ?? undefined },
+    ...(signal ? { signal } : {}),
+  });
+}
+
+const STATUS_LABELS: Record<ApiComparison['status'], string> = { queued: 'Waiting', running: 'Running', done: 'Finished', failed: 'Failed', cancelled: 'Cancelled' };
+
+/** What a comparison came to, in a few words (the comparison page has the details). */
+export function comparisonOutcome(c: ApiComparison): string {
+  if (c.status !== 'done') return STATUS_LABELS[c.status];
+  const findings = (c.result?.lights ?? []).reduce((n, l) => n + (l.findings?.length ?? 0), 0);
+  const regions = (c.result?.lights ?? []).reduce((n, l) => n + l.regions.length, 0);
+  const parts = [findings ? `${findings} finding${findings === 1 ? '' : 's'}` : '', regions ? `${regions} flagged region${regions === 1 ? '' : 's'}` : ''].filter(Boolean);
+  return `Finished${parts.length ? ` — ${parts.join(', ')}` : ' — nothing flagged'}`;
+}
+
 export function getComparison(api: ApiClient, id: string, signal?: AbortSignal): Promise<ApiComparison> {
   return api.get<ApiComparison>(`/api/comparisons/${encodeURIComponent(id)}`, signal ? { signal } : {});
 }

@@ -4,8 +4,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { makeApiComparison, makeComparisonWithFindings, makeSpecimen } from '../../test/fixtures';
 import { createTestApi, ok, on, renderApp, sessionAs } from '../../test/test-api';
-import type { ApiComparison } from './api';
-import { COMPARISON_PAGE_SIZE } from './comparison-list-page';
+import { COMPARISON_PAGE_SIZE, type ApiComparison } from './api';
 
 const reference = makeSpecimen({ id: 'spec000001', title: 'Utopia passport, 2019 series — holder A' });
 

@@ -2,51 +2,18 @@ import { closerKnownFrauds } from '@exemplar/specimens-schema';
 import { Link, useSearchParams } from 'react-router-dom';
 import { useApi } from '../../shared/api/api-context';
 import { useCursorPages } from '../../shared/api/use-cursor-pages';
-import { useResource } from '../../shared/api/use-resource';
 import { useCan } from '../../shared/auth/session';
 import { formatTimestamp } from '../../shared/ui/format';
 import { EmptyState, ErrorState, LoadingState } from '../../shared/ui/states';
 import { useDocumentTitle } from '../../shared/ui/use-document-title';
-import { getSpecimen } from '../specimen/api';
-import { questionedTitle, type ApiComparison } from './api';
-
-/** Comparisons per page (newest first); older ones are appended on demand. */
-export const COMPARISON_PAGE_SIZE = 50;
+import { comparisonOutcome, listComparisons, questionedTitle } from './api';
+import { useReferenceTitles } from './use-reference-titles';
 
 const STATUS_FILTERS = [
   { id: '', label: 'All', empty: 'No comparisons' },
   { id: 'done', label: 'Finished', empty: 'No finished comparisons' },
   { id: 'failed', label: 'Failed', empty: 'No failed comparisons' },
 ] as const;
-
-const STATUS_LABELS: Record<ApiComparison['status'], string> = { queued: 'Waiting', running: 'Running', done: 'Finished', failed: 'Failed', cancelled: 'Cancelled' };
-
-function listComparisons(api: ReturnType<typeof useApi>, status: string, cursor: string | null, signal?: AbortSignal) {
-  return api.get<{ items: ApiComparison[]; nextCursor: string | null }>('/api/comparisons', {
-    query: { limit: COMPARISON_PAGE_SIZE, status: status || undefined, cursor: cursor ?? undefined },
-    ...(signal ? { signal } : {}),
-  });
-}
-
-/** What a finished comparison found, in a few words (the comparison page has the details). */
-function outcome(c: ApiComparison): string {
-  if (c.status !== 'done') return STATUS_LABELS[c.status];
-  const findings = (c.result?.lights ?? []).reduce((n, l) => n + (l.findings?.length ?? 0), 0);
-  const regions = (c.result?.lights ?? []).reduce((n, l) => n + l.regions.length, 0);
-  const parts = [findings ? `${findings} finding${findings === 1 ? '' : 's'}` : '', regions ? `${regions} flagged region${regions === 1 ? '' : 's'}` : ''].filter(Boolean);
-  return `Finished${parts.length ? ` — ${parts.join(', ')}` : ' — nothing flagged'}`;
-}
-
-/** A reference by its title, loaded once per specimen for the whole list. */
-function useReferenceTitles(items: ApiComparison[] | undefined): Map<string, string> {
-  const api = useApi();
-  const ids = [...new Set((items ?? []).flatMap((c) => (c.reference ? [c.reference.specimenId] : [])))].sort();
-  const titles = useResource(ids.length ? ids.join(',') : null, async (signal) => {
-    const found = await Promise.all(ids.map((id) => getSpecimen(api, id, signal).then((s) => [id, s.title] as const, () => null)));
-    return new Map(found.filter((f): f is readonly [string, string] => f !== null));
-  });
-  return titles.data ?? new Map();
-}
 
 /**
  * Comparisons made earlier, to open again (or to name in a case or a
@@ -123,7 +90,7 @@ export function ComparisonListPage() {
                     )}
                   </td>
                   <td>
-                    <span className={c.status === 'failed' ? 'error-text' : undefined}>{outcome(c)}</span>
+                    <span className={c.status === 'failed' ? 'error-text' : undefined}>{comparisonOutcome(c)}</span>
                     {c.identification && closerKnownFrauds(c.identification).length > 0 && <span className="error-text"> · ⚠ closer to a known fraud</span>}
                   </td>
                   <td>{formatTimestamp(c.createdAt)}</td>
