@@ -102,6 +102,9 @@ test('a forgery needs its methods and can name the genuine it imitates', async (
   await user.click(screen.getByRole('checkbox', { name: 'Photo substitution' }));
   await user.type(screen.getByRole('searchbox', { name: /^Imitates/ }), 'utopia');
   await user.click(await screen.findByRole('button', { name: /Utopia passport, 2019 series/ }));
+  // Only genuine references are offered.
+  const searched = api.calls('GET', '/api/specimens').at(-1)!.url.searchParams;
+  expect([searched.get('q'), searched.getAll('status').flatMap((s) => s.split(','))]).toEqual(['utopia', ['genuine', 'specimen']]);
   expect(await screen.findByText('Utopia passport, 2019 series', { selector: 'strong' })).toBeInTheDocument();
   await user.click(screen.getByRole('button', { name: 'Create specimen' }));
 

@@ -1,12 +1,10 @@
-import { useEffect, useId, useState } from 'react';
-import type { Specimen } from '@exemplar/specimens-schema';
+import { useId, useState } from 'react';
 import { useApi } from '../../shared/api/api-context';
 import { errorMessage } from '../../shared/api/client';
 import { useResource } from '../../shared/api/use-resource';
-import { useActionError } from '../../shared/auth/use-action-error';
 import type { FieldControlProps } from '../../shared/ui/field';
 import { issuingStateShortLabel } from '../../shared/vocabulary';
-import { searchSpecimens } from '../library/api';
+import { useSpecimenLookup } from '../library/use-specimen-lookup';
 import { getSpecimen } from '../specimen/api';
 
 const GENUINE_STATUSES = ['genuine', 'specimen'];
@@ -31,36 +29,9 @@ export function ImitatesPicker({
 }) {
   const api = useApi();
   const [text, setText] = useState('');
-  const [results, setResults] = useState<Specimen[] | null>(null);
-  const [error, setError] = useActionError();
+  const { results, error } = useSpecimenLookup(text, { status: statuses });
   const listId = useId();
   const chosen = useResource(value || null, (signal) => getSpecimen(api, value, signal));
-
-  useEffect(() => {
-    const q = text.trim();
-    if (q.length < 2) {
-      setResults(null);
-      return;
-    }
-    const controller = new AbortController();
-    const timer = setTimeout(() => {
-      searchSpecimens(api, { q, filters: { status: statuses }, sort: 'relevance' }, { limit: 8, signal: controller.signal }).then(
-        (page) => {
-          setResults(page.items);
-          setError(null);
-        },
-        (err: unknown) => {
-          if (!controller.signal.aborted) setError(err);
-        },
-      );
-    }, 250);
-    return () => {
-      clearTimeout(timer);
-      controller.abort();
-    };
-    // The status list is fixed per use; a new array each render must not restart the search.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [api, text, statuses.join(',')]);
 
   if (value) {
     return (

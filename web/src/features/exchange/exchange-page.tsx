@@ -1,5 +1,5 @@
 import type { Specimen } from '@exemplar/specimens-schema';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { Link } from 'react-router-dom';
 import { useApi } from '../../shared/api/api-context';
 import { errorMessage, isApiError } from '../../shared/api/client';
@@ -10,7 +10,7 @@ import { useActionError } from '../../shared/auth/use-action-error';
 import { formatBytes } from '../../shared/ui/image-slot';
 import { StatusBadge } from '../../shared/ui/status-badge';
 import { useDocumentTitle } from '../../shared/ui/use-document-title';
-import { searchSpecimens } from '../library/api';
+import { useSpecimenLookup } from '../library/use-specimen-lookup';
 import { exportPackage, getLabKey, importPackage, PACKAGE_SHA_HEADER, type ImportReport } from './api';
 
 export function ExchangePage() {
@@ -64,27 +64,11 @@ function LabKeyPanel() {
 function ExportPanel() {
   const api = useApi();
   const [text, setText] = useState('');
-  const [results, setResults] = useState<Specimen[] | null>(null);
+  const { results } = useSpecimenLookup(text);
   const [chosen, setChosen] = useState<Specimen[]>([]);
   const [withImitated, setWithImitated] = useState(true);
   const [busy, setBusy] = useState(false);
   const [outcome, setOutcome] = useState<{ error: string } | { fileName: string; bytes: number; sha256: string; manifest: string | null } | null>(null);
-
-  useEffect(() => {
-    const q = text.trim();
-    if (q.length < 2) return setResults(null);
-    const controller = new AbortController();
-    const timer = setTimeout(() => {
-      searchSpecimens(api, { q, filters: {}, sort: 'relevance' }, { limit: 8, signal: controller.signal }).then(
-        (page) => setResults(page.items),
-        () => undefined,
-      );
-    }, 250);
-    return () => {
-      clearTimeout(timer);
-      controller.abort();
-    };
-  }, [api, text]);
 
   const run = async () => {
     setBusy(true);
