@@ -215,6 +215,13 @@ const ROWS: Row[] = [
     when: (f) => ({ method: 'GET', url: `/api/cases/${f.unassignedCaseId}` }),
     expect: { ...allow(WRITERS, 'ok', 403), prosecutor: 404 },
   },
+  { route: 'GET /api/cases/:id/comparisons', label: 'assigned', when: (f) => ({ method: 'GET', url: `/api/cases/${f.caseId}/comparisons` }), expect: allow(CASE_READERS, 'ok', 403) },
+  {
+    route: 'GET /api/cases/:id/comparisons',
+    label: 'not assigned',
+    when: (f) => ({ method: 'GET', url: `/api/cases/${f.unassignedCaseId}/comparisons` }),
+    expect: { ...allow(WRITERS, 'ok', 403), prosecutor: 404 },
+  },
   { route: 'PATCH /api/cases/:id', when: (f) => ({ method: 'PATCH', url: `/api/cases/${f.caseId}`, payload: { revision: STALE, title: 'x' } }), expect: allow(WRITERS, 409, 403) },
   { route: 'POST /api/cases/:id/notes', when: (f) => ({ method: 'POST', url: `/api/cases/${f.caseId}/notes`, payload: { text: 'Matrix note' } }), expect: allow(WRITERS, 'ok', 403) },
   {

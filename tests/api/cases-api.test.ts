@@ -119,6 +119,14 @@ describe('/api/cases', () => {
     expect(hidden.statusCode).toBe(404);
     expect(hidden.json().code).toBe('NOT_FOUND');
     expect((await prosecutor.inject({ method: 'GET', url: '/api/cases/AAAAAAAAAAAA' })).statusCode).toBe(404);
+    // The comparisons of the case by name, though the prosecutor may not open a comparison itself.
+    expect((await prosecutor.inject({ method: 'GET', url: `/api/comparisons/${comparisonId}` })).statusCode).toBe(403);
+    const linked = await prosecutor.inject({ method: 'GET', url: `/api/cases/${caseId}/comparisons` });
+    expect(linked.statusCode).toBe(200);
+    expect(linked.json()).toEqual({
+      items: [{ id: comparisonId, label: `${SUBMITTER_NOTES.split('\n')[0]} (uploaded as seized-white.png)`, status: 'done', submittedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) }],
+    });
+    expect((await prosecutor.inject({ method: 'GET', url: `/api/cases/${otherId}/comparisons` })).statusCode).toBe(404);
     const listed = (await prosecutor.inject({ method: 'GET', url: '/api/cases' })).json();
     expect(listed).toEqual({ total: 1, items: [expect.objectContaining({ id: caseId, reference: 'CR-2026/0042', opinion: null })] });
     expect((await prosecutor.inject({ method: 'PATCH', url: `/api/cases/${caseId}`, payload: { revision: 1, title: 'mine now' } })).statusCode).toBe(403);

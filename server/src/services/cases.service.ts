@@ -40,7 +40,7 @@ import { objectKeys, type ObjectStore } from '../stores/objects.port';
 import type { RecordCollection, RecordStore, StoredRecord } from '../stores/records.port';
 import { systemActor, type Actor } from './actor';
 import { newRecordId, timestamp, validationFailed, valueOrThrow } from './common';
-import { capturesKeeping, COMPARISON_HOLDER, COMPARISON_JOB_KIND, isCatalogued, sameCapture, type ComparisonJobPayload, type ComparisonService, type HeldCapture } from './comparisons.service';
+import { capturesKeeping, COMPARISON_HOLDER, COMPARISON_JOB_KIND, isCatalogued, isComparisonPayload, sameCapture, type ComparisonJobPayload, type ComparisonService, type HeldCapture } from './comparisons.service';
 import { VERIFICATION_COLLECTION } from './verification.service';
 
 export const CASES_COLLECTION = 'cases';
@@ -57,6 +57,19 @@ export interface CaseSummary {
   prosecutors: string[];
   opinion: string | null;
   updatedAt: string;
+}
+
+/**
+ * A comparison a case links, named for whoever may read the case (a
+ * prosecutor may not open the comparison itself): the questioned document as
+ * its submitter described it, when it was submitted and how it stands.
+ */
+export interface LinkedComparisonSummary {
+  id: string;
+  /** As the exhibit labels it; null when the comparison is no longer in the store. */
+  label: string | null;
+  status: Job['status'] | null;
+  submittedAt: string | null;
 }
 
 export interface CaseListQuery {
@@ -199,6 +212,19 @@ export class CaseService {
     const found = await this.readable(id, actor);
     await this.audit.record({ actor, action: 'case.read', target: { kind: 'case', id }, details: { revision: found.revision } });
     return found;
+  }
+
+  /** The case's comparisons by name, in the case's order, for anyone who may read the case (not audited as a case read: it names, it shows no result). */
+  async linkedComparisons(id: string, actor: Actor): Promise<LinkedComparisonSummary[]> {
+    const found = await this.readable(id, actor);
+    return Promise.all(
+      found.comparisons.map(async (cid) => {
+        const job = await this.catalog.jobs.get(cid);
+        if (!job || job.kind !== COMPARISON_JOB_KIND || !isComparisonPayload(job.payload)) return { id: cid, label: null, status: null, submittedAt: null };
+        const view = this.comparisons.view(job);
+        return { id: cid, label: describeQuestioned(view.request.notes, questionedImagesOf(job.payload)).label, status: view.status, submittedAt: view.createdAt };
+      }),
+    );
   }
 
   // ---------------------------------------------------------------- writes
@@ -358,12 +384,7 @@ export class CaseService {
       const capture = ref.captures.find((c) => c.id === reference.captureId);
       if (!capture) throw new ExemplarError('CONFLICT', `the reference capture of comparison ${cid} no longer exists`, { reason: 'CAPTURE_MISSING', comparisonId: cid, ...reference });
       if (!captureOf.has(ref.id)) captureOf.set(ref.id, capture.id);
-      const images: ExhibitLightImage[] = Object.entries(payload.questioned).map(([lightSource, q]) => ({
-        lightSource,
-        key: q!.key,
-        sha256: q!.sha256,
-        ...(q!.originalName !== undefined && { originalName: q!.originalName }),
-      }));
+      const images = questionedImagesOf(payload);
       questioned.push({ id: cid, ...describeQuestioned(view.request.notes, images), submittedBy: payload.createdBy, submittedAt: view.createdAt, images });
       comparisons.push({
         id: cid,
@@ -811,6 +832,16 @@ function summaryOf(c: Case): CaseSummary {
     opinion: c.conclusion?.opinion ?? null,
     updatedAt: c.updatedAt,
   };
+}
+
+/** The questioned images of a comparison, as an exhibit lists them. */
+function questionedImagesOf(payload: ComparisonJobPayload): ExhibitLightImage[] {
+  return Object.entries(payload.questioned).map(([lightSource, q]) => ({
+    lightSource,
+    key: q!.key,
+    sha256: q!.sha256,
+    ...(q!.originalName !== undefined && { originalName: q!.originalName }),
+  }));
 }
 
 /** Longest label before it is cut: it heads the questioned document on the cover and on each comparison's page. */

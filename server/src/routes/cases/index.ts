@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { READ_CASES } from '../../auth/policy';
 import { DEFAULT_CASE_LIST_LIMIT, MAX_CASE_LIST_LIMIT, type CaseListQuery, type ExhibitFormat } from '../../services/cases.service';
+import { JOB_STATUSES } from '../../stores/catalog.port';
 import { errorResponses, idParams, ref } from '../api-schemas';
 
 const listQuery = {
@@ -39,6 +40,28 @@ const listResponse = {
   required: ['items', 'total'],
   additionalProperties: false,
   properties: { items: { type: 'array', items: summary }, total: { type: 'integer', minimum: 0 } },
+} as const;
+
+const linkedComparisonsResponse = {
+  type: 'object',
+  required: ['items'],
+  additionalProperties: false,
+  properties: {
+    items: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['id', 'label', 'status', 'submittedAt'],
+        additionalProperties: false,
+        properties: {
+          id: { type: 'string' },
+          label: { type: ['string', 'null'] },
+          status: { anyOf: [{ enum: [...JOB_STATUSES] }, { type: 'null' }] },
+          submittedAt: { type: ['string', 'null'] },
+        },
+      },
+    },
+  },
 } as const;
 
 const exhibitResponse = (contentType: string, description: string) => ({
@@ -92,6 +115,22 @@ export default async function caseRoutes(app: FastifyInstance) {
       },
     },
     async (request) => cases.get(request.params.id, request.actor),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/cases/:id/comparisons',
+    {
+      config: { permission: READ_CASES },
+      schema: {
+        tags: ['cases'],
+        summary: 'The comparisons a case links, by name, in its order (for prosecutors too, who cannot open a comparison)',
+        description:
+          'Each as the exhibit labels its questioned document (the first line of the submitter’s notes and the file names it was uploaded under), with its status and submission time; label, status and time are null for one no longer stored. 404 for a prosecutor the case is not assigned to.',
+        params: idParams,
+        response: { 200: linkedComparisonsResponse, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => ({ items: await cases.linkedComparisons(request.params.id, request.actor) }),
   );
 
   app.patch<{ Params: { id: string } }>(

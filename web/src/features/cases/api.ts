@@ -58,6 +58,19 @@ export function listCases(api: ApiClient, query: { status?: string; offset?: num
   return api.get<{ items: CaseSummary[]; total: number }>('/api/cases', { query: { ...query, limit: CASE_PAGE_SIZE }, ...(signal ? { signal } : {}) });
 }
 
+/** A comparison a case links, named for any reader of the case (prosecutors cannot open the comparison itself). */
+export interface CaseComparisonName {
+  id: string;
+  /** As the exhibit labels the questioned document; null when the comparison is no longer stored. */
+  label: string | null;
+  status: 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | null;
+  submittedAt: string | null;
+}
+
+export function getCaseComparisonNames(api: ApiClient, id: string, signal?: AbortSignal) {
+  return api.get<{ items: CaseComparisonName[] }>(`${casePath(id)}/comparisons`, signal ? { signal } : {});
+}
+
 export function getCase(api: ApiClient, id: string, signal?: AbortSignal) {
   return api.get<Case>(casePath(id), signal ? { signal } : {});
 }

@@ -12,7 +12,7 @@ import { VerifiedDownload } from '../../shared/ui/verified-download';
 import { LinkedComparison } from '../compare/finding-summary';
 import { getSpecimen } from '../specimen/api';
 import { conclusionSentence, getCaseProposition, PROPOSITION_NOT_RECORDED } from '@exemplar/specimens-schema';
-import { addNote, conclude, EXHIBIT_SHA_HEADER, exhibitPaths, getCase, OPINIONS, opinionLabel, PROPOSITIONS, updateCase, type Case, type Opinion, type Proposition } from './api';
+import { addNote, conclude, EXHIBIT_SHA_HEADER, exhibitPaths, getCase, getCaseComparisonNames, OPINIONS, opinionLabel, PROPOSITIONS, updateCase, type Case, type Opinion, type Proposition } from './api';
 import { OpinionScale } from './opinion-scale';
 
 export function CasePage() {
@@ -116,14 +116,18 @@ function CaseDetail({ record, onChange, onReload }: { record: Case; onChange: (c
             <h2 id="linked-heading">Linked material</h2>
             <h3>Questioned submissions (comparisons)</h3>
             {record.comparisons.length ? (
-              <>
+              can('comparisons:read-all') || can('comparisons:submit') ? (
                 <ul className="id-list" aria-label="Comparisons">
                   {record.comparisons.map((id) => (
                     <LinkedComparison key={id} id={id} />
                   ))}
                 </ul>
-                {!can('comparisons:read-all') && !can('comparisons:submit') && <p className="muted">Their images and results are in the exhibit bundle.</p>}
-              </>
+              ) : (
+                <>
+                  <NamedComparisons record={record} />
+                  <p className="muted">Their images and results are in the exhibit bundle.</p>
+                </>
+              )
             ) : (
               <p className="muted">None linked.</p>
             )}
@@ -143,6 +147,47 @@ function CaseDetail({ record, onChange, onReload }: { record: Case; onChange: (c
         </div>
       </div>
     </article>
+  );
+}
+
+const JOB_STATUS_LABELS = { queued: 'waiting', running: 'running', done: 'finished', failed: 'failed', cancelled: 'cancelled' } as const;
+
+/**
+ * The case's comparisons for a reader who may not open them (a prosecutor):
+ * each by the questioned document it examined, as the exhibit names it, and
+ * how it stands; the id only while the names load or if they cannot.
+ */
+function NamedComparisons({ record }: { record: Case }) {
+  const api = useApi();
+  const names = useResource(`${record.id}@${record.revision}`, (signal) => getCaseComparisonNames(api, record.id, signal));
+  const byId = new Map((names.data?.items ?? []).map((n) => [n.id, n]));
+  return (
+    <>
+      <ul className="id-list" aria-label="Comparisons">
+        {record.comparisons.map((id) => {
+          const n = byId.get(id);
+          return (
+            <li key={id}>
+              {n?.label ? (
+                <>
+                  <strong>{n.label}</strong>{' '}
+                  <span className="muted small">
+                    — {n.status ? JOB_STATUS_LABELS[n.status] : ''}
+                    {n.submittedAt ? `, submitted ${formatTimestamp(n.submittedAt)}` : ''} (comparison {id})
+                  </span>
+                </>
+              ) : (
+                <span>
+                  Comparison {id}
+                  {n && <span className="muted"> — no longer stored</span>}
+                </span>
+              )}
+            </li>
+          );
+        })}
+      </ul>
+      {names.status === 'error' && <p className="field__error">The comparisons could not be named: {errorMessage(names.error)}</p>}
+    </>
   );
 }
 

@@ -317,6 +317,7 @@ test('a prosecutor reads an assigned case, cannot change it, and downloads the e
       headers: { 'content-type': 'application/pdf', 'content-disposition': 'attachment; filename="PN-2026-17-exhibit.pdf"', 'x-exhibit-sha256': digest },
     }),
     on('GET', '/api/cases/case000001/exhibit.zip', { status: 200, raw: new TextEncoder().encode('PK bundle'), headers: { 'content-type': 'application/zip', 'x-exhibit-sha256': '0'.repeat(64) } }),
+    on('GET', '/api/cases/case000001/comparisons', ok({ items: [{ id: 'cmp0001', label: 'Passport seized at gate 4 (uploaded as gate4-white.jpg)', status: 'done', submittedAt: '2026-11-01T08:30:00Z' }] })),
     specimenHandler,
   );
   const saved: string[] = [];
@@ -341,8 +342,12 @@ test('a prosecutor reads an assigned case, cannot change it, and downloads the e
   expect(result).toHaveTextContent('matches the server’s digest');
   expect(saved).toEqual(['PN-2026-17-exhibit.pdf']);
   // A prosecutor may not read comparisons: none is asked for, and none is a link to a page that would refuse them; the bundle holds them.
-  expect(screen.getByText('Comparison cmp0001')).toBeInTheDocument();
-  expect(screen.queryByRole('link', { name: 'Comparison cmp0001' })).not.toBeInTheDocument();
+  // Each is named all the same, by the questioned document it examined, as the exhibit names it.
+  const comparisons = screen.getByRole('list', { name: 'Comparisons' });
+  expect(await within(comparisons).findByText('Passport seized at gate 4 (uploaded as gate4-white.jpg)')).toBeInTheDocument();
+  expect(comparisons).toHaveTextContent('finished, submitted');
+  expect(comparisons).toHaveTextContent('(comparison cmp0001)');
+  expect(within(comparisons).queryByRole('link')).not.toBeInTheDocument();
   expect(screen.getByText('Their images and results are in the exhibit bundle.')).toBeInTheDocument();
   expect(api.requests.filter((r) => r.url.pathname.startsWith('/api/comparisons'))).toEqual([]);
 
