@@ -32,6 +32,11 @@ interface PickerProps {
 
 const added = (chosen: string[], ids: string[]) => [...chosen, ...ids.filter((id) => !chosen.includes(id))];
 
+/** Enter in a search box of the pickers searches (it already does as one types); it must not submit the whole case form. */
+const keepEnter = (e: KeyboardEvent<HTMLInputElement>) => {
+  if (e.key === 'Enter') e.preventDefault();
+};
+
 /** A comparison by what it examined, when it was made and how it ended. */
 function comparisonLabel(c: ApiComparison): string {
   return `${questionedTitle(c)} — ${formatTimestamp(c.createdAt)}, ${comparisonOutcome(c).toLowerCase()}`;
@@ -83,7 +88,7 @@ export function SpecimenPicker(props: PickerProps) {
         <label className="field__label" htmlFor={inputId}>
           Search the library
         </label>
-        <input id={inputId} type="search" value={text} onChange={(e) => setText(e.target.value)} placeholder="Title, series, description…" autoComplete="off" disabled={disabled} />
+        <input id={inputId} type="search" value={text} onChange={(e) => setText(e.target.value)} onKeyDown={keepEnter} placeholder="Title, series, description…" autoComplete="off" disabled={disabled} />
         {error !== null && <span className="field__error">{errorMessage(error)}</span>}
         {results && (
           <ul className="picker__results" aria-label="Specimens found">
@@ -235,7 +240,7 @@ function ComparisonFinder({ chosen, disabled, onAdd, onClose }: { chosen: string
         <label className="field__label" htmlFor={filterId}>
           Filter the comparisons shown
         </label>
-        <input id={filterId} type="search" value={filter} onChange={(e) => setFilter(e.target.value)} placeholder="document, reference, submitter…" autoComplete="off" />
+        <input id={filterId} type="search" value={filter} onChange={(e) => setFilter(e.target.value)} onKeyDown={keepEnter} placeholder="document, reference, submitter…" autoComplete="off" />
         <button type="button" className="button button--small" aria-expanded={true} onClick={onClose}>
           Done choosing
         </button>

@@ -170,7 +170,7 @@ test('an examiner links comparisons and specimens by choosing them by name, not 
   expect(await within(rows()[1]!).findByText('Utopia passport, 2019 series — holder A')).toBeInTheDocument();
 
   // Filtered by what the rows show; linked with one click.
-  await user.type(within(finder).getByRole('searchbox', { name: 'Filter the comparisons shown' }), 'gate 7');
+  await user.type(within(finder).getByRole('searchbox', { name: 'Filter the comparisons shown' }), 'gate 7{Enter}');
   expect(rows()).toHaveLength(1);
   await user.click(within(rows()[0]!).getByRole('button', { name: /^Link ID card from gate 7/ }));
   expect(within(rows()[0]!).getByText('Linked')).toBeInTheDocument();
@@ -187,7 +187,8 @@ test('an examiner links comparisons and specimens by choosing them by name, not 
   expect(within(linked).getAllByRole('listitem')).toHaveLength(2);
 
   // Specimens: through the library search, shown by title.
-  await user.type(screen.getByRole('searchbox', { name: 'Search the library' }), 'utopia');
+  // Enter in a search box does not submit the case half-made.
+  await user.type(screen.getByRole('searchbox', { name: 'Search the library' }), 'utopia{Enter}');
   const found = await screen.findByRole('list', { name: 'Specimens found' });
   await user.click(within(found).getByRole('button', { name: 'Add Utopia ID card, counterfeit (Port North ring)' }));
   expect(within(found).getByRole('button', { name: 'Add Utopia ID card, counterfeit (Port North ring)' })).toBeDisabled();
