@@ -171,6 +171,36 @@ describe('compareCapture', () => {
     }
   });
 
+  it('takes an alignment alignFiles accepted for the anchor light instead of aligning again, and not one made for another light', async () => {
+    const files = { reference: path.join(dir, 'reference.png'), questioned: path.join(dir, 'photo.jpg') };
+    const pool = createPipelinePool({ threads: 1, maxQueue: 4, taskTimeoutMs: 300_000 });
+    try {
+      const aligned = await pool.alignFiles({ ...files, lightSource: 'white' });
+      expect(aligned.ok).toBe(true);
+      if (!aligned.ok) return;
+      // Moved by a pixel, so that only a comparison that took it can report it.
+      const given = { ...aligned, homography: aligned.homography.map((v, i) => (i === 2 ? v + 1 : v)) };
+      const input = { reference: { images: { white: files.reference } }, questioned: { images: { white: files.questioned } } };
+      const tasks = async (anchorAlignment: { lightSource: string; result: typeof given }) => {
+        const before = pool.stats().completed;
+        const result = await pool.compareCapture({ ...input, anchorAlignment });
+        return { result, tasks: pool.stats().completed - before };
+      };
+      const reused = await tasks({ lightSource: 'white', result: given });
+      // The comparison of the one light, and no alignment.
+      expect(reused.tasks).toBe(1);
+      expect(reused.result.alignment.homography).toEqual(given.homography);
+      expect(reused.result.lights[0]!.homography).toEqual(given.homography);
+      expect(reused.result.alignment.inliers).toBe(aligned.inliers);
+
+      const other = await tasks({ lightSource: 'ir-870', result: given });
+      expect(other.tasks).toBe(2);
+      expect(cornerError(other.result.alignment.homography, aligned.homography, reference.width, reference.height)).toBeLessThan(0.05);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('names in its progress the light being compared, while it is compared, not once it is done', async () => {
     const page = path.join(dir, 'reference.png');
     const images = { white: page, 'ir-870': page, 'uv-365': page };

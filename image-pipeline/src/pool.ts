@@ -22,7 +22,7 @@ import { Piscina } from 'piscina';
 // worker that first loaded libvips would unload it on exit under glibc.
 import sharp from 'sharp';
 import { decodeForAnalysis, type AnalysisImage } from './derivatives/decode-for-analysis';
-import type { AlignOptions, AlignResult, AlignTimings, GreyImage } from './ops/align-types';
+import type { AlignOptions, AlignResult, AlignSuccess, AlignTimings, GreyImage } from './ops/align-types';
 import type { CompareParams, CompareResult, CompareVersions } from './ops/compare';
 import { DESCRIBE_LONG_EDGE, type ImageDescription, type KeypointSet } from './ops/descriptor';
 import { applyHomography, composeHomographies, invertHomography, resampleMatrix } from './ops/geometry';
@@ -109,6 +109,12 @@ export interface CaptureComparisonInput {
   questioned: { images: CaptureImagePaths };
   /** The light to align on (must be in both captures); chosen by `chooseAnchorLight` when absent. */
   anchorLight?: string | undefined;
+  /**
+   * An alignment `alignFiles` has already accepted for the two images of a light (the same files, decoded the same
+   * way; homography in original pixels): when that light is the anchor, it is the capture's alignment instead of
+   * aligning them again.
+   */
+  anchorAlignment?: { lightSource: string; result: AlignSuccess } | undefined;
   /** Only these light sources (default: every light both captures have). */
   lightSources?: readonly string[] | undefined;
   align?: AlignOptions | undefined;
@@ -506,7 +512,10 @@ class Pool implements PipelinePool {
 
     // The MRZ is read on the questioned image as taken, in a task of its own beside the alignment (which
     // leaves the other workers idle); what it finds is placed in the reference frame once that light's homography is known.
-    const alignment = this.run({ op: 'align', reference: pixelsOf(refA), questioned: pixelsOf(qA), options: input.align ?? {} }, [], run);
+    const given = input.anchorAlignment?.lightSource === anchor ? input.anchorAlignment.result : undefined;
+    const alignment: Promise<AlignResult> = given
+      ? Promise.resolve({ ...given, homography: toAnalysis(given.homography, refA.scale, qA.scale) })
+      : this.run({ op: 'align', reference: pixelsOf(refA), questioned: pixelsOf(qA), options: input.align ?? {} }, [], run);
     const mrzLight = chooseMrzLight(lights, anchor, input.reference.zones ?? []);
     const mrzZones = mrzLight ? mrzZonesFor(input.reference.zones ?? [], mrzLight) : [];
     let mrzRead: Promise<MrzReadResult> | undefined;
@@ -526,7 +535,7 @@ class Pool implements PipelinePool {
         message: aligned.diagnostics.message,
       });
     }
-    const anchorH = toOriginal(aligned.homography, refA.scale, qA.scale);
+    const anchorH = given ? [...given.homography] : toOriginal(aligned.homography, refA.scale, qA.scale);
     const anchorSizes = { reference: [refA.width / refA.scale, refA.height / refA.scale] as [number, number], questioned: [qA.width / qA.scale, qA.height / qA.scale] as [number, number] };
     // The comparisons do not wait for the MRZ: only the result of the light it is read under takes its findings, when
     // it is assembled. `h` maps that light's reference pixels to its questioned originals, read at `qScale`;

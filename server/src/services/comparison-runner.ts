@@ -44,6 +44,7 @@ import {
   DEFAULT_LIGHT_REFINE_OPTIONS,
   isImageError,
   isPipelineError,
+  type CaptureComparisonInput,
   type CaptureComparisonResult,
   type PipelinePool,
 } from '@exemplar/image-pipeline';
@@ -343,6 +344,8 @@ export class ComparisonRunner {
     // The reference: as requested, or the best reference-status candidate of identification.
     let reference: ComparisonReference;
     let identification: IdentificationResult | null = null;
+    // The full alignment that confirmed an unverified candidate, reused by the comparison rather than made again.
+    let anchorAlignment: CaptureComparisonInput['anchorAlignment'];
     const identifyLight = chooseAnchorLight(questionedLights.filter(describesLight), questionedLights.filter(describesLight));
     const identify = (light: string) =>
       this.withQueueRetry(signal, () => this.d.identify.identifyFile(questionedFiles[light]!, { filter: payload.request.identify, k: IDENTIFY_K, signal, classifications: payload.classifications }, RUNNER_ACTOR));
@@ -356,6 +359,7 @@ export class ComparisonRunner {
         const confirmed = await this.confirmByAlignment(identification, { file: questionedFiles[identifyLight]!, light: identifyLight }, fetch, signal);
         identification = confirmed.identification;
         chosen = confirmed.chosen;
+        anchorAlignment = confirmed.alignment;
         if (!chosen) {
           throw new JobFailure(
             'NO_CANDIDATE',
@@ -406,6 +410,7 @@ export class ComparisonRunner {
         {
           reference: { images: referenceFiles, zones: capture.zones },
           questioned: { images: questionedFiles },
+          anchorAlignment,
           lightSources: common,
           refine,
           decode: { maxPixels: this.d.limits.maxImagePixels, maxLongEdge: analysisMaxLongEdge },
@@ -506,8 +511,9 @@ export class ComparisonRunner {
     questioned: { file: string; light: string },
     fetch: (key: string, name: string) => Promise<string>,
     signal: AbortSignal,
-  ): Promise<{ identification: IdentificationResult; chosen: IdentificationCandidate | undefined; tried: number }> {
+  ): Promise<{ identification: IdentificationResult; chosen: IdentificationCandidate | undefined; tried: number; alignment: CaptureComparisonInput['anchorAlignment'] }> {
     const outcomes = new Map<IdentificationCandidate, 'accepted' | 'refused'>();
+    let alignment: CaptureComparisonInput['anchorAlignment'];
     const untried = identification.candidates.filter((c) => !c.verified && REFERENCE_STATUSES.includes(c.status)).slice(0, ALIGNMENT_FALLBACK_CANDIDATES);
     let chosen: IdentificationCandidate | undefined;
     for (const [i, c] of untried.entries()) {
@@ -526,6 +532,8 @@ export class ComparisonRunner {
       outcomes.set(c, aligned.ok ? 'accepted' : 'refused');
       if (aligned.ok) {
         chosen = c;
+        // The images of one light, as the comparison will align them if that light is its anchor.
+        if (image.lightSource === questioned.light) alignment = { lightSource: image.lightSource, result: aligned };
         break;
       }
     }
@@ -533,7 +541,7 @@ export class ComparisonRunner {
       const outcome = outcomes.get(c);
       return outcome ? { ...c, fullAlignment: outcome } : c;
     });
-    return { identification: { ...identification, candidates }, chosen: chosen && candidates[identification.candidates.indexOf(chosen)], tried: outcomes.size };
+    return { identification: { ...identification, candidates }, chosen: chosen && candidates[identification.candidates.indexOf(chosen)], tried: outcomes.size, alignment };
   }
 
   /**
