@@ -182,4 +182,73 @@ describe('ComparisonRunner', () => {
     const heatmaps = await Promise.all(jobs.map(async (j) => (await ctx.services.comparisons.get(j.id, LOCAL_ACTOR)).result!.lights[0]!.outputs.heatmap.sha256));
     expect(new Set(heatmaps).size).toBe(1);
   });
+
+  describe('evidence held by a job whose process died', () => {
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+    /** A specimen with one capture of the reference image, to be held. */
+    async function heldSpecimen(): Promise<{ specimen: Specimen; capture: Capture }> {
+      const made = await ctx.services.specimens.create({ ...MINIMAL_SPECIMEN }, LOCAL_ACTOR);
+      const madeCapture = await ctx.services.ingest.addCapture(made.id, { page: 'data-page' }, [{ lightSource: 'white', path: path.join(dataDir, 'fixtures', 'white.png') }], LOCAL_ACTOR);
+      return { specimen: made, capture: madeCapture };
+    }
+
+    /** A comparison of `reference`, claimed by workers that die (no heartbeat, no end) on one or every allowed attempt; one of them (the second, when there are more) held `chosen` as an `auto` reference. */
+    async function diedOn(reference: { specimen: Specimen; capture: Capture }, chosen: { specimen: Specimen; capture: Capture }, attempts: 'every' | 'one'): Promise<string> {
+      const submitted = await ctx.services.comparisons.submitUpload(
+        { reference: { specimenId: reference.specimen.id, captureId: reference.capture.id } },
+        [{ lightSource: 'white', path: path.join(questionedDir, 'white.png') }],
+        LOCAL_ACTOR,
+      );
+      for (let attempt = 1; ; attempt++) {
+        const dead = (await ctx.catalog.jobs.claim(`dead-worker-${attempt}`, 1, [COMPARISON_JOB_KIND]))!;
+        expect(dead.id).toBe(submitted.id);
+        // The hold an attempt takes on the reference identification chose (holder revision = the attempt).
+        if (attempt === (attempts === 'one' ? 1 : Math.min(2, dead.maxAttempts))) {
+          await ctx.catalog.specimens.hold(chosen.specimen.id, { holder: `comparison:${submitted.id}`, holderRevision: attempt, captureId: chosen.capture.id, at: new Date().toISOString() });
+        }
+        await sleep(10);
+        if (attempts === 'one' || dead.attempts === dead.maxAttempts) break;
+      }
+      return submitted.id;
+    }
+
+    it('at start, a runner fails a job that died on its last attempt and lets go of everything it held: the evidence can be deleted at once', async () => {
+      const reference = await heldSpecimen();
+      const chosen = await heldSpecimen();
+      const id = await diedOn(reference, chosen, 'every');
+      await ctx.objects.put(objectKeys.comparison(id, 'white.heatmap.png'), Buffer.from('half-written by a dead worker'));
+      // Still recorded as running under an expired lease: its holds stand, and the evidence may not go.
+      expect(await ctx.catalog.jobs.get(id)).toMatchObject({ status: 'running' });
+      expect((await ctx.catalog.specimens.holds(reference.specimen.id)).holds).toEqual([expect.objectContaining({ holder: `comparison:${id}` })]);
+      await expect(ctx.services.specimens.delete(chosen.specimen.id, undefined, LOCAL_ACTOR)).rejects.toMatchObject({ code: 'CONFLICT' });
+
+      // A new runner on the same SQLite file (as in a process starting up): its loop's first pass finds no job to run.
+      const runner = new ComparisonRunner({ catalog: ctx.catalog, objects: ctx.objects, identify: ctx.services.identify, pipeline: () => ctx.pipeline, limits: ctx.config.limits, tmpDir: ctx.config.tmpDir, version: 'test', concurrency: 1, leaseMs: LEASE_MS, pollMs: 50, workerId: 'runner-after-restart', audit: ctx.services.audit });
+      expect(await runner.runOnce()).toBe(false);
+      const failed = (await ctx.catalog.jobs.get(id))!;
+      expect(failed).toMatchObject({ status: 'failed', error: { code: 'LEASE_EXPIRED' }, attempts: failed.maxAttempts });
+      // Every hold of the job is gone — its submission's and the one a dead attempt took — without a delete having to judge them.
+      expect((await ctx.catalog.specimens.holds(reference.specimen.id)).holds).toEqual([]);
+      expect((await ctx.catalog.specimens.holds(chosen.specimen.id)).holds).toEqual([]);
+      const left: string[] = [];
+      for await (const stat of ctx.objects.list(objectKeys.comparisonPrefix(id))) left.push(stat.key);
+      expect(left).toEqual([]);
+      expect((await ctx.services.audit.entriesFor([`comparison:${id}`])).map((e) => [e.action, e.details?.code])).toContainEqual(['comparison.fail', 'LEASE_EXPIRED']);
+      await ctx.services.specimens.delete(chosen.specimen.id, undefined, LOCAL_ACTOR);
+      await ctx.services.specimens.delete(reference.specimen.id, undefined, LOCAL_ACTOR);
+      expect(await ctx.catalog.specimens.get(reference.specimen.id)).toBeNull();
+    });
+
+    it('a cancelled job lets go of every hold, also the reference a dead attempt chose and held', async () => {
+      const reference = await heldSpecimen();
+      const chosen = await heldSpecimen();
+      const id = await diedOn(reference, chosen, 'one');
+      expect((await ctx.catalog.specimens.holds(chosen.specimen.id)).holds).toEqual([expect.objectContaining({ holder: `comparison:${id}`, holderRevision: 1 })]);
+      expect((await ctx.services.comparisons.cancel(id, LOCAL_ACTOR)).status).toBe('cancelled');
+      expect((await ctx.catalog.specimens.holds(reference.specimen.id)).holds).toEqual([]);
+      expect((await ctx.catalog.specimens.holds(chosen.specimen.id)).holds).toEqual([]);
+      await ctx.services.specimens.delete(chosen.specimen.id, undefined, LOCAL_ACTOR);
+    });
+  });
 });

@@ -22,10 +22,16 @@
  *   (one atomic step), so either the delete came first and the job fails
  *   with REFERENCE_NOT_FOUND (the submission answered 404 for a named one),
  *   or the delete is refused while the job is queued or running
- *   (CaseService.liveHolds). The job lets its holds go once it has ended:
- *   finished, its reference is in its result, where a delete that judges the
- *   holds after that looks (CaseService.evidenceUses), and a delete that
- *   judged them before is refused by the store, as a hold was taken since.
+ *   (CaseService.liveHolds). The job lets its holds go once it has ended —
+ *   every hold of its holder, including one an earlier attempt that died
+ *   took: finished, its reference is in its result, where a delete that
+ *   judges the holds after that looks (CaseService.evidenceUses), and a
+ *   delete that judged them before is refused by the store, as a hold was
+ *   taken since;
+ * - before each claim (so at start-up too) the runner fails the jobs whose
+ *   lease expired on their last attempt (`failExhausted`: their processes
+ *   died) and lets go of what they held and stored, so a job that died does
+ *   not keep its evidence from being deleted until someone tries.
  *
  * The result depends only on the inputs, the parameters and the software
  * versions it records (timings aside), so the same inputs give the same
@@ -52,10 +58,10 @@ import type { Capture, ComparisonOutput, ComparisonReference, ComparisonResult, 
 import type { AuditService } from '../audit/audit.service';
 import type { LimitsConfig } from '../config';
 import { isExemplarError } from '../errors';
-import type { CatalogStore, EvidenceHold, Job, JobError, JobProgress } from '../stores/catalog.port';
+import { JOB_LEASE_EXPIRED, type CatalogStore, type EvidenceHold, type Job, type JobError, type JobProgress } from '../stores/catalog.port';
 import { objectKeys, type ObjectStore } from '../stores/objects.port';
 import { systemActor } from './actor';
-import { COMPARISON_HOLDER, COMPARISON_JOB_KIND, outputUrl, submissionHolds, type ComparisonJobPayload, type ComparisonJobResult } from './comparisons.service';
+import { COMPARISON_HOLDER, COMPARISON_JOB_KIND, outputUrl, type ComparisonJobPayload, type ComparisonJobResult } from './comparisons.service';
 import { describesLight, type IdentifyService } from './identify.service';
 
 /** Statuses a reference chosen by `auto` may have: reference material, never a known fraud. */
@@ -117,12 +123,6 @@ class JobFailure extends Error {
 }
 
 const round = (v: number) => Math.round(v * 1e4) / 1e4;
-
-/** A hold of the job (its submission's, or one this attempt took), with the specimen it is on. */
-interface HeldReference {
-  specimenId: string;
-  hold: EvidenceHold;
-}
 
 function jobError(err: unknown): JobError {
   if (err instanceof JobFailure) return { code: err.code, message: err.message };
@@ -205,8 +205,9 @@ export class ComparisonRunner {
     this.loops = [];
   }
 
-  /** Claims and runs one job if there is one; true when a job was taken. */
+  /** Claims and runs one job if there is one; true when a job was taken. Ends the jobs whose processes died on their last attempt first. */
   async runOnce(): Promise<boolean> {
+    await this.failExhausted();
     const job = await this.d.catalog.jobs.claim(this.workerId, this.d.leaseMs, [COMPARISON_JOB_KIND]);
     if (!job) return false;
     await this.process(job);
@@ -265,18 +266,17 @@ export class ComparisonRunner {
     timer.unref();
     const work = path.join(this.d.tmpDir, `comparison-${job.id}-${randomUUID().slice(0, 8)}`);
     const stored: string[] = [];
-    // The submission's holds stand for every attempt; whichever ends the job lets them go.
-    const held: HeldReference[] = submissionHolds(job);
+    // The submission's holds, and an `auto` reference's, stand for every attempt; whichever ends the job lets them go.
     this.log.info({ jobId: job.id, attempt: job.attempts, workerId: this.workerId }, 'comparison started');
     try {
       if (job.attempts > 1) await this.removeOutputs(job.id);
       await fs.mkdir(work, { recursive: true });
-      const result = await this.compare(job, work, ac.signal, setProgress, stored, held);
+      const result = await this.compare(job, work, ac.signal, setProgress, stored);
       clearInterval(timer);
       await beating;
       if (ac.signal.aborted) throw ac.signal.reason;
       await catalog.jobs.complete(job.id, this.workerId, result);
-      await this.releaseHolds(held);
+      await this.releaseHolds(job.id);
       this.log.info({ jobId: job.id }, 'comparison done');
       const hashes = Object.fromEntries(result.result.lights.flatMap((l) => Object.entries(l.outputs).map(([kind, o]) => [`${l.lightSource}/${kind}`, o.sha256])));
       await this.recordOutcome(job, 'comparison.complete', hashes, { reference: result.reference });
@@ -288,11 +288,11 @@ export class ComparisonRunner {
         this.log.info({ jobId: job.id, reason: interrupted.reason }, 'comparison interrupted');
         // A cancelled job keeps nothing; a job taken over or abandoned belongs to its next attempt, which cleans up itself
         // (its holds stand while the job is running: this attempt might still be the one to finish it).
-        if (interrupted.reason === 'cancelled') await this.letGo(stored, held);
+        if (interrupted.reason === 'cancelled') await this.letGo(job.id, stored);
         return;
       }
       if (isExemplarError(err) && err.code === 'CONFLICT' && err.details.reason === 'LEASE_LOST') {
-        if (err.details.status === 'cancelled') await this.letGo(stored, held);
+        if (err.details.status === 'cancelled') await this.letGo(job.id, stored);
         return;
       }
       const e = jobError(err);
@@ -305,7 +305,7 @@ export class ComparisonRunner {
         this.log.warn({ err: failErr, jobId: job.id }, 'comparison runner: could not record the failure');
         return;
       }
-      await this.releaseHolds(held);
+      await this.releaseHolds(job.id);
       await this.recordOutcome(job, 'comparison.fail', {}, { code: e.code });
     } finally {
       this.running.delete(job.id);
@@ -328,7 +328,6 @@ export class ComparisonRunner {
     signal: AbortSignal,
     setProgress: (stage: string, fraction: number) => void,
     stored: string[],
-    held: HeldReference[],
   ): Promise<ComparisonJobResult> {
     const payload = job.payload as ComparisonJobPayload;
     const questionedLights = Object.keys(payload.questioned);
@@ -368,7 +367,7 @@ export class ComparisonRunner {
         }
       }
       reference = { specimenId: chosen.specimenId, captureId: chosen.captureId };
-      held.push(await this.holdReference(job, reference));
+      await this.holdReference(job, reference);
     } else reference = payload.request.reference;
 
     // A named reference is held from the submission on; only a job submitted before submissions held anything can miss it.
@@ -550,7 +549,7 @@ export class ComparisonRunner {
    * checks and stores in one atomic step. REFERENCE_NOT_FOUND when it was
    * deleted since identification saw it.
    */
-  private async holdReference(job: Job, reference: ComparisonReference): Promise<HeldReference> {
+  private async holdReference(job: Job, reference: ComparisonReference): Promise<void> {
     const hold: EvidenceHold = { holder: `${COMPARISON_HOLDER}${job.id}`, holderRevision: job.attempts, captureId: reference.captureId, at: new Date().toISOString() };
     try {
       await this.d.catalog.specimens.hold(reference.specimenId, hold);
@@ -561,24 +560,54 @@ export class ComparisonRunner {
         `identification chose capture ${reference.captureId} of specimen ${reference.specimenId} as the reference, but it was deleted before the comparison could start; submit the comparison again`,
       );
     }
-    return { specimenId: reference.specimenId, hold };
   }
 
-  /** A job that has ended writes nothing more: its holds have no write left to guard. A release that fails is left to the next delete, which judges it done. */
-  private async releaseHolds(held: readonly HeldReference[]): Promise<void> {
-    for (const { specimenId, hold } of held) {
-      try {
-        await this.d.catalog.specimens.releaseHold(specimenId, hold);
-      } catch (err) {
-        this.log.warn({ err, specimenId, holder: hold.holder }, 'comparison runner: could not release a hold on the reference');
-      }
+  /**
+   * A job that has ended writes nothing more: none of its holds — its
+   * submission's, this attempt's, or one an earlier attempt that died took —
+   * has a write left to guard. A release that fails is left to the next
+   * delete, which judges the holds of an ended job done.
+   */
+  private async releaseHolds(jobId: string): Promise<void> {
+    const holder = `${COMPARISON_HOLDER}${jobId}`;
+    try {
+      await this.d.catalog.specimens.releaseHolder(holder);
+    } catch (err) {
+      this.log.warn({ err, holder }, 'comparison runner: could not release the holds of an ended comparison');
     }
   }
 
   /** What a cancelled job leaves: nothing stored, nothing held. */
-  private async letGo(stored: readonly string[], held: readonly HeldReference[]): Promise<void> {
+  private async letGo(jobId: string, stored: readonly string[]): Promise<void> {
     await this.removeKeys(stored);
-    await this.releaseHolds(held);
+    await this.releaseHolds(jobId);
+  }
+
+  /**
+   * Fails the comparisons whose lease expired on their last allowed attempt
+   * (their processes died, or stopped and never came back) and lets go of
+   * what they held and stored, as a job failing in this process does. Run
+   * before each claim, so a runner starting up ends them at once; of several
+   * runners asking together, the store hands each job to one.
+   */
+  private async failExhausted(): Promise<void> {
+    let ended: Job[];
+    try {
+      ended = await this.d.catalog.jobs.failExhausted([COMPARISON_JOB_KIND]);
+    } catch (err) {
+      this.log.error({ err, workerId: this.workerId }, 'comparison runner: failing the comparisons whose processes died failed');
+      return;
+    }
+    for (const job of ended) {
+      this.log.info({ jobId: job.id, attempts: job.attempts }, 'comparison failed: its lease expired on every allowed attempt');
+      await this.releaseHolds(job.id);
+      try {
+        await this.removeOutputs(job.id);
+      } catch (err) {
+        this.log.warn({ err, jobId: job.id }, 'comparison runner: could not list what a dead attempt stored');
+      }
+      await this.recordOutcome(job, 'comparison.fail', {}, { code: JOB_LEASE_EXPIRED });
+    }
   }
 
   /** The pool is shared with API requests: a full queue means waiting a little, not failing the job. */

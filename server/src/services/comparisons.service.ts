@@ -317,7 +317,7 @@ export class ComparisonService {
     if ((job.payload as ComparisonJobPayload).createdBy !== actor.id) assertCan(actor, 'comparisons:manage');
     const ended = await this.catalog.jobs.cancel(id);
     // A cancelled job writes nothing more (its runner, if any, can no longer complete it): what it held is let go.
-    if (ended.status === 'cancelled') await this.releaseSubmissionHolds(ended);
+    if (ended.status === 'cancelled') await this.releaseHolds(ended);
     const cancelled = this.view(ended);
     await this.audit?.record({ actor, action: 'comparison.cancel', target: { kind: 'comparison', id }, details: { status: cancelled.status } });
     return cancelled;
@@ -525,12 +525,13 @@ export class ComparisonService {
   }
 
   /**
-   * Lets go of what a cancelled job's submission held. A release that fails
-   * is not the cancellation's failure: the next delete judges the holds of
-   * an ended job done and lets them go (CaseService.liveHolds).
+   * Lets go of everything a cancelled job held: its submission's holds and
+   * the reference an `auto` attempt chose (whose runner may have died). A
+   * release that fails is not the cancellation's failure: the next delete
+   * judges the holds of an ended job done and lets them go (CaseService.liveHolds).
    */
-  private async releaseSubmissionHolds(job: Job): Promise<void> {
-    for (const { specimenId, hold } of submissionHolds(job)) await this.catalog.specimens.releaseHold(specimenId, hold).catch(() => false);
+  private async releaseHolds(job: Job): Promise<void> {
+    await this.catalog.specimens.releaseHolder(`${COMPARISON_HOLDER}${job.id}`).catch(() => 0);
   }
 
   /** The API view of a job. */

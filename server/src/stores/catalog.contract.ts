@@ -283,6 +283,28 @@ export function describeCatalogContract(name: string, open: OpenCatalog, options
         await store.specimens.delete(b!.id, 1);
       });
 
+      it("releases every hold of one holder, on every specimen, and no one else's", async () => {
+        const [a, b] = fixtureSpecimens();
+        await store.specimens.create(a!);
+        await store.specimens.create(b!);
+        const capA = a!.captures[0]!.id;
+        const submitted: EvidenceHold = { holder: 'comparison:job1', holderRevision: 0, captureId: capA, at: '2026-01-01T10:00:00.000Z' };
+        const chosenByDeadAttempt: EvidenceHold = { holder: 'comparison:job1', holderRevision: 1, captureId: b!.captures[0]!.id, at: '2026-01-01T10:01:00.000Z' };
+        const other: EvidenceHold = { holder: 'comparison:job10', holderRevision: 0, captureId: capA, at: '2026-01-01T10:02:00.000Z' };
+        await store.specimens.hold(a!.id, submitted);
+        await store.specimens.hold(b!.id, chosenByDeadAttempt);
+        await store.specimens.hold(a!.id, other);
+
+        expect(await store.specimens.releaseHolder('comparison:job1')).toBe(2);
+        expect(await store.specimens.holds(a!.id)).toEqual({ holds: [other], taken: 2 });
+        expect(await store.specimens.holds(b!.id)).toEqual({ holds: [], taken: 1 });
+        expect(await store.specimens.releaseHolder('comparison:job1')).toBe(0);
+        await store.specimens.delete(b!.id, 1);
+        await expectError(store.specimens.delete(a!.id, 1), 'CONFLICT', { reason: EVIDENCE_HELD, holds: [other] });
+        expect(await store.specimens.releaseHolder('comparison:job10')).toBe(1);
+        await store.specimens.delete(a!.id, 1);
+      });
+
       it('lets a hold or a delete of the same specimen win, never both', async () => {
         const [a] = fixtureSpecimens();
         for (let round = 0; round < 5; round++) {
@@ -779,8 +801,14 @@ export function describeCatalogContract(name: string, open: OpenCatalog, options
         expect(retaken).toMatchObject({ id: 'job-expiring', workerId: 'w2', attempts: 2 });
         await expectError(store.jobs.heartbeat('job-expiring', 'w1', { fraction: 0.1, stage: 'x' }), 'CONFLICT', { reason: 'LEASE_LOST' });
         await sleep(15);
+        // Not run a third time; failed by failExhausted, which hands it over once, to one caller, for what it held to be let go.
         expect(await store.jobs.claim('w3', 60_000)).toBeNull();
-        expect(await store.jobs.get('job-expiring')).toMatchObject({ status: 'failed', error: { code: 'LEASE_EXPIRED' }, attempts: 2 });
+        expect(await store.jobs.failExhausted(['other-kind'])).toEqual([]);
+        const [failed, again] = await Promise.all([store.jobs.failExhausted(['compare']), store.jobs.failExhausted()]);
+        expect([...failed, ...again]).toEqual([expect.objectContaining({ id: 'job-expiring', status: 'failed', error: { code: 'LEASE_EXPIRED', message: expect.any(String) }, attempts: 2 })]);
+        expect(await store.jobs.get('job-expiring')).toMatchObject({ status: 'failed', error: { code: 'LEASE_EXPIRED' }, attempts: 2, leaseExpiresAt: null });
+        expect(await store.jobs.failExhausted()).toEqual([]);
+        expect(await store.jobs.claim('w3', 60_000)).toBeNull();
       });
 
       it('lets a worker finish after its lease expired as long as nobody took the job over', async () => {

@@ -100,6 +100,7 @@ export const SPECIMEN_INDEXES: IndexDescription[] = [
   { key: { '_search.imitates': 1 }, name: 'imitates' },
   { key: { '_search.objectKeys': 1 }, name: 'object_keys' },
   { key: { '_search.changeSeq': 1 }, name: 'change_seq' },
+  { key: { '_holds.holder': 1 }, name: 'holders', sparse: true },
   ...VALUE_FACETS.filter((f) => f !== 'issuingState').map((f) => ({ key: { [`_search.${f}`]: 1 }, name: `facet_${f}` })),
 ];
 

@@ -229,6 +229,12 @@ export class MongoSpecimenRepository implements SpecimenRepository {
     return { holds: [...(current?._holds ?? [])].sort(holdOrder), taken: current?._holdsTaken ?? 0 };
   }
 
+  async releaseHolder(holder: string): Promise<number> {
+    // Served by the holders index (SPECIMEN_INDEXES).
+    const result = await this.coll.updateMany({ '_holds.holder': holder }, { $pull: { _holds: { holder } } });
+    return result.modifiedCount;
+  }
+
   async releaseHold(id: string, hold: EvidenceHold): Promise<boolean> {
     const result = await this.coll.updateOne({ _id: id }, { $pull: { _holds: { holder: hold.holder, holderRevision: hold.holderRevision, captureId: hold.captureId } } });
     return result.modifiedCount > 0;

@@ -232,6 +232,14 @@ export interface SpecimenRepository {
   holds(id: string): Promise<SpecimenHolds>;
   /** Removes the hold with that holder, holder revision and capture; false when there was none. */
   releaseHold(id: string, hold: EvidenceHold): Promise<boolean>;
+  /**
+   * Removes every hold of `holder`, on any specimen, and says how many went
+   * (releases leave the count of holds taken). For a holder that has ended and
+   * writes nothing more — a comparison job done, failed or cancelled — whose
+   * holds include ones it cannot name: the reference an earlier attempt, in a
+   * process that died, chose and held.
+   */
+  releaseHolder(holder: string): Promise<number>;
   search(query: SpecimenQuery): Promise<SpecimenPage>;
   /**
    * Every object key any specimen references (originals and derivatives), each
@@ -339,7 +347,8 @@ export const JOB_LEASE_EXPIRED = 'LEASE_EXPIRED';
  * same store. A worker claims a job for `leaseMs`, extends the lease with
  * heartbeats while it works and finishes with complete or fail. A job whose
  * lease expires (the worker died) is claimed again, until it has been claimed
- * `maxAttempts` times; then it fails with code `LEASE_EXPIRED`. Timestamps are
+ * `maxAttempts` times; then `claim` passes it by and `failExhausted` fails it
+ * with code `LEASE_EXPIRED`, handing it to its caller. Timestamps are
  * the clocks of the processes involved, which must agree to well within a lease.
  *
  * heartbeat, complete and fail succeed only while the job is running under the
@@ -355,6 +364,13 @@ export interface JobRepository {
   heartbeat(id: string, workerId: string, progress: JobProgress): Promise<Job>;
   complete(id: string, workerId: string, result: unknown): Promise<Job>;
   fail(id: string, workerId: string, error: JobError): Promise<Job>;
+  /**
+   * Fails (LEASE_EXPIRED) the running jobs of the given kinds (any when omitted
+   * or empty) whose lease expired on their last allowed attempt, and returns
+   * them: nobody runs them again, so the caller lets go of what they held.
+   * Each is returned by one call only, however many processes ask at once.
+   */
+  failExhausted(kinds?: readonly string[]): Promise<Job[]>;
   /** Cancels a queued or running job (its worker's next heartbeat fails); a finished job is returned unchanged. */
   cancel(id: string): Promise<Job>;
   get(id: string): Promise<Job | null>;

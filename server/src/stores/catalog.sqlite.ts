@@ -178,6 +178,7 @@ export class SqliteCatalogStore implements CatalogStore {
       hold: async (id, hold) => this.hold(id, hold),
       holds: async (id) => this.holdsOf(id),
       releaseHold: async (id, hold) => this.releaseHold(id, hold),
+      releaseHolder: async (holder) => this.ready().holderDelete.run(holder).changes,
       search: (q) => this.search(q),
       referencedObjectKeys: () => this.keysetPages('objectKeysAfter'),
       referencingSpecimens: async (key, limit) => this.referencingSpecimens(key, limit),
@@ -266,6 +267,8 @@ export class SqliteCatalogStore implements CatalogStore {
       hasCapture: p(`SELECT 1 FROM json_each((SELECT doc FROM specimens WHERE rid = ?), '$.captures') WHERE json_extract(value, '$.id') = ?`).pluck(),
       holdInsert: p(`INSERT OR IGNORE INTO evidence_holds (rid, holder, holder_revision, capture_id, at) VALUES (?, ?, ?, ?, ?)`),
       holdDelete: p(`DELETE FROM evidence_holds WHERE rid = (SELECT rid FROM specimens WHERE id = ?) AND holder = ? AND holder_revision = ? AND capture_id = ?`),
+      // A scan: holds are few at any time (each goes once the write it guards has landed).
+      holderDelete: p(`DELETE FROM evidence_holds WHERE holder = ?`),
     };
   }
 

@@ -123,20 +123,7 @@ export class MongoJobRepository implements JobRepository {
     validateLease(leaseMs);
     const only = validateKinds(kinds);
     const now = new Date(this.now());
-    const exhausted = { $expr: { $gte: ['$attempts', '$maxAttempts'] } };
-    // A job that lost its lease on its last allowed attempt fails instead of running again.
-    await this.jobs.updateMany(
-      { status: 'running', leaseExpiresAt: { $lte: now }, ...exhausted },
-      {
-        $set: {
-          status: 'failed',
-          error: { code: JOB_LEASE_EXPIRED, message: 'the worker lease expired on every allowed attempt' },
-          leaseExpiresAt: null,
-          finishedAt: now,
-          updatedAt: now,
-        },
-      },
-    );
+    // A job that lost its lease on its last allowed attempt is not run again: failExhausted fails it.
     const claimable: Filter<JobDocument> = {
       $or: [{ status: 'queued' }, { status: 'running', leaseExpiresAt: { $lte: now }, $expr: { $lt: ['$attempts', '$maxAttempts'] } }],
       ...(only ? { kind: { $in: only } } : {}),
@@ -150,6 +137,28 @@ export class MongoJobRepository implements JobRepository {
       { sort: { priority: -1, createdAt: 1, _id: 1 }, returnDocument: 'after' },
     );
     return doc ? toJob(doc) : null;
+  }
+
+  async failExhausted(kinds?: readonly string[]): Promise<Job[]> {
+    const only = validateKinds(kinds);
+    const now = new Date(this.now());
+    const exhausted: Filter<JobDocument> = {
+      status: 'running',
+      leaseExpiresAt: { $lte: now },
+      $expr: { $gte: ['$attempts', '$maxAttempts'] },
+      ...(only ? { kind: { $in: only } } : {}),
+    };
+    const failed: Job[] = [];
+    for (const candidate of await this.jobs.find(exhausted, { projection: { _id: 1 } }).toArray()) {
+      // Conditional on still being exhausted: of several processes asking at once, one fails it and gets it.
+      const doc = await this.jobs.findOneAndUpdate(
+        { ...exhausted, _id: candidate._id },
+        { $set: { status: 'failed', error: { code: JOB_LEASE_EXPIRED, message: 'the worker lease expired on every allowed attempt' }, leaseExpiresAt: null, finishedAt: now, updatedAt: now } },
+        { returnDocument: 'after' },
+      );
+      if (doc) failed.push(toJob(doc));
+    }
+    return failed;
   }
 
   async heartbeat(id: string, workerId: string, progress: JobProgress): Promise<Job> {

@@ -158,9 +158,9 @@ export class SqliteJobRepository implements JobRepository {
       get: p(`SELECT * FROM jobs WHERE id = ?`),
       seqOf: p(`SELECT seq FROM jobs WHERE id = ?`),
       exhaust: p(`UPDATE jobs SET status = 'failed', error = @error, lease_expires_at = NULL, finished_at = @now, updated_at = @now
-                  WHERE status = 'running' AND lease_expires_at <= @now AND attempts >= max_attempts`),
+                  WHERE status = 'running' AND lease_expires_at <= @now AND attempts >= max_attempts AND ${CLAIMABLE_KIND} RETURNING *`),
       nextQueued: p(`SELECT * FROM jobs WHERE status = 'queued' AND ${CLAIMABLE_KIND} ORDER BY priority DESC, seq LIMIT 1`),
-      nextExpired: p(`SELECT * FROM jobs WHERE status = 'running' AND lease_expires_at <= @now AND ${CLAIMABLE_KIND}
+      nextExpired: p(`SELECT * FROM jobs WHERE status = 'running' AND lease_expires_at <= @now AND attempts < max_attempts AND ${CLAIMABLE_KIND}
                       ORDER BY priority DESC, seq LIMIT 1`),
       take: p(`UPDATE jobs SET status = 'running', worker_id = @workerId, lease_ms = @leaseMs, lease_expires_at = @now + @leaseMs,
                  attempts = attempts + 1, started_at = @now, updated_at = @now WHERE seq = @seq RETURNING *`),
@@ -181,8 +181,7 @@ export class SqliteJobRepository implements JobRepository {
     this.claimTx = db.transaction((workerId: string, leaseMs: number, kinds: string[] | null) => {
       const now = this.now();
       const kindsJson = kinds === null ? null : JSON.stringify(kinds);
-      // A job that lost its lease on its last allowed attempt fails instead of running again.
-      this.s.exhaust!.run({ error: EXHAUSTED_ERROR, now });
+      // A job that lost its lease on its last allowed attempt is not run again: failExhausted fails it, for its caller to let go of what it held.
       const queued = this.s.nextQueued!.get({ kinds: kindsJson }) as JobRow | undefined;
       const expired = this.s.nextExpired!.get({ kinds: kindsJson, now }) as JobRow | undefined;
       const pick =
@@ -207,6 +206,12 @@ export class SqliteJobRepository implements JobRepository {
     validateLease(leaseMs);
     const row = this.claimTx(workerId, leaseMs, validateKinds(kinds));
     return row ? this.toJob(row) : null;
+  }
+
+  async failExhausted(kinds?: readonly string[]): Promise<Job[]> {
+    const only = validateKinds(kinds);
+    // One UPDATE … RETURNING: a job it fails is returned to this caller only.
+    return (this.s.exhaust!.all({ error: EXHAUSTED_ERROR, now: this.now(), kinds: only === null ? null : JSON.stringify(only) }) as JobRow[]).map((r) => this.toJob(r));
   }
 
   async heartbeat(id: string, workerId: string, progress: JobProgress): Promise<Job> {
