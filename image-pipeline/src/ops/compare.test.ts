@@ -260,6 +260,34 @@ describe('compareImages on synthetic documents', () => {
     for (const box of changed) expect(anyOverlap(res.regions, box)).toBe(true);
   });
 
+  it('keeps the resolution of a wide reference\'s short side (the working area of a passport page), and finds a changed digit in it', async () => {
+    // A card photographed on a 16:9 frame with room around it: reduced to the 1000-px long edge, its print would
+    // lose a tenth more of its resolution than a page of a passport's proportions does, at no saving the comparison needs.
+    const card = { ...UTOPIA_ID_CARD_2021_FRONT, dpi: 300 };
+    const person = HOLDERS.idCard;
+    const last = person.documentNumber.slice(-1);
+    const documentNumber = person.documentNumber.slice(0, -1) + (last === '3' ? '8' : '3');
+    const genuine = await renderDocument(card, person, 'white', { noiseSeed: 1 });
+    const height = Math.round(genuine.height * 1.25);
+    const width = Math.round((height * 16) / 9);
+    const [left, top] = [Math.round((width - genuine.width) / 2), Math.round((height - genuine.height) / 2)];
+    const framed = async (image: Buffer, quality: number) =>
+      decodeBuffer(await sharp({ create: { width, height, channels: 3, background: '#5a5f66' } }).composite([{ input: image, left, top }]).jpeg({ quality }).toBuffer());
+    const reference = await framed(genuine.image, 95);
+    const clean = await compareImages({ reference, questioned: await framed((await renderDocument(card, person, 'white', { noiseSeed: 2 })).image, 88), homography: IDENTITY, lightSource: 'white' });
+    expect(clean.regions).toEqual([]);
+    // 0.7 megapixels, more than the long edge's 1000 px would give.
+    const s = Math.sqrt(700_000 / (width * height));
+    expect(clean.stats.workingSize).toEqual([Math.round(width * s), Math.round(height * s)]);
+    expect(clean.stats.workingSize[0]).toBeGreaterThan(1100);
+
+    const altered = await renderDocument(card, person, 'white', { noiseSeed: 2, variant: { alterFields: { documentNumber } } });
+    const res = await compareImages({ reference, questioned: await framed(altered.image, 88), homography: IDENTITY, lightSource: 'white' });
+    const changed = altered.altered.filter((a) => a.lightSource === 'white').map((a) => boxOf(a.polygon.map(([x, y]) => [x + left, y + top] as [number, number])));
+    expect(changed.length).toBeGreaterThanOrEqual(1);
+    for (const box of changed) expect(anyOverlap(res.regions, box)).toBe(true);
+  });
+
   it('judges a UV feature absent when the counterfeit lacks it', async () => {
     const genuine = await renderDocument(design, holder, 'uv-365', { noiseSeed: 1 });
     const reference = await decodeBuffer(genuine.image);

@@ -22,7 +22,7 @@ import { checkPixelImage, validityMask, warpToReference, type PixelImage, type W
 import { zoneShowsIn, zoneVerdicts, type ComparisonZone, type ZoneVerdict } from './zone-verdicts';
 
 /** Bumped whenever a change to this stage can change its output for the same inputs. */
-export const DIFFERENCE_STAGE_VERSION = '1.5.0';
+export const DIFFERENCE_STAGE_VERSION = '1.6.0';
 
 export interface CompareParams {
   /**
@@ -34,6 +34,18 @@ export interface CompareParams {
    * MRZ of 8-px characters).
    */
   workingLongEdge: number;
+  /**
+   * Working area (px²) a reference may keep beyond `workingLongEdge`: the
+   * time goes with the pixels, not with the long edge, so a wide reference
+   * (a 16:9 photo of a data page, a card with margins) is reduced to this
+   * area rather than to the long edge, and keeps the resolution of its short
+   * side. 700 000 is just under a passport data page (1 : 1.42) at 1000 px,
+   * which the long edge still governs: a wider image gains resolution, none
+   * costs more than that page. A 4 made into a 0 in the MRZ of a 1600 × 900
+   * photo of a data page (15-px characters at 1000 px) is found from about
+   * 1100 px.
+   */
+  workingPixels: number;
   /**
    * Largest enlargement of a small reference to the working resolution (1:
    * never enlarged). Enlarging further also shrinks the tolerances below
@@ -98,6 +110,7 @@ export interface CompareParams {
 
 export const DEFAULT_COMPARE_PARAMS: Readonly<CompareParams> = Object.freeze({
   workingLongEdge: 1000,
+  workingPixels: 700_000,
   maxEnlargement: 1.5,
   illuminationTiles: 48,
   transferMinGain: 0.3,
@@ -198,6 +211,11 @@ export interface CompareResult {
 }
 
 const round4 = (v: number) => Math.round(v * 1e4) / 1e4;
+
+/** Reference pixels → working pixels: to the long edge, or to the working area where that is larger; a small reference enlarged by at most `maxEnlargement`. */
+export function workingScale(width: number, height: number, params: Pick<CompareParams, 'workingLongEdge' | 'workingPixels' | 'maxEnlargement'>): number {
+  return Math.min(params.maxEnlargement, Math.max(params.workingLongEdge / Math.max(width, height), Math.sqrt(params.workingPixels / (width * height))));
+}
 
 function resolveParams(overrides: Partial<CompareParams> | undefined): CompareParams {
   const p: CompareParams = { ...DEFAULT_COMPARE_PARAMS };
@@ -749,7 +767,7 @@ async function compareWarped(
   const H = reference.height;
   const mrz = (input.readMrz ?? true) ? await mrzFindings(warped.image, warped.valid, zones, lightSource) : { findings: [], inspections: [] };
 
-  const s = Math.min(params.maxEnlargement, params.workingLongEdge / Math.max(W, H));
+  const s = workingScale(W, H, params);
   const ww = Math.max(16, Math.round(W * s));
   const wh = Math.max(16, Math.round(H * s));
   const frame: WorkingFrame = { sx: ww / W, sy: wh / H, referenceWidth: W, referenceHeight: H };

@@ -92,6 +92,19 @@ describe('fitTransfer', () => {
     expect(correlation(applyTransfer(questioned, result!.fit.weights), reference)).toBeGreaterThan(0.995);
   });
 
+  it('fits no kernel that sharpens the finest detail: the sharper image is brought to the other, never beyond it', () => {
+    // A capture sharpened without blur or noise: a kernel amplifying the reference's finest detail (identity weight
+    // 1.8) explains it exactly, better than any the other way.
+    const reference = page(5);
+    const mask = gaussianBlur(reference, 1.5);
+    const questioned = makePlane(W, H, reference.data.map((v, i) => 1.8 * v - 0.8 * mask.data[i]!));
+    expect(fitTransfer(reference, questioned, all(), { blurred: 'questioned', sigma: 0.5 })).toBeNull();
+    // Blurred first, the same sharpening is in the span of Gaussians that let the finest detail go.
+    const blurredFirst = fitTransfer(reference, sharpenedCapture(reference, 1.5, 1.5, 0.8, 6), all(), { blurred: 'reference', sigma: 1 });
+    expect(blurredFirst?.fit.side).toBe('reference');
+    expect(Math.abs(blurredFirst!.fit.weights[0]!)).toBeLessThanOrEqual(1.1);
+  });
+
   it('fits nothing where too little of the page is learnt', () => {
     const reference = page(4);
     const learn = new Uint8Array(W * H);

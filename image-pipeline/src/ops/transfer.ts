@@ -33,6 +33,18 @@ const RIDGE = 1e-4;
  * the page's blurs for the fit would cost as much as the rest of the comparison.
  */
 const TILES = 5;
+/**
+ * Most gain a fitted kernel may have on the finest detail: its identity
+ * weight, as every Gaussian of the basis has let that detail go. The kernel
+ * applies to the sharper image to bring it to the other's sharpness, so it
+ * should not amplify what that image has finest, and with it its noise: a
+ * fit doing so has matched the page's coarser structure at the price of the
+ * finest (a photo of the MIDV-2020 card, fitted with an identity weight of
+ * 1.46 where its fits ranged from −0.4 to 0.45, put four regions on its
+ * print where the Gaussian put none). A tenth over 1 is left to the fit's
+ * noise (scans of a re-encoded JPEG fit about 0.92 to 1.05).
+ */
+const MAX_FINEST_GAIN = 1.1;
 const TILE_SIDE = 72;
 const TILE_MARGIN = Math.ceil(3 * TRANSFER_SIGMAS[TRANSFER_SIGMAS.length - 1]!) + 1;
 
@@ -216,8 +228,11 @@ export function fitTransfer(
   const sum = chosen.weights.reduce((s, x) => s + x, 0);
   // A kernel that (nearly) removes the mean is no capture's: the fit has gone astray.
   if (!(sum > 0.25)) return null;
+  const weights = chosen.weights.map((x) => x / sum);
+  // Nor is one that sharpens the sharper image (see MAX_FINEST_GAIN).
+  if (Math.abs(weights[0]!) > MAX_FINEST_GAIN) return null;
   const gaussianCorrelation = aa > 0 && bb > 0 ? ab / Math.sqrt(aa * bb) : 0;
-  return { fit: { side, weights: chosen.weights.map((x) => x / sum), correlation: chosen.correlation }, gaussianCorrelation };
+  return { fit: { side, weights, correlation: chosen.correlation }, gaussianCorrelation };
 }
 
 /** A plane through the fitted kernel. */
