@@ -6,6 +6,7 @@ import { formatTimestamp } from '../../shared/ui/format';
 import { EmptyState, ErrorState, LoadingState } from '../../shared/ui/states';
 import { useDocumentTitle } from '../../shared/ui/use-document-title';
 import { listAudit, type AuditQuery } from './api';
+import { MorePages } from '../../shared/ui/more-pages';
 
 const FILTERS = ['actor', 'action', 'target'] as const;
 
@@ -15,9 +16,10 @@ export function AuditPage() {
   const api = useApi();
   const [params, setParams] = useSearchParams();
   const query: AuditQuery = Object.fromEntries(FILTERS.flatMap((f) => (params.get(f) ? [[f, params.get(f)!]] : [])));
-  const { first, items, hasMore, loadingMore, moreError, loadMore } = useCursorPages(JSON.stringify(query), (cursor, signal) =>
+  const pages = useCursorPages(JSON.stringify(query), (cursor, signal) =>
     listAudit(api, cursor ? { ...query, cursor } : query, signal),
   );
+  const { first, items } = pages;
   const [form, setForm] = useState(() => Object.fromEntries(FILTERS.map((f) => [f, params.get(f) ?? ''])) as Record<(typeof FILTERS)[number], string>);
 
   const filter = (e: FormEvent) => {
@@ -91,18 +93,7 @@ export function AuditPage() {
           </table>
         </div>
       )}
-      {moreError && (
-        <p className="field__error" role="alert">
-          {moreError}
-        </p>
-      )}
-      {hasMore && (
-        <div className="button-row">
-          <button type="button" className="button" disabled={loadingMore} onClick={() => void loadMore()}>
-            Older entries
-          </button>
-        </div>
-      )}
+      <MorePages pages={pages} label="Older entries" />
     </>
   );
 }

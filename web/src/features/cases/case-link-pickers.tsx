@@ -18,6 +18,7 @@ import { useReferenceTitles } from '../compare/use-reference-titles';
 import { useSpecimenLookup } from '../library/use-specimen-lookup';
 import { getSpecimen } from '../specimen/api';
 import { splitList } from './api';
+import { MorePages } from '../../shared/ui/more-pages';
 
 interface PickerProps {
   chosen: string[];
@@ -227,7 +228,8 @@ function ComparisonFinder({ chosen, disabled, onAdd, onClose }: { chosen: string
   const api = useApi();
   const [filter, setFilter] = useState('');
   const filterId = useId();
-  const { first, items, hasMore, loadingMore, moreError, loadMore } = useCursorPages('comparisons', (cursor, signal) => listComparisons(api, '', cursor, signal));
+  const pages = useCursorPages('comparisons', (cursor, signal) => listComparisons(api, '', cursor, signal));
+  const { first, items, hasMore } = pages;
   const titles = useReferenceTitles(items);
   const words = filter.toLowerCase().split(/\s+/).filter(Boolean);
   const shown = items.filter((c) => {
@@ -300,14 +302,7 @@ function ComparisonFinder({ chosen, disabled, onAdd, onClose }: { chosen: string
           </table>
         </div>
       )}
-      {moreError && <p className="field__error">{moreError}</p>}
-      {hasMore && (
-        <div className="button-row">
-          <button type="button" className="button button--small" disabled={loadingMore} onClick={() => void loadMore()}>
-            {loadingMore ? 'Loading…' : `Older comparisons (${items.length} shown)`}
-          </button>
-        </div>
-      )}
+      <MorePages pages={pages} label={`Older comparisons (${items.length} shown)`} small />
     </div>
   );
 }

@@ -8,6 +8,7 @@ import { EmptyState, ErrorState, LoadingState } from '../../shared/ui/states';
 import { useDocumentTitle } from '../../shared/ui/use-document-title';
 import { comparisonOutcome, listComparisons, questionedTitle } from './api';
 import { useReferenceTitles } from './use-reference-titles';
+import { MorePages } from '../../shared/ui/more-pages';
 
 const STATUS_FILTERS = [
   { id: '', label: 'All', empty: 'No comparisons' },
@@ -26,9 +27,10 @@ export function ComparisonListPage() {
   useDocumentTitle(all ? 'Comparisons' : 'My comparisons');
   const [params, setParams] = useSearchParams();
   const filter = STATUS_FILTERS.find((f) => f.id === (params.get('status') ?? '')) ?? STATUS_FILTERS[0];
-  const { first: list, items, hasMore, loadingMore, moreError, loadMore } = useCursorPages(`status=${filter.id}`, (cursor, signal) =>
+  const pages = useCursorPages(`status=${filter.id}`, (cursor, signal) =>
     listComparisons(api, filter.id, cursor, signal),
   );
+  const { first: list, items } = pages;
   const titles = useReferenceTitles(items);
 
   return (
@@ -104,18 +106,7 @@ export function ComparisonListPage() {
           </table>
         </div>
       )}
-      {moreError && (
-        <p className="field__error" role="alert">
-          {moreError}
-        </p>
-      )}
-      {hasMore && (
-        <div className="button-row">
-          <button type="button" className="button" disabled={loadingMore} onClick={() => void loadMore()}>
-            {loadingMore ? 'Loading…' : `Older comparisons (${items.length} shown)`}
-          </button>
-        </div>
-      )}
+      <MorePages pages={pages} label={`Older comparisons (${items.length} shown)`} />
     </div>
   );
 }
