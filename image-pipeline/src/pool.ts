@@ -514,7 +514,7 @@ class Pool implements PipelinePool {
     // leaves the other workers idle); what it finds is placed in the reference frame once that light's homography is known.
     const given = input.anchorAlignment?.lightSource === anchor ? input.anchorAlignment.result : undefined;
     const alignment: Promise<AlignResult> = given
-      ? Promise.resolve({ ...given, homography: toAnalysis(given.homography, refA.scale, qA.scale) })
+      ? Promise.resolve(given)
       : this.run({ op: 'align', reference: pixelsOf(refA), questioned: pixelsOf(qA), options: input.align ?? {} }, [], run);
     const mrzLight = chooseMrzLight(lights, anchor, input.reference.zones ?? []);
     const mrzZones = mrzLight ? mrzZonesFor(input.reference.zones ?? [], mrzLight) : [];
@@ -535,6 +535,7 @@ class Pool implements PipelinePool {
         message: aligned.diagnostics.message,
       });
     }
+    // A given alignment's homography is in original pixels already.
     const anchorH = given ? [...given.homography] : toOriginal(aligned.homography, refA.scale, qA.scale);
     const anchorSizes = { reference: [refA.width / refA.scale, refA.height / refA.scale] as [number, number], questioned: [qA.width / qA.scale, qA.height / qA.scale] as [number, number] };
     // The comparisons do not wait for the MRZ: only the result of the light it is read under takes its findings, when

@@ -40,7 +40,7 @@ const TILES = 5;
  * should not amplify what that image has finest, and with it its noise: a
  * fit doing so has matched the page's coarser structure at the price of the
  * finest (a photo of the MIDV-2020 card, fitted with an identity weight of
- * 1.46 where its fits ranged from −0.4 to 0.45, put four regions on its
+ * 1.46 where photos' fits ranged from −0.38 to 0.46, put four regions on its
  * print where the Gaussian put none). A tenth over 1 is left to the fit's
  * noise (scans of a re-encoded JPEG fit about 0.92 to 1.05).
  */
