@@ -128,7 +128,7 @@ describe('/api/cases', () => {
     });
     expect((await prosecutor.inject({ method: 'GET', url: `/api/cases/${otherId}/comparisons` })).statusCode).toBe(404);
     const listed = (await prosecutor.inject({ method: 'GET', url: '/api/cases' })).json();
-    expect(listed).toEqual({ total: 1, items: [expect.objectContaining({ id: caseId, reference: 'CR-2026/0042', opinion: null })] });
+    expect(listed).toEqual({ total: 1, items: [expect.objectContaining({ id: caseId, reference: 'CR-2026/0042', opinion: null, proposition: null })] });
     expect((await prosecutor.inject({ method: 'PATCH', url: `/api/cases/${caseId}`, payload: { revision: 1, title: 'mine now' } })).statusCode).toBe(403);
     expect((await prosecutor.inject({ method: 'POST', url: `/api/cases/${caseId}/notes`, payload: { text: 'hello' } })).statusCode).toBe(403);
     expect((await prosecutor.inject({ method: 'POST', url: '/api/cases', payload: { title: 'x', reference: 'y' } })).statusCode).toBe(403);
@@ -176,6 +176,9 @@ describe('/api/cases', () => {
     expect(concluded.json().conclusion).toEqual({ opinion: 'probably-did-not', proposition: 'genuine', statement: expect.any(String), concludedBy: 'examiner', concludedAt: concluded.json().updatedAt });
     expect((await auditOf(`case:${caseId}`)).map((e) => e.action).slice(-2)).toEqual(['case.note', 'case.conclude']);
     expect((await auditOf(`case:${caseId}`)).at(-1)!.details).toMatchObject({ opinion: 'probably-did-not', proposition: 'genuine' });
+    // The list gives the opinion with what it answers.
+    const listed = (await examiner.inject({ method: 'GET', url: '/api/cases' })).json() as { items: { id: string }[] };
+    expect(listed.items.find((c) => c.id === caseId)).toMatchObject({ opinion: 'probably-did-not', proposition: 'genuine' });
   });
 
   it('serves a deterministic PDF and bundle to the assigned prosecutor; the bundle verifies; downloads are audited', async () => {

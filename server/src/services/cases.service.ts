@@ -56,6 +56,8 @@ export interface CaseSummary {
   examiners: string[];
   prosecutors: string[];
   opinion: string | null;
+  /** What the opinion answers; null without a conclusion, or for one recorded before propositions were asked. */
+  proposition: string | null;
   updatedAt: string;
 }
 
@@ -830,6 +832,7 @@ function summaryOf(c: Case): CaseSummary {
     examiners: c.examiners,
     prosecutors: c.prosecutors,
     opinion: c.conclusion?.opinion ?? null,
+    proposition: c.conclusion?.proposition ?? null,
     updatedAt: c.updatedAt,
   };
 }

@@ -21,7 +21,7 @@ const listQuery = {
 
 const summary = {
   type: 'object',
-  required: ['id', 'title', 'reference', 'status', 'examiners', 'prosecutors', 'opinion', 'updatedAt'],
+  required: ['id', 'title', 'reference', 'status', 'examiners', 'prosecutors', 'opinion', 'proposition', 'updatedAt'],
   additionalProperties: false,
   properties: {
     id: { type: 'string' },
@@ -31,6 +31,7 @@ const summary = {
     examiners: { type: 'array', items: { type: 'string' } },
     prosecutors: { type: 'array', items: { type: 'string' } },
     opinion: { anyOf: [ref('case', '/definitions/opinion'), { type: 'null' }] },
+    proposition: { anyOf: [ref('case-proposition'), { type: 'null' }], description: 'What the opinion answers; null without a conclusion, or for one recorded before propositions were asked.' },
     updatedAt: { type: 'string' },
   },
 } as const;

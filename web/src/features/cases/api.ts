@@ -31,6 +31,8 @@ export interface CaseSummary {
   examiners: string[];
   prosecutors: string[];
   opinion: Opinion | null;
+  /** What the opinion answers; null without a conclusion, or for one recorded before propositions were asked. */
+  proposition: Proposition | null;
   updatedAt: string;
 }
 

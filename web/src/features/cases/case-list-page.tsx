@@ -1,4 +1,5 @@
 import { Link, useSearchParams } from 'react-router-dom';
+import { getCaseProposition, PROPOSITION_NOT_RECORDED } from '@exemplar/specimens-schema';
 import { useApi } from '../../shared/api/api-context';
 import { useResource } from '../../shared/api/use-resource';
 import { useCan } from '../../shared/auth/session';
@@ -80,7 +81,17 @@ export function CaseListPage() {
                     <td>
                       <span className={`pill pill--${c.status}`}>{c.status === 'open' ? 'Open' : 'Closed'}</span>
                     </td>
-                    <td>{c.opinion ? opinionLabel(c.opinion) : <span className="muted">not yet</span>}</td>
+                    <td>
+                      {c.opinion ? (
+                        <>
+                          {opinionLabel(c.opinion)}
+                          <br />
+                          <span className="muted">{(c.proposition && getCaseProposition(c.proposition)?.label) ?? `proposition ${PROPOSITION_NOT_RECORDED}`}</span>
+                        </>
+                      ) : (
+                        <span className="muted">not yet</span>
+                      )}
+                    </td>
                     <td>{c.examiners.join(', ')}</td>
                     <td>{c.prosecutors.join(', ') || <span className="muted">none</span>}</td>
                     <td>{formatTimestamp(c.updatedAt)}</td>

@@ -41,6 +41,7 @@ const summary = (c: Case): CaseSummary => ({
   examiners: c.examiners,
   prosecutors: c.prosecutors,
   opinion: c.conclusion?.opinion ?? null,
+  proposition: c.conclusion?.proposition ?? null,
   updatedAt: c.updatedAt,
 });
 
@@ -48,9 +49,11 @@ const specimenHandler = on('GET', `/api/specimens/${specimen.id}`, ok(specimen))
 
 test('the case list shows the cases of the chosen status and opens one', async () => {
   const open = makeCase();
-  const closed = makeCase({ id: 'case000002', reference: 'PN-2025-03', status: 'closed', conclusion: { opinion: 'elimination', statement: 's', concludedBy: 'erin', concludedAt: '2025-01-01T00:00:00Z' } });
+  const closed = makeCase({ id: 'case000002', reference: 'PN-2025-03', status: 'closed', conclusion: { opinion: 'elimination', proposition: 'genuine', statement: 's', concludedBy: 'erin', concludedAt: '2025-01-01T00:00:00Z' } });
+  // Concluded before propositions were asked.
+  const older = makeCase({ id: 'case000003', reference: 'PN-2024-11', status: 'closed', conclusion: { opinion: 'probably-did', statement: 's', concludedBy: 'erin', concludedAt: '2024-01-01T00:00:00Z' } });
   const api = createTestApi(
-    on('GET', '/api/cases', (req) => ok({ items: [open, closed].filter((c) => req.url.searchParams.get('status') === c.status).map(summary), total: 1 })),
+    on('GET', '/api/cases', (req) => ok({ items: [open, closed, older].filter((c) => req.url.searchParams.get('status') === c.status).map(summary), total: 1 })),
     on('GET', '/api/cases/case000002', ok(closed)),
     specimenHandler,
   );
@@ -61,7 +64,9 @@ test('the case list shows the cases of the chosen status and opens one', async (
 
   await user.click(screen.getByRole('button', { name: 'Closed' }));
   const row = (await screen.findByRole('link', { name: 'PN-2025-03' })).closest('tr')!;
-  expect(row).toHaveTextContent('Elimination');
+  // The opinion with what it answers, so that "Elimination" is not read without its proposition.
+  expect(row).toHaveTextContent(/Elimination\s*Genuine: produced by the issuing authority's process/);
+  expect((await screen.findByRole('link', { name: 'PN-2024-11' })).closest('tr')!).toHaveTextContent(/Probably did\s*proposition not recorded/);
   expect(api.calls('GET', '/api/cases').at(-1)!.url.searchParams.get('status')).toBe('closed');
   await user.click(within(row).getByRole('link', { name: 'PN-2025-03' }));
   await waitFor(() => expect(location.current.pathname).toBe('/cases/case000002'));
