@@ -61,7 +61,7 @@ import { isExemplarError } from '../errors';
 import { JOB_LEASE_EXPIRED, type CatalogStore, type EvidenceHold, type Job, type JobError, type JobProgress } from '../stores/catalog.port';
 import { objectKeys, type ObjectStore } from '../stores/objects.port';
 import { systemActor } from './actor';
-import { COMPARISON_HOLDER, COMPARISON_JOB_KIND, outputUrl, type ComparisonJobPayload, type ComparisonJobResult } from './comparisons.service';
+import { COMPARISON_JOB_KIND, comparisonHolder, outputUrl, type ComparisonJobPayload, type ComparisonJobResult } from './comparisons.service';
 import { describesLight, type IdentifyService } from './identify.service';
 
 /** Statuses a reference chosen by `auto` may have: reference material, never a known fraud. */
@@ -550,7 +550,7 @@ export class ComparisonRunner {
    * deleted since identification saw it.
    */
   private async holdReference(job: Job, reference: ComparisonReference): Promise<void> {
-    const hold: EvidenceHold = { holder: `${COMPARISON_HOLDER}${job.id}`, holderRevision: job.attempts, captureId: reference.captureId, at: new Date().toISOString() };
+    const hold: EvidenceHold = { holder: comparisonHolder(job.id), holderRevision: job.attempts, captureId: reference.captureId, at: new Date().toISOString() };
     try {
       await this.d.catalog.specimens.hold(reference.specimenId, hold);
     } catch (err) {
@@ -569,7 +569,7 @@ export class ComparisonRunner {
    * delete, which judges the holds of an ended job done.
    */
   private async releaseHolds(jobId: string): Promise<void> {
-    const holder = `${COMPARISON_HOLDER}${jobId}`;
+    const holder = comparisonHolder(jobId);
     try {
       await this.d.catalog.specimens.releaseHolder(holder);
     } catch (err) {

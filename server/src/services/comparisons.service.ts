@@ -62,6 +62,8 @@ export const COMPARISON_JOB_KIND = 'comparison';
  * and the one the runner takes on the reference `auto` chooses.
  */
 export const COMPARISON_HOLDER = 'comparison:';
+/** The holder name of a comparison job's holds. */
+export const comparisonHolder = (jobId: string): string => `${COMPARISON_HOLDER}${jobId}`;
 /**
  * The holder revision of the holds a submission takes (before the job exists,
  * so before any attempt): they stand for every attempt, while the runner's
@@ -95,7 +97,7 @@ export interface HeldCapture {
   captureId: string;
 }
 
-const submissionHold = (jobId: string, captureId: string, at: string): EvidenceHold => ({ holder: `${COMPARISON_HOLDER}${jobId}`, holderRevision: SUBMISSION_HOLD_REVISION, captureId, at });
+const submissionHold = (jobId: string, captureId: string, at: string): EvidenceHold => ({ holder: comparisonHolder(jobId), holderRevision: SUBMISSION_HOLD_REVISION, captureId, at });
 
 /** The holds a job's submission took (their `at` does not identify them: the job's creation stands in for it). */
 export function submissionHolds(job: Job): Array<{ specimenId: string; hold: EvidenceHold }> {
@@ -531,7 +533,7 @@ export class ComparisonService {
    * judges the holds of an ended job done and lets them go (CaseService.liveHolds).
    */
   private async releaseHolds(job: Job): Promise<void> {
-    await this.catalog.specimens.releaseHolder(`${COMPARISON_HOLDER}${job.id}`).catch(() => 0);
+    await this.catalog.specimens.releaseHolder(comparisonHolder(job.id)).catch(() => 0);
   }
 
   /** The API view of a job. */

@@ -3,12 +3,14 @@
  * defaults and the errors a worker gets when it no longer holds a job.
  */
 import { ExemplarError } from '../errors';
-import { JOB_STATUSES, type Job, type JobError, type JobListQuery, type JobProgress, type JobStatus, type NewJob } from './catalog.port';
+import { JOB_LEASE_EXPIRED, JOB_STATUSES, type Job, type JobError, type JobListQuery, type JobProgress, type JobStatus, type NewJob } from './catalog.port';
 
 export const DEFAULT_MAX_ATTEMPTS = 3;
 export const DEFAULT_JOB_LIST_LIMIT = 50;
 export const MAX_JOB_LIST_LIMIT = 1000;
 const JOB_ID = /^[A-Za-z0-9_-]{6,64}$/;
+/** The error of a job whose lease expired on its last allowed attempt (`failExhausted`). */
+export const LEASE_EXPIRED_ERROR: JobError = Object.freeze({ code: JOB_LEASE_EXPIRED, message: 'the worker lease expired on every allowed attempt' });
 /** A week: longer leases would let a dead worker hold a job for ever in practice. */
 const MAX_LEASE_MS = 7 * 24 * 3600 * 1000;
 

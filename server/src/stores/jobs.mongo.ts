@@ -7,10 +7,11 @@
  */
 import { MongoServerError, type Collection, type Filter, type IndexDescription } from 'mongodb';
 import { ExemplarError } from '../errors';
-import { JOB_LEASE_EXPIRED, type Job, type JobError, type JobListQuery, type JobProgress, type JobRepository, type JobStatus, type NewJob } from './catalog.port';
+import { type Job, type JobError, type JobListQuery, type JobProgress, type JobRepository, type JobStatus, type NewJob } from './catalog.port';
 import {
   earlierSubmission,
   jobNotFound,
+  LEASE_EXPIRED_ERROR,
   leaseLost,
   toJson,
   unknownAfter,
@@ -153,7 +154,7 @@ export class MongoJobRepository implements JobRepository {
       // Conditional on still being exhausted: of several processes asking at once, one fails it and gets it.
       const doc = await this.jobs.findOneAndUpdate(
         { ...exhausted, _id: candidate._id },
-        { $set: { status: 'failed', error: { code: JOB_LEASE_EXPIRED, message: 'the worker lease expired on every allowed attempt' }, leaseExpiresAt: null, finishedAt: now, updatedAt: now } },
+        { $set: { status: 'failed', error: { ...LEASE_EXPIRED_ERROR }, leaseExpiresAt: null, finishedAt: now, updatedAt: now } },
         { returnDocument: 'after' },
       );
       if (doc) failed.push(toJob(doc));

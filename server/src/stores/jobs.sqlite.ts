@@ -5,9 +5,10 @@
  */
 import type { Database, Statement } from 'better-sqlite3';
 import { ExemplarError } from '../errors';
-import { JOB_LEASE_EXPIRED, type Job, type JobError, type JobListQuery, type JobProgress, type JobRepository, type JobStatus, type NewJob } from './catalog.port';
+import { type Job, type JobError, type JobListQuery, type JobProgress, type JobRepository, type JobStatus, type NewJob } from './catalog.port';
 import {
   jobNotFound,
+  LEASE_EXPIRED_ERROR,
   leaseLost,
   toJson,
   unknownAfter,
@@ -136,7 +137,7 @@ export function jobListSql(by: { createdBy: boolean; input: boolean }): string {
 /** `@beforeSeq` of a first page: above any seq. */
 const PAST_EVERY_SEQ = Number.MAX_SAFE_INTEGER;
 
-const EXHAUSTED_ERROR = JSON.stringify({ code: JOB_LEASE_EXPIRED, message: 'the worker lease expired on every allowed attempt' } satisfies JobError);
+const EXHAUSTED_ERROR = JSON.stringify(LEASE_EXPIRED_ERROR);
 const CLAIMABLE_KIND = `(@kinds IS NULL OR kind IN (SELECT value FROM json_each(@kinds)))`;
 
 export class SqliteJobRepository implements JobRepository {
