@@ -123,3 +123,25 @@ test('a prosecutor has no comparison list: none may be read', async () => {
   expect(await screen.findByText('This page is not available to your role')).toBeInTheDocument();
   expect(within(screen.getByRole('navigation', { name: 'Main' })).queryByRole('link', { name: 'Comparisons' })).toBeNull();
 });
+
+test('a page appended names its references asking only for the specimens it brings', async () => {
+  const other = makeSpecimen({ id: 'spec000002', title: 'Utopia identity card, 2021 series' });
+  const against = (n: number, specimenId: string): ApiComparison =>
+    makeApiComparison({ id: `cmp${String(n).padStart(4, '0')}`, createdBy: 'examiner', reference: { specimenId, captureId: 'cap000001' }, request: { reference: { specimenId, captureId: 'cap000001' }, notes: `Seizure ${n}` } });
+  const api = createTestApi(
+    sessionAs('examiner'),
+    on('GET', '/api/comparisons', (req) =>
+      ok(req.url.searchParams.get('cursor') ? { items: [against(2, reference.id), against(1, other.id)], nextCursor: null } : { items: [against(3, reference.id)], nextCursor: 'cmp0003' }),
+    ),
+    on('GET', `/api/specimens/${reference.id}`, ok(reference)),
+    on('GET', `/api/specimens/${other.id}`, ok(other)),
+  );
+  renderApp(api, '/comparisons');
+  const user = userEvent.setup();
+  expect(await screen.findByText(reference.title)).toBeInTheDocument();
+  await user.click(screen.getByRole('button', { name: 'Older comparisons (1 shown)' }));
+  expect(await screen.findByText(other.title)).toBeInTheDocument();
+  expect(screen.getAllByText(reference.title)).toHaveLength(2);
+  expect(api.calls('GET', `/api/specimens/${reference.id}`)).toHaveLength(1);
+  expect(api.calls('GET', `/api/specimens/${other.id}`)).toHaveLength(1);
+});
