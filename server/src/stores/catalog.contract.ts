@@ -893,6 +893,90 @@ export function describeCatalogContract(name: string, open: OpenCatalog, options
         await expectError(store.jobs.list({ after: '' }), 'BAD_REQUEST');
       });
 
+      it('finds jobs by the words of their search text (prefixes, case and accents folded), newest first, paged without repeats or gaps', async () => {
+        const ids = async (q: JobListQuery) => (await store.jobs.list(q)).map((j) => j.id);
+        const texts = [
+          ['Passeport français saisi au poste Nord', 'IMG_2041.jpg'],
+          ['Permis de conduire — Fälschung?', 'scan-0007.png'],
+          ['Passport 2019 series B', 'photo.JPG'],
+          ['ÉTAT CIVIL card', 'seized.jpg'],
+          ['passport photo page (2019)', 'IMG_2042.jpeg'],
+        ];
+        // Search text as each job of a busy queue might have it: several jobs per text, submitters and inputs mixed.
+        const jobs: { id: string; words: string[]; createdBy: string; input: string }[] = [];
+        for (let i = 0; i < 15; i++) {
+          const id = `job-text-${String(i).padStart(2, '0')}`;
+          const searchText = [...texts[i % texts.length]!, id];
+          const createdBy = i % 2 ? 'alice' : 'bob';
+          const input = `questioned/${i % 3}`;
+          await store.jobs.enqueue({ id, kind: 'comparison', payload: {}, createdBy, inputs: [input], searchText });
+          jobs.push({ id, words: searchText.flatMap((t) => tokenize(t)), createdBy, input });
+        }
+        // Not indexed: found by no text until it is given some.
+        await store.jobs.enqueue({ id: 'job-text-bare', kind: 'comparison', payload: {}, createdBy: 'alice' });
+        const newestFirst = [...jobs].reverse();
+        /** The oracle: every query word starts a word of the job's text. */
+        const expected = (q: string, only: (j: (typeof jobs)[number]) => boolean = () => true) =>
+          newestFirst.filter((j) => only(j) && tokenize(q).every((t) => j.words.some((w) => w.startsWith(t)))).map((j) => j.id);
+
+        for (const q of ['pass', 'PASSPORT 2019', 'francais', 'FRANÇ', 'fals', 'falschung', 'etat', 'img 2041', 'IMG_20', 'img_2042.jpeg', 'photo', 'job-text-1', 'job text 07', 'nord passport', 'zzz', 'é']) {
+          expect({ q, ids: await ids({ q, limit: 100 }) }).toEqual({ q, ids: expected(q) });
+        }
+        expect(await ids({ q: 'passeport', limit: 100 })).toEqual(['job-text-10', 'job-text-05', 'job-text-00']);
+        // Text without words is no condition.
+        expect(await ids({ q: ' -- ', limit: 100 })).toEqual(['job-text-bare', ...newestFirst.map((j) => j.id)]);
+        // With the other filters.
+        expect(await ids({ q: 'pass', createdBy: 'alice', limit: 100 })).toEqual(expected('pass', (j) => j.createdBy === 'alice'));
+        expect(await ids({ q: 'pass', input: 'questioned/1', limit: 100 })).toEqual(expected('pass', (j) => j.input === 'questioned/1'));
+        expect(await ids({ q: 'pass', input: 'questioned/2', createdBy: 'bob', kind: 'comparison', limit: 100 })).toEqual(expected('pass', (j) => j.input === 'questioned/2' && j.createdBy === 'bob'));
+        expect(await ids({ q: 'pass', kind: 'other', limit: 100 })).toEqual([]);
+
+        // Pages of a search neither repeat nor skip a job, whatever their size, while other jobs are enqueued and claimed.
+        const whole = expected('pass');
+        expect(whole.length).toBeGreaterThan(4);
+        for (const size of [1, 2, 4]) {
+          const listed = await ids({ q: 'pass', limit: 1000 });
+          expect(listed.slice(-whole.length)).toEqual(whole);
+          const seen: string[] = [];
+          for (let after: string | undefined, n = 0; ; n++) {
+            const page = await ids({ q: 'pass', limit: size, ...(after !== undefined && { after }) });
+            if (page.length === 0) break;
+            expect(n).toBeLessThan(20);
+            seen.push(...page);
+            after = page[page.length - 1];
+            await store.jobs.enqueue({ id: `job-late-${size}-${n}`, kind: 'comparison', payload: {}, searchText: ['Passport arriving meanwhile'] });
+          }
+          expect(seen).toEqual(listed);
+        }
+        // A page may start after a job that does not match (the cursor of an unfiltered listing).
+        expect(await ids({ q: 'pass', after: 'job-text-09', limit: 100 })).toEqual(whole.filter((id) => id < 'job-text-09'));
+
+        // Words stay through transitions.
+        const claimed = (await store.jobs.claim('w1', 60_000))!;
+        await store.jobs.complete(claimed.id, 'w1', null);
+        expect(claimed.id).toBe('job-text-00');
+        expect(await ids({ q: 'passeport', status: 'done' })).toEqual(['job-text-00']);
+        expect(await ids({ q: 'passeport', limit: 100 })).toEqual(['job-text-10', 'job-text-05', 'job-text-00']);
+
+        // A job enqueued without search text is listed as unindexed until it is given some; adding more keeps what it had.
+        expect(await ids({ unindexed: true, kind: 'comparison' })).toEqual(['job-text-bare']);
+        expect(await ids({ q: 'bare' })).toEqual([]);
+        await store.jobs.addSearchText('job-text-bare', ['Carte d’identité', 'bare.tif']);
+        await store.jobs.addSearchText('job-text-bare', ['Carte d’identité', 'Auto-chosen reference']);
+        expect(await ids({ unindexed: true })).toEqual([]);
+        for (const q of ['identite', 'bare tif', 'auto chosen', 'carte ref']) expect({ q, ids: await ids({ q }) }).toEqual({ q, ids: ['job-text-bare'] });
+        await store.jobs.addSearchText('job-text-03', ['Now also known as Zebra']);
+        expect(await ids({ q: 'zebra' })).toEqual(['job-text-03']);
+        expect(await ids({ q: 'etat zeb' })).toEqual(['job-text-03']);
+
+        await expectError(store.jobs.addSearchText('job-missing', ['x']), 'JOB_NOT_FOUND');
+        await expectError(store.jobs.list({ q: 'x'.repeat(201) }), 'BAD_REQUEST');
+        await expectError(store.jobs.list({ q: Array.from({ length: 17 }, (_, i) => `w${i}`).join(' ') }), 'BAD_REQUEST');
+        await expectError(store.jobs.list({ q: 7 as unknown as string }), 'BAD_REQUEST');
+        await expectError(store.jobs.enqueue({ id: 'job-bad-text', kind: 'comparison', payload: {}, searchText: 'not a list' as unknown as string[] }), 'BAD_REQUEST');
+        expect(await store.jobs.get('job-bad-text')).toBeNull();
+      });
+
       it("lists a submitter's jobs, and the jobs reading an object, however many others came since", async () => {
         const ids = async (q: JobListQuery) => (await store.jobs.list(q)).map((j) => j.id);
         const old = await store.jobs.enqueue({ id: 'job-own-old', kind: 'compare', payload: {}, createdBy: 'alice', inputs: ['questioned/b', 'questioned/a', 'questioned/b'] });

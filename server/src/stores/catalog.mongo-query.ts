@@ -107,7 +107,7 @@ export const SPECIMEN_INDEXES: IndexDescription[] = [
 /** Facets that are one top-level string field of the specimen (documentCode may be absent). */
 const SCALAR_FACETS: ReadonlySet<ValueFacet> = new Set(['issuingState', 'documentCategory', 'documentCode', 'status', 'classification']);
 
-const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+export const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 // ------------------------------------------------------------ filters
 

@@ -294,6 +294,12 @@ export interface NewJob {
   createdBy?: string;
   /** Object keys the job reads (at most 100, each 1..1024 characters); `list({input})` finds the jobs reading one. */
   inputs?: readonly string[];
+  /**
+   * What the job is found by (`list({q})`): texts whose words, folded as the
+   * specimen search folds them, are indexed with the job. Absent: the job is
+   * not indexed, and `list({unindexed: true})` finds it until `addSearchText`.
+   */
+  searchText?: readonly string[];
 }
 
 export interface Job {
@@ -328,6 +334,16 @@ export interface JobListQuery {
   createdBy?: string;
   /** Only the jobs reading this object key (indexed). */
   input?: string;
+  /**
+   * Free text: split into words (letters and digits, case and accents folded,
+   * as the specimen search does); every word must be the prefix of a word of
+   * the job's search text. Text without words matches every job; more than
+   * MAX_JOB_QUERY_CHARS characters or MAX_QUERY_TERMS words → BAD_REQUEST.
+   * Jobs are still listed newest first and paged with `after`.
+   */
+  q?: string;
+  /** Only the jobs enqueued without search text and given none since (`addSearchText`). */
+  unindexed?: boolean;
   /** 1..1000, default 50. Newest first. */
   limit?: number;
   /**
@@ -375,6 +391,8 @@ export interface JobRepository {
   cancel(id: string): Promise<Job>;
   get(id: string): Promise<Job | null>;
   list(query?: JobListQuery): Promise<Job[]>;
+  /** Adds the words of these texts to what the job is found by (it counts as indexed from then on); idempotent. JOB_NOT_FOUND for an unknown id. */
+  addSearchText(id: string, texts: readonly string[]): Promise<void>;
 }
 
 export interface CatalogStore {

@@ -36,7 +36,7 @@ describe('SqliteCatalogStore on a shared file', () => {
     const raw = new Database(file, { readonly: true });
     try {
       expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
-      expect(raw.pragma('user_version', { simple: true })).toBe(7);
+      expect(raw.pragma('user_version', { simple: true })).toBe(8);
     } finally {
       raw.close();
     }
@@ -81,7 +81,7 @@ describe('SqliteCatalogStore on a shared file', () => {
     await store.close();
     // As schema 4 wrote them: no submitter column, no inputs table (nor what later schemas added).
     const raw = new Database(file);
-    raw.exec('DROP TABLE job_inputs; DROP INDEX jobs_created_by; ALTER TABLE jobs DROP COLUMN created_by; DROP TABLE evidence_holds; ALTER TABLE specimens DROP COLUMN holds_taken; PRAGMA user_version = 4;');
+    raw.exec('DROP TABLE job_words; DROP INDEX jobs_unindexed; ALTER TABLE jobs DROP COLUMN search_indexed; DROP TABLE job_inputs; DROP INDEX jobs_created_by; ALTER TABLE jobs DROP COLUMN created_by; DROP TABLE evidence_holds; ALTER TABLE specimens DROP COLUMN holds_taken; PRAGMA user_version = 4;');
     raw.close();
     const again = await openStore(file);
     try {
@@ -90,6 +90,8 @@ describe('SqliteCatalogStore on a shared file', () => {
       expect(await again.jobs.get('job-earlier-1')).toMatchObject({ createdBy: 'officer', inputs: [questioned['uv-365'].key, questioned.white.key] });
       expect(await again.jobs.get('job-earlier-2')).toMatchObject({ createdBy: 'someone-else', inputs: [] });
       for (const id of ['job-earlier-3', 'job-earlier-4', 'job-earlier-5']) expect(await again.jobs.get(id)).toMatchObject({ createdBy: null, inputs: [] });
+      // Found by no text until the comparison service gives them theirs.
+      expect((await again.jobs.list({ unindexed: true, kind: 'comparison' })).map((j) => j.id)).toEqual(['job-earlier-4', 'job-earlier-3', 'job-earlier-2', 'job-earlier-1']);
     } finally {
       await again.close();
     }
@@ -100,14 +102,22 @@ describe('SqliteCatalogStore on a shared file', () => {
     await (await openStore(file)).close();
     const raw = new Database(file, { readonly: true });
     try {
-      const plan = (by: { createdBy: boolean; input: boolean }) =>
-        (raw.prepare(`EXPLAIN QUERY PLAN ${jobListSql(by)}`).all({ status: null, kind: 'comparison', createdBy: 'officer', input: 'questioned/x', limit: 20, beforeSeq: 1000 }) as { detail: string }[]).map((r) => r.detail);
+      const plan = (by: { createdBy: boolean; input: boolean; terms?: number }) =>
+        (
+          raw
+            .prepare(`EXPLAIN QUERY PLAN ${jobListSql({ unindexed: false, terms: 0, ...by })}`)
+            .all({ status: null, kind: 'comparison', createdBy: 'officer', input: 'questioned/x', limit: 20, beforeSeq: 1000, t0: 'pass', t0end: 'past', t1: 'nord', t1end: 'nore' }) as { detail: string }[]
+        ).map((r) => r.detail);
       // A later page starts where the previous one ended, along the same index.
       expect(plan({ createdBy: false, input: false })).toEqual(['SEARCH jobs USING INTEGER PRIMARY KEY (rowid<?)']);
       expect(plan({ createdBy: true, input: false })).toEqual(['SEARCH jobs USING INDEX jobs_created_by (created_by=? AND seq<?)']);
       for (const createdBy of [false, true]) {
         expect(plan({ createdBy, input: true })).toEqual(['SEARCH job_inputs USING PRIMARY KEY (key=? AND seq<?)', 'SEARCH jobs USING INTEGER PRIMARY KEY (rowid=?)']);
       }
+      // A search walks the same listing, each query word a range of the job's own words.
+      const word = 'SEARCH w EXISTS USING PRIMARY KEY (seq=? AND word>? AND word<?)';
+      expect(plan({ createdBy: true, input: false, terms: 2 })).toEqual(['SEARCH jobs USING INDEX jobs_created_by (created_by=? AND seq<?)', word, word]);
+      expect(plan({ createdBy: false, input: false, terms: 1 })).toEqual(['SEARCH jobs USING INTEGER PRIMARY KEY (rowid<?)', word]);
     } finally {
       raw.close();
     }

@@ -33,7 +33,7 @@ import { ExemplarError, notFound } from '../errors';
 import { changeHistoryOptions, evidenceHeld, holdsDropped, type EvidenceHold, type SpecimenHolds, type CatalogStore, type ChangeHistoryOptions, type JobRepository, type SpecimenChanges, type SpecimenPage, type SpecimenQuery, type SpecimenRepository } from './catalog.port';
 import { currentYear, encodeCursor, indexFields, normalizeQuery, type ValueFacet } from './catalog.search';
 import { SpecimenIndex, type IndexEntry } from './catalog.sqlite-index';
-import { JOBS_SCHEMA_V1, JOBS_SCHEMA_V2, SqliteJobRepository } from './jobs.sqlite';
+import { JOBS_SCHEMA_V1, JOBS_SCHEMA_V2, JOBS_SCHEMA_V3, SqliteJobRepository } from './jobs.sqlite';
 import type { RecordStore } from './records.port';
 import { RECORDS_SCHEMA_V1, SqliteRecordStore } from './records.sqlite';
 
@@ -85,6 +85,7 @@ const MIGRATIONS: readonly string[] = [
   `,
   // Holds taken on each specimen, releases aside: a delete that judged the holds it read goes ahead only if none was taken since.
   `ALTER TABLE specimens ADD COLUMN holds_taken INTEGER NOT NULL DEFAULT 0;`,
+  JOBS_SCHEMA_V3,
 ];
 
 const PAGE = 1000;

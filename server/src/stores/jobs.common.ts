@@ -3,6 +3,7 @@
  * defaults and the errors a worker gets when it no longer holds a job.
  */
 import { ExemplarError } from '../errors';
+import { MAX_QUERY_TERMS, tokenize } from './catalog.search';
 import { JOB_LEASE_EXPIRED, JOB_STATUSES, type Job, type JobError, type JobListQuery, type JobProgress, type JobStatus, type NewJob } from './catalog.port';
 
 export const DEFAULT_MAX_ATTEMPTS = 3;
@@ -18,6 +19,10 @@ const bad = (message: string, details: Record<string, unknown> = {}, cause?: unk
   new ExemplarError('BAD_REQUEST', message, details, cause === undefined ? undefined : { cause });
 
 export const MAX_JOB_INPUTS = 100;
+/** Longest search text of a listing (`q`): a few words typed in a search box. */
+export const MAX_JOB_QUERY_CHARS = 200;
+/** Most characters of a job's search texts together (a comparison's notes are at most 20000). */
+const MAX_SEARCH_TEXT_CHARS = 100_000;
 const MAX_CREATED_BY = 200;
 const MAX_INPUT_KEY = 1024;
 
@@ -29,6 +34,8 @@ export interface ValidNewJob {
   maxAttempts: number;
   createdBy: string | null;
   inputs: string[];
+  /** Null: enqueued without search text (not indexed). */
+  words: string[] | null;
 }
 
 export function validateNewJob(job: NewJob): ValidNewJob {
@@ -43,7 +50,27 @@ export function validateNewJob(job: NewJob): ValidNewJob {
   const inputs = job.inputs ?? [];
   if (!Array.isArray(inputs) || inputs.length > MAX_JOB_INPUTS) throw bad(`job inputs must be a list of at most ${MAX_JOB_INPUTS} object keys`, { inputs: job.inputs });
   for (const key of inputs) validateInput(key);
-  return { id: job.id, kind: job.kind, payloadJson: toJson(job.payload, 'payload'), priority, maxAttempts, createdBy, inputs: [...new Set(inputs)].sort() };
+  const words = job.searchText === undefined ? null : searchWords(job.searchText);
+  return { id: job.id, kind: job.kind, payloadJson: toJson(job.payload, 'payload'), priority, maxAttempts, createdBy, inputs: [...new Set(inputs)].sort(), words };
+}
+
+/** The distinct folded words of a job's search texts, sorted (`tokenize`, as the specimen search indexes). */
+export function searchWords(texts: readonly string[]): string[] {
+  if (!Array.isArray(texts) || texts.some((t) => typeof t !== 'string')) throw bad('search text must be a list of strings');
+  const chars = texts.reduce((n, t) => n + t.length, 0);
+  if (chars > MAX_SEARCH_TEXT_CHARS) throw bad(`search text must be at most ${MAX_SEARCH_TEXT_CHARS} characters`, { chars });
+  return [...new Set(texts.flatMap((t) => tokenize(t)))].sort();
+}
+
+/**
+ * The first string after every word that `term` is a prefix of, so that a
+ * prefix is a range [term, end) of an index in binary (code point) order:
+ * the term with its last character the next code point.
+ */
+export function prefixEnd(term: string): string {
+  const chars = Array.from(term);
+  const last = chars.pop()!;
+  return chars.join('') + String.fromCodePoint(last.codePointAt(0)! + 1);
 }
 
 function validateCreatedBy(createdBy: unknown): asserts createdBy is string {
@@ -98,6 +125,9 @@ export interface ValidListQuery {
   kind: string | null;
   createdBy: string | null;
   input: string | null;
+  /** Folded query words, each a prefix of a word the job must have; empty: no text condition. */
+  terms: string[];
+  unindexed: boolean;
   limit: number;
   after: string | null;
 }
@@ -109,7 +139,22 @@ export function validateListQuery(q: JobListQuery): ValidListQuery {
   if (q.createdBy !== undefined) validateCreatedBy(q.createdBy);
   if (q.input !== undefined) validateInput(q.input);
   if (q.after !== undefined && (typeof q.after !== 'string' || !JOB_ID.test(q.after))) throw unknownAfter(q.after);
-  return { status: q.status ?? null, kind: q.kind ?? null, createdBy: q.createdBy ?? null, input: q.input ?? null, limit, after: q.after ?? null };
+  const text = q.q ?? '';
+  if (typeof text !== 'string') throw bad('q must be a string');
+  if (text.length > MAX_JOB_QUERY_CHARS) throw bad(`the search text is longer than ${MAX_JOB_QUERY_CHARS} characters`, { maxChars: MAX_JOB_QUERY_CHARS });
+  const terms = [...new Set(tokenize(text))];
+  if (terms.length > MAX_QUERY_TERMS) throw bad(`the search text has more than ${MAX_QUERY_TERMS} words`, { maxTerms: MAX_QUERY_TERMS });
+  if (q.unindexed !== undefined && typeof q.unindexed !== 'boolean') throw bad('unindexed must be true or false', { unindexed: q.unindexed });
+  return {
+    status: q.status ?? null,
+    kind: q.kind ?? null,
+    createdBy: q.createdBy ?? null,
+    input: q.input ?? null,
+    terms,
+    unindexed: q.unindexed ?? false,
+    limit,
+    after: q.after ?? null,
+  };
 }
 
 /** `after` names no job: it is not the last job of an earlier page. */

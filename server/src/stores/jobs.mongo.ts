@@ -7,12 +7,14 @@
  */
 import { MongoServerError, type Collection, type Filter, type IndexDescription } from 'mongodb';
 import { ExemplarError } from '../errors';
+import { escapeRegex } from './catalog.mongo-query';
 import { type Job, type JobError, type JobListQuery, type JobProgress, type JobRepository, type JobStatus, type NewJob } from './catalog.port';
 import {
   earlierSubmission,
   jobNotFound,
   LEASE_EXPIRED_ERROR,
   leaseLost,
+  searchWords,
   toJson,
   unknownAfter,
   validateJobError,
@@ -22,6 +24,7 @@ import {
   validateNewJob,
   validateProgress,
   validateWorker,
+  type ValidListQuery,
 } from './jobs.common';
 
 export interface JobDocument {
@@ -39,6 +42,8 @@ export interface JobDocument {
   /** Absent in documents written before jobs kept a submitter, until `adoptEarlierJobs` fills it in. */
   createdBy?: string | null;
   inputs?: string[];
+  /** The folded words the job is found by (`list({q})`); absent until given (at enqueue or by `addSearchText`). */
+  words?: string[];
   leaseMs: number | null;
   leaseExpiresAt: Date | null;
   createdAt: Date;
@@ -53,7 +58,25 @@ export const JOB_INDEXES: IndexDescription[] = [
   { key: { createdAt: -1, _id: -1 }, name: 'recent' },
   { key: { createdBy: 1, createdAt: -1, _id: -1 }, name: 'submitter' },
   { key: { inputs: 1, createdAt: -1, _id: -1 }, name: 'inputs' },
+  { key: { words: 1, createdAt: -1, _id: -1 }, name: 'words' },
 ];
+
+/**
+ * The filter of a listing, without its page position: every field an
+ * equality, and each query word an anchored, case-sensitive regular
+ * expression on the folded words (`^word`), which the `words` index answers
+ * as a range, as the specimen search does (`$text` matches no prefixes).
+ */
+export function jobListFilter(q: ValidListQuery): Filter<JobDocument> {
+  const filter: Filter<JobDocument> = {};
+  if (q.status) filter.status = q.status;
+  if (q.kind) filter.kind = q.kind;
+  if (q.createdBy !== null) filter.createdBy = q.createdBy;
+  if (q.input !== null) filter.inputs = q.input;
+  if (q.unindexed) filter.words = { $exists: false };
+  if (q.terms.length > 0) filter.$and = q.terms.map((t) => ({ words: { $regex: `^${escapeRegex(t)}` } }));
+  return filter;
+}
 
 const iso = (d: Date | null) => (d === null ? null : d.toISOString());
 
@@ -103,6 +126,7 @@ export class MongoJobRepository implements JobRepository {
       workerId: null,
       createdBy: v.createdBy,
       inputs: v.inputs,
+      ...(v.words !== null && { words: v.words }),
       leaseMs: null,
       leaseExpiresAt: null,
       createdAt: at,
@@ -211,11 +235,7 @@ export class MongoJobRepository implements JobRepository {
 
   async list(query: JobListQuery = {}): Promise<Job[]> {
     const q = validateListQuery(query);
-    const filter: Filter<JobDocument> = {};
-    if (q.status) filter.status = q.status;
-    if (q.kind) filter.kind = q.kind;
-    if (q.createdBy !== null) filter.createdBy = q.createdBy;
-    if (q.input !== null) filter.inputs = q.input;
+    const filter = jobListFilter(q);
     if (q.after !== null) {
       const last = await this.jobs.findOne({ _id: q.after }, { projection: { createdAt: 1 } });
       if (!last) throw unknownAfter(q.after);
@@ -224,6 +244,12 @@ export class MongoJobRepository implements JobRepository {
     }
     const docs = await this.jobs.find(filter).sort({ createdAt: -1, _id: -1 }).limit(q.limit).toArray();
     return docs.map(toJob);
+  }
+
+  async addSearchText(id: string, texts: readonly string[]): Promise<void> {
+    const words = searchWords(texts);
+    const { matchedCount } = await this.jobs.updateOne({ _id: id }, { $addToSet: { words: { $each: words } } });
+    if (matchedCount === 0) throw jobNotFound(id);
   }
 
   /**

@@ -11,6 +11,8 @@ import {
   LEASE_EXPIRED_ERROR,
   leaseLost,
   toJson,
+  prefixEnd,
+  searchWords,
   unknownAfter,
   validateJobError,
   validateKinds,
@@ -70,6 +72,22 @@ INSERT OR IGNORE INTO job_inputs (key, seq)
   WHERE jobs.kind = 'comparison' AND json_type(jobs.payload, '$.questioned') = 'object' AND json_type(q.value, '$.key') = 'text';
 `;
 
+/**
+ * The words each job is found by (`list({q})`), one row each, keyed by job
+ * so that a listing checks a job's words as it walks the jobs newest first.
+ * Jobs enqueued before have none and `search_indexed` 0 until the comparison
+ * service gives them theirs (`addSearchText`), which `jobs_unindexed` finds.
+ */
+export const JOBS_SCHEMA_V3 = `
+ALTER TABLE jobs ADD COLUMN search_indexed INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX jobs_unindexed ON jobs (seq) WHERE search_indexed = 0;
+CREATE TABLE job_words (
+  seq INTEGER NOT NULL REFERENCES jobs (seq) ON DELETE CASCADE,
+  word TEXT NOT NULL,
+  PRIMARY KEY (seq, word)
+) STRICT, WITHOUT ROWID;
+`;
+
 interface JobRow {
   seq: number;
   id: string;
@@ -124,8 +142,13 @@ function toJob(r: JobRow, inputs: string[]): Job {
  * (the seq of the previous page's last job, or past every seq) as a range of
  * that index, so a deep page costs what the first does.
  */
-export function jobListSql(by: { createdBy: boolean; input: boolean }): string {
-  const filters = `(@status IS NULL OR jobs.status = @status) AND (@kind IS NULL OR jobs.kind = @kind)`;
+export function jobListSql(by: { createdBy: boolean; input: boolean; unindexed: boolean; terms: number }): string {
+  // Each query word is a range of the job's words (binary order is code point order): @tN <= word < @tNend.
+  const words = Array.from(
+    { length: by.terms },
+    (_, i) => ` AND EXISTS (SELECT 1 FROM job_words AS w WHERE w.seq = jobs.seq AND w.word >= @t${i} AND w.word < @t${i}end)`,
+  ).join('');
+  const filters = `(@status IS NULL OR jobs.status = @status) AND (@kind IS NULL OR jobs.kind = @kind)${by.unindexed ? ' AND jobs.search_indexed = 0' : ''}${words}`;
   if (by.input) {
     return `SELECT jobs.* FROM job_inputs JOIN jobs ON jobs.seq = job_inputs.seq
             WHERE job_inputs.key = @input AND job_inputs.seq < @beforeSeq AND ${by.createdBy ? 'jobs.created_by = @createdBy' : 'TRUE'} AND ${filters}
@@ -142,7 +165,9 @@ const CLAIMABLE_KIND = `(@kinds IS NULL OR kind IN (SELECT value FROM json_each(
 
 export class SqliteJobRepository implements JobRepository {
   private readonly s: Record<string, Statement>;
-  private readonly lists: Statement[];
+  /** Listing statements by query shape, prepared when first used. */
+  private readonly lists = new Map<string, Statement>();
+  private readonly addWordsTx: (seq: number, words: readonly string[]) => void;
   private readonly insertTx: (v: ValidNewJob, now: number) => JobRow;
   private readonly claimTx: (workerId: string, leaseMs: number, kinds: string[] | null) => JobRow | undefined;
 
@@ -152,9 +177,11 @@ export class SqliteJobRepository implements JobRepository {
   ) {
     const p = (sql: string) => db.prepare(sql);
     this.s = {
-      insert: p(`INSERT INTO jobs (id, kind, status, priority, payload, max_attempts, created_by, created_at, updated_at)
-                 VALUES (@id, @kind, 'queued', @priority, @payload, @maxAttempts, @createdBy, @now, @now) RETURNING *`),
+      insert: p(`INSERT INTO jobs (id, kind, status, priority, payload, max_attempts, created_by, search_indexed, created_at, updated_at)
+                 VALUES (@id, @kind, 'queued', @priority, @payload, @maxAttempts, @createdBy, @searchIndexed, @now, @now) RETURNING *`),
       insertInput: p(`INSERT INTO job_inputs (key, seq) VALUES (?, ?)`),
+      insertWord: p(`INSERT OR IGNORE INTO job_words (seq, word) VALUES (?, ?)`),
+      markIndexed: p(`UPDATE jobs SET search_indexed = 1 WHERE seq = ?`),
       inputs: p(`SELECT key FROM job_inputs WHERE seq = ?`),
       get: p(`SELECT * FROM jobs WHERE id = ?`),
       seqOf: p(`SELECT seq FROM jobs WHERE id = ?`),
@@ -172,12 +199,24 @@ export class SqliteJobRepository implements JobRepository {
       cancel: p(`UPDATE jobs SET status = 'cancelled', lease_expires_at = NULL, finished_at = @now, updated_at = @now
                  WHERE id = @id AND status IN ('queued', 'running') RETURNING *`),
     };
-    // Indexed by [createdBy given, input given].
-    this.lists = [false, true].flatMap((input) => [false, true].map((createdBy) => p(jobListSql({ createdBy, input }))));
     this.insertTx = db.transaction((v: ValidNewJob, now: number) => {
-      const row = this.s.insert!.get({ id: v.id, kind: v.kind, priority: v.priority, payload: v.payloadJson, maxAttempts: v.maxAttempts, createdBy: v.createdBy, now }) as JobRow;
+      const row = this.s.insert!.get({
+        id: v.id,
+        kind: v.kind,
+        priority: v.priority,
+        payload: v.payloadJson,
+        maxAttempts: v.maxAttempts,
+        createdBy: v.createdBy,
+        searchIndexed: v.words === null ? 0 : 1,
+        now,
+      }) as JobRow;
       for (const key of v.inputs) this.s.insertInput!.run(key, row.seq);
+      for (const word of v.words ?? []) this.s.insertWord!.run(row.seq, word);
       return row;
+    }).immediate;
+    this.addWordsTx = db.transaction((seq: number, words: readonly string[]) => {
+      for (const word of words) this.s.insertWord!.run(seq, word);
+      this.s.markIndexed!.run(seq);
     }).immediate;
     this.claimTx = db.transaction((workerId: string, leaseMs: number, kinds: string[] | null) => {
       const now = this.now();
@@ -248,14 +287,26 @@ export class SqliteJobRepository implements JobRepository {
 
   async list(query: JobListQuery = {}): Promise<Job[]> {
     const q = validateListQuery(query);
-    const list = this.lists[(q.input === null ? 0 : 2) + (q.createdBy === null ? 0 : 1)]!;
+    const shape = { createdBy: q.createdBy !== null, input: q.input !== null, unindexed: q.unindexed, terms: q.terms.length };
+    const key = JSON.stringify(shape);
+    let list = this.lists.get(key);
+    if (!list) this.lists.set(key, (list = this.db.prepare(jobListSql(shape))));
     let beforeSeq = PAST_EVERY_SEQ;
     if (q.after !== null) {
       const row = this.s.seqOf!.get(q.after) as { seq: number } | undefined;
       if (!row) throw unknownAfter(q.after);
       beforeSeq = row.seq;
     }
-    return (list.all({ ...q, beforeSeq }) as JobRow[]).map((r) => this.toJob(r));
+    const terms = Object.fromEntries(q.terms.flatMap((t, i) => [[`t${i}`, t], [`t${i}end`, prefixEnd(t)]]));
+    const { status, kind, createdBy, input, limit } = q;
+    return (list.all({ status, kind, createdBy, input, limit, beforeSeq, ...terms }) as JobRow[]).map((r) => this.toJob(r));
+  }
+
+  async addSearchText(id: string, texts: readonly string[]): Promise<void> {
+    const words = searchWords(texts);
+    const row = this.s.seqOf!.get(id) as { seq: number } | undefined;
+    if (!row) throw jobNotFound(id);
+    this.addWordsTx(row.seq, words);
   }
 
   private toJob(row: JobRow): Job {
