@@ -9,7 +9,7 @@
  * MONGODB_URI is set. Test support only.
  */
 import { aggregate, find, updateMany, updateOne } from 'mingo';
-import { MongoServerError, type Document } from 'mongodb';
+import { MongoBulkWriteError, MongoServerError, type Document } from 'mongodb';
 
 type Doc = Document & { _id: string };
 type Criteria = Parameters<typeof find>[1];
@@ -32,29 +32,63 @@ interface IndexSpec {
   key: Document;
   name?: string;
   unique?: boolean;
+  sparse?: boolean;
   partialFilterExpression?: Document;
 }
 
 const duplicateKey = (what: string) => new MongoServerError({ message: `E11000 duplicate key error: ${what}`, code: 11000 });
 
+/** The server's name for an index given none: `field_direction` joined by `_`. */
+const defaultIndexName = (key: Document) => Object.entries(key).map(([f, d]) => `${f}_${String(d)}`).join('_');
+/** Key patterns and options compare as the server stores them: in order. */
+const sameKey = (a: Document, b: Document) => JSON.stringify(Object.entries(a)) === JSON.stringify(Object.entries(b));
+const sameOptions = (a: IndexSpec, b: IndexSpec) =>
+  Boolean(a.unique) === Boolean(b.unique) && Boolean(a.sparse) === Boolean(b.sparse) && JSON.stringify(a.partialFilterExpression ?? null) === JSON.stringify(b.partialFilterExpression ?? null);
+/** As the server refuses an index that clashes with one it has (IndexOptionsConflict 85, IndexKeySpecsConflict 86). */
+const indexConflict = (code: 85 | 86, message: string) => new MongoServerError({ message, code, codeName: code === 85 ? 'IndexOptionsConflict' : 'IndexKeySpecsConflict' });
+
 export class MingoCollection {
   private docs: Doc[] = [];
-  private unique: IndexSpec[] = [];
+  private indexSpecs: (IndexSpec & { name: string })[] = [];
 
+  /**
+   * Idempotent for an index it has, as the server is; an index that clashes
+   * with one it has by name or by key pattern is refused with the server's
+   * codes, and nothing of the call is created (the server checks them all first).
+   */
   async createIndexes(specs: IndexSpec[]): Promise<string[]> {
-    for (const spec of specs) if (spec.unique && !this.unique.some((u) => u.name === spec.name)) this.unique.push(spec);
-    return specs.map((s) => s.name ?? '');
+    const named = specs.map((spec) => ({ ...spec, name: spec.name ?? defaultIndexName(spec.key) }));
+    for (const spec of named) {
+      for (const have of [{ name: '_id_', key: { _id: 1 } }, ...this.indexSpecs]) {
+        if (have.name === spec.name && !sameKey(have.key, spec.key)) throw indexConflict(86, `An existing index has the same name as the requested index but a different key: ${spec.name}`);
+        if (have.name === spec.name && !sameOptions(have, spec)) throw indexConflict(85, `An existing index has the same name as the requested index but different options: ${spec.name}`);
+        if (have.name !== spec.name && sameKey(have.key, spec.key)) throw indexConflict(85, `Index already exists with a different name: ${have.name}`);
+      }
+    }
+    for (const spec of named) if (!this.indexSpecs.some((have) => have.name === spec.name)) this.indexSpecs.push(stored(spec));
+    return named.map((s) => s.name);
+  }
+
+  /** `listIndexes`, `_id_` first, as the server lists them. */
+  async indexes(): Promise<Document[]> {
+    return [{ v: 2, key: { _id: 1 }, name: '_id_' }, ...this.indexSpecs.map((spec) => ({ v: 2, ...stored(spec) }))];
+  }
+
+  async dropIndex(name: string): Promise<Document> {
+    if (!this.indexSpecs.some((spec) => spec.name === name)) throw new MongoServerError({ message: `index not found with name [${name}]`, code: 27, codeName: 'IndexNotFound' });
+    this.indexSpecs = this.indexSpecs.filter((spec) => spec.name !== name);
+    return { ok: 1 };
   }
 
   /** Throws a duplicate-key error when `doc` would break a unique index (ignoring the document it replaces). */
   private checkUnique(doc: Doc, replacing?: string): void {
-    for (const index of this.unique) {
+    for (const index of this.indexSpecs.filter((i) => i.unique)) {
       const inIndex = (d: Doc) => !index.partialFilterExpression || find([d], index.partialFilterExpression as Criteria).all().length === 1;
       if (!inIndex(doc)) continue;
       const fields = Object.keys(index.key);
       const value = (d: Doc) => JSON.stringify(fields.map((f) => f.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], d) ?? null));
       const mine = value(doc);
-      if (this.docs.some((d) => d._id !== replacing && d._id !== doc._id && inIndex(d) && value(d) === mine)) throw duplicateKey(`${index.name ?? fields.join(',')} ${mine}`);
+      if (this.docs.some((d) => d._id !== replacing && d._id !== doc._id && inIndex(d) && value(d) === mine)) throw duplicateKey(`${index.name} ${mine}`);
     }
   }
 
@@ -65,14 +99,20 @@ export class MingoCollection {
     return { acknowledged: true, insertedId: doc._id };
   }
 
-  /** Ordered: stops at the first duplicate, keeping what came before, and reports its index as the server does. */
+  /**
+   * Ordered: stops at the first duplicate, keeping what came before, and
+   * throws what the driver throws (insertMany is a bulk write): a
+   * MongoBulkWriteError whose `writeErrors` carry the code and the index of
+   * the refused document (the driver's WriteError has getters of those names).
+   */
   async insertMany(docs: Doc[], _options: { ordered?: boolean } = {}): Promise<{ acknowledged: true; insertedCount: number }> {
     for (const [index, doc] of docs.entries()) {
       try {
         await this.insertOne(doc);
       } catch (err) {
-        (err as { index?: number }).index = index;
-        throw err;
+        if (!(err instanceof MongoServerError) || err.code !== 11000) throw err;
+        const writeError = { code: 11000, index, errmsg: err.message };
+        throw new MongoBulkWriteError({ message: err.message, code: 11000, writeErrors: [writeError] } as never, { insertedCount: index } as never);
       }
     }
     return { acknowledged: true, insertedCount: docs.length };
@@ -86,6 +126,9 @@ export class MingoCollection {
   async replaceOne(filter: Criteria, replacement: Doc): Promise<{ matchedCount: number; modifiedCount: number }> {
     const hit = find(this.docs, filter).next() as Doc | undefined;
     if (!hit) return { matchedCount: 0, modifiedCount: 0 };
+    if ('_id' in replacement && replacement._id !== hit._id) {
+      throw new MongoServerError({ message: "After applying the update, the (immutable) field '_id' was found to have been altered", code: 66, codeName: 'ImmutableField' });
+    }
     this.checkUnique(replacement, hit._id);
     this.docs[this.docs.findIndex((d) => d._id === hit._id)] = stored(replacement);
     return { matchedCount: 1, modifiedCount: 1 };
@@ -158,13 +201,26 @@ export class MingoCollection {
     return updateMany(this.docs, filter, update);
   }
 
-  async findOneAndUpdate(filter: Criteria, update: Modifier, options: { sort?: Document } = {}): Promise<Doc | null> {
+  /**
+   * As the driver answers since v6: the document itself (not `{value}`,
+   * unless `includeResultMetadata`), as it was before the update unless
+   * `returnDocument: 'after'`.
+   */
+  async findOneAndUpdate(
+    filter: Criteria,
+    update: Modifier,
+    options: { sort?: Document; returnDocument?: 'before' | 'after'; includeResultMetadata?: boolean } = {},
+  ): Promise<Doc | null | { ok: 1; value: Doc | null }> {
     let cursor = find(this.docs, filter);
     if (options.sort) cursor = cursor.sort(options.sort as Parameters<typeof cursor.sort>[0]);
     const hit = cursor.limit(1).next() as Doc | undefined;
-    if (!hit) return null;
-    updateOne(this.docs, { _id: hit._id }, update);
-    return stored(this.docs.find((d) => d._id === hit._id)!);
+    let value: Doc | null = null;
+    if (hit) {
+      const before = stored(hit);
+      updateOne(this.docs, { _id: hit._id }, update);
+      value = options.returnDocument === 'after' ? stored(this.docs.find((d) => d._id === hit._id)!) : before;
+    }
+    return options.includeResultMetadata ? { ok: 1, value } : value;
   }
 }
 

@@ -1,0 +1,55 @@
+/**
+ * The stand-in answers as the driver and the server do where the adapters
+ * depend on it (each rule here is one a real server applies; see the
+ * comments in mongo-standin.ts). A stand-in laxer than the server lets an
+ * adapter defect pass every test and show only in production.
+ */
+import { MongoBulkWriteError, MongoServerError } from 'mongodb';
+import { MingoCollection } from './mongo-standin';
+
+describe('MingoCollection, strict as the server', () => {
+  it('findOneAndUpdate answers the document before the update unless asked for the one after, and {value} only with includeResultMetadata', async () => {
+    const c = new MingoCollection();
+    await c.insertOne({ _id: 'counter', seq: 1 });
+    expect(await c.findOneAndUpdate({ _id: 'counter' }, { $inc: { seq: 1 } })).toEqual({ _id: 'counter', seq: 1 });
+    expect(await c.findOneAndUpdate({ _id: 'counter' }, { $inc: { seq: 1 } }, { returnDocument: 'after' })).toEqual({ _id: 'counter', seq: 3 });
+    expect(await c.findOneAndUpdate({ _id: 'counter' }, { $inc: { seq: 1 } }, { returnDocument: 'after', includeResultMetadata: true })).toMatchObject({ ok: 1, value: { seq: 4 } });
+    expect(await c.findOneAndUpdate({ _id: 'none' }, { $inc: { seq: 1 } })).toBeNull();
+  });
+
+  it('insertMany refuses a duplicate as the driver does: a MongoBulkWriteError naming the index, what came before kept', async () => {
+    const c = new MingoCollection();
+    await c.insertOne({ _id: 'b' });
+    const err: unknown = await c.insertMany([{ _id: 'a' }, { _id: 'b' }, { _id: 'c' }], { ordered: true }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MongoBulkWriteError);
+    expect((err as MongoBulkWriteError).code).toBe(11000);
+    expect([(err as MongoBulkWriteError).writeErrors].flat()[0]).toMatchObject({ code: 11000, index: 1 });
+    expect((err as MongoBulkWriteError).insertedCount).toBe(1);
+    expect(await c.countDocuments({})).toBe(2);
+  });
+
+  it('refuses to change _id in a replacement (ImmutableField)', async () => {
+    const c = new MingoCollection();
+    await c.insertOne({ _id: 'a', n: 1 });
+    await expect(c.replaceOne({ _id: 'a' }, { _id: 'b', n: 2 })).rejects.toMatchObject({ code: 66 });
+    expect(await c.findOne({ _id: 'a' })).toEqual({ _id: 'a', n: 1 });
+  });
+
+  it('creates an index it has again without complaint, and refuses one that clashes by name or by key pattern (85, 86)', async () => {
+    const c = new MingoCollection();
+    const unique = { key: { a: 1 }, name: 'by_a', unique: true, partialFilterExpression: { a: { $exists: true } } };
+    await c.createIndexes([unique]);
+    await c.createIndexes([unique]);
+    await expect(c.createIndexes([{ ...unique, partialFilterExpression: { a: { $type: 'string' } } }])).rejects.toMatchObject({ code: 85 });
+    await expect(c.createIndexes([{ ...unique, unique: false }])).rejects.toMatchObject({ code: 85 });
+    await expect(c.createIndexes([{ ...unique, name: 'other' }])).rejects.toMatchObject({ code: 85 });
+    await expect(c.createIndexes([{ ...unique, key: { b: 1 } }])).rejects.toMatchObject({ code: 86 });
+    await expect(c.createIndexes([{ key: { _id: 1 }, name: 'again' }])).rejects.toBeInstanceOf(MongoServerError);
+    expect((await c.indexes()).map((i) => i.name)).toEqual(['_id_', 'by_a']);
+    await c.dropIndex('by_a');
+    await expect(c.dropIndex('by_a')).rejects.toMatchObject({ code: 27 });
+    await c.createIndexes([{ ...unique, unique: false }]);
+    await c.insertOne({ _id: 'x', a: 1 });
+    await c.insertOne({ _id: 'y', a: 1 });
+  });
+});
