@@ -9,6 +9,7 @@
 import { MongoServerError, type Collection, type Db, type Document, type Filter, type IndexDescription } from 'mongodb';
 import { ExemplarError } from '../errors';
 import { chainAuditEntry } from '../exhibits/chain';
+import { ensureIndexes } from '../stores/mongo-indexes';
 import { auditLimit, auditTargets, type AuditLog, type AuditQuery, type NewAuditEntry, type StoredAuditEntry } from './audit.port';
 
 export type AuditDocument = Document & { _id: number; seq: number };
@@ -43,7 +44,7 @@ export class MongoAuditLog implements AuditLog {
   /** The collection on `db`, with its indexes. */
   static async open(db: Db): Promise<MongoAuditLog> {
     const coll = db.collection<AuditDocument>(AUDIT_COLLECTION);
-    await coll.createIndexes(AUDIT_INDEXES);
+    await ensureIndexes(coll, AUDIT_INDEXES);
     return new MongoAuditLog(coll);
   }
 

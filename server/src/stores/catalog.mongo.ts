@@ -23,6 +23,7 @@ import { changeHistoryOptions, evidenceHeld, holdsChanging, holdsDropped, type E
 import { fromSpecimenDocument, pageFromResults, planMongoSearch, SPECIMEN_INDEXES, toSpecimenDocument, type SpecimenDocument } from './catalog.mongo-query';
 import { currentYear, normalizeQuery } from './catalog.search';
 import { JOB_INDEXES, MongoJobRepository, type JobDocument } from './jobs.mongo';
+import { ensureIndexes } from './mongo-indexes';
 import { MongoRecordStore } from './records.mongo';
 import type { RecordStore } from './records.port';
 
@@ -340,9 +341,9 @@ export class MongoCatalogStore implements CatalogStore {
     const specimens = db.collection<SpecimenDocument>('specimens');
     const jobs = db.collection<JobDocument>('jobs');
     const changes = db.collection<ChangeDocument>('specimen_changes');
-    await specimens.createIndexes(SPECIMEN_INDEXES);
-    await changes.createIndexes(CHANGE_INDEXES);
-    await jobs.createIndexes(JOB_INDEXES);
+    await ensureIndexes(specimens, SPECIMEN_INDEXES);
+    await ensureIndexes(changes, CHANGE_INDEXES);
+    await ensureIndexes(jobs, JOB_INDEXES);
     this.specimenRepo = new MongoSpecimenRepository(specimens, changes, this.options.changeHistory);
     this.jobRepo = new MongoJobRepository(jobs, this.now);
     await this.jobRepo.adoptEarlierJobs();

@@ -188,6 +188,18 @@ export function describeRecordContract(name: string, open: () => Promise<{ store
       expect(await again.count()).toBe(4);
     });
 
+    it('exempts records holding null in a unique field, as those missing it ({f: null} reads both)', async () => {
+      const c = fresh<Sample>([{ fields: ['kind'], unique: true }]);
+      await c.insert({ id: 'n1', revision: 1, kind: null });
+      await c.insert({ id: 'n2', revision: 1, kind: null });
+      await c.insert({ id: 'n3', revision: 1 });
+      await c.insert({ id: 'n4', revision: 1, kind: 'lost' });
+      await c.replace('n4', 1, { id: 'n4', revision: 1, kind: null });
+      await c.insert({ id: 'n5', revision: 1, kind: 'lost' });
+      await expectError(c.insert({ id: 'n6', revision: 1, kind: 'lost' }), 'CONFLICT');
+      expect(await c.count({ kind: null })).toBe(4);
+    });
+
     describe('queries agree with the documented semantics', () => {
       const records = sampleRecords();
       let c: ReturnType<typeof fresh>;

@@ -2,11 +2,12 @@
  * RecordStore on MongoDB: one collection per record collection, the record
  * id as `_id`. Filters are the port's MongoDB subset, translated by
  * `mongoFilter` (pure, checked against the SQLite adapter with mingo in
- * records.mongo-query.test.ts); unique indexes are partial so that records
- * missing a field are exempt, as in SQLite.
+ * records.test.ts); unique indexes are partial so that records missing a
+ * field, or holding null there, are exempt, as in SQLite.
  */
-import { MongoBulkWriteError, MongoServerError, type Collection, type Db, type Document, type Filter } from 'mongodb';
+import { MongoBulkWriteError, MongoServerError, type Collection, type Db, type Document, type Filter, type IndexDescription } from 'mongodb';
 import { ExemplarError } from '../errors';
+import { ensureIndexes } from './mongo-indexes';
 import {
   checkCollectionSpec,
   checkRecordId,
@@ -57,12 +58,22 @@ export function mongoSort(sort: readonly RecordSort[]): Document {
   return out;
 }
 
-export function mongoIndex(index: IndexSpec, i: number): { key: Document; name: string; unique?: boolean; partialFilterExpression?: Document } {
+/**
+ * Every type a JSON record's field can hold but null. A unique index covers
+ * only records whose fields all have one of them: a field that is missing or
+ * null exempts the record, as in SQLite (whose partial index asks IS NOT NULL)
+ * and as the port's `{f: null}` reads both. `$exists: true` would not do:
+ * it holds for a null field, so two records with a null value would clash.
+ * (A partial filter takes `$type`, not `$ne`, on every server from 4.4.)
+ */
+const NON_NULL_TYPES = ['string', 'number', 'bool', 'object', 'array'];
+
+export function mongoIndex(index: IndexSpec, i: number): IndexDescription & { key: Document; name: string } {
   const key: Document = {};
   for (const f of index.fields) key[f] = 1;
   if (!index.unique) return { key, name: `records_${i}` };
   const partialFilterExpression: Document = {};
-  for (const f of index.fields) partialFilterExpression[f] = { $exists: true };
+  for (const f of index.fields) partialFilterExpression[f] = { $type: NON_NULL_TYPES };
   return { key, name: `records_${i}`, unique: true, partialFilterExpression };
 }
 
@@ -97,7 +108,7 @@ export class MongoRecordCollection<T extends StoredRecord> implements RecordColl
   ) {
     this.name = spec.name;
     const indexes = (spec.indexes ?? []).map(mongoIndex);
-    this.ready = indexes.length ? coll.createIndexes(indexes).then(() => undefined) : Promise.resolve();
+    this.ready = ensureIndexes(coll, indexes);
     // Reported on first use; not an unhandled rejection meanwhile.
     this.ready.catch(() => undefined);
   }

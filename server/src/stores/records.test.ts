@@ -13,7 +13,8 @@ import { MongoClient, type Db } from 'mongodb';
 import { SqliteCatalogStore } from './catalog.sqlite';
 import { MingoDb } from './mongo-standin';
 import { describeRecordContract, ORACLE_QUERIES } from './records.contract';
-import { mongoFilter, MongoRecordStore } from './records.mongo';
+import { mongoFilter, mongoIndex, MongoRecordStore } from './records.mongo';
+import type { StoredRecord } from './records.port';
 
 describeRecordContract('sqlite', async () => {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'exemplar-records-'));
@@ -48,6 +49,20 @@ if (uri) {
     };
   });
 }
+
+describe('MongoRecordStore on a collection whose index an earlier version declared otherwise', () => {
+  it('replaces the index as now declared instead of failing every use with IndexOptionsConflict', async () => {
+    const db = new MingoDb();
+    // As records.mongo.ts declared a unique index before null values were exempt.
+    await db.collection('records.things').createIndexes([{ key: { kind: 1 }, name: 'records_0', unique: true, partialFilterExpression: { kind: { $exists: true } } }]);
+    const things = new MongoRecordStore(db as unknown as Db).collection<StoredRecord & { kind?: string | null }>({ name: 'things', indexes: [{ fields: ['kind'], unique: true }] });
+    await things.insert({ id: 'a', revision: 1, kind: null });
+    await things.insert({ id: 'b', revision: 1, kind: null });
+    await things.insert({ id: 'c', revision: 1, kind: 'lost' });
+    await expect(things.insert({ id: 'd', revision: 1, kind: 'lost' })).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(await db.collection('records.things').indexes()).toEqual([expect.objectContaining({ name: '_id_' }), expect.objectContaining({ name: 'records_0', partialFilterExpression: mongoIndex({ fields: ['kind'], unique: true }, 0).partialFilterExpression })]);
+  });
+});
 
 describe('mongoFilter', () => {
   it('translates every oracle query into a filter mingo accepts', () => {
