@@ -100,22 +100,38 @@ function failedIndex(err: unknown, count: number): number {
 
 export class MongoRecordCollection<T extends StoredRecord> implements RecordCollection<T> {
   readonly name: string;
-  private ready: Promise<void>;
+  private readonly indexes: IndexDescription[];
+  private ensuring: Promise<void> | null = null;
 
   constructor(
     private readonly coll: Collection<RecordDocument>,
     spec: CollectionSpec,
   ) {
     this.name = spec.name;
-    const indexes = (spec.indexes ?? []).map(mongoIndex);
-    this.ready = ensureIndexes(coll, indexes);
-    // Reported on first use; not an unhandled rejection meanwhile.
-    this.ready.catch(() => undefined);
+    this.indexes = (spec.indexes ?? []).map(mongoIndex);
+    // Started at once; a failure is reported on first use, not as an unhandled rejection meanwhile.
+    this.ready().catch(() => undefined);
+  }
+
+  /**
+   * The indexes, ensured once. A failed attempt is not kept: a primary
+   * stepping down or a dropped connection while the process starts would
+   * otherwise fail every later use of the collection until a restart.
+   */
+  private ready(): Promise<void> {
+    if (!this.ensuring) {
+      const attempt = ensureIndexes(this.coll, this.indexes);
+      this.ensuring = attempt;
+      attempt.catch(() => {
+        if (this.ensuring === attempt) this.ensuring = null;
+      });
+    }
+    return this.ensuring;
   }
 
   async insert(record: T): Promise<T> {
     checkRecordId(record.id);
-    await this.ready;
+    await this.ready();
     const stored = { ...jsonCopy(record), revision: 1 } as T;
     try {
       await this.coll.insertOne({ ...(stored as unknown as Document), _id: record.id } as RecordDocument);
@@ -128,7 +144,7 @@ export class MongoRecordCollection<T extends StoredRecord> implements RecordColl
 
   async insertMany(records: readonly T[]): Promise<T[]> {
     records.forEach((r) => checkRecordId(r.id));
-    await this.ready;
+    await this.ready();
     const stored = records.map((r) => ({ ...jsonCopy(r), revision: 1 }) as T);
     if (stored.length === 0) return [];
     try {
@@ -148,14 +164,14 @@ export class MongoRecordCollection<T extends StoredRecord> implements RecordColl
 
   async get(id: string): Promise<T | null> {
     checkRecordId(id);
-    await this.ready;
+    await this.ready();
     return fromDocument<T>(await this.coll.findOne({ _id: id }));
   }
 
   async replace(id: string, expectedRevision: number, next: T): Promise<T> {
     checkRecordId(id);
     if (next.id !== id) throw new ExemplarError('BAD_REQUEST', 'a record id cannot change');
-    await this.ready;
+    await this.ready();
     const stored = { ...jsonCopy(next), revision: expectedRevision + 1 } as T;
     let matched: number;
     try {
@@ -175,7 +191,7 @@ export class MongoRecordCollection<T extends StoredRecord> implements RecordColl
 
   async delete(id: string, expectedRevision?: number): Promise<boolean> {
     checkRecordId(id);
-    await this.ready;
+    await this.ready();
     const filter: Filter<RecordDocument> = expectedRevision === undefined ? { _id: id } : { _id: id, revision: expectedRevision };
     const { deletedCount } = await this.coll.deleteOne(filter);
     if (deletedCount === 1) return true;
@@ -187,7 +203,7 @@ export class MongoRecordCollection<T extends StoredRecord> implements RecordColl
 
   async find(query: RecordFind = {}): Promise<T[]> {
     const { sort, limit, offset } = normaliseFind(query);
-    await this.ready;
+    await this.ready();
     const docs = await this.coll
       .find(mongoFilter(query.filter) as Filter<RecordDocument>, { sort: mongoSort(sort) })
       .skip(offset)
@@ -202,12 +218,12 @@ export class MongoRecordCollection<T extends StoredRecord> implements RecordColl
   }
 
   async count(filter?: RecordFilter): Promise<number> {
-    await this.ready;
+    await this.ready();
     return this.coll.countDocuments(mongoFilter(filter) as Filter<RecordDocument>);
   }
 
   async deleteMany(filter: RecordFilter): Promise<number> {
-    await this.ready;
+    await this.ready();
     const { deletedCount } = await this.coll.deleteMany(mongoFilter(filter) as Filter<RecordDocument>);
     return deletedCount;
   }

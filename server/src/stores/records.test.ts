@@ -9,7 +9,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { find } from 'mingo';
-import { MongoClient, type Db } from 'mongodb';
+import { MongoClient, MongoServerError, type Db } from 'mongodb';
 import { SqliteCatalogStore } from './catalog.sqlite';
 import { MingoDb } from './mongo-standin';
 import { describeRecordContract, ORACLE_QUERIES } from './records.contract';
@@ -61,6 +61,25 @@ describe('MongoRecordStore on a collection whose index an earlier version declar
     await things.insert({ id: 'c', revision: 1, kind: 'lost' });
     await expect(things.insert({ id: 'd', revision: 1, kind: 'lost' })).rejects.toMatchObject({ code: 'CONFLICT' });
     expect(await db.collection('records.things').indexes()).toEqual([expect.objectContaining({ name: '_id_' }), expect.objectContaining({ name: 'records_0', partialFilterExpression: mongoIndex({ fields: ['kind'], unique: true }, 0).partialFilterExpression })]);
+  });
+});
+
+describe('MongoRecordStore when creating its indexes failed once', () => {
+  it('tries again on the next use instead of failing every use until a restart', async () => {
+    const db = new MingoDb();
+    const coll = db.collection('records.things');
+    const createIndexes = coll.createIndexes.bind(coll);
+    let failures = 1;
+    coll.createIndexes = async (specs) => {
+      // As a primary stepping down while the process starts answers.
+      if (failures-- > 0) throw new MongoServerError({ message: 'not primary', code: 10107, codeName: 'NotWritablePrimary' });
+      return createIndexes(specs);
+    };
+    const things = new MongoRecordStore(db as unknown as Db).collection<StoredRecord & { kind?: string }>({ name: 'things', indexes: [{ fields: ['kind'], unique: true }] });
+    await expect(things.insert({ id: 'a', revision: 1, kind: 'lost' })).rejects.toMatchObject({ code: 10107 });
+    await things.insert({ id: 'a', revision: 1, kind: 'lost' });
+    await expect(things.insert({ id: 'b', revision: 1, kind: 'lost' })).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect((await coll.indexes()).map((i) => i.name)).toEqual(['_id_', 'records_0']);
   });
 });
 
