@@ -8,12 +8,12 @@
  * under concurrency or its index use; catalog.mongo.test.ts does that
  * against a real server when MONGODB_URI is set.
  */
-import type { Collection, Db } from 'mongodb';
+import { BSON, type Collection, type Db } from 'mongodb';
 import { MongoAuditLog, type AuditDocument } from '../audit/audit.mongo';
 import { describeCatalogContract } from './catalog.contract';
 import { fixtureSpecimens } from './catalog.fixtures';
-import { MongoSpecimenRepository, type ChangeDocument } from './catalog.mongo';
-import type { SpecimenDocument } from './catalog.mongo-query';
+import { MAX_SPECIMEN_DOCUMENT_BYTES, MongoSpecimenRepository, type ChangeDocument } from './catalog.mongo';
+import { toSpecimenDocument, type SpecimenDocument } from './catalog.mongo-query';
 import { HOLDS_CHANGING, type CatalogStore, type ChangeHistoryOptions, type EvidenceHold } from './catalog.port';
 import { MongoJobRepository, type JobDocument } from './jobs.mongo';
 import { MingoCollection, MingoDb } from './mongo-standin';
@@ -97,6 +97,23 @@ describe('MongoSpecimenRepository on the stand-in, while other writers hold the 
   async function expectBusy(write: Promise<unknown>, id: string): Promise<void> {
     await expect(write).rejects.toMatchObject({ code: 'SPECIMEN_BUSY', status: 503, details: { reason: HOLDS_CHANGING, id, retryAfterSeconds: 1 } });
   }
+});
+
+describe('MongoSpecimenRepository on the stand-in, with a specimen past what MongoDB stores', () => {
+  it('refuses it with PAYLOAD_TOO_LARGE, creating or replacing, and leaves the stored one as it was', async () => {
+    const repo = new MongoSpecimenRepository(new MingoCollection() as unknown as Collection<SpecimenDocument>, new MingoCollection() as unknown as Collection<ChangeDocument>);
+    const [a] = fixtureSpecimens();
+    // Many captures, each with its images' identification descriptors, as a specimen gathers them over years.
+    const capture = a!.captures[0]!;
+    const grown = (count: number) => Array.from({ length: count }, (_, i) => ({ ...capture, id: `cap${String(i).padStart(6, '0')}`, notes: 'n'.repeat(20_000) }));
+    const size = (n: number) => BSON.calculateObjectSize(toSpecimenDocument({ ...a!, captures: grown(n) }));
+    const tooMany = Math.ceil(MAX_SPECIMEN_DOCUMENT_BYTES / (size(2) - size(1))) + 1;
+    await expect(repo.create({ ...a!, captures: grown(tooMany) })).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE', status: 413, details: { id: a!.id, maxBytes: MAX_SPECIMEN_DOCUMENT_BYTES } });
+    expect(await repo.get(a!.id)).toBeNull();
+    await repo.create(a!);
+    await expect(repo.replace(a!.id, a!.revision, { ...a!, revision: a!.revision + 1, captures: grown(tooMany) })).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+    expect(await repo.get(a!.id)).toEqual(a);
+  });
 });
 
 describe('MongoJobRepository on the stand-in, with jobs written before it kept a submitter', () => {

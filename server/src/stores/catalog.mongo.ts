@@ -14,7 +14,7 @@
  * A search runs two aggregations (the page and the facet counts); on a busy
  * catalog they may see slightly different moments.
  */
-import { MongoClient, MongoServerError, type Collection, type Document, type IndexDescription, type W } from 'mongodb';
+import { BSON, MongoClient, MongoServerError, type Collection, type Document, type IndexDescription, type W } from 'mongodb';
 import type { Specimen } from '@exemplar/specimens-schema';
 import { MongoAuditLog } from '../audit/audit.mongo';
 import type { AuditLog } from '../audit/audit.port';
@@ -67,6 +67,14 @@ export interface MongoChangeHistoryOptions extends ChangeHistoryOptions {
 }
 
 const COUNTER_ID = 'counter';
+/**
+ * The largest specimen document written. MongoDB stores no document over
+ * 16 MiB (the server's BSON limit), where SQLite has no such bound; evidence
+ * holds are pushed into the document after it is written, so room is kept
+ * for them. A specimen past it is refused (413) instead of failing as an
+ * internal error.
+ */
+export const MAX_SPECIMEN_DOCUMENT_BYTES = 16 * 1024 * 1024 - 256 * 1024;
 /** Writes retried when only the holds changed under them (a hold or a release landed between the read and the write). */
 const HOLD_RACE_RETRIES = 8;
 
@@ -119,6 +127,14 @@ export class MongoSpecimenRepository implements SpecimenRepository {
 
   private async stamped(s: Specimen): Promise<SpecimenDocument> {
     const doc = toSpecimenDocument(s);
+    const bytes = BSON.calculateObjectSize(doc, { ignoreUndefined: true });
+    if (bytes > MAX_SPECIMEN_DOCUMENT_BYTES) {
+      throw new ExemplarError('PAYLOAD_TOO_LARGE', `the specimen is too large for the MongoDB catalog (${bytes} bytes as a document; at most ${MAX_SPECIMEN_DOCUMENT_BYTES}): spread its captures over more specimens`, {
+        id: s.id,
+        bytes,
+        maxBytes: MAX_SPECIMEN_DOCUMENT_BYTES,
+      });
+    }
     return { ...doc, _search: { ...doc._search, changeSeq: await this.nextChange() } };
   }
 

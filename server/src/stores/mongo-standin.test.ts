@@ -35,6 +35,15 @@ describe('MingoCollection, strict as the server', () => {
     expect(await c.findOne({ _id: 'a' })).toEqual({ _id: 'a', n: 1 });
   });
 
+  it('stores no document over 16 MiB, inserted or replaced (BSONObjectTooLarge)', async () => {
+    const c = new MingoCollection();
+    const big = 'x'.repeat(16 * 1024 * 1024);
+    await expect(c.insertOne({ _id: 'a', big })).rejects.toMatchObject({ code: 10334 });
+    await c.insertOne({ _id: 'a', small: 'x' });
+    await expect(c.replaceOne({ _id: 'a' }, { _id: 'a', big })).rejects.toMatchObject({ code: 10334 });
+    expect(await c.findOne({ _id: 'a' })).toEqual({ _id: 'a', small: 'x' });
+  });
+
   it('creates an index it has again without complaint, and refuses one that clashes by name or by key pattern (85, 86)', async () => {
     const c = new MingoCollection();
     const unique = { key: { a: 1 }, name: 'by_a', unique: true, partialFilterExpression: { a: { $exists: true } } };

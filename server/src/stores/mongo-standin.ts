@@ -9,7 +9,7 @@
  * MONGODB_URI is set. Test support only.
  */
 import { aggregate, find, updateMany, updateOne } from 'mingo';
-import { MongoBulkWriteError, MongoServerError, type Document } from 'mongodb';
+import { BSON, MongoBulkWriteError, MongoServerError, type Document } from 'mongodb';
 
 type Doc = Document & { _id: string };
 type Criteria = Parameters<typeof find>[1];
@@ -34,6 +34,13 @@ interface IndexSpec {
   unique?: boolean;
   sparse?: boolean;
   partialFilterExpression?: Document;
+}
+
+/** The server stores no document over 16 MiB. */
+const MAX_BSON_OBJECT_SIZE = 16 * 1024 * 1024;
+function checkDocumentSize(doc: Document): void {
+  const bytes = BSON.calculateObjectSize(doc, { ignoreUndefined: true });
+  if (bytes > MAX_BSON_OBJECT_SIZE) throw new MongoServerError({ message: `document of ${bytes} bytes is larger than 16777216`, code: 10334, codeName: 'BSONObjectTooLarge' });
 }
 
 const duplicateKey = (what: string) => new MongoServerError({ message: `E11000 duplicate key error: ${what}`, code: 11000 });
@@ -93,6 +100,7 @@ export class MingoCollection {
   }
 
   async insertOne(doc: Doc): Promise<{ acknowledged: true; insertedId: string }> {
+    checkDocumentSize(doc);
     if (this.docs.some((d) => d._id === doc._id)) throw duplicateKey(doc._id);
     this.checkUnique(doc);
     this.docs.push(stored(doc));
@@ -129,6 +137,7 @@ export class MingoCollection {
     if ('_id' in replacement && replacement._id !== hit._id) {
       throw new MongoServerError({ message: "After applying the update, the (immutable) field '_id' was found to have been altered", code: 66, codeName: 'ImmutableField' });
     }
+    checkDocumentSize(replacement);
     this.checkUnique(replacement, hit._id);
     this.docs[this.docs.findIndex((d) => d._id === hit._id)] = stored(replacement);
     return { matchedCount: 1, modifiedCount: 1 };
