@@ -372,6 +372,9 @@ describe('reference `auto`', () => {
     expect(done.reference).toEqual({ specimenId: specimen.id, captureId: capture.id });
     expect(done.identification.candidates[0]).toMatchObject({ specimenId: specimen.id, captureId: capture.id, verified: true });
     expect(done.result.lights.map((l: any) => l.lightSource)).toEqual(['white']);
+    // Found by the title of the reference it chose, as the lists now show it.
+    const found = await (await t.login('examiner')).inject({ method: 'GET', url: `/api/comparisons?q=${encodeURIComponent('utopia test ref')}&status=done&limit=100` });
+    expect(found.json().items.map((c: { id: string }) => c.id)).toContain(done.id);
   });
 
   describe('when identification verifies no genuine candidate, the best ranked are tried with the full alignment', () => {

@@ -277,6 +277,7 @@ export class ComparisonRunner {
       if (ac.signal.aborted) throw ac.signal.reason;
       await catalog.jobs.complete(job.id, this.workerId, result);
       await this.releaseHolds(job.id);
+      await this.indexChosenReference(job, result);
       this.log.info({ jobId: job.id }, 'comparison done');
       const hashes = Object.fromEntries(result.result.lights.flatMap((l) => Object.entries(l.outputs).map(([kind, o]) => [`${l.lightSource}/${kind}`, o.sha256])));
       await this.recordOutcome(job, 'comparison.complete', hashes, { reference: result.reference });
@@ -574,6 +575,21 @@ export class ComparisonRunner {
       await this.d.catalog.specimens.releaseHolder(holder);
     } catch (err) {
       this.log.warn({ err, holder }, 'comparison runner: could not release the holds of an ended comparison');
+    }
+  }
+
+  /**
+   * An `auto` comparison is found by its reference's title once it has one,
+   * as the lists then show it. A failure costs only that: the comparison is
+   * done, and still found by everything else it showed.
+   */
+  private async indexChosenReference(job: Job, result: ComparisonJobResult): Promise<void> {
+    if ((job.payload as ComparisonJobPayload).request.reference !== 'auto') return;
+    try {
+      const title = (await this.d.catalog.specimens.get(result.reference.specimenId))?.title;
+      if (title !== undefined) await this.d.catalog.jobs.addSearchText(job.id, [title]);
+    } catch (err) {
+      this.log.warn({ err, jobId: job.id }, 'comparison runner: could not add the chosen reference to what the comparison is found by');
     }
   }
 

@@ -13,6 +13,14 @@
  * store, which finds a submitter's jobs however many others came since), so
  * that a border officer reads only their own submissions.
  *
+ * A comparison is found by the words the lists show of it (`comparisonSearchText`):
+ * its id, its submitter, its notes, the file names of its questioned images
+ * and its reference's title, given to the job store at submission (an `auto`
+ * reference's title when the runner has chosen it). The title is taken as it
+ * was then: the job store holds words, not specimens. Jobs written before
+ * comparisons had search text are given theirs by the first search to meet
+ * them (`indexEarlierComparisons`).
+ *
  * What a comparison names in the catalogue is evidence it relies on until it
  * ends: a named reference capture, and the capture of any catalogued original
  * named as a questioned image, are held (EvidenceHold, holder
@@ -155,6 +163,8 @@ export interface ComparisonServiceDeps {
 
 export interface ListQuery {
   status?: JobStatus | undefined;
+  /** Words, each the start of a word the lists show of a comparison (comparisonSearchText); case and accents folded. */
+  q?: string | undefined;
   limit?: number | undefined;
   /** `nextCursor` of the previous page (with the same status). */
   cursor?: string | undefined;
@@ -178,6 +188,19 @@ export const questionedUrl = (id: string, lightSource: string) => `/api/comparis
 export function isComparisonPayload(p: unknown): p is ComparisonJobPayload {
   return typeof p === 'object' && p !== null && (p as { v?: unknown }).v === 1 && typeof (p as { request?: unknown }).request === 'object';
 }
+
+/**
+ * What a comparison is found by: what the lists show of it — its id, its
+ * submitter, its notes (the first line is its title), the file names of its
+ * questioned images — and the title of its reference specimen, when known.
+ */
+export function comparisonSearchText(jobId: string, payload: ComparisonJobPayload, referenceTitle: string | undefined): string[] {
+  const names = Object.values(payload.questioned).flatMap((q) => (q?.originalName !== undefined ? [q.originalName] : []));
+  return [jobId, payload.createdBy, payload.request.notes ?? '', ...names, ...(referenceTitle !== undefined ? [referenceTitle] : [])];
+}
+
+/** Comparisons indexed per round of `indexEarlierComparisons`. */
+const INDEX_SLICE = 100;
 
 /** Specimens looked at to decide whether a named original is one the actor may see (one is enough). */
 const NAMED_REFERENCES_CHECKED = 50;
@@ -231,13 +254,13 @@ export class ComparisonService {
     }
     const seen = new Set<string>();
     for (const f of files) checkLightSourceField(f.lightSource, seen);
-    await this.checkReference(request, [...seen], actor);
+    const reference = await this.checkReference(request, [...seen], actor);
     await this.checkQueue();
     const deps = { objects: this.objects, ingest: this.ingest, locks: this.imageLocks, onCleanupError: this.onCleanupError };
     const comparison = await storeQuestionedImages(deps, files, async (stored) => {
       const questioned: ComparisonJobPayload['questioned'] = {};
       for (const { lightSource, ...image } of stored) questioned[lightSource] = image;
-      return this.enqueue(request, questioned, actor);
+      return this.enqueue(request, questioned, actor, reference.title);
     });
     await this.recordSubmit(comparison, actor);
     return comparison;
@@ -251,7 +274,7 @@ export class ComparisonService {
     if (!named || Object.keys(named).length === 0) {
       throw validationFailed('comparison', [{ path: '/questioned', message: 'names the questioned images (sha256 per light source); or upload them as multipart/form-data', keyword: 'required' }]);
     }
-    await this.checkReference(request, Object.keys(named), actor);
+    const reference = await this.checkReference(request, Object.keys(named), actor);
     await this.checkQueue();
     const questioned: ComparisonJobPayload['questioned'] = {};
     for (const [lightSource, sha256] of Object.entries(named) as [LightSourceId, string][]) {
@@ -260,7 +283,7 @@ export class ComparisonService {
       const originalName = await this.uploadedName(stored, actor);
       questioned[lightSource] = { ...stored, ...(originalName !== undefined && { originalName }) };
     }
-    const comparison = await this.enqueue(request, questioned, actor);
+    const comparison = await this.enqueue(request, questioned, actor, reference.title);
     await this.recordSubmit(comparison, actor);
     return comparison;
   }
@@ -281,7 +304,9 @@ export class ComparisonService {
 
   /**
    * Newest first, a page at a time; without `comparisons:read-all` (border
-   * officers) only the actor's own submissions. The cursor is the id of the
+   * officers) only the actor's own submissions; with `q` only those whose
+   * search text (comparisonSearchText) has a word starting with each word of
+   * it. The cursor is the id of the
    * page's last comparison, so later pages neither repeat nor skip one
    * however many are submitted meanwhile; one the actor could not have been
    * given (another officer's comparison) is refused like a made-up one.
@@ -298,11 +323,13 @@ export class ComparisonService {
         throw new ExemplarError('BAD_REQUEST', 'cursor is not one this API gave', { cursor: cursor.slice(0, 100) });
       }
     }
+    if (query.q !== undefined && query.q.trim() !== '') await this.indexEarlierComparisons();
     const jobs = await this.catalog.jobs.list({
       kind: COMPARISON_JOB_KIND,
       // One more than the page: whether there is a next page.
       limit: limit + 1,
       ...(query.status && { status: query.status }),
+      ...(query.q !== undefined && { q: query.q }),
       ...(own && { createdBy: actor.id }),
       ...(cursor !== undefined && { after: cursor }),
     });
@@ -311,6 +338,31 @@ export class ComparisonService {
       items: page.filter((j) => isComparisonPayload(j.payload)).map((j) => this.view(j)),
       nextCursor: jobs.length > limit ? page[page.length - 1]!.id : null,
     };
+  }
+
+  /**
+   * Gives the comparisons enqueued before they had search text theirs, a
+   * slice at a time until none is left; after that, one indexed look-up that
+   * finds none. Safe in several processes at once: adding words is idempotent.
+   */
+  async indexEarlierComparisons(): Promise<number> {
+    let indexed = 0;
+    for (;;) {
+      const jobs = await this.catalog.jobs.list({ kind: COMPARISON_JOB_KIND, unindexed: true, limit: INDEX_SLICE });
+      for (const job of jobs) {
+        if (!isComparisonPayload(job.payload)) {
+          await this.catalog.jobs.addSearchText(job.id, [job.id]);
+          continue;
+        }
+        const done = job.status === 'done' ? (job.result as ComparisonJobResult | null) : null;
+        const requested = job.payload.request.reference;
+        const reference = done?.reference ?? (requested === 'auto' ? null : requested);
+        const title = reference ? (await this.catalog.specimens.get(reference.specimenId))?.title : undefined;
+        await this.catalog.jobs.addSearchText(job.id, comparisonSearchText(job.id, job.payload, title));
+      }
+      indexed += jobs.length;
+      if (jobs.length < INDEX_SLICE) return indexed;
+    }
   }
 
   /** Cancels a queued or running comparison (its worker stops at its next heartbeat); a finished one is returned unchanged. Its submitter, or `comparisons:manage`. */
@@ -381,18 +433,19 @@ export class ComparisonService {
    * The named reference capture must exist and hold at least one image; `auto`
    * needs a questioned image that identification can search the library with.
    */
-  private async checkReference(request: ComparisonRequest, lightSources: readonly string[], actor: Actor): Promise<void> {
+  private async checkReference(request: ComparisonRequest, lightSources: readonly string[], actor: Actor): Promise<{ title?: string }> {
     if (request.reference === 'auto') {
       if (!lightSources.some(describesLight)) {
         throw new ExemplarError('UNPROCESSABLE', 'Choosing the reference automatically needs a questioned image under white light (or another reflected visible light): choose the reference, or add a white-light image', { lightSources: [...lightSources] });
       }
-      return;
+      return {};
     }
     const { specimenId, captureId } = request.reference;
     const specimen = await this.specimens.get(specimenId, actor);
     const capture = specimen.captures.find((c) => c.id === captureId);
     if (!capture) throw notFound('CAPTURE_NOT_FOUND', `Capture ${captureId} of specimen ${specimenId}`, { specimenId, captureId });
     if (capture.images.length === 0) throw new ExemplarError('UNPROCESSABLE', `Capture ${captureId} has no images to compare with`, { specimenId, captureId });
+    return { title: specimen.title };
   }
 
   private async checkQueue(): Promise<void> {
@@ -457,7 +510,7 @@ export class ComparisonService {
     throw notFound('IMAGE_NOT_FOUND', `Image ${sha256}`, { lightSource, sha256 });
   }
 
-  private async enqueue(request: ComparisonRequest, questioned: ComparisonJobPayload['questioned'], actor: Actor): Promise<Comparison> {
+  private async enqueue(request: ComparisonRequest, questioned: ComparisonJobPayload['questioned'], actor: Actor, referenceTitle: string | undefined): Promise<Comparison> {
     const { questioned: _named, ...record } = request;
     const id = newRecordId();
     const at = timestamp();
@@ -467,7 +520,7 @@ export class ComparisonService {
     const inputs = Object.values(questioned).flatMap((q) => (q ? [q.key] : []));
     let job: Job;
     try {
-      job = await this.catalog.jobs.enqueue({ id, kind: COMPARISON_JOB_KIND, payload, createdBy: actor.id, inputs });
+      job = await this.catalog.jobs.enqueue({ id, kind: COMPARISON_JOB_KIND, payload, createdBy: actor.id, inputs, searchText: comparisonSearchText(id, payload, referenceTitle) });
     } catch (err) {
       await this.release(id, at, holds);
       throw err;

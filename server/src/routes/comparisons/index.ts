@@ -9,6 +9,8 @@ import type { FastifyInstance } from 'fastify';
 import { READ_COMPARISONS } from '../../auth/policy';
 import { ExemplarError } from '../../errors';
 import { JOB_STATUSES } from '../../stores/catalog.port';
+import { MAX_QUERY_TERMS } from '../../stores/catalog.search';
+import { MAX_JOB_QUERY_CHARS } from '../../stores/jobs.common';
 import type { Actor } from '../../services/actor';
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, type ListQuery } from '../../services/comparisons.service';
 import { parseMrz } from '../../services/mrz.service';
@@ -46,6 +48,11 @@ const listQuery = {
   additionalProperties: false,
   properties: {
     status: { enum: [...JOB_STATUSES] },
+    q: {
+      type: 'string',
+      maxLength: MAX_JOB_QUERY_CHARS,
+      description: `Words (at most ${MAX_QUERY_TERMS}), each the start of a word of the comparison's id, submitter, notes, questioned file names or reference title; case and accents ignored.`,
+    },
     limit: { type: 'integer', minimum: 1, maximum: MAX_LIST_LIMIT, default: DEFAULT_LIST_LIMIT },
     cursor: { ...ref('common', '/definitions/recordId'), description: '`nextCursor` of the previous page' },
   },
@@ -119,9 +126,8 @@ export default async function comparisonRoutes(app: FastifyInstance) {
       config: { permission: READ_COMPARISONS },
       schema: {
         tags: ['comparisons'],
-        summary: 'List comparisons, newest first, a page at a time (border officers: their own)',
-        description:
-          'Pages follow `nextCursor`: a later page neither repeats nor skips a comparison, however many are submitted meanwhile. A cursor this API did not give the caller (another officer’s comparison, an unknown id) → 400 BAD_REQUEST.',
+        summary: 'List or search comparisons, newest first, a page at a time (border officers: their own)',
+        description: `Pages follow \`nextCursor\` (with the same \`q\` and \`status\`): a later page neither repeats nor skips a comparison, however many are submitted meanwhile. \`q\` keeps the comparisons where every word of it starts a word of what the lists show: the id, the submitter, the notes, the questioned images’ file names and the reference’s title (as it was when the comparison was submitted, or when \`auto\` chose it). A cursor this API did not give the caller (another officer’s comparison, an unknown id) → 400 BAD_REQUEST; so does a \`q\` over ${MAX_JOB_QUERY_CHARS} characters or ${MAX_QUERY_TERMS} words.`,
         querystring: listQuery,
         response: { 200: cursorPage(ref('comparison')), ...errorResponses(400) },
       },
