@@ -41,7 +41,7 @@ import type { RecordCollection, RecordStore, StoredRecord } from '../stores/reco
 import { systemActor, type Actor } from './actor';
 import { newRecordId, timestamp, validationFailed, valueOrThrow } from './common';
 import { capturesKeeping, COMPARISON_HOLDER, COMPARISON_JOB_KIND, isCatalogued, isComparisonPayload, sameCapture, type ComparisonJobPayload, type ComparisonService, type HeldCapture } from './comparisons.service';
-import { VERIFICATION_COLLECTION } from './verification.service';
+import { VERIFICATION_COLLECTION_SPEC } from './verification.service';
 
 export const CASES_COLLECTION = 'cases';
 export const DEFAULT_CASE_LIST_LIMIT = 50;
@@ -177,7 +177,7 @@ export class CaseService {
 
   constructor(deps: CaseServiceDeps) {
     this.cases = deps.records.collection<Case>({ name: CASES_COLLECTION, indexes: [{ fields: ['updatedAt'] }, { fields: ['reference'] }] });
-    this.requests = deps.records.collection<StoredRecord>({ name: VERIFICATION_COLLECTION });
+    this.requests = deps.records.collection<StoredRecord>(VERIFICATION_COLLECTION_SPEC);
     this.catalog = deps.catalog;
     this.objects = deps.objects;
     this.audit = deps.audit;

@@ -35,7 +35,7 @@ import type { LimitsConfig } from '../config';
 import { ExemplarError } from '../errors';
 import { assertCan, can } from '../auth/policy';
 import { objectKeys, type ObjectStore } from '../stores/objects.port';
-import type { RecordCollection, RecordFilter, RecordStore } from '../stores/records.port';
+import type { CollectionSpec, RecordCollection, RecordFilter, RecordStore } from '../stores/records.port';
 import { systemActor, type Actor } from './actor';
 import { KeyLocks, newRecordId, timestamp, validationFailed, valueOrThrow } from './common';
 import type { StoredImage } from './images.service';
@@ -46,6 +46,11 @@ import { documentOfMrz, normaliseDocumentNumber, type AuditRecorder, type Regist
 import type { VerificationWebhook } from './verification-webhook';
 
 export const VERIFICATION_COLLECTION = 'verification-requests';
+/** The collection with its indexes, for every service that opens it (the first to ask creates them). */
+export const VERIFICATION_COLLECTION_SPEC: CollectionSpec = {
+  name: VERIFICATION_COLLECTION,
+  indexes: [{ fields: ['status', 'urgency', 'submittedAt'] }, { fields: ['submittedBy'] }, { fields: ['claimedBy'] }],
+};
 export const URGENCIES: readonly VerificationUrgency[] = ['immediate', 'urgent', 'routine'];
 /** Hours from submission to the due answer. */
 export const DUE_HOURS: Readonly<Record<VerificationUrgency, number>> = { immediate: 1, urgent: 4, routine: 24 };
@@ -120,10 +125,7 @@ export class VerificationService {
 
   constructor(private readonly deps: VerificationServiceDeps) {
     this.webhook = deps.webhook;
-    this.requests = deps.records.collection<VerificationRequest>({
-      name: VERIFICATION_COLLECTION,
-      indexes: [{ fields: ['status', 'urgency', 'submittedAt'] }, { fields: ['submittedBy'] }, { fields: ['claimedBy'] }],
-    });
+    this.requests = deps.records.collection<VerificationRequest>(VERIFICATION_COLLECTION_SPEC);
   }
 
   /**

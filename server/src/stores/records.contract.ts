@@ -188,6 +188,14 @@ export function describeRecordContract(name: string, open: () => Promise<{ store
       expect(await again.count()).toBe(4);
     });
 
+    it('refuses a collection asked for again with an index it was first asked for without (it would never be created)', async () => {
+      const c = fresh<Sample>();
+      expect(() => handle.store.collection<Sample>({ name: c.name, indexes: [{ fields: ['kind'] }] })).toThrow(expect.objectContaining({ code: 'INTERNAL' }));
+      const d = fresh<Sample>([{ fields: ['kind'] }]);
+      expect(() => handle.store.collection<Sample>({ name: d.name, indexes: [{ fields: ['kind'], unique: true }] })).toThrow(expect.objectContaining({ code: 'INTERNAL' }));
+      expect(handle.store.collection<Sample>({ name: d.name })).toBe(d);
+    });
+
     it('exempts records holding null in a unique field, as those missing it ({f: null} reads both)', async () => {
       const c = fresh<Sample>([{ fields: ['kind'], unique: true }]);
       await c.insert({ id: 'n1', revision: 1, kind: null });

@@ -11,6 +11,7 @@ import { ensureIndexes } from './mongo-indexes';
 import {
   checkCollectionSpec,
   checkRecordId,
+  checkSameIndexes,
   duplicateRecord,
   jsonCopy,
   normaliseFilter,
@@ -230,16 +231,19 @@ export class MongoRecordCollection<T extends StoredRecord> implements RecordColl
 }
 
 export class MongoRecordStore implements RecordStore {
-  private readonly collections = new Map<string, MongoRecordCollection<StoredRecord>>();
+  private readonly collections = new Map<string, { spec: CollectionSpec; collection: MongoRecordCollection<StoredRecord> }>();
 
   constructor(private readonly db: Pick<Db, 'collection'>) {}
 
   collection<T extends StoredRecord>(spec: CollectionSpec): RecordCollection<T> {
     const known = this.collections.get(spec.name);
-    if (known) return known as unknown as RecordCollection<T>;
+    if (known) {
+      checkSameIndexes(known.spec, spec);
+      return known.collection as unknown as RecordCollection<T>;
+    }
     checkCollectionSpec(spec);
     const collection = new MongoRecordCollection<T>(this.db.collection<RecordDocument>(`records.${spec.name}`), spec);
-    this.collections.set(spec.name, collection as unknown as MongoRecordCollection<StoredRecord>);
+    this.collections.set(spec.name, { spec, collection: collection as unknown as MongoRecordCollection<StoredRecord> });
     return collection;
   }
 }

@@ -114,6 +114,22 @@ export function checkCollectionSpec(spec: CollectionSpec): void {
   }
 }
 
+/**
+ * A collection asked for again may not declare an index it was first asked
+ * for without: the adapters create a collection's indexes when it is first
+ * asked for, so that index would silently never exist.
+ */
+export function checkSameIndexes(first: CollectionSpec, again: CollectionSpec): void {
+  const key = (index: IndexSpec) => JSON.stringify([index.fields, Boolean(index.unique)]);
+  const declared = new Set((first.indexes ?? []).map(key));
+  const undeclared = (again.indexes ?? []).filter((index) => !declared.has(key(index)));
+  if (undeclared.length > 0) {
+    throw new ExemplarError('INTERNAL', `record collection ${again.name} was first asked for without the indexes ${JSON.stringify(undeclared)}; declare its indexes in one place`, {
+      collection: again.name,
+    });
+  }
+}
+
 export function checkFieldPath(path: string): void {
   if (!FIELD_PATH.test(path)) throw new ExemplarError('BAD_REQUEST', `invalid record field ${JSON.stringify(path)}`);
 }

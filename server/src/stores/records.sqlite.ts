@@ -10,6 +10,7 @@ import type { Database } from 'better-sqlite3';
 import { ExemplarError } from '../errors';
 import {
   checkCollectionSpec,
+  checkSameIndexes,
   checkRecordId,
   duplicateRecord,
   jsonCopy,
@@ -223,13 +224,16 @@ class SqliteRecordCollection<T extends StoredRecord> implements RecordCollection
 }
 
 export class SqliteRecordStore implements RecordStore {
-  private readonly collections = new Map<string, SqliteRecordCollection<StoredRecord>>();
+  private readonly collections = new Map<string, { spec: CollectionSpec; collection: SqliteRecordCollection<StoredRecord> }>();
 
   constructor(private readonly db: Database) {}
 
   collection<T extends StoredRecord>(spec: CollectionSpec): RecordCollection<T> {
     const known = this.collections.get(spec.name);
-    if (known) return known as unknown as RecordCollection<T>;
+    if (known) {
+      checkSameIndexes(known.spec, spec);
+      return known.collection as unknown as RecordCollection<T>;
+    }
     checkCollectionSpec(spec);
     for (const [i, index] of (spec.indexes ?? []).entries()) {
       const name = `records_${spec.name.replace(/-/g, '_')}_${i}`;
@@ -241,7 +245,7 @@ export class SqliteRecordStore implements RecordStore {
       );
     }
     const collection = new SqliteRecordCollection<T>(this.db, spec);
-    this.collections.set(spec.name, collection as unknown as SqliteRecordCollection<StoredRecord>);
+    this.collections.set(spec.name, { spec, collection: collection as unknown as SqliteRecordCollection<StoredRecord> });
     return collection;
   }
 }
