@@ -92,6 +92,10 @@ export const ORACLE_QUERIES: Array<{ filter?: RecordFilter; sort?: RecordSort[] 
   { filter: { n: { $gte: 3, $lt: 7 } }, sort: [{ field: 'n', direction: 1 }] },
   { filter: { at: { $gt: '2025-06-01T00:00:00.000Z' } }, sort: [{ field: 'at', direction: -1 }] },
   { filter: { tags: { $has: 'b' } } },
+  // Array fields: a range or $ne compares the field, not its elements (MongoDB alone would look inside the array).
+  { filter: { tags: { $gt: 'a' } } },
+  { filter: { tags: { $lte: 'b' } } },
+  { filter: { tags: { $ne: 'a' } } },
   { filter: { tags: { $has: 'a' }, kind: 'stolen' } },
   { filter: { flag: true } },
   { filter: { flag: false } },

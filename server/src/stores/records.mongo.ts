@@ -45,6 +45,17 @@ export function mongoFilter(filter: RecordFilter | undefined): Document {
       case '$in':
         and.push({ [path]: { $in: operand, $not: { $type: 'array' } } });
         break;
+      case '$ne':
+        // On an array MongoDB's $ne tests the elements (an array holding the value is excluded); the port compares the field, and an array is no scalar.
+        and.push(operand === null ? { [path]: { $ne: null } } : { $or: [{ [path]: { $ne: operand } }, { [path]: { $type: 'array' } }] });
+        break;
+      case '$gt':
+      case '$gte':
+      case '$lt':
+      case '$lte':
+        // On an array MongoDB's range operators match any element; the port compares scalars only (SQLite: json_type).
+        and.push({ [path]: { [op]: operand, $not: { $type: 'array' } } });
+        break;
       default:
         and.push({ [path]: { [op]: operand } });
     }

@@ -16,7 +16,9 @@
  *   missing or null field.
  * - `{ f: { $has: v } }` matches an array field containing v (or a scalar equal to v).
  * - `{ f: { $in: [...] } }`, `$ne`, `$gt`/`$gte`/`$lt`/`$lte` compare scalars
- *   of one type (strings — ISO dates included — or numbers).
+ *   of one type (strings — ISO dates included — or numbers). They compare the
+ *   field itself: an array field equals no scalar (so `$ne` matches it) and is
+ *   in no range (MongoDB alone would look at its elements).
  * - `{ f: { $exists: bool } }`.
  * - Sorting puts missing/null first in ascending order; ties are broken by id.
  */
