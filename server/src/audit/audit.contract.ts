@@ -87,6 +87,13 @@ export function describeAuditContract(name: string, open: () => Promise<AuditHar
       expect(scanned).toEqual([first, second]);
     });
 
+    it('stores text UTF-8 cannot carry as it hashes it: the entry reads back as appended and the chain verifies', async () => {
+      // A lone surrogate, as a JSON body's "\ud800" escape gives it (in a partner's name, a case reference …).
+      const entry = await h.log.append(newEntry(1, { details: { name: 'lab \ud800 north', ['key \udc00']: 'x\udbff' } }));
+      expect(await h.log.list({ order: 'asc' })).toEqual([entry]);
+      expect(await verifyAuditLog(h.log)).toMatchObject({ ok: true, entries: 1 });
+    });
+
     it('filters by target, actor, action and time, and pages by seq both ways', async () => {
       await appendMany(12);
       const all = await h.log.list({ order: 'asc' });

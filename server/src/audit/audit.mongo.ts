@@ -30,6 +30,26 @@ const SCAN_PAGE = 500;
 
 const isDuplicateKey = (err: unknown) => err instanceof MongoServerError && err.code === 11000;
 
+/** A UTF-16 surrogate without its pair: text a JSON body may carry (the escape "\ud800"), which UTF-8 cannot. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * The entry as MongoDB will store it. BSON holds strings (and keys) as UTF-8,
+ * so the driver writes a lone surrogate as U+FFFD: hashed as given, such an
+ * entry would read back different from what its hash covers, and `audit
+ * verify` would report it as tampered with. It is hashed as it will be stored.
+ */
+function asStored<T>(value: T): T {
+  if (typeof value === 'string') return value.replace(LONE_SURROGATE, '\uFFFD') as T;
+  if (Array.isArray(value)) return value.map(asStored) as T;
+  // Plain objects only (by shape, as canonicalJson tells them: another realm has its own Object.prototype).
+  const proto = value !== null && typeof value === 'object' ? (Object.getPrototypeOf(value) as object | null) : undefined;
+  if (proto === null || (proto !== undefined && Object.getPrototypeOf(proto) === null)) {
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [asStored(k), asStored(v)])) as T;
+  }
+  return value;
+}
+
 function entryOf(doc: Document): StoredAuditEntry {
   const { _id, ...entry } = doc;
   void _id;
@@ -60,7 +80,7 @@ export class MongoAuditLog implements AuditLog {
   private async appendNow(input: NewAuditEntry): Promise<StoredAuditEntry> {
     for (let attempt = 0; attempt < APPEND_ATTEMPTS; attempt++) {
       const head = await this.head();
-      const entry = chainAuditEntry({ ...input, seq: (head?.seq ?? 0) + 1 }, head) as StoredAuditEntry;
+      const entry = chainAuditEntry({ ...asStored(input), seq: (head?.seq ?? 0) + 1 }, head) as StoredAuditEntry;
       try {
         await this.coll.insertOne({ _id: entry.seq, ...entry } as AuditDocument);
         return entry;

@@ -15,17 +15,14 @@ type Doc = Document & { _id: string };
 type Criteria = Parameters<typeof find>[1];
 type Modifier = Parameters<typeof updateOne>[2];
 
-/** A copy, as a round trip to the server makes one; undefined fields dropped, as the adapter's client does (`ignoreUndefined`). */
+/**
+ * A copy, as a round trip to the server makes one: through BSON, with the
+ * adapter's client options (`ignoreUndefined`), so that whatever BSON cannot
+ * hold comes back as the server would give it (a lone UTF-16 surrogate as
+ * U+FFFD, for one).
+ */
 function stored<T>(value: T): T {
-  const copy = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(copy);
-    if (v instanceof Date) return new Date(v.getTime());
-    if (v !== null && typeof v === 'object') {
-      return Object.fromEntries(Object.entries(v).flatMap(([k, x]) => (x === undefined ? [] : [[k, copy(x)]])));
-    }
-    return v;
-  };
-  return copy(value) as T;
+  return BSON.deserialize(BSON.serialize(value as Document, { ignoreUndefined: true })) as T;
 }
 
 interface IndexSpec {
