@@ -51,6 +51,8 @@ describe('loadConfig', () => {
     [{ S3_ENDPOINT: 'https://minio:9000', S3_ACCESS_KEY: 'a', S3_SECRET_KEY: 'b' }, 'S3_ENDPOINT'],
     [{ S3_ENDPOINT: 'minio' }, 'S3_ACCESS_KEY'],
     [{ MONGODB_URI: 'postgres://x' }, 'MONGODB_URI'],
+    // Unacknowledged writes would lose duplicate-key errors (the audit chain's unique seq) without a word.
+    [{ MONGODB_URI: 'mongodb://db1/?replicaSet=rs0', MONGODB_WRITE_CONCERN: '0' }, 'MONGODB_WRITE_CONCERN'],
     [{ EXEMPLAR_MAX_UPLOAD_BYTES: '-5' }, 'EXEMPLAR_MAX_UPLOAD_BYTES'],
     [{ EXEMPLAR_MAX_IMAGE_PIXELS: '1.5' }, 'EXEMPLAR_MAX_IMAGE_PIXELS'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],

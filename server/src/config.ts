@@ -39,7 +39,7 @@ export const SETTINGS: readonly SettingInfo[] = Object.freeze([
   {
     name: 'MONGODB_WRITE_CONCERN',
     default: 'majority',
-    description: 'Write concern for catalog writes: `majority` or a number of nodes.',
+    description: 'Write concern for catalog writes: `majority` or a number of nodes (at least 1).',
   },
   {
     name: 'S3_ENDPOINT',
@@ -287,7 +287,8 @@ const envSchema = {
     EXEMPLAR_DATA_DIR: { type: 'string', minLength: 1 },
     MONGODB_URI: { type: 'string', pattern: '^mongodb(\\+srv)?://' },
     MONGODB_DB: { type: 'string', pattern: '^[^/\\\\. "$]{1,63}$' },
-    MONGODB_WRITE_CONCERN: { type: 'string', pattern: '^(majority|[0-9]+)$' },
+    // Not 0: the adapters rely on acknowledged writes (duplicate keys, matched counts, the audit chain's unique seq).
+    MONGODB_WRITE_CONCERN: { type: 'string', pattern: '^(majority|[1-9][0-9]*)$' },
     S3_ENDPOINT: { type: 'string', pattern: '^[A-Za-z0-9.-]+$' },
     S3_PORT: { type: 'integer', minimum: 1, maximum: 65535 },
     S3_USE_SSL: { type: 'boolean' },
@@ -324,7 +325,7 @@ const envSchema = {
 
 const hints: Record<string, string> = {
   MONGODB_URI: 'a connection string starting with mongodb:// or mongodb+srv://',
-  MONGODB_WRITE_CONCERN: '`majority` or a whole number',
+  MONGODB_WRITE_CONCERN: '`majority` or a number of nodes, at least 1',
   S3_ENDPOINT: 'a host name without scheme or port (use S3_PORT and S3_USE_SSL)',
   S3_USE_SSL: '`true` or `false`',
   EXEMPLAR_VERIFICATION_WEBHOOK_URL: 'an http:// or https:// URL',

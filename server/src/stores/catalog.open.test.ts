@@ -29,6 +29,7 @@ describe('openCatalogStore', () => {
 
   it('refuses a malformed write concern before connecting', async () => {
     await expectError(openCatalogStore({ dataDir: dir, mongodbUri: 'mongodb://127.0.0.1:1', writeConcern: 'most' }), 'VALIDATION_FAILED');
+    await expectError(openCatalogStore({ dataDir: dir, mongodbUri: 'mongodb://127.0.0.1:1', writeConcern: '0' }), 'VALIDATION_FAILED');
   });
 
   const uri = process.env['MONGODB_URI'];

@@ -12,7 +12,7 @@ export interface CatalogSettings {
   mongodbUri?: string | undefined;
   /** Default `exemplar`. */
   mongodbDb?: string | undefined;
-  /** `majority` (default) or a number of nodes. */
+  /** `majority` (default) or a number of nodes, at least 1. */
   writeConcern?: string | undefined;
   dataDir: string;
 }
@@ -20,8 +20,9 @@ export interface CatalogSettings {
 function fromSettings(s: CatalogSettings): CatalogConfig {
   if (!s.mongodbUri) return { kind: 'sqlite', path: path.join(s.dataDir, 'catalog.sqlite') };
   const w = s.writeConcern ?? 'majority';
-  if (w !== 'majority' && !/^\d+$/.test(w)) {
-    throw new ExemplarError('VALIDATION_FAILED', `MongoDB write concern must be "majority" or a number of nodes (got ${JSON.stringify(w)})`);
+  // Not 0 (unacknowledged): the adapters rely on duplicate-key errors and matched counts.
+  if (w !== 'majority' && !/^[1-9]\d*$/.test(w)) {
+    throw new ExemplarError('VALIDATION_FAILED', `MongoDB write concern must be "majority" or a number of nodes, at least 1 (got ${JSON.stringify(w)})`);
   }
   return { kind: 'mongodb', uri: s.mongodbUri, db: s.mongodbDb || 'exemplar', writeConcern: w === 'majority' ? 'majority' : Number(w) };
 }
