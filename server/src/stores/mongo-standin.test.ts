@@ -28,6 +28,19 @@ describe('MingoCollection, strict as the server', () => {
     expect(await c.countDocuments({})).toBe(2);
   });
 
+  it('compares embedded documents field by field in order, as the server does', async () => {
+    const c = new MingoCollection();
+    await c.insertOne({ _id: 'a', holds: [{ holder: 'case:1', at: 't' }], inner: { x: 1, y: 2 } });
+    expect(await c.countDocuments({ inner: { x: 1, y: 2 } })).toBe(1);
+    expect(await c.countDocuments({ inner: { y: 2, x: 1 } })).toBe(0);
+    expect(await c.countDocuments({ holds: [{ holder: 'case:1', at: 't' }] })).toBe(1);
+    expect(await c.countDocuments({ holds: [{ at: 't', holder: 'case:1' }] })).toBe(0);
+    expect(await c.countDocuments({ holds: { at: 't', holder: 'case:1' } })).toBe(0);
+    expect(await c.countDocuments({ holds: { holder: 'case:1', at: 't' } })).toBe(1);
+    expect((await c.replaceOne({ $and: [{ _id: 'a' }, { inner: { y: 2, x: 1 } }] }, { _id: 'a' })).matchedCount).toBe(0);
+    expect((await c.updateOne({ inner: { y: 2, x: 1 } }, { $set: { z: 1 } })).matchedCount).toBe(0);
+  });
+
   it('refuses to change _id in a replacement (ImmutableField)', async () => {
     const c = new MingoCollection();
     await c.insertOne({ _id: 'a', n: 1 });

@@ -51,8 +51,44 @@ const sameOptions = (a: IndexSpec, b: IndexSpec) =>
 /** As the server refuses an index that clashes with one it has (IndexOptionsConflict 85, IndexKeySpecsConflict 86). */
 const indexConflict = (code: 85 | 86, message: string) => new MongoServerError({ message, code, codeName: code === 85 ? 'IndexOptionsConflict' : 'IndexKeySpecsConflict' });
 
+const isPlainObject = (v: unknown): v is Document => v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date);
+
+/**
+ * The equalities of a filter on an embedded document or an array of them (at
+ * its top level and under `$and`): the server compares those field by field,
+ * in order, so `{a: {y: 2, x: 1}}` does not match `{a: {x: 1, y: 2}}`, where
+ * mingo ignores the order.
+ */
+function orderedEqualities(filter: Document): [string, unknown][] {
+  const out: [string, unknown][] = [];
+  for (const [key, value] of Object.entries(filter)) {
+    if (key === '$and' && Array.isArray(value)) for (const part of value) out.push(...orderedEqualities(part as Document));
+    if (key.startsWith('$')) continue;
+    if ((isPlainObject(value) && !Object.keys(value).some((k) => k.startsWith('$'))) || (Array.isArray(value) && value.some(isPlainObject))) out.push([key, value]);
+  }
+  return out;
+}
+
+/** Whether `doc` holds `value` at `path` in the same order (or, as the server also matches, as one element of an array there). */
+function equalInOrder(doc: Doc, [path, value]: [string, unknown]): boolean {
+  let at: unknown = doc;
+  for (const step of path.split('.')) {
+    // A path through an array: the server looks in every element; not checked here.
+    if (Array.isArray(at)) return true;
+    at = isPlainObject(at) ? at[step] : undefined;
+  }
+  const same = (x: unknown) => JSON.stringify(x) === JSON.stringify(value);
+  return same(at) || (Array.isArray(at) && at.some(same));
+}
+
 export class MingoCollection {
   private docs: Doc[] = [];
+
+  /** The documents a filter may match once embedded documents are compared in order as the server does; mingo then applies the filter itself. */
+  private pool(filter: Criteria): Doc[] {
+    const checks = orderedEqualities(filter as Document);
+    return checks.length === 0 ? this.docs : this.docs.filter((d) => checks.every((c) => equalInOrder(d, c)));
+  }
   private indexSpecs: (IndexSpec & { name: string })[] = [];
 
   /**
@@ -124,12 +160,12 @@ export class MingoCollection {
   }
 
   async findOne(filter: Criteria, options: { projection?: Document } = {}): Promise<Doc | null> {
-    const hit = find(this.docs, filter, options.projection).next() as Doc | undefined;
+    const hit = find(this.pool(filter), filter, options.projection).next() as Doc | undefined;
     return hit ? stored(hit) : null;
   }
 
   async replaceOne(filter: Criteria, replacement: Doc): Promise<{ matchedCount: number; modifiedCount: number }> {
-    const hit = find(this.docs, filter).next() as Doc | undefined;
+    const hit = find(this.pool(filter), filter).next() as Doc | undefined;
     if (!hit) return { matchedCount: 0, modifiedCount: 0 };
     if ('_id' in replacement && replacement._id !== hit._id) {
       throw new MongoServerError({ message: "After applying the update, the (immutable) field '_id' was found to have been altered", code: 66, codeName: 'ImmutableField' });
@@ -141,20 +177,20 @@ export class MingoCollection {
   }
 
   async deleteOne(filter: Criteria): Promise<{ deletedCount: number }> {
-    const hit = find(this.docs, filter).next() as Doc | undefined;
+    const hit = find(this.pool(filter), filter).next() as Doc | undefined;
     if (!hit) return { deletedCount: 0 };
     this.docs = this.docs.filter((d) => d._id !== hit._id);
     return { deletedCount: 1 };
   }
 
   async deleteMany(filter: Criteria): Promise<{ deletedCount: number }> {
-    const hits = new Set((find(this.docs, filter).all() as Doc[]).map((d) => d._id));
+    const hits = new Set((find(this.pool(filter), filter).all() as Doc[]).map((d) => d._id));
     this.docs = this.docs.filter((d) => !hits.has(d._id));
     return { deletedCount: hits.size };
   }
 
   async countDocuments(filter: Criteria): Promise<number> {
-    return find(this.docs, filter).all().length;
+    return find(this.pool(filter), filter).all().length;
   }
 
   aggregate(pipeline: Document[]) {
@@ -172,7 +208,7 @@ export class MingoCollection {
     let limit: number | undefined;
     let skip = 0;
     const run = () => {
-      let cursor = find(this.docs, filter, options.projection);
+      let cursor = find(this.pool(filter), filter, options.projection);
       if (sort) cursor = cursor.sort(sort as Parameters<typeof cursor.sort>[0]);
       if (skip) cursor = cursor.skip(skip);
       if (limit !== undefined) cursor = cursor.limit(limit);
@@ -200,11 +236,11 @@ export class MingoCollection {
   }
 
   async updateOne(filter: Criteria, update: Modifier): Promise<{ matchedCount: number; modifiedCount: number }> {
-    return updateOne(this.docs, filter, update);
+    return updateOne(this.pool(filter), filter, update);
   }
 
   async updateMany(filter: Criteria, update: Modifier): Promise<{ matchedCount: number; modifiedCount: number }> {
-    return updateMany(this.docs, filter, update);
+    return updateMany(this.pool(filter), filter, update);
   }
 
   /**
@@ -217,7 +253,7 @@ export class MingoCollection {
     update: Modifier,
     options: { sort?: Document; returnDocument?: 'before' | 'after'; includeResultMetadata?: boolean } = {},
   ): Promise<Doc | null | { ok: 1; value: Doc | null }> {
-    let cursor = find(this.docs, filter);
+    let cursor = find(this.pool(filter), filter);
     if (options.sort) cursor = cursor.sort(options.sort as Parameters<typeof cursor.sort>[0]);
     const hit = cursor.limit(1).next() as Doc | undefined;
     let value: Doc | null = null;
