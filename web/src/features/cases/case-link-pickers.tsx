@@ -1,19 +1,19 @@
 /**
  * What a case links, chosen by name rather than typed as ids: comparisons
- * from the list the examiner may read (newest first, filtered by what they
- * show), reference specimens through the library search. Ids can still be
+ * from the list the examiner may read (newest first, searched by the API for
+ * what the rows show), reference specimens through the library search. Ids can still be
  * pasted (from a report, a message): they are checked when the case is saved.
  */
 import type { Specimen } from '@exemplar/specimens-schema';
 import { useId, useState, type KeyboardEvent, type ReactNode } from 'react';
 import { useApi } from '../../shared/api/api-context';
 import { errorMessage, isNotFound } from '../../shared/api/client';
-import { useCursorPages } from '../../shared/api/use-cursor-pages';
 import { useResource } from '../../shared/api/use-resource';
 import { formatTimestamp } from '../../shared/ui/format';
 import { StatusBadge } from '../../shared/ui/status-badge';
 import { issuingStateShortLabel } from '../../shared/vocabulary';
-import { comparisonOutcome, getComparison, listComparisons, questionedTitle, type ApiComparison } from '../compare/api';
+import { comparisonOutcome, getComparison, questionedTitle, type ApiComparison } from '../compare/api';
+import { useComparisonSearch } from '../compare/use-comparison-search';
 import { useReferenceTitles } from '../compare/use-reference-titles';
 import { useSpecimenLookup } from '../library/use-specimen-lookup';
 import { getSpecimen } from '../specimen/api';
@@ -223,26 +223,24 @@ function ChosenSpecimen({ id, known, disabled, onRemove }: ChosenProps<Specimen>
   );
 }
 
-/** The comparisons the user may read, newest first, a page at a time, filtered by what each row shows. */
+/**
+ * The comparisons the user may read, newest first, a page at a time; the
+ * search box asks the API (what each row shows: notes, file names, reference,
+ * id, submitter), so one far back is found without paging to it.
+ */
 function ComparisonFinder({ chosen, disabled, onAdd, onClose }: { chosen: string[]; disabled: boolean; onAdd: (c: ApiComparison) => void; onClose: () => void }) {
-  const api = useApi();
-  const [filter, setFilter] = useState('');
-  const filterId = useId();
-  const pages = useCursorPages('comparisons', (cursor, signal) => listComparisons(api, '', cursor, signal));
-  const { first, items, hasMore } = pages;
+  const [text, setText] = useState('');
+  const searchId = useId();
+  const pages = useComparisonSearch('', text);
+  const { first, items, q } = pages;
   const titles = useReferenceTitles(items);
-  const words = filter.toLowerCase().split(/\s+/).filter(Boolean);
-  const shown = items.filter((c) => {
-    const text = [questionedTitle(c), c.request.notes ?? '', c.reference ? (titles.get(c.reference.specimenId) ?? '') : '', c.id, c.createdBy, comparisonOutcome(c)].join(' ').toLowerCase();
-    return words.every((w) => text.includes(w));
-  });
   return (
     <div className="picker" role="group" aria-label="Choose comparisons">
       <div className="inline-form">
-        <label className="field__label" htmlFor={filterId}>
-          Filter the comparisons shown
+        <label className="field__label" htmlFor={searchId}>
+          Search the comparisons
         </label>
-        <input id={filterId} type="search" value={filter} onChange={(e) => setFilter(e.target.value)} onKeyDown={keepEnter} placeholder="document, reference, submitter…" autoComplete="off" />
+        <input id={searchId} type="search" value={text} onChange={(e) => setText(e.target.value)} onKeyDown={keepEnter} placeholder="document, reference, submitter…" autoComplete="off" />
         <button type="button" className="button button--small" aria-expanded={true} onClick={onClose}>
           Done choosing
         </button>
@@ -272,14 +270,14 @@ function ComparisonFinder({ chosen, disabled, onAdd, onClose }: { chosen: string
               </tr>
             </thead>
             <tbody>
-              {shown.length === 0 && (
+              {items.length === 0 && (
                 <tr>
                   <td colSpan={5} className="muted">
-                    {items.length === 0 ? 'No comparisons yet.' : `None of the ${items.length} comparisons shown matches${hasMore ? '; older ones may' : ''}.`}
+                    {q ? `No comparison matches “${q}”.` : 'No comparisons yet.'}
                   </td>
                 </tr>
               )}
-              {shown.map((c) => (
+              {items.map((c) => (
                 <tr key={c.id}>
                   <td>{questionedTitle(c)}</td>
                   <td>{c.reference ? (titles.get(c.reference.specimenId) ?? c.reference.specimenId) : <span className="muted">{c.request.reference === 'auto' ? 'chosen automatically' : 'none'}</span>}</td>

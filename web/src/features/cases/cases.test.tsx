@@ -151,7 +151,12 @@ test('an examiner links comparisons and specimens by choosing them by name, not 
   const older = cmp('cmp0099', 'Visa sticker, lounge B', '2026-10-01T10:00:00Z');
   const api = createTestApi(
     sessionAs('examiner'),
-    on('GET', '/api/comparisons', (req) => ok(req.url.searchParams.get('cursor') === 'cmp0107' ? { items: [older], nextCursor: null } : { items: [gate4, gate7], nextCursor: 'cmp0107' })),
+    on('GET', '/api/comparisons', (req) => {
+      // The API searches (its own tests check how); here: the notes containing the text.
+      const q = req.url.searchParams.get('q')?.toLowerCase();
+      if (q) return ok({ items: [gate4, gate7, older].filter((c) => c.request.notes!.toLowerCase().includes(q)), nextCursor: null });
+      return ok(req.url.searchParams.get('cursor') === 'cmp0107' ? { items: [older], nextCursor: null } : { items: [gate4, gate7], nextCursor: 'cmp0107' });
+    }),
     on('GET', '/api/specimens', (req) => ok({ items: (req.url.searchParams.get('q') ?? '').startsWith('utopia') ? [reference, fake] : [], facets: {}, total: 2, nextCursor: null })),
     on('GET', `/api/specimens/${reference.id}`, ok(reference)),
     on('GET', '/api/specimens/spec000099', { status: 404, body: { code: 'SPECIMEN_NOT_FOUND', message: 'no such specimen', details: {} } }),
@@ -174,12 +179,14 @@ test('an examiner links comparisons and specimens by choosing them by name, not 
   expect(rows()[0]).toHaveTextContent('bo.officer');
   expect(await within(rows()[1]!).findByText('Utopia passport, 2019 series — holder A')).toBeInTheDocument();
 
-  // Filtered by what the rows show; linked with one click.
-  await user.type(within(finder).getByRole('searchbox', { name: 'Filter the comparisons shown' }), 'gate 7{Enter}');
-  expect(rows()).toHaveLength(1);
+  // Searched by the API once typing pauses (Enter does not submit the case half-made); linked with one click.
+  await user.type(within(finder).getByRole('searchbox', { name: 'Search the comparisons' }), 'gate 7{Enter}');
+  await waitFor(() => expect(rows()).toHaveLength(1));
+  expect(api.calls('GET', '/api/comparisons').at(-1)!.url.searchParams.get('q')).toBe('gate 7');
+  expect(api.calls('POST', '/api/cases')).toHaveLength(0);
   await user.click(within(rows()[0]!).getByRole('button', { name: /^Link ID card from gate 7/ }));
   expect(within(rows()[0]!).getByText('Linked')).toBeInTheDocument();
-  await user.clear(within(finder).getByRole('searchbox', { name: 'Filter the comparisons shown' }));
+  await user.clear(within(finder).getByRole('searchbox', { name: 'Search the comparisons' }));
   // Older ones a page further back.
   await user.click(within(finder).getByRole('button', { name: 'Older comparisons (2 shown)' }));
   await within(table).findByText('Visa sticker, lounge B');

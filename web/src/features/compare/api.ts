@@ -58,10 +58,16 @@ export function repeatComparison(api: ApiClient, previous: ApiComparison, refere
 /** Comparisons per page of a listing (newest first); older ones are appended on demand. */
 export const COMPARISON_PAGE_SIZE = 50;
 
-/** A page of the comparisons the user may read (a border officer's own), newest first; `cursor` is the previous page's `nextCursor`. */
-export function listComparisons(api: ApiClient, status: string, cursor: string | null, signal?: AbortSignal) {
+/** What a listing of comparisons keeps: a status (empty: any) and search words (`q`, matched by the API against what the lists show; empty: none). */
+export interface ComparisonFilter {
+  status: string;
+  q: string;
+}
+
+/** A page of the comparisons the user may read (a border officer's own) that `filter` keeps, newest first; `cursor` is the previous page's `nextCursor`. */
+export function listComparisons(api: ApiClient, filter: ComparisonFilter, cursor: string | null, signal?: AbortSignal) {
   return api.get<{ items: ApiComparison[]; nextCursor: string | null }>('/api/comparisons', {
-    query: { limit: COMPARISON_PAGE_SIZE, status: status || undefined, cursor: cursor ?? undefined },
+    query: { limit: COMPARISON_PAGE_SIZE, status: filter.status || undefined, q: filter.q || undefined, cursor: cursor ?? undefined },
     ...(signal ? { signal } : {}),
   });
 }

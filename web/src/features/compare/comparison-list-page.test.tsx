@@ -117,6 +117,45 @@ test('an examiner sees who submitted each comparison, and can show only the fail
   expect(api.calls('GET', '/api/comparisons').at(-1)!.url.searchParams.get('status')).toBe('failed');
 });
 
+test('the search asks the API, once typing pauses, and finds a comparison the first page does not hold; status and search stay in the address', async () => {
+  const comparison = (n: number, notes: string) => makeApiComparison({ id: `cmp${String(n).padStart(4, '0')}`, createdBy: 'examiner', reference: null, request: { reference: 'auto', notes } });
+  const newest = Array.from({ length: 3 }, (_, i) => comparison(90 - i, `Routine check ${i}`));
+  const calais = comparison(7, 'Seized at Calais ferry terminal');
+  const api = createTestApi(
+    sessionAs('examiner'),
+    // The API's own tests check what a search matches; here: the notes containing the text.
+    on('GET', '/api/comparisons', (req) => {
+      const q = req.url.searchParams.get('q')?.toLowerCase();
+      return ok(q ? { items: [...newest, calais].filter((c) => c.request.notes!.toLowerCase().includes(q)), nextCursor: null } : { items: newest, nextCursor: 'cmp0088' });
+    }),
+  );
+  const { location } = renderApp(api, '/comparisons?status=failed');
+  const user = userEvent.setup();
+  const names = () => within(screen.getByRole('table')).getAllByRole('link').map((a) => a.textContent);
+  await user.click(await screen.findByRole('button', { name: 'All' }));
+  await waitFor(() => expect(names()).toEqual(['Routine check 0', 'Routine check 1', 'Routine check 2']));
+
+  const before = api.calls('GET', '/api/comparisons').length;
+  await user.type(screen.getByRole('searchbox', { name: 'Search comparisons' }), 'Calais ferry');
+  await screen.findByRole('link', { name: 'Seized at Calais ferry terminal' });
+  expect(names()).toEqual(['Seized at Calais ferry terminal']);
+  // One request for the words typed, not one per key.
+  const searches = api.calls('GET', '/api/comparisons').slice(before);
+  expect(searches.map((c) => c.url.searchParams.get('q'))).toEqual(['Calais ferry']);
+  expect(searches[0]!.url.searchParams.get('cursor')).toBeNull();
+  await waitFor(() => expect(location.current.search).toBe('?q=Calais+ferry'));
+
+  // A status chosen keeps the search.
+  await user.click(screen.getByRole('button', { name: 'Finished' }));
+  await waitFor(() => expect(location.current.search).toBe('?status=done&q=Calais+ferry'));
+  const last = api.calls('GET', '/api/comparisons').at(-1)!.url.searchParams;
+  expect([last.get('status'), last.get('q')]).toEqual(['done', 'Calais ferry']);
+
+  await user.clear(screen.getByRole('searchbox', { name: 'Search comparisons' }));
+  await user.type(screen.getByRole('searchbox', { name: 'Search comparisons' }), 'nothing like it');
+  expect(await screen.findByText('No comparison matches “nothing like it”')).toBeInTheDocument();
+});
+
 test('a prosecutor has no comparison list: none may be read', async () => {
   const api = createTestApi(sessionAs('prosecutor'), on('GET', '/api/specimens', ok({ items: [], facets: {}, total: 0, nextCursor: null })));
   renderApp(api, '/comparisons');

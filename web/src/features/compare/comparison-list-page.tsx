@@ -1,12 +1,12 @@
 import { closerKnownFrauds } from '@exemplar/specimens-schema';
+import { useEffect, useId, useState } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
-import { useApi } from '../../shared/api/api-context';
-import { useCursorPages } from '../../shared/api/use-cursor-pages';
 import { useCan } from '../../shared/auth/session';
 import { formatTimestamp } from '../../shared/ui/format';
 import { EmptyState, ErrorState, LoadingState } from '../../shared/ui/states';
 import { useDocumentTitle } from '../../shared/ui/use-document-title';
-import { comparisonOutcome, listComparisons, questionedTitle } from './api';
+import { comparisonOutcome, questionedTitle } from './api';
+import { useComparisonSearch } from './use-comparison-search';
 import { useReferenceTitles } from './use-reference-titles';
 import { MorePages } from '../../shared/ui/more-pages';
 
@@ -16,21 +16,30 @@ const STATUS_FILTERS = [
   { id: 'failed', label: 'Failed', empty: 'No failed comparisons' },
 ] as const;
 
+/** The address's query of a list with this status and search (either left out when empty). */
+const addressed = (status: string, q: string): Record<string, string> => ({ ...(status && { status }), ...(q && { q }) });
+
 /**
  * Comparisons made earlier, to open again (or to name in a case or a
- * verification request): a border officer's own, an examiner's every one.
+ * verification request): a border officer's own, an examiner's every one;
+ * searched by the API (notes, file names, reference, id, submitter), so an
+ * old one is found however many came since. Status and search are in the
+ * address, so going back returns to the same list.
  */
 export function ComparisonListPage() {
-  const api = useApi();
   const can = useCan();
   const all = can('comparisons:read-all');
   useDocumentTitle(all ? 'Comparisons' : 'My comparisons');
   const [params, setParams] = useSearchParams();
   const filter = STATUS_FILTERS.find((f) => f.id === (params.get('status') ?? '')) ?? STATUS_FILTERS[0];
-  const pages = useCursorPages(`status=${filter.id}`, (cursor, signal) =>
-    listComparisons(api, filter.id, cursor, signal),
-  );
-  const { first: list, items } = pages;
+  const [text, setText] = useState(() => params.get('q') ?? '');
+  const searchId = useId();
+  const pages = useComparisonSearch(filter.id, text);
+  const { first: list, items, q } = pages;
+  // The search the list answers goes into the address once typing paused (replacing it: one history entry per list, not per word).
+  useEffect(() => {
+    if (q !== (params.get('q') ?? '')) setParams(addressed(filter.id, q), { replace: true });
+  }, [q, params, filter.id, setParams]);
   const titles = useReferenceTitles(items);
 
   return (
@@ -50,14 +59,21 @@ export function ComparisonListPage() {
       </header>
       <div className="segmented" role="group" aria-label="Comparison status">
         {STATUS_FILTERS.map((f) => (
-          <button key={f.id || 'all'} type="button" aria-pressed={f.id === filter.id} onClick={() => setParams(f.id ? { status: f.id } : {})}>
+          <button key={f.id || 'all'} type="button" aria-pressed={f.id === filter.id} onClick={() => setParams(addressed(f.id, q))}>
             {f.label}
           </button>
         ))}
       </div>
+      <div className="picker">
+        <label className="field__label" htmlFor={searchId}>
+          Search comparisons
+        </label>
+        <input id={searchId} type="search" value={text} onChange={(e) => setText(e.target.value)} placeholder="Notes, file name, reference, id…" autoComplete="off" />
+      </div>
       {list.status === 'loading' && !list.data && <LoadingState label="Loading comparisons…" />}
       {list.status === 'error' && <ErrorState title="The comparisons could not be loaded" error={list.error} onRetry={list.reload} />}
-      {list.data && items.length === 0 && (
+      {list.data && items.length === 0 && q && <EmptyState title={`No comparison matches “${q}”`} />}
+      {list.data && items.length === 0 && !q && (
         <EmptyState title={filter.empty}>
           <p>
             <Link to="/compare">Compare a questioned document</Link> with a reference of the library.
