@@ -3,8 +3,27 @@
  * server's codes (mongo-standin.test.ts): a definition changed between
  * versions is replaced, never left to stop the start.
  */
+import { AUDIT_INDEXES } from '../audit/audit.mongo';
+import { CHANGE_INDEXES } from './catalog.mongo';
+import { SPECIMEN_INDEXES } from './catalog.mongo-query';
+import { JOB_INDEXES } from './jobs.mongo';
 import { ensureIndexes } from './mongo-indexes';
+import { mongoIndex } from './records.mongo';
 import { MingoCollection } from './mongo-standin';
+
+describe('the indexes the MongoDB adapters declare', () => {
+  it.each([
+    ['specimens', SPECIMEN_INDEXES],
+    ['specimen_changes', CHANGE_INDEXES],
+    ['jobs', JOB_INDEXES],
+    ['audit', AUDIT_INDEXES],
+    ['a record collection', [mongoIndex({ fields: ['issuingState', 'documentNumber'], unique: true }, 0), mongoIndex({ fields: ['documentNumber'] }, 1)]],
+  ])('%s: a server takes them as one list (no name or key pattern twice, partial filters it knows)', async (_name, indexes) => {
+    const c = new MingoCollection();
+    await ensureIndexes(c, indexes);
+    expect((await c.indexes()).length).toBe(indexes.length + 1);
+  });
+});
 
 describe('ensureIndexes', () => {
   it('creates the declared indexes, again without change, and replaces those declared otherwise before', async () => {

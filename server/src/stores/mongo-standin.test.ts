@@ -73,5 +73,14 @@ describe('MingoCollection, strict as the server', () => {
     await c.createIndexes([{ ...unique, unique: false }]);
     await c.insertOne({ _id: 'x', a: 1 });
     await c.insertOne({ _id: 'y', a: 1 });
+    await expect(c.createIndexes([{ key: { b: 1 }, name: 'one' }, { key: { b: 1 }, name: 'two' }])).rejects.toMatchObject({ code: 85 });
+  });
+
+  it('takes only the partial filters every server from 4.4 takes (CannotCreateIndex 67)', async () => {
+    const c = new MingoCollection();
+    await c.createIndexes([{ key: { a: 1 }, name: 'a', unique: true, partialFilterExpression: { a: { $type: ['string', 'number'] }, b: { $exists: true }, c: 'x', d: { $gt: 1 } } }]);
+    for (const partialFilterExpression of [{ a: { $ne: null } }, { a: { $exists: false } }, { $or: [{ a: 1 }, { b: 1 }] }, { a: { $in: [1, 2] } }, { a: { $not: { $type: 'null' } } }]) {
+      await expect(c.createIndexes([{ key: { z: 1 }, name: 'z', partialFilterExpression }])).rejects.toMatchObject({ code: 67 });
+    }
   });
 });

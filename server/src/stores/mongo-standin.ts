@@ -48,6 +48,30 @@ const defaultIndexName = (key: Document) => Object.entries(key).map(([f, d]) => 
 const sameKey = (a: Document, b: Document) => JSON.stringify(Object.entries(a)) === JSON.stringify(Object.entries(b));
 const sameOptions = (a: IndexSpec, b: IndexSpec) =>
   Boolean(a.unique) === Boolean(b.unique) && Boolean(a.sparse) === Boolean(b.sparse) && JSON.stringify(a.partialFilterExpression ?? null) === JSON.stringify(b.partialFilterExpression ?? null);
+/**
+ * What a partial index filter may hold on every server from 4.4 (MongoDB
+ * manual, Partial Indexes): equalities, `$exists: true`, `$gt`/`$gte`/`$lt`/
+ * `$lte`, `$type`, and `$and` at the top. (`$or` and `$in` came with 6.0;
+ * `$ne`, `$not`, `$exists: false`, `$regex` are refused: CannotCreateIndex 67.)
+ */
+function checkPartialFilter(filter: Document, top = true): void {
+  const refuse = (what: string) => {
+    throw new MongoServerError({ message: `unsupported expression in partial index: ${what}`, code: 67, codeName: 'CannotCreateIndex' });
+  };
+  for (const [key, value] of Object.entries(filter)) {
+    if (key === '$and') {
+      if (!top || !Array.isArray(value)) refuse('$and below the top level');
+      for (const part of value as Document[]) checkPartialFilter(part, false);
+      continue;
+    }
+    if (key.startsWith('$')) refuse(key);
+    if (value === null || typeof value !== 'object' || Array.isArray(value) || !Object.keys(value as Document).some((k) => k.startsWith('$'))) continue;
+    for (const [op, operand] of Object.entries(value as Document)) {
+      if (op === '$exists' ? operand !== true : !['$eq', '$gt', '$gte', '$lt', '$lte', '$type'].includes(op)) refuse(`${key} ${op}`);
+    }
+  }
+}
+
 /** As the server refuses an index that clashes with one it has (IndexOptionsConflict 85, IndexKeySpecsConflict 86). */
 const indexConflict = (code: 85 | 86, message: string) => new MongoServerError({ message, code, codeName: code === 85 ? 'IndexOptionsConflict' : 'IndexKeySpecsConflict' });
 
@@ -93,13 +117,16 @@ export class MingoCollection {
 
   /**
    * Idempotent for an index it has, as the server is; an index that clashes
-   * with one it has by name or by key pattern is refused with the server's
-   * codes, and nothing of the call is created (the server checks them all first).
+   * with one it has by name or by key pattern, or whose partial filter the
+   * server does not take, is refused with the server's codes, and nothing of
+   * the call is created (the server checks them all first).
    */
   async createIndexes(specs: IndexSpec[]): Promise<string[]> {
     const named = specs.map((spec) => ({ ...spec, name: spec.name ?? defaultIndexName(spec.key) }));
-    for (const spec of named) {
-      for (const have of [{ name: '_id_', key: { _id: 1 } }, ...this.indexSpecs]) {
+    for (const spec of named) if (spec.partialFilterExpression) checkPartialFilter(spec.partialFilterExpression);
+    for (const [i, spec] of named.entries()) {
+      // Against the indexes it has, and those named before it in the same call.
+      for (const have of [{ name: '_id_', key: { _id: 1 } }, ...this.indexSpecs, ...named.slice(0, i)]) {
         if (have.name === spec.name && !sameKey(have.key, spec.key)) throw indexConflict(86, `An existing index has the same name as the requested index but a different key: ${spec.name}`);
         if (have.name === spec.name && !sameOptions(have, spec)) throw indexConflict(85, `An existing index has the same name as the requested index but different options: ${spec.name}`);
         if (have.name !== spec.name && sameKey(have.key, spec.key)) throw indexConflict(85, `Index already exists with a different name: ${have.name}`);
