@@ -33,6 +33,8 @@ export interface TestApp {
    * for `app.inject`, and `inject` that adds them.
    */
   login(role: Role): Promise<LoggedIn>;
+  /** As `login`, as a further user of that role named `username` (a second border officer …), created on first use. */
+  loginAs(username: string, role: Role): Promise<LoggedIn>;
   /** The test user of that role (created on first use) and its password. */
   credentials(role: Role): Promise<{ username: string; password: string }>;
   /** Closes the app and the stores and removes the data folder. */
@@ -80,31 +82,34 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
   });
   await app.register(fp(exemplarApp), { context });
   await app.ready();
-  const users = new Map<Role, Promise<{ username: string; password: string }>>();
-  const sessions = new Map<Role, Promise<LoggedIn>>();
-  const credentials = (role: Role) => {
-    let made = users.get(role);
+  // By user name.
+  const users = new Map<string, Promise<{ username: string; password: string }>>();
+  const sessions = new Map<string, Promise<LoggedIn>>();
+  const account = (username: string, role: Role) => {
+    let made = users.get(username);
     if (!made) {
       const password = randomBytes(12).toString('base64url');
-      made = context.services.auth.createUser({ username: role, role, password }, systemActor('test')).then(() => ({ username: role, password }));
-      users.set(role, made);
+      made = context.services.auth.createUser({ username, role, password }, systemActor('test')).then(() => ({ username, password }));
+      users.set(username, made);
     }
     return made;
   };
-  const login = (role: Role) => {
-    let session = sessions.get(role);
+  const loginAs = (username: string, role: Role) => {
+    let session = sessions.get(username);
     if (!session) {
       session = (async () => {
-        const res = await app.inject({ method: 'POST', url: '/api/auth/login', payload: await credentials(role) });
-        if (res.statusCode !== 200) throw new Error(`test login as ${role} failed: ${res.statusCode} ${res.body}`);
+        const res = await app.inject({ method: 'POST', url: '/api/auth/login', payload: await account(username, role) });
+        if (res.statusCode !== 200) throw new Error(`test login as ${username} (${role}) failed: ${res.statusCode} ${res.body}`);
         const { token, csrfToken } = res.json<{ token: string; csrfToken: string }>();
         const headers = { authorization: `Bearer ${token}` };
-        return { username: role, role, headers, token, csrfToken, inject: injectWith(app, headers) };
+        return { username, role, headers, token, csrfToken, inject: injectWith(app, headers) };
       })();
-      sessions.set(role, session);
+      sessions.set(username, session);
     }
     return session;
   };
+  const credentials = (role: Role) => account(role, role);
+  const login = (role: Role) => loginAs(role, role);
   return {
     app,
     context,
@@ -112,6 +117,7 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
     routes: [...new Set(routes)],
     routePermissions,
     login,
+    loginAs,
     credentials,
     objectKeys: () => listObjectKeys(context),
     close: async () => {

@@ -5,9 +5,8 @@
  * comparisons are only queued (nothing here needs them to run).
  */
 import type { Specimen } from '@exemplar/specimens-schema';
-import { systemActor } from '../../server/src/services/actor';
 import { COMPARISON_JOB_KIND, type ComparisonJobPayload } from '../../server/src/services/comparisons.service';
-import { buildTestApp, injectWith, makeTestImage, MINIMAL_SPECIMEN, multipartBody, sha256, type LoggedIn, type TestApp } from '../../server/src/test-helpers';
+import { buildTestApp, makeTestImage, MINIMAL_SPECIMEN, multipartBody, sha256, type LoggedIn, type TestApp } from '../../server/src/test-helpers';
 
 // Uploads go through the real ingest (decode, derivatives, identification descriptor) on a shared machine: slowness is not a failure.
 jest.setTimeout(300_000);
@@ -77,11 +76,7 @@ beforeAll(async () => {
   t = await buildTestApp({ EXEMPLAR_SERVER_COMPARISONS: '0' });
   officer = await t.login('border-officer');
   examiner = await t.login('examiner');
-  const password = 'another-officer-password';
-  await t.context.services.auth.createUser({ username: 'officer2', role: 'border-officer', password }, systemActor('test'));
-  const res = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'officer2', password } });
-  const headers = { authorization: `Bearer ${res.json().token}` };
-  otherOfficer = { username: 'officer2', role: 'border-officer', headers, token: res.json().token, csrfToken: res.json().csrfToken, inject: injectWith(t.app, headers) };
+  otherOfficer = await t.loginAs('officer2', 'border-officer');
 
   const created = await examiner.inject({ method: 'POST', url: '/api/specimens', payload: { ...MINIMAL_SPECIMEN, classification: 'public', title: 'Passeport République Utopia 2019' } });
   expect(created.statusCode).toBe(201);
