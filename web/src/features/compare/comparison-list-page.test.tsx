@@ -154,6 +154,13 @@ test('the search asks the API, once typing pauses, and finds a comparison the fi
   await user.clear(screen.getByRole('searchbox', { name: 'Search comparisons' }));
   await user.type(screen.getByRole('searchbox', { name: 'Search comparisons' }), 'nothing like it');
   expect(await screen.findByText('No comparison matches “nothing like it”')).toBeInTheDocument();
+  await waitFor(() => expect(location.current.search).toBe('?status=done&q=nothing+like+it'));
+
+  // The navigation's link to the list leaves the search: the box empties and the newest are listed again.
+  await user.click(within(screen.getByRole('navigation', { name: 'Main' })).getByRole('link', { name: 'Comparisons' }));
+  await waitFor(() => expect(names()).toEqual(['Routine check 0', 'Routine check 1', 'Routine check 2']));
+  expect(screen.getByRole('searchbox', { name: 'Search comparisons' })).toHaveValue('');
+  expect(location.current.search).toBe('');
 });
 
 test('a prosecutor has no comparison list: none may be read', async () => {

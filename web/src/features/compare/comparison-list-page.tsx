@@ -1,5 +1,5 @@
 import { closerKnownFrauds } from '@exemplar/specimens-schema';
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { useCan } from '../../shared/auth/session';
 import { formatTimestamp } from '../../shared/ui/format';
@@ -32,14 +32,25 @@ export function ComparisonListPage() {
   useDocumentTitle(all ? 'Comparisons' : 'My comparisons');
   const [params, setParams] = useSearchParams();
   const filter = STATUS_FILTERS.find((f) => f.id === (params.get('status') ?? '')) ?? STATUS_FILTERS[0];
-  const [text, setText] = useState(() => params.get('q') ?? '');
+  const addressQ = params.get('q') ?? '';
+  const [text, setText] = useState(addressQ);
   const searchId = useId();
   const pages = useComparisonSearch(filter.id, text);
   const { first: list, items, q } = pages;
-  // The search the list answers goes into the address once typing paused (replacing it: one history entry per list, not per word).
+  // The search the list answers goes into the address once typing paused (replacing it: one history entry per
+  // list, not per word); an address changed from outside (a link, going back) sets the search box. Each only
+  // when its own side changed, so neither undoes the other.
+  const seen = useRef({ q, addressQ });
   useEffect(() => {
-    if (q !== (params.get('q') ?? '')) setParams(addressed(filter.id, q), { replace: true });
-  }, [q, params, filter.id, setParams]);
+    if (q === seen.current.q) return;
+    seen.current.q = q;
+    if (q !== addressQ) setParams(addressed(filter.id, q), { replace: true });
+  }, [q, addressQ, filter.id, setParams]);
+  useEffect(() => {
+    if (addressQ === seen.current.addressQ) return;
+    seen.current.addressQ = addressQ;
+    if (addressQ !== q) setText(addressQ);
+  }, [addressQ, q]);
   const titles = useReferenceTitles(items);
 
   return (
