@@ -9,7 +9,7 @@
  * MONGODB_URI is set. Test support only.
  */
 import { aggregate, find, updateMany, updateOne } from 'mingo';
-import { BSON, MongoBulkWriteError, MongoServerError, type Document } from 'mongodb';
+import { BSON, MongoBulkWriteError, MongoNetworkError, MongoServerError, MongoWriteConcernError, type Document } from 'mongodb';
 
 type Doc = Document & { _id: string };
 type Criteria = Parameters<typeof find>[1];
@@ -105,8 +105,68 @@ function equalInOrder(doc: Doc, [path, value]: [string, unknown]): boolean {
   return same(at) || (Array.isArray(at) && at.some(same));
 }
 
+/**
+ * What the server answers when the write concern is not satisfied within
+ * `wtimeout` (a majority unreachable): the write was applied on the primary,
+ * but not acknowledged by enough nodes. Code 64 (WriteConcernFailed, named
+ * WriteConcernTimeout from 8.1) with `errInfo.wtimeout`, as the driver
+ * raises it for a single write.
+ */
+export function writeConcernTimeout(): MongoWriteConcernError {
+  return new MongoWriteConcernError({
+    ok: 1,
+    n: 1,
+    writeConcernError: { code: 64, codeName: 'WriteConcernFailed', errmsg: 'waiting for replication timed out', errInfo: { wtimeout: true } },
+  } as never);
+}
+
+/** A connection dropped before the server answered (nothing is known of the write). */
+const networkError = () => new MongoNetworkError('connection 1 to 127.0.0.1:27017 closed');
+
+/** A planned failure of the collection's next writes (see `failWrites`). */
+interface PlannedFailure {
+  /** Writes (or, in an insertMany, documents) still applied before the failure. */
+  after: number;
+  /** A write concern timeout (the write applied, then the error) or a dropped connection (nothing applied). */
+  kind: 'write-concern-timeout' | 'network';
+}
+
 export class MingoCollection {
   private docs: Doc[] = [];
+  private planned: PlannedFailure | null = null;
+
+  /**
+   * Test support: the write after `after` more writes (an insertMany counts
+   * each of its documents) fails, once. `write-concern-timeout` applies the
+   * write, then throws what the driver throws when a majority did not answer
+   * within `wtimeout` (MongoWriteConcernError code 64; for insertMany the
+   * driver's MongoBulkWriteError code 64, the batch's documents before it
+   * stored); `network` applies nothing and throws a dropped connection.
+   */
+  failWrites(plan: PlannedFailure | null): void {
+    this.planned = plan && { ...plan };
+  }
+
+  /** Whether the write now starting fails (counting it down otherwise), and how. */
+  private failing(): PlannedFailure['kind'] | null {
+    if (!this.planned) return null;
+    if (this.planned.after > 0) {
+      this.planned.after--;
+      return null;
+    }
+    const { kind } = this.planned;
+    this.planned = null;
+    return kind;
+  }
+
+  /** Runs a write as the planned failure says: applied, then the write concern error; or not at all. */
+  private async write<T>(apply: () => Promise<T> | T): Promise<T> {
+    const kind = this.failing();
+    if (kind === 'network') throw networkError();
+    const result = await apply();
+    if (kind === 'write-concern-timeout') throw writeConcernTimeout();
+    return result;
+  }
 
   /** The documents a filter may match once embedded documents are compared in order as the server does; mingo then applies the filter itself. */
   private pool(filter: Criteria): Doc[] {
@@ -160,6 +220,10 @@ export class MingoCollection {
   }
 
   async insertOne(doc: Doc): Promise<{ acknowledged: true; insertedId: string }> {
+    return this.write(() => this.insertOneNow(doc));
+  }
+
+  private insertOneNow(doc: Doc): { acknowledged: true; insertedId: string } {
     checkDocumentSize(doc);
     if (this.docs.some((d) => d._id === doc._id)) throw duplicateKey(doc._id);
     this.checkUnique(doc);
@@ -175,8 +239,15 @@ export class MingoCollection {
    */
   async insertMany(docs: Doc[], _options: { ordered?: boolean } = {}): Promise<{ acknowledged: true; insertedCount: number }> {
     for (const [index, doc] of docs.entries()) {
+      const kind = this.failing();
+      if (kind === 'network') throw new MongoBulkWriteError(networkError(), { insertedCount: index } as never);
+      // The driver sends the batch and hears of the write concern failure once the server applied it.
+      if (kind === 'write-concern-timeout') {
+        for (const rest of docs.slice(index)) this.insertOneNow(rest);
+        throw new MongoBulkWriteError({ message: 'waiting for replication timed out', code: 64 } as never, { insertedCount: docs.length } as never);
+      }
       try {
-        await this.insertOne(doc);
+        this.insertOneNow(doc);
       } catch (err) {
         if (!(err instanceof MongoServerError) || err.code !== 11000) throw err;
         const writeError = { code: 11000, index, errmsg: err.message };
@@ -192,28 +263,34 @@ export class MingoCollection {
   }
 
   async replaceOne(filter: Criteria, replacement: Doc): Promise<{ matchedCount: number; modifiedCount: number }> {
-    const hit = find(this.pool(filter), filter).next() as Doc | undefined;
-    if (!hit) return { matchedCount: 0, modifiedCount: 0 };
-    if ('_id' in replacement && replacement._id !== hit._id) {
-      throw new MongoServerError({ message: "After applying the update, the (immutable) field '_id' was found to have been altered", code: 66, codeName: 'ImmutableField' });
-    }
-    checkDocumentSize(replacement);
-    this.checkUnique(replacement, hit._id);
-    this.docs[this.docs.findIndex((d) => d._id === hit._id)] = stored(replacement);
-    return { matchedCount: 1, modifiedCount: 1 };
+    return this.write(() => {
+      const hit = find(this.pool(filter), filter).next() as Doc | undefined;
+      if (!hit) return { matchedCount: 0, modifiedCount: 0 };
+      if ('_id' in replacement && replacement._id !== hit._id) {
+        throw new MongoServerError({ message: "After applying the update, the (immutable) field '_id' was found to have been altered", code: 66, codeName: 'ImmutableField' });
+      }
+      checkDocumentSize(replacement);
+      this.checkUnique(replacement, hit._id);
+      this.docs[this.docs.findIndex((d) => d._id === hit._id)] = stored(replacement);
+      return { matchedCount: 1, modifiedCount: 1 };
+    });
   }
 
   async deleteOne(filter: Criteria): Promise<{ deletedCount: number }> {
-    const hit = find(this.pool(filter), filter).next() as Doc | undefined;
-    if (!hit) return { deletedCount: 0 };
-    this.docs = this.docs.filter((d) => d._id !== hit._id);
-    return { deletedCount: 1 };
+    return this.write(() => {
+      const hit = find(this.pool(filter), filter).next() as Doc | undefined;
+      if (!hit) return { deletedCount: 0 };
+      this.docs = this.docs.filter((d) => d._id !== hit._id);
+      return { deletedCount: 1 };
+    });
   }
 
   async deleteMany(filter: Criteria): Promise<{ deletedCount: number }> {
-    const hits = new Set((find(this.pool(filter), filter).all() as Doc[]).map((d) => d._id));
-    this.docs = this.docs.filter((d) => !hits.has(d._id));
-    return { deletedCount: hits.size };
+    return this.write(() => {
+      const hits = new Set((find(this.pool(filter), filter).all() as Doc[]).map((d) => d._id));
+      this.docs = this.docs.filter((d) => !hits.has(d._id));
+      return { deletedCount: hits.size };
+    });
   }
 
   async countDocuments(filter: Criteria): Promise<number> {
@@ -263,11 +340,15 @@ export class MingoCollection {
   }
 
   async updateOne(filter: Criteria, update: Modifier): Promise<{ matchedCount: number; modifiedCount: number }> {
-    return updateOne(this.pool(filter), filter, update);
+    return this.write(() => {
+      return updateOne(this.pool(filter), filter, update);
+    });
   }
 
   async updateMany(filter: Criteria, update: Modifier): Promise<{ matchedCount: number; modifiedCount: number }> {
-    return updateMany(this.pool(filter), filter, update);
+    return this.write(() => {
+      return updateMany(this.pool(filter), filter, update);
+    });
   }
 
   /**
@@ -280,19 +361,20 @@ export class MingoCollection {
     update: Modifier,
     options: { sort?: Document; returnDocument?: 'before' | 'after'; includeResultMetadata?: boolean } = {},
   ): Promise<Doc | null | { ok: 1; value: Doc | null }> {
-    let cursor = find(this.pool(filter), filter);
-    if (options.sort) cursor = cursor.sort(options.sort as Parameters<typeof cursor.sort>[0]);
-    const hit = cursor.limit(1).next() as Doc | undefined;
-    let value: Doc | null = null;
-    if (hit) {
-      const before = stored(hit);
-      updateOne(this.docs, { _id: hit._id }, update);
-      value = options.returnDocument === 'after' ? stored(this.docs.find((d) => d._id === hit._id)!) : before;
-    }
-    return options.includeResultMetadata ? { ok: 1, value } : value;
+    return this.write(() => {
+      let cursor = find(this.pool(filter), filter);
+      if (options.sort) cursor = cursor.sort(options.sort as Parameters<typeof cursor.sort>[0]);
+      const hit = cursor.limit(1).next() as Doc | undefined;
+      let value: Doc | null = null;
+      if (hit) {
+        const before = stored(hit);
+        updateOne(this.docs, { _id: hit._id }, update);
+        value = options.returnDocument === 'after' ? stored(this.docs.find((d) => d._id === hit._id)!) : before;
+      }
+      return options.includeResultMetadata ? { ok: 1 as const, value } : value;
+    });
   }
 }
-
 
 /** A stand-in database: one `MingoCollection` per name. */
 export class MingoDb {

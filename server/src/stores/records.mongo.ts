@@ -5,6 +5,7 @@
  * records.test.ts); unique indexes are partial so that records missing a
  * field, or holding null there, are exempt, as in SQLite.
  */
+import { randomUUID } from 'node:crypto';
 import { MongoBulkWriteError, MongoServerError, type Collection, type Db, type Document, type Filter, type IndexDescription } from 'mongodb';
 import { ExemplarError } from '../errors';
 import { ensureIndexes } from './mongo-indexes';
@@ -91,7 +92,7 @@ export function mongoIndex(index: IndexSpec, i: number): IndexDescription & { ke
 
 const fromDocument = <T>(doc: RecordDocument | null): T | null => {
   if (!doc) return null;
-  const { _id: _ignored, ...rest } = doc;
+  const { _id: _ignored, _insertedBy: _mark, ...rest } = doc;
   return rest as unknown as T;
 };
 
@@ -154,21 +155,28 @@ export class MongoRecordCollection<T extends StoredRecord> implements RecordColl
     return stored;
   }
 
+  /**
+   * All or nothing. Each document carries this call's mark (`_insertedBy`),
+   * so that after any failure (a duplicate key, a write concern timeout, a
+   * dropped connection, with an unknown part of the batch stored) exactly
+   * the documents this call stored are taken back out, and none that another
+   * writer stored under the same id or changed since.
+   */
   async insertMany(records: readonly T[]): Promise<T[]> {
     records.forEach((r) => checkRecordId(r.id));
     await this.ready();
     const stored = records.map((r) => ({ ...jsonCopy(r), revision: 1 }) as T);
     if (stored.length === 0) return [];
+    const mark = randomUUID();
     try {
       await this.coll.insertMany(
-        stored.map((r) => ({ ...(r as unknown as Document), _id: r.id }) as RecordDocument),
+        stored.map((r) => ({ ...(r as unknown as RecordDocument), _id: r.id, _insertedBy: mark })),
         { ordered: true },
       );
     } catch (err) {
+      await this.coll.deleteMany({ _id: { $in: stored.map((r) => r.id) }, _insertedBy: mark });
       if (!isDuplicateKey(err)) throw err;
-      // Ordered: everything before the failing record was stored; take exactly those back out.
       const failed = failedIndex(err, stored.length);
-      if (failed > 0) await this.coll.deleteMany({ _id: { $in: stored.slice(0, failed).map((r) => r.id) } });
       throw duplicateRecord(this.name, stored[failed]?.id ?? '', failed);
     }
     return stored;

@@ -83,6 +83,24 @@ describe('MongoRecordStore when creating its indexes failed once', () => {
   });
 });
 
+describe('MongoRecordStore insertMany when a write fails mid-batch', () => {
+  it.each([
+    ['a write concern timeout (the batch applied on the primary)', 'write-concern-timeout', 64],
+    ['a dropped connection (the documents before it stored)', 'network', undefined],
+  ] as const)('takes back exactly what the call stored after %s', async (_what, kind, code) => {
+    const db = new MingoDb();
+    const things = new MongoRecordStore(db as unknown as Db).collection<StoredRecord & { n: number }>({ name: 'things' });
+    await things.insert({ id: 'kept', revision: 1, n: 0 });
+    db.collection('records.things').failWrites({ after: 2, kind });
+    const failure = things.insertMany([1, 2, 3, 4].map((n) => ({ id: `t${n}`, revision: 1, n })));
+    await expect(failure).rejects.toMatchObject(code === undefined ? { name: 'MongoBulkWriteError' } : { code });
+    expect(await things.find()).toEqual([{ id: 'kept', revision: 1, n: 0 }]);
+    // The same batch again, once the store answers: nothing of the first try is in its way.
+    expect((await things.insertMany([1, 2].map((n) => ({ id: `t${n}`, revision: 1, n })))).map((r) => r.id)).toEqual(['t1', 't2']);
+    expect(await things.get('t1')).toEqual({ id: 't1', revision: 1, n: 1 });
+  });
+});
+
 describe('mongoFilter', () => {
   it('translates every oracle query into a filter mingo accepts', () => {
     for (const q of ORACLE_QUERIES) expect(() => find([{ _id: 'x', id: 'x', revision: 1 }], mongoFilter(q.filter) as never).all()).not.toThrow();
