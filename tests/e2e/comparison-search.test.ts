@@ -4,14 +4,15 @@
  * comparison picker and the Comparisons page ask the API's search, so a
  * comparison far below the first page is found without paging to it.
  *
- * Needs `npm run build` (web/dist).
+ * Needs `npm run build` (web/dist). Screenshots go to artifacts/e2e/.
  */
+import path from 'node:path';
 import type { Browser, Page, Request } from 'playwright-core';
 import type { RunningServer } from '../../server/src/server';
 import { systemActor } from '../../server/src/services/actor';
 import { comparisonSearchText, COMPARISON_JOB_KIND, type ComparisonJobPayload } from '../../server/src/services/comparisons.service';
 import { sha256 } from '../../server/src/test-helpers';
-import { closeLab, logIn, launchChromium, openLab, openPage, serveLab } from './helpers';
+import { ARTIFACTS, closeLab, logIn, launchChromium, openLab, openPage, serveLab } from './helpers';
 
 jest.setTimeout(180_000);
 
@@ -83,6 +84,7 @@ test("the case form's comparison picker finds a comparison that is not on the fi
   expect(new URL(page.url()).pathname).toBe('/cases/new');
   expect(requests.filter((r) => r.method() === 'POST' && new URL(r.url()).pathname === '/api/cases')).toEqual([]);
 
+  await page.screenshot({ path: path.join(ARTIFACTS, 'comparison-picker-search.png') });
   await finder.getByRole('button', { name: new RegExp(`^Link ${WANTED}`) }).click();
   await page.getByRole('list', { name: 'Linked comparisons' }).getByText(WANTED).waitFor();
 
@@ -99,6 +101,7 @@ test('the Comparisons page finds one by the file name of its questioned image, a
   await page.getByRole('link', { name: WANTED, exact: true }).waitFor();
   await page.waitForURL((url) => url.searchParams.get('q') === 'img_4471');
   expect(await page.getByRole('table').getByRole('row').count()).toBe(2);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'comparison-list-search.png') });
 
   // Reloaded (or opened from a link), the address gives the same list.
   await page.reload();
