@@ -3,6 +3,7 @@
  * server's codes (mongo-standin.test.ts): a definition changed between
  * versions is replaced, never left to stop the start.
  */
+import type { IndexDescription } from 'mongodb';
 import { AUDIT_INDEXES } from '../audit/audit.mongo';
 import { CHANGE_INDEXES } from './catalog.mongo';
 import { SPECIMEN_INDEXES } from './catalog.mongo-query';
@@ -33,7 +34,7 @@ describe('ensureIndexes', () => {
       { key: { b: 1, _id: 1 }, name: 'old_name_for_b' },
       { key: { c: 1 }, name: 'no_longer_declared' },
     ]);
-    const declared = [
+    const declared: IndexDescription[] = [
       { key: { a: 1 }, name: 'by_a', unique: true },
       { key: { b: 1, _id: 1 }, name: 'by_b' },
       { key: { d: -1 }, name: 'by_d', sparse: true },
