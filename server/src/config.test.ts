@@ -30,7 +30,8 @@ describe('loadConfig', () => {
       PORT: '8080',
     });
     expect(config.port).toBe(8080);
-    expect(config.catalog).toEqual({ kind: 'mongodb', uri: 'mongodb://db1,db2/?replicaSet=rs0', db: 'exemplar', writeConcern: 2 });
+    expect(config.catalog).toEqual({ kind: 'mongodb', uri: 'mongodb://db1,db2/?replicaSet=rs0', db: 'exemplar', writeConcern: 2, writeTimeoutMs: 10_000 });
+    expect(loadConfig({ MONGODB_URI: 'mongodb://db1/?replicaSet=rs0', MONGODB_WRITE_TIMEOUT_MS: '2500' }).catalog).toMatchObject({ writeTimeoutMs: 2500 });
     expect(config.objects).toMatchObject({ kind: 's3', endPoint: 'minio.lab.example', port: 9000, useSSL: false, bucket: 'exemplar', region: 'us-east-1' });
   });
 
@@ -53,6 +54,10 @@ describe('loadConfig', () => {
     [{ MONGODB_URI: 'postgres://x' }, 'MONGODB_URI'],
     // Unacknowledged writes would lose duplicate-key errors (the audit chain's unique seq) without a word.
     [{ MONGODB_URI: 'mongodb://db1/?replicaSet=rs0', MONGODB_WRITE_CONCERN: '0' }, 'MONGODB_WRITE_CONCERN'],
+    // MongoDB reads a wtimeout of 0 as none: writes whose majority is unreachable would never return.
+    [{ MONGODB_URI: 'mongodb://db1/?replicaSet=rs0', MONGODB_WRITE_TIMEOUT_MS: '0' }, 'MONGODB_WRITE_TIMEOUT_MS'],
+    [{ MONGODB_WRITE_TIMEOUT_MS: '10s' }, 'MONGODB_WRITE_TIMEOUT_MS'],
+    [{ MONGODB_WRITE_TIMEOUT_MS: '3600001' }, 'MONGODB_WRITE_TIMEOUT_MS'],
     [{ EXEMPLAR_MAX_UPLOAD_BYTES: '-5' }, 'EXEMPLAR_MAX_UPLOAD_BYTES'],
     [{ EXEMPLAR_MAX_IMAGE_PIXELS: '1.5' }, 'EXEMPLAR_MAX_IMAGE_PIXELS'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],

@@ -21,6 +21,8 @@ export interface SettingInfo {
  * 98 MP; as an uncompressed 16-bit RGB TIFF that is about 590 MB. */
 const DEFAULT_MAX_UPLOAD_BYTES = 600 * 1024 * 1024;
 const DEFAULT_MAX_IMAGE_PIXELS = 120_000_000;
+/** Long enough for a majority behind a slow link, short enough that a request does not outlast a client's patience. */
+export const DEFAULT_MONGODB_WRITE_TIMEOUT_MS = 10_000;
 
 export const SETTINGS: readonly SettingInfo[] = Object.freeze([
   { name: 'HOST', default: '127.0.0.1', description: 'Interface the HTTP server listens on.' },
@@ -40,6 +42,11 @@ export const SETTINGS: readonly SettingInfo[] = Object.freeze([
     name: 'MONGODB_WRITE_CONCERN',
     default: 'majority',
     description: 'Write concern for catalog writes: `majority` or a number of nodes (at least 1).',
+  },
+  {
+    name: 'MONGODB_WRITE_TIMEOUT_MS',
+    default: String(DEFAULT_MONGODB_WRITE_TIMEOUT_MS),
+    description: 'Longest a catalog write waits for its write concern (`wtimeoutMS`); past it the request gets 503 `STORE_UNAVAILABLE` instead of hanging while too few nodes answer.',
   },
   {
     name: 'S3_ENDPOINT',
@@ -166,7 +173,14 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' |
 
 export type CatalogConfig =
   | { readonly kind: 'sqlite'; readonly path: string }
-  | { readonly kind: 'mongodb'; readonly uri: string; readonly db: string; readonly writeConcern: 'majority' | number };
+  | {
+      readonly kind: 'mongodb';
+      readonly uri: string;
+      readonly db: string;
+      readonly writeConcern: 'majority' | number;
+      /** wtimeoutMS of the write concern. */
+      readonly writeTimeoutMs: number;
+    };
 
 export type ObjectsConfig =
   | { readonly kind: 'fs'; readonly root: string }
@@ -246,6 +260,7 @@ interface Env {
   MONGODB_URI?: string;
   MONGODB_DB: string;
   MONGODB_WRITE_CONCERN: string;
+  MONGODB_WRITE_TIMEOUT_MS: number;
   S3_ENDPOINT?: string;
   S3_PORT?: number;
   S3_USE_SSL: boolean;
@@ -289,6 +304,8 @@ const envSchema = {
     MONGODB_DB: { type: 'string', pattern: '^[^/\\\\. "$]{1,63}$' },
     // Not 0: the adapters rely on acknowledged writes (duplicate keys, matched counts, the audit chain's unique seq).
     MONGODB_WRITE_CONCERN: { type: 'string', pattern: '^(majority|[1-9][0-9]*)$' },
+    // Not 0: MongoDB reads a wtimeout of 0 as none, and writes would wait for ever.
+    MONGODB_WRITE_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 600000 },
     S3_ENDPOINT: { type: 'string', pattern: '^[A-Za-z0-9.-]+$' },
     S3_PORT: { type: 'integer', minimum: 1, maximum: 65535 },
     S3_USE_SSL: { type: 'boolean' },
@@ -381,7 +398,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     dataDir,
     tmpDir: path.join(dataDir, 'tmp'),
     catalog: e.MONGODB_URI
-      ? { kind: 'mongodb', uri: e.MONGODB_URI, db: e.MONGODB_DB, writeConcern }
+      ? { kind: 'mongodb', uri: e.MONGODB_URI, db: e.MONGODB_DB, writeConcern, writeTimeoutMs: e.MONGODB_WRITE_TIMEOUT_MS }
       : { kind: 'sqlite', path: path.join(dataDir, 'catalog.sqlite') },
     objects: e.S3_ENDPOINT
       ? {

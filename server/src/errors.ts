@@ -48,6 +48,13 @@ export const ERROR_STATUS = {
    * (Retry-After).
    */
   SPECIMEN_BUSY: 503,
+  /**
+   * The catalog database did not confirm a write in time (MongoDB: its write
+   * concern not satisfied within MONGODB_WRITE_TIMEOUT_MS). The write may or
+   * may not be kept (details.committed 'unknown'). Retryable:
+   * details.retryAfterSeconds (Retry-After).
+   */
+  STORE_UNAVAILABLE: 503,
   INTEGRITY_FAILED: 500,
   INTERNAL: 500,
 } as const;
@@ -70,6 +77,21 @@ export class ExemplarError extends Error {
 
 export function isExemplarError(err: unknown): err is ExemplarError {
   return err instanceof ExemplarError;
+}
+
+/**
+ * Whether a failed write may still have been kept: saved but not recorded
+ * in the audit trail (`committed: true`), or not confirmed by the store
+ * (`committed: 'unknown'`). Whatever such a write references (stored
+ * objects) must stay; removing it could leave a record naming a missing object.
+ */
+export function mayHaveBeenWritten(err: unknown): boolean {
+  return isExemplarError(err) && (err.details.committed === true || err.details.committed === 'unknown');
+}
+
+/** A write the store did not confirm in time: applied on its primary, kept unless that primary fails (see stores/mongo-errors.ts). */
+export function isUnconfirmedWrite(err: unknown): err is ExemplarError {
+  return isExemplarError(err) && err.code === 'STORE_UNAVAILABLE' && err.details.committed === 'unknown';
 }
 
 export const notFound = (code: Extract<ErrorCode, `${string}NOT_FOUND`>, what: string, details: Record<string, unknown> = {}) =>

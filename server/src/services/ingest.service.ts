@@ -25,7 +25,7 @@ import path from 'node:path';
 import { isImageError, probeAndMakeDerivatives, probeImage, type DerivativeFile, type DerivativeManifest, type ImageProbe } from '@exemplar/image-pipeline';
 import { isLightSourceId, validate, type Capture, type CaptureImage, type ImageIdentification, type LightSourceId } from '@exemplar/specimens-schema';
 import type { LimitsConfig } from '../config';
-import { ExemplarError, isExemplarError } from '../errors';
+import { ExemplarError, isExemplarError, mayHaveBeenWritten } from '../errors';
 import { objectKeys, type ObjectStore } from '../stores/objects.port';
 import type { Actor } from './actor';
 import { formatByteCount, imageNamed, KeyLocks, newRecordId, sha256OfFile, timestamp, validationFailed, valueOrThrow } from './common';
@@ -184,8 +184,8 @@ export class IngestService {
           });
           return capture;
         } catch (err) {
-          // A capture saved but not audited keeps its images: the record refers to them.
-          if (!(isExemplarError(err) && err.details.committed === true)) await this.removeCreated(created);
+          // A capture saved but not audited, or not confirmed by the store, keeps its images: the record (may) refer to them.
+          if (!mayHaveBeenWritten(err)) await this.removeCreated(created);
           throw err;
         }
       });

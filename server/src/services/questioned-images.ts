@@ -8,6 +8,7 @@
  */
 import { createReadStream } from 'node:fs';
 import type { ImageFormat, LightSourceId } from '@exemplar/specimens-schema';
+import { mayHaveBeenWritten } from '../errors';
 import { objectKeys, type ObjectStore } from '../stores/objects.port';
 import { sha256OfFile, type KeyLocks } from './common';
 import type { IngestFile, IngestService } from './ingest.service';
@@ -74,6 +75,8 @@ export async function storeQuestionedImages<T>(
         }
         return await record(stored);
       } catch (err) {
+        // A record the store did not confirm may stand: the objects it names stay (at worst left unreferenced).
+        if (mayHaveBeenWritten(err)) throw err;
         for (const key of created.reverse()) {
           try {
             await deps.objects.delete(key);

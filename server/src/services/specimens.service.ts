@@ -30,7 +30,7 @@ import type { ValidateFunction } from 'ajv';
 import type { AuditService } from '../audit/audit.service';
 import type { EvidenceUses } from './cases.service';
 import { assertCan, canSee, visibleClassifications } from '../auth/policy';
-import { ExemplarError, isExemplarError, notFound } from '../errors';
+import { ExemplarError, isExemplarError, isUnconfirmedWrite, notFound } from '../errors';
 import { FACETS, heldBy, holdsChanging, type CatalogStore, type EvidenceHold, type SpecimenPage, type SpecimenQuery } from '../stores/catalog.port';
 import { objectKeys, type ObjectStore } from '../stores/objects.port';
 import type { Actor } from './actor';
@@ -115,7 +115,14 @@ export class SpecimenService {
       }),
       'specimen',
     );
-    const created = await this.catalog.specimens.create(specimen);
+    let created: Specimen;
+    try {
+      created = await this.catalog.specimens.create(specimen);
+    } catch (err) {
+      // Stands on the store's primary: audited all the same, as in change().
+      if (isUnconfirmedWrite(err)) await this.audit?.record({ actor, action: 'specimen.create', target: { kind: 'specimen', id: specimen.id }, details: { revision: specimen.revision } }).catch(() => undefined);
+      throw err;
+    }
     await this.audit?.record({ actor, action: 'specimen.create', target: { kind: 'specimen', id: created.id }, details: { revision: created.revision } });
     return created;
   }
@@ -180,6 +187,15 @@ export class SpecimenService {
       const { taken: holdsTaken, live } = await this.judgeHolds(id, undefined);
       await this.assertNotEvidence(id, undefined, live);
       outrunByHolds(id, attempt);
+      const recordDelete = async () => {
+        await this.audit?.record({
+          actor,
+          action: 'specimen.delete',
+          target: { kind: 'specimen', id },
+          hashes: imageHashMap(current.captures),
+          details: { revision: current.revision },
+        });
+      };
       try {
         // Refused by the store if a hold was taken since they were judged: a link written after the check above was held first.
         await this.catalog.specimens.delete(id, current.revision, holdsTaken);
@@ -187,15 +203,11 @@ export class SpecimenService {
         if (revision === undefined && isRevisionConflict(err) && attempt < MAX_COMMIT_ATTEMPTS) continue;
         // Judged again: the hold may stand (409 EVIDENCE), or have done its work already.
         if (heldBy(err)) continue;
+        // Stands on the store's primary: audited all the same, as in change(); its images stay (the record may come back).
+        if (isUnconfirmedWrite(err)) await recordDelete().catch(() => undefined);
         throw err;
       }
-      await this.audit?.record({
-        actor,
-        action: 'specimen.delete',
-        target: { kind: 'specimen', id },
-        hashes: imageHashMap(current.captures),
-        details: { revision: current.revision },
-      });
+      await recordDelete();
       await this.releaseImages(imageHashes(current.captures));
       return;
     }
@@ -320,11 +332,15 @@ export class SpecimenService {
       );
       assertClassificationAllowed(actor, next.classification);
       let written: Specimen;
+      // A write the store did not confirm stands on its primary: it is audited all the same (the entry and the change are kept or rolled back together), then reported.
+      let unconfirmed: ExemplarError | undefined;
       try {
         written = await this.catalog.specimens.replace(id, current.revision, next, holdsTaken);
       } catch (err) {
         if (expectedRevision === undefined && isRevisionConflict(err) && attempt < MAX_COMMIT_ATTEMPTS) continue;
-        throw err;
+        if (!isUnconfirmedWrite(err)) throw err;
+        written = next;
+        unconfirmed = err;
       }
       const before = new Set(imageHashes(current.captures));
       const added = Object.fromEntries(Object.entries(imageHashMap(written.captures)).filter(([, sha]) => !before.has(sha)));
@@ -337,9 +353,12 @@ export class SpecimenService {
           details: { ...audit.details, revision: written.revision },
         });
       } catch (err) {
+        if (unconfirmed) throw unconfirmed;
         // The record is written: a caller must not undo what it depends on (ingest keeps the stored images).
+        if (isExemplarError(err) && err.code === 'STORE_UNAVAILABLE') throw new ExemplarError('STORE_UNAVAILABLE', err.message, { ...err.details, committed: true, id, revision: written.revision }, { cause: err });
         throw new ExemplarError('INTERNAL', 'the change was saved but could not be recorded in the audit trail', { committed: true, id, revision: written.revision }, { cause: err });
       }
+      if (unconfirmed) throw unconfirmed;
       return written;
     }
   }

@@ -9,20 +9,24 @@
  * hold (or the count its caller read), and a replace's requires the holds and
  * the count it read, so each is one atomic single-document write against the
  * others. Writes use the configured write concern
- * (`majority` by default: an acknowledged write survives a primary failover).
+ * (`majority` by default: an acknowledged write survives a primary failover)
+ * with a time limit (`wtimeoutMS`); a write not confirmed within it fails
+ * with STORE_UNAVAILABLE (mongo-errors.ts).
  *
  * A search runs two aggregations (the page and the facet counts); on a busy
  * catalog they may see slightly different moments.
  */
-import { BSON, MongoClient, MongoServerError, type Collection, type Document, type IndexDescription, type W } from 'mongodb';
+import { BSON, MongoClient, MongoServerError, type Collection, type Db, type Document, type IndexDescription, type W, type WriteConcern } from 'mongodb';
 import type { Specimen } from '@exemplar/specimens-schema';
 import { MongoAuditLog } from '../audit/audit.mongo';
 import type { AuditLog } from '../audit/audit.port';
+import { DEFAULT_MONGODB_WRITE_TIMEOUT_MS } from '../config';
 import { ExemplarError, notFound } from '../errors';
 import { changeHistoryOptions, evidenceHeld, holdsChanging, holdsDropped, type EvidenceHold, type SpecimenHolds, type CatalogStore, type ChangeHistoryOptions, type JobRepository, type SpecimenChanges, type SpecimenPage, type SpecimenQuery, type SpecimenRepository } from './catalog.port';
 import { fromSpecimenDocument, pageFromResults, planMongoSearch, SPECIMEN_INDEXES, toSpecimenDocument, type SpecimenDocument } from './catalog.mongo-query';
 import { currentYear, normalizeQuery } from './catalog.search';
 import { JOB_INDEXES, MongoJobRepository, type JobDocument } from './jobs.mongo';
+import { withStoreErrors } from './mongo-errors';
 import { ensureIndexes } from './mongo-indexes';
 import { MongoRecordStore } from './records.mongo';
 import type { RecordStore } from './records.port';
@@ -32,6 +36,8 @@ export interface MongoCatalogOptions {
   dbName: string;
   /** `majority` (default) or a number of nodes. */
   writeConcern?: W;
+  /** How long a write waits for its write concern (wtimeoutMS) before it fails with STORE_UNAVAILABLE; DEFAULT_MONGODB_WRITE_TIMEOUT_MS when absent. */
+  writeTimeoutMs?: number;
   /** Clock for job leases and timestamps the store sets (tests). */
   now?: () => number;
   /** How many change numbers of deletions are kept; DEFAULT_CHANGE_HISTORY when absent. */
@@ -318,6 +324,7 @@ export class MongoSpecimenRepository implements SpecimenRepository {
 export class MongoCatalogStore implements CatalogStore {
   readonly kind = 'mongodb' as const;
   private readonly client: MongoClient;
+  private readonly db: Db;
   private specimenRepo: MongoSpecimenRepository | null = null;
   private jobRepo: MongoJobRepository | null = null;
   private recordStore: MongoRecordStore | null = null;
@@ -328,6 +335,15 @@ export class MongoCatalogStore implements CatalogStore {
     this.now = options.now ?? Date.now;
     // Absent optional fields must stay absent (as in the SQLite adapter's JSON), not come back as null.
     this.client = new MongoClient(options.uri, { ignoreUndefined: true });
+    // Without a wtimeout a write whose majority is unreachable never returns; past it, the write concern error becomes STORE_UNAVAILABLE.
+    this.db = withStoreErrors(
+      this.client.db(options.dbName, { writeConcern: { w: options.writeConcern ?? 'majority', wtimeoutMS: options.writeTimeoutMs ?? DEFAULT_MONGODB_WRITE_TIMEOUT_MS } }),
+    );
+  }
+
+  /** The write concern every write of the store is sent with. */
+  get writeConcern(): WriteConcern | undefined {
+    return this.db.writeConcern;
   }
 
   get specimens(): SpecimenRepository {
@@ -353,7 +369,7 @@ export class MongoCatalogStore implements CatalogStore {
   async init(): Promise<void> {
     if (this.specimenRepo) return;
     await this.client.connect();
-    const db = this.client.db(this.options.dbName, { writeConcern: { w: this.options.writeConcern ?? 'majority' } });
+    const db = this.db;
     const specimens = db.collection<SpecimenDocument>('specimens');
     const jobs = db.collection<JobDocument>('jobs');
     const changes = db.collection<ChangeDocument>('specimen_changes');

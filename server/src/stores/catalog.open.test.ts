@@ -4,6 +4,8 @@ import path from 'node:path';
 import { MongoClient } from 'mongodb';
 import { expectError } from './catalog.contract';
 import { fixtureSpecimens } from './catalog.fixtures';
+import { DEFAULT_MONGODB_WRITE_TIMEOUT_MS } from '../config';
+import { MongoCatalogStore } from './catalog.mongo';
 import { openCatalogStore } from './catalog.open';
 
 describe('openCatalogStore', () => {
@@ -27,9 +29,19 @@ describe('openCatalogStore', () => {
     await again.close();
   });
 
+  it('sends every MongoDB write with the write timeout, so that none waits for ever', async () => {
+    const store = new MongoCatalogStore({ uri: 'mongodb://127.0.0.1:1/?replicaSet=rs0', dbName: 'exemplar', writeTimeoutMs: 2500 });
+    expect(store.writeConcern).toMatchObject({ w: 'majority', wtimeoutMS: 2500 });
+    const byDefault = new MongoCatalogStore({ uri: 'mongodb://127.0.0.1:1', dbName: 'exemplar', writeConcern: 1 });
+    expect(byDefault.writeConcern).toMatchObject({ w: 1, wtimeoutMS: DEFAULT_MONGODB_WRITE_TIMEOUT_MS });
+    await Promise.all([store.close(), byDefault.close()]);
+  });
+
   it('refuses a malformed write concern before connecting', async () => {
     await expectError(openCatalogStore({ dataDir: dir, mongodbUri: 'mongodb://127.0.0.1:1', writeConcern: 'most' }), 'VALIDATION_FAILED');
     await expectError(openCatalogStore({ dataDir: dir, mongodbUri: 'mongodb://127.0.0.1:1', writeConcern: '0' }), 'VALIDATION_FAILED');
+    // MongoDB reads a wtimeout of 0 as none.
+    await expectError(openCatalogStore({ dataDir: dir, mongodbUri: 'mongodb://127.0.0.1:1', writeTimeoutMs: '0' }), 'VALIDATION_FAILED');
   });
 
   const uri = process.env['MONGODB_URI'];
