@@ -12,6 +12,7 @@ import context from './plugins/app/context';
 import errorHandler from './plugins/app/error-handler';
 import schemas from './plugins/app/schemas';
 import securityHeaders from './plugins/app/security-headers';
+import wellFormedText from './plugins/app/well-formed-text';
 import multipart from './plugins/external/multipart';
 import swagger from './plugins/external/swagger';
 import webApp from './plugins/web-app';
@@ -69,6 +70,7 @@ export default async function exemplarApp(app: FastifyInstance, opts: AppOptions
   await app.register(context, { context: opts.context });
   await app.register(errorHandler);
   await app.register(schemas);
+  await app.register(wellFormedText);
   await app.register(securityHeaders);
   await app.register(auth);
   await app.register(multipart);

@@ -13,7 +13,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Config } from '../config';
 import { ExemplarError } from '../errors';
 import { readStream } from '../read-stream';
-import { formatByteCount, imageNamed, validationFailed } from '../services/common';
+import { assertWellFormedText, formatByteCount, imageNamed, validationFailed } from '../services/common';
 
 /** A JSON or text field is small; this bounds what a client can make the server parse. */
 export const MAX_FIELD_BYTES = 1024 * 1024;
@@ -148,11 +148,15 @@ export function parseJsonField(fields: Map<string, string>, name: string, requir
     if (!required) return undefined;
     throw new ExemplarError('VALIDATION_FAILED', `The ${name} field (${description}) is missing`, { errors: [{ path: `/${name}`, message: 'is required', keyword: 'required' }] });
   }
+  let parsed: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    parsed = JSON.parse(text) as unknown;
   } catch (err) {
     throw new ExemplarError('VALIDATION_FAILED', `The ${name} field is not valid JSON`, {
       errors: [{ path: `/${name}`, message: `is not valid JSON: ${(err as Error).message}`, keyword: 'json' }],
     });
   }
+  // As every JSON body is checked (plugins/app/well-formed-text.ts).
+  assertWellFormedText(parsed, `${name} field`, { at: `/${name}` });
+  return parsed;
 }

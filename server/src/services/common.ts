@@ -38,6 +38,38 @@ export function validationFailed(what: string, errors: ValidationIssue[], detail
   return new ExemplarError('VALIDATION_FAILED', `Invalid ${what}: ${summary}${errors.length > 5 ? '; …' : ''}`, { ...details, errors });
 }
 
+/** A high surrogate not followed by a low one, or a low one not after a high one. */
+const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * JSON pointers of the strings and property names in `value` that hold an
+ * unpaired UTF-16 surrogate (JSON can carry one as `"\ud800"`). Such a
+ * string is no text: UTF-8, and so BSON and SQLite, cannot hold it, and
+ * MongoDB would store U+FFFD in its place.
+ */
+export function unpairedSurrogatePaths(value: unknown, at = ''): string[] {
+  if (typeof value === 'string') return UNPAIRED_SURROGATE.test(value) ? [at || '/'] : [];
+  if (value === null || typeof value !== 'object') return [];
+  const out: string[] = [];
+  for (const [key, item] of Object.entries(value)) {
+    const pointer = `${at}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+    if (UNPAIRED_SURROGATE.test(key)) out.push(pointer);
+    out.push(...unpairedSurrogatePaths(item, pointer));
+  }
+  return out;
+}
+
+/** VALIDATION_FAILED naming every string of `value` that holds an unpaired surrogate (see unpairedSurrogatePaths). */
+export function assertWellFormedText(value: unknown, what: string, options: { at?: string; details?: Record<string, unknown> } = {}): void {
+  const paths = unpairedSurrogatePaths(value, options.at);
+  if (paths.length === 0) return;
+  throw validationFailed(
+    what,
+    paths.map((path) => ({ path, message: 'holds an unpaired UTF-16 surrogate (not text; it cannot be stored as written)', keyword: 'wellFormedText' })),
+    options.details,
+  );
+}
+
 /** SHA-256 of a file's bytes, hex (the content address of originals). */
 export async function sha256OfFile(file: string): Promise<string> {
   const hash = createHash('sha256');
