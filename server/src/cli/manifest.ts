@@ -34,11 +34,12 @@
  * a `sha256` is given, the file must hash to it (exports always carry it).
  */
 import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { ExemplarError } from '../errors';
 import { digestStream } from '../stores/objects.common';
+import { assertStorableJson, readTextFile } from './text-file';
 
 export const MANIFEST_FORMAT = 'exemplar-manifest';
 export const MANIFEST_VERSION = 1;
@@ -120,22 +121,23 @@ async function isFile(p: string): Promise<boolean> {
 /** Reads and parses a manifest. A manifest that cannot be read at all throws; a bad row only marks that row. */
 export async function readManifest(folder: string, manifestPath: string): Promise<ManifestPlan> {
   const root = path.resolve(folder);
-  const text = await readFile(manifestPath, 'utf8');
+  const text = await readTextFile(manifestPath);
   const format = manifestPath.toLowerCase().endsWith('.csv') ? 'csv' : 'json';
-  const rows = format === 'csv' ? planFromCsv(root, text) : planFromJson(root, text);
+  const rows = format === 'csv' ? planFromCsv(root, text) : planFromJson(root, text, manifestPath);
   checkUniqueKeys(rows);
   return { manifestPath, format, rows };
 }
 
 // ---------------------------------------------------------------- JSON
 
-export function planFromJson(root: string, text: string): PlannedSpecimen[] {
+export function planFromJson(root: string, text: string, file = 'the manifest'): PlannedSpecimen[] {
   let doc: unknown;
   try {
     doc = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (err) {
     throw bad(`manifest is not valid JSON: ${(err as Error).message}`);
   }
+  assertStorableJson(doc, file);
   let rows: unknown;
   if (Array.isArray(doc)) rows = doc;
   else if (isObject(doc) && Array.isArray(doc.specimens)) {
@@ -367,10 +369,11 @@ export async function loadZoneFiles(plan: PlannedSpecimen): Promise<void> {
     if (!file) continue;
     let zones: unknown;
     try {
-      zones = JSON.parse(await readFile(file, 'utf8'));
+      zones = JSON.parse(await readTextFile(file));
     } catch (err) {
       throw bad(`zones file ${file}: ${(err as Error).message}`, { file });
     }
+    assertStorableJson(zones, file);
     if (!Array.isArray(zones) || !zones.every(isObject)) throw bad(`zones file ${file} must hold an array of zone objects`, { file });
     capture.zones = zones;
   }

@@ -5,11 +5,11 @@
  * imported; 2 when any row was refused (the report says which and why);
  * 1 for a file that cannot be read as a register CSV.
  */
-import fs from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ExemplarError } from '../errors';
 import { REGISTER_CSV_COLUMNS, type ImportReport } from '../services/register.service';
 import { CliExit, type CliIo } from './output';
+import { readTextFile } from './text-file';
 import { CLI_ACTOR, withCliContext } from './with-context';
 
 export const REGISTER_IMPORT_EXIT = { ok: 0, refused: 2 } as const;
@@ -36,8 +36,9 @@ export function registerRegisterCommand(program: Command, io: CliIo): void {
     .action(async (file: string, opts: { allOrNothing?: boolean; json?: boolean }, cmd: Command) => {
       let csv: string;
       try {
-        csv = await fs.readFile(file, 'utf8');
+        csv = await readTextFile(file);
       } catch (err) {
+        if (err instanceof ExemplarError) throw err;
         throw new ExemplarError('BAD_REQUEST', `cannot read ${file}: ${(err as Error).message}`, { file });
       }
       const mode = opts.allOrNothing ? 'all-or-nothing' : 'valid-rows';
