@@ -51,7 +51,8 @@ export const ERROR_STATUS = {
   /**
    * The catalog database did not confirm a write in time (MongoDB: its write
    * concern not satisfied within MONGODB_WRITE_TIMEOUT_MS). The write may or
-   * may not be kept (details.committed 'unknown'). Retryable:
+   * may not be kept (details.committed 'unknown'), or was not made when only
+   * a step before it timed out (committed false). Retryable:
    * details.retryAfterSeconds (Retry-After).
    */
   STORE_UNAVAILABLE: 503,

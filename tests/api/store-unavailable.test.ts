@@ -18,12 +18,14 @@ import { buildTestApp, makeTestImage, MINIMAL_SPECIMEN, multipartBody, sha256, t
 
 let t: TestApp;
 let specimens: MingoCollection;
+let changes: MingoCollection;
 
 beforeAll(async () => {
   t = await buildTestApp();
   const db = withStoreErrors(new MingoDb());
   specimens = db.collection('specimens');
-  const repo = new MongoSpecimenRepository(specimens as unknown as Collection<SpecimenDocument>, db.collection('specimen_changes') as unknown as Collection<ChangeDocument>);
+  changes = db.collection('specimen_changes');
+  const repo = new MongoSpecimenRepository(specimens as unknown as Collection<SpecimenDocument>, changes as unknown as Collection<ChangeDocument>);
   // The app's services read the repository from the catalog on every call.
   Object.defineProperty(t.context.catalog, 'specimens', { value: repo, configurable: true });
 });
@@ -33,10 +35,10 @@ afterAll(async () => {
 
 const timeOutNextWrite = () => specimens.failWrites({ after: 0, kind: 'write-concern-timeout' });
 
-function expectStoreUnavailable(res: { statusCode: number; headers: Record<string, unknown>; json: () => unknown }) {
+function expectStoreUnavailable(res: { statusCode: number; headers: Record<string, unknown>; json: () => unknown }, committed: 'unknown' | false = 'unknown') {
   expect(res.statusCode).toBe(503);
   expect(res.headers['retry-after']).toBe('5');
-  expect(res.json()).toEqual({ code: 'STORE_UNAVAILABLE', message: expect.stringMatching(/did not confirm the write in time/), details: { reason: 'WRITE_CONCERN_TIMEOUT', committed: 'unknown', retryAfterSeconds: 5 } });
+  expect(res.json()).toEqual({ code: 'STORE_UNAVAILABLE', message: expect.stringMatching(/did not confirm the write in time/), details: { reason: 'WRITE_CONCERN_TIMEOUT', committed, retryAfterSeconds: 5 } });
 }
 
 describe('a catalog write whose write concern times out', () => {
@@ -49,6 +51,27 @@ describe('a catalog write whose write concern times out', () => {
     expect(kept).toBeDefined();
     const entries = await t.context.catalog.audit.list({ target: `specimen:${kept!._id}` });
     expect(entries.map((e) => e.action)).toEqual(['specimen.create']);
+  });
+
+  it('when only the change counter timed out, says nothing was written: no specimen, no audit entry, the upload\'s images removed', async () => {
+    const examiner = await t.login('examiner');
+    const before = await t.context.catalog.specimens.count();
+    const entriesBefore = (await t.context.catalog.audit.list({})).length;
+    changes.failWrites({ after: 0, kind: 'write-concern-timeout' });
+    expectStoreUnavailable(await examiner.inject({ method: 'POST', url: '/api/specimens', payload: { ...MINIMAL_SPECIMEN, title: 'Never written' } }), false);
+    expect(await t.context.catalog.specimens.count()).toBe(before);
+    expect((await t.context.catalog.audit.list({})).length).toBe(entriesBefore);
+
+    const specimen = (await examiner.inject({ method: 'POST', url: '/api/specimens', payload: { ...MINIMAL_SPECIMEN, title: 'Capture never written' } })).json<Specimen>();
+    const image = await makeTestImage({ width: 300, height: 200, seed: 43 });
+    const { payload, headers } = multipartBody([
+      { name: 'capture', value: JSON.stringify({ page: 'front' }) },
+      { name: 'white', filename: 'white.png', data: image },
+    ]);
+    changes.failWrites({ after: 0, kind: 'write-concern-timeout' });
+    expectStoreUnavailable(await examiner.inject({ method: 'POST', url: `/api/specimens/${specimen.id}/captures`, payload, headers }), false);
+    expect((await t.context.catalog.specimens.get(specimen.id))?.captures).toEqual([]);
+    expect((await t.objectKeys()).filter((k) => k.includes(sha256(image)))).toEqual([]);
   });
 
   it('keeps the images an upload stored when the capture write times out: the capture the primary kept names them', async () => {

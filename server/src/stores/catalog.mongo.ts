@@ -21,7 +21,7 @@ import type { Specimen } from '@exemplar/specimens-schema';
 import { MongoAuditLog } from '../audit/audit.mongo';
 import type { AuditLog } from '../audit/audit.port';
 import { DEFAULT_MONGODB_WRITE_TIMEOUT_MS } from '../config';
-import { ExemplarError, notFound } from '../errors';
+import { ExemplarError, isUnconfirmedWrite, notFound } from '../errors';
 import { changeHistoryOptions, evidenceHeld, holdsChanging, holdsDropped, type EvidenceHold, type SpecimenHolds, type CatalogStore, type ChangeHistoryOptions, type JobRepository, type SpecimenChanges, type SpecimenPage, type SpecimenQuery, type SpecimenRepository } from './catalog.port';
 import { fromSpecimenDocument, pageFromResults, planMongoSearch, SPECIMEN_INDEXES, toSpecimenDocument, type SpecimenDocument } from './catalog.mongo-query';
 import { currentYear, normalizeQuery } from './catalog.search';
@@ -141,7 +141,15 @@ export class MongoSpecimenRepository implements SpecimenRepository {
         maxBytes: MAX_SPECIMEN_DOCUMENT_BYTES,
       });
     }
-    return { ...doc, _search: { ...doc._search, changeSeq: await this.nextChange() } };
+    let changeSeq: number;
+    try {
+      changeSeq = await this.nextChange();
+    } catch (err) {
+      // Only the counter was written: the specimen's own write was not made, so nothing that depends on it may stay.
+      if (isUnconfirmedWrite(err)) throw new ExemplarError('STORE_UNAVAILABLE', err.message, { ...err.details, committed: false }, { cause: err });
+      throw err;
+    }
+    return { ...doc, _search: { ...doc._search, changeSeq } };
   }
 
   async create(s: Specimen): Promise<Specimen> {
