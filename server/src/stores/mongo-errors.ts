@@ -8,7 +8,7 @@
  * `mayHaveBeenWritten`). Other driver errors pass through unchanged (the
  * adapters read duplicate keys themselves; the rest are internal).
  */
-import { MongoServerError, MongoWriteConcernError, type Collection, type Db, type Document } from 'mongodb';
+import { MongoServerError, MongoWriteConcernError } from 'mongodb';
 import { ExemplarError } from '../errors';
 
 /** WriteConcernFailed (WriteConcernTimeout from 8.1): the server's code for a write concern not satisfied in time. */
@@ -53,13 +53,13 @@ function translated<C extends object>(coll: C): C {
   });
 }
 
-/** `db` whose collections' writes report a write concern failure as STORE_UNAVAILABLE. */
-export function withStoreErrors<D extends Pick<Db, 'collection'>>(db: D): D {
+/** `db` (a driver Db, or the stand-in's) whose collections' writes report a write concern failure as STORE_UNAVAILABLE. */
+export function withStoreErrors<D extends { collection(name: string): object }>(db: D): D {
   return new Proxy(db, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
       if (property !== 'collection' || typeof value !== 'function') return value;
-      return (name: string, options?: unknown) => translated((value as (n: string, o?: unknown) => Collection<Document>).call(target, name, options));
+      return (name: string, options?: unknown) => translated((value as (n: string, o?: unknown) => object).call(target, name, options));
     },
   });
 }
