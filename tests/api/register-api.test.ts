@@ -207,6 +207,21 @@ describe('POST /api/register/import', () => {
     expect(res.json()).toMatchObject({ ok: true, imported: 1 });
   });
 
+  it('refuses a CSV that is not UTF-8, as a file part or a text/csv body, naming the line, and imports nothing', async () => {
+    const before = (await officer.inject({ method: 'GET', url: '/api/register' })).json().total;
+    // A Latin-1 export: "Ministère" with è as the single byte 0xE8, which read leniently would be stored as U+FFFD.
+    const latin1 = Buffer.concat([Buffer.from(`${header}\nUTO,EF300090,P,lost,,Minist`), Buffer.from([0xe8]), Buffer.from('re,\n')]);
+    const { payload, headers } = multipartBody([{ name: 'file', filename: 'register.csv', data: latin1, contentType: 'text/csv' }]);
+    for (const res of [
+      await examiner.inject({ method: 'POST', url: '/api/register/import', payload, headers }),
+      await examiner.inject({ method: 'POST', url: '/api/register/import', headers: { 'content-type': 'text/csv' }, payload: latin1 }),
+    ]) {
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toEqual({ code: 'VALIDATION_FAILED', message: 'The CSV is not UTF-8 text (line 2); save it as UTF-8', details: { line: 2 } });
+    }
+    expect((await officer.inject({ method: 'GET', url: '/api/register' })).json().total).toBe(before);
+  });
+
   it('refuses a file without the expected header (400) and imports by border officers (403)', async () => {
     const res = await upload('state,number\nUTO,1\n');
     expect(res.statusCode).toBe(400);

@@ -70,6 +70,26 @@ export function assertWellFormedText(value: unknown, what: string, options: { at
   );
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+/**
+ * `bytes` as text (a leading byte order mark dropped), or VALIDATION_FAILED
+ * naming the first line that is not UTF-8. Read leniently, such bytes (a
+ * Latin-1 export, a surrogate written as CESU-8 does) would become U+FFFD and
+ * be stored so, silently changing the text. `what` names the text for the
+ * message (a file name, "the CSV").
+ */
+export function decodeUtf8Text(bytes: Uint8Array, what: string, details: Record<string, unknown> = {}): string {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    const lenient = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+    const at = lenient.indexOf('\uFFFD');
+    const line = at < 0 ? 1 : lenient.slice(0, at).split('\n').length;
+    throw new ExemplarError('VALIDATION_FAILED', `${what} is not UTF-8 text (line ${line}); save it as UTF-8`, { ...details, line });
+  }
+}
+
 /** SHA-256 of a file's bytes, hex (the content address of originals). */
 export async function sha256OfFile(file: string): Promise<string> {
   const hash = createHash('sha256');

@@ -6,6 +6,7 @@
 import fs from 'node:fs/promises';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ExemplarError } from '../../errors';
+import { decodeUtf8Text } from '../../services/common';
 import { DEFAULT_REGISTER_LIMIT, IMPORT_MODES, MAX_REGISTER_LIMIT, REGISTER_CSV_COLUMNS, type ImportMode } from '../../services/register.service';
 import { readStream } from '../../read-stream';
 import { errorResponses, idParams, offsetPage, ref } from '../api-schemas';
@@ -77,7 +78,7 @@ export default async function registerRoutes(app: FastifyInstance) {
   // Scoped to this plugin: only the import accepts a CSV body. Read here rather than with a
   // bodyLimit, so that an oversize body answers CSV_TOO_LARGE like an oversize file part.
   app.addContentTypeParser('text/csv', async (_request: unknown, payload: AsyncIterable<unknown>) =>
-    (await readStream(payload, { maxBytes: MAX_IMPORT_BYTES, tooLarge: csvTooLarge })).toString('utf8'),
+    decodeUtf8Text(await readStream(payload, { maxBytes: MAX_IMPORT_BYTES, tooLarge: csvTooLarge }), 'The CSV'),
   );
 
   app.get<{ Querystring: { issuingState?: string; documentNumber?: string; status?: string; limit?: number; offset?: number } }>(
@@ -182,6 +183,6 @@ export default async function registerRoutes(app: FastifyInstance) {
 
   async function readCsvPart(request: FastifyRequest): Promise<string> {
     const options = { field: FILE_FIELD, noun: 'CSV', what: 'register import', maxFileBytes: MAX_IMPORT_BYTES, fileTooLarge: (_field: string, maxBytes: number) => csvTooLarge(maxBytes) };
-    return withSpooledFile(request, config, options, async (file) => fs.readFile(file.path, 'utf8'));
+    return withSpooledFile(request, config, options, async (file) => decodeUtf8Text(await fs.readFile(file.path), 'The CSV'));
   }
 }
