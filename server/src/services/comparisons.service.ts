@@ -51,7 +51,7 @@ import {
 } from '@exemplar/specimens-schema';
 import { assertCan, can, canSee, READ_COMPARISONS, visibleClassifications } from '../auth/policy';
 import type { LimitsConfig } from '../config';
-import { ExemplarError, isExemplarError, notFound } from '../errors';
+import { ExemplarError, isExemplarError, mayHaveBeenWritten, notFound } from '../errors';
 import type { CatalogStore, EvidenceHold, Job, JobStatus } from '../stores/catalog.port';
 import { objectKeys, type ObjectStat, type ObjectStore } from '../stores/objects.port';
 import type { Actor } from './actor';
@@ -522,7 +522,8 @@ export class ComparisonService {
     try {
       job = await this.catalog.jobs.enqueue({ id, kind: COMPARISON_JOB_KIND, payload, createdBy: actor.id, inputs, searchText: comparisonSearchText(id, payload, referenceTitle) });
     } catch (err) {
-      await this.release(id, at, holds);
+      // A job the store did not confirm may stand and run: what it names stays held (a hold whose job never came is judged done, CaseService.liveHolds).
+      if (!mayHaveBeenWritten(err)) await this.release(id, at, holds);
       throw err;
     }
     this.onEnqueued();
