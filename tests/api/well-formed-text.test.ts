@@ -69,3 +69,19 @@ describe('JSON bodies with unpaired surrogates', () => {
     expect((await t.context.catalog.specimens.get(specimen.id))?.captures).toEqual([]);
   });
 });
+
+describe('JSON bodies nested deeper than the call stack', () => {
+  // JSON.parse takes any depth; a check that recursed per level would overflow the stack and answer 500.
+  const nested = (depth: number, inner: string) => `${'['.repeat(depth)}${inner}${']'.repeat(depth)}`;
+
+  it('answers 400 from the route schema, not 500, for a well-formed one (login, before any session)', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/api/auth/login', headers: json, payload: `{"username":${nested(100_000, '"x"')},"password":"whatever-password"}` });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ code: 'VALIDATION_FAILED' });
+  });
+
+  it('still finds an unpaired surrogate at the bottom of one, naming its path', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/api/auth/login', headers: json, payload: `{"username":${nested(100_000, '"x\\ud800"')},"password":"whatever-password"}` });
+    expectRefused(res, [`/username${'/0'.repeat(100_000)}`]);
+  });
+});

@@ -48,13 +48,23 @@ const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBF
  * MongoDB would store U+FFFD in its place.
  */
 export function unpairedSurrogatePaths(value: unknown, at = ''): string[] {
-  if (typeof value === 'string') return UNPAIRED_SURROGATE.test(value) ? [at || '/'] : [];
-  if (value === null || typeof value !== 'object') return [];
   const out: string[] = [];
-  for (const [key, item] of Object.entries(value)) {
-    const pointer = `${at}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-    if (UNPAIRED_SURROGATE.test(key)) out.push(pointer);
-    out.push(...unpairedSurrogatePaths(item, pointer));
+  // Walked with a stack of its own, not by recursion: JSON.parse takes any depth, and a request body nested
+  // deeper than the call stack must be answered (by the route's schema), not fail with a RangeError (500).
+  // Children are pushed last first, so paths come out in document order, each key before what it holds.
+  const pending: Array<{ value: unknown; at: string; badKey: boolean }> = [{ value, at, badKey: false }];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    if (next.badKey) out.push(next.at);
+    if (typeof next.value === 'string') {
+      if (UNPAIRED_SURROGATE.test(next.value)) out.push(next.at || '/');
+      continue;
+    }
+    if (next.value === null || typeof next.value !== 'object') continue;
+    const entries = Object.entries(next.value);
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const [key, item] = entries[i]!;
+      pending.push({ value: item, at: `${next.at}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`, badKey: UNPAIRED_SURROGATE.test(key) });
+    }
   }
   return out;
 }
