@@ -33,7 +33,7 @@ afterAll(async () => {
 });
 
 describe('a comparison whose job write times out', () => {
-  it('answers 503 and keeps its reference held: the job the primary kept is still evidence', async () => {
+  it('answers 503, audits the submission and keeps its reference held: the job the primary kept is still evidence', async () => {
     const examiner = await t.login('examiner');
     const officer = await t.login('border-officer');
     const created = await examiner.inject({ method: 'POST', url: '/api/specimens', payload: { ...MINIMAL_SPECIMEN, classification: 'public', title: 'Reference held while the majority is away' } });
@@ -59,6 +59,9 @@ describe('a comparison whose job write times out', () => {
     // The primary kept the job: it is queued and will run against the reference it names.
     const [job] = await t.context.catalog.jobs.list({ kind: 'comparison' });
     expect(job).toMatchObject({ status: 'queued', createdBy: officer.username });
+    // Its submission is in the audit trail, as a specimen write the store did not confirm is.
+    const entries = await t.context.catalog.audit.list({ target: `comparison:${job!.id}` });
+    expect(entries.map((e) => [e.action, e.actor])).toEqual([['comparison.submit', officer.username]]);
 
     // So the reference capture cannot go from under it.
     const deleted = await examiner.inject({ method: 'DELETE', url: `/api/specimens/${specimen.id}` });

@@ -51,7 +51,7 @@ import {
 } from '@exemplar/specimens-schema';
 import { assertCan, can, canSee, READ_COMPARISONS, visibleClassifications } from '../auth/policy';
 import type { LimitsConfig } from '../config';
-import { ExemplarError, isExemplarError, mayHaveBeenWritten, notFound } from '../errors';
+import { ExemplarError, isExemplarError, isUnconfirmedWrite, mayHaveBeenWritten, notFound } from '../errors';
 import type { CatalogStore, EvidenceHold, Job, JobStatus } from '../stores/catalog.port';
 import { objectKeys, type ObjectStat, type ObjectStore } from '../stores/objects.port';
 import type { Actor } from './actor';
@@ -288,7 +288,7 @@ export class ComparisonService {
     return comparison;
   }
 
-  private async recordSubmit(comparison: Comparison, actor: Actor): Promise<void> {
+  private async recordSubmit(comparison: { id: string; questioned: Partial<Record<LightSourceId, { sha256: string }>>; request: Pick<ComparisonRequestRecord, 'reference'> }, actor: Actor): Promise<void> {
     await this.audit?.record({
       actor,
       action: 'comparison.submit',
@@ -522,8 +522,10 @@ export class ComparisonService {
     try {
       job = await this.catalog.jobs.enqueue({ id, kind: COMPARISON_JOB_KIND, payload, createdBy: actor.id, inputs, searchText: comparisonSearchText(id, payload, referenceTitle) });
     } catch (err) {
-      // A job the store did not confirm may stand and run: what it names stays held (a hold whose job never came is judged done, CaseService.liveHolds).
+      // A job the store did not confirm may stand and run: what it names stays held (a hold whose job never came is judged done,
+      // CaseService.liveHolds), and its submission is audited all the same, as SpecimenService does for such a write.
       if (!mayHaveBeenWritten(err)) await this.release(id, at, holds);
+      if (isUnconfirmedWrite(err)) await this.recordSubmit({ id, questioned, request: record }, actor).catch(() => undefined);
       throw err;
     }
     this.onEnqueued();
