@@ -12,7 +12,7 @@
 import sharp from 'sharp';
 import { REGION_MOSTLY_OVEREXPOSED } from '@exemplar/specimens-schema';
 import { loadOpenCv, withMats } from '../cv/opencv';
-import { isHomography, normalizeHomography, type Homography } from './geometry';
+import { isHomography, localScaleMap, normalizeHomography, type Homography } from './geometry';
 import { differenceScore, type DifferenceLevel } from './difference';
 import { LIGHT_PROFILES, lightProfileFor, normaliseToReference, type LightProfile, type LightProfileId, type NormaliseStats } from './normalise';
 import { mrzFindings, type ComparisonFinding, type MrzInspection } from './mrz-findings';
@@ -22,7 +22,7 @@ import { checkPixelImage, validityMask, warpToReference, type PixelImage, type W
 import { zoneShowsIn, zoneVerdicts, type ComparisonZone, type ZoneVerdict } from './zone-verdicts';
 
 /** Bumped whenever a change to this stage can change its output for the same inputs. */
-export const DIFFERENCE_STAGE_VERSION = '1.6.0';
+export const DIFFERENCE_STAGE_VERSION = '1.7.0';
 
 export interface CompareParams {
   /**
@@ -823,7 +823,11 @@ async function compareWarped(
       learnCount = countSet(learn);
     }
   }
-  const norm = await normaliseToReference(refPlanes, qPlanes, { valid: normValid, learn }, profile, { illuminationTile: tile, transferMinGain: params.transferMinGain });
+  const norm = await normaliseToReference(refPlanes, qPlanes, { valid: normValid, learn }, profile, {
+    illuminationTile: tile,
+    transferMinGain: params.transferMinGain,
+    captureScale: makePlane(ww, wh, localScaleMap(homography, W, H, ww, wh)),
+  });
   fillInvalid(norm.questioned, norm.reference, valid);
 
   const diff = await differenceScore(norm.reference, norm.questioned, valid, profile, norm.noiseAmplification, params, learn);

@@ -135,6 +135,27 @@ export function homographyJacobian(h: Homography, x: number, y: number): [number
   ];
 }
 
+/**
+ * H's local linear scale (the root of its Jacobian determinant) at each
+ * pixel centre of a `gridWidth` × `gridHeight` resampling of the
+ * `width` × `height` source, up to a constant factor: the determinant is
+ * det(H) / w³, w the homogeneous denominator.
+ */
+export function localScaleMap(h: Homography, width: number, height: number, gridWidth: number, gridHeight: number): Float32Array {
+  const [g, k, i] = [at(h, 6), at(h, 7), at(h, 8)];
+  const sx = gridWidth / width;
+  const sy = gridHeight / height;
+  const out = new Float32Array(gridWidth * gridHeight);
+  for (let v = 0; v < gridHeight; v++) {
+    const y = (v + 0.5) / sy - 0.5;
+    for (let u = 0; u < gridWidth; u++) {
+      const w = Math.abs(g * ((u + 0.5) / sx - 0.5) + k * y + i);
+      out[v * gridWidth + u] = 1 / (w * Math.sqrt(w));
+    }
+  }
+  return out;
+}
+
 /** Signed area of a polygon (positive when its vertices turn clockwise in image coordinates, y down). */
 export function polygonArea(points: readonly Point[]): number {
   let s = 0;

@@ -79,6 +79,14 @@ export interface NormaliseParams {
    * for it to be used instead (1: never fitted).
    */
   transferMinGain: number;
+  /**
+   * The capture's linear scale at each pixel (questioned pixels per working
+   * pixel, in any constant unit). Where a perspective makes it vary, the
+   * capture's own blur seen in the reference frame grows where it is
+   * coarser (the far side of a tilted photo), and the reference is blurred
+   * to match (`perspectiveSigmas`).
+   */
+  captureScale?: Plane;
 }
 
 export interface NormaliseStats {
@@ -88,9 +96,11 @@ export interface NormaliseStats {
    * Which image was blurred to equalise sharpness, and by what sigma (working
    * pixels); with `kernel`, by a fitted transfer kernel instead (weights of
    * the identity and the `TRANSFER_SIGMAS` Gaussians), `sigma` then the root
-   * of its second moment (0 where its sharpening outweighs its blur).
+   * of its second moment (0 where its sharpening outweighs its blur); with
+   * `range`, the sigma varied over the compared pixels between those bounds
+   * (`perspectiveSigmas`), `sigma` being the page-wide match.
    */
-  sharpness: { blurred: 'reference' | 'questioned' | 'none'; sigma: number; kernel?: number[] };
+  sharpness: { blurred: 'reference' | 'questioned' | 'none'; sigma: number; kernel?: number[]; range?: [number, number] };
   /** Tone model applied, and for `fit` its robust residual (grey levels, mean over channels). */
   tone: { model: LightProfile['tone']; residual: number };
 }
@@ -592,6 +602,8 @@ function centralCrop(a: Plane, b: Plane, mask: Uint8Array, share: number): [Plan
   return [makePlane(cw, ch, ca), makePlane(cw, ch, cb), cm];
 }
 
+/** Share of each side of the page on which sharpness is matched (a third of its area). */
+const SHARPNESS_CROP = 0.58;
 const BLUR_STEPS = [0.4, 0.6, 0.8, 1.0, 1.25, 1.5, 1.8, 2.2, 2.7, 3.3];
 
 /**
@@ -602,7 +614,7 @@ const BLUR_STEPS = [0.4, 0.6, 0.8, 1.0, 1.25, 1.5, 1.8, 2.2, 2.7, 3.3];
 export async function matchSharpness(referenceIn: Plane, questionedIn: Plane, validIn: Uint8Array): Promise<NormaliseStats['sharpness']> {
   const { a } = quantileLine(questionedIn, referenceIn, validIn);
   // Measured on the central part of the page (a third of it): a document has edges everywhere, and each candidate blur then costs a third.
-  const [reference, questioned, valid] = centralCrop(referenceIn, questionedIn, validIn, 0.58);
+  const [reference, questioned, valid] = centralCrop(referenceIn, questionedIn, validIn, SHARPNESS_CROP);
   const sRef = sharpness(reference, valid);
   const sQ = sharpness(questioned, valid) * a;
   if (!(sRef > 0) || !(sQ > 0)) return { blurred: 'none', sigma: 0 };
@@ -621,6 +633,172 @@ export async function matchSharpness(referenceIn: Plane, questionedIn: Plane, va
   }
   if (best.sigma === 0) return { blurred: 'none', sigma: 0 };
   return { blurred: blurRef ? 'reference' : 'questioned', sigma: best.sigma };
+}
+
+/** Least variation of the capture's scale over the page (ratio) for which the blur is made to follow it. */
+const SCALE_VARIATION = 1.1;
+/** Ratio between the sigmas of a spatially varying blur's ladder (blends of the two rungs about a pixel's sigma, by variance, stand for the Gaussians between). */
+const LADDER_STEP = 1.25;
+/** Most steps on the ladder (each a blur of the page); a steeper photo's steps are wider. */
+const MAX_LADDER_STEPS = 2;
+/** Smallest sigma on the ladder: below it a blur is no blur. */
+const LADDER_FLOOR = 0.3;
+
+/** The halves' sigmas are measured from blurs this factor either side of the page-wide sigma. */
+const HALF_TRIAL = 1.25;
+
+/**
+ * For each mask, the sigma by which blurring `sharper` brings its edge
+ * steepness down to the mask's target, near `sigma`: the steepness is
+ * measured after blurs `HALF_TRIAL` times either side of it and
+ * interpolated (or extrapolated, to at most 1.6 times either way) linearly
+ * in log steepness. Two blurs of the page serve every mask.
+ */
+function sigmasNear(sharper: Plane, sigma: number, targets: readonly { mask: Uint8Array; target: number }[]): number[] {
+  const [s0, s1] = [sigma / HALF_TRIAL, sigma * HALF_TRIAL];
+  const trial = new Float32Array(sharper.data.length);
+  const low = gaussianBlur(sharper, s0, trial);
+  const at0 = targets.map(({ mask }) => Math.log(sharpness(low, mask)));
+  const high = gaussianBlur(sharper, s1, trial);
+  const at1 = targets.map(({ mask }) => Math.log(sharpness(high, mask)));
+  return targets.map(({ target }, k) => {
+    const slope = (at1[k]! - at0[k]!) / (s1 - s0);
+    // Steepness falls as the blur grows; without a fall there is nothing to read a sigma from.
+    if (!(slope < 0) || !(target > 0)) return sigma;
+    const found = s0 + (Math.log(target) - at0[k]!) / slope;
+    return Math.min(1.6 * sigma, Math.max(sigma / 1.6, found));
+  });
+}
+
+/**
+ * The sigma by which to blur the reference at each pixel when the capture
+ * is the blurrier and its scale varies over the page (a tilted photo): its
+ * own blur, seen in the reference frame, has a part that grows as its scale
+ * falls (the lens, the sensor's pixels and the JPEG blocks of the photo,
+ * enlarged more where the document was further away) and a part that does
+ * not (the reference's own blur, which is subtracted). So the sigma² is
+ * modelled as A + B·c², c the capture's scale at the centre of the page over
+ * its scale at the pixel. B is read from the sigmas matched separately on
+ * the finer and on the coarser half of the page; A keeps the page-wide
+ * sigma at c = 1 (the halves' own levels vary with what each holds more
+ * than their difference does). Null when the scale varies too little, or
+ * the halves do not show the blur growing with c (then one page-wide sigma
+ * is all the evidence supports).
+ */
+export function perspectiveSigmas(reference: Plane, questioned: Plane, valid: Uint8Array, captureScale: Plane, sigma: number): Float32Array | null {
+  const { width: w, height: h, data: scale } = captureScale;
+  // c at every pixel, relative to the mean scale of the central part where the page-wide sigma is matched.
+  const [croppedScale, , crop] = centralCrop(captureScale, captureScale, valid, SHARPNESS_CROP);
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < crop.length; i++) {
+    if (crop[i]) {
+      sum += croppedScale.data[i]!;
+      n++;
+    }
+  }
+  if (n === 0 || !(sum > 0)) return null;
+  const centre = sum / n;
+  const c = new Float32Array(w * h);
+  const compared = new Float32Array(w * h);
+  let m = 0;
+  for (let i = 0; i < c.length; i++) {
+    c[i] = centre / scale[i]!;
+    if (valid[i]) compared[m++] = c[i]!;
+  }
+  if (m < 64) return null;
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = 0;
+  for (let i = 0; i < m; i++) {
+    if (compared[i]! < lo) lo = compared[i]!;
+    if (compared[i]! > hi) hi = compared[i]!;
+  }
+  if (!(hi / lo > SCALE_VARIATION)) return null;
+  const mid = selectKth(compared, 0, m, m >> 1);
+  const fine = new Uint8Array(w * h);
+  const coarse = new Uint8Array(w * h);
+  let [cf, nf, cc, nc] = [0, 0, 0, 0];
+  for (let i = 0; i < c.length; i++) {
+    if (!valid[i]) continue;
+    const c2 = c[i]! * c[i]!;
+    if (c[i]! <= mid) {
+      fine[i] = 255;
+      cf += c2;
+      nf++;
+    } else {
+      coarse[i] = 255;
+      cc += c2;
+      nc++;
+    }
+  }
+  if (nf === 0 || nc === 0) return null;
+  const { a } = quantileLine(questioned, reference, valid);
+  const [sigmaFine, sigmaCoarse] = sigmasNear(reference, sigma, [
+    { mask: fine, target: sharpness(questioned, fine) * a },
+    { mask: coarse, target: sharpness(questioned, coarse) * a },
+  ]) as [number, number];
+  const B = (sigmaCoarse ** 2 - sigmaFine ** 2) / (cc / nc - cf / nf);
+  if (!(B > 0)) return null;
+  const A = sigma ** 2 - B;
+  const most = BLUR_STEPS[BLUR_STEPS.length - 1]!;
+  const sigmas = new Float32Array(w * h);
+  for (let i = 0; i < sigmas.length; i++) {
+    // Pixels outside the compared area take the nearest compared scale: the blur's ladder spans only what is compared.
+    const ci = Math.min(hi, Math.max(lo, c[i]!));
+    sigmas[i] = Math.min(most, Math.sqrt(Math.max(0, A + B * ci * ci)));
+  }
+  return sigmas;
+}
+
+/** Smallest and largest of the sigmas over the compared pixels, to 2 decimals. */
+function sigmaRange(sigmas: Float32Array, valid: Uint8Array): [number, number] {
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = 0;
+  for (let i = 0; i < sigmas.length; i++) {
+    if (!valid[i]) continue;
+    if (sigmas[i]! < lo) lo = sigmas[i]!;
+    if (sigmas[i]! > hi) hi = sigmas[i]!;
+  }
+  return [Math.round(lo * 100) / 100, Math.round(hi * 100) / 100];
+}
+
+/**
+ * Gaussian blur of a sigma that varies per pixel: the plane blurred at a
+ * ladder of sigmas spanning them (each straight from the plane: a sampled
+ * Gaussian of a small sigma blurs less than its sigma says, so a ladder
+ * built step on step would fall short), the two rungs about each pixel's
+ * sigma blended by variance; below the ladder's floor a pixel is blended
+ * with the plane itself.
+ */
+export function varyingBlur(p: Plane, sigmas: Float32Array): Plane {
+  const { width: w, height: h } = p;
+  let hi = 0;
+  let lo = Number.POSITIVE_INFINITY;
+  for (const s of sigmas) {
+    if (s > hi) hi = s;
+    if (s < lo) lo = s;
+  }
+  lo = Math.max(LADDER_FLOOR, lo);
+  if (!(hi > lo)) return gaussianBlur(p, hi >= LADDER_FLOOR ? hi : 0);
+  const steps = Math.min(MAX_LADDER_STEPS, Math.max(1, Math.ceil(Math.log(hi / lo) / Math.log(LADDER_STEP))));
+  // The unblurred plane first, at sigma 0, then the ladder evenly spaced in log sigma.
+  const ladder = [0, ...Array.from({ length: steps + 1 }, (_, k) => lo * (hi / lo) ** (k / steps))];
+  const rungs = ladder.map((s) => (s === 0 ? p.data : gaussianBlur(p, s).data));
+  const out = new Float32Array(w * h);
+  const logLo = Math.log(lo);
+  const perStep = steps / Math.log(hi / lo);
+  for (let i = 0; i < out.length; i++) {
+    const s = sigmas[i]!;
+    // Rung 0 is no blur, rung 1 the floor: the pixel's position on the ladder.
+    const at = s <= lo ? 0 : Math.min(steps, (Math.log(s) - logLo) * perStep) + 1;
+    const k = Math.min(steps, Math.floor(at));
+    const s0 = ladder[k]!;
+    const s1 = ladder[k + 1]!;
+    // Blended by variance: the blend's second moment is the pixel's sigma².
+    const t = Math.min(1, Math.max(0, (s * s - s0 * s0) / (s1 * s1 - s0 * s0)));
+    out[i] = (1 - t) * rungs[k]![i]! + t * rungs[k + 1]![i]!;
+  }
+  return makePlane(w, h, out);
 }
 
 /**
@@ -688,7 +866,10 @@ export async function normaliseToReference(
   } else {
     const { blurred, sigma } = sharp;
     if (blurred === 'reference') {
-      ref = ref.map((p) => gaussianBlur(p, sigma));
+      // The capture is the blurrier: seen in the reference frame, its blur grows where it was further away.
+      const sigmas = params.captureScale ? perspectiveSigmas(refLum, qLum, valid, params.captureScale, sigma) : null;
+      if (sigmas) sharp = { ...sharp, range: sigmaRange(sigmas, valid) };
+      ref = ref.map((p) => (sigmas ? varyingBlur(p, sigmas) : gaussianBlur(p, sigma)));
       refLum = luminance(ref);
     }
     if (blurred === 'questioned') q = q.map((p) => gaussianBlur(p, sigma));
