@@ -826,7 +826,7 @@ async function compareWarped(
   const norm = await normaliseToReference(refPlanes, qPlanes, { valid: normValid, learn }, profile, {
     illuminationTile: tile,
     transferMinGain: params.transferMinGain,
-    captureScale: makePlane(ww, wh, localScaleMap(homography, W, H, ww, wh)),
+    captureScale: () => makePlane(ww, wh, localScaleMap(homography, W, H, ww, wh)),
   });
   fillInvalid(norm.questioned, norm.reference, valid);
 

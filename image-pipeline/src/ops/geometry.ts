@@ -142,14 +142,13 @@ export function homographyJacobian(h: Homography, x: number, y: number): [number
  * det(H) / w³, w the homogeneous denominator.
  */
 export function localScaleMap(h: Homography, width: number, height: number, gridWidth: number, gridHeight: number): Float32Array {
-  const [g, k, i] = [at(h, 6), at(h, 7), at(h, 8)];
   const sx = gridWidth / width;
   const sy = gridHeight / height;
   const out = new Float32Array(gridWidth * gridHeight);
   for (let v = 0; v < gridHeight; v++) {
     const y = (v + 0.5) / sy - 0.5;
     for (let u = 0; u < gridWidth; u++) {
-      const w = Math.abs(g * ((u + 0.5) / sx - 0.5) + k * y + i);
+      const w = Math.abs(homographyDenominator(h, (u + 0.5) / sx - 0.5, y));
       out[v * gridWidth + u] = 1 / (w * Math.sqrt(w));
     }
   }

@@ -33,13 +33,13 @@ describe('varyingBlur', () => {
   it('blurs each pixel by its own sigma, as a Gaussian of that sigma would', () => {
     // Left half at a sigma of 2, right half at 3.
     const sigmas = new Float32Array(w * h).map((_, i) => (i % w < w / 2 ? 2 : 3));
-    const out = varyingBlur(impulse(), sigmas);
+    const [out] = varyingBlur([impulse()], sigmas) as [Plane];
     const narrow = gaussianBlur(impulse(), 2);
     const wide = gaussianBlur(impulse(), 3);
     for (const [x, y] of [[20, 20], [22, 21], [25, 20]]) expect(out.data[y! * w + x!]).toBeCloseTo(narrow.data[y! * w + x!]!, 0);
     for (const [x, y] of [[44, 20], [46, 21], [49, 20]]) expect(out.data[y! * w + x!]).toBeCloseTo(wide.data[y! * w + x!]!, 0);
     // Below the ladder's floor a pixel is left as it is.
-    const none = varyingBlur(impulse(), new Float32Array(w * h).map((_, i) => (i % w < w / 2 ? 0 : 3)));
+    const [none] = varyingBlur([impulse()], new Float32Array(w * h).map((_, i) => (i % w < w / 2 ? 0 : 3))) as [Plane];
     expect(none.data[20 * w + 20]).toBe(1000);
     expect(none.data[20 * w + 44]).toBeCloseTo(wide.data[20 * w + 44]!, 0);
   });
@@ -66,9 +66,9 @@ describe('sharpness equalised along a tilted photo', () => {
     const scale = localScaleMap(photo.homography, W, H, W, H);
 
     const params = { illuminationTile: Math.round(Math.max(W, H) / 48), transferMinGain: 1 };
-    const run = (captureScale?: Plane) => normaliseToReference([reference], [questioned], { valid, learn: valid }, LIGHT_PROFILES.ir, { ...params, captureScale });
+    const run = (captureScale?: () => Plane) => normaliseToReference([reference], [questioned], { valid, learn: valid }, LIGHT_PROFILES.ir, { ...params, captureScale });
     const uniform = await run();
-    const varying = await run(makePlane(W, H, scale));
+    const varying = await run(() => makePlane(W, H, scale));
     expect(uniform.stats.sharpness.blurred).toBe('reference');
     const { sigma, range } = varying.stats.sharpness;
     expect(sigma).toBe(uniform.stats.sharpness.sigma);

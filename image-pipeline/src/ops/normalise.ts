@@ -84,9 +84,10 @@ export interface NormaliseParams {
    * pixel, in any constant unit). Where a perspective makes it vary, the
    * capture's own blur seen in the reference frame grows where it is
    * coarser (the far side of a tilted photo), and the reference is blurred
-   * to match (`perspectiveSigmas`).
+   * to match (`perspectiveSigmas`). Called only then: a scan, or a
+   * capture sharper than the reference, never needs it.
    */
-  captureScale?: Plane;
+  captureScale?: () => Plane;
 }
 
 export interface NormaliseStats {
@@ -681,11 +682,18 @@ function sigmasNear(sharper: Plane, sigma: number, targets: readonly { mask: Uin
  * its scale at the pixel. B is read from the sigmas matched separately on
  * the finer and on the coarser half of the page; A keeps the page-wide
  * sigma at c = 1 (the halves' own levels vary with what each holds more
- * than their difference does). Null when the scale varies too little, or
+ * than their difference does). With the sigmas, their range over the
+ * compared pixels (2 decimals). Null when the scale varies too little, or
  * the halves do not show the blur growing with c (then one page-wide sigma
  * is all the evidence supports).
  */
-export function perspectiveSigmas(reference: Plane, questioned: Plane, valid: Uint8Array, captureScale: Plane, sigma: number): Float32Array | null {
+export function perspectiveSigmas(
+  reference: Plane,
+  questioned: Plane,
+  valid: Uint8Array,
+  captureScale: Plane,
+  sigma: number,
+): { sigmas: Float32Array; range: [number, number] } | null {
   const { width: w, height: h, data: scale } = captureScale;
   // c at every pixel, relative to the mean scale of the central part where the page-wide sigma is matched.
   const [croppedScale, , crop] = centralCrop(captureScale, captureScale, valid, SHARPNESS_CROP);
@@ -702,18 +710,16 @@ export function perspectiveSigmas(reference: Plane, questioned: Plane, valid: Ui
   const c = new Float32Array(w * h);
   const compared = new Float32Array(w * h);
   let m = 0;
-  for (let i = 0; i < c.length; i++) {
-    c[i] = centre / scale[i]!;
-    if (valid[i]) compared[m++] = c[i]!;
-  }
-  if (m < 64) return null;
   let lo = Number.POSITIVE_INFINITY;
   let hi = 0;
-  for (let i = 0; i < m; i++) {
-    if (compared[i]! < lo) lo = compared[i]!;
-    if (compared[i]! > hi) hi = compared[i]!;
+  for (let i = 0; i < c.length; i++) {
+    const ci = (c[i] = centre / scale[i]!);
+    if (!valid[i]) continue;
+    compared[m++] = ci;
+    if (ci < lo) lo = ci;
+    if (ci > hi) hi = ci;
   }
-  if (!(hi / lo > SCALE_VARIATION)) return null;
+  if (m < 64 || !(hi / lo > SCALE_VARIATION)) return null;
   const mid = selectKth(compared, 0, m, m >> 1);
   const fine = new Uint8Array(w * h);
   const coarse = new Uint8Array(w * h);
@@ -741,37 +747,25 @@ export function perspectiveSigmas(reference: Plane, questioned: Plane, valid: Ui
   if (!(B > 0)) return null;
   const A = sigma ** 2 - B;
   const most = BLUR_STEPS[BLUR_STEPS.length - 1]!;
+  const sigmaAt = (ci: number) => Math.min(most, Math.sqrt(Math.max(0, A + B * ci * ci)));
   const sigmas = new Float32Array(w * h);
-  for (let i = 0; i < sigmas.length; i++) {
-    // Pixels outside the compared area take the nearest compared scale: the blur's ladder spans only what is compared.
-    const ci = Math.min(hi, Math.max(lo, c[i]!));
-    sigmas[i] = Math.min(most, Math.sqrt(Math.max(0, A + B * ci * ci)));
-  }
-  return sigmas;
-}
-
-/** Smallest and largest of the sigmas over the compared pixels, to 2 decimals. */
-function sigmaRange(sigmas: Float32Array, valid: Uint8Array): [number, number] {
-  let lo = Number.POSITIVE_INFINITY;
-  let hi = 0;
-  for (let i = 0; i < sigmas.length; i++) {
-    if (!valid[i]) continue;
-    if (sigmas[i]! < lo) lo = sigmas[i]!;
-    if (sigmas[i]! > hi) hi = sigmas[i]!;
-  }
-  return [Math.round(lo * 100) / 100, Math.round(hi * 100) / 100];
+  // Pixels outside the compared area take the nearest compared scale: the blur's ladder spans only what is compared.
+  for (let i = 0; i < sigmas.length; i++) sigmas[i] = sigmaAt(Math.min(hi, Math.max(lo, c[i]!)));
+  // The sigma grows with c (B > 0): its bounds are those of the compared scales.
+  const round2 = (v: number) => Math.round(v * 100) / 100;
+  return { sigmas, range: [round2(sigmaAt(lo)), round2(sigmaAt(hi))] };
 }
 
 /**
- * Gaussian blur of a sigma that varies per pixel: the plane blurred at a
- * ladder of sigmas spanning them (each straight from the plane: a sampled
- * Gaussian of a small sigma blurs less than its sigma says, so a ladder
- * built step on step would fall short), the two rungs about each pixel's
- * sigma blended by variance; below the ladder's floor a pixel is blended
- * with the plane itself.
+ * Gaussian blur of a sigma that varies per pixel, for each plane: the plane
+ * blurred at a ladder of sigmas spanning them (each straight from the plane:
+ * a sampled Gaussian of a small sigma blurs less than its sigma says, so a
+ * ladder built step on step would fall short), the two rungs about each
+ * pixel's sigma blended by variance; below the ladder's floor a pixel is
+ * blended with the plane itself. Each pixel's rungs and weight are found
+ * once for all the planes.
  */
-export function varyingBlur(p: Plane, sigmas: Float32Array): Plane {
-  const { width: w, height: h } = p;
+export function varyingBlur(planes: readonly Plane[], sigmas: Float32Array): Plane[] {
   let hi = 0;
   let lo = Number.POSITIVE_INFINITY;
   for (const s of sigmas) {
@@ -779,26 +773,35 @@ export function varyingBlur(p: Plane, sigmas: Float32Array): Plane {
     if (s < lo) lo = s;
   }
   lo = Math.max(LADDER_FLOOR, lo);
-  if (!(hi > lo)) return gaussianBlur(p, hi >= LADDER_FLOOR ? hi : 0);
+  if (!(hi > lo)) return planes.map((p) => gaussianBlur(p, hi >= LADDER_FLOOR ? hi : 0));
   const steps = Math.min(MAX_LADDER_STEPS, Math.max(1, Math.ceil(Math.log(hi / lo) / Math.log(LADDER_STEP))));
   // The unblurred plane first, at sigma 0, then the ladder evenly spaced in log sigma.
   const ladder = [0, ...Array.from({ length: steps + 1 }, (_, k) => lo * (hi / lo) ** (k / steps))];
-  const rungs = ladder.map((s) => (s === 0 ? p.data : gaussianBlur(p, s).data));
-  const out = new Float32Array(w * h);
+  const rung = new Uint8Array(sigmas.length);
+  const weight = new Float32Array(sigmas.length);
   const logLo = Math.log(lo);
   const perStep = steps / Math.log(hi / lo);
-  for (let i = 0; i < out.length; i++) {
+  for (let i = 0; i < sigmas.length; i++) {
     const s = sigmas[i]!;
     // Rung 0 is no blur, rung 1 the floor: the pixel's position on the ladder.
     const at = s <= lo ? 0 : Math.min(steps, (Math.log(s) - logLo) * perStep) + 1;
     const k = Math.min(steps, Math.floor(at));
     const s0 = ladder[k]!;
     const s1 = ladder[k + 1]!;
+    rung[i] = k;
     // Blended by variance: the blend's second moment is the pixel's sigma².
-    const t = Math.min(1, Math.max(0, (s * s - s0 * s0) / (s1 * s1 - s0 * s0)));
-    out[i] = (1 - t) * rungs[k]![i]! + t * rungs[k + 1]![i]!;
+    weight[i] = Math.min(1, Math.max(0, (s * s - s0 * s0) / (s1 * s1 - s0 * s0)));
   }
-  return makePlane(w, h, out);
+  return planes.map((p) => {
+    const rungs = ladder.map((s) => (s === 0 ? p.data : gaussianBlur(p, s).data));
+    const out = new Float32Array(p.data.length);
+    for (let i = 0; i < out.length; i++) {
+      const k = rung[i]!;
+      const t = weight[i]!;
+      out[i] = (1 - t) * rungs[k]![i]! + t * rungs[k + 1]![i]!;
+    }
+    return makePlane(p.width, p.height, out);
+  });
 }
 
 /**
@@ -867,9 +870,9 @@ export async function normaliseToReference(
     const { blurred, sigma } = sharp;
     if (blurred === 'reference') {
       // The capture is the blurrier: seen in the reference frame, its blur grows where it was further away.
-      const sigmas = params.captureScale ? perspectiveSigmas(refLum, qLum, valid, params.captureScale, sigma) : null;
-      if (sigmas) sharp = { ...sharp, range: sigmaRange(sigmas, valid) };
-      ref = ref.map((p) => (sigmas ? varyingBlur(p, sigmas) : gaussianBlur(p, sigma)));
+      const varying = params.captureScale ? perspectiveSigmas(refLum, qLum, valid, params.captureScale(), sigma) : null;
+      if (varying) sharp = { ...sharp, range: varying.range };
+      ref = varying ? varyingBlur(ref, varying.sigmas) : ref.map((p) => gaussianBlur(p, sigma));
       refLum = luminance(ref);
     }
     if (blurred === 'questioned') q = q.map((p) => gaussianBlur(p, sigma));
