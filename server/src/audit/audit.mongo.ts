@@ -30,9 +30,6 @@ const SCAN_PAGE = 500;
 
 const isDuplicateKey = (err: unknown) => err instanceof MongoServerError && err.code === 11000;
 
-/** A UTF-16 surrogate without its pair: text a JSON body may carry (the escape "\ud800"), which UTF-8 cannot. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-
 /**
  * The entry as MongoDB will store it. BSON holds strings (and keys) as UTF-8,
  * so the driver writes a lone surrogate as U+FFFD: hashed as given, such an
@@ -40,7 +37,8 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * verify` would report it as tampered with. It is hashed as it will be stored.
  */
 function asStored<T>(value: T): T {
-  if (typeof value === 'string') return value.replace(LONE_SURROGATE, '\uFFFD') as T;
+  // toWellFormed puts U+FFFD for each UTF-16 surrogate without its pair (a JSON body may carry "\ud800"), as the driver does.
+  if (typeof value === 'string') return value.toWellFormed() as T;
   if (Array.isArray(value)) return value.map(asStored) as T;
   // Plain objects only (by shape, as canonicalJson tells them: another realm has its own Object.prototype).
   const proto = value !== null && typeof value === 'object' ? (Object.getPrototypeOf(value) as object | null) : undefined;

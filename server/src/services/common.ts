@@ -38,8 +38,6 @@ export function validationFailed(what: string, errors: ValidationIssue[], detail
   return new ExemplarError('VALIDATION_FAILED', `Invalid ${what}: ${summary}${errors.length > 5 ? '; …' : ''}`, { ...details, errors });
 }
 
-/** A high surrogate not followed by a low one, or a low one not after a high one. */
-const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
  * JSON pointers of the strings and property names in `value` that hold an
@@ -56,14 +54,14 @@ export function unpairedSurrogatePaths(value: unknown, at = ''): string[] {
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     if (next.badKey) out.push(next.at);
     if (typeof next.value === 'string') {
-      if (UNPAIRED_SURROGATE.test(next.value)) out.push(next.at || '/');
+      if (!next.value.isWellFormed()) out.push(next.at || '/');
       continue;
     }
     if (next.value === null || typeof next.value !== 'object') continue;
     const entries = Object.entries(next.value);
     for (let i = entries.length - 1; i >= 0; i--) {
       const [key, item] = entries[i]!;
-      pending.push({ value: item, at: `${next.at}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`, badKey: UNPAIRED_SURROGATE.test(key) });
+      pending.push({ value: item, at: `${next.at}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`, badKey: !key.isWellFormed() });
     }
   }
   return out;
